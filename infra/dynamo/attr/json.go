@@ -1,0 +1,363 @@
+package attr
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// StrSet, NumSet and BinSet build set values.
+func StrSet(s ...string) Value  { return Value{Kind: SS, Strs: s} }
+func NumSet(n ...string) Value  { return Value{Kind: NS, Strs: n} }
+func BinSet(b ...[]byte) Value  { return Value{Kind: BS, Bins: b} }
+func (k Kind) IsSet() bool      { return k == SS || k == NS || k == BS }
+func (k Kind) IsKeyType() bool  { return k == S || k == N || k == B }
+func (k Kind) IsDocument() bool { return k == M || k == L }
+
+// KindFromString maps a wire descriptor ("S", "NS", ...) to its Kind, or KindInvalid.
+func KindFromString(s string) Kind {
+	for k := S; k <= BS; k++ {
+		if k.String() == s {
+			return k
+		}
+	}
+	return KindInvalid
+}
+
+// MarshalJSON writes the DynamoDB wire form. Map keys come out sorted so the
+// output is deterministic.
+func (v Value) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := v.writeJSON(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeString(buf *bytes.Buffer, s string) {
+	b, _ := json.Marshal(s) // a string always marshals
+	buf.Write(b)
+}
+
+func (v Value) writeJSON(buf *bytes.Buffer) error {
+	buf.WriteString(`{"`)
+	buf.WriteString(v.Kind.String())
+	buf.WriteString(`":`)
+	switch v.Kind {
+	case S, N:
+		writeString(buf, v.Str)
+	case B:
+		writeString(buf, base64.StdEncoding.EncodeToString(v.Bin))
+	case BOOL:
+		if v.Bool {
+			buf.WriteString("true")
+		} else {
+			buf.WriteString("false")
+		}
+	case NULL:
+		buf.WriteString("true")
+	case M:
+		if err := writeMap(buf, v.Map); err != nil {
+			return err
+		}
+	case L:
+		buf.WriteByte('[')
+		for i, e := range v.List {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := e.writeJSON(buf); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case SS, NS:
+		buf.WriteByte('[')
+		for i, s := range v.Strs {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeString(buf, s)
+		}
+		buf.WriteByte(']')
+	case BS:
+		buf.WriteByte('[')
+		for i, b := range v.Bins {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeString(buf, base64.StdEncoding.EncodeToString(b))
+		}
+		buf.WriteByte(']')
+	default:
+		return fmt.Errorf("attr: marshal value of invalid kind %d", v.Kind)
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+func writeMap(buf *bytes.Buffer, m map[string]Value) error {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	buf.WriteByte('{')
+	for i, k := range keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		writeString(buf, k)
+		buf.WriteByte(':')
+		if err := m[k].writeJSON(buf); err != nil {
+			return fmt.Errorf("attribute %q: %w", k, err)
+		}
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// MarshalJSON writes the item as a JSON object of wire values.
+func (it Item) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := writeMap(&buf, it); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// UnmarshalJSON reads and validates the wire form with DynamoDB's checks and
+// messages (*ValidationError, or *SerializationError for malformed JSON shapes).
+// Numbers are stored in canonical form, as DynamoDB returns them.
+func (v *Value) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return &SerializationError{Msg: "Unexpected value type in payload"}
+	}
+	val, err := decodeRaw(raw)
+	if err != nil {
+		return err
+	}
+	*v = val
+	return nil
+}
+
+// UnmarshalJSON reads an item (object of attribute name to wire value).
+func (it *Item) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return &SerializationError{Msg: "Unexpected value type in payload"}
+	}
+	out := make(Item, len(raw))
+	for k, r := range raw {
+		var v Value
+		if err := v.UnmarshalJSON(r); err != nil {
+			return err
+		}
+		out[k] = v
+	}
+	*it = out
+	return nil
+}
+
+func isNull(r json.RawMessage) bool { return len(r) == 0 || string(r) == "null" }
+
+func decodeRaw(raw map[string]json.RawMessage) (Value, error) {
+	var present []string
+	for k, r := range raw {
+		if isNull(r) {
+			continue // the SDKs never send nulls; DynamoDB treats them as absent
+		}
+		if KindFromString(k) == KindInvalid {
+			return Value{}, &SerializationError{Msg: "Unrecognized field " + k}
+		}
+		present = append(present, k)
+	}
+	if len(present) == 0 {
+		return Value{}, invalid("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+	}
+	sort.Strings(present)
+	var out Value
+	for _, k := range present {
+		v, err := decodeOne(KindFromString(k), raw[k])
+		if err != nil {
+			return Value{}, err
+		}
+		out = v
+	}
+	if len(present) > 1 {
+		return Value{}, invalid("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+	}
+	return out, nil
+}
+
+func serr(kind Kind) error {
+	return &SerializationError{Msg: "Unexpected value type for " + kind.String()}
+}
+
+func decodeBase64(s string) ([]byte, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, &SerializationError{Msg: "Base64 encoded length is expected a multiple of 4 bytes but found: " + fmt.Sprint(len(s))}
+	}
+	return b, nil
+}
+
+func decodeOne(kind Kind, r json.RawMessage) (Value, error) {
+	switch kind {
+	case S:
+		var s string
+		if json.Unmarshal(r, &s) != nil {
+			return Value{}, serr(kind)
+		}
+		return Str(s), nil
+	case N:
+		var s string
+		if json.Unmarshal(r, &s) != nil {
+			return Value{}, serr(kind)
+		}
+		c, err := CanonicalNumber(s)
+		if err != nil {
+			return Value{}, err
+		}
+		return Num(c), nil
+	case B:
+		var s string
+		if json.Unmarshal(r, &s) != nil {
+			return Value{}, serr(kind)
+		}
+		b, err := decodeBase64(s)
+		if err != nil {
+			return Value{}, err
+		}
+		return Bin(b), nil
+	case BOOL:
+		var b bool
+		if json.Unmarshal(r, &b) != nil {
+			return Value{}, serr(kind)
+		}
+		return Boolean(b), nil
+	case NULL:
+		var b bool
+		if json.Unmarshal(r, &b) != nil {
+			return Value{}, serr(kind)
+		}
+		if !b {
+			return Value{}, invalid("One or more parameter values were invalid: Null attribute value types must have the value of true")
+		}
+		return Null(), nil
+	case M:
+		var m map[string]json.RawMessage
+		if json.Unmarshal(r, &m) != nil {
+			return Value{}, serr(kind)
+		}
+		out := make(map[string]Value, len(m))
+		for k, e := range m {
+			var raw map[string]json.RawMessage
+			if json.Unmarshal(e, &raw) != nil {
+				return Value{}, serr(kind)
+			}
+			v, err := decodeRaw(raw)
+			if err != nil {
+				return Value{}, err
+			}
+			out[k] = v
+		}
+		return Map(out), nil
+	case L:
+		var l []json.RawMessage
+		if json.Unmarshal(r, &l) != nil {
+			return Value{}, serr(kind)
+		}
+		out := make([]Value, 0, len(l))
+		for _, e := range l {
+			var raw map[string]json.RawMessage
+			if json.Unmarshal(e, &raw) != nil {
+				return Value{}, serr(kind)
+			}
+			v, err := decodeRaw(raw)
+			if err != nil {
+				return Value{}, err
+			}
+			out = append(out, v)
+		}
+		return List(out), nil
+	case SS, NS, BS:
+		var l []string
+		if json.Unmarshal(r, &l) != nil {
+			return Value{}, serr(kind)
+		}
+		v := Value{Kind: kind}
+		if kind == BS {
+			for _, s := range l {
+				b, err := decodeBase64(s)
+				if err != nil {
+					return Value{}, err
+				}
+				v.Bins = append(v.Bins, b)
+			}
+		} else {
+			v.Strs = l
+		}
+		if err := ValidateSet(&v); err != nil {
+			return Value{}, err
+		}
+		return v, nil
+	}
+	return Value{}, serr(kind)
+}
+
+// ValidateSet checks a set for emptiness and duplicates with DynamoDB's messages,
+// and canonicalises NS members in place.
+func ValidateSet(v *Value) error {
+	switch v.Kind {
+	case SS:
+		if len(v.Strs) == 0 {
+			return invalid("One or more parameter values were invalid: An string set  may not be empty")
+		}
+		seen := make(map[string]bool, len(v.Strs))
+		for _, s := range v.Strs {
+			if seen[s] {
+				return invalid("One or more parameter values were invalid: Input collection [" + strings.Join(v.Strs, ", ") + "] contains duplicates.")
+			}
+			seen[s] = true
+		}
+	case NS:
+		if len(v.Strs) == 0 {
+			return invalid("One or more parameter values were invalid: An number set  may not be empty")
+		}
+		seen := make(map[string]bool, len(v.Strs))
+		canon := make([]string, len(v.Strs))
+		for i, s := range v.Strs {
+			c, err := CanonicalNumber(s)
+			if err != nil {
+				return err
+			}
+			if seen[c] {
+				return invalid("Input collection contains duplicates")
+			}
+			seen[c] = true
+			canon[i] = c
+		}
+		v.Strs = canon
+	case BS:
+		if len(v.Bins) == 0 {
+			return invalid("One or more parameter values were invalid: Binary sets should not be empty")
+		}
+		seen := make(map[string]bool, len(v.Bins))
+		for _, b := range v.Bins {
+			if seen[string(b)] {
+				parts := make([]string, len(v.Bins))
+				for i, x := range v.Bins {
+					parts[i] = base64.StdEncoding.EncodeToString(x)
+				}
+				return invalid("One or more parameter values were invalid: Input collection [" + strings.Join(parts, ", ") + "]of type BS contains duplicates.")
+			}
+			seen[string(b)] = true
+		}
+	}
+	return nil
+}
