@@ -1,0 +1,82 @@
+// Package accounts signs a developer's company up: the account, its four standard keys, and its
+// sandbox organization filled with St. Mungo's data, so the first minute already works.
+package accounts
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/sandbox"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// Created is a new account with the full secrets of its keys (the only time live keys are shown).
+type Created struct {
+	Account store.Account
+	// Keys maps "sk_test", "pk_test", "sk_live", "pk_live" to the full key.
+	Keys map[string]string
+}
+
+// Options for Create.
+type Options struct {
+	Name string
+	// LiveOrgs are organizations to connect in live mode (documents created with the account).
+	LiveOrgs []store.Doc
+	Seed     uint64
+}
+
+// Create makes an account. Keys, organizations and connections are one transaction; the sandbox
+// data follows in batches (an interrupted fill is repaired by a sandbox reset).
+func Create(ctx context.Context, st *store.Store, opts Options) (Created, error) {
+	now := st.Now()
+	acct := store.Account{
+		ID:         store.NewID("acct", now),
+		Name:       opts.Name,
+		SandboxOrg: store.NewID("org", now),
+		UsageKeys:  map[string]string{},
+		CreatedAt:  now.UnixMilli(),
+	}
+	out := Created{Keys: map[string]string{}}
+	var keys []store.Key
+	for _, mode := range []string{store.Test, store.Live} {
+		uk, err := auth.Generate("usage_" + mode + "_")
+		if err != nil {
+			return out, err
+		}
+		acct.UsageKeys[mode] = uk
+		for _, typ := range []string{auth.Secret, auth.Publishable} {
+			prefix := auth.Prefix(typ, mode)
+			secret, err := auth.Generate(prefix)
+			if err != nil {
+				return out, err
+			}
+			k := store.Key{ID: store.NewID("key", now), AccountID: acct.ID, Mode: mode, Type: typ, Hash: auth.Hash(secret),
+				Last4: auth.Last4(secret), Status: "active", CreatedAt: now.UnixMilli(), Name: "Standard " + typ + " key"}
+			if mode == store.Test || typ == auth.Publishable {
+				// Test keys and publishable keys are revealable; live secrets are shown once.
+				k.Revealable = secret
+			}
+			keys = append(keys, k)
+			out.Keys[prefix[:len(prefix)-1]] = secret
+		}
+	}
+	orgs := []store.Doc{sandbox.Organization(acct.SandboxOrg, now)}
+	var conns []string
+	for _, o := range opts.LiveOrgs {
+		orgs = append(orgs, o)
+		conns = append(conns, o["id"].(string))
+	}
+	if err := st.CreateAccount(ctx, acct, keys, orgs, conns); err != nil {
+		return out, err
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = sandbox.Seed
+	}
+	if err := sandbox.Fill(ctx, st, store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}, seed); err != nil {
+		return out, fmt.Errorf("accounts: fill sandbox: %w", err)
+	}
+	out.Account = acct
+	return out, nil
+}

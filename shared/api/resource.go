@@ -1,0 +1,235 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// Objects is the store a resource handler needs.
+type Objects interface {
+	GetObject(ctx context.Context, t store.Tenant, res *schema.Resource, id string) (store.Doc, int64, error)
+	CreateObject(ctx context.Context, t store.Tenant, res *schema.Resource, fields store.Doc, meta store.Meta) (store.Doc, error)
+	UpdateObject(ctx context.Context, t store.Tenant, res *schema.Resource, id string, ifMatch int64, mutate store.Mutate, meta store.Meta) (store.Doc, int64, error)
+	DeleteObject(ctx context.Context, t store.Tenant, res *schema.Resource, id string, ifMatch int64, meta store.Meta) (store.Doc, error)
+	ListAll(ctx context.Context, t store.Tenant, res *schema.Resource) ([]store.Doc, error)
+}
+
+// Rules are a resource's domain rules beyond its schema, run before every write. prev is nil on
+// create. They may adjust next (computed fields) and return INVALID_PARAMETERS naming a field.
+type Rules func(ctx context.Context, t store.Tenant, prev, next store.Doc) error
+
+// Resource serves the six Feathers methods of one resource.
+type Resource struct {
+	Schema *schema.Resource
+	Store  Objects
+	Rules  Rules
+}
+
+// Routes returns the resource's routes.
+func (h *Resource) Routes() []Route {
+	base := "/" + h.Schema.Name
+	one := base + "/{id}"
+	all := map[schema.Method]Route{
+		schema.Find:   {Method: http.MethodGet, Path: base, Handler: h.find},
+		schema.Create: {Method: http.MethodPost, Path: base, Handler: h.create},
+		schema.Get:    {Method: http.MethodGet, Path: one, Handler: h.get},
+		schema.Update: {Method: http.MethodPut, Path: one, Handler: h.update},
+		schema.Patch:  {Method: http.MethodPatch, Path: one, Handler: h.patch},
+		schema.Remove: {Method: http.MethodDelete, Path: one, Handler: h.remove},
+	}
+	var out []Route
+	for _, m := range schema.AllMethods {
+		if h.Schema.Has(m) {
+			out = append(out, all[m])
+		}
+	}
+	return out
+}
+
+func meta(r *Request) store.Meta {
+	return store.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key")}
+}
+
+// etag of an object version. Strong: a version names exactly one representation.
+func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
+
+// ifMatch reads If-Match: "3", W/"3" or *; 0 means no precondition.
+func ifMatch(r *Request) (int64, error) {
+	h := strings.TrimSpace(r.Header("If-Match"))
+	if h == "" || h == "*" {
+		return 0, nil
+	}
+	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
+	v, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || v < 1 {
+		return 0, apperr.Field("If-Match", "must be an ETag this API returned, such as \"3\"")
+	}
+	return v, nil
+}
+
+func (h *Resource) id(r *Request) (string, error) {
+	id := r.Event.PathParameters["id"]
+	if !strings.HasPrefix(id, h.Schema.Prefix+"_") {
+		// Not one of ours, so it cannot exist: same answer as a missing object, without a read.
+		return "", apperr.New(apperr.NotFound, "No such %s: %s", h.Schema.Object, id)
+	}
+	return id, nil
+}
+
+func (h *Resource) find(r *Request) (Response, error) {
+	q, err := query.Parse(h.Schema, r.Query())
+	if err != nil {
+		return Response{}, err
+	}
+	all, err := h.Store.ListAll(r.Ctx, r.Tenant, h.Schema)
+	if err != nil {
+		return Response{}, err
+	}
+	matched := all[:0]
+	for _, d := range all {
+		if q.Match(d) {
+			matched = append(matched, d)
+		}
+	}
+	q.SortDocs(matched)
+	page := []any{}
+	if q.Skip < len(matched) {
+		end := min(len(matched), q.Skip+q.Limit)
+		for _, d := range matched[q.Skip:end] {
+			page = append(page, query.Project(d, q.Select))
+		}
+	}
+	body := map[string]any{"data": page, "limit": q.Limit, "skip": q.Skip}
+	if q.Total {
+		body["total"] = len(matched)
+	}
+	return Response{Body: body}, nil
+}
+
+func (h *Resource) get(r *Request) (Response, error) {
+	id, err := h.id(r)
+	if err != nil {
+		return Response{}, err
+	}
+	sel, err := query.ParseSelect(h.Schema, r.Query())
+	if err != nil {
+		return Response{}, err
+	}
+	doc, ver, err := h.Store.GetObject(r.Ctx, r.Tenant, h.Schema, id)
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Body: query.Project(doc, sel), Header: map[string]string{"ETag": etag(ver)}}, nil
+}
+
+func (h *Resource) create(r *Request) (Response, error) {
+	fields, err := h.Schema.DecodeBody(r.Body, schema.OpCreate)
+	if err != nil {
+		return Response{}, err
+	}
+	if h.Rules != nil {
+		if err := h.Rules(r.Ctx, r.Tenant, nil, fields); err != nil {
+			return Response{}, err
+		}
+	}
+	doc, err := h.Store.CreateObject(r.Ctx, r.Tenant, h.Schema, fields, meta(r))
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Status: http.StatusCreated, Body: doc, Header: map[string]string{"ETag": etag(1)}}, nil
+}
+
+// write runs update or patch: decode, merge into the current object, apply rules, store.
+func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
+	id, err := h.id(r)
+	if err != nil {
+		return Response{}, err
+	}
+	match, err := ifMatch(r)
+	if err != nil {
+		return Response{}, err
+	}
+	fields, err := h.Schema.DecodeBody(r.Body, op)
+	if err != nil {
+		return Response{}, err
+	}
+	doc, ver, err := h.Store.UpdateObject(r.Ctx, r.Tenant, h.Schema, id, match, func(cur store.Doc) (store.Doc, error) {
+		next := merge(cur, fields, op)
+		if h.Rules != nil {
+			if err := h.Rules(r.Ctx, r.Tenant, cur, next); err != nil {
+				return nil, err
+			}
+		}
+		return next, nil
+	}, meta(r))
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
+}
+
+// merge applies a body to the current object. Update replaces every writable field; patch sets
+// the given fields, unsets those given as null, and merges metadata key by key (null unsets a key).
+func merge(cur, fields store.Doc, op schema.Op) store.Doc {
+	next := store.Doc{}
+	if op == schema.OpPatch {
+		for k, v := range cur {
+			next[k] = v
+		}
+	} else {
+		for _, k := range []string{"id", "object", "organizationId", "livemode", "createdAt", "updatedAt"} {
+			next[k] = cur[k]
+		}
+	}
+	for k, v := range fields {
+		if v == nil {
+			delete(next, k)
+			continue
+		}
+		if k == "metadata" && op == schema.OpPatch {
+			m := map[string]any{}
+			if old, ok := cur["metadata"].(map[string]any); ok {
+				for mk, mv := range old {
+					m[mk] = mv
+				}
+			}
+			for mk, mv := range v.(map[string]any) {
+				if mv == nil {
+					delete(m, mk)
+				} else {
+					m[mk] = mv
+				}
+			}
+			next[k] = m
+			continue
+		}
+		next[k] = v
+	}
+	return next
+}
+
+func (h *Resource) update(r *Request) (Response, error) { return h.write(r, schema.OpUpdate) }
+func (h *Resource) patch(r *Request) (Response, error)  { return h.write(r, schema.OpPatch) }
+
+func (h *Resource) remove(r *Request) (Response, error) {
+	id, err := h.id(r)
+	if err != nil {
+		return Response{}, err
+	}
+	match, err := ifMatch(r)
+	if err != nil {
+		return Response{}, err
+	}
+	doc, err := h.Store.DeleteObject(r.Ctx, r.Tenant, h.Schema, id, match, meta(r))
+	if err != nil {
+		return Response{}, err
+	}
+	return Response{Body: doc}, nil
+}

@@ -1,0 +1,306 @@
+// Package api turns API Gateway proxy events into calls of the domain and back: the route table
+// (template.yaml is checked against it), request decoding, response encoding, errors, CORS and the
+// checks every request passes (HTTPS, key type, organization).
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/google/uuid"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// Request is one decoded API request.
+type Request struct {
+	Ctx       context.Context
+	Event     events.APIGatewayProxyRequest
+	Principal auth.Principal
+	Tenant    store.Tenant
+	RequestID string
+	Body      []byte
+}
+
+// Header returns a request header, case-insensitively.
+func (r *Request) Header(name string) string { return header(r.Event, name) }
+
+func header(e events.APIGatewayProxyRequest, name string) string {
+	if v, ok := e.Headers[name]; ok {
+		return v
+	}
+	for k, v := range e.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	for k, v := range e.MultiValueHeaders {
+		if strings.EqualFold(k, name) && len(v) > 0 {
+			return v[len(v)-1]
+		}
+	}
+	return ""
+}
+
+// Query returns the multi-value query parameters, falling back to the single-value map.
+func (r *Request) Query() map[string][]string {
+	if len(r.Event.MultiValueQueryStringParameters) > 0 {
+		return r.Event.MultiValueQueryStringParameters
+	}
+	out := map[string][]string{}
+	for k, v := range r.Event.QueryStringParameters {
+		out[k] = []string{v}
+	}
+	return out
+}
+
+// Response is what a handler returns.
+type Response struct {
+	Status int
+	Body   any
+	Header map[string]string
+}
+
+// HandlerFunc serves one route.
+type HandlerFunc func(r *Request) (Response, error)
+
+// Route is one (method, path) the API serves.
+type Route struct {
+	Method  string
+	Path    string // API Gateway resource path, e.g. /patients/{id}
+	Handler HandlerFunc
+	// Public routes have no authorizer (Auth: NONE in the template).
+	Public bool
+	// Publishable keys may call this route (only POST /tokens).
+	Publishable bool
+	// NoTenant routes do not need an organization (platform resources such as /api-keys).
+	NoTenant bool
+}
+
+// Key of a route in the table.
+func (rt Route) Key() string { return rt.Method + " " + rt.Path }
+
+// Tenants resolves which organization a principal's request acts on.
+type Tenants interface {
+	GetAccount(ctx context.Context, id string) (store.Account, error)
+	Connections(ctx context.Context, account string) ([]store.Connection, error)
+}
+
+// Router dispatches proxy events to routes.
+type Router struct {
+	routes  map[string]Route
+	tenants Tenants
+	log     *slog.Logger
+	local   bool
+	now     func() time.Time
+}
+
+// NewRouter builds a router. local exempts loopback clients from the HTTPS rule (the runner).
+func NewRouter(tenants Tenants, log *slog.Logger, local bool, routes ...Route) *Router {
+	r := &Router{routes: map[string]Route{}, tenants: tenants, log: log, local: local, now: time.Now}
+	for _, rt := range routes {
+		if _, dup := r.routes[rt.Key()]; dup {
+			panic("api: duplicate route " + rt.Key())
+		}
+		r.routes[rt.Key()] = rt
+	}
+	return r
+}
+
+// Routes lists the route table, sorted.
+func (rt *Router) Routes() []Route {
+	out := make([]Route, 0, len(rt.routes))
+	for _, r := range rt.routes {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}
+
+// CORS headers on every response (PRODUCT.md: CORS is on for every endpoint).
+var corsHeaders = map[string]string{
+	"Access-Control-Allow-Origin":   "*",
+	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset",
+}
+
+// Handle is the Lambda handler for API Gateway proxy events.
+func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) (resp events.APIGatewayProxyResponse, _ error) {
+	start := rt.now()
+	reqID := ev.RequestContext.RequestID
+	if reqID == "" {
+		reqID = uuid.NewString()
+	}
+	var errEvent string
+	defer func() {
+		if p := recover(); p != nil {
+			resp, errEvent = rt.renderError(ev, apperr.Internal(fmt.Errorf("panic: %v\n%s", p, debug.Stack())))
+		}
+		rt.log.Info("request", "requestId", reqID, "method", ev.HTTPMethod, "path", ev.Path, "resource", ev.Resource,
+			"status", resp.StatusCode, "durationMs", rt.now().Sub(start).Milliseconds(), "errorEvent", errEvent)
+	}()
+	out, err := rt.serve(ctx, ev, reqID)
+	if err != nil {
+		resp, errEvent = rt.renderError(ev, err)
+		return resp, nil
+	}
+	return rt.render(out), nil
+}
+
+func (rt *Router) serve(ctx context.Context, ev events.APIGatewayProxyRequest, reqID string) (Response, error) {
+	if strings.EqualFold(header(ev, "X-Forwarded-Proto"), "http") && !(rt.local && isLoopback(ev.RequestContext.Identity.SourceIP)) {
+		return Response{}, apperr.New(apperr.Security, "HAPI Hub is served over HTTPS only; retry with https://.")
+	}
+	route, ok := rt.routes[ev.HTTPMethod+" "+ev.Resource]
+	if !ok {
+		return Response{}, apperr.New(apperr.MethodNotImplemented, "%s %s is not implemented by HAPI Hub.", ev.HTTPMethod, ev.Path)
+	}
+	req := &Request{Ctx: ctx, Event: ev, RequestID: reqID}
+	if !route.Public {
+		p, ok := auth.PrincipalFrom(ev.RequestContext.Authorizer)
+		if !ok {
+			return Response{}, apperr.New(apperr.Auth, "No valid API key provided. Send Authorization: Bearer <key>.")
+		}
+		if p.KeyType == auth.Publishable && !route.Publishable {
+			return Response{}, apperr.New(apperr.Permissions, "Publishable keys can only create tokens (POST /tokens); use a secret key for %s %s.", ev.HTTPMethod, route.Path)
+		}
+		req.Principal = p
+		if !route.NoTenant {
+			t, err := rt.tenant(ctx, p, header(ev, "HapiHub-Organization"))
+			if err != nil {
+				return Response{}, err
+			}
+			req.Tenant = t
+		}
+	}
+	body, err := decodeBody(ev)
+	if err != nil {
+		return Response{}, err
+	}
+	req.Body = body
+	return route.Handler(req)
+}
+
+func decodeBody(ev events.APIGatewayProxyRequest) ([]byte, error) {
+	if ev.Body == "" {
+		return nil, nil
+	}
+	if ct := header(ev, "Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			return nil, apperr.New(apperr.InvalidContentType, "Send request bodies as application/json, not %q.", ct)
+		}
+	} else if ev.HTTPMethod != http.MethodGet {
+		return nil, apperr.New(apperr.InvalidContentType, "Send request bodies with Content-Type: application/json.")
+	}
+	if ev.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return nil, apperr.Field("body", "is not valid base64")
+		}
+		return b, nil
+	}
+	return []byte(ev.Body), nil
+}
+
+func isLoopback(ip string) bool {
+	p := net.ParseIP(ip)
+	return p != nil && p.IsLoopback()
+}
+
+// tenant picks the organization: the sandbox in test mode; in live mode the only connection, or
+// the one the HapiHub-Organization header names.
+func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string) (store.Tenant, error) {
+	t := store.Tenant{Account: p.AccountID, Mode: p.Mode}
+	if p.Mode == store.Test {
+		acct, err := rt.tenants.GetAccount(ctx, p.AccountID)
+		if err != nil {
+			return t, err
+		}
+		if orgHeader != "" && orgHeader != acct.SandboxOrg {
+			return t, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s, not %s.", acct.SandboxOrg, orgHeader)
+		}
+		t.Org = acct.SandboxOrg
+		return t, nil
+	}
+	conns, err := rt.tenants.Connections(ctx, p.AccountID)
+	if err != nil {
+		return t, err
+	}
+	if orgHeader == "" {
+		switch len(conns) {
+		case 0:
+			return t, apperr.New(apperr.Permissions, "This account is not connected to any organization yet.")
+		case 1:
+			orgHeader = conns[0].Org
+		default:
+			ids := make([]string, len(conns))
+			for i, c := range conns {
+				ids[i] = c.Org
+			}
+			return t, apperr.Field("HapiHub-Organization", "is required: this account is connected to several organizations (%s)", strings.Join(ids, ", "))
+		}
+	}
+	for _, c := range conns {
+		if c.Org == orgHeader {
+			if c.Status != "active" {
+				return t, apperr.New(apperr.Credentials, "Organization %s has revoked this account's access.", c.Org)
+			}
+			t.Org = c.Org
+			return t, nil
+		}
+	}
+	return t, apperr.New(apperr.Permissions, "This account is not connected to organization %s.", orgHeader)
+}
+
+func (rt *Router) render(out Response) events.APIGatewayProxyResponse {
+	h := map[string]string{"Content-Type": "application/json"}
+	for k, v := range corsHeaders {
+		h[k] = v
+	}
+	for k, v := range out.Header {
+		h[k] = v
+	}
+	status := out.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	body, err := json.Marshal(out.Body)
+	if err != nil {
+		r, _ := rt.renderError(events.APIGatewayProxyRequest{}, apperr.Internal(fmt.Errorf("encode response: %w", err)))
+		return r
+	}
+	return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(body)}
+}
+
+// renderError renders err and logs it with its event id; 5xx causes go only to the log.
+func (rt *Router) renderError(ev events.APIGatewayProxyRequest, err error) (events.APIGatewayProxyResponse, string) {
+	e := apperr.From(err)
+	id := uuid.NewString()
+	status, ct, body := apperr.Render(e, id, apperr.WantsProblem(header(ev, "Accept")))
+	if status >= 500 {
+		rt.log.Error("internal error", "event", id, "err", err)
+	} else {
+		rt.log.Info("client error", "event", id, "name", e.Kind.Name(), "message", e.Message)
+	}
+	h := map[string]string{"Content-Type": ct}
+	for k, v := range corsHeaders {
+		h[k] = v
+	}
+	for k, v := range e.Header {
+		h[k] = v
+	}
+	return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(body)}, id
+}

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hapihub/hapihub/shared/accounts"
+	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+func init() {
+	functions["authorizer"] = buildAuthorizer
+	functions["patients"] = resourceFunction(schema.Patients)
+}
+
+// AWS returns the SDK configuration: the default chain on AWS, static credentials when local
+// (the embedded services accept any signature).
+func AWS(ctx context.Context, cfg config.Config) (aws.Config, error) {
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.Region)}
+	if cfg.Local {
+		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	c, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return aws.Config{}, fmt.Errorf("app: aws config: %w", err)
+	}
+	return c, nil
+}
+
+// Store returns the store on the configured table.
+func Store(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	ac, err := AWS(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) {
+		if cfg.DynamoDBEndpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
+		}
+	})
+	return store.New(db, cfg.Table), nil
+}
+
+// Logger is the structured JSON logger every function uses (CloudWatch parses JSON lines).
+func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stderr, nil)) }
+
+func buildAuthorizer(ctx context.Context, cfg config.Config) (any, error) {
+	st, err := Store(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a := &auth.Authorizer{Keys: st, Now: time.Now, Log: Logger()}
+	return a.Handle, nil
+}
+
+// resourceFunction serves a resource's routes.
+func resourceFunction(res *schema.Resource) Builder {
+	return func(ctx context.Context, cfg config.Config) (any, error) {
+		st, err := Store(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return Router(st, cfg, res).Handle, nil
+	}
+}
+
+// Router builds the router of the given resources over st.
+func Router(st *store.Store, cfg config.Config, resources ...*schema.Resource) *api.Router {
+	var routes []api.Route
+	for _, r := range resources {
+		h := &api.Resource{Schema: r, Store: st}
+		routes = append(routes, h.Routes()...)
+	}
+	return api.NewRouter(st, Logger(), cfg.Local, routes...)
+}
+
+// bootstrapSetting records the local runner's sandbox account.
+const bootstrapSetting = "local-bootstrap"
+
+// Bootstrap makes sure the local sandbox account exists. The first call creates it and returns
+// all its keys; later calls return its (revealable) test keys only.
+func Bootstrap(ctx context.Context, cfg config.Config) (BootstrapResult, error) {
+	st, err := Store(ctx, cfg)
+	if err != nil {
+		return BootstrapResult{}, err
+	}
+	if doc, ok, err := st.GetSetting(ctx, bootstrapSetting); err != nil {
+		return BootstrapResult{}, err
+	} else if ok {
+		id, _ := doc["accountId"].(string)
+		keys, err := st.ListKeys(ctx, id, store.Test)
+		if err != nil {
+			return BootstrapResult{}, err
+		}
+		res := BootstrapResult{AccountID: id}
+		for _, k := range keys {
+			switch k.Type {
+			case auth.Secret:
+				res.TestSecretKey = k.Revealable
+			case auth.Publishable:
+				res.TestPublishableKey = k.Revealable
+			}
+		}
+		if res.TestSecretKey == "" {
+			return res, fmt.Errorf("app: bootstrap account %s has no revealable test secret key", id)
+		}
+		return res, nil
+	}
+	created, err := accounts.Create(ctx, st, accounts.Options{Name: "Local developer"})
+	if err != nil {
+		return BootstrapResult{}, err
+	}
+	if err := st.PutSetting(ctx, bootstrapSetting, store.Doc{"accountId": created.Account.ID}); err != nil {
+		return BootstrapResult{}, err
+	}
+	return BootstrapResult{Created: true, AccountID: created.Account.ID, TestSecretKey: created.Keys["sk_test"],
+		TestPublishableKey: created.Keys["pk_test"], LiveSecretKey: created.Keys["sk_live"]}, nil
+}

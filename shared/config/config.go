@@ -1,0 +1,77 @@
+// Package config turns the process environment into typed configuration, read once in main.
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Config is everything a function needs from its environment. On AWS the SAM template sets
+// these; the local runner sets the same names to point at the embedded services.
+type Config struct {
+	// Table is the single DynamoDB table (HAPIHUB_TABLE).
+	Table string
+	// Region is the AWS region (AWS_REGION); the SDK needs one even against loopback.
+	Region string
+	// DynamoDBEndpoint overrides the DynamoDB endpoint (HAPIHUB_DYNAMODB_ENDPOINT); empty on AWS.
+	DynamoDBEndpoint string
+	// SQSEndpoint overrides the SQS endpoint (HAPIHUB_SQS_ENDPOINT); empty on AWS.
+	SQSEndpoint string
+	// WebhookQueueURL is the delivery queue (HAPIHUB_WEBHOOK_QUEUE_URL).
+	WebhookQueueURL string
+	// Local is true under the local runner: requests over loopback are exempt from the HTTPS rule
+	// and static credentials are used for the embedded services.
+	Local bool
+	// AuthCacheTTL mirrors the authorizer's result cache (HAPIHUB_AUTH_CACHE_TTL seconds).
+	AuthCacheTTL time.Duration
+}
+
+// FromEnv reads the configuration from the environment. Missing required values are an error so
+// a misconfigured deployment fails at cold start rather than on the first request.
+func FromEnv() (Config, error) { return fromLookup(os.LookupEnv) }
+
+func fromLookup(lookup func(string) (string, bool)) (Config, error) {
+	get := func(k, def string) string {
+		if v, ok := lookup(k); ok && v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Table:            get("HAPIHUB_TABLE", ""),
+		Region:           get("AWS_REGION", "us-east-1"),
+		DynamoDBEndpoint: get("HAPIHUB_DYNAMODB_ENDPOINT", ""),
+		SQSEndpoint:      get("HAPIHUB_SQS_ENDPOINT", ""),
+		WebhookQueueURL:  get("HAPIHUB_WEBHOOK_QUEUE_URL", ""),
+	}
+	if c.Table == "" {
+		return c, fmt.Errorf("config: HAPIHUB_TABLE is not set")
+	}
+	local, err := strconv.ParseBool(get("HAPIHUB_LOCAL", "false"))
+	if err != nil {
+		return c, fmt.Errorf("config: HAPIHUB_LOCAL: %w", err)
+	}
+	c.Local = local
+	ttl, err := strconv.Atoi(get("HAPIHUB_AUTH_CACHE_TTL", "300"))
+	if err != nil || ttl < 0 {
+		return c, fmt.Errorf("config: HAPIHUB_AUTH_CACHE_TTL must be a whole number of seconds, got %q", get("HAPIHUB_AUTH_CACHE_TTL", ""))
+	}
+	c.AuthCacheTTL = time.Duration(ttl) * time.Second
+	return c, nil
+}
+
+// Env returns c as environment variables, the inverse of FromEnv; the local runner uses it to
+// give in-process functions the same view a Lambda would have.
+func (c Config) Env() map[string]string {
+	return map[string]string{
+		"HAPIHUB_TABLE":             c.Table,
+		"AWS_REGION":                c.Region,
+		"HAPIHUB_DYNAMODB_ENDPOINT": c.DynamoDBEndpoint,
+		"HAPIHUB_SQS_ENDPOINT":      c.SQSEndpoint,
+		"HAPIHUB_WEBHOOK_QUEUE_URL": c.WebhookQueueURL,
+		"HAPIHUB_LOCAL":             strconv.FormatBool(c.Local),
+		"HAPIHUB_AUTH_CACHE_TTL":    strconv.Itoa(int(c.AuthCacheTTL / time.Second)),
+	}
+}

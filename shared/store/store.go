@@ -1,0 +1,429 @@
+// Package store is the only package that talks to DynamoDB. It keeps every object in one table
+// whose partition keys start with account, mode and organization, so no query can cross tenants
+// or modes by construction, and it writes each change and its event in one transaction.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/schema"
+)
+
+// DB is the part of the DynamoDB client the store uses (declared here, where it is consumed).
+type DB interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+}
+
+// Store reads and writes HAPI Hub's single table.
+type Store struct {
+	DB    DB
+	Table string
+	Now   func() time.Time
+	// LockTimeout bounds how long a write retries on version contention before answering
+	// RATE_LIMIT_EXCEEDED / lock_timeout (PRODUCT.md: about two seconds).
+	LockTimeout time.Duration
+}
+
+// New returns a store on table.
+func New(db DB, table string) *Store {
+	return &Store{DB: db, Table: table, Now: time.Now, LockTimeout: 2 * time.Second}
+}
+
+// Modes.
+const (
+	Test = "test"
+	Live = "live"
+)
+
+// Tenant is who a request acts for: every object key starts with it.
+type Tenant struct {
+	Account string
+	Mode    string
+	Org     string
+}
+
+// Live reports whether t is live mode.
+func (t Tenant) Live() bool { return t.Mode == Live }
+
+func (t Tenant) prefix() string { return "A#" + t.Account + "#" + t.Mode + "#O#" + t.Org }
+
+// partition of a resource's objects.
+func (t Tenant) partition(res string) string { return t.prefix() + "#" + res }
+
+// eventPartition holds an account's events of one mode, across its organizations.
+func eventPartition(account, mode string) string { return "A#" + account + "#" + mode + "#EVT" }
+
+// Meta describes the request behind a write, recorded on its event.
+type Meta struct {
+	RequestID      string
+	IdempotencyKey string
+	// ExtraEvents are emitted besides the standard one (appointment.cancelled, invoice.paid).
+	ExtraEvents []string
+	// Extra items join the same transaction (idempotency records, uniqueness guards).
+	Extra []types.TransactWriteItem
+}
+
+// Doc is a normalised object.
+type Doc = map[string]any
+
+// Version attribute of every object (optimistic concurrency).
+const versionAttr = "_v"
+
+var errNotFound = errors.New("not found")
+
+func notFound(res *schema.Resource, id string) *apperr.Error {
+	return apperr.New(apperr.NotFound, "No such %s: %s", res.Object, id)
+}
+
+// GetObject reads one object and its version.
+func (s *Store) GetObject(ctx context.Context, t Tenant, res *schema.Resource, id string) (Doc, int64, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName:      &s.Table,
+		Key:            map[string]types.AttributeValue{"PK": sv(t.partition(res.Name)), "SK": sv(id)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("store: get %s %s: %w", res.Object, id, err)
+	}
+	if out.Item == nil {
+		return nil, 0, notFound(res, id)
+	}
+	return unmarshalDoc(out.Item), getN(out.Item, versionAttr), nil
+}
+
+// CreateObject stores a new object built from fields, with its created event, in one transaction.
+func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource, fields Doc, meta Meta) (Doc, error) {
+	now := s.Now()
+	doc := Doc{}
+	for k, v := range fields {
+		if v != nil {
+			doc[k] = v
+		}
+	}
+	doc["id"] = NewID(res.Prefix, now)
+	doc["object"] = res.Object
+	doc["organizationId"] = t.Org
+	doc["livemode"] = t.Live()
+	doc["createdAt"] = now.UnixMilli()
+	doc["updatedAt"] = now.UnixMilli()
+	item, err := s.objectItem(t, res, doc, 1)
+	if err != nil {
+		return nil, err
+	}
+	put := types.TransactWriteItem{Put: &types.Put{
+		TableName:           &s.Table,
+		Item:                item,
+		ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	}}
+	if err := s.writeWithEvents(ctx, t, put, res.Object+".created", doc, nil, meta, now); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// objectItem is doc plus its keys, index keys and version.
+func (s *Store) objectItem(t Tenant, res *schema.Resource, doc Doc, version int64) (map[string]types.AttributeValue, error) {
+	sys := map[string]types.AttributeValue{
+		"PK":        sv(t.partition(res.Name)),
+		"SK":        sv(doc["id"].(string)),
+		versionAttr: n(version),
+	}
+	for k, v := range indexAttrs(t, res, doc) {
+		sys[k] = v
+	}
+	return marshalItem(doc, sys)
+}
+
+// Mutate computes an object's new fields from the current object. It returns the complete new
+// document (system fields are restored by the store).
+type Mutate func(current Doc) (Doc, error)
+
+// UpdateObject changes one object by read, mutate, conditional write, retrying on version
+// contention until LockTimeout. ifMatch, when non-zero, is the version the client last saw: a
+// different current version is PRECONDITION_FAILED.
+func (s *Store) UpdateObject(ctx context.Context, t Tenant, res *schema.Resource, id string, ifMatch int64, mutate Mutate, meta Meta) (Doc, int64, error) {
+	deadline := s.Now().Add(s.LockTimeout)
+	backoff := 5 * time.Millisecond
+	for {
+		cur, ver, err := s.GetObject(ctx, t, res, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		if ifMatch != 0 && ifMatch != ver {
+			return nil, 0, apperr.New(apperr.PreconditionFailed, "The %s was changed since version %d (now %d); fetch it again and retry.", res.Object, ifMatch, ver).WithCode("version_mismatch")
+		}
+		next, err := mutate(cloneDoc(cur))
+		if err != nil {
+			return nil, 0, err
+		}
+		now := s.Now()
+		for _, k := range []string{"id", "object", "organizationId", "livemode", "createdAt"} {
+			next[k] = cur[k]
+		}
+		next["updatedAt"] = now.UnixMilli()
+		if next["updatedAt"].(int64) <= asInt(cur["updatedAt"]) {
+			// Keep updatedAt strictly increasing so clients can order changes by it.
+			next["updatedAt"] = asInt(cur["updatedAt"]) + 1
+		}
+		item, err := s.objectItem(t, res, next, ver+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		put := types.TransactWriteItem{Put: &types.Put{
+			TableName:                 &s.Table,
+			Item:                      item,
+			ConditionExpression:       aws.String("#v = :v"),
+			ExpressionAttributeNames:  map[string]string{"#v": versionAttr},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(ver)},
+		}}
+		prev := previousAttributes(cur, next)
+		err = s.writeWithEvents(ctx, t, put, res.Object+".updated", next, prev, meta, now)
+		if err == nil {
+			return next, ver + 1, nil
+		}
+		if !errors.Is(err, errConflict) {
+			return nil, 0, err
+		}
+		if ifMatch != 0 {
+			return nil, 0, apperr.New(apperr.PreconditionFailed, "The %s was changed by another request; fetch it again and retry.", res.Object).WithCode("version_mismatch")
+		}
+		if s.Now().After(deadline) {
+			return nil, 0, apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
+		}
+		select {
+		case <-ctx.Done():
+			return nil, 0, ctx.Err()
+		case <-time.After(backoff):
+		}
+		if backoff < 100*time.Millisecond {
+			backoff *= 2
+		}
+	}
+}
+
+func asInt(v any) int64 {
+	i, _ := v.(int64)
+	return i
+}
+
+// DeleteObject removes one object with its deleted event.
+func (s *Store) DeleteObject(ctx context.Context, t Tenant, res *schema.Resource, id string, ifMatch int64, meta Meta) (Doc, error) {
+	cur, ver, err := s.GetObject(ctx, t, res, id)
+	if err != nil {
+		return nil, err
+	}
+	if ifMatch != 0 && ifMatch != ver {
+		return nil, apperr.New(apperr.PreconditionFailed, "The %s was changed since version %d (now %d); fetch it again and retry.", res.Object, ifMatch, ver).WithCode("version_mismatch")
+	}
+	del := types.TransactWriteItem{Delete: &types.Delete{
+		TableName:                 &s.Table,
+		Key:                       map[string]types.AttributeValue{"PK": sv(t.partition(res.Name)), "SK": sv(id)},
+		ConditionExpression:       aws.String("#v = :v"),
+		ExpressionAttributeNames:  map[string]string{"#v": versionAttr},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(ver)},
+	}}
+	if err := s.writeWithEvents(ctx, t, del, res.Object+".deleted", cur, nil, meta, s.Now()); err != nil {
+		if errors.Is(err, errConflict) {
+			return nil, apperr.New(apperr.RateLimited, "This object is being changed by another request; retry.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
+		}
+		return nil, err
+	}
+	cur["deleted"] = true
+	return cur, nil
+}
+
+var errConflict = errors.New("store: version conflict")
+
+// eventTTL is how long events stay readable (PRODUCT.md: 30 days).
+const eventTTL = 30 * 24 * time.Hour
+
+// writeWithEvents commits change, its event(s) and meta.Extra in one transaction.
+func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+	items := []types.TransactWriteItem{change}
+	for _, typ := range append([]string{eventType}, meta.ExtraEvents...) {
+		ev := NewEvent(t, typ, obj, prev, meta, now)
+		item, err := marshalItem(ev, map[string]types.AttributeValue{
+			"PK":  sv(eventPartition(t.Account, t.Mode)),
+			"SK":  sv(ev["id"].(string)),
+			"ttl": n(now.Add(eventTTL).Unix()),
+		})
+		if err != nil {
+			return err
+		}
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}})
+	}
+	items = append(items, meta.Extra...)
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		for i, r := range tce.CancellationReasons {
+			if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
+				if i == 0 {
+					return errConflict
+				}
+				return &ConditionError{Index: i, Item: r.Item}
+			}
+		}
+	}
+	return fmt.Errorf("store: write %s: %w", eventType, err)
+}
+
+// ConditionError reports that one of Meta.Extra's conditions failed (index into the whole
+// transaction; the change is 0 and events follow it).
+type ConditionError struct {
+	Index int
+	Item  map[string]types.AttributeValue
+}
+
+func (e *ConditionError) Error() string {
+	return fmt.Sprintf("store: condition of item %d failed", e.Index)
+}
+
+// NewEvent builds an event object (PRODUCT.md, "Events and webhooks").
+func NewEvent(t Tenant, typ string, obj, prev Doc, meta Meta, now time.Time) Doc {
+	data := Doc{"object": obj}
+	if prev != nil {
+		data["previousAttributes"] = prev
+	}
+	req := Doc{"id": nilIfEmpty(meta.RequestID), "idempotencyKey": nilIfEmpty(meta.IdempotencyKey)}
+	return Doc{
+		"id":             NewID("evt", now),
+		"object":         "event",
+		"type":           typ,
+		"createdAt":      now.UnixMilli(),
+		"livemode":       t.Live(),
+		"organizationId": t.Org,
+		"data":           data,
+		"request":        req,
+	}
+}
+
+func nilIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// previousAttributes lists the changed top-level fields with their old values (null when new).
+func previousAttributes(old, next Doc) Doc {
+	prev := Doc{}
+	for k, v := range next {
+		if k == "updatedAt" {
+			continue
+		}
+		if ov, ok := old[k]; !ok || !reflect.DeepEqual(ov, v) {
+			prev[k] = old[k]
+		}
+	}
+	for k, ov := range old {
+		if _, ok := next[k]; !ok {
+			prev[k] = ov
+		}
+	}
+	return prev
+}
+
+func cloneDoc(d Doc) Doc {
+	out := make(Doc, len(d))
+	for k, v := range d {
+		out[k] = cloneValue(v)
+	}
+	return out
+}
+
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return cloneDoc(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = cloneValue(e)
+		}
+		return out
+	}
+	return v
+}
+
+// Page is one page of a resource's objects in id (creation) order.
+type Page struct {
+	Docs []Doc
+	Next map[string]types.AttributeValue
+	// ScannedCount is what DynamoDB read for this page, for read-amplification figures.
+	ScannedCount int32
+}
+
+// ListPage reads one page of a resource's objects in creation order.
+func (s *Store) ListPage(ctx context.Context, t Tenant, res *schema.Resource, forward bool, limit int32, start map[string]types.AttributeValue) (Page, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(t.partition(res.Name))},
+		ScanIndexForward:          aws.Bool(forward),
+		ExclusiveStartKey:         start,
+	}
+	if limit > 0 {
+		in.Limit = aws.Int32(limit)
+	}
+	out, err := s.DB.Query(ctx, in)
+	if err != nil {
+		return Page{}, fmt.Errorf("store: list %s: %w", res.Name, err)
+	}
+	p := Page{Next: out.LastEvaluatedKey, ScannedCount: out.ScannedCount}
+	for _, it := range out.Items {
+		p.Docs = append(p.Docs, unmarshalDoc(it))
+	}
+	return p, nil
+}
+
+// ListAll reads every object of a resource (for the simple planner; the query planner uses indexes).
+func (s *Store) ListAll(ctx context.Context, t Tenant, res *schema.Resource) ([]Doc, error) {
+	var out []Doc
+	var start map[string]types.AttributeValue
+	for {
+		p, err := s.ListPage(ctx, t, res, true, 0, start)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Docs...)
+		if p.Next == nil {
+			return out, nil
+		}
+		start = p.Next
+	}
+}
+
+// SortedKeys is a helper for deterministic iteration.
+func SortedKeys(d Doc) []string {
+	ks := make([]string, 0, len(d))
+	for k := range d {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// escape keeps a value from forging key structure: '#' separates key parts.
+func escape(v string) string { return strings.ReplaceAll(v, "#", "%23") }
