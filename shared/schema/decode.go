@@ -74,7 +74,7 @@ func (r *Resource) DecodeBody(body []byte, op Op) (Doc, error) {
 				continue
 			}
 			if f.Required {
-				if _, bad := raw[f.Name]; !bad || out[f.Name] == nil {
+				if _, given := raw[f.Name]; !given {
 					errs = append(errs, apperr.FieldError{Field: f.Name, Message: "is required"})
 				}
 				continue
