@@ -88,7 +88,16 @@ type Route struct {
 	Publishable bool
 	// NoTenant routes do not need an organization (platform resources such as /api-keys).
 	NoTenant bool
+	// Resource and Action say what the route does, for permissions and PMS capabilities:
+	// Resource is the resource name ("patients"), Action a Feathers method ("find", ...).
+	Resource string
+	Action   string
 }
+
+// Middleware wraps the handler of a route; it sees the route, so it can check permissions,
+// capabilities or replay an idempotent response. Middlewares run in the order given, after
+// authentication and organization resolution, before the handler.
+type Middleware func(route Route, next HandlerFunc) HandlerFunc
 
 // Key of a route in the table.
 func (rt Route) Key() string { return rt.Method + " " + rt.Path }
@@ -101,20 +110,38 @@ type Tenants interface {
 
 // Router dispatches proxy events to routes.
 type Router struct {
-	routes  map[string]Route
-	tenants Tenants
-	log     *slog.Logger
-	local   bool
-	now     func() time.Time
+	routes map[string]Route
+	opts   Options
 }
 
-// NewRouter builds a router. local exempts loopback clients from the HTTPS rule (the runner).
-func NewRouter(tenants Tenants, log *slog.Logger, local bool, routes ...Route) *Router {
-	r := &Router{routes: map[string]Route{}, tenants: tenants, log: log, local: local, now: time.Now}
+// Options configure a router.
+type Options struct {
+	Tenants Tenants
+	Log     *slog.Logger
+	// Local exempts loopback clients from the HTTPS rule (the local runner).
+	Local       bool
+	Middlewares []Middleware
+	Now         func() time.Time
+}
+
+// NewRouter builds a router over routes.
+func NewRouter(opts Options, routes ...Route) *Router {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	r := &Router{routes: map[string]Route{}, opts: opts}
 	for _, rt := range routes {
 		if _, dup := r.routes[rt.Key()]; dup {
 			panic("api: duplicate route " + rt.Key())
 		}
+		h := rt.Handler
+		for i := len(opts.Middlewares) - 1; i >= 0; i-- {
+			h = opts.Middlewares[i](rt, h)
+		}
+		rt.Handler = h
 		r.routes[rt.Key()] = rt
 	}
 	return r
@@ -138,7 +165,7 @@ var corsHeaders = map[string]string{
 
 // Handle is the Lambda handler for API Gateway proxy events.
 func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) (resp events.APIGatewayProxyResponse, _ error) {
-	start := rt.now()
+	start := rt.opts.Now()
 	reqID := ev.RequestContext.RequestID
 	if reqID == "" {
 		reqID = uuid.NewString()
@@ -148,8 +175,8 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) 
 		if p := recover(); p != nil {
 			resp, errEvent = rt.renderError(ev, apperr.Internal(fmt.Errorf("panic: %v\n%s", p, debug.Stack())))
 		}
-		rt.log.Info("request", "requestId", reqID, "method", ev.HTTPMethod, "path", ev.Path, "resource", ev.Resource,
-			"status", resp.StatusCode, "durationMs", rt.now().Sub(start).Milliseconds(), "errorEvent", errEvent)
+		rt.opts.Log.Info("request", "requestId", reqID, "method", ev.HTTPMethod, "path", ev.Path, "resource", ev.Resource,
+			"status", resp.StatusCode, "durationMs", rt.opts.Now().Sub(start).Milliseconds(), "errorEvent", errEvent)
 	}()
 	out, err := rt.serve(ctx, ev, reqID)
 	if err != nil {
@@ -160,7 +187,7 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) 
 }
 
 func (rt *Router) serve(ctx context.Context, ev events.APIGatewayProxyRequest, reqID string) (Response, error) {
-	if strings.EqualFold(header(ev, "X-Forwarded-Proto"), "http") && !(rt.local && isLoopback(ev.RequestContext.Identity.SourceIP)) {
+	if strings.EqualFold(header(ev, "X-Forwarded-Proto"), "http") && !(rt.opts.Local && isLoopback(ev.RequestContext.Identity.SourceIP)) {
 		return Response{}, apperr.New(apperr.Security, "HAPI Hub is served over HTTPS only; retry with https://.")
 	}
 	route, ok := rt.routes[ev.HTTPMethod+" "+ev.Resource]
@@ -225,7 +252,7 @@ func isLoopback(ip string) bool {
 func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string) (store.Tenant, error) {
 	t := store.Tenant{Account: p.AccountID, Mode: p.Mode}
 	if p.Mode == store.Test {
-		acct, err := rt.tenants.GetAccount(ctx, p.AccountID)
+		acct, err := rt.opts.Tenants.GetAccount(ctx, p.AccountID)
 		if err != nil {
 			return t, err
 		}
@@ -235,7 +262,7 @@ func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string
 		t.Org = acct.SandboxOrg
 		return t, nil
 	}
-	conns, err := rt.tenants.Connections(ctx, p.AccountID)
+	conns, err := rt.opts.Tenants.Connections(ctx, p.AccountID)
 	if err != nil {
 		return t, err
 	}
@@ -291,9 +318,9 @@ func (rt *Router) renderError(ev events.APIGatewayProxyRequest, err error) (even
 	id := uuid.NewString()
 	status, ct, body := apperr.Render(e, id, apperr.WantsProblem(header(ev, "Accept")))
 	if status >= 500 {
-		rt.log.Error("internal error", "event", id, "err", err)
+		rt.opts.Log.Error("internal error", "event", id, "err", err)
 	} else {
-		rt.log.Info("client error", "event", id, "name", e.Kind.Name(), "message", e.Message)
+		rt.opts.Log.Info("client error", "event", id, "name", e.Kind.Name(), "message", e.Message)
 	}
 	h := map[string]string{"Content-Type": ct}
 	for k, v := range corsHeaders {

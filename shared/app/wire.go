@@ -83,8 +83,17 @@ func Router(st *store.Store, cfg config.Config, resources ...*schema.Resource) *
 		h := &api.Resource{Schema: r, Store: st}
 		routes = append(routes, h.Routes()...)
 	}
-	return api.NewRouter(st, Logger(), cfg.Local, routes...)
+	mws := make([]api.Middleware, 0, len(middlewares))
+	for _, m := range middlewares {
+		mws = append(mws, m(st, cfg))
+	}
+	return api.NewRouter(api.Options{Tenants: st, Log: Logger(), Local: cfg.Local, Middlewares: mws}, routes...)
 }
+
+// middlewares are the request checks every API function runs, in this order. Each feature
+// defines its middleware in its own file and adds one line here, so this list is the one place
+// that says the order (permissions before capabilities before idempotency).
+var middlewares = []func(st *store.Store, cfg config.Config) api.Middleware{}
 
 // bootstrapSetting records the local runner's sandbox account.
 const bootstrapSetting = "local-bootstrap"
