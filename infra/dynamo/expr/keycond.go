@@ -127,4 +127,3 @@ func (k *KeyCond) ForSchema(partitionKey, sortKey string) error {
 	}
 	return nil
 }
-

@@ -111,7 +111,7 @@ func (p *parser) syntaxMessage(i int) *Error {
 	return p.errorf("Syntax error; token: \"%s\", near: \"%s\"", t.text, p.src[start:end])
 }
 
-func (p *parser) peek() token     { return p.toks[p.pos] }
+func (p *parser) peek() token { return p.toks[p.pos] }
 func (p *parser) peekAt(n int) token {
 	return p.toks[min(p.pos+n, len(p.toks)-1)]
 }
