@@ -128,8 +128,8 @@ func TestConditionEval(t *testing.T) {
 	}{
 		{"n = :five", true},
 		{"n <> :five", false},
-		{"n = :a", false},         // different types: false, not an error
-		{"n < :a", false},         // likewise
+		{"n = :a", false},      // different types: false, not an error
+		{"n < :a", false},      // likewise
 		{"nope <> :one", true}, // a missing attribute is not equal
 		{"nope = :one", false},
 		{"n > :two", true},
