@@ -522,3 +522,48 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestSortCondMatch(t *testing.T) {
+	tests := []struct {
+		op   string
+		vals []attr.Value
+		v    attr.Value
+		want bool
+	}{
+		{"=", []attr.Value{attr.Num("1.0")}, attr.Num("1"), true},
+		{"<", []attr.Value{attr.Num("10")}, attr.Num("9"), true},
+		{"<", []attr.Value{attr.Num("10")}, attr.Str("9"), false},
+		{"<=", []attr.Value{attr.Str("b")}, attr.Str("b"), true},
+		{">", []attr.Value{attr.Str("b")}, attr.Str("ba"), true},
+		{">=", []attr.Value{attr.Num("-1")}, attr.Num("-2"), false},
+		{"BETWEEN", []attr.Value{attr.Num("1"), attr.Num("3")}, attr.Num("3"), true},
+		{"BETWEEN", []attr.Value{attr.Num("1"), attr.Num("3")}, attr.Num("3.5"), false},
+		{"begins_with", []attr.Value{attr.Str("ab")}, attr.Str("abc"), true},
+		{"begins_with", []attr.Value{attr.Str("ab")}, attr.Str("a"), false},
+		{"begins_with", []attr.Value{attr.Bin([]byte{1})}, attr.Bin([]byte{1, 2}), true},
+	}
+	for _, tt := range tests {
+		s := SortCond{Name: "sk", Op: tt.op, Values: tt.vals}
+		assert.Equal(t, tt.want, s.Match(tt.v), "%s %v %v", tt.op, tt.vals, tt.v)
+	}
+}
+
+func TestValidatePlaceholders(t *testing.T) {
+	tests := []struct {
+		names  Names
+		values Values
+		want   string
+	}{
+		{nil, nil, ""},
+		{Names{"#a_1": "a"}, Values{":v9": attr.Num("1")}, ""},
+		{Names{}, nil, "ExpressionAttributeNames must not be empty"},
+		{nil, Values{}, "ExpressionAttributeValues must not be empty"},
+		{Names{"a": "a"}, nil, `ExpressionAttributeNames contains invalid key: Syntax error; key: "a"`},
+		{Names{"#a-b": "a"}, nil, `ExpressionAttributeNames contains invalid key: Syntax error; key: "#a-b"`},
+		{nil, Values{"b": attr.Num("1")}, `ExpressionAttributeValues contains invalid key: Syntax error; key: "b"`},
+		{nil, Values{":": attr.Num("1")}, `ExpressionAttributeValues contains invalid key: Syntax error; key: ":"`},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, errMsg(ValidatePlaceholders(tt.names, tt.values)))
+	}
+}

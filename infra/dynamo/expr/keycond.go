@@ -1,6 +1,9 @@
 package expr
 
 import (
+	"bytes"
+	"strings"
+
 	"github.com/hapihub/hapihub/infra/dynamo/attr"
 )
 
@@ -126,4 +129,42 @@ func (k *KeyCond) ForSchema(partitionKey, sortKey string) error {
 		k.Sort = &s
 	}
 	return nil
+}
+
+// Match reports whether a sort-key value satisfies the condition (false for a
+// value of another type, as DynamoDB's comparisons are).
+func (s *SortCond) Match(v attr.Value) bool {
+	if len(s.Values) == 0 || v.Kind != s.Values[0].Kind || !v.Kind.IsKeyType() {
+		return false
+	}
+	c, err := attr.Compare(v, s.Values[0])
+	if err != nil {
+		return false
+	}
+	switch s.Op {
+	case "=":
+		return c == 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	case ">=":
+		return c >= 0
+	case "BETWEEN":
+		if len(s.Values) < 2 {
+			return false
+		}
+		hi, err := attr.Compare(v, s.Values[1])
+		return err == nil && c >= 0 && hi <= 0
+	case "begins_with":
+		switch v.Kind {
+		case attr.S:
+			return strings.HasPrefix(v.Str, s.Values[0].Str)
+		case attr.B:
+			return bytes.HasPrefix(v.Bin, s.Values[0].Bin)
+		}
+	}
+	return false
 }

@@ -48,3 +48,52 @@ func (u *Usage) CheckUnused(names Names, values Values) error {
 	}
 	return nil
 }
+
+// ValidatePlaceholders checks ExpressionAttributeNames and Values before any
+// expression is parsed, with DynamoDB's messages: present but empty maps, and
+// keys that are not "#" or ":" followed by letters, digits or underscores.
+// Pass nil for a parameter the request did not send.
+func ValidatePlaceholders(names Names, values Values) error {
+	if names != nil {
+		if len(names) == 0 {
+			return &Error{Msg: "ExpressionAttributeNames must not be empty"}
+		}
+		for _, k := range sortedKeys(names) {
+			if !validPlaceholder(k, '#') {
+				return &Error{Msg: "ExpressionAttributeNames contains invalid key: Syntax error; key: \"" + k + "\""}
+			}
+		}
+	}
+	if values != nil {
+		if len(values) == 0 {
+			return &Error{Msg: "ExpressionAttributeValues must not be empty"}
+		}
+		for _, k := range sortedKeys(values) {
+			if !validPlaceholder(k, ':') {
+				return &Error{Msg: "ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\""}
+			}
+		}
+	}
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func validPlaceholder(k string, prefix byte) bool {
+	if len(k) < 2 || k[0] != prefix {
+		return false
+	}
+	for i := 1; i < len(k); i++ {
+		if !isIdentPart(k[i]) {
+			return false
+		}
+	}
+	return true
+}
