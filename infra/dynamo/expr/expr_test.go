@@ -343,11 +343,12 @@ func TestUpdateParseErrors(t *testing.T) {
 
 func TestUpdateApply(t *testing.T) {
 	base := `{"pk": {"S": "k"}, "n": {"N": "5"}, "s": {"S": "x"}, "ss": {"SS": ["a", "b"]}, "ns": {"NS": ["1", "2"]},
-		"l": {"L": [{"S": "l0"}, {"S": "l1"}, {"S": "l2"}, {"S": "l3"}]}, "m": {"M": {"k": {"S": "v"}, "lst": {"L": [{"N": "1"}]}}}}`
+		"l": {"L": [{"S": "l0"}, {"S": "l1"}, {"S": "l2"}, {"S": "l3"}]}, "m": {"M": {"k": {"S": "v"}, "lst": {"L": [{"N": "1"}]}}}, "bs": {"BS": ["AQ=="]}}`
 	vals := testValues()
 	vals[":xs"] = attr.StrSet("b", "c")
 	vals[":ab"] = attr.StrSet("a", "b")
 	vals[":ns2"] = attr.NumSet("2.0", "3")
+	vals[":bs2"] = attr.BinSet([]byte{1}, []byte{2})
 	vals[":big"] = attr.Num("9.9999999999999999999999999999999999999E+125")
 	tests := []struct {
 		name, expr string
@@ -373,6 +374,15 @@ func TestUpdateApply(t *testing.T) {
 		{name: "remove several indices", expr: "REMOVE l[0], l[2]", want: map[string]string{"l": `{"L":[{"S":"l1"},{"S":"l3"}]}`}},
 		{name: "remove indices any order", expr: "REMOVE l[3], l[0], l[1]", want: map[string]string{"l": `{"L":[{"S":"l2"}]}`}},
 		{name: "remove past end", expr: "REMOVE l[9]", want: map[string]string{"l": `{"L":[{"S":"l0"},{"S":"l1"},{"S":"l2"},{"S":"l3"}]}`}},
+		{name: "set in nested list", expr: "SET m.lst[0] = :a, m.lst[5] = :b", want: map[string]string{"m": `{"M":{"k":{"S":"v"},"lst":{"L":[{"S":"a"},{"S":"b"}]}}}`}},
+		{name: "remove in nested list", expr: "REMOVE m.lst[0]", want: map[string]string{"m": `{"M":{"k":{"S":"v"},"lst":{"L":[]}}}`}},
+		{name: "add in nested list", expr: "ADD m.lst[0] :two", want: map[string]string{"m": `{"M":{"k":{"S":"v"},"lst":{"L":[{"N":"3"}]}}}`}},
+		{name: "add binary set", expr: "ADD bs :bs2", want: map[string]string{"bs": `{"BS":["AQ==","Ag=="]}`}},
+		{name: "delete binary set", expr: "DELETE bs :bs2", want: map[string]string{"bs": "-"}},
+		{name: "set under list element scalar", expr: "SET l[0].x = :one", err: msgInvalidPath},
+		{name: "set under list past end", expr: "SET l[9].x = :one", err: msgInvalidPath},
+		{name: "remove name on list", expr: "REMOVE l.x", err: msgInvalidPath},
+		{name: "delete under missing", expr: "DELETE nope.x :ss", err: msgInvalidPath},
 		{name: "add number", expr: "ADD n :two", want: map[string]string{"n": `{"N":"7"}`}},
 		{name: "add creates number", expr: "ADD c :one", want: map[string]string{"c": `{"N":"1"}`}},
 		{name: "add set union", expr: "ADD ss :xs, ns :ns2", want: map[string]string{"ss": `{"SS":["a","b","c"]}`, "ns": `{"NS":["1","2","3"]}`}},
