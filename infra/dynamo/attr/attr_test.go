@@ -345,3 +345,27 @@ func FuzzUnmarshal(f *testing.F) {
 		require.True(t, Equal(v, v2))
 	})
 }
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		v    Value
+		want string
+	}{
+		{Str(""), ""},
+		{Map(map[string]Value{"a": List([]Value{NumSet("1", "2")})}), ""},
+		{Value{}, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"},
+		{Num("1e200"), msgNumOverflow},
+		{List([]Value{StrSet()}), "One or more parameter values were invalid: An string set  may not be empty"},
+		{Map(map[string]Value{"a": NumSet("1", "1.0")}), "Input collection contains duplicates"},
+	}
+	for _, tt := range tests {
+		err := Validate(tt.v)
+		if tt.want == "" {
+			assert.NoError(t, err)
+			continue
+		}
+		var ve *ValidationError
+		require.True(t, errors.As(err, &ve), "%v", err)
+		assert.Equal(t, tt.want, ve.Msg)
+	}
+}

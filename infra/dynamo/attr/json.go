@@ -361,3 +361,33 @@ func ValidateSet(v *Value) error {
 	}
 	return nil
 }
+
+// Validate applies UnmarshalJSON's checks to a value built in code, returning
+// the same *ValidationError messages.
+func Validate(v Value) error {
+	switch v.Kind {
+	case S, B, BOOL, NULL:
+		return nil
+	case N:
+		_, err := parseNumber(v.Str)
+		return err
+	case SS, NS, BS:
+		c := Clone(v)
+		return ValidateSet(&c)
+	case M:
+		for _, e := range v.Map {
+			if err := Validate(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	case L:
+		for _, e := range v.List {
+			if err := Validate(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return invalid("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+}
