@@ -50,6 +50,7 @@ type Server struct {
 	// wake is closed and replaced whenever messages may have become receivable,
 	// so long-polling receives return early.
 	wake chan struct{}
+	handlers map[string]opFunc
 	// closed stops handlers still running after Close from touching the store.
 	closed bool
 
@@ -87,6 +88,7 @@ func Open(dir string, opts Options) (*Server, error) {
 		deleted: map[string]time.Time{},
 		wake:    make(chan struct{}),
 	}
+	s.handlers = s.ops()
 	if err := s.load(); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -190,7 +192,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if len(body) == 0 {
 		body = []byte("{}")
 	}
-	h, ok := s.ops()[op]
+	h, ok := s.handlers[op]
 	if !ok {
 		writeError(w, &apiError{status: http.StatusBadRequest, typ: "com.amazon.coral.service#UnknownOperationException", query: "InvalidAction", msg: "An unknown operation was requested: " + op})
 		return
