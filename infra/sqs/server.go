@@ -49,7 +49,7 @@ type Server struct {
 	deleted map[string]time.Time
 	// wake is closed and replaced whenever messages may have become receivable,
 	// so long-polling receives return early.
-	wake chan struct{}
+	wake     chan struct{}
 	handlers map[string]opFunc
 	// closed stops handlers still running after Close from touching the store.
 	closed bool
