@@ -1,0 +1,344 @@
+// Package local is the local stand-in for API Gateway and Lambda behind `make run`: it turns HTTP
+// requests into API Gateway REST proxy events, runs the Lambda REQUEST authorizer with its result
+// cache, enforces the usage plans' throttles, invokes the function handlers in-process and writes
+// their responses back. Everything comes from template.yaml (package infra/template): routes,
+// authorizer, cache TTL, CORS, gateway responses and throttle numbers.
+//
+// The stages run in API Gateway's order: match the resource (else MISSING_AUTHENTICATION_TOKEN),
+// answer a CORS preflight from the template's Cors, check the identity sources (else 401 without
+// calling the authorizer), authorize (cached per identity source values for ReauthorizeEvery
+// seconds; the cached policy is evaluated against each request's methodArn), check the API key
+// and throttle by usage plan, then invoke the function.
+//
+// Usage plans: the authorizer returns usageIdentifierKey, which on AWS is an API key attached to
+// a plan. Locally the plan is chosen by the authorizer context's "mode": mode "test" uses the
+// TestUsagePlan resource, "live" LiveUsagePlan (PlanForMode). Each usage identifier key has its
+// own token bucket per plan.
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/hapihub/hapihub/infra/template"
+)
+
+// MaxBodyBytes is API Gateway's payload limit.
+const MaxBodyBytes = 10 << 20
+
+// Options configure a Gateway.
+type Options struct {
+	Template  *template.Template
+	Functions Invoker
+	// Refs resolves the template's references (the stage name's parameter); parameters' defaults
+	// and pseudo parameters are always available.
+	Refs      template.Refs
+	Region    string // for method ARNs; default us-east-1
+	AccountID string // default 000000000000
+	Now       func() time.Time
+	Log       *slog.Logger
+	// NewRequestID makes request ids (default: random UUIDs).
+	NewRequestID func() string
+}
+
+// Gateway is an http.Handler serving the template's API.
+type Gateway struct {
+	opts      Options
+	api       *template.API
+	stage     string
+	apiID     string
+	region    string
+	accountID string
+	routes    routeTable
+	plans     map[string]*template.UsagePlan // by logical id
+	cache     authCache
+	limiter   limiter
+	log       *slog.Logger
+}
+
+// New builds the gateway of tpl's API.
+func New(opts Options) (*Gateway, error) {
+	tpl := opts.Template
+	if tpl == nil || tpl.API == nil {
+		return nil, errors.New("local: the template has no " + template.TypeAPI)
+	}
+	if opts.Functions == nil {
+		return nil, errors.New("local: no Functions")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.NewRequestID == nil {
+		opts.NewRequestID = uuid.NewString
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "000000000000"
+	}
+	g := &Gateway{opts: opts, api: tpl.API, apiID: "local", region: opts.Region, accountID: opts.AccountID,
+		plans: map[string]*template.UsagePlan{}, log: opts.Log}
+	g.limiter.now = opts.Now
+	stage, err := tpl.API.StageName.Resolve(tpl.Refs(opts.Region, opts.AccountID, opts.Refs))
+	if err != nil {
+		return nil, fmt.Errorf("local: stage name: %w", err)
+	}
+	g.stage = stage
+	for _, p := range tpl.UsagePlans {
+		g.plans[p.LogicalID] = p
+	}
+	g.routes.root = newResource("/")
+	for _, r := range tpl.Routes() {
+		fn, ok := tpl.Function(r.Function)
+		if !ok {
+			return nil, fmt.Errorf("local: route %s %s: no function %s", r.Method, r.Path, r.Function)
+		}
+		ep := &endpoint{route: r, function: fn, keyNeeded: g.api.APIKeyRequired}
+		if r.APIKeyRequired != nil {
+			ep.keyNeeded = *r.APIKeyRequired
+		}
+		name := g.api.DefaultAuthorizer
+		if r.Authorizer != "" {
+			name = r.Authorizer
+		}
+		if name != "" && name != "NONE" {
+			ep.authorizer = g.api.Authorizers[name]
+			if _, ok := tpl.Function(ep.authorizer.Function); !ok {
+				return nil, fmt.Errorf("local: authorizer %s: no function %s", name, ep.authorizer.Function)
+			}
+		}
+		if ep.keyNeeded && g.api.APIKeySource != "AUTHORIZER" {
+			return nil, fmt.Errorf("local: %s %s needs an API key but ApiKeySourceType is %s; the runner supports AUTHORIZER only", r.Method, r.Path, g.api.APIKeySource)
+		}
+		if err := g.routes.add(ep); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+// Stage is the API's stage name, as it appears in method ARNs and requestContext.stage.
+func (g *Gateway) Stage() string { return g.stage }
+
+// Limits returns each usage plan's throttle by logical id, as the gateway enforces it.
+func (g *Gateway) Limits() map[string]template.Throttle {
+	out := make(map[string]template.Throttle, len(g.plans))
+	for id, p := range g.plans {
+		out[id] = p.Throttle
+	}
+	return out
+}
+
+// ServeHTTP serves one request through the gateway's stages and logs one line about it.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rc := newRequestCtx(r, g.opts.NewRequestID(), g.opts.Now())
+	status, ge := g.serve(w, r, rc)
+	if ge != nil {
+		status = g.writeGatewayResponse(w, rc, ge)
+	}
+	attrs := []any{"requestId", rc.requestID, "method", rc.method, "path", rc.path, "resource", rc.resourcePath,
+		"status", status, "durationMs", g.opts.Now().Sub(rc.start).Milliseconds()}
+	if rc.function != "" {
+		attrs = append(attrs, "function", rc.function)
+	}
+	if rc.authCached {
+		attrs = append(attrs, "authorizerCached", true)
+	}
+	if ge != nil {
+		attrs = append(attrs, "gatewayResponse", ge.typ)
+		if ge.cause != nil {
+			attrs = append(attrs, "err", ge.cause.Error())
+		}
+	}
+	if rc.corsAdded && ge == nil {
+		// API Gateway adds no CORS header to a proxy response: on AWS this one would lack it.
+		attrs = append(attrs, "warning", "function response had no Access-Control-Allow-Origin; the runner added it")
+	}
+	level := slog.LevelInfo
+	if status >= 500 {
+		level = slog.LevelError
+	}
+	g.log.Log(r.Context(), level, "request", attrs...)
+}
+
+func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) (int, *gatewayError) {
+	res, params, ok := g.routes.match(rc.escapedPath)
+	if !ok {
+		return 0, &gatewayError{typ: MissingAuthenticationToken}
+	}
+	rc.resourcePath = res.path
+	rc.pathParams = params
+	ep, ok := res.endpointFor(rc.method)
+	if !ok {
+		if rc.method == http.MethodOptions && g.api.Cors != nil {
+			return g.preflight(w, rc, res), nil
+		}
+		return 0, &gatewayError{typ: MissingAuthenticationToken}
+	}
+	rc.function = ep.function.Name
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return 0, &gatewayError{typ: integrationFailed, cause: fmt.Errorf("read body: %w", err)}
+	}
+	if len(body) > MaxBodyBytes {
+		return 0, &gatewayError{typ: RequestTooLarge}
+	}
+	var authCtx map[string]any
+	if ep.authorizer != nil {
+		res, ge := g.authorize(r.Context(), rc, ep.authorizer)
+		if ge != nil {
+			return 0, ge
+		}
+		authCtx = map[string]any{"principalId": res.principalID, "integrationLatency": 0}
+		for k, v := range res.context {
+			// REST APIs hand the authorizer context to the integration as strings.
+			switch v := v.(type) {
+			case string:
+				authCtx[k] = v
+			case bool:
+				authCtx[k] = strconv.FormatBool(v)
+			case float64:
+				authCtx[k] = strconv.FormatFloat(v, 'f', -1, 64)
+			}
+		}
+		if ep.keyNeeded {
+			if ge := g.throttle(rc, res); ge != nil {
+				return 0, ge
+			}
+		}
+	} else if ep.keyNeeded {
+		// Keys come from the authorizer (ApiKeySourceType AUTHORIZER): without one there is no key.
+		return 0, &gatewayError{typ: InvalidAPIKey, cause: errors.New("route requires an API key but has no authorizer")}
+	}
+	payload, err := json.Marshal(g.proxyEvent(rc, body, authCtx))
+	if err != nil {
+		return 0, &gatewayError{typ: integrationFailed, cause: fmt.Errorf("encode event: %w", err)}
+	}
+	out, err := invokeWithTimeout(r.Context(), g.opts.Functions, ep.function, payload)
+	if err != nil {
+		var pe *PanicError
+		if errors.As(err, &pe) {
+			g.log.Error("function panicked", "requestId", rc.requestID, "function", pe.Function, "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
+		}
+		return 0, &gatewayError{typ: integrationFailed, cause: err}
+	}
+	return g.writeProxyResponse(w, rc, out)
+}
+
+// preflight answers OPTIONS as SAM's mock integration does when the API has Cors.
+func (g *Gateway) preflight(w http.ResponseWriter, rc *requestCtx, res *resource) int {
+	c := g.api.Cors
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", c.AllowOrigin)
+	methods := c.AllowMethods
+	if methods == "" {
+		methods = res.allowedMethods()
+	}
+	h.Set("Access-Control-Allow-Methods", methods)
+	if c.AllowHeaders != "" {
+		h.Set("Access-Control-Allow-Headers", c.AllowHeaders)
+	}
+	if c.MaxAge != "" {
+		h.Set("Access-Control-Max-Age", c.MaxAge)
+	}
+	if c.AllowCredentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+	h.Set("Content-Type", "application/json")
+	g.addCommonHeaders(h, rc)
+	h.Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return http.StatusOK
+}
+
+// methodArn is the ARN the authorizer's policy must cover.
+func (g *Gateway) methodArn(rc *requestCtx) string {
+	return fmt.Sprintf("arn:aws:execute-api:%s:%s:%s/%s/%s/%s", g.region, g.accountID, g.apiID, g.stage, rc.method, strings.TrimPrefix(rc.path, "/"))
+}
+
+// authorize runs the authorizer (or uses its cached result) and evaluates the policy.
+func (g *Gateway) authorize(ctx context.Context, rc *requestCtx, az *template.Authorizer) (*authResult, *gatewayError) {
+	var ids []string
+	for _, h := range az.IdentityHeaders {
+		v := rc.headers[http.CanonicalHeaderKey(h)]
+		if v == "" {
+			return nil, &gatewayError{typ: Unauthorized, cause: fmt.Errorf("identity source header %s missing", h)}
+		}
+		ids = append(ids, v)
+	}
+	for _, q := range az.IdentityQueryStrings {
+		v := rc.query[q]
+		if v == "" {
+			return nil, &gatewayError{typ: Unauthorized, cause: fmt.Errorf("identity source query string %s missing", q)}
+		}
+		ids = append(ids, v)
+	}
+	arn := g.methodArn(rc)
+	key := az.Name + "\x00" + strings.Join(ids, "\x00")
+	res, cached := (*authResult)(nil), false
+	if az.TTL > 0 {
+		res, cached = g.cache.get(key, g.opts.Now())
+	}
+	rc.authCached = cached
+	if !cached {
+		var payload any
+		if az.PayloadType == "TOKEN" {
+			payload = map[string]string{"type": "TOKEN", "authorizationToken": ids[0], "methodArn": arn}
+		} else {
+			payload = g.authorizerRequest(rc, arn)
+		}
+		in, err := json.Marshal(payload)
+		if err != nil {
+			return nil, &gatewayError{typ: AuthorizerFailure, cause: err}
+		}
+		fn, _ := g.opts.Template.Function(az.Function)
+		out, err := invokeWithTimeout(ctx, g.opts.Functions, fn, in)
+		if err != nil {
+			if err.Error() == "Unauthorized" {
+				return nil, &gatewayError{typ: Unauthorized}
+			}
+			return nil, &gatewayError{typ: AuthorizerFailure, cause: fmt.Errorf("authorizer %s: %w", az.Name, err)}
+		}
+		if res, err = parseAuthResult(out); err != nil {
+			return nil, &gatewayError{typ: AuthorizerConfiguration, cause: fmt.Errorf("authorizer %s: %w", az.Name, err)}
+		}
+		if az.TTL > 0 {
+			now := g.opts.Now()
+			g.cache.put(key, res, now, now.Add(az.TTL))
+		}
+	}
+	switch res.decide(arn) {
+	case allow:
+		return res, nil
+	case explicitDeny:
+		return nil, &gatewayError{typ: AccessDenied, message: "User is not authorized to access this resource with an explicit deny"}
+	}
+	return nil, &gatewayError{typ: AccessDenied}
+}
+
+// throttle applies the usage plan of the authorizer's usage identifier key.
+func (g *Gateway) throttle(rc *requestCtx, res *authResult) *gatewayError {
+	mode, _ := res.context["mode"].(string)
+	plan := g.plans[PlanForMode(mode)]
+	if res.usageKey == "" || plan == nil {
+		return &gatewayError{typ: InvalidAPIKey, cause: fmt.Errorf("usage identifier key %q, mode %q: no usage plan", res.usageKey, mode)}
+	}
+	if !g.limiter.allow(plan, res.usageKey, rc.resourcePath, rc.method) {
+		return &gatewayError{typ: Throttled}
+	}
+	return nil
+}
