@@ -40,6 +40,9 @@ type Store struct {
 	// LockTimeout bounds how long a write retries on version contention before answering
 	// RATE_LIMIT_EXCEEDED / lock_timeout (PRODUCT.md: about two seconds).
 	LockTimeout time.Duration
+	// Publisher, when set, enqueues each write's outbox entries right after the commit
+	// (webhook fan-out); entries it could not take are drained later by the sweeper.
+	Publisher Publisher
 }
 
 // New returns a store on table.
@@ -255,24 +258,28 @@ var errConflict = errors.New("store: version conflict")
 // eventTTL is how long events stay readable (PRODUCT.md: 30 days).
 const eventTTL = 30 * 24 * time.Hour
 
-// writeWithEvents commits change, its event(s) and meta.Extra in one transaction.
+// writeWithEvents commits change, its event(s), their outbox entries and meta.Extra in one
+// transaction, then publishes the outbox entries. No change without its event, no event without
+// its change, and no committed event without a way to its webhooks.
 func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
 	items := []types.TransactWriteItem{change}
+	var outbox []OutboxEntry
 	for _, typ := range append([]string{eventType}, meta.ExtraEvents...) {
 		ev := NewEvent(t, typ, obj, prev, meta, now)
-		item, err := marshalItem(ev, map[string]types.AttributeValue{
-			"PK":  sv(eventPartition(t.Account, t.Mode)),
-			"SK":  sv(ev["id"].(string)),
-			"ttl": n(now.Add(eventTTL).Unix()),
-		})
+		item, err := s.eventItem(t, ev, now)
 		if err != nil {
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}})
+		outbox = append(outbox, OutboxEntry{Account: t.Account, Mode: t.Mode, EventID: ev["id"].(string), Type: typ, CreatedAt: now.UnixMilli()})
+	}
+	for _, e := range outbox {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: e.item()}})
 	}
 	items = append(items, meta.Extra...)
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
+		s.publish(ctx, outbox)
 		return nil
 	}
 	var tce *types.TransactionCanceledException
@@ -282,17 +289,32 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 				if i == 0 {
 					return errConflict
 				}
-				return &ConditionError{Index: i, Item: r.Item}
+				extra := i - (len(items) - len(meta.Extra))
+				if extra < 0 {
+					extra = -1
+				}
+				return &ConditionError{Index: i, Extra: extra, Item: r.Item}
 			}
 		}
 	}
 	return fmt.Errorf("store: write %s: %w", eventType, err)
 }
 
+// eventItem is an event's item in its account's event partition, expiring after eventTTL.
+func (s *Store) eventItem(t Tenant, ev Doc, now time.Time) (map[string]types.AttributeValue, error) {
+	return marshalItem(ev, map[string]types.AttributeValue{
+		"PK":  sv(eventPartition(t.Account, t.Mode)),
+		"SK":  sv(ev["id"].(string)),
+		"ttl": n(now.Add(eventTTL).Unix()),
+	})
+}
+
 // ConditionError reports that one of Meta.Extra's conditions failed (index into the whole
-// transaction; the change is 0 and events follow it).
+// transaction; the change is 0, then the events, their outbox entries, then Meta.Extra).
 type ConditionError struct {
 	Index int
+	// Extra is the failed item's index in Meta.Extra (-1 for an event or outbox item).
+	Extra int
 	Item  map[string]types.AttributeValue
 }
 
@@ -313,7 +335,7 @@ func NewEvent(t Tenant, typ string, obj, prev Doc, meta Meta, now time.Time) Doc
 		"type":           typ,
 		"createdAt":      now.UnixMilli(),
 		"livemode":       t.Live(),
-		"organizationId": t.Org,
+		"organizationId": nilIfEmpty(t.Org), // account-level events (webhook_endpoint.*) have none
 		"data":           data,
 		"request":        req,
 	}

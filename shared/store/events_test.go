@@ -1,0 +1,224 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/events"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/storetest"
+)
+
+var tenant = store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
+
+func newStore(t *testing.T) (*store.Store, *storetest.DB, *storetest.Clock) {
+	db := storetest.NewDB()
+	st := store.New(db, "hapihub")
+	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	st.Now = clock.Now
+	return st, db, clock
+}
+
+func TestEventsRecordChanges(t *testing.T) {
+	ctx := context.Background()
+	st, _, clock := newStore(t)
+	doc, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "Ada", "lastName": "Lovelace", "status": "active"},
+		store.Meta{RequestID: "req_1", IdempotencyKey: "idem_1"})
+	require.NoError(t, err)
+	clock.Advance(time.Second)
+	_, _, err = st.UpdateObject(ctx, tenant, schema.Patients, doc["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+		cur["firstName"] = "Augusta"
+		delete(cur, "status")
+		return cur, nil
+	}, store.Meta{RequestID: "req_2"})
+	require.NoError(t, err)
+	clock.Advance(time.Second)
+	_, err = st.DeleteObject(ctx, tenant, schema.Patients, doc["id"].(string), 0, store.Meta{RequestID: "req_3"})
+	require.NoError(t, err)
+
+	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 10, Total: true})
+	require.NoError(t, err)
+	require.Len(t, page.Events, 3)
+	assert.Equal(t, 3, page.Total)
+	del, upd, crt := page.Events[0], page.Events[1], page.Events[2]
+	assert.Equal(t, "patient.deleted", del["type"], "newest first")
+	assert.Equal(t, "patient.updated", upd["type"])
+	assert.Equal(t, "patient.created", crt["type"])
+
+	assert.Equal(t, "event", crt["object"])
+	assert.Equal(t, false, crt["livemode"])
+	assert.Equal(t, "org_1", crt["organizationId"])
+	assert.Equal(t, map[string]any{"id": "req_1", "idempotencyKey": "idem_1"}, crt["request"])
+	assert.Equal(t, "Ada", crt["data"].(map[string]any)["object"].(map[string]any)["firstName"])
+	assert.NotContains(t, crt["data"], "previousAttributes")
+
+	data := upd["data"].(map[string]any)
+	assert.Equal(t, map[string]any{"firstName": "Ada", "status": "active"}, data["previousAttributes"], "only changed fields, with old values")
+	assert.Equal(t, "Augusta", data["object"].(map[string]any)["firstName"])
+	assert.Equal(t, map[string]any{"id": "req_2", "idempotencyKey": nil}, upd["request"])
+
+	got, err := st.GetEvent(ctx, tenant.Account, tenant.Mode, upd["id"].(string))
+	require.NoError(t, err)
+	assert.Equal(t, upd, got)
+	_, err = st.GetEvent(ctx, tenant.Account, store.Live, upd["id"].(string))
+	assert.Error(t, err, "the other mode cannot see it")
+
+	clock.Advance(31 * 24 * time.Hour)
+	_, err = st.GetEvent(ctx, tenant.Account, tenant.Mode, upd["id"].(string))
+	assert.Error(t, err, "expired after 30 days even before DynamoDB's TTL sweep")
+}
+
+func TestListEventsFilters(t *testing.T) {
+	ctx := context.Background()
+	st, _, clock := newStore(t)
+	start := clock.Now()
+	var ids []string
+	for i := 0; i < 6; i++ {
+		d, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": fmt.Sprint(i), "lastName": "X"}, store.Meta{})
+		require.NoError(t, err)
+		ids = append(ids, d["id"].(string))
+		clock.Advance(time.Minute)
+	}
+	_, err := st.DeleteObject(ctx, tenant, schema.Patients, ids[0], 0, store.Meta{})
+	require.NoError(t, err)
+	ms := func(d time.Duration) int64 { return start.Add(d).UnixMilli() }
+	match := func(patterns ...string) func(string) bool {
+		return func(typ string) bool { return events.MatchAny(patterns, typ) }
+	}
+	cases := []struct {
+		name  string
+		q     store.EventQuery
+		want  int
+		first string
+	}{
+		{"all", store.EventQuery{Limit: 100}, 7, "patient.deleted"},
+		{"limit", store.EventQuery{Limit: 2}, 2, "patient.deleted"},
+		{"skip", store.EventQuery{Limit: 100, Skip: 5}, 2, "patient.created"},
+		{"type", store.EventQuery{Limit: 100, Match: match("patient.deleted")}, 1, "patient.deleted"},
+		{"wildcard", store.EventQuery{Limit: 100, Match: match("patient.*")}, 7, "patient.deleted"},
+		{"in", store.EventQuery{Limit: 100, Match: match("patient.created", "invoice.paid")}, 6, "patient.created"},
+		{"from", store.EventQuery{Limit: 100, CreatedFrom: ms(2 * time.Minute)}, 5, "patient.deleted"},
+		{"range", store.EventQuery{Limit: 100, CreatedFrom: ms(time.Minute), CreatedBefore: ms(3 * time.Minute)}, 2, "patient.created"},
+		{"empty range", store.EventQuery{Limit: 100, CreatedFrom: ms(3 * time.Minute), CreatedBefore: ms(time.Minute)}, 0, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, c.q)
+			require.NoError(t, err)
+			require.Len(t, p.Events, c.want)
+			if c.want > 0 {
+				assert.Equal(t, c.first, p.Events[0]["type"])
+			}
+			for i := 1; i < len(p.Events); i++ {
+				assert.Greater(t, p.Events[i-1]["id"], p.Events[i]["id"], "newest first")
+			}
+		})
+	}
+}
+
+// A failed transaction leaves neither the change nor its event (nor an outbox entry).
+func TestFailedWriteLeavesNothing(t *testing.T) {
+	ctx := context.Background()
+	st, db, _ := newStore(t)
+	db.FailTransactions = true
+	_, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	require.Error(t, err)
+	db.FailTransactions = false
+	all, err := st.ListAll(ctx, tenant, schema.Patients)
+	require.NoError(t, err)
+	assert.Empty(t, all)
+	p, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 10})
+	require.NoError(t, err)
+	assert.Empty(t, p.Events)
+	out, err := st.PendingOutbox(ctx, time.Now().Add(time.Hour), 10)
+	require.NoError(t, err)
+	assert.Empty(t, out)
+}
+
+type recordingPublisher struct {
+	mu   sync.Mutex
+	ids  map[string]int
+	fail atomic.Bool
+}
+
+func (p *recordingPublisher) Publish(_ context.Context, es []store.OutboxEntry) error {
+	if p.fail.Load() {
+		return fmt.Errorf("queue down")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, e := range es {
+		p.ids[e.EventID]++
+	}
+	return nil
+}
+
+// Concurrent changes produce exactly one event each; every event reaches the publisher once, and
+// entries the publisher refused stay in the outbox for the sweeper.
+func TestConcurrentChangesEvents(t *testing.T) {
+	ctx := context.Background()
+	st, _, _ := newStore(t)
+	st.Now = time.Now
+	pub := &recordingPublisher{ids: map[string]int{}}
+	st.Publisher = pub
+	p, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B", "tags": []any{}}, store.Meta{})
+	require.NoError(t, err)
+	const n, workers = 1000, 24
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	errs := make(chan error, n)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1); i <= n; i = next.Add(1) {
+				var err error
+				if i%2 == 0 {
+					_, err = st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": fmt.Sprint(i), "lastName": "C"}, store.Meta{})
+				} else {
+					_, _, err = st.UpdateObject(ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+						cur["firstName"] = fmt.Sprint(i)
+						return cur, nil
+					}, store.Meta{})
+				}
+				if err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 1, Total: true})
+	require.NoError(t, err)
+	assert.Equal(t, n+1, page.Total)
+	assert.Len(t, pub.ids, n+1)
+	for id, c := range pub.ids {
+		require.Equal(t, 1, c, id)
+	}
+	out, err := st.PendingOutbox(ctx, time.Now().Add(time.Hour), 10)
+	require.NoError(t, err)
+	assert.Empty(t, out, "published entries are cleared")
+
+	pub.fail.Store(true)
+	_, err = st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "Q", "lastName": "R"}, store.Meta{})
+	require.NoError(t, err, "a queue failure does not fail the committed change")
+	out, err = st.PendingOutbox(ctx, time.Now().Add(time.Hour), 10)
+	require.NoError(t, err)
+	require.Len(t, out, 1)
+	assert.Equal(t, "patient.created", out[0].Type)
+	out, err = st.PendingOutbox(ctx, time.Now().Add(-time.Hour), 10)
+	require.NoError(t, err)
+	assert.Empty(t, out, "entries younger than the cut-off are left to their request")
+}
