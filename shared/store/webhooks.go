@@ -311,8 +311,10 @@ type Delivery struct {
 	RoundStartedAt int64
 	RoundFailures  int
 	NextAttemptAt  int64 // Unix ms; 0 when not pending
-	CreatedAt      int64
-	UpdatedAt      int64
+	// DueAt is the time of the delivery's due entry (the sweeper's safety net or its retry), 0 if none.
+	DueAt     int64
+	CreatedAt int64
+	UpdatedAt int64
 }
 
 // Doc is the delivery's API representation.
@@ -352,7 +354,7 @@ const deliveryTTL = eventTTL
 
 func (d Delivery) item() (map[string]types.AttributeValue, error) {
 	doc := d.Doc()
-	doc["roundStartedAt"], doc["roundFailures"] = d.RoundStartedAt, int64(d.RoundFailures)
+	doc["roundStartedAt"], doc["roundFailures"], doc["dueAt"] = d.RoundStartedAt, int64(d.RoundFailures), d.DueAt
 	return marshalItem(doc, map[string]types.AttributeValue{
 		"PK": sv(deliveryPK(d.Account, d.Mode, d.EndpointID)), "SK": sv(d.ID),
 		"account": sv(d.Account), "ttl": n(time.UnixMilli(d.CreatedAt).Add(deliveryTTL).Unix()),
@@ -364,7 +366,7 @@ func deliveryFrom(item map[string]types.AttributeValue) Delivery {
 	d := Delivery{ID: str(x["id"]), Account: getS(item, "account"), Mode: Test, EndpointID: str(x["webhookEndpointId"]),
 		EventID: str(x["eventId"]), EventType: str(x["eventType"]), Status: str(x["status"]),
 		RoundStartedAt: asInt(x["roundStartedAt"]), RoundFailures: int(asInt(x["roundFailures"])),
-		NextAttemptAt: asInt(x["nextAttemptAt"]), CreatedAt: asInt(x["createdAt"]), UpdatedAt: asInt(x["updatedAt"])}
+		NextAttemptAt: asInt(x["nextAttemptAt"]), DueAt: asInt(x["dueAt"]), CreatedAt: asInt(x["createdAt"]), UpdatedAt: asInt(x["updatedAt"])}
 	if b, _ := x["livemode"].(bool); b {
 		d.Mode = Live
 	}
@@ -376,6 +378,14 @@ func deliveryFrom(item map[string]types.AttributeValue) Delivery {
 		}
 	}
 	return d
+}
+
+// Due returns the delivery's current due entry, nil if it has none.
+func (d Delivery) Due() *Due {
+	if d.DueAt == 0 {
+		return nil
+	}
+	return &Due{At: d.DueAt, Account: d.Account, Mode: d.Mode, EndpointID: d.EndpointID, DeliveryID: d.ID, Attempt: len(d.Attempts)}
 }
 
 // Due is a delivery attempt waiting in DynamoDB for the sweeper.

@@ -1,0 +1,437 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+	hevents "github.com/hapihub/hapihub/shared/events"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// Queue is the part of the SQS client the dispatcher uses.
+type Queue interface {
+	SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
+}
+
+// Message kinds on the webhook queue.
+const (
+	KindEvent    = "event"    // fan an event out to its endpoints
+	KindDelivery = "delivery" // make one delivery attempt
+)
+
+// Message is the body of a webhook queue message.
+type Message struct {
+	Kind       string `json:"kind"`
+	Account    string `json:"account"`
+	Mode       string `json:"mode"`
+	EventID    string `json:"eventId,omitempty"`
+	EndpointID string `json:"endpointId,omitempty"`
+	DeliveryID string `json:"deliveryId,omitempty"`
+	// Attempt is the delivery's attempt count when the message was sent: a message whose attempt
+	// was already made (a duplicate, or the sweeper's safety net racing the queue) is dropped.
+	Attempt int `json:"attempt"`
+}
+
+// Tunables (PRODUCT.md, "Events and webhooks").
+const (
+	// SafetyNet is how long after a queued attempt was due the sweeper re-enqueues it, in case the
+	// message never arrived (send failed after the commit, or the process died in between).
+	SafetyNet = 2 * time.Minute
+	// DisableAfter is how long an endpoint may fail without a single success before it is disabled.
+	DisableAfter = 5 * 24 * time.Hour
+	// ResponseBodyLimit is how much of a response body an attempt records.
+	ResponseBodyLimit = 1024
+	// OutboxGrace leaves fresh outbox entries to the request that wrote them.
+	OutboxGrace = time.Minute
+)
+
+// Dispatcher fans events out to endpoints and delivers them, behind the webhook queue.
+type Dispatcher struct {
+	Store    *store.Store
+	Queue    Queue
+	QueueURL string
+	// Client returns the HTTP client for a mode's deliveries (see Policy.Client).
+	Client func(mode string) *http.Client
+	Now    func() time.Time
+	// Rand feeds the retry jitter; nil uses math/rand/v2.
+	Rand func() float64
+	// LiveWindow is how long live deliveries are retried (0: 72 hours; at most 7 days).
+	LiveWindow time.Duration
+	Log        *slog.Logger
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d *Dispatcher) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+func (d *Dispatcher) send(ctx context.Context, m Message, delay time.Duration) error {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("webhook: encode message: %w", err)
+	}
+	secs := int32(math.Ceil(min(delay, MaxSQSDelay).Seconds()))
+	_, err = d.Queue.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(d.QueueURL), MessageBody: aws.String(string(body)), DelaySeconds: max(secs, 0)})
+	if err != nil {
+		return fmt.Errorf("webhook: enqueue %s: %w", m.Kind, err)
+	}
+	return nil
+}
+
+// Publish enqueues committed events for fan-out; it is the store's Publisher.
+func (d *Dispatcher) Publish(ctx context.Context, entries []store.OutboxEntry) error {
+	for _, e := range entries {
+		if err := d.send(ctx, Message{Kind: KindEvent, Account: e.Account, Mode: e.Mode, EventID: e.EventID}, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// HandleSQS is the delivery Lambda's handler: each record is processed on its own and only the
+// failed ones are reported (ReportBatchItemFailures), so one bad message does not redeliver the
+// batch; a message failing maxReceiveCount times lands in the dead-letter queue.
+func (d *Dispatcher) HandleSQS(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	var mu sync.Mutex
+	var resp events.SQSEventResponse
+	var wg sync.WaitGroup
+	for _, rec := range ev.Records {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var m Message
+			err := json.Unmarshal([]byte(rec.Body), &m)
+			if err == nil {
+				err = d.Process(ctx, m)
+			}
+			if err != nil {
+				d.log().Error("webhook message failed", "messageId", rec.MessageId, "err", err)
+				mu.Lock()
+				resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return resp, nil
+}
+
+// Process handles one queue message.
+func (d *Dispatcher) Process(ctx context.Context, m Message) error {
+	switch m.Kind {
+	case KindEvent:
+		return d.fanOut(ctx, m)
+	case KindDelivery:
+		return d.attempt(ctx, m)
+	}
+	return fmt.Errorf("webhook: unknown message kind %q", m.Kind)
+}
+
+func isNotFound(err error) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && ae.Kind == apperr.NotFound
+}
+
+// fanOut creates one delivery per enabled endpoint that wants the event and enqueues its first
+// attempt. Delivery ids are deterministic, so fanning out twice creates nothing twice.
+func (d *Dispatcher) fanOut(ctx context.Context, m Message) error {
+	ev, err := d.Store.GetEvent(ctx, m.Account, m.Mode, m.EventID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	typ, _ := ev["type"].(string)
+	eps, err := d.Store.ListEndpoints(ctx, m.Account, m.Mode)
+	if err != nil {
+		return err
+	}
+	for _, ep := range eps {
+		if ep.Status != store.EndpointEnabled || !hevents.MatchAny(ep.EnabledEvents, typ) {
+			continue
+		}
+		now := d.now()
+		del := store.Delivery{ID: store.DeliveryID(m.EventID, ep.ID), Account: m.Account, Mode: m.Mode, EndpointID: ep.ID,
+			EventID: m.EventID, EventType: typ, Status: store.DeliveryPending, RoundStartedAt: now.UnixMilli(),
+			NextAttemptAt: now.UnixMilli(), DueAt: now.Add(SafetyNet).UnixMilli(), CreatedAt: now.UnixMilli()}
+		err := d.Store.SaveDelivery(ctx, del, -1, nil, del.Due())
+		if errors.Is(err, store.ErrStale) {
+			// Fanned out before; enqueue again only if its first attempt never happened.
+			cur, gerr := d.Store.GetDelivery(ctx, m.Account, m.Mode, ep.ID, del.ID)
+			if gerr != nil || cur.Status != store.DeliveryPending || len(cur.Attempts) > 0 {
+				continue
+			}
+		} else if err != nil {
+			return err
+		}
+		if err := d.send(ctx, Message{Kind: KindDelivery, Account: m.Account, Mode: m.Mode, EndpointID: ep.ID, DeliveryID: del.ID}, 0); err != nil {
+			// The due entry re-enqueues it after SafetyNet.
+			d.log().Warn("webhook: enqueue first attempt", "delivery", del.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+// outcome of one HTTP attempt.
+func (d *Dispatcher) post(ctx context.Context, ep store.Endpoint, ev store.Doc, now time.Time) store.Attempt {
+	att := store.Attempt{At: now.UnixMilli()}
+	body, err := json.Marshal(ev)
+	if err != nil {
+		att.Error = "encode event: " + err.Error()
+		return att
+	}
+	id, _ := ev["id"].(string)
+	headers, err := Headers(id, body, ep.ActiveSecrets(now), now)
+	if err != nil {
+		att.Error = err.Error()
+		return att
+	}
+	ctx, cancel := context.WithTimeout(ctx, AttemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, ep.URL, bytes.NewReader(body))
+	if err != nil {
+		att.Error = err.Error()
+		return att
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "HapiHub-Webhooks/1.0 (+https://hapihub.com/docs/webhooks)")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	client := http.DefaultClient
+	if d.Client != nil {
+		client = d.Client(ep.Mode)
+	}
+	start := time.Now() // real elapsed time, whatever clock schedules retries
+	resp, err := client.Do(req)
+	att.DurationMs = time.Since(start).Milliseconds()
+	if err != nil {
+		att.Error = err.Error()
+		return att
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, ResponseBodyLimit))
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
+	att.StatusCode, att.ResponseBody = resp.StatusCode, string(b)
+	return att
+}
+
+// attempt makes one delivery attempt and records it with what comes next.
+func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
+	del, err := d.Store.GetDelivery(ctx, m.Account, m.Mode, m.EndpointID, m.DeliveryID)
+	if isNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if del.Status != store.DeliveryPending || len(del.Attempts) != m.Attempt {
+		return nil // already attempted: a duplicate or a late safety-net message
+	}
+	done := del.Due()
+	prev := len(del.Attempts)
+	finish := func(status, why string) error {
+		now := d.now()
+		if why != "" {
+			del.Attempts = append(del.Attempts, store.Attempt{At: now.UnixMilli(), Error: why})
+		}
+		del.Status, del.NextAttemptAt, del.DueAt = status, 0, 0
+		err := d.Store.SaveDelivery(ctx, del, prev, done, nil)
+		if errors.Is(err, store.ErrStale) {
+			return nil
+		}
+		return err
+	}
+	ep, err := d.Store.GetEndpoint(ctx, m.Account, m.Mode, m.EndpointID)
+	if isNotFound(err) {
+		return finish(store.DeliveryFailed, "the webhook endpoint was deleted")
+	}
+	if err != nil {
+		return err
+	}
+	if ep.Status != store.EndpointEnabled {
+		return finish(store.DeliveryFailed, "the webhook endpoint is disabled")
+	}
+	ev, err := d.Store.GetEvent(ctx, m.Account, m.Mode, del.EventID)
+	if isNotFound(err) {
+		return finish(store.DeliveryFailed, "the event has expired")
+	}
+	if err != nil {
+		return err
+	}
+	now := d.now()
+	att := d.post(ctx, ep, ev, now)
+	del.Attempts = append(del.Attempts, att)
+	ok := att.Error == "" && att.StatusCode >= 200 && att.StatusCode < 300
+	switch {
+	case ok:
+		if err := finish(store.DeliverySucceeded, ""); err != nil {
+			return err
+		}
+		return d.Store.MarkEndpointHealthy(ctx, m.Account, m.Mode, ep.ID)
+	case att.StatusCode == http.StatusGone:
+		if err := finish(store.DeliveryFailed, ""); err != nil {
+			return err
+		}
+		_, err := d.Store.DisableEndpoint(ctx, m.Account, m.Mode, ep.ID, "The endpoint answered 410 Gone.")
+		return err
+	}
+	del.RoundFailures++
+	sched := Schedule{Live: m.Mode == store.Live, Window: d.LiveWindow, Rand: d.Rand}
+	next, retry := sched.Next(del.RoundFailures, time.UnixMilli(del.RoundStartedAt), now)
+	if !retry {
+		if err := finish(store.DeliveryFailed, ""); err != nil {
+			return err
+		}
+	} else {
+		viaQueue := next.Sub(now) <= MaxSQSDelay
+		del.NextAttemptAt, del.DueAt = next.UnixMilli(), next.UnixMilli()
+		if viaQueue {
+			del.DueAt = next.Add(SafetyNet).UnixMilli()
+		}
+		err := d.Store.SaveDelivery(ctx, del, prev, done, del.Due())
+		if errors.Is(err, store.ErrStale) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if viaQueue {
+			msg := Message{Kind: KindDelivery, Account: m.Account, Mode: m.Mode, EndpointID: ep.ID, DeliveryID: del.ID, Attempt: len(del.Attempts)}
+			if err := d.send(ctx, msg, next.Sub(now)); err != nil {
+				d.log().Warn("webhook: enqueue retry; the sweeper will pick it up", "delivery", del.ID, "err", err)
+			}
+		}
+	}
+	since, err := d.Store.MarkEndpointFailing(ctx, m.Account, m.Mode, ep.ID, now)
+	if err != nil {
+		return err
+	}
+	if now.Sub(time.UnixMilli(since)) >= DisableAfter {
+		_, err := d.Store.DisableEndpoint(ctx, m.Account, m.Mode, ep.ID, "Every delivery failed for 5 days.")
+		return err
+	}
+	return nil
+}
+
+// Resend starts a new round of attempts for a delivery, whatever its status.
+func (d *Dispatcher) Resend(ctx context.Context, account, mode, endpointID, id string) (store.Delivery, error) {
+	ep, err := d.Store.GetEndpoint(ctx, account, mode, endpointID)
+	if err != nil {
+		return store.Delivery{}, err
+	}
+	if ep.Status != store.EndpointEnabled {
+		return store.Delivery{}, apperr.New(apperr.InvalidParameters, "Webhook endpoint %s is disabled; enable it before resending.", ep.ID)
+	}
+	for {
+		del, err := d.Store.GetDelivery(ctx, account, mode, endpointID, id)
+		if err != nil {
+			return del, err
+		}
+		done := del.Due()
+		now := d.now()
+		del.Status, del.RoundStartedAt, del.RoundFailures = store.DeliveryPending, now.UnixMilli(), 0
+		del.NextAttemptAt, del.DueAt = now.UnixMilli(), now.Add(SafetyNet).UnixMilli()
+		err = d.Store.SaveDelivery(ctx, del, len(del.Attempts), done, del.Due())
+		if errors.Is(err, store.ErrStale) {
+			continue
+		}
+		if err != nil {
+			return del, err
+		}
+		msg := Message{Kind: KindDelivery, Account: account, Mode: mode, EndpointID: endpointID, DeliveryID: id, Attempt: len(del.Attempts)}
+		if err := d.send(ctx, msg, 0); err != nil {
+			d.log().Warn("webhook: enqueue resend; the sweeper will pick it up", "delivery", id, "err", err)
+		}
+		return del, nil
+	}
+}
+
+// SweepResult says what one sweep did.
+type SweepResult struct {
+	Outbox int // events enqueued from the outbox
+	Due    int // delivery attempts enqueued
+}
+
+// sweepBatch bounds one query; a sweep repeats until the backlog is empty or ctx ends.
+const sweepBatch = 100
+
+// Sweep enqueues due deliveries and outbox entries nobody enqueued. It is the sweeper Lambda's
+// work, run every minute by the schedule.
+func (d *Dispatcher) Sweep(ctx context.Context) (SweepResult, error) {
+	var res SweepResult
+	for ctx.Err() == nil {
+		entries, err := d.Store.PendingOutbox(ctx, d.now().Add(-OutboxGrace), sweepBatch)
+		if err != nil {
+			return res, err
+		}
+		if err := d.Publish(ctx, entries); err != nil {
+			return res, err
+		}
+		if err := d.Store.DeleteOutbox(ctx, entries); err != nil {
+			return res, err
+		}
+		res.Outbox += len(entries)
+		if len(entries) < sweepBatch {
+			break
+		}
+	}
+	for ctx.Err() == nil {
+		due, err := d.Store.DueBefore(ctx, d.now(), sweepBatch)
+		if err != nil {
+			return res, err
+		}
+		for _, x := range due {
+			// Enqueue first, then delete: a crash in between only duplicates the message, and the
+			// attempt number makes the duplicate a no-op.
+			msg := Message{Kind: KindDelivery, Account: x.Account, Mode: x.Mode, EndpointID: x.EndpointID, DeliveryID: x.DeliveryID, Attempt: x.Attempt}
+			if err := d.send(ctx, msg, 0); err != nil {
+				return res, err
+			}
+			if err := d.Store.DeleteDue(ctx, x); err != nil {
+				return res, err
+			}
+			res.Due++
+		}
+		if len(due) < sweepBatch {
+			break
+		}
+	}
+	return res, ctx.Err()
+}
+
+// HandleSchedule is the sweeper Lambda's handler; the scheduled event's content is not needed.
+func (d *Dispatcher) HandleSchedule(ctx context.Context, _ json.RawMessage) (SweepResult, error) {
+	res, err := d.Sweep(ctx)
+	if err != nil {
+		return res, fmt.Errorf("webhook sweep: %w", err)
+	}
+	if res.Outbox+res.Due > 0 {
+		d.log().Info("webhook sweep", "outbox", res.Outbox, "due", res.Due)
+	}
+	return res, nil
+}
