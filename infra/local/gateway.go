@@ -203,18 +203,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 		if ge != nil {
 			return 0, ge
 		}
-		authCtx = map[string]any{"principalId": res.principalID, "integrationLatency": 0}
-		for k, v := range res.context {
-			// REST APIs hand the authorizer context to the integration as strings.
-			switch v := v.(type) {
-			case string:
-				authCtx[k] = v
-			case bool:
-				authCtx[k] = strconv.FormatBool(v)
-			case float64:
-				authCtx[k] = strconv.FormatFloat(v, 'f', -1, 64)
-			}
-		}
+		authCtx = integrationContext(res)
 		if ep.keyNeeded {
 			if ge := g.throttle(rc, res); ge != nil {
 				return 0, ge
@@ -341,4 +330,21 @@ func (g *Gateway) throttle(rc *requestCtx, res *authResult) *gatewayError {
 		return &gatewayError{typ: Throttled}
 	}
 	return nil
+}
+
+// integrationContext is requestContext.authorizer as a REST API passes it to the integration:
+// principalId, integrationLatency and the authorizer's context with every value as a string.
+func integrationContext(res *authResult) map[string]any {
+	out := map[string]any{"principalId": res.principalID, "integrationLatency": 0}
+	for k, v := range res.context {
+		switch v := v.(type) {
+		case string:
+			out[k] = v
+		case bool:
+			out[k] = strconv.FormatBool(v)
+		case float64:
+			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
+		}
+	}
+	return out
 }

@@ -1,0 +1,113 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/infra/template"
+)
+
+// TestRealTemplate serves template.yaml with stand-in functions: every route in the template
+// reaches its function with its resource path, and every gateway response the runner can give
+// is valid JSON carrying the request id.
+func TestRealTemplate(t *testing.T) {
+	tpl, err := template.Load("../../template.yaml")
+	require.NoError(t, err)
+	az := tpl.API.Authorizers[tpl.API.DefaultAuthorizer]
+	require.NotNil(t, az)
+	var fail atomic.Value
+	fail.Store("")
+	fns := NewFunctions(func(_ context.Context, name string) (any, error) {
+		if name == az.FunctionName {
+			return func(_ context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+				if msg := fail.Load().(string); msg != "" {
+					return events.APIGatewayCustomAuthorizerResponse{}, errors.New(msg)
+				}
+				arn := strings.SplitN(req.MethodArn, "/", 3)
+				return events.APIGatewayCustomAuthorizerResponse{PrincipalID: "acct_1",
+					PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{
+						{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{arn[0] + "/" + arn[1] + "/*/*"}}}},
+					Context: map[string]any{"mode": "test"}, UsageIdentifierKey: "uk"}, nil
+			}, nil
+		}
+		return func(_ context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+			b, _ := json.Marshal(map[string]string{"function": name, "resource": ev.Resource})
+			return events.APIGatewayProxyResponse{StatusCode: 200, Body: string(b), Headers: map[string]string{"Access-Control-Allow-Origin": "*"}}, nil
+		}, nil
+	})
+	gw, err := New(Options{Template: tpl, Functions: fns, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+
+	do := func(method, path, auth string) (int, map[string]any, http.Header) {
+		req, err := http.NewRequest(method, srv.URL+path, nil)
+		require.NoError(t, err)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		var out map[string]any
+		if len(b) > 0 {
+			require.NoError(t, json.Unmarshal(b, &out), "%s %s answered invalid JSON: %s", method, path, b)
+		}
+		return resp.StatusCode, out, resp.Header
+	}
+
+	for _, r := range tpl.Routes() {
+		path := strings.NewReplacer("{id}", "x1", "{proxy+}", "a/b").Replace(r.Path)
+		method := r.Method
+		if method == "ANY" {
+			method = "GET"
+		}
+		status, body, _ := do(method, path, "Bearer k")
+		fn, _ := tpl.Function(r.Function)
+		assert.Equal(t, 200, status, "%s %s", r.Method, r.Path)
+		assert.Equal(t, map[string]any{"function": fn.Name, "resource": r.Path}, body)
+	}
+	assert.Equal(t, len(tpl.UsagePlans), len(gw.Limits()))
+	for _, p := range tpl.UsagePlans {
+		assert.Equal(t, p.Throttle, gw.Limits()[p.LogicalID])
+	}
+
+	first := tpl.Routes()[0]
+	path := strings.NewReplacer("{id}", "x1").Replace(first.Path)
+	cases := []struct {
+		name, method, path, auth, fail, typ string
+	}{
+		{"missing token", "GET", "/no/such/route", "", "", MissingAuthenticationToken},
+		{"unauthorized", first.Method, path, "", "", Unauthorized},
+		{"authorizer failure", first.Method, path, "Bearer other", "boom", "DEFAULT_5XX"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fail.Store(c.fail)
+			defer fail.Store("")
+			status, body, h := do(c.method, c.path, c.auth)
+			gr := tpl.API.GatewayResponses[c.typ]
+			if gr.StatusCode != 0 {
+				assert.Equal(t, gr.StatusCode, status)
+			}
+			assert.GreaterOrEqual(t, status, 400)
+			assert.Equal(t, h.Get("X-Amzn-Requestid"), body["event"])
+			assert.NotEmpty(t, body["name"])
+			assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
+		})
+	}
+}
