@@ -83,14 +83,17 @@ func (f *Functions) Invoke(ctx context.Context, function string, payload []byte)
 	return append([]byte(nil), res...), nil
 }
 
+// IntegrationTimeout is API Gateway's limit on an integration, whatever the function's Timeout.
+const IntegrationTimeout = 29 * time.Second
+
 // errTimeout is what Lambda reports when a function runs past its Timeout.
 var errTimeout = errors.New("Task timed out")
 
-// invokeWithTimeout runs fn within the function's Timeout from the template. In-process code cannot
-// be killed, so a function that ignores its context finishes in the background, its result
-// dropped, as a timed-out Lambda's would be.
-func invokeWithTimeout(ctx context.Context, inv Invoker, fn *template.Function, payload []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, fn.Timeout)
+// invokeWithTimeout runs the function with a deadline (its Timeout, or less behind API Gateway).
+// In-process code cannot be killed, so a function that ignores its context finishes in the
+// background, its result dropped, as a timed-out Lambda's would be.
+func invokeWithTimeout(ctx context.Context, inv Invoker, function string, timeout time.Duration, payload []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	type result struct {
 		out []byte
@@ -98,14 +101,14 @@ func invokeWithTimeout(ctx context.Context, inv Invoker, fn *template.Function, 
 	}
 	done := make(chan result, 1)
 	go func() {
-		out, err := inv.Invoke(ctx, fn.Name, payload)
+		out, err := inv.Invoke(ctx, function, payload)
 		done <- result{out, err}
 	}()
 	select {
 	case r := <-done:
 		return r.out, r.err
 	case <-ctx.Done():
-		return nil, fmt.Errorf("%s after %s: %w", fn.Name, fn.Timeout, errTimeout)
+		return nil, fmt.Errorf("%s after %s: %w", function, timeout, errTimeout)
 	}
 }
 

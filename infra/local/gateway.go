@@ -182,11 +182,12 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 	}
 	rc.resourcePath = res.path
 	rc.pathParams = params
+	if _, explicit := res.methods[http.MethodOptions]; rc.method == http.MethodOptions && g.api.Cors != nil && !explicit {
+		// SAM gives every path of an API with Cors an OPTIONS method of its own, ahead of ANY.
+		return g.preflight(w, rc, res), nil
+	}
 	ep, ok := res.endpointFor(rc.method)
 	if !ok {
-		if rc.method == http.MethodOptions && g.api.Cors != nil {
-			return g.preflight(w, rc, res), nil
-		}
 		return 0, &gatewayError{typ: MissingAuthenticationToken}
 	}
 	rc.function = ep.function.Name
@@ -217,7 +218,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 	if err != nil {
 		return 0, &gatewayError{typ: integrationFailed, cause: fmt.Errorf("encode event: %w", err)}
 	}
-	out, err := invokeWithTimeout(r.Context(), g.opts.Functions, ep.function, payload)
+	out, err := invokeWithTimeout(r.Context(), g.opts.Functions, ep.function.Name, min(ep.function.Timeout, IntegrationTimeout), payload)
 	if err != nil {
 		var pe *PanicError
 		if errors.As(err, &pe) {
@@ -295,7 +296,7 @@ func (g *Gateway) authorize(ctx context.Context, rc *requestCtx, az *template.Au
 			return nil, &gatewayError{typ: AuthorizerFailure, cause: err}
 		}
 		fn, _ := g.opts.Template.Function(az.Function)
-		out, err := invokeWithTimeout(ctx, g.opts.Functions, fn, in)
+		out, err := invokeWithTimeout(ctx, g.opts.Functions, fn.Name, min(fn.Timeout, IntegrationTimeout), in)
 		if err != nil {
 			if err.Error() == "Unauthorized" {
 				return nil, &gatewayError{typ: Unauthorized}

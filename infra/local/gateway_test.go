@@ -481,6 +481,10 @@ func TestPreflightAndLimits(t *testing.T) {
 	assert.Empty(t, r.body)
 	assert.Equal(t, before, h.fake.authCalls.Load(), "preflight runs no authorizer")
 	assert.Equal(t, 404, h.do("OPTIONS", "/nope", "", nil).status)
+	r = h.do("OPTIONS", "/files/a/b", "", nil)
+	assert.Equal(t, 200, r.status, "preflight comes before an ANY method")
+	assert.Empty(t, r.body)
+	assert.Equal(t, before, h.fake.authCalls.Load())
 
 	big := bytes.Repeat([]byte("x"), MaxBodyBytes+1)
 	r = h.do("POST", "/things", "test1", bytes.NewReader(big), "Content-Type", "text/plain")

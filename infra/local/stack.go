@@ -173,7 +173,7 @@ func (s *Stack) Invoke(ctx context.Context, function string, event []byte, sandb
 			return nil, err
 		}
 	}
-	return invokeWithTimeout(ctx, s.Functions, fn, event)
+	return invokeWithTimeout(ctx, s.Functions, fn.Name, fn.Timeout, event)
 }
 
 func (s *Stack) asSandbox(ctx context.Context, event []byte) ([]byte, error) {
@@ -252,7 +252,7 @@ func (s *Stack) sandboxAuthorizer(ctx context.Context, req events.APIGatewayProx
 	if err != nil {
 		return nil, err
 	}
-	out, err := invokeWithTimeout(ctx, s.Functions, fn, in)
+	out, err := invokeWithTimeout(ctx, s.Functions, fn.Name, fn.Timeout, in)
 	if err != nil {
 		return nil, fmt.Errorf("local: authorizer rejected the sandbox key: %w", err)
 	}
