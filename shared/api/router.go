@@ -163,6 +163,20 @@ var corsHeaders = map[string]string{
 	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset",
 }
 
+// Invoke makes the router a lambda.Handler, so a builder can return the router itself and tests
+// can still reach its route table.
+func (rt *Router) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var ev events.APIGatewayProxyRequest
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, fmt.Errorf("api: decode proxy event: %w", err)
+	}
+	resp, err := rt.Handle(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(resp)
+}
+
 // Handle is the Lambda handler for API Gateway proxy events.
 func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) (resp events.APIGatewayProxyResponse, _ error) {
 	start := rt.opts.Now()

@@ -72,7 +72,7 @@ func resourceFunction(res *schema.Resource) Builder {
 		if err != nil {
 			return nil, err
 		}
-		return Router(st, cfg, res).Handle, nil
+		return Router(st, cfg, res), nil
 	}
 }
 
