@@ -106,7 +106,7 @@ func capabilitiesField() *Field {
 // Organizations are clinics. API keys read them and may only change their metadata.
 var Organizations = Register(New(Resource{
 	Name: "organizations", Object: "organization", Prefix: "org",
-	Desc: "A clinic. Test keys reach the sandbox organization; live keys the organizations the account is connected to. Only metadata can be changed.",
+	Desc:    "A clinic. Test keys reach the sandbox organization; live keys the organizations the account is connected to. Only metadata can be changed.",
 	Methods: []Method{Find, Get, Patch},
 	Fields: []*Field{
 		{Name: "name", Type: String, ReadOnly: true, Searchable: true},
