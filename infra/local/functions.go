@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/infra/template"
-	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/config"
 )
 
@@ -109,23 +108,6 @@ func invokeWithTimeout(ctx context.Context, inv Invoker, function string, timeou
 		return r.out, r.err
 	case <-ctx.Done():
 		return nil, fmt.Errorf("%s after %s: %w", function, timeout, errTimeout)
-	}
-}
-
-// AppBuilder builds functions with shared/app, each with the configuration a Lambda would get:
-// base (pointing at the embedded services) overlaid with the function's environment from the
-// template, resolved with refs.
-func AppBuilder(tpl *template.Template, base config.Config, refs template.Refs) Builder {
-	return func(ctx context.Context, name string) (any, error) {
-		fn, ok := tpl.Function(name)
-		if !ok {
-			return nil, fmt.Errorf("local: no function %q in the template", name)
-		}
-		cfg, err := FunctionConfig(fn, base, refs)
-		if err != nil {
-			return nil, err
-		}
-		return app.Build(ctx, name, cfg)
 	}
 }
 

@@ -964,7 +964,13 @@ func (t *Template) Refs(region, accountID string, extra Refs) Refs {
 // Environment resolves the function's environment variables.
 func (f *Function) Environment(refs Refs) (map[string]string, error) {
 	out := make(map[string]string, len(f.Env))
-	for k, v := range f.Env {
+	keys := make([]string, 0, len(f.Env))
+	for k := range f.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // the first unresolvable variable in name order, every time
+	for _, k := range keys {
+		v := f.Env[k]
 		s, err := v.Resolve(refs)
 		if err != nil {
 			return nil, fmt.Errorf("%s: Environment %s: %w", f.LogicalID, k, err)

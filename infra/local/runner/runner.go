@@ -1,0 +1,114 @@
+// Package runner assembles the local platform behind `hapihub run` and `hapihub invoke`: the
+// table from the template in a running DynamoDB-compatible service, the sandbox account
+// (shared/app.Bootstrap), the real functions (shared/app.Build) and the gateway (infra/local).
+// It is apart from infra/local so the gateway's own tests do not build the whole application.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/hapihub/hapihub/infra/local"
+	"github.com/hapihub/hapihub/infra/template"
+	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/config"
+)
+
+// TableName is the local table's name; !Ref Table resolves to it.
+const TableName = "hapihub"
+
+// Options configure Start.
+type Options struct {
+	Template *template.Template
+	// DynamoDBEndpoint is a running DynamoDB-compatible service (the embedded engine).
+	DynamoDBEndpoint string
+	Region           string // default us-east-1
+	Log              *slog.Logger
+	Now              func() time.Time
+}
+
+// Stack is the local platform.
+type Stack struct {
+	Template  *template.Template
+	Config    config.Config // the base configuration every function gets (before its template env)
+	Refs      template.Refs
+	Bootstrap app.BootstrapResult
+	Functions *local.Functions
+	Gateway   *local.Gateway
+}
+
+// Start creates the table if missing, bootstraps the sandbox account and builds the gateway over
+// the real functions.
+func Start(ctx context.Context, opts Options) (*Stack, error) {
+	if opts.Template == nil || opts.Template.Table == nil {
+		return nil, errors.New("runner: the template has no " + template.TypeTable)
+	}
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	s := &Stack{Template: opts.Template}
+	s.Config = config.Config{Table: TableName, Region: opts.Region, DynamoDBEndpoint: opts.DynamoDBEndpoint, Local: true}
+	s.Refs = opts.Template.Refs(opts.Region, "000000000000", template.Refs{opts.Template.Table.LogicalID: TableName})
+	if api := opts.Template.API; api != nil && api.Authorizers[api.DefaultAuthorizer] != nil {
+		s.Config.AuthCacheTTL = api.Authorizers[api.DefaultAuthorizer].TTL
+	}
+	ac, err := app.AWS(ctx, s.Config)
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(opts.DynamoDBEndpoint) })
+	if err := local.EnsureTable(ctx, db, opts.Template.Table, TableName); err != nil {
+		return nil, err
+	}
+	if s.Bootstrap, err = app.Bootstrap(ctx, s.Config); err != nil {
+		return nil, fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
+	}
+	s.Functions = local.NewFunctions(AppBuilder(opts.Template, s.Config, s.Refs))
+	s.Gateway, err = local.New(local.Options{Template: opts.Template, Functions: s.Functions, Refs: s.Refs, Region: opts.Region, Log: opts.Log, Now: opts.Now})
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// AppBuilder builds functions with shared/app, each with the configuration a Lambda would get:
+// base (pointing at the embedded services) overlaid with the function's environment from the
+// template, resolved with refs.
+func AppBuilder(tpl *template.Template, base config.Config, refs template.Refs) local.Builder {
+	return func(ctx context.Context, name string) (any, error) {
+		fn, ok := tpl.Function(name)
+		if !ok {
+			return nil, fmt.Errorf("runner: no function %q in the template", name)
+		}
+		cfg, err := local.FunctionConfig(fn, base, refs)
+		if err != nil {
+			return nil, err
+		}
+		return app.Build(ctx, fn.Name, cfg)
+	}
+}
+
+// Invoke runs one function with an event, as `sam local invoke` does. With sandbox set the event
+// acts as the sandbox account's test secret key (local.Gateway.WithIdentity).
+func (s *Stack) Invoke(ctx context.Context, function string, event []byte, sandbox bool) ([]byte, error) {
+	fn, ok := s.Template.Function(function)
+	if !ok {
+		return nil, fmt.Errorf("runner: no function %q in the template", function)
+	}
+	if sandbox {
+		var err error
+		if event, err = s.Gateway.WithIdentity(ctx, event, "Bearer "+s.Bootstrap.TestSecretKey); err != nil {
+			return nil, err
+		}
+	}
+	return local.InvokeFunction(ctx, s.Functions, fn, event)
+}
