@@ -71,10 +71,12 @@ var (
 
 // PatientDocs returns the sandbox's patients for one organization, deterministically from seed.
 // Only ids depend on the organization's tenant; everything else is the same in every sandbox.
-func PatientDocs(t store.Tenant, seed uint64) []store.Doc {
+func PatientDocs(t store.Tenant, seed uint64) []store.Doc { return patientDocs(t, seed, Patients) }
+
+func patientDocs(t store.Tenant, seed uint64, n int) []store.Doc {
 	r := newRNG(seed, 1)
-	out := make([]store.Doc, 0, Patients)
-	for i := range Patients {
+	out := make([]store.Doc, 0, n)
+	for i := range n {
 		created := epoch.Add(time.Duration(i) * 97 * time.Minute)
 		sex := pick(r, []string{"female", "female", "male", "male", "other", "unknown"})
 		first := pick(r, femaleNames)
@@ -148,10 +150,7 @@ func asciiLower(s string) string {
 	return string(out)
 }
 
-// Fill writes the sandbox data into an organization.
+// Fill writes St. Mungo's data (Default sizes) into an organization.
 func Fill(ctx context.Context, st *store.Store, t store.Tenant, seed uint64) error {
-	if err := st.SeedObjects(ctx, t, "patients", PatientDocs(t, seed)); err != nil {
-		return fmt.Errorf("sandbox: %w", err)
-	}
-	return nil
+	return FillSized(ctx, st, t, seed, Default)
 }
