@@ -955,6 +955,16 @@ func (t *Template) Refs(region, accountID string, extra Refs) Refs {
 		r[f.LogicalID] = f.Name
 		r[f.LogicalID+".Arn"] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, accountID, f.Name)
 	}
+	for _, q := range t.Queues {
+		// What CloudFormation gives: !Ref is the queue URL; the runner passes its own URLs in extra.
+		name := q.QueueName
+		if name == "" {
+			name = q.LogicalID
+		}
+		r[q.LogicalID] = fmt.Sprintf("https://sqs.%s.amazonaws.com/%s/%s", region, accountID, name)
+		r[q.LogicalID+".Arn"] = fmt.Sprintf("arn:aws:sqs:%s:%s:%s", region, accountID, name)
+		r[q.LogicalID+".QueueName"] = name
+	}
 	for k, v := range extra {
 		r[k] = v
 	}
