@@ -39,6 +39,13 @@ sam-build = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootst
 
 build-AuthorizerFunction: ; $(call sam-build,authorizer)
 build-PatientsFunction: ; $(call sam-build,patients)
+build-EventsFunction: ; $(call sam-build,events)
+build-WebhookEndpointsFunction: ; $(call sam-build,webhook-endpoints)
+build-WebhookDispatchFunction: ; $(call sam-build,webhook-dispatch)
+build-WebhookSweeperFunction: ; $(call sam-build,webhook-sweeper)
+
+listen: ## make listen URL=http://localhost:4242/webhook [EVENTS=patient.*] forwards test events, like stripe listen
+	$(GO) run ./infra/cmd/listen -forward-to $(URL) $(if $(EVENTS),-events '$(EVENTS)') $(if $(API),-api $(API)) $(if $(KEY),-key $(KEY))
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

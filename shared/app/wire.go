@@ -50,7 +50,8 @@ func Store(ctx context.Context, cfg config.Config) (*store.Store, error) {
 			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}
 	})
-	return store.New(db, cfg.Table), nil
+	st := store.New(db, cfg.Table)
+	return st, attachPublisher(ctx, cfg, st)
 }
 
 // Logger is the structured JSON logger every function uses (CloudWatch parses JSON lines).

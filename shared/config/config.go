@@ -26,6 +26,9 @@ type Config struct {
 	Local bool
 	// AuthCacheTTL mirrors the authorizer's result cache (HAPIHUB_AUTH_CACHE_TTL seconds).
 	AuthCacheTTL time.Duration
+	// WebhookRetryWindow is how long live deliveries are retried (HAPIHUB_WEBHOOK_RETRY_WINDOW,
+	// a Go duration; default 72h, at most 168h).
+	WebhookRetryWindow time.Duration
 }
 
 // FromEnv reads the configuration from the environment. Missing required values are an error so
@@ -59,13 +62,18 @@ func fromLookup(lookup func(string) (string, bool)) (Config, error) {
 		return c, fmt.Errorf("config: HAPIHUB_AUTH_CACHE_TTL must be a whole number of seconds, got %q", get("HAPIHUB_AUTH_CACHE_TTL", ""))
 	}
 	c.AuthCacheTTL = time.Duration(ttl) * time.Second
+	win, err := time.ParseDuration(get("HAPIHUB_WEBHOOK_RETRY_WINDOW", "72h"))
+	if err != nil || win <= 0 || win > 7*24*time.Hour {
+		return c, fmt.Errorf("config: HAPIHUB_WEBHOOK_RETRY_WINDOW must be a duration up to 168h, got %q", get("HAPIHUB_WEBHOOK_RETRY_WINDOW", ""))
+	}
+	c.WebhookRetryWindow = win
 	return c, nil
 }
 
 // Env returns c as environment variables, the inverse of FromEnv; the local runner uses it to
 // give in-process functions the same view a Lambda would have.
 func (c Config) Env() map[string]string {
-	return map[string]string{
+	env := map[string]string{
 		"HAPIHUB_TABLE":             c.Table,
 		"AWS_REGION":                c.Region,
 		"HAPIHUB_DYNAMODB_ENDPOINT": c.DynamoDBEndpoint,
@@ -74,4 +82,8 @@ func (c Config) Env() map[string]string {
 		"HAPIHUB_LOCAL":             strconv.FormatBool(c.Local),
 		"HAPIHUB_AUTH_CACHE_TTL":    strconv.Itoa(int(c.AuthCacheTTL / time.Second)),
 	}
+	if c.WebhookRetryWindow > 0 {
+		env["HAPIHUB_WEBHOOK_RETRY_WINDOW"] = c.WebhookRetryWindow.String()
+	}
+	return env
 }

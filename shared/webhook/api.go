@@ -1,0 +1,580 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/apperr"
+	hevents "github.com/hapihub/hapihub/shared/events"
+	"github.com/hapihub/hapihub/shared/qs"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// API serves /events and /webhook-endpoints. Both are per account and mode (routes are NoTenant:
+// no organization is resolved), since one endpoint receives the events of every organization.
+type API struct {
+	Store      *store.Store
+	Dispatcher *Dispatcher
+	// AllowLoopback lets test-mode endpoints point at localhost (the local runner only).
+	AllowLoopback bool
+	// Resolve overrides DNS for URL checks (tests).
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
+}
+
+// MaxEndpoints per account and mode (Stripe's limit).
+const MaxEndpoints = 16
+
+// MaxRollGrace is how long a rolled secret may stay valid (PRODUCT.md: up to 24 hours).
+const MaxRollGrace = 24 * time.Hour
+
+// EventRoutes are the events function's routes.
+func (a *API) EventRoutes() []api.Route {
+	return []api.Route{
+		{Method: http.MethodGet, Path: "/events", Handler: a.findEvents, NoTenant: true, Resource: "events", Action: "find"},
+		{Method: http.MethodGet, Path: "/events/{id}", Handler: a.getEvent, NoTenant: true, Resource: "events", Action: "get"},
+	}
+}
+
+// EndpointRoutes are the webhook-endpoints function's routes.
+func (a *API) EndpointRoutes() []api.Route {
+	r := func(method, path, action string, h api.HandlerFunc) api.Route {
+		return api.Route{Method: method, Path: path, Handler: h, NoTenant: true, Resource: "webhook-endpoints", Action: action}
+	}
+	return []api.Route{
+		r(http.MethodGet, "/webhook-endpoints", "find", a.listEndpoints),
+		r(http.MethodPost, "/webhook-endpoints", "create", a.createEndpoint),
+		r(http.MethodGet, "/webhook-endpoints/{id}", "get", a.getEndpoint),
+		r(http.MethodPatch, "/webhook-endpoints/{id}", "patch", a.patchEndpoint),
+		r(http.MethodDelete, "/webhook-endpoints/{id}", "remove", a.deleteEndpoint),
+		r(http.MethodPost, "/webhook-endpoints/{id}/roll-secret", "patch", a.rollSecret),
+		r(http.MethodGet, "/webhook-endpoints/{id}/deliveries", "get", a.listDeliveries),
+		r(http.MethodGet, "/webhook-endpoints/{id}/deliveries/{deliveryId}", "get", a.getDelivery),
+		r(http.MethodPost, "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", "patch", a.resend),
+	}
+}
+
+// query parses the request's query string the way Feathers clients encode it (qs).
+func query(r *api.Request) (qs.Object, error) {
+	v := url.Values{}
+	for k, vals := range r.Query() {
+		v[k] = vals
+	}
+	obj, err := qs.Parse(v.Encode())
+	if err != nil {
+		return obj, apperr.New(apperr.InvalidParameters, "Too many query parameters.")
+	}
+	return obj, nil
+}
+
+// page reads $limit (default 10, at most 100) and $skip.
+func page(q qs.Object) (limit, skip int, err error) {
+	limit = 10
+	num := func(key string, lo, hi int) (int, bool, error) {
+		v, ok := q.Get(key)
+		if !ok {
+			return 0, false, nil
+		}
+		s, _ := qs.AsString(v)
+		n, err := strconv.Atoi(s)
+		if err != nil || n < lo || n > hi {
+			return 0, false, apperr.Field(key, "must be a whole number from %d to %d", lo, hi)
+		}
+		return n, true, nil
+	}
+	if n, ok, err := num("$limit", 0, 100); err != nil {
+		return 0, 0, err
+	} else if ok {
+		limit = n
+	}
+	if n, ok, err := num("$skip", 0, 1_000_000); err != nil {
+		return 0, 0, err
+	} else if ok {
+		skip = n
+	}
+	return limit, skip, nil
+}
+
+func (a *API) findEvents(r *api.Request) (api.Response, error) {
+	q, err := query(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	limit, skip, err := page(q)
+	if err != nil {
+		return api.Response{}, err
+	}
+	eq := store.EventQuery{Limit: limit, Skip: skip}
+	for key, v := range q.All() {
+		switch key {
+		case "$limit", "$skip":
+		case "$total":
+			s, _ := qs.AsString(v)
+			eq.Total = s == "true"
+		case "type":
+			patterns, err := typePatterns(v)
+			if err != nil {
+				return api.Response{}, err
+			}
+			eq.Match = func(typ string) bool { return hevents.MatchAny(patterns, typ) }
+		case "createdAt":
+			if err := createdRange(v, &eq); err != nil {
+				return api.Response{}, err
+			}
+		default:
+			return api.Response{}, apperr.Field(key, "is not a filter of events (type, createdAt, $limit, $skip, $total)")
+		}
+	}
+	if limit == 0 {
+		eq.Total = true
+	}
+	p, err := a.Store.ListEvents(r.Ctx, r.Principal.AccountID, r.Principal.Mode, eq)
+	if err != nil {
+		return api.Response{}, err
+	}
+	data := make([]any, len(p.Events))
+	for i, e := range p.Events {
+		data[i] = e
+	}
+	body := map[string]any{"data": data, "limit": limit, "skip": skip}
+	if eq.Total {
+		body["total"] = p.Total
+	}
+	return api.Response{Body: body}, nil
+}
+
+// typePatterns reads type=patient.* or type[$in][]=a&type[$in][]=b.
+func typePatterns(v qs.Value) ([]string, error) {
+	var out []string
+	add := func(x qs.Value) error {
+		s, ok := qs.AsString(x)
+		if !ok {
+			return apperr.Field("type", "must be an event type or a pattern such as patient.*")
+		}
+		if err := hevents.ValidatePattern(s); err != nil {
+			return apperr.Field("type", "%s", err.Error())
+		}
+		out = append(out, s)
+		return nil
+	}
+	if o, ok := qs.AsObject(v); ok {
+		for op, x := range o.All() {
+			if op != "$in" {
+				return nil, apperr.Field("type", "supports only equality and $in, not %s", op)
+			}
+			items, isArr := qs.AsArray(x)
+			if !isArr {
+				items = []any{x}
+			}
+			for _, it := range items {
+				if err := add(it); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return out, nil
+	}
+	return out, add(v)
+}
+
+// createdRange reads createdAt[$gt|$gte|$lt|$lte]=<unix ms> (or a plain value: that millisecond).
+func createdRange(v qs.Value, eq *store.EventQuery) error {
+	ms := func(x qs.Value) (int64, error) {
+		s, _ := qs.AsString(x)
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 {
+			return 0, apperr.Field("createdAt", "must be a Unix time in milliseconds")
+		}
+		return n, nil
+	}
+	o, ok := qs.AsObject(v)
+	if !ok {
+		n, err := ms(v)
+		eq.CreatedFrom, eq.CreatedBefore = n, n+1
+		return err
+	}
+	for op, x := range o.All() {
+		n, err := ms(x)
+		if err != nil {
+			return err
+		}
+		switch op {
+		case "$gte":
+			eq.CreatedFrom = max(eq.CreatedFrom, n)
+		case "$gt":
+			eq.CreatedFrom = max(eq.CreatedFrom, n+1)
+		case "$lt":
+			eq.CreatedBefore = minNonZero(eq.CreatedBefore, n)
+		case "$lte":
+			eq.CreatedBefore = minNonZero(eq.CreatedBefore, n+1)
+		default:
+			return apperr.Field("createdAt", "supports $gt, $gte, $lt and $lte, not %s", op)
+		}
+	}
+	if eq.CreatedBefore == 0 && hasUpper(o) {
+		eq.CreatedBefore = 1 // an upper bound of 0: nothing matches
+	}
+	return nil
+}
+
+func hasUpper(o qs.Object) bool {
+	_, lt := o.Get("$lt")
+	_, lte := o.Get("$lte")
+	return lt || lte
+}
+
+func minNonZero(a, b int64) int64 {
+	if a == 0 {
+		return b
+	}
+	return min(a, b)
+}
+
+func (a *API) getEvent(r *api.Request) (api.Response, error) {
+	id := r.Event.PathParameters["id"]
+	if !strings.HasPrefix(id, "evt_") {
+		return api.Response{}, apperr.New(apperr.NotFound, "No such event: %s", id)
+	}
+	ev, err := a.Store.GetEvent(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id)
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Body: ev}, nil
+}
+
+// endpointBody is what create and patch accept.
+type endpointBody struct {
+	URL           *string            `json:"url"`
+	EnabledEvents *[]string          `json:"enabledEvents"`
+	Description   *string            `json:"description"`
+	Status        *string            `json:"status"`
+	Metadata      map[string]*string `json:"metadata"`
+}
+
+func decodeEndpoint(body []byte) (endpointBody, error) {
+	var b endpointBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if len(bytes.TrimSpace(body)) == 0 {
+		return b, nil
+	}
+	if err := dec.Decode(&b); err != nil {
+		return b, apperr.Field("body", "must be a JSON object with url, enabledEvents, description, status, metadata (%s)", strings.TrimPrefix(err.Error(), "json: "))
+	}
+	return b, nil
+}
+
+func (a *API) policy(mode string) Policy {
+	return Policy{Live: mode == store.Live, AllowLoopback: a.AllowLoopback, Resolve: a.resolve()}
+}
+
+// apply validates b onto e, collecting every bad field.
+func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, create bool) error {
+	var errs []apperr.FieldError
+	bad := func(f, msg string) { errs = append(errs, apperr.FieldError{Field: f, Message: msg}) }
+	switch {
+	case b.URL != nil:
+		if err := a.policy(e.Mode).CheckURL(ctx, *b.URL); err != nil {
+			bad("url", err.Error())
+		} else if len(*b.URL) > 2048 {
+			bad("url", "must be at most 2048 characters")
+		} else {
+			e.URL = *b.URL
+		}
+	case create:
+		bad("url", "is required")
+	}
+	switch {
+	case b.EnabledEvents != nil:
+		if len(*b.EnabledEvents) == 0 {
+			bad("enabledEvents", "must list at least one event type, or \"*\"")
+		}
+		seen := map[string]bool{}
+		var list []string
+		for _, p := range *b.EnabledEvents {
+			if err := hevents.ValidatePattern(p); err != nil {
+				bad("enabledEvents", err.Error())
+			} else if !seen[p] {
+				seen[p] = true
+				list = append(list, p)
+			}
+		}
+		sort.Strings(list)
+		e.EnabledEvents = list
+	case create:
+		bad("enabledEvents", "is required")
+	}
+	if b.Description != nil {
+		if len(*b.Description) > 500 {
+			bad("description", "must be at most 500 characters")
+		}
+		e.Description = *b.Description
+	}
+	if b.Status != nil {
+		switch *b.Status {
+		case store.EndpointEnabled:
+			e.Status, e.DisabledReason, e.FailingSince = store.EndpointEnabled, "", 0
+		case store.EndpointDisabled:
+			if e.Status != store.EndpointDisabled {
+				e.DisabledReason = "Disabled by request."
+			}
+			e.Status = store.EndpointDisabled
+		default:
+			bad("status", "must be enabled or disabled")
+		}
+	}
+	if b.Metadata != nil {
+		md := map[string]any{}
+		for k, v := range e.Metadata {
+			md[k] = v
+		}
+		for k, v := range b.Metadata {
+			switch {
+			case v == nil:
+				delete(md, k)
+			case len(k) > 40 || len(*v) > 500:
+				bad("metadata."+k, "keys are at most 40 characters and values at most 500")
+			default:
+				md[k] = *v
+			}
+		}
+		if len(md) > 50 {
+			bad("metadata", "has at most 50 keys")
+		}
+		e.Metadata = md
+	}
+	if len(errs) > 0 {
+		return apperr.Invalid(errs...)
+	}
+	return nil
+}
+
+func withSecret(e store.Endpoint, now time.Time) store.Doc {
+	d := e.Doc()
+	if s := e.ActiveSecrets(now); len(s) > 0 {
+		d["secret"] = s[0]
+	}
+	return d
+}
+
+func (a *API) createEndpoint(r *api.Request) (api.Response, error) {
+	b, err := decodeEndpoint(r.Body)
+	if err != nil {
+		return api.Response{}, err
+	}
+	mode := r.Principal.Mode
+	e := store.Endpoint{Mode: mode, Status: store.EndpointEnabled, Secrets: []store.Secret{{Value: NewSecret()}}}
+	if err := a.apply(r.Ctx, &e, b, true); err != nil {
+		return api.Response{}, err
+	}
+	existing, err := a.Store.ListEndpoints(r.Ctx, r.Principal.AccountID, mode)
+	if err != nil {
+		return api.Response{}, err
+	}
+	if len(existing) >= MaxEndpoints {
+		return api.Response{}, apperr.New(apperr.InvalidParameters, "An account can have at most %d webhook endpoints per mode.", MaxEndpoints).WithCode("webhook_endpoint_limit")
+	}
+	e, err = a.Store.CreateEndpoint(r.Ctx, r.Principal.AccountID, e)
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Status: http.StatusCreated, Body: withSecret(e, a.Store.Now())}, nil
+}
+
+func endpointID(r *api.Request) (string, error) {
+	id := r.Event.PathParameters["id"]
+	if !strings.HasPrefix(id, "we_") {
+		return "", apperr.New(apperr.NotFound, "No such webhook_endpoint: %s", id)
+	}
+	return id, nil
+}
+
+func (a *API) getEndpoint(r *api.Request) (api.Response, error) {
+	id, err := endpointID(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	e, err := a.Store.GetEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id)
+	if err != nil {
+		return api.Response{}, err
+	}
+	// Secrets are revealable (PRODUCT.md): the single-object read shows the current one.
+	return api.Response{Body: withSecret(e, a.Store.Now())}, nil
+}
+
+func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
+	q, err := query(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	limit, skip, err := page(q)
+	if err != nil {
+		return api.Response{}, err
+	}
+	all, err := a.Store.ListEndpoints(r.Ctx, r.Principal.AccountID, r.Principal.Mode)
+	if err != nil {
+		return api.Response{}, err
+	}
+	data := []any{}
+	for i := len(all) - 1 - skip; i >= 0 && len(data) < limit; i-- { // newest first
+		data = append(data, all[i].Doc())
+	}
+	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(all)}}, nil
+}
+
+func (a *API) patchEndpoint(r *api.Request) (api.Response, error) {
+	id, err := endpointID(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	b, err := decodeEndpoint(r.Body)
+	if err != nil {
+		return api.Response{}, err
+	}
+	e, err := a.Store.UpdateEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, func(e *store.Endpoint) error {
+		return a.apply(r.Ctx, e, b, false)
+	})
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Body: e.Doc()}, nil
+}
+
+func (a *API) deleteEndpoint(r *api.Request) (api.Response, error) {
+	id, err := endpointID(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	e, err := a.Store.DeleteEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id)
+	if err != nil {
+		return api.Response{}, err
+	}
+	d := e.Doc()
+	d["deleted"] = true
+	return api.Response{Body: d}, nil
+}
+
+func (a *API) rollSecret(r *api.Request) (api.Response, error) {
+	id, err := endpointID(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	var b struct {
+		ExpiresInSeconds *int64 `json:"expiresInSeconds"`
+	}
+	if len(bytes.TrimSpace(r.Body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(r.Body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&b); err != nil {
+			return api.Response{}, apperr.Field("body", "must be {\"expiresInSeconds\": 0..86400}")
+		}
+	}
+	grace := time.Duration(0)
+	if b.ExpiresInSeconds != nil {
+		grace = time.Duration(*b.ExpiresInSeconds) * time.Second
+		if *b.ExpiresInSeconds < 0 || grace > MaxRollGrace {
+			return api.Response{}, apperr.Field("expiresInSeconds", "must be from 0 (expire the current secret now) to 86400 (24 hours)")
+		}
+	}
+	now := a.Store.Now()
+	e, err := a.Store.UpdateEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, func(e *store.Endpoint) error {
+		keep := []store.Secret{{Value: NewSecret()}}
+		for _, s := range e.Secrets {
+			if s.ExpiresAt != 0 && s.ExpiresAt <= now.UnixMilli() {
+				continue // already expired: drop
+			}
+			if s.ExpiresAt == 0 {
+				s.ExpiresAt = now.Add(grace).UnixMilli()
+			}
+			if grace > 0 || s.ExpiresAt > now.UnixMilli() {
+				keep = append(keep, s)
+			}
+		}
+		e.Secrets = keep
+		return nil
+	})
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Body: withSecret(e, now)}, nil
+}
+
+func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
+	id, err := endpointID(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	q, err := query(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	limit, skip, err := page(q)
+	if err != nil {
+		return api.Response{}, err
+	}
+	status := ""
+	if v, ok := q.Get("status"); ok {
+		status, _ = qs.AsString(v)
+		if status != store.DeliveryPending && status != store.DeliverySucceeded && status != store.DeliveryFailed {
+			return api.Response{}, apperr.Field("status", "must be pending, succeeded or failed")
+		}
+	}
+	if _, err := a.Store.GetEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id); err != nil {
+		return api.Response{}, err
+	}
+	ds, err := a.Store.ListDeliveries(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, status, max(limit, 1), skip)
+	if err != nil {
+		return api.Response{}, err
+	}
+	data := []any{}
+	for _, d := range ds[:min(len(ds), limit)] {
+		data = append(data, d.Doc())
+	}
+	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip}}, nil
+}
+
+func deliveryID(r *api.Request) (string, string, error) {
+	id, err := endpointID(r)
+	if err != nil {
+		return "", "", err
+	}
+	did := r.Event.PathParameters["deliveryId"]
+	if !strings.HasPrefix(did, "whd_") {
+		return "", "", apperr.New(apperr.NotFound, "No such webhook_delivery: %s", did)
+	}
+	return id, did, nil
+}
+
+func (a *API) getDelivery(r *api.Request) (api.Response, error) {
+	id, did, err := deliveryID(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	d, err := a.Store.GetDelivery(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, did)
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Body: d.Doc()}, nil
+}
+
+func (a *API) resend(r *api.Request) (api.Response, error) {
+	id, did, err := deliveryID(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	d, err := a.Dispatcher.Resend(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, did)
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Status: http.StatusAccepted, Body: d.Doc()}, nil
+}
+
+func (a *API) resolve() func(context.Context, string) ([]netip.Addr, error) { return a.Resolve }
