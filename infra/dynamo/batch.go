@@ -1,0 +1,248 @@
+package dynamo
+
+import (
+	"sort"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hapihub/hapihub/infra/dynamo/attr"
+	"github.com/hapihub/hapihub/infra/dynamo/expr"
+)
+
+type batchGetTable struct {
+	Keys                     []attr.Item
+	ConsistentRead           bool
+	ProjectionExpression     *string
+	ExpressionAttributeNames expr.Names
+}
+
+func opBatchGetItem(e *Engine, body []byte) (any, error) {
+	var in struct {
+		RequestItems           map[string]batchGetTable
+		ReturnConsumedCapacity string
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
+		return nil, err
+	}
+	if len(in.RequestItems) == 0 {
+		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	total := 0
+	for _, r := range in.RequestItems {
+		total += len(r.Keys)
+	}
+	if total > 100 {
+		return nil, validation("Too many items requested for the BatchGetItem call")
+	}
+	type plan struct {
+		t     *tableMeta
+		keys  [][]byte
+		proj  *expr.Projection
+		consi bool
+	}
+	names := make([]string, 0, len(in.RequestItems))
+	for n := range in.RequestItems {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	plans := map[string]*plan{}
+	for _, n := range names {
+		r := in.RequestItems[n]
+		if len(r.Keys) == 0 {
+			return nil, validation("1 validation error detected: Value '[]' at 'requestItems.%s.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1", n)
+		}
+		ec, err := newExprCtx(r.ExpressionAttributeNames, nil)
+		if err != nil {
+			return nil, err
+		}
+		proj, err := ec.projection(r.ProjectionExpression)
+		if err != nil {
+			return nil, err
+		}
+		if err := ec.done(); err != nil {
+			return nil, err
+		}
+		t, err := e.table(n)
+		if err != nil {
+			return nil, err
+		}
+		pl := &plan{t: t, proj: proj, consi: r.ConsistentRead}
+		seen := map[string]bool{}
+		for _, k := range r.Keys {
+			kb, err := keyFromKey(t, k)
+			if err != nil {
+				return nil, err
+			}
+			if seen[string(kb)] {
+				return nil, validation("Provided list of item keys contains duplicates")
+			}
+			seen[string(kb)] = true
+			pl.keys = append(pl.keys, kb)
+		}
+		plans[n] = pl
+	}
+	responses := map[string][]attr.Item{}
+	var consumed []map[string]any
+	err := e.db.View(func(tx *bolt.Tx) error {
+		for _, n := range names {
+			pl := plans[n]
+			c := newCapacity(pl.t, true)
+			got := []attr.Item{}
+			for _, k := range pl.keys {
+				item, err := getItem(tx, pl.t, k)
+				if err != nil {
+					return err
+				}
+				size := 0
+				if item != nil {
+					size = attr.ItemSize(item)
+				}
+				// Each item of a batch is its own read, rounded up separately.
+				c.table += readUnits(size, pl.consi)
+				if item == nil {
+					continue
+				}
+				if pl.proj != nil {
+					item = pl.proj.Apply(item)
+				}
+				got = append(got, item)
+			}
+			responses[n] = got
+			if cc := c.render(n, in.ReturnConsumedCapacity); cc != nil {
+				consumed = append(consumed, cc)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, asAPIError(err)
+	}
+	out := map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}
+	if consumed != nil {
+		out["ConsumedCapacity"] = consumed
+	}
+	return out, nil
+}
+
+type batchWriteRequest struct {
+	PutRequest *struct {
+		Item attr.Item
+	}
+	DeleteRequest *struct {
+		Key attr.Item
+	}
+}
+
+func opBatchWriteItem(e *Engine, body []byte) (any, error) {
+	var in struct {
+		RequestItems                map[string][]batchWriteRequest
+		ReturnConsumedCapacity      string
+		ReturnItemCollectionMetrics string
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
+		return nil, err
+	}
+	if len(in.RequestItems) == 0 {
+		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	total := 0
+	for n, r := range in.RequestItems {
+		if len(r) == 0 || len(r) > 25 {
+			return nil, validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+		}
+		_ = n
+		total += len(r)
+	}
+	if total > 25 {
+		return nil, validation("Too many items requested for the BatchWriteItem call")
+	}
+	type write struct {
+		key  []byte
+		item attr.Item // nil deletes
+	}
+	names := make([]string, 0, len(in.RequestItems))
+	for n := range in.RequestItems {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tables := map[string]*tableMeta{}
+	writes := map[string][]write{}
+	for _, n := range names {
+		t, err := e.table(n)
+		if err != nil {
+			return nil, err
+		}
+		tables[n] = t
+		seen := map[string]bool{}
+		for _, r := range in.RequestItems[n] {
+			var w write
+			switch {
+			case r.PutRequest != nil && r.DeleteRequest == nil:
+				if r.PutRequest.Item == nil {
+					return nil, validation("1 validation error detected: Value null at 'requestItems.%s.member.putRequest.item' failed to satisfy constraint: Member must not be null", n)
+				}
+				kb, err := keyFromItem(t, r.PutRequest.Item)
+				if err != nil {
+					return nil, err
+				}
+				if err := checkItem(t, r.PutRequest.Item); err != nil {
+					return nil, err
+				}
+				w = write{key: kb, item: r.PutRequest.Item}
+			case r.DeleteRequest != nil && r.PutRequest == nil:
+				kb, err := keyFromKey(t, r.DeleteRequest.Key)
+				if err != nil {
+					return nil, err
+				}
+				w = write{key: kb}
+			default:
+				return nil, validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
+			}
+			if seen[string(w.key)] {
+				return nil, validation("Provided list of item keys contains duplicates")
+			}
+			seen[string(w.key)] = true
+			writes[n] = append(writes[n], w)
+		}
+	}
+	caps := map[string]*capacity{}
+	err := e.update(func(tx *bolt.Tx) error {
+		for _, n := range names {
+			t := tables[n]
+			c := newCapacity(t, false)
+			caps[n] = c
+			for _, w := range writes[n] {
+				old, err := getItem(tx, t, w.key)
+				if err != nil {
+					return err
+				}
+				res, err := writeItem(tx, t, w.key, old, w.item)
+				if err != nil {
+					return err
+				}
+				c.addWrite(res, 1)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{"UnprocessedItems": map[string]any{}}
+	var consumed []map[string]any
+	for _, n := range names {
+		if cc := caps[n].render(n, in.ReturnConsumedCapacity); cc != nil {
+			consumed = append(consumed, cc)
+		}
+	}
+	if consumed != nil {
+		out["ConsumedCapacity"] = consumed
+	}
+	return out, nil
+}

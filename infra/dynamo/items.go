@@ -1,0 +1,427 @@
+package dynamo
+
+import (
+	"errors"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hapihub/hapihub/infra/dynamo/attr"
+	"github.com/hapihub/hapihub/infra/dynamo/expr"
+)
+
+// exprCtx parses the expressions of one request against its names and values,
+// tracking which were used so unused ones are rejected as DynamoDB does.
+type exprCtx struct {
+	names  expr.Names
+	values expr.Values
+	usage  expr.Usage
+	any    bool
+}
+
+func newExprCtx(names expr.Names, values expr.Values) (*exprCtx, error) {
+	if err := expr.ValidatePlaceholders(names, values); err != nil {
+		return nil, err
+	}
+	return &exprCtx{names: names, values: values}, nil
+}
+
+func (c *exprCtx) condition(s *string, filter bool) (*expr.Condition, error) {
+	if s == nil {
+		return nil, nil
+	}
+	c.any = true
+	if filter {
+		return expr.ParseFilter(*s, c.names, c.values, &c.usage)
+	}
+	return expr.ParseCondition(*s, c.names, c.values, &c.usage)
+}
+
+func (c *exprCtx) projection(s *string) (*expr.Projection, error) {
+	if s == nil {
+		return nil, nil
+	}
+	c.any = true
+	return expr.ParseProjection(*s, c.names, &c.usage)
+}
+
+func (c *exprCtx) done() error {
+	if !c.any {
+		if c.names != nil {
+			return validation("ExpressionAttributeNames can only be specified when using expressions")
+		}
+		if c.values != nil {
+			return validation("ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null")
+		}
+	}
+	return c.usage.CheckUnused(c.names, c.values)
+}
+
+type writeCommon struct {
+	TableName                           string
+	ConditionExpression                 *string
+	ExpressionAttributeNames            expr.Names
+	ExpressionAttributeValues           expr.Values
+	ReturnValues                        string
+	ReturnConsumedCapacity              string
+	ReturnItemCollectionMetrics         string
+	ReturnValuesOnConditionCheckFailure string
+}
+
+func (w *writeCommon) check(allowed ...string) error {
+	ok := w.ReturnValues == ""
+	for _, a := range allowed {
+		ok = ok || w.ReturnValues == a
+	}
+	if !ok {
+		return validation("Return values set to invalid value")
+	}
+	switch w.ReturnValuesOnConditionCheckFailure {
+	case "", "NONE", "ALL_OLD":
+	default:
+		return validation("1 validation error detected: Value '%s' at 'returnValuesOnConditionCheckFailure' failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, NONE]", w.ReturnValuesOnConditionCheckFailure)
+	}
+	return checkReturnConsumed(w.ReturnConsumedCapacity)
+}
+
+// failCondition is ConditionalCheckFailedException, with the current item when asked.
+func failCondition(mode string, old attr.Item) *apiError {
+	ae := conditionFailed()
+	if mode == "ALL_OLD" && old != nil {
+		ae.item = old
+	}
+	return ae
+}
+
+// update runs fn in a write transaction. An *apiError returned by fn rolls the
+// transaction back and is answered as is.
+func (e *Engine) update(fn func(tx *bolt.Tx) error) error {
+	err := e.db.Update(fn)
+	var ae *apiError
+	if err != nil && !errors.As(err, &ae) && !isClientErr(err) {
+		return internal(err)
+	}
+	return err
+}
+
+func isClientErr(err error) bool {
+	var ve *attr.ValidationError
+	var ee *expr.Error
+	return errors.As(err, &ve) || errors.As(err, &ee)
+}
+
+func withCapacity(out map[string]any, c *capacity, table, mode string) map[string]any {
+	if cc := c.render(table, mode); cc != nil {
+		out["ConsumedCapacity"] = cc
+	}
+	return out
+}
+
+func opPutItem(e *Engine, body []byte) (any, error) {
+	var in struct {
+		writeCommon
+		Item attr.Item
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check("NONE", "ALL_OLD"); err != nil {
+		return nil, err
+	}
+	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := ec.condition(in.ConditionExpression, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := ec.done(); err != nil {
+		return nil, err
+	}
+	t, err := e.table(in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if in.Item == nil {
+		return nil, validation("1 validation error detected: Value null at 'item' failed to satisfy constraint: Member must not be null")
+	}
+	key, err := keyFromItem(t, in.Item)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkItem(t, in.Item); err != nil {
+		return nil, err
+	}
+	c := newCapacity(t, false)
+	var old attr.Item
+	err = e.update(func(tx *bolt.Tx) error {
+		var err error
+		if old, err = getItem(tx, t, key); err != nil {
+			return err
+		}
+		if cond != nil {
+			ok, err := cond.Eval(old)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return failCondition(in.ReturnValuesOnConditionCheckFailure, old)
+			}
+		}
+		w, err := writeItem(tx, t, key, old, in.Item)
+		c.addWrite(w, 1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if in.ReturnValues == "ALL_OLD" && old != nil {
+		out["Attributes"] = old
+	}
+	return withCapacity(out, c, t.Name, in.ReturnConsumedCapacity), nil
+}
+
+func opDeleteItem(e *Engine, body []byte) (any, error) {
+	var in struct {
+		writeCommon
+		Key attr.Item
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check("NONE", "ALL_OLD"); err != nil {
+		return nil, err
+	}
+	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	if err != nil {
+		return nil, err
+	}
+	cond, err := ec.condition(in.ConditionExpression, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := ec.done(); err != nil {
+		return nil, err
+	}
+	t, err := e.table(in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	key, err := keyFromKey(t, in.Key)
+	if err != nil {
+		return nil, err
+	}
+	c := newCapacity(t, false)
+	var old attr.Item
+	err = e.update(func(tx *bolt.Tx) error {
+		var err error
+		if old, err = getItem(tx, t, key); err != nil {
+			return err
+		}
+		if cond != nil {
+			ok, err := cond.Eval(old)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return failCondition(in.ReturnValuesOnConditionCheckFailure, old)
+			}
+		}
+		w, err := writeItem(tx, t, key, old, nil)
+		c.addWrite(w, 1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if in.ReturnValues == "ALL_OLD" && old != nil {
+		out["Attributes"] = old
+	}
+	return withCapacity(out, c, t.Name, in.ReturnConsumedCapacity), nil
+}
+
+// parsedUpdate is an UpdateItem request checked against its table.
+type parsedUpdate struct {
+	t    *tableMeta
+	key  []byte
+	keyV attr.Item
+	upd  *expr.Update
+	cond *expr.Condition
+}
+
+func parseUpdateRequest(e *Engine, table string, keyItem attr.Item, update, condition *string, names expr.Names, values expr.Values) (*parsedUpdate, error) {
+	ec, err := newExprCtx(names, values)
+	if err != nil {
+		return nil, err
+	}
+	p := &parsedUpdate{keyV: keyItem}
+	if update != nil {
+		ec.any = true
+		if p.upd, err = expr.ParseUpdate(*update, names, values, &ec.usage); err != nil {
+			return nil, err
+		}
+	}
+	if p.cond, err = ec.condition(condition, false); err != nil {
+		return nil, err
+	}
+	if err := ec.done(); err != nil {
+		return nil, err
+	}
+	if p.t, err = e.table(table); err != nil {
+		return nil, err
+	}
+	if p.key, err = keyFromKey(p.t, keyItem); err != nil {
+		return nil, err
+	}
+	if p.upd != nil {
+		for _, path := range p.upd.UpdatedPaths() {
+			if n := path[0].Name; n == p.t.Hash.Name || n == p.t.Range.Name {
+				return nil, validation("One or more parameter values were invalid: Cannot update attribute %s. This attribute is part of the key", n)
+			}
+		}
+	}
+	return p, nil
+}
+
+// apply computes the new item from old (nil when absent): UpdateItem always
+// writes, creating the item from its key when it does not exist.
+func (p *parsedUpdate) apply(old attr.Item) (attr.Item, error) {
+	base := old
+	if base == nil {
+		base = attr.CloneItem(p.keyV)
+	}
+	if p.upd == nil {
+		return attr.CloneItem(base), nil
+	}
+	nw, err := p.upd.Apply(base)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkItem(p.t, nw); err != nil {
+		return nil, err
+	}
+	return nw, nil
+}
+
+func opUpdateItem(e *Engine, body []byte) (any, error) {
+	var in struct {
+		writeCommon
+		Key              attr.Item
+		UpdateExpression *string
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := in.check("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"); err != nil {
+		return nil, err
+	}
+	p, err := parseUpdateRequest(e, in.TableName, in.Key, in.UpdateExpression, in.ConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	if err != nil {
+		return nil, err
+	}
+	c := newCapacity(p.t, false)
+	var old, nw attr.Item
+	err = e.update(func(tx *bolt.Tx) error {
+		var err error
+		if old, err = getItem(tx, p.t, p.key); err != nil {
+			return err
+		}
+		if p.cond != nil {
+			ok, err := p.cond.Eval(old)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return failCondition(in.ReturnValuesOnConditionCheckFailure, old)
+			}
+		}
+		if nw, err = p.apply(old); err != nil {
+			return err
+		}
+		w, err := writeItem(tx, p.t, p.key, old, nw)
+		c.addWrite(w, 1)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	var attrs attr.Item
+	switch in.ReturnValues {
+	case "ALL_OLD":
+		attrs = old
+	case "ALL_NEW":
+		attrs = nw
+	case "UPDATED_OLD", "UPDATED_NEW":
+		src := old
+		if in.ReturnValues == "UPDATED_NEW" {
+			src = nw
+		}
+		if src != nil && p.upd != nil {
+			attrs = (&expr.Projection{Paths: p.upd.UpdatedPaths()}).Apply(src)
+		}
+	}
+	if len(attrs) > 0 {
+		out["Attributes"] = attrs
+	}
+	return withCapacity(out, c, p.t.Name, in.ReturnConsumedCapacity), nil
+}
+
+func opGetItem(e *Engine, body []byte) (any, error) {
+	var in struct {
+		TableName                string
+		Key                      attr.Item
+		ConsistentRead           bool
+		ProjectionExpression     *string
+		ExpressionAttributeNames expr.Names
+		ReturnConsumedCapacity   string
+	}
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
+		return nil, err
+	}
+	ec, err := newExprCtx(in.ExpressionAttributeNames, nil)
+	if err != nil {
+		return nil, err
+	}
+	proj, err := ec.projection(in.ProjectionExpression)
+	if err != nil {
+		return nil, err
+	}
+	if err := ec.done(); err != nil {
+		return nil, err
+	}
+	t, err := e.table(in.TableName)
+	if err != nil {
+		return nil, err
+	}
+	key, err := keyFromKey(t, in.Key)
+	if err != nil {
+		return nil, err
+	}
+	var item attr.Item
+	if err := e.db.View(func(tx *bolt.Tx) error {
+		item, err = getItem(tx, t, key)
+		return err
+	}); err != nil {
+		return nil, asAPIError(err)
+	}
+	c := newCapacity(t, true)
+	size := 0
+	if item != nil {
+		size = attr.ItemSize(item)
+	}
+	c.table = readUnits(size, in.ConsistentRead)
+	out := map[string]any{}
+	if item != nil {
+		if proj != nil {
+			item = proj.Apply(item)
+		}
+		out["Item"] = item
+	}
+	return withCapacity(out, c, t.Name, in.ReturnConsumedCapacity), nil
+}

@@ -1,0 +1,357 @@
+package dynamo
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/hapihub/hapihub/infra/dynamo/attr"
+)
+
+// maxItemSize is DynamoDB's 400 KB item limit (names and values together).
+const maxItemSize = 400 * 1024
+
+const msgEmptyKey = "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: %s"
+
+func emptyKeyValue(v attr.Value) bool {
+	return (v.Kind == attr.S && v.Str == "") || (v.Kind == attr.B && len(v.Bin) == 0)
+}
+
+// keyFromItem checks that a full item carries the table's key attributes with
+// the declared types and returns the encoded primary key.
+func keyFromItem(t *tableMeta, item attr.Item) ([]byte, error) {
+	var out []byte
+	for _, k := range []keyDef{t.Hash, t.Range} {
+		if k.Name == "" {
+			continue
+		}
+		v, ok := item[k.Name]
+		if !ok {
+			return nil, validation("One or more parameter values were invalid: Missing the key %s in the item", k.Name)
+		}
+		if v.Kind != k.kind() {
+			return nil, validation("One or more parameter values were invalid: Type mismatch for key %s expected: %s actual: %s", k.Name, k.Type, v.Kind)
+		}
+		if emptyKeyValue(v) {
+			return nil, validation(msgEmptyKey, k.Name)
+		}
+		out = attr.AppendKey(out, v)
+	}
+	return out, nil
+}
+
+// keyFromKey checks a Key parameter: exactly the key attributes, with their types.
+func keyFromKey(t *tableMeta, key attr.Item) ([]byte, error) {
+	want := 1
+	if t.Range.Name != "" {
+		want = 2
+	}
+	if len(key) != want {
+		return nil, validation("The provided key element does not match the schema")
+	}
+	var out []byte
+	for _, k := range []keyDef{t.Hash, t.Range} {
+		if k.Name == "" {
+			continue
+		}
+		v, ok := key[k.Name]
+		if !ok || v.Kind != k.kind() {
+			return nil, validation("The provided key element does not match the schema")
+		}
+		if emptyKeyValue(v) {
+			return nil, validation(msgEmptyKey, k.Name)
+		}
+		out = attr.AppendKey(out, v)
+	}
+	return out, nil
+}
+
+// keyAttrs returns the table's key attributes of item.
+func keyAttrs(t *tableMeta, item attr.Item) attr.Item {
+	out := attr.Item{t.Hash.Name: item[t.Hash.Name]}
+	if t.Range.Name != "" {
+		out[t.Range.Name] = item[t.Range.Name]
+	}
+	return out
+}
+
+// checkIndexKeys rejects an item whose index key attributes have the wrong
+// type or are empty; an item lacking them is simply not in the index.
+func checkIndexKeys(t *tableMeta, item attr.Item) error {
+	for _, ix := range t.Indexes {
+		for _, k := range []keyDef{ix.Hash, ix.Range} {
+			if k.Name == "" {
+				continue
+			}
+			v, ok := item[k.Name]
+			if !ok {
+				continue
+			}
+			if v.Kind != k.kind() {
+				return validation("One or more parameter values were invalid: Type mismatch for Index Key %s Expected: %s Actual: %s IndexName: %s", k.Name, k.Type, v.Kind, ix.Name)
+			}
+			if emptyKeyValue(v) {
+				return validation("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: %s, IndexKey: %s", ix.Name, k.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// checkItem applies the size limit and index key checks to an item about to be written.
+func checkItem(t *tableMeta, item attr.Item) error {
+	if attr.ItemSize(item) > maxItemSize {
+		return validation("Item size has exceeded the maximum allowed size")
+	}
+	return checkIndexKeys(t, item)
+}
+
+// indexKey returns the storage key of item in ix, or nil when the item lacks an
+// index key attribute (sparse index).
+func indexKey(t *tableMeta, ix *indexMeta, item attr.Item, tableKey []byte) []byte {
+	hv, ok := item[ix.Hash.Name]
+	if !ok || hv.Kind != ix.Hash.kind() {
+		return nil
+	}
+	out := attr.AppendKey(nil, hv)
+	if ix.Range.Name != "" {
+		rv, ok := item[ix.Range.Name]
+		if !ok || rv.Kind != ix.Range.kind() {
+			return nil
+		}
+		out = attr.AppendKey(out, rv)
+	}
+	return append(out, tableKey...)
+}
+
+// projectIndex returns the attributes of item an index holds.
+func projectIndex(t *tableMeta, ix *indexMeta, item attr.Item) attr.Item {
+	if ix.Projection == "ALL" {
+		return item
+	}
+	out := keyAttrs(t, item)
+	for _, n := range []string{ix.Hash.Name, ix.Range.Name} {
+		if v, ok := item[n]; ok && n != "" {
+			out[n] = v
+		}
+	}
+	for _, n := range ix.NonKey {
+		if v, ok := item[n]; ok {
+			out[n] = v
+		}
+	}
+	return out
+}
+
+func encodeItem(item attr.Item) ([]byte, error) {
+	data, err := item.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("encode item: %w", err)
+	}
+	return data, nil
+}
+
+func decodeItem(data []byte) (attr.Item, error) {
+	var it attr.Item
+	if err := json.Unmarshal(data, &it); err != nil {
+		return nil, fmt.Errorf("decode stored item: %w", err)
+	}
+	return it, nil
+}
+
+// getItem reads an item by encoded key; nil when absent.
+func getItem(tx *bolt.Tx, t *tableMeta, key []byte) (attr.Item, error) {
+	b := tx.Bucket(itemsBucket(t.Name))
+	if b == nil {
+		return nil, notFound("Requested resource not found")
+	}
+	v := b.Get(key)
+	if v == nil {
+		return nil, nil
+	}
+	return decodeItem(v)
+}
+
+// writeResult is what one item write cost: the table's write units and those of
+// each index it touched.
+type writeResult struct {
+	table   float64
+	indexes map[string]float64
+}
+
+func writeUnits(size int) float64 {
+	return math.Max(1, math.Ceil(float64(size)/1024))
+}
+
+func readUnits(size int, consistent bool) float64 {
+	u := math.Max(1, math.Ceil(float64(size)/4096))
+	if !consistent {
+		u /= 2
+	}
+	return u
+}
+
+// writeItem replaces old with nw under key (nw nil deletes), keeping every index
+// and the table statistics in the same transaction.
+func writeItem(tx *bolt.Tx, t *tableMeta, key []byte, old, nw attr.Item) (writeResult, error) {
+	b := tx.Bucket(itemsBucket(t.Name))
+	if b == nil {
+		return writeResult{}, notFound("Requested resource not found")
+	}
+	oldSize, newSize := 0, 0
+	if old != nil {
+		oldSize = attr.ItemSize(old)
+	}
+	res := writeResult{indexes: map[string]float64{}}
+	var dCount int64
+	if nw != nil {
+		newSize = attr.ItemSize(nw)
+		data, err := encodeItem(nw)
+		if err != nil {
+			return res, err
+		}
+		if err := b.Put(key, data); err != nil {
+			return res, fmt.Errorf("put item: %w", err)
+		}
+		if old == nil {
+			dCount = 1
+		}
+	} else if old != nil {
+		if err := b.Delete(key); err != nil {
+			return res, fmt.Errorf("delete item: %w", err)
+		}
+		dCount = -1
+	}
+	res.table = writeUnits(max(oldSize, newSize))
+	if err := addStats(tx, statsKey(t.Name, ""), dCount, int64(newSize-oldSize)); err != nil {
+		return res, fmt.Errorf("table stats: %w", err)
+	}
+	for _, ix := range t.Indexes {
+		ib := tx.Bucket(indexBucket(t.Name, ix.Name))
+		if ib == nil {
+			return res, notFound("Requested resource not found")
+		}
+		var oldKey, newKey []byte
+		var oldEntry, newEntry attr.Item
+		if old != nil {
+			if oldKey = indexKey(t, ix, old, key); oldKey != nil {
+				oldEntry = projectIndex(t, ix, old)
+			}
+		}
+		if nw != nil {
+			if newKey = indexKey(t, ix, nw, key); newKey != nil {
+				newEntry = projectIndex(t, ix, nw)
+			}
+		}
+		units := 0.0
+		var dc, db int64
+		switch {
+		case oldKey == nil && newKey == nil:
+			continue
+		case oldKey != nil && newKey != nil && bytes.Equal(oldKey, newKey):
+			if attr.Equal(attr.Map(oldEntry), attr.Map(newEntry)) {
+				continue // nothing the index holds changed: no index write
+			}
+			units = writeUnits(max(attr.ItemSize(oldEntry), attr.ItemSize(newEntry)))
+			db = int64(attr.ItemSize(newEntry) - attr.ItemSize(oldEntry))
+		default:
+			if oldKey != nil {
+				if err := ib.Delete(oldKey); err != nil {
+					return res, fmt.Errorf("index %s delete: %w", ix.Name, err)
+				}
+				units += writeUnits(attr.ItemSize(oldEntry))
+				dc--
+				db -= int64(attr.ItemSize(oldEntry))
+			}
+			if newKey != nil {
+				units += writeUnits(attr.ItemSize(newEntry))
+				dc++
+				db += int64(attr.ItemSize(newEntry))
+			}
+		}
+		if newKey != nil {
+			data, err := encodeItem(newEntry)
+			if err != nil {
+				return res, err
+			}
+			if err := ib.Put(newKey, data); err != nil {
+				return res, fmt.Errorf("index %s put: %w", ix.Name, err)
+			}
+		}
+		res.indexes[ix.Name] = units
+		if err := addStats(tx, statsKey(t.Name, ix.Name), dc, db); err != nil {
+			return res, fmt.Errorf("index stats: %w", err)
+		}
+	}
+	return res, nil
+}
+
+// capacity accumulates the consumed capacity of one request on one table.
+type capacity struct {
+	read    bool
+	table   float64
+	indexes map[string]float64
+	local   map[string]bool
+}
+
+func newCapacity(t *tableMeta, read bool) *capacity {
+	c := &capacity{read: read, indexes: map[string]float64{}, local: map[string]bool{}}
+	for _, ix := range t.Indexes {
+		c.local[ix.Name] = ix.Local
+	}
+	return c
+}
+
+func (c *capacity) addWrite(w writeResult, factor float64) {
+	c.table += w.table * factor
+	for n, u := range w.indexes {
+		c.indexes[n] += u * factor
+	}
+}
+
+// render returns the ConsumedCapacity object for mode (TOTAL or INDEXES), or
+// nil for NONE.
+func (c *capacity) render(table, mode string) map[string]any {
+	if mode != "TOTAL" && mode != "INDEXES" {
+		return nil
+	}
+	total := c.table
+	for _, u := range c.indexes {
+		total += u
+	}
+	unitsKey := "WriteCapacityUnits"
+	if c.read {
+		unitsKey = "ReadCapacityUnits"
+	}
+	out := map[string]any{"TableName": table, "CapacityUnits": total, unitsKey: total}
+	if mode == "INDEXES" {
+		out["Table"] = map[string]any{"CapacityUnits": c.table, unitsKey: c.table}
+		gsi, lsi := map[string]any{}, map[string]any{}
+		for n, u := range c.indexes {
+			m := map[string]any{"CapacityUnits": u, unitsKey: u}
+			if c.local[n] {
+				lsi[n] = m
+			} else {
+				gsi[n] = m
+			}
+		}
+		if len(gsi) > 0 {
+			out["GlobalSecondaryIndexes"] = gsi
+		}
+		if len(lsi) > 0 {
+			out["LocalSecondaryIndexes"] = lsi
+		}
+	}
+	return out
+}
+
+func checkReturnConsumed(mode string) error {
+	switch mode {
+	case "", "NONE", "TOTAL", "INDEXES":
+		return nil
+	}
+	return validation("1 validation error detected: Value '%s' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]", mode)
+}
