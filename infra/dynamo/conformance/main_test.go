@@ -174,9 +174,9 @@ func waitIndexes(t *testing.T, name string) {
 }
 
 // Attribute value shorthands.
-func s(v string) types.AttributeValue  { return &types.AttributeValueMemberS{Value: v} }
-func n(v string) types.AttributeValue  { return &types.AttributeValueMemberN{Value: v} }
-func b(v []byte) types.AttributeValue  { return &types.AttributeValueMemberB{Value: v} }
+func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+func n(v string) types.AttributeValue { return &types.AttributeValueMemberN{Value: v} }
+func b(v []byte) types.AttributeValue { return &types.AttributeValueMemberB{Value: v} }
 func boolean(v bool) types.AttributeValue {
 	return &types.AttributeValueMemberBOOL{Value: v}
 }
