@@ -39,6 +39,12 @@ sam-build = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootst
 
 build-AuthorizerFunction: ; $(call sam-build,authorizer)
 build-PatientsFunction: ; $(call sam-build,patients)
+build-PractitionersFunction: ; $(call sam-build,practitioners)
+build-AppointmentsFunction: ; $(call sam-build,appointments)
+build-MessagesFunction: ; $(call sam-build,messages)
+build-InvoicesFunction: ; $(call sam-build,invoices)
+build-OrganizationsFunction: ; $(call sam-build,organizations)
+build-OpenapiFunction: ; $(call sam-build,openapi)
 build-EventsFunction: ; $(call sam-build,events)
 build-WebhookEndpointsFunction: ; $(call sam-build,webhook-endpoints)
 build-WebhookDispatchFunction: ; $(call sam-build,webhook-dispatch)

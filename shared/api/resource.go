@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,11 +27,22 @@ type Objects interface {
 // create. They may adjust next (computed fields) and return INVALID_PARAMETERS naming a field.
 type Rules func(ctx context.Context, t store.Tenant, prev, next store.Doc) error
 
+// Events names the extra events of a change besides the standard created/updated one
+// (appointment.cancelled, invoice.paid); prev is nil on create.
+type Events func(prev, next store.Doc) []string
+
+// UniqueCreator is a store that dedupes creates by externalId: existed reports that an object
+// with the same externalId was returned instead of a new one (200, not 201).
+type UniqueCreator interface {
+	CreateUnique(ctx context.Context, t store.Tenant, res *schema.Resource, fields store.Doc, meta store.Meta) (store.Doc, int64, bool, error)
+}
+
 // Resource serves the six Feathers methods of one resource.
 type Resource struct {
 	Schema *schema.Resource
 	Store  Objects
 	Rules  Rules
+	Events Events
 }
 
 // Routes returns the resource's routes.
@@ -111,12 +124,29 @@ func (h *Resource) create(r *Request) (Response, error) {
 			return Response{}, err
 		}
 	}
-	doc, err := h.Store.CreateObject(r.Ctx, r.Tenant, h.Schema, fields, meta(r))
+	m := meta(r)
+	if h.Events != nil {
+		m.ExtraEvents = h.Events(nil, fields)
+	}
+	if uc, ok := h.Store.(UniqueCreator); ok {
+		doc, ver, existed, err := uc.CreateUnique(r.Ctx, r.Tenant, h.Schema, fields, m)
+		if err != nil {
+			return Response{}, err
+		}
+		if existed {
+			return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
+		}
+		return Response{Status: http.StatusCreated, Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
+	}
+	doc, err := h.Store.CreateObject(r.Ctx, r.Tenant, h.Schema, fields, m)
 	if err != nil {
 		return Response{}, err
 	}
 	return Response{Status: http.StatusCreated, Body: doc, Header: map[string]string{"ETag": etag(1)}}, nil
 }
+
+// errEventsChanged: the object changed between attempts so that its extra events differ.
+var errEventsChanged = errors.New("api: extra events changed")
 
 // write runs update or patch: decode, merge into the current object, apply rules, store.
 func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
@@ -132,19 +162,37 @@ func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	doc, ver, err := h.Store.UpdateObject(r.Ctx, r.Tenant, h.Schema, id, match, func(cur store.Doc) (store.Doc, error) {
-		next := merge(cur, fields, op)
-		if h.Rules != nil {
-			if err := h.Rules(r.Ctx, r.Tenant, cur, next); err != nil {
-				return nil, err
+	// Extra events depend on the object as stored, which only the mutate sees, while the store
+	// takes them up front: guess none, and when the mutate finds others, write again with those.
+	var want []string
+	for range 5 {
+		m := meta(r)
+		m.ExtraEvents = want
+		var got []string
+		doc, ver, err := h.Store.UpdateObject(r.Ctx, r.Tenant, h.Schema, id, match, func(cur store.Doc) (store.Doc, error) {
+			next := merge(cur, fields, op)
+			if h.Rules != nil {
+				if err := h.Rules(r.Ctx, r.Tenant, cur, next); err != nil {
+					return nil, err
+				}
 			}
+			if h.Events != nil {
+				if got = h.Events(cur, next); !slices.Equal(got, want) {
+					return nil, errEventsChanged
+				}
+			}
+			return next, nil
+		}, m)
+		if errors.Is(err, errEventsChanged) {
+			want = got
+			continue
 		}
-		return next, nil
-	}, meta(r))
-	if err != nil {
-		return Response{}, err
+		if err != nil {
+			return Response{}, err
+		}
+		return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
 	}
-	return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
+	return Response{}, apperr.New(apperr.RateLimited, "This %s keeps changing under this request; retry.", h.Schema.Object).WithCode("lock_timeout").WithHeader("Retry-After", "1")
 }
 
 // merge applies a body to the current object. Update replaces every writable field; patch sets

@@ -94,7 +94,9 @@ func Router(st *store.Store, cfg config.Config, resources ...*schema.Resource) *
 // middlewares are the request checks every API function runs, in this order. Each feature
 // defines its middleware in its own file and adds one line here, so this list is the one place
 // that says the order (permissions before capabilities before idempotency).
-var middlewares = []func(st *store.Store, cfg config.Config) api.Middleware{}
+var middlewares = []func(st *store.Store, cfg config.Config) api.Middleware{
+	capabilitiesMiddleware,
+}
 
 // bootstrapSetting records the local runner's sandbox account.
 const bootstrapSetting = "local-bootstrap"
@@ -128,8 +130,12 @@ func Bootstrap(ctx context.Context, cfg config.Config) (BootstrapResult, error) 
 		}
 		return res, nil
 	}
-	created, err := accounts.Create(ctx, st, accounts.Options{Name: "Local developer"})
+	demo := newLiveDemo(st) // two live organizations, one a PMS lacking some methods
+	created, err := accounts.Create(ctx, st, accounts.Options{Name: "Local developer", LiveOrgs: demo.docs()})
 	if err != nil {
+		return BootstrapResult{}, err
+	}
+	if err := demo.fill(ctx, st, created.Account.ID); err != nil {
 		return BootstrapResult{}, err
 	}
 	if err := st.PutSetting(ctx, bootstrapSetting, store.Doc{"accountId": created.Account.ID}); err != nil {

@@ -1,0 +1,166 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/clinic"
+	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/openapi"
+	"github.com/hapihub/hapihub/shared/sandbox"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// The clinical resources (one function per resource, like patients), organizations with the
+// sandbox reset, and the OpenAPI document. Decisions are in docs/resources.md.
+
+func init() {
+	for _, r := range []*schema.Resource{schema.Practitioners, schema.Appointments, schema.Messages, schema.Invoices} {
+		functions[r.Name] = clinicalFunction(r)
+	}
+	functions["organizations"] = organizationsFunction
+	functions["openapi"] = openapiFunction
+}
+
+// ClinicalRoutes are the routes of clinical resources with their domain rules and extra events.
+func ClinicalRoutes(st *store.Store, resources ...*schema.Resource) []api.Route {
+	var routes []api.Route
+	for _, r := range resources {
+		h := &api.Resource{Schema: r, Store: st, Rules: clinic.Rules(r, st), Events: clinic.Events(r)}
+		routes = append(routes, h.Routes()...)
+	}
+	return routes
+}
+
+func clinicalFunction(res *schema.Resource) Builder {
+	return func(ctx context.Context, cfg config.Config) (any, error) {
+		st, err := Store(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return PlatformRouter(st, cfg, ClinicalRoutes(st, res)), nil
+	}
+}
+
+// OrganizationRoutes are /organizations and POST /sandbox/reset.
+func OrganizationRoutes(st *store.Store) []api.Route {
+	routes := (&clinic.Organizations{Store: st}).Routes()
+	return append(routes, api.Route{Method: http.MethodPost, Path: "/sandbox/reset", NoTenant: true, Resource: "sandbox", Action: "reset",
+		Handler: func(r *api.Request) (api.Response, error) { return resetSandbox(r, st) }})
+}
+
+func organizationsFunction(ctx context.Context, cfg config.Config) (any, error) {
+	st, err := Store(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return PlatformRouter(st, cfg, OrganizationRoutes(st)), nil
+}
+
+// resetSandbox deletes the sandbox organization's objects and seeds St. Mungo's again. Test
+// keys only: live data is never reset.
+func resetSandbox(r *api.Request, st *store.Store) (api.Response, error) {
+	if r.Principal.Mode != store.Test {
+		return api.Response{}, apperr.New(apperr.Permissions, "Only test keys can reset the sandbox; live data is never reset.")
+	}
+	acct, err := st.GetAccount(r.Ctx, r.Principal.AccountID)
+	if err != nil {
+		return api.Response{}, err
+	}
+	t := store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}
+	res, err := sandbox.Reset(r.Ctx, st, t, sandbox.Seed)
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Body: map[string]any{"object": "sandbox_reset", "organizationId": acct.SandboxOrg, "livemode": false,
+		"deleted": res.Deleted, "seeded": res.Seeded}}, nil
+}
+
+// capabilitiesMiddleware answers METHOD_NOT_SUPPORTED for methods the organization's PMS lacks.
+func capabilitiesMiddleware(st *store.Store, _ config.Config) api.Middleware {
+	return clinic.Capabilities(st)
+}
+
+// openapiRoute serves the document without a key.
+const openapiPath = "/openapi.json"
+
+func openapiFunction(ctx context.Context, cfg config.Config) (any, error) {
+	st, err := Store(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		once sync.Once
+		doc  openapi.Doc
+		derr error
+	)
+	route := api.Route{Method: http.MethodGet, Path: openapiPath, Public: true, Handler: func(r *api.Request) (api.Response, error) {
+		// Built on first use: it needs every function's route table.
+		once.Do(func() { doc, derr = OpenAPI(r.Ctx, cfg) })
+		if derr != nil {
+			return api.Response{}, derr
+		}
+		return api.Response{Body: doc, Header: map[string]string{"Cache-Control": "public, max-age=300"}}, nil
+	}}
+	return PlatformRouter(st, cfg, []api.Route{route}), nil
+}
+
+// AllRoutes is the route table of every API function, read from the routers their builders return.
+func AllRoutes(ctx context.Context, cfg config.Config) ([]api.Route, error) {
+	out := []api.Route{{Method: http.MethodGet, Path: openapiPath, Public: true}}
+	for _, name := range Names() {
+		if name == "openapi" {
+			continue
+		}
+		h, err := Build(ctx, name, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if rl, ok := h.(interface{ Routes() []api.Route }); ok {
+			out = append(out, rl.Routes()...)
+		}
+	}
+	return out, nil
+}
+
+// OpenAPI generates the OpenAPI document of every route.
+func OpenAPI(ctx context.Context, cfg config.Config) (openapi.Doc, error) {
+	routes, err := AllRoutes(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("app: openapi: %w", err)
+	}
+	rs := make([]openapi.Route, len(routes))
+	for i, r := range routes {
+		rs[i] = openapi.Route{Method: r.Method, Path: r.Path, Resource: r.Resource, Action: r.Action, Public: r.Public}
+	}
+	return openapi.Build(rs), nil
+}
+
+// liveDemo makes the local account's two live demo organizations and fills each with a little
+// data of its own once the account exists.
+type liveDemo []sandbox.LiveOrg
+
+func newLiveDemo(st *store.Store) liveDemo { return sandbox.LiveOrganizations(st.Now()) }
+
+func (d liveDemo) docs() []store.Doc {
+	out := make([]store.Doc, len(d))
+	for i, o := range d {
+		out[i] = o.Doc
+	}
+	return out
+}
+
+func (d liveDemo) fill(ctx context.Context, st *store.Store, account string) error {
+	for i, o := range d {
+		t := store.Tenant{Account: account, Mode: store.Live, Org: o.Doc["id"].(string)}
+		if err := sandbox.FillSized(ctx, st, t, sandbox.Seed+uint64(i)+1, o.Sizes); err != nil {
+			return fmt.Errorf("app: fill live demo organization: %w", err)
+		}
+	}
+	return nil
+}

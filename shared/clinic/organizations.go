@@ -1,0 +1,213 @@
+package clinic
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// OrgStore is what the organizations endpoints and the capabilities check read and write.
+type OrgStore interface {
+	GetAccount(ctx context.Context, id string) (store.Account, error)
+	Connections(ctx context.Context, account string) ([]store.Connection, error)
+	GetOrganization(ctx context.Context, id string) (store.Doc, error)
+	UpdateOrganization(ctx context.Context, t store.Tenant, mutate store.Mutate, meta store.Meta) (store.Doc, error)
+}
+
+// Organizations serves /organizations: the organizations a key can reach (test: the sandbox;
+// live: the account's connections). Reading needs no HapiHub-Organization header, since listing
+// is how a client learns the ids. API keys may only change metadata; create, update and remove
+// answer METHOD_NOT_SUPPORTED.
+type Organizations struct {
+	Store OrgStore
+}
+
+// Routes of /organizations.
+func (o *Organizations) Routes() []api.Route {
+	r := func(method, path string, m schema.Method, h api.HandlerFunc) api.Route {
+		return api.Route{Method: method, Path: path, Handler: h, NoTenant: true, Resource: "organizations", Action: string(m)}
+	}
+	return []api.Route{
+		r(http.MethodGet, "/organizations", schema.Find, o.find),
+		r(http.MethodGet, "/organizations/{id}", schema.Get, o.get),
+		r(http.MethodPatch, "/organizations/{id}", schema.Patch, o.patch),
+		r(http.MethodPost, "/organizations", schema.Create, notSupported),
+		r(http.MethodPut, "/organizations/{id}", schema.Update, notSupported),
+		r(http.MethodDelete, "/organizations/{id}", schema.Remove, notSupported),
+	}
+}
+
+func notSupported(r *api.Request) (api.Response, error) {
+	return api.Response{}, apperr.New(apperr.MethodNotSupported, "Organizations are managed by the clinics; API keys can read them and change only their metadata (%s is not supported).", r.Event.HTTPMethod)
+}
+
+// reach lists the organizations the request's key can reach, with their connection status.
+func (o *Organizations) reach(r *api.Request) ([]store.Connection, error) {
+	p := r.Principal
+	if p.Mode == store.Test {
+		acct, err := o.Store.GetAccount(r.Ctx, p.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		return []store.Connection{{Org: acct.SandboxOrg, Status: "active"}}, nil
+	}
+	return o.Store.Connections(r.Ctx, p.AccountID)
+}
+
+// reachable checks the path's organization: unknown to this key is NOT_FOUND (another
+// account's organization looks like a missing one), revoked is CREDENTIALS_ERROR.
+func (o *Organizations) reachable(r *api.Request) (string, error) {
+	id := r.Event.PathParameters["id"]
+	conns, err := o.reach(r)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range conns {
+		if c.Org == id {
+			if c.Status != "active" {
+				return "", apperr.New(apperr.Credentials, "Organization %s has revoked this account's access.", id)
+			}
+			return id, nil
+		}
+	}
+	return "", apperr.New(apperr.NotFound, "No such organization: %s", id)
+}
+
+func present(doc store.Doc) store.Doc {
+	doc["organizationId"] = doc["id"]
+	return doc
+}
+
+func (o *Organizations) find(r *api.Request) (api.Response, error) {
+	limit, skip, total := 10, 0, false
+	for k, v := range r.Query() {
+		val := v[len(v)-1]
+		var err error
+		switch k {
+		case "$limit":
+			limit, err = strconv.Atoi(val)
+			if err != nil || limit < 0 || limit > 100 {
+				return api.Response{}, apperr.Field("$limit", "must be a whole number from 0 to 100, got %q", val)
+			}
+		case "$skip":
+			skip, err = strconv.Atoi(val)
+			if err != nil || skip < 0 {
+				return api.Response{}, apperr.Field("$skip", "must be a whole number of at least 0, got %q", val)
+			}
+		case "$total":
+			total = val == "true"
+		default:
+			return api.Response{}, apperr.Field(k, "is not a query parameter of organizations ($limit, $skip, $total)")
+		}
+	}
+	conns, err := o.reach(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	docs := []any{}
+	for _, c := range conns {
+		if c.Status != "active" {
+			continue
+		}
+		d, err := o.Store.GetOrganization(r.Ctx, c.Org)
+		if err != nil {
+			return api.Response{}, err
+		}
+		docs = append(docs, present(d))
+	}
+	body := map[string]any{"limit": limit, "skip": skip}
+	if total || limit == 0 {
+		body["total"] = len(docs)
+	}
+	page := []any{}
+	if skip < len(docs) {
+		page = docs[skip:min(len(docs), skip+limit)]
+	}
+	body["data"] = page
+	return api.Response{Body: body}, nil
+}
+
+func (o *Organizations) get(r *api.Request) (api.Response, error) {
+	id, err := o.reachable(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	d, err := o.Store.GetOrganization(r.Ctx, id)
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Body: present(d)}, nil
+}
+
+func (o *Organizations) patch(r *api.Request) (api.Response, error) {
+	id, err := o.reachable(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	fields, err := schema.Organizations.DecodeBody(r.Body, schema.OpPatch)
+	if err != nil {
+		return api.Response{}, err
+	}
+	t := store.Tenant{Account: r.Principal.AccountID, Mode: r.Principal.Mode, Org: id}
+	meta := store.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key")}
+	d, err := o.Store.UpdateOrganization(r.Ctx, t, func(cur store.Doc) (store.Doc, error) {
+		patch, given := fields["metadata"].(map[string]any)
+		if _, isNull := fields["metadata"]; isNull && !given {
+			cur["metadata"] = map[string]any{} // metadata: null clears every key
+			return cur, nil
+		}
+		m := map[string]any{}
+		if old, ok := cur["metadata"].(map[string]any); ok {
+			for k, v := range old {
+				m[k] = v
+			}
+		}
+		for k, v := range patch {
+			if v == nil {
+				delete(m, k)
+			} else {
+				m[k] = v
+			}
+		}
+		if len(m) > 50 {
+			return nil, apperr.Field("metadata", "can have at most 50 keys, would have %d", len(m))
+		}
+		cur["metadata"] = m
+		return cur, nil
+	}, meta)
+	if err != nil {
+		return api.Response{}, err
+	}
+	return api.Response{Body: present(d)}, nil
+}
+
+// Capabilities answers METHOD_NOT_SUPPORTED for a clinical resource's method that the
+// organization's practice-management system lacks (its capabilities). It runs after the
+// organization is resolved; routes without a tenant or outside the clinical resources pass.
+func Capabilities(orgs interface {
+	GetOrganization(ctx context.Context, id string) (store.Doc, error)
+}) api.Middleware {
+	return func(route api.Route, next api.HandlerFunc) api.HandlerFunc {
+		if route.Public || route.NoTenant || !slices.Contains(schema.ClinicalResources, route.Resource) {
+			return next
+		}
+		return func(r *api.Request) (api.Response, error) {
+			org, err := orgs.GetOrganization(r.Ctx, r.Tenant.Org)
+			if err != nil {
+				return api.Response{}, err
+			}
+			caps, _ := org["capabilities"].(map[string]any)
+			methods, _ := caps[route.Resource].([]any)
+			if !slices.Contains(methods, any(route.Action)) {
+				return api.Response{}, apperr.New(apperr.MethodNotSupported, "%s's practice-management system (%s) does not support %s on %s.", str(org["name"]), str(org["pms"]), route.Action, route.Resource)
+			}
+			return next(r)
+		}
+	}
+}
