@@ -39,6 +39,9 @@ sam-build = $(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootst
 
 build-AuthorizerFunction: ; $(call sam-build,authorizer)
 build-PatientsFunction: ; $(call sam-build,patients)
+build-ApiKeysFunction: ; $(call sam-build,api-keys)
+build-TokensFunction: ; $(call sam-build,tokens)
+build-AccountFunction: ; $(call sam-build,account)
 build-PractitionersFunction: ; $(call sam-build,practitioners)
 build-AppointmentsFunction: ; $(call sam-build,appointments)
 build-MessagesFunction: ; $(call sam-build,messages)

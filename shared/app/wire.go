@@ -95,7 +95,9 @@ func Router(st *store.Store, cfg config.Config, resources ...*schema.Resource) *
 // defines its middleware in its own file and adds one line here, so this list is the one place
 // that says the order (permissions before capabilities before idempotency).
 var middlewares = []func(st *store.Store, cfg config.Config) api.Middleware{
+	permissionsMiddleware, // platform.go: key still valid, IP allowlist, restricted-key permissions
 	capabilitiesMiddleware,
+	idempotencyMiddleware, // platform.go: last, so a replay skips only the handler's work
 }
 
 // bootstrapSetting records the local runner's sandbox account.

@@ -1,0 +1,197 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/google/uuid"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// IdempotencyStore keeps idempotency records (shared/store/idempotency.go).
+type IdempotencyStore interface {
+	ReserveIdempotencyKey(ctx context.Context, account, mode, key, fingerprint, owner string) (store.IdemRecord, bool, error)
+	CompleteIdempotencyKey(ctx context.Context, account, mode, key, owner string, status int, body string, headers map[string]string) error
+	ReleaseIdempotencyKey(ctx context.Context, account, mode, key, owner string) error
+}
+
+// MaxIdempotencyKey is the longest Idempotency-Key accepted (Stripe's limit).
+const MaxIdempotencyKey = 255
+
+// errorMarker is the pseudo-header under which a stored error's kind is kept; a colon cannot
+// start a real header name.
+const errorMarker = ":error"
+
+// Idempotency replays the first response to a retried POST, PUT, PATCH or DELETE that carries
+// the same Idempotency-Key (docs/keys.md, "Idempotency"). The key is reserved with a conditional
+// PutItem before the handler runs, so of two concurrent requests only one runs; the other gets
+// 409 IDEMPOTENCY_ERROR, or the replay once the first has finished.
+func Idempotency(st IdempotencyStore, log *slog.Logger) Middleware {
+	if log == nil {
+		log = slog.Default()
+	}
+	return func(route Route, next HandlerFunc) HandlerFunc {
+		switch route.Method {
+		case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+		default:
+			return next
+		}
+		return func(r *Request) (Response, error) {
+			key := r.Header("Idempotency-Key")
+			if key == "" {
+				return next(r)
+			}
+			if len(key) > MaxIdempotencyKey {
+				return Response{}, apperr.Field("Idempotency-Key", "must be at most %d characters, not %d", MaxIdempotencyKey, len(key))
+			}
+			p := r.Principal
+			fp := Fingerprint(r)
+			owner := uuid.NewString()
+			rec, reserved, err := st.ReserveIdempotencyKey(r.Ctx, p.AccountID, p.Mode, key, fp, owner)
+			if err != nil {
+				return Response{}, err
+			}
+			if !reserved {
+				return replay(rec, fp)
+			}
+			return runOnce(r, st, log, key, owner, next)
+		}
+	}
+}
+
+// Fingerprint identifies a request for idempotency: method, path, organization and body (JSON
+// bodies canonicalised, so key order and spacing do not matter).
+func Fingerprint(r *Request) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n", r.Event.HTTPMethod, r.Event.Path, r.Tenant.Org)
+	body := r.Body
+	var v any
+	if len(bytes.TrimSpace(body)) > 0 && json.Unmarshal(body, &v) == nil {
+		if b, err := json.Marshal(v); err == nil {
+			body = b
+		}
+	}
+	h.Write(body)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func replay(rec store.IdemRecord, fp string) (Response, error) {
+	if rec.Fingerprint != fp {
+		return Response{}, apperr.Field("Idempotency-Key", "was already used with a different request (method, path or body); use a new key for a new request").
+			WithCode("idempotency_key_reused")
+	}
+	if rec.State != store.IdemDone {
+		return Response{}, apperr.New(apperr.Idempotency, "A request with this Idempotency-Key is still being processed; retry after it finishes.").
+			WithHeader("Retry-After", "1")
+	}
+	if kind := rec.Headers[errorMarker]; kind != "" {
+		var stored storedError
+		_ = json.Unmarshal([]byte(rec.Body), &stored)
+		e := &apperr.Error{Kind: kindByName(kind), Message: stored.Message, Code: stored.Code, Fields: stored.Fields}
+		if e.Kind == apperr.Unknown {
+			e.Cause = errors.New("replay of a stored internal error")
+		}
+		return Response{}, e.WithHeader("Idempotent-Replayed", "true")
+	}
+	h := map[string]string{}
+	for k, v := range rec.Headers {
+		h[k] = v
+	}
+	h["Idempotent-Replayed"] = "true"
+	return Response{Status: rec.Status, Body: json.RawMessage(rec.Body), Header: h}, nil
+}
+
+// storedError is a saved error outcome (its kind is under errorMarker).
+type storedError struct {
+	Message string              `json:"message"`
+	Code    string              `json:"code,omitempty"`
+	Fields  []apperr.FieldError `json:"errors,omitempty"`
+}
+
+func kindByName(name string) apperr.Kind {
+	for _, k := range apperr.Kinds() {
+		if k.Name() == name {
+			return k
+		}
+	}
+	return apperr.Unknown
+}
+
+// Saved reports whether an outcome is stored for replay. Like Stripe, a result is saved once the
+// request began executing: successes, NOT_FOUND and internal errors. Outcomes decided before any
+// change, or that a retry may well not repeat, release the key instead: invalid parameters,
+// content type, auth and permission refusals, conflicts (409, 412) and rate limits (429).
+func Saved(err error) bool {
+	if err == nil {
+		return true
+	}
+	switch apperr.From(err).Kind {
+	case apperr.NotFound, apperr.MethodNotSupported, apperr.Unknown:
+		return true
+	}
+	return false
+}
+
+func runOnce(r *Request, st IdempotencyStore, log *slog.Logger, key, owner string, next HandlerFunc) (resp Response, err error) {
+	p := r.Principal
+	// The result must be recorded even if the client has gone: the change may have committed.
+	ctx := context.WithoutCancel(r.Ctx)
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		if pv := recover(); pv != nil {
+			// A panic may follow a committed change: record it as the internal error it renders as.
+			record(ctx, st, log, p.AccountID, p.Mode, key, owner, Response{}, apperr.Internal(fmt.Errorf("panic: %v", pv)))
+			panic(pv)
+		}
+	}()
+	resp, err = next(r)
+	finished = true
+	record(ctx, st, log, p.AccountID, p.Mode, key, owner, resp, err)
+	return resp, err
+}
+
+func record(ctx context.Context, st IdempotencyStore, log *slog.Logger, account, mode, key, owner string, resp Response, herr error) {
+	if !Saved(herr) {
+		if err := st.ReleaseIdempotencyKey(ctx, account, mode, key, owner); err != nil {
+			// The lease lapses on its own; until then retries get 409.
+			log.Error("idempotency release failed", "err", err)
+		}
+		return
+	}
+	status, headers, body := resp.Status, map[string]string{}, []byte(nil)
+	if herr != nil {
+		e := apperr.From(herr)
+		status = e.Kind.Status()
+		headers[errorMarker] = e.Kind.Name()
+		body, _ = json.Marshal(storedError{Message: e.Message, Code: e.Code, Fields: e.Fields})
+	} else {
+		if status == 0 {
+			status = http.StatusOK
+		}
+		for k, v := range resp.Header {
+			headers[k] = v
+		}
+		var err error
+		if body, err = json.Marshal(resp.Body); err != nil {
+			log.Error("idempotency: response not encodable", "err", err)
+			return
+		}
+	}
+	if err := st.CompleteIdempotencyKey(ctx, account, mode, key, owner, status, string(body), headers); err != nil {
+		// The client has its answer; a retry before the lease lapses gets 409, after it runs again.
+		log.Error("idempotency record failed", "err", err, "status", strconv.Itoa(status))
+	}
+}
