@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -35,6 +36,7 @@ type harness struct {
 	org    string // the live organization
 	// cached authorizer results by key, as API Gateway's authorizer cache keeps them.
 	cache map[string]map[string]any
+	mu    sync.Mutex
 }
 
 func newHarness(t testing.TB) *harness {
@@ -84,7 +86,9 @@ func (h *harness) do(q req) reply {
 	}
 	ev.Resource, ev.PathParameters = h.match(q.method, q.path)
 	if q.key != "" {
+		h.mu.Lock()
 		ctxt, ok := h.cache[q.key]
+		h.mu.Unlock()
 		if !q.cached || !ok {
 			p, _, err := auth.Authorize(context.Background(), h.st, "Bearer "+q.key, h.clock.Now())
 			if errors.Is(err, auth.ErrUnauthorized) {
@@ -92,7 +96,9 @@ func (h *harness) do(q req) reply {
 			}
 			require.NoError(h.t, err)
 			ctxt = p.Context()
+			h.mu.Lock()
 			h.cache[q.key] = ctxt
+			h.mu.Unlock()
 		}
 		ev.RequestContext.Authorizer = ctxt
 	}

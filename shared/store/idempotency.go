@@ -74,7 +74,7 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, account, mode, key, f
 		item["createdAt"] = n(now.UnixMilli())
 		item["ttl"] = n(now.Add(IdempotencyTTL).Unix())
 		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
-			ConditionExpression:      aws.String("attribute_not_exists(PK) OR #ttl < :nowS OR (#st = :pending AND #lease < :nowMs)"),
+			ConditionExpression:      aws.String("attribute_not_exists(PK) OR #ttl < :nowS OR (#st = :pending AND #lease <= :nowMs)"),
 			ExpressionAttributeNames: map[string]string{"#ttl": "ttl", "#st": "state", "#lease": "leaseUntil"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":nowS": n(now.Unix()), ":pending": sv(IdemPending),
 				":nowMs": n(now.UnixMilli())}})
