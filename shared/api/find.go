@@ -1,35 +1,35 @@
 package api
 
 import (
+	"context"
+
 	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
 )
+
+// Finder is a store that answers queries with indexes (store.Store's planner). A store without
+// one (a test double) is read whole and evaluated in memory, with the same semantics.
+type Finder interface {
+	Find(ctx context.Context, t store.Tenant, res *schema.Resource, q *query.Query) (store.Result, error)
+}
 
 func (h *Resource) find(r *Request) (Response, error) {
 	q, err := query.Parse(h.Schema, r.Query())
 	if err != nil {
 		return Response{}, err
 	}
+	if f, ok := h.Store.(Finder); ok {
+		res, err := f.Find(r.Ctx, r.Tenant, h.Schema, q)
+		if err != nil {
+			return Response{}, err
+		}
+		return Response{Body: q.Body(res.Docs, res.Total)}, nil
+	}
 	all, err := h.Store.ListAll(r.Ctx, r.Tenant, h.Schema)
 	if err != nil {
 		return Response{}, err
 	}
-	matched := all[:0]
-	for _, d := range all {
-		if q.Match(d) {
-			matched = append(matched, d)
-		}
-	}
-	q.SortDocs(matched)
-	page := []any{}
-	if q.Skip < len(matched) {
-		end := min(len(matched), q.Skip+q.Limit)
-		for _, d := range matched[q.Skip:end] {
-			page = append(page, query.Project(d, q.Select))
-		}
-	}
-	body := map[string]any{"data": page, "limit": q.Limit, "skip": q.Skip}
-	if q.Total {
-		body["total"] = len(matched)
-	}
-	return Response{Body: body}, nil
+	page, total := q.Run(h.Schema, all)
+	return Response{Body: q.Body(page, total)}, nil
 }

@@ -1,27 +1,86 @@
-// Package query is the typed form of the guide's Feathers query language: filters, sort, select
-// and paging, parsed from the query string and checked against the resource schema.
+// Package query is the typed form of the guide's Feathers query language (and the Hubpay paging
+// dialect on the same endpoints): the raw query string is parsed as Node's qs parses it
+// (shared/qs), then compiled against the resource schema into a tree of conditions, sort keys,
+// paging, projection and an optional text search. Every value is coerced by its field's type
+// here, so the evaluator (eval.go) and the DynamoDB planner (shared/store) never see strings
+// where numbers belong. Unknown fields, operators and bad values are INVALID_PARAMETERS naming
+// the parameter as the client wrote it (createdAt[$lt]).
 package query
 
 import (
-	"fmt"
+	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
 // Paging limits (PRODUCT.md: default 10, maximum 100).
 const (
 	DefaultLimit = 10
 	MaxLimit     = 100
+	// MaxSkip bounds $skip (and Hubpay's page × size) so offsets stay small integers; deeper
+	// pages are better read with a filter on an indexed field.
+	MaxSkip = 1_000_000
+	// MaxValues bounds the values of one $in / $nin.
+	MaxValues = 100
+	// MaxConditions bounds the conditions of one query, so a crafted query string cannot make
+	// the evaluator do unbounded work per document.
+	MaxConditions = 200
 )
 
-// Filter is one equality condition on a field.
-type Filter struct {
-	Field string
-	Value any
+// Op is a comparison operator.
+type Op int
+
+// The guide's operators. OpEq is plain equality (field=value).
+const (
+	OpEq Op = iota
+	OpNe
+	OpIn
+	OpNin
+	OpLt
+	OpLte
+	OpGt
+	OpGte
+	OpExists
+)
+
+var opNames = map[string]Op{
+	"$ne": OpNe, "$in": OpIn, "$nin": OpNin, "$lt": OpLt, "$lte": OpLte, "$gt": OpGt, "$gte": OpGte, "$exists": OpExists,
+}
+
+func (o Op) String() string {
+	for k, v := range opNames {
+		if v == o {
+			return k
+		}
+	}
+	return "$eq"
+}
+
+// Kind says what a Node is.
+type Kind int
+
+// Node kinds.
+const (
+	KindAnd  Kind = iota // every child matches (an empty And matches everything)
+	KindOr               // some child matches
+	KindCond             // Field Op Value
+)
+
+// Node is one node of a filter tree.
+type Node struct {
+	Kind     Kind
+	Children []Node
+	Field    string // dotted path
+	Op       Op
+	Value    any   // OpEq, OpNe, ranges: the coerced value (nil is null); OpExists: bool
+	Values   []any // OpIn, OpNin
+	// Param is the query parameter the condition came from, for messages.
+	Param string
 }
 
 // SortKey orders by one field.
@@ -30,243 +89,158 @@ type SortKey struct {
 	Desc  bool
 }
 
-// Query is a parsed find query.
-type Query struct {
-	Filters []Filter
-	Sort    []SortKey
-	Limit   int
-	Skip    int
-	Select  []string
-	Total   bool
+// Dialect is how the client asked, and so how the answer is shaped.
+type Dialect int
+
+// Dialects.
+const (
+	Feathers Dialect = iota // $limit/$skip/$sort: {data, limit, skip, total}
+	Hubpay                  // page/size/sort/search: a Spring page
+)
+
+// Search is a compiled $search.
+type Search struct {
+	Text            string
+	Parsed          textsearch.Search
+	Options         textsearch.Options
+	SortByRelevance bool
+	Compiled        *textsearch.Query
+	// Language is Options.Language resolved to its canonical name.
+	Language string
 }
 
-// Parse reads a find query from API Gateway's multi-value query parameters. Unknown fields and
-// operators are INVALID_PARAMETERS naming the parameter.
-func Parse(res *schema.Resource, params map[string][]string) (Query, error) {
-	q := Query{Limit: DefaultLimit}
-	var errs []apperr.FieldError
-	bad := func(p, format string, args ...any) {
-		errs = append(errs, apperr.FieldError{Field: p, Message: fmt.Sprintf(format, args...)})
+// Query is a parsed find query.
+type Query struct {
+	Where  Node // a KindAnd at the top
+	Sort   []SortKey
+	Limit  int
+	Skip   int
+	Select []string
+	// Total asks for the number of matches ($total=true, $limit=0, and always for Hubpay).
+	Total   bool
+	Search  *Search
+	Dialect Dialect
+	// Page and Size are Hubpay's paging (Skip = Page*Size, Limit = Size).
+	Page, Size int
+}
+
+// Parse reads a find query from API Gateway's multi-value query parameters (see RawQuery for
+// why and how they become a query string again).
+func Parse(res *schema.Resource, params map[string][]string) (*Query, error) {
+	return ParseRaw(res, RawQuery(params))
+}
+
+// ParseRaw reads a find query from a raw query string (without '?').
+func ParseRaw(res *schema.Resource, raw string) (*Query, error) {
+	obj, err := parseQS(raw)
+	if err != nil {
+		return nil, err
 	}
+	c := &compiler{res: res}
+	return c.query(obj)
+}
+
+// parseQS runs qs and refuses what qs would silently truncate.
+func parseQS(raw string) (qs.Object, error) {
+	obj, info := qs.ParseInfo(raw)
+	if info.ParameterLimitExceeded {
+		return qs.Object{}, apperr.New(apperr.InvalidParameters, "The query has %d parameters; at most %d are allowed.", info.Parameters, qs.ParameterLimit).WithCode("too_many_parameters")
+	}
+	if info.DepthExceeded {
+		return qs.Object{}, apperr.New(apperr.InvalidParameters, "The query nests brackets more than %d levels deep.", qs.Depth).WithCode("query_too_deep")
+	}
+	return obj, nil
+}
+
+// RawQuery rebuilds a query string from API Gateway's multi-value map. REST API proxy events do
+// not carry the raw query string, and the map has lost the order of distinct keys: keys are
+// emitted sorted (values of one key keep their order), so the result is stable. The one
+// observable consequence is the order of several $sort keys given as $sort[a]=1&$sort[b]=1:
+// they apply in key order. Clients that need another order send $sort as an array,
+// $sort[0][b]=1&$sort[1][a]=1, which this package accepts too.
+func RawQuery(params map[string][]string) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, p := range keys {
-		vals := params[p]
-		v := vals[len(vals)-1]
-		switch {
-		case p == "$limit":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || n > MaxLimit {
-				bad(p, "must be a whole number from 0 to %d, got %q", MaxLimit, v)
-				continue
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range params[k] {
+			if b.Len() > 0 {
+				b.WriteByte('&')
 			}
-			q.Limit = n
-			if n == 0 {
-				q.Total = true
-			}
-		case p == "$skip":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				bad(p, "must be a whole number of at least 0, got %q", v)
-				continue
-			}
-			q.Skip = n
-		case p == "$total":
-			switch v {
-			case "true":
-				q.Total = true
-			case "false":
-			default:
-				bad(p, "must be true or false, got %q", v)
-			}
-		case strings.HasPrefix(p, "$sort[") && strings.HasSuffix(p, "]"):
-			field := p[len("$sort[") : len(p)-1]
-			if _, ok := res.Field(field); !ok {
-				bad(p, "%q is not a field of %s", field, res.Object)
-				continue
-			}
-			switch v {
-			case "1":
-				q.Sort = append(q.Sort, SortKey{Field: field})
-			case "-1":
-				q.Sort = append(q.Sort, SortKey{Field: field, Desc: true})
-			default:
-				bad(p, "must be 1 (ascending) or -1 (descending), got %q", v)
-			}
-		case p == "$select" || p == "$select[]":
-			for _, f := range vals {
-				if _, ok := res.Field(f); !ok {
-					bad(p, "%q is not a field of %s", f, res.Object)
-					continue
-				}
-				q.Select = append(q.Select, f)
-			}
-		case strings.HasPrefix(p, "$"):
-			bad(p, "is not a supported query operator")
-		case strings.Contains(p, "["):
-			bad(p, "this operator is not supported on this endpoint yet")
-		default:
-			f, ok := res.Field(p)
-			if !ok {
-				bad(p, "%q is not a field of %s", p, res.Object)
-				continue
-			}
-			val, err := f.CoerceQuery(p, v)
-			if err != nil {
-				e := apperr.From(err)
-				errs = append(errs, e.Fields...)
-				continue
-			}
-			q.Filters = append(q.Filters, Filter{Field: p, Value: val})
+			b.WriteString(escapeQS(k))
+			b.WriteByte('=')
+			b.WriteString(escapeQS(v))
 		}
 	}
-	if len(errs) > 0 {
-		return Query{}, apperr.Invalid(errs...)
-	}
-	return q, nil
+	return b.String()
 }
 
-// ParseSelect reads $select for get.
+// escapeQS percent-encodes for qs's decoder (which decodes keys before splitting brackets, and
+// reads '+' as a space).
+func escapeQS(s string) string {
+	return strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+}
+
+// ParseSelect reads the query of get: only $select is allowed.
 func ParseSelect(res *schema.Resource, params map[string][]string) ([]string, error) {
-	var out []string
-	for p, vals := range params {
-		if p != "$select" && p != "$select[]" {
-			return nil, apperr.Field(p, "only $select is allowed when getting one %s", res.Object)
-		}
-		for _, f := range vals {
-			if _, ok := res.Field(f); !ok {
-				return nil, apperr.Field(p, "%q is not a field of %s", f, res.Object)
-			}
-			out = append(out, f)
-		}
+	obj, err := parseQS(RawQuery(params))
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
-}
-
-// Lookup returns the value at a dotted path.
-func Lookup(doc map[string]any, path string) (any, bool) {
-	var cur any = doc
-	for _, p := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		cur, ok = m[p]
-		if !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-// Match reports whether doc satisfies every filter. An array field matches when any element
-// equals the value (MongoDB semantics).
-func (q Query) Match(doc map[string]any) bool {
-	for _, f := range q.Filters {
-		v, _ := Lookup(doc, f.Field)
-		if arr, ok := v.([]any); ok {
-			found := false
-			for _, e := range arr {
-				if Compare(e, f.Value) == 0 {
-					found = true
-				}
-			}
-			if !found {
-				return false
-			}
+	c := &compiler{res: res}
+	var sel []string
+	for k, v := range obj.All() {
+		if k != "$select" {
+			c.bad(k, "only $select is allowed when getting one %s", res.Object)
 			continue
 		}
-		if Compare(v, f.Value) != 0 {
-			return false
-		}
+		sel = c.selectFields(k, v)
 	}
-	return true
+	if err := c.err(); err != nil {
+		return nil, err
+	}
+	return sel, nil
 }
 
-// typeRank orders values of different types as MongoDB does: null/missing, numbers, strings,
-// objects, arrays, booleans.
-func typeRank(v any) int {
-	switch v.(type) {
-	case nil:
-		return 0
-	case int64, int, float64:
-		return 1
-	case string:
-		return 2
-	case map[string]any:
-		return 3
-	case []any:
-		return 4
-	case bool:
-		return 5
-	}
-	return 6
-}
-
-// Compare orders two values.
-func Compare(a, b any) int {
-	ra, rb := typeRank(a), typeRank(b)
-	if ra != rb {
-		return ra - rb
-	}
-	switch x := a.(type) {
-	case int64:
-		y := b.(int64)
-		switch {
-		case x < y:
-			return -1
-		case x > y:
-			return 1
+// SearchFields are the searchable strings of doc, in schema order, as textsearch reads them.
+func SearchFields(res *schema.Resource, doc map[string]any) []textsearch.Field {
+	var out []textsearch.Field
+	for _, p := range SearchPaths(res) {
+		v, ok := Lookup(doc, p)
+		if !ok {
+			continue
 		}
-		return 0
-	case string:
-		return strings.Compare(x, b.(string))
-	case bool:
-		y := b.(bool)
-		switch {
-		case x == y:
-			return 0
-		case !x:
-			return -1
-		}
-		return 1
-	}
-	return 0
-}
-
-// SortDocs orders docs by q.Sort, then by id so the order is total and pages are stable.
-func (q Query) SortDocs(docs []map[string]any) {
-	sort.SliceStable(docs, func(i, j int) bool {
-		for _, s := range q.Sort {
-			a, _ := Lookup(docs[i], s.Field)
-			b, _ := Lookup(docs[j], s.Field)
-			if c := Compare(a, b); c != 0 {
-				if s.Desc {
-					return c > 0
+		switch x := v.(type) {
+		case string:
+			out = append(out, textsearch.Field{Name: p, Text: x})
+		case []any:
+			for _, e := range x {
+				if s, ok := e.(string); ok {
+					out = append(out, textsearch.Field{Name: p, Text: s})
 				}
-				return c < 0
 			}
 		}
-		ai, _ := docs[i]["id"].(string)
-		bi, _ := docs[j]["id"].(string)
-		return ai < bi
-	})
+	}
+	return out
 }
 
-// Project keeps only the selected fields (and always id), as Feathers' $select does.
-func Project(doc map[string]any, sel []string) map[string]any {
-	if len(sel) == 0 {
-		return doc
-	}
-	out := map[string]any{"id": doc["id"]}
-	for _, f := range sel {
-		top := strings.SplitN(f, ".", 2)[0]
-		if v, ok := doc[top]; ok {
-			out[top] = v
+// SearchPaths lists the dotted paths of the resource's Searchable fields (nested ones included).
+func SearchPaths(res *schema.Resource) []string {
+	var out []string
+	var walk func(prefix string, fs []*schema.Field)
+	walk = func(prefix string, fs []*schema.Field) {
+		for _, f := range fs {
+			switch {
+			case f.Type == schema.Object:
+				walk(prefix+f.Name+".", f.Fields)
+			case f.Searchable:
+				out = append(out, prefix+f.Name)
+			}
 		}
 	}
+	walk("", res.Fields)
 	return out
 }

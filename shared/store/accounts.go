@@ -246,6 +246,12 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 			return err
 		}
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: item}})
+		// Seeded objects must be searchable too (indexes.go).
+		postings, err := s.seedIndexWrites(t, r, d)
+		if err != nil {
+			return err
+		}
+		reqs = append(reqs, postings...)
 	}
 	for len(reqs) > 0 {
 		n := min(25, len(reqs))

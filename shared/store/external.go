@@ -186,6 +186,7 @@ func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource
 			if ext, ok := d["externalId"].(string); ok && ext != "" {
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: guardKey(t, res, ext)}})
 			}
+			reqs = append(reqs, s.purgeIndexWrites(t, res, d)...) // its term-index postings (indexes.go)
 		}
 		if err := s.batchWrite(ctx, reqs, "purge "+res.Name); err != nil {
 			return count, err

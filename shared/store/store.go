@@ -263,6 +263,12 @@ const eventTTL = 30 * 24 * time.Hour
 // its change, and no committed event without a way to its webhooks.
 func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
 	items := []types.TransactWriteItem{change}
+	// Secondary writes of the change itself (term-index postings, indexes.go), same transaction.
+	idx, err := s.indexWrites(t, change, eventType, obj, prev)
+	if err != nil {
+		return err
+	}
+	items = append(items, idx...)
 	var outbox []OutboxEntry
 	for _, typ := range append([]string{eventType}, meta.ExtraEvents...) {
 		ev := NewEvent(t, typ, obj, prev, meta, now)
@@ -277,7 +283,7 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: e.item()}})
 	}
 	items = append(items, meta.Extra...)
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		s.publish(ctx, outbox)
 		return nil

@@ -1,0 +1,500 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/textsearch"
+)
+
+// Result is a page of a find with its total (when asked) and what it cost.
+type Result struct {
+	Docs  []Doc
+	Total int
+	Stats Stats
+}
+
+// Stats are a find's read figures: Scanned is the items DynamoDB read (ScannedCount summed
+// over the queries), Capacity the read capacity units it reported.
+type Stats struct {
+	Plan     string
+	Queries  int
+	Scanned  int
+	Capacity float64
+}
+
+// Find answers a compiled query with the table's indexes (docs/query.md): it picks an access
+// path (externalId look-up, equality, $in or $or of equalities, range or sort on a slot index,
+// term postings for $search, else the resource partition), streams it, checks every candidate
+// against the whole query in memory, and stops as soon as the page is full when the path's
+// order is the query's order and no total is wanted.
+func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query) (Result, error) {
+	p := s.plan(t, res, q)
+	r := Result{Stats: Stats{Plan: p.name}}
+	err := s.execute(ctx, res, q, p, &r)
+	if err != nil {
+		return Result{}, fmt.Errorf("store: find %s (%s): %w", res.Name, p.name, err)
+	}
+	return r, nil
+}
+
+// keyQuery is one DynamoDB Query of an access path.
+type keyQuery struct {
+	index string // "" for the base table
+	kce   string
+	names map[string]string
+	vals  map[string]types.AttributeValue
+}
+
+// access is a chosen access path.
+type access struct {
+	name    string
+	queries []keyQuery // several are merged by id
+	// byValue: the single query is ordered by the value of this field, then id.
+	byValue string
+	desc    bool
+	// ordered: the path yields candidates in the query's order.
+	ordered bool
+	// exact: every candidate matches (the key conditions are the whole query), so skips and
+	// totals can be counted without reading items.
+	exact bool
+}
+
+func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
+	conds := q.Where.Children
+	// The order the query wants, without keys that equality already fixes.
+	fixed := map[string]bool{}
+	for _, c := range conds {
+		if c.Kind == query.KindCond && c.Op == query.OpEq {
+			fixed[c.Field] = true
+		}
+	}
+	var keys []query.SortKey
+	for _, k := range q.Sort {
+		if !fixed[k.Field] {
+			keys = append(keys, k)
+		}
+	}
+	relevance := q.Search != nil && q.Search.SortByRelevance
+	idDesc := q.IDDesc()
+	idOrdered := len(keys) == 0 && !relevance
+
+	if q.Search != nil {
+		if q.Search.Language == indexLanguage {
+			if a, ok := s.searchPath(t, res, q); ok {
+				a.desc, a.ordered = idDesc, idOrdered
+				return a
+			}
+		}
+		return s.partitionPath(t, res, idDesc, idOrdered, "scan (search language "+q.Search.Language+")")
+	}
+	only := len(conds) == 1
+	// Equality on an indexed field, then $in, then $or of indexable branches.
+	for _, c := range conds {
+		if a, ok := s.eqPath(t, res, c); ok {
+			a.desc, a.ordered, a.exact = idDesc, idOrdered, only
+			return a
+		}
+	}
+	for _, c := range conds {
+		if c.Kind == query.KindOr {
+			if a, ok := s.orPath(t, res, c); ok {
+				a.desc, a.ordered = idDesc, idOrdered
+				return a
+			}
+		}
+	}
+	// Ranges on one slot field (all of its bounds).
+	for _, c := range conds {
+		if c.Kind != query.KindCond || !isRange(c.Op) || c.Value == nil {
+			continue
+		}
+		slot, ok := slotOf(res, c.Field)
+		if !ok {
+			continue
+		}
+		var bounds []query.Node
+		others := 0
+		for _, d := range conds {
+			if d.Kind == query.KindCond && d.Field == c.Field && isRange(d.Op) && d.Value != nil {
+				bounds = append(bounds, d)
+			} else {
+				others++
+			}
+		}
+		a := s.rangePath(t, res, slot, bounds)
+		a.desc = len(keys) == 1 && keys[0].Desc
+		// Ordered by (value, id): the query's order only when it sorts on this field alone.
+		a.ordered = !relevance && len(keys) == 1 && keys[0].Field == c.Field && keys[0].Desc == idDesc
+		a.exact = others == 0
+		return a
+	}
+	// A sort on a slot field reads that index in order (it is dense, so it is complete).
+	if len(keys) == 1 && !relevance && keys[0].Desc == idDesc {
+		if slot, ok := slotOf(res, keys[0].Field); ok {
+			a := s.rangePath(t, res, slot, nil)
+			a.name = "sort " + slot.Field + " (" + slot.Index + ")"
+			a.desc, a.ordered, a.exact = keys[0].Desc, true, len(conds) == 0
+			return a
+		}
+	}
+	a := s.partitionPath(t, res, idDesc, idOrdered, "partition")
+	a.exact = len(conds) == 0
+	return a
+}
+
+func isRange(op query.Op) bool {
+	return op == query.OpLt || op == query.OpLte || op == query.OpGt || op == query.OpGte
+}
+
+func (s *Store) partitionPath(t Tenant, res *schema.Resource, desc, ordered bool, name string) access {
+	return access{name: name, desc: desc, ordered: ordered, queries: []keyQuery{{
+		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(t.partition(res.Name))},
+	}}}
+}
+
+// eqQueries are the index queries for field = v (ordered by id), if the field is indexed.
+func (s *Store) eqQuery(t Tenant, res *schema.Resource, field string, v any) (keyQuery, bool) {
+	if field == "externalId" {
+		ext, ok := v.(string)
+		if !ok || ext == "" {
+			return keyQuery{}, false
+		}
+		return keyQuery{index: GSI1, kce: "GSI1PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(externalPK(t, res, ext))}}, true
+	}
+	slot, ok := slotOf(res, field)
+	if !ok {
+		return keyQuery{}, false
+	}
+	return keyQuery{
+		index: slot.Index,
+		kce:   "#pk = :pk AND begins_with(#sk, :v)",
+		names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
+		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, field)), ":v": sv(encodeValue(v) + keySep)},
+	}, true
+}
+
+func (s *Store) eqPath(t Tenant, res *schema.Resource, c query.Node) (access, bool) {
+	if c.Kind != query.KindCond {
+		return access{}, false
+	}
+	switch c.Op {
+	case query.OpEq:
+		kq, ok := s.eqQuery(t, res, c.Field, c.Value)
+		return access{name: "equality " + c.Field, queries: []keyQuery{kq}}, ok
+	case query.OpIn:
+		a := access{name: "in " + c.Field}
+		for _, v := range c.Values {
+			kq, ok := s.eqQuery(t, res, c.Field, v)
+			if !ok {
+				return access{}, false
+			}
+			a.queries = append(a.queries, kq)
+		}
+		return a, len(a.queries) > 0
+	}
+	return access{}, false
+}
+
+// orPath unions one indexable equality (or $in) of every branch.
+func (s *Store) orPath(t Tenant, res *schema.Resource, or query.Node) (access, bool) {
+	a := access{name: "or"}
+	for _, branch := range or.Children {
+		found := false
+		for _, c := range branch.Children {
+			if b, ok := s.eqPath(t, res, c); ok {
+				a.queries = append(a.queries, b.queries...)
+				a.name += " " + b.name + ";"
+				found = true
+				break
+			}
+		}
+		if !found {
+			return access{}, false
+		}
+	}
+	return a, len(a.queries) > 0 && len(a.queries) <= 2*query.MaxValues
+}
+
+// rangePath reads a slot index between the bounds (all of them on the slot's field).
+func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds []query.Node) access {
+	lo, hi := "", "\x7f"
+	if len(bounds) > 0 {
+		tag := encodeValue(bounds[0].Value)[:1]
+		lo, hi = tag, string(rune(tag[0]+1))
+		for _, b := range bounds {
+			enc := encodeValue(b.Value)
+			var l, h string
+			switch b.Op {
+			case query.OpGte:
+				l = enc
+			case query.OpGt:
+				l = enc + "\x02"
+			case query.OpLt:
+				h = enc
+			case query.OpLte:
+				h = enc + "\x02"
+			}
+			if l != "" && l > lo {
+				lo = l
+			}
+			if h != "" && h < hi {
+				hi = h
+			}
+		}
+	}
+	a := access{name: "range " + slot.Field + " (" + slot.Index + ")", byValue: slot.Field}
+	if lo > hi {
+		return a // empty: DynamoDB refuses BETWEEN with lo > hi
+	}
+	a.queries = []keyQuery{{
+		index: slot.Index,
+		kce:   "#pk = :pk AND #sk BETWEEN :lo AND :hi",
+		names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
+		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":lo": sv(lo), ":hi": sv(hi)},
+	}}
+	return a
+}
+
+// searchPath reads the posting lists of the search's terms (plus the overflow list), merged by
+// id; every candidate is then confirmed against the whole query.
+func (s *Store) searchPath(t Tenant, res *schema.Resource, q *query.Query) (access, bool) {
+	anyTerms, _, _ := textsearch.QueryTerms(q.Search.Parsed, q.Search.Options)
+	a := access{name: "search " + strings.Join(anyTerms, "|")}
+	if len(anyTerms) == 0 {
+		return a, true // no positive term: MongoDB matches nothing
+	}
+	for _, term := range append(anyTerms, overflowTerm) {
+		a.queries = append(a.queries, keyQuery{kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(termPK(t, res, term))}})
+	}
+	return a, true
+}
+
+// execute streams the path and fills r.
+func (s *Store) execute(ctx context.Context, res *schema.Resource, q *query.Query, p access, r *Result) error {
+	need := q.Skip + q.Limit
+	if p.ordered && p.exact && len(p.queries) == 1 {
+		return s.executeCounted(ctx, q, p, r)
+	}
+	src := s.source(p, pageHint(p, q, need), &r.Stats)
+	var matched []query.Scored
+	count := 0
+	for {
+		doc, ok, err := src.next(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		hit, score := q.Evaluate(res, doc)
+		if !hit {
+			continue
+		}
+		count++
+		if !p.ordered {
+			matched = append(matched, query.Scored{Doc: doc, Score: score})
+			continue
+		}
+		if count > q.Skip && len(r.Docs) < q.Limit {
+			r.Docs = append(r.Docs, doc)
+		}
+		if count >= need && !q.Total {
+			break
+		}
+	}
+	if !p.ordered {
+		q.Order(matched)
+		for i := q.Skip; i < len(matched) && i < need; i++ {
+			r.Docs = append(r.Docs, matched[i].Doc)
+		}
+	}
+	r.Total = count
+	return nil
+}
+
+// pageHint sizes the first page of a streamed query.
+func pageHint(p access, q *query.Query, need int) int32 {
+	if !p.ordered || q.Total {
+		return 0 // read it all: DynamoDB's 1 MB pages
+	}
+	return int32(min(max(need+1, 10), 1000))
+}
+
+// executeCounted answers an exact, ordered, single-query path: the skipped items and the total
+// are counted by DynamoDB (Select COUNT: only keys cross the wire) and just the page is read.
+func (s *Store) executeCounted(ctx context.Context, q *query.Query, p access, r *Result) error {
+	if len(p.queries) == 0 {
+		return nil
+	}
+	kq := p.queries[0]
+	var start map[string]types.AttributeValue
+	skipped := 0
+	for skipped < q.Skip {
+		out, err := s.runQuery(ctx, kq, p.desc, int32(min(q.Skip-skipped, 10000)), start, true, &r.Stats)
+		if err != nil {
+			return err
+		}
+		skipped += int(out.Count)
+		start = out.LastEvaluatedKey
+		if start == nil {
+			break
+		}
+	}
+	done := skipped < q.Skip || (start == nil && q.Skip > 0)
+	count := skipped
+	for !done && len(r.Docs) < q.Limit {
+		out, err := s.runQuery(ctx, kq, p.desc, int32(q.Limit-len(r.Docs)), start, false, &r.Stats)
+		if err != nil {
+			return err
+		}
+		for _, it := range out.Items {
+			r.Docs = append(r.Docs, unmarshalDoc(it))
+		}
+		count += len(out.Items)
+		start = out.LastEvaluatedKey
+		done = start == nil
+	}
+	for q.Total && !done {
+		out, err := s.runQuery(ctx, kq, p.desc, 0, start, true, &r.Stats)
+		if err != nil {
+			return err
+		}
+		count += int(out.Count)
+		start = out.LastEvaluatedKey
+		done = start == nil
+	}
+	r.Total = count
+	return nil
+}
+
+func (s *Store) runQuery(ctx context.Context, kq keyQuery, desc bool, limit int32, start map[string]types.AttributeValue, countOnly bool, st *Stats) (*dynamodb.QueryOutput, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String(kq.kce),
+		ExpressionAttributeValues: kq.vals,
+		ScanIndexForward:          aws.Bool(!desc),
+		ExclusiveStartKey:         start,
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	}
+	if len(kq.names) > 0 {
+		in.ExpressionAttributeNames = kq.names
+	}
+	if kq.index != "" {
+		in.IndexName = aws.String(kq.index)
+	}
+	if limit > 0 {
+		in.Limit = aws.Int32(limit)
+	}
+	if countOnly {
+		in.Select = types.SelectCount
+	}
+	out, err := s.DB.Query(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	st.Queries++
+	st.Scanned += int(out.ScannedCount)
+	if out.ConsumedCapacity != nil && out.ConsumedCapacity.CapacityUnits != nil {
+		st.Capacity += *out.ConsumedCapacity.CapacityUnits
+	}
+	return out, nil
+}
+
+// source yields candidate documents.
+type source interface {
+	next(ctx context.Context) (Doc, bool, error)
+}
+
+func (s *Store) source(p access, hint int32, st *Stats) source {
+	if len(p.queries) == 1 {
+		return &queryStream{s: s, kq: p.queries[0], desc: p.desc, limit: hint, st: st}
+	}
+	m := &mergeStream{desc: p.desc}
+	for _, kq := range p.queries {
+		m.streams = append(m.streams, &queryStream{s: s, kq: kq, desc: p.desc, limit: hint, st: st})
+	}
+	return m
+}
+
+// queryStream reads one key condition page by page, growing the pages as it goes.
+type queryStream struct {
+	s     *Store
+	kq    keyQuery
+	desc  bool
+	limit int32
+	st    *Stats
+	buf   []map[string]types.AttributeValue
+	start map[string]types.AttributeValue
+	done  bool
+}
+
+func (q *queryStream) peek(ctx context.Context) (map[string]types.AttributeValue, bool, error) {
+	for len(q.buf) == 0 && !q.done {
+		out, err := q.s.runQuery(ctx, q.kq, q.desc, q.limit, q.start, false, q.st)
+		if err != nil {
+			return nil, false, err
+		}
+		q.buf, q.start = out.Items, out.LastEvaluatedKey
+		q.done = q.start == nil
+		if q.limit > 0 {
+			q.limit = min(q.limit*4, 1000)
+		}
+	}
+	if len(q.buf) == 0 {
+		return nil, false, nil
+	}
+	return q.buf[0], true, nil
+}
+
+func (q *queryStream) next(ctx context.Context) (Doc, bool, error) {
+	it, ok, err := q.peek(ctx)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	q.buf = q.buf[1:]
+	return unmarshalDoc(it), true, nil
+}
+
+// mergeStream merges id-ordered streams, dropping duplicates (an object in two posting lists,
+// or matching two $or branches).
+type mergeStream struct {
+	streams []*queryStream
+	desc    bool
+	last    string
+}
+
+func (m *mergeStream) next(ctx context.Context) (Doc, bool, error) {
+	for {
+		best, bestID := -1, ""
+		for i, st := range m.streams {
+			it, ok, err := st.peek(ctx)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok {
+				continue
+			}
+			id := getS(it, "id")
+			if best < 0 || (m.desc && id > bestID) || (!m.desc && id < bestID) {
+				best, bestID = i, id
+			}
+		}
+		if best < 0 {
+			return nil, false, nil
+		}
+		doc, _, _ := m.streams[best].next(ctx)
+		if bestID == m.last && m.last != "" {
+			continue
+		}
+		m.last = bestID
+		return doc, true, nil
+	}
+}
