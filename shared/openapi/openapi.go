@@ -79,6 +79,8 @@ func JSON(d Doc) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
+
 var title = regexp.MustCompile(`(^|[-_])([a-z])`)
 
 // typeName is a component name: patient -> Patient, webhook_endpoint -> WebhookEndpoint.
@@ -102,8 +104,8 @@ func operation(r Route, comps Doc) Doc {
 	}
 	resp := op["responses"].(Doc)
 	var params []any
-	if strings.Contains(r.Path, "{id}") {
-		params = append(params, Doc{"name": "id", "in": "path", "required": true, "schema": Doc{"type": "string"}})
+	for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
+		params = append(params, Doc{"name": m[1], "in": "path", "required": true, "schema": Doc{"type": "string"}})
 	}
 	if !r.Public {
 		params = append(params, Doc{"name": "HapiHub-Organization", "in": "header", "required": false, "schema": Doc{"type": "string"},
@@ -208,10 +210,10 @@ func operation(r Route, comps Doc) Doc {
 func isFeathers(a string) bool { return slices.Contains(schema.AllMethods, schema.Method(a)) }
 
 func operationID(r Route) string {
-	if r.Resource != "" && r.Action != "" {
+	if r.Resource != "" && r.Action != "" && (r.Path == "/"+r.Resource || r.Path == "/"+r.Resource+"/{id}") {
 		return r.Resource + "." + r.Action
 	}
-	return strings.ToLower(r.Method) + strings.ReplaceAll(strings.ReplaceAll(r.Path, "/", "."), "{id}", "id")
+	return strings.ToLower(r.Method) + pathParam.ReplaceAllString(strings.ReplaceAll(r.Path, "/", "."), "$1")
 }
 
 // errorStatuses are the error statuses a route can answer besides the default.

@@ -1,0 +1,132 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+func TestClinicalResourcesOverHTTP(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	pats := s.do(p, "GET", "/patients?$limit=2", nil)
+	require.Equal(t, 200, pats.Status, pats.Raw)
+	patient := pats.data()[0].(map[string]any)["id"].(string)
+	pracs := s.do(p, "GET", "/practitioners", nil)
+	require.Equal(t, 200, pracs.Status, pracs.Raw)
+	prac := pracs.data()[0].(map[string]any)["id"].(string)
+
+	bodies := map[string]map[string]any{
+		"practitioners": {"firstName": "Poppy", "lastName": "Pomfrey", "title": "Matron", "email": "poppy@example.com", "phone": "+442079460001"},
+		"appointments":  {"patientId": patient, "practitionerId": prac, "startsAt": 1767258000000, "endsAt": 1767259800000, "reason": "Check-up"},
+		"messages":      {"patientId": patient, "roomId": "room_t1", "direction": "outbound", "channel": "sms", "text": "See you tomorrow"},
+		"invoices":      {"patientId": patient, "currency": "jpy", "lineItems": []any{map[string]any{"description": "Consultation", "quantity": 2, "unitAmount": 5500}}},
+	}
+	for _, res := range []string{"practitioners", "appointments", "messages", "invoices"} {
+		t.Run(res, func(t *testing.T) {
+			c := s.do(p, "POST", "/"+res, bodies[res])
+			require.Equal(t, http.StatusCreated, c.Status, c.Raw)
+			id := c.Body["id"].(string)
+			assert.Equal(t, a.acct.SandboxOrg, c.Body["organizationId"])
+			assert.Equal(t, false, c.Body["livemode"])
+			g := s.do(p, "GET", "/"+res+"/"+id, nil)
+			require.Equal(t, 200, g.Status, g.Raw)
+			assert.Equal(t, `"1"`, g.Header["ETag"])
+			pt := s.do(p, "PATCH", "/"+res+"/"+id, map[string]any{"metadata": map[string]any{"k": "v"}}, "If-Match", `"1"`)
+			require.Equal(t, 200, pt.Status, pt.Raw)
+			u := s.do(p, "PUT", "/"+res+"/"+id, bodies[res])
+			require.Equal(t, 200, u.Status, u.Raw)
+			assert.Empty(t, u.Body["metadata"], "update replaces the whole object")
+			f := s.do(p, "GET", "/"+res+"?$limit=100&$total=true", nil)
+			require.Equal(t, 200, f.Status, f.Raw)
+			assert.Positive(t, f.Body["total"])
+			d := s.do(p, "DELETE", "/"+res+"/"+id, nil)
+			require.Equal(t, 200, d.Status, d.Raw)
+			assert.Equal(t, true, d.Body["deleted"])
+			assert.Equal(t, "NOT_FOUND", s.do(p, "GET", "/"+res+"/"+id, nil).name())
+		})
+	}
+	inv := s.do(p, "POST", "/invoices", bodies["invoices"])
+	assert.EqualValues(t, 11000, inv.Body["total"], "JPY amounts are not multiplied")
+	assert.Equal(t, "JPY", inv.Body["currency"])
+}
+
+func TestRuleErrorsOverHTTP(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	patient := s.do(p, "GET", "/patients", nil).data()[0].(map[string]any)["id"].(string)
+	live := s.do(&a.live, "GET", "/patients", nil, "HapiHub-Organization", a.liveOrgs[0]).data()[0].(map[string]any)["id"].(string)
+	appt := func(kv ...any) map[string]any {
+		b := map[string]any{"patientId": patient, "startsAt": 1767258000000, "endsAt": 1767259800000}
+		for i := 0; i < len(kv); i += 2 {
+			b[kv[i].(string)] = kv[i+1]
+		}
+		return b
+	}
+	tests := []struct {
+		name, path string
+		body       map[string]any
+		field      string
+	}{
+		{"appointment ends before it starts", "/appointments", appt("endsAt", 1767250000000), "endsAt"},
+		{"unknown patient", "/appointments", appt("patientId", "pat_00000000000000000000000000"), "patientId"},
+		{"live patient from test mode", "/appointments", appt("patientId", live), "patientId"},
+		{"cancelled without reason", "/appointments", appt("status", "cancelled"), "cancellationReason"},
+		{"date-time as a string", "/appointments", appt("startsAt", "2026-01-01T09:00:00Z"), "startsAt"},
+		{"overpaid invoice", "/invoices", map[string]any{"patientId": patient, "currency": "USD", "amountPaid": 1}, "amountPaid"},
+		{"total is read-only", "/invoices", map[string]any{"patientId": patient, "currency": "USD", "total": 5}, "total"},
+		{"unknown currency", "/invoices", map[string]any{"patientId": patient, "currency": "XXX"}, "currency"},
+		{"alpha-2 country", "/patients", map[string]any{"firstName": "A", "lastName": "B", "address": map[string]any{"country": "GB"}}, "address.country"},
+		{"phone not E.164", "/practitioners", map[string]any{"firstName": "A", "lastName": "B", "phone": "020 7946 0000"}, "phone"},
+		{"bad email", "/practitioners", map[string]any{"firstName": "A", "lastName": "B", "email": "a@b"}, "email"},
+		{"message direction", "/messages", map[string]any{"patientId": patient, "roomId": "r", "direction": "sideways", "channel": "sms", "text": "x"}, "direction"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, accept := range []string{"application/json", "application/problem+json"} {
+				r := s.do(p, "POST", tc.path, tc.body, "Accept", accept)
+				require.Equal(t, 400, r.Status, r.Raw)
+				assert.Equal(t, "INVALID_PARAMETERS", r.name())
+				assert.Contains(t, r.Raw, `"field":"`+tc.field+`"`)
+			}
+		})
+	}
+	// Transitions and events over HTTP.
+	c := s.do(p, "POST", "/appointments", appt())
+	require.Equal(t, 201, c.Status, c.Raw)
+	id := c.Body["id"].(string)
+	r := s.do(p, "PATCH", "/appointments/"+id, map[string]any{"status": "fulfilled"})
+	assert.Equal(t, 400, r.Status)
+	assert.Contains(t, r.Raw, `"field":"status"`)
+	r = s.do(p, "PATCH", "/appointments/"+id, map[string]any{"status": "cancelled", "cancellationReason": "Unwell"})
+	require.Equal(t, 200, r.Status, r.Raw)
+	r = s.do(p, "PATCH", "/appointments/"+id, map[string]any{"status": "booked"})
+	assert.Contains(t, r.Raw, "final")
+	inv := s.do(p, "POST", "/invoices", map[string]any{"patientId": patient, "currency": "GBP", "status": "open",
+		"lineItems": []any{map[string]any{"description": "Consultation", "quantity": 1, "unitAmount": 9500}}})
+	require.Equal(t, 201, inv.Status, inv.Raw)
+	r = s.do(p, "PATCH", "/invoices/"+inv.Body["id"].(string), map[string]any{"status": "paid"})
+	require.Equal(t, 200, r.Status, r.Raw)
+	assert.EqualValues(t, 9500, r.Body["amountPaid"])
+	r = s.do(p, "PATCH", "/invoices/"+inv.Body["id"].(string), map[string]any{"status": "open"})
+	assert.Equal(t, 400, r.Status)
+	evs, err := s.st.ListEvents(context.Background(), a.acct.ID, store.Test, store.EventQuery{Limit: 100})
+	require.NoError(t, err)
+	var types []string
+	for _, e := range evs.Events {
+		types = append(types, fmt.Sprint(e["type"]))
+	}
+	joined := strings.Join(types, ",")
+	assert.Contains(t, joined, "appointment.cancelled")
+	assert.Contains(t, joined, "invoice.paid")
+	assert.Equal(t, 1, strings.Count(joined, "appointment.cancelled"), "one cancelled event, not one per attempt")
+}
