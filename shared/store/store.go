@@ -290,6 +290,13 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
+		for _, r := range tce.CancellationReasons {
+			// DynamoDB cancels a transaction that races another on the same item; that is
+			// contention like a version mismatch, and is retried the same way.
+			if aws.ToString(r.Code) == "TransactionConflict" {
+				return errConflict
+			}
+		}
 		for i, r := range tce.CancellationReasons {
 			if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
 				if i == 0 {
