@@ -1,0 +1,152 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// benchOrg is an organization of n generated patients on the embedded engine, built once per
+// size and kept across b.N runs and sub-benchmarks.
+type benchOrg struct {
+	st   *store.Store
+	tn   store.Tenant
+	docs []store.Doc
+}
+
+var (
+	benchMu   sync.Mutex
+	benchOrgs = map[int]*benchOrg{}
+)
+
+func syllables(r *rand.Rand, n int) string {
+	parts := []string{"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ber", "dan", "gor", "hal", "lin", "mor", "son", "ton", "wel", "zak"}
+	s := ""
+	for range n {
+		s += parts[r.IntN(len(parts))]
+	}
+	return string(s[0]-32) + s[1:]
+}
+
+func buildOrg(b *testing.B, n int) *benchOrg {
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	if o, ok := benchOrgs[n]; ok {
+		return o
+	}
+	st := newTable(b)
+	tn := store.Tenant{Account: "acct_bench", Mode: store.Test, Org: fmt.Sprintf("org_%d", n)}
+	r := rand.New(rand.NewPCG(uint64(n), 3))
+	surnames := make([]string, 1000)
+	for i := range surnames {
+		surnames[i] = syllables(r, 3)
+	}
+	streets := make([]string, 50)
+	for i := range streets {
+		streets[i] = syllables(r, 2)
+	}
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	docs := make([]store.Doc, n)
+	for i := range docs {
+		created := base.Add(time.Duration(i) * time.Minute)
+		status := "active"
+		if r.IntN(10) == 0 {
+			status = "inactive"
+		}
+		docs[i] = store.Doc{
+			"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
+			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(),
+			"externalId": fmt.Sprintf("MRN-%07d", i), "firstName": syllables(r, 2), "lastName": surnames[r.IntN(len(surnames))],
+			"dateOfBirth": time.Date(1930+r.IntN(90), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC).UnixMilli(),
+			"sex": "unknown", "status": status, "tags": []any{}, "metadata": map[string]any{},
+			"address": map[string]any{"line1": fmt.Sprintf("%d %s Street", 1+r.IntN(200), streets[r.IntN(len(streets))]), "city": "Leeds"},
+		}
+	}
+	// Direct batch writes from a few goroutines (the store's seed path: items, indexes, postings).
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	chunk := (n + 7) / 8
+	for w := 0; w < n; w += chunk {
+		wg.Add(1)
+		go func(part []store.Doc) {
+			defer wg.Done()
+			if err := st.SeedObjects(ctx, tn, "patients", part); err != nil {
+				errs <- err
+			}
+		}(docs[w:min(n, w+chunk)])
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		b.Fatal(err)
+	}
+	o := &benchOrg{st: st, tn: tn, docs: docs}
+	benchOrgs[n] = o
+	b.Cleanup(func() {
+		benchMu.Lock()
+		delete(benchOrgs, n)
+		benchMu.Unlock()
+	})
+	return o
+}
+
+var benchSizes = []int{1_000, 100_000}
+
+// BenchmarkFind reports, per typical query and organization size, the median latency of
+// store.Find and its read amplification (items DynamoDB read per item returned).
+func BenchmarkFind(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("patients=%s", fmt.Sprintf("%dk", n/1000)), func(b *testing.B) {
+			o := buildOrg(b, n)
+			d := o.docs[n/2]
+			d2 := o.docs[n/3]
+			dob := d["dateOfBirth"].(int64)
+			street := d["address"].(map[string]any)["line1"].(string)
+			queries := []struct{ name, raw string }{
+				{"externalId", "externalId=" + d["externalId"].(string)},
+				{"lastName", "lastName=" + d["lastName"].(string)},
+				{"dateOfBirth-range-sorted", fmt.Sprintf("dateOfBirth[$gte]=%d&dateOfBirth[$lt]=%d&$sort[dateOfBirth]=1", dob, dob+400*24*3600*1000)},
+				{"status-skip1000", "status=active&$skip=1000"},
+				{"search-surname", "$search=" + d["lastName"].(string)},
+				{"search-phrase", fmt.Sprintf("$search=%%22%s%%22", strings.SplitN(street, " ", 2)[1])},
+				{"or-two-fields", fmt.Sprintf("$or[0][lastName]=%s&$or[1][externalId]=%s", d["lastName"], d2["externalId"])},
+			}
+			for _, qc := range queries {
+				b.Run(qc.name, func(b *testing.B) {
+					q, err := query.ParseRaw(schema.Patients, qc.raw)
+					if err != nil {
+						b.Fatal(err)
+					}
+					ctx := context.Background()
+					var durs []time.Duration
+					scanned, returned := 0, 0
+					b.ResetTimer()
+					for range b.N {
+						start := time.Now()
+						res, err := o.st.Find(ctx, o.tn, schema.Patients, q)
+						durs = append(durs, time.Since(start))
+						if err != nil {
+							b.Fatal(err)
+						}
+						scanned += res.Stats.Scanned
+						returned += len(res.Docs)
+					}
+					b.StopTimer()
+					sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
+					b.ReportMetric(float64(durs[len(durs)/2].Nanoseconds()), "median-ns")
+					b.ReportMetric(float64(scanned)/float64(max(returned, 1)), "read-amp")
+				})
+			}
+		})
+	}
+}
