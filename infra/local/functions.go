@@ -125,6 +125,13 @@ func FunctionConfig(fn *template.Function, base config.Config, refs template.Ref
 	if v, ok := env["HAPIHUB_WEBHOOK_QUEUE_URL"]; ok {
 		cfg.WebhookQueueURL = v
 	}
+	if v, ok := env["HAPIHUB_WEBHOOK_RETRY_WINDOW"]; ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return base, fmt.Errorf("local: %s: HAPIHUB_WEBHOOK_RETRY_WINDOW: %w", fn.LogicalID, err)
+		}
+		cfg.WebhookRetryWindow = d
+	}
 	if v, ok := env["HAPIHUB_AUTH_CACHE_TTL"]; ok {
 		s, err := strconv.Atoi(v)
 		if err != nil || s < 0 {

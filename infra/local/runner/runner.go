@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/hapihub/hapihub/infra/local"
 	"github.com/hapihub/hapihub/infra/template"
@@ -28,9 +29,13 @@ type Options struct {
 	Template *template.Template
 	// DynamoDBEndpoint is a running DynamoDB-compatible service (the embedded engine).
 	DynamoDBEndpoint string
-	Region           string // default us-east-1
-	Log              *slog.Logger
-	Now              func() time.Time
+	// SQSEndpoint is a running SQS-compatible service (infra/sqs); the template's queues are
+	// created there and !Ref of a queue resolves to its local URL. Empty: no queues, and
+	// functions get no queue URL rather than one on AWS.
+	SQSEndpoint string
+	Region      string // default us-east-1
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 // Stack is the local platform.
@@ -57,7 +62,8 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	s := &Stack{Template: opts.Template}
 	s.Config = config.Config{Table: TableName, Region: opts.Region, DynamoDBEndpoint: opts.DynamoDBEndpoint, Local: true}
-	s.Refs = opts.Template.Refs(opts.Region, "000000000000", template.Refs{opts.Template.Table.LogicalID: TableName})
+	s.Config.SQSEndpoint = opts.SQSEndpoint
+	extra := template.Refs{opts.Template.Table.LogicalID: TableName}
 	if api := opts.Template.API; api != nil && api.Authorizers[api.DefaultAuthorizer] != nil {
 		s.Config.AuthCacheTTL = api.Authorizers[api.DefaultAuthorizer].TTL
 	}
@@ -69,6 +75,21 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if err := local.EnsureTable(ctx, db, opts.Template.Table, TableName); err != nil {
 		return nil, err
 	}
+	for _, q := range opts.Template.Queues {
+		// Without a local queue service, a queue reference must not fall back to AWS's URL.
+		extra[q.LogicalID], extra[q.LogicalID+".Arn"], extra[q.LogicalID+".QueueName"] = "", "", ""
+	}
+	if opts.SQSEndpoint != "" {
+		qc := sqs.NewFromConfig(ac, func(o *sqs.Options) { o.BaseEndpoint = aws.String(opts.SQSEndpoint) })
+		refs, err := local.EnsureQueues(ctx, qc, opts.Template)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range refs {
+			extra[k] = v
+		}
+	}
+	s.Refs = opts.Template.Refs(opts.Region, "000000000000", extra)
 	if s.Bootstrap, err = app.Bootstrap(ctx, s.Config); err != nil {
 		return nil, fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
 	}

@@ -1,0 +1,245 @@
+// Command hapihub runs HAPI Hub locally.
+//
+//	hapihub run                                   the whole API on http://localhost:$PORT (default 3000)
+//	hapihub invoke -function patients -event events/patients-find.json
+//
+// Both read template.yaml (the -template flag; default ./template.yaml). run keeps its data in
+// .hapihub/ (HAPIHUB_DATA_DIR overrides it); invoke in a temporary directory unless -data-dir is
+// given. The embedded DynamoDB and SQS listen on 127.0.0.1 on random ports, or
+// HAPIHUB_DYNAMODB_PORT and HAPIHUB_SQS_PORT.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/hapihub/hapihub/infra/dynamo"
+	"github.com/hapihub/hapihub/infra/local/runner"
+	"github.com/hapihub/hapihub/infra/sqs"
+	"github.com/hapihub/hapihub/infra/template"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "hapihub:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  hapihub run    [-template template.yaml]
+  hapihub invoke -function NAME -event FILE [-template template.yaml] [-data-dir DIR] [-raw]`
+
+// run dispatches a subcommand. ready, when not nil, receives the API's base URL once the server
+// listens (tests).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(string)) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	switch args[0] {
+	case "run":
+		return serve(ctx, args[1:], getenv, stdout, log, ready)
+	case "invoke":
+		return invoke(ctx, args[1:], getenv, stdout, log)
+	}
+	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+}
+
+// noSync skips fsync in the embedded services; tests set it, since they need no durability
+// against power loss and fsync dominates seeding the sandbox.
+var noSync bool
+
+// services are the embedded AWS-compatible services, listening on loopback.
+type services struct {
+	dynamo         *dynamo.Engine
+	queues         *sqs.Server
+	dynamoEndpoint string
+	sqsEndpoint    string
+}
+
+// startServices opens the embedded DynamoDB and SQS on dir. Ports: random unless given.
+func startServices(ctx context.Context, dir, dynamoPort, sqsPort string) (_ *services, err error) {
+	s := &services{}
+	defer func() {
+		if err != nil {
+			_ = s.close()
+		}
+	}()
+	if s.dynamo, err = dynamo.Open(dir, dynamo.Options{NoSync: noSync}); err != nil {
+		return nil, err
+	}
+	if s.dynamoEndpoint, err = dynamo.Serve(ctx, net.JoinHostPort("127.0.0.1", portOr0(dynamoPort)), s.dynamo); err != nil {
+		return nil, err
+	}
+	if s.queues, err = sqs.Open(dir, sqs.Options{NoSync: noSync}); err != nil {
+		return nil, err
+	}
+	if s.sqsEndpoint, err = s.queues.ListenAddr(net.JoinHostPort("127.0.0.1", portOr0(sqsPort))); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func portOr0(p string) string {
+	if p == "" {
+		return "0"
+	}
+	return p
+}
+
+// close closes the queue service, then the table store; call it after the API has finished its
+// requests, so nothing acknowledged is lost.
+func (s *services) close() error {
+	var errs []error
+	if s.queues != nil {
+		errs = append(errs, s.queues.Close())
+	}
+	if s.dynamo != nil {
+		errs = append(errs, s.dynamo.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func dataDir(getenv func(string) string) string {
+	if d := getenv("HAPIHUB_DATA_DIR"); d != "" {
+		return d
+	}
+	return ".hapihub"
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger, ready func(string)) (err error) {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	tplPath := fs.String("template", "template.yaml", "the SAM template")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tpl, err := template.Load(*tplPath)
+	if err != nil {
+		return err
+	}
+	svc, err := startServices(ctx, dataDir(getenv), getenv("HAPIHUB_DYNAMODB_PORT"), getenv("HAPIHUB_SQS_PORT"))
+	if err != nil {
+		return err
+	}
+	// The services close last, after the server has finished every request it accepted.
+	defer func() {
+		if cerr := svc.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	stack, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: svc.dynamoEndpoint, SQSEndpoint: svc.sqsEndpoint,
+		Region: getenv("AWS_REGION"), Log: log})
+	if err != nil {
+		return err
+	}
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	// Loopback only: the runner has no TLS, and the API's HTTPS rule exempts loopback clients alone.
+	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", port))
+	if err != nil {
+		return fmt.Errorf("listen on port %s: %w", port, err)
+	}
+	url := "http://localhost:" + fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	fmt.Fprintf(stdout, "HAPIHUB_API_URL=%s\n", url)
+	fmt.Fprintf(stdout, "HAPIHUB_TEST_SECRET_KEY=%s\n", stack.Bootstrap.TestSecretKey)
+	fmt.Fprintf(stdout, "HAPIHUB_TEST_PUBLISHABLE_KEY=%s\n", stack.Bootstrap.TestPublishableKey)
+	fmt.Fprintf(stdout, "HAPIHUB_DYNAMODB_ENDPOINT=%s\n", svc.dynamoEndpoint)
+	fmt.Fprintf(stdout, "HAPIHUB_SQS_ENDPOINT=%s\n", svc.sqsEndpoint)
+	if stack.Bootstrap.Created {
+		fmt.Fprintf(stdout, "HAPIHUB_LIVE_SECRET_KEY=%s\n", stack.Bootstrap.LiveSecretKey)
+	}
+	srv := &http.Server{Handler: stack.Gateway, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "url", url, "dynamodb", svc.dynamoEndpoint, "sqs", svc.sqsEndpoint, "account", stack.Bootstrap.AccountID)
+	if ready != nil {
+		ready(url)
+	}
+	select {
+	case err := <-served:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	// API Gateway's integration timeout is 29 s: no request runs longer.
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func invoke(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) (err error) {
+	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	tplPath := fs.String("template", "template.yaml", "the SAM template")
+	function := fs.String("function", "", "function name (patients) or logical id (PatientsFunction)")
+	eventPath := fs.String("event", "", "event JSON file; - for stdin")
+	dir := fs.String("data-dir", "", "data directory (default: a temporary one, removed afterwards)")
+	raw := fs.Bool("raw", false, "send the event unchanged instead of acting as the sandbox account")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *function == "" || *eventPath == "" {
+		return errors.New(usage)
+	}
+	tpl, err := template.Load(*tplPath)
+	if err != nil {
+		return err
+	}
+	if _, ok := tpl.Function(*function); !ok {
+		return fmt.Errorf("no function %q in %s", *function, *tplPath)
+	}
+	var event []byte
+	if *eventPath == "-" {
+		event, err = io.ReadAll(os.Stdin)
+	} else {
+		event, err = os.ReadFile(*eventPath)
+	}
+	if err != nil {
+		return fmt.Errorf("read event: %w", err)
+	}
+	if *dir == "" {
+		tmp, err := os.MkdirTemp("", "hapihub-invoke-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		*dir = tmp
+	}
+	svc, err := startServices(ctx, *dir, "", "")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := svc.close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	stack, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: svc.dynamoEndpoint, SQSEndpoint: svc.sqsEndpoint,
+		Region: getenv("AWS_REGION"), Log: log})
+	if err != nil {
+		return err
+	}
+	out, err := stack.Invoke(ctx, *function, event, !*raw)
+	if err != nil {
+		return fmt.Errorf("invoke %s: %w", *function, err)
+	}
+	_, err = fmt.Fprintf(stdout, "%s\n", out)
+	return err
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/infra/template"
+)
+
+const templatePath = "../../../template.yaml"
+
+func init() { noSync = true }
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+// invokeEvents replays every sample event through `hapihub invoke`, the way `make invoke` does,
+// on dir: each answer must be well-formed and not a 5xx. The function of a file is the longest
+// function name the file name starts with (patients-find.json -> patients).
+func invokeEvents(t *testing.T, dir string) {
+	tpl, err := template.Load(templatePath)
+	require.NoError(t, err)
+	files, err := filepath.Glob("../../../events/*.json")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			function := ""
+			for _, fn := range tpl.Functions {
+				if strings.HasPrefix(name, fn.Name+"-") || name == fn.Name+".json" {
+					if len(fn.Name) > len(function) {
+						function = fn.Name
+					}
+				}
+			}
+			require.NotEmpty(t, function, "no function in the template for %s", name)
+			var out bytes.Buffer
+			err := run(context.Background(), []string{"invoke", "-template", templatePath, "-data-dir", dir, "-function", function, "-event", f},
+				env(nil), &out, io.Discard, nil)
+			require.NoError(t, err)
+			require.True(t, json.Valid(out.Bytes()), out.String())
+			var kind struct {
+				Type       string `json:"type"`
+				HTTPMethod string `json:"httpMethod"`
+			}
+			src, err := os.ReadFile(f)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal(src, &kind))
+			switch {
+			case kind.Type == "REQUEST" || kind.Type == "TOKEN":
+				var resp events.APIGatewayCustomAuthorizerResponse
+				require.NoError(t, json.Unmarshal(out.Bytes(), &resp), out.String())
+				require.NotEmpty(t, resp.PolicyDocument.Statement)
+				assert.Equal(t, "Allow", resp.PolicyDocument.Statement[0].Effect, "the sandbox key is allowed")
+				assert.NotEmpty(t, resp.UsageIdentifierKey)
+			case kind.HTTPMethod != "":
+				var resp events.APIGatewayProxyResponse
+				require.NoError(t, json.Unmarshal(out.Bytes(), &resp), out.String())
+				assert.GreaterOrEqual(t, resp.StatusCode, 200)
+				assert.Less(t, resp.StatusCode, 500, resp.Body)
+				assert.True(t, json.Valid([]byte(resp.Body)) || resp.StatusCode == 204, "body is JSON: %s", resp.Body)
+			}
+		})
+	}
+}
+
+func TestInvokeErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"invoke"}, "usage"},
+		{[]string{"invoke", "-template", templatePath, "-function", "nope", "-event", "../../../events/authorizer.json"}, `no function "nope"`},
+		{[]string{"invoke", "-template", templatePath, "-function", "patients", "-event", "missing.json"}, "read event"},
+		{[]string{"invoke", "-template", "missing.yaml", "-function", "patients", "-event", "../../../events/authorizer.json"}, "missing.yaml"},
+		{[]string{"frobnicate"}, "unknown command"},
+		{nil, "usage"},
+	}
+	for _, c := range cases {
+		err := run(context.Background(), c.args, env(nil), io.Discard, io.Discard, nil)
+		assert.ErrorContains(t, err, c.want, "%v", c.args)
+	}
+}
+
+// lines collects what run prints, safe to read while run writes.
+type lines struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lines) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.b.Write(p) }
+func (l *lines) values() map[string]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(l.b.Bytes()))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// startRun runs `hapihub run` until the returned stop is called.
+func startRun(t *testing.T, dir string) (url string, printed map[string]string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lines{}
+	urls := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"run", "-template", templatePath}, env(map[string]string{"HAPIHUB_DATA_DIR": dir, "PORT": "0"}),
+			out, io.Discard, func(u string) { urls <- u })
+	}()
+	select {
+	case url = <-urls:
+	case err := <-done:
+		cancel()
+		t.Fatalf("run ended before listening: %v", err)
+	case <-time.After(90 * time.Second):
+		cancel()
+		t.Fatal("run did not start")
+	}
+	return url, out.values(), func() error { cancel(); return <-done }
+}
+
+func request(t *testing.T, method, url, key, body string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &out), string(b))
+	return resp.StatusCode, out
+}
+
+// TestRunAndInvoke starts the whole stack, uses it over HTTP with the printed key, stops it and
+// starts it again on the same data (the account and the data survive, the live key is not shown
+// again), then replays the sample events on that data. One data dir: the sandbox is seeded once.
+func TestRunAndInvoke(t *testing.T) {
+	dir := t.TempDir()
+	url, printed, stop := startRun(t, dir)
+	assert.Equal(t, url, printed["HAPIHUB_API_URL"])
+	key := printed["HAPIHUB_TEST_SECRET_KEY"]
+	require.True(t, strings.HasPrefix(key, "sk_test_"), "printed test key: %v", printed)
+	assert.True(t, strings.HasPrefix(printed["HAPIHUB_TEST_PUBLISHABLE_KEY"], "pk_test_"))
+	assert.True(t, strings.HasPrefix(printed["HAPIHUB_LIVE_SECRET_KEY"], "sk_live_"), "first start shows the live key")
+	assert.True(t, strings.HasPrefix(printed["HAPIHUB_DYNAMODB_ENDPOINT"], "http://127.0.0.1:"))
+	assert.True(t, strings.HasPrefix(printed["HAPIHUB_SQS_ENDPOINT"], "http://127.0.0.1:"))
+
+	status, created := request(t, "POST", url+"/patients", key, `{"firstName":"Luna","lastName":"Lovegood"}`)
+	require.Equal(t, 201, status, created)
+	id, _ := created["id"].(string)
+	require.NotEmpty(t, id)
+	status, body := request(t, "GET", url+"/patients", "sk_test_wrong", "")
+	assert.Equal(t, 401, status)
+	assert.Equal(t, "AUTH_ERROR", body["name"])
+	require.NoError(t, stop())
+
+	url2, printed2, stop2 := startRun(t, dir)
+	assert.Equal(t, key, printed2["HAPIHUB_TEST_SECRET_KEY"], "the same sandbox account after a restart")
+	assert.NotContains(t, printed2, "HAPIHUB_LIVE_SECRET_KEY", "a live key is shown once")
+	status, got := request(t, "GET", url2+"/patients/"+id, key, "")
+	assert.Equal(t, 200, status, got)
+	assert.Equal(t, "Luna", got["firstName"], "the patient created before the restart is there")
+	require.NoError(t, stop2())
+
+	invokeEvents(t, dir)
+}
