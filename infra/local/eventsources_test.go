@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -86,9 +87,15 @@ func TestEventSourcesPollAndSchedule(t *testing.T) {
 	tpl, err := template.Parse([]byte(sourcesTemplate))
 	require.NoError(t, err)
 	client, _ := sqstest.New(t)
-	refs, err := EnsureQueues(ctx, client, tpl)
-	require.NoError(t, err)
-	refs = tpl.Refs("us-east-1", "000000000000", refs)
+	extra := template.Refs{}
+	for _, q := range tpl.Queues {
+		out, err := client.CreateQueue(ctx, &awssqs.CreateQueueInput{QueueName: aws.String(q.LogicalID)})
+		require.NoError(t, err)
+		attrs, err := client.GetQueueAttributes(ctx, &awssqs.GetQueueAttributesInput{QueueUrl: out.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{"QueueArn"}})
+		require.NoError(t, err)
+		extra[q.LogicalID], extra[q.LogicalID+".Arn"] = *out.QueueUrl, attrs.Attributes["QueueArn"]
+	}
+	refs := tpl.Refs("us-east-1", "000000000000", extra)
 	inv := &recordingInvoker{calls: map[string][][]byte{}}
 	now := time.Date(2026, 3, 1, 12, 0, 30, 0, time.UTC)
 	es, err := StartEventSources(ctx, tpl, inv, client, refs, func() time.Time { return now }, nil)
