@@ -28,6 +28,7 @@ type requestCtx struct {
 	pathParams   map[string]string
 	function     string
 	authCached   bool
+	apiKey       string // the authorizer's usageIdentifierKey, when the route needs a key
 	corsAdded    bool
 }
 
@@ -146,7 +147,7 @@ func (g *Gateway) proxyEvent(rc *requestCtx, body []byte, authorizer map[string]
 			RequestID:         rc.requestID,
 			ExtendedRequestID: rc.requestID,
 			Protocol:          "HTTP/1.1",
-			Identity:          events.APIGatewayRequestIdentity{SourceIP: rc.sourceIP, UserAgent: rc.headers["User-Agent"]},
+			Identity:          events.APIGatewayRequestIdentity{SourceIP: rc.sourceIP, UserAgent: rc.headers["User-Agent"], APIKey: rc.apiKey},
 			ResourcePath:      rc.resourcePath,
 			Path:              "/" + g.stage + rc.path,
 			Authorizer:        authorizer,

@@ -209,6 +209,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 			if ge := g.throttle(rc, res); ge != nil {
 				return 0, ge
 			}
+			rc.apiKey = res.usageKey
 		}
 	} else if ep.keyNeeded {
 		// Keys come from the authorizer (ApiKeySourceType AUTHORIZER): without one there is no key.

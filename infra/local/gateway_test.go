@@ -306,6 +306,7 @@ func TestProxyEvent(t *testing.T) {
 	assert.Equal(t, "POST", rc.HTTPMethod)
 	assert.Equal(t, "127.0.0.1", rc.Identity.SourceIP)
 	assert.Equal(t, "ua/1", rc.Identity.UserAgent)
+	assert.Equal(t, "uk-test1", rc.Identity.APIKey, "the usage identifier key is the request's API key")
 	assert.Equal(t, h.clk.Now().UnixMilli(), rc.RequestTimeEpoch)
 	assert.Equal(t, "02/Jan/2026:03:04:05 +0000", rc.RequestTime)
 	assert.Equal(t, map[string]any{"principalId": "acct_test1", "integrationLatency": float64(0), "mode": "test",
