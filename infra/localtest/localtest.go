@@ -1,0 +1,230 @@
+// Package localtest starts the whole local platform in-process for end-to-end tests: the
+// embedded DynamoDB and SQS on random loopback ports, the table and queues from template.yaml,
+// the bootstrapped sandbox account and the gateway over the real functions, served by httptest.
+// Tests then speak plain HTTP to it, as a client of the API would.
+package localtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hapihub/hapihub/infra/dynamo"
+	"github.com/hapihub/hapihub/infra/local/runner"
+	"github.com/hapihub/hapihub/infra/sqs"
+	"github.com/hapihub/hapihub/infra/template"
+	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// Env is a running local platform.
+type Env struct {
+	URL     string
+	Stack   *runner.Stack
+	Store   *store.Store
+	TestKey string // sandbox account's test secret key
+	PubKey  string // its test publishable key
+	LiveKey string // its live secret key (shown once, at bootstrap)
+	// DynamoDBEndpoint and SQSEndpoint are the embedded services'.
+	DynamoDBEndpoint, SQSEndpoint string
+	Client                        *http.Client
+
+	closers []func()
+}
+
+// Options adjust New.
+type Options struct {
+	Now func() time.Time // the gateway's clock (throttles, authorizer cache)
+	Log *slog.Logger     // default: discard, so test output stays readable
+}
+
+// templatePath finds template.yaml from any package directory of the module.
+func templatePath() (string, error) {
+	_, file, _, _ := runtime.Caller(0)
+	p := filepath.Join(filepath.Dir(file), "..", "..", "template.yaml")
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("template.yaml not found at %s: %w", p, err)
+	}
+	return p, nil
+}
+
+// New starts a platform of its own for t and stops it in t.Cleanup. Most tests should use
+// Shared: bootstrapping seeds a whole sandbox clinic, which takes seconds.
+func New(t testing.TB, opts ...Options) *Env {
+	t.Helper()
+	env, err := start(opts...)
+	if err != nil {
+		t.Fatalf("localtest: %v", err)
+	}
+	t.Cleanup(env.close)
+	return env
+}
+
+var shared struct {
+	once sync.Once
+	env  *Env
+	err  error
+}
+
+// Shared returns the test binary's one platform, started on first use. Tests that share it
+// create their own objects and must not assume an otherwise untouched sandbox. A package using it
+// calls Main from its TestMain so the platform stops when the tests end.
+func Shared(t testing.TB) *Env {
+	t.Helper()
+	shared.once.Do(func() { shared.env, shared.err = start() })
+	if shared.err != nil {
+		t.Fatalf("localtest: %v", shared.err)
+	}
+	return shared.env
+}
+
+// Main runs a package's tests and then stops the shared platform: func TestMain(m *testing.M) {
+// os.Exit(localtest.Main(m)) }.
+func Main(m *testing.M) int {
+	code := m.Run()
+	if shared.env != nil {
+		shared.env.close()
+	}
+	return code
+}
+
+func start(opts ...Options) (_ *Env, err error) {
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	env := &Env{}
+	defer func() {
+		if err != nil {
+			env.close()
+		}
+	}()
+	tplPath, err := templatePath()
+	if err != nil {
+		return nil, err
+	}
+	tpl, err := template.Load(tplPath)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "hapihub-localtest-")
+	if err != nil {
+		return nil, err
+	}
+	env.closers = append(env.closers, func() { _ = os.RemoveAll(dir) })
+	// No fsync: a test never survives a machine crash, and syncing would dominate its time.
+	eng, err := dynamo.Open(filepath.Join(dir, "dynamodb"), dynamo.Options{NoSync: true})
+	if err != nil {
+		return nil, err
+	}
+	env.closers = append(env.closers, func() { _ = eng.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	env.closers = append(env.closers, cancel)
+	if env.DynamoDBEndpoint, err = dynamo.Serve(ctx, "127.0.0.1:0", eng); err != nil {
+		return nil, err
+	}
+	q, err := sqs.Open(filepath.Join(dir, "sqs"), sqs.Options{NoSync: true})
+	if err != nil {
+		return nil, err
+	}
+	env.closers = append(env.closers, func() { _ = q.Close() })
+	if env.SQSEndpoint, err = q.Listen(); err != nil {
+		return nil, err
+	}
+	stack, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: env.DynamoDBEndpoint, SQSEndpoint: env.SQSEndpoint, Log: o.Log, Now: o.Now})
+	if err != nil {
+		return nil, fmt.Errorf("start the runner: %w", err)
+	}
+	srv := httptest.NewServer(stack.Gateway)
+	env.closers = append(env.closers, srv.Close)
+	st, err := app.Store(ctx, stack.Config)
+	if err != nil {
+		return nil, err
+	}
+	env.URL, env.Stack, env.Store, env.Client = srv.URL, stack, st, srv.Client()
+	env.TestKey, env.PubKey, env.LiveKey = stack.Bootstrap.TestSecretKey, stack.Bootstrap.TestPublishableKey, stack.Bootstrap.LiveSecretKey
+	return env, nil
+}
+
+// close stops everything start started, newest first.
+func (e *Env) close() {
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+	e.closers = nil
+}
+
+// Response is an HTTP response with its body read.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// JSON decodes the body as an object (numbers as float64), failing the test if it is not one.
+func (r *Response) JSON(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.Body, &m); err != nil {
+		t.Fatalf("localtest: response is not a JSON object (%d): %s", r.Status, r.Body)
+	}
+	return m
+}
+
+// Do sends a request. key is sent as a Bearer token when non-empty; body is JSON-encoded unless it
+// is a string or []byte (sent as is). headers are name, value pairs.
+func (e *Env) Do(t testing.TB, method, path, key string, body any, headers ...string) *Response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("localtest: encode body: %v", err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		t.Fatalf("localtest: %v", err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.Client.Do(req)
+	if err != nil {
+		t.Fatalf("localtest: %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("localtest: read body: %v", err)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
