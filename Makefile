@@ -27,6 +27,9 @@ bench: ## benchmarks; figures go to docs/benchmarks.md
 invoke: ## make invoke FUNCTION=patients EVENT=events/patients-find.json
 	$(GO) run ./infra/cmd/hapihub invoke -function $(FUNCTION) -event $(EVENT)
 
+openapi: ## docs/openapi.json, generated from the route tables and resource schemas
+	$(GO) run ./shared/openapi/cmd/openapi -o docs/openapi.json
+
 build: $(addprefix build-fn-,$(FUNCTIONS)) ## every Lambda as bin/<function>/bootstrap for linux/arm64
 
 build-fn-%:

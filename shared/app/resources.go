@@ -47,11 +47,12 @@ func clinicalFunction(res *schema.Resource) Builder {
 	}
 }
 
-// OrganizationRoutes are /organizations and POST /sandbox/reset.
-func OrganizationRoutes(st *store.Store) []api.Route {
+// OrganizationRoutes are /organizations and POST /sandbox/reset, which seeds sizes (sandbox.Default
+// in the function).
+func OrganizationRoutes(st *store.Store, sizes sandbox.Sizes) []api.Route {
 	routes := (&clinic.Organizations{Store: st}).Routes()
 	return append(routes, api.Route{Method: http.MethodPost, Path: "/sandbox/reset", NoTenant: true, Resource: "sandbox", Action: "reset",
-		Handler: func(r *api.Request) (api.Response, error) { return resetSandbox(r, st) }})
+		Handler: func(r *api.Request) (api.Response, error) { return resetSandbox(r, st, sizes) }})
 }
 
 func organizationsFunction(ctx context.Context, cfg config.Config) (any, error) {
@@ -59,12 +60,12 @@ func organizationsFunction(ctx context.Context, cfg config.Config) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return PlatformRouter(st, cfg, OrganizationRoutes(st)), nil
+	return PlatformRouter(st, cfg, OrganizationRoutes(st, sandbox.Default)), nil
 }
 
 // resetSandbox deletes the sandbox organization's objects and seeds St. Mungo's again. Test
 // keys only: live data is never reset.
-func resetSandbox(r *api.Request, st *store.Store) (api.Response, error) {
+func resetSandbox(r *api.Request, st *store.Store, sizes sandbox.Sizes) (api.Response, error) {
 	if r.Principal.Mode != store.Test {
 		return api.Response{}, apperr.New(apperr.Permissions, "Only test keys can reset the sandbox; live data is never reset.")
 	}
@@ -73,7 +74,7 @@ func resetSandbox(r *api.Request, st *store.Store) (api.Response, error) {
 		return api.Response{}, err
 	}
 	t := store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}
-	res, err := sandbox.Reset(r.Ctx, st, t, sandbox.Seed)
+	res, err := sandbox.Reset(r.Ctx, st, t, sandbox.Seed, sizes)
 	if err != nil {
 		return api.Response{}, err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/sandbox"
+	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -35,6 +36,7 @@ type stack struct {
 	routers map[string]*api.Router // route key -> the router serving it
 	routes  []api.Route
 	oas     routers.Router
+	seeds   uint64 // each account gets its own seeds: ids differ between accounts, so foreign ids are foreign
 }
 
 func newStack(t *testing.T) *stack {
@@ -113,14 +115,15 @@ func (s *stack) newAccount(name string) tenantOf {
 		out.liveOrgTy = append(out.liveOrgTy, o.Doc["pms"].(string))
 	}
 	require.NoError(s.t, s.st.CreateAccount(ctx, acct, keys, orgs, conns))
+	s.seeds += 10
 	small := sandbox.Sizes{Patients: 4, Practitioners: 2, Appointments: 4, Messages: 3, Invoices: 3}
-	require.NoError(s.t, sandbox.FillSized(ctx, s.st, store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}, 7, small))
+	require.NoError(s.t, sandbox.FillSized(ctx, s.st, store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}, s.seeds, small))
 	for i, o := range live {
 		sz := small
 		if o.Sizes.Messages == 0 {
 			sz.Messages = 0
 		}
-		require.NoError(s.t, sandbox.FillSized(ctx, s.st, store.Tenant{Account: acct.ID, Mode: store.Live, Org: conns[i]}, uint64(100+i), sz))
+		require.NoError(s.t, sandbox.FillSized(ctx, s.st, store.Tenant{Account: acct.ID, Mode: store.Live, Org: conns[i]}, s.seeds+uint64(i)+1, sz))
 	}
 	return out
 }
@@ -228,3 +231,5 @@ type nopCloser struct{ *bytes.Reader }
 func (nopCloser) Close() error { return nil }
 
 func ioNopCloser(s string) nopCloser { return nopCloser{bytes.NewReader([]byte(s))} }
+
+func lookup(name string) (*schema.Resource, bool) { return schema.Lookup(name) }

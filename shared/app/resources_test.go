@@ -4,12 +4,18 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/openapi"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -129,4 +135,22 @@ func TestRuleErrorsOverHTTP(t *testing.T) {
 	assert.Contains(t, joined, "appointment.cancelled")
 	assert.Contains(t, joined, "invoice.paid")
 	assert.Equal(t, 1, strings.Count(joined, "appointment.cancelled"), "one cancelled event, not one per attempt")
+}
+
+// docs/openapi.json is valid OpenAPI and is what the code generates (make openapi), and it
+// documents every route of template.yaml.
+func TestCommittedOpenAPIDocument(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "openapi.json"))
+	require.NoError(t, err)
+	spec, err := openapi3.NewLoader().LoadFromData(b)
+	require.NoError(t, err)
+	require.NoError(t, spec.Validate(context.Background()))
+	fresh, err := openapi.JSON(app.OpenAPI(context.Background(), testConfig()))
+	require.NoError(t, err)
+	assert.JSONEq(t, string(fresh), string(b), "docs/openapi.json is stale: run make openapi")
+	for _, r := range loadTemplate(t).Routes() {
+		item := spec.Paths.Find(r.Path)
+		require.NotNil(t, item, "%s %s is not documented", r.Method, r.Path)
+		assert.NotNil(t, item.GetOperation(r.Method), "%s %s is not documented", r.Method, r.Path)
+	}
 }

@@ -74,8 +74,9 @@ type ResetResult struct {
 	Seeded  map[string]int `json:"seeded"`
 }
 
-// Reset deletes every clinical object of the organization and seeds it again with seed.
-func Reset(ctx context.Context, st *store.Store, t store.Tenant, seed uint64) (ResetResult, error) {
+// Reset deletes every clinical object of the organization and seeds it again with seed and n
+// (Default for St. Mungo's).
+func Reset(ctx context.Context, st *store.Store, t store.Tenant, seed uint64, n Sizes) (ResetResult, error) {
 	out := ResetResult{Deleted: map[string]int{}, Seeded: map[string]int{}}
 	for _, name := range schema.ClinicalResources {
 		res, _ := schema.Lookup(name)
@@ -85,10 +86,10 @@ func Reset(ctx context.Context, st *store.Store, t store.Tenant, seed uint64) (R
 		}
 		out.Deleted[name] = k
 	}
-	if err := FillSized(ctx, st, t, seed, Default); err != nil {
+	if err := FillSized(ctx, st, t, seed, n); err != nil {
 		return out, err
 	}
-	for _, r := range Generate(t, seed, Default).byResource() {
+	for _, r := range Generate(t, seed, n).byResource() {
 		out.Seeded[r.Res.Name] = len(r.Docs)
 	}
 	return out, nil

@@ -136,7 +136,7 @@ func TestFillAndReset(t *testing.T) {
 	require.NoError(t, err)
 	_, err = st.CreateObject(ctx, tenant, schema.Practitioners, store.Doc{"firstName": "New", "lastName": "Hire"}, store.Meta{})
 	require.NoError(t, err)
-	res, err := sandbox.Reset(ctx, st, tenant, sandbox.Seed)
+	res, err := sandbox.Reset(ctx, st, tenant, sandbox.Seed, sandbox.Default)
 	require.NoError(t, err)
 	assert.Equal(t, 1999, res.Deleted["appointments"])
 	assert.Equal(t, 13, res.Deleted["practitioners"])
