@@ -63,7 +63,8 @@ func Build(routes []Route) Doc {
 		"security": []any{Doc{"bearerAuth": []any{}}},
 		"paths":    paths,
 		"components": Doc{
-			"schemas": comps,
+			"schemas":   comps,
+			"responses": Doc{"Error": sharedErrorResponse()},
 			"securitySchemes": Doc{"bearerAuth": Doc{"type": "http", "scheme": "bearer",
 				"description": "An API key: `Authorization: Bearer sk_test_...` (or `Authorization: ApiKey ...`)."}},
 		},
@@ -229,8 +230,11 @@ func errorStatuses(r Route) []string {
 	return out
 }
 
-func errorResponse(status string) Doc {
-	return Doc{"description": "An error (" + status + "): the guide's error object, or RFC 9457 Problem Details with Accept: application/problem+json.",
+// errorResponse refers to the one error response every operation shares.
+func errorResponse(string) Doc { return Doc{"$ref": "#/components/responses/Error"} }
+
+func sharedErrorResponse() Doc {
+	return Doc{"description": "An error: the guide's error object, or RFC 9457 Problem Details with Accept: application/problem+json.",
 		"content": Doc{"application/json": Doc{"schema": ref("Error")}, "application/problem+json": Doc{"schema": ref("Problem")}}}
 }
 
