@@ -49,8 +49,9 @@ func invokeEvents(t *testing.T, dir string) {
 			}
 			require.NotEmpty(t, function, "no function in the template for %s", name)
 			var out bytes.Buffer
-			err := run(context.Background(), []string{"invoke", "-template", templatePath, "-data-dir", dir, "-function", function, "-event", f},
-				env(nil), &out, io.Discard, nil)
+			// No -data-dir: invoke uses HAPIHUB_DATA_DIR, the data run left.
+			err := run(context.Background(), []string{"invoke", "-template", templatePath, "-function", function, "-event", f},
+				env(map[string]string{"HAPIHUB_DATA_DIR": dir}), &out, io.Discard, nil)
 			require.NoError(t, err)
 			require.True(t, json.Valid(out.Bytes()), out.String())
 			var kind struct {
