@@ -46,6 +46,10 @@ type Stack struct {
 	Bootstrap app.BootstrapResult
 	Functions *local.Functions
 	Gateway   *local.Gateway
+
+	queues *sqs.Client // the local queue service; nil without one
+	log    *slog.Logger
+	now    func() time.Time
 }
 
 // Start creates the table if missing, bootstraps the sandbox account and builds the gateway over
@@ -60,7 +64,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	s := &Stack{Template: opts.Template}
+	s := &Stack{Template: opts.Template, log: opts.Log, now: opts.Now}
 	s.Config = config.Config{Table: TableName, Region: opts.Region, DynamoDBEndpoint: opts.DynamoDBEndpoint, Local: true}
 	s.Config.SQSEndpoint = opts.SQSEndpoint
 	extra := template.Refs{opts.Template.Table.LogicalID: TableName}
@@ -81,6 +85,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	if opts.SQSEndpoint != "" {
 		qc := sqs.NewFromConfig(ac, func(o *sqs.Options) { o.BaseEndpoint = aws.String(opts.SQSEndpoint) })
+		s.queues = qc
 		refs, err := local.EnsureQueues(ctx, qc, opts.Template)
 		if err != nil {
 			return nil, err
@@ -99,6 +104,18 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// StartEventSources starts the template's SQS event source mappings and schedules against the
+// local queues (webhook delivery and its sweeper); stop them before closing the queue service.
+// Without a queue service there is nothing to start.
+func (s *Stack) StartEventSources(ctx context.Context) (*local.EventSources, error) {
+	if s.queues == nil {
+		return nil, errors.New("runner: no queue service (Options.SQSEndpoint) for the event sources")
+	}
+	return local.StartEventSources(ctx, s.Template, s.Functions, s.queues, s.Refs, s.now, func(err error) {
+		s.log.Warn("event source", "err", err)
+	})
 }
 
 // AppBuilder builds functions with shared/app, each with the configuration a Lambda would get:
