@@ -526,3 +526,46 @@ func TestWildcard(t *testing.T) {
 		assert.Equal(t, c.want, wildcard(c.p, c.s), "%s ~ %s", c.p, c.s)
 	}
 }
+
+func TestTokenAuthorizer(t *testing.T) {
+	src := strings.Replace(testTemplate, "FunctionPayloadType: REQUEST\n            Identity: {Headers: [Authorization], ReauthorizeEvery: 300}",
+		"FunctionPayloadType: TOKEN\n            Identity: {Header: X-Token, ReauthorizeEvery: 0}", 1)
+	require.NotEqual(t, testTemplate, src)
+	tpl, err := template.Parse([]byte(src))
+	require.NoError(t, err)
+	var calls atomic.Int32
+	fns := NewFunctions(func(_ context.Context, name string) (any, error) {
+		if name == "authorizer" {
+			return func(_ context.Context, req events.APIGatewayCustomAuthorizerRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
+				calls.Add(1)
+				if req.Type != "TOKEN" || req.AuthorizationToken != "good" {
+					return events.APIGatewayCustomAuthorizerResponse{}, errors.New("Unauthorized")
+				}
+				return events.APIGatewayCustomAuthorizerResponse{PrincipalID: "p", PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{
+					Statement: []events.IAMPolicyStatement{{Action: []string{"execute-api:*"}, Effect: "Allow", Resource: []string{req.MethodArn}}}},
+					Context: map[string]any{"mode": "live"}, UsageIdentifierKey: "uk"}, nil
+			}, nil
+		}
+		return (&fake{}).things, nil
+	})
+	gw, err := New(Options{Template: tpl, Functions: fns, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	get := func(token string) int {
+		req, _ := http.NewRequest("GET", srv.URL+"/things", nil)
+		if token != "" {
+			req.Header.Set("X-Token", token)
+		}
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, 200, get("good"))
+	assert.Equal(t, 200, get("good"))
+	assert.Equal(t, int32(2), calls.Load(), "ReauthorizeEvery 0: no cache")
+	assert.Equal(t, 401, get("bad"))
+	assert.Equal(t, 401, get(""))
+	assert.Equal(t, int32(3), calls.Load(), "a missing token never reaches the authorizer")
+}
