@@ -3,9 +3,9 @@
 //	hapihub run                                   the whole API on http://localhost:$PORT (default 3000)
 //	hapihub invoke -function patients -event events/patients-find.json
 //
-// Both read template.yaml (the -template flag; default ./template.yaml). run keeps its data in
-// .hapihub/ (HAPIHUB_DATA_DIR overrides it); invoke in a temporary directory unless -data-dir is
-// given. The embedded DynamoDB and SQS listen on 127.0.0.1 on random ports, or
+// Both read template.yaml (the -template flag; default ./template.yaml) and keep their data in
+// .hapihub/ (HAPIHUB_DATA_DIR overrides it), so an invoke sees what run left and the sandbox is
+// seeded once; invoke -temp uses a throwaway directory instead (needed while run holds the data). The embedded DynamoDB and SQS listen on 127.0.0.1 on random ports, or
 // HAPIHUB_DYNAMODB_PORT and HAPIHUB_SQS_PORT.
 package main
 
@@ -40,7 +40,7 @@ func main() {
 
 const usage = `usage:
   hapihub run    [-template template.yaml]
-  hapihub invoke -function NAME -event FILE [-template template.yaml] [-data-dir DIR] [-raw]`
+  hapihub invoke -function NAME -event FILE [-template template.yaml] [-data-dir DIR | -temp] [-raw]`
 
 // run dispatches a subcommand. ready, when not nil, receives the API's base URL once the server
 // listens (tests).
@@ -196,7 +196,8 @@ func invoke(ctx context.Context, args []string, getenv func(string) string, stdo
 	tplPath := fs.String("template", "template.yaml", "the SAM template")
 	function := fs.String("function", "", "function name (patients) or logical id (PatientsFunction)")
 	eventPath := fs.String("event", "", "event JSON file; - for stdin")
-	dir := fs.String("data-dir", "", "data directory (default: a temporary one, removed afterwards)")
+	dir := fs.String("data-dir", "", "data directory (default: HAPIHUB_DATA_DIR or .hapihub)")
+	temp := fs.Bool("temp", false, "use a temporary data directory, removed afterwards")
 	raw := fs.Bool("raw", false, "send the event unchanged instead of acting as the sandbox account")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -220,17 +221,20 @@ func invoke(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return fmt.Errorf("read event: %w", err)
 	}
-	if *dir == "" {
+	switch {
+	case *temp:
 		tmp, err := os.MkdirTemp("", "hapihub-invoke-")
 		if err != nil {
 			return err
 		}
 		defer os.RemoveAll(tmp)
 		*dir = tmp
+	case *dir == "":
+		*dir = dataDir(getenv)
 	}
 	svc, err := startServices(ctx, *dir, "", "")
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (if hapihub run is using %s, pass -temp or another -data-dir)", err, *dir)
 	}
 	defer func() {
 		if cerr := svc.close(); cerr != nil && err == nil {
