@@ -8,6 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -225,4 +228,39 @@ func TestConcurrentChangesEvents(t *testing.T) {
 	out, err = st.PendingOutbox(ctx, time.Now().Add(-time.Hour), 10)
 	require.NoError(t, err)
 	assert.Empty(t, out, "entries younger than the cut-off are left to their request")
+}
+
+// conflictOnce cancels the first transaction as DynamoDB does when another races it on an item.
+type conflictOnce struct {
+	store.DB
+	done atomic.Bool
+}
+
+func (c *conflictOnce) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if c.done.CompareAndSwap(false, true) {
+		reasons := make([]types.CancellationReason, len(in.TransactItems))
+		for i := range reasons {
+			reasons[i].Code = aws.String("None")
+		}
+		reasons[len(reasons)-1].Code = aws.String("TransactionConflict")
+		return nil, &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
+	}
+	return c.DB.TransactWriteItems(ctx, in, opts...)
+}
+
+func TestTransactionConflictIsRetried(t *testing.T) {
+	ctx := context.Background()
+	st, _, _ := newStore(t)
+	p, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	require.NoError(t, err)
+	st.DB = &conflictOnce{DB: st.DB}
+	_, ver, err := st.UpdateObject(ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+		cur["firstName"] = "C"
+		return cur, nil
+	}, store.Meta{})
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), ver)
+	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 10, Total: true})
+	require.NoError(t, err)
+	assert.Equal(t, 2, page.Total, "the cancelled attempt left no event")
 }
