@@ -46,11 +46,13 @@ type Engine struct {
 
 	idem *idempotencyCache
 
-	stop     chan struct{}
-	sweeping sync.WaitGroup
-	closeMu  sync.Mutex
-	closed   bool
-	servers  []*http.Server
+	stop       chan struct{}
+	sweeping   sync.WaitGroup
+	writes     chan *writeReq
+	committing sync.WaitGroup
+	closeMu    sync.Mutex
+	closed     bool
+	servers    []*http.Server
 }
 
 // Open opens (creating if needed) the database file dir/dynamodb.db and starts
@@ -84,6 +86,7 @@ func Open(dir string, opts Options) (*Engine, error) {
 		_ = db.Close()
 		return nil, err
 	}
+	e.startCommitter()
 	if opts.TTLInterval > 0 {
 		e.sweeping.Add(1)
 		go e.sweepLoop()
@@ -108,6 +111,7 @@ func (e *Engine) Close() error {
 	}
 	close(e.stop)
 	e.sweeping.Wait()
+	e.committing.Wait()
 	if err := e.db.Close(); err != nil {
 		return fmt.Errorf("dynamo: close store: %w", err)
 	}

@@ -73,7 +73,10 @@ func (w *writeCommon) check(allowed ...string) error {
 		ok = ok || w.ReturnValues == a
 	}
 	if !ok {
-		return validation("Return values set to invalid value")
+		if len(allowed) == 2 {
+			return validation("ReturnValues can only be ALL_OLD or NONE")
+		}
+		return validation("1 validation error detected: Value '%s' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", w.ReturnValues)
 	}
 	switch w.ReturnValuesOnConditionCheckFailure {
 	case "", "NONE", "ALL_OLD":
@@ -90,17 +93,6 @@ func failCondition(mode string, old attr.Item) *apiError {
 		ae.item = old
 	}
 	return ae
-}
-
-// update runs fn in a write transaction. An *apiError returned by fn rolls the
-// transaction back and is answered as is.
-func (e *Engine) update(fn func(tx *bolt.Tx) error) error {
-	err := e.db.Update(fn)
-	var ae *apiError
-	if err != nil && !errors.As(err, &ae) && !isClientErr(err) {
-		return internal(err)
-	}
-	return err
 }
 
 func isClientErr(err error) bool {
@@ -152,9 +144,10 @@ func opPutItem(e *Engine, body []byte) (any, error) {
 	if err := checkItem(t, in.Item); err != nil {
 		return nil, err
 	}
-	c := newCapacity(t, false)
+	var c *capacity
 	var old attr.Item
 	err = e.update(func(tx *bolt.Tx) error {
+		c = newCapacity(t, false)
 		var err error
 		if old, err = getItem(tx, t, key); err != nil {
 			return err
@@ -212,9 +205,10 @@ func opDeleteItem(e *Engine, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newCapacity(t, false)
+	var c *capacity
 	var old attr.Item
 	err = e.update(func(tx *bolt.Tx) error {
+		c = newCapacity(t, false)
 		var err error
 		if old, err = getItem(tx, t, key); err != nil {
 			return err
@@ -321,9 +315,10 @@ func opUpdateItem(e *Engine, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := newCapacity(p.t, false)
+	var c *capacity
 	var old, nw attr.Item
 	err = e.update(func(tx *bolt.Tx) error {
+		c = newCapacity(p.t, false)
 		var err error
 		if old, err = getItem(tx, p.t, p.key); err != nil {
 			return err

@@ -3,6 +3,7 @@ package dynamo
 import (
 	"bytes"
 	"hash/crc32"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -108,6 +109,14 @@ func (e *Engine) planRead(body []byte, query bool) (*readPlan, error) {
 	if query {
 		if err := p.key.ForSchema(p.hash.Name, p.rng.Name); err != nil {
 			return nil, err
+		}
+		if in.FilterExpression != nil {
+			heads := pathHeads(*in.FilterExpression, in.ExpressionAttributeNames)
+			for _, k := range []string{p.hash.Name, p.rng.Name} {
+				if k != "" && heads[k] {
+					return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", k)
+				}
+			}
 		}
 		if p.key.PartitionValue.Kind != p.hash.kind() {
 			return nil, validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
@@ -467,4 +476,40 @@ func opScan(e *Engine, body []byte) (any, error) {
 		return nil, err
 	}
 	return e.runRead(p)
+}
+
+// pathHeads returns the top-level attribute names an (already parsed, so
+// well-formed) expression refers to: identifiers and #names that neither
+// follow a "." nor open a function call.
+func pathHeads(src string, names expr.Names) map[string]bool {
+	heads := map[string]bool{}
+	isIdent := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	for i := 0; i < len(src); {
+		c := src[i]
+		if c != '#' && c != ':' && !isIdent(c) {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(src) && isIdent(src[j]) {
+			j++
+		}
+		tok := src[i:j]
+		prev := strings.TrimRight(src[:i], " \t\r\n")
+		next := strings.TrimLeft(src[j:], " \t\r\n")
+		i = j
+		if c == ':' || (c >= '0' && c <= '9') || strings.HasSuffix(prev, ".") || strings.HasPrefix(next, "(") {
+			continue
+		}
+		if c == '#' {
+			if n, ok := names[tok]; ok {
+				heads[n] = true
+			}
+			continue
+		}
+		heads[tok] = true
+	}
+	return heads
 }

@@ -146,11 +146,12 @@ func checkTableName(name, field string) error {
 	if name == "" {
 		return validation("1 validation error detected: Value null at '%s' failed to satisfy constraint: Member must not be null", field)
 	}
-	if len(name) < 3 {
-		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length greater than or equal to 3", name, field)
-	}
-	if len(name) > 255 {
-		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have length less than or equal to 255", name, field)
+	if len(name) < 3 || len(name) > 255 {
+		key := "TableName"
+		if field == "indexName" {
+			key = "IndexName"
+		}
+		return validation("%s must be at least 3 characters long and at most 255 characters long", key)
 	}
 	if !tableNameRe.MatchString(name) {
 		return validation("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+", name, field)

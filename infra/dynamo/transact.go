@@ -210,9 +210,10 @@ func (c *idempotencyCache) do(token string, body []byte, now time.Time, fn func(
 }
 
 func (e *Engine) runTransactWrite(actions []*txAction, rcc string) (any, error) {
-	caps := map[string]*capacity{}
+	var caps map[string]*capacity
 	var order []string
 	err := e.update(func(tx *bolt.Tx) error {
+		caps, order = map[string]*capacity{}, nil
 		olds := make([]attr.Item, len(actions))
 		news := make([]attr.Item, len(actions))
 		reasons := make([]cancellationReason, len(actions))

@@ -79,15 +79,19 @@ func TestConsumedCapacityQueryAndScan(t *testing.T) {
 		for k, v := range values {
 			vals[k] = v
 		}
+		var names map[string]string
+		if filter != nil {
+			names = map[string]string{"#d": "data"}
+		}
 		out, err := client.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p"),
-			FilterExpression: filter, ExpressionAttributeValues: vals, ConsistentRead: aws.Bool(consistent), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+			FilterExpression: filter, ExpressionAttributeNames: names, ExpressionAttributeValues: vals, ConsistentRead: aws.Bool(consistent), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
 		require.NoError(t, err)
 		return out
 	}
 	assert.Equal(t, 3.0, units(q(true, nil, nil).ConsumedCapacity))
 	assert.Equal(t, 1.5, units(q(false, nil, nil).ConsumedCapacity))
 	// A filter does not reduce what was read.
-	filtered := q(true, aws.String("sk = :none"), item{":none": n("99")})
+	filtered := q(true, aws.String("#d = :none"), item{":none": s("nothing")})
 	assert.Equal(t, int32(0), filtered.Count)
 	assert.Equal(t, 3.0, units(filtered.ConsumedCapacity))
 	scan, err := client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table), ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})

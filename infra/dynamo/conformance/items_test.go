@@ -136,7 +136,7 @@ func TestItemValidation(t *testing.T) {
 		{"bad return values", func() error {
 			_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item{"pk": s("a"), "sk": n("1")}, ReturnValues: types.ReturnValueAllNew})
 			return err
-		}, "ValidationException", "Return values set to invalid value"},
+		}, "ValidationException", "ReturnValues can only be ALL_OLD or NONE"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -167,6 +167,7 @@ func TestQueryErrors(t *testing.T) {
 		{"unknown index", dynamodb.QueryInput{IndexName: aws.String("nope"), KeyConditionExpression: aws.String("gk = :a"), ExpressionAttributeValues: item{":a": s("1")}}, "does not have the specified index"},
 		{"consistent read on GSI", dynamodb.QueryInput{IndexName: aws.String("gix"), ConsistentRead: aws.Bool(true), KeyConditionExpression: aws.String("gk = :a"), ExpressionAttributeValues: item{":a": s("1")}}, "Consistent reads are not supported on global secondary indexes"},
 		{"ALL_ATTRIBUTES on KEYS_ONLY GSI", dynamodb.QueryInput{IndexName: aws.String("gix"), Select: types.SelectAllAttributes, KeyConditionExpression: aws.String("gk = :a"), ExpressionAttributeValues: item{":a": s("1")}}, ""},
+		{"filter on a key attribute", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :a"), FilterExpression: aws.String("attribute_exists(sk)"), ExpressionAttributeValues: item{":a": s("1")}}, "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk"},
 		{"limit zero", dynamodb.QueryInput{Limit: aws.Int32(0), KeyConditionExpression: aws.String("pk = :a"), ExpressionAttributeValues: item{":a": s("1")}}, ""},
 		{"bad start key", dynamodb.QueryInput{KeyConditionExpression: aws.String("pk = :a"), ExpressionAttributeValues: item{":a": s("1")}, ExclusiveStartKey: item{"pk": s("1")}}, ""},
 	}

@@ -54,7 +54,7 @@ func TestCreateTableErrors(t *testing.T) {
 		{"unused definition", dynamodb.CreateTableInput{TableName: aws.String(uniqueName("conf")), KeySchema: ks, AttributeDefinitions: append([]types.AttributeDefinition{{AttributeName: aws.String("x"), AttributeType: types.ScalarAttributeTypeS}}, defs...), BillingMode: types.BillingModePayPerRequest}, "ValidationException", "AttributeDefinitions"},
 		{"throughput with on-demand", dynamodb.CreateTableInput{TableName: aws.String(uniqueName("conf")), KeySchema: ks, AttributeDefinitions: defs, BillingMode: types.BillingModePayPerRequest, ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}}, "ValidationException", "PAY_PER_REQUEST"},
 		{"provisioned without throughput", dynamodb.CreateTableInput{TableName: aws.String(uniqueName("conf")), KeySchema: ks, AttributeDefinitions: defs, BillingMode: types.BillingModeProvisioned}, "ValidationException", "ReadCapacityUnits"},
-		{"short name", dynamodb.CreateTableInput{TableName: aws.String("ab"), KeySchema: ks, AttributeDefinitions: defs, BillingMode: types.BillingModePayPerRequest}, "ValidationException", "tableName"},
+		{"short name", dynamodb.CreateTableInput{TableName: aws.String("ab"), KeySchema: ks, AttributeDefinitions: defs, BillingMode: types.BillingModePayPerRequest}, "ValidationException", "at least 3 characters"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
