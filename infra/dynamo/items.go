@@ -293,7 +293,10 @@ func (p *parsedUpdate) apply(old attr.Item) (attr.Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkItem(p.t, nw); err != nil {
+	if attr.ItemSize(nw) > maxItemSize {
+		return nil, validation("Item size to update has exceeded the maximum allowed size")
+	}
+	if err := checkIndexKeys(p.t, nw); err != nil {
 		return nil, err
 	}
 	return nw, nil

@@ -240,3 +240,13 @@ func TestUpdateItemActions(t *testing.T) {
 	requireAPIError(t, err, "ValidationException", "")
 	assert.Equal(t, item{"pk": s("u"), "c": n("5"), "tags": &types.AttributeValueMemberSS{Value: []string{"y"}}}, get(t, table, key))
 }
+
+func TestUpdateBeyondItemSizeLimit(t *testing.T) {
+	table := createTable(t, tableSpec{hash: "pk:S"})
+	half := strings.Repeat("x", 250*1024)
+	put(t, table, item{"pk": s("a"), "one": s(half)})
+	_, err := client.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: item{"pk": s("a")},
+		UpdateExpression: aws.String("SET two = :v"), ExpressionAttributeValues: item{":v": s(half)}})
+	requireAPIError(t, err, "ValidationException", "Item size to update has exceeded the maximum allowed size")
+	assert.Equal(t, item{"pk": s("a"), "one": s(half)}, get(t, table, item{"pk": s("a")}))
+}
