@@ -126,21 +126,23 @@ func TestSeedCoversEveryStatusAndCurrency(t *testing.T) {
 func TestFillAndReset(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.New(t)
-	require.NoError(t, sandbox.Fill(ctx, st, tenant, sandbox.Seed))
+	// Small sizes keep the test fast; Default's sizes are checked on Generate above.
+	sizes := sandbox.Sizes{Patients: 20, Practitioners: 12, Appointments: 200, Messages: 50, Invoices: 30}
+	require.NoError(t, sandbox.FillSized(ctx, st, tenant, sandbox.Seed, sizes))
 	all, err := st.ListAll(ctx, tenant, schema.Appointments)
 	require.NoError(t, err)
-	require.Len(t, all, 2000)
+	require.Len(t, all, 200)
 	// A change, then a reset: the change is gone, the data is the seed's again.
 	first := all[0]["id"].(string)
 	_, err = st.DeleteObject(ctx, tenant, schema.Appointments, first, 0, store.Meta{})
 	require.NoError(t, err)
 	_, err = st.CreateObject(ctx, tenant, schema.Practitioners, store.Doc{"firstName": "New", "lastName": "Hire"}, store.Meta{})
 	require.NoError(t, err)
-	res, err := sandbox.Reset(ctx, st, tenant, sandbox.Seed, sandbox.Default)
+	res, err := sandbox.Reset(ctx, st, tenant, sandbox.Seed, sizes)
 	require.NoError(t, err)
-	assert.Equal(t, 1999, res.Deleted["appointments"])
+	assert.Equal(t, 199, res.Deleted["appointments"])
 	assert.Equal(t, 13, res.Deleted["practitioners"])
-	assert.Equal(t, 2000, res.Seeded["appointments"])
+	assert.Equal(t, 200, res.Seeded["appointments"])
 	got, _, err := st.GetObject(ctx, tenant, schema.Appointments, first)
 	require.NoError(t, err)
 	assert.Equal(t, all[0]["startsAt"], got["startsAt"])
