@@ -39,6 +39,7 @@ type Message struct {
 	Account    string `json:"account"`
 	Mode       string `json:"mode"`
 	EventID    string `json:"eventId,omitempty"`
+	EventType  string `json:"eventType,omitempty"`
 	EndpointID string `json:"endpointId,omitempty"`
 	DeliveryID string `json:"deliveryId,omitempty"`
 	// Attempt is the delivery's attempt count when the message was sent: a message whose attempt
@@ -104,7 +105,7 @@ func (d *Dispatcher) send(ctx context.Context, m Message, delay time.Duration) e
 // Publish enqueues committed events for fan-out; it is the store's Publisher.
 func (d *Dispatcher) Publish(ctx context.Context, entries []store.OutboxEntry) error {
 	for _, e := range entries {
-		if err := d.send(ctx, Message{Kind: KindEvent, Account: e.Account, Mode: e.Mode, EventID: e.EventID}, 0); err != nil {
+		if err := d.send(ctx, Message{Kind: KindEvent, Account: e.Account, Mode: e.Mode, EventID: e.EventID, EventType: e.Type}, 0); err != nil {
 			return err
 		}
 	}
@@ -158,17 +159,21 @@ func isNotFound(err error) bool {
 // fanOut creates one delivery per enabled endpoint that wants the event and enqueues its first
 // attempt. Delivery ids are deterministic, so fanning out twice creates nothing twice.
 func (d *Dispatcher) fanOut(ctx context.Context, m Message) error {
-	ev, err := d.Store.GetEvent(ctx, m.Account, m.Mode, m.EventID)
-	if isNotFound(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	typ, _ := ev["type"].(string)
+	// Endpoints first: most accounts have none, and then the event need not be read at all.
 	eps, err := d.Store.ListEndpoints(ctx, m.Account, m.Mode)
-	if err != nil {
+	if err != nil || len(eps) == 0 {
 		return err
+	}
+	typ := m.EventType
+	if typ == "" {
+		ev, err := d.Store.GetEvent(ctx, m.Account, m.Mode, m.EventID)
+		if isNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		typ, _ = ev["type"].(string)
 	}
 	for _, ep := range eps {
 		if ep.Status != store.EndpointEnabled || !hevents.MatchAny(ep.EnabledEvents, typ) {
