@@ -2,6 +2,7 @@ package dynamo
 
 import (
 	"errors"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -12,24 +13,26 @@ import (
 // exprCtx parses the expressions of one request against its names and values,
 // tracking which were used so unused ones are rejected as DynamoDB does.
 type exprCtx struct {
-	names  expr.Names
-	values expr.Values
-	usage  expr.Usage
-	any    bool
+	names      expr.Names
+	values     expr.Values
+	usage      expr.Usage
+	any        bool     // some expression was given
+	anyValued  bool     // some expression that may use values was given
+	valueExprs []string // the request's parameters that may use values, for messages
 }
 
-func newExprCtx(names expr.Names, values expr.Values) (*exprCtx, error) {
+func newExprCtx(names expr.Names, values expr.Values, valueExprs ...string) (*exprCtx, error) {
 	if err := expr.ValidatePlaceholders(names, values); err != nil {
 		return nil, err
 	}
-	return &exprCtx{names: names, values: values}, nil
+	return &exprCtx{names: names, values: values, valueExprs: valueExprs}, nil
 }
 
 func (c *exprCtx) condition(s *string, filter bool) (*expr.Condition, error) {
 	if s == nil {
 		return nil, nil
 	}
-	c.any = true
+	c.any, c.anyValued = true, true
 	if filter {
 		return expr.ParseFilter(*s, c.names, c.values, &c.usage)
 	}
@@ -45,13 +48,15 @@ func (c *exprCtx) projection(s *string) (*expr.Projection, error) {
 }
 
 func (c *exprCtx) done() error {
-	if !c.any {
-		if c.names != nil {
-			return validation("ExpressionAttributeNames can only be specified when using expressions")
+	if !c.any && c.names != nil {
+		return validation("ExpressionAttributeNames can only be specified when using expressions")
+	}
+	if !c.anyValued && c.values != nil && len(c.valueExprs) > 0 {
+		verb := " is null"
+		if len(c.valueExprs) > 1 {
+			verb = " are null"
 		}
-		if c.values != nil {
-			return validation("ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null")
-		}
+		return validation("ExpressionAttributeValues can only be specified when using expressions: %s%s", strings.Join(c.valueExprs, " and "), verb)
 	}
 	return c.usage.CheckUnused(c.names, c.values)
 }
@@ -119,7 +124,7 @@ func opPutItem(e *Engine, body []byte) (any, error) {
 	if err := in.check("NONE", "ALL_OLD"); err != nil {
 		return nil, err
 	}
-	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues, "ConditionExpression")
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +191,7 @@ func opDeleteItem(e *Engine, body []byte) (any, error) {
 	if err := in.check("NONE", "ALL_OLD"); err != nil {
 		return nil, err
 	}
-	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues, "ConditionExpression")
 	if err != nil {
 		return nil, err
 	}
@@ -246,13 +251,13 @@ type parsedUpdate struct {
 }
 
 func parseUpdateRequest(e *Engine, table string, keyItem attr.Item, update, condition *string, names expr.Names, values expr.Values) (*parsedUpdate, error) {
-	ec, err := newExprCtx(names, values)
+	ec, err := newExprCtx(names, values, "UpdateExpression", "ConditionExpression")
 	if err != nil {
 		return nil, err
 	}
 	p := &parsedUpdate{keyV: keyItem}
 	if update != nil {
-		ec.any = true
+		ec.any, ec.anyValued = true, true
 		if p.upd, err = expr.ParseUpdate(*update, names, values, &ec.usage); err != nil {
 			return nil, err
 		}

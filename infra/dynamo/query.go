@@ -60,7 +60,11 @@ func (e *Engine) planRead(body []byte, query bool) (*readPlan, error) {
 	if in.Limit != nil && *in.Limit < 1 {
 		return nil, validation("1 validation error detected: Value '%d' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", *in.Limit)
 	}
-	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues)
+	valueExprs := []string{"FilterExpression"}
+	if query {
+		valueExprs = append(valueExprs, "KeyConditionExpression")
+	}
+	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues, valueExprs...)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +72,7 @@ func (e *Engine) planRead(body []byte, query bool) (*readPlan, error) {
 		if in.KeyConditionExpression == nil {
 			return nil, validation("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
 		}
-		ec.any = true
+		ec.any, ec.anyValued = true, true
 		if p.key, err = expr.ParseKeyCondition(*in.KeyConditionExpression, in.ExpressionAttributeNames, in.ExpressionAttributeValues, &ec.usage); err != nil {
 			return nil, err
 		}

@@ -101,7 +101,7 @@ func (e *Engine) transactAction(it transactWriteItem) (*txAction, error) {
 	if a.kind == "ConditionCheck" && op.ConditionExpression == nil {
 		return nil, validation("1 validation error detected: Value null at 'transactItems.member.conditionCheck.conditionExpression' failed to satisfy constraint: Member must not be null")
 	}
-	ec, err := newExprCtx(op.ExpressionAttributeNames, op.ExpressionAttributeValues)
+	ec, err := newExprCtx(op.ExpressionAttributeNames, op.ExpressionAttributeValues, "ConditionExpression")
 	if err != nil {
 		return nil, err
 	}

@@ -133,6 +133,14 @@ func TestItemValidation(t *testing.T) {
 				ConditionExpression: aws.String("attribute_exists(")})
 			return err
 		}, "ValidationException", "Invalid ConditionExpression"},
+		{"values without expressions", func() error {
+			_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item{"pk": s("a"), "sk": n("1")}, ExpressionAttributeValues: item{":v": s("x")}})
+			return err
+		}, "ValidationException", "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"},
+		{"names without expressions", func() error {
+			_, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: item{"pk": s("a"), "sk": n("1")}, ExpressionAttributeNames: map[string]string{"#a": "a"}})
+			return err
+		}, "ValidationException", "ExpressionAttributeNames can only be specified when using expressions"},
 		{"bad return values", func() error {
 			_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item{"pk": s("a"), "sk": n("1")}, ReturnValues: types.ReturnValueAllNew})
 			return err
