@@ -290,11 +290,14 @@ func writeItem(tx *bolt.Tx, t *tableMeta, key []byte, old, nw attr.Item) (writeR
 }
 
 // capacity accumulates the consumed capacity of one request on one table.
+// A transaction's condition checks are reads inside a write request, so the
+// table keeps both kinds; read says which kind the rest are.
 type capacity struct {
-	read    bool
-	table   float64
-	indexes map[string]float64
-	local   map[string]bool
+	read      bool
+	table     float64
+	tableRead float64 // reads in a write request (ConditionCheck)
+	indexes   map[string]float64
+	local     map[string]bool
 }
 
 func newCapacity(t *tableMeta, read bool) *capacity {
@@ -312,6 +315,22 @@ func (c *capacity) addWrite(w writeResult, factor float64) {
 	}
 }
 
+// units returns a capacity object: CapacityUnits and the read/write split.
+func (c *capacity) units(main, reads float64) map[string]any {
+	mainKey := "WriteCapacityUnits"
+	if c.read {
+		mainKey = "ReadCapacityUnits"
+	}
+	out := map[string]any{"CapacityUnits": main + reads}
+	if main > 0 || reads == 0 {
+		out[mainKey] = main
+	}
+	if reads > 0 {
+		out["ReadCapacityUnits"] = reads
+	}
+	return out
+}
+
 // render returns the ConsumedCapacity object for mode (TOTAL or INDEXES), or
 // nil for NONE.
 func (c *capacity) render(table, mode string) map[string]any {
@@ -322,16 +341,13 @@ func (c *capacity) render(table, mode string) map[string]any {
 	for _, u := range c.indexes {
 		total += u
 	}
-	unitsKey := "WriteCapacityUnits"
-	if c.read {
-		unitsKey = "ReadCapacityUnits"
-	}
-	out := map[string]any{"TableName": table, "CapacityUnits": total, unitsKey: total}
+	out := c.units(total, c.tableRead)
+	out["TableName"] = table
 	if mode == "INDEXES" {
-		out["Table"] = map[string]any{"CapacityUnits": c.table, unitsKey: c.table}
+		out["Table"] = c.units(c.table, c.tableRead)
 		gsi, lsi := map[string]any{}, map[string]any{}
 		for n, u := range c.indexes {
-			m := map[string]any{"CapacityUnits": u, unitsKey: u}
+			m := c.units(u, 0)
 			if c.local[n] {
 				lsi[n] = m
 			} else {

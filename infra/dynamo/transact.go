@@ -280,7 +280,7 @@ func (e *Engine) runTransactWrite(actions []*txAction, rcc string) (any, error) 
 				if olds[i] != nil {
 					size = attr.ItemSize(olds[i])
 				}
-				c.table += 2 * readUnits(size, true)
+				c.tableRead += 2 * readUnits(size, true)
 				continue
 			}
 			w, err := writeItem(tx, a.t, a.key, olds[i], news[i])

@@ -147,4 +147,16 @@ func TestConsumedCapacityWrites(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, tw.ConsumedCapacity, 1)
 	assert.Equal(t, 4.0, units(&tw.ConsumedCapacity[0]))
+
+	// A condition check is a transactional read of the item, reported as read units.
+	tw, err = client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
+		TransactItems: []types.TransactWriteItem{
+			{Put: &types.Put{TableName: aws.String(table), Item: sized("t2", 1500)}},
+			{ConditionCheck: &types.ConditionCheck{TableName: aws.String(table), Key: item{"pk": s("a")}, ConditionExpression: aws.String("attribute_exists(pk)")}},
+		}})
+	require.NoError(t, err)
+	require.Len(t, tw.ConsumedCapacity, 1)
+	assert.Equal(t, 6.0, units(&tw.ConsumedCapacity[0]))
+	assert.Equal(t, 4.0, aws.ToFloat64(tw.ConsumedCapacity[0].WriteCapacityUnits))
+	assert.Equal(t, 2.0, aws.ToFloat64(tw.ConsumedCapacity[0].ReadCapacityUnits))
 }
