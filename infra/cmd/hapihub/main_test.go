@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/infra/local/runner"
 	"github.com/hapihub/hapihub/infra/template"
 )
 
@@ -27,17 +29,22 @@ func init() { noSync = true }
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-// invokeEvents replays every sample event through `hapihub invoke`, the way `make invoke` does,
-// on dir: each answer must be well-formed and not a 5xx. The function of a file is the longest
-// function name the file name starts with (patients-find.json -> patients).
+// invokeEvents replays every sample event on dir: each answer must be well-formed and not a 5xx.
+// The first goes through the `hapihub invoke` command as `make invoke` runs it; the rest through
+// the same path (runner.Stack.Invoke) on one opened stack, to keep the test short. The function of
+// a file is the longest function name the file name starts with (patients-find.json -> patients).
 func invokeEvents(t *testing.T, dir string) {
 	tpl, err := template.Load(templatePath)
 	require.NoError(t, err)
 	files, err := filepath.Glob("../../../events/*.json")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
-	for _, f := range files {
+	var stack *runner.Stack
+	for i, f := range files {
 		name := filepath.Base(f)
+		if i == 1 {
+			stack = openStack(t, tpl, dir) // after the command has closed the data dir
+		}
 		t.Run(name, func(t *testing.T) {
 			function := ""
 			for _, fn := range tpl.Functions {
@@ -49,10 +56,18 @@ func invokeEvents(t *testing.T, dir string) {
 			}
 			require.NotEmpty(t, function, "no function in the template for %s", name)
 			var out bytes.Buffer
-			// No -data-dir: invoke uses HAPIHUB_DATA_DIR, the data run left.
-			err := run(context.Background(), []string{"invoke", "-template", templatePath, "-function", function, "-event", f},
-				env(map[string]string{"HAPIHUB_DATA_DIR": dir}), &out, io.Discard, nil)
-			require.NoError(t, err)
+			if i == 0 {
+				// No -data-dir: invoke uses HAPIHUB_DATA_DIR, the data run left.
+				err := run(context.Background(), []string{"invoke", "-template", templatePath, "-function", function, "-event", f},
+					env(map[string]string{"HAPIHUB_DATA_DIR": dir}), &out, io.Discard, nil)
+				require.NoError(t, err)
+			} else {
+				event, err := os.ReadFile(f)
+				require.NoError(t, err)
+				res, err := stack.Invoke(context.Background(), function, event, true)
+				require.NoError(t, err)
+				out.Write(res)
+			}
 			require.True(t, json.Valid(out.Bytes()), out.String())
 			var kind struct {
 				Type       string `json:"type"`
@@ -77,6 +92,18 @@ func invokeEvents(t *testing.T, dir string) {
 			}
 		})
 	}
+}
+
+// openStack opens the services on dir and the stack over them, as invoke does, until t ends.
+func openStack(t *testing.T, tpl *template.Template, dir string) *runner.Stack {
+	t.Helper()
+	svc, err := startServices(context.Background(), dir, "", "")
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, svc.close()) })
+	stack, err := runner.Start(context.Background(), runner.Options{Template: tpl, DynamoDBEndpoint: svc.dynamoEndpoint,
+		SQSEndpoint: svc.sqsEndpoint, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	return stack
 }
 
 func TestInvokeErrors(t *testing.T) {
