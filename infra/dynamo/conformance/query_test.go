@@ -258,6 +258,16 @@ func TestIndexPagination(t *testing.T) {
 		}
 	}
 	assert.Len(t, seen, 7)
+
+	// A Scan of the index pages the same way.
+	scanned := 0
+	sp := dynamodb.NewScanPaginator(client, &dynamodb.ScanInput{TableName: aws.String(table), IndexName: aws.String("gix"), Limit: aws.Int32(3)})
+	for sp.HasMorePages() {
+		page, err := sp.NextPage(ctx)
+		require.NoError(t, err)
+		scanned += len(page.Items)
+	}
+	assert.Equal(t, 7, scanned)
 }
 
 func keysOf(m item) []string {
