@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strconv"
 	"sync"
 	"time"
 
@@ -118,26 +117,14 @@ func FunctionConfig(fn *template.Function, base config.Config, refs template.Ref
 	if err != nil {
 		return base, fmt.Errorf("local: %w", err)
 	}
-	cfg := base
-	if v, ok := env["HAPIHUB_TABLE"]; ok {
-		cfg.Table = v
+	// The function sees base's environment overlaid with its own, read by the same code as on AWS.
+	merged := base.Env()
+	for k, v := range env {
+		merged[k] = v
 	}
-	if v, ok := env["HAPIHUB_WEBHOOK_QUEUE_URL"]; ok {
-		cfg.WebhookQueueURL = v
-	}
-	if v, ok := env["HAPIHUB_WEBHOOK_RETRY_WINDOW"]; ok {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return base, fmt.Errorf("local: %s: HAPIHUB_WEBHOOK_RETRY_WINDOW: %w", fn.LogicalID, err)
-		}
-		cfg.WebhookRetryWindow = d
-	}
-	if v, ok := env["HAPIHUB_AUTH_CACHE_TTL"]; ok {
-		s, err := strconv.Atoi(v)
-		if err != nil || s < 0 {
-			return base, fmt.Errorf("local: %s: HAPIHUB_AUTH_CACHE_TTL must be whole seconds, got %q", fn.LogicalID, v)
-		}
-		cfg.AuthCacheTTL = time.Duration(s) * time.Second
+	cfg, err := config.FromLookup(func(k string) (string, bool) { v, ok := merged[k]; return v, ok })
+	if err != nil {
+		return base, fmt.Errorf("local: %s: %w", fn.LogicalID, err)
 	}
 	return cfg, nil
 }

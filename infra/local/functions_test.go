@@ -77,7 +77,7 @@ func TestInvokeWithTimeout(t *testing.T) {
 func TestFunctionConfig(t *testing.T) {
 	tpl, err := template.Parse([]byte(testTemplate))
 	require.NoError(t, err)
-	base := config.Config{Table: "base", Region: "r", DynamoDBEndpoint: "http://127.0.0.1:1", Local: true}
+	base := config.Config{Table: "base", Region: "r", DynamoDBEndpoint: "http://127.0.0.1:1", Local: true, WebhookRetryWindow: 72 * time.Hour}
 	fn, ok := tpl.Function("things")
 	require.True(t, ok)
 	cfg, err := FunctionConfig(fn, base, nil)
@@ -93,7 +93,7 @@ func TestFunctionConfig(t *testing.T) {
 	cfg, err = FunctionConfig(fn, base, tpl.Refs("eu-west-3", "1", template.Refs{"Table": "local"}))
 	require.NoError(t, err)
 	assert.Equal(t, config.Config{Table: "local", Region: "r", DynamoDBEndpoint: base.DynamoDBEndpoint, Local: true,
-		AuthCacheTTL: time.Minute, WebhookQueueURL: "eu-west-3/q"}, cfg)
+		AuthCacheTTL: time.Minute, WebhookQueueURL: "eu-west-3/q", WebhookRetryWindow: 72 * time.Hour}, cfg)
 	_, err = FunctionConfig(fn, base, template.Refs{})
 	assert.ErrorContains(t, err, "Environment HAPIHUB_TABLE: line")
 }

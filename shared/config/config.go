@@ -33,9 +33,10 @@ type Config struct {
 
 // FromEnv reads the configuration from the environment. Missing required values are an error so
 // a misconfigured deployment fails at cold start rather than on the first request.
-func FromEnv() (Config, error) { return fromLookup(os.LookupEnv) }
+func FromEnv() (Config, error) { return FromLookup(os.LookupEnv) }
 
-func fromLookup(lookup func(string) (string, bool)) (Config, error) {
+// FromLookup reads the configuration through lookup (os.LookupEnv, or a map in the local runner).
+func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 	get := func(k, def string) string {
 		if v, ok := lookup(k); ok && v != "" {
 			return v
