@@ -150,6 +150,13 @@ func start(opts ...Options) (_ *Env, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the runner: %w", err)
 	}
+	// Webhook delivery (SQS poller) and the sweeper's schedule run as under make run; they stop
+	// before the queue closes (closers run newest first).
+	sources, err := stack.StartEventSources(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env.closers = append(env.closers, sources.Stop)
 	srv := httptest.NewServer(stack.Gateway)
 	env.closers = append(env.closers, srv.Close)
 	st, err := app.Store(ctx, stack.Config)
