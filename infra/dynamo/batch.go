@@ -9,11 +9,14 @@ import (
 	"github.com/hapihub/hapihub/infra/dynamo/expr"
 )
 
+// maxBatchGetBytes is the most data one BatchGetItem returns.
+const maxBatchGetBytes = 16 << 20
+
 type batchGetTable struct {
 	Keys                     []attr.Item
-	ConsistentRead           bool
-	ProjectionExpression     *string
-	ExpressionAttributeNames expr.Names
+	ConsistentRead           bool       `json:",omitempty"`
+	ProjectionExpression     *string    `json:",omitempty"`
+	ExpressionAttributeNames expr.Names `json:",omitempty"`
 }
 
 func opBatchGetItem(e *Engine, body []byte) (any, error) {
@@ -85,16 +88,32 @@ func opBatchGetItem(e *Engine, body []byte) (any, error) {
 		plans[n] = pl
 	}
 	responses := map[string][]attr.Item{}
+	unprocessed := map[string]any{}
+	respBytes := 0
 	var consumed []map[string]any
 	err := e.db.View(func(tx *bolt.Tx) error {
 		for _, n := range names {
 			pl := plans[n]
 			c := newCapacity(pl.t, true)
 			got := []attr.Item{}
-			for _, k := range pl.keys {
+			for i, k := range pl.keys {
 				item, err := getItem(tx, pl.t, k)
 				if err != nil {
 					return err
+				}
+				var out attr.Item
+				if item != nil {
+					out = item
+					if pl.proj != nil {
+						out = pl.proj.Apply(item)
+					}
+					if respBytes > 0 && respBytes+attr.ItemSize(out) > maxBatchGetBytes {
+						// DynamoDB returns at most 16 MB and hands back the rest.
+						r := in.RequestItems[n]
+						r.Keys = r.Keys[i:]
+						unprocessed[n] = r
+						break
+					}
 				}
 				size := 0
 				if item != nil {
@@ -102,13 +121,10 @@ func opBatchGetItem(e *Engine, body []byte) (any, error) {
 				}
 				// Each item of a batch is its own read, rounded up separately.
 				c.table += readUnits(size, pl.consi)
-				if item == nil {
-					continue
+				if out != nil {
+					respBytes += attr.ItemSize(out)
+					got = append(got, out)
 				}
-				if pl.proj != nil {
-					item = pl.proj.Apply(item)
-				}
-				got = append(got, item)
 			}
 			responses[n] = got
 			if cc := c.render(n, in.ReturnConsumedCapacity); cc != nil {
@@ -120,7 +136,7 @@ func opBatchGetItem(e *Engine, body []byte) (any, error) {
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	out := map[string]any{"Responses": responses, "UnprocessedKeys": map[string]any{}}
+	out := map[string]any{"Responses": responses, "UnprocessedKeys": unprocessed}
 	if consumed != nil {
 		out["ConsumedCapacity"] = consumed
 	}

@@ -191,3 +191,32 @@ func TestTransactGetItems(t *testing.T) {
 	}})
 	requireAPIError(t, err, "ValidationException", "")
 }
+
+func TestBatchGetReturnsUnprocessedKeysPast16MB(t *testing.T) {
+	table := createTable(t, tableSpec{hash: "pk:S"})
+	ctx := context.Background()
+	blob := make([]byte, 390*1024)
+	var keys []item
+	for i := range 60 { // about 23 MB in all
+		k := fmt.Sprintf("k%02d", i)
+		put(t, table, item{"pk": s(k), "blob": b(blob)})
+		keys = append(keys, item{"pk": s(k)})
+	}
+	got := map[string]bool{}
+	pending := map[string]types.KeysAndAttributes{table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
+	rounds := 0
+	for len(pending) > 0 {
+		out, err := client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: pending})
+		require.NoError(t, err)
+		for _, it := range out.Responses[table] {
+			k := it["pk"].(*types.AttributeValueMemberS).Value
+			assert.False(t, got[k], "%s returned twice", k)
+			got[k] = true
+		}
+		pending = out.UnprocessedKeys
+		rounds++
+		require.Less(t, rounds, 10)
+	}
+	assert.Len(t, got, 60)
+	assert.GreaterOrEqual(t, rounds, 2, "16 MB cannot hold 60 items of 390 KB")
+}
