@@ -170,9 +170,8 @@ func opBatchWriteItem(e *Engine, body []byte) (any, error) {
 	total := 0
 	for n, r := range in.RequestItems {
 		if len(r) == 0 || len(r) > 25 {
-			return nil, validation("1 validation error detected: Value at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]")
+			return nil, validation("1 validation error detected: Value '{%s=[%d write requests]}' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]", n, len(r))
 		}
-		_ = n
 		total += len(r)
 	}
 	if total > 25 {
