@@ -24,8 +24,8 @@ bench: ## benchmarks; figures go to docs/benchmarks.md
 	rm -f .bench.out
 	cat docs/benchmarks.md
 
-invoke: ## make invoke FUNCTION=patients EVENT=events/patients-find.json
-	$(GO) run ./infra/cmd/hapihub invoke -function $(FUNCTION) -event $(EVENT)
+invoke: ## make invoke FUNCTION=patients EVENT=events/patients-find.json [FLAGS="-temp -raw"]
+	$(GO) run ./infra/cmd/hapihub invoke -function $(FUNCTION) -event $(EVENT) $(FLAGS)
 
 openapi: ## docs/openapi.json, generated from the route tables and resource schemas
 	$(GO) run ./shared/openapi/cmd/openapi -o docs/openapi.json
