@@ -11,10 +11,13 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -23,6 +26,36 @@ type IdempotencyStore interface {
 	ReserveIdempotencyKey(ctx context.Context, account, mode, key, fingerprint, owner string) (store.IdemRecord, bool, error)
 	CompleteIdempotencyKey(ctx context.Context, account, mode, key, owner string, status int, body string, headers map[string]string) error
 	ReleaseIdempotencyKey(ctx context.Context, account, mode, key, owner string) error
+	IdempotencyCommit(account, mode, key, owner, requestID string) types.TransactWriteItem
+	CommittedChange(ctx context.Context, account, mode string, rec store.IdemRecord, res *schema.Resource) (store.Change, bool, error)
+}
+
+// idemWrites is the context key of the transaction items a change made under a held
+// idempotency reservation must carry (IdempotencyWrites).
+type idemWrites struct{}
+
+// IdempotencyWrites returns the items that a handler's write must add to its transaction
+// (store.Meta.Extra) when the request holds an Idempotency-Key reservation: they make the change
+// conditional on still holding it and mark the reservation committed in the same transaction, so
+// a retry after a crash between the change and the saved response replays the change instead of
+// making it again. Nil without a key. A write whose items fail is IdempotencyConflict.
+func IdempotencyWrites(ctx context.Context) []types.TransactWriteItem {
+	if it, ok := ctx.Value(idemWrites{}).(types.TransactWriteItem); ok {
+		return []types.TransactWriteItem{it}
+	}
+	return nil
+}
+
+// IdempotencyConflict translates the failure of an IdempotencyWrites item (err from a store write
+// whose Meta.Extra began with extra) into 409 IDEMPOTENCY_ERROR: the reservation was taken over or
+// a change already committed under the key. Other errors pass unchanged.
+func IdempotencyConflict(err error, extra []types.TransactWriteItem) error {
+	var ce *store.ConditionError
+	if len(extra) > 0 && errors.As(err, &ce) && ce.Extra >= 0 && ce.Extra < len(extra) {
+		return apperr.New(apperr.Idempotency, "Another request with this Idempotency-Key holds it now; retry to get its result.").
+			WithHeader("Retry-After", "1")
+	}
+	return err
 }
 
 // MaxIdempotencyKey is the longest Idempotency-Key accepted (Stripe's limit).
@@ -62,6 +95,9 @@ func Idempotency(st IdempotencyStore, log *slog.Logger) Middleware {
 				return Response{}, err
 			}
 			if !reserved {
+				if rec.State == store.IdemPending && rec.Committed != "" && rec.Fingerprint == fp {
+					return recoverCommitted(r, st, log, route, key, rec)
+				}
 				return replay(rec, fp)
 			}
 			return runOnce(r, st, log, key, owner, next)
@@ -142,8 +178,53 @@ func Saved(err error) bool {
 	return false
 }
 
+// recoverCommitted answers a retry whose first attempt committed its change but did not save its
+// response (it died in between, or is about to save it): the response is rebuilt from the
+// change's event, saved on the first attempt's behalf and replayed. The change is not made again.
+func recoverCommitted(r *Request, st IdempotencyStore, log *slog.Logger, route Route, key string, rec store.IdemRecord) (Response, error) {
+	p := r.Principal
+	res, _ := schema.Lookup(route.Resource)
+	ch, ok, err := st.CommittedChange(r.Ctx, p.AccountID, p.Mode, rec, res)
+	if err != nil {
+		return Response{}, err
+	}
+	if !ok {
+		// Committed, yet its event is gone (30-day retention outlived a 24 h record: not
+		// expected). Refuse rather than run the change twice.
+		return Response{}, apperr.New(apperr.Idempotency, "A request with this Idempotency-Key already changed data, and its result is no longer available; use a new key.")
+	}
+	resp := responseOf(ch)
+	record(context.WithoutCancel(r.Ctx), st, log, p.AccountID, p.Mode, key, rec.Owner, resp, nil)
+	resp.Header["Idempotent-Replayed"] = "true"
+	return resp, nil
+}
+
+// responseOf is what a resource handler answers for a change (resource.go): 201 with ETag "1"
+// for a create, 200 with the new version's ETag for an update (when it is still current), the
+// object marked deleted for a delete.
+func responseOf(ch store.Change) Response {
+	typ, _ := ch.Event["type"].(string)
+	resp := Response{Status: http.StatusOK, Body: ch.Object, Header: map[string]string{}}
+	switch {
+	case strings.HasSuffix(typ, ".created"):
+		resp.Status = http.StatusCreated
+	case strings.HasSuffix(typ, ".deleted"):
+		obj := store.Doc{}
+		for k, v := range ch.Object {
+			obj[k] = v
+		}
+		obj["deleted"] = true
+		resp.Body = obj
+	}
+	if ch.Version > 0 && !strings.HasSuffix(typ, ".deleted") {
+		resp.Header["ETag"] = etag(ch.Version)
+	}
+	return resp
+}
+
 func runOnce(r *Request, st IdempotencyStore, log *slog.Logger, key, owner string, next HandlerFunc) (resp Response, err error) {
 	p := r.Principal
+	r.Ctx = context.WithValue(r.Ctx, idemWrites{}, st.IdempotencyCommit(p.AccountID, p.Mode, key, owner, r.RequestID))
 	// The result must be recorded even if the client has gone: the change may have committed.
 	ctx := context.WithoutCancel(r.Ctx)
 	finished := false

@@ -68,8 +68,10 @@ func (h *Resource) Routes() []Route {
 	return out
 }
 
+// meta describes a write's request. Under a held Idempotency-Key its Extra carries the
+// reservation's commit mark, so the change and the mark commit together (idempotency.go).
 func meta(r *Request) store.Meta {
-	return store.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key")}
+	return store.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key"), Extra: IdempotencyWrites(r.Ctx)}
 }
 
 // etag of an object version. Strong: a version names exactly one representation.
@@ -131,7 +133,7 @@ func (h *Resource) create(r *Request) (Response, error) {
 	if uc, ok := h.Store.(UniqueCreator); ok {
 		doc, ver, existed, err := uc.CreateUnique(r.Ctx, r.Tenant, h.Schema, fields, m)
 		if err != nil {
-			return Response{}, err
+			return Response{}, IdempotencyConflict(err, m.Extra)
 		}
 		if existed {
 			return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
@@ -140,7 +142,7 @@ func (h *Resource) create(r *Request) (Response, error) {
 	}
 	doc, err := h.Store.CreateObject(r.Ctx, r.Tenant, h.Schema, fields, m)
 	if err != nil {
-		return Response{}, err
+		return Response{}, IdempotencyConflict(err, m.Extra)
 	}
 	return Response{Status: http.StatusCreated, Body: doc, Header: map[string]string{"ETag": etag(1)}}, nil
 }
@@ -188,7 +190,7 @@ func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 			continue
 		}
 		if err != nil {
-			return Response{}, err
+			return Response{}, IdempotencyConflict(err, m.Extra)
 		}
 		return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
 	}
@@ -247,9 +249,10 @@ func (h *Resource) remove(r *Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	doc, err := h.Store.DeleteObject(r.Ctx, r.Tenant, h.Schema, id, match, meta(r))
+	m := meta(r)
+	doc, err := h.Store.DeleteObject(r.Ctx, r.Tenant, h.Schema, id, match, m)
 	if err != nil {
-		return Response{}, err
+		return Response{}, IdempotencyConflict(err, m.Extra)
 	}
 	return Response{Body: doc}, nil
 }

@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/schema"
 )
 
 // Idempotency records live in A#<acct>#<mode>#IDEM, one item per Idempotency-Key, for
@@ -39,6 +44,12 @@ type IdemRecord struct {
 	Body        string
 	Headers     map[string]string
 	CreatedAt   int64
+	// Committed is the request id whose change committed under the key (IdempotencyCommit), set
+	// in the change's own transaction; CommittedAt is when that write began (Unix ms). A pending
+	// record with Committed set is never taken over: its change happened, and a retry replays it
+	// from the change's event (CommittedChange).
+	Committed   string
+	CommittedAt int64
 }
 
 func idemKey(account, mode, key string) map[string]types.AttributeValue {
@@ -48,7 +59,7 @@ func idemKey(account, mode, key string) map[string]types.AttributeValue {
 func idemFrom(item map[string]types.AttributeValue) IdemRecord {
 	r := IdemRecord{Key: getS(item, "SK"), Fingerprint: getS(item, "fingerprint"), State: getS(item, "state"), Owner: getS(item, "owner"),
 		LeaseUntil: getN(item, "leaseUntil"), Status: int(getN(item, "status")), Body: getS(item, "body"), CreatedAt: getN(item, "createdAt"),
-		Headers: map[string]string{}}
+		Committed: getS(item, "committed"), CommittedAt: getN(item, "committedAt"), Headers: map[string]string{}}
 	if m, ok := item["headers"].(*types.AttributeValueMemberM); ok {
 		for k, v := range m.Value {
 			if s, ok := v.(*types.AttributeValueMemberS); ok {
@@ -61,7 +72,7 @@ func idemFrom(item map[string]types.AttributeValue) IdemRecord {
 
 // ReserveIdempotencyKey claims key for the request owner with one conditional PutItem: it
 // succeeds only if the key is unused, its record has outlived IdempotencyTTL (DynamoDB's TTL
-// deletes lazily) or its pending lease lapsed. When it does not, the current record is returned
+// deletes lazily) or its pending lease lapsed with no change committed under it. When it does not, the current record is returned
 // with reserved false, for the caller to replay, refuse or report a conflict.
 func (s *Store) ReserveIdempotencyKey(ctx context.Context, account, mode, key, fingerprint, owner string) (IdemRecord, bool, error) {
 	for attempt := 0; attempt < 5; attempt++ {
@@ -74,8 +85,8 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, account, mode, key, f
 		item["createdAt"] = n(now.UnixMilli())
 		item["ttl"] = n(now.Add(IdempotencyTTL).Unix())
 		_, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
-			ConditionExpression:      aws.String("attribute_not_exists(PK) OR #ttl < :nowS OR (#st = :pending AND #lease <= :nowMs)"),
-			ExpressionAttributeNames: map[string]string{"#ttl": "ttl", "#st": "state", "#lease": "leaseUntil"},
+			ConditionExpression:      aws.String("attribute_not_exists(PK) OR #ttl < :nowS OR (#st = :pending AND #lease <= :nowMs AND attribute_not_exists(#committed))"),
+			ExpressionAttributeNames: map[string]string{"#ttl": "ttl", "#st": "state", "#lease": "leaseUntil", "#committed": "committed"},
 			ExpressionAttributeValues: map[string]types.AttributeValue{":nowS": n(now.Unix()), ":pending": sv(IdemPending),
 				":nowMs": n(now.UnixMilli())}})
 		if err == nil {
@@ -117,11 +128,12 @@ func (s *Store) CompleteIdempotencyKey(ctx context.Context, account, mode, key, 
 }
 
 // ReleaseIdempotencyKey frees a reservation whose request ended without a result worth
-// replaying (a validation error, a rate limit), so a corrected retry runs afresh.
+// replaying (a validation error, a rate limit), so a corrected retry runs afresh. A reservation
+// under which a change committed is never released: its retry must replay that change.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, account, mode, key, owner string) error {
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: idemKey(account, mode, key),
-		ConditionExpression:       aws.String("#owner = :owner AND #st = :pending"),
-		ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#st": "state"},
+		ConditionExpression:       aws.String("#owner = :owner AND #st = :pending AND attribute_not_exists(#committed)"),
+		ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#st": "state", "#committed": "committed"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(owner), ":pending": sv(IdemPending)}})
 	if err != nil {
 		return fmt.Errorf("store: release idempotency key: %w", err)
@@ -138,4 +150,101 @@ func (s *Store) IdempotencyGuard(account, mode, key, owner string) types.Transac
 		ConditionExpression:       aws.String("#owner = :owner AND #st = :pending"),
 		ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#st": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(owner), ":pending": sv(IdemPending)}}}
+}
+
+// IdempotencyCommit is the item a change made under an idempotency key adds to its transaction
+// (Meta.Extra). Like IdempotencyGuard it holds only while owner still holds the pending
+// reservation, so no two requests with one key can both commit; and it marks the record with the
+// committing request id and time, in the same transaction as the change. The response is saved
+// by a second write (CompleteIdempotencyKey) once the handler has built it; should the process
+// die between the two, the mark tells a retry that the change happened, and CommittedChange finds
+// it again to replay. One change per reservation: a second write under the same key fails.
+func (s *Store) IdempotencyCommit(account, mode, key, owner, requestID string) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: idemKey(account, mode, key),
+		UpdateExpression:         aws.String("SET #committed = :rid, #committedAt = :at"),
+		ConditionExpression:      aws.String("#owner = :owner AND #st = :pending AND attribute_not_exists(#committed)"),
+		ExpressionAttributeNames: map[string]string{"#owner": "owner", "#st": "state", "#committed": "committed", "#committedAt": "committedAt"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(owner), ":pending": sv(IdemPending),
+			":rid": sv(requestID), ":at": n(s.Now().UnixMilli())}}}
+}
+
+// commitWindow bounds how long after IdempotencyCommit's time its change's event can be dated:
+// the store stamps the event when it writes, within the request, and a request lasts at most a
+// function timeout (10 s).
+const commitWindow = 15 * time.Second
+
+// Change is a change committed under an idempotency key, as CommittedChange finds it.
+type Change struct {
+	// Event is the change's primary event (<object>.created, .updated or .deleted).
+	Event Doc
+	// Object is the object as the change left it (the event's data.object).
+	Object Doc
+	// Version is the object's version after the change when it is still the current one, else 0
+	// (the object changed since and that version is no longer known).
+	Version int64
+}
+
+// CommittedChange finds the change committed under rec (rec.Committed set) from its events: the
+// event partition is read over the short window after rec.CommittedAt, keeping events whose
+// request names rec's key and committing request. res, when known, lets the current version be
+// read for the ETag. Not found (false) means the events expired (after 30 days, beyond the
+// record's own 24 h) or the record was never committed.
+func (s *Store) CommittedChange(ctx context.Context, account, mode string, rec IdemRecord, res *schema.Resource) (Change, bool, error) {
+	if rec.Committed == "" {
+		return Change{}, false, nil
+	}
+	at := time.UnixMilli(rec.CommittedAt)
+	in := &dynamodb.QueryInput{TableName: &s.Table,
+		KeyConditionExpression:   aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
+		FilterExpression:         aws.String("#rq.#ik = :key AND #rq.#id = :rid"),
+		ExpressionAttributeNames: map[string]string{"#rq": "request", "#ik": "idempotencyKey", "#id": "id"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(eventPartition(account, mode)),
+			":lo": sv(NewIDPrefix("evt", at.Add(-time.Second))), ":hi": sv(NewIDPrefix("evt", at.Add(commitWindow))),
+			":key": sv(rec.Key), ":rid": sv(rec.Committed)},
+		ConsistentRead: aws.Bool(true)}
+	var ev Doc
+	for ev == nil {
+		out, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return Change{}, false, fmt.Errorf("store: find committed change: %w", err)
+		}
+		for _, it := range out.Items {
+			typ := getS(it, "type")
+			// The standard event comes with any extra ones (appointment.cancelled): pick it.
+			if strings.HasSuffix(typ, ".created") || strings.HasSuffix(typ, ".updated") || strings.HasSuffix(typ, ".deleted") {
+				ev = unmarshalDoc(it)
+				break
+			}
+		}
+		if out.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if ev == nil {
+		return Change{}, false, nil
+	}
+	data, _ := ev["data"].(map[string]any)
+	obj, _ := data["object"].(map[string]any)
+	ch := Change{Event: ev, Object: obj}
+	typ, _ := ev["type"].(string)
+	id, _ := obj["id"].(string)
+	org, _ := obj["organizationId"].(string)
+	switch {
+	case strings.HasSuffix(typ, ".created"):
+		ch.Version = 1 // what the create answered, whatever happened since
+	case strings.HasSuffix(typ, ".updated") && res != nil && id != "":
+		cur, ver, err := s.GetObject(ctx, Tenant{Account: account, Mode: mode, Org: org}, res, id)
+		var ae *apperr.Error
+		switch {
+		case errors.As(err, &ae) && ae.Kind == apperr.NotFound:
+			// Deleted since: the version this update made is no longer known.
+		case err != nil:
+			return Change{}, false, err
+		case reflect.DeepEqual(cur["updatedAt"], obj["updatedAt"]):
+			// updatedAt strictly increases with each change, so this is still our version.
+			ch.Version = ver
+		}
+	}
+	return ch, true, nil
 }
