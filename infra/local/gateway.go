@@ -63,6 +63,7 @@ type Gateway struct {
 	plans     map[string]*template.UsagePlan // by logical id
 	cache     authCache
 	limiter   limiter
+	conc      concurrency
 	log       *slog.Logger
 }
 
@@ -93,6 +94,11 @@ func New(opts Options) (*Gateway, error) {
 	g := &Gateway{opts: opts, api: tpl.API, apiID: "local", region: opts.Region, accountID: opts.AccountID,
 		plans: map[string]*template.UsagePlan{}, log: opts.Log}
 	g.limiter.now = opts.Now
+	limits, err := concurrencyLimits(tpl)
+	if err != nil {
+		return nil, err
+	}
+	g.conc.limits = limits
 	stage, err := tpl.API.StageName.Resolve(tpl.Refs(opts.Region, opts.AccountID, opts.Refs))
 	if err != nil {
 		return nil, fmt.Errorf("local: stage name: %w", err)
@@ -133,6 +139,16 @@ func New(opts Options) (*Gateway, error) {
 
 // Stage is the API's stage name, as it appears in method ARNs and requestContext.stage.
 func (g *Gateway) Stage() string { return g.stage }
+
+// ConcurrencyLimits returns the cap on requests in flight per usage identifier key, by mode, as
+// the gateway enforces it (template parameters <Mode>ConcurrencyLimit).
+func (g *Gateway) ConcurrencyLimits() map[string]int {
+	out := make(map[string]int, len(g.conc.limits))
+	for m, n := range g.conc.limits {
+		out[m] = n
+	}
+	return out
+}
 
 // Limits returns each usage plan's throttle by logical id, as the gateway enforces it.
 func (g *Gateway) Limits() map[string]template.Throttle {
@@ -210,6 +226,13 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 				return 0, ge
 			}
 			rc.apiKey = res.usageKey
+			mode, _ := res.context["mode"].(string)
+			ok, limit := g.conc.acquire(mode, res.usageKey)
+			if !ok {
+				return 0, &gatewayError{typ: Throttled, headers: map[string]string{"Retry-After": "1"},
+					body: concurrencyBody(limit, rc.requestID), cause: fmt.Errorf("%d requests in flight", limit)}
+			}
+			defer g.conc.release(mode, res.usageKey)
 		}
 	} else if ep.keyNeeded {
 		// Keys come from the authorizer (ApiKeySourceType AUTHORIZER): without one there is no key.
@@ -328,8 +351,9 @@ func (g *Gateway) throttle(rc *requestCtx, res *authResult) *gatewayError {
 	if res.usageKey == "" || plan == nil {
 		return &gatewayError{typ: InvalidAPIKey, cause: fmt.Errorf("usage identifier key %q, mode %q: no usage plan", res.usageKey, mode)}
 	}
-	if !g.limiter.allow(plan, res.usageKey, rc.resourcePath, rc.method) {
-		return &gatewayError{typ: Throttled}
+	if ok, st := g.limiter.allow(plan, res.usageKey, rc.resourcePath, rc.method); !ok {
+		// The key's own numbers, which API Gateway's static gateway response cannot give.
+		return &gatewayError{typ: Throttled, headers: st.headers()}
 	}
 	return nil
 }

@@ -48,6 +48,10 @@ type gatewayError struct {
 	typ     string
 	message string // $context.error.message; the type's default when empty
 	cause   error  // for the log only
+	// headers replace the template's after it is rendered, and body its body when set: answers
+	// the runner computes where API Gateway's are static (429 rate-limit numbers, concurrency).
+	headers map[string]string
+	body    string
 }
 
 func (e *gatewayError) Error() string {
@@ -127,6 +131,13 @@ func (g *Gateway) writeGatewayResponse(w http.ResponseWriter, rc *requestCtx, ge
 				return v
 			})
 		}
+	}
+	for k, v := range ge.headers {
+		h.Set(k, v)
+	}
+	if ge.body != "" {
+		body = ge.body
+		h.Set("Content-Type", "application/json")
 	}
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
