@@ -374,6 +374,9 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 	var last attr.Item
 	var runErr error
 	full := false // stopped by the 1 MB page limit
+	// A COUNT without filter needs no item decoded: sizes are in the stored
+	// header, and only the last item read is decoded, for LastEvaluatedKey.
+	decodeAll := p.sel != "COUNT" || p.filter != nil || p.fetch
 	err := e.db.View(func(tx *bolt.Tx) error {
 		bname := itemsBucket(p.t.Name)
 		if p.ix != nil {
@@ -384,23 +387,37 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 			return notFound("Requested resource not found")
 		}
 		seg := p.in.Segment
+		var lastRaw []byte
 		p.scanEntries(b, func(k, v []byte) bool {
 			if seg != nil && int(crc32.ChecksumIEEE(k)%uint32(*p.in.TotalSegments)) != *seg {
 				return true
+			}
+			size, err := storedSize(v)
+			if err != nil {
+				runErr = err
+				return false
+			}
+			if scanned > 0 && bytesRead+size > maxPageBytes {
+				full = true
+				return false
+			}
+			scanned++
+			bytesRead += size
+			if !decodeAll {
+				lastRaw = v
+				count++
+				if bytesRead >= maxPageBytes {
+					full = true
+					return false
+				}
+				return p.in.Limit == nil || scanned < *p.in.Limit
 			}
 			item, err := decodeItem(v)
 			if err != nil {
 				runErr = err
 				return false
 			}
-			size := attr.ItemSize(item)
-			if scanned > 0 && bytesRead+size > maxPageBytes {
-				full = true
-				return false
-			}
 			last = item
-			scanned++
-			bytesRead += size
 			if p.fetch {
 				tk, err := keyFromItem(p.t, item)
 				if err == nil {
@@ -437,6 +454,9 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 			}
 			return p.in.Limit == nil || scanned < *p.in.Limit
 		})
+		if runErr == nil && lastRaw != nil {
+			last, runErr = decodeItem(lastRaw)
+		}
 		return runErr
 	})
 	if err != nil {

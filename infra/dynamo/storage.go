@@ -146,15 +146,8 @@ func projectIndex(t *tableMeta, ix *indexMeta, item attr.Item) attr.Item {
 	return out
 }
 
-func encodeItem(item attr.Item) ([]byte, error) {
-	data, err := item.MarshalJSON()
-	if err != nil {
-		return nil, fmt.Errorf("encode item: %w", err)
-	}
-	return data, nil
-}
-
-func decodeItem(data []byte) (attr.Item, error) {
+// decodeLegacyItem reads an item stored as wire JSON by earlier versions.
+func decodeLegacyItem(data []byte) (attr.Item, error) {
 	var it attr.Item
 	if err := json.Unmarshal(data, &it); err != nil {
 		return nil, fmt.Errorf("decode stored item: %w", err)
@@ -194,26 +187,56 @@ func readUnits(size int, consistent bool) float64 {
 	return u
 }
 
+// entryBytes returns the stored form of item's entry in ix and its size. An
+// ALL projection is the item itself, so its already encoded form is reused.
+func entryBytes(t *tableMeta, ix *indexMeta, item attr.Item, itemData []byte, itemSize int) ([]byte, int, error) {
+	if ix.Projection == "ALL" {
+		return itemData, itemSize, nil
+	}
+	entry := projectIndex(t, ix, item)
+	data, err := encodeItem(entry)
+	if err != nil {
+		return nil, 0, err
+	}
+	return data, attr.ItemSize(entry), nil
+}
+
 // writeItem replaces old with nw under key (nw nil deletes), keeping every index
-// and the table statistics in the same transaction.
+// and the table statistics in the same transaction. The new item is encoded
+// once; an index entry whose key and stored bytes did not change is not
+// rewritten (nor charged), as in DynamoDB.
 func writeItem(tx *bolt.Tx, t *tableMeta, key []byte, old, nw attr.Item) (writeResult, error) {
 	b := tx.Bucket(itemsBucket(t.Name))
 	if b == nil {
 		return writeResult{}, notFound("Requested resource not found")
 	}
+	res := writeResult{}
+	var oldData, newData []byte
 	oldSize, newSize := 0, 0
 	if old != nil {
-		oldSize = attr.ItemSize(old)
-	}
-	res := writeResult{indexes: map[string]float64{}}
-	var dCount int64
-	if nw != nil {
-		newSize = attr.ItemSize(nw)
-		data, err := encodeItem(nw)
-		if err != nil {
+		oldData = b.Get(key)
+		if len(oldData) == 0 || oldData[0] != storedV1 {
+			// Written by an earlier version: re-encode so entries compare by bytes.
+			var err error
+			if oldData, err = encodeItem(old); err != nil {
+				return res, err
+			}
+		}
+		var err error
+		if oldSize, err = storedSize(oldData); err != nil {
 			return res, err
 		}
-		if err := b.Put(key, data); err != nil {
+	}
+	var dCount int64
+	if nw != nil {
+		var err error
+		if newData, err = encodeItem(nw); err != nil {
+			return res, err
+		}
+		if newSize, err = storedSize(newData); err != nil {
+			return res, err
+		}
+		if err := b.Put(key, newData); err != nil {
 			return res, fmt.Errorf("put item: %w", err)
 		}
 		if old == nil {
@@ -230,56 +253,63 @@ func writeItem(tx *bolt.Tx, t *tableMeta, key []byte, old, nw attr.Item) (writeR
 		return res, fmt.Errorf("table stats: %w", err)
 	}
 	for _, ix := range t.Indexes {
+		var oldKey, newKey []byte
+		if old != nil {
+			oldKey = indexKey(t, ix, old, key)
+		}
+		if nw != nil {
+			newKey = indexKey(t, ix, nw, key)
+		}
+		if oldKey == nil && newKey == nil {
+			continue
+		}
 		ib := tx.Bucket(indexBucket(t.Name, ix.Name))
 		if ib == nil {
 			return res, notFound("Requested resource not found")
 		}
-		var oldKey, newKey []byte
-		var oldEntry, newEntry attr.Item
-		if old != nil {
-			if oldKey = indexKey(t, ix, old, key); oldKey != nil {
-				oldEntry = projectIndex(t, ix, old)
+		var oldEntry, newEntry []byte
+		var oldEntrySize, newEntrySize int
+		var err error
+		if oldKey != nil {
+			if oldEntry, oldEntrySize, err = entryBytes(t, ix, old, oldData, oldSize); err != nil {
+				return res, err
 			}
 		}
-		if nw != nil {
-			if newKey = indexKey(t, ix, nw, key); newKey != nil {
-				newEntry = projectIndex(t, ix, nw)
+		if newKey != nil {
+			if newEntry, newEntrySize, err = entryBytes(t, ix, nw, newData, newSize); err != nil {
+				return res, err
 			}
 		}
 		units := 0.0
 		var dc, db int64
-		switch {
-		case oldKey == nil && newKey == nil:
-			continue
-		case oldKey != nil && newKey != nil && bytes.Equal(oldKey, newKey):
-			if attr.Equal(attr.Map(oldEntry), attr.Map(newEntry)) {
+		if oldKey != nil && newKey != nil && bytes.Equal(oldKey, newKey) {
+			if bytes.Equal(oldEntry, newEntry) {
 				continue // nothing the index holds changed: no index write
 			}
-			units = writeUnits(max(attr.ItemSize(oldEntry), attr.ItemSize(newEntry)))
-			db = int64(attr.ItemSize(newEntry) - attr.ItemSize(oldEntry))
-		default:
+			units = writeUnits(max(oldEntrySize, newEntrySize))
+			db = int64(newEntrySize - oldEntrySize)
+		} else {
 			if oldKey != nil {
 				if err := ib.Delete(oldKey); err != nil {
 					return res, fmt.Errorf("index %s delete: %w", ix.Name, err)
 				}
-				units += writeUnits(attr.ItemSize(oldEntry))
+				units += writeUnits(oldEntrySize)
 				dc--
-				db -= int64(attr.ItemSize(oldEntry))
+				db -= int64(oldEntrySize)
 			}
 			if newKey != nil {
-				units += writeUnits(attr.ItemSize(newEntry))
+				units += writeUnits(newEntrySize)
 				dc++
-				db += int64(attr.ItemSize(newEntry))
+				db += int64(newEntrySize)
 			}
 		}
 		if newKey != nil {
-			data, err := encodeItem(newEntry)
-			if err != nil {
-				return res, err
-			}
-			if err := ib.Put(newKey, data); err != nil {
+			if err := ib.Put(newKey, newEntry); err != nil {
 				return res, fmt.Errorf("index %s put: %w", ix.Name, err)
 			}
+		}
+		if res.indexes == nil {
+			res.indexes = map[string]float64{}
 		}
 		res.indexes[ix.Name] = units
 		if err := addStats(tx, statsKey(t.Name, ix.Name), dc, db); err != nil {
