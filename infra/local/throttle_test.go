@@ -122,4 +122,3 @@ func TestConcurrencyLimitsOfTheTemplate(t *testing.T) {
 	_, err = concurrencyLimits(&template.Template{Parameters: map[string]string{"TestConcurrencyLimit": "0"}})
 	assert.Error(t, err)
 }
-
