@@ -139,7 +139,7 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, asAPIError(err))
 		return
 	}
-	data, err := json.Marshal(out)
+	data, err := marshalResponse(out)
 	if err != nil {
 		writeError(w, reqID, internal(err))
 		return

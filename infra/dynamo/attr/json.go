@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // StrSet, NumSet and BinSet build set values.
@@ -133,16 +134,86 @@ func (it Item) MarshalJSON() ([]byte, error) {
 // messages (*ValidationError, or *SerializationError for malformed JSON shapes).
 // Numbers are stored in canonical form, as DynamoDB returns them.
 func (v *Value) UnmarshalJSON(data []byte) error {
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data, &raw); err != nil {
+	val, ok, err := decodeValue(data)
+	if !ok {
 		return &SerializationError{Msg: "Unexpected value type in payload"}
 	}
-	val, err := decodeRaw(raw)
 	if err != nil {
 		return err
 	}
 	*v = val
 	return nil
+}
+
+// decodeValue reads one wire value; ok is false when data is not a JSON object.
+// The common one-scalar shapes ({"S":"..."} without escapes, {"N":"..."},
+// {"BOOL":true}, {"NULL":true}) are read without encoding/json, which
+// otherwise dominated the cost of every write request.
+func decodeValue(data []byte) (Value, bool, error) {
+	if v, ok, err := decodeScalarFast(data); ok {
+		return v, true, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return Value{}, false, nil
+	}
+	v, err := decodeRaw(raw)
+	return v, true, err
+}
+
+// decodeScalarFast recognises {"K":"text"} (text without backslash, quote or
+// control bytes, valid UTF-8) for K in S and N, and {"BOOL":true|false} and
+// {"NULL":true|false}, exactly as written by the SDKs (no whitespace). Anything
+// else reports ok false and takes the general path.
+func decodeScalarFast(data []byte) (Value, bool, error) {
+	if len(data) < 7 || data[0] != '{' || data[1] != '"' || data[len(data)-1] != '}' {
+		return Value{}, false, nil
+	}
+	end := bytes.IndexByte(data[2:], '"')
+	if end < 0 || end+4 > len(data)-1 || data[2+end+1] != ':' {
+		return Value{}, false, nil
+	}
+	kind, rest := string(data[2:2+end]), data[2+end+2:len(data)-1]
+	switch kind {
+	case "S", "N":
+		if len(rest) < 2 || rest[0] != '"' || rest[len(rest)-1] != '"' {
+			return Value{}, false, nil
+		}
+		text := rest[1 : len(rest)-1]
+		for _, c := range text {
+			if c < 0x20 || c == '"' || c == '\\' {
+				return Value{}, false, nil
+			}
+		}
+		if !utf8.Valid(text) {
+			return Value{}, false, nil
+		}
+		if kind == "S" {
+			return Str(string(text)), true, nil
+		}
+		c, err := CanonicalNumber(string(text))
+		if err != nil {
+			return Value{}, true, err
+		}
+		return Num(c), true, nil
+	case "BOOL", "NULL":
+		var b bool
+		switch string(rest) {
+		case "true":
+			b = true
+		case "false":
+		default:
+			return Value{}, false, nil
+		}
+		if kind == "BOOL" {
+			return Boolean(b), true, nil
+		}
+		if !b {
+			return Value{}, true, invalid("One or more parameter values were invalid: Null attribute value types must have the value of true")
+		}
+		return Null(), true, nil
+	}
+	return Value{}, false, nil
 }
 
 // UnmarshalJSON reads an item (object of attribute name to wire value).
@@ -256,11 +327,10 @@ func decodeOne(kind Kind, r json.RawMessage) (Value, error) {
 		}
 		out := make(map[string]Value, len(m))
 		for k, e := range m {
-			var raw map[string]json.RawMessage
-			if json.Unmarshal(e, &raw) != nil {
+			v, ok, err := decodeValue(e)
+			if !ok {
 				return Value{}, serr(kind)
 			}
-			v, err := decodeRaw(raw)
 			if err != nil {
 				return Value{}, err
 			}
@@ -274,11 +344,10 @@ func decodeOne(kind Kind, r json.RawMessage) (Value, error) {
 		}
 		out := make([]Value, 0, len(l))
 		for _, e := range l {
-			var raw map[string]json.RawMessage
-			if json.Unmarshal(e, &raw) != nil {
+			v, ok, err := decodeValue(e)
+			if !ok {
 				return Value{}, serr(kind)
 			}
-			v, err := decodeRaw(raw)
 			if err != nil {
 				return Value{}, err
 			}
