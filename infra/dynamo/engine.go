@@ -105,9 +105,7 @@ func (e *Engine) Close() error {
 	servers := e.servers
 	e.closeMu.Unlock()
 	for _, s := range servers {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		_ = s.Shutdown(ctx)
-		cancel()
+		shutdown(s)
 	}
 	close(e.stop)
 	e.sweeping.Wait()
@@ -126,7 +124,13 @@ func Serve(ctx context.Context, addr string, e *Engine) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("dynamo: listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// The server never closes a kept-alive connection on its own initiative
+	// except after IdleTimeout, which is longer than the SDK's idle timeout
+	// (90 s), so the client always retires an idle connection first: a POST
+	// sent on a connection the server is closing at that moment cannot be
+	// retried by net/http and would surface as "use of closed network
+	// connection".
+	srv := &http.Server{Handler: e.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	e.closeMu.Lock()
 	if e.closed {
 		e.closeMu.Unlock()
@@ -139,13 +143,22 @@ func Serve(ctx context.Context, addr string, e *Engine) (string, error) {
 	go func() {
 		select {
 		case <-ctx.Done():
-			sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			_ = srv.Shutdown(sctx)
-			cancel()
+			shutdown(srv)
 		case <-e.stop:
 		}
 	}()
 	return "http://" + ln.Addr().String(), nil
+}
+
+// shutdown stops a server. Keep-alives are turned off first, so responses
+// still in flight tell their clients (Connection: close) not to reuse the
+// connection the server is about to close, then Shutdown waits up to 2 s for
+// them.
+func shutdown(srv *http.Server) {
+	srv.SetKeepAlivesEnabled(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(ctx)
 }
 
 func (e *Engine) sweepLoop() {
