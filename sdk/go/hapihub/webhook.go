@@ -151,3 +151,9 @@ func ReadEvent(r *http.Request, secret string) (*Event, error) {
 	}
 	return ConstructEvent(body, r.Header.Get(SignatureHeader), secret)
 }
+
+// Sign computes a HapiHub-Signature header value for payload at t, as HAPI Hub signs deliveries:
+// for receivers' own tests of their webhook handlers.
+func Sign(payload []byte, secret string, t time.Time) string {
+	return "t=" + strconv.FormatInt(t.Unix(), 10) + ",v1=" + hexHMAC(secret, t.Unix(), payload)
+}
