@@ -1,9 +1,9 @@
 package hapihub_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -516,7 +516,7 @@ func TestVerifyAgainstServerSigner(t *testing.T) {
 	ev, err := hapihub.ConstructEvent(body, webhook.Sign(body, []string{cur}, time.Now()), cur)
 	require.NoError(t, err)
 	assert.Equal(t, "patient.updated", ev.Type)
-	req := httptest.NewRequest(http.MethodPost, "/hook", io.NopCloser(bytesReader(body)))
+	req := httptest.NewRequest(http.MethodPost, "/hook", bytes.NewReader(body))
 	req.Header.Set(hapihub.SignatureHeader, webhook.Sign(body, []string{cur}, time.Now()))
 	ev, err = hapihub.ReadEvent(req, cur)
 	require.NoError(t, err)
@@ -526,17 +526,4 @@ func TestVerifyAgainstServerSigner(t *testing.T) {
 func TestSandboxResetNeedsATestKey(t *testing.T) {
 	_, err := client(t, liveKey).Sandbox.Reset(context.Background())
 	assert.ErrorIs(t, err, hapihub.ErrPermissions)
-}
-
-func bytesReader(b []byte) io.Reader { return &byteReader{b: b} }
-
-type byteReader struct{ b []byte }
-
-func (r *byteReader) Read(p []byte) (int, error) {
-	if len(r.b) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.b)
-	r.b = r.b[n:]
-	return n, nil
 }
