@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -232,8 +233,8 @@ func (s *Store) SetConnectionStatus(ctx context.Context, account, org, status st
 }
 
 // SeedObjects writes prepared objects without events: initial sandbox data is a starting state,
-// not a change anyone made. Batches of 25 (DynamoDB's BatchWriteItem limit), retrying
-// unprocessed items.
+// not a change anyone made. Batches of 25 (DynamoDB's BatchWriteItem limit) are sent by
+// seedWorkers goroutines at once, retrying unprocessed items; the first error stops the rest.
 func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Doc) error {
 	r, ok := lookupResource(res)
 	if !ok {
@@ -253,17 +254,55 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 		}
 		reqs = append(reqs, postings...)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []types.WriteRequest)
+	errs := make(chan error, seedWorkers)
+	var wg sync.WaitGroup
+	for range seedWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				if err := s.seedBatch(ctx, b); err != nil {
+					errs <- fmt.Errorf("store: seed %s: %w", res, err)
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+send:
 	for len(reqs) > 0 {
 		n := min(25, len(reqs))
-		batch := map[string][]types.WriteRequest{s.Table: reqs[:n]}
-		reqs = reqs[n:]
-		for len(batch) > 0 {
-			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: batch})
-			if err != nil {
-				return fmt.Errorf("store: seed %s: %w", res, err)
-			}
-			batch = out.UnprocessedItems
+		select {
+		case batches <- reqs[:n]:
+			reqs = reqs[n:]
+		case <-ctx.Done():
+			break send
 		}
+	}
+	close(batches)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// seedWorkers is how many BatchWriteItem calls SeedObjects has in flight: enough to keep the
+// table (or the local engine's group commit) busy, few enough to stay far from throttling.
+const seedWorkers = 4
+
+func (s *Store) seedBatch(ctx context.Context, reqs []types.WriteRequest) error {
+	batch := map[string][]types.WriteRequest{s.Table: reqs}
+	for len(batch) > 0 {
+		out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: batch})
+		if err != nil {
+			return err
+		}
+		batch = out.UnprocessedItems
 	}
 	return nil
 }

@@ -265,13 +265,30 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 
 // searchPath reads the posting lists of the search's terms (plus the overflow list), merged by
 // id; every candidate is then confirmed against the whole query.
+//
+// A phrase's interior words are whole tokens of every document the phrase matches, so when
+// there is one, its list alone holds every candidate (each also holds one of the search's
+// terms, as MongoDB requires): the union of every term's list, where a common word ("street")
+// would be read for each rare one, is then not needed. Of several such terms the longest is
+// read, longer words being the rarer ones.
 func (s *Store) searchPath(t Tenant, res *schema.Resource, q *query.Query) (access, bool) {
-	anyTerms, _, _ := textsearch.QueryTerms(q.Search.Parsed, q.Search.Options)
+	anyTerms, required, _ := textsearch.QueryTerms(q.Search.Parsed, q.Search.Options)
 	a := access{name: "search " + strings.Join(anyTerms, "|")}
 	if len(anyTerms) == 0 {
 		return a, true // no positive term: MongoDB matches nothing
 	}
-	for _, term := range append(anyTerms, overflowTerm) {
+	lists := anyTerms
+	if len(required) > 0 {
+		best := required[0]
+		for _, r := range required[1:] {
+			if len(r) > len(best) {
+				best = r
+			}
+		}
+		lists = []string{best}
+		a.name = "search required " + best
+	}
+	for _, term := range append(lists, overflowTerm) {
 		a.queries = append(a.queries, keyQuery{kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(termPK(t, res, term))}})
 	}
 	return a, true

@@ -183,7 +183,9 @@ func genQuery(r *rand.Rand) obj {
 		q = append(q, kv{"$or", []any{obj{{a, genValue(r, a)}}, obj{{b, genValue(r, b)}}}})
 	}
 	if r.IntN(4) == 0 {
-		var search any = []string{"smith", "Smith -Smithers", `"oak street"`, "leeds york", "coffee", "MÜLLER", "garcia", "obrien", "o'brien"}[r.IntN(9)]
+		searches := []string{"smith", "Smith -Smithers", `"oak street"`, "leeds york", "coffee", "MÜLLER", "garcia", "obrien", "o'brien",
+			`"coffee shop row"`, `"3 Oak Street"`} // the last two have interior words: one posting list is read
+		var search any = searches[r.IntN(len(searches))]
 		if r.IntN(2) == 0 {
 			search = obj{{"text", search}, {"sortByRelevance", r.IntN(2) == 0}, {"caseSensitive", r.IntN(4) == 0}, {"diacriticSensitive", r.IntN(4) == 0}}
 		}
@@ -571,6 +573,55 @@ func TestTemplateHasIndexSlots(t *testing.T) {
 		for _, s := range store.IndexSlots(res) {
 			require.Equal(t, [2]string{s.PK, s.SK}, gsis[s.Index], "%s.%s needs %s in template.yaml", res.Name, s.Field, s.Index)
 			require.True(t, defs[s.PK] && defs[s.SK], "%s attributes must be declared as strings", s.Index)
+		}
+	}
+}
+
+// TestFindPhraseReadsInteriorWordList: a phrase with an interior word reads that word's posting
+// list only, not the list of a word every document holds.
+func TestFindPhraseReadsInteriorWordList(t *testing.T) {
+	st := newTable(t)
+	tn := store.Tenant{Account: "acct_phrase", Mode: store.Test, Org: "org_phrase"}
+	r := rand.New(rand.NewPCG(7, 7))
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	var docs []store.Doc
+	want := map[string]bool{}
+	for i := range 60 {
+		created := base.Add(time.Duration(i) * time.Minute)
+		street := "Mill Street"
+		if i%10 == 0 {
+			street = "Oak Street"
+		}
+		d := store.Doc{"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
+			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(), "firstName": "Ann", "lastName": "Smith", "sex": "unknown",
+			"status": "active", "tags": []any{}, "metadata": map[string]any{},
+			"address": map[string]any{"line1": fmt.Sprintf("%d %s", 3+i%2, street), "city": "Leeds"}}
+		if i%10 == 0 && i%2 == 0 {
+			want[d["id"].(string)] = true
+		}
+		docs = append(docs, d)
+	}
+	require.NoError(t, st.SeedObjects(context.Background(), tn, "patients", docs))
+	for _, tc := range []struct {
+		raw     string
+		plan    string
+		want    int
+		maxRead int
+	}{
+		{`$search="3 Oak Street"`, "search required oak", len(want), 6 + 1},
+		{`$search="Oak Street"`, "search oak|street", 6, 60 + 6},
+	} {
+		q, err := query.ParseRaw(schema.Patients, strings.ReplaceAll(tc.raw, `"`, "%22"))
+		require.NoError(t, err)
+		res, err := st.Find(context.Background(), tn, schema.Patients, q)
+		require.NoError(t, err)
+		require.Equal(t, tc.plan, res.Stats.Plan)
+		require.Len(t, res.Docs, tc.want, tc.raw)
+		require.LessOrEqual(t, res.Stats.Scanned, tc.maxRead, tc.raw)
+		if tc.want == len(want) {
+			for _, d := range res.Docs {
+				require.True(t, want[d["id"].(string)], "unexpected %s", d["id"])
+			}
 		}
 	}
 }
