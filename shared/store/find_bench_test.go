@@ -68,7 +68,7 @@ func buildOrg(b *testing.B, n int) *benchOrg {
 			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(),
 			"externalId": fmt.Sprintf("MRN-%07d", i), "firstName": syllables(r, 2), "lastName": surnames[r.IntN(len(surnames))],
 			"dateOfBirth": time.Date(1930+r.IntN(90), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC).UnixMilli(),
-			"sex": "unknown", "status": status, "tags": []any{}, "metadata": map[string]any{},
+			"sex":         "unknown", "status": status, "tags": []any{}, "metadata": map[string]any{},
 			"address": map[string]any{"line1": fmt.Sprintf("%d %s Street", 1+r.IntN(200), streets[r.IntN(len(streets))]), "city": "Leeds"},
 		}
 	}
