@@ -237,3 +237,39 @@ func shortCount(n int) string {
 	}
 	return strconv.Itoa(n)
 }
+
+// BenchmarkTransactWrite1000 runs 1,000 concurrent TransactWriteItems of 16 puts each (an
+// object, its event and its search postings, as the store writes them) on a durable engine,
+// and reports the wall time of the whole burst.
+func BenchmarkTransactWrite1000(b *testing.B) {
+	f := loadedTable(b, benchSizes[0])
+	ctx := context.Background()
+	const txs, perTx = 1000, 16
+	round := 0
+	b.ResetTimer()
+	for b.Loop() {
+		round++
+		var wg sync.WaitGroup
+		var failed atomic.Int64
+		for i := range txs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				items := make([]types.TransactWriteItem, perTx)
+				for j := range items {
+					it := benchItem(i)
+					it["pk"] = s(fmt.Sprintf("tx-%d-%d-%d", round, i, j))
+					items[j] = types.TransactWriteItem{Put: &types.Put{TableName: aws.String("bench"), Item: it}}
+				}
+				if _, err := f.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+					failed.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if failed.Load() > 0 {
+			b.Fatalf("%d of %d transactions failed", failed.Load(), txs)
+		}
+	}
+	b.ReportMetric(float64(txs*b.N)/b.Elapsed().Seconds(), "tx/s")
+}
