@@ -34,8 +34,8 @@ func platformFunction(routes func(*Platform) []api.Route) Builder {
 	}
 }
 
-// PlatformRouter serves hand-written routes with the same middlewares, in the same order, as
-// Router.
+// PlatformRouter is the router of every API function: its routes behind the middlewares, in the
+// order the middlewares list gives.
 func PlatformRouter(st *store.Store, cfg config.Config, routes []api.Route) *api.Router {
 	mws := make([]api.Middleware, 0, len(middlewares))
 	for _, m := range middlewares {

@@ -16,11 +16,11 @@ import (
 	"github.com/hapihub/hapihub/shared/store"
 )
 
-// The clinical resources (one function per resource, like patients), organizations with the
+// The clinical resources (one function per resource), organizations with the
 // sandbox reset, and the OpenAPI document. Decisions are in docs/resources.md.
 
 func init() {
-	for _, r := range []*schema.Resource{schema.Practitioners, schema.Appointments, schema.Messages, schema.Invoices} {
+	for _, r := range []*schema.Resource{schema.Patients, schema.Practitioners, schema.Appointments, schema.Messages, schema.Invoices} {
 		functions[r.Name] = clinicalFunction(r)
 	}
 	functions["organizations"] = organizationsFunction

@@ -97,15 +97,6 @@ func webhookAPIFunction(routes func(*webhook.API) []api.Route) Builder {
 			return nil, err
 		}
 		a := &webhook.API{Store: st, Dispatcher: d, AllowLoopback: cfg.Local}
-		return routerWith(st, cfg, routes(a)), nil
+		return PlatformRouter(st, cfg, routes(a)), nil
 	}
-}
-
-// routerWith is Router for hand-written routes: the same middlewares, in the same order.
-func routerWith(st *store.Store, cfg config.Config, routes []api.Route) *api.Router {
-	mws := make([]api.Middleware, 0, len(middlewares))
-	for _, m := range middlewares {
-		mws = append(mws, m(st, cfg))
-	}
-	return api.NewRouter(api.Options{Tenants: st, Log: Logger(), Local: cfg.Local, Middlewares: mws}, routes...)
 }

@@ -16,13 +16,11 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
-	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
 func init() {
 	functions["authorizer"] = buildAuthorizer
-	functions["patients"] = resourceFunction(schema.Patients)
 }
 
 // AWS returns the SDK configuration: the default chain on AWS, static credentials when local
@@ -64,31 +62,6 @@ func buildAuthorizer(ctx context.Context, cfg config.Config) (any, error) {
 	}
 	a := &auth.Authorizer{Keys: st, Now: time.Now, Log: Logger()}
 	return a.Handle, nil
-}
-
-// resourceFunction serves a resource's routes.
-func resourceFunction(res *schema.Resource) Builder {
-	return func(ctx context.Context, cfg config.Config) (any, error) {
-		st, err := Store(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return Router(st, cfg, res), nil
-	}
-}
-
-// Router builds the router of the given resources over st.
-func Router(st *store.Store, cfg config.Config, resources ...*schema.Resource) *api.Router {
-	var routes []api.Route
-	for _, r := range resources {
-		h := &api.Resource{Schema: r, Store: st}
-		routes = append(routes, h.Routes()...)
-	}
-	mws := make([]api.Middleware, 0, len(middlewares))
-	for _, m := range middlewares {
-		mws = append(mws, m(st, cfg))
-	}
-	return api.NewRouter(api.Options{Tenants: st, Log: Logger(), Local: cfg.Local, Middlewares: mws}, routes...)
 }
 
 // middlewares are the request checks every API function runs, in this order. Each feature
