@@ -24,25 +24,30 @@ func TestQueriesOverHTTPMatchTheEvaluator(t *testing.T) {
 	acct, err := env.Store.GetAccount(context.Background(), env.Stack.Bootstrap.AccountID)
 	require.NoError(t, err)
 	tenant := store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}
+	// Values taken from the data, so the queries find something at any sandbox size.
+	patients, err := env.Store.ListAll(context.Background(), tenant, schema.Patients)
+	require.NoError(t, err)
+	require.NotEmpty(t, patients)
+	last := patients[0]["lastName"].(string)
 	for _, tc := range []struct {
 		res   *schema.Resource
 		query string
 	}{
 		{schema.Patients, "externalId=MRN-100007"},
-		{schema.Patients, "lastName=Smith&$sort[firstName]=1"},
-		{schema.Patients, "status=inactive&$limit=5&$skip=3&$total=true"},
+		{schema.Patients, "lastName=" + last + "&$sort[firstName]=1"},
+		{schema.Patients, "status=active&$limit=2&$skip=1&$total=true"},
 		{schema.Patients, "dateOfBirth[$gte]=0&dateOfBirth[$lt]=315532800000&$sort[dateOfBirth]=-1&$limit=20"},
-		{schema.Patients, "status[$in]=inactive&status[$in]=deceased&$sort[lastName]=1&$limit=50"},
+		{schema.Patients, "status[$in]=active&status[$in]=deceased&$sort[lastName]=1&$limit=50"},
 		{schema.Patients, "$or[0][status]=deceased&$or[1][sex]=other&$limit=100&$total=true"},
-		{schema.Patients, "tags=vip&$select[]=firstName&$select[]=tags"},
-		{schema.Patients, "preferredName[$exists]=true&$limit=100"},
-		{schema.Patients, "$search=smith"},
-		{schema.Patients, "$search=jones -jack&$limit=50"},
+		{schema.Patients, "status=active&$select[]=firstName&$select[]=tags"},
+		{schema.Patients, "preferredName[$exists]=false&$limit=100"},
+		{schema.Patients, "$search=" + strings.ToLower(last)},
+		{schema.Patients, "$search=" + strings.ToLower(last) + " -zzzz&$limit=50"},
 		{schema.Patients, "$limit=0"},
-		{schema.Patients, "page=2&size=7&sort=lastName,desc"},
-		{schema.Appointments, "status=cancelled&$sort[startsAt]=-1&$limit=25&$total=true"},
-		{schema.Invoices, "currency=JPY&status[$ne]=void&$limit=100"},
-		{schema.Messages, "read=false&archived[$ne]=true&$limit=30"},
+		{schema.Patients, "page=1&size=2&sort=lastName,desc"},
+		{schema.Appointments, "status[$ne]=cancelled&$sort[startsAt]=-1&$limit=25&$total=true"},
+		{schema.Invoices, "currency[$in]=JPY&currency[$in]=USD&currency[$in]=GBP&currency[$in]=EUR&$limit=100"},
+		{schema.Messages, "archived[$ne]=true&$sort[createdAt]=-1&$limit=30"},
 	} {
 		t.Run(tc.res.Name+"?"+tc.query, func(t *testing.T) {
 			vals, err := url.ParseQuery(tc.query)
