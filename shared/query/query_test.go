@@ -134,18 +134,18 @@ func TestSemantics(t *testing.T) {
 		want []string
 	}{
 		{"lastName[$ne]=Smith", []string{"pat_2"}},
-		{"dateOfBirth[$ne]=10", []string{"pat_2", "pat_3"}},                  // $ne matches a missing field
-		{"dateOfBirth=null", []string{"pat_2"}},                              // null matches missing
-		{"dateOfBirth[$lt]=100", []string{"pat_1", "pat_3"}},                 // ranges never match missing
-		{"dateOfBirth[$lte]=null", []string{"pat_2"}},                        // ... except against null
-		{"tags=vip", []string{"pat_1"}},                                      // arrays match by element
-		{"tags[$nin][0]=vip", []string{"pat_2", "pat_3"}},                    //
-		{"tags[$exists]=false", []string{"pat_3"}},                           //
-		{"address[$exists]=true", []string{"pat_3"}},                         //
-		{"address.city=Leeds", []string{"pat_3"}},                            //
-		{"$sort[dateOfBirth]=1", []string{"pat_2", "pat_1", "pat_3"}},        // missing sorts first
-		{"$sort[dateOfBirth]=-1", []string{"pat_3", "pat_1", "pat_2"}},       //
-		{"$sort[lastName]=-1", []string{"pat_3", "pat_1", "pat_2"}},          // ties by id in the key's direction
+		{"dateOfBirth[$ne]=10", []string{"pat_2", "pat_3"}},            // $ne matches a missing field
+		{"dateOfBirth=null", []string{"pat_2"}},                        // null matches missing
+		{"dateOfBirth[$lt]=100", []string{"pat_1", "pat_3"}},           // ranges never match missing
+		{"dateOfBirth[$lte]=null", []string{"pat_2"}},                  // ... except against null
+		{"tags=vip", []string{"pat_1"}},                                // arrays match by element
+		{"tags[$nin][0]=vip", []string{"pat_2", "pat_3"}},              //
+		{"tags[$exists]=false", []string{"pat_3"}},                     //
+		{"address[$exists]=true", []string{"pat_3"}},                   //
+		{"address.city=Leeds", []string{"pat_3"}},                      //
+		{"$sort[dateOfBirth]=1", []string{"pat_2", "pat_1", "pat_3"}},  // missing sorts first
+		{"$sort[dateOfBirth]=-1", []string{"pat_3", "pat_1", "pat_2"}}, //
+		{"$sort[lastName]=-1", []string{"pat_3", "pat_1", "pat_2"}},    // ties by id in the key's direction
 		{"$or[0][lastName]=Jones&$or[1][dateOfBirth][$gt]=20", []string{"pat_2", "pat_3"}},
 		{"$and[0][lastName]=Smith&$and[1][$or][0][tags]=new&$and[1][$or][1][address.city]=Leeds", []string{"pat_1", "pat_3"}},
 		{"$search=smiths", []string{"pat_1", "pat_3"}},
