@@ -26,6 +26,7 @@ import (
 	"github.com/hapihub/hapihub/infra/sqs"
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -48,6 +49,10 @@ type Env struct {
 type Options struct {
 	Now func() time.Time // the gateway's clock (throttles, authorizer cache)
 	Log *slog.Logger     // default: discard, so test output stays readable
+	// Sizes of the bootstrapped sandbox; zero: sandbox.Small, which seeds in a fraction of the
+	// time. sandbox.Default is St. Mungo's whole clinic, as make run seeds it (checked by
+	// infra/cmd/hapihub's TestRunAndInvoke).
+	Sizes sandbox.Sizes
 }
 
 // templatePath finds template.yaml from any package directory of the module.
@@ -78,7 +83,7 @@ var shared struct {
 	err  error
 }
 
-// Shared returns the test binary's one platform, started on first use. Tests that share it
+// Shared returns the test binary's one platform (sandbox.Small), started on first use. Tests that share it
 // create their own objects and must not assume an otherwise untouched sandbox. A package using it
 // calls Main from its TestMain so the platform stops when the tests end.
 func Shared(t testing.TB) *Env {
@@ -107,6 +112,9 @@ func start(opts ...Options) (_ *Env, err error) {
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.Sizes == (sandbox.Sizes{}) {
+		o.Sizes = sandbox.Small
 	}
 	env := &Env{}
 	defer func() {
@@ -146,7 +154,7 @@ func start(opts ...Options) (_ *Env, err error) {
 	if env.SQSEndpoint, err = q.Listen(); err != nil {
 		return nil, err
 	}
-	stack, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: env.DynamoDBEndpoint, SQSEndpoint: env.SQSEndpoint, Log: o.Log, Now: o.Now})
+	stack, err := runner.Start(sandbox.WithSizes(ctx, o.Sizes), runner.Options{Template: tpl, DynamoDBEndpoint: env.DynamoDBEndpoint, SQSEndpoint: env.SQSEndpoint, Log: o.Log, Now: o.Now})
 	if err != nil {
 		return nil, fmt.Errorf("start the runner: %w", err)
 	}

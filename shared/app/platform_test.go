@@ -19,6 +19,7 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/storetest"
@@ -42,9 +43,11 @@ type harness struct {
 func newHarness(t testing.TB) *harness {
 	t.Helper()
 	clock := storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	st := store.New(storetest.NewDB(), "hapihub")
+	st := storetest.New(t)
 	st.Now = clock.Now
-	ctx := context.Background()
+	// Keys, tokens and idempotency need an account, not St. Mungo's whole clinic (localtest and
+	// hapihub's run test bootstrap that).
+	ctx := sandbox.WithSizes(context.Background(), sandbox.Sizes{Patients: 3, Practitioners: 1, Appointments: 2, Messages: 1, Invoices: 1})
 	created, err := accounts.Create(ctx, st, accounts.Options{Name: "Test Co", Seed: 7,
 		LiveOrgs: []store.Doc{{"id": "org_live1", "object": "organization", "name": "Live Clinic"}}})
 	require.NoError(t, err)

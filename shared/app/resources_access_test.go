@@ -154,6 +154,12 @@ func TestSandboxResetOverHTTP(t *testing.T) {
 // unreachable, and lists must only hold the caller's own objects.
 func TestNoRouteCrossesModesOrAccounts(t *testing.T) {
 	s := newStack(t)
+	// POST /sandbox/reset runs too: the same handler reseeding small sizes, not St. Mungo's
+	// whole clinic (TestSandboxResetOverHTTP, shared/sandbox).
+	small := app.PlatformRouter(s.st, s.cfg, app.OrganizationRoutes(s.st, sandbox.Sizes{Patients: 5, Practitioners: 2, Appointments: 7, Messages: 3, Invoices: 2}))
+	for _, rt := range small.Routes() {
+		s.routers[rt.Key()] = small
+	}
 	a, b := s.newAccount("Acme"), s.newAccount("Beta")
 	aLive := a.live.in(a.liveOrgs[0])
 	callers := map[string]principal{"A test": a.test, "A live": aLive}

@@ -150,7 +150,24 @@ func asciiLower(s string) string {
 	return string(out)
 }
 
-// Fill writes St. Mungo's data (Default sizes) into an organization.
+// Fill writes St. Mungo's data (Default sizes, unless ctx carries WithSizes) into an organization.
 func Fill(ctx context.Context, st *store.Store, t store.Tenant, seed uint64) error {
-	return FillSized(ctx, st, t, seed, Default)
+	n := Default
+	if v, ok := ctx.Value(sizesKey{}).(Sizes); ok {
+		n = v
+	}
+	return FillSized(ctx, st, t, seed, n)
 }
+
+type sizesKey struct{}
+
+// WithSizes makes Fill below ctx (account creation, the local bootstrap) seed n instead of
+// Default: tests that do not need the whole clinic pass it down, so they need no hook in the
+// code between them and the fill.
+func WithSizes(ctx context.Context, n Sizes) context.Context {
+	return context.WithValue(ctx, sizesKey{}, n)
+}
+
+// Small is a sandbox big enough for pages, filters and references (every appointment, message
+// and invoice status still needs a few objects) and quick to seed.
+var Small = Sizes{Patients: 60, Practitioners: 4, Appointments: 40, Messages: 20, Invoices: 20}

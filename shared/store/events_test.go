@@ -167,8 +167,7 @@ func (p *recordingPublisher) Publish(_ context.Context, es []store.OutboxEntry) 
 // entries the publisher refused stay in the outbox for the sweeper.
 func TestConcurrentChangesEvents(t *testing.T) {
 	ctx := context.Background()
-	// The in-memory table: this measures the store's event path, not the engine's throughput.
-	st := store.New(storetest.NewDB(), storetest.Table)
+	st := storetest.New(t)
 	pub := &recordingPublisher{ids: map[string]int{}}
 	st.Publisher = pub
 	const n, workers = 1000, 24

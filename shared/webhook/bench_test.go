@@ -15,7 +15,7 @@ import (
 // BenchmarkDeliveryLatency measures one change to its arrival at a receiver, through the outbox,
 // the embedded queue, fan-out and a signed attempt.
 func BenchmarkDeliveryLatency(b *testing.B) {
-	h := newHarnessAt(b, time.Now, false)
+	h := newHarnessAt(b, time.Now)
 	rcv := newReceiver(b, time.Now)
 	arrived := make(chan struct{}, 1)
 	rcv.arrived = func(map[string]any) { arrived <- struct{}{} }
@@ -50,7 +50,7 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 // BenchmarkDeliveriesPerSecond measures sustained deliveries: b.N concurrent changes (24 writers,
 // 4 queue pollers) until every event has reached the receiver.
 func BenchmarkDeliveriesPerSecond(b *testing.B) {
-	h := newHarnessAt(b, time.Now, false)
+	h := newHarnessAt(b, time.Now)
 	rcv := newReceiver(b, time.Now)
 	var count atomic.Int64
 	rcv.arrived = func(map[string]any) { count.Add(1) }

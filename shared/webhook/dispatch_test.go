@@ -126,24 +126,19 @@ type harness struct {
 var tenant = store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
 
 func newHarness(t testing.TB) *harness {
-	return newHarnessAt(t, nil, false)
+	return newHarnessAt(t, nil)
 }
 
-// newHarnessAt runs on now (nil: a settable clock at a fixed date), on the embedded DynamoDB
-// engine or, for volume tests that measure the webhook path rather than the engine, on the
-// in-memory table (inMemory).
-func newHarnessAt(t testing.TB, now func() time.Time, inMemory bool) *harness {
+// newHarnessAt runs on now (nil: a settable clock at a fixed date) and the embedded DynamoDB
+// engine.
+func newHarnessAt(t testing.TB, now func() time.Time) *harness {
 	h := &harness{t: t, ctx: context.Background(), dir: t.TempDir(),
 		clock: storetest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))}
 	if now == nil {
 		now = h.clock.Now
 	}
 	h.now = now
-	if inMemory {
-		h.st = store.New(storetest.NewDB(), storetest.Table)
-	} else {
-		h.st, _ = storetest.Engine(t)
-	}
+	h.st = storetest.New(t)
 	h.st.Now = now
 	h.d = &webhook.Dispatcher{Store: h.st, Now: now, Rand: func() float64 { return 0.5 },
 		Client: func(string) *http.Client { return webhook.Policy{AllowLoopback: true}.Client() }}

@@ -29,7 +29,7 @@ func (h *harness) startPollers(n int) {
 }
 
 func TestPatchReachesReceiverWithinASecond(t *testing.T) {
-	h := newHarnessAt(t, time.Now, false)
+	h := newHarnessAt(t, time.Now)
 	rcv := newReceiver(t, time.Now)
 	arrived := make(chan map[string]any, 10)
 	rcv.arrived = func(ev map[string]any) { arrived <- ev }
@@ -56,7 +56,7 @@ func TestPatchReachesReceiverWithinASecond(t *testing.T) {
 
 // A thousand concurrent changes: exactly a thousand events, and every one delivered.
 func TestThousandConcurrentChangesAllDelivered(t *testing.T) {
-	h := newHarnessAt(t, time.Now, true)
+	h := newHarnessAt(t, time.Now)
 	rcv := newReceiver(t, time.Now)
 	var delivered sync.Map
 	var count atomic.Int64

@@ -21,6 +21,7 @@ import (
 
 	"github.com/hapihub/hapihub/infra/local/runner"
 	"github.com/hapihub/hapihub/infra/template"
+	"github.com/hapihub/hapihub/shared/sandbox"
 )
 
 const templatePath = "../../../template.yaml"
@@ -198,6 +199,13 @@ func TestRunAndInvoke(t *testing.T) {
 	assert.True(t, strings.HasPrefix(printed["HAPIHUB_LIVE_SECRET_KEY"], "sk_live_"), "first start shows the live key")
 	assert.True(t, strings.HasPrefix(printed["HAPIHUB_DYNAMODB_ENDPOINT"], "http://127.0.0.1:"))
 	assert.True(t, strings.HasPrefix(printed["HAPIHUB_SQS_ENDPOINT"], "http://127.0.0.1:"))
+	// The first start seeds St. Mungo's whole clinic (other tests seed smaller sandboxes).
+	for res, n := range map[string]int{"patients": sandbox.Default.Patients, "practitioners": sandbox.Default.Practitioners,
+		"appointments": sandbox.Default.Appointments, "messages": sandbox.Default.Messages, "invoices": sandbox.Default.Invoices} {
+		status, body := request(t, "GET", url+"/"+res+"?$limit=0", key, "")
+		require.Equal(t, 200, status, body)
+		assert.EqualValues(t, n, body["total"], "%s in the first start's sandbox", res)
+	}
 
 	status, created := request(t, "POST", url+"/patients", key, `{"firstName":"Luna","lastName":"Lovegood"}`)
 	require.Equal(t, 201, status, created)

@@ -25,6 +25,7 @@ import (
 	"github.com/hapihub/hapihub/infra/sqs"
 	"github.com/hapihub/hapihub/infra/sqs/sqstest"
 	"github.com/hapihub/hapihub/infra/template"
+	"github.com/hapihub/hapihub/shared/sandbox"
 )
 
 // Through the whole local stack: an endpoint created over HTTP receives a patient patch, signed,
@@ -35,7 +36,8 @@ func TestWebhookThroughTheRunner(t *testing.T) {
 	require.NoError(t, err)
 	_, dyn := dynamotest.Start(t, t.TempDir(), dynamo.Options{NoSync: true})
 	_, q := sqstest.Start(t, t.TempDir(), sqs.Options{NoSync: true})
-	stack, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: dyn, SQSEndpoint: q})
+	// A small sandbox: this is about delivery, not St. Mungo's data (infra/cmd/hapihub checks that).
+	stack, err := runner.Start(sandbox.WithSizes(ctx, sandbox.Small), runner.Options{Template: tpl, DynamoDBEndpoint: dyn, SQSEndpoint: q})
 	require.NoError(t, err)
 	sources, err := stack.StartEventSources(ctx)
 	require.NoError(t, err)

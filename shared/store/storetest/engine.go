@@ -1,46 +1,113 @@
+// Package storetest gives tests a Store on the embedded DynamoDB engine (infra/dynamo), reached
+// through the real SDK client, with the table created from template.yaml: the same keys,
+// indexes and TTL as deployed, and no stand-in whose semantics could drift from the engine's.
 package storetest
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/logging"
 
+	"github.com/hapihub/hapihub/infra/dynamo"
 	"github.com/hapihub/hapihub/infra/dynamo/dynamotest"
+	"github.com/hapihub/hapihub/infra/local"
+	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
 // Table is the test table's name.
 const Table = "hapihub"
 
-// Engine returns a store on the embedded DynamoDB engine with the table's key schema (PK/SK and
-// GSI1, TTL on ttl) created, the DB wrapped so tests can make transactions fail.
+// New returns a store on a fresh engine with template.yaml's table.
+func New(t testing.TB) *store.Store {
+	t.Helper()
+	st, _ := Engine(t)
+	return st
+}
+
+// Engine is New with the DB wrapped so tests can make transactions fail. The engine runs with
+// NoSync (a test never survives a machine crash) and stops when t ends.
 func Engine(t testing.TB) (*store.Store, *Failing) {
 	t.Helper()
-	client := dynamotest.New(t)
-	ctx := context.Background()
-	s := func(n string) types.AttributeDefinition {
-		return types.AttributeDefinition{AttributeName: aws.String(n), AttributeType: types.ScalarAttributeTypeS}
-	}
-	key := func(h, r string) []types.KeySchemaElement {
-		return []types.KeySchemaElement{{AttributeName: aws.String(h), KeyType: types.KeyTypeHash}, {AttributeName: aws.String(r), KeyType: types.KeyTypeRange}}
-	}
-	_, err := client.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            aws.String(Table),
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{s("PK"), s("SK"), s("GSI1PK"), s("GSI1SK")},
-		KeySchema:            key("PK", "SK"),
-		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{{IndexName: aws.String("GSI1"), KeySchema: key("GSI1PK", "GSI1SK"),
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll}}},
-	})
+	tbl, err := loadTable()
 	if err != nil {
-		t.Fatalf("storetest: create table: %v", err)
+		t.Fatalf("storetest: %v", err)
+	}
+	_, endpoint := dynamotest.Start(t, t.TempDir(), dynamo.Options{NoSync: true, TTLInterval: -1})
+	var done atomic.Bool
+	t.Cleanup(func() { done.Store(true) })
+	// The SDK's default retryer, as the functions have on AWS (the store handles conditional
+	// failures and transaction conflicts itself; those are not retried by the SDK).
+	client := dynamodb.New(dynamodb.Options{
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(endpoint),
+		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
+		// A retry is logged: it hides an engine answer a test may want to know about.
+		ClientLogMode: aws.LogRetries,
+		Logger: logging.LoggerFunc(func(_ logging.Classification, f string, v ...any) {
+			if !done.Load() {
+				t.Logf("storetest: SDK: "+f, v...)
+			}
+		}),
+	})
+	// As make run makes it: the template's keys and indexes, TTL on.
+	err = local.EnsureTable(context.Background(), client, tbl, Table)
+	var inUse *types.ResourceInUseException
+	if errors.As(err, &inUse) {
+		// The SDK retried a CreateTable whose first answer it lost (logged above): the table is
+		// there; EnsureTable finds it and finishes the job.
+		err = local.EnsureTable(context.Background(), client, tbl, Table)
+		if in := tbl.UpdateTimeToLiveInput(Table); err == nil && in != nil {
+			_, err = client.UpdateTimeToLive(context.Background(), in)
+		}
+	}
+	if err != nil {
+		t.Fatalf("storetest: %v", err)
 	}
 	f := &Failing{DB: client}
 	return store.New(f, Table), f
+}
+
+var tpl struct {
+	once sync.Once
+	tbl  *template.Table
+	err  error
+}
+
+// loadTable reads template.yaml's table once per test binary.
+func loadTable() (*template.Table, error) {
+	tpl.once.Do(func() {
+		_, file, _, _ := runtime.Caller(0)
+		p := filepath.Join(filepath.Dir(file), "..", "..", "..", "template.yaml")
+		if _, err := os.Stat(p); err != nil {
+			tpl.err = fmt.Errorf("template.yaml not found at %s: %w", p, err)
+			return
+		}
+		tm, err := template.Load(p)
+		if err != nil {
+			tpl.err = err
+			return
+		}
+		if tm.Table == nil {
+			tpl.err = fmt.Errorf("template.yaml declares no table")
+			return
+		}
+		tpl.tbl = tm.Table
+	})
+	return tpl.tbl, tpl.err
 }
 
 // Failing passes every call through, except that TransactWriteItems fails while Fail is set.
@@ -55,4 +122,27 @@ func (f *Failing) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 		return nil, &types.InternalServerError{Message: aws.String("injected failure")}
 	}
 	return f.DB.TransactWriteItems(ctx, in, opts...)
+}
+
+// Clock is a settable clock for Store.Now and the webhook dispatcher.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock reading t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now reads the clock.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
 }
