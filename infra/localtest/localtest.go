@@ -53,6 +53,12 @@ type Options struct {
 	// time. sandbox.Default is St. Mungo's whole clinic, as make run seeds it (checked by
 	// infra/cmd/hapihub's TestRunAndInvoke).
 	Sizes sandbox.Sizes
+	// DataDir keeps the platform's data there instead of a temporary directory, so a test can
+	// stop the platform and start another on the same data (a restart). The caller removes it.
+	DataDir string
+	// QueueNow is the embedded SQS's clock (message delays, visibility), so delayed retries can
+	// be reached without waiting.
+	QueueNow func() time.Time
 }
 
 // templatePath finds template.yaml from any package directory of the module.
@@ -130,11 +136,13 @@ func start(opts ...Options) (_ *Env, err error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "hapihub-localtest-")
-	if err != nil {
-		return nil, err
+	dir := o.DataDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "hapihub-localtest-"); err != nil {
+			return nil, err
+		}
+		env.closers = append(env.closers, func() { _ = os.RemoveAll(dir) })
 	}
-	env.closers = append(env.closers, func() { _ = os.RemoveAll(dir) })
 	// No fsync: a test never survives a machine crash, and syncing would dominate its time.
 	eng, err := dynamo.Open(filepath.Join(dir, "dynamodb"), dynamo.Options{NoSync: true})
 	if err != nil {
@@ -146,7 +154,7 @@ func start(opts ...Options) (_ *Env, err error) {
 	if env.DynamoDBEndpoint, err = dynamo.Serve(ctx, "127.0.0.1:0", eng); err != nil {
 		return nil, err
 	}
-	q, err := sqs.Open(filepath.Join(dir, "sqs"), sqs.Options{NoSync: true})
+	q, err := sqs.Open(filepath.Join(dir, "sqs"), sqs.Options{NoSync: true, Now: o.QueueNow})
 	if err != nil {
 		return nil, err
 	}
@@ -175,6 +183,10 @@ func start(opts ...Options) (_ *Env, err error) {
 	env.TestKey, env.PubKey, env.LiveKey = stack.Bootstrap.TestSecretKey, stack.Bootstrap.TestPublishableKey, stack.Bootstrap.LiveSecretKey
 	return env, nil
 }
+
+// Close stops the platform now, as a crash or Ctrl-C of make run would: nothing it acknowledged
+// is lost, and a platform started on the same DataDir carries on. New's cleanup calls it too.
+func (e *Env) Close() { e.close() }
 
 // close stops everything start started, newest first.
 func (e *Env) close() {
