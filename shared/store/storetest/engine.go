@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,7 +59,7 @@ func Engine(t testing.TB) (*store.Store, *Failing) {
 		// A retry is logged: it hides an engine answer a test may want to know about.
 		ClientLogMode: aws.LogRetries,
 		Logger: logging.LoggerFunc(func(_ logging.Classification, f string, v ...any) {
-			if !done.Load() {
+			if !done.Load() && strings.HasPrefix(f, "retrying") {
 				t.Logf("storetest: SDK: "+f, v...)
 			}
 		}),
