@@ -4,7 +4,6 @@ package dynamotest
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hapihub/hapihub/infra/dynamo"
+	"github.com/hapihub/hapihub/infra/testclock"
 )
 
 // New starts an engine in a temporary directory on a random loopback port and
@@ -59,24 +59,7 @@ func Client(endpoint string) *dynamodb.Client {
 }
 
 // Clock is a settable clock to pass as dynamo.Options.Now.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type Clock = testclock.Clock
 
 // NewClock returns a clock reading t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(t time.Time) *Clock { return testclock.New(t) }

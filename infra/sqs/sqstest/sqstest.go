@@ -3,7 +3,6 @@
 package sqstest
 
 import (
-	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/hapihub/hapihub/infra/sqs"
+	"github.com/hapihub/hapihub/infra/testclock"
 )
 
 // New starts a server in a temporary directory on a random loopback port and
@@ -51,24 +51,7 @@ func Client(endpoint string) *awssqs.Client {
 }
 
 // Clock is a settable clock to pass as sqs.Options.Now.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type Clock = testclock.Clock
 
 // NewClock returns a clock reading t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(t time.Time) *Clock { return testclock.New(t) }

@@ -26,6 +26,7 @@ import (
 	"github.com/hapihub/hapihub/infra/dynamo/dynamotest"
 	"github.com/hapihub/hapihub/infra/local"
 	"github.com/hapihub/hapihub/infra/template"
+	"github.com/hapihub/hapihub/infra/testclock"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -125,25 +126,8 @@ func (f *Failing) TransactWriteItems(ctx context.Context, in *dynamodb.TransactW
 	return f.DB.TransactWriteItems(ctx, in, opts...)
 }
 
-// Clock is a settable clock for Store.Now and the webhook dispatcher.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// Clock is a settable clock to pass as Store.Now and the webhook dispatcher.
+type Clock = testclock.Clock
 
 // NewClock returns a clock reading t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now reads the clock.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func NewClock(t time.Time) *Clock { return testclock.New(t) }
