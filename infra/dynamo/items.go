@@ -72,6 +72,30 @@ type writeCommon struct {
 	ReturnValuesOnConditionCheckFailure string
 }
 
+// prepare runs the checks PutItem and DeleteItem share, in DynamoDB's order: ReturnValues, the
+// condition expression with its names and values, then the table.
+func (w *writeCommon) prepare(e *Engine) (*tableMeta, *expr.Condition, error) {
+	if err := w.check("NONE", "ALL_OLD"); err != nil {
+		return nil, nil, err
+	}
+	ec, err := newExprCtx(w.ExpressionAttributeNames, w.ExpressionAttributeValues, "ConditionExpression")
+	if err != nil {
+		return nil, nil, err
+	}
+	cond, err := ec.condition(w.ConditionExpression, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ec.done(); err != nil {
+		return nil, nil, err
+	}
+	t, err := e.table(w.TableName)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, cond, nil
+}
+
 func (w *writeCommon) check(allowed ...string) error {
 	ok := w.ReturnValues == ""
 	for _, a := range allowed {
@@ -121,21 +145,7 @@ func opPutItem(e *Engine, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := in.check("NONE", "ALL_OLD"); err != nil {
-		return nil, err
-	}
-	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues, "ConditionExpression")
-	if err != nil {
-		return nil, err
-	}
-	cond, err := ec.condition(in.ConditionExpression, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := ec.done(); err != nil {
-		return nil, err
-	}
-	t, err := e.table(in.TableName)
+	t, cond, err := in.prepare(e)
 	if err != nil {
 		return nil, err
 	}
@@ -188,21 +198,7 @@ func opDeleteItem(e *Engine, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := in.check("NONE", "ALL_OLD"); err != nil {
-		return nil, err
-	}
-	ec, err := newExprCtx(in.ExpressionAttributeNames, in.ExpressionAttributeValues, "ConditionExpression")
-	if err != nil {
-		return nil, err
-	}
-	cond, err := ec.condition(in.ConditionExpression, false)
-	if err != nil {
-		return nil, err
-	}
-	if err := ec.done(); err != nil {
-		return nil, err
-	}
-	t, err := e.table(in.TableName)
+	t, cond, err := in.prepare(e)
 	if err != nil {
 		return nil, err
 	}
