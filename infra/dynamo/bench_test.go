@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -144,8 +146,10 @@ func BenchmarkQuery(b *testing.B) {
 			ctx := context.Background()
 			parts := size / benchPartition
 			var rcu float64
+			var times []time.Duration
 			b.ResetTimer()
 			for b.Loop() {
+				start := time.Now()
 				out, err := f.client.Query(ctx, &dynamodb.QueryInput{
 					TableName:                 aws.String("bench"),
 					KeyConditionExpression:    aws.String("pk = :p"),
@@ -158,8 +162,10 @@ func BenchmarkQuery(b *testing.B) {
 				if out.Count != benchPartition {
 					b.Fatalf("query returned %d items, want %d", out.Count, benchPartition)
 				}
+				times = append(times, time.Since(start))
 				rcu += aws.ToFloat64(out.ConsumedCapacity.CapacityUnits)
 			}
+			b.ReportMetric(float64(median(times)), "median-ns")
 			b.ReportMetric(benchPartition, "items/op")
 			b.ReportMetric(rcu/float64(b.N), "RCU/op")
 		})
@@ -173,17 +179,21 @@ func BenchmarkPutItem(b *testing.B) {
 			f := loadedTable(b, size)
 			ctx := context.Background()
 			next := f.items
+			var times []time.Duration
 			b.ResetTimer()
 			for b.Loop() {
 				// New partitions, so the Query fixtures keep their 10 items each.
 				it := benchItem(next)
 				it["pk"] = s("put-" + strconv.Itoa(next))
 				next++
+				start := time.Now()
 				if _, err := f.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String("bench"), Item: it}); err != nil {
 					b.Fatal(err)
 				}
+				times = append(times, time.Since(start))
 			}
 			f.items = next
+			b.ReportMetric(float64(median(times)), "median-ns")
 		})
 	}
 }
@@ -272,4 +282,14 @@ func BenchmarkTransactWrite1000(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(txs*b.N)/b.Elapsed().Seconds(), "tx/s")
+}
+
+// median of the per-operation times: the figure, steadier than the mean under load.
+func median(ts []time.Duration) time.Duration {
+	if len(ts) == 0 {
+		return 0
+	}
+	c := slices.Clone(ts)
+	slices.Sort(c)
+	return c[len(c)/2]
 }
