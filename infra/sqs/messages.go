@@ -163,20 +163,16 @@ func (s *Server) sendMessage(_ context.Context, r *request) (any, *apiError) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	m, aerr := s.newMessage(q, in.sendEntry, s.opts.Now())
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := s.commitNew(q, m); aerr != nil {
-		return nil, aerr
-	}
-	return sendResult{MessageId: m.ID, MD5OfMessageBody: m.MD5Body, MD5OfMessageAttributes: m.MD5Attrs}, nil
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		m, aerr := s.newMessage(q, in.sendEntry, s.opts.Now())
+		if aerr != nil {
+			return nil, aerr
+		}
+		if aerr := s.commitNew(q, m); aerr != nil {
+			return nil, aerr
+		}
+		return sendResult{MessageId: m.ID, MD5OfMessageBody: m.MD5Body, MD5OfMessageAttributes: m.MD5Attrs}, nil
+	})
 }
 
 // commitNew stores new messages in q and wakes long polls; callers hold s.mu.
@@ -259,40 +255,36 @@ func (s *Server) sendMessageBatch(_ context.Context, r *request) (any, *apiError
 			total += len(*e.MessageBody)
 		}
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkBatch("SendMessageBatch", ids); aerr != nil {
-		return nil, aerr
-	}
-	if maxSize, _ := strconv.Atoi(q.Attrs["MaximumMessageSize"]); total > maxSize {
-		return nil, sqsErr("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong", fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxSize, total))
-	}
-	now := s.opts.Now()
-	type ok struct {
-		sendResult
-		Id string
-	}
-	successful, failed := []ok{}, []batchFailure{}
-	var ms []*message
-	for _, e := range in.Entries {
-		m, aerr := s.newMessage(q, e, now)
-		if aerr != nil {
-			failed = append(failed, failure(e.Id, aerr))
-			continue
-		}
-		ms = append(ms, m)
-		successful = append(successful, ok{Id: e.Id, sendResult: sendResult{MessageId: m.ID, MD5OfMessageBody: m.MD5Body, MD5OfMessageAttributes: m.MD5Attrs}})
-	}
-	if len(ms) > 0 {
-		if aerr := s.commitNew(q, ms...); aerr != nil {
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		if aerr := checkBatch("SendMessageBatch", ids); aerr != nil {
 			return nil, aerr
 		}
-	}
-	return map[string]any{"Successful": successful, "Failed": failed}, nil
+		if maxSize, _ := strconv.Atoi(q.Attrs["MaximumMessageSize"]); total > maxSize {
+			return nil, sqsErr("BatchRequestTooLong", "AWS.SimpleQueueService.BatchRequestTooLong", fmt.Sprintf("Batch requests cannot be longer than %d bytes. You have sent %d bytes.", maxSize, total))
+		}
+		now := s.opts.Now()
+		type ok struct {
+			sendResult
+			Id string
+		}
+		successful, failed := []ok{}, []batchFailure{}
+		var ms []*message
+		for _, e := range in.Entries {
+			m, aerr := s.newMessage(q, e, now)
+			if aerr != nil {
+				failed = append(failed, failure(e.Id, aerr))
+				continue
+			}
+			ms = append(ms, m)
+			successful = append(successful, ok{Id: e.Id, sendResult: sendResult{MessageId: m.ID, MD5OfMessageBody: m.MD5Body, MD5OfMessageAttributes: m.MD5Attrs}})
+		}
+		if len(ms) > 0 {
+			if aerr := s.commitNew(q, ms...); aerr != nil {
+				return nil, aerr
+			}
+		}
+		return map[string]any{"Successful": successful, "Failed": failed}, nil
+	})
 }
 
 // Receipt handles name the queue, the message and the receive they came from,
@@ -640,16 +632,12 @@ func (s *Server) deleteMessage(_ context.Context, r *request) (any, *apiError) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := s.deleteOne(q, in.ReceiptHandle); aerr != nil {
-		return nil, aerr
-	}
-	return struct{}{}, nil
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		if aerr := s.deleteOne(q, in.ReceiptHandle); aerr != nil {
+			return nil, aerr
+		}
+		return struct{}{}, nil
+	})
 }
 
 type idResult struct {
@@ -671,24 +659,20 @@ func (s *Server) deleteMessageBatch(_ context.Context, r *request) (any, *apiErr
 	for i, e := range in.Entries {
 		ids[i] = e.Id
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkBatch("DeleteMessageBatch", ids); aerr != nil {
-		return nil, aerr
-	}
-	successful, failed := []idResult{}, []batchFailure{}
-	for _, e := range in.Entries {
-		if aerr := s.deleteOne(q, e.ReceiptHandle); aerr != nil {
-			failed = append(failed, failure(e.Id, aerr))
-			continue
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		if aerr := checkBatch("DeleteMessageBatch", ids); aerr != nil {
+			return nil, aerr
 		}
-		successful = append(successful, idResult{Id: e.Id})
-	}
-	return map[string]any{"Successful": successful, "Failed": failed}, nil
+		successful, failed := []idResult{}, []batchFailure{}
+		for _, e := range in.Entries {
+			if aerr := s.deleteOne(q, e.ReceiptHandle); aerr != nil {
+				failed = append(failed, failure(e.Id, aerr))
+				continue
+			}
+			successful = append(successful, idResult{Id: e.Id})
+		}
+		return map[string]any{"Successful": successful, "Failed": failed}, nil
+	})
 }
 
 func (s *Server) changeOne(q *queue, h string, timeout int) *apiError {
@@ -730,16 +714,12 @@ func (s *Server) changeMessageVisibility(_ context.Context, r *request) (any, *a
 	if in.VisibilityTimeout == nil {
 		return nil, errMissingParameter("VisibilityTimeout")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := s.changeOne(q, in.ReceiptHandle, *in.VisibilityTimeout); aerr != nil {
-		return nil, aerr
-	}
-	return struct{}{}, nil
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		if aerr := s.changeOne(q, in.ReceiptHandle, *in.VisibilityTimeout); aerr != nil {
+			return nil, aerr
+		}
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) changeMessageVisibilityBatch(_ context.Context, r *request) (any, *apiError) {
@@ -758,22 +738,18 @@ func (s *Server) changeMessageVisibilityBatch(_ context.Context, r *request) (an
 	for i, e := range in.Entries {
 		ids[i] = e.Id
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := checkBatch("ChangeMessageVisibilityBatch", ids); aerr != nil {
-		return nil, aerr
-	}
-	successful, failed := []idResult{}, []batchFailure{}
-	for _, e := range in.Entries {
-		if aerr := s.changeOne(q, e.ReceiptHandle, e.VisibilityTimeout); aerr != nil {
-			failed = append(failed, failure(e.Id, aerr))
-			continue
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		if aerr := checkBatch("ChangeMessageVisibilityBatch", ids); aerr != nil {
+			return nil, aerr
 		}
-		successful = append(successful, idResult{Id: e.Id})
-	}
-	return map[string]any{"Successful": successful, "Failed": failed}, nil
+		successful, failed := []idResult{}, []batchFailure{}
+		for _, e := range in.Entries {
+			if aerr := s.changeOne(q, e.ReceiptHandle, e.VisibilityTimeout); aerr != nil {
+				failed = append(failed, failure(e.Id, aerr))
+				continue
+			}
+			successful = append(successful, idResult{Id: e.Id})
+		}
+		return map[string]any{"Successful": successful, "Failed": failed}, nil
+	})
 }

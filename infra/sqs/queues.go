@@ -88,6 +88,18 @@ func (s *Server) lookup(queueURL string) (*queue, *apiError) {
 	return q, nil
 }
 
+// withQueue runs fn on the queue at queueURL with s.mu held, the shape of
+// every handler that acts on one queue.
+func (s *Server) withQueue(queueURL string, fn func(q *queue) (any, *apiError)) (any, *apiError) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	q, aerr := s.lookup(queueURL)
+	if aerr != nil {
+		return nil, aerr
+	}
+	return fn(q)
+}
+
 // validateAttrs checks settable queue attributes and returns them normalised;
 // self is the queue being configured, which cannot be its own dead-letter queue.
 func (s *Server) validateAttrs(in map[string]string, self string) (map[string]string, *apiError) {
@@ -252,33 +264,29 @@ func (s *Server) getQueueAttributes(_ context.Context, r *request) (any, *apiErr
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := s.expire(q); aerr != nil {
-		return nil, aerr
-	}
-	all := s.queueAttributes(q)
-	out := map[string]string{}
-	for _, n := range in.AttributeNames {
-		if n == "All" {
-			out = all
-			break
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		if aerr := s.expire(q); aerr != nil {
+			return nil, aerr
 		}
-		if _, known := attrDefaults[n]; !known && !optionalAttrs[n] && !contains(readOnlyAttrs, n) {
-			return nil, errInvalidAttributeName(n)
+		all := s.queueAttributes(q)
+		out := map[string]string{}
+		for _, n := range in.AttributeNames {
+			if n == "All" {
+				out = all
+				break
+			}
+			if _, known := attrDefaults[n]; !known && !optionalAttrs[n] && !contains(readOnlyAttrs, n) {
+				return nil, errInvalidAttributeName(n)
+			}
+			if v, ok := all[n]; ok {
+				out[n] = v
+			}
 		}
-		if v, ok := all[n]; ok {
-			out[n] = v
+		if len(out) == 0 {
+			return struct{}{}, nil
 		}
-	}
-	if len(out) == 0 {
-		return struct{}{}, nil
-	}
-	return map[string]any{"Attributes": out}, nil
+		return map[string]any{"Attributes": out}, nil
+	})
 }
 
 func contains(list []string, s string) bool {
@@ -325,31 +333,27 @@ func (s *Server) setQueueAttributes(_ context.Context, r *request) (any, *apiErr
 	if in.Attributes == nil {
 		return nil, errMissingParameter("Attributes")
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	attrs, aerr := s.validateAttrs(in.Attributes, q.Name)
-	if aerr != nil {
-		return nil, aerr
-	}
-	next := maps.Clone(q.Attrs)
-	for k, v := range attrs {
-		if v == "" {
-			delete(next, k)
-			continue
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		attrs, aerr := s.validateAttrs(in.Attributes, q.Name)
+		if aerr != nil {
+			return nil, aerr
 		}
-		next[k] = v
-	}
-	old, oldMod := q.Attrs, q.Modified
-	q.Attrs, q.Modified = next, s.opts.Now().Unix()
-	if aerr := s.persist(func(qb, _ *bolt.Bucket) error { return putQueue(qb, q) }); aerr != nil {
-		q.Attrs, q.Modified = old, oldMod
-		return nil, aerr
-	}
-	return struct{}{}, nil
+		next := maps.Clone(q.Attrs)
+		for k, v := range attrs {
+			if v == "" {
+				delete(next, k)
+				continue
+			}
+			next[k] = v
+		}
+		old, oldMod := q.Attrs, q.Modified
+		q.Attrs, q.Modified = next, s.opts.Now().Unix()
+		if aerr := s.persist(func(qb, _ *bolt.Bucket) error { return putQueue(qb, q) }); aerr != nil {
+			q.Attrs, q.Modified = old, oldMod
+			return nil, aerr
+		}
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) listQueues(_ context.Context, r *request) (any, *apiError) {
@@ -402,20 +406,16 @@ func (s *Server) listDeadLetterSourceQueues(_ context.Context, r *request) (any,
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	arn := s.arn(q.Name)
-	urls := []string{}
-	for _, n := range sortedKeys(s.queues) {
-		if rp, ok := s.queues[n].redrive(); ok && rp.DeadLetterTargetArn == arn {
-			urls = append(urls, s.queueURL(r.host, n))
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		arn := s.arn(q.Name)
+		urls := []string{}
+		for _, n := range sortedKeys(s.queues) {
+			if rp, ok := s.queues[n].redrive(); ok && rp.DeadLetterTargetArn == arn {
+				urls = append(urls, s.queueURL(r.host, n))
+			}
 		}
-	}
-	return map[string]any{"queueUrls": urls}, nil
+		return map[string]any{"queueUrls": urls}, nil
+	})
 }
 
 func (q *queue) redrive() (redrivePolicy, bool) {
@@ -435,26 +435,22 @@ func (s *Server) deleteQueue(_ context.Context, r *request) (any, *apiError) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if aerr := s.persist(func(qb, mb *bolt.Bucket) error {
-		if err := qb.Delete([]byte(q.Name)); err != nil {
-			return err
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		if aerr := s.persist(func(qb, mb *bolt.Bucket) error {
+			if err := qb.Delete([]byte(q.Name)); err != nil {
+				return err
+			}
+			if mb.Bucket([]byte(q.Name)) != nil {
+				return mb.DeleteBucket([]byte(q.Name))
+			}
+			return nil
+		}); aerr != nil {
+			return nil, aerr
 		}
-		if mb.Bucket([]byte(q.Name)) != nil {
-			return mb.DeleteBucket([]byte(q.Name))
-		}
-		return nil
-	}); aerr != nil {
-		return nil, aerr
-	}
-	delete(s.queues, q.Name)
-	s.deleted[q.Name] = s.opts.Now()
-	return struct{}{}, nil
+		delete(s.queues, q.Name)
+		s.deleted[q.Name] = s.opts.Now()
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) purgeQueue(_ context.Context, r *request) (any, *apiError) {
@@ -462,29 +458,25 @@ func (s *Server) purgeQueue(_ context.Context, r *request) (any, *apiError) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	now := s.opts.Now()
-	if !q.purgedAt.IsZero() && now.Sub(q.purgedAt) < 60*time.Second {
-		return nil, sqsErr("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress", "Only one PurgeQueue operation on "+q.Name+" is allowed every 60 seconds.")
-	}
-	if aerr := s.persist(func(_, mb *bolt.Bucket) error {
-		if mb.Bucket([]byte(q.Name)) != nil {
-			if err := mb.DeleteBucket([]byte(q.Name)); err != nil {
-				return err
-			}
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		now := s.opts.Now()
+		if !q.purgedAt.IsZero() && now.Sub(q.purgedAt) < 60*time.Second {
+			return nil, sqsErr("PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress", "Only one PurgeQueue operation on "+q.Name+" is allowed every 60 seconds.")
 		}
-		_, err := mb.CreateBucket([]byte(q.Name))
-		return err
-	}); aerr != nil {
-		return nil, aerr
-	}
-	q.msgs, q.byID, q.purgedAt = nil, map[string]*message{}, now
-	return struct{}{}, nil
+		if aerr := s.persist(func(_, mb *bolt.Bucket) error {
+			if mb.Bucket([]byte(q.Name)) != nil {
+				if err := mb.DeleteBucket([]byte(q.Name)); err != nil {
+					return err
+				}
+			}
+			_, err := mb.CreateBucket([]byte(q.Name))
+			return err
+		}); aerr != nil {
+			return nil, aerr
+		}
+		q.msgs, q.byID, q.purgedAt = nil, map[string]*message{}, now
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) tagQueue(_ context.Context, r *request) (any, *apiError) {
@@ -514,23 +506,19 @@ func (s *Server) untagQueue(_ context.Context, r *request) (any, *apiError) {
 }
 
 func (s *Server) updateTags(queueURL string, fn func(map[string]string)) (any, *apiError) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(queueURL)
-	if aerr != nil {
-		return nil, aerr
-	}
-	old := q.Tags
-	q.Tags = maps.Clone(old)
-	if q.Tags == nil {
-		q.Tags = map[string]string{}
-	}
-	fn(q.Tags)
-	if aerr := s.persist(func(qb, _ *bolt.Bucket) error { return putQueue(qb, q) }); aerr != nil {
-		q.Tags = old
-		return nil, aerr
-	}
-	return struct{}{}, nil
+	return s.withQueue(queueURL, func(q *queue) (any, *apiError) {
+		old := q.Tags
+		q.Tags = maps.Clone(old)
+		if q.Tags == nil {
+			q.Tags = map[string]string{}
+		}
+		fn(q.Tags)
+		if aerr := s.persist(func(qb, _ *bolt.Bucket) error { return putQueue(qb, q) }); aerr != nil {
+			q.Tags = old
+			return nil, aerr
+		}
+		return struct{}{}, nil
+	})
 }
 
 func (s *Server) listQueueTags(_ context.Context, r *request) (any, *apiError) {
@@ -538,14 +526,10 @@ func (s *Server) listQueueTags(_ context.Context, r *request) (any, *apiError) {
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	q, aerr := s.lookup(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	if len(q.Tags) == 0 {
-		return struct{}{}, nil
-	}
-	return map[string]any{"Tags": q.Tags}, nil
+	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
+		if len(q.Tags) == 0 {
+			return struct{}{}, nil
+		}
+		return map[string]any{"Tags": q.Tags}, nil
+	})
 }
