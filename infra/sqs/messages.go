@@ -659,17 +659,25 @@ func (s *Server) deleteMessageBatch(_ context.Context, r *request) (any, *apiErr
 	for i, e := range in.Entries {
 		ids[i] = e.Id
 	}
-	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
-		if aerr := checkBatch("DeleteMessageBatch", ids); aerr != nil {
+	return s.eachEntry(in.QueueUrl, "DeleteMessageBatch", ids, func(q *queue, i int) *apiError {
+		return s.deleteOne(q, in.Entries[i].ReceiptHandle)
+	})
+}
+
+// eachEntry runs a batch whose entries succeed or fail one at a time: the
+// queue lookup, then SQS's whole-request checks, then apply on each entry in order.
+func (s *Server) eachEntry(queueURL, op string, ids []string, apply func(q *queue, i int) *apiError) (any, *apiError) {
+	return s.withQueue(queueURL, func(q *queue) (any, *apiError) {
+		if aerr := checkBatch(op, ids); aerr != nil {
 			return nil, aerr
 		}
 		successful, failed := []idResult{}, []batchFailure{}
-		for _, e := range in.Entries {
-			if aerr := s.deleteOne(q, e.ReceiptHandle); aerr != nil {
-				failed = append(failed, failure(e.Id, aerr))
+		for i, id := range ids {
+			if aerr := apply(q, i); aerr != nil {
+				failed = append(failed, failure(id, aerr))
 				continue
 			}
-			successful = append(successful, idResult{Id: e.Id})
+			successful = append(successful, idResult{Id: id})
 		}
 		return map[string]any{"Successful": successful, "Failed": failed}, nil
 	})
@@ -738,18 +746,7 @@ func (s *Server) changeMessageVisibilityBatch(_ context.Context, r *request) (an
 	for i, e := range in.Entries {
 		ids[i] = e.Id
 	}
-	return s.withQueue(in.QueueUrl, func(q *queue) (any, *apiError) {
-		if aerr := checkBatch("ChangeMessageVisibilityBatch", ids); aerr != nil {
-			return nil, aerr
-		}
-		successful, failed := []idResult{}, []batchFailure{}
-		for _, e := range in.Entries {
-			if aerr := s.changeOne(q, e.ReceiptHandle, e.VisibilityTimeout); aerr != nil {
-				failed = append(failed, failure(e.Id, aerr))
-				continue
-			}
-			successful = append(successful, idResult{Id: e.Id})
-		}
-		return map[string]any{"Successful": successful, "Failed": failed}, nil
+	return s.eachEntry(in.QueueUrl, "ChangeMessageVisibilityBatch", ids, func(q *queue, i int) *apiError {
+		return s.changeOne(q, in.Entries[i].ReceiptHandle, in.Entries[i].VisibilityTimeout)
 	})
 }
