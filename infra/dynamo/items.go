@@ -124,6 +124,49 @@ func failCondition(mode string, old attr.Item) *apiError {
 	return ae
 }
 
+// writeIf is the transaction of PutItem, DeleteItem and UpdateItem: it reads
+// the item at key, fails unless cond holds for it, then writes next(old) in its
+// place (nil deletes). It returns the item that was there and the one written.
+func (w *writeCommon) writeIf(e *Engine, t *tableMeta, key []byte, cond *expr.Condition, next func(old attr.Item) (attr.Item, error)) (old, nw attr.Item, c *capacity, err error) {
+	err = e.update(func(tx *bolt.Tx) error {
+		c = newCapacity(t, false)
+		var err error
+		if old, err = getItem(tx, t, key); err != nil {
+			return err
+		}
+		if cond != nil {
+			ok, err := cond.Eval(old)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return failCondition(w.ReturnValuesOnConditionCheckFailure, old)
+			}
+		}
+		if nw, err = next(old); err != nil {
+			return err
+		}
+		res, err := writeItem(tx, t, key, old, nw)
+		c.addWrite(res, 1)
+		return err
+	})
+	return old, nw, c, err
+}
+
+// putOrDelete writes item at key (nil deletes) if cond holds, and answers as
+// PutItem and DeleteItem do: the old item when ReturnValues is ALL_OLD.
+func (w *writeCommon) putOrDelete(e *Engine, t *tableMeta, cond *expr.Condition, key []byte, item attr.Item) (any, error) {
+	old, _, c, err := w.writeIf(e, t, key, cond, func(attr.Item) (attr.Item, error) { return item, nil })
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	if w.ReturnValues == "ALL_OLD" && old != nil {
+		out["Attributes"] = old
+	}
+	return withCapacity(out, c, t.Name, w.ReturnConsumedCapacity), nil
+}
+
 func isClientErr(err error) bool {
 	var ve *attr.ValidationError
 	var ee *expr.Error
@@ -159,35 +202,7 @@ func opPutItem(e *Engine, body []byte) (any, error) {
 	if err := checkItem(t, in.Item); err != nil {
 		return nil, err
 	}
-	var c *capacity
-	var old attr.Item
-	err = e.update(func(tx *bolt.Tx) error {
-		c = newCapacity(t, false)
-		var err error
-		if old, err = getItem(tx, t, key); err != nil {
-			return err
-		}
-		if cond != nil {
-			ok, err := cond.Eval(old)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return failCondition(in.ReturnValuesOnConditionCheckFailure, old)
-			}
-		}
-		w, err := writeItem(tx, t, key, old, in.Item)
-		c.addWrite(w, 1)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	if in.ReturnValues == "ALL_OLD" && old != nil {
-		out["Attributes"] = old
-	}
-	return withCapacity(out, c, t.Name, in.ReturnConsumedCapacity), nil
+	return in.putOrDelete(e, t, cond, key, in.Item)
 }
 
 func opDeleteItem(e *Engine, body []byte) (any, error) {
@@ -206,35 +221,7 @@ func opDeleteItem(e *Engine, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c *capacity
-	var old attr.Item
-	err = e.update(func(tx *bolt.Tx) error {
-		c = newCapacity(t, false)
-		var err error
-		if old, err = getItem(tx, t, key); err != nil {
-			return err
-		}
-		if cond != nil {
-			ok, err := cond.Eval(old)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return failCondition(in.ReturnValuesOnConditionCheckFailure, old)
-			}
-		}
-		w, err := writeItem(tx, t, key, old, nil)
-		c.addWrite(w, 1)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	if in.ReturnValues == "ALL_OLD" && old != nil {
-		out["Attributes"] = old
-	}
-	return withCapacity(out, c, t.Name, in.ReturnConsumedCapacity), nil
+	return in.putOrDelete(e, t, cond, key, nil)
 }
 
 // parsedUpdate is an UpdateItem request checked against its table.
@@ -319,30 +306,7 @@ func opUpdateItem(e *Engine, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var c *capacity
-	var old, nw attr.Item
-	err = e.update(func(tx *bolt.Tx) error {
-		c = newCapacity(p.t, false)
-		var err error
-		if old, err = getItem(tx, p.t, p.key); err != nil {
-			return err
-		}
-		if p.cond != nil {
-			ok, err := p.cond.Eval(old)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return failCondition(in.ReturnValuesOnConditionCheckFailure, old)
-			}
-		}
-		if nw, err = p.apply(old); err != nil {
-			return err
-		}
-		w, err := writeItem(tx, p.t, p.key, old, nw)
-		c.addWrite(w, 1)
-		return err
-	})
+	old, nw, c, err := in.writeIf(e, p.t, p.key, p.cond, p.apply)
 	if err != nil {
 		return nil, err
 	}
