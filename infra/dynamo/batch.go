@@ -57,15 +57,8 @@ func opBatchGetItem(e *Engine, body []byte) (any, error) {
 		if len(r.Keys) == 0 {
 			return nil, validation("1 validation error detected: Value '[]' at 'requestItems.%s.member.keys' failed to satisfy constraint: Member must have length greater than or equal to 1", n)
 		}
-		ec, err := newExprCtx(r.ExpressionAttributeNames, nil)
+		proj, err := parseProjection(r.ExpressionAttributeNames, r.ProjectionExpression)
 		if err != nil {
-			return nil, err
-		}
-		proj, err := ec.projection(r.ProjectionExpression)
-		if err != nil {
-			return nil, err
-		}
-		if err := ec.done(); err != nil {
 			return nil, err
 		}
 		t, err := e.table(n)

@@ -61,6 +61,23 @@ func (c *exprCtx) done() error {
 	return c.usage.CheckUnused(c.names, c.values)
 }
 
+// parseProjection checks the one expression of a read, its
+// ProjectionExpression, against the names given with it.
+func parseProjection(names expr.Names, projection *string) (*expr.Projection, error) {
+	ec, err := newExprCtx(names, nil)
+	if err != nil {
+		return nil, err
+	}
+	proj, err := ec.projection(projection)
+	if err != nil {
+		return nil, err
+	}
+	if err := ec.done(); err != nil {
+		return nil, err
+	}
+	return proj, nil
+}
+
 type writeCommon struct {
 	TableName                           string
 	ConditionExpression                 *string
@@ -347,15 +364,8 @@ func opGetItem(e *Engine, body []byte) (any, error) {
 	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
-	ec, err := newExprCtx(in.ExpressionAttributeNames, nil)
+	proj, err := parseProjection(in.ExpressionAttributeNames, in.ProjectionExpression)
 	if err != nil {
-		return nil, err
-	}
-	proj, err := ec.projection(in.ProjectionExpression)
-	if err != nil {
-		return nil, err
-	}
-	if err := ec.done(); err != nil {
 		return nil, err
 	}
 	t, err := e.table(in.TableName)

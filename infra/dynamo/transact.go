@@ -344,15 +344,8 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 		if g == nil {
 			return nil, validation("1 validation error detected: Value null at 'transactItems.%d.member.get' failed to satisfy constraint: Member must not be null", i+1)
 		}
-		ec, err := newExprCtx(g.ExpressionAttributeNames, nil)
+		proj, err := parseProjection(g.ExpressionAttributeNames, g.ProjectionExpression)
 		if err != nil {
-			return nil, err
-		}
-		proj, err := ec.projection(g.ProjectionExpression)
-		if err != nil {
-			return nil, err
-		}
-		if err := ec.done(); err != nil {
 			return nil, err
 		}
 		t, err := e.table(g.TableName)
