@@ -130,6 +130,18 @@ func (e *Engine) transactAction(it transactWriteItem) (*txAction, error) {
 	return &a, nil
 }
 
+// checkTransactItemCount is the length rule both transaction operations
+// apply to TransactItems.
+func checkTransactItemCount(n int) error {
+	if n == 0 {
+		return validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
+	}
+	if n > maxTransactItems {
+		return validation("1 validation error detected: Value '[%d items]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to %d", n, maxTransactItems)
+	}
+	return nil
+}
+
 func opTransactWriteItems(e *Engine, body []byte) (any, error) {
 	var in struct {
 		TransactItems               []transactWriteItem
@@ -143,11 +155,8 @@ func opTransactWriteItems(e *Engine, body []byte) (any, error) {
 	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
-	if len(in.TransactItems) == 0 {
-		return nil, validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
-	}
-	if len(in.TransactItems) > maxTransactItems {
-		return nil, validation("1 validation error detected: Value '[%d items]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to %d", len(in.TransactItems), maxTransactItems)
+	if err := checkTransactItemCount(len(in.TransactItems)); err != nil {
+		return nil, err
 	}
 	if len(in.ClientRequestToken) > 36 {
 		return nil, validation("1 validation error detected: Value '%s' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36", in.ClientRequestToken)
@@ -326,11 +335,8 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
-	if len(in.TransactItems) == 0 {
-		return nil, validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
-	}
-	if len(in.TransactItems) > maxTransactItems {
-		return nil, validation("1 validation error detected: Value '[%d items]' at 'transactItems' failed to satisfy constraint: Member must have length less than or equal to %d", len(in.TransactItems), maxTransactItems)
+	if err := checkTransactItemCount(len(in.TransactItems)); err != nil {
+		return nil, err
 	}
 	type getPlan struct {
 		t    *tableMeta
