@@ -219,12 +219,12 @@ func opBatchWriteItem(e *Engine, body []byte) (any, error) {
 			writes[n] = append(writes[n], w)
 		}
 	}
-	caps := map[string]*capacity{}
+	var caps tableCapacities
 	err := e.update(func(tx *bolt.Tx) error {
+		caps = tableCapacities{}
 		for _, n := range names {
 			t := tables[n]
-			c := newCapacity(t, false)
-			caps[n] = c
+			c := caps.of(t, false)
 			for _, w := range writes[n] {
 				old, err := getItem(tx, t, w.key)
 				if err != nil {
@@ -242,15 +242,41 @@ func opBatchWriteItem(e *Engine, body []byte) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{"UnprocessedItems": map[string]any{}}
+	return caps.addTo(map[string]any{"UnprocessedItems": map[string]any{}}, in.ReturnConsumedCapacity), nil
+}
+
+// tableCapacities gathers the capacity a request spanning tables consumes,
+// one entry a table, reported in table-name order.
+type tableCapacities struct {
+	caps  map[string]*capacity
+	names []string
+}
+
+// of is the capacity of table t, begun on first use.
+func (tc *tableCapacities) of(t *tableMeta, read bool) *capacity {
+	c := tc.caps[t.Name]
+	if c == nil {
+		if tc.caps == nil {
+			tc.caps = map[string]*capacity{}
+		}
+		c = newCapacity(t, read)
+		tc.caps[t.Name] = c
+		tc.names = append(tc.names, t.Name)
+	}
+	return c
+}
+
+// addTo sets out's ConsumedCapacity as mode asks; none when nothing renders.
+func (tc *tableCapacities) addTo(out map[string]any, mode string) map[string]any {
+	sort.Strings(tc.names)
 	var consumed []map[string]any
-	for _, n := range names {
-		if cc := caps[n].render(n, in.ReturnConsumedCapacity); cc != nil {
+	for _, n := range tc.names {
+		if cc := tc.caps[n].render(n, mode); cc != nil {
 			consumed = append(consumed, cc)
 		}
 	}
 	if consumed != nil {
 		out["ConsumedCapacity"] = consumed
 	}
-	return out, nil
+	return out
 }

@@ -3,7 +3,6 @@ package dynamo
 import (
 	"crypto/sha256"
 	"errors"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -219,10 +218,9 @@ func (c *idempotencyCache) do(token string, body []byte, now time.Time, fn func(
 }
 
 func (e *Engine) runTransactWrite(actions []*txAction, rcc string) (any, error) {
-	var caps map[string]*capacity
-	var order []string
+	var caps tableCapacities
 	err := e.update(func(tx *bolt.Tx) error {
-		caps, order = map[string]*capacity{}, nil
+		caps = tableCapacities{}
 		olds := make([]attr.Item, len(actions))
 		news := make([]attr.Item, len(actions))
 		reasons := make([]cancellationReason, len(actions))
@@ -277,12 +275,7 @@ func (e *Engine) runTransactWrite(actions []*txAction, rcc string) (any, error) 
 				reasons: reasons}
 		}
 		for i, a := range actions {
-			c := caps[a.t.Name]
-			if c == nil {
-				c = newCapacity(a.t, false)
-				caps[a.t.Name] = c
-				order = append(order, a.t.Name)
-			}
+			c := caps.of(a.t, false)
 			if a.kind == "ConditionCheck" {
 				// A condition check costs a transactional read of the item.
 				size := 0
@@ -303,18 +296,7 @@ func (e *Engine) runTransactWrite(actions []*txAction, rcc string) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{}
-	sort.Strings(order)
-	var consumed []map[string]any
-	for _, n := range order {
-		if cc := caps[n].render(n, rcc); cc != nil {
-			consumed = append(consumed, cc)
-		}
-	}
-	if consumed != nil {
-		out["ConsumedCapacity"] = consumed
-	}
-	return out, nil
+	return caps.addTo(map[string]any{}, rcc), nil
 }
 
 func opTransactGetItems(e *Engine, body []byte) (any, error) {
@@ -370,20 +352,14 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 		plans[i] = getPlan{t: t, key: key, proj: proj}
 	}
 	responses := make([]map[string]any, len(plans))
-	caps := map[string]*capacity{}
-	var order []string
+	var caps tableCapacities
 	err := e.db.View(func(tx *bolt.Tx) error {
 		for i, p := range plans {
 			item, err := getItem(tx, p.t, p.key)
 			if err != nil {
 				return err
 			}
-			c := caps[p.t.Name]
-			if c == nil {
-				c = newCapacity(p.t, true)
-				caps[p.t.Name] = c
-				order = append(order, p.t.Name)
-			}
+			c := caps.of(p.t, true)
 			size := 0
 			if item != nil {
 				size = attr.ItemSize(item)
@@ -402,16 +378,5 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 	if err != nil {
 		return nil, asAPIError(err)
 	}
-	out := map[string]any{"Responses": responses}
-	sort.Strings(order)
-	var consumed []map[string]any
-	for _, n := range order {
-		if cc := caps[n].render(n, in.ReturnConsumedCapacity); cc != nil {
-			consumed = append(consumed, cc)
-		}
-	}
-	if consumed != nil {
-		out["ConsumedCapacity"] = consumed
-	}
-	return out, nil
+	return caps.addTo(map[string]any{"Responses": responses}, in.ReturnConsumedCapacity), nil
 }
