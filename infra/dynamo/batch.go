@@ -108,12 +108,8 @@ func opBatchGetItem(e *Engine, body []byte) (any, error) {
 						break
 					}
 				}
-				size := 0
-				if item != nil {
-					size = attr.ItemSize(item)
-				}
 				// Each item of a batch is its own read, rounded up separately.
-				c.table += readUnits(size, pl.consi)
+				c.table += itemReadUnits(item, pl.consi)
 				if out != nil {
 					respBytes += attr.ItemSize(out)
 					got = append(got, out)

@@ -349,6 +349,15 @@ func opUpdateItem(e *Engine, body []byte) (any, error) {
 	return withCapacity(out, c, p.t.Name, in.ReturnConsumedCapacity), nil
 }
 
+// itemReadUnits is what reading item costs; a missing item costs as an empty one.
+func itemReadUnits(item attr.Item, consistent bool) float64 {
+	size := 0
+	if item != nil {
+		size = attr.ItemSize(item)
+	}
+	return readUnits(size, consistent)
+}
+
 func opGetItem(e *Engine, body []byte) (any, error) {
 	var in struct {
 		TableName                string
@@ -384,11 +393,7 @@ func opGetItem(e *Engine, body []byte) (any, error) {
 		return nil, asAPIError(err)
 	}
 	c := newCapacity(t, true)
-	size := 0
-	if item != nil {
-		size = attr.ItemSize(item)
-	}
-	c.table = readUnits(size, in.ConsistentRead)
+	c.table = itemReadUnits(item, in.ConsistentRead)
 	out := map[string]any{}
 	if item != nil {
 		if proj != nil {

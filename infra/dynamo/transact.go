@@ -278,11 +278,7 @@ func (e *Engine) runTransactWrite(actions []*txAction, rcc string) (any, error) 
 			c := caps.of(a.t, false)
 			if a.kind == "ConditionCheck" {
 				// A condition check costs a transactional read of the item.
-				size := 0
-				if olds[i] != nil {
-					size = attr.ItemSize(olds[i])
-				}
-				c.tableRead += 2 * readUnits(size, true)
+				c.tableRead += 2 * itemReadUnits(olds[i], true)
 				continue
 			}
 			w, err := writeItem(tx, a.t, a.key, olds[i], news[i])
@@ -360,11 +356,7 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 				return err
 			}
 			c := caps.of(p.t, true)
-			size := 0
-			if item != nil {
-				size = attr.ItemSize(item)
-			}
-			c.table += 2 * readUnits(size, true)
+			c.table += 2 * itemReadUnits(item, true)
 			responses[i] = map[string]any{}
 			if item != nil {
 				if p.proj != nil {
