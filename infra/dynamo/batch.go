@@ -19,6 +19,29 @@ type batchGetTable struct {
 	ExpressionAttributeNames expr.Names `json:",omitempty"`
 }
 
+// checkBatchRequest is what BatchGetItem and BatchWriteItem check first, in
+// this order: ReturnConsumedCapacity, then that RequestItems names a table.
+func checkBatchRequest(returnConsumed string, tables int) error {
+	if err := checkReturnConsumed(returnConsumed); err != nil {
+		return err
+	}
+	if tables == 0 {
+		return validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	return nil
+}
+
+// sortedNames is the table names of a batch request in order, so tables are
+// checked and reported the same way every time.
+func sortedNames[V any](requestItems map[string]V) []string {
+	names := make([]string, 0, len(requestItems))
+	for n := range requestItems {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
 func opBatchGetItem(e *Engine, body []byte) (any, error) {
 	var in struct {
 		RequestItems           map[string]batchGetTable
@@ -27,11 +50,8 @@ func opBatchGetItem(e *Engine, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
+	if err := checkBatchRequest(in.ReturnConsumedCapacity, len(in.RequestItems)); err != nil {
 		return nil, err
-	}
-	if len(in.RequestItems) == 0 {
-		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
 	total := 0
 	for _, r := range in.RequestItems {
@@ -46,11 +66,7 @@ func opBatchGetItem(e *Engine, body []byte) (any, error) {
 		proj  *expr.Projection
 		consi bool
 	}
-	names := make([]string, 0, len(in.RequestItems))
-	for n := range in.RequestItems {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := sortedNames(in.RequestItems)
 	plans := map[string]*plan{}
 	for _, n := range names {
 		r := in.RequestItems[n]
@@ -150,11 +166,8 @@ func opBatchWriteItem(e *Engine, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
+	if err := checkBatchRequest(in.ReturnConsumedCapacity, len(in.RequestItems)); err != nil {
 		return nil, err
-	}
-	if len(in.RequestItems) == 0 {
-		return nil, validation("1 validation error detected: Value null at 'requestItems' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
 	total := 0
 	for n, r := range in.RequestItems {
@@ -170,11 +183,7 @@ func opBatchWriteItem(e *Engine, body []byte) (any, error) {
 		key  []byte
 		item attr.Item // nil deletes
 	}
-	names := make([]string, 0, len(in.RequestItems))
-	for n := range in.RequestItems {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := sortedNames(in.RequestItems)
 	tables := map[string]*tableMeta{}
 	writes := map[string][]write{}
 	for _, n := range names {
