@@ -141,6 +141,19 @@ func checkTransactItemCount(n int) error {
 	return nil
 }
 
+// txItems is the items a transaction has named so far: DynamoDB allows one
+// operation on an item per transaction.
+type txItems map[string]bool
+
+func (s txItems) add(t *tableMeta, key []byte) error {
+	id := t.Name + "\x00" + string(key)
+	if s[id] {
+		return validation("Transaction request cannot include multiple operations on one item")
+	}
+	s[id] = true
+	return nil
+}
+
 func opTransactWriteItems(e *Engine, body []byte) (any, error) {
 	var in struct {
 		TransactItems               []transactWriteItem
@@ -161,17 +174,15 @@ func opTransactWriteItems(e *Engine, body []byte) (any, error) {
 		return nil, validation("1 validation error detected: Value '%s' at 'clientRequestToken' failed to satisfy constraint: Member must have length less than or equal to 36", in.ClientRequestToken)
 	}
 	actions := make([]*txAction, len(in.TransactItems))
-	seen := map[string]bool{}
+	seen := txItems{}
 	for i, it := range in.TransactItems {
 		a, err := e.transactAction(it)
 		if err != nil {
 			return nil, err
 		}
-		id := a.t.Name + "\x00" + string(a.key)
-		if seen[id] {
-			return nil, validation("Transaction request cannot include multiple operations on one item")
+		if err := seen.add(a.t, a.key); err != nil {
+			return nil, err
 		}
-		seen[id] = true
 		actions[i] = a
 	}
 	if in.ClientRequestToken == "" {
@@ -322,7 +333,7 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 		proj *expr.Projection
 	}
 	plans := make([]getPlan, len(in.TransactItems))
-	seen := map[string]bool{}
+	seen := txItems{}
 	for i, it := range in.TransactItems {
 		g := it.Get
 		if g == nil {
@@ -340,11 +351,9 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		id := t.Name + "\x00" + string(key)
-		if seen[id] {
-			return nil, validation("Transaction request cannot include multiple operations on one item")
+		if err := seen.add(t, key); err != nil {
+			return nil, err
 		}
-		seen[id] = true
 		plans[i] = getPlan{t: t, key: key, proj: proj}
 	}
 	responses := make([]map[string]any, len(plans))
