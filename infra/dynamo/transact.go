@@ -129,9 +129,12 @@ func (e *Engine) transactAction(it transactWriteItem) (*txAction, error) {
 	return &a, nil
 }
 
-// checkTransactItemCount is the length rule both transaction operations
-// apply to TransactItems.
-func checkTransactItemCount(n int) error {
+// checkTransactRequest is what both transaction operations check first, in
+// this order: ReturnConsumedCapacity, then the length of TransactItems.
+func checkTransactRequest(returnConsumed string, n int) error {
+	if err := checkReturnConsumed(returnConsumed); err != nil {
+		return err
+	}
 	if n == 0 {
 		return validation("1 validation error detected: Value null at 'transactItems' failed to satisfy constraint: Member must not be null")
 	}
@@ -164,10 +167,7 @@ func opTransactWriteItems(e *Engine, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
-		return nil, err
-	}
-	if err := checkTransactItemCount(len(in.TransactItems)); err != nil {
+	if err := checkTransactRequest(in.ReturnConsumedCapacity, len(in.TransactItems)); err != nil {
 		return nil, err
 	}
 	if len(in.ClientRequestToken) > 36 {
@@ -321,10 +321,7 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
-		return nil, err
-	}
-	if err := checkTransactItemCount(len(in.TransactItems)); err != nil {
+	if err := checkTransactRequest(in.ReturnConsumedCapacity, len(in.TransactItems)); err != nil {
 		return nil, err
 	}
 	type getPlan struct {
