@@ -358,6 +358,31 @@ func itemReadUnits(item attr.Item, consistent bool) float64 {
 	return readUnits(size, consistent)
 }
 
+// getPlan is one checked read of a single item.
+type getPlan struct {
+	t    *tableMeta
+	key  []byte
+	proj *expr.Projection
+}
+
+// planGet checks a read of one item as GetItem and TransactGetItems do, in
+// DynamoDB's order: the projection and its names, the table, then the key.
+func (e *Engine) planGet(table string, key attr.Item, names expr.Names, projection *string) (getPlan, error) {
+	proj, err := parseProjection(names, projection)
+	if err != nil {
+		return getPlan{}, err
+	}
+	t, err := e.table(table)
+	if err != nil {
+		return getPlan{}, err
+	}
+	kb, err := keyFromKey(t, key)
+	if err != nil {
+		return getPlan{}, err
+	}
+	return getPlan{t: t, key: kb, proj: proj}, nil
+}
+
 func opGetItem(e *Engine, body []byte) (any, error) {
 	var in struct {
 		TableName                string
@@ -373,33 +398,25 @@ func opGetItem(e *Engine, body []byte) (any, error) {
 	if err := checkReturnConsumed(in.ReturnConsumedCapacity); err != nil {
 		return nil, err
 	}
-	proj, err := parseProjection(in.ExpressionAttributeNames, in.ProjectionExpression)
-	if err != nil {
-		return nil, err
-	}
-	t, err := e.table(in.TableName)
-	if err != nil {
-		return nil, err
-	}
-	key, err := keyFromKey(t, in.Key)
+	g, err := e.planGet(in.TableName, in.Key, in.ExpressionAttributeNames, in.ProjectionExpression)
 	if err != nil {
 		return nil, err
 	}
 	var item attr.Item
 	if err := e.db.View(func(tx *bolt.Tx) error {
-		item, err = getItem(tx, t, key)
+		item, err = getItem(tx, g.t, g.key)
 		return err
 	}); err != nil {
 		return nil, asAPIError(err)
 	}
-	c := newCapacity(t, true)
+	c := newCapacity(g.t, true)
 	c.table = itemReadUnits(item, in.ConsistentRead)
 	out := map[string]any{}
 	if item != nil {
-		if proj != nil {
-			item = proj.Apply(item)
+		if g.proj != nil {
+			item = g.proj.Apply(item)
 		}
 		out["Item"] = item
 	}
-	return withCapacity(out, c, t.Name, in.ReturnConsumedCapacity), nil
+	return withCapacity(out, c, g.t.Name, in.ReturnConsumedCapacity), nil
 }

@@ -324,11 +324,6 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 	if err := checkTransactRequest(in.ReturnConsumedCapacity, len(in.TransactItems)); err != nil {
 		return nil, err
 	}
-	type getPlan struct {
-		t    *tableMeta
-		key  []byte
-		proj *expr.Projection
-	}
 	plans := make([]getPlan, len(in.TransactItems))
 	seen := txItems{}
 	for i, it := range in.TransactItems {
@@ -336,22 +331,14 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 		if g == nil {
 			return nil, validation("1 validation error detected: Value null at 'transactItems.%d.member.get' failed to satisfy constraint: Member must not be null", i+1)
 		}
-		proj, err := parseProjection(g.ExpressionAttributeNames, g.ProjectionExpression)
+		p, err := e.planGet(g.TableName, g.Key, g.ExpressionAttributeNames, g.ProjectionExpression)
 		if err != nil {
 			return nil, err
 		}
-		t, err := e.table(g.TableName)
-		if err != nil {
+		if err := seen.add(p.t, p.key); err != nil {
 			return nil, err
 		}
-		key, err := keyFromKey(t, g.Key)
-		if err != nil {
-			return nil, err
-		}
-		if err := seen.add(t, key); err != nil {
-			return nil, err
-		}
-		plans[i] = getPlan{t: t, key: key, proj: proj}
+		plans[i] = p
 	}
 	responses := make([]map[string]any, len(plans))
 	var caps tableCapacities
