@@ -42,6 +42,18 @@ func sortedNames[V any](requestItems map[string]V) []string {
 	return names
 }
 
+// batchKeys is the keys a batch has named so far in one table: DynamoDB
+// rejects a batch that names an item twice.
+type batchKeys map[string]bool
+
+func (s batchKeys) add(key []byte) error {
+	if s[string(key)] {
+		return validation("Provided list of item keys contains duplicates")
+	}
+	s[string(key)] = true
+	return nil
+}
+
 func opBatchGetItem(e *Engine, body []byte) (any, error) {
 	var in struct {
 		RequestItems           map[string]batchGetTable
@@ -82,16 +94,15 @@ func opBatchGetItem(e *Engine, body []byte) (any, error) {
 			return nil, err
 		}
 		pl := &plan{t: t, proj: proj, consi: r.ConsistentRead}
-		seen := map[string]bool{}
+		seen := batchKeys{}
 		for _, k := range r.Keys {
 			kb, err := keyFromKey(t, k)
 			if err != nil {
 				return nil, err
 			}
-			if seen[string(kb)] {
-				return nil, validation("Provided list of item keys contains duplicates")
+			if err := seen.add(kb); err != nil {
+				return nil, err
 			}
-			seen[string(kb)] = true
 			pl.keys = append(pl.keys, kb)
 		}
 		plans[n] = pl
@@ -192,7 +203,7 @@ func opBatchWriteItem(e *Engine, body []byte) (any, error) {
 			return nil, err
 		}
 		tables[n] = t
-		seen := map[string]bool{}
+		seen := batchKeys{}
 		for _, r := range in.RequestItems[n] {
 			var w write
 			switch {
@@ -217,10 +228,9 @@ func opBatchWriteItem(e *Engine, body []byte) (any, error) {
 			default:
 				return nil, validation("Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes")
 			}
-			if seen[string(w.key)] {
-				return nil, validation("Provided list of item keys contains duplicates")
+			if err := seen.add(w.key); err != nil {
+				return nil, err
 			}
-			seen[string(w.key)] = true
 			writes[n] = append(writes[n], w)
 		}
 	}
