@@ -37,6 +37,9 @@ type Key struct {
 	Permissions map[string]string // restricted keys: resource -> none|read|write
 	Revealable  string            // the full secret of a test key (test keys can be revealed any time)
 	CreatedAt   int64
+	// Session is the console member (email) a session key acts for. Session keys exist only as
+	// their hash item (never in the account's key listing) and expire with the console session.
+	Session string
 }
 
 func accountPK(id string) string { return "ACCT#" + id }
@@ -78,7 +81,7 @@ func (k Key) item() (map[string]types.AttributeValue, error) {
 		perms[r] = p
 	}
 	return marshalItem(Doc{"id": k.ID, "accountId": k.AccountID, "mode": k.Mode, "type": k.Type, "hash": k.Hash, "last4": k.Last4,
-		"status": k.Status, "expiresAt": k.ExpiresAt, "name": k.Name, "note": k.Note, "permissions": perms, "revealable": k.Revealable, "createdAt": k.CreatedAt},
+		"status": k.Status, "expiresAt": k.ExpiresAt, "name": k.Name, "note": k.Note, "permissions": perms, "revealable": k.Revealable, "createdAt": k.CreatedAt, "session": k.Session},
 		map[string]types.AttributeValue{"PK": sv(keyPK(k.Hash)), "SK": sv("KEY")})
 }
 
@@ -86,7 +89,7 @@ func keyFrom(item map[string]types.AttributeValue) Key {
 	d := unmarshalDoc(item)
 	k := Key{ID: str(d["id"]), AccountID: str(d["accountId"]), Mode: str(d["mode"]), Type: str(d["type"]), Hash: str(d["hash"]),
 		Last4: str(d["last4"]), Status: str(d["status"]), ExpiresAt: asInt(d["expiresAt"]), Name: str(d["name"]), Note: str(d["note"]),
-		Revealable: str(d["revealable"]), CreatedAt: asInt(d["createdAt"]), Permissions: map[string]string{}}
+		Revealable: str(d["revealable"]), CreatedAt: asInt(d["createdAt"]), Session: str(d["session"]), Permissions: map[string]string{}}
 	if m, ok := d["permissions"].(map[string]any); ok {
 		for r, p := range m {
 			k.Permissions[r] = str(p)

@@ -231,3 +231,30 @@ func (s *Store) GetToken(ctx context.Context, account, mode, id string) (Doc, er
 	}
 	return d, nil
 }
+
+// PutSessionKey stores a console session's key: only its hash item, with a ttl at its expiry, so
+// it never appears in the account's key listing and DynamoDB removes it once the session is over.
+func (s *Store) PutSessionKey(ctx context.Context, k Key) error {
+	if k.Session == "" || k.ExpiresAt == 0 {
+		return fmt.Errorf("store: session key %s needs a session and an expiry", k.ID)
+	}
+	item, err := k.item()
+	if err != nil {
+		return err
+	}
+	item["ttl"] = n(k.ExpiresAt / 1000)
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
+		return fmt.Errorf("store: put session key %s: %w", k.ID, err)
+	}
+	return nil
+}
+
+// DeleteSessionKey removes a session key at once (logout), whatever its expiry.
+func (s *Store) DeleteSessionKey(ctx context.Context, hash string) error {
+	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
+		Key: map[string]types.AttributeValue{"PK": sv(keyPK(hash)), "SK": sv("KEY")}}); err != nil {
+		return fmt.Errorf("store: delete session key: %w", err)
+	}
+	return nil
+}
