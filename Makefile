@@ -8,7 +8,7 @@ ARTIFACTS_DIR ?= bin
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run test bench build invoke openapi listen fmt vet clean
+.PHONY: run test screenshots bench build invoke openapi listen fmt vet clean
 
 run: ## the whole stack on http://localhost:3000 with embedded DynamoDB, SQS and scheduler
 	$(GO) run ./infra/cmd/hapihub run
@@ -16,6 +16,10 @@ run: ## the whole stack on http://localhost:3000 with embedded DynamoDB, SQS and
 test: ## every test, with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+
+screenshots: ## the console's pages as PNGs in docs/console/, taken by its browser test (needs Chromium)
+	mkdir -p docs/console
+	HAPIHUB_SCREENSHOTS=$(CURDIR)/docs/console $(GO) test -count=1 -run 'TestBrowser' ./shared/console/
 
 bench: ## benchmarks; figures go to docs/benchmarks.md
 	mkdir -p docs
@@ -51,6 +55,7 @@ build-MessagesFunction: ; $(call sam-build,messages)
 build-InvoicesFunction: ; $(call sam-build,invoices)
 build-OrganizationsFunction: ; $(call sam-build,organizations)
 build-OpenapiFunction: ; $(call sam-build,openapi)
+build-ConsoleFunction: ; $(call sam-build,console)
 build-EventsFunction: ; $(call sam-build,events)
 build-WebhookEndpointsFunction: ; $(call sam-build,webhook-endpoints)
 build-WebhookDispatchFunction: ; $(call sam-build,webhook-dispatch)
