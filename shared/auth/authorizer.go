@@ -28,6 +28,8 @@ type Principal struct {
 	KeyID       string
 	KeyType     string
 	Permissions map[string]string
+	// Session is the console member (email) when the key is a console session key, else empty.
+	Session string
 }
 
 // ErrUnauthorized is the error whose message API Gateway turns into a 401 (UNAUTHORIZED
@@ -53,21 +55,25 @@ func Authorize(ctx context.Context, ks KeyStore, header string, now time.Time) (
 	if err != nil {
 		return Principal{}, "", ErrUnauthorized
 	}
-	return Principal{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyType: k.Type, Permissions: k.Permissions}, acct.UsageKeys[k.Mode], nil
+	return Principal{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyType: k.Type, Permissions: k.Permissions, Session: k.Session}, acct.UsageKeys[k.Mode], nil
 }
 
 // Context turns a principal into the authorizer context (API Gateway allows only flat string,
 // number and boolean values).
 func (p Principal) Context() map[string]any {
 	perms, _ := json.Marshal(p.Permissions)
-	return map[string]any{"accountId": p.AccountID, "mode": p.Mode, "keyId": p.KeyID, "keyType": p.KeyType, "permissions": string(perms)}
+	c := map[string]any{"accountId": p.AccountID, "mode": p.Mode, "keyId": p.KeyID, "keyType": p.KeyType, "permissions": string(perms)}
+	if p.Session != "" {
+		c["session"] = p.Session
+	}
+	return c
 }
 
 // PrincipalFrom reads the authorizer context back. ok is false when it is missing, which means
 // the function was reached without the authorizer.
 func PrincipalFrom(ctx map[string]any) (Principal, bool) {
 	get := func(k string) string { s, _ := ctx[k].(string); return s }
-	p := Principal{AccountID: get("accountId"), Mode: get("mode"), KeyID: get("keyId"), KeyType: get("keyType")}
+	p := Principal{AccountID: get("accountId"), Mode: get("mode"), KeyID: get("keyId"), KeyType: get("keyType"), Session: get("session")}
 	if ps := get("permissions"); ps != "" && ps != "null" {
 		_ = json.Unmarshal([]byte(ps), &p.Permissions)
 	}

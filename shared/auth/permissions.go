@@ -30,7 +30,7 @@ func Grants(have, need string) bool {
 // PlatformResources are what restricted keys may hold permissions on besides the clinic
 // resources of the schema registry. Key management and account settings are not among them:
 // only secret keys may do those.
-var PlatformResources = []string{"events", "tokens", "webhook-endpoints"}
+var PlatformResources = []string{"events", "request-logs", "tokens", "webhook-endpoints"}
 
 // ValidatePermissions checks a restricted key's permissions: every resource known (known reports
 // a clinic resource), every level none, read or write. It returns the problem per field.
