@@ -1,0 +1,178 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/storetest"
+)
+
+func TestIdentityUsers(t *testing.T) {
+	st := newTable(t)
+	ctx := context.Background()
+	require.NoError(t, st.CreateUser(ctx, store.User{ID: "usr_1", Email: " Ada@Example.com", Name: "Ada", PasswordHash: "$argon2id$x", CreatedAt: 5}))
+
+	u, err := st.GetUser(ctx, "ADA@example.COM")
+	require.NoError(t, err)
+	assert.Equal(t, store.User{ID: "usr_1", Email: "ada@example.com", Name: "Ada", PasswordHash: "$argon2id$x", CreatedAt: 5}, u)
+
+	err = st.CreateUser(ctx, store.User{ID: "usr_2", Email: "ada@EXAMPLE.com"})
+	var taken *store.EmailTakenError
+	require.ErrorAs(t, err, &taken)
+	assert.Equal(t, "ada@example.com", taken.Email)
+
+	_, err = st.GetUser(ctx, "nobody@example.com")
+	assert.ErrorIs(t, err, store.ErrNoUser)
+}
+
+func TestIdentityMembers(t *testing.T) {
+	st := newTable(t)
+	ctx := context.Background()
+	add := func(acct, email, role string) error {
+		return st.AddMember(ctx, store.Membership{Account: acct, AccountName: "Acme " + acct, Email: email, Name: email, Role: role})
+	}
+	require.NoError(t, add("acct_a", "owner@x.com", store.RoleOwner))
+	require.NoError(t, add("acct_a", "dev@x.com", store.RoleDeveloper))
+	require.NoError(t, add("acct_b", "dev@x.com", store.RoleViewer))
+	assert.ErrorIs(t, add("acct_a", "DEV@x.com", store.RoleViewer), store.ErrAlreadyMember)
+
+	members, err := st.ListMembers(ctx, "acct_a")
+	require.NoError(t, err)
+	roles := map[string]string{}
+	for _, m := range members {
+		roles[m.Email] = m.Role
+	}
+	assert.Equal(t, map[string]string{"owner@x.com": store.RoleOwner, "dev@x.com": store.RoleDeveloper}, roles)
+
+	accts, err := st.AccountsOf(ctx, "dev@x.com")
+	require.NoError(t, err)
+	require.Len(t, accts, 2)
+	assert.Equal(t, "acct_a", accts[0].Account)
+	assert.Equal(t, "Acme acct_a", accts[0].AccountName)
+	assert.Equal(t, store.RoleViewer, accts[1].Role)
+
+	steps := []struct {
+		name    string
+		do      func() error
+		wantErr error
+	}{
+		{"the only owner cannot be demoted", func() error { _, err := st.SetMemberRole(ctx, "acct_a", "owner@x.com", store.RoleViewer); return err }, store.ErrLastOwner},
+		{"the only owner cannot be removed", func() error { return st.RemoveMember(ctx, "acct_a", "owner@x.com") }, store.ErrLastOwner},
+		{"promote the developer", func() error { _, err := st.SetMemberRole(ctx, "acct_a", "dev@x.com", store.RoleOwner); return err }, nil},
+		{"with two owners, one may step down", func() error { _, err := st.SetMemberRole(ctx, "acct_a", "owner@x.com", store.RoleViewer); return err }, nil},
+		{"now the former developer is the last owner", func() error { return st.RemoveMember(ctx, "acct_a", "dev@x.com") }, store.ErrLastOwner},
+		{"a viewer can be removed", func() error { return st.RemoveMember(ctx, "acct_a", "owner@x.com") }, nil},
+		{"a removed member is no member", func() error { _, err := st.GetMembership(ctx, "acct_a", "owner@x.com"); return err }, store.ErrNotMember},
+	}
+	for _, s := range steps {
+		err := s.do()
+		if s.wantErr == nil {
+			require.NoError(t, err, s.name)
+		} else {
+			require.ErrorIs(t, err, s.wantErr, s.name)
+		}
+	}
+	accts, err = st.AccountsOf(ctx, "owner@x.com")
+	require.NoError(t, err)
+	assert.Empty(t, accts, "removal deletes the user's side too")
+	m, err := st.GetMembership(ctx, "acct_a", "dev@x.com")
+	require.NoError(t, err)
+	assert.Equal(t, store.RoleOwner, m.Role)
+	accts, err = st.AccountsOf(ctx, "dev@x.com")
+	require.NoError(t, err)
+	assert.Equal(t, store.RoleOwner, accts[0].Role, "a role change updates the user's side too")
+}
+
+func TestIdentitySessionsAndInvites(t *testing.T) {
+	st := newTable(t)
+	clock := storetest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+	st.Now = clock.Now
+	ctx := context.Background()
+	exp := clock.Now().Add(time.Hour).UnixMilli()
+	ss := store.Session{TokenHash: "h1", UserID: "usr_1", Email: "a@x.com", Name: "A", Account: "acct_a", Role: store.RoleOwner, Mode: store.Test,
+		Keys: map[string]store.SessionKey{store.Test: {ID: "key_t", Hash: "ht", Secret: "sk_test_1"}, store.Live: {ID: "key_l", Hash: "hl", Secret: "sk_live_1"}},
+		CreatedAt: 1, ExpiresAt: exp}
+	require.NoError(t, st.PutSession(ctx, ss))
+	got, err := st.GetSession(ctx, "h1")
+	require.NoError(t, err)
+	assert.Equal(t, ss, got)
+
+	require.NoError(t, st.SetSessionMode(ctx, "h1", store.Live))
+	got, err = st.GetSession(ctx, "h1")
+	require.NoError(t, err)
+	assert.Equal(t, store.Live, got.Mode)
+	assert.ErrorIs(t, st.SetSessionMode(ctx, "nope", store.Live), store.ErrNoSession)
+
+	clock.Advance(time.Hour)
+	_, err = st.GetSession(ctx, "h1")
+	assert.ErrorIs(t, err, store.ErrNoSession, "an expired session is gone before TTL removes it")
+
+	require.NoError(t, st.PutSession(ctx, store.Session{TokenHash: "h2", Account: "a", Mode: store.Test, ExpiresAt: clock.Now().Add(time.Hour).UnixMilli()}))
+	require.NoError(t, st.DeleteSession(ctx, "h2"))
+	_, err = st.GetSession(ctx, "h2")
+	assert.ErrorIs(t, err, store.ErrNoSession)
+
+	inv := store.Invite{TokenHash: "i1", Account: "acct_a", Email: "New@x.com", Role: store.RoleViewer, InvitedBy: "a@x.com", CreatedAt: 1,
+		ExpiresAt: clock.Now().Add(7 * 24 * time.Hour).UnixMilli()}
+	require.NoError(t, st.PutInvite(ctx, inv))
+	inv.Email = "new@x.com"
+	got2, err := st.GetInvite(ctx, "i1")
+	require.NoError(t, err)
+	assert.Equal(t, inv, got2)
+
+	// Two concurrent uses: exactly one gets the invite.
+	var wg sync.WaitGroup
+	results := make([]error, 4)
+	for i := range results {
+		wg.Add(1)
+		go func() { defer wg.Done(); _, results[i] = st.ConsumeInvite(ctx, "i1") }()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range results {
+		if err == nil {
+			ok++
+		} else {
+			assert.ErrorIs(t, err, store.ErrNoInvite)
+		}
+	}
+	assert.Equal(t, 1, ok)
+	_, err = st.GetInvite(ctx, "i1")
+	assert.ErrorIs(t, err, store.ErrNoInvite)
+
+	require.NoError(t, st.PutInvite(ctx, store.Invite{TokenHash: "i2", Account: "a", Email: "b@x.com", Role: store.RoleDeveloper, ExpiresAt: clock.Now().Add(time.Minute).UnixMilli()}))
+	clock.Advance(time.Minute)
+	_, err = st.ConsumeInvite(ctx, "i2")
+	assert.True(t, errors.Is(err, store.ErrNoInvite), "an expired invite cannot be used: %v", err)
+}
+
+func TestIdentityFailedAttempts(t *testing.T) {
+	st := newTable(t)
+	clock := storetest.NewClock(time.Date(2026, 1, 1, 12, 1, 0, 0, time.UTC))
+	st.Now = clock.Now
+	ctx := context.Background()
+	const window = 15 * time.Minute
+	for i := int64(1); i <= 3; i++ {
+		c, err := st.AddFailedAttempt(ctx, "email:a@x.com", window)
+		require.NoError(t, err)
+		assert.Equal(t, i, c)
+	}
+	c, err := st.FailedAttempts(ctx, "email:a@x.com", window)
+	require.NoError(t, err)
+	assert.Equal(t, int64(3), c)
+	c, err = st.FailedAttempts(ctx, "ip:10.0.0.1", window)
+	require.NoError(t, err)
+	assert.Zero(t, c, "scopes count separately")
+
+	clock.Advance(14 * time.Minute) // 12:15: the next fixed window
+	c, err = st.FailedAttempts(ctx, "email:a@x.com", window)
+	require.NoError(t, err)
+	assert.Zero(t, c)
+}
