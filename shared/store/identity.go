@@ -89,7 +89,9 @@ type Invite struct {
 // EmailTakenError: a user with this email exists already.
 type EmailTakenError struct{ Email string }
 
-func (e *EmailTakenError) Error() string { return "store: a user with email " + e.Email + " exists already" }
+func (e *EmailTakenError) Error() string {
+	return "store: a user with email " + e.Email + " exists already"
+}
 
 // Identity errors.
 var (

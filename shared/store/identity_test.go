@@ -97,7 +97,7 @@ func TestIdentitySessionsAndInvites(t *testing.T) {
 	ctx := context.Background()
 	exp := clock.Now().Add(time.Hour).UnixMilli()
 	ss := store.Session{TokenHash: "h1", UserID: "usr_1", Email: "a@x.com", Name: "A", Account: "acct_a", Role: store.RoleOwner, Mode: store.Test,
-		Keys: map[string]store.SessionKey{store.Test: {ID: "key_t", Hash: "ht", Secret: "sk_test_1"}, store.Live: {ID: "key_l", Hash: "hl", Secret: "sk_live_1"}},
+		Keys:      map[string]store.SessionKey{store.Test: {ID: "key_t", Hash: "ht", Secret: "sk_test_1"}, store.Live: {ID: "key_l", Hash: "hl", Secret: "sk_live_1"}},
 		CreatedAt: 1, ExpiresAt: exp}
 	require.NoError(t, st.PutSession(ctx, ss))
 	got, err := st.GetSession(ctx, "h1")
