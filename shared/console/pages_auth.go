@@ -1,0 +1,224 @@
+package console
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/hapihub/hapihub/sdk/go/hapihub"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+func init() {
+	registerPublic("GET /signup", (*Handler).signupPage)
+	registerPublic("POST /signup", (*Handler).signup)
+	registerPublic("GET /login", (*Handler).loginPage)
+	registerPublic("POST /login", (*Handler).login)
+	register("POST /logout", (*Handler).logout)
+	register("POST /mode", (*Handler).setMode)
+}
+
+// Login rate limits (docs/console.md): failed attempts per fixed window.
+const (
+	attemptWindow   = 15 * time.Minute
+	maxEmailAttempt = 5
+	maxIPAttempts   = 20
+)
+
+type signupForm struct{ Name, Company, Email string }
+
+func (h *Handler) signupPage(c *Call) error {
+	if c.LoggedIn() {
+		return c.Redirect("/", "")
+	}
+	return c.Render(http.StatusOK, "signup.html", View{Title: "Create your account", Data: signupForm{}})
+}
+
+func checkEmail(s string) (string, bool) {
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return "", false
+	}
+	return store.NormalizeEmail(s), true
+}
+
+func checkPassword(p string) string {
+	switch {
+	case len(p) < MinPassword:
+		return fmt.Sprintf("must be at least %d characters", MinPassword)
+	case len(p) > MaxPassword:
+		return fmt.Sprintf("must be at most %d characters", MaxPassword)
+	}
+	return ""
+}
+
+func (h *Handler) signup(c *Call) error {
+	f := signupForm{Name: c.Form("name"), Company: c.Form("company"), Email: c.Form("email")}
+	password := c.R.PostFormValue("password")
+	var bad []hapihub.FieldError
+	if f.Name == "" || len(f.Name) > 100 {
+		bad = append(bad, field("name", "is required (at most 100 characters)"))
+	}
+	if f.Company == "" || len(f.Company) > 100 {
+		bad = append(bad, field("company", "is required (at most 100 characters)"))
+	}
+	email, ok := checkEmail(f.Email)
+	if !ok {
+		bad = append(bad, field("email", "must be an email address such as ada@example.com"))
+	}
+	if msg := checkPassword(password); msg != "" {
+		bad = append(bad, field("password", msg))
+	}
+	again := func(err error) error {
+		return c.Render(http.StatusBadRequest, "signup.html", View{Title: "Create your account", Data: f, Err: err})
+	}
+	if len(bad) > 0 {
+		return again(invalid(bad...))
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	now := h.opts.Now()
+	u := store.User{ID: store.NewID("usr", now), Email: email, Name: f.Name, PasswordHash: hash, CreatedAt: now.UnixMilli()}
+	// The user is reserved first (a conditional put), so two sign-ups with one email cannot both
+	// make an account; a failed account creation frees the email again.
+	var taken *store.EmailTakenError
+	if err := h.opts.Identity.CreateUser(c.Ctx(), u); errors.As(err, &taken) {
+		return again(invalid(field("email", "already has an account; log in instead")))
+	} else if err != nil {
+		return err
+	}
+	acct, err := h.opts.Accounts.CreateAccount(c.Ctx(), f.Company)
+	if err == nil {
+		err = h.opts.Identity.AddMember(c.Ctx(), store.Membership{Account: acct, AccountName: f.Company, Email: email, Name: f.Name,
+			Role: store.RoleOwner, CreatedAt: now.UnixMilli()})
+	}
+	if err != nil {
+		if derr := h.opts.Identity.DeleteUser(c.Ctx(), email); derr != nil {
+			h.opts.Log.Error("console: free the email of a failed sign-up", "err", derr)
+		}
+		return err
+	}
+	if err := h.startSession(c, u, store.Membership{Account: acct, AccountName: f.Company, Email: email, Role: store.RoleOwner}); err != nil {
+		return err
+	}
+	return c.Redirect("/", "Welcome to HAPI Hub! Your sandbox clinic is ready.")
+}
+
+type loginForm struct{ Email, Next string }
+
+func (h *Handler) loginPage(c *Call) error {
+	if c.LoggedIn() {
+		return c.Redirect("/", "")
+	}
+	return c.Render(http.StatusOK, "login.html", View{Title: "Log in", Data: loginForm{Next: safeNext(c.R.URL.Query().Get("next"))}})
+}
+
+// safeNext keeps a post-login redirect inside the console.
+func safeNext(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+		return ""
+	}
+	return p
+}
+
+// clientIP is the address the request came from: the connection's peer, which on AWS is API
+// Gateway's source IP (the Lambda adapter sets it). X-Forwarded-For is not used: its first
+// entries are whatever the client wrote.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (h *Handler) login(c *Call) error {
+	f := loginForm{Email: c.Form("email"), Next: safeNext(c.Form("next"))}
+	password := c.R.PostFormValue("password")
+	email := store.NormalizeEmail(f.Email)
+	ctx := c.Ctx()
+	scopes := []struct {
+		key string
+		max int64
+	}{{"email:" + email, maxEmailAttempt}, {"ip:" + clientIP(c.R), maxIPAttempts}}
+	// Over the limit: refused before the password is even checked, so guessing gains nothing.
+	for _, s := range scopes {
+		n, err := h.opts.Identity.FailedAttempts(ctx, s.key, attemptWindow)
+		if err != nil {
+			return err
+		}
+		if n >= s.max {
+			now := h.opts.Now()
+			wait := now.Truncate(attemptWindow).Add(attemptWindow).Sub(now)
+			mins := int((wait + time.Minute - 1) / time.Minute)
+			c.W.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+			return c.Render(http.StatusTooManyRequests, "login.html", View{Title: "Log in", Data: f,
+				Err: &hapihub.Error{Status: http.StatusTooManyRequests, Name: hapihub.ErrorRateLimitExceeded,
+					Message: fmt.Sprintf("Too many attempts, try again in %s.", plural(mins, "minute"))}})
+		}
+	}
+	u, err := h.opts.Identity.GetUser(ctx, email)
+	if err != nil && !errors.Is(err, store.ErrNoUser) {
+		return err
+	}
+	if err != nil || !CheckPassword(u.PasswordHash, password) {
+		for _, s := range scopes {
+			if _, err := h.opts.Identity.AddFailedAttempt(ctx, s.key, attemptWindow); err != nil {
+				return err
+			}
+		}
+		return c.Render(http.StatusUnauthorized, "login.html", View{Title: "Log in", Data: f,
+			Err: userErr("That email and password do not match an account.")})
+	}
+	ms, err := h.opts.Identity.AccountsOf(ctx, email)
+	if err != nil {
+		return err
+	}
+	if len(ms) == 0 {
+		return c.Render(http.StatusForbidden, "login.html", View{Title: "Log in", Data: f,
+			Err: userErr("You are no longer a member of any account. Ask an owner for a new invite.")})
+	}
+	// The most recently joined account: after accepting an invite, that is the one to show.
+	m := ms[0]
+	for _, x := range ms[1:] {
+		if x.CreatedAt > m.CreatedAt {
+			m = x
+		}
+	}
+	if err := h.startSession(c, u, m); err != nil {
+		return err
+	}
+	next := f.Next
+	if next == "" {
+		next = "/"
+	}
+	return c.Redirect(next, "")
+}
+
+func (h *Handler) logout(c *Call) error {
+	h.endSession(c.Ctx(), c.Session)
+	http.SetCookie(c.W, h.cookie(sessionCookie, "", -1))
+	c.token = ""
+	return c.Redirect("/login", "You are logged out.")
+}
+
+func (h *Handler) setMode(c *Call) error {
+	mode := c.Form("mode")
+	if mode != store.Test && mode != store.Live {
+		return userErr("Unknown mode %q.", mode)
+	}
+	if err := h.opts.Identity.SetSessionMode(c.Ctx(), c.Session.TokenHash, mode); err != nil {
+		return err
+	}
+	back := safeNext(c.Form("back"))
+	if back == "" {
+		back = "/"
+	}
+	return c.Redirect(back, "")
+}

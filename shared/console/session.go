@@ -1,0 +1,317 @@
+package console
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/hapihub/hapihub/sdk/go/hapihub"
+	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// Cookie names.
+const (
+	sessionCookie = "hh_session"
+	csrfCookie    = "hh_csrf" // double-submit token of the forms shown before login
+	flashCookie   = "hh_flash"
+)
+
+// Call is one request to a console page.
+type Call struct {
+	W http.ResponseWriter
+	R *http.Request
+	// Session is the logged-in member (zero on public pages without a session).
+	Session store.Session
+	member  store.Membership
+	// API is the SDK client of the session's mode, authenticated with its session key (nil on
+	// public pages).
+	API     *hapihub.Client
+	APIBase string // the public API's base URL, for what the page shows (curl lines)
+	Mount   string // the console's path as the browser sees it
+	token   string // the session cookie's token
+	h       *Handler
+	flash   string
+	// publicForm: the page's forms use the double-submit cookie even with a session (an invite
+	// can be opened while logged in to another account).
+	publicForm bool
+	csrf       string
+}
+
+// Ctx is the request's context.
+func (c *Call) Ctx() context.Context { return c.R.Context() }
+
+// Form reads a posted form field, trimmed.
+func (c *Call) Form(name string) string { return strings.TrimSpace(c.R.PostFormValue(name)) }
+
+// LoggedIn reports whether the call has a session.
+func (c *Call) LoggedIn() bool { return c.token != "" }
+
+// Redirect answers 303 to a console path (relative to the mount point), with an optional flash
+// message shown on the next page.
+func (c *Call) Redirect(path, flash string) error {
+	if flash != "" {
+		http.SetCookie(c.W, c.h.cookie(flashCookie, base64.RawURLEncoding.EncodeToString([]byte(flash)), time.Minute))
+	}
+	http.Redirect(c.W, c.R, c.Mount+path, http.StatusSeeOther)
+	return nil
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("console: random token: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// tokenHash is how session and invite tokens are stored: a leaked table gives no usable token.
+func tokenHash(token string) string {
+	s := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(s[:])
+}
+
+// csrfFor is the CSRF token of a session: HMAC(session token, "csrf"). It needs no storage and
+// an attacker cannot compute it without the HttpOnly session cookie.
+func csrfFor(sessionToken string) string {
+	m := hmac.New(sha256.New, []byte(sessionToken))
+	m.Write([]byte("csrf"))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (h *Handler) cookie(name, value string, maxAge time.Duration) *http.Cookie {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: !h.opts.InsecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)}
+	if maxAge < 0 {
+		c.MaxAge = -1
+	}
+	return c
+}
+
+// CSRF is the token a form of this call must carry.
+func (c *Call) CSRF() string {
+	if c.csrf == "" {
+		c.csrf = c.newCSRF()
+	}
+	return c.csrf
+}
+
+func (c *Call) newCSRF() string {
+	if c.token != "" && !c.publicForm {
+		return csrfFor(c.token)
+	}
+	if ck, err := c.R.Cookie(csrfCookie); err == nil && ck.Value != "" {
+		return ck.Value
+	}
+	// First visit to a public form: issue the double-submit cookie now.
+	t, err := randomToken()
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(c.W, c.h.cookie(csrfCookie, t, 12*time.Hour))
+	return t
+}
+
+// checkCSRF refuses a POST without the call's token, or sent cross-site.
+func (c *Call) checkCSRF() bool {
+	r := c.R
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		return false
+	}
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		if err != nil || !strings.EqualFold(u.Host, r.Host) {
+			return false
+		}
+	}
+	got := r.PostFormValue("csrf")
+	if got == "" {
+		return false
+	}
+	var want string
+	if c.token != "" && !c.publicForm {
+		want = csrfFor(c.token)
+	} else if ck, err := r.Cookie(csrfCookie); err == nil {
+		want = ck.Value
+	}
+	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// wrap turns a route into an http.Handler: session, CSRF, API client, errors.
+func (h *Handler) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		apiBase, mount := h.opts.Origin(r)
+		if h.opts.APIURL != "" {
+			apiBase = strings.TrimRight(h.opts.APIURL, "/")
+		}
+		c := &Call{W: w, R: r, APIBase: apiBase, Mount: mount, h: h, publicForm: rt.public}
+		w.Header().Set("Cache-Control", "no-store")
+		if ck, err := r.Cookie(flashCookie); err == nil {
+			if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil {
+				c.flash = string(b)
+			}
+			http.SetCookie(w, h.cookie(flashCookie, "", -1))
+		}
+		ok, err := h.loadSession(c)
+		if err != nil {
+			h.fail(c, err)
+			return
+		}
+		if !ok && !rt.public {
+			if r.Method == http.MethodGet {
+				next := strings.TrimPrefix(r.URL.Path, Mount)
+				_ = c.Redirect("/login?next="+url.QueryEscape(next), "")
+				return
+			}
+			_ = c.Redirect("/login", "Your session ended; log in again.")
+			return
+		}
+		if r.Method == http.MethodPost {
+			r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+			if !c.checkCSRF() {
+				if err := c.Render(http.StatusForbidden, "error.html", View{Title: "Form expired",
+					Err: userErr("This form expired or was sent from another site. Go back, reload the page and try again.")}); err != nil {
+					h.fail(c, err)
+				}
+				return
+			}
+		}
+		if err := rt.fn(h, c); err != nil {
+			h.fail(c, err)
+		}
+	})
+}
+
+// loadSession reads the session of the cookie, checks the member still has the role the session
+// was made for, and prepares the API client of the session's mode.
+func (h *Handler) loadSession(c *Call) (bool, error) {
+	ck, err := c.R.Cookie(sessionCookie)
+	if err != nil || ck.Value == "" {
+		return false, nil
+	}
+	ctx := c.Ctx()
+	ss, err := h.opts.Identity.GetSession(ctx, tokenHash(ck.Value))
+	if errors.Is(err, store.ErrNoSession) {
+		http.SetCookie(c.W, h.cookie(sessionCookie, "", -1))
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if h.opts.Now().UnixMilli() >= ss.ExpiresAt {
+		h.endSession(ctx, ss)
+		http.SetCookie(c.W, h.cookie(sessionCookie, "", -1))
+		return false, nil
+	}
+	// A member removed or given another role meanwhile: the session's keys carry the old role's
+	// permissions, so the session ends rather than act with them.
+	m, err := h.opts.Identity.GetMembership(ctx, ss.Account, ss.Email)
+	if err != nil && !errors.Is(err, store.ErrNotMember) {
+		return false, err
+	}
+	if err != nil || m.Role != ss.Role {
+		h.endSession(ctx, ss)
+		http.SetCookie(c.W, h.cookie(sessionCookie, "", -1))
+		c.flash = "Your membership changed; log in again."
+		return false, nil
+	}
+	c.Session, c.member, c.token = ss, m, ck.Value
+	c.API = h.client(c.APIBase, ss.Keys[ss.Mode].Secret)
+	return true, nil
+}
+
+func (h *Handler) client(base, key string) *hapihub.Client {
+	// A page waits for the API at most a few seconds: one quick retry, no long Retry-After.
+	return hapihub.New(key, hapihub.WithBaseURL(base), hapihub.WithHTTPClient(h.opts.HTTPClient),
+		hapihub.WithMaxRetries(1), hapihub.WithBackoff(100*time.Millisecond, time.Second), hapihub.WithMaxRetryAfter(2*time.Second),
+		hapihub.WithUserAgent("hapihub-console"))
+}
+
+// sessionPermissions maps every resource a restricted key can hold to level.
+func sessionPermissions(level string) map[string]string {
+	out := map[string]string{}
+	for _, r := range Resources() {
+		out[r] = level
+	}
+	return out
+}
+
+// Resources are what a restricted key can have permissions on: the clinic resources of the
+// schema registry and the platform resources.
+func Resources() []string {
+	var out []string
+	for _, r := range schema.All() {
+		out = append(out, r.Name)
+	}
+	return append(out, auth.PlatformResources...)
+}
+
+// sessionKeyFor is the key a role gets in a mode (docs/console.md): owners a secret key in both
+// modes; developers a secret key in test and write access to data (not keys or settings) in
+// live; viewers read access in both.
+func sessionKeyFor(role, mode string) (string, map[string]string) {
+	switch {
+	case role == store.RoleOwner, role == store.RoleDeveloper && mode == store.Test:
+		return auth.Secret, nil
+	case role == store.RoleDeveloper:
+		return auth.Restricted, sessionPermissions(auth.Write)
+	default:
+		return auth.Restricted, sessionPermissions(auth.Read)
+	}
+}
+
+// startSession logs m in: a session key per mode, the session item, the cookie.
+func (h *Handler) startSession(c *Call, u store.User, m store.Membership) error {
+	ctx := c.Ctx()
+	now := h.opts.Now()
+	exp := now.Add(h.opts.SessionTTL)
+	token, err := randomToken()
+	if err != nil {
+		return err
+	}
+	ss := store.Session{TokenHash: tokenHash(token), UserID: u.ID, Email: u.Email, Name: u.Name, Account: m.Account, Role: m.Role,
+		Mode: store.Test, Keys: map[string]store.SessionKey{}, CreatedAt: now.UnixMilli(), ExpiresAt: exp.UnixMilli()}
+	for _, mode := range []string{store.Test, store.Live} {
+		typ, perms := sessionKeyFor(m.Role, mode)
+		secret, err := auth.Generate(auth.Prefix(typ, mode))
+		if err != nil {
+			return err
+		}
+		k := store.Key{ID: store.NewID("key", now), AccountID: m.Account, Mode: mode, Type: typ, Hash: auth.Hash(secret),
+			Last4: auth.Last4(secret), Status: store.KeyActive, ExpiresAt: exp.UnixMilli(), Name: "Console session of " + u.Email,
+			Permissions: perms, CreatedAt: now.UnixMilli(), Session: u.Email}
+		if err := h.opts.Identity.PutSessionKey(ctx, k); err != nil {
+			return err
+		}
+		ss.Keys[mode] = store.SessionKey{ID: k.ID, Hash: k.Hash, Secret: secret}
+	}
+	if err := h.opts.Identity.PutSession(ctx, ss); err != nil {
+		return err
+	}
+	http.SetCookie(c.W, h.cookie(sessionCookie, token, h.opts.SessionTTL))
+	c.Session, c.token = ss, token
+	return nil
+}
+
+// endSession deletes a session and its keys (errors are logged: the keys expire anyway).
+func (h *Handler) endSession(ctx context.Context, ss store.Session) {
+	for _, k := range ss.Keys {
+		if err := h.opts.Identity.DeleteSessionKey(ctx, k.Hash); err != nil {
+			h.opts.Log.Error("console: delete session key", "err", err)
+		}
+	}
+	if err := h.opts.Identity.DeleteSession(ctx, ss.TokenHash); err != nil {
+		h.opts.Log.Error("console: delete session", "err", err)
+	}
+}
