@@ -169,6 +169,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if stack.Bootstrap.Created {
 		fmt.Fprintf(stdout, "HAPIHUB_LIVE_SECRET_KEY=%s\n", stack.Bootstrap.LiveSecretKey)
 	}
+	if path, ok := consolePath(tpl); ok {
+		fmt.Fprintf(stdout, "Console: %s%s\n", url, path)
+	}
 	srv := &http.Server{Handler: stack.Gateway, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -189,6 +192,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// consolePath is where the developer console is served, when the template has it: the route
+// of the function behind /console.
+func consolePath(tpl *template.Template) (string, bool) {
+	for _, r := range tpl.Routes() {
+		if r.Path == "/console" {
+			return r.Path, true
+		}
+	}
+	return "", false
 }
 
 func invoke(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer, log *slog.Logger) (err error) {

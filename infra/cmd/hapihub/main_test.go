@@ -107,6 +107,40 @@ func openStack(t *testing.T, tpl *template.Template, dir string) *runner.Stack {
 	return stack
 }
 
+func TestConsolePath(t *testing.T) {
+	const base = `
+Resources:
+  Api: {Type: AWS::Serverless::Api, Properties: {StageName: v1}}
+  OpenapiFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Doc: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /openapi.json, Method: GET}}
+`
+	const console = `
+  ConsoleFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Pages: {Type: Api, Properties: {RestApiId: !Ref Api, Path: "/console/{proxy+}", Method: ANY}}
+        Root: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /console, Method: ANY}}
+`
+	for _, c := range []struct {
+		src  string
+		want string
+		ok   bool
+	}{
+		{base, "", false},
+		{base + console, "/console", true},
+	} {
+		tpl, err := template.Parse([]byte(c.src))
+		require.NoError(t, err)
+		got, ok := consolePath(tpl)
+		assert.Equal(t, c.ok, ok)
+		assert.Equal(t, c.want, got)
+	}
+}
+
 func TestInvokeErrors(t *testing.T) {
 	cases := []struct {
 		args []string
@@ -140,6 +174,8 @@ func (l *lines) values() map[string]string {
 	for sc.Scan() {
 		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
 			out[k] = v
+		} else if k, v, ok := strings.Cut(sc.Text(), ": "); ok {
+			out[k] = v // a line for people, such as "Console: <url>"
 		}
 	}
 	return out
@@ -193,6 +229,7 @@ func TestRunAndInvoke(t *testing.T) {
 	dir := t.TempDir()
 	url, printed, stop := startRun(t, dir)
 	assert.Equal(t, url, printed["HAPIHUB_API_URL"])
+	assert.Equal(t, url+"/console", printed["Console"], "the console's address is printed")
 	key := printed["HAPIHUB_TEST_SECRET_KEY"]
 	require.True(t, strings.HasPrefix(key, "sk_test_"), "printed test key: %v", printed)
 	assert.True(t, strings.HasPrefix(printed["HAPIHUB_TEST_PUBLISHABLE_KEY"], "pk_test_"))
