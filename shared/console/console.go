@@ -6,33 +6,38 @@
 //
 // # Adding a page
 //
-//  1. A handler in its own file, pages_<name>.go, registered from that file's init:
+// 1. A handler in its own file, pages_<name>.go, registered from that file's init. Patterns
+// are Go 1.22 ServeMux patterns relative to the mount point; register needs a session,
+// registerPublic does not; every POST is CSRF-checked before the handler runs:
 //
-//     func init() {
-//     register("GET /webhooks", (*Handler).webhooks)       // needs a session (the default)
-//     register("POST /webhooks", (*Handler).createWebhook) // POSTs are CSRF-checked for you
-//     }
+//	func init() {
+//		register("GET /webhooks", (*Handler).webhooks)
+//		register("POST /webhooks", (*Handler).createWebhook)
+//	}
 //
-//     func (h *Handler) webhooks(c *Call) error {
-//     list, err := c.API.WebhookEndpoints.List(c.Ctx(), nil)
-//     if err != nil {
-//     return c.Render(http.StatusOK, "webhooks.html", View{Title: "Webhooks", Err: err}) // banner in place
-//     }
-//     return c.Render(http.StatusOK, "webhooks.html", View{Title: "Webhooks", Data: list})
-//     }
+//	func (h *Handler) webhooks(c *Call) error {
+//		list, err := c.API.WebhookEndpoints.List(c.Ctx(), nil)
+//		if err != nil { // the API's refusal, shown in place as a banner
+//			return c.Render(http.StatusOK, "webhooks.html", View{Title: "Webhooks", Err: err})
+//		}
+//		return c.Render(http.StatusOK, "webhooks.html", View{Title: "Webhooks", Data: list})
+//	}
 //
-//     Patterns are Go 1.22 ServeMux patterns relative to the mount point (/console). A handler
-//     gets a *Call: the session, c.API (the SDK client of the session's mode), c.Form, c.Render,
-//     c.Redirect(path, flash). Return an error only for the unexpected: an API error is
-//     rendered in place by the page (View.Err shows its name and message; View.Fields puts an
-//     INVALID_PARAMETERS error's field messages next to the fields: {{template "field" (.FieldErr "url")}}).
-//     Public pages (no session) use registerPublic.
+// A *Call carries the session (c.Session), c.API (the SDK client of the session's mode; c.APIFor
+// for the other), c.Form(name), c.Render(status, template, View), c.Redirect(path, flash).
+// Return an error only for the unexpected (it becomes an error page). View.Err shows an API
+// error's name and message in a banner; for INVALID_PARAMETERS, {{template "field" ($.FieldErr
+// "url")}} puts a field's message next to it. invalid(field(...)) makes the console's own form
+// errors look the same.
 //
-//  2. A template templates/<name>.html defining "content" (the layout wraps it; see keys.html):
-//     forms carry {{template "csrf" .}}; links use {{url "/webhooks"}} (the mount point can carry
-//     API Gateway's stage prefix). Shared pieces: "field", "banner", "copy", "empty", reltime, pill.
+// 2. A template templates/<name>.html defining "content" (the layout wraps it; see keys.html).
+// Forms carry {{template "csrf" $}}; links use {{$.URL "/webhooks"}} (the mount point can carry
+// API Gateway's stage prefix); times use {{$.Time .CreatedAt}}; statuses {{pill .Status}}.
+// Shared pieces in layout.html: "csrf", "field", "banner", "copy", "empty". Forms that need a
+// confirm dialog carry data-confirm="...".
 //
-//  3. The sidebar entry in navItems below (already there for webhooks, events, sandbox, logs).
+// 3. The sidebar entry in navItems below (already there for webhooks, events, sandbox, logs;
+// a listed page that is not built answers 404).
 //
 // Tests drive the real handler against the local platform (infra/localtest): see console_test.go's
 // browser helper.
