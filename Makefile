@@ -18,8 +18,9 @@ test: ## every test, with the race detector
 	$(GO) test -race -count=1 ./...
 
 screenshots: ## the console's pages as PNGs in docs/console/, taken by its browser test (needs Chromium)
-	mkdir -p docs/console
+	mkdir -p docs/console && rm -f docs/console/*.png
 	HAPIHUB_SCREENSHOTS=$(CURDIR)/docs/console $(GO) test -count=1 -run 'TestBrowser' ./shared/console/
+	@ls docs/console/*.png >/dev/null 2>&1 || { echo "no screenshots in docs/console: is Chromium installed (HAPIHUB_CHROMIUM)?"; exit 1; }
 
 bench: ## benchmarks; figures go to docs/benchmarks.md
 	mkdir -p docs
