@@ -14,11 +14,27 @@ import (
 type Access interface {
 	GetAccount(ctx context.Context, id string) (store.Account, error)
 	KeyRefOf(ctx context.Context, account, mode, id string) (store.KeyRef, bool, error)
+	KeyByHash(ctx context.Context, hash string) (store.Key, bool, error)
+}
+
+// keyValid re-reads the principal's key: its listing entry, or for a console session key (which
+// has none) its hash item, which logout deletes.
+func keyValid(ctx context.Context, st Access, p auth.Principal, nowMs int64) (bool, error) {
+	if p.Session != "" {
+		k, ok, err := st.KeyByHash(ctx, p.SessionKeyHash)
+		if err != nil || !ok {
+			return false, err
+		}
+		ref := store.KeyRef{ID: k.ID, Status: k.Status, ExpiresAt: k.ExpiresAt}
+		return k.ID == p.KeyID && k.AccountID == p.AccountID && k.Session == p.Session && ref.Valid(nowMs), nil
+	}
+	ref, ok, err := st.KeyRefOf(ctx, p.AccountID, p.Mode, p.KeyID)
+	return ok && ref.Valid(nowMs), err
 }
 
 // Permissions checks, for every authenticated route and in this order, that the key is still
 // valid (the gateway's cached authorizer policy may outlive a revocation or a roll's grace), that
-// a live request comes from the account's IP allowlist, and that a restricted key holds the
+// a live request comes from the account's IP allowlist (console session keys excepted), and that a restricted key holds the
 // permission the route needs: read for find and get, write for everything else.
 func Permissions(st Access, now func() time.Time) Middleware {
 	return func(route Route, next HandlerFunc) HandlerFunc {
@@ -28,14 +44,16 @@ func Permissions(st Access, now func() time.Time) Middleware {
 		need := auth.Needed(route.Action)
 		return func(r *Request) (Response, error) {
 			p := r.Principal
-			ref, ok, err := st.KeyRefOf(r.Ctx, p.AccountID, p.Mode, p.KeyID)
+			ok, err := keyValid(r.Ctx, st, p, now().UnixMilli())
 			if err != nil {
 				return Response{}, err
 			}
-			if !ok || !ref.Valid(now().UnixMilli()) {
+			if !ok {
 				return Response{}, apperr.New(apperr.Auth, "This API key was revoked or has expired.")
 			}
-			if p.Mode == store.Live {
+			// Console session keys are exempt: the allowlist restricts API keys, and the console's
+			// calls come from the console's own servers (Lambda's addresses on AWS), not the member's.
+			if p.Mode == store.Live && p.Session == "" {
 				acct, err := st.GetAccount(r.Ctx, p.AccountID)
 				if err != nil {
 					return Response{}, err

@@ -122,6 +122,15 @@ type Options struct {
 	Local       bool
 	Middlewares []Middleware
 	Now         func() time.Time
+	// Recorder, when set, records every request that reached a route with a key (request logs).
+	Recorder RequestRecorder
+}
+
+// RequestRecorder keeps the request log (store.(*Store).PutRequestLog behind a small adapter).
+// It is called once per recorded request, after the response is built; its failure is logged
+// and never changes the response.
+type RequestRecorder interface {
+	RecordRequest(ctx context.Context, l store.RequestLog) error
 }
 
 // NewRouter builds a router over routes.
@@ -184,15 +193,18 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) 
 	if reqID == "" {
 		reqID = uuid.NewString()
 	}
+	req := &Request{Ctx: ctx, Event: ev, RequestID: reqID}
 	var errEvent string
 	defer func() {
 		if p := recover(); p != nil {
 			resp, errEvent = rt.renderError(ev, apperr.Internal(fmt.Errorf("panic: %v\n%s", p, debug.Stack())))
 		}
+		took := rt.opts.Now().Sub(start).Milliseconds()
 		rt.opts.Log.Info("request", "requestId", reqID, "method", ev.HTTPMethod, "path", ev.Path, "resource", ev.Resource,
-			"status", resp.StatusCode, "durationMs", rt.opts.Now().Sub(start).Milliseconds(), "errorEvent", errEvent)
+			"status", resp.StatusCode, "durationMs", took, "errorEvent", errEvent)
+		rt.record(ctx, req, resp.StatusCode, errEvent, start, took)
 	}()
-	out, err := rt.serve(ctx, ev, reqID)
+	out, err := rt.serve(req)
 	if err != nil {
 		resp, errEvent = rt.renderError(ev, err)
 		return resp, nil
@@ -200,7 +212,25 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) 
 	return rt.render(out), nil
 }
 
-func (rt *Router) serve(ctx context.Context, ev events.APIGatewayProxyRequest, reqID string) (Response, error) {
+// record hands a request to the Recorder when it was made with a key: public routes and
+// requests without a principal (no account to file them under) are not recorded.
+func (rt *Router) record(ctx context.Context, req *Request, status int, errEvent string, start time.Time, took int64) {
+	p := req.Principal
+	if rt.opts.Recorder == nil || p.AccountID == "" {
+		return
+	}
+	l := store.RequestLog{AccountID: p.AccountID, Mode: p.Mode, Method: req.Event.HTTPMethod, Path: req.Event.Path,
+		Organization: req.Tenant.Org, KeyID: p.KeyID, KeyType: p.KeyType, Session: p.Session, Status: status,
+		ErrorEventID: errEvent, RequestID: req.RequestID, IdempotencyKey: req.Header("Idempotency-Key"),
+		At: start.UnixMilli(), DurationMs: took}
+	if err := rt.opts.Recorder.RecordRequest(ctx, l); err != nil {
+		rt.opts.Log.Error("request log not recorded", "requestId", req.RequestID, "err", err)
+	}
+}
+
+// serve runs the request's route, filling req's principal and tenant as they are resolved.
+func (rt *Router) serve(req *Request) (Response, error) {
+	ctx, ev := req.Ctx, req.Event
 	if strings.EqualFold(header(ev, "X-Forwarded-Proto"), "http") && !(rt.opts.Local && isLoopback(ev.RequestContext.Identity.SourceIP)) {
 		return Response{}, apperr.New(apperr.Security, "HAPI Hub is served over HTTPS only; retry with https://.")
 	}
@@ -208,16 +238,15 @@ func (rt *Router) serve(ctx context.Context, ev events.APIGatewayProxyRequest, r
 	if !ok {
 		return Response{}, apperr.New(apperr.MethodNotImplemented, "%s %s is not implemented by HAPI Hub.", ev.HTTPMethod, ev.Path)
 	}
-	req := &Request{Ctx: ctx, Event: ev, RequestID: reqID}
 	if !route.Public {
 		p, ok := auth.PrincipalFrom(ev.RequestContext.Authorizer)
 		if !ok {
 			return Response{}, apperr.New(apperr.Auth, "No valid API key provided. Send Authorization: Bearer <key>.")
 		}
+		req.Principal = p // known from here on, so even a refusal below is recorded
 		if p.KeyType == auth.Publishable && !route.Publishable {
 			return Response{}, apperr.New(apperr.Permissions, "Publishable keys can only create tokens (POST /tokens); use a secret key for %s %s.", ev.HTTPMethod, route.Path)
 		}
-		req.Principal = p
 		if !route.NoTenant {
 			t, err := rt.tenant(ctx, p, header(ev, "HapiHub-Organization"))
 			if err != nil {

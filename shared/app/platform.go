@@ -41,7 +41,10 @@ func PlatformRouter(st *store.Store, cfg config.Config, routes []api.Route) *api
 	for _, m := range middlewares {
 		mws = append(mws, m(st, cfg))
 	}
-	return api.NewRouter(api.Options{Tenants: st, Log: Logger(), Local: cfg.Local, Middlewares: mws}, routes...)
+	// requestlogs.go: every request with a key is logged, timed by the store's clock (which dates
+	// the logs' ttl too).
+	return api.NewRouter(api.Options{Tenants: st, Log: Logger(), Local: cfg.Local, Middlewares: mws,
+		Recorder: requestRecorder{st}, Now: func() time.Time { return st.Now() }}, routes...)
 }
 
 // Middlewares of this file, listed in wire.go's middlewares.
@@ -396,12 +399,13 @@ func (p *Platform) getToken(r *api.Request) (api.Response, error) {
 	return api.Response{Body: doc}, nil
 }
 
-// AccountRoutes are /account settings: the IP allowlist.
+// AccountRoutes are the account function's routes: /account settings (the IP allowlist) and the
+// request logs (requestlogs.go).
 func (p *Platform) AccountRoutes() []api.Route {
-	return []api.Route{
+	return append([]api.Route{
 		{Method: http.MethodGet, Path: "/account/ip-allowlist", Handler: secretOnly(p.getAllowlist), NoTenant: true, Resource: "account", Action: "get"},
 		{Method: http.MethodPut, Path: "/account/ip-allowlist", Handler: secretOnly(p.putAllowlist), NoTenant: true, Resource: "account", Action: "update"},
-	}
+	}, p.RequestLogRoutes()...)
 }
 
 func allowlistView(cidrs []string) map[string]any {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -77,6 +78,12 @@ type req struct {
 func (h *harness) do(q req) reply {
 	h.t.Helper()
 	ev := events.APIGatewayProxyRequest{HTTPMethod: q.method, Path: q.path, Body: q.body, Headers: map[string]string{"X-Forwarded-Proto": "https"}}
+	if path, raw, ok := strings.Cut(q.path, "?"); ok {
+		// A query string in the path becomes the proxy event's parameters, as API Gateway splits them.
+		vals, err := url.ParseQuery(raw)
+		require.NoError(h.t, err)
+		ev.Path, ev.MultiValueQueryStringParameters, q.path = path, vals, path
+	}
 	for k, v := range q.header {
 		ev.Headers[k] = v
 	}

@@ -30,6 +30,9 @@ type Principal struct {
 	Permissions map[string]string
 	// Session is the console member (email) when the key is a console session key, else empty.
 	Session string
+	// SessionKeyHash is a session key's hash (set only with Session): session keys have no
+	// listing entry, so functions re-check them by their hash item (a logout deletes it).
+	SessionKeyHash string
 }
 
 // ErrUnauthorized is the error whose message API Gateway turns into a 401 (UNAUTHORIZED
@@ -55,7 +58,11 @@ func Authorize(ctx context.Context, ks KeyStore, header string, now time.Time) (
 	if err != nil {
 		return Principal{}, "", ErrUnauthorized
 	}
-	return Principal{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyType: k.Type, Permissions: k.Permissions, Session: k.Session}, acct.UsageKeys[k.Mode], nil
+	p := Principal{AccountID: k.AccountID, Mode: k.Mode, KeyID: k.ID, KeyType: k.Type, Permissions: k.Permissions, Session: k.Session}
+	if k.Session != "" {
+		p.SessionKeyHash = k.Hash
+	}
+	return p, acct.UsageKeys[k.Mode], nil
 }
 
 // Context turns a principal into the authorizer context (API Gateway allows only flat string,
@@ -64,7 +71,7 @@ func (p Principal) Context() map[string]any {
 	perms, _ := json.Marshal(p.Permissions)
 	c := map[string]any{"accountId": p.AccountID, "mode": p.Mode, "keyId": p.KeyID, "keyType": p.KeyType, "permissions": string(perms)}
 	if p.Session != "" {
-		c["session"] = p.Session
+		c["session"], c["sessionKeyHash"] = p.Session, p.SessionKeyHash
 	}
 	return c
 }
@@ -74,6 +81,9 @@ func (p Principal) Context() map[string]any {
 func PrincipalFrom(ctx map[string]any) (Principal, bool) {
 	get := func(k string) string { s, _ := ctx[k].(string); return s }
 	p := Principal{AccountID: get("accountId"), Mode: get("mode"), KeyID: get("keyId"), KeyType: get("keyType"), Session: get("session")}
+	if p.Session != "" {
+		p.SessionKeyHash = get("sessionKeyHash")
+	}
 	if ps := get("permissions"); ps != "" && ps != "null" {
 		_ = json.Unmarshal([]byte(ps), &p.Permissions)
 	}

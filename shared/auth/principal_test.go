@@ -16,7 +16,7 @@ func TestPrincipalContextCarriesTheSession(t *testing.T) {
 	}{
 		{"secret key", Principal{AccountID: "acct_1", Mode: "test", KeyID: "key_1", KeyType: Secret, Permissions: map[string]string{}}},
 		{"restricted key", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_2", KeyType: Restricted, Permissions: map[string]string{"request-logs": Read}}},
-		{"console session", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_3", KeyType: Secret, Permissions: map[string]string{}, Session: "owner@example.com"}},
+		{"console session", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_3", KeyType: Secret, Permissions: map[string]string{}, Session: "owner@example.com", SessionKeyHash: "ab12"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -59,6 +59,7 @@ func (a *API) EndpointRoutes() []api.Route {
 		r(http.MethodGet, "/webhook-endpoints/{id}/deliveries", "get", a.listDeliveries),
 		r(http.MethodGet, "/webhook-endpoints/{id}/deliveries/{deliveryId}", "get", a.getDelivery),
 		r(http.MethodPost, "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", "patch", a.resend),
+		r(http.MethodPost, "/webhook-endpoints/{id}/test", "test", a.sendTest), // testevent.go
 	}
 }
 
