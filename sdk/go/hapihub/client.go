@@ -50,6 +50,7 @@ type Client struct {
 	Tokens           *TokenService
 	Account          *AccountService
 	Sandbox          *SandboxService
+	RequestLogs      *RequestLogService
 }
 
 // Option configures a Client.
@@ -105,6 +106,7 @@ func New(key string, opts ...Option) *Client {
 	c.Tokens = &TokenService{c}
 	c.Account = &AccountService{c}
 	c.Sandbox = &SandboxService{c}
+	c.RequestLogs = &RequestLogService{reader[RequestLog]{c, "/request-logs"}}
 	return c
 }
 

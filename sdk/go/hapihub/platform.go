@@ -20,6 +20,8 @@ type Event struct {
 	OrganizationID string       `json:"organizationId,omitempty"`
 	Data           EventData    `json:"data"`
 	Request        EventRequest `json:"request"`
+	// Test is true on a sample event sent with WebhookEndpoints.SendTest.
+	Test bool `json:"test,omitempty"`
 }
 
 // EventData is the object after the change and, for updates, the changed fields' old values.
@@ -173,6 +175,22 @@ func (s *WebhookEndpointService) Delivery(ctx context.Context, endpointID, deliv
 func (s *WebhookEndpointService) Resend(ctx context.Context, endpointID, deliveryID string, opts ...RequestOption) (*WebhookDelivery, error) {
 	var out WebhookDelivery
 	if err := s.c.do(ctx, http.MethodPost, s.deliveriesPath(endpointID)+"/"+url.PathEscape(deliveryID)+"/resend", "", nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SendTest sends a sample event of eventType ("" lets the server choose one the endpoint
+// receives) to this endpoint only, through the normal delivery path: signed, retried and listed
+// in its deliveries. The event carries "test": true; the answer is the queued delivery, whose
+// EventID reads the event with Events.Get.
+func (s *WebhookEndpointService) SendTest(ctx context.Context, id, eventType string, opts ...RequestOption) (*WebhookDelivery, error) {
+	var body any
+	if eventType != "" {
+		body = map[string]string{"type": eventType}
+	}
+	var out WebhookDelivery
+	if err := s.c.do(ctx, http.MethodPost, s.path+"/"+url.PathEscape(id)+"/test", "", body, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil

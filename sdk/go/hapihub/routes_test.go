@@ -527,3 +527,96 @@ func TestSandboxResetNeedsATestKey(t *testing.T) {
 	_, err := client(t, liveKey).Sandbox.Reset(context.Background())
 	assert.ErrorIs(t, err, hapihub.ErrPermissions)
 }
+
+func TestRequestLogs(t *testing.T) {
+	ctx := context.Background()
+	c := client(t, testKey)
+	since := time.Now().Add(-time.Second)
+	_, err := c.Patients.Get(ctx, "pat_00000000000000000000000000")
+	var ae *hapihub.Error
+	require.ErrorAs(t, err, &ae)
+	require.NotEmpty(t, ae.Event)
+
+	page, err := c.RequestLogs.List(ctx, &hapihub.RequestLogFilter{Status: http.StatusNotFound, Method: "GET", CreatedFrom: since, Limit: 100, Total: true})
+	require.NoError(t, err)
+	require.NotNil(t, page.Total)
+	var mine *hapihub.RequestLog
+	for i, l := range page.Data {
+		assert.Equal(t, http.StatusNotFound, l.Status)
+		if l.ErrorEventID == ae.Event {
+			mine = &page.Data[i]
+		}
+	}
+	require.NotNil(t, mine, "the failed request is logged with its error's event id")
+	assert.Equal(t, "/patients/pat_00000000000000000000000000", mine.Path)
+	assert.Equal(t, "secret", mine.KeyType)
+	assert.Equal(t, "request_log", mine.Object)
+
+	got, err := c.RequestLogs.Get(ctx, mine.ID)
+	require.NoError(t, err)
+	assert.Equal(t, *mine, *got)
+	byKey, err := c.RequestLogs.List(ctx, &hapihub.RequestLogFilter{KeyID: mine.KeyID, StatusMin: 400, StatusMax: 499, Limit: 5})
+	require.NoError(t, err)
+	require.NotEmpty(t, byKey.Data)
+	for _, l := range byKey.Data {
+		assert.Equal(t, mine.KeyID, l.KeyID)
+		assert.True(t, l.Status >= 400 && l.Status <= 499, l.Status)
+	}
+	n := 0
+	for l, err := range c.RequestLogs.All(ctx, &hapihub.RequestLogFilter{CreatedFrom: since, Limit: 1}) {
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, l.CreatedAt, since.UnixMilli())
+		if n++; n == 3 {
+			break
+		}
+	}
+	assert.Equal(t, 3, n, "pages of one: the 404 and the calls after it are all logged")
+	_, err = c.RequestLogs.List(ctx, &hapihub.RequestLogFilter{Method: "FETCH"})
+	assert.ErrorIs(t, err, hapihub.ErrInvalidParameters)
+}
+
+func TestSendTestEvent(t *testing.T) {
+	ctx := context.Background()
+	c := client(t, testKey)
+	got := make(chan *hapihub.Event, 4)
+	var secret string
+	ready := make(chan struct{})
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-ready
+		ev, err := hapihub.ReadEvent(r, secret)
+		if !assert.NoError(t, err, "the test event is signed with the endpoint's secret") {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		got <- ev
+	}))
+	defer rcv.Close()
+	ep, err := c.WebhookEndpoints.Create(ctx, &hapihub.WebhookEndpointParams{URL: hapihub.Ptr(rcv.URL + "/hook"), EnabledEvents: &[]string{"invoice.*"}})
+	require.NoError(t, err)
+	defer func() { _, _ = c.WebhookEndpoints.Delete(ctx, ep.ID) }()
+	secret = ep.Secret
+	close(ready)
+
+	del, err := c.WebhookEndpoints.SendTest(ctx, ep.ID, "invoice.paid")
+	require.NoError(t, err)
+	assert.Equal(t, "invoice.paid", del.EventType)
+	select {
+	case ev := <-got:
+		assert.Equal(t, del.EventID, ev.ID)
+		assert.True(t, ev.Test)
+		var inv hapihub.Invoice
+		require.NoError(t, ev.Decode(&inv))
+		assert.Equal(t, "paid", inv.Status)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no test delivery")
+	}
+	stored, err := c.Events.Get(ctx, del.EventID)
+	require.NoError(t, err)
+	assert.True(t, stored.Test)
+
+	def, err := c.WebhookEndpoints.SendTest(ctx, ep.ID, "")
+	require.NoError(t, err)
+	assert.Equal(t, "invoice.created", def.EventType, "the server picks a type the endpoint receives")
+	_, err = c.WebhookEndpoints.SendTest(ctx, ep.ID, "patient.created")
+	assert.ErrorIs(t, err, hapihub.ErrInvalidParameters, "not a type this endpoint receives")
+}
