@@ -168,7 +168,7 @@ var navItems = []navItem{
 	{"Events", "/events", false},
 	{"Sandbox", "/sandbox", false},
 	{"Logs", "/logs", false},
-	{"Members", "/members", true},
+	{"Members", "/members", false},
 }
 
 // New builds the console.

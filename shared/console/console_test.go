@@ -202,8 +202,215 @@ func TestSignupHomeKeysLogout(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	assert.Len(t, r.JSON(t)["data"], 3)
 
+	// The keys page lists the account's keys, read through the API with the session's key.
+	keys := b.get("/console/keys")
+	require.Equal(t, http.StatusOK, keys.Status, keys.text())
+	listed := c.env.Do(t, http.MethodGet, "/api-keys", key, nil).JSON(t)["data"].([]any)
+	require.Len(t, listed, 2, "a new account has a secret and a publishable test key")
+	for _, k := range listed {
+		k := k.(map[string]any)
+		assert.Contains(t, keys.Body, k["secret"].(string), "the page shows %s redacted as the API does", k["id"])
+	}
+	assert.NotContains(t, keys.Body, key, "the test secret is shown only when revealed")
+	id := listed[0].(map[string]any)["id"].(string)
+	if listed[0].(map[string]any)["type"] != "secret" {
+		id = listed[1].(map[string]any)["id"].(string)
+	}
+	assert.Contains(t, b.get("/console/keys?reveal="+id).Body, key, "reveal shows the test secret in full")
+
+	// A restricted key with a permission grid: read on patients, write on appointments.
+	created := b.post("/console/keys", "name", "Reporting job", "perm.patients", "read", "perm.appointments", "write", "perm.invoices", "none")
+	require.Equal(t, http.StatusOK, created.Status, created.text())
+	rk := secretRe.FindString(created.Body[strings.Index(created.Body, `id="shown"`):])
+	require.True(t, strings.HasPrefix(rk, "rk_test_"), "the new key's secret is shown: %q", rk)
+	assert.Contains(t, created.text(), "Copy its secret now")
+	assert.Equal(t, http.StatusOK, c.env.Do(t, http.MethodGet, "/patients?$limit=1", rk, nil).Status, "read on patients")
+	assert.Equal(t, http.StatusForbidden, c.env.Do(t, http.MethodGet, "/invoices?$limit=1", rk, nil).Status, "none on invoices")
+	var rkID string
+	for _, k := range c.env.Do(t, http.MethodGet, "/api-keys", key, nil).JSON(t)["data"].([]any) {
+		if k := k.(map[string]any); k["type"] == "restricted" {
+			rkID = k["id"].(string)
+			assert.Equal(t, map[string]any{"patients": "read", "appointments": "write"}, k["permissions"])
+		}
+	}
+	require.NotEmpty(t, rkID)
+
+	// Its note, then a revoke.
+	b.post("/console/keys/"+rkID+"/note", "note", "Vault: reporting/hapihub")
+	assert.Contains(t, b.page.text(), "Note saved")
+	assert.Contains(t, b.page.text(), "Vault: reporting/hapihub")
+	b.post("/console/keys/"+rkID+"/revoke")
+	assert.Contains(t, b.page.text(), "Key revoked")
+	assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", rk, nil).Status, "a revoked key is refused")
+
+	// No permission at all: refused in place before the API is asked.
+	none := b.post("/console/keys", "name", "Nothing")
+	assert.Equal(t, http.StatusBadRequest, none.Status)
+	assert.Contains(t, none.text(), "give the key read or write on at least one resource")
+
 	b.post("/console/logout")
 	assert.Equal(t, "/console/login", b.page.URL)
 	assert.Contains(t, b.page.text(), "You are logged out")
 	assert.Equal(t, "/console/login?next=%2F", b.get("/console/").URL, "after logout the console asks to log in")
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	c := newConsole(t)
+	email := uniqueEmail("limited")
+	c.browser(t).signup(email)
+	b := c.browser(t)
+	for i := 1; i <= 5; i++ {
+		p := b.login(email, "wrong password "+strings.Repeat("!", i))
+		require.Equal(t, http.StatusUnauthorized, p.Status, "attempt %d", i)
+		assert.Contains(t, p.text(), "do not match")
+	}
+	// The 6th attempt is refused even with the right password: it is not checked at all.
+	p := b.login(email, "correct horse battery")
+	assert.Equal(t, http.StatusTooManyRequests, p.Status)
+	assert.Regexp(t, `RATE_LIMIT_EXCEEDED Too many attempts, try again in \d+ minutes?\.`, p.text())
+	assert.NotEmpty(t, p.Header.Get("Retry-After"))
+	assert.NotContains(t, b.cookies, "hh_session")
+
+	// The next window lets the member in.
+	c.clock.Advance(15 * time.Minute)
+	p = b.login(email, "correct horse battery")
+	assert.Equal(t, http.StatusOK, p.Status, p.text())
+	assert.Equal(t, "/console/", p.URL)
+}
+
+func TestCSRF(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+	b.signup(uniqueEmail("csrf"))
+	good := csrfRe.FindStringSubmatch(b.page.Body)[1]
+	cases := []struct {
+		name   string
+		form   url.Values
+		header []string
+		want   int
+	}{
+		{"no token", url.Values{"mode": {"live"}}, nil, http.StatusForbidden},
+		{"a wrong token", url.Values{"mode": {"live"}, "csrf": {"x" + good}}, nil, http.StatusForbidden},
+		{"the right token from another site", url.Values{"mode": {"live"}, "csrf": {good}}, []string{"Origin", "https://evil.example"}, http.StatusForbidden},
+		{"the right token, cross-site fetch", url.Values{"mode": {"live"}, "csrf": {good}}, []string{"Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"the right token", url.Values{"mode": {"live"}, "csrf": {good}, "back": {"/"}}, nil, http.StatusOK},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p := b.do(http.MethodPost, "/console/mode", tc.form, tc.header...)
+			assert.Equal(t, tc.want, p.Status)
+			if tc.want == http.StatusForbidden {
+				assert.Contains(t, p.text(), "This form expired or was sent from another site")
+			} else {
+				assert.Contains(t, p.text(), "Live data", "the mode switched")
+			}
+		})
+	}
+	// Before login the double-submit cookie guards the forms.
+	anon := c.browser(t)
+	p := anon.do(http.MethodPost, "/console/login", url.Values{"email": {"a@example.com"}, "password": {"x"}, "csrf": {"forged"}})
+	assert.Equal(t, http.StatusForbidden, p.Status)
+}
+
+func TestInviteFlow(t *testing.T) {
+	c := newConsole(t)
+	owner := c.browser(t)
+	owner.signup(uniqueEmail("owner"))
+	viewerEmail := uniqueEmail("viewer")
+
+	p := owner.get("/console/members")
+	require.Equal(t, http.StatusOK, p.Status)
+	p = owner.post("/console/members/invite", "email", viewerEmail, "role", "viewer")
+	require.Equal(t, http.StatusOK, p.Status, p.text())
+	link := regexp.MustCompile(`http://[^"<\s]+/console/invite/[A-Za-z0-9_-]{43}`).FindString(p.Body)
+	require.NotEmpty(t, link, "the one-time link is shown")
+	path := strings.TrimPrefix(link, c.srv.URL)
+	assert.NotContains(t, owner.get("/console/members").Body, path, "the link is shown once")
+
+	viewer := c.browser(t)
+	p = viewer.get(path)
+	require.Equal(t, http.StatusOK, p.Status, p.text())
+	assert.Contains(t, p.text(), "Join Analytical Clinics")
+	assert.Contains(t, p.text(), "invited as viewer")
+	p = viewer.post(path, "name", "Grace Hopper", "password", "short")
+	assert.Equal(t, http.StatusBadRequest, p.Status)
+	assert.Contains(t, p.text(), "must be at least 10 characters")
+	p = viewer.post(path, "name", "Grace Hopper", "password", "a long enough password")
+	require.Equal(t, http.StatusOK, p.Status, p.text())
+	assert.Equal(t, "/console/", p.URL)
+	assert.Contains(t, p.text(), "you joined as viewer")
+	assert.Contains(t, p.text(), "Your role cannot see API keys", "a viewer's restricted key cannot list keys")
+
+	// The link works once.
+	again := c.browser(t)
+	p = again.get(path)
+	assert.Equal(t, http.StatusNotFound, p.Status)
+	assert.Contains(t, p.text(), "already used, has expired, or never existed")
+
+	// The viewer sees the members but cannot change them, and cannot create keys: the API says so in place.
+	p = viewer.get("/console/members")
+	assert.Contains(t, p.text(), viewerEmail)
+	assert.Contains(t, p.text(), "Only owners can invite")
+	p = viewer.post("/console/members/invite", "email", uniqueEmail("x"), "role", "owner")
+	assert.Equal(t, http.StatusForbidden, p.Status)
+	p = viewer.get("/console/keys")
+	assert.Contains(t, p.text(), "Your role cannot manage keys")
+	p = viewer.post("/console/keys", "name", "Sneaky", "perm.patients", "write")
+	assert.Equal(t, http.StatusForbidden, p.Status)
+	assert.Regexp(t, `PERMISSIONS_ERROR .*api-keys`, p.text())
+
+	// The owner makes the viewer a developer: the viewer's session ends; after logging in again
+	// the developer's test key is a secret key.
+	owner.get("/console/members")
+	p = owner.post("/console/members/role", "email", viewerEmail, "role", "developer")
+	assert.Contains(t, p.text(), "Role changed")
+	p = viewer.get("/console/keys")
+	assert.Equal(t, "/console/login?next=%2Fkeys", p.URL)
+	assert.Contains(t, p.text(), "Your membership changed")
+	p = viewer.post("/console/login", "email", viewerEmail, "password", "a long enough password", "next", "/keys")
+	assert.Equal(t, "/console/keys", p.URL, "back where the login began")
+	assert.Contains(t, p.text(), "Create a restricted key")
+
+	// The last owner cannot be removed.
+	owner.get("/console/members")
+	var ownerEmail string
+	for _, m := range regexp.MustCompile(`owner-[^"<\s]+@example\.com`).FindAllString(owner.page.Body, -1) {
+		ownerEmail = m
+	}
+	p = owner.post("/console/members/remove", "email", ownerEmail)
+	assert.Equal(t, http.StatusConflict, p.Status)
+	assert.Contains(t, p.text(), "at least one owner")
+}
+
+func TestSessionExpiry(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+	b.signup(uniqueEmail("expiry"))
+	assert.Equal(t, http.StatusOK, b.get("/console/keys").Status)
+	c.clock.Advance(12*time.Hour + time.Second)
+	p := b.get("/console/keys")
+	assert.Equal(t, "/console/login?next=%2Fkeys", p.URL, "an expired session asks to log in")
+}
+
+func TestRoutes(t *testing.T) {
+	c := newConsole(t)
+	b := c.browser(t)
+	b.signup(uniqueEmail("routes"))
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/console/", http.StatusOK},
+		{"/console/keys", http.StatusOK},
+		{"/console/members", http.StatusOK},
+		{"/console/nonexistent", http.StatusNotFound},
+	} {
+		assert.Equal(t, tc.want, b.get(tc.path).Status, tc.path)
+	}
+	css := b.get("/console/static/console.css")
+	assert.Equal(t, http.StatusOK, css.Status)
+	assert.Contains(t, css.Header.Get("Content-Type"), "text/css")
+	assert.Equal(t, "public, max-age=3600", css.Header.Get("Cache-Control"))
+	assert.Contains(t, css.Body, ".sidebar")
+	assert.Equal(t, "no-store", b.get("/console/keys").Header.Get("Cache-Control"), "pages with secrets are not cached")
 }

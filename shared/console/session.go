@@ -171,7 +171,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 		if !ok && !rt.public {
 			if r.Method == http.MethodGet {
 				next := strings.TrimPrefix(r.URL.Path, Mount)
-				_ = c.Redirect("/login?next="+url.QueryEscape(next), "")
+				_ = c.Redirect("/login?next="+url.QueryEscape(next), c.flash)
 				return
 			}
 			_ = c.Redirect("/login", "Your session ended; log in again.")
