@@ -239,7 +239,7 @@ func TestSignupHomeKeysLogout(t *testing.T) {
 	b.post("/console/keys/"+rkID+"/note", "note", "Vault: reporting/hapihub")
 	assert.Contains(t, b.page.text(), "Note saved")
 	assert.Contains(t, b.page.text(), "Vault: reporting/hapihub")
-	b.post("/console/keys/"+rkID+"/revoke")
+	b.post("/console/keys/" + rkID + "/revoke")
 	assert.Contains(t, b.page.text(), "Key revoked")
 	assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", rk, nil).Status, "a revoked key is refused")
 
