@@ -20,8 +20,9 @@
 //
 // Client.Patients, Practitioners, Appointments, Messages and Invoices have the six methods
 // (List, All, Get, Create, Update, Patch, Delete); Organizations reads and patches metadata.
-// Platform routes: Events, WebhookEndpoints (with deliveries, resend and secret roll), APIKeys
-// (restricted keys, roll, revoke), Tokens, Account (IP allowlist) and Sandbox (reset). The
+// Platform routes: Events, WebhookEndpoints (with deliveries, resend, secret roll and test events),
+// APIKeys (restricted keys, roll, revoke), Tokens, Account (IP allowlist), RequestLogs (the last 7
+// days of requests) and Sandbox (reset). The
 // clinical types are generated from the server's schema; optional scalars are pointers (set them
 // with Ptr), times are Unix milliseconds (Millis, Time, Date).
 //
