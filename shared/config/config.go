@@ -29,6 +29,9 @@ type Config struct {
 	// WebhookRetryWindow is how long live deliveries are retried (HAPIHUB_WEBHOOK_RETRY_WINDOW,
 	// a Go duration; default 72h, at most 168h).
 	WebhookRetryWindow time.Duration
+	// APIURL is the public API's base URL as clients reach it (HAPIHUB_API_URL); empty: the
+	// console derives it from each request.
+	APIURL string
 }
 
 // FromEnv reads the configuration from the environment. Missing required values are an error so
@@ -49,6 +52,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		DynamoDBEndpoint: get("HAPIHUB_DYNAMODB_ENDPOINT", ""),
 		SQSEndpoint:      get("HAPIHUB_SQS_ENDPOINT", ""),
 		WebhookQueueURL:  get("HAPIHUB_WEBHOOK_QUEUE_URL", ""),
+		APIURL:           get("HAPIHUB_API_URL", ""),
 	}
 	if c.Table == "" {
 		return c, fmt.Errorf("config: HAPIHUB_TABLE is not set")
@@ -82,6 +86,9 @@ func (c Config) Env() map[string]string {
 		"HAPIHUB_WEBHOOK_QUEUE_URL": c.WebhookQueueURL,
 		"HAPIHUB_LOCAL":             strconv.FormatBool(c.Local),
 		"HAPIHUB_AUTH_CACHE_TTL":    strconv.Itoa(int(c.AuthCacheTTL / time.Second)),
+	}
+	if c.APIURL != "" {
+		env["HAPIHUB_API_URL"] = c.APIURL
 	}
 	if c.WebhookRetryWindow > 0 {
 		env["HAPIHUB_WEBHOOK_RETRY_WINDOW"] = c.WebhookRetryWindow.String()

@@ -3,7 +3,6 @@ package console
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
@@ -105,21 +104,12 @@ func (h *Handler) invite(c *Call) error {
 		Role: d.Role, InvitedBy: c.Session.Email, CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(InviteTTL).UnixMilli()}); err != nil {
 		return err
 	}
-	d, err = h.membersPage(c, membersData{Link: h.consoleOrigin(c) + c.Mount + "/invite/" + token})
+	d, err = h.membersPage(c, membersData{Link: c.origin + c.Mount + "/invite/" + token})
 	if err != nil {
 		return err
 	}
 	return c.Render(http.StatusOK, "members.html", View{Title: "Members", Data: d,
 		Notice: "Invite made for " + email + ". Send them this link; it works once, for 7 days, and is not shown again."})
-}
-
-// consoleOrigin is the scheme and host the browser reached the console at.
-func (h *Handler) consoleOrigin(c *Call) string {
-	scheme := "http"
-	if c.R.TLS != nil || strings.EqualFold(c.R.Header.Get("X-Forwarded-Proto"), "https") || c.R.URL.Scheme == "https" {
-		scheme = "https"
-	}
-	return scheme + "://" + c.R.Host
 }
 
 func (h *Handler) memberChange(c *Call, change func(email string) error, done string) error {

@@ -40,6 +40,7 @@ type Call struct {
 	API     *hapihub.Client
 	APIBase string // the public API's base URL, for what the page shows (curl lines)
 	Mount   string // the console's path as the browser sees it
+	origin  string // scheme and host the browser reached the console at
 	token   string // the session cookie's token
 	h       *Handler
 	flash   string
@@ -152,10 +153,14 @@ func (c *Call) checkCSRF() bool {
 func (h *Handler) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		apiBase, mount := h.opts.Origin(r)
+		origin := apiBase
+		if u, err := url.Parse(apiBase); err == nil {
+			origin = u.Scheme + "://" + u.Host
+		}
 		if h.opts.APIURL != "" {
 			apiBase = strings.TrimRight(h.opts.APIURL, "/")
 		}
-		c := &Call{W: w, R: r, APIBase: apiBase, Mount: mount, h: h, publicForm: rt.public}
+		c := &Call{W: w, R: r, APIBase: apiBase, Mount: mount, origin: origin, h: h, publicForm: rt.public}
 		w.Header().Set("Cache-Control", "no-store")
 		if ck, err := r.Cookie(flashCookie); err == nil {
 			if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil {

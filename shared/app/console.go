@@ -1,0 +1,67 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/console"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// The developer console (ConsoleFunction): an http.Handler behind API Gateway's proxy
+// integration. Decisions are in docs/console.md.
+
+func init() {
+	functions["console"] = buildConsole
+}
+
+func buildConsole(ctx context.Context, cfg config.Config) (any, error) {
+	st, err := Store(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h, err := ConsoleHandler(st, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return ConsoleLambda(h), nil
+}
+
+// ConsoleHandler is the console on st.
+func ConsoleHandler(st *store.Store, cfg config.Config) (*console.Handler, error) {
+	return console.New(console.Options{Identity: st, Accounts: console.StoreAccounts{Store: st}, Log: Logger(),
+		APIURL: cfg.APIURL, Origin: consoleOrigin(cfg.Local)})
+}
+
+// ConsoleLambda adapts an http.Handler to API Gateway proxy events. The handler sees the
+// resource path (/console/...: API Gateway strips the stage) and the caller's source IP as
+// RemoteAddr; the response goes back in MultiValueHeaders, so several Set-Cookie headers survive.
+func ConsoleLambda(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return httpadapter.New(h).ProxyWithContext
+}
+
+// consoleOrigin derives, from the proxy event, the base URL of the API and the console's mount
+// path as the browser sees them. On AWS the execute-api address carries the stage
+// (requestContext.path = /<stage> + path); a custom domain's base path mapping shows the same
+// way. The local runner serves at the root, over the scheme X-Forwarded-Proto says.
+func consoleOrigin(local bool) func(r *http.Request) (string, string) {
+	return func(r *http.Request) (string, string) {
+		scheme := "https"
+		if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+			scheme = strings.ToLower(p)
+		} else if local {
+			scheme = "http"
+		}
+		prefix := ""
+		if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok && !local {
+			prefix = strings.TrimSuffix(rc.Path, r.URL.Path)
+		}
+		return scheme + "://" + r.Host + prefix, prefix + console.Mount
+	}
+}
