@@ -16,6 +16,7 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/sdkhttp"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -26,7 +27,8 @@ func init() {
 // AWS returns the SDK configuration: the default chain on AWS, static credentials when local
 // (the embedded services accept any signature).
 func AWS(ctx context.Context, cfg config.Config) (aws.Config, error) {
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.Region)}
+	// sdkhttp: without it, a loaded machine can lose a response the SDK then retries (see there).
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.Region), awsconfig.WithHTTPClient(sdkhttp.New())}
 	if cfg.Local {
 		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hapihub/hapihub/infra/dynamo"
-	"github.com/hapihub/hapihub/infra/dynamo/sdkhttp"
+	"github.com/hapihub/hapihub/shared/sdkhttp"
 	"github.com/hapihub/hapihub/infra/testclock"
 )
 

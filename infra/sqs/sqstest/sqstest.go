@@ -3,6 +3,8 @@
 package sqstest
 
 import (
+	"github.com/hapihub/hapihub/shared/sdkhttp"
+
 	"testing"
 	"time"
 
@@ -42,6 +44,7 @@ func Start(t testing.TB, dir string, opts sqs.Options) (*sqs.Server, string) {
 // Client is an SDK client for the server at endpoint with dummy credentials.
 func Client(endpoint string) *awssqs.Client {
 	return awssqs.New(awssqs.Options{
+		HTTPClient:   sdkhttp.New(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),

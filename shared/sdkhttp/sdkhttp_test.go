@@ -20,7 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/dynamo/dynamotest"
-	"github.com/hapihub/hapihub/infra/dynamo/sdkhttp"
+	"github.com/hapihub/hapihub/shared/sdkhttp"
 )
 
 // TestWrapKeepsTheAnswerWhenTheServerAnswersBeforeTheBodyCheck replays, deterministically, the
