@@ -72,10 +72,10 @@ type browser struct {
 	cookies map[string]*http.Cookie
 	// setCookies are the Set-Cookie headers of the last response, to check their flags.
 	setCookies []*http.Cookie
-	page       *page
+	page       *webPage
 }
 
-type page struct {
+type webPage struct {
 	Status int
 	URL    string // path of the final response
 	Body   string
@@ -86,7 +86,7 @@ func (c *consoleEnv) browser(t *testing.T) *browser {
 	return &browser{t: t, c: c, cookies: map[string]*http.Cookie{}}
 }
 
-func (b *browser) do(method, path string, form url.Values, header ...string) *page {
+func (b *browser) do(method, path string, form url.Values, header ...string) *webPage {
 	b.t.Helper()
 	b.setCookies = nil
 	for range 5 {
@@ -122,19 +122,19 @@ func (b *browser) do(method, path string, form url.Values, header ...string) *pa
 			path, method, form, header = resp.Header.Get("Location"), http.MethodGet, nil, nil
 			continue
 		}
-		b.page = &page{Status: resp.StatusCode, URL: req.URL.RequestURI(), Body: string(raw), Header: resp.Header}
+		b.page = &webPage{Status: resp.StatusCode, URL: req.URL.RequestURI(), Body: string(raw), Header: resp.Header}
 		return b.page
 	}
 	b.t.Fatalf("too many redirects at %s", path)
 	return nil
 }
 
-func (b *browser) get(path string) *page { b.t.Helper(); return b.do(http.MethodGet, path, nil) }
+func (b *browser) get(path string) *webPage { b.t.Helper(); return b.do(http.MethodGet, path, nil) }
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
 
 // post sends a form with the CSRF token of the last page shown.
-func (b *browser) post(path string, fields ...string) *page {
+func (b *browser) post(path string, fields ...string) *webPage {
 	b.t.Helper()
 	form := url.Values{}
 	if b.page != nil {
@@ -148,7 +148,7 @@ func (b *browser) post(path string, fields ...string) *page {
 	return b.do(http.MethodPost, path, form)
 }
 
-func (b *browser) signup(email string) *page {
+func (b *browser) signup(email string) *webPage {
 	b.t.Helper()
 	b.get("/console/signup")
 	p := b.post("/console/signup", "name", "Ada Lovelace", "company", "Analytical Clinics", "email", email, "password", "correct horse battery")
@@ -156,14 +156,14 @@ func (b *browser) signup(email string) *page {
 	return p
 }
 
-func (b *browser) login(email, password string) *page {
+func (b *browser) login(email, password string) *webPage {
 	b.t.Helper()
 	b.get("/console/login")
 	return b.post("/console/login", "email", email, "password", password)
 }
 
 // text is a page's visible text, roughly: tags removed, entities decoded, spaces collapsed.
-func (p *page) text() string {
+func (p *webPage) text() string {
 	s := regexp.MustCompile(`(?s)<script.*?</script>|<[^>]*>`).ReplaceAllString(p.Body, " ")
 	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
 }
