@@ -27,14 +27,20 @@ func init() {
 // AWS returns the SDK configuration: the default chain on AWS, static credentials when local
 // (the embedded services accept any signature).
 func AWS(ctx context.Context, cfg config.Config) (aws.Config, error) {
-	// sdkhttp: without it, a loaded machine can lose a response the SDK then retries (see there).
-	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.Region), awsconfig.WithHTTPClient(sdkhttp.New())}
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithRegion(cfg.Region)}
 	if cfg.Local {
 		opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 	}
 	c, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return aws.Config{}, fmt.Errorf("app: aws config: %w", err)
+	}
+	// Wrapped after loading: the loader needs its own client type to apply AWS_CA_BUNDLE. Without
+	// sdkhttp a loaded machine can lose a response the SDK then retries (see there).
+	if c.HTTPClient == nil {
+		c.HTTPClient = sdkhttp.New()
+	} else {
+		c.HTTPClient = sdkhttp.Wrap(c.HTTPClient)
 	}
 	return c, nil
 }
