@@ -105,6 +105,7 @@ func TestRequestLogFilters(t *testing.T) {
 	restricted := h.do(req{key: sk, method: "POST", path: "/api-keys", body: `{"name":"logs reader","permissions":{"request-logs":"read"}}`})
 	require.Equal(t, 201, restricted.status, restricted.body)
 	rk, rkID := restricted.body["secret"].(string), restricted.body["id"].(string)
+	h.clock.Advance(time.Second) // logs of one millisecond have no defined order
 	for _, q := range []req{
 		{key: sk, method: "GET", path: "/api-keys"},
 		{key: sk, method: "GET", path: "/api-keys/key_nope"},                    // 404
@@ -115,7 +116,7 @@ func TestRequestLogFilters(t *testing.T) {
 		h.do(q)
 		h.clock.Advance(time.Second)
 	}
-	t0 := h.clock.Now().Add(-5 * time.Second).UnixMilli()
+	t0 := h.clock.Now().Add(-5 * time.Second).UnixMilli() // the first request of the loop
 	// Reading the logs is logged too: every query below looks only before this instant.
 	until := fmt.Sprintf("createdAt[$lt]=%d&", h.clock.Now().UnixMilli())
 	cases := []struct {
