@@ -15,6 +15,8 @@ import (
 
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
+	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/webhook"
 )
 
@@ -619,4 +621,34 @@ func TestSendTestEvent(t *testing.T) {
 	assert.Equal(t, "invoice.created", def.EventType, "the server picks a type the endpoint receives")
 	_, err = c.WebhookEndpoints.SendTest(ctx, ep.ID, "patient.created")
 	assert.ErrorIs(t, err, hapihub.ErrInvalidParameters, "not a type this endpoint receives")
+}
+
+// A console session key through the local gateway: its requests are logged with the member, and
+// logout (deleting the key) stops it at once despite the gateway's cached authorizer answer.
+func TestSessionKeyThroughTheGateway(t *testing.T) {
+	ctx := context.Background()
+	env := localtest.Shared(t)
+	owner, ok, err := env.Store.KeyByHash(ctx, auth.Hash(env.TestKey))
+	require.NoError(t, err)
+	require.True(t, ok)
+	secret, err := auth.Generate(auth.Prefix(auth.Secret, store.Test))
+	require.NoError(t, err)
+	now := time.Now()
+	k := store.Key{ID: store.NewID("key", now), AccountID: owner.AccountID, Mode: store.Test, Type: auth.Secret, Hash: auth.Hash(secret),
+		Last4: auth.Last4(secret), Status: store.KeyActive, CreatedAt: now.UnixMilli(), Permissions: map[string]string{},
+		Session: "member@example.com", ExpiresAt: now.Add(time.Hour).UnixMilli()}
+	require.NoError(t, env.Store.PutSessionKey(ctx, k))
+	c := client(t, func(*localtest.Env) string { return secret })
+
+	_, err = c.Events.List(ctx, hapihub.NewQuery().Limit(1))
+	require.NoError(t, err)
+	logs, err := c.RequestLogs.List(ctx, &hapihub.RequestLogFilter{KeyID: k.ID})
+	require.NoError(t, err)
+	require.Len(t, logs.Data, 1)
+	assert.Equal(t, "member@example.com", logs.Data[0].Session)
+	assert.Equal(t, "/events", logs.Data[0].Path)
+
+	require.NoError(t, env.Store.DeleteSessionKey(ctx, k.Hash))
+	_, err = c.Events.List(ctx, nil)
+	assert.ErrorIs(t, err, hapihub.ErrAuth, "a logged-out session key is refused at once")
 }
