@@ -1,0 +1,636 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hapihub/hapihub/sdk/go/hapihub"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+func init() {
+	register("GET /sandbox", (*Handler).sandbox)
+	register("GET /sandbox/{resource}", (*Handler).sandbox)
+	register("GET /sandbox/{resource}/{id}", (*Handler).sandboxObject)
+	register("POST /sandbox/reset", (*Handler).resetSandbox)
+}
+
+// Page sizes of the sandbox and logs tables: 20 by default; ?limit= asks for 1 to 100 (the
+// API's maximum).
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
+)
+
+// cell is one table cell; the first set field decides how it shows.
+type cell struct {
+	Text string
+	Mono bool
+	Time int64  // Unix ms, shown relative with the absolute time in its title
+	Pill string // a status, shown as a pill
+	Href string // a link around Text
+}
+
+// PillClass is the CSS class of a status cell.
+func (c cell) PillClass() string { return statusPill(c.Pill) }
+
+// statusPill colours the clinical statuses: settled or fine green, waiting amber, ended red.
+func statusPill(s string) string {
+	switch s {
+	case "active", "booked", "arrived", "fulfilled", "paid", "inbound", "outbound":
+		return "pill pill-ok"
+	case "proposed", "open", "draft":
+		return "pill pill-warn"
+	case "cancelled", "noshow", "void", "deceased":
+		return "pill pill-bad"
+	}
+	return "pill"
+}
+
+// row is one object of a table.
+type row struct {
+	ID    string
+	Href  string
+	Cells []cell
+}
+
+// sandboxTab is one clinical resource of the sandbox page.
+type sandboxTab struct {
+	Name, Label string
+	Columns     []string
+	// Searchable: the resource has fields $search looks in (else the search box is hidden).
+	Searchable bool
+	// list reads one page and turns it into rows; get reads one object.
+	list func(c *Call, q *hapihub.Query, opts []hapihub.RequestOption) ([]row, *int, error)
+	get  func(c *Call, id string, opts []hapihub.RequestOption) (any, error)
+}
+
+// lister is what the SDK's clinical services offer to read.
+type lister[T any] interface {
+	List(ctx context.Context, q *hapihub.Query, opts ...hapihub.RequestOption) (*hapihub.List[T], error)
+	Get(ctx context.Context, id string, opts ...hapihub.RequestOption) (*T, error)
+}
+
+// tab builds a sandboxTab over one SDK service; rows turns a page into table rows (it may call
+// the API again, for the names a page refers to).
+func tab[T any](name, label string, columns []string, svc func(*hapihub.Client) lister[T],
+	rows func(c *Call, items []T, opts []hapihub.RequestOption) []row) sandboxTab {
+	searchable := false
+	if res, ok := schema.Lookup(name); ok {
+		searchable = len(res.SearchableFields()) > 0
+	}
+	return sandboxTab{Name: name, Label: label, Columns: columns, Searchable: searchable,
+		list: func(c *Call, q *hapihub.Query, opts []hapihub.RequestOption) ([]row, *int, error) {
+			l, err := svc(c.API).List(c.Ctx(), q, opts...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return rows(c, l.Data, opts), l.Total, nil
+		},
+		get: func(c *Call, id string, opts []hapihub.RequestOption) (any, error) {
+			return svc(c.API).Get(c.Ctx(), id, opts...)
+		}}
+}
+
+var sandboxTabs = []sandboxTab{
+	tab("patients", "Patients", []string{"Name", "Date of birth", "Phone", "Email", "Status", "Created"},
+		func(a *hapihub.Client) lister[hapihub.Patient] { return a.Patients },
+		func(c *Call, items []hapihub.Patient, _ []hapihub.RequestOption) []row {
+			out := make([]row, len(items))
+			for i, p := range items {
+				out[i] = row{ID: p.ID, Cells: []cell{{Text: personName(p.FirstName, p.PreferredName, p.LastName)}, {Text: date(p.DateOfBirth)},
+					{Text: dash(p.Phone), Mono: p.Phone != ""}, {Text: dash(p.Email)}, {Pill: p.Status}, {Time: p.CreatedAt}}}
+			}
+			return out
+		}),
+	tab("practitioners", "Practitioners", []string{"Name", "Specialty", "Email", "Phone", "Active"},
+		func(a *hapihub.Client) lister[hapihub.Practitioner] { return a.Practitioners },
+		func(c *Call, items []hapihub.Practitioner, _ []hapihub.RequestOption) []row {
+			out := make([]row, len(items))
+			for i, p := range items {
+				active := "active"
+				if p.Active != nil && !*p.Active {
+					active = "inactive"
+				}
+				out[i] = row{ID: p.ID, Cells: []cell{{Text: strings.TrimSpace(p.Title + " " + personName(p.FirstName, "", p.LastName))},
+					{Text: dash(p.Specialty)}, {Text: dash(p.Email)}, {Text: dash(p.Phone), Mono: p.Phone != ""}, {Pill: active}}}
+			}
+			return out
+		}),
+	tab("appointments", "Appointments", []string{"Starts", "Practitioner", "Patient", "Reason", "Status"},
+		func(a *hapihub.Client) lister[hapihub.Appointment] { return a.Appointments },
+		func(c *Call, items []hapihub.Appointment, opts []hapihub.RequestOption) []row {
+			var pats, pracs []string
+			for _, a := range items {
+				pats, pracs = append(pats, a.PatientID), append(pracs, a.PractitionerID)
+			}
+			pn, prn := patientNames(c, pats, opts), practitionerNames(c, pracs, opts)
+			out := make([]row, len(items))
+			for i, a := range items {
+				out[i] = row{ID: a.ID, Cells: []cell{{Text: when(a.StartsAt)},
+					refCell(c, "practitioners", a.PractitionerID, prn), refCell(c, "patients", a.PatientID, pn),
+					{Text: dash(a.Reason)}, {Pill: a.Status}}}
+			}
+			return out
+		}),
+	tab("messages", "Messages", []string{"Patient", "Direction", "Channel", "Title", "Read", "Created"},
+		func(a *hapihub.Client) lister[hapihub.Message] { return a.Messages },
+		func(c *Call, items []hapihub.Message, opts []hapihub.RequestOption) []row {
+			var pats []string
+			for _, m := range items {
+				pats = append(pats, m.PatientID)
+			}
+			pn := patientNames(c, pats, opts)
+			out := make([]row, len(items))
+			for i, m := range items {
+				read := "unread"
+				if m.Read != nil && *m.Read {
+					read = "read"
+				}
+				title := m.Title
+				if title == "" {
+					title = truncate(m.Text, 60)
+				}
+				out[i] = row{ID: m.ID, Cells: []cell{refCell(c, "patients", m.PatientID, pn), {Text: m.Direction}, {Text: m.Channel},
+					{Text: dash(title)}, {Text: read}, {Time: m.CreatedAt}}}
+			}
+			return out
+		}),
+	tab("invoices", "Invoices", []string{"Invoice", "Patient", "Total", "Paid", "Status", "Due"},
+		func(a *hapihub.Client) lister[hapihub.Invoice] { return a.Invoices },
+		func(c *Call, items []hapihub.Invoice, opts []hapihub.RequestOption) []row {
+			var pats []string
+			for _, inv := range items {
+				pats = append(pats, inv.PatientID)
+			}
+			pn := patientNames(c, pats, opts)
+			out := make([]row, len(items))
+			for i, inv := range items {
+				number := inv.ExternalID
+				if number == "" {
+					number = inv.ID
+				}
+				paid := "—"
+				if inv.AmountPaid != nil {
+					paid = money(*inv.AmountPaid, inv.Currency)
+				}
+				due := cell{Text: "—"}
+				if inv.DueAt != nil {
+					due = cell{Time: *inv.DueAt}
+				}
+				out[i] = row{ID: inv.ID, Cells: []cell{{Text: number, Mono: true}, refCell(c, "patients", inv.PatientID, pn),
+					{Text: money(inv.Total, inv.Currency)}, {Text: paid}, {Pill: inv.Status}, due}}
+			}
+			return out
+		}),
+}
+
+func findTab(name string) (sandboxTab, bool) {
+	for _, t := range sandboxTabs {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return sandboxTab{}, false
+}
+
+// patientNames and practitionerNames read the names a page refers to in one call each; a
+// failure leaves the ids showing.
+func patientNames(c *Call, ids []string, opts []hapihub.RequestOption) map[string]string {
+	out := map[string]string{}
+	ids = uniq(ids)
+	if len(ids) == 0 {
+		return out
+	}
+	l, err := c.API.Patients.List(c.Ctx(), hapihub.Where(hapihub.In("id", ids...)).Select("firstName", "lastName", "preferredName").Limit(len(ids)), opts...)
+	if err != nil {
+		return out
+	}
+	for _, p := range l.Data {
+		out[p.ID] = personName(p.FirstName, p.PreferredName, p.LastName)
+	}
+	return out
+}
+
+func practitionerNames(c *Call, ids []string, opts []hapihub.RequestOption) map[string]string {
+	out := map[string]string{}
+	ids = uniq(ids)
+	if len(ids) == 0 {
+		return out
+	}
+	l, err := c.API.Practitioners.List(c.Ctx(), hapihub.Where(hapihub.In("id", ids...)).Select("title", "firstName", "lastName").Limit(len(ids)), opts...)
+	if err != nil {
+		return out
+	}
+	for _, p := range l.Data {
+		out[p.ID] = strings.TrimSpace(p.Title + " " + personName(p.FirstName, "", p.LastName))
+	}
+	return out
+}
+
+// refCell links to a referenced object, by name when the page could read it.
+func refCell(c *Call, resource, id string, names map[string]string) cell {
+	if id == "" {
+		return cell{Text: "—"}
+	}
+	href := c.Mount + "/sandbox/" + resource + "/" + url.PathEscape(id) + orgQuery(c.R.URL.Query().Get("org"))
+	if n := names[id]; n != "" {
+		return cell{Text: n, Href: href}
+	}
+	return cell{Text: id, Href: href, Mono: true}
+}
+
+func uniq(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func personName(first, preferred, last string) string {
+	if preferred != "" && preferred != first {
+		first += " (" + preferred + ")"
+	}
+	return strings.TrimSpace(first + " " + last)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// date shows a date of birth (Unix ms at UTC midnight).
+func date(ms *int64) string {
+	if ms == nil {
+		return "—"
+	}
+	return time.UnixMilli(*ms).UTC().Format("2 Jan 2006")
+}
+
+// when shows an appointment's start as a clinic would read it.
+func when(ms int64) string {
+	if ms == 0 {
+		return "—"
+	}
+	return time.UnixMilli(ms).UTC().Format("Mon 2 Jan 2006, 15:04 UTC")
+}
+
+// zeroDecimal are ISO 4217 currencies without minor units: their amounts are not divided.
+var zeroDecimal = map[string]bool{"JPY": true, "KRW": true, "VND": true, "CLP": true, "ISK": true, "UGX": true, "XAF": true, "XOF": true}
+
+// money shows an amount in the currency's smallest unit as "USD 12.50".
+func money(amount int64, currency string) string {
+	cur := strings.ToUpper(currency)
+	if zeroDecimal[cur] {
+		return fmt.Sprintf("%s %d", cur, amount)
+	}
+	sign := ""
+	if amount < 0 {
+		sign, amount = "-", -amount
+	}
+	return fmt.Sprintf("%s %s%d.%02d", cur, sign, amount/100, amount%100)
+}
+
+func orgQuery(org string) string {
+	if org == "" {
+		return ""
+	}
+	return "?org=" + url.QueryEscape(org)
+}
+
+// pager is the paging state of a table.
+type pager struct {
+	Limit, Skip int
+	Total       *int
+	Shown       int
+	// base is the page's URL without skip, to which Prev and Next add theirs.
+	base url.Values
+	path string
+}
+
+// pageParams reads ?limit= and ?skip=.
+func pageParams(q url.Values) (limit, skip int) {
+	limit = defaultPageSize
+	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 1 {
+		limit = min(n, maxPageSize)
+	}
+	if n, err := strconv.Atoi(q.Get("skip")); err == nil && n > 0 {
+		skip = n
+	}
+	return limit, skip
+}
+
+func newPager(c *Call, path string, limit, skip, shown int, total *int) pager {
+	base := url.Values{}
+	for k, v := range c.R.URL.Query() {
+		if k != "skip" {
+			base[k] = v
+		}
+	}
+	return pager{Limit: limit, Skip: skip, Total: total, Shown: shown, base: base, path: c.Mount + path}
+}
+
+// From and To number the rows shown (1-based).
+func (p pager) From() int { return p.Skip + 1 }
+func (p pager) To() int   { return p.Skip + p.Shown }
+
+// Prev and Next are the neighbouring pages' URLs, "" when there is none.
+func (p pager) Prev() string {
+	if p.Skip == 0 {
+		return ""
+	}
+	return p.at(max(p.Skip-p.Limit, 0))
+}
+
+func (p pager) Next() string {
+	if p.Total != nil && p.Skip+p.Shown >= *p.Total || p.Total == nil && p.Shown < p.Limit || p.Shown == 0 {
+		return ""
+	}
+	return p.at(p.Skip + p.Limit)
+}
+
+func (p pager) at(skip int) string {
+	v := url.Values{}
+	for k, vals := range p.base {
+		v[k] = vals
+	}
+	if skip > 0 {
+		v.Set("skip", strconv.Itoa(skip))
+	}
+	if len(v) == 0 {
+		return p.path
+	}
+	return p.path + "?" + v.Encode()
+}
+
+type sandboxData struct {
+	Tabs   []sandboxTab
+	Tab    sandboxTab
+	Rows   []row
+	Pager  pager
+	Search string
+	// Live mode: the organizations the account is connected to and the one shown.
+	Live    bool
+	Orgs    []hapihub.Organization
+	Org     string
+	OrgName string
+	// NoOrgs: live mode without a connected organization.
+	NoOrgs  bool
+	ListErr bool
+}
+
+// OrgQuery is the ?org= the page's links carry in live mode.
+func (d sandboxData) OrgQuery() string { return orgQuery(d.Org) }
+
+// organization picks the organization a live page shows: ?org= when the account reaches it,
+// else the first. Test mode has one organization, the sandbox, which needs no header.
+func sandboxOrg(c *Call, d *sandboxData) ([]hapihub.RequestOption, error) {
+	if c.Session.Mode != store.Live {
+		return nil, nil
+	}
+	d.Live = true
+	orgs, err := c.API.Organizations.List(c.Ctx(), hapihub.NewQuery().Limit(maxPageSize))
+	if err != nil {
+		return nil, err
+	}
+	d.Orgs = orgs.Data
+	sort.SliceStable(d.Orgs, func(i, j int) bool { return d.Orgs[i].Name < d.Orgs[j].Name })
+	if len(d.Orgs) == 0 {
+		d.NoOrgs = true
+		return nil, nil
+	}
+	want := c.R.URL.Query().Get("org")
+	chosen := d.Orgs[0]
+	for _, o := range d.Orgs {
+		if o.ID == want {
+			chosen = o
+		}
+	}
+	d.Org, d.OrgName = chosen.ID, chosen.Name
+	return []hapihub.RequestOption{hapihub.ForOrganization(chosen.ID)}, nil
+}
+
+func (h *Handler) sandbox(c *Call) error {
+	return h.sandboxPage(c, http.StatusOK, nil, "")
+}
+
+// sandboxPage renders a tab; err (a refused reset) shows in place above it.
+func (h *Handler) sandboxPage(c *Call, status int, viewErr error, notice string) error {
+	name := c.R.PathValue("resource")
+	if name == "" {
+		name = "patients"
+	}
+	t, ok := findTab(name)
+	if !ok {
+		return c.Render(http.StatusNotFound, "error.html", View{Title: "Not found", Err: userErr("There is no %q in the sandbox.", name)})
+	}
+	v := View{Title: "Sandbox · " + t.Label, Active: "/sandbox", Err: viewErr, Notice: notice}
+	d := sandboxData{Tabs: sandboxTabs, Tab: t}
+	opts, err := sandboxOrg(c, &d)
+	if err != nil {
+		v.Err, d.ListErr = err, true
+		v.Data = d
+		return c.Render(max(status, apiStatusOK(err)), "sandbox.html", v)
+	}
+	if d.NoOrgs {
+		v.Data = d
+		return c.Render(status, "sandbox.html", v)
+	}
+	query := c.R.URL.Query()
+	limit, skip := pageParams(query)
+	q := hapihub.NewQuery().Limit(limit).Skip(skip).WithTotal()
+	if s := strings.TrimSpace(query.Get("q")); s != "" && t.Searchable {
+		d.Search = s
+		q.Search(s)
+	}
+	rows, total, err := t.list(c, q, opts)
+	if err != nil {
+		if v.Err == nil {
+			v.Err = err
+		}
+		d.ListErr = true
+		v.Data = d
+		return c.Render(max(status, apiStatusOK(err)), "sandbox.html", v)
+	}
+	for i := range rows {
+		rows[i].Href = c.Mount + "/sandbox/" + t.Name + "/" + url.PathEscape(rows[i].ID) + orgQuery(d.Org)
+		if len(rows[i].Cells) > 0 && rows[i].Cells[0].Href == "" && rows[i].Cells[0].Time == 0 && rows[i].Cells[0].Pill == "" {
+			rows[i].Cells[0].Href = rows[i].Href // the first column opens the object
+		}
+	}
+	d.Rows = rows
+	d.Pager = newPager(c, "/sandbox/"+t.Name, limit, skip, len(rows), total)
+	v.Data = d
+	return c.Render(status, "sandbox.html", v)
+}
+
+// apiStatusOK is the status of a page whose list the API refused: its status for 4xx (a viewer
+// refused, a bad search), 502 when the API failed.
+func apiStatusOK(err error) int {
+	s := apiStatus(err)
+	if s >= 500 {
+		return http.StatusBadGateway
+	}
+	return s
+}
+
+// objectField is one field of an object's detail page (nested fields flattened with dots).
+type objectField struct {
+	Name  string
+	Value string
+	Time  int64
+	Href  string
+	Mono  bool
+}
+
+type sandboxObjectData struct {
+	Tab    sandboxTab
+	ID     string
+	JSON   string
+	Fields []objectField
+	Org    string
+}
+
+// OrgQuery is the ?org= the page's links carry in live mode.
+func (d sandboxObjectData) OrgQuery() string { return orgQuery(d.Org) }
+
+func (h *Handler) sandboxObject(c *Call) error {
+	t, ok := findTab(c.R.PathValue("resource"))
+	if !ok {
+		return c.Render(http.StatusNotFound, "error.html", View{Title: "Not found", Err: userErr("There is no %q in the sandbox.", c.R.PathValue("resource"))})
+	}
+	id := c.R.PathValue("id")
+	d := sandboxObjectData{Tab: t, ID: id}
+	v := View{Title: t.Label + " · " + id, Active: "/sandbox"}
+	var opts []hapihub.RequestOption
+	if org := c.R.URL.Query().Get("org"); org != "" && c.Session.Mode == store.Live {
+		d.Org = org
+		opts = append(opts, hapihub.ForOrganization(org))
+	}
+	obj, err := t.get(c, id, opts)
+	if err != nil {
+		v.Err, v.Data = err, d
+		return c.Render(apiStatusOK(err), "sandbox_object.html", v)
+	}
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return fmt.Errorf("console: encode %s %s: %w", t.Name, id, err)
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, raw, "", "  "); err != nil {
+		return fmt.Errorf("console: indent %s %s: %w", t.Name, id, err)
+	}
+	d.JSON = pretty.String()
+	var m map[string]any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&m); err != nil {
+		return fmt.Errorf("console: decode %s %s: %w", t.Name, id, err)
+	}
+	d.Fields = flatten(c, "", m, d.Org)
+	v.Data = d
+	return c.Render(http.StatusOK, "sandbox_object.html", v)
+}
+
+// refFields are the id fields that name another sandbox object.
+var refFields = map[string]string{"patientId": "patients", "practitionerId": "practitioners"}
+
+// flatten lists an object's fields in name order, nested objects as dotted names, times shown
+// as times and references as links.
+func flatten(c *Call, prefix string, m map[string]any, org string) []objectField {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []objectField
+	for _, k := range keys {
+		name := prefix + k
+		switch x := m[k].(type) {
+		case map[string]any:
+			if len(x) == 0 {
+				out = append(out, objectField{Name: name, Value: "{}"})
+				continue
+			}
+			out = append(out, flatten(c, name+".", x, org)...)
+		case []any:
+			b, _ := json.Marshal(x)
+			out = append(out, objectField{Name: name, Value: string(b), Mono: true})
+		case json.Number:
+			f := objectField{Name: name, Value: x.String()}
+			if ms, err := x.Int64(); err == nil && (strings.HasSuffix(k, "At") || k == "dateOfBirth") {
+				if k == "dateOfBirth" {
+					f.Value = date(&ms)
+				} else {
+					f.Time = ms
+				}
+			}
+			out = append(out, f)
+		case string:
+			f := objectField{Name: name, Value: x, Mono: k == "id" || strings.HasSuffix(k, "Id")}
+			if res, ok := refFields[k]; ok && x != "" {
+				f.Href = c.Mount + "/sandbox/" + res + "/" + url.PathEscape(x) + orgQuery(org)
+			}
+			out = append(out, f)
+		default:
+			out = append(out, objectField{Name: name, Value: fmt.Sprint(x)})
+		}
+	}
+	return out
+}
+
+// resetSandbox resets St. Mungo's through the API (test mode only; the API refuses viewers).
+func (h *Handler) resetSandbox(c *Call) error {
+	c.R.SetPathValue("resource", c.Form("resource"))
+	if c.Session.Mode == store.Live {
+		return h.sandboxPage(c, http.StatusBadRequest, userErr("Live data is never reset; switch to test mode to reset the sandbox."), "")
+	}
+	res, err := c.API.Sandbox.Reset(c.Ctx())
+	if err != nil {
+		return h.sandboxPage(c, apiStatus(err), err, "")
+	}
+	back := "/sandbox"
+	if _, ok := findTab(c.Form("resource")); ok {
+		back += "/" + c.Form("resource")
+	}
+	return c.Redirect(back, resetSummary(res))
+}
+
+// resetSummary says what a reset did: "Sandbox reset: deleted 12 objects; seeded 5 patients, ...".
+func resetSummary(r *hapihub.SandboxReset) string {
+	deleted := 0
+	for _, n := range r.Deleted {
+		deleted += n
+	}
+	var seeded []string
+	for _, t := range sandboxTabs {
+		if n, ok := r.Seeded[t.Name]; ok {
+			seeded = append(seeded, fmt.Sprintf("%d %s", n, t.Name))
+		}
+	}
+	return fmt.Sprintf("Sandbox reset: deleted %s; seeded %s.", plural(deleted, "object"), strings.Join(seeded, ", "))
+}
