@@ -84,6 +84,8 @@ type Route struct {
 	Handler HandlerFunc
 	// Public routes have no authorizer (Auth: NONE in the template).
 	Public bool
+	// Web routes serve the console's pages, not the API: the OpenAPI document leaves them out.
+	Web bool
 	// Publishable keys may call this route (only POST /tokens).
 	Publishable bool
 	// NoTenant routes do not need an organization (platform resources such as /api-keys).

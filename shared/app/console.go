@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/store"
@@ -30,7 +32,24 @@ func buildConsole(ctx context.Context, cfg config.Config) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ConsoleLambda(h), nil
+	return consoleFunction{lambda.NewHandler(ConsoleLambda(h))}, nil
+}
+
+// consoleFunction is the console's Lambda handler. Its routes are web pages: template.yaml must
+// serve them to this function (checked like every function's routes), and the OpenAPI document
+// leaves them out.
+type consoleFunction struct{ h lambda.Handler }
+
+func (f consoleFunction) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f.h.Invoke(ctx, payload)
+}
+
+// Routes are the console's two catch-all routes.
+func (consoleFunction) Routes() []api.Route {
+	return []api.Route{
+		{Method: "ANY", Path: console.Mount, Public: true, Web: true},
+		{Method: "ANY", Path: console.Mount + "/{proxy+}", Public: true, Web: true},
+	}
 }
 
 // ConsoleHandler is the console on st.

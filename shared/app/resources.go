@@ -130,10 +130,11 @@ func AllRoutes(ctx context.Context, cfg config.Config) []api.Route {
 
 // OpenAPI generates the OpenAPI document of every route.
 func OpenAPI(ctx context.Context, cfg config.Config) openapi.Doc {
-	routes := AllRoutes(ctx, cfg)
-	rs := make([]openapi.Route, len(routes))
-	for i, r := range routes {
-		rs[i] = openapi.Route{Method: r.Method, Path: r.Path, Resource: r.Resource, Action: r.Action, Public: r.Public}
+	var rs []openapi.Route
+	for _, r := range AllRoutes(ctx, cfg) {
+		if !r.Web {
+			rs = append(rs, openapi.Route{Method: r.Method, Path: r.Path, Resource: r.Resource, Action: r.Action, Public: r.Public})
+		}
 	}
 	return openapi.Build(rs)
 }

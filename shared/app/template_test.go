@@ -101,3 +101,24 @@ func TestRoutesAreServedOnce(t *testing.T) {
 	}
 	assert.NotEmpty(t, seen)
 }
+
+// webRoutes are the routes the functions' code marks as web pages (the console), by route key.
+func webRoutes(t *testing.T) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range loadTemplate(t).Functions {
+		if len(f.Routes) == 0 {
+			continue
+		}
+		h, err := app.Build(context.Background(), f.Name, testConfig())
+		require.NoError(t, err)
+		if rl, ok := h.(routeLister); ok {
+			for _, r := range rl.Routes() {
+				if r.Web {
+					out[r.Key()] = true
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, out, "the console's routes are web routes")
+	return out
+}
