@@ -37,10 +37,11 @@ func (a smallAccounts) CreateAccount(ctx context.Context, name string) (string, 
 
 // consoleEnv is the console served by httptest, calling the shared local platform's API.
 type consoleEnv struct {
-	env   *localtest.Env
-	srv   *httptest.Server
-	clock *testclock.Clock
-	store *store.Store
+	env      *localtest.Env
+	srv      *httptest.Server
+	clock    *testclock.Clock
+	store    *store.Store
+	identity *countingIdentity
 }
 
 func newConsole(t *testing.T) *consoleEnv {
@@ -50,11 +51,24 @@ func newConsole(t *testing.T) *consoleEnv {
 	// The console's identity store reads the test clock (session expiry); the API keeps real time.
 	st := *env.Store
 	st.Now = clock.Now
-	h, err := console.New(console.Options{Identity: &st, Accounts: smallAccounts{&st}, Now: clock.Now, APIURL: env.URL, HTTPClient: env.Client})
+	id := &countingIdentity{Store: &st}
+	h, err := console.New(console.Options{Identity: id, Accounts: smallAccounts{&st}, Now: clock.Now, APIURL: env.URL, HTTPClient: env.Client})
 	require.NoError(t, err)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &consoleEnv{env: env, srv: srv, clock: clock, store: &st}
+	return &consoleEnv{env: env, srv: srv, clock: clock, store: &st, identity: id}
+}
+
+// countingIdentity counts user reads: a login refused by the rate limit must not read the user
+// (nor check a password).
+type countingIdentity struct {
+	*store.Store
+	userReads atomic.Int64
+}
+
+func (c *countingIdentity) GetUser(ctx context.Context, email string) (store.User, error) {
+	c.userReads.Add(1)
+	return c.Store.GetUser(ctx, email)
 }
 
 var emailSeq atomic.Int64
@@ -265,7 +279,9 @@ func TestLoginRateLimit(t *testing.T) {
 		assert.Contains(t, p.text(), "do not match")
 	}
 	// The 6th attempt is refused even with the right password: it is not checked at all.
+	reads := c.identity.userReads.Load()
 	p := b.login(email, "correct horse battery")
+	assert.Equal(t, reads, c.identity.userReads.Load(), "the user is not even read")
 	assert.Equal(t, http.StatusTooManyRequests, p.Status)
 	assert.Regexp(t, `RATE_LIMIT_EXCEEDED Too many attempts, try again in \d+ minutes?\.`, p.text())
 	assert.NotEmpty(t, p.Header.Get("Retry-After"))
