@@ -214,7 +214,9 @@ func TestWebhookDeliveries(t *testing.T) {
 	r := c.env.Do(t, http.MethodPost, "/patients", key, map[string]any{"firstName": "Ada", "lastName": "Webhook"})
 	require.Equal(t, http.StatusCreated, r.Status, string(r.Body))
 	patientID := r.JSON(t)["id"].(string)
-	got, ev := rc.waitFor(t, func(e hapihub.Event) bool { return e.Type == "patient.created" && strings.Contains(string(e.Data.Object), patientID) })
+	got, ev := rc.waitFor(t, func(e hapihub.Event) bool {
+		return e.Type == "patient.created" && strings.Contains(string(e.Data.Object), patientID)
+	})
 	assert.NoError(t, hapihub.VerifySignature(got.Body, got.Header.Get(hapihub.SignatureHeader), secret, 0))
 	did := waitForRow(t, b, page, ev.ID, "succeeded")
 	p = b.get(page)
