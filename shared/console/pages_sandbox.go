@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
+	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -388,6 +389,8 @@ func (p pager) at(skip int) string {
 }
 
 type sandboxData struct {
+	// Clinic is the test-mode clinic's name.
+	Clinic string
 	Tabs   []sandboxTab
 	Tab    sandboxTab
 	Rows   []row
@@ -449,7 +452,7 @@ func (h *Handler) sandboxPage(c *Call, status int, viewErr error, notice string)
 		return c.Render(http.StatusNotFound, "error.html", View{Title: "Not found", Err: userErr("There is no %q in the sandbox.", name)})
 	}
 	v := View{Title: "Sandbox · " + t.Label, Active: "/sandbox", Err: viewErr, Notice: notice}
-	d := sandboxData{Tabs: sandboxTabs, Tab: t}
+	d := sandboxData{Clinic: sandbox.Name, Tabs: sandboxTabs, Tab: t}
 	opts, err := sandboxOrg(c, &d)
 	if err != nil {
 		v.Err, d.ListErr = err, true

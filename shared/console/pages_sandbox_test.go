@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -83,7 +84,7 @@ func TestSandboxPages(t *testing.T) {
 	t.Run("lists the patients the API returns", func(t *testing.T) {
 		p := b.get("/console/sandbox")
 		require.Equal(t, http.StatusOK, p.Status, p.text())
-		assert.Contains(t, p.text(), "St. Mungo's")
+		assert.Contains(t, p.text(), sandbox.Name+", test mode")
 		for _, pat := range patients {
 			assert.Regexp(t, nameRe(pat), p.text())
 		}
