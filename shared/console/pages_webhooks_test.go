@@ -20,10 +20,11 @@ import (
 
 // hookReceiver is a webhook endpoint on httptest that keeps every request it gets.
 type hookReceiver struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	got  []hookReceived
-	body string // what it answers
+	srv    *httptest.Server
+	mu     sync.Mutex
+	got    []hookReceived
+	body   string // what it answers
+	status int    // its status code (default 200)
 }
 
 type hookReceived struct {
@@ -38,6 +39,9 @@ func newHookReceiver(t *testing.T, answer string) *hookReceiver {
 		rc.mu.Lock()
 		rc.got = append(rc.got, hookReceived{Body: b, Header: r.Header.Clone()})
 		rc.mu.Unlock()
+		if rc.status != 0 {
+			w.WriteHeader(rc.status)
+		}
 		_, _ = io.WriteString(w, rc.body)
 	}))
 	t.Cleanup(rc.srv.Close)
@@ -122,16 +126,19 @@ func shownSecret(p *webPage) string { return whsecRe.FindString(html.UnescapeStr
 
 var deliveryRowRe = regexp.MustCompile(`(?s)<tr data-id="(whd_[0-9A-Za-z]+)" data-status="([a-z]+)" data-event="(evt_[0-9A-Za-z]+)">`)
 
-// waitForRow reloads a page until a delivery row of eventID shows status.
-func waitForRow(t *testing.T, b *browser, path, eventID, status string) string {
+// waitForRow reloads a page until a delivery row of eventID shows status and contains has
+// (the row's HTML); it returns the delivery's id and the row.
+func waitForRow(t *testing.T, b *browser, path, eventID, status, has string) (string, string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		p := b.get(path)
 		require.Equal(t, http.StatusOK, p.Status, p.text())
-		for _, m := range deliveryRowRe.FindAllStringSubmatch(p.Body, -1) {
-			if m[3] == eventID && m[2] == status {
-				return m[1]
+		for _, m := range deliveryRowRe.FindAllStringSubmatchIndex(p.Body, -1) {
+			row := p.Body[m[0]:]
+			row = row[:strings.Index(row, "</tr>")]
+			if p.Body[m[6]:m[7]] == eventID && p.Body[m[4]:m[5]] == status && strings.Contains(row, has) {
+				return p.Body[m[2]:m[3]], row
 			}
 		}
 		if time.Now().After(deadline) {
@@ -218,10 +225,7 @@ func TestWebhookDeliveries(t *testing.T) {
 		return e.Type == "patient.created" && strings.Contains(string(e.Data.Object), patientID)
 	})
 	assert.NoError(t, hapihub.VerifySignature(got.Body, got.Header.Get(hapihub.SignatureHeader), secret, 0))
-	did := waitForRow(t, b, page, ev.ID, "succeeded")
-	p = b.get(page)
-	row := p.Body[strings.Index(p.Body, `data-id="`+did+`"`):]
-	row = row[:strings.Index(row, "</tr>")]
+	did, row := waitForRow(t, b, page, ev.ID, "succeeded", "")
 	assert.Contains(t, row, "patient.created")
 	assert.Contains(t, row, `href="/console/events/`+ev.ID+`"`, "the event id links to the event")
 	assert.Regexp(t, `<td>1</td>`, row, "one attempt")
@@ -251,7 +255,7 @@ func TestWebhookDeliveries(t *testing.T) {
 	assert.Contains(t, p.text(), "Test patient.updated event")
 	got, tev := rc.waitFor(t, func(e hapihub.Event) bool { return e.Test && e.Type == "patient.updated" })
 	assert.NoError(t, hapihub.VerifySignature(got.Body, got.Header.Get(hapihub.SignatureHeader), secret, 0), "the test event is signed")
-	testDelivery := waitForRow(t, b, page, tev.ID, "succeeded")
+	testDelivery, _ := waitForRow(t, b, page, tev.ID, "succeeded", "")
 
 	// A type the endpoint does not receive: the API's field error, in place.
 	p = b.post(page+"/test", "type", "invoice.paid")
@@ -277,6 +281,29 @@ func TestWebhookDeliveries(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond) // a page is 2–3 API reads; the session key may read 25 a second
 	}
+}
+
+// TestWebhookFailingDelivery: a receiver answering 500 leaves the delivery pending with a next
+// retry; its page shows the status and the response body cut at the 1 KB the API keeps.
+func TestWebhookFailingDelivery(t *testing.T) {
+	c := newConsole(t)
+	b, _ := hooksOwner(t, c, "hooks-failing")
+	rc := newHookReceiver(t, strings.Repeat("overloaded ", 200))
+	rc.status = http.StatusInternalServerError
+	id := consoleEndpoint(t, b, rc.srv.URL, "*")
+	page := "/console/webhooks/" + id
+	b.get(page)
+	b.post(page+"/test", "type", "invoice.paid")
+	_, ev := rc.waitFor(t, func(e hapihub.Event) bool { return e.Type == "invoice.paid" })
+	did, row := waitForRow(t, b, page+"?status=pending", ev.ID, "pending", "<td>1</td>")
+	assert.Contains(t, row, `<td class="mono">500</td>`, "the last response's status")
+	assert.Contains(t, row, "from now", "the next retry")
+	assert.NotContains(t, b.get(page+"?status=succeeded").Body, did, "the filter leaves it out")
+
+	dp := b.get(page + "/deliveries/" + did)
+	assert.Contains(t, dp.Body, `<span class="pill pill-bad">500</span>`)
+	assert.Contains(t, dp.text(), "Truncated: HAPI Hub keeps the first 1 KB of a response")
+	assert.Contains(t, dp.text(), "Next attempt")
 }
 
 func TestWebhookEndpointActions(t *testing.T) {
