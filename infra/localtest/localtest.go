@@ -49,8 +49,8 @@ type Env struct {
 type Options struct {
 	Now func() time.Time // the gateway's clock (throttles, authorizer cache)
 	Log *slog.Logger     // default: discard, so test output stays readable
-	// Sizes of the bootstrapped sandbox; zero: sandbox.Small, which seeds in a fraction of the
-	// time. sandbox.Default is St. Mungo's whole clinic, as make run seeds it (checked by
+	// Sizes of the bootstrapped sandbox and of accounts signed up through the gateway; zero:
+	// sandbox.Small, which seeds in a fraction of the time. sandbox.Default is St. Mungo's whole clinic, as make run seeds it (checked by
 	// infra/cmd/hapihub's TestRunAndInvoke).
 	Sizes sandbox.Sizes
 	// DataDir keeps the platform's data there instead of a temporary directory, so a test can
@@ -173,7 +173,13 @@ func start(opts ...Options) (_ *Env, err error) {
 		return nil, err
 	}
 	env.closers = append(env.closers, sources.Stop)
-	srv := httptest.NewServer(stack.Gateway)
+	// Accounts created through the gateway (a console sign-up) get the same sandbox size as the
+	// bootstrapped one: the whole clinic takes seconds to seed, near the console function's
+	// Timeout on a busy machine under -race.
+	sizes := o.Sizes
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stack.Gateway.ServeHTTP(w, r.WithContext(sandbox.WithSizes(r.Context(), sizes)))
+	}))
 	env.closers = append(env.closers, srv.Close)
 	st, err := app.Store(ctx, stack.Config)
 	if err != nil {
