@@ -529,11 +529,14 @@ func (h *Handler) sandboxObject(c *Call) error {
 	id := c.R.PathValue("id")
 	d := sandboxObjectData{Tab: t, ID: id}
 	v := View{Title: t.Label + " · " + id, Active: "/sandbox"}
-	var opts []hapihub.RequestOption
-	if org := c.R.URL.Query().Get("org"); org != "" && c.Session.Mode == store.Live {
-		d.Org = org
-		opts = append(opts, hapihub.ForOrganization(org))
+	// Live mode: the organization of ?org=, else the first, as the list picks it.
+	var sd sandboxData
+	opts, err := sandboxOrg(c, &sd)
+	if err != nil {
+		v.Err, v.Data = err, d
+		return c.Render(apiStatusOK(err), "sandbox_object.html", v)
 	}
+	d.Org = sd.Org
 	obj, err := t.get(c, id, opts)
 	if err != nil {
 		v.Err, v.Data = err, d

@@ -234,7 +234,18 @@ func TestSandboxLiveOrganizations(t *testing.T) {
 		assert.Equal(t, want, rowIDs(p.Body, "practitioners"), name)
 		assert.Contains(t, p.Body, "?org="+id, "links keep the organization")
 		assert.NotContains(t, p.text(), "Reset sandbox")
+
+		obj := b.get("/console/sandbox/practitioners/" + want[0] + "?org=" + id)
+		require.Equal(t, http.StatusOK, obj.Status, obj.text())
+		assert.Contains(t, obj.text(), `"id": "`+want[0]+`"`)
+		assert.Contains(t, obj.text(), `"organizationId": "`+id+`"`)
 	}
+	// Without ?org= the first organization shows, on the list and on an object's page alike.
+	p := b.get("/console/sandbox/practitioners")
+	require.Equal(t, http.StatusOK, p.Status, p.text())
+	first := rowIDs(p.Body, "practitioners")[0]
+	obj := b.get("/console/sandbox/practitioners/" + first)
+	assert.Equal(t, http.StatusOK, obj.Status, obj.text())
 }
 
 func TestSandboxResetRefusedToViewer(t *testing.T) {
