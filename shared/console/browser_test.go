@@ -75,6 +75,8 @@ func (w *walk) signup() {
 	browsertest.Click(t, ctx, "Create an account")
 	browsertest.WaitText(t, ctx, "Create your account")
 	w.shot("01-signup")
+	// Before login, the forms' double-submit token: a cookie as guarded as the session's.
+	w.secureCookie("hh_csrf")
 
 	browsertest.Fill(t, ctx, "name", "Ada Lovelace")
 	browsertest.Fill(t, ctx, "company", "Analytical Clinics")
@@ -87,20 +89,24 @@ func (w *walk) signup() {
 	browsertest.WaitText(t, ctx, "Get started")
 	assert.Equal(t, w.console+"/", browsertest.Location(t, ctx), "sign-up lands on home")
 
-	// The session cookie as the browser keeps it: Secure, HttpOnly, SameSite=Lax.
-	ck := cookie(t, ctx, w.console+"/", "hh_session")
-	require.NotNil(t, ck, "sign-up sets the session cookie")
-	assert.True(t, ck.Secure, "hh_session is Secure")
-	assert.True(t, ck.HTTPOnly, "hh_session is HttpOnly")
-	assert.Equal(t, network.CookieSameSiteLax, ck.SameSite, "hh_session is SameSite=Lax")
-	assert.Equal(t, "/", ck.Path)
+	// The session cookie as the browser keeps it.
+	ck := w.secureCookie("hh_session")
 	assert.InDelta(t, float64(time.Now().Add(12*time.Hour).Unix()), float64(ck.Expires), 120, "a session lasts 12 hours")
-	if csrf := cookie(t, ctx, w.console+"/", "hh_csrf"); csrf != nil {
-		assert.True(t, csrf.Secure, "hh_csrf is Secure")
-		assert.NotEqual(t, network.CookieSameSiteNone, csrf.SameSite, "hh_csrf is not sent cross-site")
-	}
 	// No script can read the session: document.cookie does not show it.
 	assert.NotContains(t, evalString(t, ctx, "document.cookie", `document.cookie`), "hh_session")
+}
+
+// secureCookie checks that the browser keeps the console's cookie name Secure, HttpOnly,
+// SameSite=Lax, for the whole site, and returns it.
+func (w *walk) secureCookie(name string) *network.Cookie {
+	w.t.Helper()
+	ck := cookie(w.t, w.ctx, w.console+"/", name)
+	require.NotNil(w.t, ck, "the console sets %s", name)
+	assert.True(w.t, ck.Secure, "%s is Secure", name)
+	assert.True(w.t, ck.HTTPOnly, "%s is HttpOnly", name)
+	assert.Equal(w.t, network.CookieSameSiteLax, ck.SameSite, "%s is SameSite=Lax", name)
+	assert.Equal(w.t, "/", ck.Path, name)
+	return ck
 }
 
 func (w *walk) home() {
@@ -357,8 +363,14 @@ func (w *walk) logout() {
 	assert.Contains(t, browsertest.Location(t, ctx), "/console/login")
 	assert.Nil(t, cookie(t, ctx, w.console+"/", "hh_session"), "logging out drops the session cookie")
 	w.shot("20-login")
-	// The console asks to log in again.
+	// The console asks to log in again, and comes back where the member was going.
 	browsertest.Open(t, ctx, w.console+"/keys")
 	browsertest.WaitText(t, ctx, "Log in")
 	assert.Contains(t, browsertest.Location(t, ctx), "/console/login")
+	browsertest.Fill(t, ctx, "email", w.email)
+	browsertest.Fill(t, ctx, "password", "correct horse battery")
+	browsertest.Submit(t, ctx, "Log in")
+	browsertest.WaitText(t, ctx, "Create a restricted key")
+	assert.Equal(t, w.console+"/keys", browsertest.Location(t, ctx))
+	w.problems.check(t, "log in again")
 }
