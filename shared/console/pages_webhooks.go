@@ -37,8 +37,11 @@ const deliveriesPerPage = 20
 type eventGroup struct {
 	Object   string
 	Wildcard string // "patient.*"
-	Types    []string
+	Types    []eventType
 }
+
+// eventType is one type in the picker: its row names the object, so the label is the action.
+type eventType struct{ Type, Action string }
 
 // eventGroups lists every event type the API knows, by object, for the picker.
 func eventGroups() []eventGroup {
@@ -52,7 +55,7 @@ func eventGroups() []eventGroup {
 			idx[obj] = i
 			out = append(out, eventGroup{Object: obj, Wildcard: obj + ".*"})
 		}
-		out[i].Types = append(out[i].Types, t)
+		out[i].Types = append(out[i].Types, eventType{Type: t, Action: t[len(obj)+1:]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Object < out[j].Object })
 	return out
@@ -82,6 +85,18 @@ func (f endpointForm) Picker() (template.HTML, error) {
 	}
 	return template.HTML(b.String()), nil // html/template escaped it
 }
+
+// Widest is the most types an object has: the picker's type columns.
+func (f endpointForm) Widest() int {
+	n := 0
+	for _, g := range f.Groups {
+		n = max(n, len(g.Types))
+	}
+	return n
+}
+
+// Pad is how many empty type columns end g's row.
+func (f endpointForm) Pad(g eventGroup) int { return f.Widest() - len(g.Types) }
 
 // Checked reports whether a pattern is selected.
 func (f endpointForm) Checked(p string) bool { return f.Events[p] }
