@@ -311,9 +311,10 @@ func (w *walk) rollKey() {
 	browsertest.Click(t, ctx, "API keys")
 	browsertest.WaitText(t, ctx, "Create a restricted key")
 	w.shot("17-keys")
-	// The secret key's row: the one whose type cell says secret.
+	// The active secret key's row: its type cell says secret and it can be rolled (a rolled key
+	// keeps its row until it expires, without a roll form).
 	row := `(() => { for (const tr of document.querySelectorAll("table:not(.grid) tbody tr")) ` +
-		`if (tr.cells[2] && tr.cells[2].innerText.trim() === "secret") return tr; return null })()`
+		`if (tr.cells[2] && tr.cells[2].innerText.trim() === "secret" && tr.querySelector("form[action$='/roll']")) return tr; return null })()`
 	evalString(t, ctx, "choose the grace", `(() => { const s = `+row+`.querySelector("select[name=grace]"); s.value = "1h"; return s.value })()`)
 	evalString(t, ctx, "mark the roll button", `(() => { `+row+`.querySelector("form[action$='/roll'] button").id = "roll-secret"; return "" })()`)
 	clickIn(t, ctx, "#roll-secret")
