@@ -47,8 +47,8 @@ func clinicalFunction(res *schema.Resource) Builder {
 	}
 }
 
-// OrganizationRoutes are /organizations and POST /sandbox/reset, which seeds sizes (sandbox.Default
-// in the function).
+// OrganizationRoutes are /organizations and POST /sandbox/reset, which seeds sizes (in the function,
+// sandbox.Default unless the build context says otherwise, as the local test platform's does).
 func OrganizationRoutes(st *store.Store, sizes sandbox.Sizes) []api.Route {
 	routes := (&clinic.Organizations{Store: st}).Routes()
 	return append(routes, api.Route{Method: http.MethodPost, Path: "/sandbox/reset", NoTenant: true, Resource: "sandbox", Action: "reset",
@@ -60,7 +60,7 @@ func organizationsFunction(ctx context.Context, cfg config.Config) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	return PlatformRouter(st, cfg, OrganizationRoutes(st, sandbox.Default)), nil
+	return PlatformRouter(st, cfg, OrganizationRoutes(st, sandbox.SizesOf(ctx))), nil
 }
 
 // resetSandbox deletes the sandbox organization's objects and seeds St. Mungo's again. Test

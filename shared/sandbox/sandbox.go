@@ -152,16 +152,21 @@ func asciiLower(s string) string {
 
 // Fill writes St. Mungo's data (Default sizes, unless ctx carries WithSizes) into an organization.
 func Fill(ctx context.Context, st *store.Store, t store.Tenant, seed uint64) error {
-	n := Default
+	return FillSized(ctx, st, t, seed, SizesOf(ctx))
+}
+
+// SizesOf is what ctx says to seed: the sizes of WithSizes, else Default.
+func SizesOf(ctx context.Context) Sizes {
 	if v, ok := ctx.Value(sizesKey{}).(Sizes); ok {
-		n = v
+		return v
 	}
-	return FillSized(ctx, st, t, seed, n)
+	return Default
 }
 
 type sizesKey struct{}
 
-// WithSizes makes Fill below ctx (account creation, the local bootstrap) seed n instead of
+// WithSizes makes Fill below ctx (account creation, the local bootstrap, and the sandbox reset of
+// a function built with ctx) seed n instead of
 // Default: tests that do not need the whole clinic pass it down, so they need no hook in the
 // code between them and the fill.
 func WithSizes(ctx context.Context, n Sizes) context.Context {

@@ -1,5 +1,3 @@
-//go:build !race
-
 package hapihub_test
 
 import (
@@ -12,14 +10,9 @@ import (
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 )
 
-// TestSandboxReset purges and re-seeds the whole clinic ; with the default sizes (~3,700 objects) that
-// takes most of the organizations function's 10 s timeout on a small machine and exceeds it under
-// the race detector, so it runs only without -race and without -short. It runs after the tests that
-// change data; the examples, which follow, read the re-seeded clinic.
+// TestSandboxReset purges and re-seeds the clinic (the local test platform's small one). It runs
+// after the tests that change data; the examples, which follow, read the re-seeded clinic.
 func TestSandboxReset(t *testing.T) {
-	if testing.Short() {
-		t.Skip("a sandbox reset takes seconds")
-	}
 	c := client(t, testKey)
 	res, err := c.Sandbox.Reset(context.Background())
 	require.NoError(t, err)
