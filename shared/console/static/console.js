@@ -28,4 +28,11 @@
     var msg = f.getAttribute("data-confirm");
     if (msg && !window.confirm(msg)) e.preventDefault();
   });
+  // Rows of a clickable table open the row's first link (which also works without JS).
+  document.addEventListener("click", function (e) {
+    if (e.target.closest("a, button, input, select, textarea, form")) return;
+    var tr = e.target.closest("table.clickable tbody tr");
+    var a = tr && tr.querySelector("a[href]");
+    if (a) window.location.href = a.href;
+  });
 })();
