@@ -30,6 +30,8 @@ type walk struct {
 	endpoint string // the webhook endpoint's id
 	secret   string // its signing secret, read off its page
 	patient  string // the patient created through the API
+	invitee  string // the member the owner invites
+	invite   string // the one-time link of that invite
 }
 
 // TestBrowserWalkthrough is issue 9's acceptance, in a real Chromium against the whole local
@@ -42,7 +44,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	env := localtest.Shared(t)
 	ctx := browsertest.Start(t)
 	w := &walk{t: t, ctx: ctx, env: env, console: env.URL + "/console", problems: watchPage(t, ctx),
-		email: uniqueEmail("browser"), hook: newHook(t)}
+		email: uniqueEmail("browser"), invitee: uniqueEmail("invitee"), hook: newHook(t)}
 
 	w.signup()
 	w.home()
@@ -57,6 +59,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	w.rollKey()
 	w.members()
 	w.logout()
+	w.acceptInvite()
 }
 
 // shot takes the page's screenshot and checks the browser saw no error on it.
@@ -351,7 +354,34 @@ func (w *walk) members() {
 	browsertest.Click(t, ctx, "Members")
 	browsertest.WaitText(t, ctx, w.email)
 	browsertest.WaitText(t, ctx, "Invite a member")
+	browsertest.Fill(t, ctx, "email", w.invitee)
+	browsertest.Submit(t, ctx, "Create invite link")
+	w.invite = browsertest.Text(t, ctx, "#invite-link code")
+	require.Contains(t, w.invite, w.console+"/invite/", "the owner gets a one-time link to hand over")
 	w.shot("19-members")
+}
+
+// acceptInvite: the invited developer opens the owner's link, joins, and sees the console with
+// the role's limits (no members management).
+func (w *walk) acceptInvite() {
+	t, ctx := w.t, w.ctx
+	browsertest.Click(t, ctx, "Ada Lovelace · owner")
+	browsertest.Submit(t, ctx, "Log out")
+	browsertest.Open(t, ctx, w.invite)
+	browsertest.WaitText(t, ctx, "Join Analytical Clinics")
+	w.shot("21-invite")
+	browsertest.Fill(t, ctx, "name", "Grace Hopper")
+	browsertest.Fill(t, ctx, "password", "another horse battery")
+	browsertest.Submit(t, ctx, "Accept invite")
+	browsertest.WaitText(t, ctx, "Grace Hopper · developer")
+	browsertest.Click(t, ctx, "Members")
+	browsertest.WaitText(t, ctx, "Only owners can invite, change or remove members.")
+	w.problems.check(t, "invited member")
+	// The link is spent.
+	browsertest.Click(t, ctx, "Grace Hopper · developer")
+	browsertest.Submit(t, ctx, "Log out")
+	browsertest.Open(t, ctx, w.invite)
+	assert.NotContains(t, browsertest.Text(t, ctx, "body"), "Accept invite", "an invite link works once")
 }
 
 func (w *walk) logout() {
