@@ -10,6 +10,7 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/qs"
+	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -89,7 +90,7 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 			}
 			f.KeyID = s
 		case "createdAt":
-			if err := createdAtFilter(val, &f); err != nil {
+			if f.CreatedFrom, f.CreatedBefore, err = query.TimeRange(key, val); err != nil {
 				return api.Response{}, err
 			}
 		default:
@@ -155,51 +156,7 @@ func statusFilter(v qs.Value, f *store.RequestLogFilter) error {
 	return nil
 }
 
-// createdAtFilter reads createdAt[$gte|$gt|$lt|$lte]=<Unix ms> (or a plain value: that millisecond).
-func createdAtFilter(v qs.Value, f *store.RequestLogFilter) error {
-	ms := func(x qs.Value) (int64, error) {
-		s, _ := qs.AsString(x)
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return 0, apperr.Field("createdAt", "must be a Unix time in milliseconds")
-		}
-		return n, nil
-	}
-	o, isObj := qs.AsObject(v)
-	if !isObj {
-		n, err := ms(v)
-		f.CreatedFrom, f.CreatedBefore = n, n+1
-		return err
-	}
-	for op, x := range o.All() {
-		n, err := ms(x)
-		if err != nil {
-			return err
-		}
-		switch op {
-		case "$gte":
-			f.CreatedFrom = max(f.CreatedFrom, n)
-		case "$gt":
-			f.CreatedFrom = max(f.CreatedFrom, n+1)
-		case "$lt":
-			f.CreatedBefore = minPositive64(f.CreatedBefore, max(n, 1)) // an upper bound of 0 matches nothing; 1 does the same
-		case "$lte":
-			f.CreatedBefore = minPositive64(f.CreatedBefore, n+1)
-		default:
-			return apperr.Field("createdAt", "supports $gt, $gte, $lt and $lte, not %s", op)
-		}
-	}
-	return nil
-}
-
 func minPositive(a, b int) int {
-	if a == 0 {
-		return b
-	}
-	return min(a, b)
-}
-
-func minPositive64(a, b int64) int64 {
 	if a == 0 {
 		return b
 	}

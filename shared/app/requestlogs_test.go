@@ -133,6 +133,7 @@ func TestRequestLogFilters(t *testing.T) {
 		{"keyId=" + rkID, []float64{403, 403}, 2},
 		{"keyId=" + rkID + "&method=GET&status=403", []float64{403, 403}, 2},
 		{fmt.Sprintf("createdAt[$gte]=%d", t0+2000), []float64{403, 403, 400}, 3},
+		{"createdAt[$lte]=0", nil, 0}, // beside the $lt of until: the lower upper bound wins
 		{"$limit=2&$skip=1", []float64{403, 400}, 6},
 		{"$limit=0", nil, 6},
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/qs"
+	hquery "github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -127,7 +128,7 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 			}
 			eq.Match = func(typ string) bool { return hevents.MatchAny(patterns, typ) }
 		case "createdAt":
-			if err := createdRange(v, &eq); err != nil {
+			if eq.CreatedFrom, eq.CreatedBefore, err = hquery.TimeRange(key, v); err != nil {
 				return api.Response{}, err
 			}
 		default:
@@ -184,59 +185,6 @@ func typePatterns(v qs.Value) ([]string, error) {
 		return out, nil
 	}
 	return out, add(v)
-}
-
-// createdRange reads createdAt[$gt|$gte|$lt|$lte]=<unix ms> (or a plain value: that millisecond).
-func createdRange(v qs.Value, eq *store.EventQuery) error {
-	ms := func(x qs.Value) (int64, error) {
-		s, _ := qs.AsString(x)
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 0 {
-			return 0, apperr.Field("createdAt", "must be a Unix time in milliseconds")
-		}
-		return n, nil
-	}
-	o, ok := qs.AsObject(v)
-	if !ok {
-		n, err := ms(v)
-		eq.CreatedFrom, eq.CreatedBefore = n, n+1
-		return err
-	}
-	for op, x := range o.All() {
-		n, err := ms(x)
-		if err != nil {
-			return err
-		}
-		switch op {
-		case "$gte":
-			eq.CreatedFrom = max(eq.CreatedFrom, n)
-		case "$gt":
-			eq.CreatedFrom = max(eq.CreatedFrom, n+1)
-		case "$lt":
-			eq.CreatedBefore = minNonZero(eq.CreatedBefore, n)
-		case "$lte":
-			eq.CreatedBefore = minNonZero(eq.CreatedBefore, n+1)
-		default:
-			return apperr.Field("createdAt", "supports $gt, $gte, $lt and $lte, not %s", op)
-		}
-	}
-	if eq.CreatedBefore == 0 && hasUpper(o) {
-		eq.CreatedBefore = 1 // an upper bound of 0: nothing matches
-	}
-	return nil
-}
-
-func hasUpper(o qs.Object) bool {
-	_, lt := o.Get("$lt")
-	_, lte := o.Get("$lte")
-	return lt || lte
-}
-
-func minNonZero(a, b int64) int64 {
-	if a == 0 {
-		return b
-	}
-	return min(a, b)
 }
 
 func (a *API) getEvent(r *api.Request) (api.Response, error) {

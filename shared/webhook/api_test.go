@@ -172,6 +172,9 @@ func TestEventsAPI(t *testing.T) {
 		{"type[$in][]=patient.updated&type[$in][]=invoice.paid", []string{"patient.updated"}},
 		{"createdAt[$gte]=" + ms(time.Minute), []string{"patient.updated"}},
 		{"createdAt[$lt]=" + ms(time.Minute), []string{"patient.created"}},
+		// An upper bound of 0 matches nothing, also beside a bound that alone would match both.
+		{"createdAt[$lt]=0", nil},
+		{"createdAt[$lt]=0&createdAt[$lte]=" + ms(2*time.Minute), nil},
 		{"$limit=1", []string{"patient.updated"}},
 		{"$skip=1", []string{"patient.created"}},
 	}
