@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
 
@@ -119,10 +120,28 @@ func (h *Handler) loginPage(c *Call) error {
 	return c.Render(http.StatusOK, "login.html", View{Title: "Log in", Data: loginForm{Next: safeNext(c.R.URL.Query().Get("next"))}})
 }
 
-// safeNext keeps a post-login redirect inside the console.
+// safeNext keeps a post-login (or mode switch) redirect inside the console: a path relative to
+// the mount point, which Redirect prefixes. Anything else is dropped (the caller goes home): a
+// scheme or host; backslashes and control characters (browsers read a backslash as a slash and
+// drop tabs and newlines, so either can make "//host" of a path); and dot segments, plain or
+// percent-encoded, which the browser (and http.Redirect's cleaning) resolves above the mount.
 func safeNext(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
 		return ""
+	}
+	for _, r := range p {
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return ""
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return ""
+		}
 	}
 	return p
 }
