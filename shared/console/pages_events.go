@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
@@ -25,31 +24,9 @@ const eventsPerPage = 25
 type eventsData struct {
 	Events []hapihub.Event
 	Type   string // the type filter: an exact type or a pattern (patient.*)
-	Skip   int
-	More   bool
+	Pager  pager
 	// Patterns are the filter's suggestions: "*", every object's wildcard and every type.
 	Patterns []string
-}
-
-// PrevSkip is the previous page's offset.
-func (d eventsData) PrevSkip() int { return max(d.Skip-eventsPerPage, 0) }
-
-// NextSkip is the next page's offset.
-func (d eventsData) NextSkip() int { return d.Skip + eventsPerPage }
-
-// PageQuery is the query string of the page at skip, keeping the filter.
-func (d eventsData) PageQuery(skip int) string {
-	v := url.Values{}
-	if d.Type != "" {
-		v.Set("type", d.Type)
-	}
-	if skip > 0 {
-		v.Set("skip", strconv.Itoa(skip))
-	}
-	if len(v) == 0 {
-		return ""
-	}
-	return "?" + v.Encode()
 }
 
 // ObjectID is the id of the object an event is about.
@@ -78,10 +55,9 @@ func (h *Handler) events(c *Call) error {
 	if strings.HasPrefix(d.Type, "evt_") {
 		return c.Redirect("/events/"+url.PathEscape(d.Type), "")
 	}
-	if n, err := strconv.Atoi(q.Get("skip")); err == nil && n > 0 {
-		d.Skip = n
-	}
-	lq := hapihub.NewQuery().Limit(eventsPerPage + 1).Skip(d.Skip)
+	skip := skipParam(q)
+	// One more than a page tells whether there is a next page (the list is read without a total).
+	lq := hapihub.NewQuery().Limit(eventsPerPage + 1).Skip(skip)
 	if d.Type != "" && d.Type != "*" {
 		lq.Where(hapihub.Eq("type", d.Type))
 	}
@@ -89,10 +65,8 @@ func (h *Handler) events(c *Call) error {
 	if err != nil {
 		return c.Render(apiStatus(err), "events.html", View{Title: "Events", Data: d, Err: err})
 	}
-	d.Events = list.Data
-	if len(d.Events) > eventsPerPage {
-		d.Events, d.More = d.Events[:eventsPerPage], true
-	}
+	d.Events = list.Data[:min(len(list.Data), eventsPerPage)]
+	d.Pager = newPeekPager(c, "/events", eventsPerPage, skip, len(list.Data))
 	return c.Render(http.StatusOK, "events.html", View{Title: "Events", Data: d})
 }
 

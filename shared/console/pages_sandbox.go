@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,13 +23,6 @@ func init() {
 	register("GET /sandbox/{resource}/{id}", (*Handler).sandboxObject)
 	register("POST /sandbox/reset", (*Handler).resetSandbox)
 }
-
-// Page sizes of the sandbox and logs tables: 20 by default; ?limit= asks for 1 to 100 (the
-// API's maximum).
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
-)
 
 // cell is one table cell; the first set field decides how it shows.
 type cell struct {
@@ -321,71 +313,6 @@ func orgQuery(org string) string {
 		return ""
 	}
 	return "?org=" + url.QueryEscape(org)
-}
-
-// pager is the paging state of a table.
-type pager struct {
-	Limit, Skip int
-	Total       *int
-	Shown       int
-	// base is the page's URL without skip, to which Prev and Next add theirs.
-	base url.Values
-	path string
-}
-
-// pageParams reads ?limit= and ?skip=.
-func pageParams(q url.Values) (limit, skip int) {
-	limit = defaultPageSize
-	if n, err := strconv.Atoi(q.Get("limit")); err == nil && n >= 1 {
-		limit = min(n, maxPageSize)
-	}
-	if n, err := strconv.Atoi(q.Get("skip")); err == nil && n > 0 {
-		skip = n
-	}
-	return limit, skip
-}
-
-func newPager(c *Call, path string, limit, skip, shown int, total *int) pager {
-	base := url.Values{}
-	for k, v := range c.R.URL.Query() {
-		if k != "skip" {
-			base[k] = v
-		}
-	}
-	return pager{Limit: limit, Skip: skip, Total: total, Shown: shown, base: base, path: c.Mount + path}
-}
-
-// From and To number the rows shown (1-based).
-func (p pager) From() int { return p.Skip + 1 }
-func (p pager) To() int   { return p.Skip + p.Shown }
-
-// Prev and Next are the neighbouring pages' URLs, "" when there is none.
-func (p pager) Prev() string {
-	if p.Skip == 0 {
-		return ""
-	}
-	return p.at(max(p.Skip-p.Limit, 0))
-}
-
-func (p pager) Next() string {
-	if p.Total != nil && p.Skip+p.Shown >= *p.Total || p.Total == nil && p.Shown < p.Limit || p.Shown == 0 {
-		return ""
-	}
-	return p.at(p.Skip + p.Limit)
-}
-
-func (p pager) at(skip int) string {
-	v := url.Values{}
-	for k, vals := range p.base {
-		v[k] = vals
-	}
-	if skip > 0 {
-		v.Set("skip", strconv.Itoa(skip))
-	}
-	if len(v) == 0 {
-		return p.path
-	}
-	return p.path + "?" + v.Encode()
 }
 
 type sandboxData struct {

@@ -188,33 +188,11 @@ type webhookData struct {
 	Deliveries []hapihub.WebhookDelivery
 	DelivErr   error
 	Status     string // the deliveries filter
-	Skip       int
-	More       bool
+	Pager      pager
 	TestTypes  []string
 	TestType   string
 	Expiries   any
 	CanWrite   bool
-}
-
-// PrevSkip and NextSkip page the deliveries table.
-func (d webhookData) PrevSkip() int { return max(d.Skip-deliveriesPerPage, 0) }
-
-// NextSkip is the next page's offset.
-func (d webhookData) NextSkip() int { return d.Skip + deliveriesPerPage }
-
-// PageQuery is the query string of a deliveries page at skip, keeping the filter.
-func (d webhookData) PageQuery(skip int) string {
-	v := url.Values{}
-	if d.Status != "" {
-		v.Set("status", d.Status)
-	}
-	if skip > 0 {
-		v.Set("skip", strconv.Itoa(skip))
-	}
-	if len(v) == 0 {
-		return ""
-	}
-	return "?" + v.Encode()
 }
 
 // MaskedSecret shows the secret's prefix only.
@@ -268,11 +246,9 @@ func (h *Handler) webhookPage(c *Call, d webhookData) (webhookData, error) {
 	if d.Status != store.DeliveryPending && d.Status != store.DeliverySucceeded && d.Status != store.DeliveryFailed {
 		d.Status = ""
 	}
-	if n, err := strconv.Atoi(q.Get("skip")); err == nil && n > 0 {
-		d.Skip = n
-	}
+	skip := skipParam(q)
 	// One more than a page tells whether there is a next page (the list has no total).
-	lq := hapihub.NewQuery().Limit(deliveriesPerPage + 1).Skip(d.Skip)
+	lq := hapihub.NewQuery().Limit(deliveriesPerPage + 1).Skip(skip)
 	if d.Status != "" {
 		lq.Where(hapihub.Eq("status", d.Status))
 	}
@@ -281,10 +257,8 @@ func (h *Handler) webhookPage(c *Call, d webhookData) (webhookData, error) {
 		d.DelivErr = err
 		return d, nil
 	}
-	d.Deliveries = list.Data
-	if len(d.Deliveries) > deliveriesPerPage {
-		d.Deliveries, d.More = d.Deliveries[:deliveriesPerPage], true
-	}
+	d.Deliveries = list.Data[:min(len(list.Data), deliveriesPerPage)]
+	d.Pager = newPeekPager(c, "/webhooks/"+url.PathEscape(ep.ID), deliveriesPerPage, skip, len(list.Data))
 	return d, nil
 }
 
