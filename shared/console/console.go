@@ -82,6 +82,7 @@ type Identity interface {
 	ConsumeInvite(ctx context.Context, hash string) (store.Invite, error)
 	FailedAttempts(ctx context.Context, scope string, window time.Duration) (int64, error)
 	AddFailedAttempt(ctx context.Context, scope string, window time.Duration) (int64, error)
+	ForgetAttempt(ctx context.Context, scope string, window time.Duration) error
 	PutSessionKey(ctx context.Context, k store.Key) error
 	DeleteSessionKey(ctx context.Context, hash string) error
 }
@@ -129,6 +130,8 @@ type Handler struct {
 	opts  Options
 	mux   *http.ServeMux
 	pages *templates
+	// verify checks a password against a PHC hash (CheckPassword; tests count its calls).
+	verify func(phc, password string) bool
 }
 
 // Mount is where the console is served.
@@ -195,7 +198,7 @@ func New(o Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{opts: o, mux: http.NewServeMux(), pages: pages}
+	h := &Handler{opts: o, mux: http.NewServeMux(), pages: pages, verify: CheckPassword}
 	h.mux.Handle("GET "+Mount+"/static/", http.StripPrefix(Mount, staticHandler()))
 	h.mux.HandleFunc("GET "+Mount, func(w http.ResponseWriter, r *http.Request) {
 		_, mount := h.opts.Origin(r)

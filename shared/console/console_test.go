@@ -44,7 +44,11 @@ type consoleEnv struct {
 	identity *countingIdentity
 }
 
-func newConsole(t *testing.T) *consoleEnv {
+func newConsole(t *testing.T) *consoleEnv { t.Helper(); return newConsoleServing(t, nil) }
+
+// newConsoleServing is newConsole whose server runs serve(handler) (nil: the handler itself),
+// for tests that count or wrap what the handler does.
+func newConsoleServing(t *testing.T, serve func(h *console.Handler) http.Handler) *consoleEnv {
 	t.Helper()
 	env := localtest.Shared(t)
 	clock := testclock.New(time.Now())
@@ -54,7 +58,11 @@ func newConsole(t *testing.T) *consoleEnv {
 	id := &countingIdentity{Store: &st}
 	h, err := console.New(console.Options{Identity: id, Accounts: smallAccounts{&st}, Now: clock.Now, APIURL: env.URL, HTTPClient: env.Client})
 	require.NoError(t, err)
-	srv := httptest.NewServer(h)
+	var served http.Handler = h
+	if serve != nil {
+		served = serve(h)
+	}
+	srv := httptest.NewServer(served)
 	t.Cleanup(srv.Close)
 	return &consoleEnv{env: env, srv: srv, clock: clock, store: &st, identity: id}
 }

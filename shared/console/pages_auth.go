@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -157,44 +158,86 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// attemptScope is one login rate limit: a counter key and its maximum per window.
+type attemptScope struct {
+	key string
+	max int64
+}
+
+// countAttempt counts an attempt against every scope BEFORE the password is checked: the
+// counter's atomic ADD hands each concurrent request its own number, so a burst of guesses
+// cannot all read a count under the limit. It answers a positive wait when a scope is over its
+// limit; the password must then not be checked. A right password takes its attempt back
+// (forgetAttempt), so only failures (and refusals) stay counted.
+func (h *Handler) countAttempt(ctx context.Context, scopes []attemptScope) (time.Duration, error) {
+	over := false
+	for _, s := range scopes {
+		n, err := h.opts.Identity.AddFailedAttempt(ctx, s.key, attemptWindow)
+		if err != nil {
+			return 0, err
+		}
+		over = over || n > s.max
+	}
+	if !over {
+		return 0, nil
+	}
+	now := h.opts.Now()
+	return now.Truncate(attemptWindow).Add(attemptWindow).Sub(now), nil
+}
+
+// forgetAttempt takes back the attempts of a login whose password was right.
+func (h *Handler) forgetAttempt(ctx context.Context, scopes []attemptScope) {
+	for _, s := range scopes {
+		if err := h.opts.Identity.ForgetAttempt(ctx, s.key, attemptWindow); err != nil {
+			h.opts.Log.Error("console: forget a login attempt", "err", err)
+		}
+	}
+}
+
+// tooMany is the rate limit's refusal, shown on the page of the form.
+func tooMany(c *Call, wait time.Duration) error {
+	mins := int((wait + time.Minute - 1) / time.Minute)
+	c.W.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
+	return &hapihub.Error{Status: http.StatusTooManyRequests, Name: hapihub.ErrorRateLimitExceeded,
+		Message: fmt.Sprintf("Too many attempts, try again in %s.", plural(mins, "minute"))}
+}
+
+// passwordMatches checks password against u's hash, or against a dummy hash when there is no
+// user, so both cost one argon2 run. A password over MaxPassword is refused before hashing
+// (sign-up never accepts one, so it cannot match): argon2's cost grows with the input.
+func (h *Handler) passwordMatches(u store.User, found bool, password string) bool {
+	if len(password) > MaxPassword {
+		return false
+	}
+	if !found {
+		h.verify(dummyHash(), password)
+		return false
+	}
+	return h.verify(u.PasswordHash, password)
+}
+
 func (h *Handler) login(c *Call) error {
 	f := loginForm{Email: c.Form("email"), Next: safeNext(c.Form("next"))}
 	password := c.R.PostFormValue("password")
 	email := store.NormalizeEmail(f.Email)
 	ctx := c.Ctx()
-	scopes := []struct {
-		key string
-		max int64
-	}{{"email:" + email, maxEmailAttempt}, {"ip:" + clientIP(c.R), maxIPAttempts}}
-	// Over the limit: refused before the password is even checked, so guessing gains nothing.
-	for _, s := range scopes {
-		n, err := h.opts.Identity.FailedAttempts(ctx, s.key, attemptWindow)
-		if err != nil {
-			return err
-		}
-		if n >= s.max {
-			now := h.opts.Now()
-			wait := now.Truncate(attemptWindow).Add(attemptWindow).Sub(now)
-			mins := int((wait + time.Minute - 1) / time.Minute)
-			c.W.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
-			return c.Render(http.StatusTooManyRequests, "login.html", View{Title: "Log in", Data: f,
-				Err: &hapihub.Error{Status: http.StatusTooManyRequests, Name: hapihub.ErrorRateLimitExceeded,
-					Message: fmt.Sprintf("Too many attempts, try again in %s.", plural(mins, "minute"))}})
-		}
+	scopes := []attemptScope{{"email:" + email, maxEmailAttempt}, {"ip:" + clientIP(c.R), maxIPAttempts}}
+	// Over the limit: refused before the user is read or the password checked, so guessing
+	// gains nothing.
+	if wait, err := h.countAttempt(ctx, scopes); err != nil {
+		return err
+	} else if wait > 0 {
+		return c.Render(http.StatusTooManyRequests, "login.html", View{Title: "Log in", Data: f, Err: tooMany(c, wait)})
 	}
 	u, err := h.opts.Identity.GetUser(ctx, email)
 	if err != nil && !errors.Is(err, store.ErrNoUser) {
 		return err
 	}
-	if err != nil || !CheckPassword(u.PasswordHash, password) {
-		for _, s := range scopes {
-			if _, err := h.opts.Identity.AddFailedAttempt(ctx, s.key, attemptWindow); err != nil {
-				return err
-			}
-		}
+	if !h.passwordMatches(u, err == nil, password) {
 		return c.Render(http.StatusUnauthorized, "login.html", View{Title: "Log in", Data: f,
 			Err: userErr("That email and password do not match an account.")})
 	}
+	h.forgetAttempt(ctx, scopes)
 	ms, err := h.opts.Identity.AccountsOf(ctx, email)
 	if err != nil {
 		return err

@@ -211,25 +211,20 @@ func (h *Handler) acceptInvite(c *Call) error {
 	var u store.User
 	if d.HasUser {
 		// The invited email has a user: its password proves the invitee owns it (rate limited
-		// like a login).
-		scope := "email:" + d.Invite.Email
-		n, err := h.opts.Identity.FailedAttempts(ctx, scope, attemptWindow)
-		if err != nil {
+		// like a login, in the same counters).
+		scopes := []attemptScope{{"email:" + d.Invite.Email, maxEmailAttempt}, {"ip:" + clientIP(c.R), maxIPAttempts}}
+		if wait, err := h.countAttempt(ctx, scopes); err != nil {
 			return err
-		}
-		if n >= maxEmailAttempt {
-			return again(http.StatusTooManyRequests, &hapihub.Error{Status: http.StatusTooManyRequests, Name: hapihub.ErrorRateLimitExceeded,
-				Message: "Too many attempts, try again later."})
+		} else if wait > 0 {
+			return again(http.StatusTooManyRequests, tooMany(c, wait))
 		}
 		if u, err = h.opts.Identity.GetUser(ctx, d.Invite.Email); err != nil {
 			return err
 		}
-		if !CheckPassword(u.PasswordHash, password) {
-			if _, err := h.opts.Identity.AddFailedAttempt(ctx, scope, attemptWindow); err != nil {
-				return err
-			}
+		if !h.passwordMatches(u, true, password) {
 			return again(http.StatusUnauthorized, invalid(field("password", "is not the password of "+d.Invite.Email)))
 		}
+		h.forgetAttempt(ctx, scopes)
 	} else {
 		var bad []hapihub.FieldError
 		if d.Name == "" || len(d.Name) > 100 {
@@ -268,9 +263,6 @@ func (h *Handler) acceptInvite(c *Call) error {
 		return again(http.StatusConflict, userErr("%s is already a member of %s; log in instead.", u.Email, d.AccountName))
 	} else if err != nil {
 		return err
-	}
-	if c.LoggedIn() {
-		h.endSession(ctx, c.Session)
 	}
 	if err := h.startSession(c, u, m); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -62,3 +63,16 @@ func CheckPassword(phc, password string) bool {
 	got := argon2.IDKey([]byte(password), salt, iters, mem, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
+
+// dummyHash is what a login for an email without a user checks the password against, so the
+// answer takes as long as for a wrong password and timing does not tell which emails have
+// users. Made on first use: a cold start does not pay for an argon2 run it may not need.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := HashPassword("no user has this password")
+	if err != nil {
+		// rand.Read does not fail on supported platforms; a hash that never matches still
+		// costs nothing, so logins keep working.
+		return ""
+	}
+	return h
+})

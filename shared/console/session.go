@@ -276,9 +276,15 @@ func sessionKeyFor(role, mode string) (string, map[string]string) {
 	}
 }
 
-// startSession logs m in: a session key per mode, the session item, the cookie.
+// startSession logs m in: a session key per mode, the session item, the cookie. The token is
+// always new, and a session the request came with (a login, sign-up or invite while logged in)
+// ends with its keys, so no earlier token outlives the login.
 func (h *Handler) startSession(c *Call, u store.User, m store.Membership) error {
 	ctx := c.Ctx()
+	if c.LoggedIn() {
+		h.endSession(ctx, c.Session)
+		c.Session, c.token = store.Session{}, ""
+	}
 	now := h.opts.Now()
 	exp := now.Add(h.opts.SessionTTL)
 	token, err := randomToken()

@@ -480,3 +480,20 @@ func (s *Store) AddFailedAttempt(ctx context.Context, scope string, window time.
 	}
 	return getN(out.Attributes, "count"), nil
 }
+
+// ForgetAttempt takes back one attempt of scope in the current window: the console counts an
+// attempt before it checks the password (so concurrent guesses cannot all see a count under
+// the limit) and forgets it when the password was right. A counter that is gone or already at
+// zero (the window turned meanwhile) is left alone.
+func (s *Store) ForgetAttempt(ctx context.Context, scope string, window time.Duration) error {
+	k, _ := attemptKey(scope, s.Now(), window)
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: k,
+		UpdateExpression:          aws.String("ADD #c :minus"),
+		ConditionExpression:       aws.String("#c > :zero"),
+		ExpressionAttributeNames:  map[string]string{"#c": "count"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n(-1), ":zero": n(0)}})
+	if err != nil && !isConditionFailed(err) {
+		return fmt.Errorf("store: forget attempt: %w", err)
+	}
+	return nil
+}

@@ -171,8 +171,17 @@ func TestIdentityFailedAttempts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, c, "scopes count separately")
 
+	require.NoError(t, st.ForgetAttempt(ctx, "email:a@x.com", window))
+	c, err = st.FailedAttempts(ctx, "email:a@x.com", window)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), c, "a forgotten attempt no longer counts")
+
 	clock.Advance(14 * time.Minute) // 12:15: the next fixed window
 	c, err = st.FailedAttempts(ctx, "email:a@x.com", window)
 	require.NoError(t, err)
 	assert.Zero(t, c)
+	require.NoError(t, st.ForgetAttempt(ctx, "email:a@x.com", window), "nothing to forget in a new window")
+	c, err = st.FailedAttempts(ctx, "email:a@x.com", window)
+	require.NoError(t, err)
+	assert.Zero(t, c, "a counter never goes below zero")
 }

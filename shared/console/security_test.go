@@ -1,0 +1,129 @@
+package console_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/console"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+var ipSeq atomic.Int64
+
+// fromOwnIP serves the console as if every request came from one address of its own, so the
+// per-IP login counter of a test is not shared with the other tests' 127.0.0.1.
+func fromOwnIP(checks **atomic.Int64) func(h *console.Handler) http.Handler {
+	ip := fmt.Sprintf("198.51.100.%d", ipSeq.Add(1)%250+1)
+	return func(h *console.Handler) http.Handler {
+		if checks != nil {
+			*checks = console.CountPasswordChecks(h)
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.RemoteAddr = ip + ":4711"
+			h.ServeHTTP(w, r)
+		})
+	}
+}
+
+func TestLoginDoesNotTellWhichEmailsExist(t *testing.T) {
+	var checks *atomic.Int64
+	c := newConsoleServing(t, fromOwnIP(&checks))
+	email := uniqueEmail("known")
+	c.browser(t).signup(email)
+	const refused = "That email and password do not match an account."
+	for _, tc := range []struct {
+		name, email, password string
+		checks                int64
+	}{
+		{"a wrong password", email, "not the password at all", 1},
+		{"an email without a user costs the same argon2 run", uniqueEmail("nobody"), "not the password at all", 1},
+		{"a password too long to be anyone's is refused before hashing", email, strings.Repeat("p", 10<<10), 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := checks.Load()
+			p := c.browser(t).login(tc.email, tc.password)
+			assert.Equal(t, http.StatusUnauthorized, p.Status)
+			assert.Contains(t, p.text(), refused)
+			assert.Equal(t, tc.checks, checks.Load()-before, "argon2 runs")
+		})
+	}
+}
+
+func TestLoginRateLimitHoldsUnderConcurrency(t *testing.T) {
+	var checks *atomic.Int64
+	c := newConsoleServing(t, fromOwnIP(&checks))
+	email := uniqueEmail("burst")
+	c.browser(t).signup(email)
+	b := c.browser(t)
+	b.get("/console/login")
+	csrf := b.cookies["hh_csrf"].Value
+	before := checks.Load()
+
+	// A burst of wrong guesses at once: each must see the counts of those before it.
+	const burst = 12
+	statuses := make([]int, burst)
+	var wg sync.WaitGroup
+	for i := range burst {
+		wg.Go(func() {
+			form := url.Values{"csrf": {csrf}, "email": {email}, "password": {fmt.Sprintf("guess number %d", i)}}
+			req, err := http.NewRequest(http.MethodPost, c.srv.URL+"/console/login", strings.NewReader(form.Encode()))
+			if err != nil {
+				return
+			}
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.AddCookie(&http.Cookie{Name: "hh_csrf", Value: csrf})
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	assert.Equal(t, map[int]int{http.StatusUnauthorized: 5, http.StatusTooManyRequests: burst - 5}, count)
+	assert.Equal(t, int64(5), checks.Load()-before, "only the first 5 guesses are checked")
+	assert.Equal(t, http.StatusTooManyRequests, b.login(email, "correct horse battery").Status, "the limit holds for the right password too")
+}
+
+func sessionHash(token string) string {
+	s := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(s[:])
+}
+
+func TestLoginEndsTheSessionItCameWith(t *testing.T) {
+	c := newConsoleServing(t, fromOwnIP(nil))
+	email := uniqueEmail("rotate")
+	b := c.browser(t)
+	b.signup(email)
+	ctx := context.Background()
+	old := b.cookies["hh_session"].Value
+	oldSession, err := c.store.GetSession(ctx, sessionHash(old))
+	require.NoError(t, err)
+	oldKey := oldSession.Keys[store.Test].Secret
+	require.Equal(t, http.StatusOK, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "the session key works while the session lives")
+
+	// Logging in again from the same browser (the login form is public, guarded by hh_csrf).
+	p := b.do(http.MethodPost, "/console/login", url.Values{"csrf": {b.cookies["hh_csrf"].Value}, "email": {email}, "password": {"correct horse battery"}})
+	require.Equal(t, http.StatusOK, p.Status, p.text())
+	assert.Equal(t, "/console/", p.URL)
+	assert.NotEqual(t, old, b.cookies["hh_session"].Value, "a new token")
+	_, err = c.store.GetSession(ctx, sessionHash(old))
+	assert.ErrorIs(t, err, store.ErrNoSession, "the old session is gone")
+	assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "and its keys")
+}
