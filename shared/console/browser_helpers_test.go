@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
@@ -162,64 +161,6 @@ func apiCall(t *testing.T, method, url, key, body string) (int, map[string]any) 
 		require.NoError(t, json.Unmarshal(raw, &out), "%s %s answered %d: %s", method, url, resp.StatusCode, raw)
 	}
 	return resp.StatusCode, out
-}
-
-// hook is a developer's webhook endpoint: an HTTP server that records what it receives.
-type hook struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	got  []hookRequest
-	seen chan struct{}
-}
-
-type hookRequest struct {
-	Header http.Header
-	Body   []byte
-}
-
-func newHook(t *testing.T) *hook {
-	h := &hook{seen: make(chan struct{}, 100)}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		h.mu.Lock()
-		h.got = append(h.got, hookRequest{Header: r.Header.Clone(), Body: b})
-		h.mu.Unlock()
-		select {
-		case h.seen <- struct{}{}:
-		default:
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"received":true}`)
-	}))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-// requests returns what the endpoint received so far.
-func (h *hook) requests() []hookRequest {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]hookRequest(nil), h.got...)
-}
-
-// eventOf finds the received request carrying an event of type typ about object id (any object
-// when id is empty).
-func (h *hook) eventOf(typ, id string) (hookRequest, map[string]any, bool) {
-	for _, r := range h.requests() {
-		var ev map[string]any
-		if json.Unmarshal(r.Body, &ev) != nil || ev["type"] != typ {
-			continue
-		}
-		if id == "" {
-			return r, ev, true
-		}
-		if data, ok := ev["data"].(map[string]any); ok {
-			if obj, ok := data["object"].(map[string]any); ok && obj["id"] == id {
-				return r, ev, true
-			}
-		}
-	}
-	return hookRequest{}, nil, false
 }
 
 // waitFor polls cond every 200 ms until it holds or d passes: a delivery goes through the

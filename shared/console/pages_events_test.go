@@ -29,7 +29,7 @@ func eventRows(p *webPage) []eventRow {
 // id search, and the API's refusal of an unknown type shown next to the search box.
 func TestEventsPage(t *testing.T) {
 	c := newConsole(t)
-	b, key := hooksOwner(t, c, "events")
+	b, key := ownerWithKey(t, c, "events")
 	api := hapihub.New(key, hapihub.WithBaseURL(c.env.URL), hapihub.WithHTTPClient(c.env.Client), hapihub.WithMaxRetries(5))
 	ctx := context.Background()
 

@@ -25,15 +25,7 @@ func logRow(body, id string) string {
 
 // logIDs are the request logs a logs page links to, in order.
 func logIDs(body string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, m := range regexp.MustCompile(`/console/logs/(req_[0-9A-Za-z]{26})`).FindAllStringSubmatch(body, -1) {
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			out = append(out, m[1])
-		}
-	}
-	return out
+	return linkedIDs(body, `/console/logs/(req_[0-9A-Za-z]{26})`)
 }
 
 func TestLogsPage(t *testing.T) {
@@ -167,7 +159,7 @@ func TestLogsPage(t *testing.T) {
 	})
 
 	t.Run("viewer reads the logs", func(t *testing.T) {
-		viewer := joinAsViewer(t, c, b)
+		viewer := joinAs(t, c, b, "viewer")
 		p := viewer.get("/console/logs?key=" + keyID + "&method=POST")
 		require.Equal(t, http.StatusOK, p.Status, p.text())
 		assert.Equal(t, posts, logIDs(p.Body))

@@ -18,31 +18,6 @@ import (
 	"github.com/hapihub/hapihub/shared/store"
 )
 
-// ownerWithKey signs an owner up and returns its browser and the account's test secret key
-// (shown on the home page), to compare the console's pages with what the API answers.
-func ownerWithKey(t *testing.T, c *consoleEnv, who string) (*browser, string) {
-	t.Helper()
-	b := c.browser(t)
-	home := b.signup(uniqueEmail(who))
-	key := secretRe.FindString(home.Body)
-	require.True(t, strings.HasPrefix(key, "sk_test_"), "home shows the test key: %q", key)
-	return b, key
-}
-
-// joinAsViewer invites a viewer to the owner's account and returns the viewer's browser.
-func joinAsViewer(t *testing.T, c *consoleEnv, owner *browser) *browser {
-	t.Helper()
-	owner.get("/console/members")
-	p := owner.post("/console/members/invite", "email", uniqueEmail("viewer"), "role", "viewer")
-	link := regexp.MustCompile(`/console/invite/[A-Za-z0-9_-]{43}`).FindString(p.Body)
-	require.NotEmpty(t, link, p.text())
-	v := c.browser(t)
-	v.get(link)
-	p = v.post(link, "name", "Vera Viewer", "password", "a long enough password")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	return v
-}
-
 // apiList lists a resource with the test key, as the console's page should show it.
 func apiList(t *testing.T, c *consoleEnv, key, resource, query string) []map[string]any {
 	t.Helper()
@@ -63,15 +38,7 @@ func nameRe(p map[string]any) string {
 
 // rowIDs are the object ids a sandbox table links to, in order.
 func rowIDs(body, resource string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, m := range regexp.MustCompile(`/console/sandbox/`+resource+`/([a-z]+_[0-9A-Za-z]{26})`).FindAllStringSubmatch(body, -1) {
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			out = append(out, m[1])
-		}
-	}
-	return out
+	return linkedIDs(body, `/console/sandbox/`+resource+`/([a-z]+_[0-9A-Za-z]{26})`)
 }
 
 func TestSandboxPages(t *testing.T) {
@@ -251,7 +218,7 @@ func TestSandboxLiveOrganizations(t *testing.T) {
 func TestSandboxResetRefusedToViewer(t *testing.T) {
 	c := newConsole(t)
 	owner, key := ownerWithKey(t, c, "reset-owner")
-	viewer := joinAsViewer(t, c, owner)
+	viewer := joinAs(t, c, owner, "viewer")
 	before := apiList(t, c, key, "patients", "?$limit=100")
 
 	p := viewer.get("/console/sandbox/invoices")

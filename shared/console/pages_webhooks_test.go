@@ -1,14 +1,10 @@
 package console_test
 
 import (
-	"encoding/json"
 	"html"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,79 +13,6 @@ import (
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 )
-
-// hookReceiver is a webhook endpoint on httptest that keeps every request it gets.
-type hookReceiver struct {
-	srv    *httptest.Server
-	mu     sync.Mutex
-	got    []hookReceived
-	body   string // what it answers
-	status int    // its status code (default 200)
-}
-
-type hookReceived struct {
-	Body   []byte
-	Header http.Header
-}
-
-func newHookReceiver(t *testing.T, answer string) *hookReceiver {
-	rc := &hookReceiver{body: answer}
-	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		rc.got = append(rc.got, hookReceived{Body: b, Header: r.Header.Clone()})
-		rc.mu.Unlock()
-		if rc.status != 0 {
-			w.WriteHeader(rc.status)
-		}
-		_, _ = io.WriteString(w, rc.body)
-	}))
-	t.Cleanup(rc.srv.Close)
-	return rc
-}
-
-// waitFor waits (briefly) for a request whose event matches, and returns it with its event.
-func (rc *hookReceiver) waitFor(t *testing.T, match func(hapihub.Event) bool) (hookReceived, hapihub.Event) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		rc.mu.Lock()
-		for _, r := range rc.got {
-			var ev hapihub.Event
-			if json.Unmarshal(r.Body, &ev) == nil && match(ev) {
-				rc.mu.Unlock()
-				return r, ev
-			}
-		}
-		rc.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no matching delivery arrived at the receiver")
-	return hookReceived{}, hapihub.Event{}
-}
-
-func (rc *hookReceiver) count(eventID string) int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	n := 0
-	for _, r := range rc.got {
-		var ev hapihub.Event
-		if json.Unmarshal(r.Body, &ev) == nil && ev.ID == eventID {
-			n++
-		}
-	}
-	return n
-}
-
-// hooksOwner signs a new account up and returns its owner's browser and test secret key.
-func hooksOwner(t *testing.T, c *consoleEnv, who string) (*browser, string) {
-	t.Helper()
-	b := c.browser(t)
-	home := b.signup(uniqueEmail(who))
-	key := secretRe.FindString(home.Body)
-	require.NotEmpty(t, key, "home shows the test key")
-	return b, key
-}
 
 var endpointPathRe = regexp.MustCompile(`^/console/webhooks/(we_[0-9A-Za-z]+)$`)
 
@@ -150,7 +73,7 @@ func waitForRow(t *testing.T, b *browser, path, eventID, status, has string) (st
 
 func TestWebhookCreateFormErrors(t *testing.T) {
 	c := newConsole(t)
-	b, _ := hooksOwner(t, c, "hooks-form")
+	b, _ := ownerWithKey(t, c, "hooks-form")
 	empty := b.get("/console/webhooks")
 	require.Equal(t, http.StatusOK, empty.Status)
 	assert.Contains(t, empty.text(), "No webhook endpoints in test mode yet")
@@ -200,8 +123,8 @@ func TestWebhookCreateFormErrors(t *testing.T) {
 // every delivery is listed with its attempts.
 func TestWebhookDeliveries(t *testing.T) {
 	c := newConsole(t)
-	b, key := hooksOwner(t, c, "hooks")
-	rc := newHookReceiver(t, `<b>thanks</b> from the receiver`)
+	b, key := ownerWithKey(t, c, "hooks")
+	rc := newHookAnswering(t, `<b>thanks</b> from the receiver`)
 	id := consoleEndpoint(t, b, rc.srv.URL+"/hook", "patient.*")
 	page := "/console/webhooks/" + id
 
@@ -287,8 +210,8 @@ func TestWebhookDeliveries(t *testing.T) {
 // retry; its page shows the status and the response body cut at the 1 KB the API keeps.
 func TestWebhookFailingDelivery(t *testing.T) {
 	c := newConsole(t)
-	b, _ := hooksOwner(t, c, "hooks-failing")
-	rc := newHookReceiver(t, strings.Repeat("overloaded ", 200))
+	b, _ := ownerWithKey(t, c, "hooks-failing")
+	rc := newHookAnswering(t, strings.Repeat("overloaded ", 200))
 	rc.status = http.StatusInternalServerError
 	id := consoleEndpoint(t, b, rc.srv.URL, "*")
 	page := "/console/webhooks/" + id
@@ -308,8 +231,8 @@ func TestWebhookFailingDelivery(t *testing.T) {
 
 func TestWebhookEndpointActions(t *testing.T) {
 	c := newConsole(t)
-	b, _ := hooksOwner(t, c, "hooks-actions")
-	target := newHookReceiver(t, "ok").srv.URL + "/hapihub"
+	b, _ := ownerWithKey(t, c, "hooks-actions")
+	target := newHookAnswering(t, "ok").srv.URL + "/hapihub"
 	id := consoleEndpoint(t, b, target, "appointment.cancelled")
 	page := "/console/webhooks/" + id
 	reveal := func() string {
@@ -373,10 +296,10 @@ func TestWebhookEndpointActions(t *testing.T) {
 
 func TestWebhooksViewer(t *testing.T) {
 	c := newConsole(t)
-	owner, _ := hooksOwner(t, c, "hooks-owner")
-	target := newHookReceiver(t, "ok").srv.URL + "/viewer-sees"
+	owner, _ := ownerWithKey(t, c, "hooks-owner")
+	target := newHookAnswering(t, "ok").srv.URL + "/viewer-sees"
 	id := consoleEndpoint(t, owner, target, "*")
-	viewer := hooksMember(t, c, owner, "viewer")
+	viewer := joinAs(t, c, owner, "viewer")
 
 	p := viewer.get("/console/webhooks")
 	require.Equal(t, http.StatusOK, p.Status, p.text())
@@ -408,20 +331,4 @@ func TestWebhooksViewer(t *testing.T) {
 		})
 	}
 	assert.Contains(t, owner.get("/console/webhooks/"+id).Body, `data-status="enabled"`, "nothing changed")
-}
-
-// hooksMember adds a member with role to the owner's account and returns their browser.
-func hooksMember(t *testing.T, c *consoleEnv, owner *browser, role string) *browser {
-	t.Helper()
-	owner.get("/console/members")
-	p := owner.post("/console/members/invite", "email", uniqueEmail(role), "role", role)
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	link := regexp.MustCompile(`http://[^"<\s]+/console/invite/[A-Za-z0-9_-]{43}`).FindString(p.Body)
-	require.NotEmpty(t, link)
-	m := c.browser(t)
-	path := strings.TrimPrefix(link, c.srv.URL)
-	m.get(path)
-	p = m.post(path, "name", "Member "+role, "password", "a long enough password")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	return m
 }
