@@ -36,19 +36,6 @@ type cell struct {
 // PillClass is the CSS class of a status cell.
 func (c cell) PillClass() string { return statusPill(c.Pill) }
 
-// statusPill colours the clinical statuses: settled or fine green, waiting amber, ended red.
-func statusPill(s string) string {
-	switch s {
-	case "active", "booked", "arrived", "fulfilled", "paid", "inbound", "outbound":
-		return "pill pill-ok"
-	case "proposed", "open", "draft":
-		return "pill pill-warn"
-	case "cancelled", "noshow", "void", "deceased":
-		return "pill pill-bad"
-	}
-	return "pill"
-}
-
 // row is one object of a table.
 type row struct {
 	ID    string

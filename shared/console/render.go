@@ -182,18 +182,7 @@ var assetVersion = func() string {
 }()
 
 var funcs = template.FuncMap{
-	// pill is the CSS class of a status.
-	"pill": func(status string) string {
-		switch status {
-		case "active", "succeeded", "enabled", "ok":
-			return "pill pill-ok"
-		case "expiring", "pending", "retrying":
-			return "pill pill-warn"
-		case "revoked", "expired", "failed", "disabled":
-			return "pill pill-bad"
-		}
-		return "pill"
-	},
+	"pill":  statusPill, // the CSS class of a status
 	"asset": func(name string) string { return "/static/" + name + "?v=" + assetVersion },
 	"title": func(s string) string {
 		if s == "" {
