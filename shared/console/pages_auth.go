@@ -267,7 +267,7 @@ func (h *Handler) logout(c *Call) error {
 	h.endSession(c.Ctx(), c.Session)
 	http.SetCookie(c.W, h.cookie(sessionCookie, "", -1))
 	c.token = ""
-	return c.Redirect("/login", "You are logged out.")
+	return c.Redirect("/login", flashLoggedOut)
 }
 
 func (h *Handler) setMode(c *Call) error {

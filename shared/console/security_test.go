@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -126,4 +127,51 @@ func TestLoginEndsTheSessionItCameWith(t *testing.T) {
 	_, err = c.store.GetSession(ctx, sessionHash(old))
 	assert.ErrorIs(t, err, store.ErrNoSession, "the old session is gone")
 	assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "and its keys")
+}
+
+func TestFlashIsTheConsolesOwnWords(t *testing.T) {
+	c := newConsoleServing(t, fromOwnIP(nil))
+	owner := c.browser(t)
+	owner.signup(uniqueEmail("flash"))
+	var welcome string // the sign-up's flash cookie, signed with the owner's session
+	for _, ck := range owner.setCookies {
+		if ck.Name == "hh_flash" && ck.Value != "" {
+			welcome = ck.Value
+		}
+	}
+	require.NotEmpty(t, welcome)
+	other := c.browser(t)
+	other.signup(uniqueEmail("flash-other"))
+	anon := c.browser(t)
+	planted := base64.RawURLEncoding.EncodeToString([]byte("Your account is locked: call +1 555 0100"))
+	loggedOut := base64.RawURLEncoding.EncodeToString([]byte("You are logged out."))
+
+	for _, tc := range []struct {
+		name   string
+		b      *browser
+		path   string
+		cookie string
+		want   string // "" when nothing may be shown
+	}{
+		{"the session's own flash", owner, "/console/keys", welcome, "Welcome to HAPI Hub!"},
+		{"a planted message, logged in", owner, "/console/keys", planted, ""},
+		{"a planted message, logged out", anon, "/console/login", planted, ""},
+		{"another session's signed flash", other, "/console/keys", welcome, ""},
+		{"a signed flash without a session", anon, "/console/login", welcome, ""},
+		{"a tampered message with a valid MAC", owner, "/console/keys", planted + welcome[strings.Index(welcome, "."):], ""},
+		{"a public message without a session", anon, "/console/login", loggedOut, "You are logged out."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.b.cookies["hh_flash"] = &http.Cookie{Name: "hh_flash", Value: tc.cookie}
+			p := tc.b.get(tc.path)
+			require.Equal(t, http.StatusOK, p.Status)
+			if tc.want == "" {
+				assert.NotContains(t, p.Body, `class="flash"`)
+				assert.NotContains(t, p.text(), "555 0100")
+			} else {
+				assert.Contains(t, p.text(), tc.want)
+			}
+			assert.NotContains(t, tc.b.cookies, "hh_flash", "a flash is shown at most once")
+		})
+	}
 }

@@ -62,11 +62,66 @@ func (c *Call) LoggedIn() bool { return c.token != "" }
 // Redirect answers 303 to a console path (relative to the mount point), with an optional flash
 // message shown on the next page.
 func (c *Call) Redirect(path, flash string) error {
-	if flash != "" {
-		http.SetCookie(c.W, c.h.cookie(flashCookie, base64.RawURLEncoding.EncodeToString([]byte(flash)), time.Minute))
+	if v := c.flashValue(flash); v != "" {
+		http.SetCookie(c.W, c.h.cookie(flashCookie, v, time.Minute))
 	}
 	http.Redirect(c.W, c.R, c.Mount+path, http.StatusSeeOther)
 	return nil
+}
+
+// The flash messages shown without a session. Any other flash is signed with the session.
+const (
+	flashLoggedOut         = "You are logged out."
+	flashSessionEnded      = "Your session ended; log in again."
+	flashMembershipChanged = "Your membership changed; log in again."
+)
+
+var publicFlashes = map[string]bool{flashLoggedOut: true, flashSessionEnded: true, flashMembershipChanged: true}
+
+// flashMAC signs a flash with the session token. The flash is text the next page shows as the
+// console's own words; unsigned, anyone able to plant a cookie for the host (a sibling
+// subdomain, a network attacker on plain HTTP) could make a trusted page say "call this number".
+// The HttpOnly session token is a key such a person cannot read.
+func flashMAC(token, msg string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("flash\x00" + msg))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// flashValue is the flash cookie of msg: the message and its MAC with a session, or one of
+// publicFlashes without; "" when there is nothing to show.
+func (c *Call) flashValue(msg string) string {
+	switch {
+	case msg == "":
+		return ""
+	case c.LoggedIn():
+		return base64.RawURLEncoding.EncodeToString([]byte(msg)) + "." + flashMAC(c.token, msg)
+	case publicFlashes[msg]:
+		return base64.RawURLEncoding.EncodeToString([]byte(msg))
+	}
+	c.h.opts.Log.Warn("console: a flash without a session is not one of publicFlashes; dropped", "flash", msg)
+	return ""
+}
+
+// readFlash is the message of a flash cookie, "" unless the session signed it or it is one of
+// publicFlashes.
+func (c *Call) readFlash(v string) string {
+	enc, mac, signed := strings.Cut(v, ".")
+	b, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return ""
+	}
+	msg := string(b)
+	if signed {
+		if c.LoggedIn() && hmac.Equal([]byte(mac), []byte(flashMAC(c.token, msg))) {
+			return msg
+		}
+		return ""
+	}
+	if publicFlashes[msg] {
+		return msg
+	}
+	return ""
 }
 
 func randomToken() (string, error) {
@@ -162,16 +217,17 @@ func (h *Handler) wrap(rt route) http.Handler {
 		}
 		c := &Call{W: w, R: r, APIBase: apiBase, Mount: mount, origin: origin, h: h, publicForm: rt.public}
 		w.Header().Set("Cache-Control", "no-store")
-		if ck, err := r.Cookie(flashCookie); err == nil {
-			if b, err := base64.RawURLEncoding.DecodeString(ck.Value); err == nil {
-				c.flash = string(b)
-			}
-			http.SetCookie(w, h.cookie(flashCookie, "", -1))
-		}
 		ok, err := h.loadSession(c)
 		if err != nil {
 			h.fail(c, err)
 			return
+		}
+		// Read after the session, whose token checks the flash's MAC.
+		if ck, err := r.Cookie(flashCookie); err == nil {
+			if c.flash == "" {
+				c.flash = c.readFlash(ck.Value)
+			}
+			http.SetCookie(w, h.cookie(flashCookie, "", -1))
 		}
 		if !ok && !rt.public {
 			if r.Method == http.MethodGet {
@@ -179,7 +235,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 				_ = c.Redirect("/login?next="+url.QueryEscape(next), c.flash)
 				return
 			}
-			_ = c.Redirect("/login", "Your session ended; log in again.")
+			_ = c.Redirect("/login", flashSessionEnded)
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -228,7 +284,7 @@ func (h *Handler) loadSession(c *Call) (bool, error) {
 	if err != nil || m.Role != ss.Role {
 		h.endSession(ctx, ss)
 		http.SetCookie(c.W, h.cookie(sessionCookie, "", -1))
-		c.flash = "Your membership changed; log in again."
+		c.flash = flashMembershipChanged
 		return false, nil
 	}
 	c.Session, c.member, c.token = ss, m, ck.Value
