@@ -1,8 +1,6 @@
 package console
 
 import (
-	"bytes"
-	"fmt"
 	"html/template"
 	"net/url"
 	"strconv"
@@ -101,15 +99,8 @@ func (p pager) at(skip int) string {
 	return p.path + "?" + v.Encode()
 }
 
-// pagerTemplate is the pager's bar under a table (page templates are parsed one page at a
-// time, so a piece several pages use is rendered here, as the event picker is).
-var pagerTemplate = template.Must(template.ParseFS(templateFS, "templates/pager.html"))
+// pagerTemplate is the pager's bar under a table.
+var pagerTemplate = parsePiece("pager.html")
 
 // HTML renders the pager's bar: the rows shown (of the total, when known) and the links.
-func (p pager) HTML() (template.HTML, error) {
-	var b bytes.Buffer
-	if err := pagerTemplate.ExecuteTemplate(&b, "pager", p); err != nil {
-		return "", fmt.Errorf("console: render the pager: %w", err)
-	}
-	return template.HTML(b.String()), nil // html/template escaped it
-}
+func (p pager) HTML() (template.HTML, error) { return renderPiece(pagerTemplate, "pager", p) }

@@ -1,9 +1,7 @@
 package console
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -73,17 +71,12 @@ type endpointForm struct {
 	Groups      []eventGroup
 }
 
-// pickerTemplate is the enabled-events picker, shared by the create and edit forms (page
-// templates are parsed one page at a time, so a piece two pages use is rendered here).
-var pickerTemplate = template.Must(template.ParseFS(templateFS, "templates/webhook_picker.html"))
+// pickerTemplate is the enabled-events picker, shared by the create and edit forms.
+var pickerTemplate = parsePiece("webhook_picker.html")
 
 // Picker renders the form's enabled-events checkboxes.
 func (f endpointForm) Picker() (template.HTML, error) {
-	var b bytes.Buffer
-	if err := pickerTemplate.ExecuteTemplate(&b, "eventPicker", f); err != nil {
-		return "", fmt.Errorf("console: render the event picker: %w", err)
-	}
-	return template.HTML(b.String()), nil // html/template escaped it
+	return renderPiece(pickerTemplate, "eventPicker", f)
 }
 
 // Widest is the most types an object has: the picker's type columns.
