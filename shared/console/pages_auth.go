@@ -29,6 +29,10 @@ const (
 	attemptWindow   = 15 * time.Minute
 	maxEmailAttempt = 5
 	maxIPAttempts   = 20
+	// maxTakenSignups bounds the sign-ups refused for a taken email from one address per
+	// window: "already has an account" tells that an email is a user's, which the console
+	// cannot hide without sending email, so probing emails is slowed like guessing passwords.
+	maxTakenSignups = 10
 )
 
 type signupForm struct{ Name, Company, Email string }
@@ -81,6 +85,12 @@ func (h *Handler) signup(c *Call) error {
 	if len(bad) > 0 {
 		return again(invalid(bad...))
 	}
+	probe := []attemptScope{{"signup-ip:" + clientIP(c.R), maxTakenSignups}}
+	if wait, err := h.countAttempt(c.Ctx(), probe); err != nil {
+		return err
+	} else if wait > 0 {
+		return c.Render(http.StatusTooManyRequests, "signup.html", View{Title: "Create your account", Data: f, Err: tooMany(c, wait)})
+	}
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
@@ -95,6 +105,7 @@ func (h *Handler) signup(c *Call) error {
 	} else if err != nil {
 		return err
 	}
+	h.forgetAttempt(c.Ctx(), probe) // a new email tells nothing: only refusals count
 	acct, err := h.opts.Accounts.CreateAccount(c.Ctx(), f.Company)
 	if err == nil {
 		err = h.opts.Identity.AddMember(c.Ctx(), store.Membership{Account: acct, AccountName: f.Company, Email: email, Name: f.Name,

@@ -175,3 +175,27 @@ func TestFlashIsTheConsolesOwnWords(t *testing.T) {
 		})
 	}
 }
+
+func TestSignupProbesForTakenEmailsAreLimited(t *testing.T) {
+	c := newConsoleServing(t, fromOwnIP(nil))
+	email := uniqueEmail("taken")
+	for range 2 { // new accounts do not count
+		c.browser(t).signup(uniqueEmail("new"))
+	}
+	c.browser(t).signup(email)
+	b := c.browser(t)
+	b.get("/console/signup")
+	try := func() *webPage {
+		return b.post("/console/signup", "name", "Eve", "company", "Probe", "email", email, "password", "correct horse battery")
+	}
+	for i := 1; i <= 10; i++ {
+		p := try()
+		require.Equal(t, http.StatusBadRequest, p.Status, "probe %d", i)
+		assert.Contains(t, p.text(), "already has an account")
+	}
+	p := try()
+	assert.Equal(t, http.StatusTooManyRequests, p.Status)
+	assert.Regexp(t, `Too many attempts, try again in \d+ minutes?\.`, p.text())
+	assert.NotContains(t, p.text(), "already has an account", "the 11th learns nothing about the email")
+	assert.NotEmpty(t, p.Header.Get("Retry-After"))
+}
