@@ -68,19 +68,26 @@ func ConsoleLambda(h http.Handler) func(context.Context, events.APIGatewayProxyR
 // consoleOrigin derives, from the proxy event, the base URL of the API and the console's mount
 // path as the browser sees them. On AWS the execute-api address carries the stage
 // (requestContext.path = /<stage> + path); a custom domain's base path mapping shows the same
-// way. The local runner serves at the root, over the scheme X-Forwarded-Proto says.
+// way. The console sends session keys to that base URL, so on AWS it comes from what API
+// Gateway vouches for (requestContext.domainName, and HTTPS, the only scheme it serves), never
+// from the client's Host or X-Forwarded-Proto. The local runner serves at the root, over the
+// scheme X-Forwarded-Proto says.
 func consoleOrigin(local bool) func(r *http.Request) (string, string) {
 	return func(r *http.Request) (string, string) {
-		scheme := "https"
-		if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
-			scheme = strings.ToLower(p)
-		} else if local {
-			scheme = "http"
+		if local {
+			scheme := "http"
+			if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+				scheme = strings.ToLower(p)
+			}
+			return scheme + "://" + r.Host, console.Mount
 		}
-		prefix := ""
-		if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok && !local {
+		host, prefix := r.Host, ""
+		if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
 			prefix = strings.TrimSuffix(rc.Path, r.URL.Path)
+			if rc.DomainName != "" {
+				host = rc.DomainName
+			}
 		}
-		return scheme + "://" + r.Host + prefix, prefix + console.Mount
+		return "https://" + host + prefix, prefix + console.Mount
 	}
 }

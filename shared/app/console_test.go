@@ -19,12 +19,16 @@ func TestConsoleLambda(t *testing.T) {
 		local       bool
 		host, proto string
 		rcPath      string
+		headerHost  string // the Host header when the client sends another than the domain
 		wantAPI     string
 		wantMount   string
 	}{
-		{"execute-api address", false, "abc.execute-api.eu-west-1.amazonaws.com", "https", "/prod/console/keys", "https://abc.execute-api.eu-west-1.amazonaws.com/prod", "/prod/console"},
-		{"custom domain without a base path", false, "api.hapihub.com", "", "/console/keys", "https://api.hapihub.com", "/console"},
-		{"local runner", true, "localhost:3000", "http", "/local/console/keys", "http://localhost:3000", "/console"},
+		{"execute-api address", false, "abc.execute-api.eu-west-1.amazonaws.com", "https", "/prod/console/keys", "", "https://abc.execute-api.eu-west-1.amazonaws.com/prod", "/prod/console"},
+		{"custom domain without a base path", false, "api.hapihub.com", "", "/console/keys", "", "https://api.hapihub.com", "/console"},
+		// The console sends session keys to this address: on AWS the client's Host and
+		// X-Forwarded-Proto are not believed.
+		{"AWS ignores the client's Host and X-Forwarded-Proto", false, "api.hapihub.com", "http", "/console/keys", "evil.example", "https://api.hapihub.com", "/console"},
+		{"local runner", true, "localhost:3000", "http", "/local/console/keys", "", "http://localhost:3000", "/console"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,6 +42,9 @@ func TestConsoleLambda(t *testing.T) {
 				w.WriteHeader(http.StatusSeeOther)
 			})
 			headers := map[string][]string{"Host": {tc.host}}
+			if tc.headerHost != "" {
+				headers["Host"] = []string{tc.headerHost}
+			}
 			if tc.proto != "" {
 				headers["X-Forwarded-Proto"] = []string{tc.proto}
 			}
