@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -48,27 +47,19 @@ const requestLogFilters = "status, method, keyId, createdAt, $limit, $skip, $tot
 var httpMethods = map[string]bool{http.MethodGet: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true}
 
 func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
-	v := url.Values{}
-	for k, vals := range r.Query() {
-		v[k] = vals
-	}
-	q, err := qs.Parse(v.Encode())
+	q, err := query.Params(r.Query())
 	if err != nil {
-		return api.Response{}, apperr.New(apperr.InvalidParameters, "Too many query parameters.")
+		return api.Response{}, err
 	}
-	limit, skip := 10, 0
+	limit, skip, err := query.Paging(q)
+	if err != nil {
+		return api.Response{}, err
+	}
 	var f store.RequestLogFilter
 	for key, val := range q.All() {
 		s, isStr := qs.AsString(val)
 		switch key {
-		case "$limit":
-			if limit, err = wholeNumber(key, s, 0, 100); err != nil {
-				return api.Response{}, err
-			}
-		case "$skip":
-			if skip, err = wholeNumber(key, s, 0, 1_000_000); err != nil {
-				return api.Response{}, err
-			}
+		case "$limit", "$skip":
 		case "$total":
 			if s != "true" && s != "false" {
 				return api.Response{}, apperr.Field(key, "must be true or false")

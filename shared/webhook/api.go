@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,7 +14,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/qs"
-	hquery "github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -64,53 +62,12 @@ func (a *API) EndpointRoutes() []api.Route {
 	}
 }
 
-// query parses the request's query string the way Feathers clients encode it (qs).
-func query(r *api.Request) (qs.Object, error) {
-	v := url.Values{}
-	for k, vals := range r.Query() {
-		v[k] = vals
-	}
-	obj, err := qs.Parse(v.Encode())
-	if err != nil {
-		return obj, apperr.New(apperr.InvalidParameters, "Too many query parameters.")
-	}
-	return obj, nil
-}
-
-// page reads $limit (default 10, at most 100) and $skip.
-func page(q qs.Object) (limit, skip int, err error) {
-	limit = 10
-	num := func(key string, lo, hi int) (int, bool, error) {
-		v, ok := q.Get(key)
-		if !ok {
-			return 0, false, nil
-		}
-		s, _ := qs.AsString(v)
-		n, err := strconv.Atoi(s)
-		if err != nil || n < lo || n > hi {
-			return 0, false, apperr.Field(key, "must be a whole number from %d to %d", lo, hi)
-		}
-		return n, true, nil
-	}
-	if n, ok, err := num("$limit", 0, 100); err != nil {
-		return 0, 0, err
-	} else if ok {
-		limit = n
-	}
-	if n, ok, err := num("$skip", 0, 1_000_000); err != nil {
-		return 0, 0, err
-	} else if ok {
-		skip = n
-	}
-	return limit, skip, nil
-}
-
 func (a *API) findEvents(r *api.Request) (api.Response, error) {
-	q, err := query(r)
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	limit, skip, err := page(q)
+	limit, skip, err := query.Paging(q)
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -128,7 +85,7 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 			}
 			eq.Match = func(typ string) bool { return hevents.MatchAny(patterns, typ) }
 		case "createdAt":
-			if eq.CreatedFrom, eq.CreatedBefore, err = hquery.TimeRange(key, v); err != nil {
+			if eq.CreatedFrom, eq.CreatedBefore, err = query.TimeRange(key, v); err != nil {
 				return api.Response{}, err
 			}
 		default:
@@ -360,11 +317,11 @@ func (a *API) getEndpoint(r *api.Request) (api.Response, error) {
 }
 
 func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
-	q, err := query(r)
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	limit, skip, err := page(q)
+	limit, skip, err := query.Paging(q)
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -461,11 +418,11 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	q, err := query(r)
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	limit, skip, err := page(q)
+	limit, skip, err := query.Paging(q)
 	if err != nil {
 		return api.Response{}, err
 	}
