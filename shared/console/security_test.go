@@ -199,3 +199,38 @@ func TestSignupProbesForTakenEmailsAreLimited(t *testing.T) {
 	assert.NotContains(t, p.text(), "already has an account", "the 11th learns nothing about the email")
 	assert.NotEmpty(t, p.Header.Get("Retry-After"))
 }
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	c := newConsole(t)
+	for _, tc := range []struct {
+		path    string
+		status  int
+		noStore bool
+	}{
+		{"/console", http.StatusFound, false},
+		{"/console/login", http.StatusOK, true},
+		{"/console/keys", http.StatusSeeOther, true}, // to the login
+		{"/console/nonexistent", http.StatusNotFound, false},
+		{"/console/static/console.js", http.StatusOK, false},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodGet, c.srv.URL+tc.path, nil)
+			require.NoError(t, err)
+			resp, err := http.DefaultTransport.RoundTrip(req)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, tc.status, resp.StatusCode)
+			h := resp.Header
+			csp := h.Get("Content-Security-Policy")
+			assert.Contains(t, csp, "default-src 'self'")
+			assert.Contains(t, csp, "frame-ancestors 'none'")
+			assert.NotContains(t, csp, "unsafe-inline")
+			assert.Equal(t, "DENY", h.Get("X-Frame-Options"))
+			assert.Equal(t, "nosniff", h.Get("X-Content-Type-Options"))
+			assert.Equal(t, "same-origin", h.Get("Referrer-Policy"))
+			if tc.noStore {
+				assert.Equal(t, "no-store", h.Get("Cache-Control"))
+			}
+		})
+	}
+}
