@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hapihub/hapihub/infra/dynamo"
-	"github.com/hapihub/hapihub/shared/sdkhttp"
 	"github.com/hapihub/hapihub/infra/testclock"
+	"github.com/hapihub/hapihub/shared/sdkhttp"
 )
 
 // New starts an engine in a temporary directory on a random loopback port and
