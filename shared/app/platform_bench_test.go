@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/store"
 )
 
 // BenchmarkWriteOverhead measures what auth and idempotency add to a write: a POST /patients
@@ -69,4 +70,37 @@ func BenchmarkAuthorizer(b *testing.B) {
 	b.ReportMetric(float64(uncached.Nanoseconds())/float64(b.N), "ns/uncached")
 	b.ReportMetric(float64(cached.Nanoseconds())/float64(b.N), "ns/cached")
 	b.ReportMetric(float64(uncached)/float64(cached), "cache-speedup")
+}
+
+// BenchmarkRequestLogShare measures what recording a request log adds to a read: a GET of one
+// patient through the router (which records its log) against the log's PutItem alone, reporting
+// the log write's share of the whole request.
+func BenchmarkRequestLogShare(b *testing.B) {
+	h := newHarness(b)
+	sk := h.keys["sk_test"]
+	list := h.do(req{key: sk, method: "GET", path: "/patients?$limit=1"})
+	data, _ := list.body["data"].([]any)
+	if len(data) == 0 {
+		b.Fatalf("no patient to read: %v", list.body)
+	}
+	path := "/patients/" + data[0].(map[string]any)["id"].(string)
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		if r := h.do(req{key: sk, method: "GET", path: path, cached: true}); r.status != 200 {
+			b.Fatalf("status %d", r.status)
+		}
+	}
+	get := time.Since(start)
+	start = time.Now()
+	for i := 0; i < b.N; i++ {
+		if _, err := h.st.PutRequestLog(ctx, store.RequestLog{AccountID: h.acct, Mode: store.Test, Method: "GET", Path: path, Status: 200}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	logWrite := time.Since(start)
+	b.ReportMetric(float64(get.Nanoseconds())/float64(b.N), "ns/get")
+	b.ReportMetric(float64(logWrite.Nanoseconds())/float64(b.N), "ns/log-write")
+	b.ReportMetric(float64(logWrite)/float64(get), "log-share")
 }
