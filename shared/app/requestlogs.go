@@ -47,11 +47,7 @@ const requestLogFilters = "status, method, keyId, createdAt, $limit, $skip, $tot
 var httpMethods = map[string]bool{http.MethodGet: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true}
 
 func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
-	q, err := query.Params(r.Query())
-	if err != nil {
-		return api.Response{}, err
-	}
-	limit, skip, err := query.Paging(q)
+	q, limit, skip, err := query.ListParams(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}

@@ -38,3 +38,12 @@ func Paging(q qs.Object) (limit, skip int, err error) {
 	}
 	return limit, skip, nil
 }
+
+// ListParams is Params then Paging: what every such list reads first.
+func ListParams(params map[string][]string) (q qs.Object, limit, skip int, err error) {
+	if q, err = Params(params); err != nil {
+		return q, 0, 0, err
+	}
+	limit, skip, err = Paging(q)
+	return q, limit, skip, err
+}

@@ -94,18 +94,7 @@ func (s *Store) CreateUnique(ctx context.Context, t Tenant, res *schema.Resource
 // guard must name the new id inside the same transaction.
 func (s *Store) createGuarded(ctx context.Context, t Tenant, res *schema.Resource, fields Doc, meta Meta, ext, staleOwner string) (Doc, error) {
 	now := s.Now()
-	doc := Doc{}
-	for k, v := range fields {
-		if v != nil {
-			doc[k] = v
-		}
-	}
-	doc["id"] = NewID(res.Prefix, now)
-	doc["object"] = res.Object
-	doc["organizationId"] = t.Org
-	doc["livemode"] = t.Live()
-	doc["createdAt"] = now.UnixMilli()
-	doc["updatedAt"] = now.UnixMilli()
+	doc := newObject(t, res, fields, now)
 	item, err := s.objectItem(t, res, doc, 1)
 	if err != nil {
 		return nil, err

@@ -112,9 +112,8 @@ func (s *Store) GetObject(ctx context.Context, t Tenant, res *schema.Resource, i
 	return unmarshalDoc(out.Item), getN(out.Item, versionAttr), nil
 }
 
-// CreateObject stores a new object built from fields, with its created event, in one transaction.
-func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource, fields Doc, meta Meta) (Doc, error) {
-	now := s.Now()
+// newObject is a new object of res from fields (nil fields left out) with the server-set fields.
+func newObject(t Tenant, res *schema.Resource, fields Doc, now time.Time) Doc {
 	doc := Doc{}
 	for k, v := range fields {
 		if v != nil {
@@ -127,6 +126,13 @@ func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource
 	doc["livemode"] = t.Live()
 	doc["createdAt"] = now.UnixMilli()
 	doc["updatedAt"] = now.UnixMilli()
+	return doc
+}
+
+// CreateObject stores a new object built from fields, with its created event, in one transaction.
+func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource, fields Doc, meta Meta) (Doc, error) {
+	now := s.Now()
+	doc := newObject(t, res, fields, now)
 	item, err := s.objectItem(t, res, doc, 1)
 	if err != nil {
 		return nil, err

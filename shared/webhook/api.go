@@ -63,11 +63,7 @@ func (a *API) EndpointRoutes() []api.Route {
 }
 
 func (a *API) findEvents(r *api.Request) (api.Response, error) {
-	q, err := query.Params(r.Query())
-	if err != nil {
-		return api.Response{}, err
-	}
-	limit, skip, err := query.Paging(q)
+	q, limit, skip, err := query.ListParams(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -317,11 +313,7 @@ func (a *API) getEndpoint(r *api.Request) (api.Response, error) {
 }
 
 func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
-	q, err := query.Params(r.Query())
-	if err != nil {
-		return api.Response{}, err
-	}
-	limit, skip, err := query.Paging(q)
+	_, limit, skip, err := query.ListParams(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -418,11 +410,7 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	q, err := query.Params(r.Query())
-	if err != nil {
-		return api.Response{}, err
-	}
-	limit, skip, err := query.Paging(q)
+	q, limit, skip, err := query.ListParams(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
