@@ -80,6 +80,8 @@ type Identity interface {
 	PutInvite(ctx context.Context, inv store.Invite) error
 	GetInvite(ctx context.Context, hash string) (store.Invite, error)
 	ConsumeInvite(ctx context.Context, hash string) (store.Invite, error)
+	ListInvites(ctx context.Context, account string) ([]store.Invite, error)
+	RevokeInvite(ctx context.Context, account, hash string) error
 	FailedAttempts(ctx context.Context, scope string, window time.Duration) (int64, error)
 	AddFailedAttempt(ctx context.Context, scope string, window time.Duration) (int64, error)
 	ForgetAttempt(ctx context.Context, scope string, window time.Duration) error

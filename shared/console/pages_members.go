@@ -14,6 +14,7 @@ func init() {
 	register("POST /members/invite", (*Handler).invite)
 	register("POST /members/role", (*Handler).setRole)
 	register("POST /members/remove", (*Handler).removeMember)
+	register("POST /members/invites/revoke", (*Handler).revokeInvite)
 	registerPublic("GET /invite/{token}", (*Handler).invitePage)
 	registerPublic("POST /invite/{token}", (*Handler).acceptInvite)
 }
@@ -23,6 +24,7 @@ const InviteTTL = 7 * 24 * time.Hour
 
 type membersData struct {
 	Members []store.Membership
+	Invites []store.Invite // pending invites, shown to owners
 	Roles   []string
 	Link    string // the one-time invite link, shown once
 	Email   string
@@ -31,9 +33,15 @@ type membersData struct {
 
 func (h *Handler) membersPage(c *Call, d membersData) (membersData, error) {
 	ms, err := h.opts.Identity.ListMembers(c.Ctx(), c.Session.Account)
+	if err != nil {
+		return d, err
+	}
 	d.Members, d.Roles = ms, store.Roles
 	if d.Role == "" {
 		d.Role = store.RoleDeveloper
+	}
+	if c.Session.Role == store.RoleOwner {
+		d.Invites, err = h.opts.Identity.ListInvites(c.Ctx(), c.Session.Account)
 	}
 	return d, err
 }
@@ -151,6 +159,28 @@ func (h *Handler) removeMember(c *Call) error {
 	return h.memberChange(c, func(email string) error {
 		return h.opts.Identity.RemoveMember(c.Ctx(), c.Session.Account, email)
 	}, "Member removed; their session ends at their next click.")
+}
+
+// revokeInvite deletes a pending invite of the session's account: its link stops working. The
+// form names the invite by its token's hash (what the listing holds; the token itself is shown
+// once and never stored).
+func (h *Handler) revokeInvite(c *Call) error {
+	if ok, err := h.ownerOnly(c); !ok {
+		return err
+	}
+	err := h.opts.Identity.RevokeInvite(c.Ctx(), c.Session.Account, c.Form("invite"))
+	if errors.Is(err, store.ErrNoInvite) {
+		d, err := h.membersPage(c, membersData{})
+		if err != nil {
+			return err
+		}
+		return c.Render(http.StatusConflict, "members.html", View{Title: "Members", Data: d,
+			Err: userErr("That invite was already used, revoked or expired; see the list below.")})
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/members", "Invite revoked; its link no longer works.")
 }
 
 type inviteData struct {

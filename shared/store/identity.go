@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 //   ACCT#<account>#MEMBERS  OWNERS            count of owners (guards "not the last owner")
 //   SESS#<sha256(token)>    SESSION           a console session (ttl)
 //   INV#<sha256(token)>     INVITE            a pending invite (ttl)
+//   ACCT#<account>#INVITES  I#<sha256(token)> the account's listing of it (ttl; same transaction)
 //   ATTEMPT#<scope>#<start> ATTEMPT           failed logins in a fixed window (ttl)
 
 // Roles of account members.
@@ -110,6 +112,7 @@ func userPK(email string) string      { return "USER#" + NormalizeEmail(email) }
 func membersPK(account string) string { return accountPK(account) + "#MEMBERS" }
 func sessionPK(hash string) string    { return "SESS#" + hash }
 func invitePK(hash string) string     { return "INV#" + hash }
+func invitesPK(account string) string { return accountPK(account) + "#INVITES" }
 
 const ownersSK = "OWNERS"
 
@@ -401,16 +404,21 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	return nil
 }
 
-// PutInvite stores a pending invite, with a ttl at its expiry.
+// PutInvite stores a pending invite, with a ttl at its expiry: the item its link finds and, in the
+// same transaction, the account's listing item (ListInvites), so neither exists without the other.
 func (s *Store) PutInvite(ctx context.Context, inv Invite) error {
 	if !validRole(inv.Role) {
 		return fmt.Errorf("store: put invite: unknown role %q", inv.Role)
 	}
-	item := key2(invitePK(inv.TokenHash), "INVITE")
-	item["account"], item["email"], item["role"] = sv(inv.Account), sv(NormalizeEmail(inv.Email)), sv(inv.Role)
-	item["invitedBy"], item["createdAt"], item["expiresAt"] = sv(inv.InvitedBy), n(inv.CreatedAt), n(inv.ExpiresAt)
-	item["ttl"] = n(inv.ExpiresAt / 1000)
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
+	put := func(pk, sk string) types.TransactWriteItem {
+		item := key2(pk, sk)
+		item["account"], item["email"], item["role"] = sv(inv.Account), sv(NormalizeEmail(inv.Email)), sv(inv.Role)
+		item["invitedBy"], item["createdAt"], item["expiresAt"] = sv(inv.InvitedBy), n(inv.CreatedAt), n(inv.ExpiresAt)
+		item["ttl"] = n(inv.ExpiresAt / 1000)
+		return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
+	}
+	items := []types.TransactWriteItem{put(invitePK(inv.TokenHash), "INVITE"), put(invitesPK(inv.Account), "I#"+inv.TokenHash)}
+	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
 		return fmt.Errorf("store: put invite: %w", err)
 	}
 	return nil
@@ -433,20 +441,79 @@ func (s *Store) GetInvite(ctx context.Context, hash string) (Invite, error) {
 	return inviteFrom(hash, out.Item), nil
 }
 
-// ConsumeInvite deletes a pending, unexpired invite and returns it. The delete is conditional,
-// so of two concurrent uses exactly one gets the invite; the other gets ErrNoInvite.
-func (s *Store) ConsumeInvite(ctx context.Context, hash string) (Invite, error) {
-	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key2(invitePK(hash), "INVITE"),
-		ConditionExpression:       aws.String("attribute_exists(PK) AND expiresAt > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(s.Now().UnixMilli())},
-		ReturnValues:              types.ReturnValueAllOld})
-	if isConditionFailed(err) {
-		return Invite{}, ErrNoInvite
+// ListInvites lists an account's pending invites (unexpired: TTL removes expired items only
+// lazily), newest first.
+func (s *Store) ListInvites(ctx context.Context, account string) ([]Invite, error) {
+	var out []Invite
+	var start map[string]types.AttributeValue
+	now := s.Now().UnixMilli()
+	for {
+		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, ExclusiveStartKey: start, ConsistentRead: aws.Bool(true),
+			KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :p)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(invitesPK(account)), ":p": sv("I#")}})
+		if err != nil {
+			return nil, fmt.Errorf("store: list invites: %w", err)
+		}
+		for _, it := range res.Items {
+			if getN(it, "expiresAt") > now {
+				out = append(out, inviteFrom(strings.TrimPrefix(getS(it, "SK"), "I#"), it))
+			}
+		}
+		if len(res.LastEvaluatedKey) == 0 {
+			break
+		}
+		start = res.LastEvaluatedKey
 	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt > out[j].CreatedAt })
+	return out, nil
+}
+
+// deleteInvite deletes an invite's two items in one transaction; guard holds the condition on
+// the item the link finds. ErrNoInvite when it failed (used, revoked or expired meanwhile).
+func (s *Store) deleteInvite(ctx context.Context, what string, inv Invite, guard types.Delete) error {
+	guard.TableName, guard.Key = &s.Table, key2(invitePK(inv.TokenHash), "INVITE")
+	items := []types.TransactWriteItem{
+		{Delete: &guard},
+		{Delete: &types.Delete{TableName: &s.Table, Key: key2(invitesPK(inv.Account), "I#"+inv.TokenHash)}},
+	}
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if failed, ok := canceledAt(err); ok && failed[0] {
+		return ErrNoInvite
+	}
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
+// ConsumeInvite deletes a pending, unexpired invite and returns it. The delete of the item the
+// link finds is conditional, so of two concurrent uses exactly one gets the invite; the other
+// gets ErrNoInvite. The listing item goes in the same transaction. An invite never changes once
+// made (its token is random and used once), so what is read before the delete is what is deleted.
+func (s *Store) ConsumeInvite(ctx context.Context, hash string) (Invite, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key2(invitePK(hash), "INVITE"), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return Invite{}, fmt.Errorf("store: consume invite: %w", err)
 	}
-	return inviteFrom(hash, out.Attributes), nil
+	if out.Item == nil {
+		return Invite{}, ErrNoInvite
+	}
+	inv := inviteFrom(hash, out.Item)
+	err = s.deleteInvite(ctx, "consume invite", inv, types.Delete{ConditionExpression: aws.String("attribute_exists(PK) AND expiresAt > :now"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(s.Now().UnixMilli())}})
+	if err != nil {
+		return Invite{}, err
+	}
+	return inv, nil
+}
+
+// RevokeInvite deletes a pending invite of account, so its link stops working. An invite
+// already used, revoked or expired, or one of another account, is ErrNoInvite.
+func (s *Store) RevokeInvite(ctx context.Context, account, hash string) error {
+	return s.deleteInvite(ctx, "revoke invite", Invite{TokenHash: hash, Account: account}, types.Delete{
+		ConditionExpression:       aws.String("attribute_exists(PK) AND #a = :a AND expiresAt > :now"),
+		ExpressionAttributeNames:  map[string]string{"#a": "account"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":a": sv(account), ":now": n(s.Now().UnixMilli())}})
 }
 
 // attemptKey is the counter of scope (such as "email:a@b.c" or "ip:203.0.113.9") in the fixed

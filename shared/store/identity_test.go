@@ -185,3 +185,95 @@ func TestIdentityFailedAttempts(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, c, "a counter never goes below zero")
 }
+
+func TestIdentityInviteListing(t *testing.T) {
+	st := newTable(t)
+	clock := storetest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
+	st.Now = clock.Now
+	ctx := context.Background()
+	put := func(hash, acct, email string, created int64, ttl time.Duration) store.Invite {
+		inv := store.Invite{TokenHash: hash, Account: acct, Email: email, Role: store.RoleDeveloper, InvitedBy: "owner@x.com",
+			CreatedAt: created, ExpiresAt: clock.Now().Add(ttl).UnixMilli()}
+		require.NoError(t, st.PutInvite(ctx, inv))
+		return inv
+	}
+	first := put("h1", "acct_a", "one@x.com", 1, 7*24*time.Hour)
+	second := put("h2", "acct_a", "two@x.com", 2, 7*24*time.Hour)
+	put("h3", "acct_a", "soon@x.com", 3, time.Minute)
+	other := put("h4", "acct_b", "b@x.com", 4, 7*24*time.Hour)
+	clock.Advance(time.Minute)
+
+	hashes := func(acct string) []string {
+		t.Helper()
+		list, err := st.ListInvites(ctx, acct)
+		require.NoError(t, err)
+		var out []string
+		for _, inv := range list {
+			out = append(out, inv.TokenHash)
+		}
+		return out
+	}
+	list, err := st.ListInvites(ctx, "acct_a")
+	require.NoError(t, err)
+	assert.Equal(t, []store.Invite{second, first}, list, "pending invites, newest first; the expired one is not listed")
+	assert.Equal(t, []string{"h4"}, hashes("acct_b"))
+
+	steps := []struct {
+		name    string
+		do      func() error
+		wantErr error
+		listed  []string // acct_a's pending invites after the step
+	}{
+		{"another account's owner cannot revoke it", func() error { return st.RevokeInvite(ctx, "acct_b", "h1") }, store.ErrNoInvite, []string{"h2", "h1"}},
+		{"an expired invite cannot be revoked", func() error { return st.RevokeInvite(ctx, "acct_a", "h3") }, store.ErrNoInvite, []string{"h2", "h1"}},
+		{"revoke", func() error { return st.RevokeInvite(ctx, "acct_a", "h1") }, nil, []string{"h2"}},
+		{"a revoked link stops working", func() error { _, err := st.GetInvite(ctx, "h1"); return err }, store.ErrNoInvite, []string{"h2"}},
+		{"nor can it be consumed", func() error { _, err := st.ConsumeInvite(ctx, "h1"); return err }, store.ErrNoInvite, []string{"h2"}},
+		{"nor revoked twice", func() error { return st.RevokeInvite(ctx, "acct_a", "h1") }, store.ErrNoInvite, []string{"h2"}},
+		{"consuming takes it off the listing", func() error { _, err := st.ConsumeInvite(ctx, "h2"); return err }, nil, nil},
+		{"a consumed invite cannot be revoked", func() error { return st.RevokeInvite(ctx, "acct_a", "h2") }, store.ErrNoInvite, nil},
+	}
+	for _, s := range steps {
+		err := s.do()
+		if s.wantErr == nil {
+			require.NoError(t, err, s.name)
+		} else {
+			require.ErrorIs(t, err, s.wantErr, s.name)
+		}
+		assert.Equal(t, s.listed, hashes("acct_a"), s.name)
+	}
+	got, err := st.ConsumeInvite(ctx, "h4")
+	require.NoError(t, err)
+	assert.Equal(t, other, got, "consume returns the invite")
+	assert.Empty(t, hashes("acct_b"))
+}
+
+func TestIdentityInviteConsumeAndRevokeRace(t *testing.T) {
+	st := newTable(t)
+	ctx := context.Background()
+	for i := range 5 {
+		hash := "race" + string(rune('a'+i))
+		require.NoError(t, st.PutInvite(ctx, store.Invite{TokenHash: hash, Account: "acct_r", Email: "r@x.com", Role: store.RoleViewer,
+			ExpiresAt: time.Now().Add(time.Hour).UnixMilli()}))
+		// Two acceptances and a revoke at once: exactly one of them wins, and the listing is
+		// empty after, whoever won.
+		var wg sync.WaitGroup
+		results := make([]error, 3)
+		wg.Go(func() { _, results[0] = st.ConsumeInvite(ctx, hash) })
+		wg.Go(func() { _, results[1] = st.ConsumeInvite(ctx, hash) })
+		wg.Go(func() { results[2] = st.RevokeInvite(ctx, "acct_r", hash) })
+		wg.Wait()
+		won := 0
+		for _, err := range results {
+			if err == nil {
+				won++
+			} else {
+				assert.ErrorIs(t, err, store.ErrNoInvite)
+			}
+		}
+		assert.Equal(t, 1, won, "round %d", i)
+		list, err := st.ListInvites(ctx, "acct_r")
+		require.NoError(t, err)
+		assert.Empty(t, list, "round %d", i)
+	}
+}
