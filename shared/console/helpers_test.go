@@ -19,6 +19,13 @@ import (
 // Helpers the page tests and the browser test share: accounts and members made through the
 // console, the ids a page links to, and a developer's webhook endpoint.
 
+// The console's cookies, as a browser sees them.
+const (
+	sessionCookieName = "hh_session"
+	csrfCookieName    = "hh_csrf"
+	flashCookieName   = "hh_flash"
+)
+
 // ownerWithKey signs an owner up and returns its browser and the account's test secret key
 // (shown on the home page), to compare the console's pages with what the API answers.
 func ownerWithKey(t *testing.T, c *consoleEnv, who string) (*browser, string) {

@@ -22,6 +22,7 @@ func init() {
 	registerPublic("POST /login", (*Handler).login)
 	register("POST /logout", (*Handler).logout)
 	register("POST /mode", (*Handler).setMode)
+	register("POST /account", (*Handler).switchAccount)
 }
 
 // Login rate limits (docs/console.md): failed attempts per fixed window.
@@ -294,4 +295,26 @@ func (h *Handler) setMode(c *Call) error {
 		back = "/"
 	}
 	return c.Redirect(back, "")
+}
+
+// switchAccount logs the member into another account of theirs (the user menu's switcher). The
+// session is made anew, as at login: a new token, the old session and its keys ended, session
+// keys minted for the chosen account and the member's role there.
+func (h *Handler) switchAccount(c *Call) error {
+	acct := c.Form("account")
+	if acct == c.Session.Account {
+		return c.Redirect("/", "")
+	}
+	m, err := h.opts.Identity.GetMembership(c.Ctx(), acct, c.Session.Email)
+	if errors.Is(err, store.ErrNotMember) {
+		return c.Redirect("/", "You are not a member of that account (any more).")
+	}
+	if err != nil {
+		return err
+	}
+	u := store.User{ID: c.Session.UserID, Email: c.Session.Email, Name: c.Session.Name}
+	if err := h.startSession(c, u, m); err != nil {
+		return err
+	}
+	return c.Redirect("/", "Switched to "+m.AccountName+" ("+m.Role+").")
 }

@@ -34,6 +34,8 @@ type View struct {
 	// Filled by Render.
 	Session  store.Session
 	Member   store.Membership
+	// Accounts are the member's other accounts, for the user menu's switcher.
+	Accounts []store.Membership
 	LoggedIn bool
 	Mount    string
 	APIBase  string
@@ -219,6 +221,19 @@ func (h *Handler) view(c *Call, v View) View {
 	v.csrf = c.CSRF()
 	if v.Active == "" {
 		v.Active = strings.TrimPrefix(c.R.URL.Path, Mount)
+	}
+	if v.LoggedIn {
+		// Read per page rendered (not per request): memberships change while a session lives
+		// (an invite accepted elsewhere, a removal), and the menu should show them.
+		ms, err := h.opts.Identity.AccountsOf(c.Ctx(), c.Session.Email)
+		if err != nil {
+			h.opts.Log.Error("console: list the member's accounts", "err", err)
+		}
+		for _, m := range ms {
+			if m.Account != c.Session.Account {
+				v.Accounts = append(v.Accounts, m)
+			}
+		}
 	}
 	for _, n := range navItems {
 		if !n.Owner || v.Owner() {
