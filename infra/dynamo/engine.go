@@ -43,6 +43,12 @@ type Engine struct {
 
 	mu     sync.RWMutex
 	tables map[string]*tableMeta
+	// schema is held shared by every request (and each TTL sweep batch) from
+	// the moment it reads a table's description until its write commits, and
+	// exclusively by UpdateTable: a write that read the description before an
+	// index was added or removed can then never commit after it, which would
+	// leave the index missing the item or holding a stale entry.
+	schema sync.RWMutex
 
 	idem *idempotencyCache
 

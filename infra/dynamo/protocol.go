@@ -48,6 +48,10 @@ func inUse(msg string) *apiError {
 	return &apiError{status: 400, code: "ResourceInUseException", ns: nsDynamo, msg: msg}
 }
 
+func limitExceeded(msg string) *apiError {
+	return &apiError{status: 400, code: "LimitExceededException", ns: nsDynamo, msg: msg}
+}
+
 func conditionFailed() *apiError {
 	return &apiError{status: 400, code: "ConditionalCheckFailedException", ns: nsDynamo, msg: "The conditional request failed"}
 }
@@ -85,6 +89,7 @@ var operations = map[string]opFunc{
 	"DescribeTable":      opDescribeTable,
 	"ListTables":         opListTables,
 	"DeleteTable":        opDeleteTable,
+	"UpdateTable":        opUpdateTable,
 	"UpdateTimeToLive":   opUpdateTimeToLive,
 	"DescribeTimeToLive": opDescribeTimeToLive,
 	"PutItem":            opPutItem,
@@ -134,7 +139,7 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, &apiError{status: 400, code: "SerializationException", ns: nsCoral, msg: "Start of structure or map found where not expected."})
 		return
 	}
-	out, err := e.call(fn, body)
+	out, err := e.call(fn, body, op == "UpdateTable")
 	if err != nil {
 		writeError(w, reqID, asAPIError(err))
 		return
@@ -148,8 +153,16 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // call runs an operation, turning a panic into an InternalServerError so one
-// bad request never takes the server down.
-func (e *Engine) call(fn opFunc, body []byte) (out any, err error) {
+// bad request never takes the server down. Operations hold the schema lock
+// shared, UpdateTable exclusively (see Engine.schema).
+func (e *Engine) call(fn opFunc, body []byte, exclusive bool) (out any, err error) {
+	if exclusive {
+		e.schema.Lock()
+		defer e.schema.Unlock()
+	} else {
+		e.schema.RLock()
+		defer e.schema.RUnlock()
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = internal(fmt.Errorf("panic: %v", p))

@@ -110,16 +110,18 @@ func checkItem(t *tableMeta, item attr.Item) error {
 }
 
 // indexKey returns the storage key of item in ix, or nil when the item lacks an
-// index key attribute (sparse index).
+// index key attribute (sparse index). Writes reject wrong-typed or empty index
+// keys, but items written before UpdateTable added the index may have them:
+// those are left out of the index, as DynamoDB's backfill does.
 func indexKey(t *tableMeta, ix *indexMeta, item attr.Item, tableKey []byte) []byte {
 	hv, ok := item[ix.Hash.Name]
-	if !ok || hv.Kind != ix.Hash.kind() {
+	if !ok || hv.Kind != ix.Hash.kind() || emptyKeyValue(hv) {
 		return nil
 	}
 	out := attr.AppendKey(nil, hv)
 	if ix.Range.Name != "" {
 		rv, ok := item[ix.Range.Name]
-		if !ok || rv.Kind != ix.Range.kind() {
+		if !ok || rv.Kind != ix.Range.kind() || emptyKeyValue(rv) {
 			return nil
 		}
 		out = attr.AppendKey(out, rv)

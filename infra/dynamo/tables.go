@@ -42,6 +42,7 @@ type indexMeta struct {
 	Projection string // ALL, KEYS_ONLY or INCLUDE
 	NonKey     []string
 	RCU, WCU   int64
+	Online     bool // added to an existing table by UpdateTable
 }
 
 type tableMeta struct {
@@ -273,22 +274,8 @@ func opCreateTable(e *Engine, body []byte) (any, error) {
 					return validation("One or more parameter values were invalid: Index KeySchema does not have a range key for index: %s", wi.IndexName)
 				}
 			}
-			if wi.Projection == nil || wi.Projection.ProjectionType == "" {
-				return validation("One or more parameter values were invalid: Unknown ProjectionType: null")
-			}
-			ix.Projection = wi.Projection.ProjectionType
-			switch ix.Projection {
-			case "ALL", "KEYS_ONLY":
-				if len(wi.Projection.NonKeyAttributes) > 0 {
-					return validation("One or more parameter values were invalid: ProjectionType is %s, but NonKeyAttributes is specified", ix.Projection)
-				}
-			case "INCLUDE":
-				if len(wi.Projection.NonKeyAttributes) == 0 {
-					return validation("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
-				}
-				ix.NonKey = wi.Projection.NonKeyAttributes
-			default:
-				return validation("One or more parameter values were invalid: Unknown ProjectionType: %s", ix.Projection)
+			if ix.Projection, ix.NonKey, err = indexProjection(wi.Projection); err != nil {
+				return err
 			}
 			if !local {
 				if t.BillingMode == "PROVISIONED" {
@@ -357,6 +344,26 @@ func opCreateTable(e *Engine, body []byte) (any, error) {
 	// DynamoDB answers CREATING and flips to ACTIVE shortly after; the table is
 	// usable at once here, so it is ACTIVE from the start, as DynamoDB Local does.
 	return map[string]any{"TableDescription": desc}, nil
+}
+
+// indexProjection checks an index's Projection.
+func indexProjection(p *wireProjection) (string, []string, error) {
+	if p == nil || p.ProjectionType == "" {
+		return "", nil, validation("One or more parameter values were invalid: Unknown ProjectionType: null")
+	}
+	switch p.ProjectionType {
+	case "ALL", "KEYS_ONLY":
+		if len(p.NonKeyAttributes) > 0 {
+			return "", nil, validation("One or more parameter values were invalid: ProjectionType is %s, but NonKeyAttributes is specified", p.ProjectionType)
+		}
+		return p.ProjectionType, nil, nil
+	case "INCLUDE":
+		if len(p.NonKeyAttributes) == 0 {
+			return "", nil, validation("One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+		}
+		return p.ProjectionType, p.NonKeyAttributes, nil
+	}
+	return "", nil, validation("One or more parameter values were invalid: Unknown ProjectionType: %s", p.ProjectionType)
 }
 
 func defNames(d []keyDef) string {
@@ -445,25 +452,11 @@ func (e *Engine) describe(t *tableMeta, tx *bolt.Tx) map[string]any {
 	}
 	var gsis, lsis []map[string]any
 	for _, ix := range t.Indexes {
-		ist := readStats(tx, statsKey(t.Name, ix.Name))
-		proj := map[string]any{"ProjectionType": ix.Projection}
-		if len(ix.NonKey) > 0 {
-			proj["NonKeyAttributes"] = ix.NonKey
-		}
-		m := map[string]any{
-			"IndexName":      ix.Name,
-			"IndexArn":       e.arn(t) + "/index/" + ix.Name,
-			"KeySchema":      schemaOf(ix.Hash, ix.Range),
-			"Projection":     proj,
-			"ItemCount":      ist.count,
-			"IndexSizeBytes": ist.bytes,
-		}
+		m := e.describeIndex(t, ix, tx)
 		if ix.Local {
 			lsis = append(lsis, m)
 			continue
 		}
-		m["IndexStatus"] = "ACTIVE"
-		m["ProvisionedThroughput"] = map[string]any{"ReadCapacityUnits": ix.RCU, "WriteCapacityUnits": ix.WCU, "NumberOfDecreasesToday": 0}
 		gsis = append(gsis, m)
 	}
 	if gsis != nil {
@@ -473,6 +466,35 @@ func (e *Engine) describe(t *tableMeta, tx *bolt.Tx) map[string]any {
 		d["LocalSecondaryIndexes"] = lsis
 	}
 	return d
+}
+
+// describeIndex builds an index's description. Indexes are usable as soon as
+// they exist here (UpdateTable backfills before it answers), so a global index
+// is always ACTIVE; one added by UpdateTable also says it is done backfilling,
+// where DynamoDB omits Backfilling for indexes made with the table.
+func (e *Engine) describeIndex(t *tableMeta, ix *indexMeta, tx *bolt.Tx) map[string]any {
+	ist := readStats(tx, statsKey(t.Name, ix.Name))
+	proj := map[string]any{"ProjectionType": ix.Projection}
+	if len(ix.NonKey) > 0 {
+		proj["NonKeyAttributes"] = ix.NonKey
+	}
+	m := map[string]any{
+		"IndexName":      ix.Name,
+		"IndexArn":       e.arn(t) + "/index/" + ix.Name,
+		"KeySchema":      schemaOf(ix.Hash, ix.Range),
+		"Projection":     proj,
+		"ItemCount":      ist.count,
+		"IndexSizeBytes": ist.bytes,
+	}
+	if ix.Local {
+		return m
+	}
+	m["IndexStatus"] = "ACTIVE"
+	if ix.Online {
+		m["Backfilling"] = false
+	}
+	m["ProvisionedThroughput"] = map[string]any{"ReadCapacityUnits": ix.RCU, "WriteCapacityUnits": ix.WCU, "NumberOfDecreasesToday": 0}
+	return m
 }
 
 type tableNameInput struct{ TableName string }

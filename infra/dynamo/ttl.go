@@ -94,6 +94,17 @@ func (e *Engine) sweepTable(t *tableMeta, now time.Time) (int, error) {
 			return deleted, err
 		}
 		if len(victims) > 0 {
+			// The table's indexes may have changed since the scan: delete with
+			// its current description, under the schema lock.
+			e.schema.RLock()
+			e.mu.RLock()
+			cur := e.tables[t.Name]
+			e.mu.RUnlock()
+			if cur == nil {
+				e.schema.RUnlock()
+				return deleted, nil
+			}
+			t = cur
 			err = e.db.Update(func(tx *bolt.Tx) error {
 				for _, vi := range victims {
 					// Re-read: the item may have changed since the scan.
@@ -108,6 +119,7 @@ func (e *Engine) sweepTable(t *tableMeta, now time.Time) (int, error) {
 				}
 				return nil
 			})
+			e.schema.RUnlock()
 			if err != nil {
 				return deleted, err
 			}
