@@ -32,8 +32,8 @@ type View struct {
 	Notice string
 
 	// Filled by Render.
-	Session  store.Session
-	Member   store.Membership
+	Session store.Session
+	Member  store.Membership
 	// Accounts are the member's other accounts, for the user menu's switcher.
 	Accounts []store.Membership
 	LoggedIn bool
