@@ -79,7 +79,7 @@ func (w *walk) signup() {
 	browsertest.WaitText(t, ctx, "Create your account")
 	w.shot("01-signup")
 	// Before login, the forms' double-submit token: a cookie as guarded as the session's.
-	w.secureCookie("hh_csrf")
+	w.secureCookie(csrfCookieName)
 
 	browsertest.Fill(t, ctx, "name", "Ada Lovelace")
 	browsertest.Fill(t, ctx, "company", "Analytical Clinics")
@@ -93,10 +93,10 @@ func (w *walk) signup() {
 	assert.Equal(t, w.console+"/", browsertest.Location(t, ctx), "sign-up lands on home")
 
 	// The session cookie as the browser keeps it.
-	ck := w.secureCookie("hh_session")
+	ck := w.secureCookie(sessionCookieName)
 	assert.InDelta(t, float64(time.Now().Add(12*time.Hour).Unix()), float64(ck.Expires), 120, "a session lasts 12 hours")
 	// No script can read the session: document.cookie does not show it.
-	assert.NotContains(t, evalString(t, ctx, "document.cookie", `document.cookie`), "hh_session")
+	assert.NotContains(t, evalString(t, ctx, "document.cookie", `document.cookie`), sessionCookieName)
 }
 
 // secureCookie checks that the browser keeps the console's cookie name Secure, HttpOnly,
@@ -390,7 +390,7 @@ func (w *walk) logout() {
 	browsertest.Submit(t, ctx, "Log out")
 	browsertest.WaitText(t, ctx, "You are logged out")
 	assert.Contains(t, browsertest.Location(t, ctx), "/console/login")
-	assert.Nil(t, cookie(t, ctx, w.console+"/", "hh_session"), "logging out drops the session cookie")
+	assert.Nil(t, cookie(t, ctx, w.console+"/", sessionCookieName), "logging out drops the session cookie")
 	w.shot("20-login")
 	// The console asks to log in again, and comes back where the member was going.
 	browsertest.Open(t, ctx, w.console+"/keys")

@@ -50,13 +50,23 @@ func newConsole(t *testing.T) *consoleEnv { t.Helper(); return newConsoleServing
 // for tests that count or wrap what the handler does.
 func newConsoleServing(t *testing.T, serve func(h *console.Handler) http.Handler) *consoleEnv {
 	t.Helper()
+	return newConsoleWith(t, nil, serve)
+}
+
+// newConsoleWith is newConsoleServing whose options opts may change first.
+func newConsoleWith(t *testing.T, opts func(o *console.Options), serve func(h *console.Handler) http.Handler) *consoleEnv {
+	t.Helper()
 	env := localtest.Shared(t)
 	clock := testclock.New(time.Now())
 	// The console's identity store reads the test clock (session expiry); the API keeps real time.
 	st := *env.Store
 	st.Now = clock.Now
 	id := &countingIdentity{Store: &st}
-	h, err := console.New(console.Options{Identity: id, Accounts: smallAccounts{&st}, Now: clock.Now, APIURL: env.URL, HTTPClient: env.Client})
+	o := console.Options{Identity: id, Accounts: smallAccounts{&st}, Now: clock.Now, APIURL: env.URL, HTTPClient: env.Client}
+	if opts != nil {
+		opts(&o)
+	}
+	h, err := console.New(o)
 	require.NoError(t, err)
 	var served http.Handler = h
 	if serve != nil {
@@ -200,7 +210,7 @@ func TestSignupHomeKeysLogout(t *testing.T) {
 
 	var session *http.Cookie
 	for _, ck := range b.setCookies {
-		if ck.Name == "hh_session" {
+		if ck.Name == sessionCookieName {
 			session = ck
 		}
 	}
@@ -293,7 +303,7 @@ func TestLoginRateLimit(t *testing.T) {
 	assert.Equal(t, http.StatusTooManyRequests, p.Status)
 	assert.Regexp(t, `RATE_LIMIT_EXCEEDED Too many attempts, try again in \d+ minutes?\.`, p.text())
 	assert.NotEmpty(t, p.Header.Get("Retry-After"))
-	assert.NotContains(t, b.cookies, "hh_session")
+	assert.NotContains(t, b.cookies, sessionCookieName)
 
 	// The next window lets the member in.
 	c.clock.Advance(15 * time.Minute)

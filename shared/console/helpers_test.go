@@ -19,11 +19,11 @@ import (
 // Helpers the page tests and the browser test share: accounts and members made through the
 // console, the ids a page links to, and a developer's webhook endpoint.
 
-// The console's cookies, as a browser sees them.
+// The console's cookies, as a browser sees them: __Host- names, since they are Secure.
 const (
-	sessionCookieName = "hh_session"
-	csrfCookieName    = "hh_csrf"
-	flashCookieName   = "hh_flash"
+	sessionCookieName = "__Host-hh_session"
+	csrfCookieName    = "__Host-hh_csrf"
+	flashCookieName   = "__Host-hh_flash"
 )
 
 // ownerWithKey signs an owner up and returns its browser and the account's test secret key

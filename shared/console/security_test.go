@@ -68,7 +68,7 @@ func TestLoginRateLimitHoldsUnderConcurrency(t *testing.T) {
 	c.browser(t).signup(email)
 	b := c.browser(t)
 	b.get("/console/login")
-	csrf := b.cookies["hh_csrf"].Value
+	csrf := b.cookies[csrfCookieName].Value
 	before := checks.Load()
 
 	// A burst of wrong guesses at once: each must see the counts of those before it.
@@ -83,7 +83,7 @@ func TestLoginRateLimitHoldsUnderConcurrency(t *testing.T) {
 				return
 			}
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.AddCookie(&http.Cookie{Name: "hh_csrf", Value: csrf})
+			req.AddCookie(&http.Cookie{Name: csrfCookieName, Value: csrf})
 			resp, err := http.DefaultTransport.RoundTrip(req)
 			if err != nil {
 				return
@@ -113,17 +113,17 @@ func TestLoginEndsTheSessionItCameWith(t *testing.T) {
 	b := c.browser(t)
 	b.signup(email)
 	ctx := context.Background()
-	old := b.cookies["hh_session"].Value
+	old := b.cookies[sessionCookieName].Value
 	oldSession, err := c.store.GetSession(ctx, sessionHash(old))
 	require.NoError(t, err)
 	oldKey := oldSession.Keys[store.Test].Secret
 	require.Equal(t, http.StatusOK, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "the session key works while the session lives")
 
-	// Logging in again from the same browser (the login form is public, guarded by hh_csrf).
-	p := b.do(http.MethodPost, "/console/login", url.Values{"csrf": {b.cookies["hh_csrf"].Value}, "email": {email}, "password": {"correct horse battery"}})
+	// Logging in again from the same browser (the login form is public, guarded by the CSRF cookie).
+	p := b.do(http.MethodPost, "/console/login", url.Values{"csrf": {b.cookies[csrfCookieName].Value}, "email": {email}, "password": {"correct horse battery"}})
 	require.Equal(t, http.StatusOK, p.Status, p.text())
 	assert.Equal(t, "/console/", p.URL)
-	assert.NotEqual(t, old, b.cookies["hh_session"].Value, "a new token")
+	assert.NotEqual(t, old, b.cookies[sessionCookieName].Value, "a new token")
 	_, err = c.store.GetSession(ctx, sessionHash(old))
 	assert.ErrorIs(t, err, store.ErrNoSession, "the old session is gone")
 	assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "and its keys")
@@ -135,7 +135,7 @@ func TestFlashIsTheConsolesOwnWords(t *testing.T) {
 	owner.signup(uniqueEmail("flash"))
 	var welcome string // the sign-up's flash cookie, signed with the owner's session
 	for _, ck := range owner.setCookies {
-		if ck.Name == "hh_flash" && ck.Value != "" {
+		if ck.Name == flashCookieName && ck.Value != "" {
 			welcome = ck.Value
 		}
 	}
@@ -162,7 +162,7 @@ func TestFlashIsTheConsolesOwnWords(t *testing.T) {
 		{"a public message without a session", anon, "/console/login", loggedOut, "You are logged out."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.b.cookies["hh_flash"] = &http.Cookie{Name: "hh_flash", Value: tc.cookie}
+			tc.b.cookies[flashCookieName] = &http.Cookie{Name: flashCookieName, Value: tc.cookie}
 			p := tc.b.get(tc.path)
 			require.Equal(t, http.StatusOK, p.Status)
 			if tc.want == "" {
@@ -171,7 +171,7 @@ func TestFlashIsTheConsolesOwnWords(t *testing.T) {
 			} else {
 				assert.Contains(t, p.text(), tc.want)
 			}
-			assert.NotContains(t, tc.b.cookies, "hh_flash", "a flash is shown at most once")
+			assert.NotContains(t, tc.b.cookies, flashCookieName, "a flash is shown at most once")
 		})
 	}
 }
@@ -233,4 +233,64 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestCookieNames(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		insecure bool
+		prefix   string
+	}{
+		{"Secure cookies carry the __Host- prefix", false, "__Host-"},
+		{"without Secure (InsecureCookies) a browser would refuse the prefix", true, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newConsoleWith(t, func(o *console.Options) { o.InsecureCookies = tc.insecure }, fromOwnIP(nil))
+			b := c.browser(t)
+			b.get("/console/signup")
+			set := map[string]*http.Cookie{}
+			for _, ck := range b.setCookies {
+				set[ck.Name] = ck
+			}
+			b.signup(uniqueEmail("cookies"))
+			for _, ck := range b.setCookies {
+				set[ck.Name] = ck
+			}
+			for _, base := range []string{"hh_csrf", "hh_session", "hh_flash"} {
+				ck := set[tc.prefix+base]
+				require.NotNil(t, ck, "%s%s is set (got %v)", tc.prefix, base, b.setCookies)
+				assert.Equal(t, !tc.insecure, ck.Secure, "%s Secure", ck.Name)
+				assert.Equal(t, "/", ck.Path, ck.Name)
+				assert.Empty(t, ck.Domain, "%s: a host-only cookie", ck.Name)
+				assert.True(t, ck.HttpOnly, ck.Name)
+				other := "__Host-" + base
+				if tc.prefix != "" {
+					other = base
+				}
+				assert.NotContains(t, set, other)
+			}
+			assert.Equal(t, http.StatusOK, b.get("/console/keys").Status, "the session cookie is read under its name")
+		})
+	}
+}
+
+func TestPlantedUnprefixedCookiesAreIgnored(t *testing.T) {
+	c := newConsoleServing(t, fromOwnIP(nil))
+	victim := c.browser(t)
+	victim.signup(uniqueEmail("planted"))
+	token := victim.cookies[sessionCookieName].Value
+
+	// A sibling subdomain can set hh_session for the console's host (Domain=parent), but not a
+	// __Host- cookie: the console reads only the prefixed name, so a planted one logs nobody in.
+	attacker := c.browser(t)
+	attacker.cookies["hh_session"] = &http.Cookie{Name: "hh_session", Value: token}
+	p := attacker.get("/console/keys")
+	assert.Equal(t, "/console/login?next=%2Fkeys", p.URL, "a session under the plain name is not read")
+
+	// Nor does a planted CSRF cookie validate a public form.
+	anon := c.browser(t)
+	anon.cookies["hh_csrf"] = &http.Cookie{Name: "hh_csrf", Value: "planted-token"}
+	p = anon.do(http.MethodPost, "/console/login", url.Values{"csrf": {"planted-token"}, "email": {"a@example.com"}, "password": {"whatever it is"}})
+	assert.Equal(t, http.StatusForbidden, p.Status)
+	assert.Contains(t, p.text(), "This form expired or was sent from another site")
 }

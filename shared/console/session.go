@@ -21,12 +21,24 @@ import (
 	"github.com/hapihub/hapihub/shared/store"
 )
 
-// Cookie names.
+// Cookie names, before the __Host- prefix cookieName adds.
 const (
 	sessionCookie = "hh_session"
 	csrfCookie    = "hh_csrf" // double-submit token of the forms shown before login
 	flashCookie   = "hh_flash"
 )
+
+// cookieName is the name a console cookie has in the browser: with the __Host- prefix whenever
+// cookies are Secure. A browser accepts a __Host- cookie only when it is Secure, has Path=/ and
+// no Domain, and was set by a secure origin (https, or localhost), so a sibling subdomain or a
+// plain-HTTP network attacker cannot plant (or overwrite) a session, CSRF or flash cookie.
+// Without Secure (InsecureCookies) a browser would refuse the prefix, so the plain name stays.
+func (h *Handler) cookieName(base string) string {
+	if h.opts.InsecureCookies {
+		return base
+	}
+	return "__Host-" + base
+}
 
 // Call is one request to a console page.
 type Call struct {
@@ -147,7 +159,7 @@ func csrfFor(sessionToken string) string {
 }
 
 func (h *Handler) cookie(name, value string, maxAge time.Duration) *http.Cookie {
-	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: !h.opts.InsecureCookies,
+	c := &http.Cookie{Name: h.cookieName(name), Value: value, Path: "/", HttpOnly: true, Secure: !h.opts.InsecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(maxAge / time.Second)}
 	if maxAge < 0 {
 		c.MaxAge = -1
@@ -167,7 +179,7 @@ func (c *Call) newCSRF() string {
 	if c.token != "" && !c.publicForm {
 		return csrfFor(c.token)
 	}
-	if ck, err := c.R.Cookie(csrfCookie); err == nil && ck.Value != "" {
+	if ck, err := c.R.Cookie(c.h.cookieName(csrfCookie)); err == nil && ck.Value != "" {
 		return ck.Value
 	}
 	// First visit to a public form: issue the double-submit cookie now.
@@ -198,7 +210,7 @@ func (c *Call) checkCSRF() bool {
 	var want string
 	if c.token != "" && !c.publicForm {
 		want = csrfFor(c.token)
-	} else if ck, err := r.Cookie(csrfCookie); err == nil {
+	} else if ck, err := r.Cookie(c.h.cookieName(csrfCookie)); err == nil {
 		want = ck.Value
 	}
 	return want != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
@@ -223,7 +235,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 			return
 		}
 		// Read after the session, whose token checks the flash's MAC.
-		if ck, err := r.Cookie(flashCookie); err == nil {
+		if ck, err := r.Cookie(h.cookieName(flashCookie)); err == nil {
 			if c.flash == "" {
 				c.flash = c.readFlash(ck.Value)
 			}
@@ -257,7 +269,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 // loadSession reads the session of the cookie, checks the member still has the role the session
 // was made for, and prepares the API client of the session's mode.
 func (h *Handler) loadSession(c *Call) (bool, error) {
-	ck, err := c.R.Cookie(sessionCookie)
+	ck, err := c.R.Cookie(h.cookieName(sessionCookie))
 	if err != nil || ck.Value == "" {
 		return false, nil
 	}
