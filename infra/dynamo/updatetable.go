@@ -196,6 +196,9 @@ func planUpdate(t *tableMeta, in *updateTableInput) (*tableMeta, []indexChange, 
 			return nil, nil, validation("One or more parameter values were invalid: %s is a local secondary index; GlobalSecondaryIndexUpdates only apply to global secondary indexes", c.name)
 		case u.Update != nil:
 			pt := u.Update.ProvisionedThroughput
+			if pt == nil {
+				return nil, nil, validation("One or more parameter values were invalid: ProvisionedThroughput must be specified to update index: %s", c.name)
+			}
 			if err := checkIndexThroughput(c.name, pt, mode); err != nil {
 				return nil, nil, err
 			}

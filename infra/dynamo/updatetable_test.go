@@ -132,6 +132,17 @@ func TestUpdateTableBillingMode(t *testing.T) {
 	createTable(t, c, "bill", true)
 	pt := &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(4), WriteCapacityUnits: aws.Int64(2)}
 
+	// An on-demand index has no throughput to update.
+	for _, up := range []*types.UpdateGlobalSecondaryIndexAction{
+		{IndexName: aws.String("byG")},
+		{IndexName: aws.String("byG"), ProvisionedThroughput: &types.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(1), WriteCapacityUnits: aws.Int64(1)}},
+	} {
+		_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("bill"),
+			GlobalSecondaryIndexUpdates: []types.GlobalSecondaryIndexUpdate{{Update: up}}})
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "ValidationException")
+	}
+
 	// Switching to provisioned needs throughput for the table and every index.
 	_, err := c.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: aws.String("bill"), BillingMode: types.BillingModeProvisioned, ProvisionedThroughput: pt})
 	require.Error(t, err)
