@@ -125,7 +125,14 @@ type Options struct {
 	HTTPClient *http.Client
 	// SessionTTL is how long a login lasts (default 12 h).
 	SessionTTL time.Duration
+	// SignupsPerIP caps the accounts sign-ups make from one source IP per hour: each seeds a
+	// whole sandbox clinic. 0: DefaultSignupsPerIP; negative: no cap (tests that sign up many
+	// accounts from one address).
+	SignupsPerIP int
 }
+
+// DefaultSignupsPerIP is Options.SignupsPerIP's default.
+const DefaultSignupsPerIP = 5
 
 // Handler serves the console. Mount it at /console (it matches full paths).
 type Handler struct {
@@ -195,6 +202,9 @@ func New(o Options) (*Handler, error) {
 	}
 	if o.Origin == nil {
 		o.Origin = defaultOrigin
+	}
+	if o.SignupsPerIP == 0 {
+		o.SignupsPerIP = DefaultSignupsPerIP
 	}
 	pages, err := parseTemplates()
 	if err != nil {

@@ -36,6 +36,10 @@ const (
 	maxTakenSignups = 10
 )
 
+// signupWindow is the window of the cap on accounts made per source IP (Options.SignupsPerIP):
+// each sign-up seeds a whole sandbox clinic, so one address may not make accounts in bulk.
+const signupWindow = time.Hour
+
 type signupForm struct{ Name, Company, Email string }
 
 func (h *Handler) signupPage(c *Call) error {
@@ -86,10 +90,24 @@ func (h *Handler) signup(c *Call) error {
 	if len(bad) > 0 {
 		return again(invalid(bad...))
 	}
-	probe := []attemptScope{{"signup-ip:" + clientIP(c.R), maxTakenSignups}}
+	ip := clientIP(c.R)
+	// Counted before anything is made, so a burst of sign-ups cannot all see a count under the
+	// cap; a sign-up that makes no account (a taken email) takes its count back.
+	var made []attemptScope
+	if h.opts.SignupsPerIP > 0 {
+		made = []attemptScope{{key: "signup-made-ip:" + ip, max: int64(h.opts.SignupsPerIP), window: signupWindow}}
+		if wait, err := h.countAttempt(c.Ctx(), made); err != nil {
+			return err
+		} else if wait > 0 {
+			return c.Render(http.StatusTooManyRequests, "signup.html", View{Title: "Create your account", Data: f,
+				Err: rateLimited(c, wait, "Too many accounts were created from your network recently. Try again in %s, or ask your team's owner to invite you.")})
+		}
+	}
+	probe := []attemptScope{{key: "signup-ip:" + ip, max: maxTakenSignups}}
 	if wait, err := h.countAttempt(c.Ctx(), probe); err != nil {
 		return err
 	} else if wait > 0 {
+		h.forgetAttempt(c.Ctx(), made)
 		return c.Render(http.StatusTooManyRequests, "signup.html", View{Title: "Create your account", Data: f, Err: tooMany(c, wait)})
 	}
 	hash, err := HashPassword(password)
@@ -102,6 +120,7 @@ func (h *Handler) signup(c *Call) error {
 	// make an account; a failed account creation frees the email again.
 	var taken *store.EmailTakenError
 	if err := h.opts.Identity.CreateUser(c.Ctx(), u); errors.As(err, &taken) {
+		h.forgetAttempt(c.Ctx(), made)
 		return again(invalid(field("email", "already has an account; log in instead")))
 	} else if err != nil {
 		return err
@@ -170,10 +189,19 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// attemptScope is one login rate limit: a counter key and its maximum per window.
+// attemptScope is one rate limit: a counter key and its maximum per window (attemptWindow
+// unless window is set).
 type attemptScope struct {
-	key string
-	max int64
+	key    string
+	max    int64
+	window time.Duration
+}
+
+func (s attemptScope) win() time.Duration {
+	if s.window == 0 {
+		return attemptWindow
+	}
+	return s.window
 }
 
 // countAttempt counts an attempt against every scope BEFORE the password is checked: the
@@ -182,25 +210,25 @@ type attemptScope struct {
 // limit; the password must then not be checked. A right password takes its attempt back
 // (forgetAttempt), so only failures (and refusals) stay counted.
 func (h *Handler) countAttempt(ctx context.Context, scopes []attemptScope) (time.Duration, error) {
-	over := false
+	var wait time.Duration
+	now := h.opts.Now()
 	for _, s := range scopes {
-		n, err := h.opts.Identity.AddFailedAttempt(ctx, s.key, attemptWindow)
+		n, err := h.opts.Identity.AddFailedAttempt(ctx, s.key, s.win())
 		if err != nil {
 			return 0, err
 		}
-		over = over || n > s.max
+		if n > s.max {
+			// The counter's window ends then (the store's windows are fixed, as here).
+			wait = max(wait, now.Truncate(s.win()).Add(s.win()).Sub(now))
+		}
 	}
-	if !over {
-		return 0, nil
-	}
-	now := h.opts.Now()
-	return now.Truncate(attemptWindow).Add(attemptWindow).Sub(now), nil
+	return wait, nil
 }
 
 // forgetAttempt takes back the attempts of a login whose password was right.
 func (h *Handler) forgetAttempt(ctx context.Context, scopes []attemptScope) {
 	for _, s := range scopes {
-		if err := h.opts.Identity.ForgetAttempt(ctx, s.key, attemptWindow); err != nil {
+		if err := h.opts.Identity.ForgetAttempt(ctx, s.key, s.win()); err != nil {
 			h.opts.Log.Error("console: forget a login attempt", "err", err)
 		}
 	}
@@ -208,10 +236,15 @@ func (h *Handler) forgetAttempt(ctx context.Context, scopes []attemptScope) {
 
 // tooMany is the rate limit's refusal, shown on the page of the form.
 func tooMany(c *Call, wait time.Duration) error {
+	return rateLimited(c, wait, "Too many attempts, try again in %s.")
+}
+
+// rateLimited is a rate limit's refusal saying msg, whose %s is the wait in minutes.
+func rateLimited(c *Call, wait time.Duration, msg string) error {
 	mins := int((wait + time.Minute - 1) / time.Minute)
 	c.W.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds())+1))
 	return &hapihub.Error{Status: http.StatusTooManyRequests, Name: hapihub.ErrorRateLimitExceeded,
-		Message: fmt.Sprintf("Too many attempts, try again in %s.", plural(mins, "minute"))}
+		Message: fmt.Sprintf(msg, plural(mins, "minute"))}
 }
 
 // passwordMatches checks password against u's hash, or against a dummy hash when there is no
@@ -233,7 +266,7 @@ func (h *Handler) login(c *Call) error {
 	password := c.R.PostFormValue("password")
 	email := store.NormalizeEmail(f.Email)
 	ctx := c.Ctx()
-	scopes := []attemptScope{{"email:" + email, maxEmailAttempt}, {"ip:" + clientIP(c.R), maxIPAttempts}}
+	scopes := []attemptScope{{key: "email:" + email, max: maxEmailAttempt}, {key: "ip:" + clientIP(c.R), max: maxIPAttempts}}
 	// Over the limit: refused before the user is read or the password checked, so guessing
 	// gains nothing.
 	if wait, err := h.countAttempt(ctx, scopes); err != nil {

@@ -242,7 +242,7 @@ func (h *Handler) acceptInvite(c *Call) error {
 	if d.HasUser {
 		// The invited email has a user: its password proves the invitee owns it (rate limited
 		// like a login, in the same counters).
-		scopes := []attemptScope{{"email:" + d.Invite.Email, maxEmailAttempt}, {"ip:" + clientIP(c.R), maxIPAttempts}}
+		scopes := []attemptScope{{key: "email:" + d.Invite.Email, max: maxEmailAttempt}, {key: "ip:" + clientIP(c.R), max: maxIPAttempts}}
 		if wait, err := h.countAttempt(ctx, scopes); err != nil {
 			return err
 		} else if wait > 0 {

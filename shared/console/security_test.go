@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -293,4 +294,41 @@ func TestPlantedUnprefixedCookiesAreIgnored(t *testing.T) {
 	p = anon.do(http.MethodPost, "/console/login", url.Values{"csrf": {"planted-token"}, "email": {"a@example.com"}, "password": {"whatever it is"}})
 	assert.Equal(t, http.StatusForbidden, p.Status)
 	assert.Contains(t, p.text(), "This form expired or was sent from another site")
+}
+
+func TestSignupsThatMakeAccountsAreCappedPerAddress(t *testing.T) {
+	c := newConsoleWith(t, func(o *console.Options) { o.SignupsPerIP = 0 }, fromOwnIP(nil)) // the default cap
+	require.Equal(t, 5, console.DefaultSignupsPerIP)
+	taken := uniqueEmail("cap-taken")
+	for i := 1; i <= console.DefaultSignupsPerIP; i++ {
+		email := uniqueEmail("cap")
+		if i == 1 {
+			email = taken
+		}
+		c.browser(t).signup(email)
+		if i == 1 {
+			// A sign-up that makes no account (a taken email) does not count.
+			b := c.browser(t)
+			b.get("/console/signup")
+			p := b.post("/console/signup", "name", "Eve", "company", "Again", "email", taken, "password", "correct horse battery")
+			require.Equal(t, http.StatusBadRequest, p.Status, p.text())
+		}
+	}
+	over := uniqueEmail("cap-over")
+	b := c.browser(t)
+	b.get("/console/signup")
+	p := b.post("/console/signup", "name", "Mallory", "company", "One Too Many", "email", over, "password", "correct horse battery")
+	assert.Equal(t, http.StatusTooManyRequests, p.Status)
+	assert.Regexp(t, `RATE_LIMIT_EXCEEDED Too many accounts were created from your network recently\. Try again in \d+ minutes?, or ask your team's owner to invite you\.`, p.text())
+	assert.NotEmpty(t, p.Header.Get("Retry-After"))
+	assert.NotContains(t, b.cookies, sessionCookieName)
+	_, err := c.store.GetUser(context.Background(), over)
+	assert.ErrorIs(t, err, store.ErrNoUser, "nothing was made")
+
+	// The next hour lets the address make accounts again.
+	c.clock.Advance(time.Hour)
+	b.get("/console/signup")
+	p = b.post("/console/signup", "name", "Mallory", "company", "Next Hour", "email", over, "password", "correct horse battery")
+	assert.Equal(t, http.StatusOK, p.Status, p.text())
+	assert.Contains(t, p.text(), "Welcome to HAPI Hub")
 }
