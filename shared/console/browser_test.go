@@ -358,7 +358,20 @@ func (w *walk) members() {
 	browsertest.Submit(t, ctx, "Create invite link")
 	w.invite = browsertest.Text(t, ctx, "#invite-link code")
 	require.Contains(t, w.invite, w.console+"/invite/", "the owner gets a one-time link to hand over")
+	browsertest.WaitVisible(t, ctx, `#invites tr[data-email="`+w.invitee+`"]`)
 	w.shot("19-members")
+
+	// An invite made by mistake is revoked from the pending list (after a confirm dialog).
+	mistake := uniqueEmail("mistake")
+	browsertest.Fill(t, ctx, "email", mistake)
+	browsertest.Submit(t, ctx, "Create invite link")
+	browsertest.WaitVisible(t, ctx, `#invites tr[data-email="`+mistake+`"]`)
+	clickIn(t, ctx, `#invites tr[data-email="`+mistake+`"] button.danger`)
+	assert.Contains(t, w.problems.lastDialog(), "Revoke the invite of "+mistake, "revoking asks for confirmation")
+	browsertest.WaitText(t, ctx, "Invite revoked")
+	assert.Equal(t, "0", evalString(t, ctx, "revoked row", `String(document.querySelectorAll('#invites tr[data-email="`+mistake+`"]').length)`))
+	assert.Equal(t, "1", evalString(t, ctx, "pending row", `String(document.querySelectorAll('#invites tr[data-email="`+w.invitee+`"]').length)`))
+	w.problems.check(t, "revoke invite")
 }
 
 // acceptInvite: the invited developer opens the owner's link, joins, and sees the console with

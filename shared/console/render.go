@@ -134,13 +134,17 @@ func relative(now, at time.Time) string {
 		}
 		return "in under a minute"
 	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute") + " " + suffix
+		return plural(round(d, time.Minute), "minute") + " " + suffix
 	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour") + " " + suffix
+		return plural(round(d, time.Hour), "hour") + " " + suffix
 	default:
-		return plural(int(d/(24*time.Hour)), "day") + " " + suffix
+		return plural(round(d, 24*time.Hour), "day") + " " + suffix
 	}
 }
+
+// round is d in units, to the nearest: an invite made a moment ago expires in 7 days, not 6
+// (its expiry is 7 days minus the milliseconds since).
+func round(d, unit time.Duration) int { return int((d + unit/2) / unit) }
 
 func plural(n int, unit string) string {
 	if n == 1 {
