@@ -14,6 +14,7 @@ import (
 // through the router with and without an Idempotency-Key (each iteration a new key), reporting
 // the ratio.
 func BenchmarkWriteOverhead(b *testing.B) {
+	b.Setenv("AWS_LAMBDA_LOG_LEVEL", "WARN") // request lines would break the benchmark's output line
 	h := newHarness(b)
 	sk := h.keys["sk_test"]
 	body := `{"firstName":"Ann","lastName":"Lee"}`
@@ -76,6 +77,7 @@ func BenchmarkAuthorizer(b *testing.B) {
 // patient through the router (which records its log) against the log's PutItem alone, reporting
 // the log write's share of the whole request.
 func BenchmarkRequestLogShare(b *testing.B) {
+	b.Setenv("AWS_LAMBDA_LOG_LEVEL", "WARN")
 	h := newHarness(b)
 	sk := h.keys["sk_test"]
 	list := h.do(req{key: sk, method: "GET", path: "/patients?$limit=1"})

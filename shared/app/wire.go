@@ -60,8 +60,15 @@ func Store(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	return st, attachPublisher(ctx, cfg, st)
 }
 
-// Logger is the structured JSON logger every function uses (CloudWatch parses JSON lines).
-func Logger() *slog.Logger { return slog.New(slog.NewJSONHandler(os.Stderr, nil)) }
+// Logger is the structured JSON logger every function uses (CloudWatch parses JSON lines). Its
+// level is Lambda's AWS_LAMBDA_LOG_LEVEL (set by the function's LoggingConfig), INFO by default.
+func Logger() *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(os.Getenv("AWS_LAMBDA_LOG_LEVEL"))); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
 
 func buildAuthorizer(ctx context.Context, cfg config.Config) (any, error) {
 	st, err := Store(ctx, cfg)
