@@ -257,6 +257,10 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 		}
 		reqs = append(reqs, postings...)
 	}
+	// Rank lists first: a failure then leaves no object outside its lists.
+	if err := s.seedRanks(ctx, t, r, docs); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan []types.WriteRequest)

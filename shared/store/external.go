@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -163,6 +165,7 @@ func (s *Store) batchWrite(ctx context.Context, reqs []types.WriteRequest, what 
 // returns how many objects it deleted.
 func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource) (int, error) {
 	count := 0
+	lists := map[string]bool{rankPK(t, res, "", nil): true}
 	var start map[string]types.AttributeValue
 	for {
 		p, err := s.ListPage(ctx, t, res, true, 500, start)
@@ -176,14 +179,35 @@ func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: guardKey(t, res, ext)}})
 			}
 			reqs = append(reqs, s.purgeIndexWrites(t, res, d)...) // its term-index postings (indexes.go)
+			for _, pk := range rankLists(t, res, d) {
+				lists[pk] = true
+			}
 		}
-		if err := s.batchWrite(ctx, reqs, "purge "+res.Name); err != nil {
+		if err := s.batchWrite(ctx, distinctDeletes(reqs), "purge "+res.Name); err != nil {
 			return count, err
 		}
 		count += len(p.Docs)
 		if p.Next == nil {
-			return count, nil
+			return count, s.purgeRanks(ctx, slices.Sorted(maps.Keys(lists)))
 		}
 		start = p.Next
 	}
+}
+
+// distinctDeletes drops repeated delete keys (seeded objects may share an externalId's guard):
+// BatchWriteItem refuses a batch that names one key twice.
+func distinctDeletes(reqs []types.WriteRequest) []types.WriteRequest {
+	seen := map[[2]string]bool{}
+	out := reqs[:0]
+	for _, r := range reqs {
+		if d := r.DeleteRequest; d != nil {
+			k := [2]string{getS(d.Key, "PK"), getS(d.Key, "SK")}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -30,6 +30,14 @@ type Stats struct {
 	Capacity float64
 }
 
+func (st *Stats) add(scanned int32, cc *types.ConsumedCapacity) {
+	st.Queries++
+	st.Scanned += int(scanned)
+	if cc != nil {
+		st.Capacity += aws.ToFloat64(cc.CapacityUnits)
+	}
+}
+
 // Find answers a compiled query with the table's indexes (docs/query.md): it picks an access
 // path (externalId look-up, equality, $in or $or of equalities, range or sort on a slot index,
 // term postings for $search, else the resource partition), streams it, checks every candidate
@@ -38,7 +46,7 @@ type Stats struct {
 func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query) (Result, error) {
 	p := s.plan(t, res, q)
 	r := Result{Stats: Stats{Plan: p.name}}
-	err := s.execute(ctx, res, q, p, &r)
+	err := s.execute(ctx, t, res, q, p, &r)
 	if err != nil {
 		return Result{}, fmt.Errorf("store: find %s (%s): %w", res.Name, p.name, err)
 	}
@@ -65,6 +73,8 @@ type access struct {
 	// exact: every candidate matches (the key conditions are the whole query), so skips and
 	// totals can be counted without reading items.
 	exact bool
+	// rank: the rank list (rank.go) holding exactly this path's objects, when there is one.
+	rank string
 }
 
 func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
@@ -81,6 +91,9 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
 		if !fixed[k.Field] {
 			keys = append(keys, k)
 		}
+	}
+	if n := len(keys); n > 0 && keys[n-1].Field == "id" {
+		keys = keys[:n-1] // a last sort on id is the id tie-break, in its direction (IDDesc)
 	}
 	relevance := q.Search != nil && q.Search.SortByRelevance
 	idDesc := q.IDDesc()
@@ -100,6 +113,7 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
 	for _, c := range conds {
 		if a, ok := s.eqPath(t, res, c); ok {
 			a.desc, a.ordered, a.exact = idDesc, idOrdered, only
+			a.rank, _ = s.rankPath(t, res, q)
 			return a
 		}
 	}
@@ -147,6 +161,7 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
 	}
 	a := s.partitionPath(t, res, idDesc, idOrdered, "partition")
 	a.exact = len(conds) == 0
+	a.rank, _ = s.rankPath(t, res, q)
 	return a
 }
 
@@ -295,9 +310,16 @@ func (s *Store) searchPath(t Tenant, res *schema.Resource, q *query.Query) (acce
 }
 
 // execute streams the path and fills r.
-func (s *Store) execute(ctx context.Context, res *schema.Resource, q *query.Query, p access, r *Result) error {
+func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) error {
 	need := q.Skip + q.Limit
 	if p.ordered && p.exact && len(p.queries) == 1 {
+		if p.rank != "" && (q.Skip > 0 || q.Total) {
+			ok, err := s.executeRanked(ctx, t, res, q, p.rank, p.desc, r)
+			if ok || err != nil {
+				return err
+			}
+			*r = Result{Stats: r.Stats}
+		}
 		return s.executeCounted(ctx, q, p, r)
 	}
 	src := s.source(p, pageHint(p, q, need), &r.Stats)
@@ -417,11 +439,7 @@ func (s *Store) runQuery(ctx context.Context, kq keyQuery, desc bool, limit int3
 	if err != nil {
 		return nil, err
 	}
-	st.Queries++
-	st.Scanned += int(out.ScannedCount)
-	if out.ConsumedCapacity != nil && out.ConsumedCapacity.CapacityUnits != nil {
-		st.Capacity += *out.ConsumedCapacity.CapacityUnits
-	}
+	st.add(out.ScannedCount, out.ConsumedCapacity)
 	return out, nil
 }
 

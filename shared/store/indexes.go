@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -231,16 +232,16 @@ func (s *Store) termWrites(t Tenant, res *schema.Resource, old, next Doc) ([]typ
 }
 
 // indexWrites is the hook writeWithEvents calls for every transactional change: when the change
-// is an object of a resource with searchable fields, it returns the posting-list writes that
-// keep the term index in step, so every write path (create, guarded create, update, delete)
-// maintains it in the same transaction as the object.
-func (s *Store) indexWrites(t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
+// is an object of a resource, it returns the writes that keep the term index and the rank lists
+// (rank.go) in step, so every write path (create, guarded create, update, delete) maintains them
+// in the same transaction as the object.
+func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
 	dot := strings.LastIndexByte(eventType, '.')
 	if dot < 0 || obj == nil {
 		return nil, nil
 	}
 	res := resourceByObject(eventType[:dot])
-	if res == nil || len(query.SearchPaths(res)) == 0 {
+	if res == nil {
 		return nil, nil
 	}
 	var key map[string]types.AttributeValue
@@ -255,15 +256,23 @@ func (s *Store) indexWrites(t Tenant, change types.TransactWriteItem, eventType 
 	if getS(key, "PK") != t.partition(res.Name) {
 		return nil, nil
 	}
+	var old, next Doc
 	switch eventType[dot+1:] {
 	case "created":
-		return s.termWrites(t, res, nil, obj)
+		next = obj
 	case "updated":
-		return s.termWrites(t, res, priorDoc(obj, prev), obj)
+		old, next = priorDoc(obj, prev), obj
 	case "deleted":
-		return s.termWrites(t, res, obj, nil)
+		old = obj
+	default:
+		return nil, nil
 	}
-	return nil, nil
+	out, err := s.rankWrites(ctx, t, res, old, next)
+	if err != nil || len(query.SearchPaths(res)) == 0 {
+		return out, err
+	}
+	terms, err := s.termWrites(t, res, old, next)
+	return append(out, terms...), err
 }
 
 // priorDoc rebuilds the document before an update from the new one and its previous

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"sort"
 	"strings"
@@ -27,6 +28,7 @@ type DB interface {
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
 	BatchWriteItem(context.Context, *dynamodb.BatchWriteItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchWriteItemOutput, error)
 	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
@@ -267,10 +269,38 @@ const eventTTL = 30 * 24 * time.Hour
 // writeWithEvents commits change, its event(s), their outbox entries and meta.Extra in one
 // transaction, then publishes the outbox entries. No change without its event, no event without
 // its change, and no committed event without a way to its webhooks.
+//
+// The index writes (indexes.go) are planned from reads, so a race on an index item alone (a
+// rank chunk split by a concurrent write, or DynamoDB's TransactionConflict) is retried here with
+// fresh reads until LockTimeout; the change's own conditions are checked again on every attempt.
 func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+	deadline := s.Now().Add(s.LockTimeout)
+	backoff := 2 * time.Millisecond
+	for {
+		err := s.writeOnce(ctx, t, change, eventType, obj, prev, meta, now)
+		if !errors.Is(err, errIndexRace) {
+			return err
+		}
+		if s.Now().After(deadline) {
+			return errConflict
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		}
+		backoff = min(2*backoff, 50*time.Millisecond)
+	}
+}
+
+// errIndexRace is a transaction cancelled by an index item only (or by a conflict DynamoDB
+// does not attribute): nothing was written, and the write may simply be planned again.
+var errIndexRace = errors.New("store: index race")
+
+func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
 	items := []types.TransactWriteItem{change}
-	// Secondary writes of the change itself (term-index postings, indexes.go), same transaction.
-	idx, err := s.indexWrites(t, change, eventType, obj, prev)
+	// Secondary writes of the change itself (term postings, rank lists: indexes.go), same transaction.
+	idx, err := s.indexWrites(ctx, t, change, eventType, obj, prev)
 	if err != nil {
 		return err
 	}
@@ -296,17 +326,18 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
-		for _, r := range tce.CancellationReasons {
-			// DynamoDB cancels a transaction that races another on the same item; that is
-			// contention like a version mismatch, and is retried the same way.
-			if aws.ToString(r.Code) == "TransactionConflict" {
-				return errConflict
-			}
-		}
 		for i, r := range tce.CancellationReasons {
-			if r.Code != nil && *r.Code == "ConditionalCheckFailed" {
-				if i == 0 {
+			switch aws.ToString(r.Code) {
+			case "TransactionConflict":
+				// DynamoDB cancels a transaction that races another on the same item: contention,
+				// retried like a version mismatch (the change's condition decides on the retry).
+				return errIndexRace
+			case "ConditionalCheckFailed":
+				switch {
+				case i == 0:
 					return errConflict
+				case i <= len(idx):
+					return errIndexRace
 				}
 				extra := i - (len(items) - len(meta.Extra))
 				if extra < 0 {

@@ -19,6 +19,7 @@ import (
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/store"
 )
 
 // TableName is the local table's name; !Ref Table resolves to it.
@@ -77,6 +78,10 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	}
 	db := dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(opts.DynamoDBEndpoint) })
 	if err := local.EnsureTable(ctx, db, opts.Template.Table, TableName); err != nil {
+		return nil, err
+	}
+	// A data directory from before rank lists gets them once (shared/store/rank.go).
+	if err := store.New(db, TableName).EnsureRankLists(ctx); err != nil {
 		return nil, err
 	}
 	for _, q := range opts.Template.Queues {

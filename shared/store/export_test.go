@@ -1,0 +1,75 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/schema"
+)
+
+// SetRankChunkCap makes rank chunks split at n ids for the rest of the test.
+func SetRankChunkCap(t testing.TB, n int) {
+	old := rankChunkCap
+	rankChunkCap = n
+	t.Cleanup(func() { rankChunkCap = old })
+}
+
+// RankList returns the ids of a rank list (field "" for the whole resource) after checking the
+// chunks' invariants: each chunk's ids are within [lo, hi), hi is the next chunk's lo, the last
+// is open, counts equal the ids, and no chunk but the first is empty or over the cap.
+func RankList(ctx context.Context, s *Store, t Tenant, res *schema.Resource, field string, v any) ([]string, int, error) {
+	pk := rankPK(t, res, field, v)
+	chunks, err := s.rankChunks(ctx, pk)
+	if err != nil {
+		return nil, 0, err
+	}
+	var ids []string
+	for i, c := range chunks {
+		if i == 0 && c.sk != rankFirstSK {
+			return nil, 0, fmt.Errorf("first chunk is %q", c.sk)
+		}
+		next := rankOpen
+		if i+1 < len(chunks) {
+			next = chunks[i+1].lo()
+		}
+		if c.hi != next {
+			return nil, 0, fmt.Errorf("chunk %q ends at %q, next starts at %q", c.sk, c.hi, next)
+		}
+		if (i > 0 && len(c.ids) == 0) || len(c.ids) > rankChunkCap {
+			return nil, 0, fmt.Errorf("chunk %q holds %d ids", c.sk, len(c.ids))
+		}
+		if int(c.n) != len(c.ids) {
+			return nil, 0, fmt.Errorf("chunk %q counts %d, holds %d", c.sk, c.n, len(c.ids))
+		}
+		for _, id := range c.ids {
+			if id < c.lo() || id >= c.hi {
+				return nil, 0, fmt.Errorf("chunk %q [%s, %s) holds %s", c.sk, c.lo(), c.hi, id)
+			}
+		}
+		ids = append(ids, c.ids...)
+	}
+	if !slices.IsSorted(ids) {
+		return nil, 0, fmt.Errorf("ids out of order")
+	}
+	return ids, len(chunks), nil
+}
+
+// ForgetRankLists deletes a tenant's patient rank lists and the table's marker, as a data
+// directory written before rank lists existed would be.
+func ForgetRankLists(ctx context.Context, s *Store, t Tenant, res *schema.Resource, values ...any) error {
+	lists := []string{rankPK(t, res, "", nil)}
+	for _, v := range values {
+		lists = append(lists, rankPK(t, res, "status", v))
+	}
+	if err := s.purgeRanks(ctx, lists); err != nil {
+		return err
+	}
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
+		Key: map[string]types.AttributeValue{"PK": sv(rankMarkerPK), "SK": sv(rankMarkerSK)}})
+	return err
+}

@@ -1,0 +1,559 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+)
+
+// Rank lists answer "the objects at positions skip..skip+limit" and "how many" without reading
+// what is skipped: DynamoDB has no offset, so a $skip on an index reads (and is charged for)
+// every key it passes. A rank list is the ids of one set of objects in id order, cut into
+// chunks of at most rankChunkCap ids; each chunk is one item holding its ids as a string set
+// and their count, under PK = the list, SK = "c" + the chunk's lowest possible id. A skip
+// reads chunks (one item per ~rankChunkCap objects) until it reaches the page, then gets the
+// page's objects by key.
+//
+// Lists kept: every object of a resource in a tenant, and, per ranked field (an indexed enum or
+// boolean: few values, so deep skips are common), the objects holding each value. They are
+// written in the object's own transaction (indexWrites), so they never disagree with the
+// objects; a chunk's `hi` (exclusive upper bound) and version `v` are the conditions that keep
+// concurrent inserts and splits exact.
+var rankChunkCap = 400 // a var so tests can split chunks with few objects
+
+const (
+	rankFirstSK = "c" // SK of a list's first chunk (DynamoDB keys cannot be empty)
+	rankOpen    = "~" // hi of the last chunk: above every id
+)
+
+// rankNames aliases a chunk's attributes in expressions (short names may be reserved words).
+func rankNames(aliases ...string) map[string]string {
+	m := make(map[string]string, len(aliases))
+	for _, a := range aliases {
+		m[a] = a[1:]
+	}
+	return m
+}
+
+// rankedField says whether the planner keeps a rank list per value of f.
+func rankedField(f *schema.Field) bool {
+	return f.Indexed && (len(f.Enum) > 0 || f.Type == schema.Boolean)
+}
+
+func rankFields(res *schema.Resource) []*schema.Field {
+	var out []*schema.Field
+	for _, f := range res.Fields {
+		if rankedField(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// rankPK names a list: the whole resource (field "") or the objects whose field is v.
+func rankPK(t Tenant, res *schema.Resource, field string, v any) string {
+	if field == "" {
+		return t.partition(res.Name) + "#rank"
+	}
+	return t.partition(res.Name) + "#rank#" + field + "#" + escape(encodeValue(v))
+}
+
+// rankLists are the lists doc belongs to.
+func rankLists(t Tenant, res *schema.Resource, doc Doc) []string {
+	if doc == nil {
+		return nil
+	}
+	out := []string{rankPK(t, res, "", nil)}
+	for _, f := range rankFields(res) {
+		out = append(out, rankPK(t, res, f.Name, doc[f.Name]))
+	}
+	return out
+}
+
+type rankChunk struct {
+	sk, hi string
+	ids    []string // sorted ascending
+	n, v   int64    // n is the stored count of ids, read alone by totals; v the version
+}
+
+func (c rankChunk) lo() string { return c.sk[len(rankFirstSK):] }
+
+func decodeChunk(it map[string]types.AttributeValue) rankChunk {
+	c := rankChunk{sk: getS(it, "SK"), hi: getS(it, "hi"), n: getN(it, "n"), v: getN(it, "v")}
+	if ss, ok := it["ids"].(*types.AttributeValueMemberSS); ok {
+		c.ids = slices.Clone(ss.Value)
+		slices.Sort(c.ids)
+	}
+	return c
+}
+
+// chunkBefore reads the chunk of list pk with the greatest SK <= sk (strongly consistent).
+func (s *Store) chunkBefore(ctx context.Context, pk, sk string, inclusive bool) (rankChunk, bool, error) {
+	op := "<"
+	if inclusive {
+		op = "<="
+	}
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("PK = :pk AND SK " + op + " :sk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk), ":sk": sv(sk)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(1),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return rankChunk{}, false, fmt.Errorf("store: read rank chunk: %w", err)
+	}
+	if len(out.Items) == 0 {
+		return rankChunk{}, false, nil
+	}
+	return decodeChunk(out.Items[0]), true, nil
+}
+
+func (s *Store) chunkPut(pk string, c rankChunk, cond string, vals map[string]types.AttributeValue) types.TransactWriteItem {
+	item := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk), "hi": sv(c.hi), "v": n(c.v), "n": n(int64(len(c.ids)))}
+	if len(c.ids) > 0 {
+		item["ids"] = &types.AttributeValueMemberSS{Value: c.ids}
+	}
+	p := &types.Put{TableName: &s.Table, Item: item}
+	if cond != "" {
+		p.ConditionExpression = aws.String(cond)
+		if strings.Contains(cond, "#v") {
+			p.ExpressionAttributeNames = rankNames("#v")
+		}
+	}
+	if len(vals) > 0 {
+		p.ExpressionAttributeValues = vals
+	}
+	return types.TransactWriteItem{Put: p}
+}
+
+// rankInsert adds id to list pk: one conditional update, or a split when the chunk is full.
+func (s *Store) rankInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+	c, ok, err := s.chunkBefore(ctx, pk, rankFirstSK+id, true)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		first := rankChunk{sk: rankFirstSK, hi: rankOpen, ids: []string{id}, v: 1}
+		return []types.TransactWriteItem{s.chunkPut(pk, first, "attribute_not_exists(PK)", nil)}, nil
+	}
+	if len(c.ids) < rankChunkCap {
+		return []types.TransactWriteItem{{Update: &types.Update{
+			TableName:                 &s.Table,
+			Key:                       map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)},
+			UpdateExpression:          aws.String("ADD #ids :id, #n :one, #v :one"),
+			ExpressionAttributeNames:  rankNames("#ids", "#n", "#v", "#hi"),
+			ConditionExpression:       aws.String("#hi = :hi AND #n < :cap AND NOT contains(#ids, :x)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":one": n(1), ":hi": sv(c.hi), ":cap": n(int64(rankChunkCap))},
+		}}}, nil
+	}
+	// Split. Appending past the end of the last chunk (new ids are time-ordered, so the usual
+	// case) starts a new chunk and leaves the old one full; otherwise halve.
+	ids := append(slices.Clone(c.ids), id)
+	slices.Sort(ids)
+	cut := len(ids) / 2
+	if c.hi == rankOpen && ids[len(ids)-1] == id {
+		cut = len(ids) - 1
+	}
+	right := rankChunk{sk: rankFirstSK + ids[cut], hi: c.hi, ids: ids[cut:], v: 1}
+	left := rankChunk{sk: c.sk, hi: ids[cut], ids: ids[:cut], v: c.v + 1}
+	return []types.TransactWriteItem{
+		s.chunkPut(pk, left, "#v = :v", map[string]types.AttributeValue{":v": n(c.v)}),
+		s.chunkPut(pk, right, "attribute_not_exists(PK)", nil),
+	}, nil
+}
+
+// rankRemove takes id out of list pk; a chunk it empties (other than the first) is dropped and
+// its range given to the chunk before it.
+func (s *Store) rankRemove(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+	c, ok, err := s.chunkBefore(ctx, pk, rankFirstSK+id, true)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !slices.Contains(c.ids, id) {
+		return nil, nil // not listed: nothing to take out
+	}
+	key := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}
+	if len(c.ids) == 1 && c.sk != rankFirstSK {
+		prev, ok, err := s.chunkBefore(ctx, pk, c.sk, false)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return []types.TransactWriteItem{
+				{Delete: &types.Delete{TableName: &s.Table, Key: key, ConditionExpression: aws.String("#v = :v"), ExpressionAttributeNames: rankNames("#v"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(c.v)}}},
+				{Update: &types.Update{TableName: &s.Table,
+					Key:                       map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(prev.sk)},
+					UpdateExpression:          aws.String("SET #hi = :hi ADD #v :one"),
+					ConditionExpression:       aws.String("#hi = :lo"),
+					ExpressionAttributeNames:  rankNames("#hi", "#v"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":hi": sv(c.hi), ":lo": sv(c.lo()), ":one": n(1)}}},
+			}, nil
+		}
+	}
+	cond := "contains(#ids, :x)"
+	if c.sk != rankFirstSK {
+		cond += " AND #n > :one" // the last id of a chunk goes by the merge above, never this way
+	}
+	return []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 &s.Table,
+		Key:                       key,
+		UpdateExpression:          aws.String("DELETE #ids :id ADD #n :minus, #v :one"),
+		ExpressionAttributeNames:  rankNames("#ids", "#n", "#v"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":minus": n(-1), ":one": n(1)},
+	}}}, nil
+}
+
+// rankWrites are the rank-list changes of an object going from old to next (nil for none).
+func (s *Store) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
+	was, is := rankLists(t, res, old), rankLists(t, res, next)
+	var out []types.TransactWriteItem
+	for _, pk := range was {
+		if !slices.Contains(is, pk) {
+			w, err := s.rankRemove(ctx, pk, str(old["id"]))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, w...)
+		}
+	}
+	for _, pk := range is {
+		if !slices.Contains(was, pk) {
+			w, err := s.rankInsert(ctx, pk, str(next["id"]))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, w...)
+		}
+	}
+	return out, nil
+}
+
+// rankChunks reads every chunk of a list (strongly consistent).
+func (s *Store) rankChunks(ctx context.Context, pk string) ([]rankChunk, error) {
+	var out []rankChunk
+	var start map[string]types.AttributeValue
+	for {
+		page, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.Table,
+			KeyConditionExpression:    aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+			ExclusiveStartKey:         start,
+			ConsistentRead:            aws.Bool(true),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: read rank list: %w", err)
+		}
+		for _, it := range page.Items {
+			out = append(out, decodeChunk(it))
+		}
+		if start = page.LastEvaluatedKey; start == nil {
+			return out, nil
+		}
+	}
+}
+
+// seedRanks adds seeded objects to their lists. Seeding has one writer per tenant (a new
+// sandbox, a reset), so chunks are rewritten without conditions: the chunks before the first
+// new id stay, the rest are cut again from their ids plus the new ones.
+func (s *Store) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
+	byList := map[string][]string{}
+	var order []string
+	for _, d := range docs {
+		for _, pk := range rankLists(t, res, d) {
+			if _, ok := byList[pk]; !ok {
+				order = append(order, pk)
+			}
+			byList[pk] = append(byList[pk], str(d["id"]))
+		}
+	}
+	var reqs []types.WriteRequest
+	for _, pk := range order {
+		added := byList[pk]
+		slices.Sort(added)
+		chunks, err := s.rankChunks(ctx, pk)
+		if err != nil {
+			return err
+		}
+		from := 0 // first chunk to rewrite
+		for i, c := range chunks {
+			if c.lo() <= added[0] {
+				from = i
+			}
+		}
+		ids := added
+		firstSK := rankFirstSK
+		if len(chunks) > 0 {
+			firstSK = chunks[from].sk
+			for _, c := range chunks[from:] {
+				ids = append(ids, c.ids...)
+			}
+			slices.Sort(ids)
+			ids = slices.Compact(ids)
+		}
+		written := map[string]bool{}
+		for i := 0; i < len(ids); i += rankChunkCap {
+			part := ids[i:min(len(ids), i+rankChunkCap)]
+			c := rankChunk{sk: rankFirstSK + part[0], hi: rankOpen, ids: part, v: 1}
+			if i == 0 {
+				c.sk = firstSK
+			}
+			if i+rankChunkCap < len(ids) {
+				c.hi = ids[i+rankChunkCap]
+			}
+			written[c.sk] = true
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: s.chunkPut(pk, c, "", nil).Put.Item}})
+		}
+		if len(chunks) > 0 {
+			for _, c := range chunks[from:] {
+				if !written[c.sk] {
+					reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}}})
+				}
+			}
+		}
+	}
+	return s.batchWrite(ctx, reqs, "seed rank lists")
+}
+
+// purgeRanks deletes whole lists.
+func (s *Store) purgeRanks(ctx context.Context, lists []string) error {
+	var reqs []types.WriteRequest
+	for _, pk := range lists {
+		chunks, err := s.rankChunks(ctx, pk)
+		if err != nil {
+			return err
+		}
+		for _, c := range chunks {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}}})
+		}
+	}
+	return s.batchWrite(ctx, reqs, "purge rank lists")
+}
+
+// rankPath says which list answers q when its key condition is exact and in id order.
+func (s *Store) rankPath(t Tenant, res *schema.Resource, q *query.Query) (string, bool) {
+	conds := q.Where.Children
+	switch len(conds) {
+	case 0:
+		return rankPK(t, res, "", nil), true
+	case 1:
+		c := conds[0]
+		if c.Kind != query.KindCond || c.Op != query.OpEq {
+			return "", false
+		}
+		f, ok := res.Field(c.Field)
+		if !ok || !rankedField(f) {
+			return "", false
+		}
+		return rankPK(t, res, f.Name, c.Value), true
+	}
+	return "", false
+}
+
+// executeRanked answers an exact, id-ordered query with a skip or a total from its rank list:
+// chunks are read (and counted) until the page, the page's objects are read by key, and the
+// total sums the rest of the chunks' counts. It reports false when an object of the page no
+// longer matches (it changed between the two reads), so the caller can answer another way.
+func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *Result) (bool, error) {
+	need := q.Skip + q.Limit
+	pos := 0
+	var page []string
+	var start map[string]types.AttributeValue
+	limit := int32(1 + need/rankChunkCap)
+	done := false
+	for !done && pos < need {
+		out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.Table,
+			KeyConditionExpression:    aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+			ScanIndexForward:          aws.Bool(!desc),
+			ExclusiveStartKey:         start,
+			Limit:                     aws.Int32(limit),
+			ConsistentRead:            aws.Bool(true),
+			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+		})
+		if err != nil {
+			return false, fmt.Errorf("store: read rank list: %w", err)
+		}
+		r.Stats.add(out.ScannedCount, out.ConsumedCapacity)
+		for _, it := range out.Items {
+			cnt := int(getN(it, "n"))
+			if pos+cnt > q.Skip && pos < need {
+				ids := decodeChunk(it).ids
+				if desc {
+					slices.Reverse(ids)
+				}
+				page = append(page, ids[max(0, q.Skip-pos):min(len(ids), need-pos)]...)
+			}
+			pos += cnt
+		}
+		start = out.LastEvaluatedKey
+		done = start == nil
+		limit *= 2
+	}
+	total := pos
+	if q.Total {
+		for !done {
+			out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+				TableName:                 &s.Table,
+				KeyConditionExpression:    aws.String("PK = :pk"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+				ExclusiveStartKey:         start,
+				ProjectionExpression:      aws.String("#n"),
+				ExpressionAttributeNames:  rankNames("#n"),
+				ConsistentRead:            aws.Bool(true),
+				ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+			})
+			if err != nil {
+				return false, fmt.Errorf("store: count rank list: %w", err)
+			}
+			r.Stats.add(out.ScannedCount, out.ConsumedCapacity)
+			for _, it := range out.Items {
+				total += int(getN(it, "n"))
+			}
+			start = out.LastEvaluatedKey
+			done = start == nil
+		}
+	}
+	docs, err := s.getObjects(ctx, t, res, page, &r.Stats)
+	if err != nil {
+		return false, err
+	}
+	for _, d := range docs {
+		if d == nil {
+			return false, nil
+		}
+		if hit, _ := q.Evaluate(res, d); !hit {
+			return false, nil
+		}
+	}
+	r.Docs = append(r.Docs, docs...)
+	r.Total = total
+	r.Stats.Plan += " + rank list"
+	return true, nil
+}
+
+// getObjects reads objects by id (strongly consistent), in the order asked; a missing one is nil.
+func (s *Store) getObjects(ctx context.Context, t Tenant, res *schema.Resource, ids []string, st *Stats) ([]Doc, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	partition := t.partition(res.Name)
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = map[string]types.AttributeValue{"PK": sv(partition), "SK": sv(id)}
+	}
+	byID := map[string]Doc{}
+	for len(keys) > 0 {
+		k := min(100, len(keys))
+		req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys[:k], ConsistentRead: aws.Bool(true)}}
+		keys = keys[k:]
+		for len(req) > 0 {
+			out, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+			if err != nil {
+				return nil, fmt.Errorf("store: get %s: %w", res.Name, err)
+			}
+			for _, it := range out.Responses[s.Table] {
+				byID[getS(it, "SK")] = unmarshalDoc(it)
+			}
+			st.Scanned += len(out.Responses[s.Table])
+			for _, c := range out.ConsumedCapacity {
+				st.Capacity += aws.ToFloat64(c.CapacityUnits)
+			}
+			st.Queries++
+			req = out.UnprocessedKeys
+		}
+	}
+	docs := make([]Doc, len(ids))
+	for i, id := range ids {
+		docs[i] = byID[id]
+	}
+	return docs, nil
+}
+
+// The marker item saying a table's rank lists hold every object.
+const rankMarkerPK, rankMarkerSK = "META#ranklists", "v1"
+
+// EnsureRankLists builds the rank lists of objects stored before rank lists existed (a local
+// data directory of an older version), once per table: without them a $skip would miss those
+// objects. A table whose marker is present is left alone; a new table only gets the marker.
+func (s *Store) EnsureRankLists(ctx context.Context) error {
+	key := map[string]types.AttributeValue{"PK": sv(rankMarkerPK), "SK": sv(rankMarkerSK)}
+	got, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("store: read rank-list marker: %w", err)
+	}
+	if got.Item != nil {
+		return nil
+	}
+	type group struct {
+		t    Tenant
+		res  *schema.Resource
+		docs []Doc
+	}
+	groups := map[string]*group{}
+	p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("store: scan for rank lists: %w", err)
+		}
+		for _, it := range page.Items {
+			pk := getS(it, "PK")
+			parts := strings.Split(pk, "#")
+			if len(parts) != 6 || parts[0] != "A" || parts[3] != "O" {
+				continue
+			}
+			res, ok := schema.Lookup(parts[5])
+			if !ok || getS(it, "object") != res.Object {
+				continue
+			}
+			t := Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
+			if t.partition(res.Name) != pk {
+				continue
+			}
+			g := groups[pk]
+			if g == nil {
+				g = &group{t: t, res: res}
+				groups[pk] = g
+			}
+			doc := Doc{"id": getS(it, "SK")}
+			for _, f := range rankFields(res) {
+				if v, ok := it[f.Name]; ok {
+					doc[f.Name] = fromAV(v)
+				}
+			}
+			g.docs = append(g.docs, doc)
+		}
+	}
+	for _, g := range groups {
+		lists := map[string]bool{rankPK(g.t, g.res, "", nil): true}
+		for _, d := range g.docs {
+			for _, pk := range rankLists(g.t, g.res, d) {
+				lists[pk] = true
+			}
+		}
+		if err := s.purgeRanks(ctx, slices.Sorted(maps.Keys(lists))); err != nil {
+			return err
+		}
+		if err := s.seedRanks(ctx, g.t, g.res, g.docs); err != nil {
+			return err
+		}
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: key}); err != nil {
+		return fmt.Errorf("store: write rank-list marker: %w", err)
+	}
+	return nil
+}
