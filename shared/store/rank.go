@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -216,29 +218,44 @@ func (s *Store) rankRemove(ctx context.Context, pk, id string) ([]types.Transact
 	}}}, nil
 }
 
-// rankWrites are the rank-list changes of an object going from old to next (nil for none).
+// rankWrites are the rank-list changes of an object going from old to next (nil for none). The
+// lists' chunks are read concurrently: a create reads two (the resource's and its status's).
 func (s *Store) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
 	was, is := rankLists(t, res, old), rankLists(t, res, next)
-	var out []types.TransactWriteItem
+	type op struct {
+		pk, id string
+		insert bool
+	}
+	var ops []op
 	for _, pk := range was {
 		if !slices.Contains(is, pk) {
-			w, err := s.rankRemove(ctx, pk, str(old["id"]))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, w...)
+			ops = append(ops, op{pk, str(old["id"]), false})
 		}
 	}
 	for _, pk := range is {
 		if !slices.Contains(was, pk) {
-			w, err := s.rankInsert(ctx, pk, str(next["id"]))
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, w...)
+			ops = append(ops, op{pk, str(next["id"]), true})
 		}
 	}
-	return out, nil
+	writes := make([][]types.TransactWriteItem, len(ops))
+	errs := make([]error, len(ops))
+	var wg sync.WaitGroup
+	for i, o := range ops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if o.insert {
+				writes[i], errs[i] = s.rankInsert(ctx, o.pk, o.id)
+			} else {
+				writes[i], errs[i] = s.rankRemove(ctx, o.pk, o.id)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return slices.Concat(writes...), nil
 }
 
 // rankChunks reads every chunk of a list (strongly consistent).
