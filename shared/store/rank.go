@@ -387,20 +387,24 @@ func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resourc
 	need := q.Skip + q.Limit
 	pos := 0
 	var page []string
-	var start map[string]types.AttributeValue
-	limit := int32(1 + need/rankChunkCap)
-	done := false
-	for !done && pos < need {
-		out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
-			TableName:                 &s.Table,
-			KeyConditionExpression:    aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
-			ScanIndexForward:          aws.Bool(!desc),
-			ExclusiveStartKey:         start,
-			Limit:                     aws.Int32(limit),
-			ConsistentRead:            aws.Bool(true),
-			ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-		})
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+		ScanIndexForward:          aws.Bool(!desc),
+		Limit:                     aws.Int32(int32(1 + need/rankChunkCap)),
+		ConsistentRead:            aws.Bool(true),
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	}
+	for {
+		if pos >= need {
+			if !q.Total {
+				break
+			}
+			// Past the page only counts matter: the rest of the list, ids left out.
+			in.Limit, in.ProjectionExpression, in.ExpressionAttributeNames = nil, aws.String("#n"), rankNames("#n")
+		}
+		out, err := s.DB.Query(ctx, in)
 		if err != nil {
 			return false, fmt.Errorf("store: read rank list: %w", err)
 		}
@@ -416,34 +420,14 @@ func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resourc
 			}
 			pos += cnt
 		}
-		start = out.LastEvaluatedKey
-		done = start == nil
-		limit *= 2
-	}
-	total := pos
-	if q.Total {
-		for !done {
-			out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
-				TableName:                 &s.Table,
-				KeyConditionExpression:    aws.String("PK = :pk"),
-				ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
-				ExclusiveStartKey:         start,
-				ProjectionExpression:      aws.String("#n"),
-				ExpressionAttributeNames:  rankNames("#n"),
-				ConsistentRead:            aws.Bool(true),
-				ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-			})
-			if err != nil {
-				return false, fmt.Errorf("store: count rank list: %w", err)
-			}
-			r.Stats.add(out.ScannedCount, out.ConsumedCapacity)
-			for _, it := range out.Items {
-				total += int(getN(it, "n"))
-			}
-			start = out.LastEvaluatedKey
-			done = start == nil
+		if in.ExclusiveStartKey = out.LastEvaluatedKey; in.ExclusiveStartKey == nil {
+			break
+		}
+		if in.Limit != nil {
+			in.Limit = aws.Int32(2 * *in.Limit)
 		}
 	}
+	total := pos
 	docs, err := s.getObjects(ctx, t, res, page, &r.Stats)
 	if err != nil {
 		return false, err
