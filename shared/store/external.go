@@ -176,8 +176,12 @@ func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: guardKey(t, res, ext)}})
 			}
 			reqs = append(reqs, s.purgeIndexWrites(t, res, d)...) // its term-index postings (indexes.go)
+			reqs = append(reqs, s.purgePairWrites(t, res, d)...)  // its pair postings (phrases.go)
 		}
 		if err := s.batchWrite(ctx, reqs, "purge "+res.Name); err != nil {
+			return count, err
+		}
+		if err := s.purgePairCounts(ctx, t, res, p.Docs); err != nil {
 			return count, err
 		}
 		count += len(p.Docs)

@@ -275,6 +275,11 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 		return err
 	}
 	items = append(items, idx...)
+	pairs, err := s.pairWrites(ctx, t, change, eventType, obj, prev) // the phrase index (phrases.go)
+	if err != nil {
+		return err
+	}
+	items = append(items, pairs...)
 	var outbox []OutboxEntry
 	for _, typ := range append([]string{eventType}, meta.ExtraEvents...) {
 		ev := NewEvent(t, typ, obj, prev, meta, now)
