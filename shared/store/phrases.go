@@ -413,7 +413,9 @@ type pairOption struct {
 // no further once one costs no more than the page: more vocabulary reads could not pay for
 // themselves. Every candidate is still checked against the whole query by the executor.
 func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p *access, st *Stats) error {
-	if q.Search == nil || len(p.queries) == 0 || !strings.HasPrefix(p.name, "search") {
+	// A search plan is the term lists, or the partition for another language than the index's:
+	// phrases match as substrings in every language, so the pairs narrow both.
+	if q.Search == nil || len(p.queries) == 0 {
 		return nil
 	}
 	var phrases [][]string
@@ -425,10 +427,18 @@ func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, 
 	if len(phrases) == 0 {
 		return nil
 	}
-	overflow, _, err := s.getCount(ctx, pairOverflowCountKey(t, res), st)
-	if err != nil || overflow > pairOverflowLimit {
-		return err
+	// The overflow count is read alongside the options: one round trip less on every phrase.
+	type counted struct {
+		c   int64
+		st  Stats
+		err error
 	}
+	overflowc := make(chan counted, 1)
+	go func() {
+		var cs Stats
+		c, _, err := s.getCount(ctx, pairOverflowCountKey(t, res), &cs)
+		overflowc <- counted{c, cs, err}
+	}()
 	var evals []func() (pairOption, bool, error)
 	for _, toks := range phrases {
 		for i := 1; i+1 <= len(toks)-2; i++ {
@@ -460,16 +470,27 @@ func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, 
 		}
 		o, ok, err := ev()
 		if err != nil {
+			<-overflowc
 			return err
 		}
 		if ok && (!found || o.total < best.total) {
 			best, found = o, true
 		}
 	}
-	if !found {
-		return nil
+	oc := <-overflowc
+	st.Queries += oc.st.Queries
+	st.Scanned += oc.st.Scanned
+	st.Capacity += oc.st.Capacity
+	overflow := oc.c
+	if oc.err != nil || !found || overflow > pairOverflowLimit {
+		return oc.err
 	}
-	lists := append(best.lists, pairList{pk: pairOverflowPK(t, res), c: overflow})
+	lists := best.lists
+	// The overflow count bounds its list from above (both change in one transaction; seeds
+	// raise it before writing postings, purges lower it after deleting them), so 0 means empty.
+	if overflow > 0 {
+		lists = append(lists, pairList{pk: pairOverflowPK(t, res), c: overflow})
+	}
 	total := best.total + overflow
 	need := int64(q.Skip + q.Limit)
 	p.name = "search pairs " + best.name

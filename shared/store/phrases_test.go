@@ -141,8 +141,15 @@ func TestFindPhrasesDifferential(t *testing.T) {
 	matched := 0
 	for n := range 300 {
 		var search any = phraseSearches[r.IntN(len(phraseSearches))]
+		language := ""
 		if r.IntN(2) == 0 {
-			search = obj{{"text", search}, {"sortByRelevance", r.IntN(3) == 0}, {"caseSensitive", r.IntN(3) == 0}, {"diacriticSensitive", r.IntN(3) == 0}}
+			o := obj{{"text", search}, {"sortByRelevance", r.IntN(3) == 0}, {"caseSensitive", r.IntN(3) == 0}, {"diacriticSensitive", r.IntN(3) == 0}}
+			if r.IntN(5) == 0 {
+				// Another language than the term index's: the pairs narrow the partition scan.
+				language = []string{"french", "none"}[r.IntN(2)]
+				o = append(o, kv{"language", language})
+			}
+			search = o
 		}
 		gq := obj{{"$search", search}}
 		if r.IntN(4) == 0 {
@@ -166,6 +173,12 @@ func TestFindPhrasesDifferential(t *testing.T) {
 		got, err := st.Find(ctx, tn, schema.Patients, q)
 		require.NoError(t, err, raw)
 		wantPage, wantTotal := reference(all, gq)
+		if language != "" {
+			// The reference evaluator stems in English; the in-memory executor is the reference.
+			var page []store.Doc
+			page, wantTotal = q.Run(schema.Patients, all)
+			wantPage = ids(page)
+		}
 		require.Equal(t, wantPage, ids(got.Docs), "query %d: %s (plan %s)", n, raw, got.Stats.Plan)
 		if q.Total {
 			require.Equal(t, wantTotal, got.Total, "total of query %d: %s (plan %s)", n, raw, got.Stats.Plan)
@@ -173,8 +186,12 @@ func TestFindPhrasesDifferential(t *testing.T) {
 		matched += len(wantPage)
 		f := strings.Fields(got.Stats.Plan)
 		plans[strings.Join(f[:min(2, len(f))], " ")]++
+		if language != "" && strings.HasPrefix(got.Stats.Plan, "search pairs") {
+			plans["language pairs"]++
+		}
 	}
 	require.Greater(t, plans["search pairs"], 150, "%v", plans)
+	require.Positive(t, plans["language pairs"], "%v", plans)
 	require.Greater(t, matched, 300, "the phrases must match documents")
 }
 
@@ -417,4 +434,27 @@ func TestPairWritesFitTransaction(t *testing.T) {
 	}
 	_, err = st.DeleteObject(ctx, tn, schema.Messages, id, 0, extra(9))
 	require.NoError(t, err)
+
+	// Patients have six searchable fields: 8 pairs with 14 term postings, replaced by another
+	// such set, by 41 term postings (both overflows) and back.
+	patient := func(p string) store.Doc {
+		w := strings.Fields(words(p, 14))
+		return store.Doc{"firstName": w[0] + " " + w[1], "lastName": w[2] + " " + w[3], "preferredName": w[4] + " " + w[5],
+			"email": w[6] + "@" + w[7] + "." + w[8], "address": map[string]any{"line1": w[9] + " " + w[10] + " " + w[11], "city": w[12] + " " + w[13]}}
+	}
+	fields := patient("pa")
+	fields["sex"], fields["status"] = "unknown", "active"
+	pat, err := st.CreateObject(ctx, tn, schema.Patients, fields, extra(10))
+	require.NoError(t, err)
+	longPatient := patient("pl")
+	longPatient["preferredName"] = words("q", 60)
+	for i, next := range []store.Doc{patient("pb"), longPatient, patient("pc")} {
+		_, _, err := st.UpdateObject(ctx, tn, schema.Patients, pat["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+			for k, v := range next {
+				cur[k] = v
+			}
+			return cur, nil
+		}, extra(11+i))
+		require.NoError(t, err, "patient update %d", i)
+	}
 }
