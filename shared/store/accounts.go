@@ -243,7 +243,11 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 	if !ok {
 		return fmt.Errorf("store: seed: unknown resource %s", res)
 	}
-	var reqs []types.WriteRequest
+	// The phrase index's vocabulary is written first, its postings go with the batches (phrases.go).
+	reqs, err := s.seedPairIndex(ctx, t, r, docs)
+	if err != nil {
+		return err
+	}
 	for _, d := range docs {
 		item, err := s.objectItem(t, r, d, 1)
 		if err != nil {

@@ -179,11 +179,15 @@ func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: guardKey(t, res, ext)}})
 			}
 			reqs = append(reqs, s.purgeIndexWrites(t, res, d)...) // its term-index postings (indexes.go)
+			reqs = append(reqs, s.purgePairWrites(t, res, d)...)  // its pair postings (phrases.go)
 			for _, pk := range rankLists(t, res, d) {
 				lists[pk] = true
 			}
 		}
 		if err := s.batchWrite(ctx, distinctDeletes(reqs), "purge "+res.Name); err != nil {
+			return count, err
+		}
+		if err := s.purgePairCounts(ctx, t, res, p.Docs); err != nil {
 			return count, err
 		}
 		count += len(p.Docs)

@@ -45,8 +45,13 @@ func (st *Stats) add(scanned int32, cc *types.ConsumedCapacity) {
 // order is the query's order and no total is wanted.
 func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query) (Result, error) {
 	p := s.plan(t, res, q)
-	r := Result{Stats: Stats{Plan: p.name}}
-	err := s.execute(ctx, t, res, q, p, &r)
+	r := Result{}
+	// A phrase may narrow a search path to pair postings (phrases.go); that plan reads vocabulary.
+	err := s.phrasePlan(ctx, t, res, q, &p, &r.Stats)
+	r.Stats.Plan = p.name
+	if err == nil {
+		err = s.execute(ctx, t, res, q, p, &r)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("store: find %s (%s): %w", res.Name, p.name, err)
 	}
@@ -75,6 +80,8 @@ type access struct {
 	exact bool
 	// rank: the rank list (rank.go) holding exactly this path's objects, when there is one.
 	rank string
+	// hints, when set, are the first page sizes of the queries (else pageHint's, for all).
+	hints []int32
 }
 
 func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
@@ -449,12 +456,18 @@ type source interface {
 }
 
 func (s *Store) source(p access, hint int32, st *Stats) source {
+	limit := func(i int) int32 {
+		if i < len(p.hints) {
+			return p.hints[i]
+		}
+		return hint
+	}
 	if len(p.queries) == 1 {
-		return &queryStream{s: s, kq: p.queries[0], desc: p.desc, limit: hint, st: st}
+		return &queryStream{s: s, kq: p.queries[0], desc: p.desc, limit: limit(0), st: st}
 	}
 	m := &mergeStream{desc: p.desc}
-	for _, kq := range p.queries {
-		m.streams = append(m.streams, &queryStream{s: s, kq: kq, desc: p.desc, limit: hint, st: st})
+	for i, kq := range p.queries {
+		m.streams = append(m.streams, &queryStream{s: s, kq: kq, desc: p.desc, limit: limit(i), st: st})
 	}
 	return m
 }

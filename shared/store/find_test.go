@@ -582,9 +582,9 @@ func TestTemplateHasIndexSlots(t *testing.T) {
 	}
 }
 
-// TestFindPhraseReadsInteriorWordList: a phrase with an interior word reads that word's posting
-// list only, not the list of a word every document holds.
-func TestFindPhraseReadsInteriorWordList(t *testing.T) {
+// TestFindPhraseReadsPairLists: a phrase reads the pair postings of its cheapest option (and a
+// vocabulary item or two), not the list of a word every document holds (phrases.go).
+func TestFindPhraseReadsPairLists(t *testing.T) {
 	st := newTable(t)
 	tn := store.Tenant{Account: "acct_phrase", Mode: store.Test, Org: "org_phrase"}
 	r := rand.New(rand.NewPCG(7, 7))
@@ -613,8 +613,8 @@ func TestFindPhraseReadsInteriorWordList(t *testing.T) {
 		want    int
 		maxRead int
 	}{
-		{`$search="3 Oak Street"`, "search required oak", len(want), 6 + 1},
-		{`$search="Oak Street"`, "search oak|street", 6, 60 + 6},
+		{`$search="3 Oak Street"`, "search pairs *3 oak", len(want), 6 + 1},
+		{`$search="Oak Street"`, "search pairs *oak street*", 6, 6 + 2},
 	} {
 		q, err := query.ParseRaw(schema.Patients, strings.ReplaceAll(tc.raw, `"`, "%22"))
 		require.NoError(t, err)

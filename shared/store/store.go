@@ -298,13 +298,18 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 var errIndexRace = errors.New("store: index race")
 
 func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
-	items := []types.TransactWriteItem{change}
-	// Secondary writes of the change itself (term postings, rank lists: indexes.go), same transaction.
+	// Secondary writes of the change itself, same transaction: term postings and rank lists
+	// (indexes.go), the phrase index (phrases.go).
 	idx, err := s.indexWrites(ctx, t, change, eventType, obj, prev)
 	if err != nil {
 		return err
 	}
-	items = append(items, idx...)
+	pairs, err := s.pairWrites(ctx, t, change, eventType, obj, prev)
+	if err != nil {
+		return err
+	}
+	idx = append(idx, pairs...)
+	items := append([]types.TransactWriteItem{change}, idx...)
 	var outbox []OutboxEntry
 	for _, typ := range append([]string{eventType}, meta.ExtraEvents...) {
 		ev := NewEvent(t, typ, obj, prev, meta, now)
