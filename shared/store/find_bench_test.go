@@ -53,6 +53,9 @@ func buildOrg(b *testing.B, n int) *benchOrg {
 	for i := range surnames {
 		surnames[i] = syllables(r, 3)
 	}
+	// About 10 patients per house number and street at every size (200 numbers at 100k, 2 at 1k),
+	// so a phrase of a whole address line returns a full page at both sizes, as lastName does.
+	numbers := max(2, n/500)
 	streets := make([]string, 50)
 	for i := range streets {
 		streets[i] = syllables(r, 2)
@@ -71,7 +74,7 @@ func buildOrg(b *testing.B, n int) *benchOrg {
 			"externalId": fmt.Sprintf("MRN-%07d", i), "firstName": syllables(r, 2), "lastName": surnames[r.IntN(len(surnames))],
 			"dateOfBirth": time.Date(1930+r.IntN(90), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC).UnixMilli(),
 			"sex":         "unknown", "status": status, "tags": []any{}, "metadata": map[string]any{},
-			"address": map[string]any{"line1": fmt.Sprintf("%d %s Street", 1+r.IntN(200), streets[r.IntN(len(streets))]), "city": "Leeds"},
+			"address": map[string]any{"line1": fmt.Sprintf("%d %s Street", 1+r.IntN(numbers), streets[r.IntN(len(streets))]), "city": "Leeds"},
 		}
 	}
 	// The store's seed path (items, indexes, postings; concurrent batches), in chunks so the
