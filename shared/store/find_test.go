@@ -488,26 +488,9 @@ func TestFindDifferential(t *testing.T) {
 	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
 	r := rand.New(rand.NewPCG(7, 11))
 	docs := genPatients(r, tn, 200)
-	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs[:160]))
 	// The rest go through the transactional write path, then some change or go away, so the
 	// indexes and postings maintained on writes are exercised too.
-	live := map[string]store.Doc{}
-	for _, d := range docs[:160] {
-		live[d["id"].(string)] = d
-	}
-	for _, d := range docs[160:] {
-		fields := store.Doc{}
-		for k, v := range d {
-			switch k {
-			case "id", "object", "organizationId", "livemode", "createdAt", "updatedAt":
-			default:
-				fields[k] = v
-			}
-		}
-		created, err := st.CreateObject(ctx, tn, schema.Patients, fields, store.Meta{})
-		require.NoError(t, err)
-		live[created["id"].(string)] = created
-	}
+	live := seedThenCreate(t, st, tn, docs, 160)
 	i := 0
 	for id := range live {
 		i++
@@ -629,4 +612,30 @@ func TestFindPhraseReadsPairLists(t *testing.T) {
 			}
 		}
 	}
+}
+
+// seedThenCreate seeds docs[:seeded] and creates the rest through the transactional write path
+// (new ids), returning the live objects by id.
+func seedThenCreate(t *testing.T, st *store.Store, tn store.Tenant, docs []store.Doc, seeded int) map[string]store.Doc {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs[:seeded]))
+	live := map[string]store.Doc{}
+	for _, d := range docs[:seeded] {
+		live[d["id"].(string)] = d
+	}
+	for _, d := range docs[seeded:] {
+		fields := store.Doc{}
+		for k, v := range d {
+			switch k {
+			case "id", "object", "organizationId", "livemode", "createdAt", "updatedAt":
+			default:
+				fields[k] = v
+			}
+		}
+		created, err := st.CreateObject(ctx, tn, schema.Patients, fields, store.Meta{})
+		require.NoError(t, err)
+		live[created["id"].(string)] = created
+	}
+	return live
 }

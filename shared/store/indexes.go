@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -232,9 +233,9 @@ func (s *Store) termWrites(t Tenant, res *schema.Resource, old, next Doc) ([]typ
 }
 
 // indexWrites is the hook writeWithEvents calls for every transactional change: when the change
-// is an object of a resource, it returns the writes that keep the term index and the rank lists
-// (rank.go) in step, so every write path (create, guarded create, update, delete) maintains them
-// in the same transaction as the object.
+// is an object of a resource, it returns the writes that keep the rank lists (rank.go), the term
+// index and the phrase pair index (phrases.go) in step, so every write path (create, guarded
+// create, update, delete) maintains them in the same transaction as the object.
 func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
 	dot := strings.LastIndexByte(eventType, '.')
 	if dot < 0 || obj == nil {
@@ -272,7 +273,11 @@ func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.Transact
 		return out, err
 	}
 	terms, err := s.termWrites(t, res, old, next)
-	return append(out, terms...), err
+	if err != nil {
+		return nil, err
+	}
+	pairs, err := s.pairWrites(ctx, t, res, old, next) // the phrase index (phrases.go)
+	return slices.Concat(out, terms, pairs), err
 }
 
 // priorDoc rebuilds the document before an update from the new one and its previous

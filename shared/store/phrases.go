@@ -200,41 +200,10 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) ([]t
 	return out, toks, nil
 }
 
-// pairWrites is writeWithEvents' hook for the pair index, like indexWrites for the terms: the
-// transaction items that keep the pair postings and counts in step with the object. The tokens
-// of new pairs are put in the token vocabulary first, so a committed pair is always reachable.
-func (s *Store) pairWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
-	dot := strings.LastIndexByte(eventType, '.')
-	if dot < 0 || obj == nil {
-		return nil, nil
-	}
-	res := resourceByObject(eventType[:dot])
-	if res == nil || len(query.SearchPaths(res)) == 0 {
-		return nil, nil
-	}
-	var key map[string]types.AttributeValue
-	switch {
-	case change.Put != nil:
-		key = change.Put.Item
-	case change.Delete != nil:
-		key = change.Delete.Key
-	default:
-		return nil, nil
-	}
-	if getS(key, "PK") != t.partition(res.Name) {
-		return nil, nil
-	}
-	var old, next Doc
-	switch eventType[dot+1:] {
-	case "created":
-		next = obj
-	case "updated":
-		old, next = priorDoc(obj, prev), obj
-	case "deleted":
-		old = obj
-	default:
-		return nil, nil
-	}
+// pairWrites are the transaction items that keep the pair postings and counts in step with an
+// object going from old to next (indexWrites calls it). The tokens of new pairs are put in the
+// token vocabulary first, so a committed pair is always reachable.
+func (s *Store) pairWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
 	out, toks, err := s.pairTxWrites(t, res, old, next)
 	if err != nil {
 		return nil, err

@@ -78,24 +78,7 @@ func phraseTable(t *testing.T, seed uint64, n int) (*store.Store, store.Tenant, 
 	r := rand.New(rand.NewPCG(seed, 13))
 	docs := genPhrasePatients(r, tn, n)
 	seeded := n * 3 / 4
-	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs[:seeded]))
-	live := map[string]store.Doc{}
-	for _, d := range docs[:seeded] {
-		live[d["id"].(string)] = d
-	}
-	for _, d := range docs[seeded:] {
-		fields := store.Doc{}
-		for k, v := range d {
-			switch k {
-			case "id", "object", "organizationId", "livemode", "createdAt", "updatedAt":
-			default:
-				fields[k] = v
-			}
-		}
-		created, err := st.CreateObject(ctx, tn, schema.Patients, fields, store.Meta{})
-		require.NoError(t, err)
-		live[created["id"].(string)] = created
-	}
+	live := seedThenCreate(t, st, tn, docs, seeded)
 	i := 0
 	for id := range live {
 		i++

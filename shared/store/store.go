@@ -298,17 +298,12 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 var errIndexRace = errors.New("store: index race")
 
 func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
-	// Secondary writes of the change itself, same transaction: term postings and rank lists
-	// (indexes.go), the phrase index (phrases.go).
+	// Secondary writes of the change itself, same transaction: rank lists, term and pair
+	// postings (indexes.go).
 	idx, err := s.indexWrites(ctx, t, change, eventType, obj, prev)
 	if err != nil {
 		return err
 	}
-	pairs, err := s.pairWrites(ctx, t, change, eventType, obj, prev)
-	if err != nil {
-		return err
-	}
-	idx = append(idx, pairs...)
 	items := append([]types.TransactWriteItem{change}, idx...)
 	var outbox []OutboxEntry
 	for _, typ := range append([]string{eventType}, meta.ExtraEvents...) {
