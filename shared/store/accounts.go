@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
-	"sync"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -265,41 +265,12 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 	if err := s.seedRanks(ctx, t, r, docs); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	batches := make(chan []types.WriteRequest)
-	errs := make(chan error, seedWorkers)
-	var wg sync.WaitGroup
-	for range seedWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for b := range batches {
-				if err := s.seedBatch(ctx, b); err != nil {
-					errs <- fmt.Errorf("store: seed %s: %w", res, err)
-					cancel()
-					return
-				}
-			}
-		}()
-	}
-send:
-	for len(reqs) > 0 {
-		n := min(25, len(reqs))
-		select {
-		case batches <- reqs[:n]:
-			reqs = reqs[n:]
-		case <-ctx.Done():
-			break send
+	return forEach(ctx, seedWorkers, slices.Collect(slices.Chunk(reqs, 25)), func(ctx context.Context, b []types.WriteRequest) error {
+		if err := s.seedBatch(ctx, b); err != nil {
+			return fmt.Errorf("store: seed %s: %w", res, err)
 		}
-	}
-	close(batches)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	return ctx.Err()
+		return nil
+	})
 }
 
 // seedWorkers is how many BatchWriteItem calls SeedObjects has in flight: enough to keep the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -266,44 +265,14 @@ func pairCountDeltas(t Tenant, res *schema.Resource, docs []Doc, sign int64) ([]
 
 // addCounts applies count changes with UpdateItem ADD, countWorkers at a time.
 func (s *Store) addCounts(ctx context.Context, deltas []countDelta) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	work := make(chan countDelta)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var first error
-	for range countWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for d := range work {
-				_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: d.key,
-					UpdateExpression: aws.String("ADD c :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": n(d.delta)}})
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("store: update phrase vocabulary: %w", err)
-					}
-					mu.Unlock()
-					cancel()
-				}
-			}
-		}()
-	}
-send:
-	for _, d := range deltas {
-		select {
-		case work <- d:
-		case <-ctx.Done():
-			break send
+	return forEach(ctx, countWorkers, deltas, func(ctx context.Context, d countDelta) error {
+		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: d.key,
+			UpdateExpression: aws.String("ADD c :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": n(d.delta)}})
+		if err != nil {
+			return fmt.Errorf("store: update phrase vocabulary: %w", err)
 		}
-	}
-	close(work)
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	return ctx.Err()
+		return nil
+	})
 }
 
 // seedPairIndex writes the vocabulary of seeded objects (tokens, then counts aggregated over the

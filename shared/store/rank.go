@@ -2,12 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -225,37 +223,32 @@ func (s *Store) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, 
 	type op struct {
 		pk, id string
 		insert bool
+		writes []types.TransactWriteItem
 	}
-	var ops []op
+	var ops []*op
 	for _, pk := range was {
 		if !slices.Contains(is, pk) {
-			ops = append(ops, op{pk, str(old["id"]), false})
+			ops = append(ops, &op{pk: pk, id: str(old["id"])})
 		}
 	}
 	for _, pk := range is {
 		if !slices.Contains(was, pk) {
-			ops = append(ops, op{pk, str(next["id"]), true})
+			ops = append(ops, &op{pk: pk, id: str(next["id"]), insert: true})
 		}
 	}
-	writes := make([][]types.TransactWriteItem, len(ops))
-	errs := make([]error, len(ops))
-	var wg sync.WaitGroup
-	for i, o := range ops {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if o.insert {
-				writes[i], errs[i] = s.rankInsert(ctx, o.pk, o.id)
-			} else {
-				writes[i], errs[i] = s.rankRemove(ctx, o.pk, o.id)
-			}
-		}()
+	err := forEach(ctx, len(ops), ops, func(ctx context.Context, o *op) (err error) {
+		if o.insert {
+			o.writes, err = s.rankInsert(ctx, o.pk, o.id)
+		} else {
+			o.writes, err = s.rankRemove(ctx, o.pk, o.id)
+		}
+		return err
+	})
+	var out []types.TransactWriteItem
+	for _, o := range ops {
+		out = append(out, o.writes...)
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	return slices.Concat(writes...), nil
+	return out, err
 }
 
 // rankChunks reads every chunk of a list (strongly consistent).
