@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -80,17 +81,21 @@ type Service struct {
 	opts  Options
 	plans []Plan
 
-	mu sync.Mutex
-	st state
+	mu      sync.Mutex
+	st      state
+	servers []*http.Server
 }
 
-// Open loads (or starts) the state kept in dir, serving plans.
+// Open loads (or starts) the state kept in dir, serving plans. An empty dir keeps it in memory.
 func Open(dir string, plans []Plan, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{path: filepath.Join(dir, "apigateway.json"), opts: opts, plans: plans,
-		st: state{Keys: map[string]*Key{}, PlanKeys: map[string][]string{}}}
+	s := &Service{opts: opts, plans: plans, st: state{Keys: map[string]*Key{}, PlanKeys: map[string][]string{}}}
+	if dir == "" {
+		return s, nil
+	}
+	s.path = filepath.Join(dir, "apigateway.json")
 	b, err := os.ReadFile(s.path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -113,6 +118,9 @@ func Open(dir string, plans []Plan, opts Options) (*Service, error) {
 // save writes the state to a temporary file and renames it over the old one: a crash leaves
 // either the old state or the new, never half of one. Caller holds mu.
 func (s *Service) save() error {
+	if s.path == "" {
+		return nil
+	}
 	b, err := json.Marshal(s.st)
 	if err != nil {
 		return err

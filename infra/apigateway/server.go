@@ -33,20 +33,35 @@ func (s *Service) Handler() http.Handler {
 	return http.MaxBytesHandler(mux, 1<<20)
 }
 
-// Listen serves Handler on addr (127.0.0.1:0 for a random port) until ctx ends, and returns the
-// endpoint URL.
+// Listen serves Handler on addr (127.0.0.1:0 for a random port) until ctx ends or Close, and
+// returns the endpoint URL.
 func (s *Service) Listen(ctx context.Context, addr string) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("apigateway: listen: %w", err)
 	}
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Lock()
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
 	go func() { _ = srv.Serve(ln) }()
 	go func() {
 		<-ctx.Done()
 		_ = srv.Close()
 	}()
 	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops every listener.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var errs []error
+	for _, srv := range s.servers {
+		errs = append(errs, srv.Close())
+	}
+	s.servers = nil
+	return errors.Join(errs...)
 }
 
 // writeErr answers as API Gateway does: the type in X-Amzn-ErrorType, {"message": ...} in the body

@@ -21,8 +21,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hapihub/hapihub/infra/browsertest"
 	"github.com/hapihub/hapihub/infra/apigateway"
+	"github.com/hapihub/hapihub/infra/browsertest"
 	"github.com/hapihub/hapihub/infra/template"
 )
 
