@@ -75,7 +75,7 @@ func TestUsagePlanThrottles(t *testing.T) {
 		plan, ok := tpl.UsagePlan(id)
 		require.True(t, ok, "template.yaml needs %s", id)
 		lim := auth.RateLimits[mode]
-		assert.Equal(t, template.Throttle{RateLimit: float64(lim.Read), BurstLimit: lim.Read}, plan.Throttle, "%s stage-wide throttle", id)
+		assert.Equal(t, template.Throttle{RateLimit: float64(lim.PerKey), BurstLimit: lim.PerKey}, plan.Throttle, "%s stage-wide throttle", id)
 		want := map[string]template.Throttle{}
 		for _, r := range routes {
 			n := auth.MethodLimit(mode, r.Method)

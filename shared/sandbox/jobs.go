@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -200,7 +201,9 @@ func (js *Jobs) update(ctx context.Context, j Job, set string, vals map[string]t
 	now := js.Store.Now().UnixMilli()
 	vals[":id"] = &types.AttributeValueMemberS{Value: j.ID}
 	vals[":now"] = num(now)
-	vals[":lease"] = num(now + js.Lease.Milliseconds())
+	if strings.Contains(set, ":lease") {
+		vals[":lease"] = num(now + js.Lease.Milliseconds())
+	}
 	vals[":running"] = &types.AttributeValueMemberS{Value: JobRunning}
 	_, err := js.Store.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &js.Store.Table, Key: jobKey(j.Org),
 		UpdateExpression:          aws.String(set + ", updatedAt = :now"),
@@ -237,7 +240,7 @@ func (js *Jobs) Run(ctx context.Context, body string) error {
 	done := 0
 	step := func(name string) error {
 		done++
-		return js.update(ctx, j, "SET step = :step, done = :done", map[string]types.AttributeValue{
+		return js.update(ctx, j, "SET step = :step, done = :done, leaseUntil = :lease", map[string]types.AttributeValue{
 			":step": &types.AttributeValueMemberS{Value: name}, ":done": num(int64(done))})
 	}
 	for _, name := range schema.ClinicalResources {
