@@ -95,6 +95,9 @@ func Open(dir string, plans []Plan, opts Options) (*Service, error) {
 	if dir == "" {
 		return s, nil
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("apigateway: %w", err)
+	}
 	s.path = filepath.Join(dir, "apigateway.json")
 	b, err := os.ReadFile(s.path)
 	switch {
