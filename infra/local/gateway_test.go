@@ -176,6 +176,9 @@ func (f *fake) things(ctx context.Context, ev events.APIGatewayProxyRequest) (ev
 		<-ctx.Done()
 		time.Sleep(10 * time.Millisecond)
 		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+	case "big":
+		// 7 MB: over Lambda's 6 MB response payload.
+		return events.APIGatewayProxyResponse{StatusCode: 200, Body: strings.Repeat("x", 7<<20)}, nil
 	case "binary":
 		return events.APIGatewayProxyResponse{StatusCode: 200, Body: base64.StdEncoding.EncodeToString([]byte{0, 1, 2}), IsBase64Encoded: true,
 			Headers: map[string]string{"Content-Type": "application/octet-stream", "X-One": "single"}, MultiValueHeaders: map[string][]string{"X-Many": {"a", "b"}, "X-One": {"multi"}}}, nil

@@ -2,10 +2,13 @@ package local
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -187,4 +190,47 @@ func FuzzGatewayRequest(f *testing.F) {
 			t.Fatalf("%q answered %d outside our format: %s", raw, resp.StatusCode, fmt.Sprint(string(b)))
 		}
 	})
+}
+
+// TestLambdaAndIntegrationLimits: AWS's documented numbers, locally. API Gateway: 10 MB payload
+// (413), 29 s integration timeout (504) —
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html. Lambda: 6 MB
+// synchronous request and response payloads, the function's own Timeout (its error, and a
+// function's panic or error, is a 502 from API Gateway) —
+// https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html,
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/handle-errors-in-lambda-integration.html.
+func TestLambdaAndIntegrationLimits(t *testing.T) {
+	h := newHarness(t, testTemplate)
+	big := strings.Repeat("x", 11<<20)
+	r := h.do("POST", "/things", "testLimits", strings.NewReader(big), "Content-Type", "text/plain")
+	assert.Equal(t, 413, r.status, "11 MB: over API Gateway's 10 MB")
+	r = h.do("POST", "/things", "testLimits", strings.NewReader(strings.Repeat("x", 7<<20)), "Content-Type", "text/plain")
+	assert.Equal(t, 413, r.status, "7 MB: under API Gateway's 10 MB, over Lambda's 6 MB event")
+	assert.Equal(t, "INVALID_PARAMETERS", r.json["name"])
+	r = h.do("GET", "/things/big", "testLimits", nil)
+	assert.Equal(t, 502, r.status, "a 7 MB response is over Lambda's 6 MB")
+	assert.Equal(t, "UNKNOWN_ERROR", r.json["name"])
+	r = h.do("GET", "/things/slow", "testLimits", nil)
+	assert.Equal(t, 502, r.status, "past the function's 1 s Timeout, before the integration's: Lambda's error, a 502")
+
+	// A function allowed longer than API Gateway waits: the integration timeout, 504.
+	fns := NewFunctions(func(_ context.Context, name string) (any, error) {
+		if name == "authorizer" {
+			return h.fake.authorizer, nil
+		}
+		return h.fake.things, nil
+	})
+	gw, err := New(Options{Template: h.tpl, Functions: fns, Keys: h.keys, IntegrationTimeout: 200 * time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	require.NoError(t, err)
+	srv := httptest.NewServer(gw)
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/things/slow", nil)
+	req.Header.Set("Authorization", "Bearer testLimits2")
+	req.Header.Set("Accept", "application/problem+json")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 504, resp.StatusCode)
+	assert.Equal(t, "IntegrationTimeoutException", resp.Header.Get("X-Amzn-ErrorType"))
 }

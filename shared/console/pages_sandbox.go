@@ -306,7 +306,7 @@ type sandboxData struct {
 	// Clinic is the test-mode clinic's name.
 	Clinic string
 	// Reset is the sandbox's reset while it is queued or running (progress shown above the data).
-	Reset *hapihub.SandboxReset
+	Reset  *hapihub.SandboxReset
 	Tabs   []sandboxTab
 	Tab    sandboxTab
 	Rows   []row
@@ -547,4 +547,3 @@ func (h *Handler) resetSandbox(c *Call) error {
 	}
 	return c.Redirect(back, "Sandbox reset started: "+sandbox.Name+" is being restored in the background; this page shows its progress.")
 }
-
