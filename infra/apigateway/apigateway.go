@@ -40,7 +40,7 @@ type Plan struct {
 }
 
 // PlanID is the local id of the usage plan with this logical id, what !Ref gives locally.
-func PlanID(logicalID string) string { return strings.ToLower(logicalID) }
+func PlanID(logicalID string) string { return template.UsagePlanID(logicalID) }
 
 // PlansFromTemplate are tpl's usage plans on the API's stage, with local ids (PlanID).
 func PlansFromTemplate(tpl *template.Template, apiID, stage string) []Plan {

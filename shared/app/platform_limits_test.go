@@ -20,8 +20,8 @@ import (
 
 var updateThrottles = flag.Bool("update-throttles", false, "rewrite template.yaml's generated per-method throttles")
 
-// planModes maps the usage plans to the mode whose keys they serve (the local runner's
-// PlanForMode naming: TestUsagePlan, LiveUsagePlan).
+// planModes maps the usage plans to the mode whose usage keys are attached to them
+// (<Mode>UsagePlan, as the runner names HAPIHUB_USAGE_PLAN_<MODE>).
 var planModes = map[string]string{"TestUsagePlan": "test", "LiveUsagePlan": "live"}
 
 // throttleLines are the generated entries of one plan: every route of the template, reads at the
