@@ -363,8 +363,11 @@ type SandboxReset struct {
 		Done  int `json:"done"`
 		Total int `json:"total"`
 	} `json:"progress"`
-	Deleted map[string]int `json:"deleted"`
-	Seeded  map[string]int `json:"seeded"`
+	Deleted    map[string]int `json:"deleted"`
+	Seeded     map[string]int `json:"seeded"`
+	CreatedAt  int64          `json:"createdAt"`
+	UpdatedAt  int64          `json:"updatedAt"`
+	FinishedAt *int64         `json:"finishedAt"` // nil until it succeeded
 }
 
 // SandboxService resets the test-mode sandbox clinic.
