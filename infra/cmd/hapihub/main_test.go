@@ -264,6 +264,28 @@ func TestRunAndInvoke(t *testing.T) {
 	status, got := request(t, "GET", url2+"/patients/"+id, key, "")
 	assert.Equal(t, 200, status, got)
 	assert.Equal(t, "Luna", got["firstName"], "the patient created before the restart is there")
+
+	// A reset of the whole clinic answers 202 at once and runs on the job queue; polling shows it
+	// finish with St. Mungo's full counts (the patient created above is gone).
+	start := time.Now()
+	status, job := request(t, "POST", url2+"/sandbox/reset", key, "")
+	require.Equal(t, 202, status, job)
+	t.Logf("POST /sandbox/reset answered 202 in %s", time.Since(start).Round(time.Millisecond))
+	require.Eventually(t, func() bool {
+		status, job = request(t, "GET", url2+"/sandbox/reset", key, "")
+		require.Equal(t, 200, status, job)
+		return job["status"] == "succeeded"
+	}, 5*time.Minute, 250*time.Millisecond, "the reset finishes")
+	t.Logf("the reset finished %s after it was asked for", time.Since(start).Round(time.Second))
+	for res, n := range map[string]int{"patients": sandbox.Default.Patients, "practitioners": sandbox.Default.Practitioners,
+		"appointments": sandbox.Default.Appointments, "messages": sandbox.Default.Messages, "invoices": sandbox.Default.Invoices} {
+		status, body := request(t, "GET", url2+"/"+res+"?$limit=0", key, "")
+		require.Equal(t, 200, status, body)
+		assert.EqualValues(t, n, body["total"], "%s after the reset", res)
+		assert.EqualValues(t, n, job["seeded"].(map[string]any)[res], "%s the reset reports", res)
+	}
+	status, _ = request(t, "GET", url2+"/patients/"+id, key, "")
+	assert.Equal(t, 404, status, "the reset removed the patient made since")
 	require.NoError(t, stop2())
 
 	invokeEvents(t, dir)
