@@ -84,7 +84,11 @@ type Service struct {
 	mu      sync.Mutex
 	st      state
 	servers []*http.Server
+	loaded  bool // the state came from an earlier run's file
 }
+
+// Loaded reports whether the state came from an earlier run (false: new, or in memory).
+func (s *Service) Loaded() bool { return s.loaded }
 
 // Open loads (or starts) the state kept in dir, serving plans. An empty dir keeps it in memory.
 func Open(dir string, plans []Plan, opts Options) (*Service, error) {
@@ -114,6 +118,7 @@ func Open(dir string, plans []Plan, opts Options) (*Service, error) {
 		if s.st.PlanKeys == nil {
 			s.st.PlanKeys = map[string][]string{}
 		}
+		s.loaded = true
 	}
 	return s, nil
 }

@@ -149,10 +149,12 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Data directories from before usage keys were registered: register every account's keys
-	// now (idempotent), so its requests are not refused.
-	if err := registerExisting(ctx, db, s.Config); err != nil {
-		return nil, err
+	// A data directory from before usage keys were registered (no API Gateway state yet): register
+	// every account's keys once (idempotent), so its requests are not refused.
+	if !s.APIGateway.Loaded() {
+		if err := registerExisting(ctx, db, s.Config); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
