@@ -85,6 +85,8 @@ type Service struct {
 	st      state
 	servers []*http.Server
 	loaded  bool // the state came from an earlier run's file
+	// byValue finds a key by its value (values are unique): the gateway asks on every request.
+	byValue map[string]string
 }
 
 // Loaded reports whether the state came from an earlier run (false: new, or in memory).
@@ -95,7 +97,7 @@ func Open(dir string, plans []Plan, opts Options) (*Service, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{opts: opts, plans: plans, st: state{Keys: map[string]*Key{}, PlanKeys: map[string][]string{}}}
+	s := &Service{opts: opts, plans: plans, st: state{Keys: map[string]*Key{}, PlanKeys: map[string][]string{}}, byValue: map[string]string{}}
 	if dir == "" {
 		return s, nil
 	}
@@ -119,6 +121,9 @@ func Open(dir string, plans []Plan, opts Options) (*Service, error) {
 			s.st.PlanKeys = map[string][]string{}
 		}
 		s.loaded = true
+		for id, k := range s.st.Keys {
+			s.byValue[k.Value] = id
+		}
 	}
 	return s, nil
 }
@@ -192,16 +197,16 @@ func (s *Service) CreateKey(name, description, value string, enabled bool) (Key,
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, k := range s.st.Keys {
-		if k.Value == value {
-			return Key{}, conflict("API Key already exists")
-		}
+	if _, dup := s.byValue[value]; dup {
+		return Key{}, conflict("API Key already exists")
 	}
 	now := s.opts.Now().Unix()
 	k := &Key{ID: newID(), Value: value, Name: name, Description: description, Enabled: enabled, Created: now, Updated: now}
 	s.st.Keys[k.ID] = k
+	s.byValue[value] = k.ID
 	if err := s.save(); err != nil {
 		delete(s.st.Keys, k.ID)
+		delete(s.byValue, value)
 		return Key{}, err
 	}
 	return *k, nil
@@ -286,10 +291,12 @@ func (s *Service) UpdateKey(id string, ops []PatchOp) (Key, error) {
 func (s *Service) DeleteKey(id string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.st.Keys[id]; !ok {
+	k, ok := s.st.Keys[id]
+	if !ok {
 		return notFound("Invalid API Key identifier specified")
 	}
 	delete(s.st.Keys, id)
+	delete(s.byValue, k.Value)
 	for p, ids := range s.st.PlanKeys {
 		s.st.PlanKeys[p] = without(ids, id)
 	}
@@ -405,15 +412,14 @@ func (s *Service) DetachKey(planID, keyID string) error {
 func (s *Service) PlansOf(apiID, stage, value string) []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	k, ok := s.st.Keys[s.byValue[value]]
+	if !ok || !k.Enabled {
+		return nil
+	}
 	var out []string
-	for _, k := range s.st.Keys {
-		if k.Value != value || !k.Enabled {
-			continue
-		}
-		for _, p := range s.plans {
-			if (p.APIID == apiID || p.APIID == "") && (p.Stage == stage || p.Stage == "") && contains(s.st.PlanKeys[p.ID], k.ID) {
-				out = append(out, p.ID)
-			}
+	for _, p := range s.plans {
+		if (p.APIID == apiID || p.APIID == "") && (p.Stage == stage || p.Stage == "") && contains(s.st.PlanKeys[p.ID], k.ID) {
+			out = append(out, p.ID)
 		}
 	}
 	return out
