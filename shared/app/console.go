@@ -76,8 +76,9 @@ type queuedAccounts struct {
 	jobs *sandbox.Jobs
 }
 
-// SetupWait bounds how long a sign-up waits for its usage keys to be registered.
-const SetupWait = 10 * time.Second
+// SetupWait bounds how long a sign-up waits for its usage keys to be registered: well inside the
+// console function's 10 s Timeout.
+const SetupWait = 5 * time.Second
 
 func (a queuedAccounts) CreateAccount(ctx context.Context, name string) (string, error) {
 	c, err := accounts.Create(ctx, a.st, accounts.Options{Name: name, NoFill: true})
