@@ -2,14 +2,26 @@
 // runs, started by the test on a temporary data directory and a free port), and webhook
 // verification of deliveries the running server makes to a local receiver.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import sdk, * as H from '../dist/esm/index.js';
 import { HapiHubJS } from '../dist/esm/browser.js';
-import { repoRoot, stackAvailable, startStack } from './helpers/stack.mjs';
+import { freePort, repoRoot, stackAvailable, startStack } from './helpers/stack.mjs';
+
+const pkgDir = join(repoRoot, 'sdk', 'js');
+
+/** The code block of the README that follows `<!-- test: name -->`. */
+function readmeBlock(name) {
+  const readme = readFileSync(join(pkgDir, 'README.md'), 'utf8');
+  const m = readme.match(new RegExp(`<!-- test: ${name} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``));
+  if (!m) throw new Error(`README has no block marked test: ${name}`);
+  return m[1];
+}
 
 const skip = stackAvailable() ? false : 'no Go to start the stack with (and HAPIHUB_API_URL not set)';
 let stack;
@@ -269,7 +281,6 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       await sdk.patients.remove(p.id);
     });
     it('ConnectionError: nothing listening', async () => {
-      const { freePort } = await import('./helpers/stack.mjs');
       const dead = new H.HapiHub(stack.testKey, { apiUrl: `http://127.0.0.1:${await freePort()}`, maxRetries: 1, minBackoff: 1, maxBackoff: 2 });
       await assert.rejects(dead.patients.find(), H.ConnectionError);
     });
@@ -353,6 +364,72 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.equal((await sdk.webhookEndpoints.remove(ep.id)).deleted, true);
       await assert.rejects(sdk.webhookEndpoints.get(ep.id), H.NotFoundError);
       await sdk.patients.remove(p.id);
+    });
+  });
+
+  describe('README, installed with npm in a fresh directory', () => {
+    let dir;
+    const env = () => ({ ...process.env, HAPIHUB_API_URL: stack.url, HAPIHUB_TEST_SECRET_KEY: stack.testKey });
+    const node = (args, extra = {}) => execFileSync(process.execPath, args, { cwd: dir, env: { ...env(), ...extra }, encoding: 'utf8', timeout: 120_000 });
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'hapihub-fresh-'));
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module' }));
+      // npm install <path>/sdk/js, as a user of a checkout would (no registry needed: no runtime dependencies).
+      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', pkgDir], { cwd: dir, stdio: 'pipe', timeout: 120_000 });
+    });
+    after(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+    it('the quick start lists, creates, patches, removes, iterates every patient and catches NotFoundError', async () => {
+      const code = readmeBlock('quickstart');
+      assert.ok(code.trim().split('\n').length <= 10, 'ten lines at most');
+      writeFileSync(join(dir, 'quickstart.mjs'), code);
+      const { total } = await sdk.patients.find({ query: { $limit: 0, $total: true } });
+      const first5 = (await sdk.patients.find({ query: { $sort: { lastName: 1, firstName: 1 }, $limit: 5 } })).data.map((p) => `${p.firstName} ${p.lastName}`);
+      const lines = node(['quickstart.mjs']).trim().split('\n');
+      assert.equal(lines.length, 4, lines.join('\n'));
+      assert.equal(lines[0], first5.join(', '));
+      assert.equal(lines[1], 'Countess true');
+      assert.ok(total >= 200);
+      assert.equal(lines[2], `${total} patients`);
+      assert.match(lines[3], /^NOT_FOUND No such patient: pat_/);
+    });
+
+    it("the guide's query examples", () => {
+      writeFileSync(join(dir, 'guide.mjs'), readmeBlock('guide'));
+      const out = node(['guide.mjs']).trim().split(' ');
+      assert.deepEqual(out.slice(0, 3), ['10', '2', 'number']);
+      const fields = out[3].split(',');
+      assert.ok(fields.includes('id') && fields.includes('text'), out[3]);
+      assert.deepEqual(fields.filter((f) => !['id', 'object', 'text', 'title'].includes(f)), [], '$select returns only what it names (and id, object)');
+      assert.deepEqual(out.slice(4), ['2', '5']);
+    });
+
+    it('CommonJS require and the TypeScript declarations work from the installed package', () => {
+      const cjs = execFileSync(process.execPath, ['-e', "const { default: sdk, HapiHub, NotFoundError } = require('@hapihub/sdk-js'); console.log(sdk instanceof HapiHub, typeof NotFoundError)"], { cwd: dir, encoding: 'utf8' });
+      assert.equal(cjs.trim(), 'true function');
+      writeFileSync(join(dir, 'check.ts'), [
+        "import sdk, { HapiHub, NotFoundError, type Patient, type Page } from '@hapihub/sdk-js';",
+        "import { HapiHubJS } from '@hapihub/sdk-js/browser';",
+        "sdk.initialize('sk_test_x', { apiUrl: 'http://localhost:3000', organization: 'org_1' });",
+        "const page: Promise<Page<Patient>> = new HapiHub('k').patients.find({ query: { $sort: { lastName: 1 } } });",
+        "const name: Promise<string | undefined> = sdk.patients.get('pat_1').then((p) => p.firstName);",
+        "const hp: Promise<number> = sdk.patients.find({ query: { page: 0, size: 5 } }).then((p) => p.totalElements);",
+        "const e: NotFoundError | undefined = undefined;",
+        "new HapiHubJS('pk_test_x').tokens.create({ type: 'patient_intake', data: {} });",
+        "export { page, name, hp, e };",
+      ].join('\n'));
+      writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022', 'DOM'], types: [] }, files: ['check.ts'] }));
+      const tsc = join(pkgDir, 'node_modules', 'typescript', 'bin', 'tsc');
+      execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, stdio: 'pipe' });
+    });
+
+    it('the example app runs its demo: a verified delivery for the patient it created', async () => {
+      const out = execFileSync(process.execPath, [join(pkgDir, 'examples', 'reminders', 'index.mjs'), '--demo'], {
+        cwd: pkgDir, env: { ...env(), FROM: '2025-06-01', PORT: String(await freePort()) }, encoding: 'utf8', timeout: 120_000,
+      });
+      assert.match(out, /^reminder: 2025-/m);
+      assert.match(out, /^verified patient\.created pat_/m);
+      assert.match(out, /^demo: the delivery was for the new patient$/m);
     });
   });
 
