@@ -22,9 +22,9 @@ test-sdk-go: ## the Go SDK, a module of its own (the root's ./... does not reach
 	cd sdk/go && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
 test-sdk-js: ## the JavaScript SDK against the real stack; needs Node 18+ and npm, skipped without them
-	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+	@if command -v npm >/dev/null 2>&1 && node -e 'process.exit(parseInt(process.versions.node) < 18 ? 1 : 0)' 2>/dev/null; then \
 		cd sdk/js && npm ci --no-audit --no-fund && npm test; \
-	else echo "skipping sdk/js tests: node and npm not found (install Node 18+ to run them)"; fi
+	else echo "skipping sdk/js tests: Node 18+ and npm not found"; fi
 
 screenshots: ## the console's pages as PNGs in docs/console/, taken by its browser test (needs Chromium)
 	mkdir -p docs/console && rm -f docs/console/*.png
