@@ -234,7 +234,9 @@ export class Transport {
       }
       if (attempt >= maxRetries) throw failure;
       if (wait !== undefined && wait > s.maxRetryAfter) throw failure;
-      await this.sleep(wait ?? this.backoff(attempt), opts.signal);
+      // Never sooner than the server's Retry-After, plus a random share of the backoff, so that
+      // callers refused together (a burst against the concurrency cap) do not all return together.
+      await this.sleep(wait === undefined ? this.backoff(attempt) : wait + Math.random() * this.backoff(attempt), opts.signal);
     }
   }
 }

@@ -280,6 +280,23 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.equal(err.status, 412);
       await sdk.patients.remove(p.id);
     });
+    it('RateLimitError from the gateway\'s throttle (test mode: a burst of 25 a method); retries honouring its Retry-After get every call through', async () => {
+      const { data } = await sdk.patients.find({ query: { $limit: 1 } });
+      const id = data[0].id;
+      const burst = (c) => Promise.all(Array.from({ length: 60 }, () => c.patients.get(id).then((p) => p, (e) => e)));
+      const noRetry = await burst(client(stack.testKey, { maxRetries: 0 }));
+      const limited = noRetry.filter((r) => r instanceof H.RateLimitError);
+      assert.ok(limited.length > 0, 'some of 60 simultaneous reads are throttled');
+      assert.ok(noRetry.every((r) => r instanceof H.RateLimitError || r.id === id), String(noRetry.find((r) => !(r instanceof H.RateLimitError) && r.id !== id)));
+      assert.equal(limited[0].status, 429);
+      assert.ok(limited[0].retryAfter >= 1000, 'the 429 says when to come back');
+      await new Promise((r) => setTimeout(r, 2000)); // let the bucket fill again
+      const retried = await burst(client(stack.testKey, { maxRetries: 8 }));
+      const failed = retried.filter((r) => r.id !== id);
+      assert.deepEqual(failed.map((e) => `${e.name} ${e.status} retryAfter=${e.retryAfter} ${e.message}`), [], 'with retries every read succeeds');
+      assert.ok(retried.some((r) => r.lastResponse.attempts > 1), 'some needed a retry');
+    });
+
     it('ConnectionError: nothing listening', async () => {
       const dead = new H.HapiHub(stack.testKey, { apiUrl: `http://127.0.0.1:${await freePort()}`, maxRetries: 1, minBackoff: 1, maxBackoff: 2 });
       await assert.rejects(dead.patients.find(), H.ConnectionError);
