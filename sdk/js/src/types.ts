@@ -1,8 +1,9 @@
 // Object types. The clinical resources' come from docs/openapi.json (src/generated/openapi.ts,
 // written by `npm run gen` with openapi-typescript); they are looked up by schema name with a
 // loose fallback, so a regenerated document that renames a schema still compiles. The platform
-// objects (events, webhook endpoints, deliveries, API keys, tokens, request logs) are written
-// here: the OpenAPI document does not describe them yet.
+// objects (webhook endpoints, deliveries, API keys, tokens, request logs) are taken from the
+// document when it has a schema of that name, else from the shapes written here; Event is
+// written here, generic in its object.
 import type { components } from './generated/openapi.js';
 
 type Schemas = components['schemas'];
@@ -77,7 +78,7 @@ export interface Event<O = Record<string, unknown>> {
   test?: boolean;
 }
 
-export interface WebhookEndpoint extends ObjectBase {
+interface WebhookEndpointWritten extends ObjectBase {
   url: string;
   /** Event types or patterns: "*", "patient.*", "invoice.paid". */
   enabledEvents: string[];
@@ -112,7 +113,7 @@ export interface WebhookAttempt {
   error?: string;
 }
 
-export interface WebhookDelivery extends ObjectBase {
+interface WebhookDeliveryWritten extends ObjectBase {
   webhookEndpointId: string;
   eventId: string;
   eventType: string;
@@ -122,7 +123,7 @@ export interface WebhookDelivery extends ObjectBase {
   nextAttemptAt?: number;
 }
 
-export interface ApiKey extends ObjectBase {
+interface ApiKeyWritten extends ObjectBase {
   /** secret, publishable or restricted. */
   type: string;
   name?: string;
@@ -144,7 +145,7 @@ export interface ApiKeyCreate {
   permissions?: Record<string, 'none' | 'read' | 'write'>;
 }
 
-export interface Token extends ObjectBase {
+interface TokenWritten extends ObjectBase {
   /** patient_intake */
   type: string;
   data: Record<string, unknown>;
@@ -156,8 +157,13 @@ export interface TokenCreate {
   data: Record<string, unknown>;
 }
 
-export interface RequestLog extends ObjectBase {
+interface RequestLogWritten extends ObjectBase {
   method: string;
   path: string;
   status: number;
 }
+export type WebhookEndpoint = Schema<'WebhookEndpoint', WebhookEndpointWritten> & ObjectBase;
+export type WebhookDelivery = Schema<'WebhookDelivery', WebhookDeliveryWritten> & ObjectBase;
+export type ApiKey = Schema<'ApiKey', ApiKeyWritten> & ObjectBase;
+export type Token = Schema<'Token', TokenWritten> & ObjectBase;
+export type RequestLog = Schema<'RequestLog', RequestLogWritten> & ObjectBase;
