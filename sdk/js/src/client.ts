@@ -23,6 +23,7 @@ import type {
   PractitionerCreate,
   PractitionerPatch,
   RequestLog,
+  SandboxReset,
   Token,
   TokenCreate,
   WebhookDelivery,
@@ -116,9 +117,27 @@ export class Account {
 /** The test-mode sandbox clinic. */
 export class Sandbox {
   constructor(private readonly transport: Transport) {}
-  /** Purges and re-seeds St. Mungo's Clinic (test keys only); answers the reset's status as the API sends it. */
-  async reset(params: RequestOptions = {}): Promise<Record<string, unknown>> {
-    const { data, info } = await this.transport.request<Record<string, unknown>>('POST', '/sandbox/reset', undefined, params);
+  /**
+   * Purges and re-seeds St. Mungo's Clinic (test keys only). The API may answer at once (200,
+   * the finished reset) or accept the reset as a job (202, its status); with `wait: true` an
+   * accepted reset is polled (GET /sandbox/reset, every `pollInterval` ms, 1 000 by default) until
+   * it has succeeded, and that status is returned.
+   */
+  async reset(params: RequestOptions & { wait?: boolean; pollInterval?: number; waitTimeout?: number } = {}): Promise<SandboxReset> {
+    const { wait, pollInterval = 1_000, waitTimeout = 300_000, ...opts } = params;
+    const { data, info } = await this.transport.request<SandboxReset>('POST', '/sandbox/reset', undefined, opts);
+    if (!wait || info.status !== 202) return withInfo(data, info);
+    const deadline = Date.now() + waitTimeout;
+    for (;;) {
+      const cur = await this.status(opts);
+      if (cur.status === 'succeeded') return cur;
+      if (Date.now() > deadline) throw new Error(`HapiHub: the sandbox reset ${cur.id ?? ''} has not finished within ${waitTimeout} ms (${cur.status})`);
+      await this.transport.sleep(pollInterval, opts.signal);
+    }
+  }
+  /** The latest sandbox reset's status (where the API runs resets as jobs). */
+  async status(params: RequestOptions = {}): Promise<SandboxReset> {
+    const { data, info } = await this.transport.request<SandboxReset>('GET', '/sandbox/reset', undefined, params);
     return withInfo(data, info);
   }
 }

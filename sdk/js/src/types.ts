@@ -167,3 +167,16 @@ export type WebhookDelivery = Schema<'WebhookDelivery', WebhookDeliveryWritten> 
 export type ApiKey = Schema<'ApiKey', ApiKeyWritten> & ObjectBase;
 export type Token = Schema<'Token', TokenWritten> & ObjectBase;
 export type RequestLog = Schema<'RequestLog', RequestLogWritten> & ObjectBase;
+
+/** A sandbox reset: finished (deleted and seeded counts) or, where resets run as jobs, its status. */
+export interface SandboxReset {
+  object: 'sandbox_reset';
+  id?: string;
+  livemode: boolean;
+  organizationId?: string;
+  /** queued, running or succeeded (jobs); absent on a reset answered when finished. */
+  status?: string;
+  deleted?: Record<string, number>;
+  seeded?: Record<string, number>;
+  [field: string]: unknown;
+}

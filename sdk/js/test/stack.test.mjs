@@ -451,10 +451,15 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
   });
 
   describe('sandbox', () => {
-    it('reset re-seeds St. Mungo\'s (answered at once or accepted to run)', { timeout: 300_000 }, async () => {
-      const res = await sdk.sandbox.reset({ timeout: 240_000 });
-      assert.ok([200, 202].includes(res.lastResponse.status), `status ${res.lastResponse.status}`);
+    it('reset re-seeds St. Mungo\'s: answered finished, or accepted (202) and polled until it has succeeded', { timeout: 300_000 }, async () => {
+      const extra = await sdk.patients.create({ firstName: 'Before', lastName: 'Reset' });
+      const res = await sdk.sandbox.reset({ wait: true, timeout: 240_000 });
+      assert.equal(res.object, 'sandbox_reset');
       assert.equal(res.livemode, false);
+      assert.ok(res.seeded?.patients > 0, JSON.stringify(res));
+      const { total } = await sdk.patients.find({ query: { $limit: 0, $total: true } });
+      assert.equal(total, res.seeded.patients, 'after the reset the clinic holds exactly what was seeded');
+      await assert.rejects(sdk.patients.get(extra.id), H.NotFoundError);
     });
   });
 });
