@@ -12,6 +12,7 @@ export interface ErrorBody {
   errors?: FieldError[];
   code?: string | number;
   className?: string;
+  reason?: string;
   [key: string]: unknown;
 }
 
@@ -27,10 +28,12 @@ export class HapiHubError extends Error {
   readonly event?: string;
   /** Each invalid parameter (INVALID_PARAMETERS). */
   readonly errors: FieldError[];
-  /** A finer code where the API sends one (lock_timeout, idempotency_key_reused, ...). */
+  /** Feathers' `code` (the HTTP status) or a finer code, as the API sends it. */
   readonly code?: string | number;
   /** Feathers' class name of the error, where the API sends one (not-found, bad-request, ...). */
   readonly className?: string;
+  /** The finer reason where the API sends one (lock_timeout, idempotency_key_reused, ...). */
+  readonly reason?: string;
   /** The server's Retry-After in milliseconds, when it sent one. */
   readonly retryAfter?: number;
   /** The response's headers (lower-case names). */
@@ -46,6 +49,7 @@ export class HapiHubError extends Error {
     this.errors = Array.isArray(body.errors) ? body.errors : [];
     this.code = body.code;
     this.className = body.className;
+    this.reason = body.reason;
     this.retryAfter = retryAfter;
     this.headers = headers;
     this.body = body;

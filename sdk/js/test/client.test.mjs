@@ -202,7 +202,7 @@ describe('requests', () => {
 describe('errors', () => {
   for (const [name, cls] of Object.entries(errorClasses)) {
     it(`${name} → ${cls.name}`, async () => {
-      const body = { name, message: 'm', event: 'ev_1', errors: [{ field: 'f', message: 'bad' }], code: 'c', className: 'x' };
+      const body = { name, message: 'm', event: 'ev_1', errors: [{ field: 'f', message: 'bad' }], code: 418, className: 'x', reason: 'r' };
       const srv = await fakeServer(reply(418, body));
       try {
         const { c } = client(srv.url, { maxRetries: 0 });
@@ -214,8 +214,9 @@ describe('errors', () => {
         assert.equal(err.message, 'm');
         assert.equal(err.event, 'ev_1');
         assert.deepEqual(err.errors, [{ field: 'f', message: 'bad' }]);
-        assert.equal(err.code, 'c');
+        assert.equal(err.code, 418);
         assert.equal(err.className, 'x');
+        assert.equal(err.reason, 'r');
       } finally {
         await srv.close();
       }
