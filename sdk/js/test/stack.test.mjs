@@ -2,8 +2,8 @@
 // runs, started by the test on a temporary data directory and a free port), and webhook
 // verification of deliveries the running server makes to a local receiver.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -447,6 +447,65 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.match(out, /^reminder: 2025-/m);
       assert.match(out, /^verified patient\.created pat_/m);
       assert.match(out, /^demo: the delivery was for the new patient$/m);
+    });
+  });
+
+  describe('in a browser (headless Chromium)', () => {
+    const chromium = [process.env.HAPIHUB_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => p && existsSync(p));
+    // The page loads the built ES modules as a browser would and calls the stack cross-origin
+    // (CORS), with the browser's fetch and Web Crypto.
+    const page = (keys) => `<!doctype html><pre id="out">pending</pre><script type="module">
+      import { HapiHubJS } from '/sdk/browser.js';
+      import { HapiHub, webhooks, PermissionsError } from '/sdk/index.js';
+      const out = {};
+      try {
+        const pub = new HapiHubJS(${JSON.stringify(keys.pub)}, { apiUrl: ${JSON.stringify(keys.url)} });
+        const tok = await pub.tokens.create({ type: 'patient_intake', data: { firstName: 'Luna', lastName: 'Lovegood' } });
+        out.token = tok.id;
+        out.idempotencyKey = tok.lastResponse.idempotencyKey;
+        const denied = await new HapiHub(${JSON.stringify(keys.pub)}, { apiUrl: ${JSON.stringify(keys.url)}, maxRetries: 0 }).patients.find().catch((e) => e);
+        out.denied = denied instanceof PermissionsError;
+        const body = JSON.stringify({ id: 'evt_1', type: 'patient.created' });
+        const header = await webhooks.sign(body, 'whsec_test');
+        out.verified = (await webhooks.constructEvent(body, { 'hapihub-signature': header }, 'whsec_test')).id;
+        out.tampered = await webhooks.constructEvent(body + ' ', { 'hapihub-signature': header }, 'whsec_test').then(() => 'accepted', (e) => e.name);
+      } catch (e) {
+        out.error = String(e && e.stack || e);
+      }
+      document.getElementById('out').textContent = JSON.stringify(out);
+    </script>`;
+
+    it('the browser entry creates a token with a publishable key; the main entry verifies signatures', { skip: chromium ? false : 'no Chromium (set HAPIHUB_CHROMIUM)' }, async () => {
+      const html = page({ pub: stack.pubKey, url: stack.url });
+      const files = createServer((req, res) => {
+        const path = new URL(req.url, 'http://x').pathname;
+        if (path === '/page.html') return res.writeHead(200, { 'Content-Type': 'text/html' }).end(html);
+        const file = join(pkgDir, 'dist', 'esm', path.replace(/^\/sdk\//, '').replace(/\.\./g, ''));
+        if (!path.startsWith('/sdk/') || !existsSync(file)) return res.writeHead(404).end();
+        res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(readFileSync(file));
+      });
+      await new Promise((r) => files.listen(0, '127.0.0.1', r));
+      const profile = mkdtempSync(join(tmpdir(), 'hapihub-chromium-'));
+      try {
+        const dom = await new Promise((resolve, reject) => {
+          execFile(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${profile}`,
+            '--virtual-time-budget=20000', '--dump-dom', `http://127.0.0.1:${files.address().port}/page.html`],
+          { timeout: 120_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
+        });
+        const m = dom.match(/<pre id="out">([^<]*)<\/pre>/);
+        assert.ok(m, dom.slice(0, 500));
+        const out = JSON.parse(m[1].replace(/&quot;/g, '"').replace(/&amp;/g, '&'));
+        assert.equal(out.error, undefined, out.error);
+        assert.match(out.token, /^tok_/);
+        assert.match(out.idempotencyKey, /^[0-9a-f-]{36}$/, 'the browser generated the Idempotency-Key');
+        assert.equal(out.denied, true, 'a publishable key cannot read patients');
+        assert.equal(out.verified, 'evt_1');
+        assert.equal(out.tampered, 'SIGNATURE_VERIFICATION_ERROR');
+        assert.equal((await sdk.tokens.get(out.token)).data.lastName, 'Lovegood');
+      } finally {
+        files.close();
+        rmSync(profile, { recursive: true, force: true });
+      }
     });
   });
 
