@@ -4,7 +4,8 @@
 //
 //   HAPIHUB_TEST_SECRET_KEY=sk_test_... HAPIHUB_API_URL=http://localhost:3000 node examples/reminders/index.mjs
 //
-// --demo creates a patient, waits for its verified patient.created delivery, cleans up and exits.
+// --demo creates a patient, waits for its verified patient.created delivery, shows that a tampered
+// copy of that delivery is refused, cleans up and exits.
 import { createServer } from 'node:http';
 import sdk, { SignatureVerificationError } from '@hapihub/sdk-js';
 
@@ -26,13 +27,16 @@ if (!shown) console.log(`no booked appointments after ${new Date(from).toISOStri
 // 2. A webhook receiver: the raw body is verified before anything is trusted.
 let endpoint;
 let onEvent = () => {};
+let last; // the last verified delivery, for the demo's tampered copy
 const server = createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', async () => {
     try {
-      const event = await sdk.webhooks.constructEvent(Buffer.concat(chunks), req.headers, endpoint.secret);
+      const raw = Buffer.concat(chunks);
+      const event = await sdk.webhooks.constructEvent(raw, req.headers, endpoint.secret);
       console.log(`verified ${event.type} ${event.data.object.id}`);
+      last = { raw, headers: req.headers };
       res.writeHead(200).end('ok');
       onEvent(event);
     } catch (err) {
@@ -59,6 +63,11 @@ if (demo) {
   const event = await created;
   clearTimeout(timeout);
   console.log(event.data.object.id === p.id ? 'demo: the delivery was for the new patient' : 'demo: unexpected delivery');
+  const signatures = Object.fromEntries(Object.entries(last.headers).filter(([k]) => k === 'hapihub-signature' || k.startsWith('webhook-')));
+  const tampered = await fetch(`http://localhost:${port}/webhook`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', ...signatures }, body: last.raw.toString().replace('Neville', 'Nevile'),
+  });
+  console.log(`demo: a tampered copy was answered ${tampered.status}`);
   await sdk.patients.remove(p.id);
   await shutdown();
 }
