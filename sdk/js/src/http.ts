@@ -217,8 +217,11 @@ export class Transport {
         }
         const retryAfter = parseRetryAfter(h['retry-after']);
         failure = errorFromResponse(res.status, errBody, h, retryAfter);
+        // A 409 IDEMPOTENCY_ERROR with Retry-After means the key's first request is still in
+        // flight (retry to get its answer); without one, that request changed data and its answer
+        // is gone: retrying the same key can only fail again.
         const retryable =
-          res.status === 429 || res.status >= 500 || (res.status === 409 && failure.name === 'IDEMPOTENCY_ERROR');
+          res.status === 429 || res.status >= 500 || (res.status === 409 && failure.name === 'IDEMPOTENCY_ERROR' && retryAfter !== undefined);
         if (!retryable) throw failure;
         wait = retryAfter;
       } catch (err) {

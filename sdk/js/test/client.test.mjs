@@ -61,6 +61,7 @@ describe('retries', () => {
     { name: '409 IDEMPOTENCY_ERROR (in flight) retried', script: [reply(409, { name: 'IDEMPOTENCY_ERROR', message: 'in flight' }, { 'Retry-After': '1' }), reply(201, okPatient)], attempts: 2, waits: [1000] },
     { name: 'a second Retry-After wait', script: [reply(429, { name: 'RATE_LIMIT_EXCEEDED', message: 'slow' }, { 'Retry-After': '1' }), reply(429, { name: 'RATE_LIMIT_EXCEEDED', message: 'slow' }, { 'Retry-After': '1' }), reply(201, okPatient)], attempts: 3, waits: [1000, 1000] },
     { name: 'network error retried', script: [hangUp, reply(201, okPatient)], attempts: 2 },
+    { name: '409 IDEMPOTENCY_ERROR without Retry-After (the key already changed data) is final', script: [reply(409, { name: 'IDEMPOTENCY_ERROR', message: 'use a new key' })], attempts: 1, error: IdempotencyError },
     { name: 'another 409 not retried', script: [reply(409, { name: 'CONFLICT', message: 'x' })], attempts: 1, error: HapiHubError },
     { name: '400 not retried', script: [reply(400, { name: 'INVALID_PARAMETERS', message: 'bad', errors: [{ field: 'lastName', message: 'is required' }] })], attempts: 1, error: InvalidParametersError },
     { name: 'bounded by maxRetries', script: [reply(500, { name: 'UNKNOWN_ERROR', message: 'boom' })], attempts: 4, error: UnknownError },
