@@ -287,6 +287,23 @@ describe('package entries', () => {
     const browser = require('../dist/cjs/browser.js');
     assert.deepEqual(Object.keys(new browser.HapiHubJS('pk_test_x').tokens), ['create']);
   });
+  it("the guide's first lines, verbatim: the default client on the production API with that key", async () => {
+    const srv = await fakeServer(reply(200, { data: [], limit: 10, skip: 0 }));
+    const realFetch = globalThis.fetch;
+    // Production is not reachable from tests: the guide's client is redirected to the fake server
+    // below fetch, so the two lines themselves run unchanged.
+    globalThis.fetch = (url, init) => realFetch(String(url).replace('https://api.hapihub.com', srv.url), init);
+    try {
+      sdkDefault.initialize('meowmeowmeow');
+      assert.equal(sdkDefault.transport.settings.apiUrl, 'https://api.hapihub.com');
+      await sdkDefault.patients.find();
+      assert.equal(srv.requests[0].headers.authorization, 'Bearer meowmeowmeow');
+      assert.equal(srv.requests[0].url, '/patients');
+    } finally {
+      globalThis.fetch = realFetch;
+      await srv.close();
+    }
+  });
   it('no key is an error at once', () => {
     assert.throws(() => new HapiHub(''), /API key/);
   });
