@@ -8,7 +8,7 @@ ARTIFACTS_DIR ?= bin
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run test screenshots bench build invoke openapi listen fmt vet clean
+.PHONY: run test test-sdk-go test-sdk-js screenshots bench build invoke openapi listen fmt vet clean
 
 run: ## the whole stack on http://localhost:3000 with embedded DynamoDB, SQS and scheduler
 	$(GO) run ./infra/cmd/hapihub run
@@ -16,6 +16,15 @@ run: ## the whole stack on http://localhost:3000 with embedded DynamoDB, SQS and
 test: ## every test, with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
+	$(MAKE) test-sdk-go test-sdk-js
+
+test-sdk-go: ## the Go SDK, a module of its own (the root's ./... does not reach into it)
+	cd sdk/go && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+test-sdk-js: ## the JavaScript SDK against the real stack; needs Node 18+ and npm, skipped without them
+	@if command -v npm >/dev/null 2>&1 && node -e 'process.exit(parseInt(process.versions.node) < 18 ? 1 : 0)' 2>/dev/null; then \
+		cd sdk/js && npm ci --no-audit --no-fund && npm test; \
+	else echo "skipping sdk/js tests: Node 18+ and npm not found"; fi
 
 screenshots: ## the console's pages as PNGs in docs/console/, taken by its browser test (needs Chromium)
 	mkdir -p docs/console && rm -f docs/console/*.png

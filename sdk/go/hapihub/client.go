@@ -34,7 +34,7 @@ type Client struct {
 	maxWait      time.Duration
 	// sleep waits between attempts; tests replace it to observe the waits without taking them.
 	sleep func(ctx context.Context, d time.Duration) error
-	// strict makes decoding refuse fields the types lack (tests: the types must cover every field).
+	// strict makes decoding refuse fields the types lack (WithStrictDecoding).
 	strict bool
 
 	Patients      *Service[Patient]
@@ -83,6 +83,11 @@ func WithMaxRetryAfter(d time.Duration) Option { return func(c *Client) { c.maxW
 func WithUserAgent(ua string) Option {
 	return func(c *Client) { c.userAgent = ua + " " + c.userAgent }
 }
+
+// WithStrictDecoding makes a response with a field the types lack fail the call instead of
+// dropping the field. The server's own tests use it so that a field added on the server and not
+// here fails a test; applications should leave it off, so that new fields never break them.
+func WithStrictDecoding() Option { return func(c *Client) { c.strict = true } }
 
 // New returns a client for key: a secret (sk_), restricted (rk_) or publishable (pk_) key.
 func New(key string, opts ...Option) *Client {

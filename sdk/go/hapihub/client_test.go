@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 )
 
@@ -92,22 +89,22 @@ func TestRetries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			f, c := newFake(t, nil, tc.script...)
 			p, err := c.Patients.Create(context.Background(), &hapihub.Patient{FirstName: "Ada", LastName: "Lovelace"})
-			require.Len(t, f.requests, tc.attempts)
+			must.Len(t, f.requests, tc.attempts)
 			if tc.errName == "" {
-				require.NoError(t, err)
-				assert.Equal(t, "pat_1", p.ID)
+				noErr(t, err)
+				check.Equal(t, "pat_1", p.ID)
 			} else {
 				var ae *hapihub.Error
-				require.ErrorAs(t, err, &ae)
-				assert.Equal(t, tc.errName, ae.Name)
+				must.ErrorAs(t, err, &ae)
+				check.Equal(t, tc.errName, ae.Name)
 			}
 			key := f.requests[0].Header.Get("Idempotency-Key")
-			assert.Regexp(t, uuidRE, key)
+			check.Regexp(t, uuidRE, key)
 			for _, r := range f.requests {
-				assert.Equal(t, key, r.Header.Get("Idempotency-Key"), "one key across the retries of a call")
+				check.Equal(t, key, r.Header.Get("Idempotency-Key"), "one key across the retries of a call")
 			}
 			if tc.waits != nil {
-				assert.Equal(t, tc.waits, f.waits)
+				check.Equal(t, tc.waits, f.waits)
 			}
 		})
 	}
@@ -116,13 +113,13 @@ func TestRetries(t *testing.T) {
 func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 	f, c := newFake(t, []hapihub.Option{hapihub.WithMaxRetries(5)}, reply(503, `{"name":"UNKNOWN_ERROR","message":"x","event":"e"}`))
 	_, err := c.Patients.Get(context.Background(), "pat_1")
-	require.Error(t, err)
-	require.Len(t, f.waits, 5)
+	must.Error(t, err)
+	must.Len(t, f.waits, 5)
 	// min 100 ms doubling, capped at 400 ms; each wait between half and all of it.
 	for i, want := range []time.Duration{100, 200, 400, 400, 400} {
 		want *= time.Millisecond
-		assert.GreaterOrEqual(t, f.waits[i], want/2, "wait %d", i)
-		assert.LessOrEqual(t, f.waits[i], want, "wait %d", i)
+		check.GreaterOrEqual(t, f.waits[i], want/2, "wait %d", i)
+		check.LessOrEqual(t, f.waits[i], want, "wait %d", i)
 	}
 }
 
@@ -135,11 +132,11 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := c.Patients.Get(ctx, "pat_1")
-	assert.Less(t, time.Since(start), 5*time.Second)
-	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	check.Less(t, time.Since(start), 5*time.Second)
+	check.ErrorIs(t, err, context.DeadlineExceeded)
 	var ae *hapihub.Error
-	assert.ErrorAs(t, err, &ae, "the last API error stays reachable")
-	assert.Len(t, f.requests, 1)
+	check.ErrorAs(t, err, &ae, "the last API error stays reachable")
+	check.Len(t, f.requests, 1)
 }
 
 func TestErrorValues(t *testing.T) {
@@ -148,20 +145,20 @@ func TestErrorValues(t *testing.T) {
 	_, c := newFake(t, nil, reply(400, body))
 	_, err := c.Patients.Create(context.Background(), &hapihub.Patient{FirstName: "Ada"})
 	var ae *hapihub.Error
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, 400, ae.Status)
-	assert.Equal(t, "5b0c", ae.Event)
-	assert.Equal(t, "idempotency_key_reused", ae.Code)
-	assert.Equal(t, []hapihub.FieldError{{Field: "lastName", Message: "is required"}}, ae.Fields)
-	assert.ErrorIs(t, err, hapihub.ErrInvalidParameters)
-	assert.NotErrorIs(t, err, hapihub.ErrNotFound)
-	assert.Contains(t, err.Error(), "INVALID_PARAMETERS (400)")
+	must.ErrorAs(t, err, &ae)
+	check.Equal(t, 400, ae.Status)
+	check.Equal(t, "5b0c", ae.Event)
+	check.Equal(t, "idempotency_key_reused", ae.Code)
+	check.Equal(t, []hapihub.FieldError{{Field: "lastName", Message: "is required"}}, ae.Fields)
+	check.ErrorIs(t, err, hapihub.ErrInvalidParameters)
+	check.NotErrorIs(t, err, hapihub.ErrNotFound)
+	check.Contains(t, err.Error(), "INVALID_PARAMETERS (400)")
 
 	_, c = newFake(t, nil, reply(403, "<html>Forbidden</html>"))
 	_, err = c.Patients.Get(context.Background(), "pat_1")
-	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, hapihub.ErrorUnknown, ae.Name)
-	assert.Equal(t, "<html>Forbidden</html>", ae.Message)
+	must.ErrorAs(t, err, &ae)
+	check.Equal(t, hapihub.ErrorUnknown, ae.Name)
+	check.Equal(t, "<html>Forbidden</html>", ae.Message)
 }
 
 func TestRequestHeaders(t *testing.T) {
@@ -170,26 +167,26 @@ func TestRequestHeaders(t *testing.T) {
 	ctx := context.Background()
 	var resp hapihub.Response
 	_, err := c.Patients.Get(ctx, "pat_1", hapihub.CaptureResponse(&resp))
-	require.NoError(t, err)
+	noErr(t, err)
 	_, err = c.Patients.Patch(ctx, "pat_1", map[string]any{"preferredName": nil}, hapihub.IfMatch(resp.ETag()), hapihub.ForOrganization("org_b"))
-	require.NoError(t, err)
+	noErr(t, err)
 	_, err = c.Patients.Delete(ctx, "pat_1", hapihub.IdempotencyKey("mine"))
-	require.NoError(t, err)
+	noErr(t, err)
 	_, err = c.Patients.Delete(ctx, "pat_1")
-	require.NoError(t, err)
-	require.Len(t, f.requests, 4)
+	noErr(t, err)
+	must.Len(t, f.requests, 4)
 	get, patch, del, del2 := f.requests[0], f.requests[1], f.requests[2], f.requests[3]
-	assert.Equal(t, `"7"`, resp.ETag())
-	assert.Equal(t, 1, resp.Attempts)
-	assert.Equal(t, "Bearer sk_test_abc", get.Header.Get("Authorization"))
-	assert.Equal(t, "org_a", get.Header.Get("HapiHub-Organization"))
-	assert.Equal(t, "", get.Header.Get("Idempotency-Key"), "reads need no key")
-	assert.Regexp(t, `^clinic-sync/2 hapihub-go/`, get.Header.Get("User-Agent"))
-	assert.Equal(t, `"7"`, patch.Header.Get("If-Match"))
-	assert.Equal(t, "org_b", patch.Header.Get("HapiHub-Organization"))
-	assert.Equal(t, "application/json", patch.Header.Get("Content-Type"))
-	assert.Equal(t, "mine", del.Header.Get("Idempotency-Key"))
-	assert.NotEqual(t, patch.Header.Get("Idempotency-Key"), del2.Header.Get("Idempotency-Key"), "each call its own key")
+	check.Equal(t, `"7"`, resp.ETag())
+	check.Equal(t, 1, resp.Attempts)
+	check.Equal(t, "Bearer sk_test_abc", get.Header.Get("Authorization"))
+	check.Equal(t, "org_a", get.Header.Get("HapiHub-Organization"))
+	check.Equal(t, "", get.Header.Get("Idempotency-Key"), "reads need no key")
+	check.Regexp(t, `^clinic-sync/2 hapihub-go/`, get.Header.Get("User-Agent"))
+	check.Equal(t, `"7"`, patch.Header.Get("If-Match"))
+	check.Equal(t, "org_b", patch.Header.Get("HapiHub-Organization"))
+	check.Equal(t, "application/json", patch.Header.Get("Content-Type"))
+	check.Equal(t, "mine", del.Header.Get("Idempotency-Key"))
+	check.NotEqual(t, patch.Header.Get("Idempotency-Key"), del2.Header.Get("Idempotency-Key"), "each call its own key")
 }
 
 func TestWritesLeaveOutReadOnlyFields(t *testing.T) {
@@ -205,8 +202,8 @@ func TestWritesLeaveOutReadOnlyFields(t *testing.T) {
 	p := &hapihub.Patient{ID: "pat_1", Object: "patient", Livemode: true, CreatedAt: 5, UpdatedAt: 6, OrganizationID: "org_1",
 		FirstName: "Ada", LastName: "Lovelace", DateOfBirth: hapihub.Ptr(int64(0)), Deleted: true}
 	_, err := c.Patients.Update(context.Background(), "pat_1", p)
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"firstName":"Ada","lastName":"Lovelace","dateOfBirth":0}`, string(got))
+	noErr(t, err)
+	check.JSONEq(t, `{"firstName":"Ada","lastName":"Lovelace","dateOfBirth":0}`, string(got))
 }
 
 func TestIterationStopsOnError(t *testing.T) {
@@ -219,11 +216,11 @@ func TestIterationStopsOnError(t *testing.T) {
 			last = err
 			break
 		}
-		assert.Equal(t, "pat_1", p.ID)
+		check.Equal(t, "pat_1", p.ID)
 		n++
 	}
-	assert.Equal(t, 2, n)
-	assert.True(t, errors.Is(last, hapihub.ErrNotFound))
-	require.Len(t, f.requests, 2)
-	assert.Equal(t, "2", f.requests[1].URL.Query().Get("$skip"))
+	check.Equal(t, 2, n)
+	check.True(t, errors.Is(last, hapihub.ErrNotFound))
+	must.Len(t, f.requests, 2)
+	check.Equal(t, "2", f.requests[1].URL.Query().Get("$skip"))
 }

@@ -1,6 +1,13 @@
 // Package hapihub is the Go client of the HAPI Hub API: one clean REST API to medical clinics'
 // patients, practitioners, appointments, messages and invoices.
 //
+// # Install
+//
+// The package is in the module github.com/hapihub/hapihub/sdk/go, which needs nothing beyond the
+// standard library:
+//
+//	go get github.com/hapihub/hapihub/sdk/go
+//
 // # Quick start
 //
 //	client := hapihub.New(os.Getenv("HAPIHUB_TEST_SECRET_KEY"))

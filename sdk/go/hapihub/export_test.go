@@ -9,6 +9,3 @@ import (
 func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
 	return func(c *Client) { c.sleep = f }
 }
-
-// WithStrictDecoding makes every response decode fail on a field the types lack.
-func WithStrictDecoding() Option { return func(c *Client) { c.strict = true } }

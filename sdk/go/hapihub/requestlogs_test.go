@@ -5,9 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 )
 
@@ -28,8 +25,8 @@ func TestRequestLogFilterQuery(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := url.ParseQuery(tc.f.Query().Encode())
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
+			noErr(t, err)
+			check.Equal(t, tc.want, got)
 		})
 	}
 }

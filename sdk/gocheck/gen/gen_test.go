@@ -10,13 +10,13 @@ import (
 )
 
 // TestGeneratedIsCurrent fails when shared/schema changed and types_gen.go was not regenerated
-// (go run ./sdk/go/internal/gen from the module root).
+// (go run ./sdk/gocheck/gen from the module root).
 func TestGeneratedIsCurrent(t *testing.T) {
 	want, err := Generate()
 	require.NoError(t, err)
-	got, err := os.ReadFile(filepath.Join("..", "..", "hapihub", "types_gen.go"))
+	got, err := os.ReadFile(filepath.Join("..", "..", "go", "hapihub", "types_gen.go"))
 	require.NoError(t, err)
-	assert.Equal(t, string(want), string(got), "types_gen.go is stale: run go run ./sdk/go/internal/gen")
+	assert.Equal(t, string(want), string(got), "types_gen.go is stale: run go run ./sdk/gocheck/gen")
 }
 
 func TestGoName(t *testing.T) {

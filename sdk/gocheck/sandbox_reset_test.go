@@ -1,4 +1,4 @@
-package hapihub_test
+package gocheck_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package hapihub_test
+package gocheck_test
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func Example() {
 }
 
 // Filter and sort: five of St. Mungo's patients by their PMS ids, by last name, only the names.
-func ExampleQuery() {
+func Example_query() {
 	client := hapihub.New(os.Getenv("HAPIHUB_TEST_SECRET_KEY"), hapihub.WithBaseURL(os.Getenv("HAPIHUB_API_URL")))
 	q := hapihub.Where(hapihub.In("externalId", "MRN-100000", "MRN-100007", "MRN-100014", "MRN-100021", "MRN-100028")).
 		Sort("lastName", hapihub.Asc).Sort("firstName", hapihub.Asc).
@@ -50,7 +50,7 @@ func ExampleQuery() {
 }
 
 // Every page, fetched as the loop goes: here two objects a page.
-func ExampleService_All() {
+func Example_all() {
 	client := hapihub.New(os.Getenv("HAPIHUB_TEST_SECRET_KEY"), hapihub.WithBaseURL(os.Getenv("HAPIHUB_API_URL")))
 	ctx := context.Background()
 	q := hapihub.Where(hapihub.In("externalId", "MRN-100000", "MRN-100007", "MRN-100014", "MRN-100021", "MRN-100028")).
@@ -71,7 +71,7 @@ func ExampleService_All() {
 
 // Create, patch with If-Match, and remove a patient. Each write carries an Idempotency-Key, so
 // the client's retries never create a second patient.
-func ExampleService_Create() {
+func Example_create() {
 	client := hapihub.New(os.Getenv("HAPIHUB_TEST_SECRET_KEY"), hapihub.WithBaseURL(os.Getenv("HAPIHUB_API_URL")))
 	ctx := context.Background()
 
@@ -109,7 +109,7 @@ func ExampleService_Create() {
 }
 
 // Errors are *hapihub.Error values with the API's name, message, event id and field errors.
-func ExampleError() {
+func Example_error() {
 	client := hapihub.New(os.Getenv("HAPIHUB_TEST_SECRET_KEY"), hapihub.WithBaseURL(os.Getenv("HAPIHUB_API_URL")))
 	_, err := client.Patients.Create(context.Background(), &hapihub.Patient{FirstName: "Ada"})
 	var apiErr *hapihub.Error
@@ -129,7 +129,7 @@ func ExampleError() {
 
 // A webhook receiver: ReadEvent checks the HapiHub-Signature against the endpoint's secret and
 // the body, and refuses deliveries older than five minutes.
-func ExampleReadEvent() {
+func Example_readEvent() {
 	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" // from WebhookEndpoints.Create or Get
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := hapihub.ReadEvent(r, secret)

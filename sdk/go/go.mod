@@ -1,0 +1,3 @@
+module github.com/hapihub/hapihub/sdk/go
+
+go 1.23
