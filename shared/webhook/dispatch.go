@@ -73,6 +73,99 @@ type Dispatcher struct {
 	// LiveWindow is how long live deliveries are retried (0: 72 hours; at most 7 days).
 	LiveWindow time.Duration
 	Log        *slog.Logger
+	// EndpointConcurrency bounds the attempts in flight to one endpoint in this process (0:
+	// DefaultEndpointConcurrency). An attempt that finds no slot is not made now but put back on
+	// the queue after BusyDelay, so a slow endpoint holds at most this many invocations and cannot
+	// delay other endpoints' deliveries (docs/webhooks.md, "Isolation"). Keep it below the
+	// number of batches the queue is drained with.
+	EndpointConcurrency int
+	// BusyDelay is how long an attempt waits for a busy endpoint (0: DefaultBusyDelay).
+	BusyDelay time.Duration
+
+	slots sync.Map // endpoint key -> *endpointSlots
+}
+
+// Isolation defaults. An endpoint holds at most DefaultEndpointConcurrency invocations of the
+// dispatcher, fewer than the batches the queue is drained with (sqs.LambdaInitialConcurrency,
+// 5), so one is always free for everyone else; a slow one (an attempt running longer than
+// SlowAfter now, or in the last SlowMemory; or none ended fast in that time yet) gets no new
+// attempt while SlowEndpointConcurrency are in flight. When its slots are taken, an attempt to a healthy endpoint waits for one (up to
+// SlotWait: its attempts end quickly, so a burst just queues); an attempt to a slow endpoint does
+// not wait: it goes back on the queue for BusyDelay.
+const (
+	DefaultEndpointConcurrency = 4
+	SlowEndpointConcurrency    = 2
+	SlowAfter                  = 500 * time.Millisecond
+	SlowMemory                 = time.Minute
+	SlotWait                   = 2 * time.Second
+	DefaultBusyDelay           = 5 * time.Second
+)
+
+// endpointSlots is one endpoint's attempts in flight in this dispatcher (real time, whatever
+// clock schedules retries).
+type endpointSlots struct {
+	mu        sync.Mutex
+	next      uint64
+	inflight  map[uint64]time.Time // attempt -> start
+	slowUntil time.Time
+	fastUntil time.Time // an attempt ended within SlowAfter lately: the endpoint is known healthy
+}
+
+// slow is true for an endpoint that is slow now or lately, and for one not yet known to be fast
+// (a new endpoint proves itself with its first attempt).
+func (e *endpointSlots) slow(now time.Time) bool {
+	if now.Before(e.slowUntil) || !now.Before(e.fastUntil) {
+		return true
+	}
+	for _, start := range e.inflight {
+		if now.Sub(start) > SlowAfter {
+			return true
+		}
+	}
+	return false
+}
+
+// acquire takes one of the endpoint's attempt slots (see the constants above); release gives it
+// back and remembers a slow attempt.
+func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID string) (release func(), ok bool) {
+	n := d.EndpointConcurrency
+	if n <= 0 {
+		n = DefaultEndpointConcurrency
+	}
+	v, _ := d.slots.LoadOrStore(account+"/"+mode+"/"+endpointID, &endpointSlots{inflight: map[uint64]time.Time{}})
+	e := v.(*endpointSlots)
+	deadline := time.Now().Add(SlotWait)
+	for {
+		now := time.Now()
+		e.mu.Lock()
+		slow := e.slow(now)
+		if len(e.inflight) < n && (!slow || len(e.inflight) < min(n, SlowEndpointConcurrency)) {
+			e.next++
+			id := e.next
+			e.inflight[id] = now
+			e.mu.Unlock()
+			return func() {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				end := time.Now()
+				if end.Sub(e.inflight[id]) > SlowAfter {
+					e.slowUntil = end.Add(SlowMemory)
+				} else {
+					e.fastUntil = end.Add(SlowMemory)
+				}
+				delete(e.inflight, id)
+			}, true
+		}
+		e.mu.Unlock()
+		if slow || now.After(deadline) {
+			return nil, false
+		}
+		select {
+		case <-ctx.Done():
+			return nil, false
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -288,8 +381,19 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
+	release, free := d.acquire(ctx, m.Account, m.Mode, ep.ID)
+	if !free {
+		// The endpoint already has its share of attempts in flight (it is slow): try again
+		// later without counting an attempt. The delivery's due entry stays as the safety net.
+		wait := d.BusyDelay
+		if wait <= 0 {
+			wait = DefaultBusyDelay
+		}
+		return d.send(ctx, m, wait)
+	}
 	now := d.now()
 	att := d.post(ctx, ep, ev, now)
+	release()
 	del.Attempts = append(del.Attempts, att)
 	ok := att.Error == "" && att.StatusCode >= 200 && att.StatusCode < 300
 	switch {
