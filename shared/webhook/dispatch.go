@@ -89,9 +89,12 @@ type Dispatcher struct {
 // dispatcher, fewer than the batches the queue is drained with (sqs.LambdaInitialConcurrency,
 // 5), so one is always free for everyone else; a slow one (an attempt running longer than
 // SlowAfter now, or in the last SlowMemory; or none ended fast in that time yet) gets no new
-// attempt while SlowEndpointConcurrency are in flight. When its slots are taken, an attempt to a healthy endpoint waits for one (up to
-// SlotWait: its attempts end quickly, so a burst just queues); an attempt to a slow endpoint does
-// not wait: it goes back on the queue for BusyDelay.
+// attempt while SlowEndpointConcurrency are in flight. When its slots are taken, an attempt to
+// a healthy endpoint waits for one (up to SlotWait: its attempts end quickly, so a burst just
+// queues); an attempt to a slow endpoint does not wait: it goes back on the queue for BusyDelay.
+// A deferred message keeps its attempt number, so if the sweeper's safety net also enqueues the
+// delivery, only one of the two records an attempt (the other is dropped, or at worst posts a
+// duplicate, which receivers already expect).
 const (
 	DefaultEndpointConcurrency = 4
 	SlowEndpointConcurrency    = 2
