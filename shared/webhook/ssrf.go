@@ -197,8 +197,9 @@ func (p Policy) CheckURL(ctx context.Context, raw string) error {
 	return nil
 }
 
-// numericHost reports a host made only of digits, dots and hex-number letters after 0x: the forms
-// inet_aton accepts. A DNS name's last label is never all-numeric (RFC 3696 2), so nothing real is lost.
+// numericHost reports a host whose last label is a number (decimal, octal or 0x hex), as in every
+// form inet_aton accepts. A DNS name's top-level label is never all-numeric (RFC 3696 section 2),
+// so no real host name is refused.
 func numericHost(host string) bool {
 	labels := strings.Split(strings.TrimSuffix(host, "."), ".")
 	last := strings.ToLower(labels[len(labels)-1])
