@@ -75,9 +75,9 @@ type Dispatcher struct {
 	Log        *slog.Logger
 	// EndpointConcurrency bounds the attempts in flight to one endpoint in this process (0:
 	// DefaultEndpointConcurrency). An attempt that finds no slot is not made now but put back on
-	// the queue after BusyDelay, so a slow endpoint holds at most this many invocations and cannot
-	// delay other endpoints' deliveries (docs/webhooks.md, "Isolation"). Keep it below the
-	// number of batches the queue is drained with.
+	// the queue, so a slow endpoint holds at most a few invocations and cannot delay other
+	// endpoints' deliveries (docs/webhooks.md, "Isolation"). Keep it below the number of batches
+	// the queue is drained with.
 	EndpointConcurrency int
 	// BusyDelay is how long an attempt waits for a busy endpoint (0: DefaultBusyDelay).
 	BusyDelay time.Duration
@@ -85,22 +85,23 @@ type Dispatcher struct {
 	slots sync.Map // endpoint key -> *endpointSlots
 }
 
-// Isolation defaults. An endpoint holds at most DefaultEndpointConcurrency invocations of the
-// dispatcher, fewer than the batches the queue is drained with (sqs.LambdaInitialConcurrency,
-// 5), so one is always free for everyone else; a slow one (an attempt running longer than
-// SlowAfter now, or in the last SlowMemory; or none ended fast in that time yet) gets no new
-// attempt while SlowEndpointConcurrency are in flight. When its slots are taken, an attempt to
-// a healthy endpoint waits for one (up to SlotWait: its attempts end quickly, so a burst just
-// queues); an attempt to a slow endpoint does not wait: it goes back on the queue for BusyDelay.
-// A deferred message keeps its attempt number, so if the sweeper's safety net also enqueues the
-// delivery, only one of the two records an attempt (the other is dropped, or at worst posts a
-// duplicate, which receivers already expect).
+// Isolation defaults. An endpoint known to be fast holds at most DefaultEndpointConcurrency
+// invocations of the dispatcher, fewer than the batches the queue is drained with
+// (sqs.LambdaInitialConcurrency, 5), so one is always free for everyone else; any other endpoint
+// (new, or slow: an attempt running longer than SlowAfter now or in the last SlowMemory) at most
+// SlowEndpointConcurrency. An attempt that finds no slot never waits long: for a slow endpoint
+// its message goes back on the queue for BusyDelay; otherwise it waits up to SlotWait for a slot
+// (a fast endpoint's attempts end quickly) and then goes back for RetrySlotDelay. A deferred
+// message keeps its attempt number, so if the sweeper's safety net also enqueues the delivery,
+// only one of the two records an attempt (the other is dropped, or at worst posts a duplicate,
+// which receivers already expect).
 const (
 	DefaultEndpointConcurrency = 4
 	SlowEndpointConcurrency    = 2
-	SlowAfter                  = 500 * time.Millisecond
+	SlowAfter                  = 2 * time.Second
 	SlowMemory                 = time.Minute
-	SlotWait                   = 2 * time.Second
+	SlotWait                   = 100 * time.Millisecond
+	RetrySlotDelay             = time.Second
 	DefaultBusyDelay           = 5 * time.Second
 )
 
@@ -111,13 +112,12 @@ type endpointSlots struct {
 	next      uint64
 	inflight  map[uint64]time.Time // attempt -> start
 	slowUntil time.Time
-	fastUntil time.Time // an attempt ended within SlowAfter lately: the endpoint is known healthy
+	fastUntil time.Time // an attempt ended within SlowAfter lately: the endpoint is known fast
 }
 
-// slow is true for an endpoint that is slow now or lately, and for one not yet known to be fast
-// (a new endpoint proves itself with its first attempt).
+// slow is true for an endpoint with an attempt running longer than SlowAfter, or one lately.
 func (e *endpointSlots) slow(now time.Time) bool {
-	if now.Before(e.slowUntil) || !now.Before(e.fastUntil) {
+	if now.Before(e.slowUntil) {
 		return true
 	}
 	for _, start := range e.inflight {
@@ -129,8 +129,8 @@ func (e *endpointSlots) slow(now time.Time) bool {
 }
 
 // acquire takes one of the endpoint's attempt slots (see the constants above); release gives it
-// back and remembers a slow attempt.
-func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID string) (release func(), ok bool) {
+// back and remembers how long the attempt took. Without a slot, retryIn says when to try again.
+func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID string) (release func(), retryIn time.Duration) {
 	n := d.EndpointConcurrency
 	if n <= 0 {
 		n = DefaultEndpointConcurrency
@@ -142,7 +142,11 @@ func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID stri
 		now := time.Now()
 		e.mu.Lock()
 		slow := e.slow(now)
-		if len(e.inflight) < n && (!slow || len(e.inflight) < min(n, SlowEndpointConcurrency)) {
+		limit := min(n, SlowEndpointConcurrency)
+		if !slow && now.Before(e.fastUntil) {
+			limit = n
+		}
+		if len(e.inflight) < limit {
 			e.next++
 			id := e.next
 			e.inflight[id] = now
@@ -157,18 +161,28 @@ func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID stri
 					e.fastUntil = end.Add(SlowMemory)
 				}
 				delete(e.inflight, id)
-			}, true
+			}, 0
 		}
 		e.mu.Unlock()
-		if slow || now.After(deadline) {
-			return nil, false
+		switch {
+		case slow:
+			return nil, d.busyDelay()
+		case now.After(deadline):
+			return nil, RetrySlotDelay
 		}
 		select {
 		case <-ctx.Done():
-			return nil, false
+			return nil, RetrySlotDelay
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
+}
+
+func (d *Dispatcher) busyDelay() time.Duration {
+	if d.BusyDelay > 0 {
+		return d.BusyDelay
+	}
+	return DefaultBusyDelay
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -384,15 +398,11 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	release, free := d.acquire(ctx, m.Account, m.Mode, ep.ID)
-	if !free {
-		// The endpoint already has its share of attempts in flight (it is slow): try again
-		// later without counting an attempt. The delivery's due entry stays as the safety net.
-		wait := d.BusyDelay
-		if wait <= 0 {
-			wait = DefaultBusyDelay
-		}
-		return d.send(ctx, m, wait)
+	release, retryIn := d.acquire(ctx, m.Account, m.Mode, ep.ID)
+	if release == nil {
+		// The endpoint already has its share of attempts in flight: try again later without
+		// counting an attempt. The delivery's due entry stays as the safety net.
+		return d.send(ctx, m, retryIn)
 	}
 	now := d.now()
 	att := d.post(ctx, ep, ev, now)
