@@ -90,8 +90,8 @@ type Dispatcher struct {
 // (sqs.LambdaInitialConcurrency, 5), so one is always free for everyone else; any other endpoint
 // (new, or slow: an attempt running longer than SlowAfter now or in the last SlowMemory) at most
 // SlowEndpointConcurrency. An attempt that finds no slot never waits long: for a slow endpoint
-// its message goes back on the queue for BusyDelay; otherwise it waits up to SlotWait for a slot
-// (a fast endpoint's attempts end quickly) and then goes back for RetrySlotDelay. A deferred
+// its message goes back on the queue for BusyDelay; for a fast one it waits up to SlotWait for a
+// slot (its attempts end quickly) and then goes back for RetrySlotDelay, as for a new one. A deferred
 // message keeps its attempt number, so if the sweeper's safety net also enqueues the delivery,
 // only one of the two records an attempt (the other is dropped, or at worst posts a duplicate,
 // which receivers already expect).
@@ -142,8 +142,9 @@ func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID stri
 		now := time.Now()
 		e.mu.Lock()
 		slow := e.slow(now)
+		fast := !slow && now.Before(e.fastUntil)
 		limit := min(n, SlowEndpointConcurrency)
-		if !slow && now.Before(e.fastUntil) {
+		if fast {
 			limit = n
 		}
 		if len(e.inflight) < limit {
@@ -167,8 +168,8 @@ func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID stri
 		switch {
 		case slow:
 			return nil, d.busyDelay()
-		case now.After(deadline):
-			return nil, RetrySlotDelay
+		case !fast || now.After(deadline):
+			return nil, RetrySlotDelay // a new endpoint is not waited for: it may hang
 		}
 		select {
 		case <-ctx.Done():
