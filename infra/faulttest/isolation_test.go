@@ -25,7 +25,8 @@ var echoedPath = regexp.MustCompile(`"path":"[^"]*"`)
 // key is one credential of the isolation test, with who it belongs to.
 type key struct {
 	name, secret string
-	foreign      bool // another account, or the other mode of the victim's account
+	foreign      bool     // another account, or the other mode of the victim's account
+	headers      []string // e.g. HapiHub-Organization naming one of A's organizations
 }
 
 // victim is what account A holds in test mode: one object behind every {id} of the document.
@@ -80,11 +81,18 @@ func TestIsolationEveryRouteEveryKey(t *testing.T) {
 	}
 	rkTest := mustCreate(t, env, env.TestKey, "/api-keys", map[string]any{"name": "read everything", "permissions": perms})
 	rkLive := mustCreate(t, env, env.LiveKey, "/api-keys", map[string]any{"name": "live writer", "permissions": map[string]any{"patients": "write", "webhook-endpoints": "write"}})
+	// A's live keys name one of A's live organizations (A has several), so they reach live data
+	// rather than stop at "which organization?"; B's keys also try naming A's organizations.
+	aLiveOrg := []string{"HapiHub-Organization", liveOrgOf(t, env)}
+	aSandbox := []string{"HapiHub-Organization", firstID(t, env, env.TestKey, "/organizations")}
 	keys := []key{
-		{"A sk_live", env.LiveKey, true}, {"A pk_live", pkLive, true}, {"A rk_live", rkLive["secret"].(string), true},
-		{"B sk_test", b.Keys["sk_test"], true}, {"B pk_test", b.Keys["pk_test"], true}, {"B sk_live", b.Keys["sk_live"], true}, {"B pk_live", b.Keys["pk_live"], true},
-		{"A pk_test", env.PubKey, false}, {"A rk_test (read)", rkTest["secret"].(string), false},
+		{"A sk_live", env.LiveKey, true, aLiveOrg}, {"A pk_live", pkLive, true, aLiveOrg}, {"A rk_live", rkLive["secret"].(string), true, aLiveOrg},
+		{"B sk_test", b.Keys["sk_test"], true, nil}, {"B pk_test", b.Keys["pk_test"], true, nil}, {"B sk_live", b.Keys["sk_live"], true, nil},
+		{"B pk_live", b.Keys["pk_live"], true, nil}, {"B sk_test naming A's sandbox", b.Keys["sk_test"], true, aSandbox},
+		{"B sk_live naming A's live org", b.Keys["sk_live"], true, aLiveOrg},
+		{"A pk_test", env.PubKey, false, nil}, {"A rk_test (read)", rkTest["secret"].(string), false, nil},
 	}
+	require.Equal(t, http.StatusOK, do(t, env, http.MethodGet, "/patients?$limit=1", env.LiveKey, nil, aLiveOrg...).Status, "A's live key reaches live data")
 
 	// A's test-mode victims: one of everything.
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
@@ -155,7 +163,7 @@ func TestIsolationEveryRouteEveryKey(t *testing.T) {
 			body = map[string]any{"metadata": map[string]any{"pwned": "1"}, "name": "pwned", "firstName": "Pwned", "lastName": "Pwned"}
 		}
 		for _, k := range keys {
-			r := do(t, env, o.method, path, k.secret, body)
+			r := do(t, env, o.method, path, k.secret, body, k.headers...)
 			what := fmt.Sprintf("%s %s with %s", o.method, o.path, k.name)
 			checkAnswer(t, what, r)
 			checked++
@@ -183,7 +191,33 @@ func TestIsolationEveryRouteEveryKey(t *testing.T) {
 		assert.Equal(t, fp, fingerprint(t, do(t, env, http.MethodGet, get, env.TestKey, nil)), "%s unchanged", get)
 	}
 	assert.Equal(t, secret, do(t, env, http.MethodGet, "/webhook-endpoints/"+ep["id"].(string), env.TestKey, nil).JSON(t)["secret"], "the endpoint's secret was not rolled")
-	t.Logf("%d operations × %d keys: %d requests, %d refused", len(ops), len(keys), checked, refused)
+	// The other way round: A's live patient, aimed at with A's test keys and B's keys.
+	livePatient := mustCreate(t, env, env.LiveKey, "/patients", map[string]any{"firstName": "Live", "lastName": "Victim"}, aLiveOrg...)["id"].(string)
+	for _, method := range []string{http.MethodGet, http.MethodPatch, http.MethodPut, http.MethodDelete} {
+		for _, k := range []key{{"A sk_test", env.TestKey, true, nil}, {"A sk_test naming A's live org", env.TestKey, true, aLiveOrg},
+			{"A rk_test", rkTest["secret"].(string), true, nil}, {"B sk_live naming A's live org", b.Keys["sk_live"], true, aLiveOrg}} {
+			r := do(t, env, method, "/patients/"+livePatient, k.secret, map[string]any{"firstName": "Pwned", "lastName": "Pwned"}, k.headers...)
+			checkAnswer(t, method+" A's live patient with "+k.name, r)
+			assert.GreaterOrEqual(t, r.Status, 300, "%s A's live patient with %s: %s", method, k.name, truncate(r.Body))
+			checked++
+		}
+	}
+	assert.Equal(t, "Live", do(t, env, http.MethodGet, "/patients/"+livePatient, env.LiveKey, nil, aLiveOrg...).JSON(t)["firstName"])
+	t.Logf("%d operations × %d keys and A's live patient: %d requests, %d refused", len(ops), len(keys), checked, refused)
+}
+
+// liveOrgOf is one of the bootstrapped account's live organizations.
+func liveOrgOf(t *testing.T, env *localtest.Env) string {
+	t.Helper()
+	r := do(t, env, http.MethodGet, "/organizations", env.LiveKey, nil)
+	if r.Status == http.StatusOK {
+		if data, _ := r.JSON(t)["data"].([]any); len(data) > 0 {
+			return data[0].(map[string]any)["id"].(string)
+		}
+	}
+	id := regexp.MustCompile(`org_[0-9A-Z]{26}`).FindString(string(r.Body))
+	require.NotEmpty(t, id, "live organizations named in %s", r.Body)
+	return id
 }
 
 // fingerprint is what would change if an object were written, rolled or removed.
