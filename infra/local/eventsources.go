@@ -68,7 +68,7 @@ func StartEventSources(ctx context.Context, tpl *template.Template, inv Invoker,
 			}
 			p, err := sqs.NewPoller(sqs.PollerConfig{Client: client, QueueURL: url, Handler: functionHandler{inv: inv, function: fn.Name},
 				BatchSize: min(qe.BatchSize, 10), ReportBatchItemFailures: qe.ReportBatchItemFailures, Timeout: fn.Timeout, OnError: report,
-				FunctionArn: refs[fn.LogicalID+".Arn"]})
+				FunctionArn: refs[fn.LogicalID+".Arn"], Concurrency: sqs.LambdaInitialConcurrency})
 			if err != nil {
 				return nil, fmt.Errorf("local: %s event %s: %w", fn.LogicalID, qe.Event, err)
 			}

@@ -47,7 +47,16 @@ type PollerConfig struct {
 	Timeout time.Duration
 	// OnError sees receive, invoke and delete errors; nil ignores them.
 	OnError func(error)
+	// Concurrency is how many batches are in flight at once (0: 1). Lambda's event source mapping
+	// for a standard queue starts with five concurrent batches and scales up from there
+	// (LambdaInitialConcurrency), so a batch that waits on a slow call does not stop the queue.
+	Concurrency int
 }
+
+// LambdaInitialConcurrency is how many batches Lambda's SQS event source mapping processes at
+// once when messages are available: five concurrent invocations to start with, scaling up while
+// messages keep coming (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html).
+const LambdaInitialConcurrency = 5
 
 // Poller emulates Lambda's SQS event source mapping: it receives batches,
 // invokes the handler with an events.SQSEvent and deletes what succeeded.
@@ -92,7 +101,19 @@ func (p *Poller) Start(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	p.cancel, p.done = cancel, make(chan struct{})
-	go p.loop(ctx, p.done)
+	n := max(p.cfg.Concurrency, 1)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.loop(ctx)
+		}()
+	}
+	go func(done chan struct{}) {
+		wg.Wait()
+		close(done)
+	}(p.done)
 	return nil
 }
 
@@ -109,8 +130,7 @@ func (p *Poller) Stop() {
 	<-done
 }
 
-func (p *Poller) loop(ctx context.Context, done chan struct{}) {
-	defer close(done)
+func (p *Poller) loop(ctx context.Context) {
 	for ctx.Err() == nil {
 		if _, err := p.PollOnce(ctx); err != nil && ctx.Err() == nil {
 			p.report(err)

@@ -98,7 +98,7 @@ func Idempotency(st IdempotencyStore, log *slog.Logger) Middleware {
 				if rec.State == store.IdemPending && rec.Committed != "" && rec.Fingerprint == fp {
 					return recoverCommitted(r, st, log, route, key, rec)
 				}
-				return replay(rec, fp)
+				return replay(r, rec, fp)
 			}
 			return runOnce(r, st, log, key, owner, next)
 		}
@@ -121,7 +121,7 @@ func Fingerprint(r *Request) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func replay(rec store.IdemRecord, fp string) (Response, error) {
+func replay(r *Request, rec store.IdemRecord, fp string) (Response, error) {
 	if rec.Fingerprint != fp {
 		return Response{}, apperr.Field("Idempotency-Key", "was already used with a different request (method, path or body); use a new key for a new request").
 			WithCode("idempotency_key_reused")
@@ -139,12 +139,21 @@ func replay(rec store.IdemRecord, fp string) (Response, error) {
 		}
 		return Response{}, e.WithHeader("Idempotent-Replayed", "true")
 	}
+	sealKey, _ := idemSealKey(r, r.Principal.AccountID, r.Principal.Mode, rec.Key)
+	body, err := openBody(sealKey, rec.Body)
+	if errors.Is(err, errSealedForAnotherKey) {
+		return Response{}, apperr.New(apperr.Idempotency, "This Idempotency-Key was used with another API key; retry with the same API key, or use a new Idempotency-Key.").
+			WithCode("idempotency_key_other_api_key")
+	}
+	if err != nil {
+		return Response{}, err
+	}
 	h := map[string]string{}
 	for k, v := range rec.Headers {
 		h[k] = v
 	}
 	h["Idempotent-Replayed"] = "true"
-	return Response{Status: rec.Status, Body: json.RawMessage(rec.Body), Header: h}, nil
+	return Response{Status: rec.Status, Body: json.RawMessage(body), Header: h}, nil
 }
 
 // storedError is a saved error outcome (its kind is under errorMarker).
@@ -194,7 +203,7 @@ func recoverCommitted(r *Request, st IdempotencyStore, log *slog.Logger, route R
 		return Response{}, apperr.New(apperr.Idempotency, "A request with this Idempotency-Key already changed data, and its result is no longer available; use a new key.")
 	}
 	resp := responseOf(ch)
-	record(context.WithoutCancel(r.Ctx), st, log, p.AccountID, p.Mode, key, rec.Owner, resp, nil)
+	record(context.WithoutCancel(r.Ctx), r, st, log, key, rec.Owner, resp, nil)
 	resp.Header["Idempotent-Replayed"] = "true"
 	return resp, nil
 }
@@ -234,17 +243,18 @@ func runOnce(r *Request, st IdempotencyStore, log *slog.Logger, key, owner strin
 		}
 		if pv := recover(); pv != nil {
 			// A panic may follow a committed change: record it as the internal error it renders as.
-			record(ctx, st, log, p.AccountID, p.Mode, key, owner, Response{}, apperr.Internal(fmt.Errorf("panic: %v", pv)))
+			record(ctx, r, st, log, key, owner, Response{}, apperr.Internal(fmt.Errorf("panic: %v", pv)))
 			panic(pv)
 		}
 	}()
 	resp, err = next(r)
 	finished = true
-	record(ctx, st, log, p.AccountID, p.Mode, key, owner, resp, err)
+	record(ctx, r, st, log, key, owner, resp, err)
 	return resp, err
 }
 
-func record(ctx context.Context, st IdempotencyStore, log *slog.Logger, account, mode, key, owner string, resp Response, herr error) {
+func record(ctx context.Context, r *Request, st IdempotencyStore, log *slog.Logger, key, owner string, resp Response, herr error) {
+	account, mode := r.Principal.AccountID, r.Principal.Mode
 	if !Saved(herr) {
 		if err := st.ReleaseIdempotencyKey(ctx, account, mode, key, owner); err != nil {
 			// The lease lapses on its own; until then retries get 409.
@@ -271,7 +281,16 @@ func record(ctx context.Context, st IdempotencyStore, log *slog.Logger, account,
 			return
 		}
 	}
-	if err := st.CompleteIdempotencyKey(ctx, account, mode, key, owner, status, string(body), headers); err != nil {
+	saved := string(body)
+	if herr == nil {
+		sealKey, _ := idemSealKey(r, account, mode, key)
+		var err error
+		if saved, err = sealBody(sealKey, body); err != nil {
+			log.Error("idempotency: response not sealed", "err", err)
+			return
+		}
+	}
+	if err := st.CompleteIdempotencyKey(ctx, account, mode, key, owner, status, saved, headers); err != nil {
 		// The client has its answer; a retry before the lease lapses gets 409, after it runs again.
 		log.Error("idempotency record failed", "err", err, "status", strconv.Itoa(status))
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
@@ -299,9 +300,49 @@ func (h *Handler) loadSession(c *Call) (bool, error) {
 		c.flash = flashMembershipChanged
 		return false, nil
 	}
+	if !withSecrets(&ss, ck.Value) {
+		// Keys not made from this token (a session item written before keys were derived, or
+		// tampered with): end it rather than act with a key it cannot prove.
+		h.endSession(ctx, ss)
+		http.SetCookie(c.W, h.cookie(sessionCookie, "", -1))
+		return false, nil
+	}
 	c.Session, c.member, c.token = ss, m, ck.Value
 	c.API = h.client(c.APIBase, ss.Keys[ss.Mode].Secret)
 	return true, nil
+}
+
+// sessionKeySecret derives a session key's secret from the session's cookie token: HMAC-SHA256
+// keyed with the token over the mode and the key's id, written as the key's prefix and 32 base62
+// characters (the shape auth.Generate gives, ~190 bits). The table holds only the token's hash
+// and the key's hash, so neither the session item nor the key item can be used to call the API;
+// the browser's cookie alone cannot either, as it is never a key.
+func sessionKeySecret(token, role, mode, keyID string) string {
+	typ, _ := sessionKeyFor(role, mode)
+	mac := hmac.New(sha256.New, []byte(token))
+	mac.Write([]byte("hapihub console session key\x00" + mode + "\x00" + keyID))
+	n := new(big.Int).SetBytes(mac.Sum(nil))
+	const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	b := make([]byte, 32)
+	r, sixtyTwo := new(big.Int), big.NewInt(62)
+	for i := range b {
+		n.DivMod(n, sixtyTwo, r)
+		b[i] = base62[r.Int64()]
+	}
+	return auth.Prefix(typ, mode) + string(b)
+}
+
+// withSecrets fills ss's key secrets from the cookie's token and reports whether each matches
+// the hash the key was stored under.
+func withSecrets(ss *store.Session, token string) bool {
+	for mode, k := range ss.Keys {
+		k.Secret = sessionKeySecret(token, ss.Role, mode, k.ID)
+		if !auth.Matches(k.Secret, k.Hash) {
+			return false
+		}
+		ss.Keys[mode] = k
+	}
+	return len(ss.Keys) > 0
 }
 
 func (h *Handler) client(base, key string) *hapihub.Client {
@@ -363,11 +404,9 @@ func (h *Handler) startSession(c *Call, u store.User, m store.Membership) error 
 		Mode: store.Test, Keys: map[string]store.SessionKey{}, CreatedAt: now.UnixMilli(), ExpiresAt: exp.UnixMilli()}
 	for _, mode := range []string{store.Test, store.Live} {
 		typ, perms := sessionKeyFor(m.Role, mode)
-		secret, err := auth.Generate(auth.Prefix(typ, mode))
-		if err != nil {
-			return err
-		}
-		k := store.Key{ID: store.NewID("key", now), AccountID: m.Account, Mode: mode, Type: typ, Hash: auth.Hash(secret),
+		id := store.NewID("key", now)
+		secret := sessionKeySecret(token, m.Role, mode, id)
+		k := store.Key{ID: id, AccountID: m.Account, Mode: mode, Type: typ, Hash: auth.Hash(secret),
 			Last4: auth.Last4(secret), Status: store.KeyActive, ExpiresAt: exp.UnixMilli(), Name: "Console session of " + u.Email,
 			Permissions: perms, CreatedAt: now.UnixMilli(), Session: u.Email}
 		if err := h.opts.Identity.PutSessionKey(ctx, k); err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -36,9 +37,10 @@ func TestSwitchAccount(t *testing.T) {
 	assert.Empty(t, switchTargets(p), "one account: nothing to switch to")
 	session := func() store.Session {
 		t.Helper()
-		ss, err := c.store.GetSession(ctx, sessionHash(grace.cookies[sessionCookieName].Value))
+		token := grace.cookies[sessionCookieName].Value
+		ss, err := c.store.GetSession(ctx, sessionHash(token))
 		require.NoError(t, err)
-		return ss
+		return console.SessionSecrets(token, ss)
 	}
 	second := session().Account
 

@@ -22,7 +22,7 @@ import (
 //   USER#<email>            MEMBER#<account>  the user's membership of an account
 //   ACCT#<account>#MEMBERS  M#<email>         the account's member (mirror of the above)
 //   ACCT#<account>#MEMBERS  OWNERS            count of owners (guards "not the last owner")
-//   SESS#<sha256(token)>    SESSION           a console session (ttl)
+//   SESS#<sha256(token)>    SESSION           a console session (ttl): its keys' ids and hashes only
 //   INV#<sha256(token)>     INVITE            a pending invite (ttl)
 //   ACCT#<account>#INVITES  I#<sha256(token)> the account's listing of it (ttl; same transaction)
 //   ATTEMPT#<scope>#<start> ATTEMPT           failed logins in a fixed window (ttl)
@@ -56,10 +56,13 @@ type Membership struct {
 	CreatedAt   int64
 }
 
-// SessionKey is one mode's session key as the session holds it: the secret stays server side.
+// SessionKey is one mode's session key as the session holds it: its id and hash. The secret is
+// never stored: the console derives it on each request from the session's cookie token, which
+// the table holds only as a hash (docs/console.md), so nothing in a session item authenticates.
 type SessionKey struct {
-	ID     string
-	Hash   string
+	ID   string
+	Hash string
+	// Secret is filled in memory by the console once derived; PutSession does not store it.
 	Secret string
 }
 
@@ -340,7 +343,7 @@ func (s *Store) memberTransact(ctx context.Context, what string, items []types.T
 func (s *Store) PutSession(ctx context.Context, ss Session) error {
 	keys := map[string]any{}
 	for mode, k := range ss.Keys {
-		keys[mode] = map[string]any{"id": k.ID, "hash": k.Hash, "secret": k.Secret}
+		keys[mode] = map[string]any{"id": k.ID, "hash": k.Hash}
 	}
 	item, err := marshalItem(Doc{"userId": ss.UserID, "email": ss.Email, "name": ss.Name, "account": ss.Account, "role": ss.Role,
 		"mode": ss.Mode, "keys": keys, "createdAt": ss.CreatedAt, "expiresAt": ss.ExpiresAt},
@@ -370,7 +373,7 @@ func (s *Store) GetSession(ctx context.Context, hash string) (Session, error) {
 	if m, ok := d["keys"].(map[string]any); ok {
 		for mode, v := range m {
 			k, _ := v.(map[string]any)
-			ss.Keys[mode] = SessionKey{ID: str(k["id"]), Hash: str(k["hash"]), Secret: str(k["secret"])}
+			ss.Keys[mode] = SessionKey{ID: str(k["id"]), Hash: str(k["hash"])}
 		}
 	}
 	if s.Now().UnixMilli() >= ss.ExpiresAt {

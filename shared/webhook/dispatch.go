@@ -73,6 +73,117 @@ type Dispatcher struct {
 	// LiveWindow is how long live deliveries are retried (0: 72 hours; at most 7 days).
 	LiveWindow time.Duration
 	Log        *slog.Logger
+	// EndpointConcurrency bounds the attempts in flight to one endpoint in this process (0:
+	// DefaultEndpointConcurrency). An attempt that finds no slot is not made now but put back on
+	// the queue, so a slow endpoint holds at most a few invocations and cannot delay other
+	// endpoints' deliveries (docs/webhooks.md, "Isolation"). Keep it below the number of batches
+	// the queue is drained with.
+	EndpointConcurrency int
+	// BusyDelay is how long an attempt waits for a busy endpoint (0: DefaultBusyDelay).
+	BusyDelay time.Duration
+
+	slots sync.Map // endpoint key -> *endpointSlots
+}
+
+// Isolation defaults. An endpoint known to be fast holds at most DefaultEndpointConcurrency
+// invocations of the dispatcher, fewer than the batches the queue is drained with
+// (sqs.LambdaInitialConcurrency, 5), so one is always free for everyone else; any other endpoint
+// (new, or slow: an attempt running longer than SlowAfter now or in the last SlowMemory) at most
+// SlowEndpointConcurrency. An attempt that finds no slot never waits long: for a slow endpoint
+// its message goes back on the queue for BusyDelay; for a fast one it waits up to SlotWait for a
+// slot (its attempts end quickly) and then goes back for RetrySlotDelay, as for a new one. A deferred
+// message keeps its attempt number, so if the sweeper's safety net also enqueues the delivery,
+// only one of the two records an attempt (the other is dropped, or at worst posts a duplicate,
+// which receivers already expect).
+const (
+	DefaultEndpointConcurrency = 4
+	SlowEndpointConcurrency    = 2
+	SlowAfter                  = 2 * time.Second
+	SlowMemory                 = time.Minute
+	SlotWait                   = 100 * time.Millisecond
+	RetrySlotDelay             = time.Second
+	DefaultBusyDelay           = 5 * time.Second
+)
+
+// endpointSlots is one endpoint's attempts in flight in this dispatcher (real time, whatever
+// clock schedules retries).
+type endpointSlots struct {
+	mu        sync.Mutex
+	next      uint64
+	inflight  map[uint64]time.Time // attempt -> start
+	slowUntil time.Time
+	fastUntil time.Time // an attempt ended within SlowAfter lately: the endpoint is known fast
+}
+
+// slow is true for an endpoint with an attempt running longer than SlowAfter, or one lately.
+func (e *endpointSlots) slow(now time.Time) bool {
+	if now.Before(e.slowUntil) {
+		return true
+	}
+	for _, start := range e.inflight {
+		if now.Sub(start) > SlowAfter {
+			return true
+		}
+	}
+	return false
+}
+
+// acquire takes one of the endpoint's attempt slots (see the constants above); release gives it
+// back and remembers how long the attempt took. Without a slot, retryIn says when to try again.
+func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID string) (release func(), retryIn time.Duration) {
+	n := d.EndpointConcurrency
+	if n <= 0 {
+		n = DefaultEndpointConcurrency
+	}
+	v, _ := d.slots.LoadOrStore(account+"/"+mode+"/"+endpointID, &endpointSlots{inflight: map[uint64]time.Time{}})
+	e := v.(*endpointSlots)
+	deadline := time.Now().Add(SlotWait)
+	for {
+		now := time.Now()
+		e.mu.Lock()
+		slow := e.slow(now)
+		fast := !slow && now.Before(e.fastUntil)
+		limit := min(n, SlowEndpointConcurrency)
+		if fast {
+			limit = n
+		}
+		if len(e.inflight) < limit {
+			e.next++
+			id := e.next
+			e.inflight[id] = now
+			e.mu.Unlock()
+			return func() {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				end := time.Now()
+				if end.Sub(e.inflight[id]) > SlowAfter {
+					e.slowUntil = end.Add(SlowMemory)
+				} else {
+					e.fastUntil = end.Add(SlowMemory)
+				}
+				delete(e.inflight, id)
+			}, 0
+		}
+		e.mu.Unlock()
+		switch {
+		case slow:
+			return nil, d.busyDelay()
+		case !fast || now.After(deadline):
+			return nil, RetrySlotDelay // a new endpoint is not waited for: it may hang
+		}
+		select {
+		case <-ctx.Done():
+			return nil, RetrySlotDelay
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func (d *Dispatcher) busyDelay() time.Duration {
+	if d.BusyDelay > 0 {
+		return d.BusyDelay
+	}
+	return DefaultBusyDelay
 }
 
 func (d *Dispatcher) now() time.Time {
@@ -288,8 +399,15 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
+	release, retryIn := d.acquire(ctx, m.Account, m.Mode, ep.ID)
+	if release == nil {
+		// The endpoint already has its share of attempts in flight: try again later without
+		// counting an attempt. The delivery's due entry stays as the safety net.
+		return d.send(ctx, m, retryIn)
+	}
 	now := d.now()
 	att := d.post(ctx, ep, ev, now)
+	release()
 	del.Attempts = append(del.Attempts, att)
 	ok := att.Error == "" && att.StatusCode >= 200 && att.StatusCode < 300
 	switch {
