@@ -12,10 +12,9 @@ import (
 )
 
 // Three concurrent sandbox resets: none answers 5xx, each either resets or is refused with 409
-// (issue 16, finding 6; serialized on H14's branch, so gated here), and the sandbox is whole
+// (issue 16, finding 6: resets are serialized per organization), and the sandbox is whole
 // afterwards.
 func TestConcurrentSandboxResets(t *testing.T) {
-	pendingElsewhere(t, "item 6 (sandbox reset serialized per organization)")
 	env := localtest.New(t)
 	var wg sync.WaitGroup
 	statuses := make([]int, 3)

@@ -220,6 +220,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 		return 0, &gatewayError{typ: MissingAuthenticationToken}
 	}
 	rc.function = ep.function.Name
+	// A body that stops arriving (a Content-Length never reached on an open connection) must not
+	// hold the request forever: past the integration timeout it is refused like malformed framing.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(g.opts.IntegrationTimeout))
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
 		// Malformed chunked framing, or a Content-Length the body never reaches: the client's
