@@ -124,6 +124,10 @@ func sandboxAccount(r *api.Request, st *store.Store) (store.Account, error) {
 
 // resetSandbox starts (or joins) the sandbox's reset and answers 202 with the job to poll.
 func resetSandbox(r *api.Request, st *store.Store, jobs *sandbox.Jobs) (api.Response, error) {
+	// The reset takes no parameters: a malformed or unexpected body is refused, not ignored.
+	if _, err := decodeObject(r.Body); err != nil {
+		return api.Response{}, err
+	}
 	acct, err := sandboxAccount(r, st)
 	if err != nil {
 		return api.Response{}, err

@@ -106,6 +106,7 @@ func TestOrganizationsCapabilitiesAndLiveMode(t *testing.T) {
 		{"unknown organization header", a.live.in("org_01JGXDFAM0SPXK6S0F00Y6KG58"), "GET", "/patients", nil, 403, "PERMISSIONS_ERROR"},
 		{"test key naming a live organization", a.test.in(a.liveOrgs[0]), "GET", "/patients", nil, 403, "PERMISSIONS_ERROR"},
 		{"sandbox reset with a live key", a.live, "POST", "/sandbox/reset", map[string]any{}, 403, "PERMISSIONS_ERROR"},
+		{"sandbox reset with an unexpected field", a.test, "POST", "/sandbox/reset", map[string]any{"x": []any{}}, 400, "INVALID_PARAMETERS"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
