@@ -158,3 +158,47 @@ func TestCommittedOpenAPIDocument(t *testing.T) {
 		assert.NotNil(t, item.GetOperation(r.Method), "%s %s is not documented", r.Method, r.Path)
 	}
 }
+
+// RFC 9110 §13.1.1: If-Match is "*" or a list of entity tags compared strongly; a well-formed tag
+// that matches nothing (weak tags included: they never match strongly) is 412, a malformed
+// header 400, a missing object 404 before any precondition (§13.2.1).
+func TestIfMatchRFC9110(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	c := s.do(p, "POST", "/patients", map[string]any{"firstName": "Ada", "lastName": "Lovelace"})
+	require.Equal(t, http.StatusCreated, c.Status, c.Raw)
+	path := "/patients/" + c.Body["id"].(string)
+	tests := []struct {
+		ifMatch string
+		status  int
+		class   string
+	}{
+		{`"anything-else"`, 412, "precondition-failed"},
+		{`"2"`, 412, "precondition-failed"},
+		{`W/"1"`, 412, "precondition-failed"},
+		{`"01"`, 412, "precondition-failed"},
+		{`"7", "8"`, 412, "precondition-failed"},
+		{`3`, 400, "bad-request"},
+		{`"1`, 400, "bad-request"},
+		{`"a"b"`, 400, "bad-request"},
+		{`"9", "1"`, 200, ""},
+		{`*`, 200, ""},
+		{`"3"`, 200, ""}, // after two successful patches
+	}
+	for _, tc := range tests {
+		r := s.do(p, "PATCH", path, map[string]any{"metadata": map[string]any{"k": "v"}}, "If-Match", tc.ifMatch)
+		assert.Equal(t, tc.status, r.Status, "If-Match: %s → %s", tc.ifMatch, r.Raw)
+		if tc.class != "" {
+			assert.Equal(t, tc.class, r.Body["className"], tc.ifMatch)
+			assert.EqualValues(t, tc.status, r.Body["code"], tc.ifMatch)
+		}
+	}
+	missing := s.do(p, "DELETE", "/patients/pat_doesnotexist", nil, "If-Match", `"1"`)
+	assert.Equal(t, 404, missing.Status, missing.Raw)
+	assert.Equal(t, "not-found", missing.Body["className"])
+	del := s.do(p, "DELETE", path, nil, "If-Match", `W/"4"`)
+	assert.Equal(t, 412, del.Status, del.Raw)
+	del = s.do(p, "DELETE", path, nil, "If-Match", `"4"`)
+	assert.Equal(t, 200, del.Status, del.Raw)
+}

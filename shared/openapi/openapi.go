@@ -252,12 +252,14 @@ func fieldErrors() Doc {
 }
 
 func errorSchema() Doc {
-	return Doc{"type": "object", "required": []any{"name", "message", "event"}, "additionalProperties": false, "properties": Doc{
-		"name":    Doc{"type": "string", "enum": errorNames()},
-		"message": Doc{"type": "string"},
-		"event":   Doc{"type": "string", "description": "Id of this error's occurrence, also in our logs."},
-		"code":    Doc{"type": "string", "description": "A finer code: lock_timeout, idempotency_key_reused, ..."},
-		"errors":  fieldErrors(),
+	return Doc{"type": "object", "required": []any{"name", "message", "event", "code", "className"}, "additionalProperties": false, "properties": Doc{
+		"name":      Doc{"type": "string", "enum": errorNames()},
+		"message":   Doc{"type": "string"},
+		"event":     Doc{"type": "string", "description": "Id of this error's occurrence, also in our logs."},
+		"code":      Doc{"type": "integer", "description": "The HTTP status, as Feathers errors carry it."},
+		"className": Doc{"type": "string", "description": "Feathers' error class name for the status: bad-request, not-found, ..."},
+		"reason":    Doc{"type": "string", "description": "A finer reason: lock_timeout, idempotency_key_reused, query_too_long, ..."},
+		"errors":    fieldErrors(),
 	}}
 }
 
@@ -266,7 +268,7 @@ func problemSchema() Doc {
 		"type": Doc{"type": "string"}, "title": Doc{"type": "string"}, "status": Doc{"type": "integer"},
 		"detail": Doc{"type": "string"}, "instance": Doc{"type": "string"},
 		"name": Doc{"type": "string", "enum": errorNames()}, "event": Doc{"type": "string"},
-		"code": Doc{"type": "string"}, "errors": fieldErrors(),
+		"code": Doc{"type": "integer"}, "className": Doc{"type": "string"}, "reason": Doc{"type": "string"}, "errors": fieldErrors(),
 	}}
 }
 
