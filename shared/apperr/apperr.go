@@ -98,10 +98,10 @@ type Error struct {
 	Message string
 	// Code is the finer reason where one exists (lock_timeout, idempotency_key_reused, ...),
 	// rendered as "reason": "code" is the HTTP status, as Feathers clients read it.
-	Code    string
-	Fields  []FieldError
-	Header  map[string]string // extra response headers (Retry-After, ...)
-	Cause   error
+	Code   string
+	Fields []FieldError
+	Header map[string]string // extra response headers (Retry-After, ...)
+	Cause  error
 }
 
 func (e *Error) Error() string {
@@ -173,11 +173,11 @@ type body struct {
 
 // problem is RFC 9457 Problem Details with our fields as extension members.
 type problem struct {
-	Type     string       `json:"type"`
-	Title    string       `json:"title"`
-	Status   int          `json:"status"`
-	Detail   string       `json:"detail"`
-	Instance string       `json:"instance"`
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail"`
+	Instance  string       `json:"instance"`
 	Name      string       `json:"name"`
 	Event     string       `json:"event"`
 	Code      int          `json:"code"`
