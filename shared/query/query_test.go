@@ -192,8 +192,9 @@ func TestParseSelect(t *testing.T) {
 	sel, err := query.ParseSelect(schema.Patients, map[string][]string{"$select[]": {"firstName", "address.city"}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"firstName", "address.city"}, sel)
-	doc := map[string]any{"id": "pat_1", "firstName": "A", "lastName": "B", "address": map[string]any{"city": "C", "line1": "D"}}
-	assert.Equal(t, map[string]any{"id": "pat_1", "firstName": "A", "address": map[string]any{"city": "C"}}, query.Project(doc, sel))
+	doc := map[string]any{"id": "pat_1", "object": "patient", "firstName": "A", "lastName": "B", "address": map[string]any{"city": "C", "line1": "D"}}
+	assert.Equal(t, map[string]any{"id": "pat_1", "object": "patient", "firstName": "A", "address": map[string]any{"city": "C"}}, query.Project(doc, sel),
+		"id and object stay: the OpenAPI document requires them")
 	_, err = query.ParseSelect(schema.Patients, map[string][]string{"lastName": {"x"}})
 	assert.Equal(t, []string{"lastName"}, invalidFields(t, err))
 }
