@@ -134,6 +134,9 @@ func Field(field, format string, args ...any) *Error {
 	return Invalid(FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// Reason is the finer code, "" for none.
+func (e *Error) Reason() string { return e.Code }
+
 // WithCode sets the finer code.
 func (e *Error) WithCode(code string) *Error { e.Code = code; return e }
 

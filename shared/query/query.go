@@ -44,6 +44,10 @@ const (
 	MaxPhraseLength = 200
 	// MaxSearchLength bounds the whole $search text, in bytes.
 	MaxSearchLength = 1000
+	// MaxCandidates bounds the items one find reads from an index and checks in memory (the
+	// store's planner refuses past it with query_too_broad): above the sandbox's largest resource
+	// (2,000 appointments), far below a large organization.
+	MaxCandidates = 2500
 )
 
 // Op is a comparison operator.

@@ -83,7 +83,12 @@ type Resource struct {
 	Desc    string
 	Fields  []*Field
 	Methods []Method // methods this resource has at all
-	byName  map[string]*Field
+	// SortIndexes are compound indexes: each orders the objects by its fields in turn (then id),
+	// so a sort on them, or an equality on the first and a sort on the next, reads just the page.
+	// Every field must be a scalar; the first must also be Indexed. The store gives each a slot
+	// index after the single-field ones (template.yaml must declare it: a test checks).
+	SortIndexes [][]string
+	byName      map[string]*Field
 }
 
 // Common fields every object carries (PRODUCT.md, "Resources").

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/textsearch"
@@ -44,18 +46,70 @@ func (st *Stats) add(scanned int32, cc *types.ConsumedCapacity) {
 // against the whole query in memory, and stops as soon as the page is full when the path's
 // order is the query's order and no total is wanted.
 func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query) (Result, error) {
-	p := s.plan(t, res, q)
+	p, err := s.plan(t, res, q)
+	if err != nil {
+		return Result{}, err // a refusal: the query has no bounded plan
+	}
 	r := Result{}
 	// A phrase may narrow a search path to pair postings (phrases.go); that plan reads vocabulary.
-	err := s.phrasePlan(ctx, t, res, q, &p, &r.Stats)
+	err = s.phrasePlan(ctx, t, res, q, &p, &r.Stats)
 	r.Stats.Plan = p.name
 	if err == nil {
 		err = s.execute(ctx, t, res, q, p, &r)
+	}
+	if e := (*apperr.Error)(nil); errors.As(err, &e) && e.Kind == apperr.InvalidParameters {
+		return Result{}, err
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("store: find %s (%s): %w", res.Name, p.name, err)
 	}
 	return r, nil
+}
+
+// maxCandidates bounds the items one find reads and checks in memory (query.MaxCandidates; a
+// variable so tests can lower it).
+var maxCandidates = query.MaxCandidates
+
+// IndexedFields are the fields of res an index serves: equality, $in, ranges and sorts on the
+// slot fields, equality on externalId. docs/query.md and the OpenAPI document list them.
+func IndexedFields(res *schema.Resource) []string {
+	var out []string
+	if _, ok := res.Field("externalId"); ok {
+		out = append(out, "externalId")
+	}
+	for _, sl := range IndexSlots(res) {
+		if sl.Fields == nil {
+			out = append(out, sl.Field)
+		}
+	}
+	return out
+}
+
+// SortableFirst are the fields a sort may start with without a narrowing filter: the slot
+// fields, read in value order from their index, and id.
+func SortableFirst(res *schema.Resource) []string {
+	var out []string
+	for _, sl := range IndexSlots(res) {
+		if sl.Fields == nil {
+			out = append(out, sl.Field)
+		}
+	}
+	return append(out, "id")
+}
+
+// servable says, for a refusal, what the resource can answer.
+func servable(res *schema.Resource) string {
+	return fmt.Sprintf("%s are answered from indexes when they filter with an equality, $in or range on %s, an $or whose every branch has such an equality, or $search; "+
+		"and sort first on %s (further sort keys then order ties), or on any field after such a filter. See docs/query.md.",
+		res.Name, strings.Join(IndexedFields(res), ", "), strings.Join(SortableFirst(res), ", "))
+}
+
+func errSortNotIndexed(res *schema.Resource, field string) error {
+	return apperr.New(apperr.InvalidParameters, "Sorting %s on %s first would read every one of them: %s", res.Name, field, servable(res)).WithCode("query_not_indexed")
+}
+
+func errTooBroad(res *schema.Resource) error {
+	return apperr.New(apperr.InvalidParameters, "This query reads more than %d %s to answer (MaxCandidates); narrow it. %s", maxCandidates, res.Name, servable(res)).WithCode("query_too_broad")
 }
 
 // keyQuery is one DynamoDB Query of an access path.
@@ -80,11 +134,16 @@ type access struct {
 	exact bool
 	// rank: the rank list (rank.go) holding exactly this path's objects, when there is one.
 	rank string
+	// groupBy: the path is in these fields' value order (desc), but the query orders ties of
+	// those values by further keys: the executor sorts each run of equal values as a whole.
+	groupBy []string
 	// hints, when set, are the first page sizes of the queries (else pageHint's, for all).
 	hints []int32
 }
 
-func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
+// plan picks the access path, or refuses a query no path serves without reading the whole
+// organization (a sort whose first key has no index and no narrowing filter).
+func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, error) {
 	conds := q.Where.Children
 	// The order the query wants, without keys that equality already fixes.
 	fixed := map[string]bool{}
@@ -94,41 +153,112 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
 		}
 	}
 	var keys []query.SortKey
+	idDesc := q.IDDesc()
 	for _, k := range q.Sort {
+		if k.Field == "id" {
+			// id is unique: keys after it never apply, and it sets the tie-break's direction.
+			idDesc = k.Desc
+			break
+		}
 		if !fixed[k.Field] {
 			keys = append(keys, k)
 		}
 	}
-	if n := len(keys); n > 0 && keys[n-1].Field == "id" {
-		keys = keys[:n-1] // a last sort on id is the id tie-break, in its direction (IDDesc)
-	}
 	relevance := q.Search != nil && q.Search.SortByRelevance
-	idDesc := q.IDDesc()
 	idOrdered := len(keys) == 0 && !relevance
+
+	// ordering finishes a path read in the order of the first n sort keys (then id, in the
+	// read's direction): further keys, or ties going by id the other way, are applied within
+	// each run of equal values (groupBy), so the page costs its items plus the run it ends in.
+	ordering := func(a access, n int) access {
+		a.desc, a.ordered = keys[0].Desc, true
+		if len(keys) > n || keys[n-1].Desc != idDesc {
+			for _, k := range keys[:n] {
+				a.groupBy = append(a.groupBy, k.Field)
+			}
+			a.name += fmt.Sprintf(" then %d key(s) by run", len(keys)-n)
+		}
+		return a
+	}
+	// sortPath reads the sort's index in value order (between bounds, all on the first key): a
+	// compound index when the first two keys are one in the same direction, else the first
+	// key's slot.
+	sortPath := func(bounds []query.Node) (access, bool) {
+		if len(keys) == 0 || relevance {
+			return access{}, false
+		}
+		if len(keys) >= 2 && keys[0].Desc == keys[1].Desc {
+			if slot, ok := compoundOf(res, keys[0].Field, keys[1].Field); ok {
+				a := s.rangePath(t, res, slot, bounds)
+				a.name = "sort " + slot.Field + " (" + slot.Index + ")"
+				return ordering(a, 2), true
+			}
+		}
+		slot, ok := slotOf(res, keys[0].Field)
+		if !ok {
+			return access{}, false
+		}
+		a := s.rangePath(t, res, slot, bounds)
+		if len(bounds) == 0 {
+			a.name = "sort " + slot.Field + " (" + slot.Index + ")"
+		}
+		return ordering(a, 1), true
+	}
+	// prefixPath: an equality on a compound index's first field, sorted on its next one, reads
+	// that index from the value on, in the sort's order.
+	prefixPath := func(c query.Node) (access, bool) {
+		if len(keys) == 0 || relevance || c.Kind != query.KindCond || c.Op != query.OpEq {
+			return access{}, false
+		}
+		slot, ok := compoundOf(res, c.Field, keys[0].Field)
+		if !ok {
+			return access{}, false
+		}
+		a := access{name: "equality " + c.Field + " sorted by " + keys[0].Field + " (" + slot.Index + ")", queries: []keyQuery{{
+			index: slot.Index,
+			kce:   "#pk = :pk AND begins_with(#sk, :v)",
+			names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
+			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":v": sv(encodeValue(c.Value) + keySep)},
+		}}}
+		return ordering(a, 1), true
+	}
 
 	if q.Search != nil {
 		if q.Search.Language == indexLanguage {
 			if a, ok := s.searchPath(t, res, q); ok {
 				a.desc, a.ordered = idDesc, idOrdered
-				return a
+				return a, nil
 			}
 		}
-		return s.partitionPath(t, res, idDesc, idOrdered, "scan (search language "+q.Search.Language+")")
+		return s.partitionPath(t, res, idDesc, idOrdered, "scan (search language "+q.Search.Language+")"), nil
 	}
 	only := len(conds) == 1
 	// Equality on an indexed field, then $in, then $or of indexable branches.
 	for _, c := range conds {
+		if a, ok := prefixPath(c); ok {
+			a.exact = only && a.groupBy == nil
+			return a, nil
+		}
+	}
+	for _, c := range conds {
 		if a, ok := s.eqPath(t, res, c); ok {
+			if len(keys) > 0 && broadField(res, c.Field) {
+				// An enum or boolean value holds a large share of the objects: reading the sort's
+				// index in order and filtering stops at the page, sorting the share would not.
+				if sp, ok := sortPath(nil); ok {
+					return sp, nil
+				}
+			}
 			a.desc, a.ordered, a.exact = idDesc, idOrdered, only
 			a.rank, _ = s.rankPath(t, res, q)
-			return a
+			return a, nil
 		}
 	}
 	for _, c := range conds {
 		if c.Kind == query.KindOr {
 			if a, ok := s.orPath(t, res, c); ok {
 				a.desc, a.ordered = idDesc, idOrdered
-				return a
+				return a, nil
 			}
 		}
 	}
@@ -150,26 +280,38 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) access {
 				others++
 			}
 		}
+		if len(keys) > 0 && keys[0].Field == c.Field {
+			if a, ok := sortPath(bounds); ok {
+				a.exact = others == 0 && a.groupBy == nil
+				return a, nil
+			}
+		}
 		a := s.rangePath(t, res, slot, bounds)
 		a.desc = len(keys) == 1 && keys[0].Desc
 		// Ordered by (value, id): the query's order only when it sorts on this field alone.
 		a.ordered = !relevance && len(keys) == 1 && keys[0].Field == c.Field && keys[0].Desc == idDesc
 		a.exact = others == 0
-		return a
+		return a, nil
 	}
 	// A sort on a slot field reads that index in order (it is dense, so it is complete).
-	if len(keys) == 1 && !relevance && keys[0].Desc == idDesc {
-		if slot, ok := slotOf(res, keys[0].Field); ok {
-			a := s.rangePath(t, res, slot, nil)
-			a.name = "sort " + slot.Field + " (" + slot.Index + ")"
-			a.desc, a.ordered, a.exact = keys[0].Desc, true, len(conds) == 0
-			return a
-		}
+	if a, ok := sortPath(nil); ok {
+		a.exact = len(conds) == 0 && a.groupBy == nil
+		return a, nil
+	}
+	if len(keys) > 0 {
+		return access{}, errSortNotIndexed(res, keys[0].Field)
 	}
 	a := s.partitionPath(t, res, idDesc, idOrdered, "partition")
 	a.exact = len(conds) == 0
 	a.rank, _ = s.rankPath(t, res, q)
-	return a
+	return a, nil
+}
+
+// broadField: an equality on f may match a large share of the objects (an enum or a boolean,
+// the fields rank lists are kept for).
+func broadField(res *schema.Resource, field string) bool {
+	f, ok := res.Field(field)
+	return ok && rankedField(f)
 }
 
 func isRange(op query.Op) bool {
@@ -316,7 +458,7 @@ func (s *Store) searchPath(t Tenant, res *schema.Resource, q *query.Query) (acce
 	return a, true
 }
 
-// execute streams the path and fills r.
+// execute streams the path and fills r. It reads at most maxCandidates items (errTooBroad).
 func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) error {
 	need := q.Skip + q.Limit
 	if p.ordered && p.exact && len(p.queries) == 1 {
@@ -331,7 +473,20 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 	}
 	src := s.source(p, pageHint(p, q, need), &r.Stats)
 	var matched []query.Scored
-	count := 0
+	count, read := 0, 0
+	// A run of equal groupBy values, sorted by the whole query order when it ends.
+	var run []query.Scored
+	runKey := ""
+	flush := func() {
+		q.Order(run)
+		for _, m := range run {
+			count++
+			if count > q.Skip && len(r.Docs) < q.Limit {
+				r.Docs = append(r.Docs, m.Doc)
+			}
+		}
+		run = run[:0]
+	}
 	for {
 		doc, ok, err := src.next(ctx)
 		if err != nil {
@@ -340,15 +495,34 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 		if !ok {
 			break
 		}
+		if read++; read > maxCandidates {
+			return errTooBroad(res)
+		}
 		hit, score := q.Evaluate(res, doc)
 		if !hit {
 			continue
 		}
-		count++
 		if !p.ordered {
 			matched = append(matched, query.Scored{Doc: doc, Score: score})
 			continue
 		}
+		if p.groupBy != nil {
+			k := ""
+			for _, f := range p.groupBy {
+				v, _ := query.Lookup(doc, f)
+				k += encodeValue(v) + keySep
+			}
+			if k != runKey || len(run) == 0 {
+				flush()
+				runKey = k
+				if count >= need && !q.Total {
+					break
+				}
+			}
+			run = append(run, query.Scored{Doc: doc, Score: score})
+			continue
+		}
+		count++
 		if count > q.Skip && len(r.Docs) < q.Limit {
 			r.Docs = append(r.Docs, doc)
 		}
@@ -356,11 +530,13 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 			break
 		}
 	}
+	flush()
 	if !p.ordered {
 		q.Order(matched)
 		for i := q.Skip; i < len(matched) && i < need; i++ {
 			r.Docs = append(r.Docs, matched[i].Doc)
 		}
+		count = len(matched)
 	}
 	r.Total = count
 	return nil
