@@ -47,6 +47,9 @@ func Build(routes []Route) Doc {
 		}
 		item[strings.ToLower(r.Method)] = operation(r, comps)
 	}
+	for name, sch := range platformSchemas() {
+		comps[name] = sch
+	}
 	comps["Error"] = errorSchema()
 	comps["Problem"] = problemSchema()
 	comps["Page"] = pageSchema()
@@ -69,6 +72,20 @@ func Build(routes []Route) Doc {
 				"description": "An API key: `Authorization: Bearer sk_test_...` (or `Authorization: ApiKey ...`)."}},
 		},
 	}
+}
+
+// WithServer returns the document with servers naming origin (the document itself is shared and
+// not changed); origin "" keeps the production server.
+func WithServer(d Doc, origin string) Doc {
+	if origin == "" {
+		return d
+	}
+	out := make(Doc, len(d))
+	for k, v := range d {
+		out[k] = v
+	}
+	out["servers"] = []any{Doc{"url": origin, "description": "Where this document was served from."}}
+	return out
 }
 
 // JSON renders the document, indented, with a final newline.
@@ -125,6 +142,9 @@ func operation(r Route, comps Doc) Doc {
 		}
 		return op
 	}
+	if !known && platformOperation(r, op, params) {
+		return op
+	}
 	if !known {
 		op["summary"] = strings.TrimSpace(r.Action + " " + r.Resource)
 		resp["2XX"] = Doc{"description": "Success.", "content": Doc{"application/json": Doc{"schema": Doc{}}}}
@@ -159,24 +179,9 @@ func operation(r Route, comps Doc) Doc {
 		}}
 		resp["200"] = Doc{"description": "A page of " + res.Name + " (Feathers shape; a Spring-style page with Hubpay's page/size parameters).",
 			"content": Doc{"application/json": Doc{"schema": Doc{"anyOf": []any{ref(list), ref("Page")}}}}}
-		for _, q := range []struct{ name, typ, desc string }{
-			{"$limit", "integer", "Page size, default 10, at most 100; 0 returns only the total."},
-			{"$skip", "integer", "Objects to skip."},
-			{"$sort", "object", "Sort, e.g. $sort[createdAt]=-1."},
-			{"$select", "array", "Fields to return."},
-			{"$total", "boolean", "Include the total count."},
-			{"$search", "string", "Text search."},
-		} {
-			s := Doc{"type": q.typ}
-			if q.typ == "array" {
-				s["items"] = Doc{"type": "string"}
-			}
-			p := Doc{"name": q.name, "in": "query", "required": false, "schema": s, "description": q.desc}
-			if q.typ == "object" {
-				p["style"], p["explode"] = "deepObject", true
-			}
-			params = append(params, p)
-		}
+		params = append(params, findParams(res)...)
+		op["description"] = indexDescription(res)
+		op["x-hapihub-indexes"] = Doc{"filter": anys(res.IndexedFields()), "sortFirst": anys(res.SortableFirst()), "compound": compounds(res)}
 	case schema.Get:
 		op["summary"] = "Get a " + res.Object
 		resp["200"] = one
@@ -210,11 +215,33 @@ func operation(r Route, comps Doc) Doc {
 
 func isFeathers(a string) bool { return slices.Contains(schema.AllMethods, schema.Method(a)) }
 
+// verbs name a resource method in an operationId: listPatients, getPatient, createPatient,
+// replacePatient (PUT), updatePatient (PATCH), deletePatient.
+var verbs = map[string]string{"find": "list", "get": "get", "create": "create", "update": "replace", "patch": "update", "remove": "delete"}
+
 func operationID(r Route) string {
-	if r.Resource != "" && r.Action != "" && (r.Path == "/"+r.Resource || r.Path == "/"+r.Resource+"/{id}") {
-		return r.Resource + "." + r.Action
+	if p, ok := platformOps[r.Method+" "+r.Path]; ok {
+		return p.id
 	}
-	return strings.ToLower(r.Method) + pathParam.ReplaceAllString(strings.ReplaceAll(r.Path, "/", "."), "$1")
+	if v, ok := verbs[r.Action]; ok && r.Resource != "" && (r.Path == "/"+r.Resource || r.Path == "/"+r.Resource+"/{id}") {
+		if r.Action == "find" {
+			return v + typeName(r.Resource)
+		}
+		if res, ok := schema.Lookup(r.Resource); ok {
+			return v + typeName(res.Object)
+		}
+		return v + typeName(strings.TrimSuffix(r.Resource, "s"))
+	}
+	// Anything else: method and path in camel case (postThingsParts).
+	var b strings.Builder
+	b.WriteString(strings.ToLower(r.Method))
+	for _, seg := range strings.Split(r.Path, "/") {
+		if seg == "" || strings.HasPrefix(seg, "{") {
+			continue
+		}
+		b.WriteString(typeName(strings.NewReplacer(".", "-").Replace(seg)))
+	}
+	return b.String()
 }
 
 // errorStatuses are the error statuses a route can answer besides the default.

@@ -382,10 +382,20 @@ func (c *compiler) sortKeys(param string, v qs.Value) []SortKey {
 		if o.Len() > 1 && c.orderLost {
 			// API Gateway hands the function a map: which key the client wrote first is lost,
 			// and sorting in another order than asked, silently, would be worse than refusing.
-			keys := o.Keys()
-			c.bad(param, "names %d fields in object form (%s[%s]=...&%s[%s]=...), whose order is lost on the way to the API: "+
-				"send the keys as an array, %s[0][%s]=1&%s[1][%s]=-1, or sort=%s,asc&sort=%s,desc",
-				o.Len(), param, keys[0], param, keys[1], param, keys[0], param, keys[1], keys[0], keys[1])
+			var arr, hub []string
+			i := 0
+			for k, dir := range o.All() {
+				d, _ := dir.(string)
+				word := "asc"
+				if d == "-1" {
+					word = "desc"
+				}
+				arr = append(arr, fmt.Sprintf("%s[%d][%s]=%s", param, i, k, d))
+				hub = append(hub, "sort="+k+","+word)
+				i++
+			}
+			c.bad(param, "names %d fields in object form, whose order is lost on the way to the API (API Gateway passes the query as a map): "+
+				"send them as an array in the order you mean, such as %s, or as %s", o.Len(), strings.Join(arr, "&"), strings.Join(hub, "&"))
 			return nil
 		}
 		for k, dir := range o.All() {

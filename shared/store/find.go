@@ -70,38 +70,25 @@ func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *que
 // variable so tests can lower it).
 var maxCandidates = query.MaxCandidates
 
-// IndexedFields are the fields of res an index serves: equality, $in, ranges and sorts on the
-// slot fields, equality on externalId. docs/query.md and the OpenAPI document list them.
-func IndexedFields(res *schema.Resource) []string {
-	var out []string
-	if _, ok := res.Field("externalId"); ok {
-		out = append(out, "externalId")
-	}
-	for _, sl := range IndexSlots(res) {
-		if sl.Fields == nil {
-			out = append(out, sl.Field)
+// IndexRow is the resource's line of docs/query.md's table of what its indexes answer.
+func IndexRow(res *schema.Resource) string {
+	var comp []string
+	for _, s := range IndexSlots(res) {
+		if s.Fields != nil {
+			comp = append(comp, "("+strings.Join(s.Fields, ", ")+")")
 		}
 	}
-	return out
-}
-
-// SortableFirst are the fields a sort may start with without a narrowing filter: the slot
-// fields, read in value order from their index, and id.
-func SortableFirst(res *schema.Resource) []string {
-	var out []string
-	for _, sl := range IndexSlots(res) {
-		if sl.Fields == nil {
-			out = append(out, sl.Field)
-		}
+	if len(comp) == 0 {
+		comp = []string{"-"}
 	}
-	return append(out, "id")
+	return fmt.Sprintf("| %s | %s | %s | %s |", res.Name, strings.Join(res.IndexedFields(), ", "), strings.Join(res.SortableFirst(), ", "), strings.Join(comp, ", "))
 }
 
 // servable says, for a refusal, what the resource can answer.
 func servable(res *schema.Resource) string {
 	return fmt.Sprintf("%s are answered from indexes when they filter with an equality, $in or range on %s, an $or whose every branch has such an equality, or $search; "+
 		"and sort first on %s (further sort keys then order ties), or on any field after such a filter. See docs/query.md.",
-		res.Name, strings.Join(IndexedFields(res), ", "), strings.Join(SortableFirst(res), ", "))
+		res.Name, strings.Join(res.IndexedFields(), ", "), strings.Join(res.SortableFirst(), ", "))
 }
 
 func errSortNotIndexed(res *schema.Resource, field string) error {

@@ -529,7 +529,7 @@ func TestFindDifferential(t *testing.T) {
 			s, _ := get(gq, "$sort")
 			unindexed := false
 			for _, k := range s.(obj) {
-				unindexed = unindexed || !slices.Contains(store.SortableFirst(schema.Patients), k.k)
+				unindexed = unindexed || !slices.Contains(schema.Patients.SortableFirst(), k.k)
 			}
 			require.True(t, unindexed, "query %d refused: %s: %v", n, raw, err)
 			plans["refused"]++

@@ -66,17 +66,9 @@ func IndexSlots(res *schema.Resource) []IndexSlot {
 		return s
 	}
 	var out []IndexSlot
-	for _, f := range res.Fields {
-		if !f.Indexed || f.Name == "externalId" || f.Name == "organizationId" {
-			continue
-		}
-		switch f.Type {
-		case schema.String, schema.Integer, schema.Boolean, schema.Timestamp, schema.Date:
-		default:
-			continue // multi-valued or structured: filtered in memory
-		}
+	for _, f := range res.SlotFields() {
 		n := len(out) + 2
-		out = append(out, IndexSlot{Field: f.Name, Index: fmt.Sprintf("GSI%d", n), PK: fmt.Sprintf("GSI%dPK", n), SK: fmt.Sprintf("GSI%dSK", n)})
+		out = append(out, IndexSlot{Field: f, Index: fmt.Sprintf("GSI%d", n), PK: fmt.Sprintf("GSI%dPK", n), SK: fmt.Sprintf("GSI%dSK", n)})
 	}
 	for _, fs := range res.SortIndexes {
 		n := len(out) + 2
