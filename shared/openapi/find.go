@@ -112,7 +112,7 @@ func findParams(res *schema.Resource) []any {
 		}
 		out = append(out, Doc{"name": f.Name, "in": "query", "style": "deepObject", "explode": true,
 			"description": "Equal to a value, or compared with operators: " + f.Name + "[$in][]=...&" + f.Name + "[$gte]=..." + indexed + ".",
-			"schema": Doc{"anyOf": []any{v, operators(v)}}})
+			"schema":      Doc{"anyOf": []any{v, operators(v)}}})
 	}
 	return out
 }

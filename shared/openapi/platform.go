@@ -10,14 +10,18 @@ import (
 // the handlers add later are allowed (additionalProperties is not closed), required ones are
 // what every response carries.
 
-func str() Doc             { return Doc{"type": "string"} }
-func nstr() Doc            { return Doc{"type": []any{"string", "null"}} }
-func integer() Doc         { return Doc{"type": "integer", "format": "int64"} }
-func ninteger() Doc        { return Doc{"type": []any{"integer", "null"}, "format": "int64"} }
-func boolean() Doc         { return Doc{"type": "boolean"} }
-func strs() Doc            { return Doc{"type": "array", "items": str()} }
-func millis(d string) Doc  { return Doc{"type": "integer", "format": "int64", "description": d + " Unix time in milliseconds, UTC."} }
-func nmillis(d string) Doc { return Doc{"type": []any{"integer", "null"}, "format": "int64", "description": d + " Unix time in milliseconds, UTC."} }
+func str() Doc      { return Doc{"type": "string"} }
+func nstr() Doc     { return Doc{"type": []any{"string", "null"}} }
+func integer() Doc  { return Doc{"type": "integer", "format": "int64"} }
+func ninteger() Doc { return Doc{"type": []any{"integer", "null"}, "format": "int64"} }
+func boolean() Doc  { return Doc{"type": "boolean"} }
+func strs() Doc     { return Doc{"type": "array", "items": str()} }
+func millis(d string) Doc {
+	return Doc{"type": "integer", "format": "int64", "description": d + " Unix time in milliseconds, UTC."}
+}
+func nmillis(d string) Doc {
+	return Doc{"type": []any{"integer", "null"}, "format": "int64", "description": d + " Unix time in milliseconds, UTC."}
+}
 
 func object(obj string, required []string, props Doc) Doc {
 	if obj != "" {
@@ -64,7 +68,7 @@ func platformSchemas() Doc {
 		"ApiKeyList": listOf("ApiKey"),
 		"Token": object("token", []string{"id", "object", "type", "livemode", "data", "createdAt", "expiresAt"}, Doc{
 			"id": str(), "type": Doc{"type": "string", "enum": []any{"patient_intake"}}, "livemode": boolean(),
-			"data": Doc{"type": "object", "description": "The patient fields the browser collected (a patient create body)."},
+			"data":      Doc{"type": "object", "description": "The patient fields the browser collected (a patient create body)."},
 			"createdAt": millis("Creation time."), "expiresAt": millis("After this the token is gone."),
 		}),
 		"IpAllowlist": object("ip_allowlist", []string{"object", "cidrs"}, Doc{"cidrs": strs()}),
@@ -87,7 +91,7 @@ func platformSchemas() Doc {
 		"WebhookEndpoint": object("webhook_endpoint", []string{"id", "object", "livemode", "url", "enabledEvents", "status", "createdAt"}, Doc{
 			"id": str(), "livemode": boolean(), "url": Doc{"type": "string", "format": "uri"}, "enabledEvents": strs(),
 			"description": nstr(), "status": Doc{"type": "string", "enum": []any{"enabled", "disabled"}}, "disabledReason": nstr(),
-			"metadata": Doc{"type": "object", "additionalProperties": Doc{"type": "string"}},
+			"metadata":  Doc{"type": "object", "additionalProperties": Doc{"type": "string"}},
 			"createdAt": millis("Creation time."), "updatedAt": millis("Last change."),
 			"secret": Doc{"type": "string", "description": "The signing secret (whsec_...): on create, roll-secret and get."},
 		}),
@@ -164,14 +168,14 @@ var platformOps = map[string]platformOp{
 	"GET /events": {id: "listEvents", summary: "List events, newest first", status: "200", resp: "EventList", query: listParams(
 		qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}}),
 		rangeParam("createdAt", "When it happened."), qp("$total", "Include the total.", boolean()))},
-	"GET /events/{id}":                            {id: "getEvent", summary: "Get an event", status: "200", resp: "Event"},
-	"GET /webhook-endpoints":                      {id: "listWebhookEndpoints", summary: "List webhook endpoints", status: "200", resp: "WebhookEndpointList", query: listParams()},
-	"POST /webhook-endpoints":                     {id: "createWebhookEndpoint", summary: "Register a webhook endpoint", status: "201", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody([]string{"url", "enabledEvents"})},
-	"GET /webhook-endpoints/{id}":                 {id: "getWebhookEndpoint", summary: "Get a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
-	"PATCH /webhook-endpoints/{id}":               {id: "updateWebhookEndpoint", summary: "Change a webhook endpoint", status: "200", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody(nil)},
-	"DELETE /webhook-endpoints/{id}":              {id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
-	"POST /webhook-endpoints/{id}/roll-secret":    {id: "rollWebhookEndpointSecret", summary: "Issue a new signing secret", status: "200", resp: "WebhookEndpoint", body: closed(nil, Doc{"expiresInSeconds": Doc{"type": "integer", "minimum": 0, "maximum": 86400, "description": "How long the old secret keeps signing too."}})},
-	"GET /webhook-endpoints/{id}/deliveries":      {id: "listWebhookDeliveries", summary: "List an endpoint's deliveries, newest first", status: "200", resp: "WebhookDeliveryList", query: listParams(qp("status", "Delivery status.", str()))},
+	"GET /events/{id}":                                            {id: "getEvent", summary: "Get an event", status: "200", resp: "Event"},
+	"GET /webhook-endpoints":                                      {id: "listWebhookEndpoints", summary: "List webhook endpoints", status: "200", resp: "WebhookEndpointList", query: listParams()},
+	"POST /webhook-endpoints":                                     {id: "createWebhookEndpoint", summary: "Register a webhook endpoint", status: "201", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody([]string{"url", "enabledEvents"})},
+	"GET /webhook-endpoints/{id}":                                 {id: "getWebhookEndpoint", summary: "Get a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
+	"PATCH /webhook-endpoints/{id}":                               {id: "updateWebhookEndpoint", summary: "Change a webhook endpoint", status: "200", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody(nil)},
+	"DELETE /webhook-endpoints/{id}":                              {id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
+	"POST /webhook-endpoints/{id}/roll-secret":                    {id: "rollWebhookEndpointSecret", summary: "Issue a new signing secret", status: "200", resp: "WebhookEndpoint", body: closed(nil, Doc{"expiresInSeconds": Doc{"type": "integer", "minimum": 0, "maximum": 86400, "description": "How long the old secret keeps signing too."}})},
+	"GET /webhook-endpoints/{id}/deliveries":                      {id: "listWebhookDeliveries", summary: "List an endpoint's deliveries, newest first", status: "200", resp: "WebhookDeliveryList", query: listParams(qp("status", "Delivery status.", str()))},
 	"GET /webhook-endpoints/{id}/deliveries/{deliveryId}":         {id: "getWebhookDelivery", summary: "Get a delivery with its attempts", status: "200", resp: "WebhookDelivery"},
 	"POST /webhook-endpoints/{id}/deliveries/{deliveryId}/resend": {id: "resendWebhookDelivery", summary: "Deliver again", status: "202", resp: "WebhookDelivery"},
 	"POST /webhook-endpoints/{id}/test":                           {id: "sendTestWebhook", summary: "Send a test event to the endpoint", status: "202", resp: "WebhookDelivery", body: closed(nil, Doc{"type": Doc{"type": "string", "description": "An event type the endpoint receives, e.g. patient.created."}})},
