@@ -179,9 +179,13 @@ func operation(r Route, comps Doc) Doc {
 		}}
 		resp["200"] = Doc{"description": "A page of " + res.Name + " (Feathers shape; a Spring-style page with Hubpay's page/size parameters).",
 			"content": Doc{"application/json": Doc{"schema": Doc{"anyOf": []any{ref(list), ref("Page")}}}}}
-		params = append(params, findParams(res)...)
-		op["description"] = indexDescription(res)
-		op["x-hapihub-indexes"] = Doc{"filter": anys(res.IndexedFields()), "sortFirst": anys(res.SortableFirst()), "compound": compounds(res)}
+		if pagedOnly[res.Name] {
+			params = append(params, findParams(res)[:3]...) // $limit, $skip, $total
+		} else {
+			params = append(params, findParams(res)...)
+			op["description"] = indexDescription(res)
+			op["x-hapihub-indexes"] = Doc{"filter": anys(res.IndexedFields()), "sortFirst": anys(res.SortableFirst()), "compound": compounds(res)}
+		}
 	case schema.Get:
 		op["summary"] = "Get a " + res.Object
 		resp["200"] = one
@@ -204,7 +208,7 @@ func operation(r Route, comps Doc) Doc {
 		op["summary"] = "Remove a " + res.Object
 		resp["200"] = Doc{"description": "The removed " + res.Object + ", with deleted: true.", "content": one["content"]}
 	}
-	if r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove) {
+	if (r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove)) && !pagedOnly[res.Name] {
 		params = append(params, Doc{"name": "If-Match", "in": "header", "schema": Doc{"type": "string"}, "description": "Only change the object if its ETag still matches."})
 	}
 	if len(params) > 0 {
@@ -212,6 +216,10 @@ func operation(r Route, comps Doc) Doc {
 	}
 	return op
 }
+
+// pagedOnly lists are the caller's own few objects (organizations: the sandbox and connected
+// clinics), paged but not queried (shared/clinic).
+var pagedOnly = map[string]bool{"organizations": true}
 
 func isFeathers(a string) bool { return slices.Contains(schema.AllMethods, schema.Method(a)) }
 
