@@ -124,6 +124,8 @@ type access struct {
 	// groupBy: the path is in these fields' value order (desc), but the query orders ties of
 	// those values by further keys: the executor sorts each run of equal values as a whole.
 	groupBy []string
+	// skip, when set, replaces queries: a skip scan (mixed-direction compound sorts).
+	skip *skipScan
 	// hints, when set, are the first page sizes of the queries (else pageHint's, for all).
 	hints []int32
 }
@@ -174,11 +176,27 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 		if len(keys) == 0 || relevance {
 			return access{}, false
 		}
-		if len(keys) >= 2 && keys[0].Desc == keys[1].Desc {
+		if len(keys) >= 2 {
 			if slot, ok := compoundOf(res, keys[0].Field, keys[1].Field); ok {
-				a := s.rangePath(t, res, slot, bounds)
-				a.name = "sort " + slot.Field + " (" + slot.Index + ")"
-				return ordering(a, 2), true
+				first, hasFirst := slotOf(res, keys[0].Field)
+				switch {
+				case keys[0].Desc == keys[1].Desc:
+					a := s.rangePath(t, res, slot, bounds)
+					a.name = "sort " + slot.Field + " (" + slot.Index + ")"
+					return ordering(a, 2), true
+				case len(bounds) == 0 && hasFirst:
+					// Opposite directions: each value of the first key in its order (one item read
+					// from its own index per value), and that value's range of the compound index
+					// read in the second key's direction.
+					a := access{name: "sort " + slot.Field + " (" + slot.Index + ", skip scan on " + first.Index + ")",
+						skip: &skipScan{t: t, res: res, first: first, compound: slot, firstDesc: keys[0].Desc, secondDesc: keys[1].Desc}}
+					a = ordering(a, 2)
+					a.desc = keys[1].Desc // ties within a (first, second) pair come in this id order
+					if len(keys) == 2 && keys[1].Desc != idDesc {
+						a.groupBy = []string{keys[0].Field, keys[1].Field}
+					}
+					return a, true
+				}
 			}
 		}
 		slot, ok := slotOf(res, keys[0].Field)
@@ -625,6 +643,11 @@ func (s *Store) source(p access, hint int32, st *Stats) source {
 		}
 		return hint
 	}
+	if p.skip != nil {
+		sc := *p.skip
+		sc.s, sc.st, sc.hint = s, st, hint
+		return &sc
+	}
 	if len(p.queries) == 1 {
 		return &queryStream{s: s, kq: p.queries[0], desc: p.desc, limit: limit(0), st: st}
 	}
@@ -709,3 +732,76 @@ func (m *mergeStream) next(ctx context.Context) (Doc, bool, error) {
 		return doc, true, nil
 	}
 }
+
+// skipScan reads a compound index (a, b) in a's order with b in the opposite direction: it finds
+// each next value of a with one item of a's own slot index (a Limit 1 query past the previous
+// value), then streams that value's range of the compound index in b's direction. A page costs
+// its items plus one item per value of a it spans.
+type skipScan struct {
+	t                     Tenant
+	res                   *schema.Resource
+	first, compound       IndexSlot
+	firstDesc, secondDesc bool
+
+	s    *Store
+	st   *Stats
+	hint int32
+	cur  *queryStream
+	last string // the encoded value of a being read ("" before the first)
+	done bool
+	sent int32 // items handed out so far: later runs' first pages ask only for the rest
+}
+
+func (k *skipScan) next(ctx context.Context) (Doc, bool, error) {
+	for {
+		if k.cur != nil {
+			doc, ok, err := k.cur.next(ctx)
+			if ok || err != nil {
+				k.sent++
+				return doc, ok, err
+			}
+			k.cur = nil
+		}
+		if k.done {
+			return nil, false, nil
+		}
+		// The next value of a: past every key of the last one (they are last+\x01+id).
+		lo, hi := "", "\x7f"
+		if k.started() {
+			if k.firstDesc {
+				hi = k.last
+			} else {
+				lo = k.last + "\x02"
+			}
+		}
+		kq := keyQuery{index: k.first.Index, kce: "#pk = :pk AND #sk BETWEEN :lo AND :hi",
+			names: map[string]string{"#pk": k.first.PK, "#sk": k.first.SK},
+			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(k.t, k.res, k.first.Field)), ":lo": sv(lo), ":hi": sv(hi)}}
+		if lo > hi {
+			k.done = true
+			continue
+		}
+		out, err := k.s.runQuery(ctx, kq, k.firstDesc, 1, nil, false, k.st)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(out.Items) == 0 {
+			k.done = true
+			continue
+		}
+		sk := getS(out.Items[0], k.first.SK)
+		k.last = sk[:strings.LastIndex(sk, keySep)]
+		limit := k.hint
+		if limit > 0 {
+			limit = max(limit-k.sent, 2)
+		}
+		k.cur = &queryStream{s: k.s, desc: k.secondDesc, limit: limit, st: k.st, kq: keyQuery{
+			index: k.compound.Index,
+			kce:   "#pk = :pk AND begins_with(#sk, :v)",
+			names: map[string]string{"#pk": k.compound.PK, "#sk": k.compound.SK},
+			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(k.t, k.res, k.compound.Field)), ":v": sv(k.last + keySep)},
+		}}
+	}
+}
+
+func (k *skipScan) started() bool { return k.last != "" }

@@ -44,10 +44,13 @@ func TestFindReadsAreBounded(t *testing.T) {
 		{raw: "$sort[0][lastName]=-1&$sort[1][firstName]=-1&$skip=3&$limit=5", maxRead: 9, planHas: "sort lastName+firstName"},
 		{raw: "lastName=Smith&$sort[firstName]=-1&$limit=5", maxRead: 6, planHas: "equality lastName sorted by firstName"},
 		{raw: "$sort[0][lastName]=1&$sort[1][firstName]=1&$sort[2][createdAt]=-1&$limit=5", maxRead: 4 * (6 + 7), planHas: "then 1 key(s) by run"},
-		// Mixed directions: the first key's index, each run of equal surnames sorted whole. Pages
-		// grow 4x as they stream, so the bound is 4 x (the page + the run it ends in).
-		{raw: "$sort[0][lastName]=1&$sort[1][firstName]=-1&$limit=5", maxRead: 4 * (6 + largest), planHas: "by run"},
-		{raw: "$sort[0][lastName]=-1&$sort[1][firstName]=1&$sort[2][createdAt]=-1&$limit=20&$skip=10", maxRead: 4 * (31 + largest), planHas: "by run"},
+		// Opposite directions on the compound index: a skip scan, one item per surname spanned.
+		{raw: "$sort[0][lastName]=1&$sort[1][firstName]=-1&$limit=5", maxRead: 10 + 2, planHas: "skip scan"}, // first pages read at least 10
+		{raw: "$sort[0][lastName]=-1&$sort[1][firstName]=1&$sort[2][createdAt]=-1&$limit=20&$skip=10", maxRead: 4 * (31 + 8), planHas: "skip scan"},
+		{raw: "$sort[0][lastName]=-1&$sort[1][firstName]=1&$skip=45&$limit=10", maxRead: 45 + 10 + 3 + 4, planHas: "skip scan"},
+		// Mixed directions elsewhere: the first key's index, each run of equal values sorted
+		// whole. Pages grow 4x as they stream: the bound is 4 x (the page + the run it ends in).
+		{raw: "$sort[0][status]=1&$sort[1][lastName]=-1&$limit=5", maxRead: 4 * (6 + 150), planHas: "by run"},
 		{raw: "$sort[0][createdAt]=-1&$sort[1][lastName]=1&$limit=10", maxRead: 4 * (11 + 3), planHas: "by run"},
 		{raw: "$sort[lastName]=1&$sort[id]=-1&$limit=10", maxRead: 4 * (11 + largest), planHas: "by run"},
 		// An enum equality reads the sort's index and filters (a third are active here).

@@ -199,6 +199,13 @@ func genQuery(r *rand.Rand) obj {
 			s = append(s, kv{sortFields[i], []int64{1, -1}[r.IntN(2)]})
 		}
 		q = append(q, kv{"$sort", s})
+	} else if r.IntN(4) == 0 {
+		// The compound index's keys, in either direction each (skip scans when they differ).
+		s := obj{{"lastName", []int64{1, -1}[r.IntN(2)]}, {"firstName", []int64{1, -1}[r.IntN(2)]}}
+		if r.IntN(2) == 0 {
+			s = append(s, kv{"createdAt", []int64{1, -1}[r.IntN(2)]})
+		}
+		q = append(q, kv{"$sort", s})
 	}
 	if r.IntN(3) > 0 {
 		q = append(q, kv{"$limit", int64(r.IntN(25))})
@@ -549,13 +556,19 @@ func TestFindDifferential(t *testing.T) {
 		if strings.Contains(got.Stats.Plan, "by run") {
 			plans["run"]++
 		}
+		if strings.Contains(got.Stats.Plan, "skip scan") {
+			plans["skipscan"]++
+		}
+		if strings.Contains(got.Stats.Plan, "lastName+firstName") {
+			plans["compound"]++
+		}
 		if strings.Contains(got.Stats.Plan, "rank list") {
 			plans["rank"]++
 		}
 	}
 	t.Logf("plans: %v", plans)
 	// The generator must reach the planner's paths, or the comparison proves little.
-	for _, p := range []string{"equality", "in", "or", "range", "sort", "search", "partition", "rank", "run", "refused"} {
+	for _, p := range []string{"equality", "in", "or", "range", "sort", "search", "partition", "rank", "run", "refused", "skipscan", "compound"} {
 		require.Positive(t, plans[p], "no generated query used the %s path (%v)", p, plans)
 	}
 }
