@@ -126,6 +126,9 @@ type access struct {
 	groupBy []string
 	// skip, when set, replaces queries: a skip scan (mixed-direction compound sorts).
 	skip *skipScan
+	// mergeSK: the queries are merged in this sort-key attribute's order past its first
+	// component (see mergeStream), not by id.
+	mergeSK string
 	// hints, when set, are the first page sizes of the queries (else pageHint's, for all).
 	hints []int32
 }
@@ -228,6 +231,32 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 		return ordering(a, 1), true
 	}
 
+	// sortedOr: an $or whose every branch has an equality on a compound index's first field,
+	// sorted on its second: each branch's range read in the sort's order, merged in that order.
+	sortedOr := func(or query.Node) (access, bool) {
+		if len(keys) == 0 || relevance {
+			return access{}, false
+		}
+		a := access{name: "or sorted by " + keys[0].Field + " (merged compound ranges)"}
+		for _, branch := range or.Children {
+			found := false
+			for _, c := range branch.Children {
+				if b, ok := prefixPath(c); ok {
+					sk := IndexSlotSK(res, b.queries[0].index)
+					if a.mergeSK != "" && sk != a.mergeSK {
+						return access{}, false // branches on different compound indexes
+					}
+					a.queries, a.mergeSK, found = append(a.queries, b.queries...), sk, true
+					break
+				}
+			}
+			if !found {
+				return access{}, false
+			}
+		}
+		return ordering(a, 1), len(a.queries) > 0
+	}
+
 	if q.Search != nil {
 		if q.Search.Language == indexLanguage {
 			if a, ok := s.searchPath(t, res, q); ok {
@@ -261,6 +290,9 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 	}
 	for _, c := range conds {
 		if c.Kind == query.KindOr {
+			if a, ok := sortedOr(c); ok {
+				return a, nil
+			}
 			if a, ok := s.orPath(t, res, c); ok {
 				a.desc, a.ordered = idDesc, idOrdered
 				return a, nil
@@ -651,7 +683,7 @@ func (s *Store) source(p access, hint int32, st *Stats) source {
 	if len(p.queries) == 1 {
 		return &queryStream{s: s, kq: p.queries[0], desc: p.desc, limit: limit(0), st: st}
 	}
-	m := &mergeStream{desc: p.desc}
+	m := &mergeStream{desc: p.desc, mergeSK: p.mergeSK}
 	for i, kq := range p.queries {
 		m.streams = append(m.streams, &queryStream{s: s, kq: kq, desc: p.desc, limit: limit(i), st: st})
 	}
@@ -703,6 +735,17 @@ type mergeStream struct {
 	streams []*queryStream
 	desc    bool
 	last    string
+	// mergeSK, when set, merges by this sort-key attribute after its first component (a compound
+	// index's value of the second field, then id) instead of by id.
+	mergeSK string
+}
+
+func (m *mergeStream) key(it map[string]types.AttributeValue) string {
+	if m.mergeSK == "" {
+		return getS(it, "id")
+	}
+	sk := getS(it, m.mergeSK)
+	return sk[strings.Index(sk, keySep)+1:]
 }
 
 func (m *mergeStream) next(ctx context.Context) (Doc, bool, error) {
@@ -716,7 +759,7 @@ func (m *mergeStream) next(ctx context.Context) (Doc, bool, error) {
 			if !ok {
 				continue
 			}
-			id := getS(it, "id")
+			id := m.key(it)
 			if best < 0 || (m.desc && id > bestID) || (!m.desc && id < bestID) {
 				best, bestID = i, id
 			}
@@ -805,3 +848,13 @@ func (k *skipScan) next(ctx context.Context) (Doc, bool, error) {
 }
 
 func (k *skipScan) started() bool { return k.last != "" }
+
+// IndexSlotSK is the sort-key attribute of the slot index named index.
+func IndexSlotSK(res *schema.Resource, index string) string {
+	for _, sl := range IndexSlots(res) {
+		if sl.Index == index {
+			return sl.SK
+		}
+	}
+	return ""
+}

@@ -56,6 +56,9 @@ func TestFindReadsAreBounded(t *testing.T) {
 		// An enum equality reads the sort's index and filters (a third are active here).
 		{raw: "status=active&$sort[0][createdAt]=1&$sort[1][firstName]=1&$limit=10", maxRead: 4 * 3 * 11, planHas: "sort createdAt"},
 		{raw: "$or[0][lastName]=Smith&$or[1][status]=deceased&$limit=10", maxRead: 3 * 11, planHas: "or"},
+		// Branches on the compound index's first field, sorted on its second: merged ranges.
+		{raw: "$or[0][lastName]=Smith&$or[1][lastName]=Jones&$sort[firstName]=-1&$limit=10", maxRead: 2 * 11, planHas: "merged compound ranges"},
+		{raw: "$or[0][lastName]=Smith&$or[1][lastName]=Jones&$sort[0][firstName]=1&$sort[1][createdAt]=-1&$limit=10", maxRead: 4 * 2 * (11 + 20), planHas: "merged compound ranges"},
 		{raw: "$sort[0][firstName]=1&$sort[1][lastName]=1", refusal: "query_not_indexed"},
 		{raw: "sex=female&$sort[address.city]=1", refusal: "query_not_indexed"},
 		{raw: "firstName=Nobody", refusal: "query_too_broad"},
