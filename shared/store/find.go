@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -253,6 +254,11 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 			if !found {
 				return access{}, false
 			}
+		}
+		// Each range's first page is its share of the page (they grow with what is still needed).
+		share := int32((q.Skip+q.Limit+len(a.queries)-1)/max(len(a.queries), 1)) + 1
+		for range a.queries {
+			a.hints = append(a.hints, max(share, 2))
 		}
 		return ordering(a, 1), len(a.queries) > 0
 	}
@@ -508,9 +514,25 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 		}
 		return s.executeCounted(ctx, q, p, r)
 	}
-	src := s.source(p, pageHint(p, q, need), &r.Stats)
+	count, read, hits := 0, 0, 0
+	// An ordered stream's next page asks for what the page still needs at the density of matches
+	// seen so far (+25%), split over merged streams; 4x at most, and doubling while the run a
+	// full page ends in goes on.
+	grow := func(streams int) grower {
+		if !p.ordered || q.Total {
+			return nil
+		}
+		return func(cur int32) int32 {
+			rem := need - hits
+			if rem <= 0 {
+				return min(cur*2, 1000)
+			}
+			n := int32(math.Ceil(float64(rem)*float64(read+1)/float64(hits+1)*1.25/float64(streams))) + 1
+			return max(2, min(n, cur*4, 1000))
+		}
+	}
+	src := s.source(p, pageHint(p, q, need), &r.Stats, grow)
 	var matched []query.Scored
-	count, read := 0, 0
 	// A run of equal groupBy values, sorted by the whole query order when it ends.
 	var run []query.Scored
 	runKey := ""
@@ -539,6 +561,7 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 		if !hit {
 			continue
 		}
+		hits++
 		if !p.ordered {
 			matched = append(matched, query.Scored{Doc: doc, Score: score})
 			continue
@@ -668,7 +691,10 @@ type source interface {
 	next(ctx context.Context) (Doc, bool, error)
 }
 
-func (s *Store) source(p access, hint int32, st *Stats) source {
+// grower sizes a stream's next page from the current one; nil grows it 4x.
+type grower func(cur int32) int32
+
+func (s *Store) source(p access, hint int32, st *Stats, grow func(streams int) grower) source {
 	limit := func(i int) int32 {
 		if i < len(p.hints) {
 			return p.hints[i]
@@ -677,15 +703,15 @@ func (s *Store) source(p access, hint int32, st *Stats) source {
 	}
 	if p.skip != nil {
 		sc := *p.skip
-		sc.s, sc.st, sc.hint = s, st, hint
+		sc.s, sc.st, sc.hint, sc.grow = s, st, hint, grow(1)
 		return &sc
 	}
 	if len(p.queries) == 1 {
-		return &queryStream{s: s, kq: p.queries[0], desc: p.desc, limit: limit(0), st: st}
+		return &queryStream{s: s, kq: p.queries[0], desc: p.desc, limit: limit(0), st: st, grow: grow(1)}
 	}
 	m := &mergeStream{desc: p.desc, mergeSK: p.mergeSK}
 	for i, kq := range p.queries {
-		m.streams = append(m.streams, &queryStream{s: s, kq: kq, desc: p.desc, limit: limit(i), st: st})
+		m.streams = append(m.streams, &queryStream{s: s, kq: kq, desc: p.desc, limit: limit(i), st: st, grow: grow(len(p.queries))})
 	}
 	return m
 }
@@ -697,6 +723,7 @@ type queryStream struct {
 	desc  bool
 	limit int32
 	st    *Stats
+	grow  grower
 	buf   []map[string]types.AttributeValue
 	start map[string]types.AttributeValue
 	done  bool
@@ -710,7 +737,9 @@ func (q *queryStream) peek(ctx context.Context) (map[string]types.AttributeValue
 		}
 		q.buf, q.start = out.Items, out.LastEvaluatedKey
 		q.done = q.start == nil
-		if q.limit > 0 {
+		if q.limit > 0 && q.grow != nil {
+			q.limit = q.grow(q.limit)
+		} else if q.limit > 0 {
 			q.limit = min(q.limit*4, 1000)
 		}
 	}
@@ -789,6 +818,7 @@ type skipScan struct {
 	s    *Store
 	st   *Stats
 	hint int32
+	grow grower
 	cur  *queryStream
 	last string // the encoded value of a being read ("" before the first)
 	done bool
@@ -838,7 +868,7 @@ func (k *skipScan) next(ctx context.Context) (Doc, bool, error) {
 		if limit > 0 {
 			limit = max(limit-k.sent, 2)
 		}
-		k.cur = &queryStream{s: k.s, desc: k.secondDesc, limit: limit, st: k.st, kq: keyQuery{
+		k.cur = &queryStream{s: k.s, desc: k.secondDesc, limit: limit, st: k.st, grow: k.grow, kq: keyQuery{
 			index: k.compound.Index,
 			kce:   "#pk = :pk AND begins_with(#sk, :v)",
 			names: map[string]string{"#pk": k.compound.PK, "#sk": k.compound.SK},
