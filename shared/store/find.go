@@ -194,12 +194,9 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 					// read in the second key's direction.
 					a := access{name: "sort " + slot.Field + " (" + slot.Index + ", skip scan on " + first.Index + ")",
 						skip: &skipScan{t: t, res: res, first: first, compound: slot, firstDesc: keys[0].Desc, secondDesc: keys[1].Desc}}
-					a = ordering(a, 2)
-					a.desc = keys[1].Desc // ties within a (first, second) pair come in this id order
-					if len(keys) == 2 && keys[1].Desc != idDesc {
-						a.groupBy = []string{keys[0].Field, keys[1].Field}
-					}
-					return a, true
+					// Ties within a (first, second) pair come in the second key's id order, which
+					// ordering compares with the tie-break's direction.
+					return ordering(a, 2), true
 				}
 			}
 		}
