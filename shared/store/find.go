@@ -88,11 +88,15 @@ func IndexRow(res *schema.Resource) string {
 // servable says, for a refusal, what the resource can answer.
 func servable(res *schema.Resource) string {
 	return fmt.Sprintf("%s are answered from indexes when they filter with an equality, $in or range on %s, an $or whose every branch has such an equality, or $search; "+
-		"and sort first on %s (further sort keys then order ties), or on any field after such a filter. See docs/query.md.",
+		"and sort first on %s (further sort keys then order ties; not after an enum or boolean field), or on any field after such a filter. See docs/query.md.",
 		res.Name, strings.Join(res.IndexedFields(), ", "), strings.Join(res.SortableFirst(), ", "))
 }
 
-func errSortNotIndexed(res *schema.Resource, field string) error {
+func errSortNotIndexed(res *schema.Resource, field string, more bool) error {
+	if f, ok := res.Field(field); ok && more && f.Indexed {
+		return apperr.New(apperr.InvalidParameters, "Sorting %s on %s (a field of few values) and then on more keys would sort most of them in memory: "+
+			"sort on %s alone, or filter first. %s", res.Name, field, field, servable(res)).WithCode("query_not_indexed")
+	}
 	return apperr.New(apperr.InvalidParameters, "Sorting %s on %s first would read every one of them: %s", res.Name, field, servable(res)).WithCode("query_not_indexed")
 }
 
@@ -208,7 +212,13 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 		if len(bounds) == 0 {
 			a.name = "sort " + slot.Field + " (" + slot.Index + ")"
 		}
-		return ordering(a, 1), true
+		a = ordering(a, 1)
+		if a.groupBy != nil && broadField(res, keys[0].Field) {
+			// A run of one enum or boolean value is a large share of the organization: sorting
+			// it whole is the cliff this planner refuses (unless a filter narrows it first).
+			return access{}, false
+		}
+		return a, true
 	}
 	// prefixPath: an equality on a compound index's first field, sorted on its next one, reads
 	// that index from the value on, in the sort's order.
@@ -339,7 +349,7 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 		return a, nil
 	}
 	if len(keys) > 0 {
-		return access{}, errSortNotIndexed(res, keys[0].Field)
+		return access{}, errSortNotIndexed(res, keys[0].Field, len(keys) > 1 || keys[0].Desc != idDesc)
 	}
 	a := s.partitionPath(t, res, idDesc, idOrdered, "partition")
 	a.exact = len(conds) == 0
@@ -728,17 +738,20 @@ type queryStream struct {
 
 func (q *queryStream) peek(ctx context.Context) (map[string]types.AttributeValue, bool, error) {
 	for len(q.buf) == 0 && !q.done {
+		if q.start != nil && q.limit > 0 {
+			// A next page, sized now that the last one has been consumed.
+			if q.grow != nil {
+				q.limit = q.grow(q.limit)
+			} else {
+				q.limit = min(q.limit*4, 1000)
+			}
+		}
 		out, err := q.s.runQuery(ctx, q.kq, q.desc, q.limit, q.start, false, q.st)
 		if err != nil {
 			return nil, false, err
 		}
 		q.buf, q.start = out.Items, out.LastEvaluatedKey
 		q.done = q.start == nil
-		if q.limit > 0 && q.grow != nil {
-			q.limit = q.grow(q.limit)
-		} else if q.limit > 0 {
-			q.limit = min(q.limit*4, 1000)
-		}
 	}
 	if len(q.buf) == 0 {
 		return nil, false, nil

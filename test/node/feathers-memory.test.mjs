@@ -34,7 +34,7 @@ async function loadAll() {
 const fields = ['lastName', 'firstName', 'status', 'sex', 'dateOfBirth', 'createdAt', 'tags', 'address.city']
 // Sorts start on a field with an index (docs/query.md: patients sort first on these) and go on
 // with any scalar field; an explicit id key sometimes ends them (it sets the tie-break).
-const sortFirst = ['lastName', 'status', 'dateOfBirth', 'createdAt', 'updatedAt']
+const sortFirst = ['lastName', 'dateOfBirth', 'createdAt', 'updatedAt'] // status (an enum) opens only a one-key sort
 const sortMore = ['firstName', 'lastName', 'sex', 'status', 'dateOfBirth', 'createdAt']
 
 function get(doc, path) {
