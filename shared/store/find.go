@@ -522,9 +522,12 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 		return s.executeCounted(ctx, q, p, r)
 	}
 	count, read, hits := 0, 0, 0
+	// A run of equal groupBy values, sorted by the whole query order when it ends.
+	var run []query.Scored
+	runKey := ""
 	// An ordered stream's next page asks for what the page still needs at the density of matches
-	// seen so far (+25%), split over merged streams; 4x at most, and doubling while the run a
-	// full page ends in goes on.
+	// seen so far (+25%), split over merged streams, 4x the last at most; once the page is full,
+	// as much again as the run it ends in has so far.
 	grow := func(streams int) grower {
 		if !p.ordered || q.Total {
 			return nil
@@ -532,7 +535,9 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 		return func(cur int32) int32 {
 			rem := need - hits
 			if rem <= 0 {
-				return min(cur*2, 1000)
+				// The page is full but the run it ends in goes on: runs tend to be as long as
+				// the part already read, and short ones are the common case.
+				return int32(max(2, min(len(run)+1, 1000)))
 			}
 			n := int32(math.Ceil(float64(rem)*float64(read+1)/float64(hits+1)*1.25/float64(streams))) + 1
 			return max(2, min(n, cur*4, 1000))
@@ -540,9 +545,6 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 	}
 	src := s.source(p, pageHint(p, q, need), &r.Stats, grow)
 	var matched []query.Scored
-	// A run of equal groupBy values, sorted by the whole query order when it ends.
-	var run []query.Scored
-	runKey := ""
 	flush := func() {
 		q.Order(run)
 		for _, m := range run {
