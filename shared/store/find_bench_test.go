@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -97,7 +99,22 @@ func buildOrg(b *testing.B, n int) *benchOrg {
 	return o
 }
 
-var benchSizes = []int{1_000, 100_000}
+// benchSizes are the organization sizes compared; HAPIHUB_BENCH_SIZES=1000 (comma-separated)
+// runs a subset, as seeding 100k patients takes minutes on a small machine.
+var benchSizes = func() []int {
+	if env := os.Getenv("HAPIHUB_BENCH_SIZES"); env != "" {
+		var out []int
+		for _, f := range strings.Split(env, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+				out = append(out, n)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return []int{1_000, 100_000}
+}()
 
 // BenchmarkFind reports, per typical query and organization size, the median latency of
 // store.Find and its read amplification (items DynamoDB read per item returned).
@@ -182,7 +199,7 @@ func BenchmarkFind(b *testing.B) {
 // equality pages), and reports queries per second and the mix's read amplification, per size.
 func BenchmarkFindMix(b *testing.B) {
 	for _, n := range benchSizes {
-		o := buildOrgForMix(b, n)
+		o := buildOrg(b, n)
 		r := rand.New(rand.NewPCG(uint64(n), 9))
 		pick := func() store.Doc { return o.docs[r.IntN(len(o.docs))] }
 		mix := func() string {
@@ -238,4 +255,3 @@ func BenchmarkFindMix(b *testing.B) {
 	}
 }
 
-func buildOrgForMix(b *testing.B, n int) *benchOrg { return buildOrg(b, n) }
