@@ -61,6 +61,7 @@ build-EventsFunction: ; $(call sam-build,events)
 build-WebhookEndpointsFunction: ; $(call sam-build,webhook-endpoints)
 build-WebhookDispatchFunction: ; $(call sam-build,webhook-dispatch)
 build-WebhookSweeperFunction: ; $(call sam-build,webhook-sweeper)
+build-SandboxWorkerFunction: ; $(call sam-build,sandbox-worker)
 
 listen: ## make listen URL=http://localhost:4242/webhook [EVENTS=patient.*] forwards test events, like stripe listen
 	$(GO) run ./infra/cmd/listen -forward-to $(URL) $(if $(EVENTS),-events '$(EVENTS)') $(if $(API),-api $(API)) $(if $(KEY),-key $(KEY))

@@ -10,10 +10,10 @@
 // seconds; the cached policy is evaluated against each request's methodArn), check the API key
 // and throttle by usage plan, then invoke the function.
 //
-// Usage plans: the authorizer returns usageIdentifierKey, which on AWS is an API key attached to
-// a plan. Locally the plan is chosen by the authorizer context's "mode": mode "test" uses the
-// TestUsagePlan resource, "live" LiveUsagePlan (PlanForMode). Each usage identifier key has its
-// own token bucket per plan.
+// Usage plans: the authorizer returns usageIdentifierKey, which must be the value of an enabled
+// API key attached to a usage plan of the stage, else 403 (INVALID_API_KEY). Options.Keys (the
+// embedded API Gateway management API, infra/apigateway) answers which plan; that plan's
+// throttles apply to the key (limiter).
 package local
 
 import (
@@ -30,11 +30,18 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/hapihub/hapihub/infra/apigateway"
 	"github.com/hapihub/hapihub/infra/template"
 )
 
-// MaxBodyBytes is API Gateway's payload limit.
+// MaxBodyBytes is API Gateway's payload limit (10 MB:
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html).
 const MaxBodyBytes = 10 << 20
+
+// MaxLambdaPayload is Lambda's limit on a synchronous invocation's request and response payload
+// (6 MB: https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html). A proxy event
+// over it never reaches the function (413); a response over it is an integration failure (502).
+const MaxLambdaPayload = 6 << 20
 
 // Options configure a Gateway.
 type Options struct {
@@ -49,6 +56,16 @@ type Options struct {
 	Log       *slog.Logger
 	// NewRequestID makes request ids (default: random UUIDs).
 	NewRequestID func() string
+	// Keys judges usage identifier keys (required when a route needs an API key).
+	Keys Keys
+	// IntegrationTimeout is how long API Gateway waits for a function (default and AWS's: 29 s).
+	IntegrationTimeout time.Duration
+}
+
+// Keys is how API Gateway knows API keys: the ids of the usage plans on the stage that an
+// enabled key with this value is attached to (infra/apigateway.Service).
+type Keys interface {
+	PlansOf(apiID, stage, value string) []string
 }
 
 // Gateway is an http.Handler serving the template's API.
@@ -60,10 +77,9 @@ type Gateway struct {
 	region    string
 	accountID string
 	routes    routeTable
-	plans     map[string]*template.UsagePlan // by logical id
+	plans     map[string]*template.UsagePlan // by plan id (apigateway.PlanID)
 	cache     authCache
 	limiter   limiter
-	conc      concurrency
 	log       *slog.Logger
 }
 
@@ -85,6 +101,9 @@ func New(opts Options) (*Gateway, error) {
 	if opts.NewRequestID == nil {
 		opts.NewRequestID = uuid.NewString
 	}
+	if opts.IntegrationTimeout == 0 {
+		opts.IntegrationTimeout = IntegrationTimeout
+	}
 	if opts.Region == "" {
 		opts.Region = "us-east-1"
 	}
@@ -94,18 +113,13 @@ func New(opts Options) (*Gateway, error) {
 	g := &Gateway{opts: opts, api: tpl.API, apiID: "local", region: opts.Region, accountID: opts.AccountID,
 		plans: map[string]*template.UsagePlan{}, log: opts.Log}
 	g.limiter.now = opts.Now
-	limits, err := concurrencyLimits(tpl)
-	if err != nil {
-		return nil, err
-	}
-	g.conc.limits = limits
 	stage, err := tpl.API.StageName.Resolve(tpl.Refs(opts.Region, opts.AccountID, opts.Refs))
 	if err != nil {
 		return nil, fmt.Errorf("local: stage name: %w", err)
 	}
 	g.stage = stage
 	for _, p := range tpl.UsagePlans {
-		g.plans[p.LogicalID] = p
+		g.plans[apigateway.PlanID(p.LogicalID)] = p
 	}
 	g.routes.root = newResource("/")
 	for _, r := range tpl.Routes() {
@@ -130,6 +144,9 @@ func New(opts Options) (*Gateway, error) {
 		if ep.keyNeeded && g.api.APIKeySource != "AUTHORIZER" {
 			return nil, fmt.Errorf("local: %s %s needs an API key but ApiKeySourceType is %s; the runner supports AUTHORIZER only", r.Method, r.Path, g.api.APIKeySource)
 		}
+		if ep.keyNeeded && opts.Keys == nil {
+			return nil, fmt.Errorf("local: %s %s needs an API key but the gateway has no Keys to judge them", r.Method, r.Path)
+		}
 		if err := g.routes.add(ep); err != nil {
 			return nil, err
 		}
@@ -140,24 +157,17 @@ func New(opts Options) (*Gateway, error) {
 // Stage is the API's stage name, as it appears in method ARNs and requestContext.stage.
 func (g *Gateway) Stage() string { return g.stage }
 
-// ConcurrencyLimits returns the cap on requests in flight per usage identifier key, by mode, as
-// the gateway enforces it (template parameters <Mode>ConcurrencyLimit).
-func (g *Gateway) ConcurrencyLimits() map[string]int {
-	out := make(map[string]int, len(g.conc.limits))
-	for m, n := range g.conc.limits {
-		out[m] = n
+// Limits returns each usage plan's throttle by logical id, as the gateway enforces it.
+func (g *Gateway) Limits() map[string]template.Throttle {
+	out := make(map[string]template.Throttle, len(g.plans))
+	for _, p := range g.plans {
+		out[p.LogicalID] = p.Throttle
 	}
 	return out
 }
 
-// Limits returns each usage plan's throttle by logical id, as the gateway enforces it.
-func (g *Gateway) Limits() map[string]template.Throttle {
-	out := make(map[string]template.Throttle, len(g.plans))
-	for id, p := range g.plans {
-		out[id] = p.Throttle
-	}
-	return out
-}
+// APIID is the API's id, as in method ARNs and the usage plans' API stages.
+func (g *Gateway) APIID() string { return g.apiID }
 
 // ServeHTTP serves one request through the gateway's stages and logs one line about it.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -192,6 +202,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) (int, *gatewayError) {
+	// A client that goes away does not stop the authorizer or the integration on AWS: they run to
+	// their own timeouts. (net/http cancels r.Context() even on a client's half-close.)
+	ctx := context.WithoutCancel(r.Context())
 	res, params, ok := g.routes.match(rc.escapedPath)
 	if !ok {
 		return 0, &gatewayError{typ: MissingAuthenticationToken}
@@ -209,14 +222,16 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 	rc.function = ep.function.Name
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
-		return 0, &gatewayError{typ: integrationFailed, cause: fmt.Errorf("read body: %w", err)}
+		// Malformed chunked framing, or a Content-Length the body never reaches: the client's
+		// fault, so a 400 in our format, never a 5xx.
+		return 0, &gatewayError{typ: BadRequestBody, message: "The request body could not be read: its framing (Content-Length or chunked encoding) is malformed.", cause: fmt.Errorf("read body: %w", err)}
 	}
 	if len(body) > MaxBodyBytes {
 		return 0, &gatewayError{typ: RequestTooLarge}
 	}
 	var authCtx map[string]any
 	if ep.authorizer != nil {
-		res, ge := g.authorize(r.Context(), rc, ep.authorizer)
+		res, ge := g.authorize(ctx, rc, ep.authorizer)
 		if ge != nil {
 			return 0, ge
 		}
@@ -226,13 +241,6 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 				return 0, ge
 			}
 			rc.apiKey = res.usageKey
-			mode, _ := res.context["mode"].(string)
-			ok, limit := g.conc.acquire(mode, res.usageKey)
-			if !ok {
-				return 0, &gatewayError{typ: Throttled, headers: map[string]string{"Retry-After": "1"},
-					body: concurrencyBody(limit, rc.requestID), cause: fmt.Errorf("%d requests in flight", limit)}
-			}
-			defer g.conc.release(mode, res.usageKey)
 		}
 	} else if ep.keyNeeded {
 		// Keys come from the authorizer (ApiKeySourceType AUTHORIZER): without one there is no key.
@@ -242,15 +250,42 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 	if err != nil {
 		return 0, &gatewayError{typ: integrationFailed, cause: fmt.Errorf("encode event: %w", err)}
 	}
-	out, err := invokeWithTimeout(r.Context(), g.opts.Functions, ep.function.Name, min(ep.function.Timeout, IntegrationTimeout), payload)
+	if len(payload) > MaxLambdaPayload {
+		return 0, &gatewayError{typ: RequestTooLarge, cause: fmt.Errorf("proxy event of %d bytes is over Lambda's %d", len(payload), MaxLambdaPayload)}
+	}
+	out, err := g.integrate(ctx, ep.function, payload)
 	if err != nil {
+		var ge *gatewayError
+		if errors.As(err, &ge) {
+			return 0, ge
+		}
 		var pe *PanicError
 		if errors.As(err, &pe) {
 			g.log.Error("function panicked", "requestId", rc.requestID, "function", pe.Function, "panic", fmt.Sprint(pe.Value), "stack", string(pe.Stack))
 		}
 		return 0, &gatewayError{typ: integrationFailed, cause: err}
 	}
+	if len(out) > MaxLambdaPayload {
+		return 0, &gatewayError{typ: integrationFailed, cause: fmt.Errorf("function response of %d bytes is over Lambda's %d", len(out), MaxLambdaPayload)}
+	}
 	return g.writeProxyResponse(w, rc, out)
+}
+
+// integrate invokes a function as a Lambda proxy integration: the function runs for its own
+// Timeout (then Lambda stops it and API Gateway answers 502), but API Gateway waits at most
+// IntegrationTimeout (then 504 INTEGRATION_TIMEOUT, whatever the function goes on doing).
+func (g *Gateway) integrate(ctx context.Context, fn *template.Function, payload []byte) ([]byte, error) {
+	limit := g.opts.IntegrationTimeout
+	if fn.Timeout < limit {
+		return invokeWithTimeout(ctx, g.opts.Functions, fn.Name, fn.Timeout, payload)
+	}
+	ictx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	out, err := invokeWithTimeout(ictx, g.opts.Functions, fn.Name, fn.Timeout, payload)
+	if err != nil && ictx.Err() != nil && ctx.Err() == nil {
+		return nil, &gatewayError{typ: IntegrationTimedOut, cause: fmt.Errorf("%s: no answer within %s", fn.Name, limit)}
+	}
+	return out, err
 }
 
 // preflight answers OPTIONS as SAM's mock integration does when the API has Cors.
@@ -344,16 +379,26 @@ func (g *Gateway) authorize(ctx context.Context, rc *requestCtx, az *template.Au
 	return nil, &gatewayError{typ: AccessDenied}
 }
 
-// throttle applies the usage plan of the authorizer's usage identifier key.
+// throttle judges the authorizer's usage identifier key as API Gateway does and applies the
+// throttles of its usage plan. A key that is no enabled key of a plan on the stage is 403
+// INVALID_API_KEY (api-gateway-api-key-source.html: "Otherwise, it throws an InvalidKeyParameter
+// exception. As a result, the caller receives a 403 Forbidden response"). A 429 carries the
+// THROTTLED gateway response's static headers, the same on AWS and here (docs/keys.md).
 func (g *Gateway) throttle(rc *requestCtx, res *authResult) *gatewayError {
-	mode, _ := res.context["mode"].(string)
-	plan := g.plans[PlanForMode(mode)]
-	if res.usageKey == "" || plan == nil {
-		return &gatewayError{typ: InvalidAPIKey, cause: fmt.Errorf("usage identifier key %q, mode %q: no usage plan", res.usageKey, mode)}
+	var plan *template.UsagePlan
+	if res.usageKey != "" {
+		for _, id := range g.opts.Keys.PlansOf(g.apiID, g.stage, res.usageKey) {
+			if p := g.plans[id]; p != nil {
+				plan = p
+				break
+			}
+		}
 	}
-	if ok, st := g.limiter.allow(plan, res.usageKey, rc.resourcePath, rc.method); !ok {
-		// The key's own numbers, which API Gateway's static gateway response cannot give.
-		return &gatewayError{typ: Throttled, headers: st.headers()}
+	if plan == nil {
+		return &gatewayError{typ: InvalidAPIKey, cause: fmt.Errorf("usage identifier key %q is no enabled API key of a usage plan on stage %s", res.usageKey, g.stage)}
+	}
+	if !g.limiter.allow(plan, res.usageKey, rc.resourcePath, rc.method) {
+		return &gatewayError{typ: Throttled}
 	}
 	return nil
 }

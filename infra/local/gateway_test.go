@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/infra/apigateway"
 	"github.com/hapihub/hapihub/infra/template"
 )
 
@@ -112,13 +113,25 @@ func (c *clock) Add(d time.Duration) {
 type fake struct {
 	authCalls atomic.Int32
 	events    chan events.APIGatewayProxyRequest
+	// register makes a usage key an enabled key of its mode's plan, as account creation does;
+	// tokens starting "unreg" name keys nobody registered.
+	register func(mode, usageKey string)
+	// safe: the things function never fails on purpose (the fuzz target judges the gateway).
+	safe bool
 }
+
+// usageKey is the fake authorizer's usage identifier key of a token (20+ characters, as API
+// Gateway requires of key values).
+func usageKey(token string) string { return "uk-" + token + "-0123456789abcdef" }
 
 func (f *fake) authorizer(_ context.Context, req events.APIGatewayCustomAuthorizerRequestTypeRequest) (events.APIGatewayCustomAuthorizerResponse, error) {
 	f.authCalls.Add(1)
 	token := strings.TrimPrefix(req.Headers["Authorization"], "Bearer ")
 	base := strings.SplitN(req.MethodArn, "/", 3)[0] + "/" + strings.SplitN(req.MethodArn, "/", 3)[1]
 	allow := func(effect, resource, mode, usageKey string) events.APIGatewayCustomAuthorizerResponse {
+		if f.register != nil && usageKey != "" && !strings.HasPrefix(token, "unreg") {
+			f.register(mode, usageKey)
+		}
 		return events.APIGatewayCustomAuthorizerResponse{
 			PrincipalID: "acct_" + token,
 			PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{
@@ -128,14 +141,14 @@ func (f *fake) authorizer(_ context.Context, req events.APIGatewayCustomAuthoriz
 		}
 	}
 	switch {
-	case strings.HasPrefix(token, "test"):
-		return allow("Allow", base+"/*/*", "test", "uk-"+token), nil
+	case strings.HasPrefix(token, "test"), strings.HasPrefix(token, "unreg"):
+		return allow("Allow", base+"/*/*", "test", usageKey(token)), nil
 	case strings.HasPrefix(token, "live"):
-		return allow("Allow", base+"/*/*", "live", "uk-"+token), nil
+		return allow("Allow", base+"/*/*", "live", usageKey(token)), nil
 	case token == "narrow":
-		return allow("Allow", base+"/GET/things/*", "test", "uk-narrow"), nil
+		return allow("Allow", base+"/GET/things/*", "test", usageKey("narrow")), nil
 	case token == "deny":
-		return allow("Deny", base+"/*/*", "test", "uk-deny"), nil
+		return allow("Deny", base+"/*/*", "test", usageKey("deny")), nil
 	case token == "nokey":
 		return allow("Allow", base+"/*/*", "test", ""), nil
 	case token == "boom":
@@ -148,7 +161,11 @@ func (f *fake) things(ctx context.Context, ev events.APIGatewayProxyRequest) (ev
 	if f.events != nil {
 		f.events <- ev
 	}
-	switch ev.PathParameters["id"] {
+	id := ev.PathParameters["id"]
+	if f.safe {
+		id = ""
+	}
+	switch id {
 	case "panic":
 		panic("secret internals")
 	case "error":
@@ -159,6 +176,9 @@ func (f *fake) things(ctx context.Context, ev events.APIGatewayProxyRequest) (ev
 		<-ctx.Done()
 		time.Sleep(10 * time.Millisecond)
 		return events.APIGatewayProxyResponse{StatusCode: 200}, nil
+	case "big":
+		// 7 MB: over Lambda's 6 MB response payload.
+		return events.APIGatewayProxyResponse{StatusCode: 200, Body: strings.Repeat("x", 7<<20)}, nil
 	case "binary":
 		return events.APIGatewayProxyResponse{StatusCode: 200, Body: base64.StdEncoding.EncodeToString([]byte{0, 1, 2}), IsBase64Encoded: true,
 			Headers: map[string]string{"Content-Type": "application/octet-stream", "X-One": "single"}, MultiValueHeaders: map[string][]string{"X-Many": {"a", "b"}, "X-One": {"multi"}}}, nil
@@ -168,7 +188,8 @@ func (f *fake) things(ctx context.Context, ev events.APIGatewayProxyRequest) (ev
 }
 
 type harness struct {
-	t    *testing.T
+	keys *apigateway.Service
+	t    testing.TB
 	srv  *httptest.Server
 	gw   *Gateway
 	fake *fake
@@ -189,11 +210,26 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
-func newHarness(t *testing.T, src string) *harness {
+func newHarness(t testing.TB, src string) *harness {
 	t.Helper()
 	tpl, err := template.Parse([]byte(src))
 	require.NoError(t, err)
 	h := &harness{t: t, fake: &fake{}, clk: &clock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}, logs: &syncBuffer{}, tpl: tpl}
+	h.keys, err = apigateway.Open(t.TempDir(), apigateway.PlansFromTemplate(tpl, "", ""), apigateway.Options{NoSync: true})
+	require.NoError(t, err)
+	var regMu sync.Mutex
+	h.fake.register = func(mode, value string) {
+		regMu.Lock()
+		defer regMu.Unlock()
+		if len(h.keys.Keys(value)) > 0 {
+			return
+		}
+		// No t methods here: the fuzz target's *testing.F may not be used inside the fuzz function;
+		// a key left unregistered shows as a 403 in the test that needed it.
+		if k, err := h.keys.CreateKey(value, "", value, true); err == nil {
+			_, _ = h.keys.AttachKey(apigateway.PlanID(strings.ToUpper(mode[:1])+mode[1:]+"UsagePlan"), k.ID, "API_KEY")
+		}
+	}
 	fns := NewFunctions(func(_ context.Context, name string) (any, error) {
 		switch name {
 		case "authorizer":
@@ -203,11 +239,25 @@ func newHarness(t *testing.T, src string) *harness {
 		}
 		return nil, errors.New("no such function")
 	})
-	h.gw, err = New(Options{Template: tpl, Functions: fns, Now: h.clk.Now, Log: slog.New(slog.NewJSONHandler(h.logs, nil))})
+	h.gw, err = New(Options{Template: tpl, Functions: fns, Now: h.clk.Now, Log: slog.New(slog.NewJSONHandler(h.logs, nil)), Keys: h.keys,
+		IntegrationTimeout: 2 * time.Second})
 	require.NoError(t, err)
 	h.srv = httptest.NewServer(h.gw)
 	t.Cleanup(h.srv.Close)
 	return h
+}
+
+// registeredKeys is the embedded API Gateway with value registered as an enabled key of the
+// plan with logical id planLogicalID, for gateways whose tests bring their own authorizer.
+func registeredKeys(t *testing.T, tpl *template.Template, value, planLogicalID string) *apigateway.Service {
+	t.Helper()
+	svc, err := apigateway.Open(t.TempDir(), apigateway.PlansFromTemplate(tpl, "", ""), apigateway.Options{NoSync: true})
+	require.NoError(t, err)
+	k, err := svc.CreateKey("k", "", value, true)
+	require.NoError(t, err)
+	_, err = svc.AttachKey(apigateway.PlanID(planLogicalID), k.ID, "API_KEY")
+	require.NoError(t, err)
+	return svc
 }
 
 type result struct {
@@ -306,7 +356,7 @@ func TestProxyEvent(t *testing.T) {
 	assert.Equal(t, "POST", rc.HTTPMethod)
 	assert.Equal(t, "127.0.0.1", rc.Identity.SourceIP)
 	assert.Equal(t, "ua/1", rc.Identity.UserAgent)
-	assert.Equal(t, "uk-test1", rc.Identity.APIKey, "the usage identifier key is the request's API key")
+	assert.Equal(t, usageKey("test1"), rc.Identity.APIKey, "the usage identifier key is the request's API key")
 	assert.Equal(t, h.clk.Now().UnixMilli(), rc.RequestTimeEpoch)
 	assert.Equal(t, "02/Jan/2026:03:04:05 +0000", rc.RequestTime)
 	assert.Equal(t, map[string]any{"principalId": "acct_test1", "integrationLatency": float64(0), "mode": "test",
@@ -403,7 +453,7 @@ func TestThrottle(t *testing.T) {
 	for _, p := range h.tpl.UsagePlans {
 		assert.Equal(t, p.Throttle, limits[p.LogicalID])
 	}
-	test := limits[PlanForMode("test")]
+	test := limits["TestUsagePlan"]
 	for i := 0; i < test.BurstLimit; i++ {
 		require.Equal(t, 200, h.do("GET", "/things", "testA", nil).status, "request %d within the burst", i)
 	}
@@ -417,7 +467,7 @@ func TestThrottle(t *testing.T) {
 	assert.Equal(t, 200, h.do("GET", "/things", "testA", nil).status, "one token refilled")
 	assert.Equal(t, 429, h.do("GET", "/things", "testA", nil).status)
 
-	live := limits[PlanForMode("live")]
+	live := limits["LiveUsagePlan"]
 	for i := 0; i < live.BurstLimit; i++ {
 		require.Equal(t, 200, h.do("GET", "/things", "liveA", nil).status, "live request %d", i)
 	}
@@ -503,7 +553,7 @@ func TestNewErrors(t *testing.T) {
 	assert.ErrorContains(t, err, "no AWS::Serverless::Api")
 	tpl, err = template.Parse([]byte(strings.Replace(testTemplate, `Path: "/things/{id}/parts/{part}"`, `Path: "/things/{other}/parts/{part}"`, 1)))
 	require.NoError(t, err)
-	_, err = New(Options{Template: tpl, Functions: NewFunctions(nil)})
+	_, err = New(Options{Template: tpl, Functions: NewFunctions(nil), Keys: registeredKeys(t, tpl, usageKey("x"), "TestUsagePlan")})
 	assert.ErrorContains(t, err, "sibling parameters must share a name")
 }
 
@@ -543,12 +593,13 @@ func TestTokenAuthorizer(t *testing.T) {
 				}
 				return events.APIGatewayCustomAuthorizerResponse{PrincipalID: "p", PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{
 					Statement: []events.IAMPolicyStatement{{Action: []string{"execute-api:*"}, Effect: "Allow", Resource: []string{req.MethodArn}}}},
-					Context: map[string]any{"mode": "live"}, UsageIdentifierKey: "uk"}, nil
+					Context: map[string]any{"mode": "live"}, UsageIdentifierKey: usageKey("token")}, nil
 			}, nil
 		}
 		return (&fake{}).things, nil
 	})
-	gw, err := New(Options{Template: tpl, Functions: fns, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	gw, err := New(Options{Template: tpl, Functions: fns, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Keys: registeredKeys(t, tpl, usageKey("token"), "LiveUsagePlan")})
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	defer srv.Close()

@@ -10,8 +10,10 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/stretchr/testify/assert"
@@ -42,7 +44,7 @@ func TestRealTemplate(t *testing.T) {
 				return events.APIGatewayCustomAuthorizerResponse{PrincipalID: "acct_1",
 					PolicyDocument: events.APIGatewayCustomAuthorizerPolicy{Version: "2012-10-17", Statement: []events.IAMPolicyStatement{
 						{Action: []string{"execute-api:Invoke"}, Effect: "Allow", Resource: []string{arn[0] + "/" + arn[1] + "/*/*"}}}},
-					Context: map[string]any{"mode": "test"}, UsageIdentifierKey: "uk"}, nil
+					Context: map[string]any{"mode": "test"}, UsageIdentifierKey: usageKey("real")}, nil
 			}, nil
 		}
 		return func(_ context.Context, ev events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
@@ -50,7 +52,13 @@ func TestRealTemplate(t *testing.T) {
 			return events.APIGatewayProxyResponse{StatusCode: 200, Body: string(b), Headers: map[string]string{"Access-Control-Allow-Origin": "*"}}, nil
 		}, nil
 	})
-	gw, err := New(Options{Template: tpl, Functions: fns, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// Each request a second after the last: the usage plan's bucket (per key, across methods) is
+	// full again, so every route is reached.
+	var clockMu sync.Mutex
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tick := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); now = now.Add(time.Second); return now }
+	gw, err := New(Options{Template: tpl, Functions: fns, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: tick,
+		Keys: registeredKeys(t, tpl, usageKey("real"), "TestUsagePlan")})
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	defer srv.Close()

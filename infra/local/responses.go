@@ -23,6 +23,10 @@ const (
 	InvalidAPIKey              = "INVALID_API_KEY"
 	Throttled                  = "THROTTLED"
 	RequestTooLarge            = "REQUEST_TOO_LARGE"
+	IntegrationTimedOut        = "INTEGRATION_TIMEOUT"
+	// BadRequestBody is API Gateway's type for a request it cannot read; here a body whose
+	// framing is malformed (bad chunked encoding, a Content-Length longer than the body).
+	BadRequestBody = "BAD_REQUEST_BODY"
 	// integrationFailed is not an API Gateway response type: a Lambda proxy integration whose
 	// function fails or answers malformed output gets a 502, rendered with DEFAULT_5XX.
 	integrationFailed = "DEFAULT_5XX"
@@ -40,6 +44,8 @@ var responseDefaults = map[string]struct {
 	InvalidAPIKey:              {http.StatusForbidden, "Forbidden"},
 	Throttled:                  {http.StatusTooManyRequests, "Too Many Requests"},
 	RequestTooLarge:            {http.StatusRequestEntityTooLarge, "Request Too Long"},
+	IntegrationTimedOut:        {http.StatusGatewayTimeout, "Endpoint request timed out"},
+	BadRequestBody:             {http.StatusBadRequest, "Invalid request body"},
 	integrationFailed:          {http.StatusBadGateway, "Internal server error"},
 }
 
@@ -48,10 +54,8 @@ type gatewayError struct {
 	typ     string
 	message string // $context.error.message; the type's default when empty
 	cause   error  // for the log only
-	// headers replace the template's after it is rendered, and body its body when set: answers
-	// the runner computes where API Gateway's are static (429 rate-limit numbers, concurrency).
+	// headers replace the template's after it is rendered.
 	headers map[string]string
-	body    string
 }
 
 func (e *gatewayError) Error() string {
@@ -107,16 +111,7 @@ func (g *Gateway) writeGatewayResponse(w http.ResponseWriter, rc *requestCtx, ge
 			h.Set(k, v)
 		}
 		if len(gr.Templates) > 0 {
-			ct := "application/json"
-			tpl, has := gr.Templates[ct]
-			if !has {
-				keys := make([]string, 0, len(gr.Templates))
-				for k := range gr.Templates {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				ct, tpl = keys[0], gr.Templates[keys[0]]
-			}
+			ct, tpl := pickTemplate(gr.Templates, rc.headers["Accept"])
 			h.Set("Content-Type", ct)
 			body = contextVar.ReplaceAllStringFunc(tpl, func(m string) string {
 				v, known := vars[m[1:]]
@@ -135,10 +130,6 @@ func (g *Gateway) writeGatewayResponse(w http.ResponseWriter, rc *requestCtx, ge
 	for k, v := range ge.headers {
 		h.Set(k, v)
 	}
-	if ge.body != "" {
-		body = ge.body
-		h.Set("Content-Type", "application/json")
-	}
 	if h.Get("Content-Type") == "" {
 		h.Set("Content-Type", "application/json")
 	}
@@ -148,6 +139,40 @@ func (g *Gateway) writeGatewayResponse(w http.ResponseWriter, rc *requestCtx, ge
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
 	return status
+}
+
+// pickTemplate chooses a gateway response's template by the request's Accept header, as API
+// Gateway chooses among a response's content types: the acceptable type with the highest q
+// that has a template, else application/json, else the first by name.
+func pickTemplate(templates map[string]string, accept string) (string, string) {
+	best, bestQ := "", 0.0
+	for _, part := range strings.Split(accept, ",") {
+		fields := strings.Split(part, ";")
+		mt := strings.ToLower(strings.TrimSpace(fields[0]))
+		q := 1.0
+		for _, f := range fields[1:] {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(f), "q="); ok {
+				if n, err := strconv.ParseFloat(v, 64); err == nil {
+					q = n
+				}
+			}
+		}
+		if _, ok := templates[mt]; ok && q > bestQ {
+			best, bestQ = mt, q
+		}
+	}
+	if best != "" {
+		return best, templates[best]
+	}
+	if t, ok := templates["application/json"]; ok {
+		return "application/json", t
+	}
+	keys := make([]string, 0, len(templates))
+	for k := range templates {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys[0], templates[keys[0]]
 }
 
 func errorType(typ string) string {
@@ -164,6 +189,10 @@ func errorType(typ string) string {
 		return "ForbiddenException"
 	case RequestTooLarge:
 		return "RequestTooLargeException"
+	case IntegrationTimedOut:
+		return "IntegrationTimeoutException"
+	case BadRequestBody:
+		return "BadRequestException"
 	}
 	return "InternalServerErrorException"
 }

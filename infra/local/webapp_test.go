@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/infra/apigateway"
 	"github.com/hapihub/hapihub/infra/browsertest"
 	"github.com/hapihub/hapihub/infra/template"
 )
@@ -123,7 +124,9 @@ func newWebApp(t *testing.T) (*webApp, *httptest.Server) {
 		}
 		return nil, fmt.Errorf("no function %s", name)
 	})
-	gw, err := New(Options{Template: tpl, Functions: fns, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	keys, err := apigateway.Open(t.TempDir(), apigateway.PlansFromTemplate(tpl, "", ""), apigateway.Options{NoSync: true})
+	require.NoError(t, err)
+	gw, err := New(Options{Template: tpl, Functions: fns, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Keys: keys})
 	require.NoError(t, err)
 	srv := httptest.NewServer(gw)
 	t.Cleanup(srv.Close)

@@ -1,6 +1,7 @@
 package localtest_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -19,6 +20,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/localtest"
+	"github.com/hapihub/hapihub/shared/accounts"
+	"github.com/hapihub/hapihub/shared/app"
 )
 
 type clock struct {
@@ -33,30 +36,84 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
-// TestBurstPastTheLimit: a test key's 26th GET within a second is refused with that plan's
-// numbers; a second later it succeeds again. The gateway's clock is frozen, so the burst is exact.
-func TestBurstPastTheLimit(t *testing.T) {
+// TestRateLimitPerKeyAcrossRoutes: with the stock template, 90 GETs spread over 3 routes within
+// one second with one test key: the plan's per-key budget (25) holds across routes, the rest are
+// 429 with the template's headers; a second later the key works again.
+func TestRateLimitPerKeyAcrossRoutes(t *testing.T) {
 	clk := &clock{t: time.Now()}
 	env := localtest.New(t, localtest.Options{Now: clk.Now})
-	const limit = 25 // test plan: 25 reads/s per key (shared/auth.RateLimits, template.yaml)
-	for i := 0; i < limit; i++ {
-		r := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil)
-		require.Equal(t, http.StatusOK, r.Status, "request %d of the burst: %s", i, r.Body)
+	const limit = 25 // test plan: 25 requests/s per key in all (shared/auth.RateLimits, template.yaml)
+	routes := []string{"/patients?$limit=1", "/practitioners?$limit=1", "/appointments?$limit=1"}
+	ok, limited := 0, 0
+	for i := 0; i < 90; i++ {
+		r := env.Do(t, "GET", routes[i%3], env.TestKey, nil)
+		switch r.Status {
+		case http.StatusOK:
+			ok++
+		case http.StatusTooManyRequests:
+			limited++
+			assert.Equal(t, "RATE_LIMIT_EXCEEDED", r.JSON(t)["name"])
+			assert.Equal(t, strconv.Itoa(limit), r.Header.Get("RateLimit-Limit"))
+			assert.Equal(t, "0", r.Header.Get("RateLimit-Remaining"))
+			assert.Equal(t, "1", r.Header.Get("RateLimit-Reset"))
+			assert.Equal(t, "1", r.Header.Get("Retry-After"))
+		default:
+			t.Fatalf("request %d: %d %s", i, r.Status, r.Body)
+		}
 	}
-	for range 3 {
-		r := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil)
-		require.Equal(t, http.StatusTooManyRequests, r.Status, "%s", r.Body)
-		assert.Equal(t, "RATE_LIMIT_EXCEEDED", r.JSON(t)["name"])
-		assert.Equal(t, strconv.Itoa(limit), r.Header.Get("RateLimit-Limit"))
-		assert.Equal(t, "0", r.Header.Get("RateLimit-Remaining"))
-		assert.Equal(t, "1", r.Header.Get("RateLimit-Reset"))
-		assert.Equal(t, "1", r.Header.Get("Retry-After"))
-	}
-	// Another route has its own bucket; the live key has its own plan.
-	assert.Equal(t, http.StatusOK, env.Do(t, "GET", "/practitioners?$limit=1", env.TestKey, nil).Status)
+	assert.Equal(t, limit, ok, "the key's budget across all routes")
+	assert.Equal(t, 90-limit, limited)
 	clk.Add(time.Second)
 	r := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil)
 	assert.Equal(t, http.StatusOK, r.Status, "the next second: %s", r.Body)
+
+	// A live key: 100 reads/s per method, 200/s in all (docs/keys.md, "Rate limits").
+	org := liveOrg(t, env) // one live request: the next second starts with full buckets
+	clk.Add(time.Second)
+	count := func(path string, n int) int {
+		okN := 0
+		for range n {
+			if env.Do(t, "GET", path, env.LiveKey, nil, org...).Status == http.StatusOK {
+				okN++
+			}
+		}
+		return okN
+	}
+	assert.Equal(t, 100, count("/patients?$limit=1", 110), "one read route: the method's 100")
+	assert.Equal(t, 100, count("/practitioners?$limit=1", 110), "another read route: its own 100")
+	assert.Equal(t, 0, count("/appointments?$limit=1", 5), "the key's 200 in all are spent")
+}
+
+// TestUnregisteredOrDisabledUsageKeys: a key whose account's usage key is disabled at API
+// Gateway gets 403 at the gateway (INVALID_API_KEY, our format), and works again when enabled;
+// without a key, Accept: application/problem+json gets problem details.
+func TestUnregisteredOrDisabledUsageKeys(t *testing.T) {
+	env := localtest.New(t)
+	ctx := context.Background()
+	require.Equal(t, http.StatusOK, env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil).Status)
+	reg, err := app.UsageKeys(ctx, env.Stack.Config)
+	require.NoError(t, err)
+	acct, err := env.Store.GetAccount(ctx, env.Stack.Bootstrap.AccountID)
+	require.NoError(t, err)
+	require.NoError(t, accounts.Disable(ctx, reg, acct))
+	r := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil)
+	assert.Equal(t, http.StatusForbidden, r.Status, "%s", r.Body)
+	assert.Equal(t, "PERMISSIONS_ERROR", r.JSON(t)["name"])
+	r = env.Do(t, "GET", "/patients?$limit=1", env.LiveKey, nil)
+	assert.Equal(t, http.StatusForbidden, r.Status, "every mode of the account")
+	require.NoError(t, reg.SetEnabled(ctx, acct, true))
+	assert.Equal(t, http.StatusOK, env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil).Status)
+
+	r = env.Do(t, "GET", "/patients", "", nil, "Accept", "application/problem+json")
+	assert.Equal(t, http.StatusUnauthorized, r.Status)
+	assert.Equal(t, "application/problem+json", r.Header.Get("Content-Type"))
+	p := r.JSON(t)
+	assert.Equal(t, "AUTH_ERROR", p["name"])
+	assert.EqualValues(t, 401, p["status"])
+	assert.Equal(t, "urn:uuid:"+r.Header.Get("X-Amzn-Requestid"), p["instance"])
+
+	r = env.Do(t, "POST", "/patients", env.TestKey, strings.Repeat("x", 11<<20))
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.Status, "11 MB: over API Gateway's 10 MB")
 }
 
 // TestRolledKeyWorksUntilItsGraceEnds: a rolled restricted key keeps working until expiresAt,

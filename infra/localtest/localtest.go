@@ -162,17 +162,19 @@ func start(opts ...Options) (_ *Env, err error) {
 	if env.SQSEndpoint, err = q.Listen(); err != nil {
 		return nil, err
 	}
-	stack, err := runner.Start(sandbox.WithSizes(ctx, o.Sizes), runner.Options{Template: tpl, DynamoDBEndpoint: env.DynamoDBEndpoint, SQSEndpoint: env.SQSEndpoint, Log: o.Log, Now: o.Now})
+	stack, err := runner.Start(sandbox.WithSizes(ctx, o.Sizes), runner.Options{Template: tpl, DynamoDBEndpoint: env.DynamoDBEndpoint, SQSEndpoint: env.SQSEndpoint, Log: o.Log, Now: o.Now,
+		DataDir: filepath.Join(dir, "apigateway")})
 	if err != nil {
 		return nil, fmt.Errorf("start the runner: %w", err)
 	}
 	// Webhook delivery (SQS poller) and the sweeper's schedule run as under make run; they stop
 	// before the queue closes (closers run newest first).
-	sources, err := stack.StartEventSources(ctx)
+	// The sandbox worker seeds the sizes of the platform, as the bootstrap did.
+	sources, err := stack.StartEventSources(sandbox.WithSizes(ctx, o.Sizes))
 	if err != nil {
 		return nil, err
 	}
-	env.closers = append(env.closers, sources.Stop)
+	env.closers = append(env.closers, sources.Stop, func() { _ = stack.Close() })
 	// Accounts created through the gateway (a console sign-up) get the same sandbox size as the
 	// bootstrapped one: the whole clinic takes seconds to seed, near the console function's
 	// Timeout on a busy machine under -race.

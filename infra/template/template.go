@@ -955,6 +955,9 @@ func (t *Template) Refs(region, accountID string, extra Refs) Refs {
 		r[f.LogicalID] = f.Name
 		r[f.LogicalID+".Arn"] = fmt.Sprintf("arn:aws:lambda:%s:%s:function:%s", region, accountID, f.Name)
 	}
+	for _, p := range t.UsagePlans {
+		r[p.LogicalID] = UsagePlanID(p.LogicalID)
+	}
 	for _, q := range t.Queues {
 		// What CloudFormation gives: !Ref is the queue URL; the runner passes its own URLs in extra.
 		name := q.QueueName
@@ -970,6 +973,10 @@ func (t *Template) Refs(region, accountID string, extra Refs) Refs {
 	}
 	return r
 }
+
+// UsagePlanID is the id !Ref of a usage plan gives outside AWS (there, API Gateway's own id):
+// the logical id in lower case.
+func UsagePlanID(logicalID string) string { return strings.ToLower(logicalID) }
 
 // Environment resolves the function's environment variables.
 func (f *Function) Environment(refs Refs) (map[string]string, error) {

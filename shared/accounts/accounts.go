@@ -4,6 +4,7 @@ package accounts
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hapihub/hapihub/shared/auth"
@@ -24,10 +25,17 @@ type Options struct {
 	// LiveOrgs are organizations to connect in live mode (documents created with the account).
 	LiveOrgs []store.Doc
 	Seed     uint64
+	// UsageKeys registers the account's usage identifier keys with API Gateway before the account
+	// is written. Nil defers that to the caller (a sign-up's setup job: RegisterAll).
+	UsageKeys Registrar
+	// NoFill leaves the sandbox empty: the caller seeds it off the request (a setup job).
+	NoFill bool
 }
 
-// Create makes an account. Keys, organizations and connections are one transaction; the sandbox
-// data follows in batches (an interrupted fill is repaired by a sandbox reset).
+// Create makes an account. Its usage keys are registered with API Gateway first (when
+// opts.UsageKeys is set), then keys, organizations and connections are one transaction; if that
+// fails the API Gateway keys are removed again, so nothing is left half made. The sandbox data
+// follows in batches (an interrupted fill is repaired by a sandbox reset).
 func Create(ctx context.Context, st *store.Store, opts Options) (Created, error) {
 	now := st.Now()
 	acct := store.Account{
@@ -67,8 +75,20 @@ func Create(ctx context.Context, st *store.Store, opts Options) (Created, error)
 		orgs = append(orgs, o)
 		conns = append(conns, o["id"].(string))
 	}
+	if opts.UsageKeys != nil {
+		if err := RegisterAll(ctx, opts.UsageKeys, acct); err != nil {
+			return out, errors.Join(err, opts.UsageKeys.Remove(context.WithoutCancel(ctx), acct.ID))
+		}
+	}
 	if err := st.CreateAccount(ctx, acct, keys, orgs, conns); err != nil {
+		if opts.UsageKeys != nil {
+			err = errors.Join(err, opts.UsageKeys.Remove(context.WithoutCancel(ctx), acct.ID))
+		}
 		return out, err
+	}
+	out.Account = acct
+	if opts.NoFill {
+		return out, nil
 	}
 	seed := opts.Seed
 	if seed == 0 {

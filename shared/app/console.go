@@ -2,17 +2,21 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/core"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
+	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/console"
+	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -28,7 +32,11 @@ func buildConsole(ctx context.Context, cfg config.Config) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := ConsoleHandler(st, cfg)
+	jobs, err := SandboxJobs(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	h, err := ConsoleHandler(st, cfg, queuedAccounts{st: st, jobs: jobs})
 	if err != nil {
 		return nil, err
 	}
@@ -52,10 +60,50 @@ func (consoleFunction) Routes() []api.Route {
 	}
 }
 
-// ConsoleHandler is the console on st.
-func ConsoleHandler(st *store.Store, cfg config.Config) (*console.Handler, error) {
-	return console.New(console.Options{Identity: st, Accounts: console.StoreAccounts{Store: st}, Log: Logger(),
+// ConsoleHandler is the console on st; sign-ups create accounts with creator.
+func ConsoleHandler(st *store.Store, cfg config.Config, creator console.AccountCreator) (*console.Handler, error) {
+	return console.New(console.Options{Identity: st, Accounts: creator, Log: Logger(),
 		APIURL: cfg.APIURL, Origin: consoleOrigin(cfg.Local)})
+}
+
+// queuedAccounts is how a sign-up creates an account without unbounded work in the request: the
+// account and its keys are one transaction, and its setup (usage keys registered with API
+// Gateway, St. Mungo's seeded) is a job for the sandbox worker. The sign-up waits, boundedly,
+// for the usage keys (the worker's first step) so the console's first API calls are accepted;
+// the seeding goes on in the background and the sandbox page shows its progress.
+type queuedAccounts struct {
+	st   *store.Store
+	jobs *sandbox.Jobs
+}
+
+// SetupWait bounds how long a sign-up waits for its usage keys to be registered: well inside the
+// console function's 10 s Timeout.
+const SetupWait = 5 * time.Second
+
+func (a queuedAccounts) CreateAccount(ctx context.Context, name string) (string, error) {
+	c, err := accounts.Create(ctx, a.st, accounts.Options{Name: name, NoFill: true})
+	if err != nil {
+		return "", fmt.Errorf("app: create account: %w", err)
+	}
+	if _, _, err := a.jobs.Start(ctx, c.Account.ID, c.Account.SandboxOrg); err != nil {
+		return "", err
+	}
+	deadline := time.Now().Add(SetupWait)
+	for time.Now().Before(deadline) {
+		j, ok, err := a.jobs.Get(ctx, c.Account.SandboxOrg)
+		if err != nil {
+			return "", err
+		}
+		if ok && (j.Done > 0 || j.Status == sandbox.JobSucceeded) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return c.Account.ID, nil
 }
 
 // ConsoleLambda adapts an http.Handler to API Gateway proxy events. The handler sees the

@@ -20,8 +20,8 @@ import (
 
 var updateThrottles = flag.Bool("update-throttles", false, "rewrite template.yaml's generated per-method throttles")
 
-// planModes maps the usage plans to the mode whose keys they serve (the local runner's
-// PlanForMode naming: TestUsagePlan, LiveUsagePlan).
+// planModes maps the usage plans to the mode whose usage keys are attached to them
+// (<Mode>UsagePlan, as the runner names HAPIHUB_USAGE_PLAN_<MODE>).
 var planModes = map[string]string{"TestUsagePlan": "test", "LiveUsagePlan": "live"}
 
 // throttleLines are the generated entries of one plan: every route of the template, reads at the
@@ -75,7 +75,7 @@ func TestUsagePlanThrottles(t *testing.T) {
 		plan, ok := tpl.UsagePlan(id)
 		require.True(t, ok, "template.yaml needs %s", id)
 		lim := auth.RateLimits[mode]
-		assert.Equal(t, template.Throttle{RateLimit: float64(lim.Read), BurstLimit: lim.Read}, plan.Throttle, "%s stage-wide throttle", id)
+		assert.Equal(t, template.Throttle{RateLimit: float64(lim.PerKey), BurstLimit: lim.PerKey}, plan.Throttle, "%s stage-wide throttle", id)
 		want := map[string]template.Throttle{}
 		for _, r := range routes {
 			n := auth.MethodLimit(mode, r.Method)

@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/clinic"
@@ -25,6 +27,7 @@ func init() {
 		functions[r.Name] = clinicalFunction(r)
 	}
 	functions["organizations"] = organizationsFunction
+	functions["sandbox-worker"] = sandboxWorkerFunction
 	functions["openapi"] = openapiFunction
 }
 
@@ -48,39 +51,105 @@ func clinicalFunction(res *schema.Resource) Builder {
 	}
 }
 
-// OrganizationRoutes are /organizations and POST /sandbox/reset, which seeds sizes (in the function,
-// sandbox.Default unless the build context says otherwise, as the local test platform's does).
-func OrganizationRoutes(st *store.Store, sizes sandbox.Sizes) []api.Route {
+// OrganizationRoutes are /organizations and the sandbox reset: POST /sandbox/reset records a reset
+// job and answers 202 (the worker function seeds sizes off the request); GET /sandbox/reset
+// shows the sandbox's current or last reset, for polling.
+func OrganizationRoutes(st *store.Store, jobs *sandbox.Jobs) []api.Route {
 	routes := (&clinic.Organizations{Store: st}).Routes()
-	return append(routes, api.Route{Method: http.MethodPost, Path: "/sandbox/reset", NoTenant: true, Resource: "sandbox", Action: "reset",
-		Handler: func(r *api.Request) (api.Response, error) { return resetSandbox(r, st, sizes) }})
+	return append(routes,
+		api.Route{Method: http.MethodPost, Path: "/sandbox/reset", NoTenant: true, Resource: "sandbox", Action: "reset",
+			Handler: func(r *api.Request) (api.Response, error) { return resetSandbox(r, st, jobs) }},
+		api.Route{Method: http.MethodGet, Path: "/sandbox/reset", NoTenant: true, Resource: "sandbox", Action: "get",
+			Handler: func(r *api.Request) (api.Response, error) { return sandboxResetStatus(r, st, jobs) }})
 }
+
+// SandboxJobs is the sandbox reset jobs over the configured queue (HAPIHUB_JOB_QUEUE_URL).
+func SandboxJobs(ctx context.Context, cfg config.Config, st *store.Store) (*sandbox.Jobs, error) {
+	q, err := SQS(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &sandbox.Jobs{Store: st, Queue: q, QueueURL: cfg.JobQueueURL, Lease: SandboxJobLease, Sizes: sandbox.SizesOf(ctx)}, nil
+}
+
+// SandboxJobLease is how long a worker owns a reset: more than the worker function's Timeout
+// (template.yaml), so a live worker is never overtaken and a dead one is within minutes.
+const SandboxJobLease = 6 * time.Minute
 
 func organizationsFunction(ctx context.Context, cfg config.Config) (any, error) {
 	st, err := Store(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return PlatformRouter(st, cfg, OrganizationRoutes(st, sandbox.SizesOf(ctx))), nil
+	jobs, err := SandboxJobs(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	return PlatformRouter(st, cfg, OrganizationRoutes(st, jobs)), nil
 }
 
-// resetSandbox deletes the sandbox organization's objects and seeds St. Mungo's again. Test
-// keys only: live data is never reset.
-func resetSandbox(r *api.Request, st *store.Store, sizes sandbox.Sizes) (api.Response, error) {
+func sandboxWorkerFunction(ctx context.Context, cfg config.Config) (any, error) {
+	st, err := Store(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := SandboxJobs(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := UsageKeys(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if reg != nil {
+		// A sign-up's setup: the account's usage keys are registered before its sandbox is seeded.
+		jobs.BeforeRun = func(ctx context.Context, j sandbox.Job) error {
+			acct, err := st.GetAccount(ctx, j.Account)
+			if err != nil {
+				return err
+			}
+			return accounts.RegisterAll(ctx, reg, acct)
+		}
+	}
+	return jobs.HandleSQS, nil
+}
+
+// sandboxAccount is the principal's account and its sandbox organization; test keys only, live
+// data is never reset.
+func sandboxAccount(r *api.Request, st *store.Store) (store.Account, error) {
 	if r.Principal.Mode != store.Test {
-		return api.Response{}, apperr.New(apperr.Permissions, "Only test keys can reset the sandbox; live data is never reset.")
+		return store.Account{}, apperr.New(apperr.Permissions, "Only test keys can reset the sandbox; live data is never reset.")
 	}
-	acct, err := st.GetAccount(r.Ctx, r.Principal.AccountID)
+	return st.GetAccount(r.Ctx, r.Principal.AccountID)
+}
+
+// resetSandbox starts (or joins) the sandbox's reset and answers 202 with the job to poll.
+func resetSandbox(r *api.Request, st *store.Store, jobs *sandbox.Jobs) (api.Response, error) {
+	acct, err := sandboxAccount(r, st)
 	if err != nil {
 		return api.Response{}, err
 	}
-	t := store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}
-	res, err := sandbox.Reset(r.Ctx, st, t, sandbox.Seed, sizes)
+	j, _, err := jobs.Start(r.Ctx, acct.ID, acct.SandboxOrg)
 	if err != nil {
 		return api.Response{}, err
 	}
-	return api.Response{Body: map[string]any{"object": "sandbox_reset", "organizationId": acct.SandboxOrg, "livemode": false,
-		"deleted": res.Deleted, "seeded": res.Seeded}}, nil
+	return api.Response{Status: http.StatusAccepted, Header: map[string]string{"Location": "/sandbox/reset"}, Body: j.View()}, nil
+}
+
+// sandboxResetStatus is the sandbox's current or last reset.
+func sandboxResetStatus(r *api.Request, st *store.Store, jobs *sandbox.Jobs) (api.Response, error) {
+	acct, err := sandboxAccount(r, st)
+	if err != nil {
+		return api.Response{}, err
+	}
+	j, ok, err := jobs.Get(r.Ctx, acct.SandboxOrg)
+	if err != nil {
+		return api.Response{}, err
+	}
+	if !ok || j.Account != acct.ID {
+		return api.Response{}, apperr.New(apperr.NotFound, "This sandbox has not been reset yet.")
+	}
+	return api.Response{Body: j.View()}, nil
 }
 
 // capabilitiesMiddleware answers METHOD_NOT_SUPPORTED for methods the organization's PMS lacks.

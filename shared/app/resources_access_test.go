@@ -6,10 +6,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awssqs "github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/infra/sqs/sqstest"
 	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
@@ -130,23 +134,60 @@ func TestOrganizationsCapabilitiesAndLiveMode(t *testing.T) {
 	assert.Equal(t, "3.1.0", doc.Body["openapi"])
 }
 
+// smallJobs are sandbox reset jobs over the embedded SQS seeding small sizes, and work runs what
+// is queued as the worker function would (one receive, each message through Jobs.Run).
+func smallJobs(t *testing.T, st *store.Store) (jobs *sandbox.Jobs, work func() int) {
+	q, _ := sqstest.New(t)
+	out, err := q.CreateQueue(context.Background(), &awssqs.CreateQueueInput{QueueName: aws.String("jobs")})
+	require.NoError(t, err)
+	jobs = &sandbox.Jobs{Store: st, Queue: q, QueueURL: *out.QueueUrl, Lease: time.Minute,
+		Sizes: sandbox.Sizes{Patients: 5, Practitioners: 2, Appointments: 7, Messages: 3, Invoices: 2}}
+	return jobs, func() int {
+		msgs, err := q.ReceiveMessage(context.Background(), &awssqs.ReceiveMessageInput{QueueUrl: out.QueueUrl, MaxNumberOfMessages: 10})
+		require.NoError(t, err)
+		for _, m := range msgs.Messages {
+			require.NoError(t, jobs.Run(context.Background(), *m.Body))
+			_, err := q.DeleteMessage(context.Background(), &awssqs.DeleteMessageInput{QueueUrl: out.QueueUrl, ReceiptHandle: m.ReceiptHandle})
+			require.NoError(t, err)
+		}
+		return len(msgs.Messages)
+	}
+}
+
 func TestSandboxResetOverHTTP(t *testing.T) {
 	s := newStack(t)
 	a := s.newAccount("Acme")
 	before := s.do(&a.test, "GET", "/appointments?$limit=0", nil).Body["total"]
 	c := s.do(&a.test, "POST", "/practitioners", map[string]any{"firstName": "Temp", "lastName": "Locum"})
 	require.Equal(t, 201, c.Status)
-	// The function resets to sandbox.Default (covered in shared/sandbox); here a small size keeps
-	// the test fast, through the same route and handler.
-	small := app.PlatformRouter(s.st, s.cfg, app.OrganizationRoutes(s.st, sandbox.Sizes{Patients: 5, Practitioners: 2, Appointments: 7, Messages: 3, Invoices: 2}))
+	assert.Equal(t, "NOT_FOUND", s.do(&a.test, "GET", "/sandbox/reset", nil).name(), "no reset yet")
+	// The worker resets to sandbox.Default (covered in shared/sandbox); here a small size keeps
+	// the test fast, through the same routes and handlers.
+	jobs, work := smallJobs(t, s.st)
+	small := app.PlatformRouter(s.st, s.cfg, app.OrganizationRoutes(s.st, jobs))
 	for _, rt := range small.Routes() {
 		s.routers[rt.Key()] = small
 	}
 	r := s.do(&a.test, "POST", "/sandbox/reset", map[string]any{})
-	require.Equal(t, 200, r.Status, r.Raw)
-	assert.EqualValues(t, 1, r.Body["deleted"].(map[string]any)["practitioners"].(float64)-2, "the new practitioner was deleted with the seeded ones")
+	require.Equal(t, 202, r.Status, r.Raw)
+	assert.Equal(t, "queued", r.Body["status"])
+	id := r.Body["id"]
+	// A second reset while the first is queued joins it (issue 16: resets never interleave).
+	r2 := s.do(&a.test, "POST", "/sandbox/reset", map[string]any{})
+	require.Equal(t, 202, r2.Status, r2.Raw)
+	assert.Equal(t, id, r2.Body["id"], "joined the queued reset")
+	assert.Equal(t, 2, work(), "two messages, one job")
+	st := s.do(&a.test, "GET", "/sandbox/reset", nil)
+	require.Equal(t, 200, st.Status, st.Raw)
+	assert.Equal(t, "succeeded", st.Body["status"])
+	assert.Equal(t, id, st.Body["id"])
+	assert.EqualValues(t, 1, st.Body["deleted"].(map[string]any)["practitioners"].(float64)-2, "the new practitioner was deleted with the seeded ones")
 	assert.EqualValues(t, 7, s.do(&a.test, "GET", "/appointments?$limit=0", nil).Body["total"], "reset seeds the data again (before: %v)", before)
 	assert.Equal(t, "NOT_FOUND", s.do(&a.test, "GET", "/practitioners/"+c.Body["id"].(string), nil).name())
+	// After it finished, a new reset is a new job.
+	r3 := s.do(&a.test, "POST", "/sandbox/reset", map[string]any{})
+	require.Equal(t, 202, r3.Status)
+	assert.NotEqual(t, id, r3.Body["id"])
 }
 
 // TestNoRouteCrossesModesOrAccounts tries every route of the route table with every foreign id
@@ -156,7 +197,8 @@ func TestNoRouteCrossesModesOrAccounts(t *testing.T) {
 	s := newStack(t)
 	// POST /sandbox/reset runs too: the same handler reseeding small sizes, not St. Mungo's
 	// whole clinic (TestSandboxResetOverHTTP, shared/sandbox).
-	small := app.PlatformRouter(s.st, s.cfg, app.OrganizationRoutes(s.st, sandbox.Sizes{Patients: 5, Practitioners: 2, Appointments: 7, Messages: 3, Invoices: 2}))
+	jobs, _ := smallJobs(t, s.st)
+	small := app.PlatformRouter(s.st, s.cfg, app.OrganizationRoutes(s.st, jobs))
 	for _, rt := range small.Routes() {
 		s.routers[rt.Key()] = small
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/hapihub/hapihub/shared/accounts"
@@ -43,6 +44,24 @@ func AWS(ctx context.Context, cfg config.Config) (aws.Config, error) {
 		c.HTTPClient = sdkhttp.Wrap(c.HTTPClient)
 	}
 	return c, nil
+}
+
+// UsageKeys is the registrar of usage identifier keys with API Gateway (the embedded one under
+// the local runner), or nil when the configuration names no usage plans.
+func UsageKeys(ctx context.Context, cfg config.Config) (accounts.Registrar, error) {
+	if len(cfg.UsagePlans) == 0 {
+		return nil, nil
+	}
+	ac, err := AWS(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := apigateway.NewFromConfig(ac, func(o *apigateway.Options) {
+		if cfg.APIGatewayEndpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.APIGatewayEndpoint)
+		}
+	})
+	return accounts.UsageKeys{Client: c, Plans: cfg.UsagePlans}, nil
 }
 
 // Store returns the store on the configured table.
@@ -120,8 +139,16 @@ func Bootstrap(ctx context.Context, cfg config.Config) (BootstrapResult, error) 
 		}
 		return res, nil
 	}
+	reg, err := UsageKeys(ctx, cfg)
+	if err != nil {
+		return BootstrapResult{}, err
+	}
 	demo := newLiveDemo(st) // two live organizations, one a PMS lacking some methods
-	created, err := accounts.Create(ctx, st, accounts.Options{Name: "Local developer", LiveOrgs: demo.docs()})
+	opts := accounts.Options{Name: "Local developer", LiveOrgs: demo.docs()}
+	if reg != nil {
+		opts.UsageKeys = reg
+	}
+	created, err := accounts.Create(ctx, st, opts)
 	if err != nil {
 		return BootstrapResult{}, err
 	}

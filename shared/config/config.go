@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,14 @@ type Config struct {
 	// APIURL is the public API's base URL as clients reach it (HAPIHUB_API_URL); empty: the
 	// console derives it from each request.
 	APIURL string
+	// APIGatewayEndpoint overrides API Gateway's management endpoint (HAPIHUB_APIGATEWAY_ENDPOINT);
+	// empty on AWS.
+	APIGatewayEndpoint string
+	// UsagePlans are the usage plan ids by mode (HAPIHUB_USAGE_PLAN_TEST, HAPIHUB_USAGE_PLAN_LIVE):
+	// each account's usage identifier key of a mode is attached to that mode's plan.
+	UsagePlans map[string]string
+	// JobQueueURL is the queue of long jobs, sandbox resets and sign-up seeding (HAPIHUB_JOB_QUEUE_URL).
+	JobQueueURL string
 }
 
 // FromEnv reads the configuration from the environment. Missing required values are an error so
@@ -47,12 +56,22 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		return def
 	}
 	c := Config{
-		Table:            get("HAPIHUB_TABLE", ""),
-		Region:           get("AWS_REGION", "us-east-1"),
-		DynamoDBEndpoint: get("HAPIHUB_DYNAMODB_ENDPOINT", ""),
-		SQSEndpoint:      get("HAPIHUB_SQS_ENDPOINT", ""),
-		WebhookQueueURL:  get("HAPIHUB_WEBHOOK_QUEUE_URL", ""),
-		APIURL:           get("HAPIHUB_API_URL", ""),
+		Table:              get("HAPIHUB_TABLE", ""),
+		Region:             get("AWS_REGION", "us-east-1"),
+		DynamoDBEndpoint:   get("HAPIHUB_DYNAMODB_ENDPOINT", ""),
+		SQSEndpoint:        get("HAPIHUB_SQS_ENDPOINT", ""),
+		WebhookQueueURL:    get("HAPIHUB_WEBHOOK_QUEUE_URL", ""),
+		APIURL:             get("HAPIHUB_API_URL", ""),
+		APIGatewayEndpoint: get("HAPIHUB_APIGATEWAY_ENDPOINT", ""),
+		JobQueueURL:        get("HAPIHUB_JOB_QUEUE_URL", ""),
+	}
+	for _, mode := range []string{"test", "live"} {
+		if id := get("HAPIHUB_USAGE_PLAN_"+strings.ToUpper(mode), ""); id != "" {
+			if c.UsagePlans == nil {
+				c.UsagePlans = map[string]string{}
+			}
+			c.UsagePlans[mode] = id
+		}
 	}
 	if c.Table == "" {
 		return c, fmt.Errorf("config: HAPIHUB_TABLE is not set")
@@ -89,6 +108,15 @@ func (c Config) Env() map[string]string {
 	}
 	if c.APIURL != "" {
 		env["HAPIHUB_API_URL"] = c.APIURL
+	}
+	if c.APIGatewayEndpoint != "" {
+		env["HAPIHUB_APIGATEWAY_ENDPOINT"] = c.APIGatewayEndpoint
+	}
+	if c.JobQueueURL != "" {
+		env["HAPIHUB_JOB_QUEUE_URL"] = c.JobQueueURL
+	}
+	for mode, id := range c.UsagePlans {
+		env["HAPIHUB_USAGE_PLAN_"+strings.ToUpper(mode)] = id
 	}
 	if c.WebhookRetryWindow > 0 {
 		env["HAPIHUB_WEBHOOK_RETRY_WINDOW"] = c.WebhookRetryWindow.String()

@@ -94,12 +94,17 @@ type AccountCreator interface {
 	CreateAccount(ctx context.Context, name string) (string, error)
 }
 
-// StoreAccounts creates accounts with accounts.Create, as app.Bootstrap does.
-type StoreAccounts struct{ Store *store.Store }
+// StoreAccounts creates accounts with accounts.Create in the request, as app.Bootstrap does
+// (the deployed console queues the seeding instead: shared/app).
+type StoreAccounts struct {
+	Store *store.Store
+	// UsageKeys registers the account's usage identifier keys with API Gateway.
+	UsageKeys accounts.Registrar
+}
 
 // CreateAccount implements AccountCreator.
 func (a StoreAccounts) CreateAccount(ctx context.Context, name string) (string, error) {
-	c, err := accounts.Create(ctx, a.Store, accounts.Options{Name: name})
+	c, err := accounts.Create(ctx, a.Store, accounts.Options{Name: name, UsageKeys: a.UsageKeys})
 	if err != nil {
 		return "", fmt.Errorf("console: create account: %w", err)
 	}

@@ -19,6 +19,8 @@ import (
 
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/infra/testclock"
+	"github.com/hapihub/hapihub/shared/accounts"
+	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
@@ -29,10 +31,13 @@ func TestMain(m *testing.M) { os.Exit(localtest.Main(m)) }
 // tinySandbox keeps sign-ups fast: the console's tests need St. Mungo's to exist, not to be big.
 var tinySandbox = sandbox.Sizes{Patients: 5, Practitioners: 2, Appointments: 3, Messages: 2, Invoices: 2}
 
-type smallAccounts struct{ st *store.Store }
+type smallAccounts struct {
+	st  *store.Store
+	reg accounts.Registrar // the local platform's API Gateway: keys it does not know get 403
+}
 
 func (a smallAccounts) CreateAccount(ctx context.Context, name string) (string, error) {
-	return console.StoreAccounts{Store: a.st}.CreateAccount(sandbox.WithSizes(ctx, tinySandbox), name)
+	return console.StoreAccounts{Store: a.st, UsageKeys: a.reg}.CreateAccount(sandbox.WithSizes(ctx, tinySandbox), name)
 }
 
 // consoleEnv is the console served by httptest, calling the shared local platform's API.
@@ -63,7 +68,9 @@ func newConsoleWith(t *testing.T, opts func(o *console.Options), serve func(h *c
 	st.Now = clock.Now
 	id := &countingIdentity{Store: &st}
 	// No sign-up cap unless a test asks for one: the tests sign up many accounts from 127.0.0.1.
-	o := console.Options{Identity: id, Accounts: smallAccounts{&st}, Now: clock.Now, APIURL: env.URL, HTTPClient: env.Client, SignupsPerIP: -1}
+	reg, err := app.UsageKeys(context.Background(), env.Stack.Config)
+	require.NoError(t, err)
+	o := console.Options{Identity: id, Accounts: smallAccounts{&st, reg}, Now: clock.Now, APIURL: env.URL, HTTPClient: env.Client, SignupsPerIP: -1}
 	if opts != nil {
 		opts(&o)
 	}

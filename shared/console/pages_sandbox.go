@@ -305,6 +305,8 @@ func orgQuery(org string) string {
 type sandboxData struct {
 	// Clinic is the test-mode clinic's name.
 	Clinic string
+	// Reset is the sandbox's reset while it is queued or running (progress shown above the data).
+	Reset  *hapihub.SandboxReset
 	Tabs   []sandboxTab
 	Tab    sandboxTab
 	Rows   []row
@@ -367,6 +369,13 @@ func (h *Handler) sandboxPage(c *Call, status int, viewErr error, notice string)
 	}
 	v := View{Title: "Sandbox · " + t.Label, Active: "/sandbox", Err: viewErr, Notice: notice}
 	d := sandboxData{Clinic: sandbox.Name, Tabs: sandboxTabs, Tab: t}
+	if c.Session.Mode != store.Live {
+		// A reset runs off the request: show its progress until it has finished. (Before the
+		// first reset the API answers NOT_FOUND; nothing to show then.)
+		if r, err := c.API.Sandbox.Status(c.Ctx()); err == nil && r.Status != sandbox.JobSucceeded {
+			d.Reset = r
+		}
+	}
 	opts, err := sandboxOrg(c, &d)
 	if err != nil {
 		v.Err, d.ListErr = err, true
@@ -529,28 +538,12 @@ func (h *Handler) resetSandbox(c *Call) error {
 	if c.Session.Mode == store.Live {
 		return h.sandboxPage(c, http.StatusBadRequest, userErr("Live data is never reset; switch to test mode to reset the sandbox."), "")
 	}
-	res, err := c.API.Sandbox.Reset(c.Ctx())
-	if err != nil {
+	if _, err := c.API.Sandbox.Reset(c.Ctx()); err != nil {
 		return h.sandboxPage(c, apiStatus(err), err, "")
 	}
 	back := "/sandbox"
 	if _, ok := findTab(c.Form("resource")); ok {
 		back += "/" + c.Form("resource")
 	}
-	return c.Redirect(back, resetSummary(res))
-}
-
-// resetSummary says what a reset did: "Sandbox reset: deleted 12 objects; seeded 5 patients, ...".
-func resetSummary(r *hapihub.SandboxReset) string {
-	deleted := 0
-	for _, n := range r.Deleted {
-		deleted += n
-	}
-	var seeded []string
-	for _, t := range sandboxTabs {
-		if n, ok := r.Seeded[t.Name]; ok {
-			seeded = append(seeded, fmt.Sprintf("%d %s", n, t.Name))
-		}
-	}
-	return fmt.Sprintf("Sandbox reset: deleted %s; seeded %s.", plural(deleted, "object"), strings.Join(seeded, ", "))
+	return c.Redirect(back, "Sandbox reset started: "+sandbox.Name+" is being restored in the background; this page shows its progress.")
 }

@@ -5,8 +5,8 @@
 //
 // Both read template.yaml (the -template flag; default ./template.yaml) and keep their data in
 // .hapihub/ (HAPIHUB_DATA_DIR overrides it), so an invoke sees what run left and the sandbox is
-// seeded once; invoke -temp uses a throwaway directory instead (needed while run holds the data). The embedded DynamoDB and SQS listen on 127.0.0.1 on random ports, or
-// HAPIHUB_DYNAMODB_PORT and HAPIHUB_SQS_PORT.
+// seeded once; invoke -temp uses a throwaway directory instead (needed while run holds the data). The embedded DynamoDB, SQS and API Gateway management API listen on
+// 127.0.0.1 on random ports, or HAPIHUB_DYNAMODB_PORT, HAPIHUB_SQS_PORT and HAPIHUB_APIGATEWAY_PORT.
 package main
 
 import (
@@ -140,11 +140,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			err = cerr
 		}
 	}()
+	apigwAddr := ""
+	if p := getenv("HAPIHUB_APIGATEWAY_PORT"); p != "" {
+		apigwAddr = net.JoinHostPort("127.0.0.1", p)
+	}
 	stack, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: svc.dynamoEndpoint, SQSEndpoint: svc.sqsEndpoint,
-		Region: getenv("AWS_REGION"), Log: log})
+		Region: getenv("AWS_REGION"), Log: log, DataDir: dataDir(getenv), APIGatewayAddr: apigwAddr})
 	if err != nil {
 		return err
 	}
+	defer stack.Close()
 	// Webhook delivery and its sweeper: stopped (deferred later, so run earlier) before the services close.
 	sources, err := stack.StartEventSources(ctx)
 	if err != nil {
@@ -166,6 +171,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fmt.Fprintf(stdout, "HAPIHUB_TEST_PUBLISHABLE_KEY=%s\n", stack.Bootstrap.TestPublishableKey)
 	fmt.Fprintf(stdout, "HAPIHUB_DYNAMODB_ENDPOINT=%s\n", svc.dynamoEndpoint)
 	fmt.Fprintf(stdout, "HAPIHUB_SQS_ENDPOINT=%s\n", svc.sqsEndpoint)
+	fmt.Fprintf(stdout, "HAPIHUB_APIGATEWAY_ENDPOINT=%s\n", stack.APIGatewayEndpoint)
 	if stack.Bootstrap.Created {
 		fmt.Fprintf(stdout, "HAPIHUB_LIVE_SECRET_KEY=%s\n", stack.Bootstrap.LiveSecretKey)
 	}
@@ -256,10 +262,11 @@ func invoke(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 	}()
 	stack, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: svc.dynamoEndpoint, SQSEndpoint: svc.sqsEndpoint,
-		Region: getenv("AWS_REGION"), Log: log})
+		Region: getenv("AWS_REGION"), Log: log, DataDir: *dir})
 	if err != nil {
 		return err
 	}
+	defer stack.Close()
 	out, err := stack.Invoke(ctx, *function, event, !*raw)
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", *function, err)

@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	apigw "github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -251,15 +254,71 @@ func TestRunAndInvoke(t *testing.T) {
 	status, body := request(t, "GET", url+"/patients", "sk_test_wrong", "")
 	assert.Equal(t, 401, status)
 	assert.Equal(t, "AUTH_ERROR", body["name"])
+	usagePlanKeysListed(t, printed["HAPIHUB_APIGATEWAY_ENDPOINT"])
 	require.NoError(t, stop())
 
 	url2, printed2, stop2 := startRun(t, dir)
 	assert.Equal(t, key, printed2["HAPIHUB_TEST_SECRET_KEY"], "the same sandbox account after a restart")
+	usagePlanKeysListed(t, printed2["HAPIHUB_APIGATEWAY_ENDPOINT"])
 	assert.NotContains(t, printed2, "HAPIHUB_LIVE_SECRET_KEY", "a live key is shown once")
 	status, got := request(t, "GET", url2+"/patients/"+id, key, "")
 	assert.Equal(t, 200, status, got)
 	assert.Equal(t, "Luna", got["firstName"], "the patient created before the restart is there")
+
+	// A reset of the whole clinic answers 202 at once and runs on the job queue; polling shows it
+	// finish with St. Mungo's full counts (the patient created above is gone).
+	start := time.Now()
+	status, job := request(t, "POST", url2+"/sandbox/reset", key, "")
+	require.Equal(t, 202, status, job)
+	t.Logf("POST /sandbox/reset answered 202 in %s", time.Since(start).Round(time.Millisecond))
+	require.Eventually(t, func() bool {
+		status, job = request(t, "GET", url2+"/sandbox/reset", key, "")
+		require.Equal(t, 200, status, job)
+		return job["status"] == "succeeded"
+	}, 5*time.Minute, 250*time.Millisecond, "the reset finishes")
+	t.Logf("the reset finished %s after it was asked for", time.Since(start).Round(time.Second))
+	for res, n := range map[string]int{"patients": sandbox.Default.Patients, "practitioners": sandbox.Default.Practitioners,
+		"appointments": sandbox.Default.Appointments, "messages": sandbox.Default.Messages, "invoices": sandbox.Default.Invoices} {
+		status, body := request(t, "GET", url2+"/"+res+"?$limit=0", key, "")
+		require.Equal(t, 200, status, body)
+		assert.EqualValues(t, n, body["total"], "%s after the reset", res)
+		assert.EqualValues(t, n, job["seeded"].(map[string]any)[res], "%s the reset reports", res)
+	}
+	status, _ = request(t, "GET", url2+"/patients/"+id, key, "")
+	assert.Equal(t, 404, status, "the reset removed the patient made since")
 	require.NoError(t, stop2())
 
 	invokeEvents(t, dir)
+}
+
+// usagePlanKeysListed is `aws apigateway get-api-keys --include-values` and `get-usage-plan-keys`
+// against the printed endpoint, with the unmodified SDK: one enabled key per account and mode,
+// each attached to its mode's plan (the sandbox account: test and live).
+func usagePlanKeysListed(t *testing.T, endpoint string) {
+	t.Helper()
+	require.True(t, strings.HasPrefix(endpoint, "http://127.0.0.1:"), "printed HAPIHUB_APIGATEWAY_ENDPOINT: %q", endpoint)
+	ctx := context.Background()
+	c := apigw.New(apigw.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint),
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
+	keys, err := c.GetApiKeys(ctx, &apigw.GetApiKeysInput{IncludeValues: aws.Bool(true)})
+	require.NoError(t, err)
+	byID := map[string]string{}
+	for _, k := range keys.Items {
+		assert.True(t, k.Enabled, aws.ToString(k.Name))
+		byID[aws.ToString(k.Id)] = aws.ToString(k.Name)
+	}
+	require.Len(t, keys.Items, 2, "one key per mode of the one account")
+	plans, err := c.GetUsagePlans(ctx, &apigw.GetUsagePlansInput{})
+	require.NoError(t, err)
+	attached := 0
+	for _, p := range plans.Items {
+		pk, err := c.GetUsagePlanKeys(ctx, &apigw.GetUsagePlanKeysInput{UsagePlanId: p.Id})
+		require.NoError(t, err)
+		for _, k := range pk.Items {
+			mode := strings.TrimPrefix(aws.ToString(p.Name), "hapihub-")
+			assert.True(t, strings.HasSuffix(byID[aws.ToString(k.Id)], "-"+mode), "key %s in plan %s", byID[aws.ToString(k.Id)], aws.ToString(p.Name))
+			attached++
+		}
+	}
+	assert.Equal(t, 2, attached)
 }

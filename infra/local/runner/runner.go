@@ -9,14 +9,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/hapihub/hapihub/infra/apigateway"
 	"github.com/hapihub/hapihub/infra/local"
 	"github.com/hapihub/hapihub/infra/template"
+	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/store"
@@ -37,6 +42,10 @@ type Options struct {
 	Region      string // default us-east-1
 	Log         *slog.Logger
 	Now         func() time.Time
+	// DataDir keeps the embedded API Gateway's keys (empty: in memory); APIGatewayAddr is where
+	// its management endpoint listens (default 127.0.0.1:0).
+	DataDir        string
+	APIGatewayAddr string
 }
 
 // Stack is the local platform.
@@ -47,6 +56,10 @@ type Stack struct {
 	Bootstrap app.BootstrapResult
 	Functions *local.Functions
 	Gateway   *local.Gateway
+	// APIGateway is the embedded API Gateway management API (API keys, usage plans) at
+	// APIGatewayEndpoint.
+	APIGateway         *apigateway.Service
+	APIGatewayEndpoint string
 
 	queues *sqs.Client // the local queue service; nil without one
 	log    *slog.Logger
@@ -99,16 +112,89 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 			extra[k] = v
 		}
 	}
+	// The usage plans from the template, behind the embedded API Gateway: !Ref of a plan is its
+	// local id, each mode's plan is the one accounts attach that mode's usage key to.
+	stage := ""
+	if opts.Template.API != nil {
+		if stage, err = opts.Template.API.StageName.Resolve(opts.Template.Refs(opts.Region, "000000000000", extra)); err != nil {
+			return nil, fmt.Errorf("runner: stage name: %w", err)
+		}
+	}
+	if s.APIGateway, err = apigateway.Open(opts.DataDir, apigateway.PlansFromTemplate(opts.Template, "local", stage), apigateway.Options{Now: opts.Now}); err != nil {
+		return nil, err
+	}
+	addr := opts.APIGatewayAddr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	if s.APIGatewayEndpoint, err = s.APIGateway.Listen(context.WithoutCancel(ctx), addr); err != nil {
+		return nil, err
+	}
+	s.Config.APIGatewayEndpoint = s.APIGatewayEndpoint
+	s.Config.UsagePlans = map[string]string{}
+	for _, p := range opts.Template.UsagePlans {
+		id := apigateway.PlanID(p.LogicalID)
+		extra[p.LogicalID] = id
+		if mode, ok := strings.CutSuffix(p.LogicalID, "UsagePlan"); ok && mode != "" {
+			s.Config.UsagePlans[strings.ToLower(mode)] = id
+		}
+	}
 	s.Refs = opts.Template.Refs(opts.Region, "000000000000", extra)
 	if s.Bootstrap, err = app.Bootstrap(ctx, s.Config); err != nil {
 		return nil, fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
 	}
 	s.Functions = local.NewFunctions(AppBuilder(opts.Template, s.Config, s.Refs))
-	s.Gateway, err = local.New(local.Options{Template: opts.Template, Functions: s.Functions, Refs: s.Refs, Region: opts.Region, Log: opts.Log, Now: opts.Now})
+	s.Gateway, err = local.New(local.Options{Template: opts.Template, Functions: s.Functions, Refs: s.Refs, Region: opts.Region, Log: opts.Log, Now: opts.Now,
+		Keys: s.APIGateway})
 	if err != nil {
 		return nil, err
 	}
+	// A data directory from before usage keys were registered (no API Gateway state yet): register
+	// every account's keys once (idempotent), so its requests are not refused.
+	if !s.APIGateway.Loaded() {
+		if err := registerExisting(ctx, db, s.Config); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
+}
+
+// Close stops the embedded API Gateway's listener.
+func (s *Stack) Close() error {
+	if s.APIGateway == nil {
+		return nil
+	}
+	return s.APIGateway.Close()
+}
+
+// registerExisting registers the usage keys of every account in the table (a local migration;
+// a deployment gets them at sign-up).
+func registerExisting(ctx context.Context, db *dynamodb.Client, cfg config.Config) error {
+	reg, err := app.UsageKeys(ctx, cfg)
+	if err != nil || reg == nil {
+		return err
+	}
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: aws.String(TableName),
+		FilterExpression: aws.String("SK = :a"), ExpressionAttributeValues: map[string]types.AttributeValue{":a": &types.AttributeValueMemberS{Value: "ACCOUNT"}}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("runner: scan accounts: %w", err)
+		}
+		for _, item := range page.Items {
+			var a struct {
+				ID        string            `dynamodbav:"id"`
+				UsageKeys map[string]string `dynamodbav:"usageKeys"`
+			}
+			if err := attributevalue.UnmarshalMap(item, &a); err != nil {
+				return fmt.Errorf("runner: account item: %w", err)
+			}
+			if err := accounts.RegisterAll(ctx, reg, store.Account{ID: a.ID, UsageKeys: a.UsageKeys}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // StartEventSources starts the template's SQS event source mappings and schedules against the

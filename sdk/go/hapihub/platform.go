@@ -350,22 +350,44 @@ func (s *AccountService) SetIPAllowlist(ctx context.Context, cidrs []string, opt
 	return &out, nil
 }
 
-// SandboxReset reports what a sandbox reset deleted and seeded, per resource.
+// SandboxReset is a sandbox reset: a job the API queues (202) and a worker runs. Status is
+// "queued", "running" or "succeeded"; Deleted and Seeded count per resource once it succeeded.
 type SandboxReset struct {
-	Object         string         `json:"object"`
-	OrganizationID string         `json:"organizationId"`
-	Livemode       bool           `json:"livemode"`
-	Deleted        map[string]int `json:"deleted"`
-	Seeded         map[string]int `json:"seeded"`
+	Object         string `json:"object"`
+	ID             string `json:"id"`
+	OrganizationID string `json:"organizationId"`
+	Livemode       bool   `json:"livemode"`
+	Status         string `json:"status"`
+	Step           string `json:"step"`
+	Progress       struct {
+		Done  int `json:"done"`
+		Total int `json:"total"`
+	} `json:"progress"`
+	Deleted    map[string]int `json:"deleted"`
+	Seeded     map[string]int `json:"seeded"`
+	CreatedAt  int64          `json:"createdAt"`
+	UpdatedAt  int64          `json:"updatedAt"`
+	FinishedAt *int64         `json:"finishedAt"` // nil until it succeeded
 }
 
 // SandboxService resets the test-mode sandbox clinic.
 type SandboxService struct{ c *Client }
 
-// Reset deletes every object of St. Mungo's and seeds its deterministic data again (test keys).
+// Reset starts a reset of St. Mungo's (test keys): every object is deleted and its deterministic
+// data seeded again, off the request. A reset asked for while one is queued or running joins it.
+// Poll Status until Status is "succeeded".
 func (s *SandboxService) Reset(ctx context.Context, opts ...RequestOption) (*SandboxReset, error) {
 	var out SandboxReset
 	if err := s.c.do(ctx, http.MethodPost, "/sandbox/reset", "", nil, &out, opts); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Status is the sandbox's current or last reset (NOT_FOUND before the first).
+func (s *SandboxService) Status(ctx context.Context, opts ...RequestOption) (*SandboxReset, error) {
+	var out SandboxReset
+	if err := s.c.do(ctx, http.MethodGet, "/sandbox/reset", "", nil, &out, opts); err != nil {
 		return nil, err
 	}
 	return &out, nil
