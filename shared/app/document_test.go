@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -211,7 +212,15 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	}
 
 	// The sandbox and the document.
-	try(p, "POST", "/sandbox/reset", "/sandbox/reset", map[string]any{}, 200)
+	// Reset jobs need their queue: the routes as TestSandboxResetOverHTTP serves them.
+	jobs, _ := smallJobs(t, s.st)
+	small := app.PlatformRouter(s.st, s.cfg, app.OrganizationRoutes(s.st, jobs))
+	for _, rt := range small.Routes() {
+		s.routers[rt.Key()] = small
+	}
+	try(p, "GET", "/sandbox/reset", "/sandbox/reset", nil, 404) // never reset yet
+	try(p, "POST", "/sandbox/reset", "/sandbox/reset", map[string]any{}, 202)
+	try(p, "GET", "/sandbox/reset", "/sandbox/reset", nil, 200)
 	try(&a.live, "POST", "/sandbox/reset", "/sandbox/reset", map[string]any{}, 403)
 	try(nil, "GET", "/openapi.json", "/openapi.json", nil, 200)
 

@@ -107,9 +107,12 @@ func platformSchemas() Doc {
 		}),
 		"WebhookDeliveryList": listOf("WebhookDelivery"),
 		"SandboxReset": object("sandbox_reset", []string{"object", "organizationId", "livemode"}, Doc{
-			"organizationId": str(), "livemode": Doc{"type": "boolean", "const": false},
-			"deleted": Doc{"type": "object", "description": "Objects removed, per resource."},
-			"seeded":  Doc{"type": "object", "description": "Objects created, per resource."},
+			"id": str(), "organizationId": str(), "livemode": Doc{"type": "boolean", "const": false},
+			"status": Doc{"type": "string", "description": "queued, running, succeeded or failed."}, "step": Doc{"type": []any{"string", "null"}},
+			"progress":  Doc{"type": "object", "properties": Doc{"done": Doc{"type": "integer"}, "total": Doc{"type": "integer"}}},
+			"deleted":   Doc{"type": []any{"object", "null"}, "description": "Objects removed, per resource."},
+			"seeded":    Doc{"type": []any{"object", "null"}, "description": "Objects created, per resource."},
+			"createdAt": millis("When the reset was asked for."), "updatedAt": millis("Last progress."), "finishedAt": nmillis("When it ended."),
 		}),
 		"OpenApiDocument": Doc{"type": "object", "description": "This document.", "required": []any{"openapi", "paths"}, "properties": Doc{"openapi": str(), "paths": Doc{"type": "object"}}},
 	}
@@ -179,7 +182,8 @@ var platformOps = map[string]platformOp{
 	"GET /webhook-endpoints/{id}/deliveries/{deliveryId}":         {id: "getWebhookDelivery", summary: "Get a delivery with its attempts", status: "200", resp: "WebhookDelivery"},
 	"POST /webhook-endpoints/{id}/deliveries/{deliveryId}/resend": {id: "resendWebhookDelivery", summary: "Deliver again", status: "202", resp: "WebhookDelivery"},
 	"POST /webhook-endpoints/{id}/test":                           {id: "sendTestWebhook", summary: "Send a test event to the endpoint", status: "202", resp: "WebhookDelivery", body: closed(nil, Doc{"type": Doc{"type": "string", "description": "An event type the endpoint receives, e.g. patient.created."}})},
-	"POST /sandbox/reset":                                         {id: "resetSandbox", summary: "Empty the sandbox organization and seed it again", status: "200", resp: "SandboxReset"},
+	"POST /sandbox/reset":                                         {id: "resetSandbox", summary: "Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset)", status: "202", resp: "SandboxReset"},
+	"GET /sandbox/reset":                                          {id: "getSandboxReset", summary: "The sandbox's last reset job", status: "200", resp: "SandboxReset"},
 	"GET /openapi.json":                                           {id: "getOpenApiDocument", summary: "This document", status: "200", resp: "OpenApiDocument"},
 }
 
