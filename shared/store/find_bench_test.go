@@ -254,4 +254,3 @@ func BenchmarkFindMix(b *testing.B) {
 		}
 	}
 }
-
