@@ -77,18 +77,88 @@ func meta(r *Request) store.Meta {
 // etag of an object version. Strong: a version names exactly one representation.
 func etag(v int64) string { return `"` + strconv.FormatInt(v, 10) + `"` }
 
-// ifMatch reads If-Match: "3", W/"3" or *; 0 means no precondition.
-func ifMatch(r *Request) (int64, error) {
-	h := strings.TrimSpace(r.Header("If-Match"))
-	if h == "" || h == "*" {
+// noMatch is an If-Match version no object has: the header named only tags that cannot match
+// (weak ones, or strong ones this API never issues), so the store answers 412 once it has found
+// the object (404 still comes first: RFC 9110 §13.2.1).
+const noMatch = -1
+
+// ifMatch reads If-Match as RFC 9110 §13.1.1 defines it: "*" or a list of entity tags, compared
+// strongly. 0 means no precondition ("*" holds whenever the object exists, which the write
+// checks anyway). A weak tag never matches under strong comparison, and a well-formed tag we never
+// issued matches nothing: both are 412 (noMatch), not 400. Several strong tags: the current
+// version is read, and the write is conditioned on the one that matches, if any.
+func (h *Resource) ifMatch(r *Request, id string) (int64, error) {
+	raw := strings.TrimSpace(r.Header("If-Match"))
+	if raw == "" || raw == "*" {
 		return 0, nil
 	}
-	h = strings.Trim(strings.TrimPrefix(h, "W/"), `"`)
-	v, err := strconv.ParseInt(h, 10, 64)
-	if err != nil || v < 1 {
-		return 0, apperr.Field("If-Match", "must be an ETag this API returned, such as \"3\"")
+	tags, ok := parseETags(raw)
+	if !ok {
+		return 0, apperr.Field("If-Match", "must be * or a list of entity tags, such as \"3\" (with the quotes)")
 	}
-	return v, nil
+	var versions []int64
+	for _, t := range tags {
+		if t.weak {
+			continue
+		}
+		if v, err := strconv.ParseInt(t.opaque, 10, 64); err == nil && v >= 1 && strconv.FormatInt(v, 10) == t.opaque {
+			versions = append(versions, v)
+		}
+	}
+	switch len(versions) {
+	case 0:
+		return noMatch, nil
+	case 1:
+		return versions[0], nil
+	}
+	_, cur, err := h.Store.GetObject(r.Ctx, r.Tenant, h.Schema, id)
+	if err != nil {
+		return 0, err
+	}
+	if slices.Contains(versions, cur) {
+		return cur, nil
+	}
+	return versions[0], nil
+}
+
+type etagValue struct {
+	weak   bool
+	opaque string
+}
+
+// parseETags reads #entity-tag (RFC 9110 §8.8.3): [W/] DQUOTE *etagc DQUOTE, comma-separated
+// with optional whitespace; etagc is %x21 / %x23-7E / obs-text.
+func parseETags(s string) ([]etagValue, bool) {
+	var out []etagValue
+	for _, part := range strings.Split(s, ",") {
+		part = strings.Trim(part, " \t")
+		if part == "" {
+			continue // the list rule allows empty elements
+		}
+		var t etagValue
+		if strings.HasPrefix(part, "W/") {
+			t.weak, part = true, part[2:]
+		}
+		if len(part) < 2 || part[0] != '"' || part[len(part)-1] != '"' {
+			return nil, false
+		}
+		t.opaque = part[1 : len(part)-1]
+		for i := 0; i < len(t.opaque); i++ {
+			if c := t.opaque[i]; c == '"' || c < 0x21 || c == 0x7f {
+				return nil, false
+			}
+		}
+		out = append(out, t)
+	}
+	return out, len(out) > 0
+}
+
+// preconditionErr words a 412 for an If-Match that named no version the object could have.
+func preconditionErr(err error, match int64, res *schema.Resource) error {
+	if match == noMatch && apperr.From(err).Kind == apperr.PreconditionFailed {
+		return apperr.New(apperr.PreconditionFailed, "If-Match names no current version of this %s (weak tags never match, RFC 9110 §13.1.1); fetch it again and send its ETag.", res.Object).WithCode("version_mismatch")
+	}
+	return err
 }
 
 func (h *Resource) id(r *Request) (string, error) {
@@ -156,7 +226,7 @@ func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	match, err := ifMatch(r)
+	match, err := h.ifMatch(r, id)
 	if err != nil {
 		return Response{}, err
 	}
@@ -190,7 +260,7 @@ func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 			continue
 		}
 		if err != nil {
-			return Response{}, IdempotencyConflict(err, m.Extra)
+			return Response{}, IdempotencyConflict(preconditionErr(err, match, h.Schema), m.Extra)
 		}
 		return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
 	}
@@ -245,14 +315,14 @@ func (h *Resource) remove(r *Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	match, err := ifMatch(r)
+	match, err := h.ifMatch(r, id)
 	if err != nil {
 		return Response{}, err
 	}
 	m := meta(r)
 	doc, err := h.Store.DeleteObject(r.Ctx, r.Tenant, h.Schema, id, match, m)
 	if err != nil {
-		return Response{}, IdempotencyConflict(err, m.Extra)
+		return Response{}, IdempotencyConflict(preconditionErr(err, match, h.Schema), m.Extra)
 	}
 	return Response{Body: doc}, nil
 }

@@ -50,9 +50,9 @@ func TestIdempotencyRules(t *testing.T) {
 
 	reused := post("k1", `{"firstName":"Bob","lastName":"Lee"}`)
 	assert.Equal(t, 400, reused.status)
-	assert.Equal(t, "idempotency_key_reused", reused.body["code"])
+	assert.Equal(t, "idempotency_key_reused", reused.body["reason"])
 	other := h.do(req{key: sk, method: "PATCH", path: "/patients/" + first.body["id"].(string), body: `{"firstName":"Bob"}`, header: map[string]string{"Idempotency-Key": "k1"}})
-	assert.Equal(t, "idempotency_key_reused", other.body["code"], "another path is another request")
+	assert.Equal(t, "idempotency_key_reused", other.body["reason"], "another path is another request")
 
 	long := post(strings.Repeat("x", 256), `{"firstName":"Ann","lastName":"Lee"}`)
 	assert.Equal(t, 400, long.status)
@@ -99,7 +99,7 @@ func TestIdempotencyInFlightAndLease(t *testing.T) {
 	assert.Equal(t, 409, busy.status)
 	assert.Equal(t, "IDEMPOTENCY_ERROR", busy.name())
 	other := h.do(req{key: r.key, method: "POST", path: "/patients", body: `{"firstName":"Bob","lastName":"Lee"}`, header: r.header})
-	assert.Equal(t, "idempotency_key_reused", other.body["code"], "a different request is refused even while pending")
+	assert.Equal(t, "idempotency_key_reused", other.body["reason"], "a different request is refused even while pending")
 
 	h.clock.Advance(store.IdempotencyLease - time.Millisecond)
 	assert.Equal(t, 409, h.do(r).status, "the lease still holds")

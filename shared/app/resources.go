@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -175,9 +176,28 @@ func openapiFunction(ctx context.Context, cfg config.Config) (any, error) {
 	route := api.Route{Method: http.MethodGet, Path: openapiPath, Public: true, Handler: func(r *api.Request) (api.Response, error) {
 		// Built on first use: it needs every function's route table.
 		once.Do(func() { doc = OpenAPI(r.Ctx, cfg) })
-		return api.Response{Body: doc, Header: map[string]string{"Cache-Control": "public, max-age=300"}}, nil
+		return api.Response{Body: openapi.WithServer(doc, requestOrigin(r)), Header: map[string]string{"Cache-Control": "public, max-age=300", "Vary": "Host, X-Forwarded-Proto"}}, nil
 	}}
 	return PlatformRouter(st, cfg, []api.Route{route}), nil
+}
+
+// requestOrigin is the scheme and host the request came to, so the document's servers name
+// where it was served from (http://localhost:3000 under make run); "" when unknown. The stage
+// prefix of an execute-api host is kept.
+func requestOrigin(r *api.Request) string {
+	host := r.Header("Host")
+	if host == "" || strings.ContainsAny(host, "/ \\@") {
+		return ""
+	}
+	proto := r.Header("X-Forwarded-Proto")
+	if proto != "http" {
+		proto = "https"
+	}
+	origin := proto + "://" + host
+	if st := r.Event.RequestContext.Stage; st != "" && strings.Contains(host, ".execute-api.") {
+		origin += "/" + st
+	}
+	return origin
 }
 
 // AllRoutes is the route table of every API function, read from the routers their builders return.

@@ -176,10 +176,35 @@ func (s *stack) do(p *principal, method, path string, body any, hdr ...string) r
 	ev.Resource = u.Path
 	router := s.routers[method+" "+u.Path]
 	if router == nil {
-		if i := strings.LastIndex(u.Path, "/"); i > 0 {
-			if r := s.routers[method+" "+u.Path[:i]+"/{id}"]; r != nil {
-				router, ev.Resource = r, u.Path[:i]+"/{id}"
-				ev.PathParameters = map[string]string{"id": u.Path[i+1:]}
+		// A template with parameters ({id}, {deliveryId}): segment by segment, literals first
+		// (API Gateway prefers the most specific match).
+		best := -1
+		segs := strings.Split(u.Path, "/")
+		for key, r := range s.routers {
+			m, tmpl, ok := strings.Cut(key, " ")
+			if !ok || m != method {
+				continue
+			}
+			ts := strings.Split(tmpl, "/")
+			if len(ts) != len(segs) {
+				continue
+			}
+			params, literals := map[string]string{}, 0
+			for i, t := range ts {
+				switch {
+				case strings.HasPrefix(t, "{") && strings.HasSuffix(t, "}"):
+					params[t[1:len(t)-1]] = segs[i]
+				case t == segs[i]:
+					literals++
+				default:
+					params = nil
+				}
+				if params == nil {
+					break
+				}
+			}
+			if params != nil && literals > best {
+				best, router, ev.Resource, ev.PathParameters = literals, r, tmpl, params
 			}
 		}
 	}

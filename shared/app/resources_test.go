@@ -158,3 +158,122 @@ func TestCommittedOpenAPIDocument(t *testing.T) {
 		assert.NotNil(t, item.GetOperation(r.Method), "%s %s is not documented", r.Method, r.Path)
 	}
 }
+
+// RFC 9110 §13.1.1: If-Match is "*" or a list of entity tags compared strongly; a well-formed tag
+// that matches nothing (weak tags included: they never match strongly) is 412, a malformed
+// header 400, a missing object 404 before any precondition (§13.2.1).
+func TestIfMatchRFC9110(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	c := s.do(p, "POST", "/patients", map[string]any{"firstName": "Ada", "lastName": "Lovelace"})
+	require.Equal(t, http.StatusCreated, c.Status, c.Raw)
+	path := "/patients/" + c.Body["id"].(string)
+	tests := []struct {
+		ifMatch string
+		status  int
+		class   string
+	}{
+		{`"anything-else"`, 412, "precondition-failed"},
+		{`"2"`, 412, "precondition-failed"},
+		{`W/"1"`, 412, "precondition-failed"},
+		{`"01"`, 412, "precondition-failed"},
+		{`"7", "8"`, 412, "precondition-failed"},
+		{`3`, 400, "bad-request"},
+		{`"1`, 400, "bad-request"},
+		{`"a"b"`, 400, "bad-request"},
+		{`"9", "1"`, 200, ""},
+		{`*`, 200, ""},
+		{`"3"`, 200, ""}, // after two successful patches
+	}
+	for _, tc := range tests {
+		r := s.do(p, "PATCH", path, map[string]any{"metadata": map[string]any{"k": "v"}}, "If-Match", tc.ifMatch)
+		assert.Equal(t, tc.status, r.Status, "If-Match: %s → %s", tc.ifMatch, r.Raw)
+		if tc.class != "" {
+			assert.Equal(t, tc.class, r.Body["className"], tc.ifMatch)
+			assert.EqualValues(t, tc.status, r.Body["code"], tc.ifMatch)
+		}
+	}
+	missing := s.do(p, "DELETE", "/patients/pat_doesnotexist", nil, "If-Match", `"1"`)
+	assert.Equal(t, 404, missing.Status, missing.Raw)
+	assert.Equal(t, "not-found", missing.Body["className"])
+	del := s.do(p, "DELETE", path, nil, "If-Match", `W/"4"`)
+	assert.Equal(t, 412, del.Status, del.Raw)
+	del = s.do(p, "DELETE", path, nil, "If-Match", `"4"`)
+	assert.Equal(t, 200, del.Status, del.Raw)
+}
+
+// Several sort keys through the router: the event's map loses object-form order, so that form is
+// refused naming the array form; the array form and Hubpay's repeated sort= come back in order.
+// Hard limits on query work answer 400 naming the limit, fast (issue 16: 20,000 $search terms).
+func TestQueryOrderAndLimitsOverHTTP(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	obj := s.do(p, "GET", "/patients?$sort[lastName]=1&$sort[firstName]=-1", nil)
+	assert.Equal(t, 400, obj.Status, obj.Raw)
+	assert.Contains(t, obj.Raw, "$sort[0][")
+
+	arr := s.do(p, "GET", "/patients?$sort[0][lastName]=1&$sort[1][firstName]=-1&$limit=100", nil)
+	require.Equal(t, 200, arr.Status, arr.Raw)
+	hub := s.do(p, "GET", "/patients?sort=lastName,asc&sort=firstName,desc&size=100", nil)
+	require.Equal(t, 200, hub.Status, hub.Raw)
+	rows := arr.data()
+	require.NotEmpty(t, rows)
+	for i := 1; i < len(rows); i++ {
+		a, b := rows[i-1].(map[string]any), rows[i].(map[string]any)
+		al, bl := a["lastName"].(string), b["lastName"].(string)
+		require.LessOrEqual(t, al, bl, "lastName ascending first")
+		if al == bl {
+			require.GreaterOrEqual(t, a["firstName"].(string), b["firstName"].(string), "then firstName descending")
+		}
+		assert.Equal(t, a["id"], hub.Body["content"].([]any)[i-1].(map[string]any)["id"], "Hubpay's repeated sort agrees")
+	}
+
+	words := make([]string, 20000)
+	for i := range words {
+		words[i] = fmt.Sprintf("w%d", i)
+	}
+	for _, tc := range []struct{ raw, limit string }{
+		{"$search=" + strings.Join(words, "%20"), "MaxQueryLength"},
+		{"$search=" + strings.Join(words[:33], "%20"), "MaxSearchTerms"},
+		{"$or[0][lastName]=a&$or[1][lastName]=a&$or[2][lastName]=a&$or[3][lastName]=a&$or[4][lastName]=a&$or[5][lastName]=a" +
+			"&$or[6][lastName]=a&$or[7][lastName]=a&$or[8][lastName]=a&$or[9][lastName]=a&$or[10][lastName]=a", "MaxBranches"},
+		{"$sort[firstName]=1", "query_not_indexed"},
+	} {
+		r := s.do(p, "GET", "/patients?"+tc.raw, nil)
+		assert.Equal(t, 400, r.Status, r.Raw[:min(len(r.Raw), 300)])
+		assert.Equal(t, "INVALID_PARAMETERS", r.name())
+		assert.Contains(t, r.Raw, tc.limit)
+	}
+}
+
+// The document names the server it was fetched from (make run: http://localhost:3000), has a
+// readable operationId for every operation, and types $sort as the array form.
+func TestOpenAPIServersAndOperationIDs(t *testing.T) {
+	s := newStack(t)
+	r := s.do(nil, "GET", "/openapi.json", nil, "Host", "localhost:3000", "X-Forwarded-Proto", "http")
+	require.Equal(t, 200, r.Status)
+	assert.Equal(t, []any{map[string]any{"url": "http://localhost:3000", "description": "Where this document was served from."}}, r.Body["servers"])
+	ids := map[string]bool{}
+	for path, item := range r.Body["paths"].(map[string]any) {
+		for method, op := range item.(map[string]any) {
+			id := op.(map[string]any)["operationId"].(string)
+			assert.Regexp(t, `^[a-z]+[A-Z][A-Za-z]*$`, id, "%s %s", method, path)
+			assert.False(t, ids[id], "operationId %s twice", id)
+			ids[id] = true
+		}
+	}
+	for _, id := range []string{"listPatients", "getPatient", "createPatient", "updatePatient", "replacePatient", "deletePatient",
+		"createWebhookEndpoint", "listWebhookDeliveries", "resendWebhookDelivery", "rollApiKey", "listEvents", "resetSandbox", "getIpAllowlist"} {
+		assert.True(t, ids[id], id)
+	}
+	var sortParam map[string]any
+	for _, p := range r.Body["paths"].(map[string]any)["/patients"].(map[string]any)["get"].(map[string]any)["parameters"].([]any) {
+		if p.(map[string]any)["name"] == "$sort" {
+			sortParam = p.(map[string]any)
+		}
+	}
+	require.NotNil(t, sortParam)
+	assert.Equal(t, "array", sortParam["schema"].(map[string]any)["anyOf"].([]any)[0].(map[string]any)["type"])
+}

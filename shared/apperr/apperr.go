@@ -36,6 +36,23 @@ type entry struct {
 	Title  string
 }
 
+// feathersClass is Feathers' className for an HTTP status (@feathersjs/errors), so a Feathers
+// client tells a 404 from a 400 without the response object. Statuses Feathers has no class for
+// (412, 415, 426) get the kebab-case of their reason phrase.
+var feathersClass = map[int]string{
+	400: "bad-request", 401: "not-authenticated", 403: "forbidden", 404: "not-found", 409: "conflict",
+	412: "precondition-failed", 415: "unsupported-media-type", 426: "upgrade-required",
+	429: "too-many-requests", 500: "general-error",
+}
+
+// ClassName is Feathers' className for an HTTP status.
+func ClassName(status int) string {
+	if c, ok := feathersClass[status]; ok {
+		return c
+	}
+	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "-")
+}
+
 // table is the guide's "Types of Errors" plus the two PRODUCT.md adds (IDEMPOTENCY_ERROR for a
 // retry racing its first attempt, PRECONDITION_FAILED for a stale If-Match).
 var table = map[Kind]entry{
@@ -79,10 +96,12 @@ type FieldError struct {
 type Error struct {
 	Kind    Kind
 	Message string
-	Code    string // finer code where one exists: lock_timeout, idempotency_key_reused, ...
-	Fields  []FieldError
-	Header  map[string]string // extra response headers (Retry-After, ...)
-	Cause   error
+	// Code is the finer reason where one exists (lock_timeout, idempotency_key_reused, ...),
+	// rendered as "reason": "code" is the HTTP status, as Feathers clients read it.
+	Code   string
+	Fields []FieldError
+	Header map[string]string // extra response headers (Retry-After, ...)
+	Cause  error
 }
 
 func (e *Error) Error() string {
@@ -115,6 +134,9 @@ func Field(field, format string, args ...any) *Error {
 	return Invalid(FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// Reason is the finer code, "" for none.
+func (e *Error) Reason() string { return e.Code }
+
 // WithCode sets the finer code.
 func (e *Error) WithCode(code string) *Error { e.Code = code; return e }
 
@@ -141,26 +163,30 @@ func From(err error) *Error {
 	return Internal(err)
 }
 
-// body is the guide's error object.
+// body is the guide's error object, plus Feathers' code (the HTTP status) and className.
 type body struct {
-	Name    string       `json:"name"`
-	Message string       `json:"message"`
-	Event   string       `json:"event"`
-	Code    string       `json:"code,omitempty"`
-	Errors  []FieldError `json:"errors,omitempty"`
+	Name      string       `json:"name"`
+	Message   string       `json:"message"`
+	Event     string       `json:"event"`
+	Code      int          `json:"code"`
+	ClassName string       `json:"className"`
+	Reason    string       `json:"reason,omitempty"`
+	Errors    []FieldError `json:"errors,omitempty"`
 }
 
 // problem is RFC 9457 Problem Details with our fields as extension members.
 type problem struct {
-	Type     string       `json:"type"`
-	Title    string       `json:"title"`
-	Status   int          `json:"status"`
-	Detail   string       `json:"detail"`
-	Instance string       `json:"instance"`
-	Name     string       `json:"name"`
-	Event    string       `json:"event"`
-	Code     string       `json:"code,omitempty"`
-	Errors   []FieldError `json:"errors,omitempty"`
+	Type      string       `json:"type"`
+	Title     string       `json:"title"`
+	Status    int          `json:"status"`
+	Detail    string       `json:"detail"`
+	Instance  string       `json:"instance"`
+	Name      string       `json:"name"`
+	Event     string       `json:"event"`
+	Code      int          `json:"code"`
+	ClassName string       `json:"className"`
+	Reason    string       `json:"reason,omitempty"`
+	Errors    []FieldError `json:"errors,omitempty"`
 }
 
 // ProblemType is the URI prefix of problem types; the name makes each distinct and documented.
@@ -191,14 +217,16 @@ func Render(e *Error, eventID string, asProblem bool) (int, string, []byte) {
 		ct = "application/problem+json"
 		b, err = json.Marshal(problem{
 			Type: ProblemType + strings.ToLower(ent.Name), Title: ent.Title, Status: ent.Status, Detail: msg,
-			Instance: "urn:uuid:" + eventID, Name: ent.Name, Event: eventID, Code: e.Code, Errors: e.Fields,
+			Instance: "urn:uuid:" + eventID, Name: ent.Name, Event: eventID, Code: ent.Status, ClassName: ClassName(ent.Status),
+			Reason: e.Code, Errors: e.Fields,
 		})
 	} else {
-		b, err = json.Marshal(body{Name: ent.Name, Message: msg, Event: eventID, Code: e.Code, Errors: e.Fields})
+		b, err = json.Marshal(body{Name: ent.Name, Message: msg, Event: eventID, Code: ent.Status, ClassName: ClassName(ent.Status),
+			Reason: e.Code, Errors: e.Fields})
 	}
 	if err != nil {
 		// Only plain strings are marshalled; this cannot fail, but never answer with nothing.
-		b = []byte(`{"name":"UNKNOWN_ERROR","message":"Internal error.","event":"` + eventID + `"}`)
+		b = []byte(`{"name":"UNKNOWN_ERROR","message":"Internal error.","event":"` + eventID + `","code":500,"className":"general-error"}`)
 	}
 	return ent.Status, ct, b
 }

@@ -42,6 +42,24 @@ func TestRenderJSON(t *testing.T) {
 	assert.Equal(t, "ev-1", got["event"])
 	assert.Contains(t, got["message"], "firstName")
 	assert.Equal(t, []any{map[string]any{"field": "firstName", "message": "is required"}}, got["errors"])
+	assert.Equal(t, float64(400), got["code"], "Feathers reads the status from code")
+	assert.Equal(t, "bad-request", got["className"])
+}
+
+// Feathers' classNames (@feathersjs/errors: BadRequest 'bad-request', NotFound 'not-found', ...).
+func TestFeathersClassNames(t *testing.T) {
+	want := map[Kind]string{
+		InvalidParameters: "bad-request", Auth: "not-authenticated", Permissions: "forbidden", NotFound: "not-found",
+		MethodNotImplemented: "not-found", Idempotency: "conflict", RateLimited: "too-many-requests", Unknown: "general-error",
+		PreconditionFailed: "precondition-failed", InvalidContentType: "unsupported-media-type", Security: "upgrade-required",
+	}
+	for k, cls := range want {
+		_, _, b := Render(New(k, "x"), "ev", false)
+		var got map[string]any
+		require.NoError(t, json.Unmarshal(b, &got))
+		assert.Equal(t, cls, got["className"], k.Name())
+		assert.Equal(t, float64(k.Status()), got["code"], k.Name())
+	}
 }
 
 func TestRenderProblem(t *testing.T) {
@@ -53,7 +71,8 @@ func TestRenderProblem(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &got))
 	assert.Equal(t, map[string]any{
 		"type": ProblemType + "rate_limit_exceeded", "title": "Too many requests", "status": float64(429), "detail": "slow down",
-		"instance": "urn:uuid:ev-2", "name": "RATE_LIMIT_EXCEEDED", "event": "ev-2", "code": "lock_timeout",
+		"instance": "urn:uuid:ev-2", "name": "RATE_LIMIT_EXCEEDED", "event": "ev-2", "reason": "lock_timeout",
+		"code": float64(429), "className": "too-many-requests",
 	}, got)
 }
 

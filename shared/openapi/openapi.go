@@ -47,6 +47,9 @@ func Build(routes []Route) Doc {
 		}
 		item[strings.ToLower(r.Method)] = operation(r, comps)
 	}
+	for name, sch := range platformSchemas() {
+		comps[name] = sch
+	}
 	comps["Error"] = errorSchema()
 	comps["Problem"] = problemSchema()
 	comps["Page"] = pageSchema()
@@ -69,6 +72,20 @@ func Build(routes []Route) Doc {
 				"description": "An API key: `Authorization: Bearer sk_test_...` (or `Authorization: ApiKey ...`)."}},
 		},
 	}
+}
+
+// WithServer returns the document with servers naming origin (the document itself is shared and
+// not changed); origin "" keeps the production server.
+func WithServer(d Doc, origin string) Doc {
+	if origin == "" {
+		return d
+	}
+	out := make(Doc, len(d))
+	for k, v := range d {
+		out[k] = v
+	}
+	out["servers"] = []any{Doc{"url": origin, "description": "Where this document was served from."}}
+	return out
 }
 
 // JSON renders the document, indented, with a final newline.
@@ -125,6 +142,9 @@ func operation(r Route, comps Doc) Doc {
 		}
 		return op
 	}
+	if !known && platformOperation(r, op, params) {
+		return op
+	}
 	if !known {
 		op["summary"] = strings.TrimSpace(r.Action + " " + r.Resource)
 		resp["2XX"] = Doc{"description": "Success.", "content": Doc{"application/json": Doc{"schema": Doc{}}}}
@@ -159,23 +179,12 @@ func operation(r Route, comps Doc) Doc {
 		}}
 		resp["200"] = Doc{"description": "A page of " + res.Name + " (Feathers shape; a Spring-style page with Hubpay's page/size parameters).",
 			"content": Doc{"application/json": Doc{"schema": Doc{"anyOf": []any{ref(list), ref("Page")}}}}}
-		for _, q := range []struct{ name, typ, desc string }{
-			{"$limit", "integer", "Page size, default 10, at most 100; 0 returns only the total."},
-			{"$skip", "integer", "Objects to skip."},
-			{"$sort", "object", "Sort, e.g. $sort[createdAt]=-1."},
-			{"$select", "array", "Fields to return."},
-			{"$total", "boolean", "Include the total count."},
-			{"$search", "string", "Text search."},
-		} {
-			s := Doc{"type": q.typ}
-			if q.typ == "array" {
-				s["items"] = Doc{"type": "string"}
-			}
-			p := Doc{"name": q.name, "in": "query", "required": false, "schema": s, "description": q.desc}
-			if q.typ == "object" {
-				p["style"], p["explode"] = "deepObject", true
-			}
-			params = append(params, p)
+		if pagedOnly[res.Name] {
+			params = append(params, findParams(res)[:3]...) // $limit, $skip, $total
+		} else {
+			params = append(params, findParams(res)...)
+			op["description"] = indexDescription(res)
+			op["x-hapihub-indexes"] = Doc{"filter": anys(res.IndexedFields()), "sortFirst": anys(res.SortableFirst()), "compound": compounds(res)}
 		}
 	case schema.Get:
 		op["summary"] = "Get a " + res.Object
@@ -199,7 +208,7 @@ func operation(r Route, comps Doc) Doc {
 		op["summary"] = "Remove a " + res.Object
 		resp["200"] = Doc{"description": "The removed " + res.Object + ", with deleted: true.", "content": one["content"]}
 	}
-	if r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove) {
+	if (r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove)) && !pagedOnly[res.Name] {
 		params = append(params, Doc{"name": "If-Match", "in": "header", "schema": Doc{"type": "string"}, "description": "Only change the object if its ETag still matches."})
 	}
 	if len(params) > 0 {
@@ -208,13 +217,39 @@ func operation(r Route, comps Doc) Doc {
 	return op
 }
 
+// pagedOnly lists are the caller's own few objects (organizations: the sandbox and connected
+// clinics), paged but not queried (shared/clinic).
+var pagedOnly = map[string]bool{"organizations": true}
+
 func isFeathers(a string) bool { return slices.Contains(schema.AllMethods, schema.Method(a)) }
 
+// verbs name a resource method in an operationId: listPatients, getPatient, createPatient,
+// replacePatient (PUT), updatePatient (PATCH), deletePatient.
+var verbs = map[string]string{"find": "list", "get": "get", "create": "create", "update": "replace", "patch": "update", "remove": "delete"}
+
 func operationID(r Route) string {
-	if r.Resource != "" && r.Action != "" && (r.Path == "/"+r.Resource || r.Path == "/"+r.Resource+"/{id}") {
-		return r.Resource + "." + r.Action
+	if p, ok := platformOps[r.Method+" "+r.Path]; ok {
+		return p.id
 	}
-	return strings.ToLower(r.Method) + pathParam.ReplaceAllString(strings.ReplaceAll(r.Path, "/", "."), "$1")
+	if v, ok := verbs[r.Action]; ok && r.Resource != "" && (r.Path == "/"+r.Resource || r.Path == "/"+r.Resource+"/{id}") {
+		if r.Action == "find" {
+			return v + typeName(r.Resource)
+		}
+		if res, ok := schema.Lookup(r.Resource); ok {
+			return v + typeName(res.Object)
+		}
+		return v + typeName(strings.TrimSuffix(r.Resource, "s"))
+	}
+	// Anything else: method and path in camel case (postThingsParts).
+	var b strings.Builder
+	b.WriteString(strings.ToLower(r.Method))
+	for _, seg := range strings.Split(r.Path, "/") {
+		if seg == "" || strings.HasPrefix(seg, "{") {
+			continue
+		}
+		b.WriteString(typeName(strings.NewReplacer(".", "-").Replace(seg)))
+	}
+	return b.String()
 }
 
 // errorStatuses are the error statuses a route can answer besides the default.
@@ -252,12 +287,14 @@ func fieldErrors() Doc {
 }
 
 func errorSchema() Doc {
-	return Doc{"type": "object", "required": []any{"name", "message", "event"}, "additionalProperties": false, "properties": Doc{
-		"name":    Doc{"type": "string", "enum": errorNames()},
-		"message": Doc{"type": "string"},
-		"event":   Doc{"type": "string", "description": "Id of this error's occurrence, also in our logs."},
-		"code":    Doc{"type": "string", "description": "A finer code: lock_timeout, idempotency_key_reused, ..."},
-		"errors":  fieldErrors(),
+	return Doc{"type": "object", "required": []any{"name", "message", "event", "code", "className"}, "additionalProperties": false, "properties": Doc{
+		"name":      Doc{"type": "string", "enum": errorNames()},
+		"message":   Doc{"type": "string"},
+		"event":     Doc{"type": "string", "description": "Id of this error's occurrence, also in our logs."},
+		"code":      Doc{"type": "integer", "description": "The HTTP status, as Feathers errors carry it."},
+		"className": Doc{"type": "string", "description": "Feathers' error class name for the status: bad-request, not-found, ..."},
+		"reason":    Doc{"type": "string", "description": "A finer reason: lock_timeout, idempotency_key_reused, query_too_long, ..."},
+		"errors":    fieldErrors(),
 	}}
 }
 
@@ -266,7 +303,7 @@ func problemSchema() Doc {
 		"type": Doc{"type": "string"}, "title": Doc{"type": "string"}, "status": Doc{"type": "integer"},
 		"detail": Doc{"type": "string"}, "instance": Doc{"type": "string"},
 		"name": Doc{"type": "string", "enum": errorNames()}, "event": Doc{"type": "string"},
-		"code": Doc{"type": "string"}, "errors": fieldErrors(),
+		"code": Doc{"type": "integer"}, "className": Doc{"type": "string"}, "reason": Doc{"type": "string"}, "errors": fieldErrors(),
 	}}
 }
 

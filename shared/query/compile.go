@@ -17,6 +17,9 @@ type compiler struct {
 	res   *schema.Resource
 	errs  []apperr.FieldError
 	conds int
+	// orderLost: the parameters came as a map (API Gateway), so the order of distinct keys is
+	// not the client's.
+	orderLost bool
 }
 
 func (c *compiler) bad(param, format string, args ...any) {
@@ -62,7 +65,7 @@ func (c *compiler) query(obj qs.Object) (*Query, error) {
 		c.feathers(q, obj)
 	}
 	if c.conds > MaxConditions {
-		c.bad("query", "has %d conditions; at most %d are allowed", c.conds, MaxConditions)
+		c.bad("query", "has %d conditions; at most %d are allowed (MaxConditions)", c.conds, MaxConditions)
 	}
 	if err := c.err(); err != nil {
 		return nil, err
@@ -139,6 +142,10 @@ func (c *compiler) clause(param, k string, v qs.Value) []Node {
 		elems, ok := elements(v)
 		if !ok || len(elems) == 0 {
 			c.bad(param, "must be a non-empty list of conditions, such as %s[0][field]=value", param)
+			return nil
+		}
+		if len(elems) > MaxBranches {
+			c.bad(param, "has %d branches; at most %d are allowed (MaxBranches)", len(elems), MaxBranches)
 			return nil
 		}
 		n := Node{Kind: kind, Param: param}
@@ -235,7 +242,7 @@ func (c *compiler) operator(param, path string, f *schema.Field, op string, v qs
 			return Node{}, false
 		}
 		if len(elems) > MaxValues {
-			c.bad(param, "has %d values; at most %d are allowed", len(elems), MaxValues)
+			c.bad(param, "has %d values; at most %d are allowed (MaxValues)", len(elems), MaxValues)
 			return Node{}, false
 		}
 		c.conds += len(elems)
@@ -372,6 +379,25 @@ func (c *compiler) sortKeys(param string, v qs.Value) []SortKey {
 		out = append(out, SortKey{Field: field, Desc: s == "-1"})
 	}
 	if o, ok := qs.AsObject(v); ok && !isIndexObject(o) {
+		if o.Len() > 1 && c.orderLost {
+			// API Gateway hands the function a map: which key the client wrote first is lost,
+			// and sorting in another order than asked, silently, would be worse than refusing.
+			var arr, hub []string
+			i := 0
+			for k, dir := range o.All() {
+				d, _ := dir.(string)
+				word := "asc"
+				if d == "-1" {
+					word = "desc"
+				}
+				arr = append(arr, fmt.Sprintf("%s[%d][%s]=%s", param, i, k, d))
+				hub = append(hub, "sort="+k+","+word)
+				i++
+			}
+			c.bad(param, "names %d fields in object form, whose order is lost on the way to the API (API Gateway passes the query as a map): "+
+				"send them as an array in the order you mean, such as %s, or as %s", o.Len(), strings.Join(arr, "&"), strings.Join(hub, "&"))
+			return nil
+		}
 		for k, dir := range o.All() {
 			add(param+"["+k+"]", k, dir)
 		}
@@ -512,7 +538,21 @@ func (c *compiler) search(param string, v qs.Value) *Search {
 		return nil // reported above
 	}
 	s.Language = lang
+	if len(s.Text) > MaxSearchLength {
+		c.bad(param, "is %d bytes long; at most %d are allowed (MaxSearchLength)", len(s.Text), MaxSearchLength)
+		return nil
+	}
 	s.Parsed = textsearch.ParseSearch(s.Text)
+	if n := len(s.Parsed.Words) + len(s.Parsed.NegatedWords) + len(s.Parsed.NegatedPhrases); n > MaxSearchTerms {
+		c.bad(param, "has %d terms; at most %d are allowed (MaxSearchTerms)", n, MaxSearchTerms)
+		return nil
+	}
+	for _, p := range append(append([]string(nil), s.Parsed.Phrases...), s.Parsed.NegatedPhrases...) {
+		if len(p) > MaxPhraseLength {
+			c.bad(param, "has a phrase of %d bytes; at most %d are allowed (MaxPhraseLength)", len(p), MaxPhraseLength)
+			return nil
+		}
+	}
 	compiled, err := textsearch.Compile(s.Parsed, s.Options)
 	if err != nil {
 		c.bad(param, "%v", err)

@@ -309,6 +309,10 @@ func Project(doc map[string]any, sel []string) map[string]any {
 		return doc
 	}
 	out := map[string]any{"id": doc["id"]}
+	if o, ok := doc["object"]; ok {
+		// object names the type: generated clients discriminate on it (the document requires it).
+		out["object"] = o
+	}
 	for _, p := range sel {
 		v, ok := Lookup(doc, p)
 		if !ok {

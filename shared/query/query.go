@@ -30,6 +30,24 @@ const (
 	// MaxConditions bounds the conditions of one query, so a crafted query string cannot make
 	// the evaluator do unbounded work per document.
 	MaxConditions = 200
+	// MaxQueryLength bounds the query string (as rebuilt from API Gateway's map): every limit
+	// below is checked after parsing, and parsing itself must stay cheap.
+	MaxQueryLength = 8192
+	// MaxBranches bounds the branches of one $or or $and: each $or branch may become an index
+	// query of its own.
+	MaxBranches = 10
+	// MaxSearchTerms bounds the words of a $search (phrases' words and negations included):
+	// each is tokenized and stemmed, and each positive one may be a posting list to read.
+	MaxSearchTerms = 32
+	// MaxPhraseLength bounds one quoted phrase of a $search, in bytes: a phrase is matched as a
+	// substring of every candidate's folded text.
+	MaxPhraseLength = 200
+	// MaxSearchLength bounds the whole $search text, in bytes.
+	MaxSearchLength = 1000
+	// MaxCandidates bounds the items one find reads from an index and checks in memory (the
+	// store's planner refuses past it with query_too_broad): above the sandbox's largest resource
+	// (2,000 appointments), far below a large organization.
+	MaxCandidates = 2500
 )
 
 // Op is a comparison operator.
@@ -125,23 +143,33 @@ type Query struct {
 }
 
 // Parse reads a find query from API Gateway's multi-value query parameters (see RawQuery for
-// why and how they become a query string again).
+// why and how they become a query string again). The map has lost the order of distinct keys,
+// so several sort keys in object form ($sort[a]=1&$sort[b]=1) are refused: their order
+// cannot be known (docs/query.md).
 func Parse(res *schema.Resource, params map[string][]string) (*Query, error) {
-	return ParseRaw(res, RawQuery(params))
+	return parse(res, RawQuery(params), true)
 }
 
-// ParseRaw reads a find query from a raw query string (without '?').
+// ParseRaw reads a find query from a raw query string (without '?'), whose key order is the
+// client's: several sort keys in object form apply in the order written.
 func ParseRaw(res *schema.Resource, raw string) (*Query, error) {
+	return parse(res, raw, false)
+}
+
+func parse(res *schema.Resource, raw string, orderLost bool) (*Query, error) {
 	obj, err := parseQS(raw)
 	if err != nil {
 		return nil, err
 	}
-	c := &compiler{res: res}
+	c := &compiler{res: res, orderLost: orderLost}
 	return c.query(obj)
 }
 
 // parseQS runs qs and refuses what qs would silently truncate.
 func parseQS(raw string) (qs.Object, error) {
+	if len(raw) > MaxQueryLength {
+		return qs.Object{}, apperr.New(apperr.InvalidParameters, "The query string is %d bytes long; at most %d are allowed (MaxQueryLength).", len(raw), MaxQueryLength).WithCode("query_too_long")
+	}
 	obj, info := qs.ParseInfo(raw)
 	if info.ParameterLimitExceeded {
 		return qs.Object{}, apperr.New(apperr.InvalidParameters, "The query has %d parameters; at most %d are allowed.", info.Parameters, qs.ParameterLimit).WithCode("too_many_parameters")
@@ -153,11 +181,11 @@ func parseQS(raw string) (qs.Object, error) {
 }
 
 // RawQuery rebuilds a query string from API Gateway's multi-value map. REST API proxy events do
-// not carry the raw query string, and the map has lost the order of distinct keys: keys are
-// emitted sorted (values of one key keep their order), so the result is stable. The one
-// observable consequence is the order of several $sort keys given as $sort[a]=1&$sort[b]=1:
-// they apply in key order. Clients that need another order send $sort as an array,
-// $sort[0][b]=1&$sort[1][a]=1, which this package accepts too.
+// not carry the raw query string (only HTTP API v2 events have rawQueryString), and the map has
+// lost the order of distinct keys: keys are emitted sorted (values of one key keep their order),
+// so the result is stable. The one observable consequence would be the order of several $sort
+// keys given as $sort[a]=1&$sort[b]=1, which Parse therefore refuses; clients send $sort as an
+// array, $sort[0][b]=1&$sort[1][a]=1, or Hubpay's repeated sort=b,asc&sort=a,desc.
 func RawQuery(params map[string][]string) string {
 	keys := make([]string, 0, len(params))
 	for k := range params {

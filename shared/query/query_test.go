@@ -65,7 +65,7 @@ func TestParseErrorsNameTheParameter(t *testing.T) {
 		{"sort=nope,asc", []string{"sort"}},
 		{"page=-1", []string{"page"}},
 		{"$or[0][$or][0][$or][0][lastName]=a", []string{"query_too_deep"}},
-		{strings.Repeat("lastName=a&", 1001), []string{"too_many_parameters"}},
+		{strings.Repeat("a&", 1001), []string{"too_many_parameters"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.raw[:min(len(tc.raw), 60)], func(t *testing.T) {
@@ -192,8 +192,9 @@ func TestParseSelect(t *testing.T) {
 	sel, err := query.ParseSelect(schema.Patients, map[string][]string{"$select[]": {"firstName", "address.city"}})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"firstName", "address.city"}, sel)
-	doc := map[string]any{"id": "pat_1", "firstName": "A", "lastName": "B", "address": map[string]any{"city": "C", "line1": "D"}}
-	assert.Equal(t, map[string]any{"id": "pat_1", "firstName": "A", "address": map[string]any{"city": "C"}}, query.Project(doc, sel))
+	doc := map[string]any{"id": "pat_1", "object": "patient", "firstName": "A", "lastName": "B", "address": map[string]any{"city": "C", "line1": "D"}}
+	assert.Equal(t, map[string]any{"id": "pat_1", "object": "patient", "firstName": "A", "address": map[string]any{"city": "C"}}, query.Project(doc, sel),
+		"id and object stay: the OpenAPI document requires them")
 	_, err = query.ParseSelect(schema.Patients, map[string][]string{"lastName": {"x"}})
 	assert.Equal(t, []string{"lastName"}, invalidFields(t, err))
 }
@@ -218,4 +219,82 @@ func FuzzParse(f *testing.F) {
 		page, total := q.Run(schema.Patients, docs)
 		_ = q.Body(page, total)
 	})
+}
+
+// API Gateway's REST proxy event carries the query as a map, so several object-form sort keys
+// have no knowable order: refused, naming the array form. A raw query string keeps them.
+func TestSortObjectFormOrder(t *testing.T) {
+	_, err := query.Parse(schema.Patients, map[string][]string{"$sort[lastName]": {"1"}, "$sort[firstName]": {"-1"}})
+	require.Error(t, err)
+	e := apperr.From(err)
+	require.Len(t, e.Fields, 1)
+	assert.Equal(t, "$sort", e.Fields[0].Field)
+	assert.Contains(t, e.Fields[0].Message, "$sort[0][")
+	assert.Contains(t, e.Fields[0].Message, "sort=")
+
+	q, err := query.Parse(schema.Patients, map[string][]string{"$sort[lastName]": {"-1"}})
+	require.NoError(t, err, "one key has one order")
+	assert.Equal(t, []query.SortKey{{Field: "lastName", Desc: true}}, q.Sort)
+
+	q, err = query.Parse(schema.Patients, map[string][]string{"$sort[1][firstName]": {"-1"}, "$sort[0][lastName]": {"1"}})
+	require.NoError(t, err)
+	assert.Equal(t, []query.SortKey{{Field: "lastName"}, {Field: "firstName", Desc: true}}, q.Sort)
+
+	q, err = query.Parse(schema.Patients, map[string][]string{"sort": {"lastName,desc", "firstName,asc"}})
+	require.NoError(t, err, "Hubpay's repeated sort keeps its values' order")
+	assert.Equal(t, []query.SortKey{{Field: "lastName", Desc: true}, {Field: "firstName"}}, q.Sort)
+
+	q, err = query.ParseRaw(schema.Patients, "$sort[lastName]=1&$sort[firstName]=-1")
+	require.NoError(t, err, "a raw query string has the client's order")
+	assert.Equal(t, []query.SortKey{{Field: "lastName"}, {Field: "firstName", Desc: true}}, q.Sort)
+}
+
+// Issue 16: every dimension of query work has a hard limit, refused with 400 naming it.
+func TestQueryWorkLimits(t *testing.T) {
+	words := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = fmt.Sprintf("w%d", i)
+		}
+		return strings.Join(w, "%20")
+	}
+	branches := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "$or[%d][lastName]=a%d&", i, i)
+		}
+		return b.String()
+	}
+	in := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "lastName[$in][%d]=%d&", i, i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name, raw, limit string
+	}{
+		{"20,000 search terms", "$search=" + words(20000), "MaxQueryLength"},
+		{"search terms", "$search=" + words(query.MaxSearchTerms+1), "MaxSearchTerms"},
+		{"search length", "$search=" + strings.Repeat("a", query.MaxSearchLength+1), "MaxSearchLength"},
+		{"phrase length", "$search=%22" + strings.Repeat("abcdefghij%20", query.MaxPhraseLength/10+1) + "%22", "MaxPhraseLength"},
+		{"or branches", branches(query.MaxBranches + 1), "MaxBranches"},
+		{"in values", in(query.MaxValues + 1), "MaxValues"},
+		{"query length", "lastName=" + strings.Repeat("a", query.MaxQueryLength), "MaxQueryLength"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := query.ParseRaw(schema.Patients, tc.raw)
+			require.Error(t, err)
+			e := apperr.From(err)
+			assert.Equal(t, apperr.InvalidParameters, e.Kind)
+			assert.Contains(t, e.Message, tc.limit)
+		})
+	}
+	// At the limits, accepted.
+	for _, raw := range []string{"$search=" + words(query.MaxSearchTerms), branches(query.MaxBranches), in(query.MaxValues)} {
+		_, err := query.ParseRaw(schema.Patients, raw)
+		assert.NoError(t, err, raw[:40])
+	}
 }

@@ -23,7 +23,8 @@ func externalIDField(object string) *Field {
 // Practitioners are the clinicians of an organization.
 var Practitioners = Register(New(Resource{
 	Name: "practitioners", Object: "practitioner", Prefix: "prac",
-	Desc: "A clinician working at the organization.",
+	Desc:        "A clinician working at the organization.",
+	SortIndexes: [][]string{{"lastName", "firstName"}},
 	Fields: []*Field{
 		externalIDField("practitioner"),
 		{Name: "firstName", Type: String, Required: true, MaxLen: 100, Searchable: true},

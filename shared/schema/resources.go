@@ -51,6 +51,8 @@ func tagsField() *Field {
 var Patients = Register(New(Resource{
 	Name: "patients", Object: "patient", Prefix: "pat",
 	Desc: "A person receiving care at the organization.",
+	// Lists sorted by name, surname first (Feathers clients add the first name as the tie-breaker).
+	SortIndexes: [][]string{{"lastName", "firstName"}},
 	Fields: []*Field{
 		{Name: "externalId", Type: String, MaxLen: 255, Indexed: true, Desc: "The id of this patient in the practice-management system."},
 		{Name: "firstName", Type: String, Required: true, MaxLen: 100, Searchable: true},

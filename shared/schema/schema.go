@@ -83,7 +83,12 @@ type Resource struct {
 	Desc    string
 	Fields  []*Field
 	Methods []Method // methods this resource has at all
-	byName  map[string]*Field
+	// SortIndexes are compound indexes: each orders the objects by its fields in turn (then id),
+	// so a sort on them, or an equality on the first and a sort on the next, reads just the page.
+	// Every field must be a scalar; the first must also be Indexed. The store gives each a slot
+	// index after the single-field ones (template.yaml must declare it: a test checks).
+	SortIndexes [][]string
+	byName      map[string]*Field
 }
 
 // Common fields every object carries (PRODUCT.md, "Resources").
@@ -163,3 +168,40 @@ func (r *Resource) SearchableFields() []*Field {
 }
 
 func i64(v int64) *int64 { return &v }
+
+// slotIndexed: f gets a single-field slot index of its own (shared/store.IndexSlots): an
+// Indexed scalar other than externalId (its own index) and organizationId (constant in a tenant).
+func slotIndexed(f *Field) bool {
+	if !f.Indexed || f.Name == "externalId" || f.Name == "organizationId" {
+		return false
+	}
+	switch f.Type {
+	case String, Integer, Boolean, Timestamp, Date:
+		return true
+	}
+	return false
+}
+
+// SlotFields are the fields with a single-field slot index, in declaration order.
+func (r *Resource) SlotFields() []string {
+	var out []string
+	for _, f := range r.Fields {
+		if slotIndexed(f) {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}
+
+// IndexedFields are the fields an equality, $in or range is answered from an index on.
+func (r *Resource) IndexedFields() []string {
+	var out []string
+	if f, ok := r.Field("externalId"); ok && f.Indexed {
+		out = append(out, "externalId")
+	}
+	return append(out, r.SlotFields()...)
+}
+
+// SortableFirst are the fields a sort may start with without a narrowing filter (their index
+// is read in order), id included.
+func (r *Resource) SortableFirst() []string { return append(r.SlotFields(), "id") }

@@ -73,3 +73,39 @@ func ForgetRankLists(ctx context.Context, s *Store, t Tenant, res *schema.Resour
 		Key: map[string]types.AttributeValue{"PK": sv(rankMarkerPK), "SK": sv(rankMarkerSK)}})
 	return err
 }
+
+// SetMaxCandidates lowers the find's read budget for the rest of the test.
+func SetMaxCandidates(t testing.TB, n int) {
+	old := maxCandidates
+	maxCandidates = n
+	t.Cleanup(func() { maxCandidates = old })
+}
+
+// DropSlotAttrs removes a slot's attributes from every object of res in t, and the index
+// marker, as a data directory written before the slot existed looks.
+func DropSlotAttrs(ctx context.Context, s *Store, t Tenant, res *schema.Resource, index string) error {
+	var slot IndexSlot
+	for _, sl := range IndexSlots(res) {
+		if sl.Index == index {
+			slot = sl
+		}
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: ptr("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(t.partition(res.Name))}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, it := range page.Items {
+			if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
+				UpdateExpression: ptr("REMOVE " + slot.PK + ", " + slot.SK)}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": sv(indexMarkerPK), "SK": sv(indexSignature())}})
+	return err
+}
+
+func ptr(s string) *string { return &s }

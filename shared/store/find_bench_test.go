@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -97,7 +99,22 @@ func buildOrg(b *testing.B, n int) *benchOrg {
 	return o
 }
 
-var benchSizes = []int{1_000, 100_000}
+// benchSizes are the organization sizes compared; HAPIHUB_BENCH_SIZES=1000 (comma-separated)
+// runs a subset, as seeding 100k patients takes minutes on a small machine.
+var benchSizes = func() []int {
+	if env := os.Getenv("HAPIHUB_BENCH_SIZES"); env != "" {
+		var out []int
+		for _, f := range strings.Split(env, ",") {
+			if n, err := strconv.Atoi(strings.TrimSpace(f)); err == nil && n > 0 {
+				out = append(out, n)
+			}
+		}
+		if len(out) > 0 {
+			return out
+		}
+	}
+	return []int{1_000, 100_000}
+}()
 
 // BenchmarkFind reports, per typical query and organization size, the median latency of
 // store.Find and its read amplification (items DynamoDB read per item returned).
@@ -124,6 +141,21 @@ func BenchmarkFind(b *testing.B) {
 				// "12 Kalo Street": "kalo" is interior, so its list alone is read.
 				{"search-phrase-interior", "$search=" + url.QueryEscape(`"`+street+`"`)},
 				{"or-two-fields", fmt.Sprintf("$or[0][lastName]=%s&$or[1][externalId]=%s", d["lastName"], d2["externalId"])},
+				// Two surnames merged in first-name order from the compound index's ranges.
+				{"or-two-surnames-sorted", fmt.Sprintf("$or[0][lastName]=%s&$or[1][lastName]=%s&$sort[0][firstName]=1&$limit=10", d["lastName"], d2["lastName"])},
+				// Sorted on a field no branch's index orders: the union is sorted in memory, so it
+				// reads both surnames (~200 patients at every size): bounded, not proportional to the page.
+				{"or-two-surnames-sorted-dob", fmt.Sprintf("$or[0][lastName]=%s&$or[1][lastName]=%s&$sort[0][dateOfBirth]=1&$limit=10", d["lastName"], d2["lastName"])},
+				// Several sort keys (issue 15): the compound index (lastName, firstName) in one
+				// direction, by skip scan in opposite ones, a first key's runs, an equality on the
+				// compound's first key sorted on its second, and a sort with a tie-breaker.
+				{"sort-lastName-firstName", "$sort[0][lastName]=1&$sort[1][firstName]=1&$limit=10"},
+				{"sort-lastName-firstName-opposite", "$sort[0][lastName]=1&$sort[1][firstName]=-1&$limit=10"},
+				// A skip on an index without a rank list is counted on the index (COUNT pages).
+				{"sort-lastName-firstName-skip20", "$sort[0][lastName]=1&$sort[1][firstName]=1&$skip=20&$limit=10"},
+				{"sort-createdAt-lastName", "$sort[0][createdAt]=-1&$sort[1][lastName]=1&$limit=10"},
+				{"lastName-sorted-firstName", "lastName=" + d["lastName"].(string) + "&$sort[0][firstName]=1&$sort[1][id]=-1&$limit=10"},
+				{"status-sorted-createdAt-tiebreak", "status=active&$sort[0][createdAt]=-1&$sort[1][id]=-1&$limit=10"},
 			}
 			for _, qc := range queries {
 				b.Run(qc.name, func(b *testing.B) {
@@ -159,5 +191,66 @@ func BenchmarkFind(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// BenchmarkFindMix runs a Feathers-style mix (look-ups, ranges, pages sorted on a field plus a
+// tie-breaker, name-sorted pages, an $or) round robin, beside a single-key baseline (lastName
+// equality pages), and reports queries per second and the mix's read amplification, per size.
+func BenchmarkFindMix(b *testing.B) {
+	for _, n := range benchSizes {
+		o := buildOrg(b, n)
+		r := rand.New(rand.NewPCG(uint64(n), 9))
+		pick := func() store.Doc { return o.docs[r.IntN(len(o.docs))] }
+		mix := func() string {
+			d := pick()
+			switch r.IntN(6) {
+			case 0:
+				return "externalId=" + d["externalId"].(string)
+			case 1:
+				dob := d["dateOfBirth"].(int64)
+				return fmt.Sprintf("dateOfBirth[$gte]=%d&dateOfBirth[$lt]=%d&$sort[0][dateOfBirth]=1&$sort[1][id]=1&$limit=10", dob, dob+400*24*3600*1000)
+			case 2:
+				return fmt.Sprintf("$sort[0][lastName]=%d&$sort[1][firstName]=%d&$limit=10", 1-2*r.IntN(2), 1-2*r.IntN(2))
+			case 3:
+				return "lastName=" + d["lastName"].(string) + "&$sort[0][firstName]=1&$limit=10"
+			case 4:
+				return "status=active&$sort[0][createdAt]=-1&$sort[1][id]=-1&$limit=10"
+			}
+			return fmt.Sprintf("$or[0][lastName]=%s&$or[1][externalId]=%s&$limit=10", d["lastName"], pick()["externalId"])
+		}
+		single := func() string { return "lastName=" + pick()["lastName"].(string) + "&$limit=10" }
+		for _, c := range []struct {
+			name string
+			gen  func() string
+		}{{"single-key", single}, {"feathers-mix", mix}} {
+			b.Run(fmt.Sprintf("patients=%dk/%s", n/1000, c.name), func(b *testing.B) {
+				qs := make([]*query.Query, 64)
+				for i := range qs {
+					q, err := query.ParseRaw(schema.Patients, c.gen())
+					if err != nil {
+						b.Fatal(err)
+					}
+					qs[i] = q
+				}
+				ctx := context.Background()
+				scanned, returned := 0, 0
+				start := time.Now()
+				b.ResetTimer()
+				for i := range b.N {
+					res, err := o.st.Find(ctx, o.tn, schema.Patients, qs[i%len(qs)])
+					if err != nil {
+						b.Fatal(err)
+					}
+					scanned += res.Stats.Scanned
+					returned += len(res.Docs)
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "queries/s")
+				if returned > 0 {
+					b.ReportMetric(float64(scanned)/float64(returned), "read-amp")
+				}
+			})
+		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/query"
@@ -34,10 +36,20 @@ import (
 
 // IndexSlot is one slot index of a resource.
 type IndexSlot struct {
-	Field string
+	Field string // the field; for a compound index, its fields joined by "+"
 	Index string // GSI name
 	PK    string // partition attribute
 	SK    string // sort attribute
+	// Fields are a compound index's fields (schema.Resource.SortIndexes), nil for one field.
+	Fields []string
+}
+
+// fields are the fields the slot's sort key orders by, before id.
+func (s IndexSlot) fields() []string {
+	if s.Fields != nil {
+		return s.Fields
+	}
+	return []string{s.Field}
 }
 
 var (
@@ -54,29 +66,48 @@ func IndexSlots(res *schema.Resource) []IndexSlot {
 		return s
 	}
 	var out []IndexSlot
-	for _, f := range res.Fields {
-		if !f.Indexed || f.Name == "externalId" || f.Name == "organizationId" {
-			continue
-		}
-		switch f.Type {
-		case schema.String, schema.Integer, schema.Boolean, schema.Timestamp, schema.Date:
-		default:
-			continue // multi-valued or structured: filtered in memory
-		}
+	for _, f := range res.SlotFields() {
 		n := len(out) + 2
-		out = append(out, IndexSlot{Field: f.Name, Index: fmt.Sprintf("GSI%d", n), PK: fmt.Sprintf("GSI%dPK", n), SK: fmt.Sprintf("GSI%dSK", n)})
+		out = append(out, IndexSlot{Field: f, Index: fmt.Sprintf("GSI%d", n), PK: fmt.Sprintf("GSI%dPK", n), SK: fmt.Sprintf("GSI%dSK", n)})
+	}
+	for _, fs := range res.SortIndexes {
+		n := len(out) + 2
+		out = append(out, IndexSlot{Field: strings.Join(fs, "+"), Fields: fs, Index: fmt.Sprintf("GSI%d", n), PK: fmt.Sprintf("GSI%dPK", n), SK: fmt.Sprintf("GSI%dSK", n)})
 	}
 	slotsCache[res] = out
 	return out
 }
 
+// slotOf is the single-field slot of field.
 func slotOf(res *schema.Resource, field string) (IndexSlot, bool) {
 	for _, s := range IndexSlots(res) {
-		if s.Field == field {
+		if s.Field == field && s.Fields == nil {
 			return s, true
 		}
 	}
 	return IndexSlot{}, false
+}
+
+// compoundOf is the compound slot whose fields start with fields, if any.
+func compoundOf(res *schema.Resource, fields ...string) (IndexSlot, bool) {
+	for _, s := range IndexSlots(res) {
+		if len(s.Fields) >= len(fields) && slices.Equal(s.Fields[:len(fields)], fields) {
+			return s, true
+		}
+	}
+	return IndexSlot{}, false
+}
+
+// slotSK is an object's sort key in a slot: each field's encoded value, then id, separated by
+// keySep (smaller than every encoded byte, so the keys order as the tuples do).
+func slotSK(s IndexSlot, doc Doc, id string) string {
+	var b strings.Builder
+	for _, f := range s.fields() {
+		b.WriteString(encodeValue(doc[f]))
+		b.WriteString(keySep)
+	}
+	b.WriteString(id)
+	return b.String()
 }
 
 // indexAttrs returns the GSI key attributes of an object.
@@ -89,7 +120,7 @@ func indexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.Attrib
 	}
 	for _, s := range IndexSlots(res) {
 		out[s.PK] = sv(slotPK(t, res, s.Field))
-		out[s.SK] = sv(encodeValue(doc[s.Field]) + keySep + id)
+		out[s.SK] = sv(slotSK(s, doc, id))
 	}
 	return out
 }
@@ -330,3 +361,90 @@ func (s *Store) purgeIndexWrites(t Tenant, res *schema.Resource, doc Doc) []type
 }
 
 func lookupResource(name string) (*schema.Resource, bool) { return schema.Lookup(name) }
+
+// The marker item saying every object carries the slot attributes of the current schema; its
+// sort key names the slots, so adding an index (a compound one) rebuilds once more.
+const indexMarkerPK = "META#indexattrs"
+
+func indexSignature() string {
+	var parts []string
+	for _, res := range schema.All() {
+		for _, s := range IndexSlots(res) {
+			parts = append(parts, res.Name+"."+s.Index+"="+s.Field)
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// EnsureIndexAttrs gives objects stored by an older version (a local data directory) the slot
+// attributes the current schema declares, once per set of slots: a compound index that is new
+// to the table would otherwise miss them (UpdateTable backfills an index only from attributes
+// items already have). It runs before the API serves, as EnsureRankLists does.
+func (s *Store) EnsureIndexAttrs(ctx context.Context) error {
+	key := map[string]types.AttributeValue{"PK": sv(indexMarkerPK), "SK": sv(indexSignature())}
+	got, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("store: read index marker: %w", err)
+	}
+	if got.Item != nil {
+		return nil
+	}
+	p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("store: scan for index attributes: %w", err)
+		}
+		for _, it := range page.Items {
+			t, res, ok := parseObjectItem(it)
+			if !ok {
+				continue
+			}
+			want := indexAttrs(t, res, unmarshalDoc(it))
+			set, vals := []string{}, map[string]types.AttributeValue{}
+			for k, v := range want {
+				if cur, ok := it[k].(*types.AttributeValueMemberS); ok && cur.Value == v.(*types.AttributeValueMemberS).Value {
+					continue
+				}
+				vals[":"+k] = v
+				set = append(set, k+" = :"+k)
+			}
+			if len(set) == 0 {
+				continue
+			}
+			// Conditioned on the version read, so a write racing the rebuild is never undone.
+			cond := "attribute_not_exists(#v)"
+			if v, ok := it[versionAttr]; ok {
+				cond, vals[":v"] = "#v = :v", v
+			}
+			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
+				Key:                       map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
+				UpdateExpression:          aws.String("SET " + strings.Join(set, ", ")),
+				ConditionExpression:       aws.String(cond),
+				ExpressionAttributeNames:  map[string]string{"#v": versionAttr},
+				ExpressionAttributeValues: vals})
+			if err != nil {
+				return fmt.Errorf("store: add index attributes to %s: %w", getS(it, "SK"), err)
+			}
+		}
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: key}); err != nil {
+		return fmt.Errorf("store: write index marker: %w", err)
+	}
+	return nil
+}
+
+// parseObjectItem says whether a base-table item is an object of a resource, and whose.
+func parseObjectItem(it map[string]types.AttributeValue) (Tenant, *schema.Resource, bool) {
+	pk := getS(it, "PK")
+	parts := strings.Split(pk, "#")
+	if len(parts) != 6 || parts[0] != "A" || parts[3] != "O" {
+		return Tenant{}, nil, false
+	}
+	res, ok := schema.Lookup(parts[5])
+	if !ok || getS(it, "object") != res.Object {
+		return Tenant{}, nil, false
+	}
+	t := Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
+	return t, res, t.partition(res.Name) == pk
+}

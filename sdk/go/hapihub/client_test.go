@@ -140,7 +140,7 @@ func TestRetryStopsWhenContextEnds(t *testing.T) {
 }
 
 func TestErrorValues(t *testing.T) {
-	body := `{"name":"INVALID_PARAMETERS","message":"Invalid parameters: lastName: is required","event":"5b0c","code":"idempotency_key_reused",
+	body := `{"name":"INVALID_PARAMETERS","message":"Invalid parameters: lastName: is required","event":"5b0c","code":400,"className":"bad-request","reason":"idempotency_key_reused",
 		"errors":[{"field":"lastName","message":"is required"}]}`
 	_, c := newFake(t, nil, reply(400, body))
 	_, err := c.Patients.Create(context.Background(), &hapihub.Patient{FirstName: "Ada"})

@@ -91,6 +91,6 @@ type errorBody struct {
 	Name    string       `json:"name"`
 	Message string       `json:"message"`
 	Event   string       `json:"event"`
-	Code    string       `json:"code"`
+	Code    string       `json:"reason"` // the API's "code" is the HTTP status (Feathers)
 	Errors  []FieldError `json:"errors"`
 }
