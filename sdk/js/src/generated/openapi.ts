@@ -11,10 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** get account */
-        get: operations["get.account.ip-allowlist"];
-        /** update account */
-        put: operations["put.account.ip-allowlist"];
+        /** The networks live keys may be used from */
+        get: operations["getIpAllowlist"];
+        /** Replace the networks live keys may be used from */
+        put: operations["replaceIpAllowlist"];
         post?: never;
         delete?: never;
         options?: never;
@@ -29,11 +29,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** find api-keys */
-        get: operations["api-keys.find"];
+        /** List the API keys of this mode */
+        get: operations["listApiKeys"];
         put?: never;
-        /** create api-keys */
-        post: operations["api-keys.create"];
+        /** Create a restricted key */
+        post: operations["createApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -47,16 +47,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** get api-keys */
-        get: operations["api-keys.get"];
+        /** Get an API key */
+        get: operations["getApiKey"];
         put?: never;
         post?: never;
-        /** remove api-keys */
-        delete: operations["api-keys.remove"];
+        /** Revoke an API key */
+        delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
-        /** patch api-keys */
-        patch: operations["api-keys.patch"];
+        /** Rename or annotate an API key */
+        patch: operations["updateApiKey"];
         trace?: never;
     };
     "/api-keys/{id}/roll": {
@@ -68,8 +68,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** roll api-keys */
-        post: operations["post.api-keys.id.roll"];
+        /** Replace a key, the old one working until expiresAt */
+        post: operations["rollApiKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -83,11 +83,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List appointments */
-        get: operations["appointments.find"];
+        /**
+         * List appointments
+         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, patientId, practitionerId, startsAt, status (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, patientId, practitionerId, startsAt, status, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
+         */
+        get: operations["listAppointments"];
         put?: never;
         /** Create a appointment */
-        post: operations["appointments.create"];
+        post: operations["createAppointment"];
         delete?: never;
         options?: never;
         head?: never;
@@ -102,16 +105,16 @@ export interface paths {
             cookie?: never;
         };
         /** Get a appointment */
-        get: operations["appointments.get"];
+        get: operations["getAppointment"];
         /** Replace a appointment */
-        put: operations["appointments.update"];
+        put: operations["replaceAppointment"];
         post?: never;
         /** Remove a appointment */
-        delete: operations["appointments.remove"];
+        delete: operations["deleteAppointment"];
         options?: never;
         head?: never;
         /** Change some fields of a appointment */
-        patch: operations["appointments.patch"];
+        patch: operations["updateAppointment"];
         trace?: never;
     };
     "/events": {
@@ -121,8 +124,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** find events */
-        get: operations["events.find"];
+        /** List events, newest first */
+        get: operations["listEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -138,8 +141,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** get events */
-        get: operations["events.get"];
+        /** Get an event */
+        get: operations["getEvent"];
         put?: never;
         post?: never;
         delete?: never;
@@ -155,11 +158,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List invoices */
-        get: operations["invoices.find"];
+        /**
+         * List invoices
+         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, patientId, status, dueAt (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, patientId, status, dueAt, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
+         */
+        get: operations["listInvoices"];
         put?: never;
         /** Create a invoice */
-        post: operations["invoices.create"];
+        post: operations["createInvoice"];
         delete?: never;
         options?: never;
         head?: never;
@@ -174,16 +180,16 @@ export interface paths {
             cookie?: never;
         };
         /** Get a invoice */
-        get: operations["invoices.get"];
+        get: operations["getInvoice"];
         /** Replace a invoice */
-        put: operations["invoices.update"];
+        put: operations["replaceInvoice"];
         post?: never;
         /** Remove a invoice */
-        delete: operations["invoices.remove"];
+        delete: operations["deleteInvoice"];
         options?: never;
         head?: never;
         /** Change some fields of a invoice */
-        patch: operations["invoices.patch"];
+        patch: operations["updateInvoice"];
         trace?: never;
     };
     "/messages": {
@@ -193,11 +199,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List messages */
-        get: operations["messages.find"];
+        /**
+         * List messages
+         * @description Feathers query syntax (docs/query.md). Filtered from an index: createdAt, updatedAt, patientId, roomId, channel, read, archived (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, patientId, roomId, channel, read, archived, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
+         */
+        get: operations["listMessages"];
         put?: never;
         /** Create a message */
-        post: operations["messages.create"];
+        post: operations["createMessage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -212,16 +221,16 @@ export interface paths {
             cookie?: never;
         };
         /** Get a message */
-        get: operations["messages.get"];
+        get: operations["getMessage"];
         /** Replace a message */
-        put: operations["messages.update"];
+        put: operations["replaceMessage"];
         post?: never;
         /** Remove a message */
-        delete: operations["messages.remove"];
+        delete: operations["deleteMessage"];
         options?: never;
         head?: never;
         /** Change some fields of a message */
-        patch: operations["messages.patch"];
+        patch: operations["updateMessage"];
         trace?: never;
     };
     "/openapi.json": {
@@ -231,7 +240,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["get.openapi.json"];
+        /** This document */
+        get: operations["getOpenApiDocument"];
         put?: never;
         post?: never;
         delete?: never;
@@ -248,10 +258,10 @@ export interface paths {
             cookie?: never;
         };
         /** List organizations */
-        get: operations["organizations.find"];
+        get: operations["listOrganizations"];
         put?: never;
         /** create is not supported on organizations */
-        post: operations["organizations.create"];
+        post: operations["createOrganization"];
         delete?: never;
         options?: never;
         head?: never;
@@ -266,16 +276,16 @@ export interface paths {
             cookie?: never;
         };
         /** Get a organization */
-        get: operations["organizations.get"];
+        get: operations["getOrganization"];
         /** update is not supported on organizations */
-        put: operations["organizations.update"];
+        put: operations["replaceOrganization"];
         post?: never;
         /** remove is not supported on organizations */
-        delete: operations["organizations.remove"];
+        delete: operations["deleteOrganization"];
         options?: never;
         head?: never;
         /** Change some fields of a organization */
-        patch: operations["organizations.patch"];
+        patch: operations["updateOrganization"];
         trace?: never;
     };
     "/patients": {
@@ -285,11 +295,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List patients */
-        get: operations["patients.find"];
+        /**
+         * List patients
+         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, lastName, dateOfBirth, status (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, lastName, dateOfBirth, status, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. Compound indexes (a sort on both in one direction, or an equality on the first sorted on the second, reads just the page): (lastName, firstName). A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
+         */
+        get: operations["listPatients"];
         put?: never;
         /** Create a patient */
-        post: operations["patients.create"];
+        post: operations["createPatient"];
         delete?: never;
         options?: never;
         head?: never;
@@ -304,16 +317,16 @@ export interface paths {
             cookie?: never;
         };
         /** Get a patient */
-        get: operations["patients.get"];
+        get: operations["getPatient"];
         /** Replace a patient */
-        put: operations["patients.update"];
+        put: operations["replacePatient"];
         post?: never;
         /** Remove a patient */
-        delete: operations["patients.remove"];
+        delete: operations["deletePatient"];
         options?: never;
         head?: never;
         /** Change some fields of a patient */
-        patch: operations["patients.patch"];
+        patch: operations["updatePatient"];
         trace?: never;
     };
     "/practitioners": {
@@ -323,11 +336,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List practitioners */
-        get: operations["practitioners.find"];
+        /**
+         * List practitioners
+         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, lastName, specialty, active (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, lastName, specialty, active, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. Compound indexes (a sort on both in one direction, or an equality on the first sorted on the second, reads just the page): (lastName, firstName). A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
+         */
+        get: operations["listPractitioners"];
         put?: never;
         /** Create a practitioner */
-        post: operations["practitioners.create"];
+        post: operations["createPractitioner"];
         delete?: never;
         options?: never;
         head?: never;
@@ -342,16 +358,16 @@ export interface paths {
             cookie?: never;
         };
         /** Get a practitioner */
-        get: operations["practitioners.get"];
+        get: operations["getPractitioner"];
         /** Replace a practitioner */
-        put: operations["practitioners.update"];
+        put: operations["replacePractitioner"];
         post?: never;
         /** Remove a practitioner */
-        delete: operations["practitioners.remove"];
+        delete: operations["deletePractitioner"];
         options?: never;
         head?: never;
         /** Change some fields of a practitioner */
-        patch: operations["practitioners.patch"];
+        patch: operations["updatePractitioner"];
         trace?: never;
     };
     "/request-logs": {
@@ -361,8 +377,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** find request-logs */
-        get: operations["request-logs.find"];
+        /** List the requests of this mode, newest first */
+        get: operations["listRequestLogs"];
         put?: never;
         post?: never;
         delete?: never;
@@ -378,8 +394,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** get request-logs */
-        get: operations["request-logs.get"];
+        /** Get a request log */
+        get: operations["getRequestLog"];
         put?: never;
         post?: never;
         delete?: never;
@@ -395,10 +411,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The sandbox's last reset job */
+        get: operations["getSandboxReset"];
         put?: never;
-        /** reset sandbox */
-        post: operations["post.sandbox.reset"];
+        /** Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset) */
+        post: operations["resetSandbox"];
         delete?: never;
         options?: never;
         head?: never;
@@ -414,8 +431,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** create tokens */
-        post: operations["tokens.create"];
+        /** Wrap patient-intake data collected in a browser */
+        post: operations["createToken"];
         delete?: never;
         options?: never;
         head?: never;
@@ -429,8 +446,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** get tokens */
-        get: operations["tokens.get"];
+        /** Read a token's data (within its hour) */
+        get: operations["getToken"];
         put?: never;
         post?: never;
         delete?: never;
@@ -446,11 +463,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** find webhook-endpoints */
-        get: operations["webhook-endpoints.find"];
+        /** List webhook endpoints */
+        get: operations["listWebhookEndpoints"];
         put?: never;
-        /** create webhook-endpoints */
-        post: operations["webhook-endpoints.create"];
+        /** Register a webhook endpoint */
+        post: operations["createWebhookEndpoint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -464,16 +481,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** get webhook-endpoints */
-        get: operations["webhook-endpoints.get"];
+        /** Get a webhook endpoint */
+        get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
-        /** remove webhook-endpoints */
-        delete: operations["webhook-endpoints.remove"];
+        /** Remove a webhook endpoint */
+        delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
-        /** patch webhook-endpoints */
-        patch: operations["webhook-endpoints.patch"];
+        /** Change a webhook endpoint */
+        patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
     "/webhook-endpoints/{id}/deliveries": {
@@ -483,8 +500,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** get webhook-endpoints */
-        get: operations["get.webhook-endpoints.id.deliveries"];
+        /** List an endpoint's deliveries, newest first */
+        get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
         delete?: never;
@@ -500,8 +517,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** get webhook-endpoints */
-        get: operations["get.webhook-endpoints.id.deliveries.deliveryId"];
+        /** Get a delivery with its attempts */
+        get: operations["getWebhookDelivery"];
         put?: never;
         post?: never;
         delete?: never;
@@ -519,8 +536,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** patch webhook-endpoints */
-        post: operations["post.webhook-endpoints.id.deliveries.deliveryId.resend"];
+        /** Deliver again */
+        post: operations["resendWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -536,8 +553,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** patch webhook-endpoints */
-        post: operations["post.webhook-endpoints.id.roll-secret"];
+        /** Issue a new signing secret */
+        post: operations["rollWebhookEndpointSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -553,8 +570,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** test webhook-endpoints */
-        post: operations["post.webhook-endpoints.id.test"];
+        /** Send a test event to the endpoint */
+        post: operations["sendTestWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -565,6 +582,42 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ApiKey: {
+            /**
+             * Format: int64
+             * @description Creation time. Unix time in milliseconds, UTC.
+             */
+            createdAt: number;
+            /**
+             * Format: int64
+             * @description When a rolled key stops working. Unix time in milliseconds, UTC.
+             */
+            expiresAt?: number | null;
+            id: string;
+            livemode: boolean;
+            name: string;
+            note?: string | null;
+            /** @constant */
+            object: "api_key";
+            /** @description Resource name to none, read or write. */
+            permissions?: {
+                [key: string]: "none" | "read" | "write";
+            };
+            /** @description The key this one replaces (roll). */
+            rolledFrom?: string;
+            /** @description The whole key only in the response that creates it (or while it is revealable); else prefix...last4. */
+            secret: string;
+            status: string;
+            /** @enum {string} */
+            type: "secret" | "publishable" | "restricted";
+        };
+        ApiKeyList: {
+            data: components["schemas"]["ApiKey"][];
+            limit: number;
+            skip: number;
+            /** @description With $total=true (always for some lists). */
+            total?: number;
+        };
         /** @description A patient's appointment with a practitioner. Status changes follow the transitions in docs/resources.md. */
         Appointment: {
             /** @description Required when the status becomes cancelled; kept afterwards. */
@@ -678,8 +731,10 @@ export interface components {
             status?: "proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow" | null;
         };
         Error: {
-            /** @description A finer code: lock_timeout, idempotency_key_reused, ... */
-            code?: string;
+            /** @description Feathers' error class name for the status: bad-request, not-found, ... */
+            className: string;
+            /** @description The HTTP status, as Feathers errors carry it. */
+            code: number;
             errors?: {
                 field: string;
                 message: string;
@@ -689,6 +744,39 @@ export interface components {
             message: string;
             /** @enum {string} */
             name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED";
+            /** @description A finer reason: lock_timeout, idempotency_key_reused, query_too_long, ... */
+            reason?: string;
+        };
+        Event: {
+            /**
+             * Format: int64
+             * @description When it happened. Unix time in milliseconds, UTC.
+             */
+            createdAt: number;
+            data: {
+                /** @description The object as it was after the change. */
+                object: Record<string, never>;
+                /** @description On updates: the changed fields' former values. */
+                previousAttributes?: Record<string, never>;
+            };
+            id: string;
+            livemode: boolean;
+            /** @constant */
+            object: "event";
+            organizationId?: string | null;
+            request?: {
+                id?: string | null;
+                idempotencyKey?: string | null;
+            };
+            /** @description <object>.<created|updated|deleted|...>, e.g. patient.created. */
+            type: string;
+        };
+        EventList: {
+            data: components["schemas"]["Event"][];
+            limit: number;
+            skip: number;
+            /** @description With $total=true (always for some lists). */
+            total?: number;
         };
         /** @description A bill to a patient. Amounts are integers in the currency's smallest unit (JPY is not multiplied). */
         Invoice: {
@@ -834,6 +922,11 @@ export interface components {
              */
             status?: "draft" | "open" | "paid" | "void" | null;
         };
+        IpAllowlist: {
+            cidrs: string[];
+            /** @constant */
+            object: "ip_allowlist";
+        };
         /** @description A message between the organization and a patient, in a conversation room. */
         Message: {
             archived?: boolean;
@@ -915,6 +1008,11 @@ export interface components {
             roomId?: string;
             text?: string;
             title?: string | null;
+        };
+        /** @description This document. */
+        OpenApiDocument: {
+            openapi: string;
+            paths: Record<string, never>;
         };
         /** @description A clinic. Test keys reach the sandbox organization; live keys the organizations the account is connected to. Only metadata can be changed. */
         Organization: {
@@ -1218,7 +1316,8 @@ export interface components {
             title?: string | null;
         };
         Problem: {
-            code?: string;
+            className?: string;
+            code?: number;
             detail: string;
             errors?: {
                 field: string;
@@ -1228,9 +1327,173 @@ export interface components {
             instance: string;
             /** @enum {string} */
             name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED";
+            reason?: string;
             status: number;
             title: string;
             type: string;
+        };
+        RequestLog: {
+            /**
+             * Format: int64
+             * @description When the request arrived. Unix time in milliseconds, UTC.
+             */
+            createdAt: number;
+            durationMs?: number;
+            errorEventId?: string | null;
+            id: string;
+            idempotencyKey?: string | null;
+            keyId?: string | null;
+            keyType?: string | null;
+            livemode: boolean;
+            method: string;
+            /** @constant */
+            object: "request_log";
+            organizationId?: string | null;
+            path: string;
+            requestId?: string | null;
+            session?: string | null;
+            status: number;
+        };
+        RequestLogList: {
+            data: components["schemas"]["RequestLog"][];
+            limit: number;
+            skip: number;
+            /** @description With $total=true (always for some lists). */
+            total?: number;
+        };
+        SandboxReset: {
+            /**
+             * Format: int64
+             * @description When the reset was asked for. Unix time in milliseconds, UTC.
+             */
+            createdAt?: number;
+            /** @description Objects removed, per resource. */
+            deleted?: Record<string, never> | null;
+            /**
+             * Format: int64
+             * @description When it ended. Unix time in milliseconds, UTC.
+             */
+            finishedAt?: number | null;
+            id?: string;
+            /** @constant */
+            livemode: false;
+            /** @constant */
+            object: "sandbox_reset";
+            organizationId: string;
+            progress?: {
+                done?: number;
+                total?: number;
+            };
+            /** @description Objects created, per resource. */
+            seeded?: Record<string, never> | null;
+            /** @description queued, running, succeeded or failed. */
+            status?: string;
+            step?: string | null;
+            /**
+             * Format: int64
+             * @description Last progress. Unix time in milliseconds, UTC.
+             */
+            updatedAt?: number;
+        };
+        Token: {
+            /**
+             * Format: int64
+             * @description Creation time. Unix time in milliseconds, UTC.
+             */
+            createdAt: number;
+            /** @description The patient fields the browser collected (a patient create body). */
+            data: Record<string, never>;
+            /**
+             * Format: int64
+             * @description After this the token is gone. Unix time in milliseconds, UTC.
+             */
+            expiresAt: number;
+            id: string;
+            livemode: boolean;
+            /** @constant */
+            object: "token";
+            /** @enum {string} */
+            type: "patient_intake";
+        };
+        WebhookDelivery: {
+            attemptCount?: number;
+            attempts: {
+                /**
+                 * Format: int64
+                 * @description When the attempt started. Unix time in milliseconds, UTC.
+                 */
+                attemptedAt?: number;
+                durationMs?: number;
+                error?: string | null;
+                responseBody?: string | null;
+                /** Format: int64 */
+                statusCode?: number | null;
+            }[];
+            /**
+             * Format: int64
+             * @description Creation time. Unix time in milliseconds, UTC.
+             */
+            createdAt: number;
+            eventId: string;
+            eventType: string;
+            id: string;
+            livemode: boolean;
+            /**
+             * Format: int64
+             * @description The next retry, if one is due. Unix time in milliseconds, UTC.
+             */
+            nextAttemptAt?: number | null;
+            /** @constant */
+            object: "webhook_delivery";
+            status: string;
+            /**
+             * Format: int64
+             * @description Last change. Unix time in milliseconds, UTC.
+             */
+            updatedAt?: number;
+            webhookEndpointId: string;
+        };
+        WebhookDeliveryList: {
+            data: components["schemas"]["WebhookDelivery"][];
+            limit: number;
+            skip: number;
+            /** @description With $total=true (always for some lists). */
+            total?: number;
+        };
+        WebhookEndpoint: {
+            /**
+             * Format: int64
+             * @description Creation time. Unix time in milliseconds, UTC.
+             */
+            createdAt: number;
+            description?: string | null;
+            disabledReason?: string | null;
+            enabledEvents: string[];
+            id: string;
+            livemode: boolean;
+            metadata?: {
+                [key: string]: string;
+            };
+            /** @constant */
+            object: "webhook_endpoint";
+            /** @description The signing secret (whsec_...): on create, roll-secret and get. */
+            secret?: string;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /**
+             * Format: int64
+             * @description Last change. Unix time in milliseconds, UTC.
+             */
+            updatedAt?: number;
+            /** Format: uri */
+            url: string;
+        };
+        WebhookEndpointList: {
+            data: components["schemas"]["WebhookEndpoint"][];
+            limit: number;
+            skip: number;
+            /** @description With $total=true (always for some lists). */
+            total?: number;
         };
     };
     responses: {
@@ -1252,7 +1515,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    "get.account.ip-allowlist": {
+    getIpAllowlist: {
         parameters: {
             query?: never;
             header?: {
@@ -1264,6 +1527,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The networks live keys may be used from: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IpAllowlist"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1271,19 +1543,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "put.account.ip-allowlist": {
+    replaceIpAllowlist: {
         parameters: {
             query?: never;
             header?: {
@@ -1293,12 +1556,23 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    cidrs: string[];
+                };
             };
         };
         responses: {
+            /** @description Replace the networks live keys may be used from: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IpAllowlist"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1309,19 +1583,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "api-keys.find": {
+    listApiKeys: {
         parameters: {
             query?: never;
             header?: {
@@ -1333,6 +1598,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List the API keys of this mode: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyList"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1340,19 +1614,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "api-keys.create": {
+    createApiKey: {
         parameters: {
             query?: never;
             header?: {
@@ -1362,12 +1627,30 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    name: string;
+                    note?: string;
+                    /** @description Resource name to none, read or write. */
+                    permissions?: {
+                        [key: string]: "none" | "read" | "write";
+                    };
+                    /** @enum {string} */
+                    type?: "restricted";
+                };
             };
         };
         responses: {
+            /** @description Create a restricted key: the result. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1378,19 +1661,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "api-keys.get": {
+    getApiKey: {
         parameters: {
             query?: never;
             header?: {
@@ -1404,6 +1678,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get an API key: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1411,19 +1694,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "api-keys.remove": {
+    revokeApiKey: {
         parameters: {
             query?: never;
             header?: {
@@ -1437,6 +1711,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Revoke an API key: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1447,19 +1730,53 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
+            default: components["responses"]["Error"];
+        };
+    };
+    updateApiKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    note?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Rename or annotate an API key: the result. */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ApiKey"];
                 };
             };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            412: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
-    "api-keys.patch": {
+    rollApiKey: {
         parameters: {
             query?: never;
             header?: {
@@ -1473,10 +1790,22 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    /** @description Until when the old key keeps working (at most 12 hours), Unix ms; now when absent. */
+                    expiresAt?: number | null;
+                };
             };
         };
         responses: {
+            /** @description Replace a key, the old one working until expiresAt: the result. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKey"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1487,73 +1816,287 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "post.api-keys.id.roll": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description In live mode with several connected organizations, the organization to act on. */
-                "HapiHub-Organization"?: string;
-            };
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
-            412: components["responses"]["Error"];
-            415: components["responses"]["Error"];
-            426: components["responses"]["Error"];
-            429: components["responses"]["Error"];
-            500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    "appointments.find": {
+    listAppointments: {
         parameters: {
             query?: {
                 /** @description Page size, default 10, at most 100; 0 returns only the total. */
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
-                /** @description Sort, e.g. $sort[createdAt]=-1. */
-                $sort?: Record<string, never>;
-                /** @description Fields to return. */
-                $select?: string[];
                 /** @description Include the total count. */
                 $total?: boolean;
-                /** @description Text search. */
-                $search?: string;
+                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, practitionerId, startsAt, endsAt, status, reason, notes, cancellationReason. */
+                $sort?: {
+                    /** @enum {integer} */
+                    cancellationReason?: 1 | -1;
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    endsAt?: 1 | -1;
+                    /** @enum {integer} */
+                    externalId?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    notes?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    patientId?: 1 | -1;
+                    /** @enum {integer} */
+                    practitionerId?: 1 | -1;
+                    /** @enum {integer} */
+                    reason?: 1 | -1;
+                    /** @enum {integer} */
+                    startsAt?: 1 | -1;
+                    /** @enum {integer} */
+                    status?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                }[] | {
+                    /** @enum {integer} */
+                    cancellationReason?: 1 | -1;
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    endsAt?: 1 | -1;
+                    /** @enum {integer} */
+                    externalId?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    notes?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    patientId?: 1 | -1;
+                    /** @enum {integer} */
+                    practitionerId?: 1 | -1;
+                    /** @enum {integer} */
+                    reason?: 1 | -1;
+                    /** @enum {integer} */
+                    startsAt?: 1 | -1;
+                    /** @enum {integer} */
+                    status?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                };
+                /** @description Fields to return besides id and object, as $select[]=firstName. */
+                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "externalId" | "patientId" | "practitionerId" | "startsAt" | "endsAt" | "status" | "reason" | "notes" | "cancellationReason")[];
+                /** @description MongoDB $text search over the searchable fields: a string, or $search[text]=...&$search[language]=en. */
+                $search?: string | {
+                    caseSensitive?: boolean;
+                    diacriticSensitive?: boolean;
+                    /** @enum {string} */
+                    language?: "en" | "fr" | "es" | "de" | "none";
+                    sortByRelevance?: boolean;
+                    text: string;
+                };
+                /** @description Any of these sets of conditions: $or[0][lastName]=A&$or[1][status]=inactive (at most 10). */
+                $or?: Record<string, never>[];
+                /** @description All of these sets of conditions (at most 10). */
+                $and?: Record<string, never>[];
+                /** @description Equal to a value, or compared with operators: id[$in][]=...&id[$gte]=.... */
+                id?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: object[$in][]=...&object[$gte]=.... */
+                object?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: organizationId[$in][]=...&organizationId[$gte]=.... */
+                organizationId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: livemode[$in][]=...&livemode[$gte]=.... */
+                livemode?: boolean | {
+                    $exists?: boolean;
+                    $gt?: boolean;
+                    $gte?: boolean;
+                    $in?: boolean[];
+                    $lt?: boolean;
+                    $lte?: boolean;
+                    $ne?: boolean;
+                    $nin?: boolean[];
+                };
+                /** @description Equal to a value, or compared with operators: createdAt[$in][]=...&createdAt[$gte]=... (indexed). */
+                createdAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: updatedAt[$in][]=...&updatedAt[$gte]=... (indexed). */
+                updatedAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: externalId[$in][]=...&externalId[$gte]=... (indexed). */
+                externalId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: patientId[$in][]=...&patientId[$gte]=... (indexed). */
+                patientId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: practitionerId[$in][]=...&practitionerId[$gte]=... (indexed). */
+                practitionerId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: startsAt[$in][]=...&startsAt[$gte]=... (indexed). */
+                startsAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: endsAt[$in][]=...&endsAt[$gte]=.... */
+                endsAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: status[$in][]=...&status[$gte]=... (indexed). */
+                status?: ("proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow") | {
+                    $exists?: boolean;
+                    /** @enum {string} */
+                    $gt?: "proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow";
+                    /** @enum {string} */
+                    $gte?: "proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow";
+                    $in?: ("proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow")[];
+                    /** @enum {string} */
+                    $lt?: "proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow";
+                    /** @enum {string} */
+                    $lte?: "proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow";
+                    /** @enum {string} */
+                    $ne?: "proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow";
+                    $nin?: ("proposed" | "booked" | "arrived" | "fulfilled" | "cancelled" | "noshow")[];
+                };
+                /** @description Equal to a value, or compared with operators: reason[$in][]=...&reason[$gte]=.... */
+                reason?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: notes[$in][]=...&notes[$gte]=.... */
+                notes?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: cancellationReason[$in][]=...&cancellationReason[$gte]=.... */
+                cancellationReason?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -1583,7 +2126,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "appointments.create": {
+    createAppointment: {
         parameters: {
             query?: never;
             header?: {
@@ -1632,7 +2175,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "appointments.get": {
+    getAppointment: {
         parameters: {
             query?: never;
             header?: {
@@ -1667,7 +2210,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "appointments.update": {
+    replaceAppointment: {
         parameters: {
             query?: never;
             header?: {
@@ -1713,7 +2256,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "appointments.remove": {
+    deleteAppointment: {
         parameters: {
             query?: never;
             header?: {
@@ -1751,7 +2294,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "appointments.patch": {
+    updateAppointment: {
         parameters: {
             query?: never;
             header?: {
@@ -1797,9 +2340,31 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "events.find": {
+    listEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (default 10). */
+                $limit?: number;
+                /** @description Objects to skip. */
+                $skip?: number;
+                /** @description An event type or pattern (patient.*); type[$in][]=... for several. */
+                type?: string | {
+                    $in?: string[];
+                };
+                /** @description When it happened. Unix ms; a value, or bounds: createdAt[$gte]=...&createdAt[$lt]=... */
+                createdAt?: {
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                };
+                /** @description Include the total. */
+                $total?: boolean;
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
@@ -1809,6 +2374,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List events, newest first: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventList"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1816,19 +2390,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "events.get": {
+    getEvent: {
         parameters: {
             query?: never;
             header?: {
@@ -1842,6 +2407,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get an event: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Event"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -1849,33 +2423,262 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "invoices.find": {
+    listInvoices: {
         parameters: {
             query?: {
                 /** @description Page size, default 10, at most 100; 0 returns only the total. */
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
-                /** @description Sort, e.g. $sort[createdAt]=-1. */
-                $sort?: Record<string, never>;
-                /** @description Fields to return. */
-                $select?: string[];
                 /** @description Include the total count. */
                 $total?: boolean;
-                /** @description Text search. */
-                $search?: string;
+                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, status, currency, total, amountPaid, dueAt. */
+                $sort?: {
+                    /** @enum {integer} */
+                    amountPaid?: 1 | -1;
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    currency?: 1 | -1;
+                    /** @enum {integer} */
+                    dueAt?: 1 | -1;
+                    /** @enum {integer} */
+                    externalId?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    patientId?: 1 | -1;
+                    /** @enum {integer} */
+                    status?: 1 | -1;
+                    /** @enum {integer} */
+                    total?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                }[] | {
+                    /** @enum {integer} */
+                    amountPaid?: 1 | -1;
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    currency?: 1 | -1;
+                    /** @enum {integer} */
+                    dueAt?: 1 | -1;
+                    /** @enum {integer} */
+                    externalId?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    patientId?: 1 | -1;
+                    /** @enum {integer} */
+                    status?: 1 | -1;
+                    /** @enum {integer} */
+                    total?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                };
+                /** @description Fields to return besides id and object, as $select[]=firstName. */
+                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "externalId" | "patientId" | "status" | "currency" | "lineItems" | "total" | "amountPaid" | "dueAt")[];
+                /** @description MongoDB $text search over the searchable fields: a string, or $search[text]=...&$search[language]=en. */
+                $search?: string | {
+                    caseSensitive?: boolean;
+                    diacriticSensitive?: boolean;
+                    /** @enum {string} */
+                    language?: "en" | "fr" | "es" | "de" | "none";
+                    sortByRelevance?: boolean;
+                    text: string;
+                };
+                /** @description Any of these sets of conditions: $or[0][lastName]=A&$or[1][status]=inactive (at most 10). */
+                $or?: Record<string, never>[];
+                /** @description All of these sets of conditions (at most 10). */
+                $and?: Record<string, never>[];
+                /** @description Equal to a value, or compared with operators: id[$in][]=...&id[$gte]=.... */
+                id?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: object[$in][]=...&object[$gte]=.... */
+                object?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: organizationId[$in][]=...&organizationId[$gte]=.... */
+                organizationId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: livemode[$in][]=...&livemode[$gte]=.... */
+                livemode?: boolean | {
+                    $exists?: boolean;
+                    $gt?: boolean;
+                    $gte?: boolean;
+                    $in?: boolean[];
+                    $lt?: boolean;
+                    $lte?: boolean;
+                    $ne?: boolean;
+                    $nin?: boolean[];
+                };
+                /** @description Equal to a value, or compared with operators: createdAt[$in][]=...&createdAt[$gte]=... (indexed). */
+                createdAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: updatedAt[$in][]=...&updatedAt[$gte]=... (indexed). */
+                updatedAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: externalId[$in][]=...&externalId[$gte]=... (indexed). */
+                externalId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: patientId[$in][]=...&patientId[$gte]=... (indexed). */
+                patientId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: status[$in][]=...&status[$gte]=... (indexed). */
+                status?: ("draft" | "open" | "paid" | "void") | {
+                    $exists?: boolean;
+                    /** @enum {string} */
+                    $gt?: "draft" | "open" | "paid" | "void";
+                    /** @enum {string} */
+                    $gte?: "draft" | "open" | "paid" | "void";
+                    $in?: ("draft" | "open" | "paid" | "void")[];
+                    /** @enum {string} */
+                    $lt?: "draft" | "open" | "paid" | "void";
+                    /** @enum {string} */
+                    $lte?: "draft" | "open" | "paid" | "void";
+                    /** @enum {string} */
+                    $ne?: "draft" | "open" | "paid" | "void";
+                    $nin?: ("draft" | "open" | "paid" | "void")[];
+                };
+                /** @description Equal to a value, or compared with operators: currency[$in][]=...&currency[$gte]=.... */
+                currency?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: total[$in][]=...&total[$gte]=.... */
+                total?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: amountPaid[$in][]=...&amountPaid[$gte]=.... */
+                amountPaid?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: dueAt[$in][]=...&dueAt[$gte]=... (indexed). */
+                dueAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -1905,7 +2708,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "invoices.create": {
+    createInvoice: {
         parameters: {
             query?: never;
             header?: {
@@ -1954,7 +2757,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "invoices.get": {
+    getInvoice: {
         parameters: {
             query?: never;
             header?: {
@@ -1989,7 +2792,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "invoices.update": {
+    replaceInvoice: {
         parameters: {
             query?: never;
             header?: {
@@ -2035,7 +2838,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "invoices.remove": {
+    deleteInvoice: {
         parameters: {
             query?: never;
             header?: {
@@ -2073,7 +2876,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "invoices.patch": {
+    updateInvoice: {
         parameters: {
             query?: never;
             header?: {
@@ -2119,21 +2922,264 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "messages.find": {
+    listMessages: {
         parameters: {
             query?: {
                 /** @description Page size, default 10, at most 100; 0 returns only the total. */
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
-                /** @description Sort, e.g. $sort[createdAt]=-1. */
-                $sort?: Record<string, never>;
-                /** @description Fields to return. */
-                $select?: string[];
                 /** @description Include the total count. */
                 $total?: boolean;
-                /** @description Text search. */
-                $search?: string;
+                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, patientId, roomId, direction, channel, title, text, read, archived. */
+                $sort?: {
+                    /** @enum {integer} */
+                    archived?: 1 | -1;
+                    /** @enum {integer} */
+                    channel?: 1 | -1;
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    direction?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    patientId?: 1 | -1;
+                    /** @enum {integer} */
+                    read?: 1 | -1;
+                    /** @enum {integer} */
+                    roomId?: 1 | -1;
+                    /** @enum {integer} */
+                    text?: 1 | -1;
+                    /** @enum {integer} */
+                    title?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                }[] | {
+                    /** @enum {integer} */
+                    archived?: 1 | -1;
+                    /** @enum {integer} */
+                    channel?: 1 | -1;
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    direction?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    patientId?: 1 | -1;
+                    /** @enum {integer} */
+                    read?: 1 | -1;
+                    /** @enum {integer} */
+                    roomId?: 1 | -1;
+                    /** @enum {integer} */
+                    text?: 1 | -1;
+                    /** @enum {integer} */
+                    title?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                };
+                /** @description Fields to return besides id and object, as $select[]=firstName. */
+                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "patientId" | "roomId" | "direction" | "channel" | "title" | "text" | "read" | "archived")[];
+                /** @description MongoDB $text search over the searchable fields: a string, or $search[text]=...&$search[language]=en. */
+                $search?: string | {
+                    caseSensitive?: boolean;
+                    diacriticSensitive?: boolean;
+                    /** @enum {string} */
+                    language?: "en" | "fr" | "es" | "de" | "none";
+                    sortByRelevance?: boolean;
+                    text: string;
+                };
+                /** @description Any of these sets of conditions: $or[0][lastName]=A&$or[1][status]=inactive (at most 10). */
+                $or?: Record<string, never>[];
+                /** @description All of these sets of conditions (at most 10). */
+                $and?: Record<string, never>[];
+                /** @description Equal to a value, or compared with operators: id[$in][]=...&id[$gte]=.... */
+                id?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: object[$in][]=...&object[$gte]=.... */
+                object?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: organizationId[$in][]=...&organizationId[$gte]=.... */
+                organizationId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: livemode[$in][]=...&livemode[$gte]=.... */
+                livemode?: boolean | {
+                    $exists?: boolean;
+                    $gt?: boolean;
+                    $gte?: boolean;
+                    $in?: boolean[];
+                    $lt?: boolean;
+                    $lte?: boolean;
+                    $ne?: boolean;
+                    $nin?: boolean[];
+                };
+                /** @description Equal to a value, or compared with operators: createdAt[$in][]=...&createdAt[$gte]=... (indexed). */
+                createdAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: updatedAt[$in][]=...&updatedAt[$gte]=... (indexed). */
+                updatedAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: patientId[$in][]=...&patientId[$gte]=... (indexed). */
+                patientId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: roomId[$in][]=...&roomId[$gte]=... (indexed). */
+                roomId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: direction[$in][]=...&direction[$gte]=.... */
+                direction?: ("inbound" | "outbound") | {
+                    $exists?: boolean;
+                    /** @enum {string} */
+                    $gt?: "inbound" | "outbound";
+                    /** @enum {string} */
+                    $gte?: "inbound" | "outbound";
+                    $in?: ("inbound" | "outbound")[];
+                    /** @enum {string} */
+                    $lt?: "inbound" | "outbound";
+                    /** @enum {string} */
+                    $lte?: "inbound" | "outbound";
+                    /** @enum {string} */
+                    $ne?: "inbound" | "outbound";
+                    $nin?: ("inbound" | "outbound")[];
+                };
+                /** @description Equal to a value, or compared with operators: channel[$in][]=...&channel[$gte]=... (indexed). */
+                channel?: ("sms" | "email" | "portal") | {
+                    $exists?: boolean;
+                    /** @enum {string} */
+                    $gt?: "sms" | "email" | "portal";
+                    /** @enum {string} */
+                    $gte?: "sms" | "email" | "portal";
+                    $in?: ("sms" | "email" | "portal")[];
+                    /** @enum {string} */
+                    $lt?: "sms" | "email" | "portal";
+                    /** @enum {string} */
+                    $lte?: "sms" | "email" | "portal";
+                    /** @enum {string} */
+                    $ne?: "sms" | "email" | "portal";
+                    $nin?: ("sms" | "email" | "portal")[];
+                };
+                /** @description Equal to a value, or compared with operators: title[$in][]=...&title[$gte]=.... */
+                title?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: text[$in][]=...&text[$gte]=.... */
+                text?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: read[$in][]=...&read[$gte]=... (indexed). */
+                read?: boolean | {
+                    $exists?: boolean;
+                    $gt?: boolean;
+                    $gte?: boolean;
+                    $in?: boolean[];
+                    $lt?: boolean;
+                    $lte?: boolean;
+                    $ne?: boolean;
+                    $nin?: boolean[];
+                };
+                /** @description Equal to a value, or compared with operators: archived[$in][]=...&archived[$gte]=... (indexed). */
+                archived?: boolean | {
+                    $exists?: boolean;
+                    $gt?: boolean;
+                    $gte?: boolean;
+                    $in?: boolean[];
+                    $lt?: boolean;
+                    $lte?: boolean;
+                    $ne?: boolean;
+                    $nin?: boolean[];
+                };
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -2163,7 +3209,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "messages.create": {
+    createMessage: {
         parameters: {
             query?: never;
             header?: {
@@ -2203,7 +3249,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "messages.get": {
+    getMessage: {
         parameters: {
             query?: never;
             header?: {
@@ -2238,7 +3284,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "messages.update": {
+    replaceMessage: {
         parameters: {
             query?: never;
             header?: {
@@ -2284,7 +3330,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "messages.remove": {
+    deleteMessage: {
         parameters: {
             query?: never;
             header?: {
@@ -2322,7 +3368,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "messages.patch": {
+    updateMessage: {
         parameters: {
             query?: never;
             header?: {
@@ -2368,7 +3414,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "get.openapi.json": {
+    getOpenApiDocument: {
         parameters: {
             query?: never;
             header?: never;
@@ -2377,37 +3423,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            404: components["responses"]["Error"];
-            426: components["responses"]["Error"];
-            429: components["responses"]["Error"];
-            500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
+            /** @description This document: the result. */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["OpenApiDocument"];
                 };
             };
+            404: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
-    "organizations.find": {
+    listOrganizations: {
         parameters: {
             query?: {
                 /** @description Page size, default 10, at most 100; 0 returns only the total. */
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
-                /** @description Sort, e.g. $sort[createdAt]=-1. */
-                $sort?: Record<string, never>;
-                /** @description Fields to return. */
-                $select?: string[];
                 /** @description Include the total count. */
                 $total?: boolean;
-                /** @description Text search. */
-                $search?: string;
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -2437,7 +3477,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "organizations.create": {
+    createOrganization: {
         parameters: {
             query?: never;
             header?: {
@@ -2453,7 +3493,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "organizations.get": {
+    getOrganization: {
         parameters: {
             query?: never;
             header?: {
@@ -2488,7 +3528,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "organizations.update": {
+    replaceOrganization: {
         parameters: {
             query?: never;
             header?: {
@@ -2506,7 +3546,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "organizations.remove": {
+    deleteOrganization: {
         parameters: {
             query?: never;
             header?: {
@@ -2524,7 +3564,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "organizations.patch": {
+    updateOrganization: {
         parameters: {
             query?: never;
             header?: {
@@ -2532,8 +3572,6 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
-                /** @description Only change the object if its ETag still matches. */
-                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -2570,21 +3608,295 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "patients.find": {
+    listPatients: {
         parameters: {
             query?: {
                 /** @description Page size, default 10, at most 100; 0 returns only the total. */
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
-                /** @description Sort, e.g. $sort[createdAt]=-1. */
-                $sort?: Record<string, never>;
-                /** @description Fields to return. */
-                $select?: string[];
                 /** @description Include the total count. */
                 $total?: boolean;
-                /** @description Text search. */
-                $search?: string;
+                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, firstName, lastName, preferredName, dateOfBirth, sex, email, phone, status. */
+                $sort?: {
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    dateOfBirth?: 1 | -1;
+                    /** @enum {integer} */
+                    email?: 1 | -1;
+                    /** @enum {integer} */
+                    externalId?: 1 | -1;
+                    /** @enum {integer} */
+                    firstName?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    lastName?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    phone?: 1 | -1;
+                    /** @enum {integer} */
+                    preferredName?: 1 | -1;
+                    /** @enum {integer} */
+                    sex?: 1 | -1;
+                    /** @enum {integer} */
+                    status?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                }[] | {
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    dateOfBirth?: 1 | -1;
+                    /** @enum {integer} */
+                    email?: 1 | -1;
+                    /** @enum {integer} */
+                    externalId?: 1 | -1;
+                    /** @enum {integer} */
+                    firstName?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    lastName?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    phone?: 1 | -1;
+                    /** @enum {integer} */
+                    preferredName?: 1 | -1;
+                    /** @enum {integer} */
+                    sex?: 1 | -1;
+                    /** @enum {integer} */
+                    status?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                };
+                /** @description Fields to return besides id and object, as $select[]=firstName. */
+                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "externalId" | "firstName" | "lastName" | "preferredName" | "dateOfBirth" | "sex" | "email" | "phone" | "address" | "status" | "tags")[];
+                /** @description MongoDB $text search over the searchable fields: a string, or $search[text]=...&$search[language]=en. */
+                $search?: string | {
+                    caseSensitive?: boolean;
+                    diacriticSensitive?: boolean;
+                    /** @enum {string} */
+                    language?: "en" | "fr" | "es" | "de" | "none";
+                    sortByRelevance?: boolean;
+                    text: string;
+                };
+                /** @description Any of these sets of conditions: $or[0][lastName]=A&$or[1][status]=inactive (at most 10). */
+                $or?: Record<string, never>[];
+                /** @description All of these sets of conditions (at most 10). */
+                $and?: Record<string, never>[];
+                /** @description Equal to a value, or compared with operators: id[$in][]=...&id[$gte]=.... */
+                id?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: object[$in][]=...&object[$gte]=.... */
+                object?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: organizationId[$in][]=...&organizationId[$gte]=.... */
+                organizationId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: livemode[$in][]=...&livemode[$gte]=.... */
+                livemode?: boolean | {
+                    $exists?: boolean;
+                    $gt?: boolean;
+                    $gte?: boolean;
+                    $in?: boolean[];
+                    $lt?: boolean;
+                    $lte?: boolean;
+                    $ne?: boolean;
+                    $nin?: boolean[];
+                };
+                /** @description Equal to a value, or compared with operators: createdAt[$in][]=...&createdAt[$gte]=... (indexed). */
+                createdAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: updatedAt[$in][]=...&updatedAt[$gte]=... (indexed). */
+                updatedAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: externalId[$in][]=...&externalId[$gte]=... (indexed). */
+                externalId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: firstName[$in][]=...&firstName[$gte]=.... */
+                firstName?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: lastName[$in][]=...&lastName[$gte]=... (indexed). */
+                lastName?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: preferredName[$in][]=...&preferredName[$gte]=.... */
+                preferredName?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: dateOfBirth[$in][]=...&dateOfBirth[$gte]=... (indexed). */
+                dateOfBirth?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: sex[$in][]=...&sex[$gte]=.... */
+                sex?: ("female" | "male" | "other" | "unknown") | {
+                    $exists?: boolean;
+                    /** @enum {string} */
+                    $gt?: "female" | "male" | "other" | "unknown";
+                    /** @enum {string} */
+                    $gte?: "female" | "male" | "other" | "unknown";
+                    $in?: ("female" | "male" | "other" | "unknown")[];
+                    /** @enum {string} */
+                    $lt?: "female" | "male" | "other" | "unknown";
+                    /** @enum {string} */
+                    $lte?: "female" | "male" | "other" | "unknown";
+                    /** @enum {string} */
+                    $ne?: "female" | "male" | "other" | "unknown";
+                    $nin?: ("female" | "male" | "other" | "unknown")[];
+                };
+                /** @description Equal to a value, or compared with operators: email[$in][]=...&email[$gte]=.... */
+                email?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: phone[$in][]=...&phone[$gte]=.... */
+                phone?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: status[$in][]=...&status[$gte]=... (indexed). */
+                status?: ("active" | "inactive" | "deceased") | {
+                    $exists?: boolean;
+                    /** @enum {string} */
+                    $gt?: "active" | "inactive" | "deceased";
+                    /** @enum {string} */
+                    $gte?: "active" | "inactive" | "deceased";
+                    $in?: ("active" | "inactive" | "deceased")[];
+                    /** @enum {string} */
+                    $lt?: "active" | "inactive" | "deceased";
+                    /** @enum {string} */
+                    $lte?: "active" | "inactive" | "deceased";
+                    /** @enum {string} */
+                    $ne?: "active" | "inactive" | "deceased";
+                    $nin?: ("active" | "inactive" | "deceased")[];
+                };
+                /** @description Equal to a value, or compared with operators: tags[$in][]=...&tags[$gte]=.... */
+                tags?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -2614,7 +3926,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "patients.create": {
+    createPatient: {
         parameters: {
             query?: never;
             header?: {
@@ -2663,7 +3975,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "patients.get": {
+    getPatient: {
         parameters: {
             query?: never;
             header?: {
@@ -2698,7 +4010,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "patients.update": {
+    replacePatient: {
         parameters: {
             query?: never;
             header?: {
@@ -2744,7 +4056,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "patients.remove": {
+    deletePatient: {
         parameters: {
             query?: never;
             header?: {
@@ -2782,7 +4094,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "patients.patch": {
+    updatePatient: {
         parameters: {
             query?: never;
             header?: {
@@ -2828,21 +4140,254 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "practitioners.find": {
+    listPractitioners: {
         parameters: {
             query?: {
                 /** @description Page size, default 10, at most 100; 0 returns only the total. */
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
-                /** @description Sort, e.g. $sort[createdAt]=-1. */
-                $sort?: Record<string, never>;
-                /** @description Fields to return. */
-                $select?: string[];
                 /** @description Include the total count. */
                 $total?: boolean;
-                /** @description Text search. */
-                $search?: string;
+                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, firstName, lastName, title, specialty, email, phone, active. */
+                $sort?: {
+                    /** @enum {integer} */
+                    active?: 1 | -1;
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    email?: 1 | -1;
+                    /** @enum {integer} */
+                    externalId?: 1 | -1;
+                    /** @enum {integer} */
+                    firstName?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    lastName?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    phone?: 1 | -1;
+                    /** @enum {integer} */
+                    specialty?: 1 | -1;
+                    /** @enum {integer} */
+                    title?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                }[] | {
+                    /** @enum {integer} */
+                    active?: 1 | -1;
+                    /** @enum {integer} */
+                    createdAt?: 1 | -1;
+                    /** @enum {integer} */
+                    email?: 1 | -1;
+                    /** @enum {integer} */
+                    externalId?: 1 | -1;
+                    /** @enum {integer} */
+                    firstName?: 1 | -1;
+                    /** @enum {integer} */
+                    id?: 1 | -1;
+                    /** @enum {integer} */
+                    lastName?: 1 | -1;
+                    /** @enum {integer} */
+                    livemode?: 1 | -1;
+                    /** @enum {integer} */
+                    object?: 1 | -1;
+                    /** @enum {integer} */
+                    organizationId?: 1 | -1;
+                    /** @enum {integer} */
+                    phone?: 1 | -1;
+                    /** @enum {integer} */
+                    specialty?: 1 | -1;
+                    /** @enum {integer} */
+                    title?: 1 | -1;
+                    /** @enum {integer} */
+                    updatedAt?: 1 | -1;
+                };
+                /** @description Fields to return besides id and object, as $select[]=firstName. */
+                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "externalId" | "firstName" | "lastName" | "title" | "specialty" | "email" | "phone" | "active")[];
+                /** @description MongoDB $text search over the searchable fields: a string, or $search[text]=...&$search[language]=en. */
+                $search?: string | {
+                    caseSensitive?: boolean;
+                    diacriticSensitive?: boolean;
+                    /** @enum {string} */
+                    language?: "en" | "fr" | "es" | "de" | "none";
+                    sortByRelevance?: boolean;
+                    text: string;
+                };
+                /** @description Any of these sets of conditions: $or[0][lastName]=A&$or[1][status]=inactive (at most 10). */
+                $or?: Record<string, never>[];
+                /** @description All of these sets of conditions (at most 10). */
+                $and?: Record<string, never>[];
+                /** @description Equal to a value, or compared with operators: id[$in][]=...&id[$gte]=.... */
+                id?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: object[$in][]=...&object[$gte]=.... */
+                object?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: organizationId[$in][]=...&organizationId[$gte]=.... */
+                organizationId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: livemode[$in][]=...&livemode[$gte]=.... */
+                livemode?: boolean | {
+                    $exists?: boolean;
+                    $gt?: boolean;
+                    $gte?: boolean;
+                    $in?: boolean[];
+                    $lt?: boolean;
+                    $lte?: boolean;
+                    $ne?: boolean;
+                    $nin?: boolean[];
+                };
+                /** @description Equal to a value, or compared with operators: createdAt[$in][]=...&createdAt[$gte]=... (indexed). */
+                createdAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: updatedAt[$in][]=...&updatedAt[$gte]=... (indexed). */
+                updatedAt?: number | {
+                    $exists?: boolean;
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    $in?: number[];
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                    /** Format: int64 */
+                    $ne?: number;
+                    $nin?: number[];
+                };
+                /** @description Equal to a value, or compared with operators: externalId[$in][]=...&externalId[$gte]=... (indexed). */
+                externalId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: firstName[$in][]=...&firstName[$gte]=.... */
+                firstName?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: lastName[$in][]=...&lastName[$gte]=... (indexed). */
+                lastName?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: title[$in][]=...&title[$gte]=.... */
+                title?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: specialty[$in][]=...&specialty[$gte]=... (indexed). */
+                specialty?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: email[$in][]=...&email[$gte]=.... */
+                email?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: phone[$in][]=...&phone[$gte]=.... */
+                phone?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: active[$in][]=...&active[$gte]=... (indexed). */
+                active?: boolean | {
+                    $exists?: boolean;
+                    $gt?: boolean;
+                    $gte?: boolean;
+                    $in?: boolean[];
+                    $lt?: boolean;
+                    $lte?: boolean;
+                    $ne?: boolean;
+                    $nin?: boolean[];
+                };
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -2872,7 +4417,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "practitioners.create": {
+    createPractitioner: {
         parameters: {
             query?: never;
             header?: {
@@ -2921,7 +4466,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "practitioners.get": {
+    getPractitioner: {
         parameters: {
             query?: never;
             header?: {
@@ -2956,7 +4501,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "practitioners.update": {
+    replacePractitioner: {
         parameters: {
             query?: never;
             header?: {
@@ -3002,7 +4547,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "practitioners.remove": {
+    deletePractitioner: {
         parameters: {
             query?: never;
             header?: {
@@ -3040,7 +4585,7 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "practitioners.patch": {
+    updatePractitioner: {
         parameters: {
             query?: never;
             header?: {
@@ -3086,9 +4631,33 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
-    "request-logs.find": {
+    listRequestLogs: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (default 10). */
+                $limit?: number;
+                /** @description Objects to skip. */
+                $skip?: number;
+                /** @description HTTP status, or a class such as 4xx. */
+                status?: string;
+                /** @description HTTP method. */
+                method?: string;
+                /** @description The key that made the request. */
+                keyId?: string;
+                /** @description When the request arrived. Unix ms; a value, or bounds: createdAt[$gte]=...&createdAt[$lt]=... */
+                createdAt?: {
+                    /** Format: int64 */
+                    $gt?: number;
+                    /** Format: int64 */
+                    $gte?: number;
+                    /** Format: int64 */
+                    $lt?: number;
+                    /** Format: int64 */
+                    $lte?: number;
+                };
+                /** @description Include the total. */
+                $total?: boolean;
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
@@ -3098,6 +4667,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List the requests of this mode, newest first: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestLogList"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3105,19 +4683,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "request-logs.get": {
+    getRequestLog: {
         parameters: {
             query?: never;
             header?: {
@@ -3131,6 +4700,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a request log: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RequestLog"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3138,19 +4716,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "post.sandbox.reset": {
+    getSandboxReset: {
         parameters: {
             query?: never;
             header?: {
@@ -3160,12 +4729,90 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody?: never;
+        responses: {
+            /** @description The sandbox's last reset job: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxReset"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    resetSandbox: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset): the result. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SandboxReset"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            412: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    data: components["schemas"]["PatientCreate"];
+                    /** @enum {string} */
+                    type: "patient_intake";
+                };
             };
         };
         responses: {
+            /** @description Wrap patient-intake data collected in a browser: the result. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3176,57 +4823,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "tokens.create": {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description In live mode with several connected organizations, the organization to act on. */
-                "HapiHub-Organization"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
-        responses: {
-            400: components["responses"]["Error"];
-            401: components["responses"]["Error"];
-            403: components["responses"]["Error"];
-            404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
-            412: components["responses"]["Error"];
-            415: components["responses"]["Error"];
-            426: components["responses"]["Error"];
-            429: components["responses"]["Error"];
-            500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
-            default: components["responses"]["Error"];
-        };
-    };
-    "tokens.get": {
+    getToken: {
         parameters: {
             query?: never;
             header?: {
@@ -3240,6 +4840,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Read a token's data (within its hour): the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Token"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3247,21 +4856,17 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "webhook-endpoints.find": {
+    listWebhookEndpoints: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (default 10). */
+                $limit?: number;
+                /** @description Objects to skip. */
+                $skip?: number;
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
@@ -3271,6 +4876,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List webhook endpoints: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3278,19 +4892,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "webhook-endpoints.create": {
+    createWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -3300,12 +4905,31 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    description?: string | null;
+                    enabledEvents: string[];
+                    metadata?: {
+                        [key: string]: string | null;
+                    };
+                    /** @enum {string} */
+                    status?: "enabled" | "disabled";
+                    /** Format: uri */
+                    url: string;
+                };
             };
         };
         responses: {
+            /** @description Register a webhook endpoint: the result. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3316,19 +4940,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "webhook-endpoints.get": {
+    getWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -3342,6 +4957,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a webhook endpoint: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3349,19 +4973,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "webhook-endpoints.remove": {
+    deleteWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -3375,6 +4990,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Remove a webhook endpoint: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3385,19 +5009,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "webhook-endpoints.patch": {
+    updateWebhookEndpoint: {
         parameters: {
             query?: never;
             header?: {
@@ -3409,12 +5024,31 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        requestBody: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    description?: string | null;
+                    enabledEvents?: string[];
+                    metadata?: {
+                        [key: string]: string | null;
+                    };
+                    /** @enum {string} */
+                    status?: "enabled" | "disabled";
+                    /** Format: uri */
+                    url?: string;
+                };
             };
         };
         responses: {
+            /** @description Change a webhook endpoint: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3425,21 +5059,19 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "get.webhook-endpoints.id.deliveries": {
+    listWebhookDeliveries: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (default 10). */
+                $limit?: number;
+                /** @description Objects to skip. */
+                $skip?: number;
+                /** @description Delivery status. */
+                status?: string;
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
@@ -3451,6 +5083,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description List an endpoint's deliveries, newest first: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3458,19 +5099,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "get.webhook-endpoints.id.deliveries.deliveryId": {
+    getWebhookDelivery: {
         parameters: {
             query?: never;
             header?: {
@@ -3485,6 +5117,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description Get a delivery with its attempts: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3492,19 +5133,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "post.webhook-endpoints.id.deliveries.deliveryId.resend": {
+    resendWebhookDelivery: {
         parameters: {
             query?: never;
             header?: {
@@ -3517,12 +5149,17 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
-            content: {
-                "application/json": Record<string, never>;
-            };
-        };
+        requestBody?: never;
         responses: {
+            /** @description Deliver again: the result. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3533,19 +5170,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "post.webhook-endpoints.id.roll-secret": {
+    rollWebhookEndpointSecret: {
         parameters: {
             query?: never;
             header?: {
@@ -3559,10 +5187,22 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    /** @description How long the old secret keeps signing too. */
+                    expiresInSeconds?: number;
+                };
             };
         };
         responses: {
+            /** @description Issue a new signing secret: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3573,19 +5213,10 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
-    "post.webhook-endpoints.id.test": {
+    sendTestWebhook: {
         parameters: {
             query?: never;
             header?: {
@@ -3599,10 +5230,22 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": {
+                    /** @description An event type the endpoint receives, e.g. patient.created. */
+                    type?: string;
+                };
             };
         };
         responses: {
+            /** @description Send a test event to the endpoint: the result. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
             400: components["responses"]["Error"];
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
@@ -3613,15 +5256,6 @@ export interface operations {
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
-            /** @description Success. */
-            "2XX": {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": unknown;
-                };
-            };
             default: components["responses"]["Error"];
         };
     };
