@@ -51,7 +51,7 @@ func Store(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(ac, func(o *dynamodb.Options) {
+	db := dynamodb.NewFromConfig(ac, store.RetryConflicts, func(o *dynamodb.Options) {
 		if cfg.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}

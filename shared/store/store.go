@@ -11,9 +11,11 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -45,7 +47,15 @@ type Store struct {
 	// Publisher, when set, enqueues each write's outbox entries right after the commit
 	// (webhook fan-out); entries it could not take are drained later by the sweeper.
 	Publisher Publisher
+
+	// retries counts transactions planned again after a race on an index item or a
+	// TransactionConflict (benchmarks and tests read it through ConflictRetries).
+	retries atomic.Int64
 }
+
+// ConflictRetries is how many times this store planned a write again after its transaction
+// was cancelled by a concurrent one.
+func (s *Store) ConflictRetries() int64 { return s.retries.Load() }
 
 // New returns a store on table.
 func New(db DB, table string) *Store {
@@ -281,8 +291,10 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 		if !errors.Is(err, errIndexRace) {
 			return err
 		}
+		s.retries.Add(1)
 		if s.Now().After(deadline) {
-			return errConflict
+			// Still racing after LockTimeout: the client retries (a 429, never a 500).
+			return apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
 		}
 		select {
 		case <-ctx.Done():
@@ -499,3 +511,11 @@ func SortedKeys(d Doc) []string {
 
 // escape keeps a value from forging key structure: '#' separates key parts.
 func escape(v string) string { return strings.ReplaceAll(v, "#", "%23") }
+
+// RetryConflicts is a DynamoDB client option: single-item writes refused with
+// TransactionConflictException (their item was held by a transaction in flight) are retried by
+// the SDK with its backoff, as AWS advises; the SDK's standard retryer does not retry that code.
+// Transactions are not retried there: a cancelled one is planned again by writeWithEvents.
+func RetryConflicts(o *dynamodb.Options) {
+	o.Retryer = retry.AddWithErrorCodes(o.Retryer, "TransactionConflictException")
+}

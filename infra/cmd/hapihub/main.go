@@ -49,6 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New(usage)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	noConflicts = getenv("HAPIHUB_DYNAMODB_CONFLICTS") == "off"
 	switch args[0] {
 	case "run":
 		return serve(ctx, args[1:], getenv, stdout, log, ready)
@@ -61,6 +62,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // noSync skips fsync in the embedded services; tests set it, since they need no durability
 // against power loss and fsync dominates seeding the sandbox.
 var noSync bool
+
+// noConflicts turns the engine's transaction conflicts off (HAPIHUB_DYNAMODB_CONFLICTS=off): on by
+// default, so the store's conflict retries run locally as they do on DynamoDB.
+var noConflicts bool
 
 // services are the embedded AWS-compatible services, listening on loopback.
 type services struct {
@@ -78,7 +83,7 @@ func startServices(ctx context.Context, dir, dynamoPort, sqsPort string) (_ *ser
 			_ = s.close()
 		}
 	}()
-	if s.dynamo, err = dynamo.Open(dir, dynamo.Options{NoSync: noSync}); err != nil {
+	if s.dynamo, err = dynamo.Open(dir, dynamo.Options{NoSync: noSync, NoConflicts: noConflicts}); err != nil {
 		return nil, err
 	}
 	if s.dynamoEndpoint, err = dynamo.Serve(ctx, net.JoinHostPort("127.0.0.1", portOr0(dynamoPort)), s.dynamo); err != nil {

@@ -52,8 +52,9 @@ func Engine(t testing.TB) (*store.Store, *Failing) {
 	_, endpoint := dynamotest.Start(t, t.TempDir(), dynamo.Options{NoSync: true, TTLInterval: -1})
 	var done atomic.Bool
 	t.Cleanup(func() { done.Store(true) })
-	// The SDK's default retryer, as the functions have on AWS (the store handles conditional
-	// failures and transaction conflicts itself; those are not retried by the SDK).
+	// The SDK's retryer as the functions have it (shared/app): the store handles conditional
+	// failures and cancelled transactions itself; single-item writes refused for a conflict are
+	// retried by the SDK (store.RetryConflicts).
 	client := dynamodb.New(dynamodb.Options{
 		HTTPClient:   sdkhttp.New(),
 		Region:       "us-east-1",
@@ -66,7 +67,7 @@ func Engine(t testing.TB) (*store.Store, *Failing) {
 				t.Logf("storetest: SDK: "+f, v...)
 			}
 		}),
-	})
+	}, store.RetryConflicts)
 	// As make run makes it: the template's keys and indexes, TTL on.
 	err = local.EnsureTable(context.Background(), client, tbl, Table)
 	if err != nil {
