@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -56,6 +57,7 @@ type Engine struct {
 
 	idem  *idempotencyCache
 	holds *holds // nil when Options.NoConflicts
+	authz atomic.Pointer[authzHolder]
 
 	stop       chan struct{}
 	sweeping   sync.WaitGroup

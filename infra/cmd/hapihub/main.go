@@ -50,6 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	noConflicts = getenv("HAPIHUB_DYNAMODB_CONFLICTS") == "off"
+	region = getenv("AWS_REGION")
 	switch args[0] {
 	case "run":
 		return serve(ctx, args[1:], getenv, stdout, log, ready)
@@ -67,6 +68,9 @@ var noSync bool
 // default, so the store's conflict retries run locally as they do on DynamoDB.
 var noConflicts bool
 
+// region is AWS_REGION: the engine's ARNs (and so the resources policies name) use it.
+var region string
+
 // services are the embedded AWS-compatible services, listening on loopback.
 type services struct {
 	dynamo         *dynamo.Engine
@@ -83,7 +87,7 @@ func startServices(ctx context.Context, dir, dynamoPort, sqsPort string) (_ *ser
 			_ = s.close()
 		}
 	}()
-	if s.dynamo, err = dynamo.Open(dir, dynamo.Options{NoSync: noSync, NoConflicts: noConflicts}); err != nil {
+	if s.dynamo, err = dynamo.Open(dir, dynamo.Options{NoSync: noSync, NoConflicts: noConflicts, Region: region}); err != nil {
 		return nil, err
 	}
 	if s.dynamoEndpoint, err = dynamo.Serve(ctx, net.JoinHostPort("127.0.0.1", portOr0(dynamoPort)), s.dynamo); err != nil {
@@ -150,6 +154,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
+	svc.dynamo.SetAuthorizer(stack.Policies)
 	// Webhook delivery and its sweeper: stopped (deferred later, so run earlier) before the services close.
 	sources, err := stack.StartEventSources(ctx)
 	if err != nil {
@@ -265,6 +271,8 @@ func invoke(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
+	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
+	svc.dynamo.SetAuthorizer(stack.Policies)
 	out, err := stack.Invoke(ctx, *function, event, !*raw)
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", *function, err)
