@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,9 @@ type Store struct {
 	// retries counts transactions planned again after a race on an index item or a
 	// TransactionConflict (benchmarks and tests read it through ConflictRetries).
 	retries atomic.Int64
+	// vocab remembers phrase-vocabulary items and tokens seen to exist (they are never deleted),
+	// so a write need not create them again before its transaction (phrases.go).
+	knownVocab sync.Map
 }
 
 // ConflictRetries is how many times this store planned a write again after its transaction
@@ -283,13 +287,29 @@ const eventTTL = 30 * 24 * time.Hour
 // The index writes (indexes.go) are planned from reads, so a race on an index item alone (a
 // rank chunk split by a concurrent write, or DynamoDB's TransactionConflict) is retried here with
 // fresh reads until LockTimeout; the change's own conditions are checked again on every attempt.
-func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) (err error) {
+	// The phrase vocabulary's counts are kept outside the transaction (pairTxWrites says why).
+	ledger := &countLedger{}
+	ctx = context.WithValue(ctx, ledgerKey{}, ledger)
+	var outbox []OutboxEntry
+	defer func() {
+		// After the commit, the outbox's publication and the counts' settling run side by side.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.settleCounts(context.WithoutCancel(ctx), ledger, err == nil)
+		}()
+		if err == nil {
+			s.publish(ctx, outbox)
+		}
+		<-done
+	}()
 	deadline := s.Now().Add(s.LockTimeout)
 	backoff := 2 * time.Millisecond
 	attempts := 0
 	for {
 		attempts++
-		err := s.writeOnce(ctx, t, change, eventType, obj, prev, meta, now)
+		outbox, err = s.writeOnce(ctx, t, change, eventType, obj, prev, meta, now)
 		if !errors.Is(err, errIndexRace) {
 			return err
 		}
@@ -318,12 +338,14 @@ const minIndexAttempts = 16
 // does not attribute): nothing was written, and the write may simply be planned again.
 var errIndexRace = errors.New("store: index race")
 
-func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+// writeOnce plans and sends the transaction once; on success it returns the outbox entries to
+// publish.
+func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) ([]OutboxEntry, error) {
 	// Secondary writes of the change itself, same transaction: rank lists, term and pair
 	// postings (indexes.go).
 	idx, err := s.indexWrites(ctx, t, change, eventType, obj, prev)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := append([]types.TransactWriteItem{change}, idx...)
 	var outbox []OutboxEntry
@@ -331,7 +353,7 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 		ev := NewEvent(t, typ, obj, prev, meta, now)
 		item, err := s.eventItem(t, ev, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}})
 		outbox = append(outbox, OutboxEntry{Account: t.Account, Mode: t.Mode, EventID: ev["id"].(string), Type: typ, CreatedAt: now.UnixMilli()})
@@ -342,8 +364,7 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 	items = append(items, meta.Extra...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
-		s.publish(ctx, outbox)
-		return nil
+		return outbox, nil
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
@@ -352,23 +373,23 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 			case "TransactionConflict":
 				// DynamoDB cancels a transaction that races another on the same item: contention,
 				// retried like a version mismatch (the change's condition decides on the retry).
-				return errIndexRace
+				return nil, errIndexRace
 			case "ConditionalCheckFailed":
 				switch {
 				case i == 0:
-					return errConflict
+					return nil, errConflict
 				case i <= len(idx):
-					return errIndexRace
+					return nil, errIndexRace
 				}
 				extra := i - (len(items) - len(meta.Extra))
 				if extra < 0 {
 					extra = -1
 				}
-				return &ConditionError{Index: i, Extra: extra, Item: r.Item}
+				return nil, &ConditionError{Index: i, Extra: extra, Item: r.Item}
 			}
 		}
 	}
-	return fmt.Errorf("store: write %s: %w", eventType, err)
+	return nil, fmt.Errorf("store: write %s: %w", eventType, err)
 }
 
 // eventItem is an event's item in its account's event partition, expiring after eventTTL.

@@ -45,11 +45,19 @@ func New(t testing.TB) *store.Store {
 // NoSync (a test never survives a machine crash) and stops when t ends.
 func Engine(t testing.TB) (*store.Store, *Failing) {
 	t.Helper()
+	st, f, _ := EngineWith(t, t.TempDir(), dynamo.Options{NoSync: true, TTLInterval: -1})
+	return st, f
+}
+
+// EngineWith is Engine on an engine opened on dir with opts (benchmarks measure with fsync on, as
+// make run has it); it also returns the engine, for its conflict count.
+func EngineWith(t testing.TB, dir string, opts dynamo.Options) (*store.Store, *Failing, *dynamo.Engine) {
+	t.Helper()
 	tbl, err := loadTable()
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
-	_, endpoint := dynamotest.Start(t, t.TempDir(), dynamo.Options{NoSync: true, TTLInterval: -1})
+	eng, endpoint := dynamotest.Start(t, dir, opts)
 	var done atomic.Bool
 	t.Cleanup(func() { done.Store(true) })
 	// The SDK's retryer as the functions have it (shared/app): the store handles conditional
@@ -74,7 +82,7 @@ func Engine(t testing.TB) (*store.Store, *Failing) {
 		t.Fatalf("storetest: %v", err)
 	}
 	f := &Failing{DB: client}
-	return store.New(f, Table), f
+	return store.New(f, Table), f, eng
 }
 
 var tpl struct {
