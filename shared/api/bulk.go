@@ -17,7 +17,7 @@ const MaxBatch = 100
 
 // batchWorkers is how many of a batch's objects are written at once: each is its own
 // transaction (object, index entries, event), so a batch's writes run side by side.
-const batchWorkers = 8
+const batchWorkers = 16
 
 // isArray reports whether a JSON body is an array (Feathers' multi-create).
 func isArray(body []byte) bool {

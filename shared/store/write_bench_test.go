@@ -320,8 +320,20 @@ func BenchmarkWriteCost(b *testing.B) {
 // BenchmarkHotOrganization: 16 writers create patients in one organization on the engine with
 // DynamoDB's transaction conflicts on and fsync on (make run's engine): creates per second,
 // transactions planned again per create, p99. Every rank list is checked exact afterwards.
+// The same load with conflicts off (the engine serializing writes of one item instead) shows
+// what conflicts cost.
 func BenchmarkHotOrganization(b *testing.B) {
-	st, _, eng := storetest.EngineWith(b, b.TempDir(), dynamo.Options{TTLInterval: -1})
+	for _, off := range []bool{false, true} {
+		name := "conflicts=on"
+		if off {
+			name = "conflicts=off"
+		}
+		b.Run(name, func(b *testing.B) { hotOrganization(b, off) })
+	}
+}
+
+func hotOrganization(b *testing.B, noConflicts bool) {
+	st, _, eng := storetest.EngineWith(b, b.TempDir(), dynamo.Options{TTLInterval: -1, NoConflicts: noConflicts})
 	ctx := context.Background()
 	tn := store.Tenant{Account: "acct_bench", Mode: store.Test, Org: "org_hot"}
 	const writers, each = 16, 50
