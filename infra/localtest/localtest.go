@@ -173,6 +173,7 @@ func start(opts ...Options) (_ *Env, err error) {
 	}
 	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
 	eng.SetAuthorizer(stack.Policies)
+	q.SetAuthorizer(stack.Policies)
 	// Webhook delivery (SQS poller) and the sweeper's schedule run as under make run; they stop
 	// before the queue closes (closers run newest first).
 	sources, err := stack.StartEventSources(ctx)

@@ -156,6 +156,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
 	svc.dynamo.SetAuthorizer(stack.Policies)
+	svc.queues.SetAuthorizer(stack.Policies)
 	// Webhook delivery and its sweeper: stopped (deferred later, so run earlier) before the services close.
 	sources, err := stack.StartEventSources(ctx)
 	if err != nil {
@@ -273,6 +274,7 @@ func invoke(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
 	svc.dynamo.SetAuthorizer(stack.Policies)
+	svc.queues.SetAuthorizer(stack.Policies)
 	out, err := stack.Invoke(ctx, *function, event, !*raw)
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", *function, err)
