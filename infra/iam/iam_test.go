@@ -1,12 +1,16 @@
 package iam_test
 
 import (
+	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -45,7 +49,7 @@ func TestStockTemplatePoliciesAsSAMExpandsThem(t *testing.T) {
 	require.NoError(t, err)
 	table := "arn:aws:dynamodb:us-east-1:000000000000:table/hapihub"
 	patients, _ := tpl.Function("patients")
-	events, _ := tpl.Function("events")
+	reader, _ := tpl.Function("authorizer") // DynamoDBReadPolicy only
 	for _, c := range []struct {
 		fn       *template.Function
 		action   string
@@ -60,10 +64,10 @@ func TestStockTemplatePoliciesAsSAMExpandsThem(t *testing.T) {
 		{patients, "sqs:SendMessage", "arn:aws:sqs:us-east-1:000000000000:" + refs(tpl)["WebhookQueue.QueueName"], true},
 		{patients, "sqs:SendMessageBatch", "arn:aws:sqs:us-east-1:000000000000:" + refs(tpl)["WebhookQueue.QueueName"], true},
 		{patients, "sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:000000000000:" + refs(tpl)["WebhookQueue.QueueName"], false},
-		{events, "dynamodb:GetItem", table, true},
-		{events, "dynamodb:Query", table + "/index/GSI3", true},
-		{events, "dynamodb:PutItem", table, false},
-		{events, "dynamodb:UpdateItem", table, false},
+		{reader, "dynamodb:GetItem", table, true},
+		{reader, "dynamodb:Query", table + "/index/GSI3", true},
+		{reader, "dynamodb:PutItem", table, false},
+		{reader, "dynamodb:UpdateItem", table, false},
 	} {
 		principal, ok := p.Authorize(iam.AccessKeyID(c.fn), c.action, c.resource)
 		assert.Equal(t, c.allowed, ok, "%s %s on %s", c.fn.LogicalID, c.action, c.resource)
@@ -151,9 +155,9 @@ func TestEngineAnswersAccessDenied(t *testing.T) {
 	_, err = admin.CreateTable(ctx, tpl.Table.CreateTableInput("hapihub"))
 	require.NoError(t, err)
 	e.SetAuthorizer(p)
-	events, _ := tpl.Function("events")
+	authorizer, _ := tpl.Function("authorizer") // DynamoDBReadPolicy only
 	reader := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
-		Credentials: credentials.NewStaticCredentialsProvider(iam.AccessKeyID(events), "x", "")})
+		Credentials: credentials.NewStaticCredentialsProvider(iam.AccessKeyID(authorizer), "x", "")})
 
 	_, err = reader.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("hapihub"), Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "a"}, "SK": &types.AttributeValueMemberS{Value: "b"}}})
 	require.NoError(t, err)
@@ -181,7 +185,7 @@ func requireDenied(t *testing.T, err error, action, resource string) {
 	var ae smithy.APIError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, "AccessDeniedException", ae.ErrorCode())
-	require.Contains(t, ae.ErrorMessage(), "EventsFunction")
+	require.Contains(t, ae.ErrorMessage(), "AuthorizerFunction")
 	require.Contains(t, ae.ErrorMessage(), "is not authorized to perform: "+action+" on resource: arn:aws:dynamodb:us-east-1:000000000000:"+resource)
 }
 
@@ -219,4 +223,57 @@ func TestFunctionWithoutCrudPolicyIsDeniedLocally(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, "AccessDeniedException", ae.ErrorCode())
 	require.Contains(t, ae.ErrorMessage(), "PatientsFunction")
+}
+
+// syncBuffer is a log sink shared by the platform's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// With the stock template every function works: each GET route without a path parameter is
+// called once with the test key, and a patient is created (a write, its request log and its
+// outbox message on the queue), and no call anywhere was refused by IAM.
+func TestEveryFunctionWorksWithStockTemplate(t *testing.T) {
+	// The functions log to stderr (as on Lambda): catch it while they are built and run.
+	logs := &syncBuffer{}
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	stderr := os.Stderr
+	os.Stderr = w
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(io.MultiWriter(logs, stderr), r); close(copied) }()
+	defer func() { os.Stderr = stderr; _ = w.Close(); <-copied }()
+	env := localtest.New(t, localtest.Options{Log: slog.New(slog.NewJSONHandler(logs, nil))})
+	called := map[string]bool{}
+	for _, rt := range env.Stack.Template.Routes() {
+		if (rt.Method != "GET" && rt.Method != "ANY") || strings.Contains(rt.Path, "{") {
+			continue
+		}
+		resp := env.Do(t, "GET", rt.Path, env.TestKey, nil)
+		require.Less(t, resp.Status, 500, "GET %s: %s", rt.Path, resp.Body)
+		called[rt.Function] = true
+	}
+	created := env.Do(t, "POST", "/patients", env.TestKey, map[string]any{"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com"})
+	require.Equal(t, http.StatusCreated, created.Status, "%s", created.Body)
+	require.GreaterOrEqual(t, len(called), 10, "functions reached: %v", called)
+	var refused []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "not authorized") {
+			refused = append(refused, line)
+		}
+	}
+	require.Empty(t, refused, "calls refused by a function's policies")
 }
