@@ -626,10 +626,10 @@ func (s *Store) twoTokenOption(ctx context.Context, t Tenant, res *schema.Resour
 
 // vocabKnown reports whether this store has seen the vocabulary item (or token) at key exist.
 func (s *Store) vocabKnown(key map[string]types.AttributeValue) bool {
-	_, ok := s.knownVocab.Load(getS(key, "PK") + "\x00" + getS(key, "SK"))
+	_, ok := s.sh().knownVocab.Load(getS(key, "PK") + "\x00" + getS(key, "SK"))
 	return ok
 }
 
 func (s *Store) vocabSeen(key map[string]types.AttributeValue) {
-	s.knownVocab.Store(getS(key, "PK")+"\x00"+getS(key, "SK"), true)
+	s.sh().knownVocab.Store(getS(key, "PK")+"\x00"+getS(key, "SK"), true)
 }

@@ -186,7 +186,7 @@ func (s *Store) roll(ctx context.Context, pk string, shards []rankChunk, lo stri
 	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
-		s.retries.Add(1)
+		s.sh().retries.Add(1)
 		return nil // another writer rolled or added first: read the tail again
 	}
 	if err != nil {

@@ -49,21 +49,36 @@ type Store struct {
 	// (webhook fan-out); entries it could not take are drained later by the sweeper.
 	Publisher Publisher
 
+	// shared is what copies of a Store share (tests copy one to change its clock).
+	shared *storeShared
+}
+
+type storeShared struct {
 	// retries counts transactions planned again after a race on an index item or a
 	// TransactionConflict (benchmarks and tests read it through ConflictRetries).
 	retries atomic.Int64
-	// vocab remembers phrase-vocabulary items and tokens seen to exist (they are never deleted),
-	// so a write need not create them again before its transaction (phrases.go).
+	// knownVocab remembers phrase-vocabulary items and tokens seen to exist (they are never
+	// deleted), so a write need not create them again before its transaction (phrases.go).
 	knownVocab sync.Map
+}
+
+// fallbackShared serves a Store built without New.
+var fallbackShared = &storeShared{}
+
+func (s *Store) sh() *storeShared {
+	if s.shared == nil {
+		return fallbackShared
+	}
+	return s.shared
 }
 
 // ConflictRetries is how many times this store planned a write again after its transaction
 // was cancelled by a concurrent one.
-func (s *Store) ConflictRetries() int64 { return s.retries.Load() }
+func (s *Store) ConflictRetries() int64 { return s.sh().retries.Load() }
 
 // New returns a store on table.
 func New(db DB, table string) *Store {
-	return &Store{DB: db, Table: table, Now: time.Now, LockTimeout: 2 * time.Second}
+	return &Store{DB: db, Table: table, Now: time.Now, LockTimeout: 2 * time.Second, shared: &storeShared{}}
 }
 
 // Modes.
@@ -313,7 +328,7 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 		if !errors.Is(err, errIndexRace) {
 			return err
 		}
-		s.retries.Add(1)
+		s.sh().retries.Add(1)
 		// Index races are given at least minIndexAttempts tries whatever the clock says: on a
 		// loaded machine (or under -race) one attempt can outlast LockTimeout, and the race is
 		// with writers of other objects, which move on.
@@ -562,7 +577,7 @@ func (s *Store) transactWrite(ctx context.Context, items []types.TransactWriteIt
 		if !conflictOnly(err) || s.Now().After(deadline) {
 			return err
 		}
-		s.retries.Add(1)
+		s.sh().retries.Add(1)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
