@@ -33,14 +33,7 @@ func RankList(ctx context.Context, s *Store, t Tenant, res *schema.Resource, fie
 	if err != nil {
 		return nil, 0, err
 	}
-	var chunks, shards []rankChunk
-	for _, c := range items {
-		if c.shard() {
-			shards = append(shards, c)
-		} else {
-			chunks = append(chunks, c)
-		}
-	}
+	chunks, shards := splitTail(items)
 	tailLo := ""
 	if len(shards) > 0 {
 		tailLo = shards[0].tailLo

@@ -289,6 +289,18 @@ func (s *Store) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, 
 	return out, err
 }
 
+// splitTail separates a list's items into its closed chunks and its tail's shards.
+func splitTail(items []rankChunk) (chunks, shards []rankChunk) {
+	for _, c := range items {
+		if c.shard() {
+			shards = append(shards, c)
+		} else {
+			chunks = append(chunks, c)
+		}
+	}
+	return chunks, shards
+}
+
 // rankChunks reads every chunk of a list (strongly consistent).
 func (s *Store) rankChunks(ctx context.Context, pk string) ([]rankChunk, error) {
 	var out []rankChunk
@@ -336,14 +348,7 @@ func (s *Store) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, d
 		if err != nil {
 			return err
 		}
-		var chunks, shards []rankChunk
-		for _, c := range items {
-			if c.shard() {
-				shards = append(shards, c)
-			} else {
-				chunks = append(chunks, c)
-			}
-		}
+		chunks, shards := splitTail(items)
 		from := 0 // first chunk to rewrite
 		for i, c := range chunks {
 			if c.lo() <= added[0] {
