@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hapihub/hapihub/infra/template"
 )
@@ -34,6 +35,16 @@ type Identity struct {
 // Policies maps access key ids to function identities.
 type Policies struct {
 	byKey map[string]*Identity
+
+	mu     sync.Mutex
+	denied []string // the refusals so far (the first 100), for tests and logs
+}
+
+// Denied lists the calls refused so far ("<principal> <action> <resource>").
+func (p *Policies) Denied() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.denied...)
 }
 
 // AccessKeyID is the access key id the local runner gives fn's SDK clients.
@@ -129,9 +140,17 @@ func (p *Policies) Authorize(accessKeyID, action, resource string) (principal st
 			continue
 		}
 		if st.Effect == "Deny" {
-			return id.Principal, false
+			allowed = false
+			break
 		}
 		allowed = true
+	}
+	if !allowed {
+		p.mu.Lock()
+		if len(p.denied) < 100 {
+			p.denied = append(p.denied, id.Principal+" "+action+" "+resource)
+		}
+		p.mu.Unlock()
 	}
 	return id.Principal, allowed
 }
