@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +35,10 @@ type Options struct {
 	// Region and AccountID appear in ARNs. Defaults: us-east-1, 000000000000.
 	Region    string
 	AccountID string
+	// NoConflicts turns transaction conflicts off: a write of an item another transaction holds
+	// then waits for it instead of failing as on DynamoDB (conflicts.go). The zero value, as
+	// make run and the tests have it, is DynamoDB's behaviour.
+	NoConflicts bool
 }
 
 // Engine is one DynamoDB-compatible database. It is safe for concurrent use.
@@ -50,7 +55,9 @@ type Engine struct {
 	// leave the index missing the item or holding a stale entry.
 	schema sync.RWMutex
 
-	idem *idempotencyCache
+	idem  *idempotencyCache
+	holds *holds // nil when Options.NoConflicts
+	authz atomic.Pointer[authzHolder]
 
 	stop       chan struct{}
 	sweeping   sync.WaitGroup
@@ -88,6 +95,9 @@ func Open(dir string, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("dynamo: open store: %w", err)
 	}
 	e := &Engine{opts: opts, db: db, tables: map[string]*tableMeta{}, idem: newIdempotencyCache(), stop: make(chan struct{})}
+	if !opts.NoConflicts {
+		e.holds = newHolds()
+	}
 	if err := e.loadTables(); err != nil {
 		_ = db.Close()
 		return nil, err

@@ -145,6 +145,13 @@ func failCondition(mode string, old attr.Item) *apiError {
 // the item at key, fails unless cond holds for it, then writes next(old) in its
 // place (nil deletes). It returns the item that was there and the one written.
 func (w *writeCommon) writeIf(e *Engine, t *tableMeta, key []byte, cond *expr.Condition, next func(old attr.Item) (attr.Item, error)) (old, nw attr.Item, c *capacity, err error) {
+	if e.holds != nil {
+		id := holdID(t, key)
+		if !e.holds.acquireSingle(id) {
+			return nil, nil, nil, conflictException()
+		}
+		defer e.holds.release(e.holds.single, []string{id})
+	}
 	err = e.update(func(tx *bolt.Tx) error {
 		c = newCapacity(t, false)
 		var err error

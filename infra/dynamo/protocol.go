@@ -139,6 +139,10 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, &apiError{status: 400, code: "SerializationException", ns: nsCoral, msg: "Start of structure or map found where not expected."})
 		return
 	}
+	if ae := e.authorize(r, op, body); ae != nil {
+		writeError(w, reqID, ae)
+		return
+	}
 	out, err := e.call(fn, body, op == "UpdateTable")
 	if err != nil {
 		writeError(w, reqID, asAPIError(err))

@@ -228,7 +228,24 @@ func (c *idempotencyCache) do(token string, body []byte, now time.Time, fn func(
 	return out, nil
 }
 
+// transactionCancelled is TransactionCanceledException with one reason per item.
+func transactionCancelled(reasons []cancellationReason, codes []string) *apiError {
+	return &apiError{status: 400, code: "TransactionCanceledException", ns: nsDynamo,
+		msg:     "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
+		reasons: reasons}
+}
+
 func (e *Engine) runTransactWrite(actions []*txAction, rcc string) (any, error) {
+	if e.holds != nil {
+		ids := make([]string, len(actions))
+		for i, a := range actions {
+			ids[i] = holdID(a.t, a.key)
+		}
+		if c := e.holds.acquireTx(ids); c != nil {
+			return nil, cancelledByConflict(len(actions), c)
+		}
+		defer e.holds.release(e.holds.tx, ids)
+	}
 	var caps tableCapacities
 	err := e.update(func(tx *bolt.Tx) error {
 		caps = tableCapacities{}
@@ -281,9 +298,7 @@ func (e *Engine) runTransactWrite(actions []*txAction, rcc string) (any, error) 
 			for i, r := range reasons {
 				codes[i] = r.Code
 			}
-			return &apiError{status: 400, code: "TransactionCanceledException", ns: nsDynamo,
-				msg:     "Transaction cancelled, please refer cancellation reasons for specific reasons [" + strings.Join(codes, ", ") + "]",
-				reasons: reasons}
+			return transactionCancelled(reasons, codes)
 		}
 		for i, a := range actions {
 			c := caps.of(a.t, false)
@@ -339,6 +354,15 @@ func opTransactGetItems(e *Engine, body []byte) (any, error) {
 			return nil, err
 		}
 		plans[i] = p
+	}
+	if e.holds != nil {
+		ids := make([]string, len(plans))
+		for i, p := range plans {
+			ids[i] = holdID(p.t, p.key)
+		}
+		if c := e.holds.readConflicts(ids); c != nil {
+			return nil, cancelledByConflict(len(plans), c)
+		}
 	}
 	responses := make([]map[string]any, len(plans))
 	var caps tableCapacities

@@ -59,6 +59,9 @@ type Options struct {
 	// QueueNow is the embedded SQS's clock (message delays, visibility), so delayed retries can
 	// be reached without waiting.
 	QueueNow func() time.Time
+	// Template is the SAM template to run (default: the project's template.yaml), e.g. a copy
+	// with a permission taken away.
+	Template string
 }
 
 // templatePath finds template.yaml from any package directory of the module.
@@ -128,9 +131,11 @@ func start(opts ...Options) (_ *Env, err error) {
 			env.close()
 		}
 	}()
-	tplPath, err := templatePath()
-	if err != nil {
-		return nil, err
+	tplPath := o.Template
+	if tplPath == "" {
+		if tplPath, err = templatePath(); err != nil {
+			return nil, err
+		}
 	}
 	tpl, err := template.Load(tplPath)
 	if err != nil {
@@ -167,6 +172,9 @@ func start(opts ...Options) (_ *Env, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("start the runner: %w", err)
 	}
+	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
+	eng.SetAuthorizer(stack.Policies)
+	q.SetAuthorizer(stack.Policies)
 	// Webhook delivery (SQS poller) and the sweeper's schedule run as under make run; they stop
 	// before the queue closes (closers run newest first).
 	// The sandbox worker seeds the sizes of the platform, as the bootstrap did.

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -51,6 +52,7 @@ type Server struct {
 	// so long-polling receives return early.
 	wake     chan struct{}
 	handlers map[string]opFunc
+	authz    atomic.Pointer[authzHolder] // nil: calls are not judged (authz.go)
 	// closed stops handlers still running after Close from touching the store.
 	closed bool
 
@@ -195,6 +197,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	h, ok := s.handlers[op]
 	if !ok {
 		writeError(w, &apiError{status: http.StatusBadRequest, typ: "com.amazon.coral.service#UnknownOperationException", query: "InvalidAction", msg: "An unknown operation was requested: " + op})
+		return
+	}
+	if aerr := s.authorize(r, op, body); aerr != nil {
+		writeError(w, aerr)
 		return
 	}
 	out, aerr := h(r.Context(), &request{host: r.Host, body: body})

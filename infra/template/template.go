@@ -51,6 +51,8 @@ type Function struct {
 	Routes     []Route
 	Queues     []QueueEvent
 	Schedules  []Schedule
+	// Policies are the function's IAM policies (policies.go); infra/iam judges calls by them.
+	Policies []Policy
 }
 
 // Route is an event of Type Api.
@@ -374,6 +376,9 @@ func parseFunction(id string, props mapping, globalEnv map[string]Value, d funct
 	}
 	f.Timeout = time.Duration(timeout) * time.Second
 	if f.MemorySize, err = props.integer("MemorySize", d.memory); err != nil {
+		return nil, err
+	}
+	if f.Policies, err = parsePolicies(props); err != nil {
 		return nil, err
 	}
 	evs, err := props.sub("Events")

@@ -652,3 +652,23 @@ func TestSessionKeyThroughTheGateway(t *testing.T) {
 	_, err = c.Events.List(ctx, nil)
 	assert.ErrorIs(t, err, hapihub.ErrAuth, "a logged-out session key is refused at once")
 }
+
+func TestCreateMany(t *testing.T) {
+	ctx := context.Background()
+	c := client(t, testKey)
+	last := fmt.Sprintf("Many%d", time.Now().UnixNano())
+	in := []*hapihub.Patient{{FirstName: "A", LastName: last}, {FirstName: "B", LastName: last}, {FirstName: "C", LastName: last}}
+	out, err := c.Patients.CreateMany(ctx, in, hapihub.IdempotencyKey(last))
+	require.NoError(t, err)
+	require.Len(t, out, 3)
+	for i, p := range out {
+		assert.Equal(t, in[i].FirstName, p.FirstName)
+		assert.NotEmpty(t, p.ID)
+	}
+	_, err = c.Patients.CreateMany(ctx, []*hapihub.Patient{{FirstName: "A", LastName: last}, {FirstName: "B"}})
+	var e *hapihub.Error
+	require.ErrorAs(t, err, &e)
+	assert.Equal(t, http.StatusBadRequest, e.Status)
+	require.NotEmpty(t, e.Fields)
+	assert.Equal(t, "[1].lastName", e.Fields[0].Field)
+}

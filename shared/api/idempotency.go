@@ -192,6 +192,11 @@ func Saved(err error) bool {
 // change's event, saved on the first attempt's behalf and replayed. The change is not made again.
 func recoverCommitted(r *Request, st IdempotencyStore, log *slog.Logger, route Route, key string, rec store.IdemRecord) (Response, error) {
 	p := r.Principal
+	if isArray(r.Body) {
+		// A multi-create that failed part-way: its first object's change carried the mark, the
+		// others are written or not; running it again could create them twice.
+		return Response{}, apperr.New(apperr.Idempotency, "A batch with this Idempotency-Key already created objects before it failed; list them by its request id in the events, or use a new key.")
+	}
 	res, _ := schema.Lookup(route.Resource)
 	ch, ok, err := st.CommittedChange(r.Ctx, p.AccountID, p.Mode, rec, res)
 	if err != nil {

@@ -187,14 +187,12 @@ func (h *Resource) get(r *Request) (Response, error) {
 }
 
 func (h *Resource) create(r *Request) (Response, error) {
-	fields, err := h.Schema.DecodeBody(r.Body, schema.OpCreate)
+	if isArray(r.Body) {
+		return h.createMany(r)
+	}
+	fields, err := h.decodeCreate(r, r.Body)
 	if err != nil {
 		return Response{}, err
-	}
-	if h.Rules != nil {
-		if err := h.Rules(r.Ctx, r.Tenant, nil, fields); err != nil {
-			return Response{}, err
-		}
 	}
 	m := meta(r)
 	if h.Events != nil {

@@ -25,6 +25,11 @@ type Config struct {
 	// Local is true under the local runner: requests over loopback are exempt from the HTTPS rule
 	// and static credentials are used for the embedded services.
 	Local bool
+	// AccessKeyID is the access key id the function's SDK clients sign with under the local
+	// runner (AWS_ACCESS_KEY_ID, as Lambda sets it): the embedded services judge each call by
+	// that function's policies in template.yaml (infra/iam). Unused on AWS, where the SDK's
+	// default chain reads the role's credentials.
+	AccessKeyID string
 	// AuthCacheTTL mirrors the authorizer's result cache (HAPIHUB_AUTH_CACHE_TTL seconds).
 	AuthCacheTTL time.Duration
 	// WebhookRetryWindow is how long live deliveries are retried (HAPIHUB_WEBHOOK_RETRY_WINDOW,
@@ -64,6 +69,7 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		APIURL:             get("HAPIHUB_API_URL", ""),
 		APIGatewayEndpoint: get("HAPIHUB_APIGATEWAY_ENDPOINT", ""),
 		JobQueueURL:        get("HAPIHUB_JOB_QUEUE_URL", ""),
+		AccessKeyID:        get("AWS_ACCESS_KEY_ID", ""),
 	}
 	for _, mode := range []string{"test", "live"} {
 		if id := get("HAPIHUB_USAGE_PLAN_"+strings.ToUpper(mode), ""); id != "" {
@@ -108,6 +114,9 @@ func (c Config) Env() map[string]string {
 	}
 	if c.APIURL != "" {
 		env["HAPIHUB_API_URL"] = c.APIURL
+	}
+	if c.AccessKeyID != "" {
+		env["AWS_ACCESS_KEY_ID"] = c.AccessKeyID
 	}
 	if c.APIGatewayEndpoint != "" {
 		env["HAPIHUB_APIGATEWAY_ENDPOINT"] = c.APIGatewayEndpoint

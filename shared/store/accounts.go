@@ -139,7 +139,7 @@ func (s *Store) CreateAccount(ctx context.Context, a Account, keys []Key, orgs [
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: ci}})
 	}
-	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+	if err := s.transactWrite(ctx, items); err != nil {
 		return fmt.Errorf("store: create account %s: %w", a.ID, err)
 	}
 	return nil

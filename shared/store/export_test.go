@@ -12,6 +12,9 @@ import (
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
+// RankShards is how many shards a list's tail has.
+const RankShards = rankShards
+
 // SetRankChunkCap makes rank chunks split at n ids for the rest of the test.
 func SetRankChunkCap(t testing.TB, n int) {
 	old := rankChunkCap
@@ -20,20 +23,33 @@ func SetRankChunkCap(t testing.TB, n int) {
 }
 
 // RankList returns the ids of a rank list (field "" for the whole resource) after checking the
-// chunks' invariants: each chunk's ids are within [lo, hi), hi is the next chunk's lo, the last
-// is open, counts equal the ids, and no chunk but the first is empty or over the cap.
+// layout's invariants: the first closed chunk is "c", each chunk's ids are within [lo, hi), hi
+// is the next chunk's lo and the last chunk's hi the tail's lo, no chunk but the first is empty
+// or over the cap, every shard has the tail's lo and at most shardCap ids, all at or above it,
+// and every count equals its ids. The count returned is the number of items (chunks + shards).
 func RankList(ctx context.Context, s *Store, t Tenant, res *schema.Resource, field string, v any) ([]string, int, error) {
 	pk := rankPK(t, res, field, v)
-	chunks, err := s.rankChunks(ctx, pk)
+	items, err := s.rankChunks(ctx, pk)
 	if err != nil {
 		return nil, 0, err
+	}
+	chunks, shards := splitTail(items)
+	tailLo := ""
+	if len(shards) > 0 {
+		tailLo = shards[0].tailLo
+	}
+	if len(chunks) == 0 && tailLo != "" {
+		return nil, 0, fmt.Errorf("tail starts at %q with no chunk before it", tailLo)
+	}
+	if len(shards) > rankShards {
+		return nil, 0, fmt.Errorf("%d shards", len(shards))
 	}
 	var ids []string
 	for i, c := range chunks {
 		if i == 0 && c.sk != rankFirstSK {
 			return nil, 0, fmt.Errorf("first chunk is %q", c.sk)
 		}
-		next := rankOpen
+		next := tailLo
 		if i+1 < len(chunks) {
 			next = chunks[i+1].lo()
 		}
@@ -53,10 +69,27 @@ func RankList(ctx context.Context, s *Store, t Tenant, res *schema.Resource, fie
 		}
 		ids = append(ids, c.ids...)
 	}
-	if !slices.IsSorted(ids) {
-		return nil, 0, fmt.Errorf("ids out of order")
+	var tail []string
+	for _, c := range shards {
+		if c.tailLo != tailLo {
+			return nil, 0, fmt.Errorf("shard %q starts at %q, the tail at %q", c.sk, c.tailLo, tailLo)
+		}
+		if len(c.ids) > shardCap() || int(c.n) != len(c.ids) {
+			return nil, 0, fmt.Errorf("shard %q counts %d, holds %d (cap %d)", c.sk, c.n, len(c.ids), shardCap())
+		}
+		for _, id := range c.ids {
+			if id < tailLo {
+				return nil, 0, fmt.Errorf("shard %q holds %s below the tail %s", c.sk, id, tailLo)
+			}
+		}
+		tail = append(tail, c.ids...)
 	}
-	return ids, len(chunks), nil
+	slices.Sort(tail)
+	ids = append(ids, tail...)
+	if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		return nil, 0, fmt.Errorf("ids out of order or twice")
+	}
+	return ids, len(items), nil
 }
 
 // ForgetRankLists deletes a tenant's patient rank lists and the table's marker, as a data

@@ -218,7 +218,7 @@ func (s *Store) AddMember(ctx context.Context, m Membership) error {
 	if m.Role == RoleOwner {
 		items = append(items, s.ownersDelta(m.Account, 1))
 	}
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	err := s.transactWrite(ctx, items)
 	if failed, ok := canceledAt(err); ok && (failed[0] || failed[1]) {
 		return ErrAlreadyMember
 	}
@@ -324,7 +324,7 @@ func (s *Store) RemoveMember(ctx context.Context, account, email string) error {
 // memberTransact writes a membership change whose first two items are the member's two sides and
 // whose optional third is the owner count.
 func (s *Store) memberTransact(ctx context.Context, what string, items []types.TransactWriteItem) error {
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	err := s.transactWrite(ctx, items)
 	if failed, ok := canceledAt(err); ok {
 		if len(failed) > 2 && failed[2] {
 			return ErrLastOwner
@@ -421,7 +421,7 @@ func (s *Store) PutInvite(ctx context.Context, inv Invite) error {
 		return types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 	}
 	items := []types.TransactWriteItem{put(invitePK(inv.TokenHash), "INVITE"), put(invitesPK(inv.Account), "I#"+inv.TokenHash)}
-	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+	if err := s.transactWrite(ctx, items); err != nil {
 		return fmt.Errorf("store: put invite: %w", err)
 	}
 	return nil
@@ -479,7 +479,7 @@ func (s *Store) deleteInvite(ctx context.Context, what string, inv Invite, guard
 		{Delete: &guard},
 		{Delete: &types.Delete{TableName: &s.Table, Key: key2(invitesPK(inv.Account), "I#"+inv.TokenHash)}},
 	}
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	err := s.transactWrite(ctx, items)
 	if failed, ok := canceledAt(err); ok && failed[0] {
 		return ErrNoInvite
 	}

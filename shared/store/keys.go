@@ -60,7 +60,7 @@ func (s *Store) CreateKey(ctx context.Context, k Key) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+	if err := s.transactWrite(ctx, items); err != nil {
 		return fmt.Errorf("store: create key %s: %w", k.ID, err)
 	}
 	return nil
@@ -146,7 +146,7 @@ func (s *Store) keyStateUpdates(k Key, status string, expiresAt int64) []types.T
 }
 
 func (s *Store) transactKeys(ctx context.Context, what string, items []types.TransactWriteItem) error {
-	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	err := s.transactWrite(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
 		for _, r := range tce.CancellationReasons {

@@ -136,14 +136,15 @@ func docPairs(res *schema.Resource, doc Doc) (pairs []wordPair, overflow bool) {
 	return pairs, false
 }
 
-func (s *Store) countUpdate(key map[string]types.AttributeValue, delta int64) types.TransactWriteItem {
-	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: key,
-		UpdateExpression: aws.String("ADD c :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": n(delta)}}}
-}
-
-// pairTxWrites are the pair-index changes of an object going from old to next (nil for none),
-// and the tokens the token vocabulary must hold before they commit.
-func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, []string, error) {
+// pairTxWrites are the pair-index changes of an object going from old to next (nil for none):
+// the postings for its transaction, the vocabulary counts to raise (new pairs) and to lower
+// (pairs gone), and the tokens the token vocabulary must hold before they commit. Counts are not
+// in the transaction: one vocabulary item counts every object with a common pair ("example
+// com" of every email at example.com), and in every create's transaction it would be a hot item
+// that concurrent creates of an organization conflict on. pairWrites raises counts before the
+// transaction (so a committed pair is always in the vocabulary) and they are lowered after it:
+// a failure in between leaves a count high, which only prices a plan.
+func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) (out []types.TransactWriteItem, inc, dec []countDelta, toks []string, err error) {
 	newPairs, newOvf := docPairs(res, next)
 	oldPairs, oldOvf := docPairs(res, old)
 	had := map[wordPair]bool{}
@@ -151,8 +152,6 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) ([]t
 		had[p] = true
 	}
 	keep := map[wordPair]bool{}
-	var out []types.TransactWriteItem
-	var toks []string
 	put := func(pk string) error {
 		item, err := marshalItem(next, map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(str(next["id"]))})
 		if err != nil {
@@ -165,16 +164,16 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) ([]t
 	for _, p := range newPairs {
 		keep[p] = true
 		if err := put(pairPostingPK(t, res, escapeKey(p.a), escapeKey(p.b))); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 		if !had[p] {
-			out = append(out, s.countUpdate(pairRightKey(t, res, p), 1), s.countUpdate(pairLeftKey(t, res, p), 1))
+			inc = append(inc, countDelta{pairRightKey(t, res, p), 1}, countDelta{pairLeftKey(t, res, p), 1})
 			toks = append(toks, p.b)
 		}
 	}
 	if newOvf {
 		if err := put(pairOverflowPK(t, res)); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 	}
 	id := str(old["id"])
@@ -183,8 +182,8 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) ([]t
 			continue
 		}
 		out = append(out, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table,
-			Key: map[string]types.AttributeValue{"PK": sv(pairPostingPK(t, res, escapeKey(p.a), escapeKey(p.b))), "SK": sv(id)}}},
-			s.countUpdate(pairRightKey(t, res, p), -1), s.countUpdate(pairLeftKey(t, res, p), -1))
+			Key: map[string]types.AttributeValue{"PK": sv(pairPostingPK(t, res, escapeKey(p.a), escapeKey(p.b))), "SK": sv(id)}}})
+		dec = append(dec, countDelta{pairRightKey(t, res, p), -1}, countDelta{pairLeftKey(t, res, p), -1})
 	}
 	if oldOvf && !newOvf {
 		out = append(out, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table,
@@ -192,25 +191,98 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) ([]t
 	}
 	switch {
 	case newOvf && !oldOvf:
-		out = append(out, s.countUpdate(pairOverflowCountKey(t, res), 1))
+		inc = append(inc, countDelta{pairOverflowCountKey(t, res), 1})
 	case oldOvf && !newOvf:
-		out = append(out, s.countUpdate(pairOverflowCountKey(t, res), -1))
+		dec = append(dec, countDelta{pairOverflowCountKey(t, res), -1})
 	}
-	return out, toks, nil
+	return out, inc, dec, toks, nil
 }
 
-// pairWrites are the transaction items that keep the pair postings and counts in step with an
-// object going from old to next (indexWrites calls it). The tokens of new pairs are put in the
-// token vocabulary first, so a committed pair is always reachable.
+// pairWrites are the transaction items that keep the pair postings in step with an object going
+// from old to next (indexWrites calls it). The tokens of new pairs are put in the token
+// vocabulary and their counts raised first, so a committed pair is always reachable; the counts
+// of pairs gone are lowered once the change committed (writeWithEvents settles the ledger).
 func (s *Store) pairWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
-	out, toks, err := s.pairTxWrites(t, res, old, next)
+	out, inc, dec, toks, err := s.pairTxWrites(t, res, old, next)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.putPairTokens(ctx, t, res, toks); err != nil {
+	l, _ := ctx.Value(ledgerKey{}).(*countLedger)
+	if l == nil {
+		return nil, fmt.Errorf("store: pair writes outside writeWithEvents")
+	}
+	// Vocabulary items and tokens are never deleted, so once this store has seen one exist, only
+	// its count remains to change, and that can wait for the commit: off the path before it.
+	var before []countDelta
+	l.after = l.after[:0]
+	for _, d := range inc {
+		switch {
+		case l.raised(d): // a retry of the same write raises nothing twice
+		case s.vocabKnown(d.key):
+			l.after = append(l.after, d)
+		default:
+			before = append(before, d)
+		}
+	}
+	var newToks []string
+	for _, tok := range toks {
+		if !s.vocabKnown(map[string]types.AttributeValue{"PK": sv(pairTokPK(t, res)), "SK": sv(escapeKey(tok))}) {
+			newToks = append(newToks, tok)
+		}
+	}
+	// Tokens and new vocabulary items in one round, so the engine commits them together.
+	err = forEach(ctx, 2, []int{0, 1}, func(ctx context.Context, i int) error {
+		if i == 0 {
+			return s.putPairTokens(ctx, t, res, newToks)
+		}
+		return s.addCounts(ctx, before)
+	})
+	if err != nil {
 		return nil, err
 	}
+	for _, tok := range newToks {
+		s.vocabSeen(map[string]types.AttributeValue{"PK": sv(pairTokPK(t, res)), "SK": sv(escapeKey(tok))})
+	}
+	for _, d := range before {
+		s.vocabSeen(d.key)
+	}
+	l.up = append(l.up, before...)
+	l.lower = dec
 	return out, nil
+}
+
+// countLedger is one write's vocabulary counts across its attempts: what was raised before its
+// transaction, and what to lower once it commits.
+type countLedger struct {
+	up    []countDelta // raised before the transaction
+	after []countDelta // to raise after it commits (items known to exist)
+	lower []countDelta
+}
+
+type ledgerKey struct{}
+
+func (l *countLedger) raised(d countDelta) bool {
+	for _, u := range l.up {
+		if getS(u.key, "PK") == getS(d.key, "PK") && getS(u.key, "SK") == getS(d.key, "SK") {
+			return true
+		}
+	}
+	return false
+}
+
+// settleCounts finishes a write's counts: on commit the pairs it removed are lowered, on failure
+// the raises are undone. A failure here leaves a count off, which prices plans and nothing else,
+// so it is not the write's error.
+func (s *Store) settleCounts(ctx context.Context, l *countLedger, committed bool) {
+	if committed {
+		_ = s.addCounts(ctx, append(l.after, l.lower...))
+		return
+	}
+	undo := make([]countDelta, len(l.up))
+	for i, d := range l.up {
+		undo[i] = countDelta{d.key, -d.delta}
+	}
+	_ = s.addCounts(ctx, undo)
 }
 
 func (s *Store) putPairTokens(ctx context.Context, t Tenant, res *schema.Resource, toks []string) error {
@@ -291,7 +363,7 @@ func (s *Store) seedPairIndex(ctx context.Context, t Tenant, res *schema.Resourc
 	}
 	var reqs []types.WriteRequest
 	for _, d := range docs {
-		ws, _, err := s.pairTxWrites(t, res, nil, d)
+		ws, _, _, _, err := s.pairTxWrites(t, res, nil, d)
 		if err != nil {
 			return nil, err
 		}
@@ -550,4 +622,14 @@ func (s *Store) twoTokenOption(ctx context.Context, t Tenant, res *schema.Resour
 		}
 	}
 	return o, true, nil
+}
+
+// vocabKnown reports whether this store has seen the vocabulary item (or token) at key exist.
+func (s *Store) vocabKnown(key map[string]types.AttributeValue) bool {
+	_, ok := s.sh().knownVocab.Load(getS(key, "PK") + "\x00" + getS(key, "SK"))
+	return ok
+}
+
+func (s *Store) vocabSeen(key map[string]types.AttributeValue) {
+	s.sh().knownVocab.Store(getS(key, "PK")+"\x00"+getS(key, "SK"), true)
 }

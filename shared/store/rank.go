@@ -17,22 +17,34 @@ import (
 
 // Rank lists answer "the objects at positions skip..skip+limit" and "how many" without reading
 // what is skipped: DynamoDB has no offset, so a $skip on an index reads (and is charged for)
-// every key it passes. A rank list is the ids of one set of objects in id order, cut into
-// chunks of at most rankChunkCap ids; each chunk is one item holding its ids as a string set
-// and their count, under PK = the list, SK = "c" + the chunk's lowest possible id. A skip
-// reads chunks (one item per ~rankChunkCap objects) until it reaches the page, then gets the
+// every key it passes. A rank list is the ids of one set of objects in id order, under PK = the
+// list, in two parts:
+//
+//   - closed chunks: SK = "c" + the chunk's lowest possible id, each holding at most
+//     rankChunkCap ids (a string set and their count) of the range [lo, hi);
+//   - the tail: the ids from T (the last closed chunk's hi, "" before there is any) upward, in
+//     rankShards shard items (SK = "t00".."t31", attribute lo = T) of at most shardCap() ids.
+//
+// New ids are time-ordered, so nearly every create lands in the tail. On DynamoDB a single tail
+// item would be one hot item: every create of an organization would write it, and concurrent
+// creates would cancel each other (TransactionConflict). A create adds its id to one shard of
+// its choice instead, so writers rarely meet, and a shard holds few ids, so the write is small.
+// When every shard is full, a roll (ranktail.go) moves the tail's ids, all but the greatest,
+// into closed chunks and restarts the shards from that id: one transaction that changes the
+// list's layout but not its content. A skip reads closed chunks (one item per ~rankChunkCap
+// objects) and the whole tail (≤ rankChunkCap ids) until it reaches the page, then gets the
 // page's objects by key.
 //
 // Lists kept: every object of a resource in a tenant, and, per ranked field (an indexed enum or
 // boolean: few values, so deep skips are common), the objects holding each value. They are
 // written in the object's own transaction (indexWrites), so they never disagree with the
-// objects; a chunk's `hi` (exclusive upper bound) and version `v` are the conditions that keep
-// concurrent inserts and splits exact.
+// objects; a chunk's `hi`, a shard's `lo` and the versions `v` are the conditions that keep
+// concurrent inserts, splits and rolls exact.
 var rankChunkCap = 400 // a var so tests can split chunks with few objects
 
 const (
-	rankFirstSK = "c" // SK of a list's first chunk (DynamoDB keys cannot be empty)
-	rankOpen    = "~" // hi of the last chunk: above every id
+	rankFirstSK    = "c" // SK of a list's first chunk (DynamoDB keys cannot be empty)
+	rankTailPrefix = "t" // SK prefix of the tail's shards: after every chunk
 )
 
 // rankNames aliases a chunk's attributes in expressions (short names may be reserved words).
@@ -81,14 +93,23 @@ func rankLists(t Tenant, res *schema.Resource, doc Doc) []string {
 
 type rankChunk struct {
 	sk, hi string
+	tailLo string   // a shard's lo (T)
 	ids    []string // sorted ascending
 	n, v   int64    // n is the stored count of ids, read alone by totals; v the version
 }
 
-func (c rankChunk) lo() string { return c.sk[len(rankFirstSK):] }
+// shard reports whether c is one of the tail's shards rather than a closed chunk.
+func (c rankChunk) shard() bool { return strings.HasPrefix(c.sk, rankTailPrefix) }
+
+func (c rankChunk) lo() string {
+	if c.shard() {
+		return c.tailLo
+	}
+	return c.sk[len(rankFirstSK):]
+}
 
 func decodeChunk(it map[string]types.AttributeValue) rankChunk {
-	c := rankChunk{sk: getS(it, "SK"), hi: getS(it, "hi"), n: getN(it, "n"), v: getN(it, "v")}
+	c := rankChunk{sk: getS(it, "SK"), hi: getS(it, "hi"), tailLo: getS(it, "lo"), n: getN(it, "n"), v: getN(it, "v")}
 	if ss, ok := it["ids"].(*types.AttributeValueMemberSS); ok {
 		c.ids = slices.Clone(ss.Value)
 		slices.Sort(c.ids)
@@ -119,12 +140,24 @@ func (s *Store) chunkBefore(ctx context.Context, pk, sk string, inclusive bool) 
 	return decodeChunk(out.Items[0]), true, nil
 }
 
-func (s *Store) chunkPut(pk string, c rankChunk, cond string, vals map[string]types.AttributeValue) types.TransactWriteItem {
-	item := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk), "hi": sv(c.hi), "v": n(c.v), "n": n(int64(len(c.ids)))}
+// rankItem is a chunk's or a shard's item (a shard has lo, absent while it is "", no hi).
+func (s *Store) rankItem(pk string, c rankChunk) map[string]types.AttributeValue {
+	item := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk), "v": n(c.v), "n": n(int64(len(c.ids)))}
+	if c.shard() {
+		if c.tailLo != "" {
+			item["lo"] = sv(c.tailLo)
+		}
+	} else {
+		item["hi"] = sv(c.hi)
+	}
 	if len(c.ids) > 0 {
 		item["ids"] = &types.AttributeValueMemberSS{Value: c.ids}
 	}
-	p := &types.Put{TableName: &s.Table, Item: item}
+	return item
+}
+
+func (s *Store) chunkPut(pk string, c rankChunk, cond string, vals map[string]types.AttributeValue) types.TransactWriteItem {
+	p := &types.Put{TableName: &s.Table, Item: s.rankItem(pk, c)}
 	if cond != "" {
 		p.ConditionExpression = aws.String(cond)
 		if strings.Contains(cond, "#v") {
@@ -137,15 +170,17 @@ func (s *Store) chunkPut(pk string, c rankChunk, cond string, vals map[string]ty
 	return types.TransactWriteItem{Put: p}
 }
 
-// rankInsert adds id to list pk: one conditional update, or a split when the chunk is full.
-func (s *Store) rankInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+// chunkInsert adds id to the closed chunk whose range holds it (an id below the tail: one created
+// before a roll that committed after it): one conditional update, or a split when the chunk is
+// full.
+func (s *Store) chunkInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
 	c, ok, err := s.chunkBefore(ctx, pk, rankFirstSK+id, true)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		first := rankChunk{sk: rankFirstSK, hi: rankOpen, ids: []string{id}, v: 1}
-		return []types.TransactWriteItem{s.chunkPut(pk, first, "attribute_not_exists(PK)", nil)}, nil
+		// Below the tail there is always the first chunk; it was just rolled or removed.
+		return nil, errIndexRace
 	}
 	if len(c.ids) < rankChunkCap {
 		return []types.TransactWriteItem{{Update: &types.Update{
@@ -157,14 +192,10 @@ func (s *Store) rankInsert(ctx context.Context, pk, id string) ([]types.Transact
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":one": n(1), ":hi": sv(c.hi), ":cap": n(int64(rankChunkCap))},
 		}}}, nil
 	}
-	// Split. Appending past the end of the last chunk (new ids are time-ordered, so the usual
-	// case) starts a new chunk and leaves the old one full; otherwise halve.
+	// Split: halve.
 	ids := append(slices.Clone(c.ids), id)
 	slices.Sort(ids)
 	cut := len(ids) / 2
-	if c.hi == rankOpen && ids[len(ids)-1] == id {
-		cut = len(ids) - 1
-	}
 	right := rankChunk{sk: rankFirstSK + ids[cut], hi: c.hi, ids: ids[cut:], v: 1}
 	left := rankChunk{sk: c.sk, hi: ids[cut], ids: ids[:cut], v: c.v + 1}
 	return []types.TransactWriteItem{
@@ -173,9 +204,16 @@ func (s *Store) rankInsert(ctx context.Context, pk, id string) ([]types.Transact
 	}, nil
 }
 
-// rankRemove takes id out of list pk; a chunk it empties (other than the first) is dropped and
-// its range given to the chunk before it.
+// rankRemove takes id out of list pk: out of its tail shard, or out of its closed chunk, where a
+// chunk it empties (other than the first) is dropped and its range given to the chunk before it.
 func (s *Store) rankRemove(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+	shards, tailLo, err := s.readTail(ctx, pk)
+	if err != nil {
+		return nil, err
+	}
+	if id >= tailLo {
+		return s.shardRemove(pk, shards, tailLo, id), nil
+	}
 	c, ok, err := s.chunkBefore(ctx, pk, rankFirstSK+id, true)
 	if err != nil {
 		return nil, err
@@ -251,6 +289,18 @@ func (s *Store) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, 
 	return out, err
 }
 
+// splitTail separates a list's items into its closed chunks and its tail's shards.
+func splitTail(items []rankChunk) (chunks, shards []rankChunk) {
+	for _, c := range items {
+		if c.shard() {
+			shards = append(shards, c)
+		} else {
+			chunks = append(chunks, c)
+		}
+	}
+	return chunks, shards
+}
+
 // rankChunks reads every chunk of a list (strongly consistent).
 func (s *Store) rankChunks(ctx context.Context, pk string) ([]rankChunk, error) {
 	var out []rankChunk
@@ -276,8 +326,9 @@ func (s *Store) rankChunks(ctx context.Context, pk string) ([]rankChunk, error) 
 }
 
 // seedRanks adds seeded objects to their lists. Seeding has one writer per tenant (a new
-// sandbox, a reset), so chunks are rewritten without conditions: the chunks before the first
-// new id stay, the rest are cut again from their ids plus the new ones.
+// sandbox, a reset), so lists are rewritten without conditions: the closed chunks before the
+// first new id stay, the rest of the list (later chunks and the tail) is cut again from its ids
+// plus the new ones.
 func (s *Store) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
 	byList := map[string][]string{}
 	var order []string
@@ -293,44 +344,65 @@ func (s *Store) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, d
 	for _, pk := range order {
 		added := byList[pk]
 		slices.Sort(added)
-		chunks, err := s.rankChunks(ctx, pk)
+		items, err := s.rankChunks(ctx, pk)
 		if err != nil {
 			return err
 		}
+		chunks, shards := splitTail(items)
 		from := 0 // first chunk to rewrite
 		for i, c := range chunks {
 			if c.lo() <= added[0] {
 				from = i
 			}
 		}
-		ids := added
+		ids := slices.Clone(added)
 		firstSK := rankFirstSK
 		if len(chunks) > 0 {
 			firstSK = chunks[from].sk
 			for _, c := range chunks[from:] {
 				ids = append(ids, c.ids...)
 			}
-			slices.Sort(ids)
-			ids = slices.Compact(ids)
 		}
+		versions := map[string]int64{}
+		for _, c := range shards {
+			ids = append(ids, c.ids...)
+			versions[c.sk] = c.v
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
 		written := map[string]bool{}
-		for i := 0; i < len(ids); i += rankChunkCap {
-			part := ids[i:min(len(ids), i+rankChunkCap)]
-			c := rankChunk{sk: rankFirstSK + part[0], hi: rankOpen, ids: part, v: 1}
-			if i == 0 {
-				c.sk = firstSK
-			}
-			if i+rankChunkCap < len(ids) {
-				c.hi = ids[i+rankChunkCap]
-			}
+		put := func(c rankChunk) {
 			written[c.sk] = true
-			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: s.chunkPut(pk, c, "", nil).Put.Item}})
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: s.rankItem(pk, c)}})
 		}
-		if len(chunks) > 0 {
-			for _, c := range chunks[from:] {
-				if !written[c.sk] {
-					reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}}})
+		tail := ids[len(ids)-1:]
+		tailLo := tail[0]
+		if firstSK == rankFirstSK && len(ids) <= rankShards*shardCap() {
+			tail, tailLo = ids, "" // no closed chunk needed
+		} else {
+			closed := ids[:len(ids)-1]
+			for i := 0; i < len(closed); i += rankChunkCap {
+				part := closed[i:min(len(closed), i+rankChunkCap)]
+				c := rankChunk{sk: rankFirstSK + part[0], hi: tailLo, ids: part, v: 1}
+				if i == 0 {
+					c.sk = firstSK
 				}
+				if i+rankChunkCap < len(closed) {
+					c.hi = closed[i+rankChunkCap]
+				}
+				put(c)
+			}
+		}
+		for k := range rankShards {
+			c := rankChunk{sk: shardSK(k), tailLo: tailLo, v: versions[shardSK(k)] + 1}
+			for i := k; i < len(tail); i += rankShards {
+				c.ids = append(c.ids, tail[i])
+			}
+			put(c)
+		}
+		for _, c := range chunks[min(from, len(chunks)):] {
+			if !written[c.sk] {
+				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}}})
 			}
 		}
 	}
@@ -389,13 +461,48 @@ func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resourc
 		ConsistentRead:            aws.Bool(true),
 		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
 	}
+	if desc {
+		in.Limit = aws.Int32(*in.Limit + rankShards) // the tail's shards come first
+	}
+	// The tail's shards come together (after every chunk, or before them when descending) and
+	// are read as one chunk: their ids merged.
+	var tail []rankChunk
+	take := func(cnt int, ids func() []string) {
+		if pos+cnt > q.Skip && pos < need {
+			got := ids()
+			if desc {
+				slices.Reverse(got)
+			}
+			page = append(page, got[max(0, q.Skip-pos):min(len(got), need-pos)]...)
+		}
+		pos += cnt
+	}
+	flushTail := func() {
+		if len(tail) == 0 {
+			return
+		}
+		cnt := 0
+		for _, c := range tail {
+			cnt += int(c.n)
+		}
+		shards := tail
+		take(cnt, func() []string {
+			var ids []string
+			for _, c := range shards {
+				ids = append(ids, c.ids...)
+			}
+			slices.Sort(ids)
+			return ids
+		})
+		tail = nil
+	}
 	for {
 		if pos >= need {
 			if !q.Total {
 				break
 			}
 			// Past the page only counts matter: the rest of the list, ids left out.
-			in.Limit, in.ProjectionExpression, in.ExpressionAttributeNames = nil, aws.String("#n"), rankNames("#n")
+			in.Limit, in.ProjectionExpression, in.ExpressionAttributeNames = nil, aws.String("SK, #n"), rankNames("#n")
 		}
 		out, err := s.DB.Query(ctx, in)
 		if err != nil {
@@ -403,15 +510,13 @@ func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resourc
 		}
 		r.Stats.add(out.ScannedCount, out.ConsumedCapacity)
 		for _, it := range out.Items {
-			cnt := int(getN(it, "n"))
-			if pos+cnt > q.Skip && pos < need {
-				ids := decodeChunk(it).ids
-				if desc {
-					slices.Reverse(ids)
-				}
-				page = append(page, ids[max(0, q.Skip-pos):min(len(ids), need-pos)]...)
+			c := decodeChunk(it)
+			if c.shard() {
+				tail = append(tail, c)
+				continue
 			}
-			pos += cnt
+			flushTail()
+			take(int(c.n), func() []string { return c.ids })
 		}
 		if in.ExclusiveStartKey = out.LastEvaluatedKey; in.ExclusiveStartKey == nil {
 			break
@@ -420,6 +525,7 @@ func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resourc
 			in.Limit = aws.Int32(2 * *in.Limit)
 		}
 	}
+	flushTail()
 	total := pos
 	docs, err := s.getObjects(ctx, t, res, page, &r.Stats)
 	if err != nil {
@@ -478,7 +584,8 @@ func (s *Store) getObjects(ctx context.Context, t Tenant, res *schema.Resource, 
 }
 
 // The marker item saying a table's rank lists hold every object.
-const rankMarkerPK, rankMarkerSK = "META#ranklists", "v1"
+// v2: the tail in shards (a table of v1 lists is rebuilt once).
+const rankMarkerPK, rankMarkerSK = "META#ranklists", "v2"
 
 // EnsureRankLists builds the rank lists of objects stored before rank lists existed (a local
 // data directory of an older version), once per table: without them a $skip would miss those

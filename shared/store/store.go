@@ -11,9 +11,12 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -45,11 +48,37 @@ type Store struct {
 	// Publisher, when set, enqueues each write's outbox entries right after the commit
 	// (webhook fan-out); entries it could not take are drained later by the sweeper.
 	Publisher Publisher
+
+	// shared is what copies of a Store share (tests copy one to change its clock).
+	shared *storeShared
 }
+
+type storeShared struct {
+	// retries counts transactions planned again after a race on an index item or a
+	// TransactionConflict (benchmarks and tests read it through ConflictRetries).
+	retries atomic.Int64
+	// knownVocab remembers phrase-vocabulary items and tokens seen to exist (they are never
+	// deleted), so a write need not create them again before its transaction (phrases.go).
+	knownVocab sync.Map
+}
+
+// fallbackShared serves a Store built without New.
+var fallbackShared = &storeShared{}
+
+func (s *Store) sh() *storeShared {
+	if s.shared == nil {
+		return fallbackShared
+	}
+	return s.shared
+}
+
+// ConflictRetries is how many times this store planned a write again after its transaction
+// was cancelled by a concurrent one.
+func (s *Store) ConflictRetries() int64 { return s.sh().retries.Load() }
 
 // New returns a store on table.
 func New(db DB, table string) *Store {
-	return &Store{DB: db, Table: table, Now: time.Now, LockTimeout: 2 * time.Second}
+	return &Store{DB: db, Table: table, Now: time.Now, LockTimeout: 2 * time.Second, shared: &storeShared{}}
 }
 
 // Modes.
@@ -273,16 +302,39 @@ const eventTTL = 30 * 24 * time.Hour
 // The index writes (indexes.go) are planned from reads, so a race on an index item alone (a
 // rank chunk split by a concurrent write, or DynamoDB's TransactionConflict) is retried here with
 // fresh reads until LockTimeout; the change's own conditions are checked again on every attempt.
-func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) (err error) {
+	// The phrase vocabulary's counts are kept outside the transaction (pairTxWrites says why).
+	ledger := &countLedger{}
+	ctx = context.WithValue(ctx, ledgerKey{}, ledger)
+	var outbox []OutboxEntry
+	defer func() {
+		// After the commit, the outbox's publication and the counts' settling run side by side.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			s.settleCounts(context.WithoutCancel(ctx), ledger, err == nil)
+		}()
+		if err == nil {
+			s.publish(ctx, outbox)
+		}
+		<-done
+	}()
 	deadline := s.Now().Add(s.LockTimeout)
 	backoff := 2 * time.Millisecond
+	attempts := 0
 	for {
-		err := s.writeOnce(ctx, t, change, eventType, obj, prev, meta, now)
+		attempts++
+		outbox, err = s.writeOnce(ctx, t, change, eventType, obj, prev, meta, now)
 		if !errors.Is(err, errIndexRace) {
 			return err
 		}
-		if s.Now().After(deadline) {
-			return errConflict
+		s.sh().retries.Add(1)
+		// Index races are given at least minIndexAttempts tries whatever the clock says: on a
+		// loaded machine (or under -race) one attempt can outlast LockTimeout, and the race is
+		// with writers of other objects, which move on.
+		if s.Now().After(deadline) && attempts >= minIndexAttempts {
+			// Still racing after LockTimeout: the client retries (a 429, never a 500).
+			return apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
 		}
 		select {
 		case <-ctx.Done():
@@ -293,16 +345,22 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 	}
 }
 
+// minIndexAttempts is how many times a write racing on index items only is planned before
+// LockTimeout may end it.
+const minIndexAttempts = 16
+
 // errIndexRace is a transaction cancelled by an index item only (or by a conflict DynamoDB
 // does not attribute): nothing was written, and the write may simply be planned again.
 var errIndexRace = errors.New("store: index race")
 
-func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+// writeOnce plans and sends the transaction once; on success it returns the outbox entries to
+// publish.
+func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) ([]OutboxEntry, error) {
 	// Secondary writes of the change itself, same transaction: rank lists, term and pair
 	// postings (indexes.go).
 	idx, err := s.indexWrites(ctx, t, change, eventType, obj, prev)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	items := append([]types.TransactWriteItem{change}, idx...)
 	var outbox []OutboxEntry
@@ -310,7 +368,7 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 		ev := NewEvent(t, typ, obj, prev, meta, now)
 		item, err := s.eventItem(t, ev, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item}})
 		outbox = append(outbox, OutboxEntry{Account: t.Account, Mode: t.Mode, EventID: ev["id"].(string), Type: typ, CreatedAt: now.UnixMilli()})
@@ -321,8 +379,7 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 	items = append(items, meta.Extra...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
-		s.publish(ctx, outbox)
-		return nil
+		return outbox, nil
 	}
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) {
@@ -331,23 +388,23 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 			case "TransactionConflict":
 				// DynamoDB cancels a transaction that races another on the same item: contention,
 				// retried like a version mismatch (the change's condition decides on the retry).
-				return errIndexRace
+				return nil, errIndexRace
 			case "ConditionalCheckFailed":
 				switch {
 				case i == 0:
-					return errConflict
+					return nil, errConflict
 				case i <= len(idx):
-					return errIndexRace
+					return nil, errIndexRace
 				}
 				extra := i - (len(items) - len(meta.Extra))
 				if extra < 0 {
 					extra = -1
 				}
-				return &ConditionError{Index: i, Extra: extra, Item: r.Item}
+				return nil, &ConditionError{Index: i, Extra: extra, Item: r.Item}
 			}
 		}
 	}
-	return fmt.Errorf("store: write %s: %w", eventType, err)
+	return nil, fmt.Errorf("store: write %s: %w", eventType, err)
 }
 
 // eventItem is an event's item in its account's event partition, expiring after eventTTL.
@@ -499,3 +556,52 @@ func SortedKeys(d Doc) []string {
 
 // escape keeps a value from forging key structure: '#' separates key parts.
 func escape(v string) string { return strings.ReplaceAll(v, "#", "%23") }
+
+// RetryConflicts is a DynamoDB client option: single-item writes refused with
+// TransactionConflictException (their item was held by a transaction in flight) are retried by
+// the SDK with its backoff, as AWS advises; the SDK's standard retryer does not retry that code.
+// Transactions are not retried there: a cancelled one is planned again by writeWithEvents.
+func RetryConflicts(o *dynamodb.Options) {
+	o.Retryer = retry.AddWithErrorCodes(o.Retryer, "TransactionConflictException")
+}
+
+// transactWrite sends a transaction, sending it again while DynamoDB cancels it for conflicts
+// alone (another transaction held one of its items): such a transaction wrote nothing, and its
+// conditions are checked again on the retry. Short jittered backoff, until LockTimeout.
+// writeWithEvents has its own loop (it plans its index writes again); this is for the rest.
+func (s *Store) transactWrite(ctx context.Context, items []types.TransactWriteItem) error {
+	deadline := s.Now().Add(s.LockTimeout)
+	backoff := 2 * time.Millisecond
+	for {
+		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if !conflictOnly(err) || s.Now().After(deadline) {
+			return err
+		}
+		s.sh().retries.Add(1)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		}
+		backoff = min(2*backoff, 50*time.Millisecond)
+	}
+}
+
+// conflictOnly reports whether err is a transaction cancelled by TransactionConflict reasons only.
+func conflictOnly(err error) bool {
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return false
+	}
+	seen := false
+	for _, r := range tce.CancellationReasons {
+		switch aws.ToString(r.Code) {
+		case "TransactionConflict":
+			seen = true
+		case "None", "":
+		default:
+			return false
+		}
+	}
+	return seen
+}

@@ -441,7 +441,7 @@ func (s *Store) SaveDelivery(ctx context.Context, d Delivery, prevAttempts int, 
 	if next != nil {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: next.item()}})
 	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	err = s.transactWrite(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
 		return ErrStale

@@ -49,6 +49,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.New(usage)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	noConflicts = getenv("HAPIHUB_DYNAMODB_CONFLICTS") == "off"
+	region = getenv("AWS_REGION")
 	switch args[0] {
 	case "run":
 		return serve(ctx, args[1:], getenv, stdout, log, ready)
@@ -61,6 +63,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // noSync skips fsync in the embedded services; tests set it, since they need no durability
 // against power loss and fsync dominates seeding the sandbox.
 var noSync bool
+
+// noConflicts turns the engine's transaction conflicts off (HAPIHUB_DYNAMODB_CONFLICTS=off): on by
+// default, so the store's conflict retries run locally as they do on DynamoDB.
+var noConflicts bool
+
+// region is AWS_REGION: the engine's ARNs (and so the resources policies name) use it.
+var region string
 
 // services are the embedded AWS-compatible services, listening on loopback.
 type services struct {
@@ -78,7 +87,7 @@ func startServices(ctx context.Context, dir, dynamoPort, sqsPort string) (_ *ser
 			_ = s.close()
 		}
 	}()
-	if s.dynamo, err = dynamo.Open(dir, dynamo.Options{NoSync: noSync}); err != nil {
+	if s.dynamo, err = dynamo.Open(dir, dynamo.Options{NoSync: noSync, NoConflicts: noConflicts, Region: region}); err != nil {
 		return nil, err
 	}
 	if s.dynamoEndpoint, err = dynamo.Serve(ctx, net.JoinHostPort("127.0.0.1", portOr0(dynamoPort)), s.dynamo); err != nil {
@@ -150,6 +159,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer stack.Close()
+	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
+	svc.dynamo.SetAuthorizer(stack.Policies)
+	svc.queues.SetAuthorizer(stack.Policies)
 	// Webhook delivery and its sweeper: stopped (deferred later, so run earlier) before the services close.
 	sources, err := stack.StartEventSources(ctx)
 	if err != nil {
@@ -267,6 +279,9 @@ func invoke(ctx context.Context, args []string, getenv func(string) string, stdo
 		return err
 	}
 	defer stack.Close()
+	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
+	svc.dynamo.SetAuthorizer(stack.Policies)
+	svc.queues.SetAuthorizer(stack.Policies)
 	out, err := stack.Invoke(ctx, *function, event, !*raw)
 	if err != nil {
 		return fmt.Errorf("invoke %s: %w", *function, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/hapihub/hapihub/infra/apigateway"
+	"github.com/hapihub/hapihub/infra/iam"
 	"github.com/hapihub/hapihub/infra/local"
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/accounts"
@@ -60,6 +61,9 @@ type Stack struct {
 	// APIGatewayEndpoint.
 	APIGateway         *apigateway.Service
 	APIGatewayEndpoint string
+	// Policies are the functions' IAM identities and policies: give them to the embedded
+	// services (dynamo.Engine.SetAuthorizer, sqs) so each call is judged as on AWS.
+	Policies *iam.Policies
 
 	queues *sqs.Client // the local queue service; nil without one
 	log    *slog.Logger
@@ -140,6 +144,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		}
 	}
 	s.Refs = opts.Template.Refs(opts.Region, "000000000000", extra)
+	if s.Policies, err = iam.New(opts.Template, s.Refs); err != nil {
+		return nil, err
+	}
 	if s.Bootstrap, err = app.Bootstrap(ctx, s.Config); err != nil {
 		return nil, fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
 	}
@@ -218,7 +225,9 @@ func AppBuilder(tpl *template.Template, base config.Config, refs template.Refs) 
 		if !ok {
 			return nil, fmt.Errorf("runner: no function %q in the template", name)
 		}
-		cfg, err := local.FunctionConfig(fn, base, refs)
+		fnBase := base
+		fnBase.AccessKeyID = iam.AccessKeyID(fn) // its identity for the embedded services
+		cfg, err := local.FunctionConfig(fn, fnBase, refs)
 		if err != nil {
 			return nil, err
 		}

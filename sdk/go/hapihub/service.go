@@ -102,6 +102,26 @@ func (s *Service[T]) Create(ctx context.Context, obj *T, opts ...RequestOption) 
 	return s.write(ctx, http.MethodPost, s.path, obj, opts)
 }
 
+// CreateMany makes up to 100 objects in one request (Feathers' multi-create) and returns them in
+// the order given. Each is validated as Create validates one; one invalid object refuses the
+// whole batch, with the error's fields named "[i].field". Each object gets its own created
+// event; an IdempotencyKey option covers the whole batch.
+func (s *Service[T]) CreateMany(ctx context.Context, objs []*T, opts ...RequestOption) ([]*T, error) {
+	body := make([]map[string]any, len(objs))
+	for i, o := range objs {
+		b, err := writable(strings.TrimPrefix(s.path, "/"), o)
+		if err != nil {
+			return nil, err
+		}
+		body[i] = b
+	}
+	var out []*T
+	if err := s.c.do(ctx, http.MethodPost, s.path, "", body, &out, opts); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Update replaces an object (PUT): fields left out return to their defaults.
 func (s *Service[T]) Update(ctx context.Context, id string, obj *T, opts ...RequestOption) (*T, error) {
 	return s.write(ctx, http.MethodPut, s.path+"/"+url.PathEscape(id), obj, opts)

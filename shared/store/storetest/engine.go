@@ -45,15 +45,24 @@ func New(t testing.TB) *store.Store {
 // NoSync (a test never survives a machine crash) and stops when t ends.
 func Engine(t testing.TB) (*store.Store, *Failing) {
 	t.Helper()
+	st, f, _ := EngineWith(t, t.TempDir(), dynamo.Options{NoSync: true, TTLInterval: -1})
+	return st, f
+}
+
+// EngineWith is Engine on an engine opened on dir with opts (benchmarks measure with fsync on, as
+// make run has it); it also returns the engine, for its conflict count.
+func EngineWith(t testing.TB, dir string, opts dynamo.Options) (*store.Store, *Failing, *dynamo.Engine) {
+	t.Helper()
 	tbl, err := loadTable()
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
-	_, endpoint := dynamotest.Start(t, t.TempDir(), dynamo.Options{NoSync: true, TTLInterval: -1})
+	eng, endpoint := dynamotest.Start(t, dir, opts)
 	var done atomic.Bool
 	t.Cleanup(func() { done.Store(true) })
-	// The SDK's default retryer, as the functions have on AWS (the store handles conditional
-	// failures and transaction conflicts itself; those are not retried by the SDK).
+	// The SDK's retryer as the functions have it (shared/app): the store handles conditional
+	// failures and cancelled transactions itself; single-item writes refused for a conflict are
+	// retried by the SDK (store.RetryConflicts).
 	client := dynamodb.New(dynamodb.Options{
 		HTTPClient:   sdkhttp.New(),
 		Region:       "us-east-1",
@@ -66,14 +75,14 @@ func Engine(t testing.TB) (*store.Store, *Failing) {
 				t.Logf("storetest: SDK: "+f, v...)
 			}
 		}),
-	})
+	}, store.RetryConflicts)
 	// As make run makes it: the template's keys and indexes, TTL on.
 	err = local.EnsureTable(context.Background(), client, tbl, Table)
 	if err != nil {
 		t.Fatalf("storetest: %v", err)
 	}
 	f := &Failing{DB: client}
-	return store.New(f, Table), f
+	return store.New(f, Table), f, eng
 }
 
 var tpl struct {

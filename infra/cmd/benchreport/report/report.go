@@ -150,6 +150,7 @@ func Write(w io.Writer, res Results, m Machine) error {
 	if res.CPU != "" {
 		fmt.Fprintf(&sb, "- CPU: %s\n", res.CPU)
 	}
+	writeGoals(&sb, res.Benchmarks)
 	if rs := Ratios(res.Benchmarks); len(rs) > 0 {
 		sb.WriteString("\n## Scaling ratios (largest size / smallest size)\n\n| benchmark family | metric | ratio |\n|---|---|---|\n")
 		for _, r := range rs {

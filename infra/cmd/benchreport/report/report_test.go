@@ -54,3 +54,18 @@ func TestWrite(t *testing.T) {
 	assert.Contains(t, out, "| Query/items=* | ns/op | 1.20 |")
 	assert.Contains(t, out, "| ConditionalWrite8 | 500 | 20000 ns/op, 50000 writes/s |")
 }
+
+func TestGoals(t *testing.T) {
+	res, err := Parse(strings.NewReader(`pkg: github.com/hapihub/hapihub/shared/store
+BenchmarkHotOrganization/conflicts=on-2   	       1	15557078070 ns/op	        51.42 creates/s	       1041 p99-ms
+BenchmarkWriteCost-2   	     200	  40731794 ns/op	        62.53 create-WCU	        4.5 create-p50-ms
+`))
+	require.NoError(t, err)
+	var sb strings.Builder
+	require.NoError(t, Write(&sb, res, Machine{}))
+	out := sb.String()
+	assert.Contains(t, out, "| 18 | creates/s in one organization, 16 writers, conflicts on | ≥ 300 creates/s | — | 51.42 | not met |")
+	assert.Contains(t, out, "| 18 | create p50 at concurrency 1 | ≤ 5 create-p50-ms | 10.60 | 4.50 | met |")
+	assert.Contains(t, out, "| 18 | write units per created patient (halved) | ≤ 44.13 create-WCU | 88.26 | 62.53 | not met |")
+	assert.NotContains(t, out, "min/100k", "goals of benchmarks that did not run are left out")
+}
