@@ -200,7 +200,9 @@ func startRun(t *testing.T, dir string) (url string, printed map[string]string, 
 	case err := <-done:
 		cancel()
 		t.Fatalf("run ended before listening: %v", err)
-	case <-time.After(90 * time.Second):
+	case <-time.After(180 * time.Second):
+		// A bound against hanging, not a speed check: start-up seeds a whole sandbox, which takes
+		// over a minute under -race on a loaded 2-core machine.
 		cancel()
 		t.Fatal("run did not start")
 	}
