@@ -28,11 +28,7 @@ func init() {
 }
 
 func buildConsole(ctx context.Context, cfg config.Config) (any, error) {
-	st, err := Store(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	jobs, err := SandboxJobs(ctx, cfg, st)
+	st, jobs, err := SandboxJobs(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -63,13 +63,18 @@ func OrganizationRoutes(st *store.Store, jobs *sandbox.Jobs) []api.Route {
 			Handler: func(r *api.Request) (api.Response, error) { return sandboxResetStatus(r, st, jobs) }})
 }
 
-// SandboxJobs is the sandbox reset jobs over the configured queue (HAPIHUB_JOB_QUEUE_URL).
-func SandboxJobs(ctx context.Context, cfg config.Config, st *store.Store) (*sandbox.Jobs, error) {
+// SandboxJobs is the store and the sandbox reset jobs over the configured queue
+// (HAPIHUB_JOB_QUEUE_URL): what every function that starts or runs a reset needs.
+func SandboxJobs(ctx context.Context, cfg config.Config) (*store.Store, *sandbox.Jobs, error) {
+	st, err := Store(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
 	q, err := SQS(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &sandbox.Jobs{Store: st, Queue: q, QueueURL: cfg.JobQueueURL, Lease: SandboxJobLease, Sizes: sandbox.SizesOf(ctx)}, nil
+	return st, &sandbox.Jobs{Store: st, Queue: q, QueueURL: cfg.JobQueueURL, Lease: SandboxJobLease, Sizes: sandbox.SizesOf(ctx)}, nil
 }
 
 // SandboxJobLease is how long a worker owns a reset: more than the worker function's Timeout
@@ -77,11 +82,7 @@ func SandboxJobs(ctx context.Context, cfg config.Config, st *store.Store) (*sand
 const SandboxJobLease = 6 * time.Minute
 
 func organizationsFunction(ctx context.Context, cfg config.Config) (any, error) {
-	st, err := Store(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	jobs, err := SandboxJobs(ctx, cfg, st)
+	st, jobs, err := SandboxJobs(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -89,11 +90,7 @@ func organizationsFunction(ctx context.Context, cfg config.Config) (any, error) 
 }
 
 func sandboxWorkerFunction(ctx context.Context, cfg config.Config) (any, error) {
-	st, err := Store(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	jobs, err := SandboxJobs(ctx, cfg, st)
+	st, jobs, err := SandboxJobs(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
