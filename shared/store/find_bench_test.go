@@ -143,8 +143,7 @@ func BenchmarkFind(b *testing.B) {
 				{"or-two-fields", fmt.Sprintf("$or[0][lastName]=%s&$or[1][externalId]=%s", d["lastName"], d2["externalId"])},
 				// Two surnames merged in first-name order from the compound index's ranges.
 				{"or-two-surnames-sorted", fmt.Sprintf("$or[0][lastName]=%s&$or[1][lastName]=%s&$sort[0][firstName]=1&$limit=10", d["lastName"], d2["lastName"])},
-				// Sorted on a field no branch's index orders: the union is sorted in memory, so it
-				// reads both surnames (~200 patients at every size): bounded, not proportional to the page.
+				// Sorted by birth date: the compound index (lastName, dateOfBirth)'s ranges, merged.
 				{"or-two-surnames-sorted-dob", fmt.Sprintf("$or[0][lastName]=%s&$or[1][lastName]=%s&$sort[0][dateOfBirth]=1&$limit=10", d["lastName"], d2["lastName"])},
 				// Several sort keys (issue 15): the compound index (lastName, firstName) in one
 				// direction, by skip scan in opposite ones, a first key's runs, an equality on the
