@@ -104,6 +104,12 @@ func errTooBroad(res *schema.Resource) error {
 	return apperr.New(apperr.InvalidParameters, "This query reads more than %d %s to answer (MaxCandidates); narrow it. %s", maxCandidates, res.Name, servable(res)).WithCode("query_too_broad")
 }
 
+func errSkipTooBroad(res *schema.Resource) error {
+	return apperr.New(apperr.InvalidParameters, "A $skip over %d on this query would read every %s it skips (only the whole list, or one status-like value, "+
+		"keeps counts that skip without reading); narrow it with a filter, or page on the sort field with a range ($gt the last value seen). %s",
+		maxCandidates, res.Object, servable(res)).WithCode("query_too_broad")
+}
+
 // keyQuery is one DynamoDB Query of an access path.
 type keyQuery struct {
 	index string // "" for the base table
@@ -519,7 +525,7 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 			}
 			*r = Result{Stats: r.Stats}
 		}
-		return s.executeCounted(ctx, q, p, r)
+		return s.executeCounted(ctx, res, q, p, r)
 	}
 	count, read, hits := 0, 0, 0
 	// A run of equal groupBy values, sorted by the whole query order when it ends.
@@ -621,15 +627,20 @@ func pageHint(p access, q *query.Query, need int) int32 {
 
 // executeCounted answers an exact, ordered, single-query path: the skipped items and the total
 // are counted by DynamoDB (Select COUNT: only keys cross the wire) and just the page is read.
-func (s *Store) executeCounted(ctx context.Context, q *query.Query, p access, r *Result) error {
+// DynamoDB still reads (and bills) every key it counts, so counting is held to maxCandidates
+// like any other read: a larger $skip is refused before reading, a larger total when reached.
+func (s *Store) executeCounted(ctx context.Context, res *schema.Resource, q *query.Query, p access, r *Result) error {
 	if len(p.queries) == 0 {
 		return nil
+	}
+	if q.Skip > maxCandidates {
+		return errSkipTooBroad(res)
 	}
 	kq := p.queries[0]
 	var start map[string]types.AttributeValue
 	skipped := 0
 	for skipped < q.Skip {
-		out, err := s.runQuery(ctx, kq, p.desc, int32(min(q.Skip-skipped, 10000)), start, true, &r.Stats)
+		out, err := s.runQuery(ctx, kq, p.desc, int32(q.Skip-skipped), start, true, &r.Stats)
 		if err != nil {
 			return err
 		}
@@ -654,7 +665,10 @@ func (s *Store) executeCounted(ctx context.Context, q *query.Query, p access, r 
 		done = start == nil
 	}
 	for q.Total && !done {
-		out, err := s.runQuery(ctx, kq, p.desc, 0, start, true, &r.Stats)
+		if count >= maxCandidates {
+			return errTooBroad(res)
+		}
+		out, err := s.runQuery(ctx, kq, p.desc, int32(maxCandidates+1-count), start, true, &r.Stats)
 		if err != nil {
 			return err
 		}

@@ -67,6 +67,10 @@ func TestFindReadsAreBounded(t *testing.T) {
 		{raw: "$sort[0][firstName]=1&$sort[1][lastName]=1", refusal: "query_not_indexed"},
 		{raw: "sex=female&$sort[address.city]=1", refusal: "query_not_indexed"},
 		{raw: "firstName=Nobody", refusal: "query_too_broad"},
+		// Skips and totals counted on an index (no rank list) are reads too: held to the budget.
+		{raw: "$sort[0][lastName]=1&$sort[1][firstName]=1&$skip=150&$limit=5", maxRead: 150 + 5, planHas: "sort lastName+firstName"},
+		{raw: "$sort[0][lastName]=1&$sort[1][firstName]=1&$skip=201&$limit=5", refusal: "query_too_broad"},
+		{raw: "$sort[createdAt]=-1&$limit=5&$total=true", refusal: "query_too_broad"},
 		{raw: "dateOfBirth[$lt]=0&$sort[firstName]=1", refusal: "query_too_broad"},
 	}
 	for _, tc := range tests {
