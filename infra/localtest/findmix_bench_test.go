@@ -36,6 +36,9 @@ func BenchmarkFindMixHTTP(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("HAPIHUB_MIX_CLIENTS")); err == nil && v > 0 {
 		clients = v
 	}
+	// The functions log each request as JSON on stderr (INFO), which go test interleaves with the
+	// result lines make bench parses; Lambda's LoggingConfig level for warnings only keeps them out.
+	b.Setenv("AWS_LAMBDA_LOG_LEVEL", "WARN")
 	env := localtest.New(b, localtest.Options{Template: unthrottledTemplate(b)})
 	r := env.Do(b, "GET", "/organizations", env.TestKey, nil)
 	org := orgIDs.FindString(string(r.Body))
