@@ -638,11 +638,14 @@ func pageHint(p access, q *query.Query, need int) int32 {
 // are counted by DynamoDB (Select COUNT: only keys cross the wire) and just the page is read.
 // DynamoDB still reads (and bills) every key it counts, so counting is held to maxCandidates
 // like any other read: a larger $skip is refused before reading, a larger total when reached.
+// (A path with a rank list comes here only when a ranked page changed under it, rarely: it is
+// answered whole, as its list's size bounds it.)
 func (s *Store) executeCounted(ctx context.Context, res *schema.Resource, q *query.Query, p access, r *Result) error {
 	if len(p.queries) == 0 {
 		return nil
 	}
-	if q.Skip > maxCandidates {
+	bounded := p.rank == ""
+	if bounded && q.Skip > maxCandidates {
 		return errSkipTooBroad(res)
 	}
 	kq := p.queries[0]
@@ -674,10 +677,14 @@ func (s *Store) executeCounted(ctx context.Context, res *schema.Resource, q *que
 		done = start == nil
 	}
 	for q.Total && !done {
-		if count >= maxCandidates {
-			return errTooBroad(res)
+		limit := int32(0) // DynamoDB's 1 MB pages
+		if bounded {
+			if count >= maxCandidates {
+				return errTooBroad(res)
+			}
+			limit = int32(maxCandidates + 1 - count)
 		}
-		out, err := s.runQuery(ctx, kq, p.desc, int32(maxCandidates+1-count), start, true, &r.Stats)
+		out, err := s.runQuery(ctx, kq, p.desc, limit, start, true, &r.Stats)
 		if err != nil {
 			return err
 		}
