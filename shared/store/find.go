@@ -56,7 +56,10 @@ func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *que
 	err = s.phrasePlan(ctx, t, res, q, &p, &r.Stats)
 	r.Stats.Plan = p.name
 	if err == nil {
-		err = s.execute(ctx, t, res, q, p, &r)
+		var done bool
+		if done, err = s.rankedTotal(ctx, t, res, q, p, &r); !done && err == nil {
+			err = s.execute(ctx, t, res, q, p, &r)
+		}
 	}
 	if e := (*apperr.Error)(nil); errors.As(err, &e) && e.Kind == apperr.InvalidParameters {
 		return Result{}, err
