@@ -17,6 +17,7 @@ import (
 
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 // BenchmarkFindMixHTTP answers a Feathers-style query mix through the whole local platform, as
@@ -57,29 +58,9 @@ func BenchmarkFindMixHTTP(b *testing.B) {
 
 	rnd := rand.New(rand.NewPCG(uint64(n), 11))
 	pick := func() map[string]any { return docs[rnd.IntN(len(docs))] }
-	// The mix: look-ups, birth-date ranges sorted with a tie-breaker, name-sorted pages (both
-	// directions), a surname sorted by first name, active patients newest first, an $or, and a
-	// second page of a sorted list. Array-form sorts, as the Feathers REST client sends them.
-	mix := func() string {
-		d := pick()
-		switch rnd.IntN(7) {
-		case 0:
-			return "externalId=" + d["externalId"].(string)
-		case 1:
-			dob := d["dateOfBirth"].(int64)
-			return fmt.Sprintf("dateOfBirth[$gte]=%d&dateOfBirth[$lt]=%d&$sort[0][dateOfBirth]=1&$sort[1][id]=1&$limit=10", dob, dob+400*24*3600*1000)
-		case 2:
-			return fmt.Sprintf("$sort[0][lastName]=%d&$sort[1][firstName]=%d&$limit=10", 1-2*rnd.IntN(2), 1-2*rnd.IntN(2))
-		case 3:
-			return "lastName=" + d["lastName"].(string) + "&$sort[0][firstName]=1&$limit=10"
-		case 4:
-			return "status=active&$sort[0][createdAt]=-1&$sort[1][id]=-1&$limit=10"
-		case 5:
-			return "$sort[0][lastName]=1&$sort[1][firstName]=1&$skip=10&$limit=10"
-		}
-		return fmt.Sprintf("$or[0][lastName]=%s&$or[1][externalId]=%s&$limit=10", d["lastName"], pick()["externalId"])
-	}
-	single := func() string { return "lastName=" + pick()["lastName"].(string) + "&$limit=10" }
+	// The same mix as the in-process BenchmarkFindMix.
+	mix := func() string { return storetest.FindMix(rnd, pick) }
+	single := func() string { return storetest.SingleKey(pick) }
 	for _, c := range []struct {
 		name string
 		gen  func() string

@@ -236,24 +236,9 @@ func BenchmarkFindMix(b *testing.B) {
 		o := buildOrg(b, n)
 		r := rand.New(rand.NewPCG(uint64(n), 9))
 		pick := func() store.Doc { return o.docs[r.IntN(len(o.docs))] }
-		mix := func() string {
-			d := pick()
-			switch r.IntN(6) {
-			case 0:
-				return "externalId=" + d["externalId"].(string)
-			case 1:
-				dob := d["dateOfBirth"].(int64)
-				return fmt.Sprintf("dateOfBirth[$gte]=%d&dateOfBirth[$lt]=%d&$sort[0][dateOfBirth]=1&$sort[1][id]=1&$limit=10", dob, dob+400*24*3600*1000)
-			case 2:
-				return fmt.Sprintf("$sort[0][lastName]=%d&$sort[1][firstName]=%d&$limit=10", 1-2*r.IntN(2), 1-2*r.IntN(2))
-			case 3:
-				return "lastName=" + d["lastName"].(string) + "&$sort[0][firstName]=1&$limit=10"
-			case 4:
-				return "status=active&$sort[0][createdAt]=-1&$sort[1][id]=-1&$limit=10"
-			}
-			return fmt.Sprintf("$or[0][lastName]=%s&$or[1][externalId]=%s&$limit=10", d["lastName"], pick()["externalId"])
-		}
-		single := func() string { return "lastName=" + pick()["lastName"].(string) + "&$limit=10" }
+		pickDoc := func() map[string]any { return pick() }
+		mix := func() string { return storetest.FindMix(r, pickDoc) }
+		single := func() string { return storetest.SingleKey(pickDoc) }
 		for _, c := range []struct {
 			name string
 			gen  func() string
