@@ -1,14 +1,19 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/schema"
 )
@@ -61,9 +66,9 @@ func (v *docValidator) check(t *testing.T, method, tmpl string, status int, body
 }
 
 // TestEveryOperationAgainstTheDocument drives every operation of the document through the real
-// routers, its success and its documented errors that a request can cause (400 bad input, 401 no
-// key, 403 wrong mode, 404 no such id, 412 stale If-Match), and checks each
-// response against the document; then that no operation went untried.
+// routers, its success and its documented errors (400 bad input, 401 no key, 403 wrong mode, 404
+// no such id, 412 stale If-Match; and 409, 415, 426, 429, 500 on a few routes, the way each
+// arises), and checks each response against the document; then that no operation went untried.
 func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	s := newStack(t)
 	a := s.newAccount("Acme")
@@ -223,6 +228,44 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	try(p, "GET", "/sandbox/reset", "/sandbox/reset", nil, 200)
 	try(&a.live, "POST", "/sandbox/reset", "/sandbox/reset", map[string]any{}, 403)
 	try(nil, "GET", "/openapi.json", "/openapi.json", nil, 200)
+
+	// The errors a request alone does not cause, each through the real routers and checked
+	// against the document like the rest.
+	// 409: an Idempotency-Key replayed with another API key of the account (the stored response
+	// is sealed with the first key's secret; the authorizer has already checked both keys).
+	second := s.do(p, "POST", "/api-keys", map[string]any{"name": "second"})
+	require.Equal(t, 201, second.Status, second.Raw)
+	other := *p
+	other.keyID = id(second)
+	try(p, "POST", "/patients", "/patients", bodies["patients"], 201, "Idempotency-Key", "doc-409", "Authorization", "Bearer sk_test_first")
+	try(&other, "POST", "/patients", "/patients", bodies["patients"], 409, "Idempotency-Key", "doc-409", "Authorization", "Bearer sk_test_second")
+	// 415: a body that is not JSON.
+	try(p, "POST", "/patients", "/patients", map[string]any{}, 415, "Content-Type", "text/plain")
+	// 426: plain HTTP from outside (the local runner allows it from loopback only).
+	try(p, "GET", "/patients", "/patients", nil, 426, "X-Forwarded-Proto", "http", sourceIP, "203.0.113.7")
+	// 429 lock_timeout: a change that conflicts on every attempt. An organization's write is
+	// conditioned on the updatedAt it read; one stored as a string never matches the number the
+	// condition compares, so each of UpdateOrganization's attempts conflicts.
+	ctx := context.Background()
+	liveOrg := a.live.in(a.liveOrgs[0])
+	_, err := s.st.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.st.Table,
+		Key:                       map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "ORG#" + a.liveOrgs[0]}, "SK": &types.AttributeValueMemberS{Value: "ORG"}},
+		UpdateExpression:          aws.String("SET updatedAt = :s"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: "conflicting"}}})
+	require.NoError(t, err)
+	locked := try(&liveOrg, "PATCH", "/organizations/{id}", "/organizations/"+a.liveOrgs[0], map[string]any{"metadata": map[string]any{"k": "v"}}, 429)
+	assert.Equal(t, "lock_timeout", locked.Body["reason"], locked.Raw)
+	// 500: the same routes built over a database that does not answer (a closed port).
+	down := s.cfg
+	down.DynamoDBEndpoint = "http://127.0.0.1:1"
+	h, err := app.Build(ctx, "patients", down)
+	require.NoError(t, err)
+	for _, key := range []string{"GET /patients/{id}", "GET /patients"} {
+		saved := s.routers[key]
+		s.routers[key] = h.(*api.Router)
+		try(p, "GET", strings.TrimPrefix(key, "GET "), strings.Replace(strings.TrimPrefix(key, "GET "), "{id}", patient, 1), nil, 500)
+		s.routers[key] = saved
+	}
 
 	// Every operation was tried, with a success, and unless public a 401 or its resource's.
 	var missing []string

@@ -143,6 +143,9 @@ func (r resp) data() []any { d, _ := r.Body["data"].([]any); return d }
 
 // do sends one request as p through the router that serves method+resourcePath, and checks the
 // response against the OpenAPI document.
+// sourceIP, given to do as a header name, sets the caller's address instead (127.0.0.1 unless set).
+const sourceIP = ":source-ip"
+
 func (s *stack) do(p *principal, method, path string, body any, hdr ...string) resp {
 	s.t.Helper()
 	u, err := url.Parse(path)
@@ -158,13 +161,19 @@ func (s *stack) do(p *principal, method, path string, body any, hdr ...string) r
 		}
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == sourceIP {
+			ev.RequestContext.Identity.SourceIP = hdr[i+1] // not a header: where API Gateway saw the caller
+			continue
+		}
 		ev.Headers[hdr[i]] = hdr[i+1]
 	}
 	if body != nil {
 		b, err := json.Marshal(body)
 		require.NoError(s.t, err)
 		ev.Body = string(b)
-		ev.Headers["Content-Type"] = "application/json"
+		if _, given := ev.Headers["Content-Type"]; !given {
+			ev.Headers["Content-Type"] = "application/json"
+		}
 	}
 	if p != nil {
 		ev.RequestContext.Authorizer = map[string]any{"accountId": p.account, "mode": p.mode, "keyId": p.keyID, "keyType": auth.Secret, "permissions": "null"}

@@ -142,11 +142,29 @@ func (o *Organizations) get(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	return api.Response{Body: present(d)}, nil
+	return api.Response{Body: present(d), Header: orgETag(d)}, nil
+}
+
+// orgETag: an organization's version is its updatedAt (UpdateOrganization raises it on every
+// change and conditions the write on it), so it is the entity tag If-Match compares.
+func orgETag(d store.Doc) map[string]string {
+	return map[string]string{"ETag": api.ETag(orgVersion(d))}
+}
+
+func orgVersion(d store.Doc) string {
+	v, _ := d["updatedAt"].(int64)
+	if f, ok := d["updatedAt"].(float64); ok {
+		v = int64(f)
+	}
+	return strconv.FormatInt(v, 10)
 }
 
 func (o *Organizations) patch(r *api.Request) (api.Response, error) {
 	id, err := o.reachable(r)
+	if err != nil {
+		return api.Response{}, err
+	}
+	match, err := api.ParseIfMatch(r.Header("If-Match"))
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -157,6 +175,10 @@ func (o *Organizations) patch(r *api.Request) (api.Response, error) {
 	t := store.Tenant{Account: r.Principal.AccountID, Mode: r.Principal.Mode, Org: id}
 	meta := store.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key")}
 	d, err := o.Store.UpdateOrganization(r.Ctx, t, func(cur store.Doc) (store.Doc, error) {
+		// Checked on the version the write is conditioned on: a concurrent change re-runs this.
+		if err := match.Check(orgVersion(cur), "organization"); err != nil {
+			return nil, err
+		}
 		patch, given := fields["metadata"].(map[string]any)
 		if _, isNull := fields["metadata"]; isNull && !given {
 			cur["metadata"] = map[string]any{} // metadata: null clears every key
@@ -184,7 +206,7 @@ func (o *Organizations) patch(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	return api.Response{Body: present(d)}, nil
+	return api.Response{Body: present(d), Header: orgETag(d)}, nil
 }
 
 // Capabilities answers METHOD_NOT_SUPPORTED for a clinical resource's method that the

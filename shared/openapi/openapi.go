@@ -208,7 +208,7 @@ func operation(r Route, comps Doc) Doc {
 		op["summary"] = "Remove a " + res.Object
 		resp["200"] = Doc{"description": "The removed " + res.Object + ", with deleted: true.", "content": one["content"]}
 	}
-	if (r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove)) && !pagedOnly[res.Name] {
+	if (r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove)) && (!pagedOnly[res.Name] || r.Action == string(schema.Patch)) {
 		params = append(params, Doc{"name": "If-Match", "in": "header", "schema": Doc{"type": "string"}, "description": "Only change the object if its ETag still matches."})
 	}
 	if len(params) > 0 {

@@ -51,8 +51,9 @@ func tagsField() *Field {
 var Patients = Register(New(Resource{
 	Name: "patients", Object: "patient", Prefix: "pat",
 	Desc: "A person receiving care at the organization.",
-	// Lists sorted by name, surname first (Feathers clients add the first name as the tie-breaker).
-	SortIndexes: [][]string{{"lastName", "firstName"}},
+	// Lists sorted by name, surname first (Feathers clients add the first name as the tie-breaker);
+	// a surname (or an $or of surnames) by date of birth: the look-up that tells namesakes apart.
+	SortIndexes: [][]string{{"lastName", "firstName"}, {"lastName", "dateOfBirth"}},
 	Fields: []*Field{
 		{Name: "externalId", Type: String, MaxLen: 255, Indexed: true, Desc: "The id of this patient in the practice-management system."},
 		{Name: "firstName", Type: String, Required: true, MaxLen: 100, Searchable: true},

@@ -60,9 +60,21 @@ func TestFindReadsAreBounded(t *testing.T) {
 		// Branches on the compound index's first field, sorted on its second: merged ranges.
 		{raw: "$or[0][lastName]=Smith&$or[1][lastName]=Jones&$sort[firstName]=-1&$limit=10", maxRead: 2 * 11, planHas: "merged compound ranges"},
 		{raw: "$or[0][lastName]=Smith&$or[1][lastName]=Jones&$sort[0][firstName]=1&$sort[1][createdAt]=-1&$limit=10", maxRead: 4 * 2 * (11 + 20), planHas: "merged compound ranges"},
+		// The compound index (lastName, dateOfBirth): a surname, or an $or of surnames, by birth date.
+		{raw: "$or[0][lastName]=Smith&$or[1][lastName]=Jones&$sort[dateOfBirth]=1&$limit=10", maxRead: 2 * 11, planHas: "merged compound ranges"},
+		{raw: "$or[0][lastName]=Smith&$or[1][lastName]=Jones&$sort[dateOfBirth]=-1&$skip=5&$limit=10", maxRead: 2 * 16, planHas: "merged compound ranges"},
+		{raw: "lastName=Smith&$sort[dateOfBirth]=-1&$limit=5", maxRead: 6, planHas: "equality lastName sorted by dateOfBirth"},
 		{raw: "$sort[0][firstName]=1&$sort[1][lastName]=1", refusal: "query_not_indexed"},
 		{raw: "sex=female&$sort[address.city]=1", refusal: "query_not_indexed"},
 		{raw: "firstName=Nobody", refusal: "query_too_broad"},
+		// Skips and totals counted on an index (no rank list) are reads too: held to the budget.
+		{raw: "$sort[0][lastName]=1&$sort[1][firstName]=1&$skip=150&$limit=5", maxRead: 150 + 5, planHas: "sort lastName+firstName"},
+		{raw: "$sort[0][lastName]=1&$sort[1][firstName]=1&$skip=201&$limit=5", refusal: "query_too_broad"},
+		{raw: "createdAt[$gt]=0&$sort[createdAt]=-1&$limit=5&$total=true", refusal: "query_too_broad"},
+		// A total of exactly a rank list's objects is its count (a few chunk items), whatever
+		// index the page comes from.
+		{raw: "$sort[createdAt]=-1&$limit=5&$total=true", maxRead: 6 + 40, planHas: "sort createdAt"},
+		{raw: "status=active&$sort[0][lastName]=1&$sort[1][firstName]=1&$skip=3&$limit=5&$total=true", maxRead: 80, planHas: "sort lastName+firstName"},
 		{raw: "dateOfBirth[$lt]=0&$sort[firstName]=1", refusal: "query_too_broad"},
 	}
 	for _, tc := range tests {
@@ -81,8 +93,11 @@ func TestFindReadsAreBounded(t *testing.T) {
 			require.NoError(t, err)
 			assert.Contains(t, got.Stats.Plan, tc.planHas)
 			assert.LessOrEqual(t, got.Stats.Scanned, tc.maxRead, "plan %s", got.Stats.Plan)
-			page, _ := q.Run(schema.Patients, docs)
+			page, total := q.Run(schema.Patients, docs)
 			assert.Equal(t, ids(page), ids(got.Docs), "plan %s", got.Stats.Plan)
+			if q.Total {
+				assert.Equal(t, total, got.Total, "plan %s", got.Stats.Plan)
+			}
 		})
 	}
 }
@@ -97,7 +112,7 @@ func TestEnsureIndexAttrsBackfillsCompoundIndex(t *testing.T) {
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
 	var compound store.IndexSlot
 	for _, sl := range store.IndexSlots(schema.Patients) {
-		if sl.Fields != nil {
+		if sl.Field == "lastName+firstName" {
 			compound = sl
 		}
 	}

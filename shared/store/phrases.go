@@ -472,6 +472,11 @@ func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, 
 		}
 	}
 	stopAt := int64(max(q.Skip+q.Limit, 1))
+	if p.ordered && !q.Total {
+		// A streamed page stops at its matches, so an option of up to twice the page costs about
+		// the page whatever the next options hold: pricing them is a round trip for nothing.
+		stopAt *= 2
+	}
 	var best pairOption
 	found := false
 	for _, ev := range evals {
