@@ -412,7 +412,7 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 				}
 				return p.in.Limit == nil || scanned < *p.in.Limit
 			}
-			item, err := decodeItem(v)
+			item, err := decodeEntry(tx, p.t, v)
 			if err != nil {
 				runErr = err
 				return false
@@ -455,7 +455,7 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 			return p.in.Limit == nil || scanned < *p.in.Limit
 		})
 		if runErr == nil && lastRaw != nil {
-			last, runErr = decodeItem(lastRaw)
+			last, runErr = decodeEntry(tx, p.t, lastRaw)
 		}
 		return runErr
 	})

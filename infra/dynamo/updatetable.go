@@ -411,7 +411,7 @@ func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 			return err
 		}
 		// The value must outlive the cursor's page: bolt keeps a reference.
-		if err := ib.Put(ik, append([]byte(nil), entry...)); err != nil {
+		if err := ib.Put(ik, append([]byte(nil), storedEntry(ix, entry, entrySize, k)...)); err != nil {
 			return err
 		}
 		count++
