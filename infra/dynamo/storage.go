@@ -349,10 +349,15 @@ func newCapacity(t *tableMeta, read bool) *capacity {
 	return c
 }
 
+// addWrite adds one item write; factor multiplies the table's units only (2 in a transaction).
+// DynamoDB applies the transactional factor to the base table alone: an index's units are what
+// the same write costs outside a transaction (measured against DynamoDB by another emulator's
+// authors: github.com/nubo-db/dynoxide/pull/188; the pricing page prices transactional writes
+// per item written to the table).
 func (c *capacity) addWrite(w writeResult, factor float64) {
 	c.table += w.table * factor
 	for n, u := range w.indexes {
-		c.indexes[n] += u * factor
+		c.indexes[n] += u
 	}
 }
 

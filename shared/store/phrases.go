@@ -270,19 +270,19 @@ func (l *countLedger) raised(d countDelta) bool {
 	return false
 }
 
-// settleCounts finishes a write's counts: on commit the pairs it removed are lowered, on failure
-// the raises are undone. A failure here leaves a count off, which prices plans and nothing else,
-// so it is not the write's error.
-func (s *Store) settleCounts(ctx context.Context, l *countLedger, committed bool) {
+// settleCounts finishes a write's counts: on commit the pairs it removed are lowered (and known
+// ones raised), on failure the raises are undone. They are queued and applied off the request
+// path (countqueue.go): a count off for a while prices plans and nothing else.
+func (s *Store) settleCounts(l *countLedger, committed bool) {
 	if committed {
-		_ = s.addCounts(ctx, append(l.after, l.lower...))
+		s.queueCounts(append(l.after, l.lower...))
 		return
 	}
 	undo := make([]countDelta, len(l.up))
 	for i, d := range l.up {
 		undo[i] = countDelta{d.key, -d.delta}
 	}
-	_ = s.addCounts(ctx, undo)
+	s.queueCounts(undo)
 }
 
 func (s *Store) putPairTokens(ctx context.Context, t Tenant, res *schema.Resource, toks []string) error {
