@@ -92,7 +92,7 @@ func appendValue(dst []byte, v attr.Value) []byte {
 
 // storedSize returns an encoded item's size without decoding it.
 func storedSize(data []byte) (int, error) {
-	if len(data) > 0 && (data[0] == storedV1 || data[0] == storedRef) {
+	if len(data) > 0 && (data[0] == storedV1 || data[0] == storedRef || data[0] == storedKeyless) {
 		n, w := binary.Uvarint(data[1:])
 		if w <= 0 {
 			return 0, errCorrupt

@@ -50,14 +50,17 @@ func storedEntry(ix *indexMeta, entry []byte, entrySize int, tableKey []byte) []
 	return entry
 }
 
-// decodeEntry decodes an item or index entry read in tx, following a reference to the
-// table's item.
-func decodeEntry(tx *bolt.Tx, t *tableMeta, data []byte) (attr.Item, error) {
+// decodeEntry decodes a value read in tx under key k, of the table's items bucket or (inIndex)
+// of one of its index buckets, following a reference to the table's item.
+func decodeEntry(tx *bolt.Tx, t *tableMeta, inIndex bool, k, data []byte) (attr.Item, error) {
+	if !inIndex {
+		return decodeStored(t, k, data)
+	}
 	key, err := refKey(data)
-	if err != nil || key == nil {
-		if err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
 		return decodeItem(data)
 	}
 	b := tx.Bucket(itemsBucket(t.Name))
@@ -68,5 +71,5 @@ func decodeEntry(tx *bolt.Tx, t *tableMeta, data []byte) (attr.Item, error) {
 	if v == nil {
 		return nil, errCorrupt // an entry outliving its item: the write path never leaves one
 	}
-	return decodeItem(v)
+	return decodeStored(t, key, v)
 }

@@ -86,8 +86,12 @@ func TestAllIndexEntriesAreReferences(t *testing.T) {
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			tk, err := refKey(v)
 			require.NoError(t, err)
-			item := tx.Bucket(itemsBucket("refs")).Get(tk)
-			if err := ib.Put(append([]byte(nil), k...), append([]byte(nil), item...)); err != nil {
+			tm := &tableMeta{Name: "refs", Hash: keyDef{Name: "pk", Type: "S"}}
+			item, err := decodeStored(tm, tk, tx.Bucket(itemsBucket("refs")).Get(tk))
+			require.NoError(t, err)
+			full, err := encodeItem(item) // as earlier versions stored an ALL entry
+			require.NoError(t, err)
+			if err := ib.Put(append([]byte(nil), k...), full); err != nil {
 				return err
 			}
 		}

@@ -167,7 +167,7 @@ func getItem(tx *bolt.Tx, t *tableMeta, key []byte) (attr.Item, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return decodeItem(v)
+	return decodeStored(t, key, v)
 }
 
 // writeResult is what one item write cost: the table's write units and those of
@@ -225,10 +225,10 @@ func writeItem(tx *bolt.Tx, t *tableMeta, key []byte, old, nw attr.Item) (writeR
 	oldSize, newSize := 0, 0
 	if old != nil {
 		oldData = b.Get(key)
-		if len(oldData) == 0 || oldData[0] != storedV1 {
+		if len(oldData) == 0 || oldData[0] != storedFormat(t) {
 			// Written by an earlier version: re-encode so entries compare by bytes.
 			var err error
-			if oldData, err = encodeItem(old); err != nil {
+			if oldData, err = encodeStored(t, old); err != nil {
 				return res, err
 			}
 		}
@@ -240,7 +240,7 @@ func writeItem(tx *bolt.Tx, t *tableMeta, key []byte, old, nw attr.Item) (writeR
 	var dCount int64
 	if nw != nil {
 		var err error
-		if newData, err = encodeItem(nw); err != nil {
+		if newData, err = encodeStored(t, nw); err != nil {
 			return res, err
 		}
 		if newSize, err = storedSize(newData); err != nil {

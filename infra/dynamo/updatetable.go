@@ -388,7 +388,7 @@ func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 	}
 	var count, size int64
 	err = items.ForEach(func(k, v []byte) error {
-		item, err := decodeItem(v)
+		item, err := decodeStored(t, k, v)
 		if err != nil {
 			return err
 		}
@@ -397,8 +397,8 @@ func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 			return nil
 		}
 		data := v
-		if len(v) == 0 || v[0] != storedV1 {
-			if data, err = encodeItem(item); err != nil {
+		if len(v) == 0 || v[0] != storedFormat(t) {
+			if data, err = encodeStored(t, item); err != nil {
 				return err
 			}
 		}
