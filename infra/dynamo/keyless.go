@@ -66,14 +66,9 @@ func decodeStored(t *tableMeta, key, data []byte) (attr.Item, error) {
 	if len(data) == 0 || data[0] != storedKeyless {
 		return decodeItem(data)
 	}
-	_, w := binary.Uvarint(data[1:])
-	if w <= 0 {
-		return nil, errCorrupt
-	}
-	d := decoder{s: string(data[1+w:])}
-	m := d.readMap()
-	if d.err != nil {
-		return nil, d.err
+	m, err := decodeBody(data)
+	if err != nil {
+		return nil, err
 	}
 	rest := key
 	for _, n := range keylessNames(t) {
@@ -92,7 +87,7 @@ func decodeStored(t *tableMeta, key, data []byte) (attr.Item, error) {
 			m[n] = attr.Value{Kind: attr.B, Bin: raw}
 		}
 	}
-	return attr.Item(m), nil
+	return m, nil
 }
 
 // unescapeKey reads one string or binary component of an encoded key.
