@@ -26,13 +26,14 @@ type countQueue struct {
 	mu      sync.Mutex
 	cond    *sync.Cond
 	pending map[string]countDelta // by PK \x00 SK
+	tries   map[string]int        // failed sends of what pending holds
 	running bool                  // a drainer goroutine is on the queue
 	waiters int                   // SettleCounts callers: the drainer stops lingering
 	kick    chan struct{}
 }
 
 func newCountQueue() *countQueue {
-	q := &countQueue{kick: make(chan struct{}, 1)}
+	q := &countQueue{kick: make(chan struct{}, 1), tries: map[string]int{}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
@@ -45,31 +46,58 @@ func (s *Store) queueCounts(deltas []countDelta) {
 	q := s.sh().counts()
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.add(deltas, 0)
+	if !q.running {
+		q.running = true
+		st := &Store{DB: s.DB, Table: s.Table, shared: s.shared}
+		go q.drain(st.applyCounts)
+	}
+}
+
+// add sums deltas into the queue (q.mu held); tries is how many times they failed already.
+func (q *countQueue) add(deltas []countDelta, tries int) {
 	if q.pending == nil {
 		q.pending = map[string]countDelta{}
 	}
 	for _, d := range deltas {
-		k := getS(d.key, "PK") + "\x00" + getS(d.key, "SK")
+		k := countKey(d)
 		cur, ok := q.pending[k]
 		if !ok {
 			cur = countDelta{key: d.key}
 		}
 		cur.delta += d.delta
 		q.pending[k] = cur
-	}
-	if !q.running {
-		q.running = true
-		db, table := s.DB, s.Table
-		go q.drain(func(ds []countDelta) {
-			// A failure leaves counts off (they price plans only); the write it belongs to
-			// committed long ago.
-			_ = (&Store{DB: db, Table: table, shared: s.shared}).addCounts(context.Background(), ds)
-		})
+		if tries > 0 {
+			q.tries[k] = max(q.tries[k], tries)
+		}
 	}
 }
 
+func countKey(d countDelta) string { return getS(d.key, "PK") + "\x00" + getS(d.key, "SK") }
+
+// countTries is how many times a count change is sent before it is dropped: a single-item write
+// refused for a conflict with a transaction holding the item (one that creates it) is retried
+// by the SDK a few times, and then here, later, rather than lost.
+const countTries = 10
+
+// applyCounts sends each change once (countWorkers at a time) and returns those that failed.
+func (s *Store) applyCounts(ds []countDelta) (failed []countDelta) {
+	var mu sync.Mutex
+	_ = forEach(context.Background(), countWorkers, ds, func(ctx context.Context, d countDelta) error {
+		if err := s.addCounts(ctx, []countDelta{d}); err != nil {
+			mu.Lock()
+			failed = append(failed, d)
+			mu.Unlock()
+		}
+		return nil
+	})
+	return failed
+}
+
 // drain applies what is queued, countLinger after the first change, until the queue is empty.
-func (q *countQueue) drain(apply func([]countDelta)) {
+// A change that failed goes back in the queue for the next round, up to countTries times: then
+// the count stays off (it prices plans only).
+func (q *countQueue) drain(apply func([]countDelta) []countDelta) {
 	for {
 		q.mu.Lock()
 		urgent := q.waiters > 0
@@ -98,7 +126,16 @@ func (q *countQueue) drain(apply func([]countDelta)) {
 				ds = append(ds, d)
 			}
 		}
-		apply(ds)
+		failed := apply(ds)
+		q.mu.Lock()
+		tries := q.tries
+		q.tries = map[string]int{}
+		for _, d := range failed {
+			if n := tries[countKey(d)] + 1; n < countTries {
+				q.add([]countDelta{d}, n)
+			}
+		}
+		q.mu.Unlock()
 	}
 }
 

@@ -83,3 +83,33 @@ func TestCountsExactAfterConcurrentCreates(t *testing.T) {
 	require.Equal(t, want.right, got.right)
 	require.Equal(t, want.left, got.left)
 }
+
+// flakyUpdates fails the first fail single-item updates, as a conflict with a transaction
+// holding the item does once the SDK's retries are spent.
+type flakyUpdates struct {
+	store.DB
+	fail atomic.Int64
+}
+
+func (f *flakyUpdates) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, o ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
+	if f.fail.Add(-1) >= 0 {
+		return nil, &types.TransactionConflictException{Message: aws.String("injected")}
+	}
+	return f.DB.UpdateItem(ctx, in, o...)
+}
+
+// TestFailedCountsAreSentAgain: a count change whose write fails goes back in the queue and is
+// applied on a later round, not lost.
+func TestFailedCountsAreSentAgain(t *testing.T) {
+	st := storetest.New(t)
+	fl := &flakyUpdates{DB: st.DB}
+	fl.fail.Store(3)
+	st.DB = fl
+	store.QueueCount(st, "P#vocab", "a", 5)
+	st.SettleCounts()
+	out, err := fl.DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(st.Table),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "P#vocab"}, "SK": &types.AttributeValueMemberS{Value: "a"}}})
+	require.NoError(t, err)
+	require.NotNil(t, out.Item)
+	require.Equal(t, "5", out.Item["c"].(*types.AttributeValueMemberN).Value)
+}
