@@ -92,7 +92,7 @@ func appendValue(dst []byte, v attr.Value) []byte {
 
 // storedSize returns an encoded item's size without decoding it.
 func storedSize(data []byte) (int, error) {
-	if len(data) > 0 && data[0] == storedV1 {
+	if len(data) > 0 && (data[0] == storedV1 || data[0] == storedRef || data[0] == storedKeyless) {
 		n, w := binary.Uvarint(data[1:])
 		if w <= 0 {
 			return 0, errCorrupt
@@ -110,6 +110,11 @@ func decodeItem(data []byte) (attr.Item, error) {
 	if len(data) == 0 || data[0] != storedV1 {
 		return decodeLegacyItem(data)
 	}
+	return decodeBody(data)
+}
+
+// decodeBody decodes the map body after a stored value's format byte and size.
+func decodeBody(data []byte) (attr.Item, error) {
 	_, w := binary.Uvarint(data[1:])
 	if w <= 0 {
 		return nil, errCorrupt

@@ -387,7 +387,7 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 			return notFound("Requested resource not found")
 		}
 		seg := p.in.Segment
-		var lastRaw []byte
+		var lastRaw, lastRawKey []byte
 		p.scanEntries(b, func(k, v []byte) bool {
 			if seg != nil && int(crc32.ChecksumIEEE(k)%uint32(*p.in.TotalSegments)) != *seg {
 				return true
@@ -404,7 +404,7 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 			scanned++
 			bytesRead += size
 			if !decodeAll {
-				lastRaw = v
+				lastRaw, lastRawKey = v, k
 				count++
 				if bytesRead >= maxPageBytes {
 					full = true
@@ -412,7 +412,7 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 				}
 				return p.in.Limit == nil || scanned < *p.in.Limit
 			}
-			item, err := decodeItem(v)
+			item, err := decodeEntry(tx, p.t, p.ix != nil, k, v)
 			if err != nil {
 				runErr = err
 				return false
@@ -455,7 +455,7 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 			return p.in.Limit == nil || scanned < *p.in.Limit
 		})
 		if runErr == nil && lastRaw != nil {
-			last, runErr = decodeItem(lastRaw)
+			last, runErr = decodeEntry(tx, p.t, p.ix != nil, lastRawKey, lastRaw)
 		}
 		return runErr
 	})

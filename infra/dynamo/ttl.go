@@ -80,7 +80,7 @@ func (e *Engine) sweepTable(t *tableMeta, now time.Time) (int, error) {
 					next = append([]byte(nil), k...)
 					return nil
 				}
-				item, err := decodeItem(v)
+				item, err := decodeStored(t, k, v)
 				if err != nil {
 					return err
 				}

@@ -388,7 +388,7 @@ func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 	}
 	var count, size int64
 	err = items.ForEach(func(k, v []byte) error {
-		item, err := decodeItem(v)
+		item, err := decodeStored(t, k, v)
 		if err != nil {
 			return err
 		}
@@ -397,8 +397,8 @@ func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 			return nil
 		}
 		data := v
-		if len(v) == 0 || v[0] != storedV1 {
-			if data, err = encodeItem(item); err != nil {
+		if len(v) == 0 || v[0] != storedFormat(t) {
+			if data, err = encodeStored(t, item); err != nil {
 				return err
 			}
 		}
@@ -411,7 +411,7 @@ func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 			return err
 		}
 		// The value must outlive the cursor's page: bolt keeps a reference.
-		if err := ib.Put(ik, append([]byte(nil), entry...)); err != nil {
+		if err := ib.Put(ik, append([]byte(nil), storedEntry(ix, entry, entrySize, k)...)); err != nil {
 			return err
 		}
 		count++

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -142,3 +143,15 @@ func DropSlotAttrs(ctx context.Context, s *Store, t Tenant, res *schema.Resource
 }
 
 func ptr(s string) *string { return &s }
+
+// QueueCount queues a change of the vocabulary count at (pk, sk), as a committed write does.
+func QueueCount(s *Store, pk, sk string, d int64) {
+	s.queueCounts([]countDelta{{key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(sk)}, delta: d}})
+}
+
+// SetCountLinger makes queued counts wait d before they are applied (unless settled).
+func SetCountLinger(t testing.TB, d time.Duration) {
+	old := countLinger
+	countLinger = d
+	t.Cleanup(func() { countLinger = old })
+}

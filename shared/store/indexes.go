@@ -299,16 +299,33 @@ func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.Transact
 	default:
 		return nil, nil
 	}
-	out, err := s.rankWrites(ctx, t, res, old, next)
-	if err != nil || len(query.SearchPaths(res)) == 0 {
-		return out, err
+	if len(query.SearchPaths(res)) == 0 {
+		return s.rankWrites(ctx, t, res, old, next)
+	}
+	// The rank lists' reads and the phrase vocabulary's writes (new pairs, before the
+	// transaction) are independent round trips: side by side, a create waits for the longer.
+	type ranked struct {
+		out []types.TransactWriteItem
+		err error
+	}
+	rc := make(chan ranked, 1)
+	go func() {
+		out, err := s.rankWrites(ctx, t, res, old, next)
+		rc <- ranked{out, err}
+	}()
+	pairs, perr := s.pairWrites(ctx, t, res, old, next) // the phrase index (phrases.go)
+	r := <-rc
+	if r.err != nil {
+		return nil, r.err
+	}
+	if perr != nil {
+		return nil, perr
 	}
 	terms, err := s.termWrites(t, res, old, next)
 	if err != nil {
 		return nil, err
 	}
-	pairs, err := s.pairWrites(ctx, t, res, old, next) // the phrase index (phrases.go)
-	return slices.Concat(out, terms, pairs), err
+	return slices.Concat(r.out, terms, pairs), nil
 }
 
 // priorDoc rebuilds the document before an update from the new one and its previous

@@ -24,8 +24,9 @@ import (
 //   - right: PK = <partition>#pairR#<a>, SK = b, c = objects with (a, b);
 //   - left:  PK = <partition>#pairL#<b>, SK = reverse(a), c (so "ends with t0" is begins_with);
 //   - tokens: PK = <partition>#tok, SK = b of every indexed pair, for two-token phrases, whose
-//     both tokens are partial. Put before the object's transaction, never deleted.
-// Postings and counts change in the object's transaction; an object whose pairs would not fit
+//     both tokens are partial. Never deleted.
+// Postings change in the object's transaction, with the vocabulary items and tokens the store
+// has not seen exist; other counts change after it (pairWrites); an object whose pairs would not fit
 // (more than MaxPairs pairs, more than MaxPairTerms term postings, a token over maxPairToken
 // bytes, or text textsearch cannot bound for case- or diacritic-sensitive phrases) is put in a
 // pair-overflow list that every phrase plan reads, counted by its own vocabulary item.
@@ -33,7 +34,7 @@ import (
 // MaxPairs and MaxPairTerms keep an object's transaction within TransactWriteItems' 100 items:
 // an update replacing every term (MaxPairTerms deletes and puts, or up to 40 deletes and 41 puts
 // when either side overflows the pair index) and every pair (MaxPairs deletes and puts, with two
-// count updates each per pair added or removed) stays at or below 83 index writes, leaving room
+// vocabulary items and a token per pair added) stays at or below 83 index writes, leaving room
 // for the object, its events, their outbox entries and guards. TestPairWritesFitTransaction
 // checks the worst cases on the engine.
 const (
@@ -138,12 +139,10 @@ func docPairs(res *schema.Resource, doc Doc) (pairs []wordPair, overflow bool) {
 
 // pairTxWrites are the pair-index changes of an object going from old to next (nil for none):
 // the postings for its transaction, the vocabulary counts to raise (new pairs) and to lower
-// (pairs gone), and the tokens the token vocabulary must hold before they commit. Counts are not
-// in the transaction: one vocabulary item counts every object with a common pair ("example
-// com" of every email at example.com), and in every create's transaction it would be a hot item
-// that concurrent creates of an organization conflict on. pairWrites raises counts before the
-// transaction (so a committed pair is always in the vocabulary) and they are lowered after it:
-// a failure in between leaves a count high, which only prices a plan.
+// (pairs gone), and the tokens the token vocabulary must hold when they commit. Counts of known
+// items are not in the transaction: one vocabulary item counts every object with a common pair
+// ("example com" of every email at example.com), and in every create's transaction it would be
+// a hot item that concurrent creates of an organization conflict on (pairWrites decides).
 func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) (out []types.TransactWriteItem, inc, dec []countDelta, toks []string, err error) {
 	newPairs, newOvf := docPairs(res, next)
 	oldPairs, oldOvf := docPairs(res, old)
@@ -199,9 +198,16 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) (out
 }
 
 // pairWrites are the transaction items that keep the pair postings in step with an object going
-// from old to next (indexWrites calls it). The tokens of new pairs are put in the token
-// vocabulary and their counts raised first, so a committed pair is always reachable; the counts
-// of pairs gone are lowered once the change committed (writeWithEvents settles the ledger).
+// from old to next (indexWrites calls it). Vocabulary items this store has not seen exist (and
+// the tokens of new pairs) are raised and put in the same transaction, so a committed pair is
+// always reachable; counts of items known to exist are raised, and those of pairs gone lowered,
+// once the change committed, off the request path (settleCounts, countqueue.go).
+//
+// Sending the new vocabulary before the transaction, as this did, cost a round trip and a
+// commit on every create with a new pair (most: an email's local part is one), for one write
+// unit less per item. A vocabulary item is new to a store only once, so the items a
+// transaction raises are rarely contended: 16 writers in one organization conflict on a common
+// pair ("example com") only until one of them commits it.
 func (s *Store) pairWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
 	out, inc, dec, toks, err := s.pairTxWrites(t, res, old, next)
 	if err != nil {
@@ -211,78 +217,53 @@ func (s *Store) pairWrites(ctx context.Context, t Tenant, res *schema.Resource, 
 	if l == nil {
 		return nil, fmt.Errorf("store: pair writes outside writeWithEvents")
 	}
-	// Vocabulary items and tokens are never deleted, so once this store has seen one exist, only
-	// its count remains to change, and that can wait for the commit: off the path before it.
-	var before []countDelta
-	l.after = l.after[:0]
+	// Every attempt plans afresh: a cancelled transaction raised nothing.
+	l.after, l.seen = l.after[:0], l.seen[:0]
 	for _, d := range inc {
-		switch {
-		case l.raised(d): // a retry of the same write raises nothing twice
-		case s.vocabKnown(d.key):
+		if s.vocabKnown(d.key) {
 			l.after = append(l.after, d)
-		default:
-			before = append(before, d)
+			continue
 		}
+		out = append(out, types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: d.key,
+			UpdateExpression: aws.String("ADD c :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": n(d.delta)}}})
+		l.seen = append(l.seen, d.key)
 	}
-	var newToks []string
+	putTok := map[string]bool{}
 	for _, tok := range toks {
-		if !s.vocabKnown(map[string]types.AttributeValue{"PK": sv(pairTokPK(t, res)), "SK": sv(escapeKey(tok))}) {
-			newToks = append(newToks, tok)
+		key := map[string]types.AttributeValue{"PK": sv(pairTokPK(t, res)), "SK": sv(escapeKey(tok))}
+		if putTok[tok] || s.vocabKnown(key) {
+			continue // a transaction may not name an item twice
 		}
+		putTok[tok] = true
+		out = append(out, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: key}})
+		l.seen = append(l.seen, key)
 	}
-	// Tokens and new vocabulary items in one round, so the engine commits them together.
-	err = forEach(ctx, 2, []int{0, 1}, func(ctx context.Context, i int) error {
-		if i == 0 {
-			return s.putPairTokens(ctx, t, res, newToks)
-		}
-		return s.addCounts(ctx, before)
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, tok := range newToks {
-		s.vocabSeen(map[string]types.AttributeValue{"PK": sv(pairTokPK(t, res)), "SK": sv(escapeKey(tok))})
-	}
-	for _, d := range before {
-		s.vocabSeen(d.key)
-	}
-	l.up = append(l.up, before...)
 	l.lower = dec
 	return out, nil
 }
 
-// countLedger is one write's vocabulary counts across its attempts: what was raised before its
-// transaction, and what to lower once it commits.
+// countLedger is one write's vocabulary counts as its last attempt planned them: the items its
+// transaction creates (known to exist once it commits), the counts to raise and to lower after.
 type countLedger struct {
-	up    []countDelta // raised before the transaction
-	after []countDelta // to raise after it commits (items known to exist)
+	seen  []map[string]types.AttributeValue // created or raised in the transaction
+	after []countDelta                      // to raise after it commits (items known to exist)
 	lower []countDelta
 }
 
 type ledgerKey struct{}
 
-func (l *countLedger) raised(d countDelta) bool {
-	for _, u := range l.up {
-		if getS(u.key, "PK") == getS(d.key, "PK") && getS(u.key, "SK") == getS(d.key, "SK") {
-			return true
-		}
-	}
-	return false
-}
-
-// settleCounts finishes a write's counts: on commit the pairs it removed are lowered, on failure
-// the raises are undone. A failure here leaves a count off, which prices plans and nothing else,
-// so it is not the write's error.
-func (s *Store) settleCounts(ctx context.Context, l *countLedger, committed bool) {
-	if committed {
-		_ = s.addCounts(ctx, append(l.after, l.lower...))
+// settleCounts finishes a write's counts once its transaction committed: the vocabulary it
+// created is remembered, the pairs it removed are lowered and known ones raised. They are
+// queued and applied off the request path (countqueue.go): a count off for a while prices plans
+// and nothing else. A write that did not commit changed no count.
+func (s *Store) settleCounts(l *countLedger, committed bool) {
+	if !committed {
 		return
 	}
-	undo := make([]countDelta, len(l.up))
-	for i, d := range l.up {
-		undo[i] = countDelta{d.key, -d.delta}
+	for _, k := range l.seen {
+		s.vocabSeen(k)
 	}
-	_ = s.addCounts(ctx, undo)
+	s.queueCounts(append(l.after, l.lower...))
 }
 
 func (s *Store) putPairTokens(ctx context.Context, t Tenant, res *schema.Resource, toks []string) error {

@@ -235,6 +235,9 @@ type pairIndex struct {
 }
 
 func readPairIndex(t *testing.T, st *store.Store, tn store.Tenant) pairIndex {
+	// Counts are applied off the request path: wait for the queued changes, as a reader of
+	// counts must.
+	st.SettleCounts()
 	part := "A#" + tn.Account + "#" + tn.Mode + "#O#" + tn.Org + "#patients#"
 	idx := pairIndex{right: map[[2]string]int64{}, left: map[[2]string]int64{}, postings: map[string][]string{}}
 	db := st.DB

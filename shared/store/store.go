@@ -60,6 +60,9 @@ type storeShared struct {
 	// knownVocab remembers phrase-vocabulary items and tokens seen to exist (they are never
 	// deleted), so a write need not create them again before its transaction (phrases.go).
 	knownVocab sync.Map
+	// countQ holds vocabulary count changes waiting to be applied (countqueue.go).
+	countsOnce sync.Once
+	countQ     *countQueue
 }
 
 // fallbackShared serves a Store built without New.
@@ -308,16 +311,11 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 	ctx = context.WithValue(ctx, ledgerKey{}, ledger)
 	var outbox []OutboxEntry
 	defer func() {
-		// After the commit, the outbox's publication and the counts' settling run side by side.
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			s.settleCounts(context.WithoutCancel(ctx), ledger, err == nil)
-		}()
+		// The counts are queued, applied off the request path (countqueue.go).
+		s.settleCounts(ledger, err == nil)
 		if err == nil {
 			s.publish(ctx, outbox)
 		}
-		<-done
 	}()
 	deadline := s.Now().Add(s.LockTimeout)
 	backoff := 2 * time.Millisecond

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -195,31 +196,45 @@ func avSize(v types.AttributeValue) int {
 	return 0
 }
 
-// storedBytes is what the table bills for storage: each item's size plus 100 bytes, and again
-// per global secondary index holding it (every index projects ALL), with the item count.
-func storedBytes(b *testing.B, db store.DB, table string) (bytes, items, indexEntries int) {
+// billed is what the table bills for storage: each item's size plus 100 bytes, and again per
+// global secondary index holding it (every index projects ALL), split by what holds the bytes.
+type billed struct {
+	total, items                    int
+	indexCopies, postings, vocabEtc int // GSI copies; term and pair postings; the rest but objects and events
+}
+
+func storedBytes(b *testing.B, db store.DB, table string) billed {
+	var out billed
 	var start map[string]types.AttributeValue
 	for {
-		out, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: &table, ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
+		res, err := db.Scan(context.Background(), &dynamodb.ScanInput{TableName: &table, ExclusiveStartKey: start, ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			b.Fatal(err)
 		}
-		for _, it := range out.Items {
+		for _, it := range res.Items {
 			size := 100
 			for k, v := range it {
 				size += len(k) + avSize(v)
 			}
-			bytes += size
-			items++
+			out.total += size
+			out.items++
+			pk := it["PK"].(*types.AttributeValueMemberS).Value
+			switch {
+			case strings.Contains(pk, "#term#"), strings.Contains(pk, "#pair#"), strings.HasSuffix(pk, "#pairovf"):
+				out.postings += size
+			case strings.HasSuffix(pk, "#patients"), strings.HasSuffix(pk, "#EVT"):
+			default:
+				out.vocabEtc += size
+			}
 			for g := 1; g <= 8; g++ {
 				if _, ok := it[fmt.Sprintf("GSI%dPK", g)]; ok {
-					bytes += size
-					indexEntries++
+					out.total += size
+					out.indexCopies += size
 				}
 			}
 		}
-		if start = out.LastEvaluatedKey; start == nil {
-			return bytes, items, indexEntries
+		if start = res.LastEvaluatedKey; start == nil {
+			return out
 		}
 	}
 }
@@ -231,7 +246,7 @@ func storedBytes(b *testing.B, db store.DB, table string) (bytes, items, indexEn
 // million at on-demand prices. docs/benchmarks.md shows the figures.
 func BenchmarkWriteCost(b *testing.B) {
 	dir := b.TempDir()
-	st, _, _ := storetest.EngineWith(b, dir, dynamo.Options{TTLInterval: -1})
+	st, _, eng := storetest.EngineWith(b, dir, dynamo.Options{TTLInterval: -1})
 	m := &metered{DB: st.DB}
 	st.DB = m
 	ctx := context.Background()
@@ -240,8 +255,9 @@ func BenchmarkWriteCost(b *testing.B) {
 	n := max(b.N, 50)
 	b.ResetTimer()
 
-	before, itemsBefore, _ := storedBytes(b, m.DB, st.Table)
+	before := storedBytes(b, m.DB, st.Table)
 	fileBefore := fileSize(b, dir)
+	usedBefore := usedSize(b, eng)
 	m.take()
 	var creates []time.Duration
 	ids := make([]string, 0, n)
@@ -254,9 +270,11 @@ func BenchmarkWriteCost(b *testing.B) {
 		creates = append(creates, time.Since(t0))
 		ids = append(ids, d["id"].(string))
 	}
+	st.SettleCounts() // the vocabulary counts the creates queued are part of their cost
 	createW, createR := m.take()
-	after, itemsAfter, _ := storedBytes(b, m.DB, st.Table)
+	after := storedBytes(b, m.DB, st.Table)
 	fileAfter := fileSize(b, dir)
+	usedAfter := usedSize(b, eng)
 	m.take()
 
 	var patches []time.Duration
@@ -272,6 +290,7 @@ func BenchmarkWriteCost(b *testing.B) {
 		}
 		patches = append(patches, time.Since(t0))
 	}
+	st.SettleCounts()
 	patchW, patchR := m.take()
 
 	var gets []time.Duration
@@ -307,14 +326,18 @@ func BenchmarkWriteCost(b *testing.B) {
 	b.ReportMetric(pr, "patch-RCU")
 	b.ReportMetric(getR/per, "get-RCU")
 	b.ReportMetric(findR/float64(finds), "find-RCU")
-	b.ReportMetric(float64(itemsAfter-itemsBefore)/per, "items/patient")
-	b.ReportMetric(float64(after-before)/per, "bytes/patient")
+	b.ReportMetric(float64(after.items-before.items)/per, "items/patient")
+	b.ReportMetric(float64(after.total-before.total)/per, "bytes/patient")
+	b.ReportMetric(float64(after.indexCopies-before.indexCopies)/per, "gsi-copy-bytes/patient")
+	b.ReportMetric(float64(after.postings-before.postings)/per, "posting-bytes/patient")
+	b.ReportMetric(float64(after.vocabEtc-before.vocabEtc)/per, "vocab-rank-outbox-bytes/patient")
 	b.ReportMetric(float64(fileAfter-fileBefore)/per, "file-bytes/patient")
+	b.ReportMetric(float64(usedAfter-usedBefore)/per, "page-bytes/patient")
 	b.ReportMetric(cw*dollarsPerMillionWRU+cr*dollarsPerMillionRRU, "$/M-creates")
 	b.ReportMetric(pw*dollarsPerMillionWRU+pr*dollarsPerMillionRRU, "$/M-patches")
 	b.ReportMetric(getR/per*dollarsPerMillionRRU, "$/M-gets")
 	b.ReportMetric(findR/float64(finds)*dollarsPerMillionRRU, "$/M-finds")
-	b.ReportMetric(float64(after-before)/per*1e6/1e9*dollarsPerGBMonth, "$/M-patients-month")
+	b.ReportMetric(float64(after.total-before.total)/per*1e6/1e9*dollarsPerGBMonth, "$/M-patients-month")
 }
 
 // BenchmarkHotOrganization: 16 writers create patients in one organization on the engine with
@@ -379,6 +402,16 @@ func hotOrganization(b *testing.B, noConflicts bool) {
 	b.ReportMetric(float64(eng.Conflicts())/float64(created), "conflicts/create")
 	b.ReportMetric(percentile(lat, 0.5), "p50-ms")
 	b.ReportMetric(percentile(lat, 0.99), "p99-ms")
+}
+
+// usedSize is the size of the engine's pages in use: what the file holds, without the step
+// (up to 16 MB) bbolt grows the file ahead by, which makes file growth coarse over a short run.
+func usedSize(b *testing.B, eng *dynamo.Engine) int64 {
+	n, err := eng.StoredBytes()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
 
 // fileSize is the engine's database file size (bbolt grows it in steps; over many patients the

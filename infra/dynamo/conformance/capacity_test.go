@@ -148,6 +148,19 @@ func TestConsumedCapacityWrites(t *testing.T) {
 	require.Len(t, tw.ConsumedCapacity, 1)
 	assert.Equal(t, 4.0, units(&tw.ConsumedCapacity[0]))
 
+	// The transactional factor applies to the table's write only: the index's write costs what
+	// it costs outside a transaction (as measured against DynamoDB in
+	// github.com/nubo-db/dynoxide/pull/188).
+	inIndex := sized("t3", 500)
+	inIndex["g"] = s("three")
+	tw, err = client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+		TransactItems: []types.TransactWriteItem{{Put: &types.Put{TableName: aws.String(table), Item: inIndex}}}})
+	require.NoError(t, err)
+	require.Len(t, tw.ConsumedCapacity, 1)
+	assert.Equal(t, 2.0, aws.ToFloat64(tw.ConsumedCapacity[0].Table.CapacityUnits))
+	assert.Equal(t, 1.0, aws.ToFloat64(tw.ConsumedCapacity[0].GlobalSecondaryIndexes["byG"].CapacityUnits))
+	assert.Equal(t, 3.0, units(&tw.ConsumedCapacity[0]))
+
 	// A condition check is a transactional read of the item, reported as read units.
 	tw, err = client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal,
 		TransactItems: []types.TransactWriteItem{
