@@ -195,10 +195,7 @@ func revokeKey(c *Call) error {
 
 func setAllowlist(c *Call) error {
 	raw := c.R.PostFormValue("cidrs")
-	var cidrs []string
-	for _, f := range strings.FieldsFunc(raw, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' || r == '\t' }) {
-		cidrs = append(cidrs, f)
-	}
+	cidrs := strings.FieldsFunc(raw, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' || r == '\t' })
 	if _, err := c.APIFor(store.Live).Account.SetIPAllowlist(c.Ctx(), cidrs); err != nil {
 		d := keysPage(c, keysData{})
 		d.Allowlist = raw

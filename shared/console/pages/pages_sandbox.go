@@ -55,9 +55,10 @@ type sandboxTab struct {
 	related []relation
 }
 
-// relation is a list of other objects that refer to this tab's object by Field.
+// relation is a list of other objects that refer to this tab's object by Field; Column is the
+// column that shows the reference, left out (it would name the page's object on every row).
 type relation struct {
-	Resource, Field string
+	Resource, Field, Column string
 }
 
 // lister is what the SDK's clinical services offer to read.
@@ -103,7 +104,8 @@ var sandboxTabs = []sandboxTab{
 			return out
 		},
 		func(p *hapihub.Patient) string { return personName(p.FirstName, p.PreferredName, p.LastName) },
-		relation{"appointments", "patientId"}, relation{"invoices", "patientId"}, relation{"messages", "patientId"}),
+		relation{"appointments", "patientId", "Patient"}, relation{"invoices", "patientId", "Patient"},
+		relation{"messages", "patientId", "Patient"}),
 	tab("practitioners", "Practitioners", []string{"Name", "Specialty", "Email", "Phone", "Active"},
 		func(a *hapihub.Client) lister[hapihub.Practitioner] { return a.Practitioners },
 		func(c *Call, items []hapihub.Practitioner, _ []hapihub.RequestOption) []row {
@@ -121,7 +123,7 @@ var sandboxTabs = []sandboxTab{
 		func(p *hapihub.Practitioner) string {
 			return strings.TrimSpace(p.Title + " " + personName(p.FirstName, "", p.LastName))
 		},
-		relation{"appointments", "practitionerId"}),
+		relation{"appointments", "practitionerId", "Practitioner"}),
 	tab("appointments", "Appointments", []string{"Starts", "Practitioner", "Patient", "Reason", "Status"},
 		func(a *hapihub.Client) lister[hapihub.Appointment] { return a.Appointments },
 		func(c *Call, items []hapihub.Appointment, opts []hapihub.RequestOption) []row {

@@ -142,9 +142,30 @@ func related(c *Call, t sandboxTab, id, org string, opts []hapihub.RequestOption
 		q := hapihub.Where(hapihub.Eq(r.Field, id)).Limit(relatedLimit).WithTotal()
 		rows, total, err := rt.list(c, q, opts)
 		linkRows(c, rt, rows, org)
+		rt, rows = dropColumn(rt, rows, r.Column)
 		out = append(out, relatedList{Tab: rt, Rows: rows, Total: total, Err: err})
 	}
 	return out
+}
+
+// dropColumn leaves the named column out of a tab's table.
+func dropColumn(t sandboxTab, rows []row, column string) (sandboxTab, []row) {
+	i := -1
+	for j, c := range t.Columns {
+		if c == column {
+			i = j
+		}
+	}
+	if i < 0 {
+		return t, rows
+	}
+	t.Columns = append(append([]string(nil), t.Columns[:i]...), t.Columns[i+1:]...)
+	for j := range rows {
+		if i < len(rows[j].Cells) {
+			rows[j].Cells = append(append([]cell(nil), rows[j].Cells[:i]...), rows[j].Cells[i+1:]...)
+		}
+	}
+	return t, rows
 }
 
 // history finds the object's events (by the object's id in the newest events of its type) and
