@@ -93,20 +93,20 @@ func tab[T any](name, label string, columns []string, svc func(*hapihub.Client) 
 }
 
 var sandboxTabs = []sandboxTab{
-	tab("patients", "Patients", []string{"Name", "Date of birth", "Contact", "Status", "Created"},
+	tab("patients", "Patients", []string{"Name", "Date of birth", "Contact", "Status"},
 		func(a *hapihub.Client) lister[hapihub.Patient] { return a.Patients },
 		func(c *Call, items []hapihub.Patient, _ []hapihub.RequestOption) []row {
 			out := make([]row, len(items))
 			for i, p := range items {
 				out[i] = row{ID: p.ID, Cells: []cell{{Text: personName(p.FirstName, p.PreferredName, p.LastName)}, {Text: date(p.DateOfBirth)},
-					{Text: dash(p.Email), Sub: p.Phone}, {Pill: p.Status}, {Time: p.CreatedAt}}}
+					{Text: dash(p.Email), Sub: p.Phone}, {Pill: p.Status}}}
 			}
 			return out
 		},
 		func(p *hapihub.Patient) string { return personName(p.FirstName, p.PreferredName, p.LastName) },
 		relation{"appointments", "patientId", "Patient"}, relation{"invoices", "patientId", "Patient"},
 		relation{"messages", "patientId", "Patient"}),
-	tab("practitioners", "Practitioners", []string{"Name", "Specialty", "Email", "Phone", "Active"},
+	tab("practitioners", "Practitioners", []string{"Name", "Specialty", "Contact", "Active"},
 		func(a *hapihub.Client) lister[hapihub.Practitioner] { return a.Practitioners },
 		func(c *Call, items []hapihub.Practitioner, _ []hapihub.RequestOption) []row {
 			out := make([]row, len(items))
@@ -116,7 +116,7 @@ var sandboxTabs = []sandboxTab{
 					active = "inactive"
 				}
 				out[i] = row{ID: p.ID, Cells: []cell{{Text: strings.TrimSpace(p.Title + " " + personName(p.FirstName, "", p.LastName))},
-					{Text: dash(p.Specialty)}, {Text: dash(p.Email)}, {Text: dash(p.Phone), Mono: p.Phone != ""}, {Pill: active}}}
+					{Text: dash(p.Specialty)}, {Text: dash(p.Email), Sub: p.Phone}, {Pill: active}}}
 			}
 			return out
 		},
@@ -180,9 +180,9 @@ var sandboxTabs = []sandboxTab{
 			pn := patientNames(c, pats, opts)
 			out := make([]row, len(items))
 			for i, inv := range items {
-				number := inv.ExternalID
+				number := inv.ExternalID // the id is in the ID column
 				if number == "" {
-					number = inv.ID
+					number = "—"
 				}
 				paid := "—"
 				if inv.AmountPaid != nil {
