@@ -110,7 +110,8 @@ func (w *walk) rollSelectShown() {
 // phone sets the window to a phone's width (or back to the desktop's).
 func (w *walk) phone(on bool) {
 	w.t.Helper()
-	a := chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile, chromedp.EmulateScale(2))
+	// Scale 1 keeps the committed screenshots small; layout depends on CSS pixels only.
+	a := chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile)
 	if !on {
 		a = chromedp.EmulateViewport(browsertest.Width, browsertest.Height)
 	}
@@ -119,7 +120,7 @@ func (w *walk) phone(on bool) {
 }
 
 // mobile opens every page of the console at 390 px: none scrolls sideways (fits, per page), each
-// is screenshotted as mobile-<name>.
+// is screenshotted as mobile-<name> (long lists at 5 rows: a card is a card).
 func (w *walk) mobile() {
 	t, ctx := w.t, w.ctx
 	w.phone(true)
@@ -129,14 +130,14 @@ func (w *walk) mobile() {
 		{"05-webhooks", "/webhooks", "Add endpoint"},
 		{"06-webhook-detail", "/webhooks/" + w.endpoint, "Send test event"},
 		{"09-delivery", strings.TrimPrefix(w.delivery, w.console), "Delivery of patient.created"},
-		{"10-events", "/events", "patient.created"},
+		{"10-events", "/events?type=patient.%2A", "patient.created"},
 		{"11-event-detail", "/events/" + w.event, "Tonks"},
-		{"12-sandbox", "/sandbox", "St. Mungo"},
-		{"12b-sandbox-appointments", "/sandbox/appointments", "St. Mungo"},
-		{"12c-sandbox-invoices", "/sandbox/invoices", "St. Mungo"},
+		{"12-sandbox", "/sandbox?limit=5", "St. Mungo"},
+		{"12b-sandbox-appointments", "/sandbox/appointments?limit=5", "St. Mungo"},
+		{"12c-sandbox-invoices", "/sandbox/invoices?limit=5", "St. Mungo"},
 		{"13-sandbox-patient", "/sandbox/patients/" + w.patient, "tonks@example.com"},
 		{"13b-sandbox-appointment", "/sandbox/appointments/" + w.appt, "Duelling injury"},
-		{"14-logs", "/logs", "last 7 days"},
+		{"14-logs", "/logs?limit=5", "last 7 days"},
 		{"16-log-detail", strings.TrimPrefix(w.log, w.console), "POST /patients"},
 		{"17-keys", "/keys", "Create a restricted key"},
 		{"19-members", "/members", "Invite a member"},
