@@ -33,8 +33,9 @@
 // 2. A template templates/<name>.html (in this package) defining "content" (the layout wraps
 // it; see keys.html). Forms carry {{template "csrf" $}}; links use {{$.URL "/webhooks"}} (the
 // mount point can carry API Gateway's stage prefix); times use {{$.Time .CreatedAt}}; statuses
-// {{pill .Status}}. Shared pieces in layout.html: "csrf", "field", "banner", "copy", "empty",
-// "chips". Forms that need a confirm dialog carry data-confirm="...".
+// {{pill .Status}}. Shared pieces in layout.html: "csrf", "field", "banner", "copy", "empty".
+// Lists that should read as cards on a phone carry class="stack" and a data-label per cell.
+// Forms that need a confirm dialog carry data-confirm="...".
 //
 // 3. The sidebar entry in navItems below (a listed page that is not built answers 404).
 //
