@@ -81,6 +81,20 @@ func (p *pageProblems) check(t *testing.T, step string) {
 	}
 }
 
+// expected drops the problems seen so far that contain what (a 404 the step meant to cause);
+// the others stay for the next check.
+func (p *pageProblems) expected(what string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var keep []string
+	for _, m := range p.msgs {
+		if !strings.Contains(m, what) {
+			keep = append(keep, m)
+		}
+	}
+	p.msgs = keep
+}
+
 // lastDialog is the message of the last confirm dialog the page opened.
 func (p *pageProblems) lastDialog() string {
 	p.mu.Lock()

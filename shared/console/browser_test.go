@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,11 +28,17 @@ type walk struct {
 	key      string // the account's test secret key, read off the home page
 	email    string
 	hook     *hook
-	endpoint string // the webhook endpoint's id
-	secret   string // its signing secret, read off its page
-	patient  string // the patient created through the API
-	invitee  string // the member the owner invites
-	invite   string // the one-time link of that invite
+	endpoint string    // the webhook endpoint's id
+	secret   string    // its signing secret, read off its page
+	patient  string    // the patient created through the API
+	invitee  string    // the member the owner invites
+	invite   string    // the one-time link of that invite
+	org      string    // the sandbox organization's id, read off the home page
+	event    string    // the patient's patient.created event
+	delivery string    // the address of its delivery's page
+	log      string    // the address of the POST /patients log's page
+	appt     string    // an appointment of the patient, made through the API
+	related3 [3]string // the patient's appointment, invoice and message
 }
 
 // TestBrowserWalkthrough is issue 9's acceptance, in a real Chromium against the whole local
@@ -39,7 +46,8 @@ type walk struct {
 // finds the test key, lists patients with curl, creates a webhook endpoint and watches a
 // delivery arrive, looks at the events, the sandbox, the request logs and the members, rolls
 // the key, switches to live mode and back, and logs out. Every page is screenshotted for
-// docs/console/ (make screenshots).
+// docs/console/ (make screenshots). Every page is checked for horizontal overflow at the desktop
+// width, and again at a phone's 390 px (mobile()), with screenshots of both.
 func TestBrowserWalkthrough(t *testing.T) {
 	env := localtest.Shared(t)
 	ctx := browsertest.Start(t)
@@ -58,15 +66,36 @@ func TestBrowserWalkthrough(t *testing.T) {
 	w.logs()
 	w.rollKey()
 	w.members()
+	w.mobile()
 	w.logout()
 	w.acceptInvite()
+	w.mobileLoggedOut()
 }
 
-// shot takes the page's screenshot and checks the browser saw no error on it.
+// shot takes the page's screenshot and checks the browser saw no error on it and the page fits
+// the window's width.
 func (w *walk) shot(name string) {
 	w.t.Helper()
 	browsertest.Screenshot(w.t, w.ctx, name)
 	w.problems.check(w.t, name)
+	w.fits(name)
+}
+
+// fits fails the test when the page scrolls sideways: the document wider than the window. It
+// names the widest elements that stick out, to say what to fix.
+func (w *walk) fits(name string) {
+	w.t.Helper()
+	over := evalString(w.t, w.ctx, "overflow of "+name, `(() => {
+		const d = document.documentElement;
+		if (d.scrollWidth <= d.clientWidth) return "";
+		const out = [];
+		for (const el of document.body.querySelectorAll("*")) {
+			const r = el.getBoundingClientRect();
+			if (r.right > d.clientWidth + 1 && out.length < 5) out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.split(" ").join(".") : "") + " right=" + Math.round(r.right));
+		}
+		return "scrollWidth " + d.scrollWidth + " > clientWidth " + d.clientWidth + ": " + out.join(", ");
+	})()`)
+	assert.Empty(w.t, over, "%s scrolls sideways", name)
 }
 
 func (w *walk) signup() {
@@ -119,6 +148,9 @@ func (w *walk) home() {
 	// Test keys are shown in full (the curl line below carries the key anyway).
 	w.key = browsertest.Text(t, ctx, "#test-key code")
 	require.Regexp(t, `^sk_test_[0-9A-Za-z]{32}$`, w.key, "home shows the test secret key")
+	// The guide's first step needs the sandbox facility's organization id: home shows it.
+	w.org = browsertest.Text(t, ctx, "#sandbox-org-id code")
+	require.Regexp(t, `^org_[0-9A-Za-z]+$`, w.org, "home shows the sandbox organization id")
 }
 
 func (w *walk) listPatientsWithCurl() {
@@ -149,6 +181,7 @@ func (w *walk) listPatientsWithCurl() {
 	status, o := apiCall(t, http.MethodGet, w.env.URL+"/organizations/"+org, w.key, "")
 	require.Equal(t, http.StatusOK, status, "%v", o)
 	assert.Equal(t, sandbox.Name, o["name"], "the patients are St. Mungo's")
+	assert.Equal(t, org, w.org, "the organization id on home is the sandbox's")
 }
 
 // modeToggle switches to live mode (an orange badge says so) and back.
@@ -160,6 +193,15 @@ func (w *walk) modeToggle() {
 	assert.Equal(t, "true", evalString(t, ctx, "toggle state", `document.querySelector('.topbar button.toggle').getAttribute('aria-checked')`))
 	assert.Equal(t, "true", evalString(t, ctx, "live class", `String(document.body.classList.contains('live'))`))
 	w.shot("04-home-live")
+	// Live mode's home is about live keys: no test key, the live secret redacted (it was shown
+	// once), the live publishable key in full.
+	text := evalString(t, ctx, "page text", `document.body.innerText`)
+	assert.NotContains(t, text, "Your test secret key", "live home does not offer the test key")
+	assert.NotContains(t, text, "sk_test_", "live home shows no test key")
+	assert.Contains(t, text, "Your live keys")
+	assert.Regexp(t, `^sk_live_\.\.\.[0-9A-Za-z]{4}$`, browsertest.Text(t, ctx, `#live-keys dd[data-type="secret"]`), "the live secret, redacted")
+	assert.Regexp(t, `^pk_live_[0-9A-Za-z]{32}$`, browsertest.Text(t, ctx, `#live-keys dd[data-type="publishable"] code`), "the live publishable key")
+	assert.Contains(t, browsertest.Text(t, ctx, "#curl"), "sk_live_...", "the curl line has a live placeholder")
 	clickIn(t, ctx, ".topbar button.toggle")
 	browsertest.WaitText(t, ctx, "Get started")
 	assert.Equal(t, "false", evalString(t, ctx, "toggle state", `document.querySelector('.topbar button.toggle').getAttribute('aria-checked')`))
@@ -196,7 +238,8 @@ func (w *walk) createWebhookEndpoint() {
 // delivery shows as succeeded; the endpoint got it signed with the secret the page showed.
 func (w *walk) watchDelivery() {
 	t, ctx := w.t, w.ctx
-	status, p := apiCall(t, http.MethodPost, w.env.URL+"/patients", w.key, `{"firstName":"Nymphadora","lastName":"Tonks","email":"tonks@example.com"}`)
+	dob := strconv.FormatInt(time.Date(1973, 3, 25, 0, 0, 0, 0, time.UTC).UnixMilli(), 10)
+	status, p := apiCall(t, http.MethodPost, w.env.URL+"/patients", w.key, `{"firstName":"Nymphadora","lastName":"Tonks","email":"tonks@example.com","dateOfBirth":`+dob+`,"tags":["metamorphmagus","auror"]}`)
 	require.Equal(t, http.StatusCreated, status, "%v", p)
 	w.patient = p["id"].(string)
 
@@ -227,6 +270,7 @@ func (w *walk) watchDelivery() {
 	assert.Contains(t, browsertest.Text(t, ctx, "#attempts tbody tr"), "200", "the attempt's response status")
 	assert.Contains(t, browsertest.Text(t, ctx, "#attempts pre.body"), `{"received":true}`, "the attempt's response body")
 	assert.Contains(t, browsertest.Text(t, ctx, "#payload"), w.patient, "the event sent")
+	w.delivery = browsertest.Location(t, ctx)
 	w.shot("09-delivery")
 }
 
@@ -253,7 +297,7 @@ func (w *walk) events() {
 	browsertest.WaitText(t, ctx, w.patient)
 	assert.NotContains(t, evalString(t, ctx, "types listed", `[...document.querySelectorAll('#events tr[data-type]')].map(r => r.dataset.type).join(' ')`),
 		"webhook_endpoint.", "the search keeps patient events only")
-	evalString(t, ctx, "mark the patient's event", `(() => { for (const tr of document.querySelectorAll('#events tbody tr')) `+
+	w.event = evalString(t, ctx, "mark the patient's event", `(() => { for (const tr of document.querySelectorAll('#events tbody tr')) `+
 		`if (tr.innerText.includes(`+jsString(w.patient)+`) && tr.dataset.type === 'patient.created') { tr.querySelector('a').id = 'the-event'; return tr.dataset.id } return '' })()`)
 	clickIn(t, ctx, "#the-event")
 	browsertest.WaitText(t, ctx, "Tonks")
@@ -268,12 +312,19 @@ func (w *walk) sandbox() {
 	browsertest.Click(t, ctx, "Sandbox")
 	browsertest.WaitText(t, ctx, "St. Mungo")
 	w.shot("12-sandbox")
+	w.idColumnShown()
 	browsertest.Fill(t, ctx, "q", "Tonks")
 	browsertest.Submit(t, ctx, "Search")
 	browsertest.WaitText(t, ctx, "Nymphadora")
+	w.related()
 	clickIn(t, ctx, `a[href*="`+w.patient+`"]`)
 	browsertest.WaitText(t, ctx, "tonks@example.com")
+	w.record()
 	w.shot("13-sandbox-patient")
+	clickIn(t, ctx, `#related-appointments tr[data-id="`+w.appt+`"] a`)
+	browsertest.WaitText(t, ctx, "Appointment, ")
+	assert.Contains(t, browsertest.Text(t, ctx, `#fields tr[data-field="patientId"] a`), w.patient, "the appointment links its patient")
+	w.shot("13b-sandbox-appointment")
 }
 
 func (w *walk) logs() {
@@ -298,7 +349,17 @@ func (w *walk) logs() {
 	clickIn(t, ctx, "#the-post td:nth-child(3) a")
 	browsertest.WaitText(t, ctx, "POST /patients")
 	browsertest.WaitText(t, ctx, keyID)
+	w.log = browsertest.Location(t, ctx)
 	w.shot("16-log-detail")
+	// Any request is found by its Request-Id (its log's id), as a developer would paste it.
+	reqID := browsertest.Text(t, ctx, "#request-id code")
+	require.Regexp(t, `^req_`, reqID)
+	browsertest.Click(t, ctx, "Logs")
+	browsertest.WaitText(t, ctx, "last 7 days")
+	browsertest.Fill(t, ctx, "request", reqID)
+	browsertest.Submit(t, ctx, "Find")
+	browsertest.WaitText(t, ctx, "POST /patients")
+	assert.Equal(t, w.log, browsertest.Location(t, ctx), "the Request-Id opens its log")
 }
 
 // keyID is the id of a key, as the API lists it.
@@ -322,6 +383,7 @@ func (w *walk) rollKey() {
 	browsertest.Click(t, ctx, "API keys")
 	browsertest.WaitText(t, ctx, "Create a restricted key")
 	w.shot("17-keys")
+	w.rollSelectShown()
 	// The active secret key's row: its type cell says secret and it can be rolled (a rolled key
 	// keeps its row until it expires, without a roll form).
 	row := `(() => { for (const tr of document.querySelectorAll("table:not(.grid) tbody tr")) ` +
@@ -405,6 +467,7 @@ func (w *walk) acceptInvite() {
 	browsertest.Submit(t, ctx, "Log out")
 	browsertest.Open(t, ctx, w.invite)
 	assert.NotContains(t, browsertest.Text(t, ctx, "body"), "Accept invite", "an invite link works once")
+	w.problems.expected("404") // the spent link answers 404, which the browser logs
 }
 
 func (w *walk) logout() {

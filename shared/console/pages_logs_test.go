@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -146,7 +147,7 @@ func TestLogsPage(t *testing.T) {
 		id := post["id"].(string)
 		p := b.get("/console/logs/" + id)
 		require.Equal(t, http.StatusOK, p.Status, p.text())
-		for _, want := range []string{"201 POST /patients", "Request log " + id, "Idempotency key luna-1", "Request id " + post["requestId"].(string),
+		for _, want := range []string{"201 POST /patients", "Request-Id " + id, "Idempotency key luna-1", "Gateway request id " + post["requestId"].(string),
 			fmt.Sprintf("Duration %dms", int64(post["durationMs"].(float64))), "Key " + keyID + " secret"} {
 			assert.Contains(t, p.text(), want)
 		}
@@ -156,6 +157,28 @@ func TestLogsPage(t *testing.T) {
 		missing := b.get("/console/logs/req_00000000000000000000000000")
 		assert.Equal(t, http.StatusNotFound, missing.Status)
 		assert.Contains(t, missing.text(), "NOT_FOUND")
+	})
+
+	t.Run("find a request by its Request-Id", func(t *testing.T) {
+		id := post["id"].(string)
+		for _, tc := range []struct{ query, url string }{
+			{id, "/console/logs/" + id},
+			{"  " + id + " ", "/console/logs/" + id}, // pasted with spaces
+		} {
+			p := b.get("/console/logs?request=" + url.QueryEscape(tc.query))
+			require.Equal(t, http.StatusOK, p.Status, p.text())
+			assert.Equal(t, tc.url, p.URL, "%q opens its log", tc.query)
+			assert.Contains(t, p.text(), "201 POST /patients")
+		}
+		for _, bad := range []string{"evt_01ABC", "pat_1", "req_1/../../keys"} {
+			p := b.get("/console/logs?request=" + url.QueryEscape(bad))
+			assert.Equal(t, http.StatusBadRequest, p.Status, bad)
+			assert.Contains(t, p.text(), "a Request-Id starts with req_", bad)
+			assert.Contains(t, p.Body, `value="`+html.EscapeString(bad)+`"`, "the box keeps what was typed")
+		}
+		gone := b.get("/console/logs?request=req_00000000000000000000000000")
+		assert.Equal(t, http.StatusNotFound, gone.Status, "a Request-Id of no log: the API's NOT_FOUND")
+		assert.Contains(t, gone.text(), "NOT_FOUND")
 	})
 
 	t.Run("viewer reads the logs", func(t *testing.T) {

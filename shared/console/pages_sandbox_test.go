@@ -162,6 +162,53 @@ func TestSandboxPages(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, b.get("/console/sandbox/wands").Status)
 	})
 
+	t.Run("an object's page reads like a record", func(t *testing.T) {
+		appt := apiList(t, c, key, "appointments", "?$limit=1")[0]
+		pid := appt["patientId"].(string)
+		got := c.env.Do(t, http.MethodGet, "/patients/"+pid, key, nil)
+		require.Equal(t, http.StatusOK, got.Status, string(got.Body))
+		pat := got.JSON(t)
+		// Give the patient tags, so the page has chips to show.
+		upd := c.env.Do(t, http.MethodPatch, "/patients/"+pid, key, map[string]any{"tags": []string{"allergy: penicillin", "vip"}})
+		require.Equal(t, http.StatusOK, upd.Status, string(upd.Body))
+
+		p := b.get("/console/sandbox/patients/" + pid)
+		require.Equal(t, http.StatusOK, p.Status, p.text())
+		assert.Regexp(t, `<h1>`+nameRe(pat)+` <span class="pill`, p.Body, "the patient's name is the title")
+		assert.Regexp(t, `<title>`+nameRe(pat)+` · HAPI Hub</title>`, p.Body)
+		if dob, ok := pat["dateOfBirth"].(float64); ok {
+			want := time.UnixMilli(int64(dob)).UTC().Format("2 Jan 2006")
+			assert.Regexp(t, `data-field="dateOfBirth"><th class="mono">dateOfBirth</th><td>`+want+`</td>`, p.Body, "a date of birth is a date")
+		}
+		created := time.UnixMilli(int64(pat["createdAt"].(float64))).UTC().Format("Mon 2 Jan 2006, 15:04:05 UTC")
+		assert.Contains(t, p.Body, `<time datetime="`+created+`">`+created+`</time>`, "times are dates and times")
+		assert.Contains(t, p.Body, `<span class="chip">allergy: penicillin</span><span class="chip">vip</span>`, "tags are chips")
+
+		// Each related list holds what the API finds for the patient, linked, with its total.
+		for _, res := range []string{"appointments", "invoices", "messages"} {
+			r := c.env.Do(t, http.MethodGet, "/"+res+"?patientId="+pid+"&$limit=10&$total=true", key, nil).JSON(t)
+			section := regexp.MustCompile(`(?s)<section class="panel related" id="related-` + res + `">.*?</section>`).FindString(p.Body)
+			require.NotEmpty(t, section, res)
+			var want []string
+			for _, o := range r["data"].([]any) {
+				want = append(want, o.(map[string]any)["id"].(string))
+			}
+			assert.ElementsMatch(t, want, uniqIDs(rowIDs(section, res)), "the patient's %s", res)
+			assert.Contains(t, section, fmt.Sprintf(`<span class="muted small">%d</span>`, int(r["total"].(float64))), "%s total", res)
+			assert.NotContains(t, section, "<th>Patient</th>", "the patient is not repeated on every row")
+		}
+		assert.Contains(t, p.Body, appt["id"].(string))
+		// The PATCH above is among the patient's requests and events.
+		events := regexp.MustCompile(`(?s)<section class="panel" id="object-events">.*?</section>`).FindString(p.Body)
+		assert.Contains(t, events, ">patient.updated</a>", "the patient's events")
+		logs := regexp.MustCompile(`(?s)<section class="panel" id="object-logs">.*?</section>`).FindString(p.Body)
+		assert.Contains(t, logs, "PATCH /patients/"+pid, "the requests that touched the patient")
+
+		// An appointment's title is its time; a practitioner's, the name.
+		a := b.get("/console/sandbox/appointments/" + appt["id"].(string))
+		assert.Contains(t, a.Body, "<h1>Appointment, "+time.UnixMilli(int64(appt["startsAt"].(float64))).UTC().Format("Mon 2 Jan 2006, 15:04 UTC"))
+	})
+
 	t.Run("live mode without a connected clinic", func(t *testing.T) {
 		b.post("/console/mode", "mode", "live", "back", "/sandbox")
 		defer b.post("/console/mode", "mode", "test", "back", "/sandbox")
@@ -235,4 +282,17 @@ func TestSandboxResetRefusedToViewer(t *testing.T) {
 	assert.Regexp(t, `PERMISSIONS_ERROR .*sandbox`, p.text(), "the API's refusal, in place")
 	assert.Len(t, rowIDs(p.Body, "invoices"), tinySandbox.Invoices, "the tab still shows under the message")
 	assert.Equal(t, before, apiList(t, c, key, "patients", "?$limit=100"), "nothing was reset")
+}
+
+// uniqIDs drops repeats, keeping the order (a row links its object twice: first column and id).
+func uniqIDs(ids []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -151,7 +151,7 @@ func TestWebhookDeliveries(t *testing.T) {
 	did, row := waitForRow(t, b, page, ev.ID, "succeeded", "")
 	assert.Contains(t, row, "patient.created")
 	assert.Contains(t, row, `href="/console/events/`+ev.ID+`"`, "the event id links to the event")
-	assert.Regexp(t, `<td>1</td>`, row, "one attempt")
+	assert.Regexp(t, `<td data-label="Attempts">1</td>`, row, "one attempt")
 	assert.Contains(t, row, "200", "the last response's status")
 
 	// Its delivery page: the attempt's status, duration, escaped body, the request body.
@@ -218,8 +218,8 @@ func TestWebhookFailingDelivery(t *testing.T) {
 	b.get(page)
 	b.post(page+"/test", "type", "invoice.paid")
 	_, ev := rc.waitFor(t, func(e hapihub.Event) bool { return e.Type == "invoice.paid" })
-	did, row := waitForRow(t, b, page+"?status=pending", ev.ID, "pending", "<td>1</td>")
-	assert.Contains(t, row, `<td class="mono">500</td>`, "the last response's status")
+	did, row := waitForRow(t, b, page+"?status=pending", ev.ID, "pending", `<td data-label="Attempts">1</td>`)
+	assert.Contains(t, row, `<td data-label="Last response" class="mono">500</td>`, "the last response's status")
 	assert.Contains(t, row, "from now", "the next retry")
 	assert.NotContains(t, b.get(page+"?status=succeeded").Body, did, "the filter leaves it out")
 

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/console"
+	"github.com/hapihub/hapihub/shared/console/web"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -25,12 +26,9 @@ var ipSeq atomic.Int64
 
 // fromOwnIP serves the console as if every request came from one address of its own, so the
 // per-IP login counter of a test is not shared with the other tests' 127.0.0.1.
-func fromOwnIP(checks **atomic.Int64) func(h *console.Handler) http.Handler {
+func fromOwnIP() func(h *console.Handler) http.Handler {
 	ip := fmt.Sprintf("198.51.100.%d", ipSeq.Add(1)%250+1)
 	return func(h *console.Handler) http.Handler {
-		if checks != nil {
-			*checks = console.CountPasswordChecks(h)
-		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			r.RemoteAddr = ip + ":4711"
 			h.ServeHTTP(w, r)
@@ -39,8 +37,8 @@ func fromOwnIP(checks **atomic.Int64) func(h *console.Handler) http.Handler {
 }
 
 func TestLoginDoesNotTellWhichEmailsExist(t *testing.T) {
-	var checks *atomic.Int64
-	c := newConsoleServing(t, fromOwnIP(&checks))
+	checks := new(atomic.Int64)
+	c := newConsoleWith(t, countPasswordChecks(checks), fromOwnIP())
 	email := uniqueEmail("known")
 	c.browser(t).signup(email)
 	const refused = "That email and password do not match an account."
@@ -63,8 +61,8 @@ func TestLoginDoesNotTellWhichEmailsExist(t *testing.T) {
 }
 
 func TestLoginRateLimitHoldsUnderConcurrency(t *testing.T) {
-	var checks *atomic.Int64
-	c := newConsoleServing(t, fromOwnIP(&checks))
+	checks := new(atomic.Int64)
+	c := newConsoleWith(t, countPasswordChecks(checks), fromOwnIP())
 	email := uniqueEmail("burst")
 	c.browser(t).signup(email)
 	b := c.browser(t)
@@ -109,7 +107,7 @@ func sessionHash(token string) string {
 }
 
 func TestLoginEndsTheSessionItCameWith(t *testing.T) {
-	c := newConsoleServing(t, fromOwnIP(nil))
+	c := newConsoleServing(t, fromOwnIP())
 	email := uniqueEmail("rotate")
 	b := c.browser(t)
 	b.signup(email)
@@ -117,7 +115,7 @@ func TestLoginEndsTheSessionItCameWith(t *testing.T) {
 	old := b.cookies[sessionCookieName].Value
 	oldSession, err := c.store.GetSession(ctx, sessionHash(old))
 	require.NoError(t, err)
-	oldSession = console.SessionSecrets(old, oldSession)
+	oldSession = web.SessionSecrets(old, oldSession)
 	oldKey := oldSession.Keys[store.Test].Secret
 	require.Equal(t, http.StatusOK, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "the session key works while the session lives")
 
@@ -132,7 +130,7 @@ func TestLoginEndsTheSessionItCameWith(t *testing.T) {
 }
 
 func TestFlashIsTheConsolesOwnWords(t *testing.T) {
-	c := newConsoleServing(t, fromOwnIP(nil))
+	c := newConsoleServing(t, fromOwnIP())
 	owner := c.browser(t)
 	owner.signup(uniqueEmail("flash"))
 	var welcome string // the sign-up's flash cookie, signed with the owner's session
@@ -179,7 +177,7 @@ func TestFlashIsTheConsolesOwnWords(t *testing.T) {
 }
 
 func TestSignupProbesForTakenEmailsAreLimited(t *testing.T) {
-	c := newConsoleServing(t, fromOwnIP(nil))
+	c := newConsoleServing(t, fromOwnIP())
 	email := uniqueEmail("taken")
 	for range 2 { // new accounts do not count
 		c.browser(t).signup(uniqueEmail("new"))
@@ -247,7 +245,7 @@ func TestCookieNames(t *testing.T) {
 		{"without Secure (InsecureCookies) a browser would refuse the prefix", true, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := newConsoleWith(t, func(o *console.Options) { o.InsecureCookies = tc.insecure }, fromOwnIP(nil))
+			c := newConsoleWith(t, func(o *console.Options) { o.InsecureCookies = tc.insecure }, fromOwnIP())
 			b := c.browser(t)
 			b.get("/console/signup")
 			set := map[string]*http.Cookie{}
@@ -277,7 +275,7 @@ func TestCookieNames(t *testing.T) {
 }
 
 func TestPlantedUnprefixedCookiesAreIgnored(t *testing.T) {
-	c := newConsoleServing(t, fromOwnIP(nil))
+	c := newConsoleServing(t, fromOwnIP())
 	victim := c.browser(t)
 	victim.signup(uniqueEmail("planted"))
 	token := victim.cookies[sessionCookieName].Value
@@ -298,7 +296,7 @@ func TestPlantedUnprefixedCookiesAreIgnored(t *testing.T) {
 }
 
 func TestSignupsThatMakeAccountsAreCappedPerAddress(t *testing.T) {
-	c := newConsoleWith(t, func(o *console.Options) { o.SignupsPerIP = 0 }, fromOwnIP(nil)) // the default cap
+	c := newConsoleWith(t, func(o *console.Options) { o.SignupsPerIP = 0 }, fromOwnIP()) // the default cap
 	require.Equal(t, 5, console.DefaultSignupsPerIP)
 	taken := uniqueEmail("cap-taken")
 	for i := 1; i <= console.DefaultSignupsPerIP; i++ {
@@ -332,4 +330,11 @@ func TestSignupsThatMakeAccountsAreCappedPerAddress(t *testing.T) {
 	p = b.post("/console/signup", "name", "Mallory", "company", "Next Hour", "email", over, "password", "correct horse battery")
 	assert.Equal(t, http.StatusOK, p.Status, p.text())
 	assert.Contains(t, p.text(), "Welcome to HAPI Hub")
+}
+
+// countPasswordChecks makes the console count its argon2 password checks in n.
+func countPasswordChecks(n *atomic.Int64) func(o *console.Options) {
+	return func(o *console.Options) {
+		o.CheckPassword = func(phc, password string) bool { n.Add(1); return web.CheckPassword(phc, password) }
+	}
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hapihub/hapihub/shared/console"
+	"github.com/hapihub/hapihub/shared/console/web"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -26,7 +26,7 @@ func switchTargets(p *webPage) map[string]string {
 }
 
 func TestSwitchAccount(t *testing.T) {
-	c := newConsoleServing(t, fromOwnIP(nil))
+	c := newConsoleServing(t, fromOwnIP())
 	ctx := context.Background()
 	// Grace owns Second Clinic; Ada, owner of Analytical Clinics, invites her as a viewer.
 	grace := c.browser(t)
@@ -40,7 +40,7 @@ func TestSwitchAccount(t *testing.T) {
 		token := grace.cookies[sessionCookieName].Value
 		ss, err := c.store.GetSession(ctx, sessionHash(token))
 		require.NoError(t, err)
-		return console.SessionSecrets(token, ss)
+		return web.SessionSecrets(token, ss)
 	}
 	second := session().Account
 
