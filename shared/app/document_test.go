@@ -9,7 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/clinical"
+	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -214,7 +215,7 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	// The sandbox and the document.
 	// Reset jobs need their queue: the routes as TestSandboxResetOverHTTP serves them.
 	jobs, _ := smallJobs(t, s.st)
-	small := app.PlatformRouter(s.st, s.cfg, app.OrganizationRoutes(s.st, jobs))
+	small := platform.PlatformRouter(s.st, s.cfg, clinical.OrganizationRoutes(s.st, jobs))
 	for _, rt := range small.Routes() {
 		s.routers[rt.Key()] = small
 	}

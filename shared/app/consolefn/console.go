@@ -1,4 +1,6 @@
-package app
+// Package consolefn is the console function: the web console (shared/console) behind API
+// Gateway, with sign-up creating accounts whose sandbox the worker seeds.
+package consolefn
 
 import (
 	"context"
@@ -14,6 +16,8 @@ import (
 
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/sandbox"
@@ -23,33 +27,30 @@ import (
 // The developer console (ConsoleFunction): an http.Handler behind API Gateway's proxy
 // integration. Decisions are in docs/console.md.
 
-func init() {
-	functions["console"] = buildConsole
-}
-
-func buildConsole(ctx context.Context, cfg config.Config) (any, error) {
-	st, jobs, err := SandboxJobs(ctx, cfg)
+// NewFunction builds the console function.
+func NewFunction(ctx context.Context, cfg config.Config) (Function, error) {
+	st, jobs, err := platform.SandboxJobs(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return Function{}, err
 	}
 	h, err := ConsoleHandler(st, cfg, queuedAccounts{st: st, jobs: jobs})
 	if err != nil {
-		return nil, err
+		return Function{}, err
 	}
-	return consoleFunction{lambda.NewHandler(ConsoleLambda(h))}, nil
+	return Function{lambda.NewHandler(ConsoleLambda(h))}, nil
 }
 
-// consoleFunction is the console's Lambda handler. Its routes are web pages: template.yaml must
+// Function is the console's Lambda handler. Its routes are web pages: template.yaml must
 // serve them to this function (checked like every function's routes), and the OpenAPI document
 // leaves them out.
-type consoleFunction struct{ h lambda.Handler }
+type Function struct{ h lambda.Handler }
 
-func (f consoleFunction) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+func (f Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return f.h.Invoke(ctx, payload)
 }
 
 // Routes are the console's two catch-all routes.
-func (consoleFunction) Routes() []api.Route {
+func (Function) Routes() []api.Route {
 	return []api.Route{
 		{Method: "ANY", Path: console.Mount, Public: true, Web: true},
 		{Method: "ANY", Path: console.Mount + "/{proxy+}", Public: true, Web: true},
@@ -58,7 +59,7 @@ func (consoleFunction) Routes() []api.Route {
 
 // ConsoleHandler is the console on st; sign-ups create accounts with creator.
 func ConsoleHandler(st *store.Store, cfg config.Config, creator console.AccountCreator) (*console.Handler, error) {
-	return console.New(console.Options{Identity: st, Accounts: creator, Log: Logger(),
+	return console.New(console.Options{Identity: st, Accounts: creator, Log: app.Logger(),
 		APIURL: cfg.APIURL, Origin: consoleOrigin(cfg.Local)})
 }
 

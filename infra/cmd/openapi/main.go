@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/infra/local/runner"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/openapi"
 )
@@ -17,7 +17,7 @@ func main() {
 	flag.Parse()
 	// Building the functions' routers needs configuration but makes no call to AWS.
 	cfg := config.Config{Table: "hapihub", Region: "us-east-1", DynamoDBEndpoint: "http://127.0.0.1:1", Local: true, WebhookQueueURL: "http://127.0.0.1:1/000000000000/hapihub-webhooks"}
-	b, err := openapi.JSON(app.OpenAPI(context.Background(), cfg))
+	b, err := openapi.JSON(runner.OpenAPI(context.Background(), cfg))
 	if err == nil {
 		err = os.WriteFile(*out, b, 0o644)
 	}

@@ -1,4 +1,6 @@
-package accounts
+// Package usagekeys is accounts.Registrar over API Gateway's management API: only the functions
+// that register usage keys (the sandbox worker, the local runner) link the apigateway client.
+package usagekeys
 
 import (
 	"context"
@@ -9,22 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway"
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 
+	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/store"
 )
-
-// Registrar registers an account's usage identifier keys with API Gateway. With
-// ApiKeySourceType AUTHORIZER, API Gateway accepts the authorizer's usageIdentifierKey only when it
-// is the value of an enabled API key attached to a usage plan of the stage; otherwise the request
-// gets 403 (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-key-source.html).
-type Registrar interface {
-	// Register makes sure an API key with this value exists and is attached to the mode's plan.
-	// It is idempotent: a retry after a partial failure finishes the job.
-	Register(ctx context.Context, accountID, mode, value string) error
-	// SetEnabled enables or disables every usage key of the account.
-	SetEnabled(ctx context.Context, acct store.Account, enabled bool) error
-	// Remove deletes the account's API keys (the compensation of a failed sign-up).
-	Remove(ctx context.Context, accountID string) error
-}
 
 // UsageKeys is the Registrar over API Gateway's management API (aws-sdk-go-v2's apigateway
 // client; locally the embedded infra/apigateway).
@@ -33,9 +22,6 @@ type UsageKeys struct {
 	// Plans are the usage plan ids by mode (template.yaml's plans, via HAPIHUB_USAGE_PLAN_*).
 	Plans map[string]string
 }
-
-// KeyName is the API key's name for an account and mode: "hapihub-<account>-<mode>".
-func KeyName(accountID, mode string) string { return "hapihub-" + accountID + "-" + mode }
 
 // keys lists every API key whose name starts with prefix, with values.
 func (u UsageKeys) keys(ctx context.Context, prefix string) ([]types.ApiKey, error) {
@@ -71,7 +57,7 @@ func (u UsageKeys) Register(ctx context.Context, accountID, mode, value string) 
 	if plan == "" {
 		return fmt.Errorf("accounts: no usage plan for mode %q (HAPIHUB_USAGE_PLAN_%s)", mode, mode)
 	}
-	name := KeyName(accountID, mode)
+	name := accounts.KeyName(accountID, mode)
 	keys, err := u.keys(ctx, name)
 	if err != nil {
 		return err
@@ -121,7 +107,7 @@ func (u UsageKeys) Register(ctx context.Context, accountID, mode, value string) 
 // SetEnabled implements Registrar.
 func (u UsageKeys) SetEnabled(ctx context.Context, acct store.Account, enabled bool) error {
 	for mode, value := range acct.UsageKeys {
-		keys, err := u.keys(ctx, KeyName(acct.ID, mode))
+		keys, err := u.keys(ctx, accounts.KeyName(acct.ID, mode))
 		if err != nil {
 			return err
 		}
@@ -156,22 +142,4 @@ func (u UsageKeys) Remove(ctx context.Context, accountID string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// RegisterAll registers the account's usage key of every mode.
-func RegisterAll(ctx context.Context, reg Registrar, acct store.Account) error {
-	for _, mode := range []string{store.Test, store.Live} {
-		if v := acct.UsageKeys[mode]; v != "" {
-			if err := reg.Register(ctx, acct.ID, mode, v); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// Disable turns the account's usage keys off at API Gateway: every request with any of its keys
-// then gets 403 at the gateway, before any function runs.
-func Disable(ctx context.Context, reg Registrar, acct store.Account) error {
-	return reg.SetEnabled(ctx, acct, false)
 }

@@ -1,4 +1,4 @@
-package app
+package platform
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
@@ -18,20 +19,27 @@ import (
 // Platform routes: API keys (ApiKeysFunction), tokens (TokensFunction) and account settings
 // (AccountFunction). Decisions are in docs/keys.md.
 
-func init() {
-	functions["api-keys"] = platformFunction((*Platform).KeyRoutes)
-	functions["tokens"] = platformFunction((*Platform).TokenRoutes)
-	functions["account"] = platformFunction((*Platform).AccountRoutes)
+// NewKeysFunction builds the api-keys function.
+func NewKeysFunction(ctx context.Context, cfg config.Config) (*api.Router, error) {
+	return newFunction(ctx, cfg, (*Platform).KeyRoutes)
 }
 
-func platformFunction(routes func(*Platform) []api.Route) Builder {
-	return func(ctx context.Context, cfg config.Config) (any, error) {
-		st, err := Store(ctx, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return PlatformRouter(st, cfg, routes(&Platform{Store: st})), nil
+// NewTokensFunction builds the tokens function.
+func NewTokensFunction(ctx context.Context, cfg config.Config) (*api.Router, error) {
+	return newFunction(ctx, cfg, (*Platform).TokenRoutes)
+}
+
+// NewAccountFunction builds the account function (IP allowlist and request logs).
+func NewAccountFunction(ctx context.Context, cfg config.Config) (*api.Router, error) {
+	return newFunction(ctx, cfg, (*Platform).AccountRoutes)
+}
+
+func newFunction(ctx context.Context, cfg config.Config, routes func(*Platform) []api.Route) (*api.Router, error) {
+	st, err := Store(ctx, cfg)
+	if err != nil {
+		return nil, err
 	}
+	return PlatformRouter(st, cfg, routes(&Platform{Store: st})), nil
 }
 
 // PlatformRouter is the router of every API function: its routes behind the middlewares, in the
@@ -43,7 +51,7 @@ func PlatformRouter(st *store.Store, cfg config.Config, routes []api.Route) *api
 	}
 	// requestlogs.go: every request with a key is logged, timed by the store's clock (which dates
 	// the logs' ttl too).
-	return api.NewRouter(api.Options{Tenants: st, Log: Logger(), Local: cfg.Local, Middlewares: mws,
+	return api.NewRouter(api.Options{Tenants: st, Log: app.Logger(), Local: cfg.Local, Middlewares: mws,
 		Recorder: requestRecorder{st}, Now: func() time.Time { return st.Now() }}, routes...)
 }
 
@@ -53,7 +61,7 @@ func permissionsMiddleware(st *store.Store, _ config.Config) api.Middleware {
 }
 
 func idempotencyMiddleware(st *store.Store, _ config.Config) api.Middleware {
-	return api.Idempotency(st, Logger())
+	return api.Idempotency(st, app.Logger())
 }
 
 // Platform serves the platform resources.
@@ -466,4 +474,10 @@ func (p *Platform) putAllowlist(r *api.Request) (api.Response, error) {
 		return api.Response{}, err
 	}
 	return api.Response{Body: allowlistView(cidrs)}, nil
+}
+
+// DecodeObject reads a JSON object body, refusing fields outside allowed (for the other slices'
+// handlers).
+func DecodeObject(body []byte, allowed ...string) (map[string]any, error) {
+	return decodeObject(body, allowed...)
 }
