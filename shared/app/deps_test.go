@@ -37,7 +37,7 @@ var sdkService = regexp.MustCompile(`^github\.com/aws/aws-sdk-go-v2/service/([a-
 // keys (API Gateway), the others write events that are announced on the webhook queue (SQS). No
 // binary links the SDK's config loader (its credential chain brings STS, SSO and sign-in).
 func TestFunctionsLinkOnlyTheClientsTheyCall(t *testing.T) {
-	want := map[string][]string{"authorizer": {"dynamodb"}, "openapi": {"dynamodb"}, "sandbox-worker": {"apigateway", "dynamodb", "sqs"}}
+	want := map[string][]string{"authorizer": {"dynamodb"}, "openapi": {}, "sandbox-worker": {"apigateway", "dynamodb", "sqs"}}
 	const mod = "github.com/hapihub/hapihub/"
 	for pkg, ds := range deps(t, "./functions/...") {
 		name := strings.TrimPrefix(pkg, mod+"functions/")
@@ -74,5 +74,22 @@ func TestMainsAreShortAndExplicit(t *testing.T) {
 		assert.LessOrEqual(t, strings.Count(src, "\n"), 30, "functions/%s/main.go is over 30 lines", d.Name())
 		assert.Regexp(t, construct, src, "functions/%s/main.go must call its slice's typed constructor", d.Name())
 		assert.Contains(t, src, "lambda.Start(h)", d.Name())
+	}
+}
+
+// The HTTP layer (router, middleware, the generic resource handlers), the domain rules and the
+// key checks see the domain types and interfaces only: none of them links the DynamoDB SDK or
+// the store, so persistence can change behind them. Idempotency reaches the store's transaction
+// as a typed value (domain.Tx), not as DynamoDB items in a context.
+func TestHTTPLayerDoesNotLinkDynamoDB(t *testing.T) {
+	const mod = "github.com/hapihub/hapihub/"
+	pkgs := []string{"./shared/api", "./shared/clinic", "./shared/auth", "./shared/domain", "./shared/app/openapifn"}
+	got := deps(t, pkgs...)
+	require.Len(t, got, len(pkgs))
+	for pkg, ds := range got {
+		for _, d := range ds {
+			assert.False(t, strings.HasPrefix(d, "github.com/aws/aws-sdk-go-v2/service/dynamodb"), "%s links %s", pkg, d)
+			assert.NotEqual(t, mod+"shared/store", d, "%s imports the store", pkg)
+		}
 	}
 }

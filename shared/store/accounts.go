@@ -12,41 +12,11 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 )
 
-// Account is a developer's company.
-type Account struct {
-	ID          string
-	Name        string
-	SandboxOrg  string            // the test-mode organization, St. Mungo's Clinic
-	UsageKeys   map[string]string // mode -> API Gateway usage identifier key
-	IPAllowlist []string          // CIDRs; live requests from elsewhere are refused
-	CreatedAt   int64
-}
-
-// Key is an API key's record. The secret itself is never stored for live keys, only its hash.
-type Key struct {
-	ID          string
-	AccountID   string
-	Mode        string
-	Type        string // secret, publishable, restricted
-	Hash        string
-	Last4       string
-	Status      string // active, revoked
-	ExpiresAt   int64  // Unix ms; 0 = never (set when rolled with a grace period)
-	Name        string
-	Note        string
-	Permissions map[string]string // restricted keys: resource -> none|read|write
-	Revealable  string            // the full secret of a test key (test keys can be revealed any time)
-	CreatedAt   int64
-	// Session is the console member (email) a session key acts for. Session keys exist only as
-	// their hash item (never in the account's key listing) and expire with the console session.
-	Session string
-}
-
 func accountPK(id string) string { return "ACCT#" + id }
 func keyPK(hash string) string   { return "KEY#" + hash }
 func orgPK(id string) string     { return "ORG#" + id }
 
-func (a Account) item() (map[string]types.AttributeValue, error) {
+func accountItem(a Account) (map[string]types.AttributeValue, error) {
 	usage := map[string]any{}
 	for k, v := range a.UsageKeys {
 		usage[k] = v
@@ -75,7 +45,7 @@ func accountFrom(item map[string]types.AttributeValue) Account {
 	return a
 }
 
-func (k Key) item() (map[string]types.AttributeValue, error) {
+func keyItem(k Key) (map[string]types.AttributeValue, error) {
 	perms := map[string]any{}
 	for r, p := range k.Permissions {
 		perms[r] = p
@@ -107,13 +77,13 @@ func str(v any) string {
 // one transaction: an account never exists half made.
 func (s *Store) CreateAccount(ctx context.Context, a Account, keys []Key, orgs []Doc, liveConnections []string) error {
 	var items []types.TransactWriteItem
-	ai, err := a.item()
+	ai, err := accountItem(a)
 	if err != nil {
 		return err
 	}
 	items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: ai, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 	for _, k := range keys {
-		ki, err := k.item()
+		ki, err := keyItem(k)
 		if err != nil {
 			return err
 		}
@@ -199,12 +169,6 @@ func (s *Store) GetOrganization(ctx context.Context, id string) (Doc, error) {
 		return nil, apperr.New(apperr.NotFound, "No such organization: %s", id)
 	}
 	return unmarshalDoc(out.Item), nil
-}
-
-// Connection is an account's link to a live organization.
-type Connection struct {
-	Org    string
-	Status string // active, revoked
 }
 
 // Connections lists an account's live organizations.

@@ -124,7 +124,7 @@ func DropSlotAttrs(ctx context.Context, s *Store, t Tenant, res *schema.Resource
 		}
 	}
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: ptr("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(t.partition(res.Name))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))}})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {

@@ -24,7 +24,7 @@ const guardSK = "EXT"
 // guardKey is the key of the item that reserves externalId ext in a tenant's resource: its
 // partition is the tenant's resource partition plus the value, so it cannot cross tenants.
 func guardKey(t Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"PK": sv(t.partition(res.Name) + "#ext#" + escape(ext)), "SK": sv(guardSK)}
+	return map[string]types.AttributeValue{"PK": sv(partition(t, res.Name) + "#ext#" + escape(ext)), "SK": sv(guardSK)}
 }
 
 // FindByExternalID returns the object of res whose externalId is ext, through GSI1 (a PMS-style
@@ -35,7 +35,7 @@ func (s *Store) FindByExternalID(ctx context.Context, t Tenant, res *schema.Reso
 		TableName:                 &s.Table,
 		IndexName:                 aws.String(GSI1),
 		KeyConditionExpression:    aws.String("GSI1PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(t.partition(res.Name) + "#externalId#" + escape(ext))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name) + "#externalId#" + escape(ext))},
 		Limit:                     aws.Int32(1),
 	})
 	if err != nil {
@@ -71,7 +71,7 @@ func (s *Store) CreateUnique(ctx context.Context, t Tenant, res *schema.Resource
 		if err == nil {
 			return doc, 1, false, nil
 		}
-		if !errors.As(err, &ce) || ce.Extra != len(meta.Extra) {
+		if !errors.As(err, &ce) || ce.Extra != meta.Tx.Len() { // the guard follows meta.Tx's own items
 			return nil, 0, false, err
 		}
 		owner, err := s.guardOwner(ctx, t, res, ext)
@@ -102,13 +102,7 @@ func (s *Store) createGuarded(ctx context.Context, t Tenant, res *schema.Resourc
 		return nil, err
 	}
 	put := types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
-	g := types.Put{TableName: &s.Table, Item: guardItem(t, res, ext, doc["id"].(string), now.UnixMilli()), ConditionExpression: aws.String("attribute_not_exists(PK)")}
-	if staleOwner != "" {
-		g.ConditionExpression = aws.String("attribute_not_exists(PK) OR #o = :o")
-		g.ExpressionAttributeNames = map[string]string{"#o": "_owner"}
-		g.ExpressionAttributeValues = map[string]types.AttributeValue{":o": sv(staleOwner)}
-	}
-	meta.Extra = append(meta.Extra[:len(meta.Extra):len(meta.Extra)], types.TransactWriteItem{Put: &g})
+	meta.Tx.Unique = &UniqueClaim{Resource: res.Name, ExternalID: ext, Owner: doc["id"].(string), StaleOwner: staleOwner, At: now.UnixMilli()}
 	if err := s.writeWithEvents(ctx, t, put, res.Object+".created", doc, nil, meta, now); err != nil {
 		return nil, err
 	}
@@ -174,7 +168,7 @@ func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource
 		}
 		var reqs []types.WriteRequest
 		for _, d := range p.Docs {
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(t.partition(res.Name)), "SK": sv(str(d["id"]))}}})
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(partition(t, res.Name)), "SK": sv(str(d["id"]))}}})
 			if ext, ok := d["externalId"].(string); ok && ext != "" {
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: guardKey(t, res, ext)}})
 			}

@@ -17,23 +17,7 @@ import (
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
-// Result is a page of a find with its total (when asked) and what it cost.
-type Result struct {
-	Docs  []Doc
-	Total int
-	Stats Stats
-}
-
-// Stats are a find's read figures: Scanned is the items DynamoDB read (ScannedCount summed
-// over the queries), Capacity the read capacity units it reported.
-type Stats struct {
-	Plan     string
-	Queries  int
-	Scanned  int
-	Capacity float64
-}
-
-func (st *Stats) add(scanned int32, cc *types.ConsumedCapacity) {
+func addStats(st *Stats, scanned int32, cc *types.ConsumedCapacity) {
 	st.Queries++
 	st.Scanned += int(scanned)
 	if cc != nil {
@@ -370,7 +354,7 @@ func isRange(op query.Op) bool {
 
 func (s *Store) partitionPath(t Tenant, res *schema.Resource, desc, ordered bool, name string) access {
 	return access{name: name, desc: desc, ordered: ordered, queries: []keyQuery{{
-		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(t.partition(res.Name))},
+		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))},
 	}}}
 }
 
@@ -691,7 +675,7 @@ func (s *Store) runQuery(ctx context.Context, kq keyQuery, desc bool, limit int3
 	if err != nil {
 		return nil, err
 	}
-	st.add(out.ScannedCount, out.ConsumedCapacity)
+	addStats(st, out.ScannedCount, out.ConsumedCapacity)
 	return out, nil
 }
 

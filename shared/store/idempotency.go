@@ -26,32 +26,6 @@ const (
 	IdempotencyLease = 60 * time.Second
 )
 
-// Idempotency record states.
-const (
-	IdemPending = "pending"
-	IdemDone    = "done"
-)
-
-// IdemRecord is an idempotency key's record: who holds it, for which request, and once done the
-// response to replay.
-type IdemRecord struct {
-	Key         string
-	Fingerprint string // hash of method, path, organization and body
-	State       string
-	Owner       string // request id holding the reservation
-	LeaseUntil  int64  // Unix ms; a pending record past it may be taken over
-	Status      int
-	Body        string
-	Headers     map[string]string
-	CreatedAt   int64
-	// Committed is the request id whose change committed under the key (IdempotencyCommit), set
-	// in the change's own transaction; CommittedAt is when that write began (Unix ms). A pending
-	// record with Committed set is never taken over: its change happened, and a retry replays it
-	// from the change's event (CommittedChange).
-	Committed   string
-	CommittedAt int64
-}
-
 func idemKey(account, mode, key string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"PK": sv("A#" + account + "#" + mode + "#IDEM"), "SK": sv(key)}
 }
@@ -152,37 +126,10 @@ func (s *Store) IdempotencyGuard(account, mode, key, owner string) types.Transac
 		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(owner), ":pending": sv(IdemPending)}}}
 }
 
-// IdempotencyCommit is the item a change made under an idempotency key adds to its transaction
-// (Meta.Extra). Like IdempotencyGuard it holds only while owner still holds the pending
-// reservation, so no two requests with one key can both commit; and it marks the record with the
-// committing request id and time, in the same transaction as the change. The response is saved
-// by a second write (CompleteIdempotencyKey) once the handler has built it; should the process
-// die between the two, the mark tells a retry that the change happened, and CommittedChange finds
-// it again to replay. One change per reservation: a second write under the same key fails.
-func (s *Store) IdempotencyCommit(account, mode, key, owner, requestID string) types.TransactWriteItem {
-	return types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: idemKey(account, mode, key),
-		UpdateExpression:         aws.String("SET #committed = :rid, #committedAt = :at"),
-		ConditionExpression:      aws.String("#owner = :owner AND #st = :pending AND attribute_not_exists(#committed)"),
-		ExpressionAttributeNames: map[string]string{"#owner": "owner", "#st": "state", "#committed": "committed", "#committedAt": "committedAt"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(owner), ":pending": sv(IdemPending),
-			":rid": sv(requestID), ":at": n(s.Now().UnixMilli())}}}
-}
-
 // commitWindow bounds how long after IdempotencyCommit's time its change's event can be dated:
 // the store stamps the event when it writes, within the request, and a request lasts at most a
 // function timeout (10 s).
 const commitWindow = 15 * time.Second
-
-// Change is a change committed under an idempotency key, as CommittedChange finds it.
-type Change struct {
-	// Event is the change's primary event (<object>.created, .updated or .deleted).
-	Event Doc
-	// Object is the object as the change left it (the event's data.object).
-	Object Doc
-	// Version is the object's version after the change when it is still the current one, else 0
-	// (the object changed since and that version is no longer known).
-	Version int64
-}
 
 // CommittedChange finds the change committed under rec (rec.Committed set) from its events: the
 // event partition is read over the short window after rec.CommittedAt, keeping events whose

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -30,7 +29,7 @@ func TestIdempotencyCommitMarksTheReservation(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, reserved)
 	meta := func(owner, req string) store.Meta {
-		return store.Meta{RequestID: req, IdempotencyKey: "k", Extra: []types.TransactWriteItem{st.IdempotencyCommit(ten.Account, ten.Mode, "k", owner, req)}}
+		return store.Meta{RequestID: req, IdempotencyKey: "k", Tx: store.Tx{Idempotency: &store.IdemCommit{Account: ten.Account, Mode: ten.Mode, Key: "k", Owner: owner, RequestID: req}}}
 	}
 	doc, err := st.CreateObject(ctx, ten, res, store.Doc{"firstName": "Ada", "lastName": "L"}, meta("owner-1", "req-1"))
 	require.NoError(t, err)
@@ -78,7 +77,7 @@ func TestCommittedChangeOfAnUpdate(t *testing.T) {
 		return func(cur store.Doc) (store.Doc, error) { cur["firstName"] = name; return cur, nil }
 	}
 	_, ver, err := st.UpdateObject(ctx, ten, res, id, 0, set("Augusta"),
-		store.Meta{RequestID: "r", IdempotencyKey: "u", Extra: []types.TransactWriteItem{st.IdempotencyCommit(ten.Account, ten.Mode, "u", "o", "r")}})
+		store.Meta{RequestID: "r", IdempotencyKey: "u", Tx: store.Tx{Idempotency: &store.IdemCommit{Account: ten.Account, Mode: ten.Mode, Key: "u", Owner: "o", RequestID: "r"}}})
 	require.NoError(t, err)
 	rec, reserved, err := st.ReserveIdempotencyKey(ctx, ten.Account, ten.Mode, "u", "fp", "other")
 	require.NoError(t, err)

@@ -126,11 +126,11 @@ func indexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.Attrib
 }
 
 func externalPK(t Tenant, res *schema.Resource, ext string) string {
-	return t.partition(res.Name) + "#externalId#" + escape(ext)
+	return partition(t, res.Name) + "#externalId#" + escape(ext)
 }
 
 func slotPK(t Tenant, res *schema.Resource, field string) string {
-	return t.partition(res.Name) + "#" + field
+	return partition(t, res.Name) + "#" + field
 }
 
 // keySep ends an encoded value in a slot sort key; it sorts below every encoded byte.
@@ -211,7 +211,7 @@ const indexLanguage = textsearch.DefaultLanguage
 const overflowTerm = " overflow"
 
 func termPK(t Tenant, res *schema.Resource, term string) string {
-	return t.partition(res.Name) + "#term#" + escape(term)
+	return partition(t, res.Name) + "#term#" + escape(term)
 }
 
 // docTerms are the posting lists doc belongs to.
@@ -285,7 +285,7 @@ func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.Transact
 	default:
 		return nil, nil
 	}
-	if getS(key, "PK") != t.partition(res.Name) {
+	if getS(key, "PK") != partition(t, res.Name) {
 		return nil, nil
 	}
 	var old, next Doc
@@ -446,5 +446,5 @@ func parseObjectItem(it map[string]types.AttributeValue) (Tenant, *schema.Resour
 		return Tenant{}, nil, false
 	}
 	t := Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
-	return t, res, t.partition(res.Name) == pk
+	return t, res, partition(t, res.Name) == pk
 }

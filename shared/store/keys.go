@@ -13,27 +13,6 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 )
 
-// Key statuses as stored. "expiring" and "expired" are derived from ExpiresAt when shown.
-const (
-	KeyActive  = "active"
-	KeyRevoked = "revoked"
-)
-
-// KeyRef is a key's entry in its account's listing partition (ACCT#<id>#<mode>#KEYS). It mirrors
-// the key's status and expiry, so a function can re-check a key on every request with one
-// GetItem by key id: the authorizer's cached policy may outlive a revocation by up to its TTL.
-type KeyRef struct {
-	ID        string
-	Hash      string
-	Status    string
-	ExpiresAt int64
-}
-
-// Valid reports whether the key may still be used at now (Unix ms).
-func (r KeyRef) Valid(nowMs int64) bool {
-	return (r.Status == "" || r.Status == KeyActive) && (r.ExpiresAt == 0 || nowMs < r.ExpiresAt)
-}
-
 func keyListPK(account, mode string) string { return accountPK(account) + "#" + mode + "#KEYS" }
 
 func keyRefItem(k Key) map[string]types.AttributeValue {
@@ -44,7 +23,7 @@ func keyRefItem(k Key) map[string]types.AttributeValue {
 }
 
 func (s *Store) keyPuts(k Key) ([]types.TransactWriteItem, error) {
-	ki, err := k.item()
+	ki, err := keyItem(k)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +217,7 @@ func (s *Store) PutSessionKey(ctx context.Context, k Key) error {
 	if k.Session == "" || k.ExpiresAt == 0 {
 		return fmt.Errorf("store: session key %s needs a session and an expiry", k.ID)
 	}
-	item, err := k.item()
+	item, err := keyItem(k)
 	if err != nil {
 		return err
 	}

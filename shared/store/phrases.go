@@ -56,27 +56,27 @@ const (
 
 type wordPair struct{ a, b string }
 
-func (t Tenant) pairBase(res *schema.Resource) string { return t.partition(res.Name) }
+func pairBase(t Tenant, res *schema.Resource) string { return partition(t, res.Name) }
 
 func pairPostingPK(t Tenant, res *schema.Resource, escA, escB string) string {
-	return t.pairBase(res) + "#pair#" + escA + keySep + escB
+	return pairBase(t, res) + "#pair#" + escA + keySep + escB
 }
 
-func pairOverflowPK(t Tenant, res *schema.Resource) string { return t.pairBase(res) + "#pairovf" }
+func pairOverflowPK(t Tenant, res *schema.Resource) string { return pairBase(t, res) + "#pairovf" }
 
 func pairOverflowCountKey(t Tenant, res *schema.Resource) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"PK": sv(t.pairBase(res) + "#pairovfcount"), "SK": sv("c")}
+	return map[string]types.AttributeValue{"PK": sv(pairBase(t, res) + "#pairovfcount"), "SK": sv("c")}
 }
 
 func pairRightPK(t Tenant, res *schema.Resource, escA string) string {
-	return t.pairBase(res) + "#pairR#" + escA
+	return pairBase(t, res) + "#pairR#" + escA
 }
 
 func pairLeftPK(t Tenant, res *schema.Resource, escB string) string {
-	return t.pairBase(res) + "#pairL#" + escB
+	return pairBase(t, res) + "#pairL#" + escB
 }
 
-func pairTokPK(t Tenant, res *schema.Resource) string { return t.pairBase(res) + "#tok" }
+func pairTokPK(t Tenant, res *schema.Resource) string { return pairBase(t, res) + "#tok" }
 
 func pairRightKey(t Tenant, res *schema.Resource, p wordPair) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"PK": sv(pairRightPK(t, res, escapeKey(p.a))), "SK": sv(escapeKey(p.b))}

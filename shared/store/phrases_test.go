@@ -393,10 +393,16 @@ func TestPairWritesFitTransaction(t *testing.T) {
 	// Short: 8 pairs and 10 terms (the most a message holds under MaxPairs); long: 60 terms.
 	short := func(p string) store.Doc { return store.Doc{"title": p + "x", "text": words(p, 9)} }
 	long := store.Doc{"title": words("t", 10), "text": words("w", 60)}
+	// The two extra items are the most Meta.Tx carries: an idempotency claim (on a reservation of
+	// its own, one change per reservation) and an externalId guard.
 	extra := func(i int) store.Meta {
-		return store.Meta{ExtraEvents: []string{"message.flagged", "message.noted"}, Extra: []types.TransactWriteItem{
-			{Put: &types.Put{TableName: aws.String(st.Table), Item: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "X#" + strconv.Itoa(i)}, "SK": &types.AttributeValueMemberS{Value: "a"}}}},
-			{Put: &types.Put{TableName: aws.String(st.Table), Item: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "X#" + strconv.Itoa(i)}, "SK": &types.AttributeValueMemberS{Value: "b"}}}},
+		key := "k" + strconv.Itoa(i)
+		_, ok, err := st.ReserveIdempotencyKey(ctx, tn.Account, tn.Mode, key, "fp", "o")
+		require.NoError(t, err)
+		require.True(t, ok)
+		return store.Meta{ExtraEvents: []string{"message.flagged", "message.noted"}, Tx: store.Tx{
+			Idempotency: &store.IdemCommit{Account: tn.Account, Mode: tn.Mode, Key: key, Owner: "o", RequestID: "r" + strconv.Itoa(i)},
+			Unique:      &store.UniqueClaim{Resource: "messages", ExternalID: "x" + strconv.Itoa(i), Owner: "msg_x", At: 1},
 		}}
 	}
 	msg := store.Doc{"patientId": "pat_1", "roomId": "r1", "direction": "inbound", "channel": "sms"}

@@ -74,9 +74,9 @@ func rankFields(res *schema.Resource) []*schema.Field {
 // rankPK names a list: the whole resource (field "") or the objects whose field is v.
 func rankPK(t Tenant, res *schema.Resource, field string, v any) string {
 	if field == "" {
-		return t.partition(res.Name) + "#rank"
+		return partition(t, res.Name) + "#rank"
 	}
-	return t.partition(res.Name) + "#rank#" + field + "#" + escape(encodeValue(v))
+	return partition(t, res.Name) + "#rank#" + field + "#" + escape(encodeValue(v))
 }
 
 // rankLists are the lists doc belongs to.
@@ -508,7 +508,7 @@ func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resourc
 		if err != nil {
 			return false, fmt.Errorf("store: read rank list: %w", err)
 		}
-		r.Stats.add(out.ScannedCount, out.ConsumedCapacity)
+		addStats(&r.Stats, out.ScannedCount, out.ConsumedCapacity)
 		for _, it := range out.Items {
 			c := decodeChunk(it)
 			if c.shard() {
@@ -550,7 +550,7 @@ func (s *Store) getObjects(ctx context.Context, t Tenant, res *schema.Resource, 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	partition := t.partition(res.Name)
+	partition := partition(t, res.Name)
 	keys := make([]map[string]types.AttributeValue, len(ids))
 	for i, id := range ids {
 		keys[i] = map[string]types.AttributeValue{"PK": sv(partition), "SK": sv(id)}
@@ -626,7 +626,7 @@ func (s *Store) EnsureRankLists(ctx context.Context) error {
 				continue
 			}
 			t := Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
-			if t.partition(res.Name) != pk {
+			if partition(t, res.Name) != pk {
 				continue
 			}
 			g := groups[pk]

@@ -14,28 +14,6 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 )
 
-// RequestLog is one API request that reached a function with a key (docs/keys.md, "Request
-// logs"). Logs live in A#<acct>#<mode>#LOG under time-ordered ids (req_...) for RequestLogTTL.
-type RequestLog struct {
-	ID           string
-	AccountID    string
-	Mode         string
-	Method       string
-	Path         string
-	Organization string
-	KeyID        string
-	KeyType      string
-	// Session is the console member (email) when a console session key made the request.
-	Session string
-	Status  int
-	// ErrorEventID is the event id of the error body when the answer was an error.
-	ErrorEventID   string
-	RequestID      string
-	IdempotencyKey string
-	At             int64 // Unix ms
-	DurationMs     int64
-}
-
 // RequestLogTTL is how long request logs are kept.
 const RequestLogTTL = 7 * 24 * time.Hour
 
@@ -48,7 +26,7 @@ const (
 	rlCreatedAt, rlDuration                                = "createdAt", "durationMs"
 )
 
-func (l RequestLog) item() map[string]types.AttributeValue {
+func requestLogItem(l RequestLog) map[string]types.AttributeValue {
 	it := map[string]types.AttributeValue{
 		"PK": sv(requestLogPK(l.AccountID, l.Mode)), "SK": sv(l.ID),
 		"ttl":    n(time.UnixMilli(l.At).Add(RequestLogTTL).Unix()),
@@ -82,7 +60,7 @@ func (s *Store) PutRequestLog(ctx context.Context, l RequestLog) (RequestLog, er
 	if l.ID == "" {
 		l.ID = NewID("req", time.UnixMilli(l.At))
 	}
-	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: l.item(),
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: requestLogItem(l),
 		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
 		return l, fmt.Errorf("store: put request log %s: %w", l.ID, err)
 	}
@@ -100,24 +78,6 @@ func (s *Store) GetRequestLog(ctx context.Context, account, mode, id string) (Re
 		return RequestLog{}, apperr.New(apperr.NotFound, "No such request_log: %s", id)
 	}
 	return requestLogFrom(account, mode, out.Item), nil
-}
-
-// RequestLogFilter selects logs; zero fields select everything.
-type RequestLogFilter struct {
-	// Status is an exact status; StatusMin and StatusMax bound it (inclusive).
-	Status, StatusMin, StatusMax int
-	Method                       string
-	KeyID                        string
-	// CreatedFrom and CreatedBefore bound the time (Unix ms, inclusive / exclusive): a key range.
-	CreatedFrom, CreatedBefore int64
-	// Total asks for the number of matching logs as well (it reads every match).
-	Total bool
-}
-
-// RequestLogPage is one page of logs, newest first; Total is set when the filter asked for it.
-type RequestLogPage struct {
-	Logs  []RequestLog
-	Total int
 }
 
 // requestLogPageSize bounds one Query: big enough that a page of 100 logs usually takes one

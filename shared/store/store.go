@@ -81,42 +81,13 @@ func New(db DB, table string) *Store {
 	return &Store{DB: db, Table: table, Now: time.Now, LockTimeout: 2 * time.Second, shared: &storeShared{}}
 }
 
-// Modes.
-const (
-	Test = "test"
-	Live = "live"
-)
-
-// Tenant is who a request acts for: every object key starts with it.
-type Tenant struct {
-	Account string
-	Mode    string
-	Org     string
-}
-
-// Live reports whether t is live mode.
-func (t Tenant) Live() bool { return t.Mode == Live }
-
-func (t Tenant) prefix() string { return "A#" + t.Account + "#" + t.Mode + "#O#" + t.Org }
+func tenantPrefix(t Tenant) string { return "A#" + t.Account + "#" + t.Mode + "#O#" + t.Org }
 
 // partition of a resource's objects.
-func (t Tenant) partition(res string) string { return t.prefix() + "#" + res }
+func partition(t Tenant, res string) string { return tenantPrefix(t) + "#" + res }
 
 // eventPartition holds an account's events of one mode, across its organizations.
 func eventPartition(account, mode string) string { return "A#" + account + "#" + mode + "#EVT" }
-
-// Meta describes the request behind a write, recorded on its event.
-type Meta struct {
-	RequestID      string
-	IdempotencyKey string
-	// ExtraEvents are emitted besides the standard one (appointment.cancelled, invoice.paid).
-	ExtraEvents []string
-	// Extra items join the same transaction (idempotency records, uniqueness guards).
-	Extra []types.TransactWriteItem
-}
-
-// Doc is a normalised object.
-type Doc = map[string]any
 
 // Version attribute of every object (optimistic concurrency).
 const versionAttr = "_v"
@@ -131,7 +102,7 @@ func notFound(res *schema.Resource, id string) *apperr.Error {
 func (s *Store) GetObject(ctx context.Context, t Tenant, res *schema.Resource, id string) (Doc, int64, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.Table,
-		Key:            map[string]types.AttributeValue{"PK": sv(t.partition(res.Name)), "SK": sv(id)},
+		Key:            map[string]types.AttributeValue{"PK": sv(partition(t, res.Name)), "SK": sv(id)},
 		ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
@@ -182,7 +153,7 @@ func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource
 // objectItem is doc plus its keys, index keys and version.
 func (s *Store) objectItem(t Tenant, res *schema.Resource, doc Doc, version int64) (map[string]types.AttributeValue, error) {
 	sys := map[string]types.AttributeValue{
-		"PK":        sv(t.partition(res.Name)),
+		"PK":        sv(partition(t, res.Name)),
 		"SK":        sv(doc["id"].(string)),
 		versionAttr: n(version),
 	}
@@ -191,10 +162,6 @@ func (s *Store) objectItem(t Tenant, res *schema.Resource, doc Doc, version int6
 	}
 	return marshalItem(doc, sys)
 }
-
-// Mutate computes an object's new fields from the current object. It returns the complete new
-// document (system fields are restored by the store).
-type Mutate func(current Doc) (Doc, error)
 
 // UpdateObject changes one object by read, mutate, conditional write, retrying on version
 // contention until LockTimeout. ifMatch, when non-zero, is the version the client last saw: a
@@ -275,7 +242,7 @@ func (s *Store) DeleteObject(ctx context.Context, t Tenant, res *schema.Resource
 	}
 	del := types.TransactWriteItem{Delete: &types.Delete{
 		TableName:                 &s.Table,
-		Key:                       map[string]types.AttributeValue{"PK": sv(t.partition(res.Name)), "SK": sv(id)},
+		Key:                       map[string]types.AttributeValue{"PK": sv(partition(t, res.Name)), "SK": sv(id)},
 		ConditionExpression:       aws.String("#v = :v"),
 		ExpressionAttributeNames:  map[string]string{"#v": versionAttr},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(ver)},
@@ -295,7 +262,7 @@ var errConflict = errors.New("store: version conflict")
 // eventTTL is how long events stay readable (PRODUCT.md: 30 days).
 const eventTTL = 30 * 24 * time.Hour
 
-// writeWithEvents commits change, its event(s), their outbox entries and meta.Extra in one
+// writeWithEvents commits change, its event(s), their outbox entries and meta.Tx in one
 // transaction, then publishes the outbox entries. No change without its event, no event without
 // its change, and no committed event without a way to its webhooks.
 //
@@ -376,7 +343,8 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 	for _, e := range outbox {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: e.item()}})
 	}
-	items = append(items, meta.Extra...)
+	txItems := s.txItems(t, meta.Tx, now)
+	items = append(items, txItems...)
 	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return outbox, nil
@@ -396,11 +364,11 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 				case i <= len(idx):
 					return nil, errIndexRace
 				}
-				extra := i - (len(items) - len(meta.Extra))
+				extra := i - (len(items) - len(txItems))
 				if extra < 0 {
 					extra = -1
 				}
-				return nil, &ConditionError{Index: i, Extra: extra, Item: r.Item}
+				return nil, &ConditionError{Index: i, Extra: extra}
 			}
 		}
 	}
@@ -414,19 +382,6 @@ func (s *Store) eventItem(t Tenant, ev Doc, now time.Time) (map[string]types.Att
 		"SK":  sv(ev["id"].(string)),
 		"ttl": n(now.Add(eventTTL).Unix()),
 	})
-}
-
-// ConditionError reports that one of Meta.Extra's conditions failed (index into the whole
-// transaction; the change is 0, then the events, their outbox entries, then Meta.Extra).
-type ConditionError struct {
-	Index int
-	// Extra is the failed item's index in Meta.Extra (-1 for an event or outbox item).
-	Extra int
-	Item  map[string]types.AttributeValue
-}
-
-func (e *ConditionError) Error() string {
-	return fmt.Sprintf("store: condition of item %d failed", e.Index)
 }
 
 // NewEvent builds an event object (PRODUCT.md, "Events and webhooks").
@@ -509,7 +464,7 @@ func (s *Store) ListPage(ctx context.Context, t Tenant, res *schema.Resource, fo
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(t.partition(res.Name))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))},
 		ScanIndexForward:          aws.Bool(forward),
 		ExclusiveStartKey:         start,
 	}
