@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/schema"
@@ -94,3 +95,21 @@ func (s *Store) ObjectItem(t Tenant, res *schema.Resource, doc Doc, version int6
 func GuardKey(t Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
 	return guardKey(t, res, ext)
 }
+
+// AddStats adds one query's figures to st.
+func AddStats(st *Stats, scanned int32, cc *types.ConsumedCapacity) {
+	st.Queries++
+	st.Scanned += int(scanned)
+	if cc != nil {
+		st.Capacity += aws.ToFloat64(cc.CapacityUnits)
+	}
+}
+
+// EncodeValue is the order-preserving string encoding of a scalar (keys.go).
+func EncodeValue(v any) string { return encodeValue(v) }
+
+// EscapeKey escapes the bytes below keySep in a key part.
+func EscapeKey(s string) string { return escapeKey(s) }
+
+// KeySep ends an encoded value in a slot sort key.
+const KeySep = keySep

@@ -10,7 +10,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
-	"github.com/hapihub/hapihub/shared/store/search"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
 )
 
 // Sixteen writers create patients in one organization and change the status of some, on the
@@ -21,7 +21,7 @@ import (
 // list of its current status: conflicts cost retries, never a write. (Many writers patching one
 // object is contention on that object, answered lock_timeout: TestUpdateObject*.)
 func TestConcurrentWritersInOneOrganizationConflictAndLoseNothing(t *testing.T) {
-	search.SetRankChunkCap(t, 4*search.RankShards) // the whole-resource tail rolls twice
+	ranklist.SetRankChunkCap(t, 4*ranklist.RankShards) // the whole-resource tail rolls twice
 	st := newTable(t)
 	ctx := context.Background()
 	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_hot"}

@@ -11,21 +11,25 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
 )
 
 // Index is the planner over the table core. Store names it in this package's files (their
 // methods were written on the store before the planner became its own package).
 type Index struct {
 	*core.Store
+	// Ranks are the rank lists the planner reads and its index maintenance writes.
+	Ranks *ranklist.Lists
 }
 
 // Store is Index.
 type Store = Index
 
 // New returns the planner over c.
-func New(c *core.Store) *Index { return &Index{Store: c} }
+func New(c *core.Store) *Index { return &Index{Store: c, Ranks: ranklist.New(c)} }
 
 // The core's types, names and helpers under the names this package's code uses.
 type (
@@ -113,4 +117,51 @@ func (s *Index) objectItem(t Tenant, res *schema.Resource, doc Doc, version int6
 
 func guardKey(t Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
 	return core.GuardKey(t, res, ext)
+}
+
+func encodeValue(v any) string  { return core.EncodeValue(v) }
+func escapeKey(s string) string { return core.EscapeKey(s) }
+func addStats(st *Stats, scanned int32, cc *types.ConsumedCapacity) {
+	core.AddStats(st, scanned, cc)
+}
+
+const keySep = core.KeySep
+
+// The rank lists (shared/store/ranklist) under the names this package's code uses.
+
+func rankedField(f *schema.Field) bool { return ranklist.RankedField(f) }
+func rankPK(t Tenant, res *schema.Resource, field string, v any) string {
+	return ranklist.PK(t, res, field, v)
+}
+func rankLists(t Tenant, res *schema.Resource, doc Doc) []string {
+	return ranklist.ListsOf(t, res, doc)
+}
+
+func (s *Index) rankPath(t Tenant, res *schema.Resource, q *query.Query) (string, bool) {
+	return s.Ranks.Path(t, res, q)
+}
+
+func (s *Index) executeRanked(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *Result) (bool, error) {
+	return s.Ranks.Execute(ctx, t, res, q, pk, desc, r)
+}
+
+func (s *Index) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
+	return s.Ranks.Writes(ctx, t, res, old, next)
+}
+
+func (s *Index) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
+	return s.Ranks.Seed(ctx, t, res, docs)
+}
+
+func (s *Index) purgeRanks(ctx context.Context, lists []string) error {
+	return s.Ranks.Purge(ctx, lists)
+}
+
+// EnsureRankLists brings an older data directory's table up to date, once: the slot attributes
+// first, then the rank lists (ranklist).
+func (s *Index) EnsureRankLists(ctx context.Context) error {
+	if err := s.EnsureIndexAttrs(ctx); err != nil {
+		return err
+	}
+	return s.Ranks.EnsureRankLists(ctx)
 }

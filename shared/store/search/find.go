@@ -17,14 +17,6 @@ import (
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
-func addStats(st *Stats, scanned int32, cc *types.ConsumedCapacity) {
-	st.Queries++
-	st.Scanned += int(scanned)
-	if cc != nil {
-		st.Capacity += aws.ToFloat64(cc.CapacityUnits)
-	}
-}
-
 // Find answers a compiled query with the table's indexes (docs/query.md): it picks an access
 // path (externalId look-up, equality, $in or $or of equalities, range or sort on a slot index,
 // term postings for $search, else the resource partition), streams it, checks every candidate

@@ -18,7 +18,7 @@ import (
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
-	"github.com/hapihub/hapihub/shared/store/search"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
@@ -498,7 +498,7 @@ func ids(docs []store.Doc) []string {
 }
 
 func TestFindDifferential(t *testing.T) {
-	search.SetRankChunkCap(t, 7) // rank lists of many chunks, split and merged by the writes below
+	ranklist.SetRankChunkCap(t, 7) // rank lists of many chunks, split and merged by the writes below
 	st := newTable(t)
 	ctx := context.Background()
 	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
@@ -589,7 +589,7 @@ func TestFindDifferential(t *testing.T) {
 
 // The template's table declares every index the schema's Indexed fields need.
 func TestTemplateHasIndexSlots(t *testing.T) {
-	tpl, err := template.Load("../../template.yaml")
+	tpl, err := template.Load("../../../template.yaml")
 	require.NoError(t, err)
 	gsis := map[string][2]string{}
 	for _, g := range tpl.Table.GlobalSecondaryIndexes {

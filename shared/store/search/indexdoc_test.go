@@ -14,7 +14,7 @@ import (
 
 // docs/query.md's table of indexed fields is the code's (IndexRow renders each line).
 func TestQueryDocListsIndexes(t *testing.T) {
-	b, err := os.ReadFile("../../docs/query.md")
+	b, err := os.ReadFile("../../../docs/query.md")
 	require.NoError(t, err)
 	for _, res := range schema.All() {
 		if len(store.IndexSlots(res)) == 0 && len(res.IndexedFields()) == 0 {

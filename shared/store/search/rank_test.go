@@ -14,7 +14,7 @@ import (
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
-	"github.com/hapihub/hapihub/shared/store/search"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
 )
 
 // wantList is what a rank list must hold: the ids of live objects, optionally with status v.
@@ -38,7 +38,7 @@ func checkLists(t *testing.T, st *store.Store, tn store.Tenant, live map[string]
 		if status != "" {
 			field, v = "status", status
 		}
-		got, _, err := search.RankList(ctx, st.Index, tn, schema.Patients, field, v)
+		got, _, err := ranklist.RankList(ctx, st.Index.Ranks, tn, schema.Patients, field, v)
 		require.NoError(t, err, "list %q", status)
 		require.Equal(t, wantList(live, status), got, "list %q", status)
 	}
@@ -47,7 +47,7 @@ func checkLists(t *testing.T, st *store.Store, tn store.Tenant, live map[string]
 // Concurrent creates, status changes and deletes through the transactional write path keep
 // every rank list exact, with chunks splitting and emptying all along (3 ids per chunk).
 func TestRankListsStayExactUnderConcurrentWrites(t *testing.T) {
-	search.SetRankChunkCap(t, 3)
+	ranklist.SetRankChunkCap(t, 3)
 	st := newTable(t)
 	ctx := context.Background()
 	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_rank"}
@@ -106,14 +106,14 @@ func TestRankListsStayExactUnderConcurrentWrites(t *testing.T) {
 		delete(live, id)
 	}
 	checkLists(t, st, tn, live)
-	_, chunks, err := search.RankList(ctx, st.Index, tn, schema.Patients, "", nil)
+	_, chunks, err := ranklist.RankList(ctx, st.Index.Ranks, tn, schema.Patients, "", nil)
 	require.NoError(t, err)
-	require.LessOrEqual(t, chunks, 1+search.RankShards, "the first chunk and the tail's shards")
+	require.LessOrEqual(t, chunks, 1+ranklist.RankShards, "the first chunk and the tail's shards")
 }
 
 // Seeding in several calls, into lists that transactional writes also fill, then purging.
 func TestRankListsSeedAndPurge(t *testing.T) {
-	search.SetRankChunkCap(t, 4)
+	ranklist.SetRankChunkCap(t, 4)
 	st := newTable(t)
 	ctx := context.Background()
 	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_seed"}
@@ -141,7 +141,7 @@ func TestRankListsSeedAndPurge(t *testing.T) {
 
 // $skip and totals on a rank list read chunks, not what they skip, and agree with the index.
 func TestFindSkipReadsRankChunks(t *testing.T) {
-	search.SetRankChunkCap(t, 50)
+	ranklist.SetRankChunkCap(t, 50)
 	st := newTable(t)
 	ctx := context.Background()
 	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_skip"}
@@ -168,7 +168,7 @@ func TestFindSkipReadsRankChunks(t *testing.T) {
 		}
 		// Chunks hold 50 ids: a skip reads about skip/50 chunks plus the page, and the tail's
 		// shards when it reaches them.
-		require.LessOrEqual(t, got.Stats.Scanned, 2+search.RankShards+q.Skip/50+len(got.Docs)+len(docs)/50*btoi(q.Total), raw)
+		require.LessOrEqual(t, got.Stats.Scanned, 2+ranklist.RankShards+q.Skip/50+len(got.Docs)+len(docs)/50*btoi(q.Total), raw)
 	}
 }
 
@@ -181,7 +181,7 @@ func btoi(b bool) int {
 
 // A table whose objects predate rank lists gets them built once, at start-up.
 func TestEnsureRankListsRebuildsOldData(t *testing.T) {
-	search.SetRankChunkCap(t, 5)
+	ranklist.SetRankChunkCap(t, 5)
 	st := newTable(t)
 	ctx := context.Background()
 	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_old"}
@@ -194,8 +194,8 @@ func TestEnsureRankListsRebuildsOldData(t *testing.T) {
 	require.NoError(t, st.EnsureRankLists(ctx)) // first start: builds and marks
 	checkLists(t, st, tn, live)
 
-	require.NoError(t, search.ForgetRankLists(ctx, st.Index, tn, schema.Patients, "active", "inactive", "deceased"))
-	got, _, err := search.RankList(ctx, st.Index, tn, schema.Patients, "", nil)
+	require.NoError(t, ranklist.ForgetRankLists(ctx, st.Index.Ranks, tn, schema.Patients, "active", "inactive", "deceased"))
+	got, _, err := ranklist.RankList(ctx, st.Index.Ranks, tn, schema.Patients, "", nil)
 	require.NoError(t, err)
 	require.Empty(t, got)
 	require.NoError(t, st.EnsureRankLists(ctx))
@@ -206,7 +206,7 @@ func TestEnsureRankListsRebuildsOldData(t *testing.T) {
 // changed in fields outside the filter: each object present from the start comes exactly once,
 // in id order, and every returned object matches the filter. Chunks split under the pager.
 func TestSkipPagingWhileWriting(t *testing.T) {
-	search.SetRankChunkCap(t, 6)
+	ranklist.SetRankChunkCap(t, 6)
 	st := newTable(t)
 	ctx := context.Background()
 	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_paging"}

@@ -19,7 +19,7 @@ import (
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
-	"github.com/hapihub/hapihub/shared/store/search"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
@@ -371,7 +371,7 @@ func hotOrganization(b *testing.B, noConflicts bool) {
 		created += writers * each
 	}
 	b.StopTimer()
-	got, _, err := search.RankList(ctx, st.Index, tn, schema.Patients, "", nil)
+	got, _, err := ranklist.RankList(ctx, st.Index.Ranks, tn, schema.Patients, "", nil)
 	if err != nil || len(got) != created {
 		b.Fatalf("rank list: %d ids for %d creates (%v)", len(got), created, err)
 	}

@@ -1,4 +1,4 @@
-package search
+package ranklist
 
 import (
 	"context"
@@ -591,10 +591,6 @@ const rankMarkerPK, rankMarkerSK = "META#ranklists", "v2"
 // data directory of an older version), once per table: without them a $skip would miss those
 // objects. A table whose marker is present is left alone; a new table only gets the marker.
 func (s *Store) EnsureRankLists(ctx context.Context) error {
-	// The slot attributes first (the same start-up step of an older data directory).
-	if err := s.EnsureIndexAttrs(ctx); err != nil {
-		return err
-	}
 	key := map[string]types.AttributeValue{"PK": sv(rankMarkerPK), "SK": sv(rankMarkerSK)}
 	got, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {

@@ -1,4 +1,4 @@
-package search
+package ranklist
 
 import (
 	"context"
