@@ -1,4 +1,4 @@
-package store_test
+package idemstore_test
 
 import (
 	"context"
