@@ -42,7 +42,7 @@ invoke: ## make invoke FUNCTION=patients EVENT=events/patients-find.json [FLAGS=
 	$(GO) run ./infra/cmd/hapihub invoke -function $(FUNCTION) -event $(EVENT) $(FLAGS)
 
 openapi: ## docs/openapi.json, generated from the route tables and resource schemas
-	$(GO) run ./shared/openapi/cmd/openapi -o docs/openapi.json
+	$(GO) run ./infra/cmd/openapi -o docs/openapi.json
 
 build: $(addprefix build-fn-,$(FUNCTIONS)) ## every Lambda as bin/<function>/bootstrap for linux/arm64
 

@@ -1,10 +1,26 @@
-// Command api-keys is the api-keys Lambda function; its logic lives in shared/.
+// Command api-keys is the api-keys Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("api-keys")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("api-keys", err)
+	}
+	h, err := platform.NewKeysFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("api-keys", err)
+	}
+	lambda.Start(h)
+}

@@ -1,10 +1,26 @@
-// Command authorizer is the authorizer Lambda function; its logic lives in shared/.
+// Command authorizer is the authorizer Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/authorizer"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("authorizer")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("authorizer", err)
+	}
+	h, err := authorizer.NewFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("authorizer", err)
+	}
+	lambda.Start(h)
+}

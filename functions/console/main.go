@@ -1,10 +1,26 @@
-// Command console is the developer console's Lambda function; its logic lives in shared/.
+// Command console is the console Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/consolefn"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("console")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("console", err)
+	}
+	h, err := consolefn.NewFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("console", err)
+	}
+	lambda.Start(h)
+}

@@ -1,10 +1,26 @@
-// Command events is the events Lambda function; its logic lives in shared/.
+// Command events is the events Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/webhooks"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("events")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("events", err)
+	}
+	h, err := webhooks.NewEventsFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("events", err)
+	}
+	lambda.Start(h)
+}

@@ -1,10 +1,27 @@
-// Command invoices is the invoices Lambda function; its logic lives in shared/.
+// Command invoices is the invoices Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/clinical"
+	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/schema"
 )
 
-func main() { lambda.Start(app.MustBuild("invoices")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("invoices", err)
+	}
+	h, err := clinical.NewFunction(ctx, cfg, schema.Invoices)
+	if err != nil {
+		app.Fail("invoices", err)
+	}
+	lambda.Start(h)
+}

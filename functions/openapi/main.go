@@ -1,10 +1,26 @@
-// Command openapi is the openapi Lambda function; its logic lives in shared/.
+// Command openapi is the openapi Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/openapifn"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("openapi")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("openapi", err)
+	}
+	h, err := openapifn.NewFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("openapi", err)
+	}
+	lambda.Start(h)
+}

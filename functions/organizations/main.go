@@ -1,10 +1,26 @@
-// Command organizations is the organizations Lambda function; its logic lives in shared/.
+// Command organizations is the organizations Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/clinical"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("organizations")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("organizations", err)
+	}
+	h, err := clinical.NewOrganizationsFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("organizations", err)
+	}
+	lambda.Start(h)
+}

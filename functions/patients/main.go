@@ -1,10 +1,27 @@
-// Command patients is the patients Lambda function; its logic lives in shared/.
+// Command patients is the patients Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/clinical"
+	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/schema"
 )
 
-func main() { lambda.Start(app.MustBuild("patients")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("patients", err)
+	}
+	h, err := clinical.NewFunction(ctx, cfg, schema.Patients)
+	if err != nil {
+		app.Fail("patients", err)
+	}
+	lambda.Start(h)
+}

@@ -1,11 +1,26 @@
-// Command sandbox-worker is the sandbox-worker Lambda function (sandbox resets and sign-up
-// seeding, fed by the job queue); its logic lives in shared/.
+// Command sandbox-worker is the sandbox-worker Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/sandboxworker"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("sandbox-worker")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("sandbox-worker", err)
+	}
+	h, err := sandboxworker.NewFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("sandbox-worker", err)
+	}
+	lambda.Start(h)
+}

@@ -1,10 +1,26 @@
-// Command webhook-dispatch is the webhook-dispatch Lambda function; its logic lives in shared/.
+// Command webhook-dispatch is the webhook-dispatch Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/webhooks"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("webhook-dispatch")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("webhook-dispatch", err)
+	}
+	h, err := webhooks.NewDispatchFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("webhook-dispatch", err)
+	}
+	lambda.Start(h)
+}

@@ -1,10 +1,26 @@
-// Command webhook-endpoints is the webhook-endpoints Lambda function; its logic lives in shared/.
+// Command webhook-endpoints is the webhook-endpoints Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/webhooks"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("webhook-endpoints")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("webhook-endpoints", err)
+	}
+	h, err := webhooks.NewEndpointsFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("webhook-endpoints", err)
+	}
+	lambda.Start(h)
+}

@@ -1,10 +1,26 @@
-// Command webhook-sweeper is the webhook-sweeper Lambda function; its logic lives in shared/.
+// Command webhook-sweeper is the webhook-sweeper Lambda function (template.yaml): configuration from the
+// environment, then its slice's typed constructor, which builds only the clients it uses.
 package main
 
 import (
+	"context"
+
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/webhooks"
+	"github.com/hapihub/hapihub/shared/config"
 )
 
-func main() { lambda.Start(app.MustBuild("webhook-sweeper")) }
+func main() {
+	ctx := context.Background()
+	cfg, err := config.FromEnv()
+	if err != nil {
+		app.Fail("webhook-sweeper", err)
+	}
+	h, err := webhooks.NewSweeperFunction(ctx, cfg)
+	if err != nil {
+		app.Fail("webhook-sweeper", err)
+	}
+	lambda.Start(h)
+}

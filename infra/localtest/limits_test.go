@@ -21,7 +21,7 @@ import (
 
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/shared/accounts"
-	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/sandboxworker"
 )
 
 type clock struct {
@@ -91,7 +91,7 @@ func TestUnregisteredOrDisabledUsageKeys(t *testing.T) {
 	env := localtest.New(t)
 	ctx := context.Background()
 	require.Equal(t, http.StatusOK, env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil).Status)
-	reg, err := app.UsageKeys(ctx, env.Stack.Config)
+	reg, err := sandboxworker.UsageKeys(ctx, env.Stack.Config)
 	require.NoError(t, err)
 	acct, err := env.Store.GetAccount(ctx, env.Stack.Bootstrap.AccountID)
 	require.NoError(t, err)

@@ -43,7 +43,7 @@ type Template struct {
 // Function is an AWS::Serverless::Function.
 type Function struct {
 	LogicalID string // PatientsFunction
-	Name      string // patients: the directory under functions/ and the name app.Build knows
+	Name      string // patients: the directory under functions/ and the name the local runner's table (infra/local/runner.Functions) knows
 	// Env is Globals.Function.Environment.Variables merged with the function's own (its own win).
 	Env        map[string]Value
 	Timeout    time.Duration
@@ -106,7 +106,7 @@ type API struct {
 type Authorizer struct {
 	Name         string
 	Function     string // logical id of the authorizer function
-	FunctionName string // its name for app.Build
+	FunctionName string // its name in the local runner's table
 	PayloadType  string // REQUEST or TOKEN
 	// IdentityHeaders and IdentityQueryStrings are the identity sources: a request missing one is
 	// rejected with 401 before the authorizer runs, and their values are the cache key.

@@ -13,6 +13,7 @@ import (
 	"github.com/hapihub/hapihub/infra/apigateway"
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/accounts"
+	"github.com/hapihub/hapihub/shared/accounts/usagekeys"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
@@ -21,7 +22,7 @@ import (
 
 // gateway is the embedded API Gateway management API and the registrar over it, through the
 // unmodified SDK client.
-func gateway(t *testing.T, plans map[string]string) (*apigateway.Service, accounts.UsageKeys) {
+func gateway(t *testing.T, plans map[string]string) (*apigateway.Service, usagekeys.UsageKeys) {
 	t.Helper()
 	svc, err := apigateway.Open("", []apigateway.Plan{
 		{ID: "testusageplan", Name: "hapihub-test", APIID: "local", Stage: "v1", Throttle: template.Throttle{RateLimit: 25, BurstLimit: 25}},
@@ -33,7 +34,7 @@ func gateway(t *testing.T, plans map[string]string) (*apigateway.Service, accoun
 	ep, err := svc.Listen(ctx, "127.0.0.1:0")
 	require.NoError(t, err)
 	c := sdk.New(sdk.Options{Region: "us-east-1", BaseEndpoint: aws.String(ep), Credentials: credentials.NewStaticCredentialsProvider("local", "local", "")})
-	return svc, accounts.UsageKeys{Client: c, Plans: plans}
+	return svc, usagekeys.UsageKeys{Client: c, Plans: plans}
 }
 
 var plans = map[string]string{store.Test: "testusageplan", store.Live: "liveusageplan"}

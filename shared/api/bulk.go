@@ -8,8 +8,8 @@ import (
 	"sync"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // MaxBatch is the most objects one multi-create takes (docs/resources.md, "Creating many").
@@ -40,7 +40,7 @@ func (h *Resource) createMany(r *Request) (Response, error) {
 	if len(raw) == 0 || len(raw) > MaxBatch {
 		return Response{}, apperr.Field("body", "must hold 1 to %d objects, not %d", MaxBatch, len(raw))
 	}
-	fields := make([]store.Doc, len(raw))
+	fields := make([]domain.Doc, len(raw))
 	var bad []apperr.FieldError
 	for i, b := range raw {
 		doc, err := h.decodeCreate(r, b)
@@ -69,11 +69,11 @@ func (h *Resource) createMany(r *Request) (Response, error) {
 	// committed with the first change, so a retry under it never runs the batch again (it gets
 	// recoverCommitted's answer), and the rest need no condition on the reservation (one on the
 	// same item in every transaction would only make them conflict with each other).
-	write := func(i int, m store.Meta) {
+	write := func(i int, m domain.Meta) {
 		if h.Events != nil {
 			m.ExtraEvents = h.Events(nil, fields[i])
 		}
-		var doc store.Doc
+		var doc domain.Doc
 		var err error
 		if uc, ok := h.Store.(UniqueCreator); ok {
 			// An externalId already present answers that object in its place, as a single create does.
@@ -81,14 +81,14 @@ func (h *Resource) createMany(r *Request) (Response, error) {
 		} else {
 			doc, err = h.Store.CreateObject(r.Ctx, r.Tenant, h.Schema, fields[i], m)
 		}
-		out[i], errs[i] = doc, IdempotencyConflict(err, m.Extra)
+		out[i], errs[i] = doc, IdempotencyConflict(err, m)
 	}
 	write(0, base)
 	if errs[0] != nil {
 		return Response{}, errs[0]
 	}
 	rest := base
-	rest.Extra = nil
+	rest.Tx.Idempotency = nil
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(batchWorkers, len(fields)-1) {
@@ -118,7 +118,7 @@ func (h *Resource) createMany(r *Request) (Response, error) {
 }
 
 // decodeCreate validates one object of a create and applies the resource's rules.
-func (h *Resource) decodeCreate(r *Request, body []byte) (store.Doc, error) {
+func (h *Resource) decodeCreate(r *Request, body []byte) (domain.Doc, error) {
 	fields, err := h.Schema.DecodeBody(body, schema.OpCreate)
 	if err != nil {
 		return nil, err

@@ -3,15 +3,15 @@ package api
 import (
 	"context"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // Finder is a store that answers queries with indexes (store.Store's planner). A store without
 // one (a test double) is read whole and evaluated in memory, with the same semantics.
 type Finder interface {
-	Find(ctx context.Context, t store.Tenant, res *schema.Resource, q *query.Query) (store.Result, error)
+	Find(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query) (domain.Result, error)
 }
 
 func (h *Resource) find(r *Request) (Response, error) {

@@ -13,45 +13,42 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // IdempotencyStore keeps idempotency records (shared/store/idempotency.go).
 type IdempotencyStore interface {
-	ReserveIdempotencyKey(ctx context.Context, account, mode, key, fingerprint, owner string) (store.IdemRecord, bool, error)
+	ReserveIdempotencyKey(ctx context.Context, account, mode, key, fingerprint, owner string) (domain.IdemRecord, bool, error)
 	CompleteIdempotencyKey(ctx context.Context, account, mode, key, owner string, status int, body string, headers map[string]string) error
 	ReleaseIdempotencyKey(ctx context.Context, account, mode, key, owner string) error
-	IdempotencyCommit(account, mode, key, owner, requestID string) types.TransactWriteItem
-	CommittedChange(ctx context.Context, account, mode string, rec store.IdemRecord, res *schema.Resource) (store.Change, bool, error)
+	CommittedChange(ctx context.Context, account, mode string, rec domain.IdemRecord, res *schema.Resource) (domain.Change, bool, error)
 }
 
-// idemWrites is the context key of the transaction items a change made under a held
-// idempotency reservation must carry (IdempotencyWrites).
-type idemWrites struct{}
+// idemClaim is the context key of the reservation a change made under a held Idempotency-Key
+// commits under (IdempotencyClaim).
+type idemClaim struct{}
 
-// IdempotencyWrites returns the items that a handler's write must add to its transaction
-// (store.Meta.Extra) when the request holds an Idempotency-Key reservation: they make the change
-// conditional on still holding it and mark the reservation committed in the same transaction, so
+// IdempotencyClaim is what a handler's write must join to its transaction (domain.Meta's
+// Tx.Idempotency) when the request holds an Idempotency-Key reservation: it makes the change
+// conditional on still holding it and marks the reservation committed in the same transaction, so
 // a retry after a crash between the change and the saved response replays the change instead of
-// making it again. Nil without a key. A write whose items fail is IdempotencyConflict.
-func IdempotencyWrites(ctx context.Context) []types.TransactWriteItem {
-	if it, ok := ctx.Value(idemWrites{}).(types.TransactWriteItem); ok {
-		return []types.TransactWriteItem{it}
-	}
-	return nil
+// making it again. Nil without a key. A write whose claim fails is IdempotencyConflict.
+func IdempotencyClaim(ctx context.Context) *domain.IdemCommit {
+	c, _ := ctx.Value(idemClaim{}).(*domain.IdemCommit)
+	return c
 }
 
-// IdempotencyConflict translates the failure of an IdempotencyWrites item (err from a store write
-// whose Meta.Extra began with extra) into 409 IDEMPOTENCY_ERROR: the reservation was taken over or
-// a change already committed under the key. Other errors pass unchanged.
-func IdempotencyConflict(err error, extra []types.TransactWriteItem) error {
-	var ce *store.ConditionError
-	if len(extra) > 0 && errors.As(err, &ce) && ce.Extra >= 0 && ce.Extra < len(extra) {
+// IdempotencyConflict translates the failure of a write's idempotency claim (err from a store
+// write made with meta) into 409 IDEMPOTENCY_ERROR: the reservation was taken over or a change
+// already committed under the key. Other errors pass unchanged.
+func IdempotencyConflict(err error, meta domain.Meta) error {
+	var ce *domain.ConditionError
+	// The claim is the first of Meta.Tx's items.
+	if meta.Tx.Idempotency != nil && errors.As(err, &ce) && ce.Extra == 0 {
 		return apperr.New(apperr.Idempotency, "Another request with this Idempotency-Key holds it now; retry to get its result.").
 			WithHeader("Retry-After", "1")
 	}
@@ -95,7 +92,7 @@ func Idempotency(st IdempotencyStore, log *slog.Logger) Middleware {
 				return Response{}, err
 			}
 			if !reserved {
-				if rec.State == store.IdemPending && rec.Committed != "" && rec.Fingerprint == fp {
+				if rec.State == domain.IdemPending && rec.Committed != "" && rec.Fingerprint == fp {
 					return recoverCommitted(r, st, log, route, key, rec)
 				}
 				return replay(r, rec, fp)
@@ -121,12 +118,12 @@ func Fingerprint(r *Request) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func replay(r *Request, rec store.IdemRecord, fp string) (Response, error) {
+func replay(r *Request, rec domain.IdemRecord, fp string) (Response, error) {
 	if rec.Fingerprint != fp {
 		return Response{}, apperr.Field("Idempotency-Key", "was already used with a different request (method, path or body); use a new key for a new request").
 			WithCode("idempotency_key_reused")
 	}
-	if rec.State != store.IdemDone {
+	if rec.State != domain.IdemDone {
 		return Response{}, apperr.New(apperr.Idempotency, "A request with this Idempotency-Key is still being processed; retry after it finishes.").
 			WithHeader("Retry-After", "1")
 	}
@@ -190,7 +187,7 @@ func Saved(err error) bool {
 // recoverCommitted answers a retry whose first attempt committed its change but did not save its
 // response (it died in between, or is about to save it): the response is rebuilt from the
 // change's event, saved on the first attempt's behalf and replayed. The change is not made again.
-func recoverCommitted(r *Request, st IdempotencyStore, log *slog.Logger, route Route, key string, rec store.IdemRecord) (Response, error) {
+func recoverCommitted(r *Request, st IdempotencyStore, log *slog.Logger, route Route, key string, rec domain.IdemRecord) (Response, error) {
 	p := r.Principal
 	if isArray(r.Body) {
 		// A multi-create that failed part-way: its first object's change carried the mark, the
@@ -216,14 +213,14 @@ func recoverCommitted(r *Request, st IdempotencyStore, log *slog.Logger, route R
 // responseOf is what a resource handler answers for a change (resource.go): 201 with ETag "1"
 // for a create, 200 with the new version's ETag for an update (when it is still current), the
 // object marked deleted for a delete.
-func responseOf(ch store.Change) Response {
+func responseOf(ch domain.Change) Response {
 	typ, _ := ch.Event["type"].(string)
 	resp := Response{Status: http.StatusOK, Body: ch.Object, Header: map[string]string{}}
 	switch {
 	case strings.HasSuffix(typ, ".created"):
 		resp.Status = http.StatusCreated
 	case strings.HasSuffix(typ, ".deleted"):
-		obj := store.Doc{}
+		obj := domain.Doc{}
 		for k, v := range ch.Object {
 			obj[k] = v
 		}
@@ -238,7 +235,7 @@ func responseOf(ch store.Change) Response {
 
 func runOnce(r *Request, st IdempotencyStore, log *slog.Logger, key, owner string, next HandlerFunc) (resp Response, err error) {
 	p := r.Principal
-	r.Ctx = context.WithValue(r.Ctx, idemWrites{}, st.IdempotencyCommit(p.AccountID, p.Mode, key, owner, r.RequestID))
+	r.Ctx = context.WithValue(r.Ctx, idemClaim{}, &domain.IdemCommit{Account: p.AccountID, Mode: p.Mode, Key: key, Owner: owner, RequestID: r.RequestID})
 	// The result must be recorded even if the client has gone: the change may have committed.
 	ctx := context.WithoutCancel(r.Ctx)
 	finished := false

@@ -7,14 +7,14 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // Access is what the permissions middleware reads.
 type Access interface {
-	GetAccount(ctx context.Context, id string) (store.Account, error)
-	KeyRefOf(ctx context.Context, account, mode, id string) (store.KeyRef, bool, error)
-	KeyByHash(ctx context.Context, hash string) (store.Key, bool, error)
+	GetAccount(ctx context.Context, id string) (domain.Account, error)
+	KeyRefOf(ctx context.Context, account, mode, id string) (domain.KeyRef, bool, error)
+	KeyByHash(ctx context.Context, hash string) (domain.Key, bool, error)
 }
 
 // keyValid re-reads the principal's key: its listing entry, or for a console session key (which
@@ -25,7 +25,7 @@ func keyValid(ctx context.Context, st Access, p auth.Principal, nowMs int64) (bo
 		if err != nil || !ok {
 			return false, err
 		}
-		ref := store.KeyRef{ID: k.ID, Status: k.Status, ExpiresAt: k.ExpiresAt}
+		ref := domain.KeyRef{ID: k.ID, Status: k.Status, ExpiresAt: k.ExpiresAt}
 		return k.ID == p.KeyID && k.AccountID == p.AccountID && k.Session == p.Session && ref.Valid(nowMs), nil
 	}
 	ref, ok, err := st.KeyRefOf(ctx, p.AccountID, p.Mode, p.KeyID)
@@ -53,7 +53,7 @@ func Permissions(st Access, now func() time.Time) Middleware {
 			}
 			// Console session keys are exempt: the allowlist restricts API keys, and the console's
 			// calls come from the console's own servers (Lambda's addresses on AWS), not the member's.
-			if p.Mode == store.Live && p.Session == "" {
+			if p.Mode == domain.Live && p.Session == "" {
 				acct, err := st.GetAccount(r.Ctx, p.AccountID)
 				if err != nil {
 					return Response{}, err

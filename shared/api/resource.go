@@ -9,32 +9,32 @@ import (
 	"strings"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // Objects is the store a resource handler needs.
 type Objects interface {
-	GetObject(ctx context.Context, t store.Tenant, res *schema.Resource, id string) (store.Doc, int64, error)
-	CreateObject(ctx context.Context, t store.Tenant, res *schema.Resource, fields store.Doc, meta store.Meta) (store.Doc, error)
-	UpdateObject(ctx context.Context, t store.Tenant, res *schema.Resource, id string, ifMatch int64, mutate store.Mutate, meta store.Meta) (store.Doc, int64, error)
-	DeleteObject(ctx context.Context, t store.Tenant, res *schema.Resource, id string, ifMatch int64, meta store.Meta) (store.Doc, error)
-	ListAll(ctx context.Context, t store.Tenant, res *schema.Resource) ([]store.Doc, error)
+	GetObject(ctx context.Context, t domain.Tenant, res *schema.Resource, id string) (domain.Doc, int64, error)
+	CreateObject(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta) (domain.Doc, error)
+	UpdateObject(ctx context.Context, t domain.Tenant, res *schema.Resource, id string, ifMatch int64, mutate domain.Mutate, meta domain.Meta) (domain.Doc, int64, error)
+	DeleteObject(ctx context.Context, t domain.Tenant, res *schema.Resource, id string, ifMatch int64, meta domain.Meta) (domain.Doc, error)
+	ListAll(ctx context.Context, t domain.Tenant, res *schema.Resource) ([]domain.Doc, error)
 }
 
 // Rules are a resource's domain rules beyond its schema, run before every write. prev is nil on
 // create. They may adjust next (computed fields) and return INVALID_PARAMETERS naming a field.
-type Rules func(ctx context.Context, t store.Tenant, prev, next store.Doc) error
+type Rules func(ctx context.Context, t domain.Tenant, prev, next domain.Doc) error
 
 // Events names the extra events of a change besides the standard created/updated one
 // (appointment.cancelled, invoice.paid); prev is nil on create.
-type Events func(prev, next store.Doc) []string
+type Events func(prev, next domain.Doc) []string
 
 // UniqueCreator is a store that dedupes creates by externalId: existed reports that an object
 // with the same externalId was returned instead of a new one (200, not 201).
 type UniqueCreator interface {
-	CreateUnique(ctx context.Context, t store.Tenant, res *schema.Resource, fields store.Doc, meta store.Meta) (store.Doc, int64, bool, error)
+	CreateUnique(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta) (domain.Doc, int64, bool, error)
 }
 
 // Resource serves the six Feathers methods of one resource.
@@ -70,8 +70,8 @@ func (h *Resource) Routes() []Route {
 
 // meta describes a write's request. Under a held Idempotency-Key its Extra carries the
 // reservation's commit mark, so the change and the mark commit together (idempotency.go).
-func meta(r *Request) store.Meta {
-	return store.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key"), Extra: IdempotencyWrites(r.Ctx)}
+func meta(r *Request) domain.Meta {
+	return domain.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key"), Tx: domain.Tx{Idempotency: IdempotencyClaim(r.Ctx)}}
 }
 
 // etag of an object version. Strong: a version names exactly one representation.
@@ -201,7 +201,7 @@ func (h *Resource) create(r *Request) (Response, error) {
 	if uc, ok := h.Store.(UniqueCreator); ok {
 		doc, ver, existed, err := uc.CreateUnique(r.Ctx, r.Tenant, h.Schema, fields, m)
 		if err != nil {
-			return Response{}, IdempotencyConflict(err, m.Extra)
+			return Response{}, IdempotencyConflict(err, m)
 		}
 		if existed {
 			return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
@@ -210,7 +210,7 @@ func (h *Resource) create(r *Request) (Response, error) {
 	}
 	doc, err := h.Store.CreateObject(r.Ctx, r.Tenant, h.Schema, fields, m)
 	if err != nil {
-		return Response{}, IdempotencyConflict(err, m.Extra)
+		return Response{}, IdempotencyConflict(err, m)
 	}
 	return Response{Status: http.StatusCreated, Body: doc, Header: map[string]string{"ETag": etag(1)}}, nil
 }
@@ -239,7 +239,7 @@ func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 		m := meta(r)
 		m.ExtraEvents = want
 		var got []string
-		doc, ver, err := h.Store.UpdateObject(r.Ctx, r.Tenant, h.Schema, id, match, func(cur store.Doc) (store.Doc, error) {
+		doc, ver, err := h.Store.UpdateObject(r.Ctx, r.Tenant, h.Schema, id, match, func(cur domain.Doc) (domain.Doc, error) {
 			next := merge(cur, fields, op)
 			if h.Rules != nil {
 				if err := h.Rules(r.Ctx, r.Tenant, cur, next); err != nil {
@@ -258,7 +258,7 @@ func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 			continue
 		}
 		if err != nil {
-			return Response{}, IdempotencyConflict(preconditionErr(err, match, h.Schema), m.Extra)
+			return Response{}, IdempotencyConflict(preconditionErr(err, match, h.Schema), m)
 		}
 		return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
 	}
@@ -267,8 +267,8 @@ func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 
 // merge applies a body to the current object. Update replaces every writable field; patch sets
 // the given fields, unsets those given as null, and merges metadata key by key (null unsets a key).
-func merge(cur, fields store.Doc, op schema.Op) store.Doc {
-	next := store.Doc{}
+func merge(cur, fields domain.Doc, op schema.Op) domain.Doc {
+	next := domain.Doc{}
 	if op == schema.OpPatch {
 		for k, v := range cur {
 			next[k] = v
@@ -320,7 +320,7 @@ func (h *Resource) remove(r *Request) (Response, error) {
 	m := meta(r)
 	doc, err := h.Store.DeleteObject(r.Ctx, r.Tenant, h.Schema, id, match, m)
 	if err != nil {
-		return Response{}, IdempotencyConflict(preconditionErr(err, match, h.Schema), m.Extra)
+		return Response{}, IdempotencyConflict(preconditionErr(err, match, h.Schema), m)
 	}
 	return Response{Body: doc}, nil
 }

@@ -22,7 +22,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // Request is one decoded API request.
@@ -30,7 +30,7 @@ type Request struct {
 	Ctx       context.Context
 	Event     events.APIGatewayProxyRequest
 	Principal auth.Principal
-	Tenant    store.Tenant
+	Tenant    domain.Tenant
 	RequestID string
 	Body      []byte
 }
@@ -106,8 +106,8 @@ func (rt Route) Key() string { return rt.Method + " " + rt.Path }
 
 // Tenants resolves which organization a principal's request acts on.
 type Tenants interface {
-	GetAccount(ctx context.Context, id string) (store.Account, error)
-	Connections(ctx context.Context, account string) ([]store.Connection, error)
+	GetAccount(ctx context.Context, id string) (domain.Account, error)
+	Connections(ctx context.Context, account string) ([]domain.Connection, error)
 }
 
 // Router dispatches proxy events to routes.
@@ -132,7 +132,7 @@ type Options struct {
 // It is called once per recorded request, after the response is built; its failure is logged
 // and never changes the response.
 type RequestRecorder interface {
-	RecordRequest(ctx context.Context, l store.RequestLog) error
+	RecordRequest(ctx context.Context, l domain.RequestLog) error
 }
 
 // NewRouter builds a router over routes.
@@ -221,7 +221,7 @@ func (rt *Router) record(ctx context.Context, req *Request, status int, errEvent
 	if rt.opts.Recorder == nil || p.AccountID == "" {
 		return
 	}
-	l := store.RequestLog{AccountID: p.AccountID, Mode: p.Mode, Method: req.Event.HTTPMethod, Path: req.Event.Path,
+	l := domain.RequestLog{AccountID: p.AccountID, Mode: p.Mode, Method: req.Event.HTTPMethod, Path: req.Event.Path,
 		Organization: req.Tenant.Org, KeyID: p.KeyID, KeyType: p.KeyType, Session: p.Session, Status: status,
 		ErrorEventID: errEvent, RequestID: req.RequestID, IdempotencyKey: req.Header("Idempotency-Key"),
 		At: start.UnixMilli(), DurationMs: took}
@@ -294,9 +294,9 @@ func isLoopback(ip string) bool {
 
 // tenant picks the organization: the sandbox in test mode; in live mode the only connection, or
 // the one the HapiHub-Organization header names.
-func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string) (store.Tenant, error) {
-	t := store.Tenant{Account: p.AccountID, Mode: p.Mode}
-	if p.Mode == store.Test {
+func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string) (domain.Tenant, error) {
+	t := domain.Tenant{Account: p.AccountID, Mode: p.Mode}
+	if p.Mode == domain.Test {
 		acct, err := rt.opts.Tenants.GetAccount(ctx, p.AccountID)
 		if err != nil {
 			return t, err

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hapihub/hapihub/shared/api"
-	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/clinical"
+	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -219,7 +219,7 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	// The sandbox and the document.
 	// Reset jobs need their queue: the routes as TestSandboxResetOverHTTP serves them.
 	jobs, _ := smallJobs(t, s.st)
-	small := app.PlatformRouter(s.st, s.cfg, app.OrganizationRoutes(s.st, jobs))
+	small := platform.PlatformRouter(s.st, s.cfg, clinical.OrganizationRoutes(s.st, jobs))
 	for _, rt := range small.Routes() {
 		s.routers[rt.Key()] = small
 	}
@@ -258,11 +258,11 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	// 500: the same routes built over a database that does not answer (a closed port).
 	down := s.cfg
 	down.DynamoDBEndpoint = "http://127.0.0.1:1"
-	h, err := app.Build(ctx, "patients", down)
+	h, err := clinical.NewFunction(ctx, down, schema.Patients)
 	require.NoError(t, err)
 	for _, key := range []string{"GET /patients/{id}", "GET /patients"} {
 		saved := s.routers[key]
-		s.routers[key] = h.(*api.Router)
+		s.routers[key] = h
 		try(p, "GET", strings.TrimPrefix(key, "GET "), strings.Replace(strings.TrimPrefix(key, "GET "), "{id}", patient, 1), nil, 500)
 		s.routers[key] = saved
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/dynamo/dynamotest"
+	"github.com/hapihub/hapihub/infra/local/runner"
 	"github.com/hapihub/hapihub/shared/api"
-	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/sandbox"
@@ -48,8 +48,8 @@ func newStack(t *testing.T) *stack {
 	require.NoError(t, err)
 	cfg := config.Config{Table: "hapihub", Region: "us-east-1", DynamoDBEndpoint: endpoint, Local: true}
 	s := &stack{t: t, cfg: cfg, st: store.New(db, "hapihub"), routers: map[string]*api.Router{}}
-	for _, name := range app.Names() {
-		h, err := app.Build(ctx, name, cfg)
+	for _, name := range runner.Names() {
+		h, err := runner.Functions[name](ctx, cfg)
 		if err != nil {
 			continue // not an API function (queue consumers need their queue)
 		}
@@ -60,7 +60,7 @@ func newStack(t *testing.T) *stack {
 			}
 		}
 	}
-	b, err := json.Marshal(app.OpenAPI(ctx, cfg))
+	b, err := json.Marshal(runner.OpenAPI(ctx, cfg))
 	require.NoError(t, err)
 	spec, err := openapi3.NewLoader().LoadFromData(b)
 	require.NoError(t, err)

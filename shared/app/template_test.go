@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/infra/local/runner"
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/api"
-	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/config"
 )
 
@@ -46,7 +46,7 @@ func TestEveryFunctionDirIsInTheTemplateAndBack(t *testing.T) {
 	}
 	sort.Strings(inTemplate)
 	assert.Equal(t, onDisk, inTemplate, "functions/ and template.yaml must name the same functions")
-	assert.Equal(t, app.Names(), inTemplate, "shared/app must build exactly the template's functions")
+	assert.Equal(t, runner.Names(), inTemplate, "shared/app must build exactly the template's functions")
 }
 
 func TestEveryTemplateFunctionHasAMakefileTarget(t *testing.T) {
@@ -68,7 +68,9 @@ func TestRoutesInCodeMatchTheTemplate(t *testing.T) {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			h, err := app.Build(context.Background(), f.Name, testConfig())
+			build, ok := runner.Functions[f.Name]
+			require.True(t, ok, "no constructor for %s", f.Name)
+			h, err := build(context.Background(), testConfig())
 			require.NoError(t, err)
 			rl, ok := h.(routeLister)
 			require.True(t, ok, "%s serves API routes, so its handler must expose its route table", f.Name)
@@ -109,7 +111,9 @@ func webRoutes(t *testing.T) map[string]bool {
 		if len(f.Routes) == 0 {
 			continue
 		}
-		h, err := app.Build(context.Background(), f.Name, testConfig())
+		build, ok := runner.Functions[f.Name]
+		require.True(t, ok, "no constructor for %s", f.Name)
+		h, err := build(context.Background(), testConfig())
 		require.NoError(t, err)
 		if rl, ok := h.(routeLister); ok {
 			for _, r := range rl.Routes() {

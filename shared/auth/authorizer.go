@@ -11,13 +11,13 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // KeyStore is what the authorizer reads.
 type KeyStore interface {
-	KeyByHash(ctx context.Context, hash string) (store.Key, bool, error)
-	GetAccount(ctx context.Context, id string) (store.Account, error)
+	KeyByHash(ctx context.Context, hash string) (domain.Key, bool, error)
+	GetAccount(ctx context.Context, id string) (domain.Account, error)
 }
 
 // Principal is who a request acts as, carried from the authorizer to functions in the
@@ -87,7 +87,7 @@ func PrincipalFrom(ctx map[string]any) (Principal, bool) {
 	if ps := get("permissions"); ps != "" && ps != "null" {
 		_ = json.Unmarshal([]byte(ps), &p.Permissions)
 	}
-	if p.AccountID == "" || (p.Mode != store.Test && p.Mode != store.Live) {
+	if p.AccountID == "" || (p.Mode != domain.Test && p.Mode != domain.Live) {
 		return Principal{}, false
 	}
 	return p, true

@@ -8,16 +8,16 @@ import (
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // OrgStore is what the organizations endpoints and the capabilities check read and write.
 type OrgStore interface {
-	GetAccount(ctx context.Context, id string) (store.Account, error)
-	Connections(ctx context.Context, account string) ([]store.Connection, error)
-	GetOrganization(ctx context.Context, id string) (store.Doc, error)
-	UpdateOrganization(ctx context.Context, t store.Tenant, mutate store.Mutate, meta store.Meta) (store.Doc, error)
+	GetAccount(ctx context.Context, id string) (domain.Account, error)
+	Connections(ctx context.Context, account string) ([]domain.Connection, error)
+	GetOrganization(ctx context.Context, id string) (domain.Doc, error)
+	UpdateOrganization(ctx context.Context, t domain.Tenant, mutate domain.Mutate, meta domain.Meta) (domain.Doc, error)
 }
 
 // Organizations serves /organizations: the organizations a key can reach (test: the sandbox;
@@ -48,14 +48,14 @@ func notSupported(r *api.Request) (api.Response, error) {
 }
 
 // reach lists the organizations the request's key can reach, with their connection status.
-func (o *Organizations) reach(r *api.Request) ([]store.Connection, error) {
+func (o *Organizations) reach(r *api.Request) ([]domain.Connection, error) {
 	p := r.Principal
-	if p.Mode == store.Test {
+	if p.Mode == domain.Test {
 		acct, err := o.Store.GetAccount(r.Ctx, p.AccountID)
 		if err != nil {
 			return nil, err
 		}
-		return []store.Connection{{Org: acct.SandboxOrg, Status: "active"}}, nil
+		return []domain.Connection{{Org: acct.SandboxOrg, Status: "active"}}, nil
 	}
 	return o.Store.Connections(r.Ctx, p.AccountID)
 }
@@ -79,7 +79,7 @@ func (o *Organizations) reachable(r *api.Request) (string, error) {
 	return "", apperr.New(apperr.NotFound, "No such organization: %s", id)
 }
 
-func present(doc store.Doc) store.Doc {
+func present(doc domain.Doc) domain.Doc {
 	doc["organizationId"] = doc["id"]
 	return doc
 }
@@ -147,11 +147,11 @@ func (o *Organizations) get(r *api.Request) (api.Response, error) {
 
 // orgETag: an organization's version is its updatedAt (UpdateOrganization raises it on every
 // change and conditions the write on it), so it is the entity tag If-Match compares.
-func orgETag(d store.Doc) map[string]string {
+func orgETag(d domain.Doc) map[string]string {
 	return map[string]string{"ETag": api.ETag(orgVersion(d))}
 }
 
-func orgVersion(d store.Doc) string {
+func orgVersion(d domain.Doc) string {
 	v, _ := d["updatedAt"].(int64)
 	if f, ok := d["updatedAt"].(float64); ok {
 		v = int64(f)
@@ -172,9 +172,9 @@ func (o *Organizations) patch(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	t := store.Tenant{Account: r.Principal.AccountID, Mode: r.Principal.Mode, Org: id}
-	meta := store.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key")}
-	d, err := o.Store.UpdateOrganization(r.Ctx, t, func(cur store.Doc) (store.Doc, error) {
+	t := domain.Tenant{Account: r.Principal.AccountID, Mode: r.Principal.Mode, Org: id}
+	meta := domain.Meta{RequestID: r.RequestID, IdempotencyKey: r.Header("Idempotency-Key")}
+	d, err := o.Store.UpdateOrganization(r.Ctx, t, func(cur domain.Doc) (domain.Doc, error) {
 		// Checked on the version the write is conditioned on: a concurrent change re-runs this.
 		if err := match.Check(orgVersion(cur), "organization"); err != nil {
 			return nil, err
@@ -213,7 +213,7 @@ func (o *Organizations) patch(r *api.Request) (api.Response, error) {
 // organization's practice-management system lacks (its capabilities). It runs after the
 // organization is resolved; routes without a tenant or outside the clinical resources pass.
 func Capabilities(orgs interface {
-	GetOrganization(ctx context.Context, id string) (store.Doc, error)
+	GetOrganization(ctx context.Context, id string) (domain.Doc, error)
 }) api.Middleware {
 	return func(route api.Route, next api.HandlerFunc) api.HandlerFunc {
 		if route.Public || route.NoTenant || !slices.Contains(schema.ClinicalResources, route.Resource) {

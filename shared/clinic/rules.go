@@ -12,17 +12,17 @@ import (
 	"strings"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // Objects is what the rules read: referenced objects, in the request's tenant only.
 type Objects interface {
-	GetObject(ctx context.Context, t store.Tenant, res *schema.Resource, id string) (store.Doc, int64, error)
+	GetObject(ctx context.Context, t domain.Tenant, res *schema.Resource, id string) (domain.Doc, int64, error)
 }
 
 // RuleFunc checks a write; prev is nil on create. It may set computed fields on next.
-type RuleFunc = func(ctx context.Context, t store.Tenant, prev, next store.Doc) error
+type RuleFunc = func(ctx context.Context, t domain.Tenant, prev, next domain.Doc) error
 
 // AppointmentTransitions lists, per status, the statuses it may change to. fulfilled,
 // cancelled and noshow are final. Creating an appointment in any status is allowed (history
@@ -48,7 +48,7 @@ var InvoiceTransitions = map[string][]string{
 // Rules returns the domain rules of a resource (nil when its schema says everything).
 func Rules(res *schema.Resource, objs Objects) RuleFunc {
 	refs := references(res, objs)
-	var own func(prev, next store.Doc) []apperr.FieldError
+	var own func(prev, next domain.Doc) []apperr.FieldError
 	switch res.Name {
 	case schema.Appointments.Name:
 		own = appointmentRules
@@ -58,7 +58,7 @@ func Rules(res *schema.Resource, objs Objects) RuleFunc {
 	if refs == nil && own == nil {
 		return nil
 	}
-	return func(ctx context.Context, t store.Tenant, prev, next store.Doc) error {
+	return func(ctx context.Context, t domain.Tenant, prev, next domain.Doc) error {
 		var errs []apperr.FieldError
 		if own != nil {
 			errs = append(errs, own(prev, next)...)
@@ -81,7 +81,7 @@ func Rules(res *schema.Resource, objs Objects) RuleFunc {
 
 // references checks that every id field naming another resource exists in the same tenant
 // (organization and mode): a missing object and another organization's object look the same.
-func references(res *schema.Resource, objs Objects) func(ctx context.Context, t store.Tenant, prev, next store.Doc) ([]apperr.FieldError, error) {
+func references(res *schema.Resource, objs Objects) func(ctx context.Context, t domain.Tenant, prev, next domain.Doc) ([]apperr.FieldError, error) {
 	var fields []*schema.Field
 	for _, f := range res.Fields {
 		if f.Format == schema.FormatID && f.Ref != "" {
@@ -91,7 +91,7 @@ func references(res *schema.Resource, objs Objects) func(ctx context.Context, t 
 	if len(fields) == 0 {
 		return nil
 	}
-	return func(ctx context.Context, t store.Tenant, prev, next store.Doc) ([]apperr.FieldError, error) {
+	return func(ctx context.Context, t domain.Tenant, prev, next domain.Doc) ([]apperr.FieldError, error) {
 		var errs []apperr.FieldError
 		for _, f := range fields {
 			id, ok := next[f.Name].(string)
@@ -136,7 +136,7 @@ func transition(table map[string][]string, field, from, to string) []apperr.Fiel
 	return []apperr.FieldError{fieldErr(field, "cannot change from %s to %s (allowed: %s)", from, to, strings.Join(table[from], ", "))}
 }
 
-func appointmentRules(prev, next store.Doc) []apperr.FieldError {
+func appointmentRules(prev, next domain.Doc) []apperr.FieldError {
 	var errs []apperr.FieldError
 	start, end := i64(next["startsAt"]), i64(next["endsAt"])
 	if end <= start {
@@ -156,7 +156,7 @@ func appointmentRules(prev, next store.Doc) []apperr.FieldError {
 }
 
 // invoiceRules computes total and checks amounts and status.
-func invoiceRules(prev, next store.Doc) []apperr.FieldError {
+func invoiceRules(prev, next domain.Doc) []apperr.FieldError {
 	var errs []apperr.FieldError
 	items, _ := next["lineItems"].([]any)
 	var total int64
@@ -199,9 +199,9 @@ func invoiceRules(prev, next store.Doc) []apperr.FieldError {
 
 // Events returns the extra events of a resource's changes: appointment.cancelled when an
 // appointment becomes cancelled, invoice.paid when an invoice becomes paid (also on create).
-func Events(res *schema.Resource) func(prev, next store.Doc) []string {
-	became := func(field, value, event string) func(prev, next store.Doc) []string {
-		return func(prev, next store.Doc) []string {
+func Events(res *schema.Resource) func(prev, next domain.Doc) []string {
+	became := func(field, value, event string) func(prev, next domain.Doc) []string {
+		return func(prev, next domain.Doc) []string {
 			if str(next[field]) == value && (prev == nil || str(prev[field]) != value) {
 				return []string{event}
 			}

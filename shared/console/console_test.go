@@ -20,7 +20,7 @@ import (
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/infra/testclock"
 	"github.com/hapihub/hapihub/shared/accounts"
-	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/sandboxworker"
 	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
@@ -68,7 +68,7 @@ func newConsoleWith(t *testing.T, opts func(o *console.Options), serve func(h *c
 	st.Now = clock.Now
 	id := &countingIdentity{Store: &st}
 	// No sign-up cap unless a test asks for one: the tests sign up many accounts from 127.0.0.1.
-	reg, err := app.UsageKeys(context.Background(), env.Stack.Config)
+	reg, err := sandboxworker.UsageKeys(context.Background(), env.Stack.Config)
 	require.NoError(t, err)
 	o := console.Options{Identity: id, Accounts: smallAccounts{&st, reg}, Now: clock.Now, APIURL: env.URL, HTTPClient: env.Client, SignupsPerIP: -1}
 	if opts != nil {

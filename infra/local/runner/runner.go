@@ -1,6 +1,6 @@
 // Package runner assembles the local platform behind `hapihub run` and `hapihub invoke`: the
 // table from the template in a running DynamoDB-compatible service, the sandbox account
-// (shared/app.Bootstrap), the real functions (shared/app.Build) and the gateway (infra/local).
+// (shared/app/sandboxworker.Bootstrap), the real functions (the constructors of functions.go) and the gateway (infra/local).
 // It is apart from infra/local so the gateway's own tests do not build the whole application.
 package runner
 
@@ -24,6 +24,7 @@ import (
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/sandboxworker"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -54,7 +55,7 @@ type Stack struct {
 	Template  *template.Template
 	Config    config.Config // the base configuration every function gets (before its template env)
 	Refs      template.Refs
-	Bootstrap app.BootstrapResult
+	Bootstrap sandboxworker.BootstrapResult
 	Functions *local.Functions
 	Gateway   *local.Gateway
 	// APIGateway is the embedded API Gateway management API (API keys, usage plans) at
@@ -147,7 +148,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if s.Policies, err = iam.New(opts.Template, s.Refs); err != nil {
 		return nil, err
 	}
-	if s.Bootstrap, err = app.Bootstrap(ctx, s.Config); err != nil {
+	if s.Bootstrap, err = sandboxworker.Bootstrap(ctx, s.Config); err != nil {
 		return nil, fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
 	}
 	s.Functions = local.NewFunctions(AppBuilder(opts.Template, s.Config, s.Refs))
@@ -177,7 +178,7 @@ func (s *Stack) Close() error {
 // registerExisting registers the usage keys of every account in the table (a local migration;
 // a deployment gets them at sign-up).
 func registerExisting(ctx context.Context, db *dynamodb.Client, cfg config.Config) error {
-	reg, err := app.UsageKeys(ctx, cfg)
+	reg, err := sandboxworker.UsageKeys(ctx, cfg)
 	if err != nil || reg == nil {
 		return err
 	}
@@ -216,7 +217,7 @@ func (s *Stack) StartEventSources(ctx context.Context) (*local.EventSources, err
 	})
 }
 
-// AppBuilder builds functions with shared/app, each with the configuration a Lambda would get:
+// AppBuilder builds functions with the constructors of Functions, each with the configuration a Lambda would get:
 // base (pointing at the embedded services) overlaid with the function's environment from the
 // template, resolved with refs.
 func AppBuilder(tpl *template.Template, base config.Config, refs template.Refs) local.Builder {
@@ -231,7 +232,15 @@ func AppBuilder(tpl *template.Template, base config.Config, refs template.Refs) 
 		if err != nil {
 			return nil, err
 		}
-		return app.Build(ctx, fn.Name, cfg)
+		build, ok := Functions[fn.Name]
+		if !ok {
+			return nil, fmt.Errorf("runner: no constructor for function %q", fn.Name)
+		}
+		h, err := build(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("runner: build %s: %w", fn.Name, err)
+		}
+		return h, nil
 	}
 }
 

@@ -94,7 +94,7 @@ type AccountCreator interface {
 	CreateAccount(ctx context.Context, name string) (string, error)
 }
 
-// StoreAccounts creates accounts with accounts.Create in the request, as app.Bootstrap does
+// StoreAccounts creates accounts with accounts.Create in the request, as sandboxworker.Bootstrap does
 // (the deployed console queues the seeding instead: shared/app).
 type StoreAccounts struct {
 	Store *store.Store

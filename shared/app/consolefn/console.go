@@ -1,0 +1,138 @@
+// Package consolefn is the console function: the web console (shared/console) behind API
+// Gateway, with sign-up creating accounts whose sandbox the worker seeds.
+package consolefn
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/core"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/hapihub/hapihub/shared/accounts"
+	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/console"
+	"github.com/hapihub/hapihub/shared/sandbox"
+	"github.com/hapihub/hapihub/shared/store"
+)
+
+// The developer console (ConsoleFunction): an http.Handler behind API Gateway's proxy
+// integration. Decisions are in docs/console.md.
+
+// NewFunction builds the console function.
+func NewFunction(ctx context.Context, cfg config.Config) (Function, error) {
+	st, jobs, err := platform.SandboxJobs(ctx, cfg)
+	if err != nil {
+		return Function{}, err
+	}
+	h, err := ConsoleHandler(st, cfg, queuedAccounts{st: st, jobs: jobs})
+	if err != nil {
+		return Function{}, err
+	}
+	return Function{lambda.NewHandler(ConsoleLambda(h))}, nil
+}
+
+// Function is the console's Lambda handler. Its routes are web pages: template.yaml must
+// serve them to this function (checked like every function's routes), and the OpenAPI document
+// leaves them out.
+type Function struct{ h lambda.Handler }
+
+func (f Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f.h.Invoke(ctx, payload)
+}
+
+// Routes are the console's two catch-all routes.
+func (Function) Routes() []api.Route {
+	return []api.Route{
+		{Method: "ANY", Path: console.Mount, Public: true, Web: true},
+		{Method: "ANY", Path: console.Mount + "/{proxy+}", Public: true, Web: true},
+	}
+}
+
+// ConsoleHandler is the console on st; sign-ups create accounts with creator.
+func ConsoleHandler(st *store.Store, cfg config.Config, creator console.AccountCreator) (*console.Handler, error) {
+	return console.New(console.Options{Identity: st, Accounts: creator, Log: app.Logger(),
+		APIURL: cfg.APIURL, Origin: consoleOrigin(cfg.Local)})
+}
+
+// queuedAccounts is how a sign-up creates an account without unbounded work in the request: the
+// account and its keys are one transaction, and its setup (usage keys registered with API
+// Gateway, St. Mungo's seeded) is a job for the sandbox worker. The sign-up waits, boundedly,
+// for the usage keys (the worker's first step) so the console's first API calls are accepted;
+// the seeding goes on in the background and the sandbox page shows its progress.
+type queuedAccounts struct {
+	st   *store.Store
+	jobs *sandbox.Jobs
+}
+
+// SetupWait bounds how long a sign-up waits for its usage keys to be registered: well inside the
+// console function's 10 s Timeout.
+const SetupWait = 5 * time.Second
+
+func (a queuedAccounts) CreateAccount(ctx context.Context, name string) (string, error) {
+	c, err := accounts.Create(ctx, a.st, accounts.Options{Name: name, NoFill: true})
+	if err != nil {
+		return "", fmt.Errorf("app: create account: %w", err)
+	}
+	if _, _, err := a.jobs.Start(ctx, c.Account.ID, c.Account.SandboxOrg); err != nil {
+		return "", err
+	}
+	deadline := time.Now().Add(SetupWait)
+	for time.Now().Before(deadline) {
+		j, ok, err := a.jobs.Get(ctx, c.Account.SandboxOrg)
+		if err != nil {
+			return "", err
+		}
+		if ok && (j.Done > 0 || j.Status == sandbox.JobSucceeded) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return c.Account.ID, nil
+}
+
+// ConsoleLambda adapts an http.Handler to API Gateway proxy events. The handler sees the
+// resource path (/console/...: API Gateway strips the stage) and the caller's source IP as
+// RemoteAddr; the response goes back in MultiValueHeaders, so several Set-Cookie headers survive.
+func ConsoleLambda(h http.Handler) func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error) {
+	return httpadapter.New(h).ProxyWithContext
+}
+
+// consoleOrigin derives, from the proxy event, the base URL of the API and the console's mount
+// path as the browser sees them. On AWS the execute-api address carries the stage
+// (requestContext.path = /<stage> + path); a custom domain's base path mapping shows the same
+// way. The console sends session keys to that base URL, so on AWS it comes from what API
+// Gateway vouches for (requestContext.domainName, and HTTPS, the only scheme it serves), never
+// from the client's Host or X-Forwarded-Proto. The local runner serves at the root, over the
+// scheme X-Forwarded-Proto says.
+func consoleOrigin(local bool) func(r *http.Request) (string, string) {
+	return func(r *http.Request) (string, string) {
+		if local {
+			scheme := "http"
+			if p := r.Header.Get("X-Forwarded-Proto"); p != "" {
+				scheme = strings.ToLower(p)
+			}
+			return scheme + "://" + r.Host, console.Mount
+		}
+		host, prefix := r.Host, ""
+		if rc, ok := core.GetAPIGatewayContextFromContext(r.Context()); ok {
+			prefix = strings.TrimSuffix(rc.Path, r.URL.Path)
+			if rc.DomainName != "" {
+				host = rc.DomainName
+			}
+		}
+		return "https://" + host + prefix, prefix + console.Mount
+	}
+}

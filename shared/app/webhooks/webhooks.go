@@ -1,0 +1,70 @@
+// Package webhooks is the webhooks slice's functions: the events and webhook-endpoints APIs, and
+// the dispatcher's queue consumer and sweeper (shared/webhook).
+package webhooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/webhook"
+)
+
+// NewEventsFunction builds the events function (GET /events).
+func NewEventsFunction(ctx context.Context, cfg config.Config) (*api.Router, error) {
+	return apiFunction(ctx, cfg, (*webhook.API).EventRoutes)
+}
+
+// NewEndpointsFunction builds the webhook-endpoints function.
+func NewEndpointsFunction(ctx context.Context, cfg config.Config) (*api.Router, error) {
+	return apiFunction(ctx, cfg, (*webhook.API).EndpointRoutes)
+}
+
+// NewDispatchFunction builds the webhook-dispatch function: the queue consumer that delivers.
+func NewDispatchFunction(ctx context.Context, cfg config.Config) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
+	d, err := dispatcher(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return d.HandleSQS, nil
+}
+
+// NewSweeperFunction builds the webhook-sweeper function: the schedule that re-queues due
+// deliveries.
+func NewSweeperFunction(ctx context.Context, cfg config.Config) (func(context.Context, json.RawMessage) (webhook.SweepResult, error), error) {
+	d, err := dispatcher(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return d.HandleSchedule, nil
+}
+
+// dispatcher is the dispatcher of the two queue functions, which cannot work without the queue.
+func dispatcher(ctx context.Context, cfg config.Config) (*webhook.Dispatcher, error) {
+	if cfg.WebhookQueueURL == "" {
+		return nil, fmt.Errorf("app: HAPIHUB_WEBHOOK_QUEUE_URL is not set")
+	}
+	st, err := platform.Store(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return platform.Dispatcher(ctx, cfg, st)
+}
+
+func apiFunction(ctx context.Context, cfg config.Config, routes func(*webhook.API) []api.Route) (*api.Router, error) {
+	st, err := platform.Store(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	d, err := platform.Dispatcher(ctx, cfg, st)
+	if err != nil {
+		return nil, err
+	}
+	a := &webhook.API{Store: st, Dispatcher: d, AllowLoopback: cfg.Local}
+	return platform.PlatformRouter(st, cfg, routes(a)), nil
+}

@@ -1,0 +1,49 @@
+package core
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/schema"
+)
+
+// Indexer maintains the secondary index items of objects: attributes on the object's own item,
+// and items written in the change's transaction (rank lists, term and pair postings). The search
+// planner (shared/store/search) implements it; shared/store.New wires it. Without one, objects are
+// written with no index items (and only the table's own keys answer).
+type Indexer interface {
+	IndexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.AttributeValue
+	IndexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error)
+	// BeginWrite returns ctx carrying one write's index state across its attempts, and that
+	// state, which SettleWrite ends once the write committed or gave up.
+	BeginWrite(ctx context.Context) (context.Context, any)
+	SettleWrite(ctx context.Context, state any, committed bool)
+}
+
+func (s *Store) indexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.AttributeValue {
+	if s.Indexer == nil {
+		return nil
+	}
+	return s.Indexer.IndexAttrs(t, res, doc)
+}
+
+func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
+	if s.Indexer == nil {
+		return nil, nil
+	}
+	return s.Indexer.IndexWrites(ctx, t, change, eventType, obj, prev)
+}
+
+func (s *Store) beginWrite(ctx context.Context) (context.Context, any) {
+	if s.Indexer == nil {
+		return ctx, nil
+	}
+	return s.Indexer.BeginWrite(ctx)
+}
+
+func (s *Store) settleCounts(ctx context.Context, state any, committed bool) {
+	if s.Indexer != nil {
+		s.Indexer.SettleWrite(ctx, state, committed)
+	}
+}

@@ -1,0 +1,120 @@
+package core
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// The outbox makes webhook fan-out transactional without DynamoDB Streams (which the embedded
+// engine does not have and which would tie delivery latency to stream polling): every event's
+// transaction also writes an outbox entry; after the commit the Publisher enqueues it and the
+// entry is deleted. An entry left behind (enqueue failed, process died) is drained by the
+// webhook sweeper, so nothing committed is lost; fan-out is idempotent, so a double enqueue is harmless.
+
+// OutboxEntry names an event waiting to be fanned out.
+type OutboxEntry struct {
+	Account   string
+	Mode      string
+	EventID   string
+	Type      string
+	CreatedAt int64 // Unix ms
+}
+
+// Publisher enqueues committed outbox entries (the webhook queue).
+type Publisher interface {
+	Publish(ctx context.Context, entries []OutboxEntry) error
+}
+
+// outboxShards spreads entries over a few partitions so one busy account cannot make one hot key.
+const outboxShards = 8
+
+func outboxPK(shard int) string { return "OUTBOX#" + strconv.Itoa(shard) }
+
+func outboxShard(eventID string) int {
+	h := fnv.New32a()
+	h.Write([]byte(eventID))
+	return int(h.Sum32() % outboxShards)
+}
+
+func (e OutboxEntry) item() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		"PK": sv(outboxPK(outboxShard(e.EventID))), "SK": sv(e.EventID),
+		"account": sv(e.Account), "mode": sv(e.Mode), "type": sv(e.Type), "createdAt": n(e.CreatedAt),
+	}
+}
+
+// publish hands committed entries to the publisher and clears them. Failures are left to the
+// sweeper: the change is committed, so the request must not fail because the queue hiccupped.
+func (s *Store) publish(ctx context.Context, entries []OutboxEntry) {
+	if s.Publisher == nil || len(entries) == 0 {
+		return
+	}
+	if err := s.Publisher.Publish(ctx, entries); err != nil {
+		return
+	}
+	_ = s.DeleteOutbox(ctx, entries)
+}
+
+// PendingOutbox lists outbox entries created before `before` (older ones only, so the sweeper does
+// not race the request that is about to publish its own entries).
+func (s *Store) PendingOutbox(ctx context.Context, before time.Time, limit int) ([]OutboxEntry, error) {
+	var out []OutboxEntry
+	upper := NewIDPrefix("evt", before)
+	for shard := 0; shard < outboxShards && len(out) < limit; shard++ {
+		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.Table,
+			KeyConditionExpression:    aws.String("PK = :pk AND SK < :upper"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(outboxPK(shard)), ":upper": sv(upper)},
+			Limit:                     aws.Int32(int32(limit - len(out))),
+			ConsistentRead:            aws.Bool(true),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: outbox shard %d: %w", shard, err)
+		}
+		for _, it := range res.Items {
+			out = append(out, OutboxEntry{Account: getS(it, "account"), Mode: getS(it, "mode"), EventID: getS(it, "SK"),
+				Type: getS(it, "type"), CreatedAt: getN(it, "createdAt")})
+		}
+	}
+	return out, nil
+}
+
+// DeleteOutbox removes enqueued entries.
+func (s *Store) DeleteOutbox(ctx context.Context, entries []OutboxEntry) error {
+	for start := 0; start < len(entries); start += 25 {
+		var reqs []types.WriteRequest
+		for _, e := range entries[start:min(len(entries), start+25)] {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{
+				"PK": sv(outboxPK(outboxShard(e.EventID))), "SK": sv(e.EventID)}}})
+		}
+		for len(reqs) > 0 {
+			out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{s.Table: reqs}})
+			if err != nil {
+				return fmt.Errorf("store: delete outbox: %w", err)
+			}
+			reqs = out.UnprocessedItems[s.Table]
+		}
+	}
+	return nil
+}
+
+// NewIDPrefix is the smallest id of prefix created at t: ids sort by creation time, so key ranges
+// on ids are time ranges.
+func NewIDPrefix(prefix string, t time.Time) string {
+	id := IDFrom(prefix, t, zeroReader{})
+	return id[:len(prefix)+1+10]
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}

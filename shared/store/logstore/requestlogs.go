@@ -1,0 +1,156 @@
+package logstore
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+)
+
+// RequestLogTTL is how long request logs are kept.
+const RequestLogTTL = 7 * 24 * time.Hour
+
+func requestLogPK(account, mode string) string { return "A#" + account + "#" + mode + "#LOG" }
+
+// attribute names of a log item (camelCase like object fields; the system ones are PK, SK, ttl).
+const (
+	rlMethod, rlPath, rlOrg, rlKeyID, rlKeyType, rlSession = "method", "path", "organizationId", "keyId", "keyType", "session"
+	rlStatus, rlErrorEvent, rlRequestID, rlIdemKey         = "status", "errorEventId", "requestId", "idempotencyKey"
+	rlCreatedAt, rlDuration                                = "createdAt", "durationMs"
+)
+
+func requestLogItem(l RequestLog) map[string]types.AttributeValue {
+	it := map[string]types.AttributeValue{
+		"PK": sv(requestLogPK(l.AccountID, l.Mode)), "SK": sv(l.ID),
+		"ttl":    n(time.UnixMilli(l.At).Add(RequestLogTTL).Unix()),
+		rlStatus: n(int64(l.Status)), rlCreatedAt: n(l.At), rlDuration: n(l.DurationMs),
+	}
+	for k, v := range map[string]string{rlMethod: l.Method, rlPath: l.Path, rlOrg: l.Organization, rlKeyID: l.KeyID, rlKeyType: l.KeyType,
+		rlSession: l.Session, rlErrorEvent: l.ErrorEventID, rlRequestID: l.RequestID, rlIdemKey: l.IdempotencyKey} {
+		if v != "" {
+			it[k] = sv(v)
+		}
+	}
+	return it
+}
+
+func requestLogFrom(account, mode string, it map[string]types.AttributeValue) RequestLog {
+	return RequestLog{ID: getS(it, "SK"), AccountID: account, Mode: mode, Method: getS(it, rlMethod), Path: getS(it, rlPath),
+		Organization: getS(it, rlOrg), KeyID: getS(it, rlKeyID), KeyType: getS(it, rlKeyType), Session: getS(it, rlSession),
+		Status: int(getN(it, rlStatus)), ErrorEventID: getS(it, rlErrorEvent), RequestID: getS(it, rlRequestID),
+		IdempotencyKey: getS(it, rlIdemKey), At: getN(it, rlCreatedAt), DurationMs: getN(it, rlDuration)}
+}
+
+// PutRequestLog stores a log. An empty ID gets a fresh req_ id from At (or now); the stored log is
+// returned.
+func (s *Store) PutRequestLog(ctx context.Context, l RequestLog) (RequestLog, error) {
+	if l.AccountID == "" || (l.Mode != Test && l.Mode != Live) {
+		return l, fmt.Errorf("store: request log needs an account and a mode, not %q/%q", l.AccountID, l.Mode)
+	}
+	if l.At == 0 {
+		l.At = s.Now().UnixMilli()
+	}
+	if l.ID == "" {
+		l.ID = NewID("req", time.UnixMilli(l.At))
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: requestLogItem(l),
+		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
+		return l, fmt.Errorf("store: put request log %s: %w", l.ID, err)
+	}
+	return l, nil
+}
+
+// GetRequestLog reads one log of the account and mode.
+func (s *Store) GetRequestLog(ctx context.Context, account, mode, id string) (RequestLog, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table,
+		Key: map[string]types.AttributeValue{"PK": sv(requestLogPK(account, mode)), "SK": sv(id)}})
+	if err != nil {
+		return RequestLog{}, fmt.Errorf("store: get request log %s: %w", id, err)
+	}
+	if out.Item == nil || s.expired(out.Item) {
+		return RequestLog{}, apperr.New(apperr.NotFound, "No such request_log: %s", id)
+	}
+	return requestLogFrom(account, mode, out.Item), nil
+}
+
+// requestLogPageSize bounds one Query: big enough that a page of 100 logs usually takes one
+// round trip, small enough that the first page of 10 does not read a whole megabyte.
+func requestLogPageSize(want int) int32 { return int32(min(max(want+1, 50), 1000)) }
+
+// FindRequestLogs reads logs newest first, skipping skip matches and returning at most limit.
+// The time range is a key range; the other filters are a FilterExpression (they cut what comes
+// back, not what is read).
+func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f RequestLogFilter, limit, skip int) (RequestLogPage, error) {
+	page := RequestLogPage{Logs: []RequestLog{}}
+	lo, hi := "req_", "req`" // '`' sorts right after '_': the whole req_ range
+	if f.CreatedFrom > 0 {
+		lo = NewIDPrefix("req", time.UnixMilli(f.CreatedFrom))
+	}
+	if f.CreatedBefore > 0 {
+		hi = NewIDPrefix("req", time.UnixMilli(f.CreatedBefore))
+	}
+	if hi <= lo {
+		return page, nil
+	}
+	vals := map[string]types.AttributeValue{":pk": sv(requestLogPK(account, mode)), ":lo": sv(lo), ":hi": sv(hi)}
+	names := map[string]string{}
+	var conds []string
+	cond := func(attr, op string, v types.AttributeValue) {
+		ph := strconv.Itoa(len(conds))
+		names["#f"+ph], vals[":f"+ph] = attr, v
+		conds = append(conds, "#f"+ph+" "+op+" :f"+ph)
+	}
+	if f.Status != 0 {
+		cond(rlStatus, "=", n(int64(f.Status)))
+	}
+	if f.StatusMin != 0 {
+		cond(rlStatus, ">=", n(int64(f.StatusMin)))
+	}
+	if f.StatusMax != 0 {
+		cond(rlStatus, "<=", n(int64(f.StatusMax)))
+	}
+	if f.Method != "" {
+		cond(rlMethod, "=", sv(f.Method))
+	}
+	if f.KeyID != "" {
+		cond(rlKeyID, "=", sv(f.KeyID))
+	}
+	in := &dynamodb.QueryInput{TableName: &s.Table,
+		// BETWEEN is inclusive; the upper prefix itself is never an id (ids are longer), so this is "< hi".
+		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"), ExpressionAttributeValues: vals,
+		ScanIndexForward: aws.Bool(false), Limit: aws.Int32(requestLogPageSize(skip + limit))}
+	if len(conds) > 0 {
+		in.FilterExpression, in.ExpressionAttributeNames = aws.String(strings.Join(conds, " AND ")), names
+	}
+	matched := 0
+	for {
+		out, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return page, fmt.Errorf("store: find request logs: %w", err)
+		}
+		for _, it := range out.Items {
+			if s.expired(it) {
+				continue
+			}
+			if matched >= skip && len(page.Logs) < limit {
+				page.Logs = append(page.Logs, requestLogFrom(account, mode, it))
+			}
+			matched++
+		}
+		if out.LastEvaluatedKey == nil || (!f.Total && matched >= skip+limit) {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	if f.Total {
+		page.Total = matched
+	}
+	return page, nil
+}

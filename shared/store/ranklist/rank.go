@@ -1,0 +1,660 @@
+package ranklist
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+)
+
+// Rank lists answer "the objects at positions skip..skip+limit" and "how many" without reading
+// what is skipped: DynamoDB has no offset, so a $skip on an index reads (and is charged for)
+// every key it passes. A rank list is the ids of one set of objects in id order, under PK = the
+// list, in two parts:
+//
+//   - closed chunks: SK = "c" + the chunk's lowest possible id, each holding at most
+//     rankChunkCap ids (a string set and their count) of the range [lo, hi);
+//   - the tail: the ids from T (the last closed chunk's hi, "" before there is any) upward, in
+//     rankShards shard items (SK = "t00".."t31", attribute lo = T) of at most shardCap() ids.
+//
+// New ids are time-ordered, so nearly every create lands in the tail. On DynamoDB a single tail
+// item would be one hot item: every create of an organization would write it, and concurrent
+// creates would cancel each other (TransactionConflict). A create adds its id to one shard of
+// its choice instead, so writers rarely meet, and a shard holds few ids, so the write is small.
+// When every shard is full, a roll (ranktail.go) moves the tail's ids, all but the greatest,
+// into closed chunks and restarts the shards from that id: one transaction that changes the
+// list's layout but not its content. A skip reads closed chunks (one item per ~rankChunkCap
+// objects) and the whole tail (≤ rankChunkCap ids) until it reaches the page, then gets the
+// page's objects by key.
+//
+// Lists kept: every object of a resource in a tenant, and, per ranked field (an indexed enum or
+// boolean: few values, so deep skips are common), the objects holding each value. They are
+// written in the object's own transaction (indexWrites), so they never disagree with the
+// objects; a chunk's `hi`, a shard's `lo` and the versions `v` are the conditions that keep
+// concurrent inserts, splits and rolls exact.
+var rankChunkCap = 400 // a var so tests can split chunks with few objects
+
+const (
+	rankFirstSK    = "c" // SK of a list's first chunk (DynamoDB keys cannot be empty)
+	rankTailPrefix = "t" // SK prefix of the tail's shards: after every chunk
+)
+
+// rankNames aliases a chunk's attributes in expressions (short names may be reserved words).
+func rankNames(aliases ...string) map[string]string {
+	m := make(map[string]string, len(aliases))
+	for _, a := range aliases {
+		m[a] = a[1:]
+	}
+	return m
+}
+
+// rankedField says whether the planner keeps a rank list per value of f.
+func rankedField(f *schema.Field) bool {
+	return f.Indexed && (len(f.Enum) > 0 || f.Type == schema.Boolean)
+}
+
+func rankFields(res *schema.Resource) []*schema.Field {
+	var out []*schema.Field
+	for _, f := range res.Fields {
+		if rankedField(f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// rankPK names a list: the whole resource (field "") or the objects whose field is v.
+func rankPK(t Tenant, res *schema.Resource, field string, v any) string {
+	if field == "" {
+		return partition(t, res.Name) + "#rank"
+	}
+	return partition(t, res.Name) + "#rank#" + field + "#" + escape(encodeValue(v))
+}
+
+// rankLists are the lists doc belongs to.
+func rankLists(t Tenant, res *schema.Resource, doc Doc) []string {
+	if doc == nil {
+		return nil
+	}
+	out := []string{rankPK(t, res, "", nil)}
+	for _, f := range rankFields(res) {
+		out = append(out, rankPK(t, res, f.Name, doc[f.Name]))
+	}
+	return out
+}
+
+type rankChunk struct {
+	sk, hi string
+	tailLo string   // a shard's lo (T)
+	ids    []string // sorted ascending
+	n, v   int64    // n is the stored count of ids, read alone by totals; v the version
+}
+
+// shard reports whether c is one of the tail's shards rather than a closed chunk.
+func (c rankChunk) shard() bool { return strings.HasPrefix(c.sk, rankTailPrefix) }
+
+func (c rankChunk) lo() string {
+	if c.shard() {
+		return c.tailLo
+	}
+	return c.sk[len(rankFirstSK):]
+}
+
+func decodeChunk(it map[string]types.AttributeValue) rankChunk {
+	c := rankChunk{sk: getS(it, "SK"), hi: getS(it, "hi"), tailLo: getS(it, "lo"), n: getN(it, "n"), v: getN(it, "v")}
+	if ss, ok := it["ids"].(*types.AttributeValueMemberSS); ok {
+		c.ids = slices.Clone(ss.Value)
+		slices.Sort(c.ids)
+	}
+	return c
+}
+
+// chunkBefore reads the chunk of list pk with the greatest SK <= sk (strongly consistent).
+func (s *Store) chunkBefore(ctx context.Context, pk, sk string, inclusive bool) (rankChunk, bool, error) {
+	op := "<"
+	if inclusive {
+		op = "<="
+	}
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("PK = :pk AND SK " + op + " :sk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk), ":sk": sv(sk)},
+		ScanIndexForward:          aws.Bool(false),
+		Limit:                     aws.Int32(1),
+		ConsistentRead:            aws.Bool(true),
+	})
+	if err != nil {
+		return rankChunk{}, false, fmt.Errorf("store: read rank chunk: %w", err)
+	}
+	if len(out.Items) == 0 {
+		return rankChunk{}, false, nil
+	}
+	return decodeChunk(out.Items[0]), true, nil
+}
+
+// rankItem is a chunk's or a shard's item (a shard has lo, absent while it is "", no hi).
+func (s *Store) rankItem(pk string, c rankChunk) map[string]types.AttributeValue {
+	item := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk), "v": n(c.v), "n": n(int64(len(c.ids)))}
+	if c.shard() {
+		if c.tailLo != "" {
+			item["lo"] = sv(c.tailLo)
+		}
+	} else {
+		item["hi"] = sv(c.hi)
+	}
+	if len(c.ids) > 0 {
+		item["ids"] = &types.AttributeValueMemberSS{Value: c.ids}
+	}
+	return item
+}
+
+func (s *Store) chunkPut(pk string, c rankChunk, cond string, vals map[string]types.AttributeValue) types.TransactWriteItem {
+	p := &types.Put{TableName: &s.Table, Item: s.rankItem(pk, c)}
+	if cond != "" {
+		p.ConditionExpression = aws.String(cond)
+		if strings.Contains(cond, "#v") {
+			p.ExpressionAttributeNames = rankNames("#v")
+		}
+	}
+	if len(vals) > 0 {
+		p.ExpressionAttributeValues = vals
+	}
+	return types.TransactWriteItem{Put: p}
+}
+
+// chunkInsert adds id to the closed chunk whose range holds it (an id below the tail: one created
+// before a roll that committed after it): one conditional update, or a split when the chunk is
+// full.
+func (s *Store) chunkInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+	c, ok, err := s.chunkBefore(ctx, pk, rankFirstSK+id, true)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		// Below the tail there is always the first chunk; it was just rolled or removed.
+		return nil, errIndexRace
+	}
+	if len(c.ids) < rankChunkCap {
+		return []types.TransactWriteItem{{Update: &types.Update{
+			TableName:                 &s.Table,
+			Key:                       map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)},
+			UpdateExpression:          aws.String("ADD #ids :id, #n :one, #v :one"),
+			ExpressionAttributeNames:  rankNames("#ids", "#n", "#v", "#hi"),
+			ConditionExpression:       aws.String("#hi = :hi AND #n < :cap AND NOT contains(#ids, :x)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":one": n(1), ":hi": sv(c.hi), ":cap": n(int64(rankChunkCap))},
+		}}}, nil
+	}
+	// Split: halve.
+	ids := append(slices.Clone(c.ids), id)
+	slices.Sort(ids)
+	cut := len(ids) / 2
+	right := rankChunk{sk: rankFirstSK + ids[cut], hi: c.hi, ids: ids[cut:], v: 1}
+	left := rankChunk{sk: c.sk, hi: ids[cut], ids: ids[:cut], v: c.v + 1}
+	return []types.TransactWriteItem{
+		s.chunkPut(pk, left, "#v = :v", map[string]types.AttributeValue{":v": n(c.v)}),
+		s.chunkPut(pk, right, "attribute_not_exists(PK)", nil),
+	}, nil
+}
+
+// rankRemove takes id out of list pk: out of its tail shard, or out of its closed chunk, where a
+// chunk it empties (other than the first) is dropped and its range given to the chunk before it.
+func (s *Store) rankRemove(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+	shards, tailLo, err := s.readTail(ctx, pk)
+	if err != nil {
+		return nil, err
+	}
+	if id >= tailLo {
+		return s.shardRemove(pk, shards, tailLo, id), nil
+	}
+	c, ok, err := s.chunkBefore(ctx, pk, rankFirstSK+id, true)
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !slices.Contains(c.ids, id) {
+		return nil, nil // not listed: nothing to take out
+	}
+	key := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}
+	if len(c.ids) == 1 && c.sk != rankFirstSK {
+		prev, ok, err := s.chunkBefore(ctx, pk, c.sk, false)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return []types.TransactWriteItem{
+				{Delete: &types.Delete{TableName: &s.Table, Key: key, ConditionExpression: aws.String("#v = :v"), ExpressionAttributeNames: rankNames("#v"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(c.v)}}},
+				{Update: &types.Update{TableName: &s.Table,
+					Key:                       map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(prev.sk)},
+					UpdateExpression:          aws.String("SET #hi = :hi ADD #v :one"),
+					ConditionExpression:       aws.String("#hi = :lo"),
+					ExpressionAttributeNames:  rankNames("#hi", "#v"),
+					ExpressionAttributeValues: map[string]types.AttributeValue{":hi": sv(c.hi), ":lo": sv(c.lo()), ":one": n(1)}}},
+			}, nil
+		}
+	}
+	cond := "contains(#ids, :x)"
+	if c.sk != rankFirstSK {
+		cond += " AND #n > :one" // the last id of a chunk goes by the merge above, never this way
+	}
+	return []types.TransactWriteItem{{Update: &types.Update{
+		TableName:                 &s.Table,
+		Key:                       key,
+		UpdateExpression:          aws.String("DELETE #ids :id ADD #n :minus, #v :one"),
+		ExpressionAttributeNames:  rankNames("#ids", "#n", "#v"),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":minus": n(-1), ":one": n(1)},
+	}}}, nil
+}
+
+// rankWrites are the rank-list changes of an object going from old to next (nil for none). The
+// lists' chunks are read concurrently: a create reads two (the resource's and its status's).
+func (s *Store) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
+	was, is := rankLists(t, res, old), rankLists(t, res, next)
+	type op struct {
+		pk, id string
+		insert bool
+		writes []types.TransactWriteItem
+	}
+	var ops []*op
+	for _, pk := range was {
+		if !slices.Contains(is, pk) {
+			ops = append(ops, &op{pk: pk, id: str(old["id"])})
+		}
+	}
+	for _, pk := range is {
+		if !slices.Contains(was, pk) {
+			ops = append(ops, &op{pk: pk, id: str(next["id"]), insert: true})
+		}
+	}
+	err := forEach(ctx, len(ops), ops, func(ctx context.Context, o *op) (err error) {
+		if o.insert {
+			o.writes, err = s.rankInsert(ctx, o.pk, o.id)
+		} else {
+			o.writes, err = s.rankRemove(ctx, o.pk, o.id)
+		}
+		return err
+	})
+	var out []types.TransactWriteItem
+	for _, o := range ops {
+		out = append(out, o.writes...)
+	}
+	return out, err
+}
+
+// splitTail separates a list's items into its closed chunks and its tail's shards.
+func splitTail(items []rankChunk) (chunks, shards []rankChunk) {
+	for _, c := range items {
+		if c.shard() {
+			shards = append(shards, c)
+		} else {
+			chunks = append(chunks, c)
+		}
+	}
+	return chunks, shards
+}
+
+// rankChunks reads every chunk of a list (strongly consistent).
+func (s *Store) rankChunks(ctx context.Context, pk string) ([]rankChunk, error) {
+	var out []rankChunk
+	var start map[string]types.AttributeValue
+	for {
+		page, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+			TableName:                 &s.Table,
+			KeyConditionExpression:    aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+			ExclusiveStartKey:         start,
+			ConsistentRead:            aws.Bool(true),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store: read rank list: %w", err)
+		}
+		for _, it := range page.Items {
+			out = append(out, decodeChunk(it))
+		}
+		if start = page.LastEvaluatedKey; start == nil {
+			return out, nil
+		}
+	}
+}
+
+// seedRanks adds seeded objects to their lists. Seeding has one writer per tenant (a new
+// sandbox, a reset), so lists are rewritten without conditions: the closed chunks before the
+// first new id stay, the rest of the list (later chunks and the tail) is cut again from its ids
+// plus the new ones.
+func (s *Store) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
+	byList := map[string][]string{}
+	var order []string
+	for _, d := range docs {
+		for _, pk := range rankLists(t, res, d) {
+			if _, ok := byList[pk]; !ok {
+				order = append(order, pk)
+			}
+			byList[pk] = append(byList[pk], str(d["id"]))
+		}
+	}
+	var reqs []types.WriteRequest
+	for _, pk := range order {
+		added := byList[pk]
+		slices.Sort(added)
+		items, err := s.rankChunks(ctx, pk)
+		if err != nil {
+			return err
+		}
+		chunks, shards := splitTail(items)
+		from := 0 // first chunk to rewrite
+		for i, c := range chunks {
+			if c.lo() <= added[0] {
+				from = i
+			}
+		}
+		ids := slices.Clone(added)
+		firstSK := rankFirstSK
+		if len(chunks) > 0 {
+			firstSK = chunks[from].sk
+			for _, c := range chunks[from:] {
+				ids = append(ids, c.ids...)
+			}
+		}
+		versions := map[string]int64{}
+		for _, c := range shards {
+			ids = append(ids, c.ids...)
+			versions[c.sk] = c.v
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		written := map[string]bool{}
+		put := func(c rankChunk) {
+			written[c.sk] = true
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: s.rankItem(pk, c)}})
+		}
+		tail := ids[len(ids)-1:]
+		tailLo := tail[0]
+		if firstSK == rankFirstSK && len(ids) <= rankShards*shardCap() {
+			tail, tailLo = ids, "" // no closed chunk needed
+		} else {
+			closed := ids[:len(ids)-1]
+			for i := 0; i < len(closed); i += rankChunkCap {
+				part := closed[i:min(len(closed), i+rankChunkCap)]
+				c := rankChunk{sk: rankFirstSK + part[0], hi: tailLo, ids: part, v: 1}
+				if i == 0 {
+					c.sk = firstSK
+				}
+				if i+rankChunkCap < len(closed) {
+					c.hi = closed[i+rankChunkCap]
+				}
+				put(c)
+			}
+		}
+		for k := range rankShards {
+			c := rankChunk{sk: shardSK(k), tailLo: tailLo, v: versions[shardSK(k)] + 1}
+			for i := k; i < len(tail); i += rankShards {
+				c.ids = append(c.ids, tail[i])
+			}
+			put(c)
+		}
+		for _, c := range chunks[min(from, len(chunks)):] {
+			if !written[c.sk] {
+				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}}})
+			}
+		}
+	}
+	return s.batchWrite(ctx, reqs, "seed rank lists")
+}
+
+// purgeRanks deletes whole lists.
+func (s *Store) purgeRanks(ctx context.Context, lists []string) error {
+	var reqs []types.WriteRequest
+	for _, pk := range lists {
+		chunks, err := s.rankChunks(ctx, pk)
+		if err != nil {
+			return err
+		}
+		for _, c := range chunks {
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}}})
+		}
+	}
+	return s.batchWrite(ctx, reqs, "purge rank lists")
+}
+
+// rankPath says which list answers q when its key condition is exact and in id order.
+func (s *Store) rankPath(t Tenant, res *schema.Resource, q *query.Query) (string, bool) {
+	conds := q.Where.Children
+	switch len(conds) {
+	case 0:
+		return rankPK(t, res, "", nil), true
+	case 1:
+		c := conds[0]
+		if c.Kind != query.KindCond || c.Op != query.OpEq {
+			return "", false
+		}
+		f, ok := res.Field(c.Field)
+		if !ok || !rankedField(f) {
+			return "", false
+		}
+		return rankPK(t, res, f.Name, c.Value), true
+	}
+	return "", false
+}
+
+// executeRanked answers an exact, id-ordered query with a skip or a total from its rank list:
+// chunks are read (and counted) until the page, the page's objects are read by key, and the
+// total sums the rest of the chunks' counts. It reports false when an object of the page no
+// longer matches (it changed between the two reads), so the caller can answer another way.
+func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *Result) (bool, error) {
+	need := q.Skip + q.Limit
+	pos := 0
+	var page []string
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+		ScanIndexForward:          aws.Bool(!desc),
+		Limit:                     aws.Int32(int32(1 + need/rankChunkCap)),
+		ConsistentRead:            aws.Bool(true),
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	}
+	if desc {
+		in.Limit = aws.Int32(*in.Limit + rankShards) // the tail's shards come first
+	}
+	// The tail's shards come together (after every chunk, or before them when descending) and
+	// are read as one chunk: their ids merged.
+	var tail []rankChunk
+	take := func(cnt int, ids func() []string) {
+		if pos+cnt > q.Skip && pos < need {
+			got := ids()
+			if desc {
+				slices.Reverse(got)
+			}
+			page = append(page, got[max(0, q.Skip-pos):min(len(got), need-pos)]...)
+		}
+		pos += cnt
+	}
+	flushTail := func() {
+		if len(tail) == 0 {
+			return
+		}
+		cnt := 0
+		for _, c := range tail {
+			cnt += int(c.n)
+		}
+		shards := tail
+		take(cnt, func() []string {
+			var ids []string
+			for _, c := range shards {
+				ids = append(ids, c.ids...)
+			}
+			slices.Sort(ids)
+			return ids
+		})
+		tail = nil
+	}
+	for {
+		if pos >= need {
+			if !q.Total {
+				break
+			}
+			// Past the page only counts matter: the rest of the list, ids left out.
+			in.Limit, in.ProjectionExpression, in.ExpressionAttributeNames = nil, aws.String("SK, #n"), rankNames("#n")
+		}
+		out, err := s.DB.Query(ctx, in)
+		if err != nil {
+			return false, fmt.Errorf("store: read rank list: %w", err)
+		}
+		addStats(&r.Stats, out.ScannedCount, out.ConsumedCapacity)
+		for _, it := range out.Items {
+			c := decodeChunk(it)
+			if c.shard() {
+				tail = append(tail, c)
+				continue
+			}
+			flushTail()
+			take(int(c.n), func() []string { return c.ids })
+		}
+		if in.ExclusiveStartKey = out.LastEvaluatedKey; in.ExclusiveStartKey == nil {
+			break
+		}
+		if in.Limit != nil {
+			in.Limit = aws.Int32(2 * *in.Limit)
+		}
+	}
+	flushTail()
+	total := pos
+	docs, err := s.getObjects(ctx, t, res, page, &r.Stats)
+	if err != nil {
+		return false, err
+	}
+	for _, d := range docs {
+		if d == nil {
+			return false, nil
+		}
+		if hit, _ := q.Evaluate(res, d); !hit {
+			return false, nil
+		}
+	}
+	r.Docs = append(r.Docs, docs...)
+	r.Total = total
+	r.Stats.Plan += " + rank list"
+	return true, nil
+}
+
+// getObjects reads objects by id (strongly consistent), in the order asked; a missing one is nil.
+func (s *Store) getObjects(ctx context.Context, t Tenant, res *schema.Resource, ids []string, st *Stats) ([]Doc, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	partition := partition(t, res.Name)
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = map[string]types.AttributeValue{"PK": sv(partition), "SK": sv(id)}
+	}
+	byID := map[string]Doc{}
+	for len(keys) > 0 {
+		k := min(100, len(keys))
+		req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys[:k], ConsistentRead: aws.Bool(true)}}
+		keys = keys[k:]
+		for len(req) > 0 {
+			out, err := s.DB.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: req, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
+			if err != nil {
+				return nil, fmt.Errorf("store: get %s: %w", res.Name, err)
+			}
+			for _, it := range out.Responses[s.Table] {
+				byID[getS(it, "SK")] = unmarshalDoc(it)
+			}
+			st.Scanned += len(out.Responses[s.Table])
+			for _, c := range out.ConsumedCapacity {
+				st.Capacity += aws.ToFloat64(c.CapacityUnits)
+			}
+			st.Queries++
+			req = out.UnprocessedKeys
+		}
+	}
+	docs := make([]Doc, len(ids))
+	for i, id := range ids {
+		docs[i] = byID[id]
+	}
+	return docs, nil
+}
+
+// The marker item saying a table's rank lists hold every object.
+// v2: the tail in shards (a table of v1 lists is rebuilt once).
+const rankMarkerPK, rankMarkerSK = "META#ranklists", "v2"
+
+// EnsureRankLists builds the rank lists of objects stored before rank lists existed (a local
+// data directory of an older version), once per table: without them a $skip would miss those
+// objects. A table whose marker is present is left alone; a new table only gets the marker.
+func (s *Store) EnsureRankLists(ctx context.Context) error {
+	key := map[string]types.AttributeValue{"PK": sv(rankMarkerPK), "SK": sv(rankMarkerSK)}
+	got, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return fmt.Errorf("store: read rank-list marker: %w", err)
+	}
+	if got.Item != nil {
+		return nil
+	}
+	type group struct {
+		t    Tenant
+		res  *schema.Resource
+		docs []Doc
+	}
+	groups := map[string]*group{}
+	p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("store: scan for rank lists: %w", err)
+		}
+		for _, it := range page.Items {
+			pk := getS(it, "PK")
+			parts := strings.Split(pk, "#")
+			if len(parts) != 6 || parts[0] != "A" || parts[3] != "O" {
+				continue
+			}
+			res, ok := schema.Lookup(parts[5])
+			if !ok || getS(it, "object") != res.Object {
+				continue
+			}
+			t := Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
+			if partition(t, res.Name) != pk {
+				continue
+			}
+			g := groups[pk]
+			if g == nil {
+				g = &group{t: t, res: res}
+				groups[pk] = g
+			}
+			doc := Doc{"id": getS(it, "SK")}
+			for _, f := range rankFields(res) {
+				if v, ok := it[f.Name]; ok {
+					doc[f.Name] = fromAV(v)
+				}
+			}
+			g.docs = append(g.docs, doc)
+		}
+	}
+	for _, g := range groups {
+		lists := map[string]bool{rankPK(g.t, g.res, "", nil): true}
+		for _, d := range g.docs {
+			for _, pk := range rankLists(g.t, g.res, d) {
+				lists[pk] = true
+			}
+		}
+		if err := s.purgeRanks(ctx, slices.Sorted(maps.Keys(lists))); err != nil {
+			return err
+		}
+		if err := s.seedRanks(ctx, g.t, g.res, g.docs); err != nil {
+			return err
+		}
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: key}); err != nil {
+		return fmt.Errorf("store: write rank-list marker: %w", err)
+	}
+	return nil
+}

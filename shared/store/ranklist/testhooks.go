@@ -1,0 +1,110 @@
+package ranklist
+
+// Hooks for the planner's tests (shared/store/search): they split chunks with few objects and
+// check a list's layout. Not used by the functions.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/schema"
+)
+
+// RankShards is how many shards a list's tail has.
+const RankShards = rankShards
+
+// SetRankChunkCap makes rank chunks split at n ids for the rest of the test.
+func SetRankChunkCap(t interface{ Cleanup(func()) }, n int) {
+	old := rankChunkCap
+	rankChunkCap = n
+	t.Cleanup(func() { rankChunkCap = old })
+}
+
+// RankList returns the ids of a rank list (field "" for the whole resource) after checking the
+// layout's invariants: the first closed chunk is "c", each chunk's ids are within [lo, hi), hi
+// is the next chunk's lo and the last chunk's hi the tail's lo, no chunk but the first is empty
+// or over the cap, every shard has the tail's lo and at most shardCap ids, all at or above it,
+// and every count equals its ids. The count returned is the number of items (chunks + shards).
+func RankList(ctx context.Context, s *Store, t Tenant, res *schema.Resource, field string, v any) ([]string, int, error) {
+	pk := rankPK(t, res, field, v)
+	items, err := s.rankChunks(ctx, pk)
+	if err != nil {
+		return nil, 0, err
+	}
+	chunks, shards := splitTail(items)
+	tailLo := ""
+	if len(shards) > 0 {
+		tailLo = shards[0].tailLo
+	}
+	if len(chunks) == 0 && tailLo != "" {
+		return nil, 0, fmt.Errorf("tail starts at %q with no chunk before it", tailLo)
+	}
+	if len(shards) > rankShards {
+		return nil, 0, fmt.Errorf("%d shards", len(shards))
+	}
+	var ids []string
+	for i, c := range chunks {
+		if i == 0 && c.sk != rankFirstSK {
+			return nil, 0, fmt.Errorf("first chunk is %q", c.sk)
+		}
+		next := tailLo
+		if i+1 < len(chunks) {
+			next = chunks[i+1].lo()
+		}
+		if c.hi != next {
+			return nil, 0, fmt.Errorf("chunk %q ends at %q, next starts at %q", c.sk, c.hi, next)
+		}
+		if (i > 0 && len(c.ids) == 0) || len(c.ids) > rankChunkCap {
+			return nil, 0, fmt.Errorf("chunk %q holds %d ids", c.sk, len(c.ids))
+		}
+		if int(c.n) != len(c.ids) {
+			return nil, 0, fmt.Errorf("chunk %q counts %d, holds %d", c.sk, c.n, len(c.ids))
+		}
+		for _, id := range c.ids {
+			if id < c.lo() || id >= c.hi {
+				return nil, 0, fmt.Errorf("chunk %q [%s, %s) holds %s", c.sk, c.lo(), c.hi, id)
+			}
+		}
+		ids = append(ids, c.ids...)
+	}
+	var tail []string
+	for _, c := range shards {
+		if c.tailLo != tailLo {
+			return nil, 0, fmt.Errorf("shard %q starts at %q, the tail at %q", c.sk, c.tailLo, tailLo)
+		}
+		if len(c.ids) > shardCap() || int(c.n) != len(c.ids) {
+			return nil, 0, fmt.Errorf("shard %q counts %d, holds %d (cap %d)", c.sk, c.n, len(c.ids), shardCap())
+		}
+		for _, id := range c.ids {
+			if id < tailLo {
+				return nil, 0, fmt.Errorf("shard %q holds %s below the tail %s", c.sk, id, tailLo)
+			}
+		}
+		tail = append(tail, c.ids...)
+	}
+	slices.Sort(tail)
+	ids = append(ids, tail...)
+	if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
+		return nil, 0, fmt.Errorf("ids out of order or twice")
+	}
+	return ids, len(items), nil
+}
+
+// ForgetRankLists deletes a tenant's patient rank lists and the table's marker, as a data
+// directory written before rank lists existed would be.
+func ForgetRankLists(ctx context.Context, s *Store, t Tenant, res *schema.Resource, values ...any) error {
+	lists := []string{rankPK(t, res, "", nil)}
+	for _, v := range values {
+		lists = append(lists, rankPK(t, res, "status", v))
+	}
+	if err := s.purgeRanks(ctx, lists); err != nil {
+		return err
+	}
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
+		Key: map[string]types.AttributeValue{"PK": sv(rankMarkerPK), "SK": sv(rankMarkerSK)}})
+	return err
+}

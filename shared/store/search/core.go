@@ -1,0 +1,171 @@
+// Package search is the store's search planner and index maintenance: find (the planner and its
+// executors), rank lists and their sharded tails, phrase pairs and term postings, the index slots
+// and their attributes, seeding and purging. It implements core.Indexer, so the table core's
+// writes carry their index items in the same transaction. Decisions are in docs/query.md.
+package search
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
+)
+
+// Index is the planner over the table core. Store names it in this package's files (their
+// methods were written on the store before the planner became its own package).
+type Index struct {
+	*core.Store
+	// Ranks are the rank lists the planner reads and its index maintenance writes.
+	Ranks *ranklist.Lists
+	// countQ holds vocabulary count changes waiting to be applied (countqueue.go).
+	countQ *countQueue
+}
+
+// Store is Index.
+type Store = Index
+
+// New returns the planner over c.
+func New(c *core.Store) *Index {
+	return &Index{Store: c, Ranks: ranklist.New(c), countQ: newCountQueue()}
+}
+
+// The core's types, names and helpers under the names this package's code uses.
+type (
+	Tenant = core.Tenant
+	Doc    = core.Doc
+	Result = core.Result
+	Stats  = core.Stats
+)
+
+const (
+	versionAttr = core.VersionAttr
+	GSI1        = core.GSI1
+)
+
+var (
+	errIndexRace = core.ErrIndexRace
+	errNotFound  = core.ErrNotFound
+)
+
+func sv(v string) types.AttributeValue                           { return core.SV(v) }
+func n(v int64) types.AttributeValue                             { return core.N(v) }
+func getS(item map[string]types.AttributeValue, k string) string { return core.GetS(item, k) }
+func getN(item map[string]types.AttributeValue, k string) int64  { return core.GetN(item, k) }
+func fromAV(av types.AttributeValue) any                         { return core.FromAV(av) }
+func unmarshalDoc(item map[string]types.AttributeValue) map[string]any {
+	return core.UnmarshalDoc(item)
+}
+func marshalItem(doc map[string]any, sys map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	return core.MarshalItem(doc, sys)
+}
+func escape(v string) string                { return core.Escape(v) }
+func partition(t Tenant, res string) string { return core.Partition(t, res) }
+func asInt(v any) int64                     { return core.AsInt(v) }
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+func forEach[T any](ctx context.Context, workers int, items []T, fn func(context.Context, T) error) error {
+	return core.ForEach(ctx, workers, items, fn)
+}
+
+func (s *Index) batchWrite(ctx context.Context, reqs []types.WriteRequest, what string) error {
+	return s.Store.BatchWrite(ctx, reqs, what)
+}
+
+// shared is the core's state kept across copies of a Store.
+type shared struct {
+	retries    *atomic.Int64
+	knownVocab *sync.Map
+}
+
+func (s *Index) sh() shared {
+	r, v := s.Store.Shared()
+	return shared{retries: r, knownVocab: v}
+}
+
+// The core.Indexer hooks.
+
+// IndexAttrs are the index attributes of an object's own item.
+func (s *Index) IndexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.AttributeValue {
+	return indexAttrs(t, res, doc)
+}
+
+// IndexWrites are the index items a change writes in its transaction.
+func (s *Index) IndexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
+	return s.indexWrites(ctx, t, change, eventType, obj, prev)
+}
+
+// BeginWrite starts one write's phrase-vocabulary ledger (phrases.go), kept across its attempts.
+func (s *Index) BeginWrite(ctx context.Context) (context.Context, any) {
+	ledger := &countLedger{}
+	return context.WithValue(ctx, ledgerKey{}, ledger), ledger
+}
+
+// SettleWrite settles the ledger's counts once the write committed or gave up.
+func (s *Index) SettleWrite(ctx context.Context, state any, committed bool) {
+	if l, ok := state.(*countLedger); ok {
+		s.settleCounts(l, committed)
+	}
+}
+
+func (s *Index) objectItem(t Tenant, res *schema.Resource, doc Doc, version int64) (map[string]types.AttributeValue, error) {
+	return s.Store.ObjectItem(t, res, doc, version)
+}
+
+func guardKey(t Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
+	return core.GuardKey(t, res, ext)
+}
+
+func encodeValue(v any) string  { return core.EncodeValue(v) }
+func escapeKey(s string) string { return core.EscapeKey(s) }
+func addStats(st *Stats, scanned int32, cc *types.ConsumedCapacity) {
+	core.AddStats(st, scanned, cc)
+}
+
+const keySep = core.KeySep
+
+// The rank lists (shared/store/ranklist) under the names this package's code uses.
+
+func rankedField(f *schema.Field) bool { return ranklist.RankedField(f) }
+func rankPK(t Tenant, res *schema.Resource, field string, v any) string {
+	return ranklist.PK(t, res, field, v)
+}
+func rankLists(t Tenant, res *schema.Resource, doc Doc) []string {
+	return ranklist.ListsOf(t, res, doc)
+}
+
+func (s *Index) rankPath(t Tenant, res *schema.Resource, q *query.Query) (string, bool) {
+	return s.Ranks.Path(t, res, q)
+}
+
+func (s *Index) executeRanked(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *Result) (bool, error) {
+	return s.Ranks.Execute(ctx, t, res, q, pk, desc, r)
+}
+
+func (s *Index) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
+	return s.Ranks.Writes(ctx, t, res, old, next)
+}
+
+func (s *Index) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
+	return s.Ranks.Seed(ctx, t, res, docs)
+}
+
+func (s *Index) purgeRanks(ctx context.Context, lists []string) error {
+	return s.Ranks.Purge(ctx, lists)
+}
+
+// EnsureRankLists brings an older data directory's table up to date, once: the slot attributes
+// first, then the rank lists (ranklist).
+func (s *Index) EnsureRankLists(ctx context.Context) error {
+	if err := s.EnsureIndexAttrs(ctx); err != nil {
+		return err
+	}
+	return s.Ranks.EnsureRankLists(ctx)
+}

@@ -1,0 +1,59 @@
+package search
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/hapihub/hapihub/shared/schema"
+)
+
+// SetMaxCandidates lowers the find's read budget for the rest of the test.
+func SetMaxCandidates(t testing.TB, n int) {
+	old := maxCandidates
+	maxCandidates = n
+	t.Cleanup(func() { maxCandidates = old })
+}
+
+// DropSlotAttrs removes a slot's attributes from every object of res in t, and the index
+// marker, as a data directory written before the slot existed looks.
+func DropSlotAttrs(ctx context.Context, s *Store, t Tenant, res *schema.Resource, index string) error {
+	var slot IndexSlot
+	for _, sl := range IndexSlots(res) {
+		if sl.Index == index {
+			slot = sl
+		}
+	}
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: ptr("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, it := range page.Items {
+			if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
+				UpdateExpression: ptr("REMOVE " + slot.PK + ", " + slot.SK)}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": sv(indexMarkerPK), "SK": sv(indexSignature())}})
+	return err
+}
+
+func ptr(s string) *string { return &s }
+
+// QueueCount queues a change of the vocabulary count at (pk, sk), as a committed write does.
+func QueueCount(s *Index, pk, sk string, d int64) {
+	s.queueCounts([]countDelta{{key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(sk)}, delta: d}})
+}
+
+// SetCountLinger makes queued counts wait d before they are applied (unless settled).
+func SetCountLinger(t testing.TB, d time.Duration) {
+	old := countLinger
+	countLinger = d
+	t.Cleanup(func() { countLinger = old })
+}

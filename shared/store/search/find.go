@@ -1,0 +1,911 @@
+package search
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/textsearch"
+)
+
+// Find answers a compiled query with the table's indexes (docs/query.md): it picks an access
+// path (externalId look-up, equality, $in or $or of equalities, range or sort on a slot index,
+// term postings for $search, else the resource partition), streams it, checks every candidate
+// against the whole query in memory, and stops as soon as the page is full when the path's
+// order is the query's order and no total is wanted.
+func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query) (Result, error) {
+	p, err := s.plan(t, res, q)
+	if err != nil {
+		return Result{}, err // a refusal: the query has no bounded plan
+	}
+	r := Result{}
+	// A phrase may narrow a search path to pair postings (phrases.go); that plan reads vocabulary.
+	err = s.phrasePlan(ctx, t, res, q, &p, &r.Stats)
+	r.Stats.Plan = p.name
+	if err == nil {
+		var done bool
+		if done, err = s.rankedTotal(ctx, t, res, q, p, &r); !done && err == nil {
+			err = s.execute(ctx, t, res, q, p, &r)
+		}
+	}
+	if e := (*apperr.Error)(nil); errors.As(err, &e) && e.Kind == apperr.InvalidParameters {
+		return Result{}, err
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("store: find %s (%s): %w", res.Name, p.name, err)
+	}
+	return r, nil
+}
+
+// maxCandidates bounds the items one find reads and checks in memory (query.MaxCandidates; a
+// variable so tests can lower it).
+var maxCandidates = query.MaxCandidates
+
+// IndexRow is the resource's line of docs/query.md's table of what its indexes answer.
+func IndexRow(res *schema.Resource) string {
+	var comp []string
+	for _, s := range IndexSlots(res) {
+		if s.Fields != nil {
+			comp = append(comp, "("+strings.Join(s.Fields, ", ")+")")
+		}
+	}
+	if len(comp) == 0 {
+		comp = []string{"-"}
+	}
+	return fmt.Sprintf("| %s | %s | %s | %s |", res.Name, strings.Join(res.IndexedFields(), ", "), strings.Join(res.SortableFirst(), ", "), strings.Join(comp, ", "))
+}
+
+// servable says, for a refusal, what the resource can answer.
+func servable(res *schema.Resource) string {
+	return fmt.Sprintf("%s are answered from indexes when they filter with an equality, $in or range on %s, an $or whose every branch has such an equality, or $search; "+
+		"and sort first on %s (further sort keys then order ties; not after an enum or boolean field), or on any field after such a filter. See docs/query.md.",
+		res.Name, strings.Join(res.IndexedFields(), ", "), strings.Join(res.SortableFirst(), ", "))
+}
+
+func errSortNotIndexed(res *schema.Resource, field string, more bool) error {
+	if f, ok := res.Field(field); ok && more && f.Indexed {
+		return apperr.New(apperr.InvalidParameters, "Sorting %s on %s (a field of few values) and then on more keys would sort most of them in memory: "+
+			"sort on %s alone, or filter first. %s", res.Name, field, field, servable(res)).WithCode("query_not_indexed")
+	}
+	return apperr.New(apperr.InvalidParameters, "Sorting %s on %s first would read every one of them: %s", res.Name, field, servable(res)).WithCode("query_not_indexed")
+}
+
+func errTooBroad(res *schema.Resource) error {
+	return apperr.New(apperr.InvalidParameters, "This query reads more than %d %s to answer (MaxCandidates); narrow it. %s", maxCandidates, res.Name, servable(res)).WithCode("query_too_broad")
+}
+
+func errSkipTooBroad(res *schema.Resource) error {
+	return apperr.New(apperr.InvalidParameters, "A $skip over %d on this query would read every %s it skips (only the whole list, or one status-like value, "+
+		"keeps counts that skip without reading); narrow it with a filter, or page on the sort field with a range ($gt the last value seen). %s",
+		maxCandidates, res.Object, servable(res)).WithCode("query_too_broad")
+}
+
+// keyQuery is one DynamoDB Query of an access path.
+type keyQuery struct {
+	index string // "" for the base table
+	kce   string
+	names map[string]string
+	vals  map[string]types.AttributeValue
+}
+
+// access is a chosen access path.
+type access struct {
+	name    string
+	queries []keyQuery // several are merged by id
+	// byValue: the single query is ordered by the value of this field, then id.
+	byValue string
+	desc    bool
+	// ordered: the path yields candidates in the query's order.
+	ordered bool
+	// exact: every candidate matches (the key conditions are the whole query), so skips and
+	// totals can be counted without reading items.
+	exact bool
+	// rank: the rank list (rank.go) holding exactly this path's objects, when there is one.
+	rank string
+	// groupBy: the path is in these fields' value order (desc), but the query orders ties of
+	// those values by further keys: the executor sorts each run of equal values as a whole.
+	groupBy []string
+	// skip, when set, replaces queries: a skip scan (mixed-direction compound sorts).
+	skip *skipScan
+	// mergeSK: the queries are merged in this sort-key attribute's order past its first
+	// component (see mergeStream), not by id.
+	mergeSK string
+	// hints, when set, are the first page sizes of the queries (else pageHint's, for all).
+	hints []int32
+}
+
+// plan picks the access path, or refuses a query no path serves without reading the whole
+// organization (a sort whose first key has no index and no narrowing filter).
+func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, error) {
+	conds := q.Where.Children
+	// The order the query wants, without keys that equality already fixes.
+	fixed := map[string]bool{}
+	for _, c := range conds {
+		if c.Kind == query.KindCond && c.Op == query.OpEq {
+			fixed[c.Field] = true
+		}
+	}
+	var keys []query.SortKey
+	idDesc := q.IDDesc()
+	for _, k := range q.Sort {
+		if k.Field == "id" {
+			// id is unique: keys after it never apply, and it sets the tie-break's direction.
+			idDesc = k.Desc
+			break
+		}
+		if !fixed[k.Field] {
+			keys = append(keys, k)
+		}
+	}
+	relevance := q.Search != nil && q.Search.SortByRelevance
+	idOrdered := len(keys) == 0 && !relevance
+
+	// ordering finishes a path read in the order of the first n sort keys (then id, in the
+	// read's direction): further keys, or ties going by id the other way, are applied within
+	// each run of equal values (groupBy), so the page costs its items plus the run it ends in.
+	ordering := func(a access, n int) access {
+		a.desc, a.ordered = keys[0].Desc, true
+		if len(keys) > n || keys[n-1].Desc != idDesc {
+			for _, k := range keys[:n] {
+				a.groupBy = append(a.groupBy, k.Field)
+			}
+			a.name += fmt.Sprintf(" then %d key(s) by run", len(keys)-n)
+		}
+		return a
+	}
+	// sortPath reads the sort's index in value order (between bounds, all on the first key): a
+	// compound index when the first two keys are one in the same direction, else the first
+	// key's slot.
+	sortPath := func(bounds []query.Node) (access, bool) {
+		if len(keys) == 0 || relevance {
+			return access{}, false
+		}
+		if len(keys) >= 2 {
+			if slot, ok := compoundOf(res, keys[0].Field, keys[1].Field); ok {
+				first, hasFirst := slotOf(res, keys[0].Field)
+				switch {
+				case keys[0].Desc == keys[1].Desc:
+					a := s.rangePath(t, res, slot, bounds)
+					a.name = "sort " + slot.Field + " (" + slot.Index + ")"
+					return ordering(a, 2), true
+				case len(bounds) == 0 && hasFirst:
+					// Opposite directions: each value of the first key in its order (one item read
+					// from its own index per value), and that value's range of the compound index
+					// read in the second key's direction.
+					a := access{name: "sort " + slot.Field + " (" + slot.Index + ", skip scan on " + first.Index + ")",
+						skip: &skipScan{t: t, res: res, first: first, compound: slot, firstDesc: keys[0].Desc, secondDesc: keys[1].Desc}}
+					// Ties within a (first, second) pair come in the second key's id order, which
+					// ordering compares with the tie-break's direction.
+					return ordering(a, 2), true
+				}
+			}
+		}
+		slot, ok := slotOf(res, keys[0].Field)
+		if !ok {
+			return access{}, false
+		}
+		a := s.rangePath(t, res, slot, bounds)
+		if len(bounds) == 0 {
+			a.name = "sort " + slot.Field + " (" + slot.Index + ")"
+		}
+		a = ordering(a, 1)
+		if a.groupBy != nil && broadField(res, keys[0].Field) {
+			// A run of one enum or boolean value is a large share of the organization: sorting
+			// it whole is the cliff this planner refuses (unless a filter narrows it first).
+			return access{}, false
+		}
+		return a, true
+	}
+	// prefixPath: an equality on a compound index's first field, sorted on its next one, reads
+	// that index from the value on, in the sort's order.
+	prefixPath := func(c query.Node) (access, bool) {
+		if len(keys) == 0 || relevance || c.Kind != query.KindCond || c.Op != query.OpEq {
+			return access{}, false
+		}
+		slot, ok := compoundOf(res, c.Field, keys[0].Field)
+		if !ok {
+			return access{}, false
+		}
+		a := access{name: "equality " + c.Field + " sorted by " + keys[0].Field + " (" + slot.Index + ")", queries: []keyQuery{{
+			index: slot.Index,
+			kce:   "#pk = :pk AND begins_with(#sk, :v)",
+			names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
+			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":v": sv(encodeValue(c.Value) + keySep)},
+		}}}
+		return ordering(a, 1), true
+	}
+
+	// sortedOr: an $or whose every branch has an equality on a compound index's first field,
+	// sorted on its second: each branch's range read in the sort's order, merged in that order.
+	sortedOr := func(or query.Node) (access, bool) {
+		if len(keys) == 0 || relevance {
+			return access{}, false
+		}
+		a := access{name: "or sorted by " + keys[0].Field + " (merged compound ranges)"}
+		for _, branch := range or.Children {
+			found := false
+			for _, c := range branch.Children {
+				if b, ok := prefixPath(c); ok {
+					sk := IndexSlotSK(res, b.queries[0].index)
+					if a.mergeSK != "" && sk != a.mergeSK {
+						return access{}, false // branches on different compound indexes
+					}
+					a.queries, a.mergeSK, found = append(a.queries, b.queries...), sk, true
+					break
+				}
+			}
+			if !found {
+				return access{}, false
+			}
+		}
+		// Each range's first page is its share of the page plus about a standard deviation of
+		// how unevenly the branches interleave (sqrt of the share), so that a second round trip
+		// is rare (~4% for two branches and a page of 10, against ~50% for the bare share) while
+		// the reads stay within 1.6x the page. Pages grow with what is still needed.
+		even := (q.Skip + q.Limit + len(a.queries) - 1) / max(len(a.queries), 1)
+		share := int32(even + int(math.Ceil(math.Sqrt(float64(even)))))
+		for range a.queries {
+			a.hints = append(a.hints, max(share, 2))
+		}
+		return ordering(a, 1), len(a.queries) > 0
+	}
+
+	if q.Search != nil {
+		if q.Search.Language == indexLanguage {
+			if a, ok := s.searchPath(t, res, q); ok {
+				a.desc, a.ordered = idDesc, idOrdered
+				return a, nil
+			}
+		}
+		return s.partitionPath(t, res, idDesc, idOrdered, "scan (search language "+q.Search.Language+")"), nil
+	}
+	only := len(conds) == 1
+	// Equality on an indexed field, then $in, then $or of indexable branches.
+	for _, c := range conds {
+		if a, ok := prefixPath(c); ok {
+			a.exact = only && a.groupBy == nil
+			return a, nil
+		}
+	}
+	for _, c := range conds {
+		if a, ok := s.eqPath(t, res, c); ok {
+			if len(keys) > 0 && broadField(res, c.Field) {
+				// An enum or boolean value holds a large share of the objects: reading the sort's
+				// index in order and filtering stops at the page, sorting the share would not.
+				if sp, ok := sortPath(nil); ok {
+					return sp, nil
+				}
+			}
+			a.desc, a.ordered, a.exact = idDesc, idOrdered, only
+			a.rank, _ = s.rankPath(t, res, q)
+			return a, nil
+		}
+	}
+	for _, c := range conds {
+		if c.Kind == query.KindOr {
+			if a, ok := sortedOr(c); ok {
+				return a, nil
+			}
+			if a, ok := s.orPath(t, res, c); ok {
+				a.desc, a.ordered = idDesc, idOrdered
+				return a, nil
+			}
+		}
+	}
+	// Ranges on one slot field (all of its bounds).
+	for _, c := range conds {
+		if c.Kind != query.KindCond || !isRange(c.Op) || c.Value == nil {
+			continue
+		}
+		slot, ok := slotOf(res, c.Field)
+		if !ok {
+			continue
+		}
+		var bounds []query.Node
+		others := 0
+		for _, d := range conds {
+			if d.Kind == query.KindCond && d.Field == c.Field && isRange(d.Op) && d.Value != nil {
+				bounds = append(bounds, d)
+			} else {
+				others++
+			}
+		}
+		if len(keys) > 0 && keys[0].Field == c.Field {
+			if a, ok := sortPath(bounds); ok {
+				a.exact = others == 0 && a.groupBy == nil
+				return a, nil
+			}
+		}
+		a := s.rangePath(t, res, slot, bounds)
+		a.desc = len(keys) == 1 && keys[0].Desc
+		// Ordered by (value, id): the query's order only when it sorts on this field alone.
+		a.ordered = !relevance && len(keys) == 1 && keys[0].Field == c.Field && keys[0].Desc == idDesc
+		a.exact = others == 0
+		return a, nil
+	}
+	// A sort on a slot field reads that index in order (it is dense, so it is complete).
+	if a, ok := sortPath(nil); ok {
+		a.exact = len(conds) == 0 && a.groupBy == nil
+		return a, nil
+	}
+	if len(keys) > 0 {
+		return access{}, errSortNotIndexed(res, keys[0].Field, len(keys) > 1 || keys[0].Desc != idDesc)
+	}
+	a := s.partitionPath(t, res, idDesc, idOrdered, "partition")
+	a.exact = len(conds) == 0
+	a.rank, _ = s.rankPath(t, res, q)
+	return a, nil
+}
+
+// broadField: an equality on f may match a large share of the objects (an enum or a boolean,
+// the fields rank lists are kept for).
+func broadField(res *schema.Resource, field string) bool {
+	f, ok := res.Field(field)
+	return ok && rankedField(f)
+}
+
+func isRange(op query.Op) bool {
+	return op == query.OpLt || op == query.OpLte || op == query.OpGt || op == query.OpGte
+}
+
+func (s *Store) partitionPath(t Tenant, res *schema.Resource, desc, ordered bool, name string) access {
+	return access{name: name, desc: desc, ordered: ordered, queries: []keyQuery{{
+		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))},
+	}}}
+}
+
+// eqQueries are the index queries for field = v (ordered by id), if the field is indexed.
+func (s *Store) eqQuery(t Tenant, res *schema.Resource, field string, v any) (keyQuery, bool) {
+	if field == "externalId" {
+		ext, ok := v.(string)
+		if !ok || ext == "" {
+			return keyQuery{}, false
+		}
+		return keyQuery{index: GSI1, kce: "GSI1PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(externalPK(t, res, ext))}}, true
+	}
+	slot, ok := slotOf(res, field)
+	if !ok {
+		return keyQuery{}, false
+	}
+	return keyQuery{
+		index: slot.Index,
+		kce:   "#pk = :pk AND begins_with(#sk, :v)",
+		names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
+		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, field)), ":v": sv(encodeValue(v) + keySep)},
+	}, true
+}
+
+func (s *Store) eqPath(t Tenant, res *schema.Resource, c query.Node) (access, bool) {
+	if c.Kind != query.KindCond {
+		return access{}, false
+	}
+	switch c.Op {
+	case query.OpEq:
+		kq, ok := s.eqQuery(t, res, c.Field, c.Value)
+		return access{name: "equality " + c.Field, queries: []keyQuery{kq}}, ok
+	case query.OpIn:
+		a := access{name: "in " + c.Field}
+		for _, v := range c.Values {
+			kq, ok := s.eqQuery(t, res, c.Field, v)
+			if !ok {
+				return access{}, false
+			}
+			a.queries = append(a.queries, kq)
+		}
+		return a, len(a.queries) > 0
+	}
+	return access{}, false
+}
+
+// orPath unions one indexable equality (or $in) of every branch.
+func (s *Store) orPath(t Tenant, res *schema.Resource, or query.Node) (access, bool) {
+	a := access{name: "or"}
+	for _, branch := range or.Children {
+		found := false
+		for _, c := range branch.Children {
+			if b, ok := s.eqPath(t, res, c); ok {
+				a.queries = append(a.queries, b.queries...)
+				a.name += " " + b.name + ";"
+				found = true
+				break
+			}
+		}
+		if !found {
+			return access{}, false
+		}
+	}
+	return a, len(a.queries) > 0 && len(a.queries) <= 2*query.MaxValues
+}
+
+// rangePath reads a slot index between the bounds (all of them on the slot's field).
+func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds []query.Node) access {
+	lo, hi := "", "\x7f"
+	if len(bounds) > 0 {
+		tag := encodeValue(bounds[0].Value)[:1]
+		lo, hi = tag, string(rune(tag[0]+1))
+		for _, b := range bounds {
+			enc := encodeValue(b.Value)
+			var l, h string
+			switch b.Op {
+			case query.OpGte:
+				l = enc
+			case query.OpGt:
+				l = enc + "\x02"
+			case query.OpLt:
+				h = enc
+			case query.OpLte:
+				h = enc + "\x02"
+			}
+			if l != "" && l > lo {
+				lo = l
+			}
+			if h != "" && h < hi {
+				hi = h
+			}
+		}
+	}
+	a := access{name: "range " + slot.Field + " (" + slot.Index + ")", byValue: slot.Field}
+	if lo > hi {
+		return a // empty: DynamoDB refuses BETWEEN with lo > hi
+	}
+	a.queries = []keyQuery{{
+		index: slot.Index,
+		kce:   "#pk = :pk AND #sk BETWEEN :lo AND :hi",
+		names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
+		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":lo": sv(lo), ":hi": sv(hi)},
+	}}
+	return a
+}
+
+// searchPath reads the posting lists of the search's terms (plus the overflow list), merged by
+// id; every candidate is then confirmed against the whole query.
+//
+// A phrase's interior words are whole tokens of every document the phrase matches, so when
+// there is one, its list alone holds every candidate (each also holds one of the search's
+// terms, as MongoDB requires): the union of every term's list, where a common word ("street")
+// would be read for each rare one, is then not needed. Of several such terms the longest is
+// read, longer words being the rarer ones.
+func (s *Store) searchPath(t Tenant, res *schema.Resource, q *query.Query) (access, bool) {
+	anyTerms, required, _ := textsearch.QueryTerms(q.Search.Parsed, q.Search.Options)
+	a := access{name: "search " + strings.Join(anyTerms, "|")}
+	if len(anyTerms) == 0 {
+		return a, true // no positive term: MongoDB matches nothing
+	}
+	lists := anyTerms
+	if len(required) > 0 {
+		best := required[0]
+		for _, r := range required[1:] {
+			if len(r) > len(best) {
+				best = r
+			}
+		}
+		lists = []string{best}
+		a.name = "search required " + best
+	}
+	for _, term := range append(lists, overflowTerm) {
+		a.queries = append(a.queries, keyQuery{kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(termPK(t, res, term))}})
+	}
+	return a, true
+}
+
+// execute streams the path and fills r. It reads at most maxCandidates items (errTooBroad).
+func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) error {
+	need := q.Skip + q.Limit
+	if p.ordered && p.exact && len(p.queries) == 1 {
+		if p.rank != "" && (q.Skip > 0 || q.Total) {
+			ok, err := s.executeRanked(ctx, t, res, q, p.rank, p.desc, r)
+			if ok || err != nil {
+				return err
+			}
+			*r = Result{Stats: r.Stats}
+		}
+		return s.executeCounted(ctx, res, q, p, r)
+	}
+	count, read, hits := 0, 0, 0
+	// A run of equal groupBy values, sorted by the whole query order when it ends.
+	var run []query.Scored
+	runKey := ""
+	// An ordered stream's next page asks for what the page still needs at the density of matches
+	// seen so far (+25%), split over merged streams, 4x the last at most; once the page is full,
+	// as much again as the run it ends in has so far.
+	grow := func(streams int) grower {
+		if !p.ordered || q.Total {
+			return nil
+		}
+		return func(cur int32) int32 {
+			rem := need - hits
+			if rem <= 0 {
+				// The page is full but the run it ends in goes on: runs tend to be as long as
+				// the part already read, and short ones are the common case.
+				return int32(max(2, min(len(run)+1, 1000)))
+			}
+			n := int32(math.Ceil(float64(rem)*float64(read+1)/float64(hits+1)*1.25/float64(streams))) + 1
+			return max(2, min(n, cur*4, 1000))
+		}
+	}
+	src := s.source(p, pageHint(p, q, need), &r.Stats, grow)
+	var matched []query.Scored
+	flush := func() {
+		q.Order(run)
+		for _, m := range run {
+			count++
+			if count > q.Skip && len(r.Docs) < q.Limit {
+				r.Docs = append(r.Docs, m.Doc)
+			}
+		}
+		run = run[:0]
+	}
+	for {
+		doc, ok, err := src.next(ctx)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		if read++; read > maxCandidates {
+			return errTooBroad(res)
+		}
+		hit, score := q.Evaluate(res, doc)
+		if !hit {
+			continue
+		}
+		hits++
+		if !p.ordered {
+			matched = append(matched, query.Scored{Doc: doc, Score: score})
+			continue
+		}
+		if p.groupBy != nil {
+			k := ""
+			for _, f := range p.groupBy {
+				v, _ := query.Lookup(doc, f)
+				k += encodeValue(v) + keySep
+			}
+			if k != runKey || len(run) == 0 {
+				flush()
+				runKey = k
+				if count >= need && !q.Total {
+					break
+				}
+			}
+			run = append(run, query.Scored{Doc: doc, Score: score})
+			continue
+		}
+		count++
+		if count > q.Skip && len(r.Docs) < q.Limit {
+			r.Docs = append(r.Docs, doc)
+		}
+		if count >= need && !q.Total {
+			break
+		}
+	}
+	flush()
+	if !p.ordered {
+		q.Order(matched)
+		for i := q.Skip; i < len(matched) && i < need; i++ {
+			r.Docs = append(r.Docs, matched[i].Doc)
+		}
+		count = len(matched)
+	}
+	r.Total = count
+	return nil
+}
+
+// pageHint sizes the first page of a streamed query: the page and one more (to see that it is
+// the end); sorted by run, a few more, so that a run of ties at the page's end (as common at 100
+// objects as at 100,000) is seen without a second round trip.
+func pageHint(p access, q *query.Query, need int) int32 {
+	if !p.ordered || q.Total {
+		return 0 // read it all: DynamoDB's 1 MB pages
+	}
+	if p.groupBy != nil {
+		return int32(min(max(need+1+max(3, need/4), 10), 1000))
+	}
+	return int32(min(max(need+1, 10), 1000))
+}
+
+// executeCounted answers an exact, ordered, single-query path: the skipped items and the total
+// are counted by DynamoDB (Select COUNT: only keys cross the wire) and just the page is read.
+// DynamoDB still reads (and bills) every key it counts, so counting is held to maxCandidates
+// like any other read: a larger $skip is refused before reading, a larger total when reached.
+// (A path with a rank list comes here only when a ranked page changed under it, rarely: it is
+// answered whole, as its list's size bounds it.)
+func (s *Store) executeCounted(ctx context.Context, res *schema.Resource, q *query.Query, p access, r *Result) error {
+	if len(p.queries) == 0 {
+		return nil
+	}
+	bounded := p.rank == ""
+	if bounded && q.Skip > maxCandidates {
+		return errSkipTooBroad(res)
+	}
+	kq := p.queries[0]
+	var start map[string]types.AttributeValue
+	skipped := 0
+	for skipped < q.Skip {
+		out, err := s.runQuery(ctx, kq, p.desc, int32(q.Skip-skipped), start, true, &r.Stats)
+		if err != nil {
+			return err
+		}
+		skipped += int(out.Count)
+		start = out.LastEvaluatedKey
+		if start == nil {
+			break
+		}
+	}
+	done := skipped < q.Skip || (start == nil && q.Skip > 0)
+	count := skipped
+	for !done && len(r.Docs) < q.Limit {
+		out, err := s.runQuery(ctx, kq, p.desc, int32(q.Limit-len(r.Docs)), start, false, &r.Stats)
+		if err != nil {
+			return err
+		}
+		for _, it := range out.Items {
+			r.Docs = append(r.Docs, unmarshalDoc(it))
+		}
+		count += len(out.Items)
+		start = out.LastEvaluatedKey
+		done = start == nil
+	}
+	for q.Total && !done {
+		limit := int32(0) // DynamoDB's 1 MB pages
+		if bounded {
+			if count >= maxCandidates {
+				return errTooBroad(res)
+			}
+			limit = int32(maxCandidates + 1 - count)
+		}
+		out, err := s.runQuery(ctx, kq, p.desc, limit, start, true, &r.Stats)
+		if err != nil {
+			return err
+		}
+		count += int(out.Count)
+		start = out.LastEvaluatedKey
+		done = start == nil
+	}
+	r.Total = count
+	return nil
+}
+
+func (s *Store) runQuery(ctx context.Context, kq keyQuery, desc bool, limit int32, start map[string]types.AttributeValue, countOnly bool, st *Stats) (*dynamodb.QueryOutput, error) {
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String(kq.kce),
+		ExpressionAttributeValues: kq.vals,
+		ScanIndexForward:          aws.Bool(!desc),
+		ExclusiveStartKey:         start,
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	}
+	if len(kq.names) > 0 {
+		in.ExpressionAttributeNames = kq.names
+	}
+	if kq.index != "" {
+		in.IndexName = aws.String(kq.index)
+	}
+	if limit > 0 {
+		in.Limit = aws.Int32(limit)
+	}
+	if countOnly {
+		in.Select = types.SelectCount
+	}
+	out, err := s.DB.Query(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	addStats(st, out.ScannedCount, out.ConsumedCapacity)
+	return out, nil
+}
+
+// source yields candidate documents.
+type source interface {
+	next(ctx context.Context) (Doc, bool, error)
+}
+
+// grower sizes a stream's next page from the current one; nil grows it 4x.
+type grower func(cur int32) int32
+
+func (s *Store) source(p access, hint int32, st *Stats, grow func(streams int) grower) source {
+	limit := func(i int) int32 {
+		if i < len(p.hints) {
+			return p.hints[i]
+		}
+		return hint
+	}
+	if p.skip != nil {
+		sc := *p.skip
+		sc.s, sc.st, sc.hint, sc.grow = s, st, hint, grow(1)
+		return &sc
+	}
+	if len(p.queries) == 1 {
+		return &queryStream{s: s, kq: p.queries[0], desc: p.desc, limit: limit(0), st: st, grow: grow(1)}
+	}
+	m := &mergeStream{desc: p.desc, mergeSK: p.mergeSK}
+	for i, kq := range p.queries {
+		m.streams = append(m.streams, &queryStream{s: s, kq: kq, desc: p.desc, limit: limit(i), st: st, grow: grow(len(p.queries))})
+	}
+	return m
+}
+
+// queryStream reads one key condition page by page, growing the pages as it goes.
+type queryStream struct {
+	s     *Store
+	kq    keyQuery
+	desc  bool
+	limit int32
+	st    *Stats
+	grow  grower
+	buf   []map[string]types.AttributeValue
+	start map[string]types.AttributeValue
+	done  bool
+}
+
+func (q *queryStream) peek(ctx context.Context) (map[string]types.AttributeValue, bool, error) {
+	for len(q.buf) == 0 && !q.done {
+		if q.start != nil && q.limit > 0 {
+			// A next page, sized now that the last one has been consumed.
+			if q.grow != nil {
+				q.limit = q.grow(q.limit)
+			} else {
+				q.limit = min(q.limit*4, 1000)
+			}
+		}
+		out, err := q.s.runQuery(ctx, q.kq, q.desc, q.limit, q.start, false, q.st)
+		if err != nil {
+			return nil, false, err
+		}
+		q.buf, q.start = out.Items, out.LastEvaluatedKey
+		q.done = q.start == nil
+	}
+	if len(q.buf) == 0 {
+		return nil, false, nil
+	}
+	return q.buf[0], true, nil
+}
+
+func (q *queryStream) next(ctx context.Context) (Doc, bool, error) {
+	it, ok, err := q.peek(ctx)
+	if !ok || err != nil {
+		return nil, false, err
+	}
+	q.buf = q.buf[1:]
+	return unmarshalDoc(it), true, nil
+}
+
+// mergeStream merges id-ordered streams, dropping duplicates (an object in two posting lists,
+// or matching two $or branches).
+type mergeStream struct {
+	streams []*queryStream
+	desc    bool
+	last    string
+	// mergeSK, when set, merges by this sort-key attribute after its first component (a compound
+	// index's value of the second field, then id) instead of by id.
+	mergeSK string
+}
+
+func (m *mergeStream) key(it map[string]types.AttributeValue) string {
+	if m.mergeSK == "" {
+		return getS(it, "id")
+	}
+	sk := getS(it, m.mergeSK)
+	return sk[strings.Index(sk, keySep)+1:]
+}
+
+func (m *mergeStream) next(ctx context.Context) (Doc, bool, error) {
+	for {
+		best, bestID := -1, ""
+		for i, st := range m.streams {
+			it, ok, err := st.peek(ctx)
+			if err != nil {
+				return nil, false, err
+			}
+			if !ok {
+				continue
+			}
+			id := m.key(it)
+			if best < 0 || (m.desc && id > bestID) || (!m.desc && id < bestID) {
+				best, bestID = i, id
+			}
+		}
+		if best < 0 {
+			return nil, false, nil
+		}
+		doc, _, _ := m.streams[best].next(ctx)
+		if bestID == m.last && m.last != "" {
+			continue
+		}
+		m.last = bestID
+		return doc, true, nil
+	}
+}
+
+// skipScan reads a compound index (a, b) in a's order with b in the opposite direction: it finds
+// each next value of a with one item of a's own slot index (a Limit 1 query past the previous
+// value), then streams that value's range of the compound index in b's direction. A page costs
+// its items plus one item per value of a it spans.
+type skipScan struct {
+	t                     Tenant
+	res                   *schema.Resource
+	first, compound       IndexSlot
+	firstDesc, secondDesc bool
+
+	s    *Store
+	st   *Stats
+	hint int32
+	grow grower
+	cur  *queryStream
+	last string // the encoded value of a being read ("" before the first)
+	done bool
+	sent int32 // items handed out so far: later runs' first pages ask only for the rest
+}
+
+func (k *skipScan) next(ctx context.Context) (Doc, bool, error) {
+	for {
+		if k.cur != nil {
+			doc, ok, err := k.cur.next(ctx)
+			if ok || err != nil {
+				k.sent++
+				return doc, ok, err
+			}
+			k.cur = nil
+		}
+		if k.done {
+			return nil, false, nil
+		}
+		// The next value of a: past every key of the last one (they are last+\x01+id).
+		lo, hi := "", "\x7f"
+		if k.started() {
+			if k.firstDesc {
+				hi = k.last
+			} else {
+				lo = k.last + "\x02"
+			}
+		}
+		kq := keyQuery{index: k.first.Index, kce: "#pk = :pk AND #sk BETWEEN :lo AND :hi",
+			names: map[string]string{"#pk": k.first.PK, "#sk": k.first.SK},
+			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(k.t, k.res, k.first.Field)), ":lo": sv(lo), ":hi": sv(hi)}}
+		if lo > hi {
+			k.done = true
+			continue
+		}
+		out, err := k.s.runQuery(ctx, kq, k.firstDesc, 1, nil, false, k.st)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(out.Items) == 0 {
+			k.done = true
+			continue
+		}
+		sk := getS(out.Items[0], k.first.SK)
+		k.last = sk[:strings.LastIndex(sk, keySep)]
+		limit := k.hint
+		if limit > 0 {
+			limit = max(limit-k.sent, 2)
+		}
+		k.cur = &queryStream{s: k.s, desc: k.secondDesc, limit: limit, st: k.st, grow: k.grow, kq: keyQuery{
+			index: k.compound.Index,
+			kce:   "#pk = :pk AND begins_with(#sk, :v)",
+			names: map[string]string{"#pk": k.compound.PK, "#sk": k.compound.SK},
+			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(k.t, k.res, k.compound.Field)), ":v": sv(k.last + keySep)},
+		}}
+	}
+}
+
+func (k *skipScan) started() bool { return k.last != "" }
+
+// IndexSlotSK is the sort-key attribute of the slot index named index.
+func IndexSlotSK(res *schema.Resource, index string) string {
+	for _, sl := range IndexSlots(res) {
+		if sl.Index == index {
+			return sl.SK
+		}
+	}
+	return ""
+}

@@ -1,0 +1,455 @@
+package search_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/storetest"
+	"github.com/hapihub/hapihub/shared/textsearch"
+)
+
+var (
+	phraseStreets = []string{"Kalo Street", "Kalo-Street", "Old Mill Lane", "The Mill Lane", "Café Row", "CAFE ROW", "Mill's End", "Kalo Street North"}
+	phraseCities  = []string{"Leeds", "New York", "York", "Newport"}
+	// Phrases with partial edge words, stop words, punctuation, diacritics and case.
+	phraseSearches = []string{
+		`"2 Kalo Str"`, `"alo Street"`, `"o Street N"`, `"12 Kalo Street"`, `"Kalo Street"`, `"kalo-street"`,
+		`"the mill"`, `"Old Mill Lane"`, `"ill La"`, `"café row"`, `"CAFÉ ROW"`, `"e Ro"`, `"mill's end"`,
+		`"new york"`, `"ew Yo"`, `"Street North"`, `"1 Kalo"`, `"Kalo Street" -"Kalo Street North"`,
+		`"Kalo" "Street"`, `"Old Mill" "Leeds"`, `"Mill Lane" york`, `york "Mill Lane" -leeds`, `"2, Kal"`,
+		`"example.com"`, `"ann1@ex"`, `"3 Kalo Street" "12 Kalo"`, `"the old mill"`, `"12 kalo street north"`,
+	}
+)
+
+func genPhrasePatients(r *rand.Rand, tn store.Tenant, n int) []store.Doc {
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	out := make([]store.Doc, 0, n)
+	for range n {
+		created := base.Add(time.Duration(r.IntN(5000)) * time.Minute)
+		d := store.Doc{
+			"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
+			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(),
+			"firstName": firstNames[r.IntN(len(firstNames))], "lastName": lastNames[r.IntN(len(lastNames))],
+			"sex": "unknown", "status": statuses[r.IntN(3)], "tags": []any{}, "metadata": map[string]any{},
+		}
+		if r.IntN(4) > 0 {
+			d["address"] = map[string]any{"line1": phraseLine(r), "city": phraseCities[r.IntN(len(phraseCities))]}
+		}
+		if r.IntN(3) == 0 {
+			d["email"] = fmt.Sprintf("%s%d@example.com", strings.ToLower(d["firstName"].(string)), r.IntN(3))
+		}
+		if r.IntN(10) == 0 {
+			// Too many pairs: the object goes to the pair-overflow list.
+			d["preferredName"] = "Ann of the Old Mill Lane near Kalo Street by the Café Row"
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func phraseLine(r *rand.Rand) string {
+	line := fmt.Sprintf("%d %s", 1+r.IntN(13), phraseStreets[r.IntN(len(phraseStreets))])
+	if r.IntN(5) == 0 {
+		line = "Flat 2, " + line
+	}
+	return line
+}
+
+// phraseTable is a tenant's patients written through seeds, creates, updates and deletes, with
+// the live documents the reference evaluates.
+func phraseTable(t *testing.T, seed uint64, n int) (*store.Store, store.Tenant, map[string]store.Doc) {
+	st := newTable(t)
+	ctx := context.Background()
+	tn := store.Tenant{Account: "acct_pairs", Mode: store.Test, Org: "org_pairs"}
+	r := rand.New(rand.NewPCG(seed, 13))
+	docs := genPhrasePatients(r, tn, n)
+	seeded := n * 3 / 4
+	live := seedThenCreate(t, st, tn, docs, seeded)
+	i := 0
+	for id := range live {
+		i++
+		switch i % 6 {
+		case 0:
+			_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, store.Meta{})
+			require.NoError(t, err)
+			delete(live, id)
+		case 1, 2:
+			next, _, err := st.UpdateObject(ctx, tn, schema.Patients, id, 0, func(cur store.Doc) (store.Doc, error) {
+				switch r.IntN(3) {
+				case 0:
+					cur["address"] = map[string]any{"line1": phraseLine(r), "city": phraseCities[r.IntN(len(phraseCities))]}
+				case 1:
+					delete(cur, "address")
+				default:
+					if _, ok := cur["preferredName"]; ok {
+						delete(cur, "preferredName")
+					} else {
+						cur["preferredName"] = "Mill Lane and Kalo Street and the Old Mill and more words"
+					}
+				}
+				return cur, nil
+			}, store.Meta{})
+			require.NoError(t, err)
+			live[id] = next
+		}
+	}
+	return st, tn, live
+}
+
+// TestFindPhrasesDifferential compares phrase searches planned on the pair index with the
+// reference evaluator (find_test.go), through seeds, creates, updates and deletes.
+func TestFindPhrasesDifferential(t *testing.T) {
+	st, tn, live := phraseTable(t, 5, 240)
+	ctx := context.Background()
+	all := make([]store.Doc, 0, len(live))
+	for _, d := range live {
+		all = append(all, d)
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	plans := map[string]int{}
+	matched := 0
+	for n := range 300 {
+		var search any = phraseSearches[r.IntN(len(phraseSearches))]
+		language := ""
+		if r.IntN(2) == 0 {
+			o := obj{{"text", search}, {"sortByRelevance", r.IntN(3) == 0}, {"caseSensitive", r.IntN(3) == 0}, {"diacriticSensitive", r.IntN(3) == 0}}
+			if r.IntN(5) == 0 {
+				// Another language than the term index's: the pairs narrow the partition scan.
+				language = []string{"french", "none"}[r.IntN(2)]
+				o = append(o, kv{"language", language})
+			}
+			search = o
+		}
+		gq := obj{{"$search", search}}
+		if r.IntN(4) == 0 {
+			gq = append(gq, kv{"status", statuses[r.IntN(3)]})
+		}
+		if r.IntN(3) == 0 {
+			gq = append(gq, kv{"$sort", obj{{sortFields[r.IntN(len(sortFields))], []int64{1, -1}[r.IntN(2)]}}})
+		}
+		if r.IntN(2) == 0 {
+			gq = append(gq, kv{"$limit", int64(r.IntN(25))})
+		}
+		if r.IntN(3) == 0 {
+			gq = append(gq, kv{"$skip", int64(r.IntN(20))})
+		}
+		if r.IntN(3) == 0 {
+			gq = append(gq, kv{"$total", true})
+		}
+		raw := stringify(gq)
+		q, err := query.ParseRaw(schema.Patients, raw)
+		require.NoError(t, err, raw)
+		got, err := st.Find(ctx, tn, schema.Patients, q)
+		require.NoError(t, err, raw)
+		wantPage, wantTotal := reference(all, gq)
+		if language != "" {
+			// The reference evaluator stems in English; the in-memory executor is the reference.
+			var page []store.Doc
+			page, wantTotal = q.Run(schema.Patients, all)
+			wantPage = ids(page)
+		}
+		require.Equal(t, wantPage, ids(got.Docs), "query %d: %s (plan %s)", n, raw, got.Stats.Plan)
+		if q.Total {
+			require.Equal(t, wantTotal, got.Total, "total of query %d: %s (plan %s)", n, raw, got.Stats.Plan)
+		}
+		matched += len(wantPage)
+		f := strings.Fields(got.Stats.Plan)
+		plans[strings.Join(f[:min(2, len(f))], " ")]++
+		if language != "" && strings.HasPrefix(got.Stats.Plan, "search pairs") {
+			plans["language pairs"]++
+		}
+	}
+	require.Greater(t, plans["search pairs"], 150, "%v", plans)
+	require.Positive(t, plans["language pairs"], "%v", plans)
+	require.Greater(t, matched, 300, "the phrases must match documents")
+}
+
+// Phrases read fewer than two items per item returned, vocabulary reads included.
+func TestFindPhraseReadAmplification(t *testing.T) {
+	st := newTable(t)
+	ctx := context.Background()
+	tn := store.Tenant{Account: "acct_amp", Mode: store.Test, Org: "org_amp"}
+	r := rand.New(rand.NewPCG(7, 7))
+	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	streets := []string{"Kalo", "Mill", "Oak", "Vimi", "Neru", "Tonsa"}
+	var docs []store.Doc
+	for i := range 600 {
+		created := base.Add(time.Duration(i) * time.Minute)
+		docs = append(docs, store.Doc{"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org,
+			"livemode": false, "createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(), "firstName": "Ann", "lastName": "Smith",
+			"sex": "unknown", "status": "active", "tags": []any{}, "metadata": map[string]any{},
+			"address": map[string]any{"line1": fmt.Sprintf("%d %s Street", 1+r.IntN(40), streets[r.IntN(len(streets))]), "city": "Leeds"}})
+	}
+	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
+	for _, tc := range []struct {
+		phrase  string
+		minDocs int
+	}{
+		{"12 Kalo Street", 1}, // ~2.5 matches: the left edge (12, kalo) and (112, kalo)...
+		{"Kalo Street", 10},   // two tokens: pairs (..kalo, street..)
+		{"alo Street", 10},
+		{"7 Mill Str", 1},
+		{"Street", 0}, // one token: the term lists, not the pair index
+	} {
+		q, err := query.ParseRaw(schema.Patients, "$search="+url.QueryEscape(`"`+tc.phrase+`"`))
+		require.NoError(t, err)
+		res, err := st.Find(ctx, tn, schema.Patients, q)
+		require.NoError(t, err)
+		want := 0
+		for _, d := range docs {
+			if strings.Contains(strings.ToLower(d["address"].(map[string]any)["line1"].(string)), strings.ToLower(tc.phrase)) {
+				want++
+			}
+		}
+		require.Len(t, res.Docs, min(want, 10), tc.phrase)
+		if tc.minDocs == 0 {
+			require.NotContains(t, res.Stats.Plan, "pairs", tc.phrase)
+			continue
+		}
+		require.GreaterOrEqual(t, len(res.Docs), tc.minDocs, tc.phrase)
+		require.Contains(t, res.Stats.Plan, "search pairs", tc.phrase)
+		require.Less(t, float64(res.Stats.Scanned)/float64(len(res.Docs)), 2.0, "%s: %d read for %d (plan %s)", tc.phrase, res.Stats.Scanned, len(res.Docs), res.Stats.Plan)
+	}
+}
+
+// pairIndex is the pair index of a tenant's patients as stored: vocabulary counts (non-zero),
+// left counts mirrored by right ones, and posting lists.
+type pairIndex struct {
+	right, left map[[2]string]int64
+	postings    map[string][]string // posting PK suffix -> ids
+	overflow    int64
+}
+
+func readPairIndex(t *testing.T, st *store.Store, tn store.Tenant) pairIndex {
+	// Counts are applied off the request path: wait for the queued changes, as a reader of
+	// counts must.
+	st.SettleCounts()
+	part := "A#" + tn.Account + "#" + tn.Mode + "#O#" + tn.Org + "#patients#"
+	idx := pairIndex{right: map[[2]string]int64{}, left: map[[2]string]int64{}, postings: map[string][]string{}}
+	db := st.DB
+	if f, ok := db.(*storetest.Failing); ok {
+		db = f.DB
+	}
+	scanner, ok := db.(interface {
+		Scan(context.Context, *dynamodb.ScanInput, ...func(*dynamodb.Options)) (*dynamodb.ScanOutput, error)
+	})
+	require.True(t, ok, "the test table's client scans")
+	var start map[string]types.AttributeValue
+	for {
+		out, err := scanner.Scan(context.Background(), &dynamodb.ScanInput{TableName: aws.String(st.Table), ExclusiveStartKey: start})
+		require.NoError(t, err)
+		for _, it := range out.Items {
+			pk, sk := it["PK"].(*types.AttributeValueMemberS).Value, it["SK"].(*types.AttributeValueMemberS).Value
+			c := int64(0)
+			if v, ok := it["c"].(*types.AttributeValueMemberN); ok {
+				c, _ = strconv.ParseInt(v.Value, 10, 64)
+			}
+			rest, ok := strings.CutPrefix(pk, part)
+			switch {
+			case !ok:
+			case strings.HasPrefix(rest, "pairR#") && c != 0:
+				idx.right[[2]string{strings.TrimPrefix(rest, "pairR#"), sk}] = c
+			case strings.HasPrefix(rest, "pairL#") && c != 0:
+				idx.left[[2]string{textsearch.ReverseRunes(sk), strings.TrimPrefix(rest, "pairL#")}] = c
+			case rest == "pairovfcount":
+				idx.overflow = c
+			case strings.HasPrefix(rest, "pair#"), rest == "pairovf":
+				idx.postings[rest] = append(idx.postings[rest], sk)
+			}
+		}
+		if start = out.LastEvaluatedKey; start == nil {
+			return idx
+		}
+	}
+}
+
+// expectedPairIndex computes the index from the documents, independently of the store's code:
+// distinct adjacent surface-token pairs per document, overflow past 8 pairs or 16 terms.
+func expectedPairIndex(docs map[string]store.Doc) pairIndex {
+	idx := pairIndex{right: map[[2]string]int64{}, left: map[[2]string]int64{}, postings: map[string][]string{}}
+	for id, d := range docs {
+		fields := query.SearchFields(schema.Patients, d)
+		pairs := map[[2]string]bool{}
+		for _, f := range fields {
+			toks, _ := textsearch.SurfaceTokens(f.Text)
+			for i := 0; i+1 < len(toks); i++ {
+				pairs[[2]string{toks[i], toks[i+1]}] = true
+			}
+		}
+		if len(pairs) > store.MaxPairs || len(textsearch.IndexTerms(fields, "english")) > store.MaxPairTerms {
+			idx.overflow++
+			idx.postings["pairovf"] = append(idx.postings["pairovf"], id)
+			continue
+		}
+		for p := range pairs {
+			idx.right[p]++
+			idx.left[p]++
+			key := "pair#" + p[0] + "\x01" + p[1]
+			idx.postings[key] = append(idx.postings[key], id)
+		}
+	}
+	return idx
+}
+
+func requireIndex(t *testing.T, want, got pairIndex, msg string) {
+	t.Helper()
+	for _, m := range []map[string][]string{want.postings, got.postings} {
+		for k := range m {
+			sortStrings(m[k])
+		}
+	}
+	require.Equal(t, want.right, got.right, "right counts, %s", msg)
+	require.Equal(t, want.left, got.left, "left counts, %s", msg)
+	require.Equal(t, want.overflow, got.overflow, "overflow count, %s", msg)
+	require.Equal(t, want.postings, got.postings, "postings, %s", msg)
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func TestPairVocabularyCounts(t *testing.T) {
+	ctx := context.Background()
+	t.Run("create, update, delete", func(t *testing.T) {
+		st := newTable(t)
+		tn := store.Tenant{Account: "acct_v", Mode: store.Test, Org: "org_v"}
+		base := store.Doc{"firstName": "Ann", "lastName": "Smith", "sex": "unknown", "status": "active"}
+		with := func(line string) store.Doc {
+			d := store.Doc{}
+			for k, v := range base {
+				d[k] = v
+			}
+			d["address"] = map[string]any{"line1": line, "city": "Leeds"}
+			return d
+		}
+		a, err := st.CreateObject(ctx, tn, schema.Patients, with("12 Kalo Street"), store.Meta{})
+		require.NoError(t, err)
+		_, err = st.CreateObject(ctx, tn, schema.Patients, with("14 Kalo Street"), store.Meta{})
+		require.NoError(t, err)
+		got := readPairIndex(t, st, tn)
+		require.Equal(t, map[[2]string]int64{{"12", "kalo"}: 1, {"14", "kalo"}: 1, {"kalo", "street"}: 2}, got.right)
+		require.Equal(t, got.right, got.left)
+		_, _, err = st.UpdateObject(ctx, tn, schema.Patients, a["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+			cur["address"] = map[string]any{"line1": "14 Kalo Street", "city": "Leeds"}
+			return cur, nil
+		}, store.Meta{})
+		require.NoError(t, err)
+		got = readPairIndex(t, st, tn)
+		require.Equal(t, map[[2]string]int64{{"14", "kalo"}: 2, {"kalo", "street"}: 2}, got.right)
+		require.Len(t, got.postings["pair#14\x01kalo"], 2)
+		require.NotContains(t, got.postings, "pair#12\x01kalo")
+		_, err = st.DeleteObject(ctx, tn, schema.Patients, a["id"].(string), 0, store.Meta{})
+		require.NoError(t, err)
+		got = readPairIndex(t, st, tn)
+		require.Equal(t, map[[2]string]int64{{"14", "kalo"}: 1, {"kalo", "street"}: 1}, got.right)
+	})
+	t.Run("generated writes, then a reset", func(t *testing.T) {
+		st, tn, live := phraseTable(t, 21, 160)
+		want := expectedPairIndex(live)
+		require.Positive(t, want.overflow)
+		requireIndex(t, want, readPairIndex(t, st, tn), "after writes")
+		// A sandbox reset: purge, then reseed the same objects.
+		n, err := st.PurgeObjects(ctx, tn, schema.Patients)
+		require.NoError(t, err)
+		require.Equal(t, len(live), n)
+		requireIndex(t, expectedPairIndex(nil), readPairIndex(t, st, tn), "after the purge")
+		var docs []store.Doc
+		for _, d := range live {
+			docs = append(docs, d)
+		}
+		require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
+		requireIndex(t, want, readPairIndex(t, st, tn), "after the reseed")
+	})
+}
+
+// The worst pair-index transitions stay within TransactWriteItems' 100 items, with two extra
+// events and two extra items in the transaction.
+func TestPairWritesFitTransaction(t *testing.T) {
+	st := newTable(t)
+	ctx := context.Background()
+	tn := store.Tenant{Account: "acct_tx", Mode: store.Test, Org: "org_tx"}
+	words := func(prefix string, n int) string {
+		var w []string
+		for i := range n {
+			w = append(w, fmt.Sprintf("%s%c%c", prefix, 'a'+i%26, 'a'+i/26))
+		}
+		return strings.Join(w, " ")
+	}
+	// Short: 8 pairs and 10 terms (the most a message holds under MaxPairs); long: 60 terms.
+	short := func(p string) store.Doc { return store.Doc{"title": p + "x", "text": words(p, 9)} }
+	long := store.Doc{"title": words("t", 10), "text": words("w", 60)}
+	// The two extra items are the most Meta.Tx carries: an idempotency claim (on a reservation of
+	// its own, one change per reservation) and an externalId guard.
+	extra := func(i int) store.Meta {
+		key := "k" + strconv.Itoa(i)
+		_, ok, err := st.ReserveIdempotencyKey(ctx, tn.Account, tn.Mode, key, "fp", "o")
+		require.NoError(t, err)
+		require.True(t, ok)
+		return store.Meta{ExtraEvents: []string{"message.flagged", "message.noted"}, Tx: store.Tx{
+			Idempotency: &store.IdemCommit{Account: tn.Account, Mode: tn.Mode, Key: key, Owner: "o", RequestID: "r" + strconv.Itoa(i)},
+			Unique:      &store.UniqueClaim{Resource: "messages", ExternalID: "x" + strconv.Itoa(i), Owner: "msg_x", At: 1},
+		}}
+	}
+	msg := store.Doc{"patientId": "pat_1", "roomId": "r1", "direction": "inbound", "channel": "sms"}
+	for k, v := range short("aa") {
+		msg[k] = v
+	}
+	created, err := st.CreateObject(ctx, tn, schema.Messages, msg, extra(0))
+	require.NoError(t, err)
+	id := created["id"].(string)
+	for i, next := range []store.Doc{short("bb"), long, short("cc"), long, {"title": words("z", 10), "text": words("y", 60)}} {
+		_, _, err := st.UpdateObject(ctx, tn, schema.Messages, id, 0, func(cur store.Doc) (store.Doc, error) {
+			for k, v := range next {
+				cur[k] = v
+			}
+			// Every ranked field changes too: each moves the message between two rank lists.
+			cur["read"], cur["archived"] = i%2 == 0, i%2 == 0
+			cur["channel"] = []string{"email", "sms"}[i%2]
+			return cur, nil
+		}, extra(i+1))
+		require.NoError(t, err, "update %d", i)
+	}
+	_, err = st.DeleteObject(ctx, tn, schema.Messages, id, 0, extra(9))
+	require.NoError(t, err)
+
+	// Patients have six searchable fields: 8 pairs with 14 term postings, replaced by another
+	// such set, by 41 term postings (both overflows) and back.
+	patient := func(p string) store.Doc {
+		w := strings.Fields(words(p, 14))
+		return store.Doc{"firstName": w[0] + " " + w[1], "lastName": w[2] + " " + w[3], "preferredName": w[4] + " " + w[5],
+			"email": w[6] + "@" + w[7] + "." + w[8], "address": map[string]any{"line1": w[9] + " " + w[10] + " " + w[11], "city": w[12] + " " + w[13]}}
+	}
+	fields := patient("pa")
+	fields["sex"], fields["status"] = "unknown", "active"
+	pat, err := st.CreateObject(ctx, tn, schema.Patients, fields, extra(10))
+	require.NoError(t, err)
+	longPatient := patient("pl")
+	longPatient["preferredName"] = words("q", 60)
+	for i, next := range []store.Doc{patient("pb"), longPatient, patient("pc")} {
+		_, _, err := st.UpdateObject(ctx, tn, schema.Patients, pat["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+			for k, v := range next {
+				cur[k] = v
+			}
+			return cur, nil
+		}, extra(11+i))
+		require.NoError(t, err, "patient update %d", i)
+	}
+}

@@ -1,0 +1,526 @@
+package webhookstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/apperr"
+)
+
+// Webhook endpoints and their deliveries belong to an account and mode (not to an organization):
+//   endpoints   A#<acct>#<mode>#WE              SK we_...
+//   deliveries  A#<acct>#<mode>#WE#<we>#WHD     SK whd_... (sorted by event time)
+//   due retries WHDUE#<shard>                    SK <due ms, 13 digits>#<whd>  (read by the sweeper)
+
+// Endpoint statuses.
+const (
+	EndpointEnabled  = "enabled"
+	EndpointDisabled = "disabled"
+)
+
+// Delivery statuses.
+const (
+	DeliveryPending   = "pending"
+	DeliverySucceeded = "succeeded"
+	DeliveryFailed    = "failed"
+)
+
+// Secret is one signing secret of an endpoint; ExpiresAt (Unix ms) is set on a rolled-out one.
+type Secret struct {
+	Value     string
+	ExpiresAt int64
+}
+
+// Endpoint is a webhook endpoint.
+type Endpoint struct {
+	ID             string
+	Mode           string
+	URL            string
+	EnabledEvents  []string
+	Description    string
+	Status         string
+	DisabledReason string
+	Metadata       map[string]any
+	Secrets        []Secret // newest first
+	FailingSince   int64    // Unix ms of the first failure of the current failing streak; 0 = healthy
+	CreatedAt      int64
+	UpdatedAt      int64
+	version        int64
+}
+
+// ActiveSecrets are the secrets deliveries are signed with at now, newest first.
+func (e Endpoint) ActiveSecrets(now time.Time) []string {
+	var out []string
+	for _, s := range e.Secrets {
+		if s.ExpiresAt == 0 || s.ExpiresAt > now.UnixMilli() {
+			out = append(out, s.Value)
+		}
+	}
+	return out
+}
+
+// Doc is the endpoint's API representation (without its secret).
+func (e Endpoint) Doc() Doc {
+	ev := make([]any, len(e.EnabledEvents))
+	for i, t := range e.EnabledEvents {
+		ev[i] = t
+	}
+	md := e.Metadata
+	if md == nil {
+		md = map[string]any{}
+	}
+	return Doc{
+		"id": e.ID, "object": "webhook_endpoint", "livemode": e.Mode == Live, "url": e.URL, "enabledEvents": ev,
+		"description": nilIfEmpty(e.Description), "status": e.Status, "disabledReason": nilIfEmpty(e.DisabledReason),
+		"metadata": md, "createdAt": e.CreatedAt, "updatedAt": e.UpdatedAt,
+	}
+}
+
+func endpointPK(account, mode string) string { return "A#" + account + "#" + mode + "#WE" }
+func deliveryPK(account, mode, endpoint string) string {
+	return endpointPK(account, mode) + "#" + endpoint + "#WHD"
+}
+
+func (e Endpoint) item(account string) (map[string]types.AttributeValue, error) {
+	secrets := make([]any, len(e.Secrets))
+	for i, s := range e.Secrets {
+		secrets[i] = map[string]any{"value": s.Value, "expiresAt": s.ExpiresAt}
+	}
+	d := e.Doc()
+	d["failingSince"] = e.FailingSince
+	return marshalItem(d, map[string]types.AttributeValue{
+		"PK": sv(endpointPK(account, e.Mode)), "SK": sv(e.ID), versionAttr: n(e.version),
+		"_secrets": mustAV(secrets),
+	})
+}
+
+func mustAV(v any) types.AttributeValue {
+	av, err := toAV(v)
+	if err != nil {
+		panic(err) // only called on values built here from strings and ints
+	}
+	return av
+}
+
+func endpointFrom(item map[string]types.AttributeValue) Endpoint {
+	d := unmarshalDoc(item)
+	e := Endpoint{ID: str(d["id"]), URL: str(d["url"]), Description: str(d["description"]), Status: str(d["status"]),
+		DisabledReason: str(d["disabledReason"]), FailingSince: asInt(d["failingSince"]), CreatedAt: asInt(d["createdAt"]),
+		UpdatedAt: asInt(d["updatedAt"]), version: getN(item, versionAttr), Mode: Test}
+	if b, _ := d["livemode"].(bool); b {
+		e.Mode = Live
+	}
+	if m, ok := d["metadata"].(map[string]any); ok {
+		e.Metadata = m
+	}
+	if l, ok := d["enabledEvents"].([]any); ok {
+		for _, v := range l {
+			e.EnabledEvents = append(e.EnabledEvents, str(v))
+		}
+	}
+	if l, ok := fromAV(item["_secrets"]).([]any); ok {
+		for _, v := range l {
+			m, _ := v.(map[string]any)
+			e.Secrets = append(e.Secrets, Secret{Value: str(m["value"]), ExpiresAt: asInt(m["expiresAt"])})
+		}
+	}
+	return e
+}
+
+// CreateEndpoint stores a new endpoint (ID, timestamps and version are set here).
+func (s *Store) CreateEndpoint(ctx context.Context, account string, e Endpoint) (Endpoint, error) {
+	now := s.Now()
+	e.ID = NewID("we", now)
+	e.CreatedAt, e.UpdatedAt, e.version = now.UnixMilli(), now.UnixMilli(), 1
+	item, err := e.item(account)
+	if err != nil {
+		return e, err
+	}
+	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
+		return e, fmt.Errorf("store: create webhook endpoint: %w", err)
+	}
+	return e, nil
+}
+
+// GetEndpoint reads one endpoint.
+func (s *Store) GetEndpoint(ctx context.Context, account, mode, id string) (Endpoint, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)}})
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("store: get webhook endpoint %s: %w", id, err)
+	}
+	if out.Item == nil {
+		return Endpoint{}, apperr.New(apperr.NotFound, "No such webhook_endpoint: %s", id)
+	}
+	return endpointFrom(out.Item), nil
+}
+
+// ListEndpoints lists an account's endpoints of one mode, oldest first.
+func (s *Store) ListEndpoints(ctx context.Context, account, mode string) ([]Endpoint, error) {
+	var out []Endpoint
+	var start map[string]types.AttributeValue
+	for {
+		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(endpointPK(account, mode))}, ExclusiveStartKey: start})
+		if err != nil {
+			return nil, fmt.Errorf("store: list webhook endpoints: %w", err)
+		}
+		for _, it := range res.Items {
+			out = append(out, endpointFrom(it))
+		}
+		if res.LastEvaluatedKey == nil {
+			return out, nil
+		}
+		start = res.LastEvaluatedKey
+	}
+}
+
+// UpdateEndpoint changes an endpoint by read, mutate, conditional write (retried on contention).
+func (s *Store) UpdateEndpoint(ctx context.Context, account, mode, id string, mutate func(*Endpoint) error) (Endpoint, error) {
+	for try := 0; ; try++ {
+		e, err := s.GetEndpoint(ctx, account, mode, id)
+		if err != nil {
+			return e, err
+		}
+		prev := e.version
+		if err := mutate(&e); err != nil {
+			return e, err
+		}
+		e.UpdatedAt = max(s.Now().UnixMilli(), e.UpdatedAt+1)
+		e.version = prev + 1
+		item, err := e.item(account)
+		if err != nil {
+			return e, err
+		}
+		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("#v = :v"),
+			ExpressionAttributeNames: map[string]string{"#v": versionAttr}, ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(prev)}})
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) && try < 20 {
+			continue
+		}
+		if err != nil {
+			return e, fmt.Errorf("store: update webhook endpoint %s: %w", id, err)
+		}
+		return e, nil
+	}
+}
+
+// DeleteEndpoint removes an endpoint (its deliveries expire with their TTL).
+func (s *Store) DeleteEndpoint(ctx context.Context, account, mode, id string) (Endpoint, error) {
+	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, ReturnValues: types.ReturnValueAllOld,
+		Key: map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)}})
+	if err != nil {
+		return Endpoint{}, fmt.Errorf("store: delete webhook endpoint %s: %w", id, err)
+	}
+	if out.Attributes == nil {
+		return Endpoint{}, apperr.New(apperr.NotFound, "No such webhook_endpoint: %s", id)
+	}
+	return endpointFrom(out.Attributes), nil
+}
+
+// MarkEndpointFailing starts a failing streak if none is running and returns its start.
+func (s *Store) MarkEndpointFailing(ctx context.Context, account, mode, id string, now time.Time) (int64, error) {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
+		Key:                       map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)},
+		UpdateExpression:          aws.String("SET failingSince = :now"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(failingSince) OR failingSince = :zero)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(now.UnixMilli()), ":zero": n(0)},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		e, err := s.GetEndpoint(ctx, account, mode, id)
+		return e.FailingSince, err
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: mark webhook endpoint %s failing: %w", id, err)
+	}
+	return now.UnixMilli(), nil
+}
+
+// MarkEndpointHealthy ends a failing streak.
+func (s *Store) MarkEndpointHealthy(ctx context.Context, account, mode, id string) error {
+	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
+		Key:                       map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)},
+		UpdateExpression:          aws.String("SET failingSince = :zero"),
+		ConditionExpression:       aws.String("attribute_exists(PK) AND failingSince > :zero"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": n(0)},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if err != nil && !errors.As(err, &ccf) {
+		return fmt.Errorf("store: mark webhook endpoint %s healthy: %w", id, err)
+	}
+	return nil
+}
+
+// DisableEndpoint disables an enabled endpoint and emits webhook_endpoint.disabled in the same
+// transaction. It reports false when the endpoint was not enabled (someone else got there first).
+func (s *Store) DisableEndpoint(ctx context.Context, account, mode, id, reason string) (bool, error) {
+	e, err := s.GetEndpoint(ctx, account, mode, id)
+	if err != nil {
+		return false, err
+	}
+	if e.Status != EndpointEnabled {
+		return false, nil
+	}
+	now := s.Now()
+	prevVersion := e.version
+	prev := Doc{"status": e.Status, "disabledReason": nil}
+	e.Status, e.DisabledReason, e.version = EndpointDisabled, reason, e.version+1
+	e.UpdatedAt = max(now.UnixMilli(), e.UpdatedAt+1)
+	item, err := e.item(account)
+	if err != nil {
+		return false, err
+	}
+	put := types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("#v = :v"),
+		ExpressionAttributeNames: map[string]string{"#v": versionAttr}, ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(prevVersion)}}}
+	err = s.writeWithEvents(ctx, Tenant{Account: account, Mode: mode}, put, "webhook_endpoint.disabled", e.Doc(), prev, Meta{}, now)
+	if errors.Is(err, errConflict) {
+		return s.DisableEndpoint(ctx, account, mode, id, reason)
+	}
+	return err == nil, err
+}
+
+// Attempt is one delivery attempt.
+type Attempt struct {
+	At           int64  // Unix ms
+	DurationMs   int64  //
+	StatusCode   int    // 0 when no response
+	ResponseBody string // first 1 KB
+	Error        string
+}
+
+// Delivery is one event's delivery to one endpoint.
+type Delivery struct {
+	ID         string
+	Account    string
+	Mode       string
+	EndpointID string
+	EventID    string
+	EventType  string
+	Status     string
+	Attempts   []Attempt
+	// RoundStartedAt and RoundFailures drive the retry schedule; a resend starts a new round.
+	RoundStartedAt int64
+	RoundFailures  int
+	NextAttemptAt  int64 // Unix ms; 0 when not pending
+	// DueAt is the time of the delivery's due entry (the sweeper's safety net or its retry), 0 if none.
+	DueAt     int64
+	CreatedAt int64
+	UpdatedAt int64
+}
+
+// Doc is the delivery's API representation.
+func (d Delivery) Doc() Doc {
+	attempts := make([]any, len(d.Attempts))
+	for i, a := range d.Attempts {
+		attempts[i] = map[string]any{"attemptedAt": a.At, "durationMs": a.DurationMs, "statusCode": nilIfZero(a.StatusCode),
+			"responseBody": nilIfEmpty(a.ResponseBody), "error": nilIfEmpty(a.Error)}
+	}
+	return Doc{"id": d.ID, "object": "webhook_delivery", "livemode": d.Mode == Live, "webhookEndpointId": d.EndpointID,
+		"eventId": d.EventID, "eventType": d.EventType, "status": d.Status, "attempts": attempts, "attemptCount": int64(len(d.Attempts)),
+		"nextAttemptAt": nilIfZero(int(d.NextAttemptAt)), "createdAt": d.CreatedAt, "updatedAt": d.UpdatedAt}
+}
+
+func nilIfZero(v int) any {
+	if v == 0 {
+		return nil
+	}
+	return int64(v)
+}
+
+// DeliveryID is deterministic in (event, endpoint), so fanning an event out twice creates each
+// delivery once; it sorts by the event's time.
+func DeliveryID(eventID, endpointID string) string {
+	sum := sha256.Sum256([]byte(eventID + "|" + endpointID))
+	rest := IDFrom("whd", time.UnixMilli(0), byteReader(sum[:10]))
+	timePart := eventID[len("evt_") : len("evt_")+10]
+	return "whd_" + timePart + rest[len("whd_")+10:]
+}
+
+type byteReader []byte
+
+func (b byteReader) Read(p []byte) (int, error) { return copy(p, b), nil }
+
+// deliveryTTL keeps delivery history as long as the events it refers to.
+const deliveryTTL = eventTTL
+
+func (d Delivery) item() (map[string]types.AttributeValue, error) {
+	doc := d.Doc()
+	doc["roundStartedAt"], doc["roundFailures"], doc["dueAt"] = d.RoundStartedAt, int64(d.RoundFailures), d.DueAt
+	return marshalItem(doc, map[string]types.AttributeValue{
+		"PK": sv(deliveryPK(d.Account, d.Mode, d.EndpointID)), "SK": sv(d.ID),
+		"account": sv(d.Account), "ttl": n(time.UnixMilli(d.CreatedAt).Add(deliveryTTL).Unix()),
+	})
+}
+
+func deliveryFrom(item map[string]types.AttributeValue) Delivery {
+	x := unmarshalDoc(item)
+	d := Delivery{ID: str(x["id"]), Account: getS(item, "account"), Mode: Test, EndpointID: str(x["webhookEndpointId"]),
+		EventID: str(x["eventId"]), EventType: str(x["eventType"]), Status: str(x["status"]),
+		RoundStartedAt: asInt(x["roundStartedAt"]), RoundFailures: int(asInt(x["roundFailures"])),
+		NextAttemptAt: asInt(x["nextAttemptAt"]), DueAt: asInt(x["dueAt"]), CreatedAt: asInt(x["createdAt"]), UpdatedAt: asInt(x["updatedAt"])}
+	if b, _ := x["livemode"].(bool); b {
+		d.Mode = Live
+	}
+	if l, ok := x["attempts"].([]any); ok {
+		for _, v := range l {
+			m, _ := v.(map[string]any)
+			d.Attempts = append(d.Attempts, Attempt{At: asInt(m["attemptedAt"]), DurationMs: asInt(m["durationMs"]),
+				StatusCode: int(asInt(m["statusCode"])), ResponseBody: str(m["responseBody"]), Error: str(m["error"])})
+		}
+	}
+	return d
+}
+
+// Due returns the delivery's current due entry, nil if it has none.
+func (d Delivery) Due() *Due {
+	if d.DueAt == 0 {
+		return nil
+	}
+	return &Due{At: d.DueAt, Account: d.Account, Mode: d.Mode, EndpointID: d.EndpointID, DeliveryID: d.ID, Attempt: len(d.Attempts)}
+}
+
+// Due is a delivery attempt waiting in DynamoDB for the sweeper.
+type Due struct {
+	At         int64 // Unix ms
+	Account    string
+	Mode       string
+	EndpointID string
+	DeliveryID string
+	Attempt    int // the delivery's attempt count when scheduled (stale messages are dropped)
+}
+
+const dueShards = 4
+
+func duePK(deliveryID string) string {
+	return "WHDUE#" + strconv.Itoa(outboxShard(deliveryID)%dueShards)
+}
+
+func dueSK(at int64, deliveryID string) string { return fmt.Sprintf("%013d#%s", at, deliveryID) }
+
+func (d Due) key() map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": sv(duePK(d.DeliveryID)), "SK": sv(dueSK(d.At, d.DeliveryID))}
+}
+
+func (d Due) item() map[string]types.AttributeValue {
+	it := d.key()
+	it["account"], it["mode"], it["endpointId"], it["deliveryId"], it["attempt"] = sv(d.Account), sv(d.Mode), sv(d.EndpointID), sv(d.DeliveryID), n(int64(d.Attempt))
+	return it
+}
+
+// ErrStale reports that a delivery changed since it was read (another attempt recorded first).
+var ErrStale = errors.New("store: delivery changed concurrently")
+
+// SaveDelivery writes d if it still has prevAttempts attempts (-1: only if it does not exist yet),
+// together with removing the due entry `done` and adding `next`, in one transaction.
+func (s *Store) SaveDelivery(ctx context.Context, d Delivery, prevAttempts int, done, next *Due) error {
+	d.UpdatedAt = max(s.Now().UnixMilli(), d.UpdatedAt)
+	item, err := d.item()
+	if err != nil {
+		return err
+	}
+	put := &types.Put{TableName: &s.Table, Item: item}
+	if prevAttempts < 0 {
+		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
+	} else {
+		put.ConditionExpression = aws.String("attemptCount = :n")
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":n": n(int64(prevAttempts))}
+	}
+	items := []types.TransactWriteItem{{Put: put}}
+	if done != nil && (next == nil || done.key()["SK"].(*types.AttributeValueMemberS).Value != next.key()["SK"].(*types.AttributeValueMemberS).Value) {
+		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table, Key: done.key()}})
+	}
+	if next != nil {
+		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: next.item()}})
+	}
+	err = s.transactWrite(ctx, items)
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
+		return ErrStale
+	}
+	if err != nil {
+		return fmt.Errorf("store: save delivery %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// GetDelivery reads one delivery of an endpoint.
+func (s *Store) GetDelivery(ctx context.Context, account, mode, endpointID, id string) (Delivery, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
+		Key: map[string]types.AttributeValue{"PK": sv(deliveryPK(account, mode, endpointID)), "SK": sv(id)}})
+	if err != nil {
+		return Delivery{}, fmt.Errorf("store: get delivery %s: %w", id, err)
+	}
+	if out.Item == nil || s.expired(out.Item) {
+		return Delivery{}, apperr.New(apperr.NotFound, "No such webhook_delivery: %s", id)
+	}
+	return deliveryFrom(out.Item), nil
+}
+
+// ListDeliveries lists an endpoint's deliveries newest first; status filters when non-empty.
+func (s *Store) ListDeliveries(ctx context.Context, account, mode, endpointID, status string, limit, skip int) ([]Delivery, error) {
+	out := []Delivery{}
+	seen := 0
+	var start map[string]types.AttributeValue
+	for {
+		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(deliveryPK(account, mode, endpointID))},
+			ScanIndexForward:          aws.Bool(false), ExclusiveStartKey: start})
+		if err != nil {
+			return nil, fmt.Errorf("store: list deliveries: %w", err)
+		}
+		for _, it := range res.Items {
+			if s.expired(it) || (status != "" && getS(it, "status") != status) {
+				continue
+			}
+			if seen >= skip {
+				out = append(out, deliveryFrom(it))
+				if len(out) >= limit {
+					return out, nil
+				}
+			}
+			seen++
+		}
+		if res.LastEvaluatedKey == nil {
+			return out, nil
+		}
+		start = res.LastEvaluatedKey
+	}
+}
+
+// DueBefore lists due attempts whose time has come, earliest first per shard.
+func (s *Store) DueBefore(ctx context.Context, now time.Time, limit int) ([]Due, error) {
+	var out []Due
+	for shard := 0; shard < dueShards && len(out) < limit; shard++ {
+		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
+			KeyConditionExpression: aws.String("PK = :pk AND SK <= :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv("WHDUE#" + strconv.Itoa(shard)),
+				":now": sv(fmt.Sprintf("%013d#~", now.UnixMilli()))},
+			Limit: aws.Int32(int32(limit - len(out)))})
+		if err != nil {
+			return nil, fmt.Errorf("store: due deliveries: %w", err)
+		}
+		for _, it := range res.Items {
+			at, _ := strconv.ParseInt(getS(it, "SK")[:13], 10, 64)
+			out = append(out, Due{At: at, Account: getS(it, "account"), Mode: getS(it, "mode"), EndpointID: getS(it, "endpointId"),
+				DeliveryID: getS(it, "deliveryId"), Attempt: int(getN(it, "attempt"))})
+		}
+	}
+	return out, nil
+}
+
+// DeleteDue removes a due entry (after its message was enqueued).
+func (s *Store) DeleteDue(ctx context.Context, d Due) error {
+	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: d.key()}); err != nil {
+		return fmt.Errorf("store: delete due delivery %s: %w", d.DeliveryID, err)
+	}
+	return nil
+}
