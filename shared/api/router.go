@@ -22,6 +22,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -301,6 +302,9 @@ func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string
 		acct, err := rt.opts.Tenants.GetAccount(ctx, p.AccountID)
 		if err != nil {
 			return t, err
+		}
+		if o, ok := testorgs.Lookup(orgHeader); ok {
+			return testOrgTenant(t, o) // sandboxorgs.go
 		}
 		if orgHeader != "" && orgHeader != acct.SandboxOrg {
 			return t, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s, not %s.", acct.SandboxOrg, orgHeader)
