@@ -215,6 +215,7 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 		try(p, "POST", "/webhook-endpoints/{id}/recover", e+"/recover", map[string]any{"since": time.Now().Add(-time.Hour).UnixMilli()}, 202)
 		try(p, "POST", "/webhook-endpoints/{id}/recover", e+"/recover", map[string]any{"since": 0}, 400)
 		try(p, "POST", "/webhook-endpoints/{id}/recover", "/webhook-endpoints/we_nope/recover", map[string]any{"since": time.Now().Add(-time.Hour).UnixMilli()}, 404)
+		try(nil, "GET", "/webhook-source-ips", "/webhook-source-ips", nil, 200)
 		try(p, "DELETE", "/webhook-endpoints/{id}", e, nil, 200)
 		try(p, "DELETE", "/webhook-endpoints/{id}", e, nil, 404)
 	}

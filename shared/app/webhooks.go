@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -96,7 +97,11 @@ func webhookAPIFunction(routes func(*webhook.API) []api.Route) Builder {
 		if err != nil {
 			return nil, err
 		}
-		a := &webhook.API{Store: st, Dispatcher: d, AllowLoopback: cfg.Local}
+		ips, err := webhook.ParseSourceIPs(os.Getenv(webhook.SourceIPsEnv))
+		if err != nil {
+			return nil, err
+		}
+		a := &webhook.API{Store: st, Dispatcher: d, AllowLoopback: cfg.Local, SourceIPs: ips}
 		return PlatformRouter(st, cfg, routes(a)), nil
 	}
 }

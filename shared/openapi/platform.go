@@ -113,6 +113,11 @@ func platformSchemas() Doc {
 			"deliveryIds": strs(), "hasMore": Doc{"type": "boolean", "description": "More failed deliveries remain in the range: call again with since = nextSince."},
 			"nextSince": nmillis("Where the next call starts when hasMore."),
 		}),
+		"WebhookSourceIps": object("webhook_source_ips", []string{"object", "staticEgress", "addresses", "cidrs", "note"}, Doc{
+			"staticEgress": Doc{"type": "boolean", "description": "True when deliveries come only from these addresses."},
+			"addresses":    strs(), "cidrs": Doc{"type": "array", "items": str(), "description": "The addresses as /32 and /128 networks, for allowlists."},
+			"note": str(),
+		}),
 		"EventType": object("event_type", []string{"object", "type", "resource", "description", "schema"}, Doc{
 			"type": str(), "resource": Doc{"type": "string", "description": "The object data.object is (patient, webhook_endpoint, ...)."},
 			"description": str(), "schema": Doc{"type": "object", "description": "JSON Schema (2020-12) of the event's payload."},
@@ -187,6 +192,7 @@ var platformOps = map[string]platformOp{
 	"GET /events/{id}": {id: "getEvent", summary: "Get an event", status: "200", resp: "Event"},
 	"GET /event-types": {id: "listEventTypes", summary: "Every event type, with its description and payload schema", status: "200", resp: "EventTypeList",
 		query: []any{qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}})}},
+	"GET /webhook-source-ips": {id: "listWebhookSourceIps", summary: "The addresses webhook deliveries come from (no key needed)", status: "200", resp: "WebhookSourceIps"},
 	"POST /webhook-endpoints/{id}/recover": {id: "recoverWebhookEndpoint", summary: "Re-send the failed deliveries of events since a time (at most 14 days ago)", status: "202", resp: "WebhookRecovery", bodyNeeded: true,
 		body: closed([]string{"since"}, Doc{"since": Doc{"type": "integer", "format": "int64", "description": "Unix ms; at most 14 days ago."}, "until": Doc{"type": "integer", "format": "int64", "description": "Unix ms, excluded; default now."}})},
 	"GET /webhook-endpoints":                                      {id: "listWebhookEndpoints", summary: "List webhook endpoints", status: "200", resp: "WebhookEndpointList", query: listParams()},

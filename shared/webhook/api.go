@@ -27,6 +27,8 @@ type API struct {
 	AllowLoopback bool
 	// Resolve overrides DNS for URL checks (tests).
 	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
+	// SourceIPs are the fixed addresses deliveries come from (sourceips.go); none without them.
+	SourceIPs []netip.Addr
 }
 
 // MaxEndpoints per account and mode (Stripe's limit).
@@ -49,7 +51,7 @@ func (a *API) EndpointRoutes() []api.Route {
 	r := func(method, path, action string, h api.HandlerFunc) api.Route {
 		return api.Route{Method: method, Path: path, Handler: h, NoTenant: true, Resource: "webhook-endpoints", Action: action}
 	}
-	return []api.Route{
+	return append([]api.Route{
 		r(http.MethodGet, "/webhook-endpoints", "find", a.listEndpoints),
 		r(http.MethodPost, "/webhook-endpoints", "create", a.createEndpoint),
 		r(http.MethodGet, "/webhook-endpoints/{id}", "get", a.getEndpoint),
@@ -61,7 +63,7 @@ func (a *API) EndpointRoutes() []api.Route {
 		r(http.MethodPost, "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", "patch", a.resend),
 		r(http.MethodPost, "/webhook-endpoints/{id}/test", "test", a.sendTest), // testevent.go
 		r(http.MethodPost, "/webhook-endpoints/{id}/recover", "patch", a.recover),
-	}
+	}, a.SourceIPRoutes()...)
 }
 
 func (a *API) findEvents(r *api.Request) (api.Response, error) {
