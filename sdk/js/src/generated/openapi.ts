@@ -117,6 +117,23 @@ export interface paths {
         patch: operations["updateAppointment"];
         trace?: never;
     };
+    "/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every event type, with its description and payload schema */
+        get: operations["listEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -544,6 +561,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhook-endpoints/{id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-send the failed deliveries of events since a time (at most 14 days ago) */
+        post: operations["recoverWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhook-endpoints/{id}/roll-secret": {
         parameters: {
             query?: never;
@@ -572,6 +606,23 @@ export interface paths {
         put?: never;
         /** Send a test event to the endpoint */
         post: operations["sendTestWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-source-ips": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The addresses webhook deliveries come from (no key needed) */
+        get: operations["listWebhookSourceIps"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -777,6 +828,20 @@ export interface components {
             skip: number;
             /** @description With $total=true (always for some lists). */
             total?: number;
+        };
+        EventType: {
+            description: string;
+            /** @constant */
+            object: "event_type";
+            /** @description The object data.object is (patient, webhook_endpoint, ...). */
+            resource: string;
+            /** @description JSON Schema (2020-12) of the event's payload. */
+            schema: Record<string, never>;
+            type: string;
+        };
+        EventTypeList: {
+            data: components["schemas"]["EventType"][];
+            total: number;
         };
         /** @description A bill to a patient. Amounts are integers in the currency's smallest unit (JPY is not multiplied). */
         Invoice: {
@@ -1469,6 +1534,10 @@ export interface components {
             description?: string | null;
             disabledReason?: string | null;
             enabledEvents: string[];
+            /** @description Custom headers sent with every delivery (canonical names). */
+            headers?: {
+                [key: string]: string;
+            };
             id: string;
             livemode: boolean;
             metadata?: {
@@ -1494,6 +1563,42 @@ export interface components {
             skip: number;
             /** @description With $total=true (always for some lists). */
             total?: number;
+        };
+        WebhookRecovery: {
+            deliveryIds: string[];
+            /** @description More failed deliveries remain in the range: call again with since = nextSince. */
+            hasMore: boolean;
+            livemode: boolean;
+            /**
+             * Format: int64
+             * @description Where the next call starts when hasMore. Unix time in milliseconds, UTC.
+             */
+            nextSince?: number | null;
+            /** @constant */
+            object: "webhook_recovery";
+            /** @description Failed deliveries given a new round of attempts by this call. */
+            recovered: number;
+            /**
+             * Format: int64
+             * @description Recovered from (event time). Unix time in milliseconds, UTC.
+             */
+            since: number;
+            /**
+             * Format: int64
+             * @description Recovered up to, excluded (event time). Unix time in milliseconds, UTC.
+             */
+            until: number;
+            webhookEndpointId: string;
+        };
+        WebhookSourceIps: {
+            addresses: string[];
+            /** @description The addresses as /32 and /128 networks, for allowlists. */
+            cidrs: string[];
+            note: string;
+            /** @constant */
+            object: "webhook_source_ips";
+            /** @description True when deliveries come only from these addresses. */
+            staticEgress: boolean;
         };
     };
     responses: {
@@ -2334,6 +2439,42 @@ export interface operations {
             409: components["responses"]["Error"];
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listEventTypes: {
+        parameters: {
+            query?: {
+                /** @description An event type or pattern (patient.*); type[$in][]=... for several. */
+                type?: string | {
+                    $in?: string[];
+                };
+            };
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every event type, with its description and payload schema: the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTypeList"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
@@ -4910,6 +5051,10 @@ export interface operations {
                 "application/json": {
                     description?: string | null;
                     enabledEvents: string[];
+                    /** @description Custom headers for every delivery; null removes one (patch). */
+                    headers?: {
+                        [key: string]: string | null;
+                    };
                     metadata?: {
                         [key: string]: string | null;
                     };
@@ -5029,6 +5174,10 @@ export interface operations {
                 "application/json": {
                     description?: string | null;
                     enabledEvents?: string[];
+                    /** @description Custom headers for every delivery; null removes one (patch). */
+                    headers?: {
+                        [key: string]: string | null;
+                    };
                     metadata?: {
                         [key: string]: string | null;
                     };
@@ -5173,6 +5322,57 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    recoverWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description Unix ms; at most 14 days ago.
+                     */
+                    since: number;
+                    /**
+                     * Format: int64
+                     * @description Unix ms, excluded; default now.
+                     */
+                    until?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Re-send the failed deliveries of events since a time (at most 14 days ago): the result. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRecovery"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            412: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     rollWebhookEndpointSecret: {
         parameters: {
             query?: never;
@@ -5253,6 +5453,31 @@ export interface operations {
             409: components["responses"]["Error"];
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listWebhookSourceIps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The addresses webhook deliveries come from (no key needed): the result. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSourceIps"];
+                };
+            };
+            404: components["responses"]["Error"];
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
