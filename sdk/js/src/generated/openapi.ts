@@ -1605,6 +1605,7 @@ export interface components {
         /** @description An error: the guide's error object, or RFC 9457 Problem Details with Accept: application/problem+json. */
         Error: {
             headers: {
+                "Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -1615,7 +1616,10 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request's id: the `event` of an error, the `requestId` of its request log. API Gateway's own answers (no key, throttled) carry only x-amzn-RequestId, the same id. */
+        RequestId: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1635,6 +1639,7 @@ export interface operations {
             /** @description The networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1672,6 +1677,7 @@ export interface operations {
             /** @description Replace the networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1706,6 +1712,7 @@ export interface operations {
             /** @description List the API keys of this mode: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1750,6 +1757,7 @@ export interface operations {
             /** @description Create a restricted key: the result. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1786,6 +1794,7 @@ export interface operations {
             /** @description Get an API key: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1819,6 +1828,7 @@ export interface operations {
             /** @description Revoke an API key: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1862,6 +1872,7 @@ export interface operations {
             /** @description Rename or annotate an API key: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1905,6 +1916,7 @@ export interface operations {
             /** @description Replace a key, the old one working until expiresAt: the result. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2215,6 +2227,7 @@ export interface operations {
             /** @description A page of appointments (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2252,6 +2265,7 @@ export interface operations {
             /** @description An existing appointment with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2261,6 +2275,7 @@ export interface operations {
             /** @description The new appointment. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2299,6 +2314,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2342,6 +2358,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2380,6 +2397,7 @@ export interface operations {
             /** @description The removed appointment, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2426,6 +2444,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2465,6 +2484,7 @@ export interface operations {
             /** @description Every event type, with its description and payload schema: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2518,6 +2538,7 @@ export interface operations {
             /** @description List events, newest first: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2551,6 +2572,7 @@ export interface operations {
             /** @description Get an event: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2833,6 +2855,7 @@ export interface operations {
             /** @description A page of invoices (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2870,6 +2893,7 @@ export interface operations {
             /** @description An existing invoice with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2879,6 +2903,7 @@ export interface operations {
             /** @description The new invoice. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2917,6 +2942,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2960,6 +2986,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2998,6 +3025,7 @@ export interface operations {
             /** @description The removed invoice, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,6 +3072,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3334,6 +3363,7 @@ export interface operations {
             /** @description A page of messages (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3371,6 +3401,7 @@ export interface operations {
             /** @description The new message. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3409,6 +3440,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3452,6 +3484,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3490,6 +3523,7 @@ export interface operations {
             /** @description The removed message, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3536,6 +3570,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3567,6 +3602,7 @@ export interface operations {
             /** @description This document: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3602,6 +3638,7 @@ export interface operations {
             /** @description A page of organizations (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3653,6 +3690,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3730,6 +3768,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4051,6 +4090,7 @@ export interface operations {
             /** @description A page of patients (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4088,6 +4128,7 @@ export interface operations {
             /** @description An existing patient with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4097,6 +4138,7 @@ export interface operations {
             /** @description The new patient. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4135,6 +4177,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4178,6 +4221,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4216,6 +4260,7 @@ export interface operations {
             /** @description The removed patient, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4262,6 +4307,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4542,6 +4588,7 @@ export interface operations {
             /** @description A page of practitioners (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4579,6 +4626,7 @@ export interface operations {
             /** @description An existing practitioner with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4588,6 +4636,7 @@ export interface operations {
             /** @description The new practitioner. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4626,6 +4675,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4669,6 +4719,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4707,6 +4758,7 @@ export interface operations {
             /** @description The removed practitioner, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4753,6 +4805,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4811,6 +4864,7 @@ export interface operations {
             /** @description List the requests of this mode, newest first: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4844,6 +4898,7 @@ export interface operations {
             /** @description Get a request log: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4875,6 +4930,7 @@ export interface operations {
             /** @description The sandbox's last reset job: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4906,6 +4962,7 @@ export interface operations {
             /** @description Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset): the result. */
             202: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4948,6 +5005,7 @@ export interface operations {
             /** @description Wrap patient-intake data collected in a browser: the result. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4984,6 +5042,7 @@ export interface operations {
             /** @description Read a token's data (within its hour): the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5020,6 +5079,7 @@ export interface operations {
             /** @description List webhook endpoints: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5069,6 +5129,7 @@ export interface operations {
             /** @description Register a webhook endpoint: the result. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5105,6 +5166,7 @@ export interface operations {
             /** @description Get a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5138,6 +5200,7 @@ export interface operations {
             /** @description Remove a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5192,6 +5255,7 @@ export interface operations {
             /** @description Change a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5235,6 +5299,7 @@ export interface operations {
             /** @description List an endpoint's deliveries, newest first: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5269,6 +5334,7 @@ export interface operations {
             /** @description Get a delivery with its attempts: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5303,6 +5369,7 @@ export interface operations {
             /** @description Deliver again: the result. */
             202: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5354,6 +5421,7 @@ export interface operations {
             /** @description Re-send the failed deliveries of events since a time (at most 14 days ago): the result. */
             202: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5397,6 +5465,7 @@ export interface operations {
             /** @description Issue a new signing secret: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5440,6 +5509,7 @@ export interface operations {
             /** @description Send a test event to the endpoint: the result. */
             202: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5471,6 +5541,7 @@ export interface operations {
             /** @description The addresses webhook deliveries come from (no key needed): the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
