@@ -37,6 +37,10 @@ func TestRequestIDThroughTheGateway(t *testing.T) {
 		}
 	}
 	assert.True(t, found, "the request log is kept under the same id")
+	byID, err := c.RequestLogs.List(ctx, &hapihub.RequestLogFilter{RequestID: ae.RequestID, CreatedFrom: since})
+	require.NoError(t, err)
+	require.Len(t, byID.Data, 1, "found by its Request-Id")
+	assert.Equal(t, ae.RequestID, byID.Data[0].RequestID)
 
 	_, err = c.Patients.List(ctx, nil, hapihub.CaptureResponse(&resp))
 	require.NoError(t, err)

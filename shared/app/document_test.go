@@ -184,6 +184,7 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	try(p, "GET", "/event-types", "/event-types?type=nope", nil, 400)
 	logs := try(p, "GET", "/request-logs", "/request-logs?$limit=3", nil, 200)
 	try(p, "GET", "/request-logs", "/request-logs?nope=1", nil, 400)
+	try(p, "GET", "/request-logs", "/request-logs?requestId="+evs.Header["Request-Id"], nil, 200)
 	if len(logs.data()) > 0 {
 		try(p, "GET", "/request-logs/{id}", "/request-logs/"+logs.data()[0].(map[string]any)["id"].(string), nil, 200)
 	}

@@ -183,7 +183,7 @@ var platformOps = map[string]platformOp{
 	"GET /account/ip-allowlist": {id: "getIpAllowlist", summary: "The networks live keys may be used from", status: "200", resp: "IpAllowlist"},
 	"PUT /account/ip-allowlist": {id: "replaceIpAllowlist", summary: "Replace the networks live keys may be used from", status: "200", resp: "IpAllowlist", bodyNeeded: true, body: closed([]string{"cidrs"}, Doc{"cidrs": strs()})},
 	"GET /request-logs": {id: "listRequestLogs", summary: "List the requests of this mode, newest first", status: "200", resp: "RequestLogList", query: listParams(
-		qp("status", "HTTP status, or a class such as 4xx.", str()), qp("method", "HTTP method.", str()), qp("keyId", "The key that made the request.", str()),
+		qp("status", "HTTP status, or a class such as 4xx.", str()), qp("method", "HTTP method.", str()), qp("keyId", "The key that made the request.", str()), qp("requestId", "A response's Request-Id (an error's event).", str()),
 		rangeParam("createdAt", "When the request arrived."), qp("$total", "Include the total.", boolean()))},
 	"GET /request-logs/{id}": {id: "getRequestLog", summary: "Get a request log", status: "200", resp: "RequestLog"},
 	"GET /events": {id: "listEvents", summary: "List events, newest first", status: "200", resp: "EventList", query: listParams(

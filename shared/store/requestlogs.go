@@ -108,6 +108,7 @@ type RequestLogFilter struct {
 	Status, StatusMin, StatusMax int
 	Method                       string
 	KeyID                        string
+	RequestID                    string // the Request-Id header of the response (and an error's event)
 	// CreatedFrom and CreatedBefore bound the time (Unix ms, inclusive / exclusive): a key range.
 	CreatedFrom, CreatedBefore int64
 	// Total asks for the number of matching logs as well (it reads every match).
@@ -161,6 +162,9 @@ func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f Req
 	}
 	if f.KeyID != "" {
 		cond(rlKeyID, "=", sv(f.KeyID))
+	}
+	if f.RequestID != "" {
+		cond(rlRequestID, "=", sv(f.RequestID))
 	}
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		// BETWEEN is inclusive; the upper prefix itself is never an id (ids are longer), so this is "< hi".

@@ -467,6 +467,9 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.ok(err instanceof H.NotFoundError);
       assert.equal(err.requestId, err.event);
       assert.ok(err.requestId);
+      const logs = await sdk.requestLogs.find({ query: { requestId: err.requestId } });
+      assert.equal(logs.data.length, 1, 'its request log, found by the id');
+      assert.equal(logs.data[0].requestId, err.requestId);
     });
   });
 

@@ -4838,6 +4838,8 @@ export interface operations {
                 method?: string;
                 /** @description The key that made the request. */
                 keyId?: string;
+                /** @description A response's Request-Id (an error's event). */
+                requestId?: string;
                 /** @description When the request arrived. Unix ms; a value, or bounds: createdAt[$gte]=...&createdAt[$lt]=... */
                 createdAt?: {
                     /** Format: int64 */
