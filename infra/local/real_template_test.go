@@ -119,6 +119,7 @@ func TestRealTemplate(t *testing.T) {
 			assert.Equal(t, h.Get("X-Amzn-Requestid"), body["event"])
 			assert.NotEmpty(t, body["name"])
 			assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))
+			assert.Equal(t, "x-amzn-RequestId", h.Get("Access-Control-Expose-Headers"), "browsers may read the id of a gateway's own answer")
 		})
 	}
 }

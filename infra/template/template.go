@@ -31,6 +31,8 @@ const (
 type Template struct {
 	// Parameters maps a parameter name to its default (Refs resolves !Ref Param to it).
 	Parameters map[string]string
+	// Conditions are the Conditions block's values with every parameter at its default.
+	Conditions map[string]bool
 	// Resources maps every logical id to its type, including types the model ignores.
 	Resources  map[string]string
 	Functions  []*Function // sorted by logical id
@@ -200,6 +202,9 @@ func Parse(b []byte) (*Template, error) {
 		if t.Parameters[k], err = p.str("Default"); err != nil {
 			return nil, err
 		}
+	}
+	if t.Conditions, err = parseConditions(root, t.Parameters); err != nil { // conditions.go
+		return nil, err
 	}
 	globalEnv, err := globalsEnv(root)
 	if err != nil {
@@ -955,6 +960,9 @@ func (t *Template) Refs(region, accountID string, extra Refs) Refs {
 	}
 	for k, v := range t.Parameters {
 		r[k] = v
+	}
+	for k, v := range t.Conditions {
+		r[conditionRef(k)] = fmt.Sprint(v)
 	}
 	for _, f := range t.Functions {
 		r[f.LogicalID] = f.Name

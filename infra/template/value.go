@@ -29,6 +29,8 @@ type Value struct {
 	// Attr is the GetAtt attribute ("Arn").
 	Attr string
 	Line int
+	// branches are an If's values (conditions.go).
+	branches []Value
 }
 
 func (v Value) String() string {
@@ -39,6 +41,8 @@ func (v Value) String() string {
 		return "!GetAtt " + v.Str + "." + v.Attr
 	case Sub:
 		return "!Sub " + v.Str
+	case If:
+		return "!If " + v.Str
 	}
 	return v.Str
 }
@@ -54,6 +58,8 @@ func (v Value) Resolve(refs Refs) (string, error) {
 	switch v.Kind {
 	case Literal:
 		return v.Str, nil
+	case If:
+		return v.resolveIf(refs)
 	case Ref:
 		if s, ok := refs[v.Str]; ok {
 			return s, nil
@@ -97,6 +103,8 @@ func value(n *yaml.Node) (Value, error) {
 		return Value{Kind: Ref, Str: n.Value, Line: n.Line}, nil
 	case "!GetAtt":
 		return getAtt(n)
+	case "!If":
+		return ifValue(n)
 	case "!Sub":
 		if n.Kind == yaml.SequenceNode {
 			return Value{}, errAt(n, "!Sub with a variable map is not supported by the local runner")
@@ -113,6 +121,8 @@ func value(n *yaml.Node) (Value, error) {
 			return value(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!Ref", Value: arg.Value, Line: arg.Line})
 		case "Fn::GetAtt":
 			return getAtt(arg)
+		case "Fn::If":
+			return ifValue(arg)
 		case "Fn::Sub":
 			if arg.Kind != yaml.ScalarNode {
 				return Value{}, errAt(arg, "Fn::Sub with a variable map is not supported by the local runner")

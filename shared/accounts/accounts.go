@@ -97,6 +97,9 @@ func Create(ctx context.Context, st *store.Store, opts Options) (Created, error)
 	if err := sandbox.Fill(ctx, st, store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}, seed); err != nil {
 		return out, fmt.Errorf("accounts: fill sandbox: %w", err)
 	}
+	if err := sandbox.FillTestOrgs(ctx, st, acct.ID, seed, sandbox.SizesOf(ctx)); err != nil {
+		return out, fmt.Errorf("accounts: %w", err)
+	}
 	out.Account = acct
 	return out, nil
 }

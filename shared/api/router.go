@@ -23,6 +23,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 )
 
 // Request is one decoded API request.
@@ -171,7 +172,7 @@ func (rt *Router) Routes() []Route {
 // CORS headers on every response (PRODUCT.md: CORS is on for every endpoint).
 var corsHeaders = map[string]string{
 	"Access-Control-Allow-Origin":   "*",
-	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset",
+	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, " + requestIDExposed,
 }
 
 // Invoke makes the router a lambda.Handler, so a builder can return the router itself and tests
@@ -199,8 +200,9 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) 
 	var errEvent string
 	defer func() {
 		if p := recover(); p != nil {
-			resp, errEvent = rt.renderError(ev, apperr.Internal(fmt.Errorf("panic: %v\n%s", p, debug.Stack())))
+			resp, errEvent = rt.renderError(ev, reqID, apperr.Internal(fmt.Errorf("panic: %v\n%s", p, debug.Stack())))
 		}
+		setRequestID(&resp, reqID) // requestid.go
 		took := rt.opts.Now().Sub(start).Milliseconds()
 		rt.opts.Log.Info("request", "requestId", reqID, "method", ev.HTTPMethod, "path", ev.Path, "resource", ev.Resource,
 			"status", resp.StatusCode, "durationMs", took, "errorEvent", errEvent)
@@ -208,10 +210,10 @@ func (rt *Router) Handle(ctx context.Context, ev events.APIGatewayProxyRequest) 
 	}()
 	out, err := rt.serve(req)
 	if err != nil {
-		resp, errEvent = rt.renderError(ev, err)
+		resp, errEvent = rt.renderError(ev, reqID, err)
 		return resp, nil
 	}
-	return rt.render(out), nil
+	return rt.render(out, reqID), nil
 }
 
 // record hands a request to the Recorder when it was made with a key: public routes and
@@ -301,6 +303,9 @@ func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string
 		if err != nil {
 			return t, err
 		}
+		if o, ok := testorgs.Lookup(orgHeader); ok {
+			return testOrgTenant(t, o) // sandboxorgs.go
+		}
 		if orgHeader != "" && orgHeader != acct.SandboxOrg {
 			return t, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s, not %s.", acct.SandboxOrg, orgHeader)
 		}
@@ -337,7 +342,7 @@ func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string
 	return t, apperr.New(apperr.Permissions, "This account is not connected to organization %s.", orgHeader)
 }
 
-func (rt *Router) render(out Response) events.APIGatewayProxyResponse {
+func (rt *Router) render(out Response, reqID string) events.APIGatewayProxyResponse {
 	h := map[string]string{"Content-Type": "application/json"}
 	for k, v := range corsHeaders {
 		h[k] = v
@@ -351,16 +356,16 @@ func (rt *Router) render(out Response) events.APIGatewayProxyResponse {
 	}
 	body, err := json.Marshal(out.Body)
 	if err != nil {
-		r, _ := rt.renderError(events.APIGatewayProxyRequest{}, apperr.Internal(fmt.Errorf("encode response: %w", err)))
+		r, _ := rt.renderError(events.APIGatewayProxyRequest{}, reqID, apperr.Internal(fmt.Errorf("encode response: %w", err)))
 		return r
 	}
 	return events.APIGatewayProxyResponse{StatusCode: status, Headers: h, Body: string(body)}
 }
 
-// renderError renders err and logs it with its event id; 5xx causes go only to the log.
-func (rt *Router) renderError(ev events.APIGatewayProxyRequest, err error) (events.APIGatewayProxyResponse, string) {
+// renderError renders err and logs it with its event id, the request's id (so a support
+// question quoting either finds the request log); 5xx causes go only to the log.
+func (rt *Router) renderError(ev events.APIGatewayProxyRequest, id string, err error) (events.APIGatewayProxyResponse, string) {
 	e := apperr.From(err)
-	id := uuid.NewString()
 	status, ct, body := apperr.Render(e, id, apperr.WantsProblem(header(ev, "Accept")))
 	if status >= 500 {
 		rt.opts.Log.Error("internal error", "event", id, "err", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -184,8 +185,11 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	try(p, "GET", "/events", "/events?nope=1", nil, 400)
 	try(p, "GET", "/events/{id}", "/events/"+evs.data()[0].(map[string]any)["id"].(string), nil, 200)
 	try(p, "GET", "/events/{id}", "/events/evt_nope", nil, 404)
+	try(p, "GET", "/event-types", "/event-types?type=patient.*", nil, 200)
+	try(p, "GET", "/event-types", "/event-types?type=nope", nil, 400)
 	logs := try(p, "GET", "/request-logs", "/request-logs?$limit=3", nil, 200)
 	try(p, "GET", "/request-logs", "/request-logs?nope=1", nil, 400)
+	try(p, "GET", "/request-logs", "/request-logs?requestId="+evs.Header["Request-Id"], nil, 200)
 	if len(logs.data()) > 0 {
 		try(p, "GET", "/request-logs/{id}", "/request-logs/"+logs.data()[0].(map[string]any)["id"].(string), nil, 200)
 	}
@@ -212,6 +216,12 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 		try(p, "GET", "/webhook-endpoints/{id}/deliveries/{deliveryId}", e+"/deliveries/whd_nope", nil, 404)
 		try(p, "POST", "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", dp+"/resend", nil, 202)
 		try(p, "POST", "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", e+"/deliveries/whd_nope/resend", nil, 404)
+		try(p, "PATCH", "/webhook-endpoints/{id}", e, map[string]any{"headers": map[string]any{"X-Api-Key": "k1"}}, 200)
+		try(p, "PATCH", "/webhook-endpoints/{id}", e, map[string]any{"headers": map[string]any{"Host": "x"}}, 400)
+		try(p, "POST", "/webhook-endpoints/{id}/recover", e+"/recover", map[string]any{"since": time.Now().Add(-time.Hour).UnixMilli()}, 202)
+		try(p, "POST", "/webhook-endpoints/{id}/recover", e+"/recover", map[string]any{"since": 0}, 400)
+		try(p, "POST", "/webhook-endpoints/{id}/recover", "/webhook-endpoints/we_nope/recover", map[string]any{"since": time.Now().Add(-time.Hour).UnixMilli()}, 404)
+		try(nil, "GET", "/webhook-source-ips", "/webhook-source-ips", nil, 200)
 		try(p, "DELETE", "/webhook-endpoints/{id}", e, nil, 200)
 		try(p, "DELETE", "/webhook-endpoints/{id}", e, nil, 404)
 	}

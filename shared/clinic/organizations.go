@@ -9,6 +9,7 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -55,7 +56,11 @@ func (o *Organizations) reach(r *api.Request) ([]domain.Connection, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []domain.Connection{{Org: acct.SandboxOrg, Status: "active"}}, nil
+		conns := []domain.Connection{{Org: acct.SandboxOrg, Status: "active"}}
+		for _, t := range testorgs.All() { // the sandbox's test organizations (docs/sandbox.md)
+			conns = append(conns, domain.Connection{Org: t.ID, Status: t.Status})
+		}
+		return conns, nil
 	}
 	return o.Store.Connections(r.Ctx, p.AccountID)
 }
@@ -115,7 +120,7 @@ func (o *Organizations) find(r *api.Request) (api.Response, error) {
 		if c.Status != "active" {
 			continue
 		}
-		d, err := o.Store.GetOrganization(r.Ctx, c.Org)
+		d, err := organization(r.Ctx, o.Store, c.Org)
 		if err != nil {
 			return api.Response{}, err
 		}
@@ -138,7 +143,7 @@ func (o *Organizations) get(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	d, err := o.Store.GetOrganization(r.Ctx, id)
+	d, err := organization(r.Ctx, o.Store, id)
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -163,6 +168,10 @@ func (o *Organizations) patch(r *api.Request) (api.Response, error) {
 	id, err := o.reachable(r)
 	if err != nil {
 		return api.Response{}, err
+	}
+	if _, ok := testorgs.Lookup(id); ok {
+		// Their documents are shared by every account: a change would show in the others.
+		return api.Response{}, apperr.New(apperr.MethodNotSupported, "%s is a sandbox test organization: it can be read, not changed.", id)
 	}
 	match, err := api.ParseIfMatch(r.Header("If-Match"))
 	if err != nil {
@@ -220,7 +229,7 @@ func Capabilities(orgs interface {
 			return next
 		}
 		return func(r *api.Request) (api.Response, error) {
-			org, err := orgs.GetOrganization(r.Ctx, r.Tenant.Org)
+			org, err := organization(r.Ctx, orgs, r.Tenant.Org)
 			if err != nil {
 				return api.Response{}, err
 			}

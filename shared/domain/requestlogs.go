@@ -28,6 +28,7 @@ type RequestLogFilter struct {
 	Status, StatusMin, StatusMax int
 	Method                       string
 	KeyID                        string
+	RequestID                    string // the Request-Id header of the response (and an error's event)
 	// CreatedFrom and CreatedBefore bound the time (Unix ms, inclusive / exclusive): a key range.
 	CreatedFrom, CreatedBefore int64
 	// Total asks for the number of matching logs as well (it reads every match).

@@ -67,7 +67,7 @@ func ValidatePattern(p string) error {
 		return fmt.Errorf("%q matches no event type", p)
 	}
 	if !Known(p) {
-		return fmt.Errorf("%q is not an event type (see GET /events types, e.g. patient.created or patient.*)", p)
+		return fmt.Errorf("%q is not an event type (GET /event-types lists them; patterns such as patient.* select several)", p)
 	}
 	return nil
 }

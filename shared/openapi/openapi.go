@@ -47,6 +47,7 @@ func Build(routes []Route) Doc {
 		}
 		item[strings.ToLower(r.Method)] = operation(r, comps)
 	}
+	addRequestIDHeaders(paths) // requestid.go
 	for name, sch := range platformSchemas() {
 		comps[name] = sch
 	}
@@ -67,7 +68,8 @@ func Build(routes []Route) Doc {
 		"paths":    paths,
 		"components": Doc{
 			"schemas":   comps,
-			"responses": Doc{"Error": sharedErrorResponse()},
+			"responses": Doc{"Error": withRequestIDHeader(sharedErrorResponse())},
+			"headers":   requestIDHeaders(),
 			"securitySchemes": Doc{"bearerAuth": Doc{"type": "http", "scheme": "bearer",
 				"description": "An API key: `Authorization: Bearer sk_test_...` (or `Authorization: ApiKey ...`)."}},
 		},

@@ -93,7 +93,8 @@ func platformSchemas() Doc {
 			"description": nstr(), "status": Doc{"type": "string", "enum": []any{"enabled", "disabled"}}, "disabledReason": nstr(),
 			"metadata":  Doc{"type": "object", "additionalProperties": Doc{"type": "string"}},
 			"createdAt": millis("Creation time."), "updatedAt": millis("Last change."),
-			"secret": Doc{"type": "string", "description": "The signing secret (whsec_...): on create, roll-secret and get."},
+			"secret":  Doc{"type": "string", "description": "The signing secret (whsec_...): on create, roll-secret and get."},
+			"headers": Doc{"type": "object", "additionalProperties": Doc{"type": "string"}, "description": "Custom headers sent with every delivery (canonical names)."},
 		}),
 		"WebhookEndpointList": listOf("WebhookEndpoint"),
 		"WebhookDelivery": object("webhook_delivery", []string{"id", "object", "livemode", "webhookEndpointId", "eventId", "eventType", "status", "attempts", "createdAt"}, Doc{
@@ -106,6 +107,23 @@ func platformSchemas() Doc {
 			"createdAt": millis("Creation time."), "updatedAt": millis("Last change."),
 		}),
 		"WebhookDeliveryList": listOf("WebhookDelivery"),
+		"WebhookRecovery": object("webhook_recovery", []string{"object", "livemode", "webhookEndpointId", "since", "until", "recovered", "deliveryIds", "hasMore"}, Doc{
+			"livemode": boolean(), "webhookEndpointId": str(), "since": millis("Recovered from (event time)."), "until": millis("Recovered up to, excluded (event time)."),
+			"recovered":   Doc{"type": "integer", "description": "Failed deliveries given a new round of attempts by this call."},
+			"deliveryIds": strs(), "hasMore": Doc{"type": "boolean", "description": "More failed deliveries remain in the range: call again with since = nextSince."},
+			"nextSince": nmillis("Where the next call starts when hasMore."),
+		}),
+		"WebhookSourceIps": object("webhook_source_ips", []string{"object", "staticEgress", "addresses", "cidrs", "note"}, Doc{
+			"staticEgress": Doc{"type": "boolean", "description": "True when deliveries come only from these addresses."},
+			"addresses":    strs(), "cidrs": Doc{"type": "array", "items": str(), "description": "The addresses as /32 and /128 networks, for allowlists."},
+			"note": str(),
+		}),
+		"EventType": object("event_type", []string{"object", "type", "resource", "description", "schema"}, Doc{
+			"type": str(), "resource": Doc{"type": "string", "description": "The object data.object is (patient, webhook_endpoint, ...)."},
+			"description": str(), "schema": Doc{"type": "object", "description": "JSON Schema (2020-12) of the event's payload."},
+		}),
+		"EventTypeList": Doc{"type": "object", "required": []any{"data", "total"}, "properties": Doc{
+			"data": Doc{"type": "array", "items": ref("EventType")}, "total": Doc{"type": "integer"}}},
 		"SandboxReset": object("sandbox_reset", []string{"object", "organizationId", "livemode"}, Doc{
 			"id": str(), "organizationId": str(), "livemode": Doc{"type": "boolean", "const": false},
 			"status": Doc{"type": "string", "description": "queued, running, succeeded or failed."}, "step": Doc{"type": []any{"string", "null"}},
@@ -165,13 +183,18 @@ var platformOps = map[string]platformOp{
 	"GET /account/ip-allowlist": {id: "getIpAllowlist", summary: "The networks live keys may be used from", status: "200", resp: "IpAllowlist"},
 	"PUT /account/ip-allowlist": {id: "replaceIpAllowlist", summary: "Replace the networks live keys may be used from", status: "200", resp: "IpAllowlist", bodyNeeded: true, body: closed([]string{"cidrs"}, Doc{"cidrs": strs()})},
 	"GET /request-logs": {id: "listRequestLogs", summary: "List the requests of this mode, newest first", status: "200", resp: "RequestLogList", query: listParams(
-		qp("status", "HTTP status, or a class such as 4xx.", str()), qp("method", "HTTP method.", str()), qp("keyId", "The key that made the request.", str()),
+		qp("status", "HTTP status, or a class such as 4xx.", str()), qp("method", "HTTP method.", str()), qp("keyId", "The key that made the request.", str()), qp("requestId", "A response's Request-Id (an error's event).", str()),
 		rangeParam("createdAt", "When the request arrived."), qp("$total", "Include the total.", boolean()))},
 	"GET /request-logs/{id}": {id: "getRequestLog", summary: "Get a request log", status: "200", resp: "RequestLog"},
 	"GET /events": {id: "listEvents", summary: "List events, newest first", status: "200", resp: "EventList", query: listParams(
 		qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}}),
 		rangeParam("createdAt", "When it happened."), qp("$total", "Include the total.", boolean()))},
-	"GET /events/{id}":                                            {id: "getEvent", summary: "Get an event", status: "200", resp: "Event"},
+	"GET /events/{id}": {id: "getEvent", summary: "Get an event", status: "200", resp: "Event"},
+	"GET /event-types": {id: "listEventTypes", summary: "Every event type, with its description and payload schema", status: "200", resp: "EventTypeList",
+		query: []any{qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}})}},
+	"GET /webhook-source-ips": {id: "listWebhookSourceIps", summary: "The addresses webhook deliveries come from (no key needed)", status: "200", resp: "WebhookSourceIps"},
+	"POST /webhook-endpoints/{id}/recover": {id: "recoverWebhookEndpoint", summary: "Re-send the failed deliveries of events since a time (at most 14 days ago)", status: "202", resp: "WebhookRecovery", bodyNeeded: true,
+		body: closed([]string{"since"}, Doc{"since": Doc{"type": "integer", "format": "int64", "description": "Unix ms; at most 14 days ago."}, "until": Doc{"type": "integer", "format": "int64", "description": "Unix ms, excluded; default now."}})},
 	"GET /webhook-endpoints":                                      {id: "listWebhookEndpoints", summary: "List webhook endpoints", status: "200", resp: "WebhookEndpointList", query: listParams()},
 	"POST /webhook-endpoints":                                     {id: "createWebhookEndpoint", summary: "Register a webhook endpoint", status: "201", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody([]string{"url", "enabledEvents"})},
 	"GET /webhook-endpoints/{id}":                                 {id: "getWebhookEndpoint", summary: "Get a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
@@ -192,6 +215,8 @@ func endpointBody(required []string) Doc {
 		"url": Doc{"type": "string", "format": "uri", "maxLength": 2048}, "enabledEvents": Doc{"type": "array", "items": str(), "minItems": 1},
 		"description": Doc{"type": []any{"string", "null"}}, "status": Doc{"type": "string", "enum": []any{"enabled", "disabled"}},
 		"metadata": Doc{"type": "object", "additionalProperties": Doc{"type": []any{"string", "null"}}},
+		"headers": Doc{"type": "object", "maxProperties": 20, "description": "Custom headers for every delivery; null removes one (patch).",
+			"propertyNames": Doc{"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$"}, "additionalProperties": Doc{"type": []any{"string", "null"}, "maxLength": 1000}},
 	})
 }
 

@@ -268,6 +268,10 @@ func (js *Jobs) Run(ctx context.Context, body string) error {
 			return err
 		}
 	}
+	// The test organizations (testorgs.go) are part of every sandbox: reset with it.
+	if err := FillTestOrgs(ctx, js.Store, j.Account, seed, js.Sizes); err != nil {
+		return err
+	}
 	dv, err := attributevalue.Marshal(deleted)
 	if err != nil {
 		return err

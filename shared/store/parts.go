@@ -85,6 +85,7 @@ const (
 var (
 	NewID       = core.NewID
 	NewIDPrefix = core.NewIDPrefix
+	IDTime      = core.IDTime
 	IDFrom      = core.IDFrom
 	NewEvent    = core.NewEvent
 	SortedKeys  = core.SortedKeys

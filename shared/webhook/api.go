@@ -27,6 +27,8 @@ type API struct {
 	AllowLoopback bool
 	// Resolve overrides DNS for URL checks (tests).
 	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
+	// SourceIPs are the fixed addresses deliveries come from (sourceips.go); none without them.
+	SourceIPs []netip.Addr
 }
 
 // MaxEndpoints per account and mode (Stripe's limit).
@@ -40,6 +42,7 @@ func (a *API) EventRoutes() []api.Route {
 	return []api.Route{
 		{Method: http.MethodGet, Path: "/events", Handler: a.findEvents, NoTenant: true, Resource: "events", Action: "find"},
 		{Method: http.MethodGet, Path: "/events/{id}", Handler: a.getEvent, NoTenant: true, Resource: "events", Action: "get"},
+		{Method: http.MethodGet, Path: "/event-types", Handler: a.listEventTypes, NoTenant: true, Resource: "events", Action: "find"}, // eventtypes.go
 	}
 }
 
@@ -48,7 +51,7 @@ func (a *API) EndpointRoutes() []api.Route {
 	r := func(method, path, action string, h api.HandlerFunc) api.Route {
 		return api.Route{Method: method, Path: path, Handler: h, NoTenant: true, Resource: "webhook-endpoints", Action: action}
 	}
-	return []api.Route{
+	return append([]api.Route{
 		r(http.MethodGet, "/webhook-endpoints", "find", a.listEndpoints),
 		r(http.MethodPost, "/webhook-endpoints", "create", a.createEndpoint),
 		r(http.MethodGet, "/webhook-endpoints/{id}", "get", a.getEndpoint),
@@ -59,7 +62,8 @@ func (a *API) EndpointRoutes() []api.Route {
 		r(http.MethodGet, "/webhook-endpoints/{id}/deliveries/{deliveryId}", "get", a.getDelivery),
 		r(http.MethodPost, "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", "patch", a.resend),
 		r(http.MethodPost, "/webhook-endpoints/{id}/test", "test", a.sendTest), // testevent.go
-	}
+		r(http.MethodPost, "/webhook-endpoints/{id}/recover", "patch", a.recover),
+	}, a.SourceIPRoutes()...)
 }
 
 func (a *API) findEvents(r *api.Request) (api.Response, error) {
@@ -159,6 +163,7 @@ type endpointBody struct {
 	Description   *string            `json:"description"`
 	Status        *string            `json:"status"`
 	Metadata      map[string]*string `json:"metadata"`
+	Headers       map[string]*string `json:"headers"` // headers.go
 }
 
 func decodeEndpoint(body []byte) (endpointBody, error) {
@@ -169,7 +174,7 @@ func decodeEndpoint(body []byte) (endpointBody, error) {
 		return b, nil
 	}
 	if err := dec.Decode(&b); err != nil {
-		return b, apperr.Field("body", "must be a JSON object with url, enabledEvents, description, status, metadata (%s)", strings.TrimPrefix(err.Error(), "json: "))
+		return b, apperr.Field("body", "must be a JSON object with url, enabledEvents, description, status, metadata, headers (%s)", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return b, nil
 }
@@ -252,6 +257,11 @@ func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, crea
 			bad("metadata", "has at most 50 keys")
 		}
 		e.Metadata = md
+	}
+	if b.Headers != nil {
+		var herrs []apperr.FieldError
+		e.Headers, herrs = applyHeaders(e.Headers, b.Headers)
+		errs = append(errs, herrs...)
 	}
 	if len(errs) > 0 {
 		return apperr.Invalid(errs...)

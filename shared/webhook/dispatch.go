@@ -333,6 +333,9 @@ func (d *Dispatcher) post(ctx context.Context, ep store.Endpoint, ev store.Doc, 
 		att.Error = err.Error()
 		return att
 	}
+	for k, v := range ep.Headers { // the endpoint's own, first: none of them can be one of ours
+		req.Header.Set(k, v)
+	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "HapiHub-Webhooks/1.0 (+https://hapihub.com/docs/webhooks)")
 	for k, v := range headers {

@@ -137,6 +137,12 @@ type Response struct {
 // ETag is the object's version tag, for IfMatch.
 func (r *Response) ETag() string { return r.Header.Get("ETag") }
 
+// RequestID names the request in HAPI Hub's request logs (Request-Id; the API Gateway's own
+// answers carry only x-amzn-RequestId, the same id).
+func (r *Response) RequestID() string { return requestID(r.Header) }
+
+func requestID(h http.Header) string { return cmp(h.Get("Request-Id"), h.Get("X-Amzn-Requestid")) }
+
 // Replayed reports whether the answer is the saved response of an earlier request with the same
 // Idempotency-Key.
 func (r *Response) Replayed() bool { return r.Header.Get("Idempotent-Replayed") == "true" }
@@ -291,7 +297,7 @@ func (e *networkError) Error() string { return e.err.Error() }
 func (e *networkError) Unwrap() error { return e.err }
 
 func apiError(r *rawResponse) *Error {
-	e := &Error{Status: r.status, Header: r.header}
+	e := &Error{Status: r.status, Header: r.header, RequestID: requestID(r.header)}
 	var b errorBody
 	if err := json.Unmarshal(r.body, &b); err == nil && b.Name != "" {
 		e.Name, e.Message, e.Event, e.Code, e.Fields = b.Name, b.Message, b.Event, b.Code, b.Errors

@@ -35,6 +35,9 @@ type Error struct {
 	Message string
 	// Event identifies this occurrence in HAPI Hub's logs; quote it to support.
 	Event string
+	// RequestID is the response's Request-Id (x-amzn-RequestId for the gateway's own answers):
+	// the same id as Event, and the requestId of the request log.
+	RequestID string
 	// Code is a finer code where there is one (lock_timeout, idempotency_key_reused, ...).
 	Code string
 	// Fields name each invalid parameter of an INVALID_PARAMETERS error.

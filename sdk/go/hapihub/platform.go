@@ -60,6 +60,8 @@ type WebhookEndpoint struct {
 	Status         string            `json:"status"`
 	DisabledReason string            `json:"disabledReason,omitempty"`
 	Metadata       map[string]string `json:"metadata,omitempty"`
+	// Headers are sent with every delivery (names in canonical form, X-Api-Key).
+	Headers map[string]string `json:"headers,omitempty"`
 	// Secret verifies deliveries (VerifySignature); present on create, get and roll-secret.
 	Secret    string `json:"secret,omitempty"`
 	CreatedAt int64  `json:"createdAt"`
@@ -77,6 +79,9 @@ type WebhookEndpointParams struct {
 	Status *string `json:"status,omitempty"`
 	// Metadata keys to set; a nil value removes the key.
 	Metadata map[string]*string `json:"metadata,omitempty"`
+	// Headers to send with every delivery; a nil value removes the header. Hop-by-hop headers,
+	// Host, Content-*, User-Agent and the signature headers cannot be set.
+	Headers map[string]*string `json:"headers,omitempty"`
 }
 
 // WebhookDelivery is one event's delivery to one endpoint, with every attempt.

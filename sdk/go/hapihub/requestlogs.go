@@ -38,6 +38,8 @@ type RequestLogFilter struct {
 	Method string
 	// KeyID selects the requests of one key (key_...).
 	KeyID string
+	// RequestID finds the request a response's Request-Id (Error.RequestID) names.
+	RequestID string
 	// CreatedFrom (inclusive) and CreatedBefore (exclusive) bound the request time.
 	CreatedFrom, CreatedBefore time.Time
 	// Limit is the page size (default 10, at most 100); All uses it as its page size (default 100).
@@ -67,6 +69,9 @@ func (f *RequestLogFilter) Query() *Query {
 	}
 	if f.KeyID != "" {
 		fs = append(fs, Eq("keyId", f.KeyID))
+	}
+	if f.RequestID != "" {
+		fs = append(fs, Eq("requestId", f.RequestID))
 	}
 	if !f.CreatedFrom.IsZero() {
 		fs = append(fs, Gte("createdAt", f.CreatedFrom.UnixMilli()))

@@ -7,6 +7,7 @@ import type {
   AppointmentCreate,
   AppointmentPatch,
   Event,
+  EventType,
   Invoice,
   InvoiceCreate,
   InvoicePatch,
@@ -30,6 +31,8 @@ import type {
   WebhookEndpoint,
   WebhookEndpointCreate,
   WebhookEndpointPatch,
+  WebhookRecovery,
+  WebhookSourceIps,
 } from './types.js';
 import { webhooks } from './webhooks.js';
 
@@ -69,6 +72,39 @@ export class WebhookEndpoints extends Reader<WebhookEndpoint> {
   /** Sends a delivery's event again (a new attempt, newly signed). */
   resend(endpointId: string, deliveryId: string, params: RequestOptions = {}): Promise<WebhookDelivery> {
     return this.call('POST', `${this.path}/${enc(endpointId)}/deliveries/${enc(deliveryId)}/resend`, undefined, params);
+  }
+  /**
+   * Queues again every failed delivery of events created from `since` (Unix ms, at most 14 days
+   * ago) to `until` (default now); at most 100 a call: follow `hasMore`/`nextSince`, or use recoverAll.
+   */
+  recover(id: string, data: { since: number; until?: number }, params: RequestOptions = {}): Promise<WebhookRecovery> {
+    return this.call('POST', `${this.path}/${enc(id)}/recover`, data, params);
+  }
+  /** recover until nothing failed is left in the range; the number of deliveries queued. */
+  async recoverAll(id: string, data: { since: number; until?: number }, params: RequestOptions = {}): Promise<number> {
+    let n = 0;
+    let range = data;
+    for (;;) {
+      const r = await this.recover(id, range, params);
+      n += r.recovered;
+      if (!r.hasMore || r.nextSince == null) return n;
+      range = { since: r.nextSince, until: r.until };
+    }
+  }
+  /** The addresses deliveries come from (GET /webhook-source-ips, which needs no key). */
+  sourceIps(params: RequestOptions = {}): Promise<WebhookSourceIps> {
+    return this.call('GET', '/webhook-source-ips', undefined, params);
+  }
+}
+
+/** Events, newest first (30 days), and the catalogue of event types. */
+export class Events extends Reader<Event> {
+  /** Every event type with its description and payload schema; `type` ('invoice.*') narrows it. */
+  async types(params: RequestOptions & { type?: string } = {}): Promise<{ data: EventType[]; total: number }> {
+    const { type, ...opts } = params;
+    const query = type ? `?type=${enc(type)}` : '';
+    const { data, info } = await this.transport.request<{ data: EventType[]; total: number }>('GET', `/event-types${query}`, undefined, opts);
+    return withInfo(data, info);
   }
 }
 
@@ -172,7 +208,7 @@ export class HapiHub {
   /** Read, and patch of metadata; create, update and remove answer METHOD_NOT_SUPPORTED. */
   organizations!: Resource<Organization, Record<string, unknown>, OrganizationPatch>;
   /** Changes to objects, newest first, kept 30 days. */
-  events!: Reader<Event>;
+  events!: Events;
   webhookEndpoints!: WebhookEndpoints;
   apiKeys!: ApiKeys;
   tokens!: Tokens;
@@ -198,7 +234,7 @@ export class HapiHub {
     this.messages = new Resource(t, '/messages');
     this.invoices = new Resource(t, '/invoices');
     this.organizations = new Resource(t, '/organizations');
-    this.events = new Reader(t, '/events');
+    this.events = new Events(t, '/events');
     this.webhookEndpoints = new WebhookEndpoints(t, '/webhook-endpoints');
     this.apiKeys = new ApiKeys(t, '/api-keys');
     this.tokens = new Tokens(t);

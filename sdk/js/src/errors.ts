@@ -26,6 +26,8 @@ export class HapiHubError extends Error {
   readonly status: number;
   /** Identifies this occurrence in HAPI Hub's logs: quote it to support. */
   readonly event?: string;
+  /** The response's Request-Id (x-amzn-RequestId for the gateway's own answers): the same id as `event`. */
+  readonly requestId?: string;
   /** Each invalid parameter (INVALID_PARAMETERS). */
   readonly errors: FieldError[];
   /** Feathers' `code` (the HTTP status) or a finer code, as the API sends it. */
@@ -46,6 +48,7 @@ export class HapiHubError extends Error {
     this.name = body.name ?? 'UNKNOWN_ERROR';
     this.status = status;
     this.event = body.event;
+    this.requestId = headers['request-id'] ?? headers['x-amzn-requestid'];
     this.errors = Array.isArray(body.errors) ? body.errors : [];
     this.code = body.code;
     this.className = body.className;

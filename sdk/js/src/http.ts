@@ -53,6 +53,8 @@ export interface ResponseInfo {
   etag?: string;
   /** True when the server answered from its idempotency record (Idempotent-Replayed). */
   replayed: boolean;
+  /** The request's id in HAPI Hub's request logs (Request-Id, or the gateway's x-amzn-RequestId). */
+  requestId?: string;
 }
 
 interface Settings {
@@ -203,6 +205,7 @@ export class Transport {
           idempotencyKey,
           etag: h['etag'],
           replayed: h['idempotent-replayed'] === 'true',
+          requestId: h['request-id'] ?? h['x-amzn-requestid'],
         };
         if (res.ok) {
           return { data: (text ? JSON.parse(text) : null) as T, info };

@@ -1,6 +1,6 @@
 import { HapiHub } from './client.js';
 
-export { HapiHub, WebhookEndpoints, ApiKeys, Tokens, Account, Sandbox } from './client.js';
+export { HapiHub, WebhookEndpoints, Events, ApiKeys, Tokens, Account, Sandbox } from './client.js';
 export { Reader, Resource, type FindParams, type HubpayQuery } from './resources.js';
 export { Transport, VERSION, DEFAULT_API_URL, parseRetryAfter, type ClientOptions, type RequestOptions, type ResponseInfo } from './http.js';
 export { encodeQuery, normalizeSort, type Query } from './query.js';

@@ -86,6 +86,8 @@ interface WebhookEndpointWritten extends ObjectBase {
   status: 'enabled' | 'disabled';
   disabledReason?: string;
   metadata?: Record<string, string>;
+  /** Custom headers sent with every delivery (canonical names, X-Api-Key). */
+  headers?: Record<string, string>;
   /** The signing secret (whsec_...): on create, get and rollSecret. */
   secret?: string;
 }
@@ -95,6 +97,8 @@ export interface WebhookEndpointCreate {
   enabledEvents: string[];
   description?: string;
   metadata?: Record<string, string>;
+  /** Headers to send with every delivery (not hop-by-hop, Host, Content-*, User-Agent or signature headers). */
+  headers?: Record<string, string>;
 }
 
 export interface WebhookEndpointPatch {
@@ -103,6 +107,8 @@ export interface WebhookEndpointPatch {
   description?: string;
   status?: 'enabled' | 'disabled';
   metadata?: Record<string, string | null>;
+  /** Headers to set; null removes one. */
+  headers?: Record<string, string | null>;
 }
 
 export interface WebhookAttempt {
@@ -180,3 +186,44 @@ export interface SandboxReset {
   seeded?: Record<string, number>;
   [field: string]: unknown;
 }
+
+/** What webhookEndpoints.recover did: the failed deliveries it queued again. */
+export interface WebhookRecovery {
+  object: 'webhook_recovery';
+  livemode: boolean;
+  webhookEndpointId: string;
+  since: number;
+  until: number;
+  recovered: number;
+  deliveryIds: string[];
+  /** More failed deliveries remain in the range: call again with since = nextSince. */
+  hasMore: boolean;
+  nextSince?: number | null;
+}
+
+/** One event type: what it means and the JSON Schema (2020-12) of its payload. */
+export interface EventType {
+  object: 'event_type';
+  type: string;
+  resource: string;
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+/** The addresses webhook deliveries come from (GET /webhook-source-ips). */
+export interface WebhookSourceIps {
+  object: 'webhook_source_ips';
+  /** True when every delivery comes from `addresses`. */
+  staticEgress: boolean;
+  addresses: string[];
+  cidrs: string[];
+  note: string;
+}
+
+/** The sandbox's test organizations: send one as `organization` with a test key to fail on purpose. */
+export const TEST_ORGANIZATIONS = {
+  /** Every request answers CredentialsError (403 CREDENTIALS_ERROR): the clinic revoked access. */
+  revoked: 'org_test_revoked',
+  /** Its PMS has no messages: messages.* answer MethodNotSupportedError; other resources work. */
+  noMessages: 'org_test_no_messages',
+} as const;

@@ -393,6 +393,86 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
     });
   });
 
+  describe('issue 20: recover, event types, custom headers, source addresses, test organizations, request ids', () => {
+    it('recover re-sends a failed delivery with the endpoint headers once the receiver is back', async () => {
+      let gone = true;
+      const seen = [];
+      const rcv = createServer((req, res) => {
+        seen.push(req.headers['x-api-key']);
+        req.resume();
+        req.on('end', () => {
+          res.statusCode = gone ? 410 : 204;
+          res.end();
+        });
+      });
+      await new Promise((r) => rcv.listen(0, '127.0.0.1', r));
+      try {
+        const ep = await sdk.webhookEndpoints.create({ url: `http://localhost:${rcv.address().port}/hook`, enabledEvents: ['invoice.paid'], headers: { 'x-api-key': 'k-js' } });
+        assert.deepEqual(ep.headers, { 'X-Api-Key': 'k-js' });
+        const since = Date.now() - 60_000;
+        const del = await sdk.webhookEndpoints.test(ep.id, { type: 'invoice.paid' });
+        const until = async (status) => {
+          for (let i = 0; i < 400; i++) {
+            if ((await sdk.webhookEndpoints.delivery(ep.id, del.id)).status === status) return;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          assert.fail(`delivery never ${status}`);
+        };
+        await until('failed');
+        await assert.rejects(sdk.webhookEndpoints.recover(ep.id, { since }), H.InvalidParametersError, 'disabled by the 410: enable it first');
+        gone = false;
+        await sdk.webhookEndpoints.patch(ep.id, { status: 'enabled' });
+        const r = await sdk.webhookEndpoints.recover(ep.id, { since });
+        assert.equal(r.object, 'webhook_recovery');
+        assert.deepEqual(r.deliveryIds, [del.id]);
+        await until('succeeded');
+        assert.equal(await sdk.webhookEndpoints.recoverAll(ep.id, { since }), 0);
+        assert.deepEqual(seen, ['k-js', 'k-js']);
+        await assert.rejects(sdk.webhookEndpoints.recover(ep.id, { since: Date.now() - 15 * 86_400_000 }), (e) => e instanceof H.InvalidParametersError && e.errors[0].field === 'since');
+        await assert.rejects(sdk.webhookEndpoints.patch(ep.id, { headers: { Host: 'x' } }), H.InvalidParametersError);
+        await sdk.webhookEndpoints.remove(ep.id);
+      } finally {
+        await new Promise((r) => rcv.close(r));
+      }
+    });
+
+    it('events.types lists every event type with its payload schema', async () => {
+      const all = await sdk.events.types();
+      assert.equal(all.total, all.data.length);
+      const inv = await sdk.events.types({ type: 'invoice.*' });
+      assert.deepEqual(inv.data.map((t) => t.type), ['invoice.created', 'invoice.deleted', 'invoice.paid', 'invoice.updated']);
+      for (const t of inv.data) assert.equal(t.schema.properties.type.const, t.type);
+    });
+
+    it('webhookEndpoints.sourceIps needs no key and says what is true locally', async () => {
+      const anon = client('sk_test_not_a_key'); // the route has no authorizer: any key, even a wrong one
+      const ips = await anon.webhookEndpoints.sourceIps();
+      assert.equal(ips.staticEgress, false);
+      assert.deepEqual(ips.addresses, ['127.0.0.1', '::1']);
+      assert.match(ips.note, /local runner/);
+    });
+
+    it('test organizations fail on purpose: CredentialsError, MethodNotSupportedError', async () => {
+      await assert.rejects(sdk.patients.find({ organization: H.TEST_ORGANIZATIONS.revoked }), H.CredentialsError);
+      await assert.rejects(sdk.messages.find({ organization: H.TEST_ORGANIZATIONS.noMessages }), H.MethodNotSupportedError);
+      const page = await sdk.patients.find({ organization: H.TEST_ORGANIZATIONS.noMessages });
+      assert.ok(page.data.length > 0);
+      assert.equal(page.data[0].organizationId, H.TEST_ORGANIZATIONS.noMessages);
+    });
+
+    it('Request-Id: on successes (lastResponse.requestId) and errors (requestId = event)', async () => {
+      const page = await sdk.patients.find({ query: { $limit: 1 } });
+      assert.match(page.lastResponse.requestId, /^[0-9a-f-]{36}$/);
+      const err = await sdk.patients.get('pat_00000000000000000000000002').catch((e) => e);
+      assert.ok(err instanceof H.NotFoundError);
+      assert.equal(err.requestId, err.event);
+      assert.ok(err.requestId);
+      const logs = await sdk.requestLogs.find({ query: { requestId: err.requestId } });
+      assert.equal(logs.data.length, 1, 'its request log, found by the id');
+      assert.equal(logs.data[0].requestId, err.requestId);
+    });
+  });
+
   describe('README, installed with npm in a fresh directory', () => {
     let dir;
     const env = () => ({ ...process.env, HAPIHUB_API_URL: stack.url, HAPIHUB_TEST_SECRET_KEY: stack.testKey });

@@ -42,7 +42,7 @@ func RequestLogView(l store.RequestLog) map[string]any {
 }
 
 // requestLogFilters names the query parameters GET /request-logs accepts, for error messages.
-const requestLogFilters = "status, method, keyId, createdAt, $limit, $skip, $total"
+const requestLogFilters = "status, method, keyId, requestId, createdAt, $limit, $skip, $total"
 
 var httpMethods = map[string]bool{http.MethodGet: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true}
 
@@ -76,6 +76,11 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 				return api.Response{}, apperr.Field(key, "must be an API key id (key_...)")
 			}
 			f.KeyID = s
+		case "requestId": // a response's Request-Id, or an error's event
+			if !isStr || s == "" || len(s) > 100 {
+				return api.Response{}, apperr.Field(key, "must be a request id (a response's Request-Id header)")
+			}
+			f.RequestID = s
 		case "createdAt":
 			if f.CreatedFrom, f.CreatedBefore, err = query.TimeRange(key, val); err != nil {
 				return api.Response{}, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -65,6 +66,10 @@ func apiFunction(ctx context.Context, cfg config.Config, routes func(*webhook.AP
 	if err != nil {
 		return nil, err
 	}
-	a := &webhook.API{Store: st, Dispatcher: d, AllowLoopback: cfg.Local}
+	ips, err := webhook.ParseSourceIPs(os.Getenv(webhook.SourceIPsEnv))
+	if err != nil {
+		return nil, err
+	}
+	a := &webhook.API{Store: st, Dispatcher: d, AllowLoopback: cfg.Local, SourceIPs: ips}
 	return platform.PlatformRouter(st, cfg, routes(a)), nil
 }

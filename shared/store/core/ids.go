@@ -3,6 +3,7 @@ package core
 import (
 	"crypto/rand"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -39,4 +40,21 @@ func IDFrom(prefix string, t time.Time, rnd io.Reader) string {
 		}
 	}
 	return prefix + "_" + string(b[:])
+}
+
+// IDTime reads the creation time an id begins with (NewID); false when id is not one.
+func IDTime(id string) (time.Time, bool) {
+	_, rest, ok := strings.Cut(id, "_")
+	if !ok || len(rest) != 26 {
+		return time.Time{}, false
+	}
+	var ms int64
+	for i := 0; i < 10; i++ {
+		v := strings.IndexByte(crockford, rest[i])
+		if v < 0 {
+			return time.Time{}, false
+		}
+		ms = ms<<5 | int64(v)
+	}
+	return time.UnixMilli(ms), true
 }

@@ -122,6 +122,9 @@ func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f Req
 	if f.KeyID != "" {
 		cond(rlKeyID, "=", sv(f.KeyID))
 	}
+	if f.RequestID != "" {
+		cond(rlRequestID, "=", sv(f.RequestID))
+	}
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		// BETWEEN is inclusive; the upper prefix itself is never an id (ids are longer), so this is "< hi".
 		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"), ExpressionAttributeValues: vals,

@@ -53,6 +53,7 @@ type Endpoint struct {
 	FailingSince   int64    // Unix ms of the first failure of the current failing streak; 0 = healthy
 	CreatedAt      int64
 	UpdatedAt      int64
+	Headers        map[string]string
 	version        int64
 }
 
@@ -80,7 +81,7 @@ func (e Endpoint) Doc() Doc {
 	return Doc{
 		"id": e.ID, "object": "webhook_endpoint", "livemode": e.Mode == Live, "url": e.URL, "enabledEvents": ev,
 		"description": nilIfEmpty(e.Description), "status": e.Status, "disabledReason": nilIfEmpty(e.DisabledReason),
-		"metadata": md, "createdAt": e.CreatedAt, "updatedAt": e.UpdatedAt,
+		"metadata": md, "headers": headersDoc(e.Headers), "createdAt": e.CreatedAt, "updatedAt": e.UpdatedAt,
 	}
 }
 
@@ -121,6 +122,7 @@ func endpointFrom(item map[string]types.AttributeValue) Endpoint {
 	if m, ok := d["metadata"].(map[string]any); ok {
 		e.Metadata = m
 	}
+	e.Headers = headersFrom(d["headers"])
 	if l, ok := d["enabledEvents"].([]any); ok {
 		for _, v := range l {
 			e.EnabledEvents = append(e.EnabledEvents, str(v))

@@ -117,6 +117,23 @@ export interface paths {
         patch: operations["updateAppointment"];
         trace?: never;
     };
+    "/event-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every event type, with its description and payload schema */
+        get: operations["listEventTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/events": {
         parameters: {
             query?: never;
@@ -297,7 +314,7 @@ export interface paths {
         };
         /**
          * List patients
-         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, lastName, dateOfBirth, status (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, lastName, dateOfBirth, status, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. Compound indexes (a sort on both in one direction, or an equality on the first sorted on the second, reads just the page): (lastName, firstName). A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
+         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, lastName, dateOfBirth, status (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, lastName, dateOfBirth, status, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. Compound indexes (a sort on both in one direction, or an equality on the first sorted on the second, reads just the page): (lastName, firstName), (lastName, dateOfBirth). A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
          */
         get: operations["listPatients"];
         put?: never;
@@ -544,6 +561,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhook-endpoints/{id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-send the failed deliveries of events since a time (at most 14 days ago) */
+        post: operations["recoverWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/webhook-endpoints/{id}/roll-secret": {
         parameters: {
             query?: never;
@@ -572,6 +606,23 @@ export interface paths {
         put?: never;
         /** Send a test event to the endpoint */
         post: operations["sendTestWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhook-source-ips": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The addresses webhook deliveries come from (no key needed) */
+        get: operations["listWebhookSourceIps"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -777,6 +828,20 @@ export interface components {
             skip: number;
             /** @description With $total=true (always for some lists). */
             total?: number;
+        };
+        EventType: {
+            description: string;
+            /** @constant */
+            object: "event_type";
+            /** @description The object data.object is (patient, webhook_endpoint, ...). */
+            resource: string;
+            /** @description JSON Schema (2020-12) of the event's payload. */
+            schema: Record<string, never>;
+            type: string;
+        };
+        EventTypeList: {
+            data: components["schemas"]["EventType"][];
+            total: number;
         };
         /** @description A bill to a patient. Amounts are integers in the currency's smallest unit (JPY is not multiplied). */
         Invoice: {
@@ -1469,6 +1534,10 @@ export interface components {
             description?: string | null;
             disabledReason?: string | null;
             enabledEvents: string[];
+            /** @description Custom headers sent with every delivery (canonical names). */
+            headers?: {
+                [key: string]: string;
+            };
             id: string;
             livemode: boolean;
             metadata?: {
@@ -1495,11 +1564,48 @@ export interface components {
             /** @description With $total=true (always for some lists). */
             total?: number;
         };
+        WebhookRecovery: {
+            deliveryIds: string[];
+            /** @description More failed deliveries remain in the range: call again with since = nextSince. */
+            hasMore: boolean;
+            livemode: boolean;
+            /**
+             * Format: int64
+             * @description Where the next call starts when hasMore. Unix time in milliseconds, UTC.
+             */
+            nextSince?: number | null;
+            /** @constant */
+            object: "webhook_recovery";
+            /** @description Failed deliveries given a new round of attempts by this call. */
+            recovered: number;
+            /**
+             * Format: int64
+             * @description Recovered from (event time). Unix time in milliseconds, UTC.
+             */
+            since: number;
+            /**
+             * Format: int64
+             * @description Recovered up to, excluded (event time). Unix time in milliseconds, UTC.
+             */
+            until: number;
+            webhookEndpointId: string;
+        };
+        WebhookSourceIps: {
+            addresses: string[];
+            /** @description The addresses as /32 and /128 networks, for allowlists. */
+            cidrs: string[];
+            note: string;
+            /** @constant */
+            object: "webhook_source_ips";
+            /** @description True when deliveries come only from these addresses. */
+            staticEgress: boolean;
+        };
     };
     responses: {
         /** @description An error: the guide's error object, or RFC 9457 Problem Details with Accept: application/problem+json. */
         Error: {
             headers: {
+                "Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
             content: {
@@ -1510,7 +1616,10 @@ export interface components {
     };
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request's id: the `event` of an error, the `requestId` of its request log. API Gateway's own answers (no key, throttled) carry only x-amzn-RequestId, the same id. */
+        RequestId: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1530,6 +1639,7 @@ export interface operations {
             /** @description The networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1567,6 +1677,7 @@ export interface operations {
             /** @description Replace the networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1601,6 +1712,7 @@ export interface operations {
             /** @description List the API keys of this mode: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1645,6 +1757,7 @@ export interface operations {
             /** @description Create a restricted key: the result. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1681,6 +1794,7 @@ export interface operations {
             /** @description Get an API key: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1714,6 +1828,7 @@ export interface operations {
             /** @description Revoke an API key: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1757,6 +1872,7 @@ export interface operations {
             /** @description Rename or annotate an API key: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1800,6 +1916,7 @@ export interface operations {
             /** @description Replace a key, the old one working until expiresAt: the result. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2110,6 +2227,7 @@ export interface operations {
             /** @description A page of appointments (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2147,6 +2265,7 @@ export interface operations {
             /** @description An existing appointment with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2156,6 +2275,7 @@ export interface operations {
             /** @description The new appointment. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2194,6 +2314,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2237,6 +2358,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2275,6 +2397,7 @@ export interface operations {
             /** @description The removed appointment, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2321,6 +2444,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2334,6 +2458,43 @@ export interface operations {
             409: components["responses"]["Error"];
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listEventTypes: {
+        parameters: {
+            query?: {
+                /** @description An event type or pattern (patient.*); type[$in][]=... for several. */
+                type?: string | {
+                    $in?: string[];
+                };
+            };
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every event type, with its description and payload schema: the result. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventTypeList"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
@@ -2377,6 +2538,7 @@ export interface operations {
             /** @description List events, newest first: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2410,6 +2572,7 @@ export interface operations {
             /** @description Get an event: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2692,6 +2855,7 @@ export interface operations {
             /** @description A page of invoices (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2729,6 +2893,7 @@ export interface operations {
             /** @description An existing invoice with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2738,6 +2903,7 @@ export interface operations {
             /** @description The new invoice. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2776,6 +2942,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2819,6 +2986,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2857,6 +3025,7 @@ export interface operations {
             /** @description The removed invoice, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2903,6 +3072,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3193,6 +3363,7 @@ export interface operations {
             /** @description A page of messages (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3230,6 +3401,7 @@ export interface operations {
             /** @description The new message. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3268,6 +3440,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3311,6 +3484,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3349,6 +3523,7 @@ export interface operations {
             /** @description The removed message, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3395,6 +3570,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3426,6 +3602,7 @@ export interface operations {
             /** @description This document: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3461,6 +3638,7 @@ export interface operations {
             /** @description A page of organizations (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3512,6 +3690,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3572,6 +3751,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description Only change the object if its ETag still matches. */
+                "If-Match"?: string;
             };
             path: {
                 id: string;
@@ -3589,6 +3770,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3910,6 +4092,7 @@ export interface operations {
             /** @description A page of patients (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3947,6 +4130,7 @@ export interface operations {
             /** @description An existing patient with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3956,6 +4140,7 @@ export interface operations {
             /** @description The new patient. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3994,6 +4179,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4037,6 +4223,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4075,6 +4262,7 @@ export interface operations {
             /** @description The removed patient, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4121,6 +4309,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4401,6 +4590,7 @@ export interface operations {
             /** @description A page of practitioners (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4438,6 +4628,7 @@ export interface operations {
             /** @description An existing practitioner with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4447,6 +4638,7 @@ export interface operations {
             /** @description The new practitioner. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4485,6 +4677,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4528,6 +4721,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4566,6 +4760,7 @@ export interface operations {
             /** @description The removed practitioner, with deleted: true. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4612,6 +4807,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4644,6 +4840,8 @@ export interface operations {
                 method?: string;
                 /** @description The key that made the request. */
                 keyId?: string;
+                /** @description A response's Request-Id (an error's event). */
+                requestId?: string;
                 /** @description When the request arrived. Unix ms; a value, or bounds: createdAt[$gte]=...&createdAt[$lt]=... */
                 createdAt?: {
                     /** Format: int64 */
@@ -4670,6 +4868,7 @@ export interface operations {
             /** @description List the requests of this mode, newest first: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4703,6 +4902,7 @@ export interface operations {
             /** @description Get a request log: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4734,6 +4934,7 @@ export interface operations {
             /** @description The sandbox's last reset job: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4765,6 +4966,7 @@ export interface operations {
             /** @description Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset): the result. */
             202: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4807,6 +5009,7 @@ export interface operations {
             /** @description Wrap patient-intake data collected in a browser: the result. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4843,6 +5046,7 @@ export interface operations {
             /** @description Read a token's data (within its hour): the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4879,6 +5083,7 @@ export interface operations {
             /** @description List webhook endpoints: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4910,6 +5115,10 @@ export interface operations {
                 "application/json": {
                     description?: string | null;
                     enabledEvents: string[];
+                    /** @description Custom headers for every delivery; null removes one (patch). */
+                    headers?: {
+                        [key: string]: string | null;
+                    };
                     metadata?: {
                         [key: string]: string | null;
                     };
@@ -4924,6 +5133,7 @@ export interface operations {
             /** @description Register a webhook endpoint: the result. */
             201: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4960,6 +5170,7 @@ export interface operations {
             /** @description Get a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4993,6 +5204,7 @@ export interface operations {
             /** @description Remove a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5029,6 +5241,10 @@ export interface operations {
                 "application/json": {
                     description?: string | null;
                     enabledEvents?: string[];
+                    /** @description Custom headers for every delivery; null removes one (patch). */
+                    headers?: {
+                        [key: string]: string | null;
+                    };
                     metadata?: {
                         [key: string]: string | null;
                     };
@@ -5043,6 +5259,7 @@ export interface operations {
             /** @description Change a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5086,6 +5303,7 @@ export interface operations {
             /** @description List an endpoint's deliveries, newest first: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5120,6 +5338,7 @@ export interface operations {
             /** @description Get a delivery with its attempts: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5154,10 +5373,63 @@ export interface operations {
             /** @description Deliver again: the result. */
             202: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            412: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    recoverWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: int64
+                     * @description Unix ms; at most 14 days ago.
+                     */
+                    since: number;
+                    /**
+                     * Format: int64
+                     * @description Unix ms, excluded; default now.
+                     */
+                    until?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Re-send the failed deliveries of events since a time (at most 14 days ago): the result. */
+            202: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookRecovery"];
                 };
             };
             400: components["responses"]["Error"];
@@ -5197,6 +5469,7 @@ export interface operations {
             /** @description Issue a new signing secret: the result. */
             200: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5240,6 +5513,7 @@ export interface operations {
             /** @description Send a test event to the endpoint: the result. */
             202: {
                 headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5253,6 +5527,32 @@ export interface operations {
             409: components["responses"]["Error"];
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listWebhookSourceIps: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The addresses webhook deliveries come from (no key needed): the result. */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSourceIps"];
+                };
+            };
+            404: components["responses"]["Error"];
             426: components["responses"]["Error"];
             429: components["responses"]["Error"];
             500: components["responses"]["Error"];
