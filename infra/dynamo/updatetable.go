@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // UpdateTable. DynamoDB builds a new global secondary index in the background
@@ -375,7 +376,7 @@ func usedDefs(t *tableMeta, old []keyDef) []keyDef {
 // left out, as DynamoDB's backfill leaves them out.
 func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 	name := indexBucket(t.Name, ix.Name)
-	if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+	if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 		return err
 	}
 	ib, err := tx.CreateBucket(name)
@@ -425,7 +426,7 @@ func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 }
 
 func dropIndex(tx *bolt.Tx, table, index string) error {
-	if err := tx.DeleteBucket(indexBucket(table, index)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+	if err := tx.DeleteBucket(indexBucket(table, index)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 		return fmt.Errorf("drop index %s: %w", index, err)
 	}
 	if err := tx.Bucket(bucketStats).Delete(statsKey(table, index)); err != nil {

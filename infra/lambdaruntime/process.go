@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"time"
 )
 
@@ -21,26 +20,14 @@ var BuildFlags = []string{"-tags", "lambda.norpc", "-trimpath", "-ldflags=-s -w"
 func Build(ctx context.Context, dir, pkg, out, goarch string) error {
 	args := append([]string{"build"}, BuildFlags...)
 	args = append(args, "-o", out, pkg)
-	cmd := exec.CommandContext(ctx, goTool(), args...)
+	// "go" from PATH: under go test and go run that is the running toolchain's (GOROOT/bin first).
+	cmd := exec.CommandContext(ctx, "go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH="+goarch, "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("lambdaruntime: build %s for %s: %w\n%s", pkg, goarch, err, b)
 	}
 	return nil
-}
-
-// goTool is the go command of the toolchain running this code, so tests and tools build with it.
-func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
-	}
-	return "go"
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
 
 // Process is a bootstrap binary running against its own Runtime API.
