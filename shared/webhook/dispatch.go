@@ -47,7 +47,7 @@ type Message struct {
 	Attempt int `json:"attempt"`
 }
 
-// Tunables (PRODUCT.md, "Events and webhooks").
+// Tunables (docs/decisions.md#events-and-webhooks, docs/webhooks.md).
 const (
 	// SafetyNet is how long after a queued attempt was due the sweeper re-enqueues it, in case the
 	// message never arrived (send failed after the commit, or the process died in between).
