@@ -269,7 +269,7 @@ func errorStatuses(r Route) []string {
 func errorResponse(string) Doc { return Doc{"$ref": "#/components/responses/Error"} }
 
 func sharedErrorResponse() Doc {
-	return Doc{"description": "An error: the API's error object (docs/decisions.md#errors), or RFC 9457 Problem Details with Accept: application/problem+json.",
+	return Doc{"description": "An error: the guide's error object, or RFC 9457 Problem Details with Accept: application/problem+json.",
 		"content": Doc{"application/json": Doc{"schema": ref("Error")}, "application/problem+json": Doc{"schema": ref("Problem")}}}
 }
 
