@@ -188,8 +188,18 @@ func Parse(b []byte) (*Template, error) {
 		return nil, err
 	}
 	t := &Template{Parameters: map[string]string{}, Resources: map[string]string{}}
-	if err := t.parseParameters(root); err != nil {
+	params, err := root.sub("Parameters")
+	if err != nil {
 		return nil, err
+	}
+	for _, k := range params.keys {
+		p, err := params.sub(k)
+		if err != nil {
+			return nil, err
+		}
+		if t.Parameters[k], err = p.str("Default"); err != nil {
+			return nil, err
+		}
 	}
 	globalEnv, err := globalsEnv(root)
 	if err != nil {
@@ -218,23 +228,6 @@ func Parse(b []byte) (*Template, error) {
 		return nil, err
 	}
 	return t, nil
-}
-
-func (t *Template) parseParameters(root mapping) error {
-	params, err := root.sub("Parameters")
-	if err != nil {
-		return err
-	}
-	for _, k := range params.keys {
-		p, err := params.sub(k)
-		if err != nil {
-			return err
-		}
-		if t.Parameters[k], err = p.str("Default"); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // addResource parses the resource id of the kinds the runner uses; others are only recorded.
