@@ -27,6 +27,7 @@ lint: ## go.mod tidy, staticcheck (pinned), cyclomatic complexity <= 25 outside 
 	$(GO) -C infra/tools build -o $(CURDIR)/$(STATICCHECK) honnef.co/go/tools/cmd/staticcheck
 	@fail=; \
 	$(GO) mod tidy -diff || { echo "lint: go.mod/go.sum are not tidy (run go mod tidy)"; fail=1; }; \
+	$(GO) -C infra/tools mod tidy -diff || { echo "lint: infra/tools/go.mod is not tidy"; fail=1; }; \
 	$(STATICCHECK) ./... || { echo "lint: staticcheck findings above"; fail=1; }; \
 	$(GO) run ./infra/cmd/cyclo -over 25 . || fail=1; \
 	if [ -n "$$fail" ]; then echo "lint: failed"; exit 1; fi
