@@ -1,7 +1,7 @@
 // Command coldstart measures every Lambda function's cold start and size against a bare
 // aws-lambda-go hello built the same way (issue 17's goals), and writes a Markdown report.
 //
-//	go run ./infra/cmd/coldstart [-runs 7] [-o docs/coldstart.md]
+//	go run ./infra/cmd/coldstart [-runs 15] [-o docs/coldstart.md]
 //
 // It discovers the functions as the directories under functions/, so it measures whatever the
 // tree holds. It runs from the module root (the Makefile's `make coldstart`).
@@ -28,7 +28,7 @@ import (
 )
 
 func main() {
-	runs := flag.Int("runs", 7, "measured runs per binary (after one warm-up run)")
+	runs := flag.Int("runs", 15, "measured runs per binary (after one warm-up run)")
 	out := flag.String("o", "", "also write the report to this file")
 	fnDir := flag.String("functions", "functions", "directory whose subdirectories are the functions")
 	timeout := flag.Duration("timeout", time.Minute, "longest wait for one process's init")
