@@ -97,6 +97,31 @@ func run(fnDir string, runs int, timeout time.Duration, out string) error {
 		}
 		fmt.Fprintf(os.Stderr, "coldstart: round %d/%d done\n", round, runs)
 	}
+	// Three more runs each with the runtime's package-init trace, to say where init time goes;
+	// the run whose package inits took the median time is kept (one run alone is noisy).
+	for _, n := range all {
+		m := ms[n]
+		if m.Failure != "" {
+			continue
+		}
+		type traced struct {
+			top   []pkgInit
+			total float64
+		}
+		var runs []traced
+		for range 3 {
+			out, err := traceOnce(filepath.Join(work, "host", n, "bootstrap"), functionEnv(n, home, trap.url), trap, timeout)
+			if err == nil {
+				top, total := slowestInits(out, 3)
+				runs = append(runs, traced{top, total})
+			}
+		}
+		if len(runs) > 0 {
+			sort.Slice(runs, func(i, j int) bool { return runs[i].total < runs[j].total })
+			mid := runs[len(runs)/2]
+			m.SlowInits, m.PkgInitMs = mid.top, mid.total
+		}
+	}
 	if f := ms[baselineName].Failure; f != "" {
 		return fmt.Errorf("the hello baseline did not start: %s", f)
 	}
@@ -180,6 +205,18 @@ func measureOnce(bin string, env []string, trap *trap, timeout time.Duration) (t
 	calls := trap.calls()
 	p.Stop()
 	return d, calls, err
+}
+
+// traceOnce runs bin once with GODEBUG=inittrace=1 and returns what it printed by the end of init.
+func traceOnce(bin string, env []string, trap *trap, timeout time.Duration) (string, error) {
+	trap.reset()
+	p, err := lambdaruntime.StartProcess(bin, append(append([]string(nil), env...), "GODEBUG=inittrace=1"))
+	if err != nil {
+		return "", err
+	}
+	_, err = p.WaitInit(timeout)
+	p.Stop()
+	return p.Output(), err
 }
 
 // functionEnv is what Lambda sets for a provided.al2023 function plus the template's variables

@@ -27,6 +27,9 @@ type measurement struct {
 	SHA256   string          // of the arm64 binary
 	Failure  string          // why it could not start, if it could not
 	AWSCalls []string        // AWS requests made during init (none expected)
+	// SlowInits are the slowest package inits of one traced run; PkgInitMs is all of them.
+	SlowInits []pkgInit
+	PkgInitMs float64
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -183,6 +186,14 @@ func write(w io.Writer, h header, base measurement, fns []measurement) error {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s | %s |\n", m.Name, ms(median(m.Inits)), ms(slices.Min(m.Inits)),
 			ratio(m, base), mib(m.Size), short(m.SHA256))
+	}
+	fmt.Fprintf(&b, "\nWhere init goes, from `GODEBUG=inittrace=1` (the median of three more runs: package init functions, ms of\nclock; the rest of init is the runtime's start and main's own wiring):\n\n")
+	fmt.Fprintf(&b, "| function | package inits ms | slowest package inits (ms) |\n|---|---|---|\n")
+	for _, m := range rows {
+		if m.Failure != "" || len(m.SlowInits) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | %.1f | %s |\n", m.Name, m.PkgInitMs, initsText(m.SlowInits))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -78,7 +78,7 @@ func TestGoalsJudgeRatiosSizesAndIdenticalBinaries(t *testing.T) {
 func TestWriteReportsEveryFunction(t *testing.T) {
 	base := measurement{Name: "hello", Inits: msd(2, 3), Size: 5 << 20, SHA256: "0123456789abcdef"}
 	fns := []measurement{
-		{Name: "authorizer", Inits: msd(4, 4), Size: 7 << 20, SHA256: "aa"},
+		{Name: "authorizer", Inits: msd(4, 4), Size: 7 << 20, SHA256: "aa", PkgInitMs: 1.26, SlowInits: []pkgInit{{"html/template", 0.5, 10}}},
 		{Name: "console", Failure: "config: HAPIHUB_TABLE | is not set", Size: 20 << 20, SHA256: "cc"},
 	}
 	var b strings.Builder
@@ -87,6 +87,7 @@ func TestWriteReportsEveryFunction(t *testing.T) {
 	assert.Contains(t, out, "| hello | 2.5 | 2.0 | 1.00 | 5.0 MiB | 0123456789ab |")
 	assert.Contains(t, out, "| authorizer | 4.0 | 4.0 | 1.60 | 7.0 MiB | aa |")
 	assert.Contains(t, out, "| console | failed: config: HAPIHUB_TABLE / is not set |", "a failure stays inside its table cell")
+	assert.Contains(t, out, "| authorizer | 1.3 | html/template 0.50 |")
 }
 
 func TestDiscoverListsFunctionDirectoriesWithGoFiles(t *testing.T) {
@@ -103,4 +104,15 @@ func TestDiscoverListsFunctionDirectoriesWithGoFiles(t *testing.T) {
 
 	_, err = discover(filepath.Join(dir, "empty"))
 	assert.Error(t, err)
+}
+
+func TestSlowestInitsReadsGodebugInittrace(t *testing.T) {
+	out := "init runtime @0.040 ms, 0.18 ms clock, 0 bytes, 0 allocs\n" +
+		"init github.com/aws/aws-sdk-go-v2/service/sqs @3.1 ms, 1.25 ms clock, 81234 bytes, 900 allocs\n" +
+		"some log line\n" +
+		"init html/template @2 ms, 0.5 ms clock, 100 bytes, 2 allocs\n"
+	top, total := slowestInits(out, 2)
+	assert.Equal(t, []pkgInit{{"github.com/aws/aws-sdk-go-v2/service/sqs", 1.25, 81234}, {"html/template", 0.5, 100}}, top)
+	assert.InDelta(t, 1.93, total, 1e-9)
+	assert.Equal(t, "github.com/aws/aws-sdk-go-v2/service/sqs 1.25, html/template 0.50", initsText(top))
 }
