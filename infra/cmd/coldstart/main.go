@@ -97,30 +97,8 @@ func run(fnDir string, runs int, timeout time.Duration, out string) error {
 		}
 		fmt.Fprintf(os.Stderr, "coldstart: round %d/%d done\n", round, runs)
 	}
-	// Three more runs each with the runtime's package-init trace, to say where init time goes;
-	// the run whose package inits took the median time is kept (one run alone is noisy).
 	for _, n := range all {
-		m := ms[n]
-		if m.Failure != "" {
-			continue
-		}
-		type traced struct {
-			top   []pkgInit
-			total float64
-		}
-		var runs []traced
-		for range 3 {
-			out, err := traceOnce(filepath.Join(work, "host", n, "bootstrap"), functionEnv(n, home, trap.url), trap, timeout)
-			if err == nil {
-				top, total := slowestInits(out, 3)
-				runs = append(runs, traced{top, total})
-			}
-		}
-		if len(runs) > 0 {
-			sort.Slice(runs, func(i, j int) bool { return runs[i].total < runs[j].total })
-			mid := runs[len(runs)/2]
-			m.SlowInits, m.PkgInitMs = mid.top, mid.total
-		}
+		traceInits(ms[n], filepath.Join(work, "host", n, "bootstrap"), functionEnv(n, home, trap.url), trap, timeout)
 	}
 	if f := ms[baselineName].Failure; f != "" {
 		return fmt.Errorf("the hello baseline did not start: %s", f)
@@ -205,6 +183,31 @@ func measureOnce(bin string, env []string, trap *trap, timeout time.Duration) (t
 	calls := trap.calls()
 	p.Stop()
 	return d, calls, err
+}
+
+// traceInits runs bin three more times with the runtime's package-init trace, to say where init
+// time goes, and keeps the run whose package inits took the median time (one run is noisy).
+func traceInits(m *measurement, bin string, env []string, trap *trap, timeout time.Duration) {
+	if m.Failure != "" {
+		return
+	}
+	type traced struct {
+		top   []pkgInit
+		total float64
+	}
+	var runs []traced
+	for range 3 {
+		out, err := traceOnce(bin, env, trap, timeout)
+		if err == nil {
+			top, total := slowestInits(out, 3)
+			runs = append(runs, traced{top, total})
+		}
+	}
+	if len(runs) > 0 {
+		sort.Slice(runs, func(i, j int) bool { return runs[i].total < runs[j].total })
+		mid := runs[len(runs)/2]
+		m.SlowInits, m.PkgInitMs = mid.top, mid.total
+	}
 }
 
 // traceOnce runs bin once with GODEBUG=inittrace=1 and returns what it printed by the end of init.
