@@ -3,8 +3,8 @@ package clinic
 import (
 	"context"
 
-	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 )
 
 // organization reads an organization's document. The sandbox's test organizations' documents
