@@ -48,16 +48,10 @@ const (
 	GSI1        = core.GSI1
 )
 
-var (
-	errIndexRace = core.ErrIndexRace
-	errNotFound  = core.ErrNotFound
-)
-
 func sv(v string) types.AttributeValue                           { return core.SV(v) }
 func n(v int64) types.AttributeValue                             { return core.N(v) }
 func getS(item map[string]types.AttributeValue, k string) string { return core.GetS(item, k) }
 func getN(item map[string]types.AttributeValue, k string) int64  { return core.GetN(item, k) }
-func fromAV(av types.AttributeValue) any                         { return core.FromAV(av) }
 func unmarshalDoc(item map[string]types.AttributeValue) map[string]any {
 	return core.UnmarshalDoc(item)
 }
@@ -66,7 +60,6 @@ func marshalItem(doc map[string]any, sys map[string]types.AttributeValue) (map[s
 }
 func escape(v string) string                { return core.Escape(v) }
 func partition(t Tenant, res string) string { return core.Partition(t, res) }
-func asInt(v any) int64                     { return core.AsInt(v) }
 func str(v any) string {
 	s, _ := v.(string)
 	return s
