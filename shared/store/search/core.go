@@ -91,8 +91,8 @@ func (s *Index) IndexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]t
 }
 
 // IndexWrites are the index items a change writes in its transaction.
-func (s *Index) IndexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
-	return s.indexWrites(ctx, t, change, eventType, obj, prev)
+func (s *Index) IndexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, oc core.ObjectChange, obj, prev Doc) ([]types.TransactWriteItem, error) {
+	return s.indexWrites(ctx, t, change, oc, obj, prev)
 }
 
 // BeginWrite starts one write's phrase-vocabulary ledger (phrases.go), kept across its attempts.
