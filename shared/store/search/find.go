@@ -322,7 +322,6 @@ func (p *planner) indexedAccess() (access, bool) {
 	s, t, res, q, conds, keys := p.s, p.t, p.res, p.q, p.conds, p.keys
 	idDesc, idOrdered := p.idDesc, p.idOrdered
 	only := len(conds) == 1
-	// Equality on an indexed field, then $in, then $or of indexable branches.
 	for _, c := range conds {
 		if a, ok := p.prefixPath(c); ok {
 			a.exact = only && a.groupBy == nil
@@ -360,7 +359,6 @@ func (p *planner) indexedAccess() (access, bool) {
 // rangeAccess: ranges on one slot field (all of its bounds).
 func (p *planner) rangeAccess() (access, bool) {
 	s, t, res, conds, keys := p.s, p.t, p.res, p.conds, p.keys
-	// Ranges on one slot field (all of its bounds).
 	for _, c := range conds {
 		if c.Kind != query.KindCond || !isRange(c.Op) || c.Value == nil {
 			continue
@@ -402,7 +400,6 @@ func rangeBounds(conds []query.Node, field string) (bounds []query.Node, others 
 // complete); a sort on anything else is refused; no sort reads the partition.
 func (p *planner) sortOrPartition() (access, error) {
 	s, t, res, q, conds, keys := p.s, p.t, p.res, p.q, p.conds, p.keys
-	// A sort on a slot field reads that index in order (it is dense, so it is complete).
 	if a, ok := p.sortPath(nil); ok {
 		a.exact = len(conds) == 0 && a.groupBy == nil
 		return a, nil
@@ -653,7 +650,7 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 // or a total wants one, else counted by DynamoDB (executeCounted).
 func (s *Store) executeExact(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) error {
 	if p.rank != "" && (q.Skip > 0 || q.Total) {
-		ok, err := s.executeRanked(ctx, t, res, q, p.rank, p.desc, r)
+		ok, err := s.Ranks.Execute(ctx, t, res, q, p.rank, p.desc, r)
 		if ok || err != nil {
 			return err
 		}
