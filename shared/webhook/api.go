@@ -183,6 +183,22 @@ func (a *API) policy(mode string) Policy {
 	return Policy{Live: mode == store.Live, AllowLoopback: a.AllowLoopback, Resolve: a.resolve()}
 }
 
+// eventPatterns are the valid patterns, sorted and without repeats; bad hears of the others.
+func eventPatterns(patterns []string, bad func(f, msg string)) []string {
+	seen := map[string]bool{}
+	var list []string
+	for _, p := range patterns {
+		if err := hevents.ValidatePattern(p); err != nil {
+			bad("enabledEvents", err.Error())
+		} else if !seen[p] {
+			seen[p] = true
+			list = append(list, p)
+		}
+	}
+	sort.Strings(list)
+	return list
+}
+
 // apply validates b onto e, collecting every bad field.
 func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, create bool) error {
 	var errs []apperr.FieldError
@@ -204,18 +220,7 @@ func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, crea
 		if len(*b.EnabledEvents) == 0 {
 			bad("enabledEvents", "must list at least one event type, or \"*\"")
 		}
-		seen := map[string]bool{}
-		var list []string
-		for _, p := range *b.EnabledEvents {
-			if err := hevents.ValidatePattern(p); err != nil {
-				bad("enabledEvents", err.Error())
-			} else if !seen[p] {
-				seen[p] = true
-				list = append(list, p)
-			}
-		}
-		sort.Strings(list)
-		e.EnabledEvents = list
+		e.EnabledEvents = eventPatterns(*b.EnabledEvents, bad)
 	case create:
 		bad("enabledEvents", "is required")
 	}

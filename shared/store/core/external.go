@@ -101,7 +101,7 @@ func (s *Store) createGuarded(ctx context.Context, t Tenant, res *schema.Resourc
 	}
 	put := types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 	meta.Tx.Unique = &UniqueClaim{Resource: res.Name, ExternalID: ext, Owner: doc["id"].(string), StaleOwner: staleOwner, At: now.UnixMilli()}
-	if err := s.writeWithEvents(ctx, t, put, res.Object+".created", doc, nil, meta, now); err != nil {
+	if err := s.writeObject(ctx, t, put, ObjectChange{res, ObjectCreated}, doc, nil, meta, now); err != nil {
 		return nil, err
 	}
 	return doc, nil
