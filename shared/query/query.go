@@ -99,6 +99,11 @@ type Node struct {
 	Values   []any // OpIn, OpNin
 	// Param is the query parameter the condition came from, for messages.
 	Param string
+	// Keys order a KindAfter node (Value is then its anchor document).
+	Keys []SortKey
+	// After, on an OpGte / OpLte bound a cursor added, is the anchor's id: the index may be read
+	// from past the anchor's own key (value, After) instead of from the value's first key.
+	After string
 }
 
 // SortKey orders by one field.
@@ -140,6 +145,8 @@ type Query struct {
 	Dialect Dialect
 	// Page and Size are Hubpay's paging (Skip = Page*Size, Limit = Size).
 	Page, Size int
+	// Cursor is startingAfter / endingBefore (cursor.go), nil without one.
+	Cursor *Cursor
 }
 
 // Parse reads a find query from API Gateway's multi-value query parameters (see RawQuery for

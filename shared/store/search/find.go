@@ -341,6 +341,7 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 		return access{}, errSortNotIndexed(res, keys[0].Field, len(keys) > 1 || keys[0].Desc != idDesc)
 	}
 	a := s.partitionPath(t, res, idDesc, idOrdered, "partition")
+	seekID(&a, conds)
 	a.exact = len(conds) == 0
 	a.rank, _ = s.rankPath(t, res, q)
 	return a, nil
@@ -361,6 +362,26 @@ func (s *Store) partitionPath(t Tenant, res *schema.Resource, desc, ordered bool
 	return access{name: name, desc: desc, ordered: ordered, queries: []keyQuery{{
 		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))},
 	}}}
+}
+
+// seekID narrows a partition read to a cursor's id bound (id $gt / $lt: the table's sort key is
+// the id), so a page after a cursor reads from there.
+func seekID(a *access, conds []query.Node) {
+	for _, c := range conds {
+		id, ok := c.Value.(string)
+		if c.Kind != query.KindCond || c.Field != "id" || !ok || (c.Op != query.OpGt && c.Op != query.OpLt) {
+			continue
+		}
+		kq := &a.queries[0]
+		op := ">"
+		if c.Op == query.OpLt {
+			op = "<"
+		}
+		kq.kce += " AND SK " + op + " :seek"
+		kq.vals[":seek"] = sv(id)
+		a.name += " from " + c.Op.String()
+		return
+	}
 }
 
 // eqQueries are the index queries for field = v (ordered by id), if the field is indexed.
@@ -435,14 +456,18 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 		for _, b := range bounds {
 			enc := encodeValue(b.Value)
 			var l, h string
-			switch b.Op {
-			case query.OpGte:
+			switch {
+			case b.Op == query.OpGte && b.After != "" && slot.Field == b.Field:
+				l = enc + keySep + b.After + "\x00" // a cursor: past the anchor's own key
+			case b.Op == query.OpLte && b.After != "" && slot.Field == b.Field:
+				h = enc + keySep + b.After
+			case b.Op == query.OpGte:
 				l = enc
-			case query.OpGt:
+			case b.Op == query.OpGt:
 				l = enc + "\x02"
-			case query.OpLt:
+			case b.Op == query.OpLt:
 				h = enc
-			case query.OpLte:
+			case b.Op == query.OpLte:
 				h = enc + "\x02"
 			}
 			if l != "" && l > lo {
