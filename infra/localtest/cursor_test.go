@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -226,4 +227,65 @@ func TestCursorPages(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	first, _, _ := listPage(t, env, "$limit=3")
 	assert.Equal(t, first, ids)
+}
+
+// The platform lists page by cursor too: from any object of the list, startingAfter walks on in
+// the list's order and endingBefore walks back (each page in the list's order), hasMore on each.
+func TestPlatformListCursors(t *testing.T) {
+	env := localtest.Shared(t)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(recv.Close)
+	base := strings.Replace(recv.URL, "127.0.0.1", "localhost", 1)
+	for i := range 4 { // endpoints of their own, so that list has pages
+		r := env.Do(t, "POST", "/webhook-endpoints", env.TestKey, map[string]any{"url": fmt.Sprintf("%s/cursor/%d", base, i), "enabledEvents": []string{"invoice.paid"}})
+		require.Equal(t, http.StatusCreated, r.Status, "%s", r.Body)
+		id := r.JSON(t)["id"].(string)
+		t.Cleanup(func() { env.Do(t, "DELETE", "/webhook-endpoints/"+id, env.TestKey, nil) })
+	}
+	for range 4 {
+		createPatient(t, env, "Events") // events of our own
+	}
+	get := func(path string) ([]string, bool) {
+		r := env.Do(t, "GET", path, env.TestKey, nil)
+		require.Equal(t, http.StatusOK, r.Status, "%s: %s", path, r.Body)
+		body := r.JSON(t)
+		more, ok := body["hasMore"].(bool)
+		require.True(t, ok, "%s: hasMore on every list: %s", path, r.Body)
+		var ids []string
+		for _, d := range body["data"].([]any) {
+			ids = append(ids, d.(map[string]any)["id"].(string))
+		}
+		return ids, more
+	}
+	for _, tc := range []struct{ path, prefix string }{
+		{"/events", "evt"}, {"/request-logs", "req"}, {"/webhook-endpoints", "we"}, {"/api-keys", "key"}, {"/organizations", "org"},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			ref, _ := get(tc.path + "?$limit=12")
+			require.GreaterOrEqual(t, len(ref), 2, "%s has objects", tc.path)
+			// From the first object on (newer request logs and events may arrive meanwhile: they
+			// come before it, so they change nothing after it).
+			var walked []string
+			cursor := ref[0]
+			for range 20 {
+				ids, more := get(tc.path + "?$limit=2&startingAfter=" + cursor)
+				walked = append(walked, ids...)
+				if !more || len(walked) >= len(ref)-1 {
+					break
+				}
+				cursor = ids[len(ids)-1]
+			}
+			require.GreaterOrEqual(t, len(walked), len(ref)-1)
+			assert.Equal(t, ref[1:], walked[:len(ref)-1], "startingAfter walks the list's order")
+			n := len(ref) - 1
+			ids, more := get(tc.path + "?$limit=2&endingBefore=" + ref[n])
+			assert.Equal(t, ref[max(0, n-2):n], ids, "endingBefore: the objects just before, in the list's order")
+			assert.Equal(t, n > 2, more)
+			for _, q := range []string{"?startingAfter=" + ref[0] + "&$skip=1", "?startingAfter=nope_1", "?startingAfter=" + ref[0] + "&endingBefore=" + ref[1]} {
+				r := env.Do(t, "GET", tc.path+q, env.TestKey, nil)
+				assert.Equal(t, http.StatusBadRequest, r.Status, "%s%s: %s", tc.path, q, r.Body)
+				assert.Contains(t, string(r.Body), "INVALID_PARAMETERS")
+			}
+		})
+	}
 }
