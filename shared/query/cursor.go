@@ -115,7 +115,9 @@ func (q *Query) Seek(res *schema.Resource, anchor map[string]any) {
 	first := keys[0]
 	v, _ := Lookup(anchor, first.Field)
 	f, ok := res.Field(first.Field)
-	if v == nil || !ok || (first.Desc && !f.Required) {
+	// Never null: required fields, and the timestamps every object carries.
+	present := ok && (f.Required || first.Field == "createdAt" || first.Field == "updatedAt")
+	if v == nil || !ok || (first.Desc && !present) {
 		// Ascending from null, or descending where null (sorted first, read last) may follow:
 		// no one-type range holds every later document; the exact condition alone decides.
 		return
@@ -124,12 +126,25 @@ func (q *Query) Seek(res *schema.Resource, anchor map[string]any) {
 	if first.Desc {
 		op = OpLte
 	}
+	// When every key goes one way (ties too), an index ordered by those fields then id holds the
+	// position as a key: the read starts just past it.
+	var fields []string
+	for _, k := range keys {
+		if k.Field == "id" {
+			break
+		}
+		if k.Desc != first.Desc {
+			fields = nil
+			break
+		}
+		fields = append(fields, k.Field)
+	}
 	after := ""
-	if (len(keys) == 1 || keys[1].Field == "id") && q.IDDesc() == first.Desc {
-		// The index key (value, id) is the whole position, read in the list's direction.
+	if fields != nil && q.IDDesc() == first.Desc {
 		after = id
 	}
-	q.Where.Children = append(q.Where.Children, Node{Kind: KindCond, Field: first.Field, Op: op, Value: v, After: after, Param: q.Cursor.Param})
+	q.Where.Children = append(q.Where.Children, Node{Kind: KindCond, Field: first.Field, Op: op, Value: v, Param: q.Cursor.Param,
+		After: after, AfterFields: fields, Anchor: anchor})
 }
 
 // effectiveSort is the sort keys up to and including an id key (later keys never apply).

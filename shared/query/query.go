@@ -101,9 +101,12 @@ type Node struct {
 	Param string
 	// Keys order a KindAfter node (Value is then its anchor document).
 	Keys []SortKey
-	// After, on an OpGte / OpLte bound a cursor added, is the anchor's id: the index may be read
-	// from past the anchor's own key (value, After) instead of from the value's first key.
-	After string
+	// After, on an OpGte / OpLte bound a cursor added, is the anchor's id: an index ordered by
+	// AfterFields then id may be read from past the anchor's own key (its values in Anchor, then
+	// After) instead of from the value's first key.
+	After       string
+	AfterFields []string
+	Anchor      map[string]any
 }
 
 // SortKey orders by one field.

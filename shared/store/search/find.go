@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -456,11 +457,12 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 		for _, b := range bounds {
 			enc := encodeValue(b.Value)
 			var l, h string
+			pos, seek := seekKey(slot, b)
 			switch {
-			case b.Op == query.OpGte && b.After != "" && slot.Field == b.Field:
-				l = enc + keySep + b.After + "\x00" // a cursor: past the anchor's own key
-			case b.Op == query.OpLte && b.After != "" && slot.Field == b.Field:
-				h = enc + keySep + b.After
+			case b.Op == query.OpGte && seek:
+				l = pos + "\x00" // a cursor: just past the anchor's own key
+			case b.Op == query.OpLte && seek:
+				h = pos
 			case b.Op == query.OpGte:
 				l = enc
 			case b.Op == query.OpGt:
@@ -489,6 +491,24 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":lo": sv(lo), ":hi": sv(hi)},
 	}}
 	return a
+}
+
+// seekKey is a cursor's position as the slot's sort key (its values, then id), when the slot
+// orders by exactly the fields the cursor's order does.
+func seekKey(slot IndexSlot, b query.Node) (string, bool) {
+	fields := slot.Fields
+	if fields == nil {
+		fields = []string{slot.Field}
+	}
+	if b.After == "" || !slices.Equal(fields, b.AfterFields) {
+		return "", false
+	}
+	var key strings.Builder
+	for _, f := range fields {
+		v, _ := query.Lookup(b.Anchor, f)
+		key.WriteString(encodeValue(v) + keySep)
+	}
+	return key.String() + b.After, true
 }
 
 // searchPath reads the posting lists of the search's terms (plus the overflow list), merged by
