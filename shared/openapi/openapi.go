@@ -310,7 +310,7 @@ func problemSchema() Doc {
 }
 
 func pageSchema() Doc {
-	return Doc{"type": "object", "description": "Hubpay's Spring-style page.", "required": []any{"content", "number", "size", "totalElements", "totalPages"},
+	return Doc{"type": "object", "description": "Hubpay's Spring-style page.", "required": []any{"content", "number", "size", "totalElements", "totalPages", "hasMore"},
 		"properties": Doc{
 			"content": Doc{"type": "array", "items": Doc{"type": "object"}}, "number": Doc{"type": "integer"}, "size": Doc{"type": "integer"},
 			"totalElements": Doc{"type": "integer"}, "totalPages": Doc{"type": "integer"}, "first": Doc{"type": "boolean"},

@@ -63,7 +63,7 @@ export interface HubpayPage<T> {
   last: boolean;
   empty: boolean;
   sort?: unknown;
-  hasMore?: boolean;
+  hasMore: boolean;
 }
 
 /** A change to an object, kept 30 days; the payload of webhook deliveries. */

@@ -1164,7 +1164,7 @@ export interface components {
             empty?: boolean;
             first?: boolean;
             /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
-            hasMore?: boolean;
+            hasMore: boolean;
             last?: boolean;
             number: number;
             numberOfElements?: number;
