@@ -288,6 +288,9 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 			}
 			a.desc, a.ordered, a.exact = idDesc, idOrdered, only
 			a.rank, _ = s.rankPath(t, res, q)
+			if idOrdered {
+				seekID(&a, conds)
+			}
 			return a, nil
 		}
 	}
@@ -365,21 +368,39 @@ func (s *Store) partitionPath(t Tenant, res *schema.Resource, desc, ordered bool
 	}}}
 }
 
-// seekID narrows a partition read to a cursor's id bound (id $gt / $lt: the table's sort key is
-// the id), so a page after a cursor reads from there.
+// seekID narrows reads in id order to a cursor's id bound (id $gt / $lt), so a page after a
+// cursor reads from there: the partition's sort key is the id; an equality's slot range
+// (<value>\x01<id>) becomes the part of it past the id.
 func seekID(a *access, conds []query.Node) {
 	for _, c := range conds {
 		id, ok := c.Value.(string)
 		if c.Kind != query.KindCond || c.Field != "id" || !ok || (c.Op != query.OpGt && c.Op != query.OpLt) {
 			continue
 		}
-		kq := &a.queries[0]
-		op := ">"
-		if c.Op == query.OpLt {
-			op = "<"
+		for i := range a.queries {
+			kq := &a.queries[i]
+			switch {
+			case kq.index == "" && kq.kce == "PK = :pk":
+				op := ">"
+				if c.Op == query.OpLt {
+					op = "<"
+				}
+				kq.kce += " AND SK " + op + " :seek"
+				kq.vals[":seek"] = sv(id)
+			case strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
+				v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
+				if !ok {
+					continue
+				}
+				prefix := v.Value
+				lo, hi := prefix+id+"\x00", prefix+"\x7f"
+				if c.Op == query.OpLt {
+					lo, hi = prefix, prefix+id
+				}
+				kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :v AND :hi"
+				kq.vals[":v"], kq.vals[":hi"] = sv(lo), sv(hi)
+			}
 		}
-		kq.kce += " AND SK " + op + " :seek"
-		kq.vals[":seek"] = sv(id)
 		a.name += " from " + c.Op.String()
 		return
 	}

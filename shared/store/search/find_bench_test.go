@@ -195,6 +195,7 @@ func BenchmarkFind(b *testing.B) {
 				{"cursor-id-deep", "$limit=10&startingAfter=" + d["id"].(string)},
 				{"cursor-createdAt-deep", "$sort[createdAt]=-1&$limit=10&startingAfter=" + d["id"].(string)},
 				{"createdAt-skip500", "$sort[createdAt]=-1&$limit=10&$skip=500"},
+				{"cursor-status-deep", "status=active&$limit=10&startingAfter=" + d["id"].(string)},
 				{"cursor-lastName-firstName-deep", "$sort[0][lastName]=1&$sort[1][firstName]=1&$limit=10&startingAfter=" + d["id"].(string)},
 			}
 			for _, qc := range queries {
