@@ -74,9 +74,13 @@ func TestCursorSyncUnderConcurrentWrites(t *testing.T) {
 						return
 					default:
 					}
-					id := createPatient(t, env, surnames[rng.IntN(len(surnames))])
+					// Not createPatient: require may not stop the test from another goroutine.
+					r := env.Do(t, "POST", "/patients", env.TestKey, map[string]any{"firstName": "Cursor", "lastName": surnames[rng.IntN(len(surnames))]})
+					if !assert.Equal(t, http.StatusCreated, r.Status, "%s", r.Body) {
+						return
+					}
 					mu.Lock()
-					churned = append(churned, id)
+					churned = append(churned, r.JSON(t)["id"].(string))
 					mu.Unlock()
 					if i < len(doomed)/2 {
 						assert.Equal(t, http.StatusOK, env.Do(t, "DELETE", "/patients/"+doomed[i], env.TestKey, nil).Status)
