@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -116,6 +117,10 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 		try(nil, "GET", base, base, nil, 401)
 		list := s.do(p, "GET", base+"?$limit=1", nil)
 		existing := list.data()[0].(map[string]any)["id"].(string)
+		// Cursor pages (issue 20): documented, answered with hasMore, refused with $skip.
+		try(p, "GET", base, base+"?$limit=1&startingAfter="+existing, nil, 200)
+		try(p, "GET", base, base+"?$limit=1&endingBefore="+existing, nil, 200)
+		try(p, "GET", base, base+"?$skip=1&startingAfter="+existing, nil, 400)
 		try(p, "GET", one, base+"/"+existing, nil, 200)
 		try(p, "GET", one, base+"/"+res.Prefix+"_nope", nil, 404)
 		target := existing
@@ -301,3 +306,42 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 
 // onlyNotSupported: an operation of a method the resource lacks answers only 404.
 func onlyNotSupported(st map[int]bool) bool { return len(st) == 1 && st[404] }
+
+// Every list operation of the document declares the cursor parameters, and every list schema
+// requires hasMore (issue 20: cursor pages on every list).
+func TestDocumentDeclaresCursorsOnEveryList(t *testing.T) {
+	s := newStack(t)
+	r := s.do(nil, "GET", "/openapi.json", nil)
+	require.Equal(t, 200, r.Status)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string           `json:"operationId"`
+			Parameters  []map[string]any `json:"parameters"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Required []string `json:"required"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.Raw), &doc))
+	lists := 0
+	for path, ops := range doc.Paths {
+		op, ok := ops["get"]
+		if !ok || !strings.HasPrefix(op.OperationID, "list") || op.OperationID == "listEventTypes" || op.OperationID == "listWebhookSourceIps" {
+			continue
+		}
+		lists++
+		names := map[string]bool{}
+		for _, p := range op.Parameters {
+			names[fmt.Sprint(p["name"])] = true
+		}
+		assert.True(t, names["startingAfter"] && names["endingBefore"], "%s (%s) declares startingAfter and endingBefore", path, op.OperationID)
+	}
+	assert.GreaterOrEqual(t, lists, 11, "the clinical and platform lists")
+	for name, sc := range doc.Components.Schemas {
+		if (strings.HasSuffix(name, "List") && name != "EventTypeList") || name == "Page" {
+			assert.Contains(t, sc.Required, "hasMore", name)
+		}
+	}
+}

@@ -154,15 +154,15 @@ func operation(r Route, comps Doc) Doc {
 	case schema.Find:
 		op["summary"] = "List " + res.Name
 		list := obj + "List"
-		comps[list] = Doc{"type": "object", "required": []any{"data", "limit", "skip"}, "properties": Doc{
+		comps[list] = Doc{"type": "object", "required": []any{"data", "limit", "skip", "hasMore"}, "properties": Doc{
 			"data":  Doc{"type": "array", "items": ref(obj)},
-			"limit": Doc{"type": "integer"}, "skip": Doc{"type": "integer"},
+			"limit": Doc{"type": "integer"}, "skip": Doc{"type": "integer"}, "hasMore": hasMoreSchema,
 			"total": Doc{"type": "integer", "description": "With $total=true or $limit=0."},
 		}}
 		resp["200"] = Doc{"description": "A page of " + res.Name + " (Feathers shape; a Spring-style page with Hubpay's page/size parameters).",
 			"content": Doc{"application/json": Doc{"schema": Doc{"anyOf": []any{ref(list), ref("Page")}}}}}
 		if pagedOnly[res.Name] {
-			params = append(params, findParams(res)[:3]...) // $limit, $skip, $total
+			params = append(params, findParams(res)[:5]...) // $limit, $skip, $total, startingAfter, endingBefore
 		} else {
 			params = append(params, findParams(res)...)
 			op["description"] = indexDescription(res)
@@ -316,11 +316,12 @@ func problemSchema() Doc {
 }
 
 func pageSchema() Doc {
-	return Doc{"type": "object", "description": "Hubpay's Spring-style page.", "required": []any{"content", "number", "size", "totalElements", "totalPages"},
+	return Doc{"type": "object", "description": "Hubpay's Spring-style page.", "required": []any{"content", "number", "size", "totalElements", "totalPages", "hasMore"},
 		"properties": Doc{
 			"content": Doc{"type": "array", "items": Doc{"type": "object"}}, "number": Doc{"type": "integer"}, "size": Doc{"type": "integer"},
 			"totalElements": Doc{"type": "integer"}, "totalPages": Doc{"type": "integer"}, "first": Doc{"type": "boolean"},
 			"last": Doc{"type": "boolean"}, "numberOfElements": Doc{"type": "integer"}, "empty": Doc{"type": "boolean"}, "sort": Doc{},
+			"hasMore": hasMoreSchema,
 		}}
 }
 

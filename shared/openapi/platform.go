@@ -45,8 +45,8 @@ func closed(required []string, props Doc) Doc {
 }
 
 func listOf(item string) Doc {
-	return Doc{"type": "object", "required": []any{"data", "limit", "skip"}, "properties": Doc{
-		"data": Doc{"type": "array", "items": ref(item)}, "limit": Doc{"type": "integer"}, "skip": Doc{"type": "integer"},
+	return Doc{"type": "object", "required": []any{"data", "limit", "skip", "hasMore"}, "properties": Doc{
+		"data": Doc{"type": "array", "items": ref(item)}, "limit": Doc{"type": "integer"}, "skip": Doc{"type": "integer"}, "hasMore": hasMoreSchema,
 		"total": Doc{"type": "integer", "description": "With $total=true (always for some lists)."},
 	}}
 }
@@ -150,6 +150,7 @@ func listParams(filters ...Doc) []any {
 	out := []any{
 		Doc{"name": "$limit", "in": "query", "schema": Doc{"type": "integer", "minimum": 0, "maximum": 100}, "description": "Page size (default 10)."},
 		Doc{"name": "$skip", "in": "query", "schema": Doc{"type": "integer", "minimum": 0}, "description": "Objects to skip."},
+		cursorParam(false), cursorParam(true),
 	}
 	for _, f := range filters {
 		out = append(out, f)
@@ -172,7 +173,7 @@ func rangeParam(name, desc string) Doc {
 
 // platformOps, by "METHOD path".
 var platformOps = map[string]platformOp{
-	"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode", status: "200", resp: "ApiKeyList"},
+	"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode, oldest first", status: "200", resp: "ApiKeyList", query: listParams()},
 	"POST /api-keys":            {id: "createApiKey", summary: "Create a restricted key", status: "201", resp: "ApiKey", bodyNeeded: true, body: closed([]string{"name"}, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": "string", "maxLength": 500}, "type": Doc{"type": "string", "enum": []any{"restricted"}}, "permissions": permissionsSchema()})},
 	"GET /api-keys/{id}":        {id: "getApiKey", summary: "Get an API key", status: "200", resp: "ApiKey"},
 	"PATCH /api-keys/{id}":      {id: "updateApiKey", summary: "Rename or annotate an API key", status: "200", resp: "ApiKey", bodyNeeded: true, body: closed(nil, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": []any{"string", "null"}, "maxLength": 500}})},

@@ -1,3 +1,4 @@
+import { InvalidParametersError } from './errors.js';
 import { type RequestOptions, type Transport, withInfo } from './http.js';
 import type { Query } from './query.js';
 import type { HubpayPage, Page } from './types.js';
@@ -41,7 +42,9 @@ export class Reader<T> {
   /**
    * Every object the query matches, fetched page by page as the loop goes:
    * `for await (const p of sdk.patients.all({query}))`. `$limit` is the page size (default 100);
-   * `$skip` the start. In Hubpay's dialect (`size`, `page`) it pages by page number.
+   * `$skip` (or `startingAfter`) the start. Each next page starts after the last object seen
+   * (`startingAfter`), so inserts and deletes meanwhile shift nothing: every object present for
+   * the whole loop comes exactly once. In Hubpay's dialect (`size`, `page`) it pages by page number.
    */
   async *all(params: FindParams = {}): AsyncGenerator<T, void, undefined> {
     const query: Query = { ...(params.query ?? {}) };
@@ -56,15 +59,29 @@ export class Reader<T> {
     }
     const size = query.$limit === undefined ? 100 : Number(query.$limit);
     if (!(size > 0)) throw new RangeError('all(): $limit is the page size and must be at least 1');
-    let skip = Number(query.$skip ?? 0);
     delete query.$total; // counting every page would cost a count per page for nothing
+    let q: Query = { ...query, $limit: size };
+    let prev: string[] = []; // the last page's ids, to resume from if its last object is deleted
     for (;;) {
-      const res = await this.find({ ...params, query: { ...query, $limit: size, $skip: skip } });
+      let res: Page<T>;
+      try {
+        res = await this.find({ ...params, query: q });
+      } catch (err) {
+        if (prev.length > 1 && err instanceof InvalidParametersError && err.errors.some((e) => e.field === 'startingAfter')) {
+          // Sorted on a field, the cursor object's values are its position: it was deleted, so
+          // resume after the page's previous object.
+          prev.pop();
+          q = { ...q, startingAfter: prev[prev.length - 1] };
+          continue;
+        }
+        throw err;
+      }
       yield* res.data;
-      // A short page is the last; the server may also cap the page below what was asked.
-      const pageSize = res.limit || size;
-      if (res.data.length < pageSize || res.data.length === 0) return;
-      skip += res.data.length;
+      prev = res.data.map((d) => String((d as { id?: unknown }).id ?? ''));
+      const last = prev[prev.length - 1];
+      if (!res.hasMore || !last) return;
+      const { $skip: _skip, endingBefore: _before, ...rest } = q;
+      q = { ...rest, startingAfter: last };
     }
   }
 }

@@ -47,6 +47,8 @@ export interface Page<T> {
   total?: number;
   limit: number;
   skip: number;
+  /** Whether objects follow this page in the list's order (before it, with `endingBefore`). */
+  hasMore: boolean;
 }
 
 /** A page in Hubpay's dialect (`page`/`size`/`sort` in the query). */
@@ -61,6 +63,7 @@ export interface HubpayPage<T> {
   last: boolean;
   empty: boolean;
   sort?: unknown;
+  hasMore: boolean;
 }
 
 /** A change to an object, kept 30 days; the payload of webhook deliveries. */

@@ -52,6 +52,7 @@ const (
 var (
 	NewID       = core.NewID
 	NewIDPrefix = core.NewIDPrefix
+	SeekBounds  = core.SeekBounds
 	IDFrom      = core.IDFrom
 )
 

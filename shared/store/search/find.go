@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -339,6 +340,9 @@ func (p *planner) indexedAccess() (access, bool) {
 			}
 			a.desc, a.ordered, a.exact = idDesc, idOrdered, only
 			a.rank, _ = s.rankPath(t, res, q)
+			if idOrdered {
+				seekID(&a, conds)
+			}
 			return a, true
 		}
 	}
@@ -408,6 +412,7 @@ func (p *planner) sortOrPartition() (access, error) {
 		return access{}, errSortNotIndexed(res, keys[0].Field, len(keys) > 1 || keys[0].Desc != p.idDesc)
 	}
 	a := s.partitionPath(t, res, p.idDesc, p.idOrdered, "partition")
+	seekID(&a, conds)
 	a.exact = len(conds) == 0
 	a.rank, _ = s.rankPath(t, res, q)
 	return a, nil
@@ -428,6 +433,44 @@ func (s *Store) partitionPath(t Tenant, res *schema.Resource, desc, ordered bool
 	return access{name: name, desc: desc, ordered: ordered, queries: []keyQuery{{
 		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))},
 	}}}
+}
+
+// seekID narrows reads in id order to a cursor's id bound (id $gt / $lt), so a page after a
+// cursor reads from there: the partition's sort key is the id; an equality's slot range
+// (<value>\x01<id>) becomes the part of it past the id.
+func seekID(a *access, conds []query.Node) {
+	for _, c := range conds {
+		id, ok := c.Value.(string)
+		if c.Kind != query.KindCond || c.Field != "id" || !ok || (c.Op != query.OpGt && c.Op != query.OpLt) {
+			continue
+		}
+		for i := range a.queries {
+			kq := &a.queries[i]
+			switch {
+			case kq.index == "" && kq.kce == "PK = :pk":
+				op := ">"
+				if c.Op == query.OpLt {
+					op = "<"
+				}
+				kq.kce += " AND SK " + op + " :seek"
+				kq.vals[":seek"] = sv(id)
+			case strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
+				v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
+				if !ok {
+					continue
+				}
+				prefix := v.Value
+				lo, hi := prefix+id+"\x00", prefix+"\x7f"
+				if c.Op == query.OpLt {
+					lo, hi = prefix, prefix+id
+				}
+				kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :v AND :hi"
+				kq.vals[":v"], kq.vals[":hi"] = sv(lo), sv(hi)
+			}
+		}
+		a.name += " from " + c.Op.String()
+		return
+	}
 }
 
 // eqQueries are the index queries for field = v (ordered by id), if the field is indexed.
@@ -502,14 +545,19 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 		for _, b := range bounds {
 			enc := encodeValue(b.Value)
 			var l, h string
-			switch b.Op {
-			case query.OpGte:
+			pos, seek := seekKey(slot, b)
+			switch {
+			case b.Op == query.OpGte && seek:
+				l = pos + "\x00" // a cursor: just past the anchor's own key
+			case b.Op == query.OpLte && seek:
+				h = pos
+			case b.Op == query.OpGte:
 				l = enc
-			case query.OpGt:
+			case b.Op == query.OpGt:
 				l = enc + "\x02"
-			case query.OpLt:
+			case b.Op == query.OpLt:
 				h = enc
-			case query.OpLte:
+			case b.Op == query.OpLte:
 				h = enc + "\x02"
 			}
 			if l != "" && l > lo {
@@ -531,6 +579,24 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":lo": sv(lo), ":hi": sv(hi)},
 	}}
 	return a
+}
+
+// seekKey is a cursor's position as the slot's sort key (its values, then id), when the slot
+// orders by exactly the fields the cursor's order does.
+func seekKey(slot IndexSlot, b query.Node) (string, bool) {
+	fields := slot.Fields
+	if fields == nil {
+		fields = []string{slot.Field}
+	}
+	if b.After == "" || !slices.Equal(fields, b.AfterFields) {
+		return "", false
+	}
+	var key strings.Builder
+	for _, f := range fields {
+		v, _ := query.Lookup(b.Anchor, f)
+		key.WriteString(encodeValue(v) + keySep)
+	}
+	return key.String() + b.After, true
 }
 
 // searchPath reads the posting lists of the search's terms (plus the overflow list), merged by

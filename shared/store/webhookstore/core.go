@@ -58,6 +58,7 @@ const (
 var (
 	NewID       = core.NewID
 	NewIDPrefix = core.NewIDPrefix
+	SeekBounds  = core.SeekBounds
 	IDFrom      = core.IDFrom
 )
 

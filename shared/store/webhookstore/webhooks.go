@@ -469,13 +469,27 @@ func (s *Store) GetDelivery(ctx context.Context, account, mode, endpointID, id s
 
 // ListDeliveries lists an endpoint's deliveries newest first; status filters when non-empty.
 func (s *Store) ListDeliveries(ctx context.Context, account, mode, endpointID, status string, limit, skip int) ([]Delivery, error) {
+	return s.ListDeliveriesFrom(ctx, account, mode, endpointID, status, limit, skip, "", "")
+}
+
+// ListDeliveriesFrom is ListDeliveries from a cursor: deliveries older than after, or newer than
+// before (read oldest first from it, the page returned newest first).
+func (s *Store) ListDeliveriesFrom(ctx context.Context, account, mode, endpointID, status string, limit, skip int, after, before string) ([]Delivery, error) {
 	out := []Delivery{}
 	seen := 0
+	lo, hi := SeekBounds("!", "\x7f", after, before) // ids are printable ASCII
 	var start map[string]types.AttributeValue
+	defer func() {
+		if before != "" {
+			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}()
 	for {
-		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(deliveryPK(account, mode, endpointID))},
-			ScanIndexForward:          aws.Bool(false), ExclusiveStartKey: start})
+		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(deliveryPK(account, mode, endpointID)), ":lo": sv(lo), ":hi": sv(hi)},
+			ScanIndexForward:          aws.Bool(before != ""), ExclusiveStartKey: start})
 		if err != nil {
 			return nil, fmt.Errorf("store: list deliveries: %w", err)
 		}

@@ -29,7 +29,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the API keys of this mode */
+        /** List the API keys of this mode, oldest first */
         get: operations["listApiKeys"];
         put?: never;
         /** Create a restricted key */
@@ -664,6 +664,8 @@ export interface components {
         };
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
@@ -748,6 +750,8 @@ export interface components {
         };
         AppointmentList: {
             data: components["schemas"]["Appointment"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -824,6 +828,8 @@ export interface components {
         };
         EventList: {
             data: components["schemas"]["Event"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
@@ -945,6 +951,8 @@ export interface components {
         };
         InvoiceList: {
             data: components["schemas"]["Invoice"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1051,6 +1059,8 @@ export interface components {
         };
         MessageList: {
             data: components["schemas"]["Message"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1135,6 +1145,8 @@ export interface components {
         };
         OrganizationList: {
             data: components["schemas"]["Organization"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1151,6 +1163,8 @@ export interface components {
             content: Record<string, never>[];
             empty?: boolean;
             first?: boolean;
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             last?: boolean;
             number: number;
             numberOfElements?: number;
@@ -1256,6 +1270,8 @@ export interface components {
         };
         PatientList: {
             data: components["schemas"]["Patient"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1357,6 +1373,8 @@ export interface components {
         };
         PractitionerList: {
             data: components["schemas"]["Practitioner"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1421,6 +1439,8 @@ export interface components {
         };
         RequestLogList: {
             data: components["schemas"]["RequestLog"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
@@ -1520,6 +1540,8 @@ export interface components {
         };
         WebhookDeliveryList: {
             data: components["schemas"]["WebhookDelivery"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
@@ -1559,6 +1581,8 @@ export interface components {
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
@@ -1699,7 +1723,16 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (default 10). */
+                $limit?: number;
+                /** @description Objects to skip. */
+                $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
@@ -1709,7 +1742,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List the API keys of this mode: the result. */
+            /** @description List the API keys of this mode, oldest first: the result. */
             200: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
@@ -1945,6 +1978,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, practitionerId, startsAt, endsAt, status, reason, notes, cancellationReason. */
                 $sort?: {
                     /** @enum {integer} */
@@ -2508,6 +2545,10 @@ export interface operations {
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description An event type or pattern (patient.*); type[$in][]=... for several. */
                 type?: string | {
                     $in?: string[];
@@ -2598,6 +2639,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, status, currency, total, amountPaid, dueAt. */
                 $sort?: {
                     /** @enum {integer} */
@@ -3101,6 +3146,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, patientId, roomId, direction, channel, title, text, read, archived. */
                 $sort?: {
                     /** @enum {integer} */
@@ -3625,6 +3674,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -3799,6 +3852,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, firstName, lastName, preferredName, dateOfBirth, sex, email, phone, status. */
                 $sort?: {
                     /** @enum {integer} */
@@ -4338,6 +4395,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, firstName, lastName, title, specialty, email, phone, active. */
                 $sort?: {
                     /** @enum {integer} */
@@ -4834,6 +4895,10 @@ export interface operations {
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description HTTP status, or a class such as 4xx. */
                 status?: string;
                 /** @description HTTP method. */
@@ -5070,6 +5135,10 @@ export interface operations {
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -5286,6 +5355,10 @@ export interface operations {
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Delivery status. */
                 status?: string;
             };
