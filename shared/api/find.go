@@ -15,13 +15,20 @@ type Finder interface {
 }
 
 func (h *Resource) find(r *Request) (Response, error) {
-	q, err := query.Parse(h.Schema, r.Query())
+	exp, params, err := ParseExpand(h.Schema, r.Query(), true, r.Principal)
+	if err != nil {
+		return Response{}, err
+	}
+	q, err := query.Parse(h.Schema, params)
 	if err != nil {
 		return Response{}, err
 	}
 	if f, ok := h.Store.(Finder); ok {
 		res, err := f.Find(r.Ctx, r.Tenant, h.Schema, q)
 		if err != nil {
+			return Response{}, err
+		}
+		if err := exp.Page(r, h.Store, q, res.Docs); err != nil {
 			return Response{}, err
 		}
 		return Response{Body: q.Body(res.Docs, res.Total)}, nil
@@ -31,5 +38,8 @@ func (h *Resource) find(r *Request) (Response, error) {
 		return Response{}, err
 	}
 	page, total := q.Run(h.Schema, all)
+	if err := exp.Page(r, h.Store, q, page); err != nil {
+		return Response{}, err
+	}
 	return Response{Body: q.Body(page, total)}, nil
 }
