@@ -48,21 +48,6 @@ type Expand struct{ nodes []*expandNode }
 
 var expandKey = regexp.MustCompile(`^expand(\[\d*\])?$`)
 
-// Expandable lists the expansion names of res and the resource each refers to: every reference
-// field `xId` (schema Ref) expands as `x`.
-func Expandable(res *schema.Resource) map[string]*schema.Resource {
-	out := map[string]*schema.Resource{}
-	for _, f := range res.Fields {
-		if f.Ref == "" || !strings.HasSuffix(f.Name, "Id") {
-			continue
-		}
-		if t, ok := schema.Lookup(f.Ref); ok {
-			out[strings.TrimSuffix(f.Name, "Id")] = t
-		}
-	}
-	return out
-}
-
 // ParseExpand takes the expand parameters out of params (expand, expand[], expand[0], ...;
 // repeated keys and values add up) and checks each path against res. list is set for find, where
 // a path may start with Stripe's `data.`. The other parameters are returned for the query parser.
@@ -119,7 +104,7 @@ func (e *Expand) add(res *schema.Resource, path string, list bool) string {
 	}
 	nodes, cur := &e.nodes, res
 	for i, name := range parts {
-		targets := Expandable(cur)
+		targets := cur.Expandable()
 		target, ok := targets[name]
 		if !ok {
 			return "\"" + path + "\": " + cur.Object + " has no expandable field " + strconvQuote(name) + expandHint(targets)
@@ -251,7 +236,7 @@ func (n *expandNode) fill(docs []domain.Doc, got map[string]domain.Doc) []pendin
 			copies[id] = c
 			kids = append(kids, c)
 		}
-		d[n.name] = c
+		d[n.name] = c; _ = 0
 	}
 	if len(n.children) == 0 || len(kids) == 0 {
 		return nil

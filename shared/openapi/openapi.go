@@ -159,7 +159,7 @@ func operation(r Route, comps Doc) Doc {
 		return op
 	}
 	obj := typeName(res.Object)
-	comps[obj] = objectSchema(res)
+	objectSchemas(comps, res)
 	one := Doc{"description": "The " + res.Object + ".", "content": Doc{"application/json": Doc{"schema": ref(obj)}}}
 	if r.Action == string(schema.Get) || r.Action == string(schema.Patch) || r.Action == string(schema.Update) {
 		one["headers"] = Doc{"ETag": Doc{"description": "The object's version, for If-Match.", "schema": Doc{"type": "string"}}}
@@ -185,12 +185,18 @@ func operation(r Route, comps Doc) Doc {
 			params = append(params, findParams(res)[:3]...) // $limit, $skip, $total
 		} else {
 			params = append(params, findParams(res)...)
+			if p, ok := expandParam(res, true); ok {
+				params = append(params, p)
+			}
 			op["description"] = indexDescription(res)
 			op["x-hapihub-indexes"] = Doc{"filter": anys(res.IndexedFields()), "sortFirst": anys(res.SortableFirst()), "compound": compounds(res)}
 		}
 	case schema.Get:
 		op["summary"] = "Get a " + res.Object
 		resp["200"] = one
+		if p, ok := expandParam(res, false); ok {
+			params = append(params, p)
+		}
 	case schema.Create:
 		op["summary"] = "Create a " + res.Object
 		write(schema.OpCreate, obj+"Create")
@@ -327,6 +333,7 @@ func objectSchema(res *schema.Resource) Doc {
 	}
 	props["object"] = Doc{"type": "string", "const": res.Object}
 	props["deleted"] = Doc{"type": "boolean", "description": "True on the response of a remove."}
+	expandProps(res, props)
 	return Doc{"type": "object", "description": res.Desc, "required": []any{"id", "object"}, "properties": props}
 }
 
