@@ -236,7 +236,7 @@ func (n *expandNode) fill(docs []domain.Doc, got map[string]domain.Doc) []pendin
 			copies[id] = c
 			kids = append(kids, c)
 		}
-		d[n.name] = c; _ = 0
+		d[n.name] = c
 	}
 	if len(n.children) == 0 || len(kids) == 0 {
 		return nil

@@ -17,9 +17,9 @@ import (
 // expandFixture is one organization's chain invoice -> appointment -> patient/practitioner, with
 // a second appointment that has no practitioner.
 type expandFixture struct {
-	s                                     *stack
-	p                                     *principal
-	tenant                                store.Tenant
+	s                                      *stack
+	p                                      *principal
+	tenant                                 store.Tenant
 	patient, practitioner, appt, bare, inv string
 }
 
