@@ -28,7 +28,8 @@ func expandProps(res *schema.Resource, props Doc) {
 		props[name] = Doc{
 			"description": "With expand[]=" + name + ": the " + t.Object + " that " + name + "Id names, read with the same permissions as GET /" + t.Name +
 				"/{id}; null when " + name + "Id is unset or its " + t.Object + " no longer exists. Absent otherwise.",
-			"oneOf": []any{ref(typeName(t.Object)), Doc{"type": "null"}},
+			"oneOf":    []any{ref(typeName(t.Object)), Doc{"type": "null"}},
+			"readOnly": true,
 		}
 	}
 }
