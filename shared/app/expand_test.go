@@ -123,6 +123,22 @@ func TestExpandOverHTTP(t *testing.T) {
 			}
 			assert.True(t, found)
 		}},
+		{"find, Hubpay's page", "/appointments?size=5&expand[]=patient", func(t *testing.T, b map[string]any) {
+			content := b["content"].([]any)
+			require.NotEmpty(t, content)
+			for _, d := range content {
+				m := obj(t, d, "content[]")
+				assert.Equal(t, m["patientId"], obj(t, m["patient"], "patient")["id"])
+			}
+		}},
+		{"find messages", "/messages?$limit=3&expand[]=data.patient", func(t *testing.T, b map[string]any) {
+			data := b["data"].([]any)
+			require.NotEmpty(t, data)
+			for _, d := range data {
+				m := obj(t, d, "data[]")
+				assert.Equal(t, m["patientId"], obj(t, m["patient"], "patient")["id"])
+			}
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -140,6 +156,7 @@ func TestExpandOverHTTP(t *testing.T) {
 		{"data. on get", "/appointments/" + f.appt + "?expand[]=data.patient", "expand[]", `no expandable field "data"`},
 		{"find, three levels after data.", "/invoices?expand[]=data.appointment.patient.x", "expand[]", "3 levels deep"},
 		{"find, unknown nested", "/invoices?expand[]=appointment.room", "expand[]", `appointment has no expandable field "room"`},
+		{"empty path", "/appointments/" + f.appt + "?expand[]=", "expand[]", `no expandable field ""`},
 		{"too many", "/appointments?" + manyExpands(11), "expand[]", "at most 10 expand paths"},
 	}
 	for _, c := range bad {
