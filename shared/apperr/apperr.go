@@ -1,6 +1,6 @@
 // Package apperr is the one error type a client can see, the one table from error kind to the
-// guide's error name and HTTP status, and the two renderings: the guide's JSON body and RFC 9457
-// Problem Details.
+// API's error name and HTTP status, and the two renderings: the API's JSON body and RFC 9457
+// Problem Details (docs/decisions.md#errors).
 package apperr
 
 import (
@@ -53,8 +53,8 @@ func ClassName(status int) string {
 	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "-")
 }
 
-// table is the guide's "Types of Errors" plus the two PRODUCT.md adds (IDEMPOTENCY_ERROR for a
-// retry racing its first attempt, PRECONDITION_FAILED for a stale If-Match).
+// table is the API guide's error types plus the two we add (docs/decisions.md#errors): IDEMPOTENCY_ERROR
+// for a retry racing its first attempt, PRECONDITION_FAILED for a stale If-Match.
 var table = map[Kind]entry{
 	Unknown:              {"UNKNOWN_ERROR", http.StatusInternalServerError, "Internal error"},
 	Auth:                 {"AUTH_ERROR", http.StatusUnauthorized, "Authentication failed"},
@@ -71,7 +71,7 @@ var table = map[Kind]entry{
 	PreconditionFailed:   {"PRECONDITION_FAILED", http.StatusPreconditionFailed, "Precondition failed"},
 }
 
-// Name is the guide's error name of k.
+// Name is the API's error name of k (docs/decisions.md#errors).
 func (k Kind) Name() string { return table[k].Name }
 
 // Status is the HTTP status of k.
@@ -163,7 +163,7 @@ func From(err error) *Error {
 	return Internal(err)
 }
 
-// body is the guide's error object, plus Feathers' code (the HTTP status) and className.
+// body is the API's error object (docs/decisions.md#errors), plus Feathers' code (the HTTP status) and className.
 type body struct {
 	Name      string       `json:"name"`
 	Message   string       `json:"message"`
