@@ -34,6 +34,18 @@ func expandProps(res *schema.Resource, props Doc) {
 	}
 }
 
+// expandParams are the query parameters expand adds to an operation: on get and find of a
+// resource with references (organizations' paged-only list has none).
+func expandParams(res *schema.Resource, m schema.Method) []any {
+	if m != schema.Get && m != schema.Find {
+		return nil
+	}
+	if p, ok := expandParam(res, m == schema.Find); ok {
+		return []any{p}
+	}
+	return nil
+}
+
 // expandParam is the expand query parameter of get (list false) and find, listing every path.
 func expandParam(res *schema.Resource, list bool) (Doc, bool) {
 	paths := res.ExpandPaths(expandDepth)

@@ -165,18 +165,12 @@ func operation(r Route, comps Doc) Doc {
 			params = append(params, findParams(res)[:3]...) // $limit, $skip, $total
 		} else {
 			params = append(params, findParams(res)...)
-			if p, ok := expandParam(res, true); ok {
-				params = append(params, p)
-			}
 			op["description"] = indexDescription(res)
 			op["x-hapihub-indexes"] = Doc{"filter": anys(res.IndexedFields()), "sortFirst": anys(res.SortableFirst()), "compound": compounds(res)}
 		}
 	case schema.Get:
 		op["summary"] = "Get a " + res.Object
 		resp["200"] = one
-		if p, ok := expandParam(res, false); ok {
-			params = append(params, p)
-		}
 	case schema.Create:
 		op["summary"] = "Create a " + res.Object
 		write(schema.OpCreate, obj+"Create")
@@ -196,6 +190,7 @@ func operation(r Route, comps Doc) Doc {
 		op["summary"] = "Remove a " + res.Object
 		resp["200"] = Doc{"description": "The removed " + res.Object + ", with deleted: true.", "content": one["content"]}
 	}
+	params = append(params, expandParams(res, schema.Method(r.Action))...)
 	if (r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove)) && (!pagedOnly[res.Name] || r.Action == string(schema.Patch)) {
 		params = append(params, Doc{"name": "If-Match", "in": "header", "schema": Doc{"type": "string"}, "description": "Only change the object if its ETag still matches."})
 	}
