@@ -17,6 +17,10 @@ import (
 // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchGetItem.html).
 const batchGetMax = 100
 
+// batchGetTries bounds the calls for one batch whose keys keep coming back unprocessed
+// (sustained throttling): the request fails as a 500 rather than hang until its timeout.
+const batchGetTries = 10
+
 // GetObjects reads objects of several resources of one tenant by id (ids maps each id to its
 // resource), in BatchGetItem calls of at most 100 keys, strongly consistent like GetObject. The
 // answer maps each id found to its object; a missing id is simply absent. Every key is under the
@@ -41,6 +45,9 @@ func (s *Store) GetObjects(ctx context.Context, t Tenant, ids map[string]*schema
 		sorted = sorted[n:]
 		req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys, ConsistentRead: aws.Bool(true)}}
 		for try := 0; len(req) > 0; try++ {
+			if try == batchGetTries {
+				return nil, fmt.Errorf("store: batch get: %d keys still unprocessed after %d tries", len(req[s.Table].Keys), try)
+			}
 			if try > 0 {
 				if err := sleepCtx(ctx, time.Duration(min(try, 6))*20*time.Millisecond); err != nil {
 					return nil, err
