@@ -38,7 +38,7 @@ type ObjectBatch interface {
 // referred to, and the expansions inside that object.
 type expandNode struct {
 	name, field string
-	path        string // as the client wrote it, for errors
+	path        string // from the top, without data. (appointment.patient), for errors
 	target      *schema.Resource
 	children    []*expandNode
 }
