@@ -13,7 +13,10 @@ const expandDepth = 2
 // objectSchemas puts res's response schema in comps with those of every object it can expand
 // to, so an expansion's $ref always resolves.
 func objectSchemas(comps Doc, res *schema.Resource) {
-	comps[typeName(res.Object)] = objectSchema(res)
+	obj := objectSchema(res)
+	// Only API answers carry expansions: event payloads (EventPayloadSchema) use objectSchema alone.
+	expandProps(res, obj["properties"].(Doc))
+	comps[typeName(res.Object)] = obj
 	for _, t := range res.Expandable() {
 		if _, ok := comps[typeName(t.Object)]; !ok {
 			objectSchemas(comps, t)

@@ -334,7 +334,6 @@ func objectSchema(res *schema.Resource) Doc {
 	}
 	props["object"] = Doc{"type": "string", "const": res.Object}
 	props["deleted"] = Doc{"type": "boolean", "description": "True on the response of a remove."}
-	expandProps(res, props)
 	return Doc{"type": "object", "description": res.Desc, "required": []any{"id", "object"}, "properties": props}
 }
 
