@@ -17,7 +17,11 @@ type Finder interface {
 }
 
 func (h *Resource) find(r *Request) (Response, error) {
-	q, err := query.Parse(h.Schema, r.Query())
+	exp, params, err := ParseExpand(h.Schema, r.Query(), true, r.Principal)
+	if err != nil {
+		return Response{}, err
+	}
+	q, err := query.Parse(h.Schema, params)
 	if err != nil {
 		return Response{}, err
 	}
@@ -49,6 +53,9 @@ func (h *Resource) find(r *Request) (Response, error) {
 	}
 	if q.Cursor != nil && q.Cursor.Before {
 		query.ReversePage(page)
+	}
+	if err := exp.Page(r, h.Store, q, page); err != nil {
+		return Response{}, err
 	}
 	return Response{Body: q.Body(page, total, more)}, nil
 }

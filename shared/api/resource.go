@@ -172,7 +172,11 @@ func (h *Resource) get(r *Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	sel, err := query.ParseSelect(h.Schema, r.Query())
+	exp, params, err := ParseExpand(h.Schema, r.Query(), false, r.Principal)
+	if err != nil {
+		return Response{}, err
+	}
+	sel, err := query.ParseSelect(h.Schema, params)
 	if err != nil {
 		return Response{}, err
 	}
@@ -180,7 +184,10 @@ func (h *Resource) get(r *Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	return Response{Body: query.Project(doc, sel), Header: map[string]string{"ETag": etag(ver)}}, nil
+	if err := exp.Apply(r.Ctx, h.Store, r.Tenant, []domain.Doc{doc}); err != nil {
+		return Response{}, err
+	}
+	return Response{Body: query.Project(doc, exp.Select(sel)), Header: map[string]string{"ETag": etag(ver)}}, nil
 }
 
 func (h *Resource) create(r *Request) (Response, error) {

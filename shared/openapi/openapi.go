@@ -139,7 +139,7 @@ func operation(r Route, comps Doc) Doc {
 		return op
 	}
 	obj := typeName(res.Object)
-	comps[obj] = objectSchema(res)
+	objectSchemas(comps, res)
 	one := Doc{"description": "The " + res.Object + ".", "content": Doc{"application/json": Doc{"schema": ref(obj)}}}
 	if r.Action == string(schema.Get) || r.Action == string(schema.Patch) || r.Action == string(schema.Update) {
 		one["headers"] = Doc{"ETag": Doc{"description": "The object's version, for If-Match.", "schema": Doc{"type": "string"}}}
@@ -190,6 +190,7 @@ func operation(r Route, comps Doc) Doc {
 		op["summary"] = "Remove a " + res.Object
 		resp["200"] = Doc{"description": "The removed " + res.Object + ", with deleted: true.", "content": one["content"]}
 	}
+	params = append(params, expandParams(res, schema.Method(r.Action))...)
 	if (r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove)) && (!pagedOnly[res.Name] || r.Action == string(schema.Patch)) {
 		params = append(params, Doc{"name": "If-Match", "in": "header", "schema": Doc{"type": "string"}, "description": "Only change the object if its ETag still matches."})
 	}

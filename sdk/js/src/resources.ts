@@ -3,12 +3,26 @@ import { type RequestOptions, type Transport, withInfo } from './http.js';
 import type { Query } from './query.js';
 import type { HubpayPage, Page } from './types.js';
 
-/** Params of a find or of all(): a Feathers query plus the call's options. */
-export type FindParams = RequestOptions & { query?: Query };
+/**
+ * Params of a find, get or all(): a Feathers query plus the call's options. `expand` returns the
+ * objects references name beside their ids (`expand: ['patient']` fills `appointment.patient`;
+ * `'appointment.patient'` on invoices goes two levels, the most allowed; lists also take Stripe's
+ * `'data.patient'`). It is sent as `expand[0]=...`; `query.expand` works too.
+ */
+export type FindParams = RequestOptions & { query?: Query; expand?: string[] };
 /** A query in Hubpay's dialect: page (from 0), size (1..100), sort ("lastName,desc"). */
 export type HubpayQuery = Query & ({ page: number } | { size: number });
 
 const enc = encodeURIComponent;
+
+/** The params with `expand` moved into the query, where the API reads it. */
+function withExpand<P extends FindParams>(params: P): P {
+  const { expand, ...rest } = params;
+  if (!expand || expand.length === 0) return params;
+  const prior = rest.query?.expand;
+  const merged = [...(Array.isArray(prior) ? prior : prior === undefined ? [] : [prior]), ...expand];
+  return { ...rest, query: { ...(rest.query ?? {}), expand: merged } } as unknown as P;
+}
 
 function isHubpay(query: Query | undefined): boolean {
   return !!query && (query.page !== undefined || query.size !== undefined);
@@ -31,12 +45,12 @@ export class Reader<T> {
   find(params: FindParams & { query: HubpayQuery }): Promise<HubpayPage<T>>;
   find(params?: FindParams): Promise<Page<T>>;
   find(params: FindParams = {}): Promise<Page<T> | HubpayPage<T>> {
-    return this.call('GET', this.path, undefined, params);
+    return this.call('GET', this.path, undefined, withExpand(params));
   }
 
-  /** One object by id; `query.$select` limits the fields. */
+  /** One object by id; `query.$select` limits the fields, `expand` adds referenced objects. */
   get(id: string, params: FindParams = {}): Promise<T> {
-    return this.call('GET', `${this.path}/${enc(id)}`, undefined, params);
+    return this.call('GET', `${this.path}/${enc(id)}`, undefined, withExpand(params));
   }
 
   /**

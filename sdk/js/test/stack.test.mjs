@@ -473,6 +473,34 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
     });
   });
 
+  describe('expand (issue 20 item 4)', () => {
+    it('fills references on get, find and two levels; 400 names the parameter; 403 for a key without read', async () => {
+      const page = await sdk.appointments.find({ query: { $limit: 5 }, expand: ['data.patient', 'practitioner'] });
+      assert.ok(page.data.length > 0);
+      for (const a of page.data) {
+        assert.equal(a.patient.id, a.patientId, 'patientId stays, patient is beside it');
+        if (a.practitionerId) assert.equal(a.practitioner.id, a.practitionerId);
+        else assert.equal(a.practitioner, null);
+      }
+      const appt = page.data[0];
+      const inv = await sdk.invoices.create({ patientId: appt.patientId, appointmentId: appt.id, currency: 'EUR', lineItems: [] });
+      const got = await sdk.invoices.get(inv.id, { expand: ['appointment.patient'] });
+      assert.equal(got.appointment.id, appt.id);
+      assert.equal(got.appointment.patient.id, appt.patientId);
+      assert.equal((await sdk.invoices.get(inv.id)).appointment, undefined, 'absent unless asked for');
+      const bad = await sdk.appointments.get(appt.id, { expand: ['appointment.patient.practitioner'] }).catch((e) => e);
+      assert.ok(bad instanceof H.InvalidParametersError, String(bad));
+      assert.equal(bad.errors[0].field, 'expand[0]');
+      const rk = await sdk.apiKeys.create({ name: 'sdk-js expand', permissions: { appointments: 'read' } });
+      const reader = client(rk.secret);
+      assert.equal((await reader.appointments.get(appt.id)).id, appt.id);
+      const denied = await reader.appointments.get(appt.id, { expand: ['patient'] }).catch((e) => e);
+      assert.ok(denied instanceof H.PermissionsError, String(denied));
+      assert.match(denied.message, /expand\[\]=patient/);
+      await sdk.apiKeys.remove(rk.id);
+    });
+  });
+
   describe('README, installed with npm in a fresh directory', () => {
     let dir;
     const env = () => ({ ...process.env, HAPIHUB_API_URL: stack.url, HAPIHUB_TEST_SECRET_KEY: stack.testKey });
