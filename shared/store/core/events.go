@@ -49,7 +49,7 @@ func (s *Store) GetEvent(ctx context.Context, account, mode, id string) (Doc, er
 	if out.Item == nil || s.expired(out.Item) {
 		return nil, apperr.New(apperr.NotFound, "No such event: %s", id)
 	}
-	return unmarshalDoc(out.Item), nil
+	return legacyEvent(unmarshalDoc(out.Item)), nil // apiversion.go
 }
 
 // ListEvents reads events newest first. The createdAt range is a key range (event ids sort by
@@ -89,7 +89,7 @@ func (s *Store) ListEvents(ctx context.Context, account, mode string, q EventQue
 				continue
 			}
 			if matched >= q.Skip && len(page.Events) < q.Limit {
-				page.Events = append(page.Events, unmarshalDoc(it))
+				page.Events = append(page.Events, legacyEvent(unmarshalDoc(it)))
 			}
 			matched++
 		}
