@@ -22,6 +22,8 @@ type Event struct {
 	Request        EventRequest `json:"request"`
 	// Test is true on a sample event sent with WebhookEndpoints.SendTest.
 	Test bool `json:"test,omitempty"`
+	// APIVersion is the API version Data is shaped in: the account's when the event happened.
+	APIVersion string `json:"apiVersion"`
 }
 
 // EventData is the object after the change and, for updates, the changed fields' old values.

@@ -210,6 +210,15 @@ export interface EventType {
   schema: Record<string, unknown>;
 }
 
+/** The API version the account is pinned to (GET /account/api-version); docs/versioning.md. */
+export interface ApiVersion {
+  object: 'api_version';
+  /** Requests without HapiHub-Version are served in it, and events are written in it. */
+  apiVersion: string;
+  latest: string;
+  versions: string[];
+}
+
 /** The addresses webhook deliveries come from (GET /webhook-source-ips). */
 export interface WebhookSourceIps {
   object: 'webhook_source_ips';

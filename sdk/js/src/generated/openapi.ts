@@ -4,6 +4,24 @@
  */
 
 export interface paths {
+    "/account/api-version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API version the account is pinned to, and the known versions */
+        get: operations["getApiVersion"];
+        /** Pin the account to another API version (live secret key) */
+        put: operations["setApiVersion"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/account/ip-allowlist": {
         parameters: {
             query?: never;
@@ -669,6 +687,21 @@ export interface components {
             /** @description With $total=true (always for some lists). */
             total?: number;
         };
+        ApiVersion: {
+            /**
+             * Format: date
+             * @description The version requests without HapiHub-Version are served in, and events are written in.
+             */
+            apiVersion: string;
+            /**
+             * Format: date
+             * @description The newest version.
+             */
+            latest: string;
+            /** @constant */
+            object: "api_version";
+            versions: string[];
+        };
         /** @description A patient's appointment with a practitioner. Status changes follow the transitions in docs/resources.md. */
         Appointment: {
             /** @description Required when the status becomes cancelled; kept afterwards. */
@@ -799,6 +832,11 @@ export interface components {
             reason?: string;
         };
         Event: {
+            /**
+             * Format: date
+             * @description The API version data is shaped in: the account's when the event happened.
+             */
+            apiVersion: string;
             /**
              * Format: int64
              * @description When it happened. Unix time in milliseconds, UTC.
@@ -1605,6 +1643,7 @@ export interface components {
         /** @description An error: the guide's error object, or RFC 9457 Problem Details with Accept: application/problem+json. */
         Error: {
             headers: {
+                "HapiHub-Version": components["headers"]["HapiHubVersion"];
                 "Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
@@ -1614,9 +1653,14 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+        HapiHubVersion: string;
+    };
     requestBodies: never;
     headers: {
+        /** @description The API version this response was served in: the request's HapiHub-Version, else the account's. */
+        HapiHubVersion: string;
         /** @description The request's id: the `event` of an error, the `requestId` of its request log. API Gateway's own answers (no key, throttled) carry only x-amzn-RequestId, the same id. */
         RequestId: string;
     };
@@ -1624,12 +1668,97 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The API version the account is pinned to, and the known versions: the result. */
+            200: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiVersion"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    setApiVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A known version (YYYY-MM-DD).
+                     */
+                    apiVersion: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Pin the account to another API version (live secret key): the result. */
+            200: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiVersion"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            412: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     getIpAllowlist: {
         parameters: {
             query?: never;
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1639,6 +1768,7 @@ export interface operations {
             /** @description The networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1662,6 +1792,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1677,6 +1809,7 @@ export interface operations {
             /** @description Replace the networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1703,6 +1836,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1712,6 +1847,7 @@ export interface operations {
             /** @description List the API keys of this mode: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1735,6 +1871,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1757,6 +1895,7 @@ export interface operations {
             /** @description Create a restricted key: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1783,6 +1922,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1794,6 +1935,7 @@ export interface operations {
             /** @description Get an API key: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1817,6 +1959,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1828,6 +1972,7 @@ export interface operations {
             /** @description Revoke an API key: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1854,6 +1999,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1872,6 +2019,7 @@ export interface operations {
             /** @description Rename or annotate an API key: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1898,6 +2046,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1916,6 +2066,7 @@ export interface operations {
             /** @description Replace a key, the old one working until expiresAt: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2218,6 +2369,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2227,6 +2380,7 @@ export interface operations {
             /** @description A page of appointments (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2252,6 +2406,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2265,6 +2421,7 @@ export interface operations {
             /** @description An existing appointment with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2275,6 +2432,7 @@ export interface operations {
             /** @description The new appointment. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2301,6 +2459,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2314,6 +2474,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2341,6 +2502,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2358,6 +2521,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2386,6 +2550,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2397,6 +2563,7 @@ export interface operations {
             /** @description The removed appointment, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2427,6 +2594,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2444,6 +2613,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2475,6 +2645,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2484,6 +2656,7 @@ export interface operations {
             /** @description Every event type, with its description and payload schema: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2529,6 +2702,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2538,6 +2713,7 @@ export interface operations {
             /** @description List events, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2561,6 +2737,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2572,6 +2750,7 @@ export interface operations {
             /** @description Get an event: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2846,6 +3025,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2855,6 +3036,7 @@ export interface operations {
             /** @description A page of invoices (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2880,6 +3062,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2893,6 +3077,7 @@ export interface operations {
             /** @description An existing invoice with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2903,6 +3088,7 @@ export interface operations {
             /** @description The new invoice. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2929,6 +3115,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2942,6 +3130,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2969,6 +3158,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2986,6 +3177,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3014,6 +3206,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3025,6 +3219,7 @@ export interface operations {
             /** @description The removed invoice, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3055,6 +3250,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3072,6 +3269,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3354,6 +3552,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3363,6 +3563,7 @@ export interface operations {
             /** @description A page of messages (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3388,6 +3589,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3401,6 +3604,7 @@ export interface operations {
             /** @description The new message. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3427,6 +3631,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3440,6 +3646,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3467,6 +3674,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3484,6 +3693,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3512,6 +3722,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3523,6 +3735,7 @@ export interface operations {
             /** @description The removed message, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3553,6 +3766,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3570,6 +3785,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3629,6 +3845,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3638,6 +3856,7 @@ export interface operations {
             /** @description A page of organizations (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3661,6 +3880,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3677,6 +3898,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3690,6 +3913,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3713,6 +3937,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3731,6 +3957,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3753,6 +3981,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3770,6 +4000,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4083,6 +4314,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4092,6 +4325,7 @@ export interface operations {
             /** @description A page of patients (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4117,6 +4351,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4130,6 +4366,7 @@ export interface operations {
             /** @description An existing patient with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4140,6 +4377,7 @@ export interface operations {
             /** @description The new patient. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4166,6 +4404,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4179,6 +4419,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4206,6 +4447,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4223,6 +4466,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4251,6 +4495,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4262,6 +4508,7 @@ export interface operations {
             /** @description The removed patient, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4292,6 +4539,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4309,6 +4558,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4581,6 +4831,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4590,6 +4842,7 @@ export interface operations {
             /** @description A page of practitioners (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4615,6 +4868,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4628,6 +4883,7 @@ export interface operations {
             /** @description An existing practitioner with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4638,6 +4894,7 @@ export interface operations {
             /** @description The new practitioner. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4664,6 +4921,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4677,6 +4936,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4704,6 +4964,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4721,6 +4983,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4749,6 +5012,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4760,6 +5025,7 @@ export interface operations {
             /** @description The removed practitioner, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4790,6 +5056,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4807,6 +5075,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4859,6 +5128,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4868,6 +5139,7 @@ export interface operations {
             /** @description List the requests of this mode, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4891,6 +5163,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4902,6 +5176,7 @@ export interface operations {
             /** @description Get a request log: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4925,6 +5200,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4934,6 +5211,7 @@ export interface operations {
             /** @description The sandbox's last reset job: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4957,6 +5235,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4966,6 +5246,7 @@ export interface operations {
             /** @description Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset): the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4992,6 +5273,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5009,6 +5292,7 @@ export interface operations {
             /** @description Wrap patient-intake data collected in a browser: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5035,6 +5319,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5046,6 +5332,7 @@ export interface operations {
             /** @description Read a token's data (within its hour): the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5074,6 +5361,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5083,6 +5372,7 @@ export interface operations {
             /** @description List webhook endpoints: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5106,6 +5396,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5133,6 +5425,7 @@ export interface operations {
             /** @description Register a webhook endpoint: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5159,6 +5452,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5170,6 +5465,7 @@ export interface operations {
             /** @description Get a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5193,6 +5489,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5204,6 +5502,7 @@ export interface operations {
             /** @description Remove a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5230,6 +5529,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5259,6 +5560,7 @@ export interface operations {
             /** @description Change a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5292,6 +5594,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5303,6 +5607,7 @@ export interface operations {
             /** @description List an endpoint's deliveries, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5326,6 +5631,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5338,6 +5645,7 @@ export interface operations {
             /** @description Get a delivery with its attempts: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5361,6 +5669,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5373,6 +5683,7 @@ export interface operations {
             /** @description Deliver again: the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5399,6 +5710,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5425,6 +5738,7 @@ export interface operations {
             /** @description Re-send the failed deliveries of events since a time (at most 14 days ago): the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5451,6 +5765,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5469,6 +5785,7 @@ export interface operations {
             /** @description Issue a new signing secret: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5495,6 +5812,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5513,6 +5832,7 @@ export interface operations {
             /** @description Send a test event to the endpoint: the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };

@@ -1,0 +1,73 @@
+package apiversion_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/apiversion"
+)
+
+// docs/changelog.md lists exactly the versions the API knows, newest first.
+func TestChangelogListsEveryVersion(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "changelog.md"))
+	require.NoError(t, err)
+	var documented []apiversion.Version
+	for _, m := range regexp.MustCompile(`(?m)^## (\d{4}-\d{2}-\d{2})\s*$`).FindAllStringSubmatch(string(b), -1) {
+		documented = append([]apiversion.Version{apiversion.Version(m[1])}, documented...)
+	}
+	assert.Equal(t, apiversion.Releases.Known(), documented)
+}
+
+func rename(from, to string) func(string, any) any {
+	return func(_ string, body any) any {
+		m := body.(map[string]any)
+		m[to] = m[from]
+		delete(m, from)
+		return m
+	}
+}
+
+// Changes apply newest first on the way out (responses, events) and oldest first on the way in
+// (requests), and only those newer than the version asked for; the newest version costs nothing.
+func TestChangesApplyInOrderAndOnlyWhenBehind(t *testing.T) {
+	r := apiversion.NewRegistry("2026-01-01",
+		apiversion.Change{Version: "2026-06-01", Response: rename("b", "a"),
+			Request: func(_ string, m map[string]any) map[string]any { m["b"] = m["a"]; delete(m, "a"); return m }},
+		apiversion.Change{Version: "2026-03-01", Response: rename("a", "z")},
+	)
+	assert.Equal(t, []apiversion.Version{"2026-01-01", "2026-03-01", "2026-06-01"}, r.Known())
+	assert.Equal(t, apiversion.Version("2026-06-01"), r.Latest())
+	_, ok := r.Lookup("2026-02-01")
+	assert.False(t, ok)
+	assert.Equal(t, apiversion.Version("2026-01-01"), r.OfAccount(""), "no recorded version: the first")
+
+	type body struct {
+		B int `json:"b"`
+	}
+	newest := body{B: 1}
+	got, err := r.Response("x", newest, "2026-06-01")
+	require.NoError(t, err)
+	assert.Equal(t, newest, got, "the newest version is served as built")
+	got, err = r.Response("x", newest, "2026-03-01")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"a": 1.0}, got)
+	got, err = r.Response("x", newest, "2026-01-01")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"z": 1.0}, got, "b -> a (2026-06-01), then a -> z (2026-03-01)")
+
+	assert.JSONEq(t, `{"b":2}`, string(r.Request("x", []byte(`{"a":2}`), "2026-01-01")))
+	assert.Equal(t, `{"a":2}`, string(r.Request("x", []byte(`{"a":2}`), "2026-06-01")))
+	assert.Equal(t, `[1]`, string(r.Request("x", []byte(`[1]`), "2026-01-01")), "not an object: left for the handler to refuse")
+
+	ev, err := r.Event(map[string]any{"id": "evt_1"}, "2026-03-01")
+	require.NoError(t, err)
+	assert.Equal(t, "2026-03-01", ev["apiVersion"])
+
+	assert.Panics(t, func() { apiversion.NewRegistry("2026-01-01", apiversion.Change{Version: "2025-01-01"}) }, "a change predates the first version")
+	assert.Panics(t, func() { apiversion.NewRegistry("2026-01-01", apiversion.Change{Version: "June"}) })
+}
