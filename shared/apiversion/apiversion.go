@@ -137,21 +137,37 @@ func (r *Registry) Response(resource string, body any, v Version) (any, error) {
 	return doc, nil
 }
 
-// Request turns a request body written for v into the newest shape, oldest change first.
-// A body that is not a JSON object is left for the handler to refuse.
+// Request turns a request body written for v into the newest shape, oldest change first: an
+// object, or each object of an array (bulk creates). Anything else is left for the handler to
+// refuse.
 func (r *Registry) Request(resource string, body []byte, v Version) []byte {
 	cs := r.after(v)
 	if len(cs) == 0 || len(body) == 0 {
 		return body
 	}
-	var doc map[string]any
-	if json.Unmarshal(body, &doc) != nil || doc == nil {
+	var doc any
+	if json.Unmarshal(body, &doc) != nil {
 		return body
 	}
-	for _, c := range cs {
-		if c.Request != nil {
-			doc = c.Request(resource, doc)
+	upgrade := func(m map[string]any) map[string]any {
+		for _, c := range cs {
+			if c.Request != nil {
+				m = c.Request(resource, m)
+			}
 		}
+		return m
+	}
+	switch d := doc.(type) {
+	case map[string]any:
+		doc = upgrade(d)
+	case []any:
+		for i, it := range d {
+			if m, ok := it.(map[string]any); ok {
+				d[i] = upgrade(m)
+			}
+		}
+	default:
+		return body
 	}
 	out, err := json.Marshal(doc)
 	if err != nil {

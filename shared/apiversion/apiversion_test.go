@@ -62,7 +62,9 @@ func TestChangesApplyInOrderAndOnlyWhenBehind(t *testing.T) {
 
 	assert.JSONEq(t, `{"b":2}`, string(r.Request("x", []byte(`{"a":2}`), "2026-01-01")))
 	assert.Equal(t, `{"a":2}`, string(r.Request("x", []byte(`{"a":2}`), "2026-06-01")))
-	assert.Equal(t, `[1]`, string(r.Request("x", []byte(`[1]`), "2026-01-01")), "not an object: left for the handler to refuse")
+	assert.JSONEq(t, `[{"b":1},{"b":2},3]`, string(r.Request("x", []byte(`[{"a":1},{"a":2},3]`), "2026-01-01")), "each object of a bulk create")
+	assert.Equal(t, `"a"`, string(r.Request("x", []byte(`"a"`), "2026-01-01")), "not an object: left for the handler to refuse")
+	assert.Equal(t, `{"a":`, string(r.Request("x", []byte(`{"a":`), "2026-01-01")), "not JSON: left for the handler to refuse")
 
 	ev, err := r.Event(map[string]any{"id": "evt_1"}, "2026-03-01")
 	require.NoError(t, err)
