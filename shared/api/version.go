@@ -24,6 +24,9 @@ type AccountReader interface {
 // (stored in the newest shape) is served in the replaying request's version.
 func Versioning(accounts AccountReader) Middleware {
 	return func(route Route, next HandlerFunc) HandlerFunc {
+		if route.Public {
+			return next // no account to pin (/openapi.json, /webhook-source-ips): one shape, no header
+		}
 		return func(r *Request) (Response, error) {
 			reg := apiversion.Current()
 			v, acct, err := requestVersion(r, reg, accounts)
@@ -53,14 +56,11 @@ func Versioning(accounts AccountReader) Middleware {
 
 // requestVersion is the version r is served in and its account's own version.
 func requestVersion(r *Request, reg *apiversion.Registry, accounts AccountReader) (v, acct apiversion.Version, err error) {
-	acct = reg.Latest() // public routes have no account: they answer in the newest version
-	if r.Principal.AccountID != "" {
-		a, err := accounts.GetAccount(r.Ctx, r.Principal.AccountID)
-		if err != nil {
-			return "", "", err
-		}
-		acct = reg.OfAccount(a.APIVersion)
+	a, err := accounts.GetAccount(r.Ctx, r.Principal.AccountID)
+	if err != nil {
+		return "", "", err
 	}
+	acct = reg.OfAccount(a.APIVersion)
 	asked := strings.TrimSpace(r.Header(apiversion.Header))
 	if asked == "" {
 		return acct, acct, nil

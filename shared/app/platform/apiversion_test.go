@@ -23,7 +23,8 @@ func newVersionHarness(t *testing.T) *harness {
 	h := newHarness(t)
 	p := &Platform{Store: h.st}
 	routes := append(append(p.KeyRoutes(), p.AccountRoutes()...), (&api.Resource{Schema: schema.Patients, Store: h.st}).Routes()...)
-	routes = append(routes, (&webhook.API{Store: h.st}).EventRoutes()...)
+	wh := &webhook.API{Store: h.st}
+	routes = append(append(routes, wh.EventRoutes()...), wh.SourceIPRoutes()...)
 	h.router = PlatformRouter(h.st, config.Config{}, routes)
 	return h
 }
@@ -45,6 +46,10 @@ func TestAPIVersionPinnedAtSignUpAndEchoed(t *testing.T) {
 	refused := h.do(req{key: h.keys["sk_test"], method: "PUT", path: "/account/api-version", body: `{"apiVersion":"` + latest + `"}`})
 	require.Equal(t, 403, refused.status, refused.body)
 	assert.Equal(t, latest, refused.header[apiversion.Header], "an error names the version too")
+
+	public := h.do(req{method: "GET", path: "/webhook-source-ips", header: map[string]string{apiversion.Header: "nonsense"}})
+	require.Equal(t, 200, public.status, public.body)
+	assert.Empty(t, public.header[apiversion.Header], "a public route has no account to pin and ignores the header")
 
 	named := h.do(req{key: h.keys["sk_test"], method: "GET", path: "/api-keys", header: map[string]string{"hapihub-version": latest}})
 	require.Equal(t, 200, named.status, named.body)
