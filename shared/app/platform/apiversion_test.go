@@ -181,3 +181,24 @@ func TestAccountVersionDefaultAndUpgradeValidation(t *testing.T) {
 	again := h.do(req{key: h.keys["sk_test"], method: "GET", path: "/account/api-version"})
 	assert.Equal(t, string(apiversion.Releases.First()), again.body["apiVersion"], "nothing changed")
 }
+
+// An idempotent replay is kept in the newest shape and served in the replaying request's
+// version: the same write sent in the old shape and then, with the same key, in the new shape
+// (the same change once upgraded) is one patient, each answer in its own request's version.
+func TestIdempotentReplayIsServedInTheReplayingVersion(t *testing.T) {
+	h := newVersionHarness(t)
+	apiversiontest.UseFuture(t)
+	key := map[string]string{"Idempotency-Key": "versioned-1"}
+	first := h.do(req{key: h.keys["sk_test"], method: "POST", path: "/patients", header: key,
+		body: `{"firstName":"Re","lastName":"Play","emailAddress":"re@example.com"}`})
+	require.Equal(t, 201, first.status, first.body)
+	assert.Equal(t, "re@example.com", first.body["emailAddress"])
+	again := h.do(req{key: h.keys["sk_test"], method: "POST", path: "/patients",
+		header: map[string]string{"Idempotency-Key": "versioned-1", apiversion.Header: string(apiversiontest.Future)},
+		body:   `{"firstName":"Re","lastName":"Play","email":"re@example.com"}`})
+	require.Equal(t, 201, again.status, again.body)
+	assert.Equal(t, "true", again.header["Idempotent-Replayed"])
+	assert.Equal(t, first.body["id"], again.body["id"], "one patient")
+	assert.Equal(t, "re@example.com", again.body["email"], "the replay in the replaying request's version")
+	assert.Equal(t, string(apiversiontest.Future), again.header[apiversion.Header])
+}
