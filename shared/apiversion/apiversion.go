@@ -9,6 +9,7 @@ package apiversion
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sync/atomic"
 )
@@ -176,9 +177,41 @@ func (r *Registry) Request(resource string, body []byte, v Version) []byte {
 	return out
 }
 
-// Event turns an event built in the newest shape into v's and stamps it with v (apiVersion).
-func (r *Registry) Event(ev map[string]any, v Version) (map[string]any, error) {
-	cs := r.after(v)
+// shapeKey is the event item's record of the version its data was built in (the newest when it
+// was written); RenderEvent removes it.
+const shapeKey = "apiShape"
+
+// StampEvent marks an event built in the newest shape with its account's version (apiVersion,
+// the version it is read in by default) and the shape it was built in.
+func (r *Registry) StampEvent(ev map[string]any, account Version) map[string]any {
+	ev["apiVersion"] = string(account)
+	ev[shapeKey] = string(r.Latest())
+	return ev
+}
+
+// RenderEvent turns a stored event into version v ("": its own apiVersion), newest change first,
+// and names the version rendered in apiVersion. Data can only be turned back: an event built
+// before v existed is rendered in the shape it was built in, and says so. Events stored before
+// versions were recorded are in the first version's shape.
+func (r *Registry) RenderEvent(ev map[string]any, v Version) (map[string]any, error) {
+	shape, _ := ev[shapeKey].(string)
+	if shape == "" {
+		shape = string(r.first)
+	}
+	if v == "" {
+		own, _ := ev["apiVersion"].(string)
+		v = Version(own)
+		if v == "" {
+			v = r.first
+		}
+	}
+	v = min(v, Version(shape))
+	var cs []Change
+	for _, c := range r.after(v) {
+		if c.Version <= Version(shape) && c.Event != nil {
+			cs = append(cs, c)
+		}
+	}
 	if len(cs) > 0 {
 		doc, err := generic(ev)
 		if err != nil {
@@ -186,11 +219,12 @@ func (r *Registry) Event(ev map[string]any, v Version) (map[string]any, error) {
 		}
 		ev, _ = doc.(map[string]any)
 		for i := len(cs) - 1; i >= 0; i-- {
-			if cs[i].Event != nil {
-				ev = cs[i].Event(ev)
-			}
+			ev = cs[i].Event(ev)
 		}
+	} else {
+		ev = maps.Clone(ev)
 	}
+	delete(ev, shapeKey)
 	ev["apiVersion"] = string(v)
 	return ev, nil
 }

@@ -66,9 +66,36 @@ func TestChangesApplyInOrderAndOnlyWhenBehind(t *testing.T) {
 	assert.Equal(t, `"a"`, string(r.Request("x", []byte(`"a"`), "2026-01-01")), "not an object: left for the handler to refuse")
 	assert.Equal(t, `{"a":`, string(r.Request("x", []byte(`{"a":`), "2026-01-01")), "not JSON: left for the handler to refuse")
 
-	ev, err := r.Event(map[string]any{"id": "evt_1"}, "2026-03-01")
+	// Events are stored in the newest shape, stamped with the account's version, and rendered in
+	// any version up to the one they were built in.
+	rename := func(from, to string) func(map[string]any) map[string]any {
+		return func(ev map[string]any) map[string]any {
+			ev[to] = ev[from]
+			delete(ev, from)
+			return ev
+		}
+	}
+	er := apiversion.NewRegistry("2026-01-01", apiversion.Change{Version: "2026-03-01", Event: rename("a", "z")},
+		apiversion.Change{Version: "2026-06-01", Event: rename("b", "a")})
+	stored := er.StampEvent(map[string]any{"id": "evt_1", "b": 1}, "2026-03-01")
+	own, err := er.RenderEvent(stored, "")
 	require.NoError(t, err)
-	assert.Equal(t, "2026-03-01", ev["apiVersion"])
+	assert.Equal(t, map[string]any{"id": "evt_1", "a": 1.0, "apiVersion": "2026-03-01"}, own, "its account's version, no shape marker")
+	first, err := er.RenderEvent(stored, "2026-01-01")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"id": "evt_1", "z": 1.0, "apiVersion": "2026-01-01"}, first)
+	latest, err := er.RenderEvent(stored, "2026-06-01")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"id": "evt_1", "b": 1, "apiVersion": "2026-06-01"}, latest, "an endpoint on a newer version than the account")
+	assert.Contains(t, stored, "b", "rendering leaves the stored event alone")
+	old := map[string]any{"id": "evt_0", "a": 1} // built when 2026-03-01 was the newest
+	old["apiShape"], old["apiVersion"] = "2026-03-01", "2026-03-01"
+	up, err := er.RenderEvent(old, "2026-06-01")
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"id": "evt_0", "a": 1, "apiVersion": "2026-03-01"}, up, "data cannot be turned forward: served as built, and says so")
+	legacy, err := er.RenderEvent(map[string]any{"id": "evt_legacy"}, "")
+	require.NoError(t, err)
+	assert.Equal(t, "2026-01-01", legacy["apiVersion"], "stored before versions were recorded: the first")
 
 	assert.Panics(t, func() { apiversion.NewRegistry("2026-01-01", apiversion.Change{Version: "2025-01-01"}) }, "a change predates the first version")
 	assert.Panics(t, func() { apiversion.NewRegistry("2026-01-01", apiversion.Change{Version: "June"}) })

@@ -98,8 +98,9 @@ func platformSchemas() Doc {
 			"description": nstr(), "status": Doc{"type": "string", "enum": []any{"enabled", "disabled"}}, "disabledReason": nstr(),
 			"metadata":  Doc{"type": "object", "additionalProperties": Doc{"type": "string"}},
 			"createdAt": millis("Creation time."), "updatedAt": millis("Last change."),
-			"secret":  Doc{"type": "string", "description": "The signing secret (whsec_...): on create, roll-secret and get."},
-			"headers": Doc{"type": "object", "additionalProperties": Doc{"type": "string"}, "description": "Custom headers sent with every delivery (canonical names)."},
+			"secret":     Doc{"type": "string", "description": "The signing secret (whsec_...): on create, roll-secret and get."},
+			"headers":    Doc{"type": "object", "additionalProperties": Doc{"type": "string"}, "description": "Custom headers sent with every delivery (canonical names)."},
+			"apiVersion": Doc{"type": []any{"string", "null"}, "format": "date", "description": "The API version deliveries are rendered in; null follows each event's own."},
 		}),
 		"WebhookEndpointList": listOf("WebhookEndpoint"),
 		"WebhookDelivery": object("webhook_delivery", []string{"id", "object", "livemode", "webhookEndpointId", "eventId", "eventType", "status", "attempts", "createdAt"}, Doc{
@@ -225,6 +226,7 @@ func endpointBody(required []string) Doc {
 		"metadata": Doc{"type": "object", "additionalProperties": Doc{"type": []any{"string", "null"}}},
 		"headers": Doc{"type": "object", "maxProperties": 20, "description": "Custom headers for every delivery; null removes one (patch).",
 			"propertyNames": Doc{"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$"}, "additionalProperties": Doc{"type": []any{"string", "null"}, "maxLength": 1000}},
+		"apiVersion": Doc{"type": "string", "format": "date", "description": "The API version deliveries are rendered in (on create only; default: each event's own)."},
 	})
 }
 

@@ -50,3 +50,67 @@ func TestWebhookPayloadIsInTheAccountsVersion(t *testing.T) {
 		"future@example.com": {field: "email", version: string(apiversiontest.Future)},
 	}, byEmail)
 }
+
+// An endpoint may name its API version when created (as Stripe's): its deliveries are rendered in
+// that version whatever the account's, newer or older, while an endpoint without one follows the
+// event's own. GET /events keeps the account's version. The version is refused when unknown and
+// cannot be changed afterwards.
+func TestEndpointPinnedVersionRendersDeliveries(t *testing.T) {
+	apiversiontest.UseFuture(t)
+	h := newAPI(t)
+	rcvs := map[string]*receiver{}
+	for _, v := range []string{"", string(apiversiontest.Future), string(apiversion.Releases.First())} {
+		rcv := newReceiver(t, h.now)
+		body := map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"patient.created"}}
+		if v != "" {
+			body["apiVersion"] = v
+		}
+		status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", body)
+		require.Equal(t, 201, status, ep)
+		if v == "" {
+			assert.Nil(t, ep["apiVersion"])
+		} else {
+			assert.Equal(t, v, ep["apiVersion"])
+		}
+		rcv.secret = ep["secret"].(string)
+		rcvs[v] = rcv
+	}
+	status, bad := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/x", "enabledEvents": []string{"*"}, "apiVersion": "2001-01-01"})
+	assert.Equal(t, 400, status)
+	assert.Contains(t, bad["message"], "apiVersion")
+	status, list := h.call(store.Test, "GET", "/webhook-endpoints", nil, "", nil)
+	require.Equal(t, 200, status)
+	id := list["data"].([]any)[0].(map[string]any)["id"].(string)
+	status, bad = h.call(store.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"apiVersion": string(apiversiontest.Future)})
+	assert.Equal(t, 400, status, "chosen at creation only")
+	assert.Contains(t, bad["message"], "apiVersion")
+
+	// The account (no item: the first version) writes a patient outside a request.
+	_, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, store.Doc{"firstName": "Ada", "lastName": "L", "email": "ada@example.com"}, store.Meta{})
+	require.NoError(t, err)
+	h.drain()
+	want := map[string]struct{ field, version string }{
+		"":                                  {"emailAddress", string(apiversion.Releases.First())},
+		string(apiversiontest.Future):       {"email", string(apiversiontest.Future)},
+		string(apiversion.Releases.First()): {"emailAddress", string(apiversion.Releases.First())},
+	}
+	for v, rcv := range rcvs {
+		got := rcv.events()
+		require.Len(t, got, 1, "endpoint %q", v)
+		obj := got[0]["data"].(map[string]any)["object"].(map[string]any)
+		assert.Equal(t, "ada@example.com", obj[want[v].field], "endpoint %q: %v", v, obj)
+		assert.Equal(t, want[v].version, got[0]["apiVersion"], "endpoint %q", v)
+	}
+	status, evs := h.call(store.Test, "GET", "/events", nil, "", nil)
+	require.Equal(t, 200, status)
+	var created map[string]any
+	for _, e := range evs["data"].([]any) {
+		if e.(map[string]any)["type"] == "patient.created" {
+			created = e.(map[string]any)
+		}
+	}
+	require.NotNil(t, created)
+	assert.Equal(t, string(apiversion.Releases.First()), created["apiVersion"], "listed in the account's version")
+	assert.Contains(t, created["data"].(map[string]any)["object"], "emailAddress")
+	assert.NotContains(t, created, "apiShape", "the stored shape stays inside")
+}

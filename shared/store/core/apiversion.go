@@ -11,11 +11,12 @@ import (
 	"github.com/hapihub/hapihub/shared/apiversion"
 )
 
-// VersionEvent renders an event, built in the newest shape, in the API version of its account
-// at this moment and stamps it with that version (apiVersion): events are stored, listed and
-// delivered as their account read the API when they happened (docs/versioning.md). A request
-// carries its account's version (shared/api.Versioning); work outside a request (the webhook
-// dispatcher disabling an endpoint) reads it from the account item.
+// VersionEvent stamps an event, built in the newest shape, with the API version of its account
+// at this moment (apiVersion: the version it is listed in and, unless an endpoint names its own,
+// delivered in) and with the shape it is stored in, so it can be rendered in any version up to
+// that one when read (docs/versioning.md). A request carries its account's version
+// (shared/api.Versioning); work outside a request (the webhook dispatcher disabling an endpoint)
+// reads it from the account item.
 func (s *Store) VersionEvent(ctx context.Context, account string, ev Doc) (Doc, error) {
 	v := apiversion.AccountFrom(ctx)
 	if v == "" {
@@ -24,7 +25,21 @@ func (s *Store) VersionEvent(ctx context.Context, account string, ev Doc) (Doc, 
 			return nil, err
 		}
 	}
-	out, err := apiversion.Current().Event(ev, v)
+	return apiversion.Current().StampEvent(ev, v), nil
+}
+
+// GetEventIn reads an event rendered in version v ("" for its own: the account's when it was
+// written), for an endpoint that names its version.
+func (s *Store) GetEventIn(ctx context.Context, account, mode, id string, v apiversion.Version) (Doc, error) {
+	raw, err := s.getEventRaw(ctx, account, mode, id)
+	if err != nil {
+		return nil, err
+	}
+	return renderEvent(raw, v)
+}
+
+func renderEvent(ev Doc, v apiversion.Version) (Doc, error) {
+	out, err := apiversion.Current().RenderEvent(ev, v)
 	if err != nil {
 		return nil, fmt.Errorf("store: event in version %s: %w", v, err)
 	}
@@ -42,13 +57,4 @@ func (s *Store) accountVersion(ctx context.Context, account string) (apiversion.
 		return "", fmt.Errorf("store: api version of %s: %w", account, err)
 	}
 	return apiversion.Current().OfAccount(getS(out.Item, "apiVersion")), nil
-}
-
-// legacyEvent stamps an event stored before versions were recorded with the first version:
-// it was built in that version's shape, the only one there was.
-func legacyEvent(ev Doc) Doc {
-	if _, ok := ev["apiVersion"]; !ok {
-		ev["apiVersion"] = string(apiversion.Current().First())
-	}
-	return ev
 }

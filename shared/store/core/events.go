@@ -37,8 +37,12 @@ func (s *Store) expired(item map[string]types.AttributeValue) bool {
 	return ttl != 0 && ttl <= s.Now().Unix()
 }
 
-// GetEvent reads one event of the account and mode.
+// GetEvent reads one event of the account and mode, in its own version (apiversion.go).
 func (s *Store) GetEvent(ctx context.Context, account, mode, id string) (Doc, error) {
+	return s.GetEventIn(ctx, account, mode, id, "")
+}
+
+func (s *Store) getEventRaw(ctx context.Context, account, mode, id string) (Doc, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.Table,
 		Key:       map[string]types.AttributeValue{"PK": sv(eventPartition(account, mode)), "SK": sv(id)},
@@ -49,7 +53,7 @@ func (s *Store) GetEvent(ctx context.Context, account, mode, id string) (Doc, er
 	if out.Item == nil || s.expired(out.Item) {
 		return nil, apperr.New(apperr.NotFound, "No such event: %s", id)
 	}
-	return legacyEvent(unmarshalDoc(out.Item)), nil // apiversion.go
+	return unmarshalDoc(out.Item), nil
 }
 
 // ListEvents reads events newest first. The createdAt range is a key range (event ids sort by
@@ -89,7 +93,11 @@ func (s *Store) ListEvents(ctx context.Context, account, mode string, q EventQue
 				continue
 			}
 			if matched >= q.Skip && len(page.Events) < q.Limit {
-				page.Events = append(page.Events, legacyEvent(unmarshalDoc(it)))
+				ev, err := renderEvent(unmarshalDoc(it), "") // apiversion.go
+				if err != nil {
+					return page, err
+				}
+				page.Events = append(page.Events, ev)
 			}
 			matched++
 		}

@@ -1565,6 +1565,11 @@ export interface components {
         };
         WebhookEndpoint: {
             /**
+             * Format: date
+             * @description The API version deliveries are rendered in; null follows each event's own.
+             */
+            apiVersion?: string | null;
+            /**
              * Format: int64
              * @description Creation time. Unix time in milliseconds, UTC.
              */
@@ -5405,6 +5410,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: date
+                     * @description The API version deliveries are rendered in (on create only; default: each event's own).
+                     */
+                    apiVersion?: string;
                     description?: string | null;
                     enabledEvents: string[];
                     /** @description Custom headers for every delivery; null removes one (patch). */
@@ -5540,6 +5550,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: date
+                     * @description The API version deliveries are rendered in (on create only; default: each event's own).
+                     */
+                    apiVersion?: string;
                     description?: string | null;
                     enabledEvents?: string[];
                     /** @description Custom headers for every delivery; null removes one (patch). */
