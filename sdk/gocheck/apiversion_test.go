@@ -49,6 +49,17 @@ func TestAPIVersionThroughTheGateway(t *testing.T) {
 		assert.Contains(t, v.Versions, e.APIVersion, "every event names its version")
 	}
 
+	// An endpoint may name its version at creation (it renders that endpoint's deliveries).
+	ep, err := c.WebhookEndpoints.Create(ctx, &hapihub.WebhookEndpointParams{URL: hapihub.Ptr("http://127.0.0.1:9/versioned"),
+		EnabledEvents: &[]string{"invoice.paid"}, APIVersion: hapihub.Ptr(v.Latest)})
+	require.NoError(t, err)
+	defer func() { _, _ = c.WebhookEndpoints.Delete(ctx, ep.ID) }()
+	assert.Equal(t, v.Latest, ep.APIVersion)
+	_, err = c.WebhookEndpoints.Create(ctx, &hapihub.WebhookEndpointParams{URL: hapihub.Ptr("http://127.0.0.1:9/versioned"),
+		EnabledEvents: &[]string{"invoice.paid"}, APIVersion: hapihub.Ptr("2000-01-01")})
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, http.StatusBadRequest, ae.Status)
+
 	_, err = c.Account.SetAPIVersion(ctx, v.Latest)
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, http.StatusForbidden, ae.Status, "only a live secret key moves the version")
