@@ -99,6 +99,8 @@ export interface WebhookEndpointCreate {
   metadata?: Record<string, string>;
   /** Headers to send with every delivery (not hop-by-hop, Host, Content-*, User-Agent or signature headers). */
   headers?: Record<string, string>;
+  /** The API version deliveries are rendered in (default: each event's own); chosen at creation only. */
+  apiVersion?: string;
 }
 
 export interface WebhookEndpointPatch {
