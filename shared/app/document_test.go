@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/app/clinical"
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/schema"
@@ -183,6 +184,10 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	try(&a.live, "PUT", "/account/ip-allowlist", "/account/ip-allowlist", map[string]any{"cidrs": []any{}}, 200)
 	try(&a.live, "PUT", "/account/ip-allowlist", "/account/ip-allowlist", map[string]any{"cidrs": []any{"nope"}}, 400)
 	try(p, "PUT", "/account/ip-allowlist", "/account/ip-allowlist", map[string]any{"cidrs": []any{}}, 403)
+	try(p, "GET", "/account/api-version", "/account/api-version", nil, 200)
+	try(&a.live, "PUT", "/account/api-version", "/account/api-version", map[string]any{"apiVersion": string(apiversion.Releases.Latest())}, 200)
+	try(&a.live, "PUT", "/account/api-version", "/account/api-version", map[string]any{"apiVersion": "1999-01-01"}, 400)
+	try(p, "PUT", "/account/api-version", "/account/api-version", map[string]any{"apiVersion": string(apiversion.Releases.Latest())}, 403)
 
 	// Events (the writes above made some) and request logs.
 	evs := try(p, "GET", "/events", "/events?$limit=3", nil, 200)

@@ -48,6 +48,9 @@ func Build(routes []Route) Doc {
 		item[strings.ToLower(r.Method)] = operation(r, comps)
 	}
 	addRequestIDHeaders(paths) // requestid.go
+	addVersionHeaders(paths)   // apiversion.go
+	headers, parameters := requestIDHeaders(), Doc{}
+	versionComponents(headers, parameters)
 	for name, sch := range platformSchemas() {
 		comps[name] = sch
 	}
@@ -67,9 +70,10 @@ func Build(routes []Route) Doc {
 		"security": []any{Doc{"bearerAuth": []any{}}},
 		"paths":    paths,
 		"components": Doc{
-			"schemas":   comps,
-			"responses": Doc{"Error": withRequestIDHeader(sharedErrorResponse())},
-			"headers":   requestIDHeaders(),
+			"schemas":    comps,
+			"responses":  Doc{"Error": withVersionHeader(withRequestIDHeader(sharedErrorResponse()))},
+			"headers":    headers,
+			"parameters": parameters,
 			"securitySchemes": Doc{"bearerAuth": Doc{"type": "http", "scheme": "bearer",
 				"description": "An API key: `Authorization: Bearer sk_test_...` (or `Authorization: ApiKey ...`)."}},
 		},

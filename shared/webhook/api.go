@@ -174,7 +174,8 @@ type endpointBody struct {
 	Description   *string            `json:"description"`
 	Status        *string            `json:"status"`
 	Metadata      map[string]*string `json:"metadata"`
-	Headers       map[string]*string `json:"headers"` // headers.go
+	Headers       map[string]*string `json:"headers"`    // headers.go
+	APIVersion    *string            `json:"apiVersion"` // apiversion.go: on create only
 }
 
 func decodeEndpoint(body []byte) (endpointBody, error) {
@@ -185,7 +186,7 @@ func decodeEndpoint(body []byte) (endpointBody, error) {
 		return b, nil
 	}
 	if err := dec.Decode(&b); err != nil {
-		return b, apperr.Field("body", "must be a JSON object with url, enabledEvents, description, status, metadata, headers (%s)", strings.TrimPrefix(err.Error(), "json: "))
+		return b, apperr.Field("body", "must be a JSON object with url, enabledEvents, description, status, metadata, headers, apiVersion (%s)", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return b, nil
 }
@@ -279,6 +280,7 @@ func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, crea
 		e.Headers, herrs = applyHeaders(e.Headers, b.Headers)
 		errs = append(errs, herrs...)
 	}
+	errs = append(errs, applyAPIVersion(e, b.APIVersion, create)...) // apiversion.go
 	if len(errs) > 0 {
 		return apperr.Invalid(errs...)
 	}

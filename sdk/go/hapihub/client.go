@@ -27,6 +27,7 @@ type Client struct {
 	key          string
 	http         *http.Client
 	organization string
+	apiVersion   string // WithAPIVersion
 	userAgent    string
 	maxRetries   int
 	minBackoff   time.Duration
@@ -268,6 +269,7 @@ func (c *Client) send(ctx context.Context, method, url string, payload []byte, o
 	for k, v := range o.header {
 		req.Header[k] = v
 	}
+	c.setAPIVersion(req.Header) // apiversion.go
 	req.Header.Set("Authorization", "Bearer "+c.key)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)

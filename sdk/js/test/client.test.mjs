@@ -172,6 +172,24 @@ describe('requests', () => {
     }
   });
 
+  it('apiVersion: the client pins HapiHub-Version on every call, a call may override, lastResponse.apiVersion reads it back', async () => {
+    const srv = await fakeServer(reply(200, okPatient, { 'HapiHub-Version': '2026-12-07' }));
+    try {
+      const { c } = client(srv.url, { apiVersion: '2026-12-07' });
+      const got = await c.patients.get('pat_1');
+      assert.equal(got.lastResponse.apiVersion, '2026-12-07');
+      await c.patients.patch('pat_1', { preferredName: null }, { apiVersion: '2099-01-01' });
+      const { c: plain } = client(srv.url);
+      await plain.patients.get('pat_1');
+      const [get, patch, unpinned] = srv.requests;
+      assert.equal(get.headers['hapihub-version'], '2026-12-07');
+      assert.equal(patch.headers['hapihub-version'], '2099-01-01', "the call's own version wins");
+      assert.equal(unpinned.headers['hapihub-version'], undefined, 'no pin: the account\'s version applies');
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('all() pages by startingAfter the last id while hasMore, without $total, resumes past a deleted cursor, and stops on an error', async () => {
     const pat = (id) => ({ ...okPatient, id });
     const page = (ids, hasMore, skip = 0) => ({ data: ids.map(pat), limit: 2, skip, hasMore });

@@ -471,6 +471,29 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.equal(logs.data.length, 1, 'its request log, found by the id');
       assert.equal(logs.data[0].requestId, err.requestId);
     });
+
+    it('API versions: apiVersion pins every call, a call may override, answers and events name the version', async (t) => {
+      const v = await sdk.account.apiVersion();
+      assert.equal(v.object, 'api_version');
+      assert.equal(v.apiVersion, v.latest, 'a new account is pinned to the newest version');
+      assert.ok(v.versions.includes(v.latest));
+      const page = await client(stack.testKey, { apiVersion: v.latest }).patients.find({ query: { $limit: 1 } });
+      assert.equal(page.lastResponse.apiVersion, v.latest);
+      // The pin is sent: a version the API does not know is refused, naming the header.
+      const bad = client(stack.testKey, { apiVersion: '2000-01-01', maxRetries: 0 });
+      const err = await bad.patients.find().catch((e) => e);
+      assert.ok(err instanceof H.InvalidParametersError, String(err));
+      assert.match(err.message + JSON.stringify(err.errors), /HapiHub-Version/);
+      const ok = await bad.patients.find({ apiVersion: v.latest, query: { $limit: 1 } });
+      assert.equal(ok.lastResponse.apiVersion, v.latest, "a call's own version wins");
+      const events = await sdk.events.find({ query: { $limit: 3 } });
+      for (const e of events.data) assert.ok(v.versions.includes(e.apiVersion), 'every event names its version');
+      await assert.rejects(sdk.account.setApiVersion(v.latest), H.PermissionsError);
+      if (!stack.liveKey) return t.skip('the given stack printed no live key');
+      const set = await client(stack.liveKey).account.setApiVersion(v.latest);
+      assert.equal(set.apiVersion, v.latest);
+      await assert.rejects(client(stack.liveKey).account.setApiVersion('1999-01-01'), H.InvalidParametersError);
+    });
   });
 
   describe('expand (issue 20 item 4)', () => {

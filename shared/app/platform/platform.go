@@ -435,7 +435,7 @@ func (p *Platform) AccountRoutes() []api.Route {
 	return append([]api.Route{
 		{Method: http.MethodGet, Path: "/account/ip-allowlist", Handler: secretOnly(p.getAllowlist), NoTenant: true, Resource: "account", Action: "get"},
 		{Method: http.MethodPut, Path: "/account/ip-allowlist", Handler: secretOnly(p.putAllowlist), NoTenant: true, Resource: "account", Action: "update"},
-	}, p.RequestLogRoutes()...)
+	}, append(p.RequestLogRoutes(), p.VersionRoutes()...)...)
 }
 
 func allowlistView(cidrs []string) map[string]any {

@@ -40,8 +40,12 @@ func (s *Store) expired(item map[string]types.AttributeValue) bool {
 	return ttl != 0 && ttl <= s.Now().Unix()
 }
 
-// GetEvent reads one event of the account and mode.
+// GetEvent reads one event of the account and mode, in its own version (apiversion.go).
 func (s *Store) GetEvent(ctx context.Context, account, mode, id string) (Doc, error) {
+	return s.GetEventIn(ctx, account, mode, id, "")
+}
+
+func (s *Store) getEventRaw(ctx context.Context, account, mode, id string) (Doc, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.Table,
 		Key:       map[string]types.AttributeValue{"PK": sv(eventPartition(account, mode)), "SK": sv(id)},
@@ -93,7 +97,11 @@ func (s *Store) ListEvents(ctx context.Context, account, mode string, q EventQue
 				continue
 			}
 			if matched >= q.Skip && len(page.Events) < q.Limit {
-				page.Events = append(page.Events, unmarshalDoc(it))
+				ev, err := renderEvent(unmarshalDoc(it), "") // apiversion.go
+				if err != nil {
+					return page, err
+				}
+				page.Events = append(page.Events, ev)
 			}
 			matched++
 		}

@@ -341,7 +341,10 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 	items := append([]types.TransactWriteItem{change}, idx...)
 	var outbox []OutboxEntry
 	for _, typ := range append([]string{eventType}, meta.ExtraEvents...) {
-		ev := NewEvent(t, typ, obj, prev, meta, now)
+		ev, err := s.VersionEvent(ctx, t.Account, NewEvent(t, typ, obj, prev, meta, now)) // apiversion.go
+		if err != nil {
+			return nil, err
+		}
 		item, err := s.eventItem(t, ev, now)
 		if err != nil {
 			return nil, err

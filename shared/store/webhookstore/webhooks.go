@@ -54,7 +54,10 @@ type Endpoint struct {
 	CreatedAt      int64
 	UpdatedAt      int64
 	Headers        map[string]string
-	version        int64
+	// APIVersion, when set, is the API version deliveries to this endpoint are rendered in
+	// (docs/versioning.md); "" follows each event's own (its account's when written).
+	APIVersion string
+	version    int64
 }
 
 // ActiveSecrets are the secrets deliveries are signed with at now, newest first.
@@ -82,6 +85,7 @@ func (e Endpoint) Doc() Doc {
 		"id": e.ID, "object": "webhook_endpoint", "livemode": e.Mode == Live, "url": e.URL, "enabledEvents": ev,
 		"description": nilIfEmpty(e.Description), "status": e.Status, "disabledReason": nilIfEmpty(e.DisabledReason),
 		"metadata": md, "headers": headersDoc(e.Headers), "createdAt": e.CreatedAt, "updatedAt": e.UpdatedAt,
+		"apiVersion": nilIfEmpty(e.APIVersion),
 	}
 }
 
@@ -115,7 +119,7 @@ func endpointFrom(item map[string]types.AttributeValue) Endpoint {
 	d := unmarshalDoc(item)
 	e := Endpoint{ID: str(d["id"]), URL: str(d["url"]), Description: str(d["description"]), Status: str(d["status"]),
 		DisabledReason: str(d["disabledReason"]), FailingSince: asInt(d["failingSince"]), CreatedAt: asInt(d["createdAt"]),
-		UpdatedAt: asInt(d["updatedAt"]), version: getN(item, versionAttr), Mode: Test}
+		UpdatedAt: asInt(d["updatedAt"]), version: getN(item, versionAttr), Mode: Test, APIVersion: str(d["apiVersion"])}
 	if b, _ := d["livemode"].(bool); b {
 		e.Mode = Live
 	}

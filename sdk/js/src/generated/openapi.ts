@@ -4,6 +4,24 @@
  */
 
 export interface paths {
+    "/account/api-version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API version the account is pinned to, and the known versions */
+        get: operations["getApiVersion"];
+        /** Pin the account to another API version (live secret key) */
+        put: operations["setApiVersion"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/account/ip-allowlist": {
         parameters: {
             query?: never;
@@ -671,6 +689,21 @@ export interface components {
             /** @description With $total=true (always for some lists). */
             total?: number;
         };
+        ApiVersion: {
+            /**
+             * Format: date
+             * @description The version requests without HapiHub-Version are served in, and events are written in.
+             */
+            apiVersion: string;
+            /**
+             * Format: date
+             * @description The newest version.
+             */
+            latest: string;
+            /** @constant */
+            object: "api_version";
+            versions: string[];
+        };
         /** @description A patient's appointment with a practitioner. Status changes follow the transitions in docs/resources.md. */
         Appointment: {
             /** @description Required when the status becomes cancelled; kept afterwards. */
@@ -803,6 +836,11 @@ export interface components {
             reason?: string;
         };
         Event: {
+            /**
+             * Format: date
+             * @description The API version data is shaped in: the account's when the event happened.
+             */
+            apiVersion: string;
             /**
              * Format: int64
              * @description When it happened. Unix time in milliseconds, UTC.
@@ -1549,6 +1587,11 @@ export interface components {
         };
         WebhookEndpoint: {
             /**
+             * Format: date
+             * @description The API version deliveries are rendered in; null follows each event's own.
+             */
+            apiVersion?: string | null;
+            /**
              * Format: int64
              * @description Creation time. Unix time in milliseconds, UTC.
              */
@@ -1629,6 +1672,7 @@ export interface components {
         /** @description An error: the guide's error object, or RFC 9457 Problem Details with Accept: application/problem+json. */
         Error: {
             headers: {
+                "HapiHub-Version": components["headers"]["HapiHubVersion"];
                 "Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
@@ -1638,9 +1682,14 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+        HapiHubVersion: string;
+    };
     requestBodies: never;
     headers: {
+        /** @description The API version this response was served in: the request's HapiHub-Version, else the account's. */
+        HapiHubVersion: string;
         /** @description The request's id: the `event` of an error, the `requestId` of its request log. API Gateway's own answers (no key, throttled) carry only x-amzn-RequestId, the same id. */
         RequestId: string;
     };
@@ -1648,12 +1697,97 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The API version the account is pinned to, and the known versions: the result. */
+            200: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiVersion"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    setApiVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A known version (YYYY-MM-DD).
+                     */
+                    apiVersion: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Pin the account to another API version (live secret key): the result. */
+            200: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiVersion"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            412: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     getIpAllowlist: {
         parameters: {
             query?: never;
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1663,6 +1797,7 @@ export interface operations {
             /** @description The networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1686,6 +1821,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1701,6 +1838,7 @@ export interface operations {
             /** @description Replace the networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1736,6 +1874,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1745,6 +1885,7 @@ export interface operations {
             /** @description List the API keys of this mode, oldest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1768,6 +1909,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1790,6 +1933,7 @@ export interface operations {
             /** @description Create a restricted key: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1816,6 +1960,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1827,6 +1973,7 @@ export interface operations {
             /** @description Get an API key: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1850,6 +1997,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1861,6 +2010,7 @@ export interface operations {
             /** @description Revoke an API key: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1887,6 +2037,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1905,6 +2057,7 @@ export interface operations {
             /** @description Rename or annotate an API key: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1931,6 +2084,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1949,6 +2104,7 @@ export interface operations {
             /** @description Replace a key, the old one working until expiresAt: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2255,6 +2411,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2264,6 +2422,7 @@ export interface operations {
             /** @description A page of appointments (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2289,6 +2448,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2302,6 +2463,7 @@ export interface operations {
             /** @description An existing appointment with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2312,6 +2474,7 @@ export interface operations {
             /** @description The new appointment. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2338,6 +2501,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2351,6 +2516,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2378,6 +2544,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2395,6 +2563,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2423,6 +2592,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2434,6 +2605,7 @@ export interface operations {
             /** @description The removed appointment, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2464,6 +2636,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2481,6 +2655,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2512,6 +2687,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2521,6 +2698,7 @@ export interface operations {
             /** @description Every event type, with its description and payload schema: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2570,6 +2748,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2579,6 +2759,7 @@ export interface operations {
             /** @description List events, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2602,6 +2783,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2613,6 +2796,7 @@ export interface operations {
             /** @description Get an event: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2891,6 +3075,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2900,6 +3086,7 @@ export interface operations {
             /** @description A page of invoices (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2925,6 +3112,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2938,6 +3127,7 @@ export interface operations {
             /** @description An existing invoice with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2948,6 +3138,7 @@ export interface operations {
             /** @description The new invoice. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2974,6 +3165,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2987,6 +3180,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3014,6 +3208,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3031,6 +3227,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3059,6 +3256,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3070,6 +3269,7 @@ export interface operations {
             /** @description The removed invoice, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3100,6 +3300,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3117,6 +3319,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3403,6 +3606,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3412,6 +3617,7 @@ export interface operations {
             /** @description A page of messages (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3437,6 +3643,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3450,6 +3658,7 @@ export interface operations {
             /** @description The new message. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3476,6 +3685,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3489,6 +3700,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3516,6 +3728,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3533,6 +3747,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3561,6 +3776,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3572,6 +3789,7 @@ export interface operations {
             /** @description The removed message, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3602,6 +3820,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3619,6 +3839,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3682,6 +3903,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3691,6 +3914,7 @@ export interface operations {
             /** @description A page of organizations (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3714,6 +3938,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3730,6 +3956,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3743,6 +3971,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3766,6 +3995,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3784,6 +4015,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3806,6 +4039,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3823,6 +4058,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4140,6 +4376,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4149,6 +4387,7 @@ export interface operations {
             /** @description A page of patients (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4174,6 +4413,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4187,6 +4428,7 @@ export interface operations {
             /** @description An existing patient with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4197,6 +4439,7 @@ export interface operations {
             /** @description The new patient. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4223,6 +4466,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4236,6 +4481,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4263,6 +4509,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4280,6 +4528,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4308,6 +4557,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4319,6 +4570,7 @@ export interface operations {
             /** @description The removed patient, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4349,6 +4601,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4366,6 +4620,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4642,6 +4897,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4651,6 +4908,7 @@ export interface operations {
             /** @description A page of practitioners (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4676,6 +4934,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4689,6 +4949,7 @@ export interface operations {
             /** @description An existing practitioner with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4699,6 +4960,7 @@ export interface operations {
             /** @description The new practitioner. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4725,6 +4987,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4738,6 +5002,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4765,6 +5030,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4782,6 +5049,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4810,6 +5078,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4821,6 +5091,7 @@ export interface operations {
             /** @description The removed practitioner, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4851,6 +5122,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4868,6 +5141,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4924,6 +5198,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4933,6 +5209,7 @@ export interface operations {
             /** @description List the requests of this mode, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4956,6 +5233,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4967,6 +5246,7 @@ export interface operations {
             /** @description Get a request log: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4990,6 +5270,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4999,6 +5281,7 @@ export interface operations {
             /** @description The sandbox's last reset job: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5022,6 +5305,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5031,6 +5316,7 @@ export interface operations {
             /** @description Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset): the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5057,6 +5343,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5074,6 +5362,7 @@ export interface operations {
             /** @description Wrap patient-intake data collected in a browser: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5100,6 +5389,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5111,6 +5402,7 @@ export interface operations {
             /** @description Read a token's data (within its hour): the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5143,6 +5435,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5152,6 +5446,7 @@ export interface operations {
             /** @description List webhook endpoints: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5175,6 +5470,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5182,6 +5479,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: date
+                     * @description The API version deliveries are rendered in (on create only; default: each event's own).
+                     */
+                    apiVersion?: string;
                     description?: string | null;
                     enabledEvents: string[];
                     /** @description Custom headers for every delivery; null removes one (patch). */
@@ -5202,6 +5504,7 @@ export interface operations {
             /** @description Register a webhook endpoint: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5228,6 +5531,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5239,6 +5544,7 @@ export interface operations {
             /** @description Get a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5262,6 +5568,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5273,6 +5581,7 @@ export interface operations {
             /** @description Remove a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5299,6 +5608,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5308,6 +5619,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: date
+                     * @description The API version deliveries are rendered in (on create only; default: each event's own).
+                     */
+                    apiVersion?: string;
                     description?: string | null;
                     enabledEvents?: string[];
                     /** @description Custom headers for every delivery; null removes one (patch). */
@@ -5328,6 +5644,7 @@ export interface operations {
             /** @description Change a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5365,6 +5682,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5376,6 +5695,7 @@ export interface operations {
             /** @description List an endpoint's deliveries, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5399,6 +5719,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5411,6 +5733,7 @@ export interface operations {
             /** @description Get a delivery with its attempts: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5434,6 +5757,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5446,6 +5771,7 @@ export interface operations {
             /** @description Deliver again: the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5472,6 +5798,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5498,6 +5826,7 @@ export interface operations {
             /** @description Re-send the failed deliveries of events since a time (at most 14 days ago): the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5524,6 +5853,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5542,6 +5873,7 @@ export interface operations {
             /** @description Issue a new signing secret: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5568,6 +5900,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5586,6 +5920,7 @@ export interface operations {
             /** @description Send a test event to the endpoint: the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
