@@ -32,7 +32,9 @@ type Store = Index
 
 // New returns the planner over c.
 func New(c *core.Store) *Index {
-	return &Index{Store: c, Ranks: ranklist.New(c), countQ: newCountQueue()}
+	ix := &Index{Store: c, Ranks: ranklist.New(c)}
+	ix.countQ = ix.newCountQueue()
+	return ix
 }
 
 // The core's types, names and helpers under the names this package's code uses.

@@ -4,6 +4,10 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/store/countq"
 )
 
 // The phrase vocabulary's counts change after a write commits (pairs known to exist are raised,
@@ -22,68 +26,34 @@ import (
 // transaction, on the request path.
 var countLinger = 20 * time.Millisecond
 
-type countQueue struct {
-	mu      sync.Mutex
-	cond    *sync.Cond
-	pending map[string]countDelta // by PK \x00 SK
-	tries   map[string]int        // failed sends of what pending holds
-	running bool                  // a drainer goroutine is on the queue
-	waiters int                   // SettleCounts callers: the drainer stops lingering
-	kick    chan struct{}
-}
-
-func newCountQueue() *countQueue {
-	q := &countQueue{kick: make(chan struct{}, 1), tries: map[string]int{}}
-	q.cond = sync.NewCond(&q.mu)
-	return q
-}
-
-// queueCounts adds deltas to the queue and makes sure a drainer runs.
-func (s *Store) queueCounts(deltas []countDelta) {
-	if len(deltas) == 0 {
-		return
-	}
-	q := s.counts()
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.add(deltas, 0)
-	if !q.running {
-		q.running = true
-		go q.drain(s.applyCounts)
-	}
-}
-
-// add sums deltas into the queue (q.mu held); tries is how many times they failed already.
-func (q *countQueue) add(deltas []countDelta, tries int) {
-	if q.pending == nil {
-		q.pending = map[string]countDelta{}
-	}
-	for _, d := range deltas {
-		k := countKey(d)
-		cur, ok := q.pending[k]
-		if !ok {
-			cur = countDelta{key: d.key}
-		}
-		cur.delta += d.delta
-		q.pending[k] = cur
-		if tries > 0 {
-			q.tries[k] = max(q.tries[k], tries)
-		}
-	}
-}
-
-func countKey(d countDelta) string { return getS(d.key, "PK") + "\x00" + getS(d.key, "SK") }
+// countQueue holds vocabulary count changes waiting to be applied, summed per item.
+type countQueue = countq.Queue[map[string]types.AttributeValue]
 
 // countTries is how many times a count change is sent before it is dropped: a single-item write
 // refused for a conflict with a transaction holding the item (one that creates it) is retried
 // by the SDK a few times, and then here, later, rather than lost.
 const countTries = 10
 
+func (s *Index) newCountQueue() *countQueue {
+	return countq.New(s.applyCounts, func() time.Duration { return countLinger }, countTries)
+}
+
+// queueCounts adds deltas to the queue, which applies them in the background.
+func (s *Store) queueCounts(deltas []countDelta) {
+	ds := make([]countq.Delta[map[string]types.AttributeValue], 0, len(deltas))
+	for _, d := range deltas {
+		ds = append(ds, countq.Delta[map[string]types.AttributeValue]{ID: countKey(d), Key: d.key, N: d.delta})
+	}
+	s.counts().Add(ds)
+}
+
+func countKey(d countDelta) string { return getS(d.key, "PK") + "\x00" + getS(d.key, "SK") }
+
 // applyCounts sends each change once (countWorkers at a time) and returns those that failed.
-func (s *Store) applyCounts(ds []countDelta) (failed []countDelta) {
+func (s *Store) applyCounts(ds []countq.Delta[map[string]types.AttributeValue]) (failed []countq.Delta[map[string]types.AttributeValue]) {
 	var mu sync.Mutex
-	_ = forEach(context.Background(), countWorkers, ds, func(ctx context.Context, d countDelta) error {
-		if err := s.addCounts(ctx, []countDelta{d}); err != nil {
+	_ = forEach(context.Background(), countWorkers, ds, func(ctx context.Context, d countq.Delta[map[string]types.AttributeValue]) error {
+		if err := s.addCounts(ctx, []countDelta{{key: d.Key, delta: d.N}}); err != nil {
 			mu.Lock()
 			failed = append(failed, d)
 			mu.Unlock()
@@ -93,74 +63,9 @@ func (s *Store) applyCounts(ds []countDelta) (failed []countDelta) {
 	return failed
 }
 
-// drain applies what is queued, countLinger after the first change, until the queue is empty.
-// A change that failed goes back in the queue for the next round, up to countTries times: then
-// the count stays off (it prices plans only).
-func (q *countQueue) drain(apply func([]countDelta) []countDelta) {
-	for {
-		q.mu.Lock()
-		urgent := q.waiters > 0
-		q.mu.Unlock()
-		if !urgent {
-			t := time.NewTimer(countLinger)
-			select {
-			case <-t.C:
-			case <-q.kick:
-				t.Stop()
-			}
-		}
-		q.mu.Lock()
-		batch := q.pending
-		q.pending = nil
-		if len(batch) == 0 {
-			q.running = false
-			q.cond.Broadcast()
-			q.mu.Unlock()
-			return
-		}
-		q.mu.Unlock()
-		ds := make([]countDelta, 0, len(batch))
-		for _, d := range batch {
-			if d.delta != 0 {
-				ds = append(ds, d)
-			}
-		}
-		failed := apply(ds)
-		q.mu.Lock()
-		tries := q.tries
-		q.tries = map[string]int{}
-		for _, d := range failed {
-			if n := tries[countKey(d)] + 1; n < countTries {
-				q.add([]countDelta{d}, n)
-			}
-		}
-		q.mu.Unlock()
-	}
-}
-
 // SettleCounts waits until every queued vocabulary count change is applied (tests reading
 // counts, and a process about to stop, call it).
-func (s *Store) SettleCounts() {
-	q := s.counts()
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.waiters++
-	for q.running {
-		select {
-		case q.kick <- struct{}{}:
-		default:
-		}
-		q.cond.Wait()
-	}
-	q.waiters--
-}
+func (s *Store) SettleCounts() { s.counts().Settle() }
 
-// fallbackCounts serves an Index built without New.
-var fallbackCounts = newCountQueue()
-
-func (s *Index) counts() *countQueue {
-	if s.countQ == nil {
-		return fallbackCounts
-	}
-	return s.countQ
-}
+// counts is the planner's queue (New makes it; an Index is only made by New).
+func (s *Index) counts() *countQueue { return s.countQ }

@@ -735,8 +735,12 @@ export interface components {
             object: "appointment";
             /** @description The organization (clinic) the object belongs to. */
             readonly organizationId?: string;
+            /** @description With expand[]=patient: the patient that patientId names, read with the same permissions as GET /patients/{id}; null when patientId is unset or its patient no longer exists. Absent otherwise. */
+            readonly patient?: components["schemas"]["Patient"] | null;
             /** @description The patient; must exist in the same organization. */
             patientId?: string;
+            /** @description With expand[]=practitioner: the practitioner that practitionerId names, read with the same permissions as GET /practitioners/{id}; null when practitionerId is unset or its practitioner no longer exists. Absent otherwise. */
+            readonly practitioner?: components["schemas"]["Practitioner"] | null;
             /** @description The practitioner; must exist in the same organization. */
             practitionerId?: string;
             reason?: string;
@@ -894,6 +898,10 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number;
+            /** @description With expand[]=appointment: the appointment that appointmentId names, read with the same permissions as GET /appointments/{id}; null when appointmentId is unset or its appointment no longer exists. Absent otherwise. */
+            readonly appointment?: components["schemas"]["Appointment"] | null;
+            /** @description The appointment billed, if any; must exist in the same organization. */
+            appointmentId?: string;
             /**
              * Format: int64
              * @description Creation time, Unix ms UTC. Unix time in milliseconds, UTC.
@@ -932,6 +940,8 @@ export interface components {
             object: "invoice";
             /** @description The organization (clinic) the object belongs to. */
             readonly organizationId?: string;
+            /** @description With expand[]=patient: the patient that patientId names, read with the same permissions as GET /patients/{id}; null when patientId is unset or its patient no longer exists. Absent otherwise. */
+            readonly patient?: components["schemas"]["Patient"] | null;
             /** @description The patient billed; must exist in the same organization. */
             patientId?: string;
             /**
@@ -956,6 +966,8 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number;
+            /** @description The appointment billed, if any; must exist in the same organization. */
+            appointmentId?: string;
             /** @description ISO 4217, e.g. USD. ISO 4217. */
             currency: string;
             /**
@@ -1002,6 +1014,8 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number | null;
+            /** @description The appointment billed, if any; must exist in the same organization. */
+            appointmentId?: string | null;
             /** @description ISO 4217, e.g. USD. ISO 4217. */
             currency?: string;
             /**
@@ -1064,6 +1078,8 @@ export interface components {
             object: "message";
             /** @description The organization (clinic) the object belongs to. */
             readonly organizationId?: string;
+            /** @description With expand[]=patient: the patient that patientId names, read with the same permissions as GET /patients/{id}; null when patientId is unset or its patient no longer exists. Absent otherwise. */
+            readonly patient?: components["schemas"]["Patient"] | null;
             /** @description The patient; must exist in the same organization. */
             patientId?: string;
             read?: boolean;
@@ -2407,6 +2423,8 @@ export interface operations {
                     $ne?: string;
                     $nin?: string[];
                 };
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=data.patient (or expand[]=patient); also expand[0]=... or repeated expand=...). At most 10 paths. Paths: patient, practitioner. */
+                expand?: ("patient" | "practitioner" | "data.patient" | "data.practitioner")[];
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -2497,7 +2515,10 @@ export interface operations {
     };
     getAppointment: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=patient; also expand[0]=... or repeated expand=...). At most 10 paths. Paths: patient, practitioner. */
+                expand?: ("patient" | "practitioner")[];
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
@@ -2827,10 +2848,12 @@ export interface operations {
                 startingAfter?: string;
                 /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
                 endingBefore?: string;
-                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, status, currency, total, amountPaid, dueAt. */
+                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, appointmentId, status, currency, total, amountPaid, dueAt. */
                 $sort?: {
                     /** @enum {integer} */
                     amountPaid?: 1 | -1;
+                    /** @enum {integer} */
+                    appointmentId?: 1 | -1;
                     /** @enum {integer} */
                     createdAt?: 1 | -1;
                     /** @enum {integer} */
@@ -2859,6 +2882,8 @@ export interface operations {
                     /** @enum {integer} */
                     amountPaid?: 1 | -1;
                     /** @enum {integer} */
+                    appointmentId?: 1 | -1;
+                    /** @enum {integer} */
                     createdAt?: 1 | -1;
                     /** @enum {integer} */
                     currency?: 1 | -1;
@@ -2884,7 +2909,7 @@ export interface operations {
                     updatedAt?: 1 | -1;
                 };
                 /** @description Fields to return besides id and object, as $select[]=firstName. */
-                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "externalId" | "patientId" | "status" | "currency" | "lineItems" | "total" | "amountPaid" | "dueAt")[];
+                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "externalId" | "patientId" | "appointmentId" | "status" | "currency" | "lineItems" | "total" | "amountPaid" | "dueAt")[];
                 /** @description MongoDB $text search over the searchable fields: a string, or $search[text]=...&$search[language]=en. */
                 $search?: string | {
                     caseSensitive?: boolean;
@@ -2996,6 +3021,17 @@ export interface operations {
                     $ne?: string;
                     $nin?: string[];
                 };
+                /** @description Equal to a value, or compared with operators: appointmentId[$in][]=...&appointmentId[$gte]=.... */
+                appointmentId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
                 /** @description Equal to a value, or compared with operators: status[$in][]=...&status[$gte]=... (indexed). */
                 status?: ("draft" | "open" | "paid" | "void") | {
                     $exists?: boolean;
@@ -3071,6 +3107,8 @@ export interface operations {
                     $ne?: number;
                     $nin?: number[];
                 };
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=data.appointment (or expand[]=appointment); also expand[0]=... or repeated expand=...). At most 10 paths. Paths: appointment, appointment.patient, appointment.practitioner, patient. */
+                expand?: ("appointment" | "appointment.patient" | "appointment.practitioner" | "patient" | "data.appointment" | "data.appointment.patient" | "data.appointment.practitioner" | "data.patient")[];
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -3161,7 +3199,10 @@ export interface operations {
     };
     getInvoice: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=appointment; also expand[0]=... or repeated expand=...). At most 10 paths. Paths: appointment, appointment.patient, appointment.practitioner, patient. */
+                expand?: ("appointment" | "appointment.patient" | "appointment.practitioner" | "patient")[];
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
@@ -3602,6 +3643,8 @@ export interface operations {
                     $ne?: boolean;
                     $nin?: boolean[];
                 };
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=data.patient (or expand[]=patient); also expand[0]=... or repeated expand=...). At most 10 paths. Paths: patient. */
+                expand?: ("patient" | "data.patient")[];
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -3681,7 +3724,10 @@ export interface operations {
     };
     getMessage: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=patient; also expand[0]=... or repeated expand=...). At most 10 paths. Paths: patient. */
+                expand?: "patient"[];
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
