@@ -62,16 +62,7 @@ func (c *compiler) checkCursor(q *Query, obj qs.Object) {
 // NeedsAnchor reports whether the cursor's object must be read (its sort values bound the page):
 // in id order the id alone is the position, even once that object is deleted.
 func (q *Query) NeedsAnchor() bool {
-	if q.Cursor == nil {
-		return false
-	}
-	for _, k := range q.Sort {
-		if k.Field == "id" {
-			return false
-		}
-		return true
-	}
-	return false
+	return q.Cursor != nil && len(q.Sort) > 0 && q.Sort[0].Field != "id"
 }
 
 // Reverse flips the list's order (every sort key, and so the id tie-break), for endingBefore:

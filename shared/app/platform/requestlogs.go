@@ -61,42 +61,8 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 	} else if cur != nil {
 		f.After = cur.ID
 	}
-	for key, val := range q.All() {
-		s, isStr := qs.AsString(val)
-		switch key {
-		case "$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore:
-		case "$total":
-			if s != "true" && s != "false" {
-				return api.Response{}, apperr.Field(key, "must be true or false")
-			}
-			f.Total = s == "true"
-		case "status":
-			if err := statusFilter(val, &f); err != nil {
-				return api.Response{}, err
-			}
-		case "method":
-			m := strings.ToUpper(s)
-			if !isStr || !httpMethods[m] {
-				return api.Response{}, apperr.Field(key, "must be one of GET, POST, PUT, PATCH, DELETE")
-			}
-			f.Method = m
-		case "keyId":
-			if !isStr || !strings.HasPrefix(s, "key_") {
-				return api.Response{}, apperr.Field(key, "must be an API key id (key_...)")
-			}
-			f.KeyID = s
-		case "requestId": // a response's Request-Id, or an error's event
-			if !isStr || s == "" || len(s) > 100 {
-				return api.Response{}, apperr.Field(key, "must be a request id (a response's Request-Id header)")
-			}
-			f.RequestID = s
-		case "createdAt":
-			if f.CreatedFrom, f.CreatedBefore, err = query.TimeRange(key, val); err != nil {
-				return api.Response{}, err
-			}
-		default:
-			return api.Response{}, apperr.Field(key, "is not a filter of request logs (%s)", requestLogFilters)
-		}
+	if err := readRequestLogFilters(q, &f); err != nil {
+		return api.Response{}, err
 	}
 	if limit == 0 {
 		f.Total = true // $limit=0 asks only for the count
@@ -116,6 +82,48 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 		body["total"] = page.Total
 	}
 	return api.Response{Body: body}, nil
+}
+
+// readRequestLogFilters reads GET /request-logs' filters into f; anything else is a field error.
+func readRequestLogFilters(q qs.Object, f *store.RequestLogFilter) (err error) {
+	for key, val := range q.All() {
+		s, isStr := qs.AsString(val)
+		switch key {
+		case "$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore:
+		case "$total":
+			if s != "true" && s != "false" {
+				return apperr.Field(key, "must be true or false")
+			}
+			f.Total = s == "true"
+		case "status":
+			if err := statusFilter(val, f); err != nil {
+				return err
+			}
+		case "method":
+			m := strings.ToUpper(s)
+			if !isStr || !httpMethods[m] {
+				return apperr.Field(key, "must be one of GET, POST, PUT, PATCH, DELETE")
+			}
+			f.Method = m
+		case "keyId":
+			if !isStr || !strings.HasPrefix(s, "key_") {
+				return apperr.Field(key, "must be an API key id (key_...)")
+			}
+			f.KeyID = s
+		case "requestId": // a response's Request-Id, or an error's event
+			if !isStr || s == "" || len(s) > 100 {
+				return apperr.Field(key, "must be a request id (a response's Request-Id header)")
+			}
+			f.RequestID = s
+		case "createdAt":
+			if f.CreatedFrom, f.CreatedBefore, err = query.TimeRange(key, val); err != nil {
+				return err
+			}
+		default:
+			return apperr.Field(key, "is not a filter of request logs (%s)", requestLogFilters)
+		}
+	}
+	return nil
 }
 
 func wholeNumber(key, s string, lo, hi int) (int, error) {
