@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/hapihub/hapihub/docs"
 	"github.com/hapihub/hapihub/shared/api"
@@ -22,12 +23,21 @@ const Path = "/openapi.json"
 
 // NewFunction builds the openapi function over the embedded document.
 func NewFunction(_ context.Context, cfg config.Config) (*api.Router, error) {
-	var doc openapi.Doc
-	if err := json.Unmarshal(docs.OpenAPI, &doc); err != nil {
-		return nil, fmt.Errorf("openapi: embedded document: %w", err)
-	}
+	// Decoded at the first request, not at cold start (the document is large); TestServesTheEmbeddedDocument
+	// and TestCommittedOpenAPIDocument keep it valid.
+	doc := sync.OnceValues(func() (openapi.Doc, error) {
+		var doc openapi.Doc
+		if err := json.Unmarshal(docs.OpenAPI, &doc); err != nil {
+			return nil, fmt.Errorf("openapi: embedded document: %w", err)
+		}
+		return doc, nil
+	})
 	route := api.Route{Method: http.MethodGet, Path: Path, Public: true, Handler: func(r *api.Request) (api.Response, error) {
-		return api.Response{Body: openapi.WithServer(doc, requestOrigin(r)), Header: map[string]string{"Cache-Control": "public, max-age=300", "Vary": "Host, X-Forwarded-Proto"}}, nil
+		d, err := doc()
+		if err != nil {
+			return api.Response{}, err
+		}
+		return api.Response{Body: openapi.WithServer(d, requestOrigin(r)), Header: map[string]string{"Cache-Control": "public, max-age=300", "Vary": "Host, X-Forwarded-Proto"}}, nil
 	}}
 	return api.NewRouter(api.Options{Log: app.Logger(), Local: cfg.Local}, route), nil
 }
