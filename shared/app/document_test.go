@@ -152,6 +152,13 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 		}
 	}
 
+	// 409 resource_in_use: a patient and a practitioner that seeded appointments refer to.
+	ref := s.do(p, "GET", "/appointments?$limit=1", nil).data()[0].(map[string]any)
+	try(p, "DELETE", "/patients/{id}", "/patients/"+ref["patientId"].(string), nil, 409)
+	if pr, ok := ref["practitionerId"].(string); ok {
+		try(p, "DELETE", "/practitioners/{id}", "/practitioners/"+pr, nil, 409)
+	}
+
 	// API keys.
 	try(p, "GET", "/api-keys", "/api-keys", nil, 200)
 	try(nil, "GET", "/api-keys", "/api-keys", nil, 401)

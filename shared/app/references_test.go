@@ -25,7 +25,9 @@ func TestDeleteReferencedObjectsOverHTTP(t *testing.T) {
 		require.Equal(t, 201, r.Status, r.Raw)
 		return r.Body["id"].(string)
 	}
-	patient := func() string { return create("/patients", map[string]any{"firstName": "Neville", "lastName": "Longbottom"}) }
+	patient := func() string {
+		return create("/patients", map[string]any{"firstName": "Neville", "lastName": "Longbottom"})
+	}
 	pat, other := patient(), patient()
 	prac := create("/practitioners", map[string]any{"firstName": "Poppy", "lastName": "Pomfrey"})
 	appt := create("/appointments", map[string]any{"patientId": pat, "practitionerId": prac, "startsAt": 1767258000000, "endsAt": 1767259800000})

@@ -282,6 +282,18 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.ok(err instanceof H.InvalidParametersError);
       assert.ok(err.errors.some((f) => f.field === 'lastName'), JSON.stringify(err.errors));
     });
+    it('ConflictError: deleting a patient an appointment refers to (resource_in_use), then allowed once it is gone', async () => {
+      const p = await sdk.patients.create({ firstName: 'Ref', lastName: 'Erenced' });
+      const a = await sdk.appointments.create({ patientId: p.id, startsAt: 1767258000000, endsAt: 1767259800000 });
+      const err = await sdk.patients.remove(p.id).catch((e) => e);
+      assert.ok(err instanceof H.ConflictError, String(err));
+      assert.equal(err.status, 409);
+      assert.equal(err.reason, 'resource_in_use');
+      assert.deepEqual(err.errors.map((f) => f.field), ['appointments.patientId']);
+      assert.ok(err.errors[0].message.includes(a.id), err.errors[0].message);
+      await sdk.appointments.remove(a.id);
+      assert.equal((await sdk.patients.remove(p.id)).deleted, true);
+    });
     it('PreconditionFailedError: If-Match of another version', async () => {
       const p = await sdk.patients.create({ firstName: 'Pre', lastName: 'Condition' });
       const err = await sdk.patients.patch(p.id, { preferredName: 'x' }, { ifMatch: '"999"' }).catch((e) => e);

@@ -37,29 +37,10 @@ func refsPK(t Tenant, target string) string { return tenantPrefix(t) + "#REFS#" 
 
 func refCountAttr(source, field string) string { return "c#" + source + "." + field }
 
-// refFields are res's fields that name another resource's object.
-func refFields(res *schema.Resource) []*schema.Field {
-	var out []*schema.Field
-	for _, f := range res.Fields {
-		if f.Format == schema.FormatID && f.Ref != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func refFields(res *schema.Resource) []*schema.Field { return schema.RefFields(res) }
 
 // isReferenced reports whether any resource's field refers to res.
-func isReferenced(res *schema.Resource) bool {
-	for _, name := range schema.ClinicalResources {
-		r, _ := schema.Lookup(name)
-		for _, f := range refFields(r) {
-			if f.Ref == res.Name {
-				return true
-			}
-		}
-	}
-	return false
-}
+func isReferenced(res *schema.Resource) bool { return len(schema.ReferencedBy(res)) > 0 }
 
 // refChanges lists the references a change of res's object adds and removes (prev nil on create,
 // next nil on delete); an unchanged reference is neither.

@@ -338,7 +338,10 @@ export interface paths {
         /** Replace a patient */
         put: operations["replacePatient"];
         post?: never;
-        /** Remove a patient */
+        /**
+         * Remove a patient
+         * @description Refused with 409 CONFLICT (reason resource_in_use) while an object refers to this patient (appointments.patientId, messages.patientId, invoices.patientId): the error's errors[] name each referring field with its count and up to five ids. Delete or change those first; nothing is changed.
+         */
         delete: operations["deletePatient"];
         options?: never;
         head?: never;
@@ -379,7 +382,10 @@ export interface paths {
         /** Replace a practitioner */
         put: operations["replacePractitioner"];
         post?: never;
-        /** Remove a practitioner */
+        /**
+         * Remove a practitioner
+         * @description Refused with 409 CONFLICT (reason resource_in_use) while an object refers to this practitioner (appointments.practitionerId): the error's errors[] name each referring field with its count and up to five ids. Delete or change those first; nothing is changed.
+         */
         delete: operations["deletePractitioner"];
         options?: never;
         head?: never;
@@ -794,7 +800,7 @@ export interface components {
             event: string;
             message: string;
             /** @enum {string} */
-            name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED";
+            name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED" | "CONFLICT";
             /** @description A finer reason: lock_timeout, idempotency_key_reused, query_too_long, ... */
             reason?: string;
         };
@@ -1391,7 +1397,7 @@ export interface components {
             event: string;
             instance: string;
             /** @enum {string} */
-            name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED";
+            name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED" | "CONFLICT";
             reason?: string;
             status: number;
             title: string;
@@ -4273,7 +4279,17 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
+            /** @description CONFLICT, resource_in_use: other objects still refer to this patient. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
             426: components["responses"]["Error"];
@@ -4771,7 +4787,17 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
+            /** @description CONFLICT, resource_in_use: other objects still refer to this practitioner. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
             426: components["responses"]["Error"];
