@@ -168,6 +168,8 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	try(p, "GET", "/api-keys/{id}", "/api-keys/key_nope", nil, 404)
 	try(p, "PATCH", "/api-keys/{id}", "/api-keys/"+id(k), map[string]any{"note": "for CI"}, 200)
 	try(p, "PATCH", "/api-keys/{id}", "/api-keys/"+id(k), map[string]any{"nope": 1}, 400)
+	try(p, "PATCH", "/api-keys/{id}", "/api-keys/"+id(k), map[string]any{"permissions": map[string]any{"patients": "write", "events": "read"}}, 200)
+	try(p, "PATCH", "/api-keys/{id}", "/api-keys/"+id(k), map[string]any{"permissions": map[string]any{"patients": "admin"}}, 400)
 	rolled := try(p, "POST", "/api-keys/{id}/roll", "/api-keys/"+id(k)+"/roll", map[string]any{}, 201)
 	try(p, "POST", "/api-keys/{id}/roll", "/api-keys/key_nope/roll", map[string]any{}, 404)
 	try(p, "POST", "/api-keys/{id}/roll", "/api-keys/"+id(rolled)+"/roll", map[string]any{"expiresAt": "soon"}, 400)
