@@ -224,6 +224,13 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.match(rk.secret, /^rk_test_/);
       assert.equal((await sdk.apiKeys.get(rk.id)).name, 'sdk-js reader');
       assert.equal((await sdk.apiKeys.patch(rk.id, { note: 'in the vault' })).note, 'in the vault');
+      const edited = await sdk.apiKeys.setPermissions(rk.id, { patients: 'read', events: 'read' });
+      assert.deepEqual(edited.permissions, { patients: 'read', events: 'read' });
+      assert.deepEqual((await sdk.apiKeys.get(rk.id)).permissions, { patients: 'read', events: 'read' });
+      const sk = data.find((k) => k.type === 'secret');
+      const refused = await sdk.apiKeys.setPermissions(sk.id, { patients: 'read' }).catch((e) => e);
+      assert.ok(refused instanceof H.InvalidParametersError, String(refused));
+      assert.deepEqual(refused.errors.map((f) => f.field), ['permissions']);
       // Default retries: the account's keys share one rate budget with the rest of the suite, so a
       // 429 is waited out; 401 and 403 are never retried.
       const reader = client(rk.secret);

@@ -55,7 +55,7 @@ export interface paths {
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
-        /** Rename or annotate an API key */
+        /** Rename or annotate an API key, or change a restricted key's permissions */
         patch: operations["updateApiKey"];
         trace?: never;
     };
@@ -1871,11 +1871,15 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     note?: string | null;
+                    /** @description Restricted keys only (400 naming permissions for a secret or publishable key): the whole new set, resource to none, read or write; a resource left out is none. Takes effect within the authorizer's cache TTL (300 s). */
+                    permissions?: {
+                        [key: string]: "none" | "read" | "write";
+                    };
                 };
             };
         };
         responses: {
-            /** @description Rename or annotate an API key: the result. */
+            /** @description Rename or annotate an API key, or change a restricted key's permissions: the result. */
             200: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
