@@ -12,7 +12,8 @@ import (
 	"github.com/hapihub/hapihub/shared/store"
 )
 
-// Deleting an object others refer to is refused with 409 CONFLICT (reason resource_in_use)
+// Deleting an object others refer to (appointment → patient, practitioner; invoice → patient,
+// appointment; message → patient) is refused with 409 CONFLICT (reason resource_in_use)
 // naming the referrers, and nothing changes; once the references are deleted or moved, the delete
 // passes (docs/resources.md, "Deleting referenced objects").
 func TestDeleteReferencedObjectsOverHTTP(t *testing.T) {
@@ -32,7 +33,7 @@ func TestDeleteReferencedObjectsOverHTTP(t *testing.T) {
 	prac := create("/practitioners", map[string]any{"firstName": "Poppy", "lastName": "Pomfrey"})
 	appt := create("/appointments", map[string]any{"patientId": pat, "practitionerId": prac, "startsAt": 1767258000000, "endsAt": 1767259800000})
 	msg := create("/messages", map[string]any{"patientId": pat, "roomId": "r1", "direction": "outbound", "channel": "sms", "text": "Hello"})
-	inv := create("/invoices", map[string]any{"patientId": pat, "currency": "GBP"})
+	inv := create("/invoices", map[string]any{"patientId": pat, "appointmentId": appt, "currency": "GBP"})
 
 	// A seeded patient with references is protected as well (sandbox seeding counts them).
 	seeded := s.do(p, "GET", "/appointments?$limit=1", nil).data()
@@ -47,6 +48,7 @@ func TestDeleteReferencedObjectsOverHTTP(t *testing.T) {
 	}{
 		{"patient with appointment, message and invoice", "/patients/" + pat, []string{"appointments.patientId", "invoices.patientId", "messages.patientId"}, []string{appt, msg, inv}},
 		{"practitioner with appointment", "/practitioners/" + prac, []string{"appointments.practitionerId"}, []string{appt}},
+		{"appointment with invoice", "/appointments/" + appt, []string{"invoices.appointmentId"}, []string{inv}},
 		{"seeded patient", "/patients/" + seededPat, []string{"appointments.patientId"}, []string{seededAppt}},
 	}
 	for _, tc := range refused {
@@ -80,7 +82,9 @@ func TestDeleteReferencedObjectsOverHTTP(t *testing.T) {
 		{"the other patient is now referenced", "DELETE", "/patients/" + other, nil, 409, "appointments.patientId"},
 		{"the first patient still has a message", "DELETE", "/patients/" + pat, nil, 409, "messages.patientId"},
 		{"delete the message", "DELETE", "/messages/" + msg, nil, 200, ""},
-		{"replace the invoice onto the other patient", "PUT", "/invoices/" + inv, map[string]any{"patientId": other, "currency": "GBP"}, 200, ""},
+		{"an invoice cannot name a missing appointment", "POST", "/invoices", map[string]any{"patientId": other, "currency": "GBP", "appointmentId": "appt_00000000000000000000000000"}, 400, "appointmentId"},
+		{"the appointment is billed", "DELETE", "/appointments/" + appt, nil, 409, "invoices.appointmentId"},
+		{"replace the invoice onto the other patient, without the appointment", "PUT", "/invoices/" + inv, map[string]any{"patientId": other, "currency": "GBP"}, 200, ""},
 		{"the first patient is free", "DELETE", "/patients/" + pat, nil, 200, ""},
 		{"an appointment cannot name the deleted patient", "POST", "/appointments", map[string]any{"patientId": pat, "startsAt": 1767258000000, "endsAt": 1767259800000}, 400, "patientId"},
 		{"delete the appointment", "DELETE", "/appointments/" + appt, nil, 200, ""},

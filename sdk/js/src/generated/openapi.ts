@@ -109,7 +109,10 @@ export interface paths {
         /** Replace a appointment */
         put: operations["replaceAppointment"];
         post?: never;
-        /** Remove a appointment */
+        /**
+         * Remove a appointment
+         * @description Refused with 409 CONFLICT (reason resource_in_use) while an object refers to this appointment (invoices.appointmentId): the error's errors[] name each referring field with its count and up to five ids. Delete or change those first; nothing is changed.
+         */
         delete: operations["deleteAppointment"];
         options?: never;
         head?: never;
@@ -177,7 +180,7 @@ export interface paths {
         };
         /**
          * List invoices
-         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, patientId, status, dueAt (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, patientId, status, dueAt, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
+         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, patientId, appointmentId, status, dueAt (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, patientId, appointmentId, status, dueAt, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
          */
         get: operations["listInvoices"];
         put?: never;
@@ -856,6 +859,8 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number;
+            /** @description The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted. */
+            appointmentId?: string;
             /**
              * Format: int64
              * @description Creation time, Unix ms UTC. Unix time in milliseconds, UTC.
@@ -918,6 +923,8 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number;
+            /** @description The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted. */
+            appointmentId?: string;
             /** @description ISO 4217, e.g. USD. ISO 4217. */
             currency: string;
             /**
@@ -962,6 +969,8 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number | null;
+            /** @description The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted. */
+            appointmentId?: string | null;
             /** @description ISO 4217, e.g. USD. ISO 4217. */
             currency?: string;
             /**
@@ -2418,7 +2427,17 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
+            /** @description CONFLICT, resource_in_use: other objects still refer to this appointment. */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
             426: components["responses"]["Error"];
@@ -2608,10 +2627,12 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
-                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, status, currency, total, amountPaid, dueAt. */
+                /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, appointmentId, status, currency, total, amountPaid, dueAt. */
                 $sort?: {
                     /** @enum {integer} */
                     amountPaid?: 1 | -1;
+                    /** @enum {integer} */
+                    appointmentId?: 1 | -1;
                     /** @enum {integer} */
                     createdAt?: 1 | -1;
                     /** @enum {integer} */
@@ -2640,6 +2661,8 @@ export interface operations {
                     /** @enum {integer} */
                     amountPaid?: 1 | -1;
                     /** @enum {integer} */
+                    appointmentId?: 1 | -1;
+                    /** @enum {integer} */
                     createdAt?: 1 | -1;
                     /** @enum {integer} */
                     currency?: 1 | -1;
@@ -2665,7 +2688,7 @@ export interface operations {
                     updatedAt?: 1 | -1;
                 };
                 /** @description Fields to return besides id and object, as $select[]=firstName. */
-                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "externalId" | "patientId" | "status" | "currency" | "lineItems" | "total" | "amountPaid" | "dueAt")[];
+                $select?: ("id" | "object" | "organizationId" | "livemode" | "createdAt" | "updatedAt" | "metadata" | "externalId" | "patientId" | "appointmentId" | "status" | "currency" | "lineItems" | "total" | "amountPaid" | "dueAt")[];
                 /** @description MongoDB $text search over the searchable fields: a string, or $search[text]=...&$search[language]=en. */
                 $search?: string | {
                     caseSensitive?: boolean;
@@ -2768,6 +2791,17 @@ export interface operations {
                 };
                 /** @description Equal to a value, or compared with operators: patientId[$in][]=...&patientId[$gte]=... (indexed). */
                 patientId?: string | {
+                    $exists?: boolean;
+                    $gt?: string;
+                    $gte?: string;
+                    $in?: string[];
+                    $lt?: string;
+                    $lte?: string;
+                    $ne?: string;
+                    $nin?: string[];
+                };
+                /** @description Equal to a value, or compared with operators: appointmentId[$in][]=...&appointmentId[$gte]=... (indexed). */
+                appointmentId?: string | {
                     $exists?: boolean;
                     $gt?: string;
                     $gte?: string;
