@@ -8,15 +8,29 @@ ARTIFACTS_DIR ?= bin
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run test test-sdk-go test-sdk-js screenshots bench build invoke openapi listen fmt vet clean
+.PHONY: run test lint test-sdk-go test-sdk-js screenshots bench coldstart build invoke openapi listen fmt vet clean
 
 run: ## the whole stack on http://localhost:3000 with embedded DynamoDB, SQS and scheduler
 	$(GO) run ./infra/cmd/hapihub run
 
-test: ## every test, with the race detector
+test: ## every test, with the race detector, then the lint checks
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 	$(MAKE) test-sdk-go test-sdk-js
+	$(MAKE) lint
+
+# Pinned in infra/tools/go.mod (a module of its own); built once into bin/tools, from the module
+# cache afterwards, so it works offline after the first download.
+STATICCHECK := bin/tools/staticcheck
+
+lint: ## go.mod tidy, staticcheck (pinned), cyclomatic complexity <= 25 outside tests; lists every finding
+	$(GO) -C infra/tools build -o $(CURDIR)/$(STATICCHECK) honnef.co/go/tools/cmd/staticcheck
+	@fail=; \
+	$(GO) mod tidy -diff || { echo "lint: go.mod/go.sum are not tidy (run go mod tidy)"; fail=1; }; \
+	$(GO) -C infra/tools mod tidy -diff || { echo "lint: infra/tools/go.mod is not tidy"; fail=1; }; \
+	$(STATICCHECK) ./... || { echo "lint: staticcheck findings above"; fail=1; }; \
+	$(GO) run ./infra/cmd/cyclo -over 25 . || fail=1; \
+	if [ -n "$$fail" ]; then echo "lint: failed"; exit 1; fi
 
 test-sdk-go: ## the Go SDK, a module of its own (the root's ./... does not reach into it)
 	cd sdk/go && $(GO) vet ./... && $(GO) test -race -count=1 ./...
@@ -36,7 +50,12 @@ bench: ## benchmarks; figures go to docs/benchmarks.md
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=300ms -count=1 -timeout 30m ./... > .bench.out || (cat .bench.out; exit 1)
 	$(GO) run ./infra/cmd/benchreport < .bench.out > docs/benchmarks.md
 	rm -f .bench.out
+	$(GO) run ./infra/cmd/coldstart -o .coldstart.md
+	{ echo; cat .coldstart.md; } >> docs/benchmarks.md && rm -f .coldstart.md
 	cat docs/benchmarks.md
+
+coldstart: ## every function's init against a bare aws-lambda-go hello, and arm64 sizes -> docs/coldstart.md
+	$(GO) run ./infra/cmd/coldstart -o docs/coldstart.md
 
 invoke: ## make invoke FUNCTION=patients EVENT=events/patients-find.json [FLAGS="-temp -raw"]
 	$(GO) run ./infra/cmd/hapihub invoke -function $(FUNCTION) -event $(EVENT) $(FLAGS)
@@ -79,4 +98,4 @@ fmt:
 	gofmt -w $$(git ls-files '*.go')
 
 clean:
-	rm -rf bin .aws-sam .bench.out
+	rm -rf bin .aws-sam .bench.out .coldstart.md

@@ -97,48 +97,15 @@ func (e *Engine) planRead(body []byte, query bool) (*readPlan, error) {
 	if p.t, err = e.table(in.TableName); err != nil {
 		return nil, err
 	}
-	p.hash, p.rng = p.t.Hash, p.t.Range
-	if in.IndexName != nil {
-		if p.ix = p.t.index(*in.IndexName); p.ix == nil {
-			return nil, validation("The table does not have the specified index: %s", *in.IndexName)
-		}
-		p.hash, p.rng = p.ix.Hash, p.ix.Range
-		if in.ConsistentRead && !p.ix.Local {
-			return nil, validation("Consistent reads are not supported on global secondary indexes")
-		}
+	if err := p.useIndex(); err != nil {
+		return nil, err
 	}
 	if err := p.checkSelect(); err != nil {
 		return nil, err
 	}
 	if query {
-		if err := p.key.ForSchema(p.hash.Name, p.rng.Name); err != nil {
+		if err := p.checkKeyCondition(); err != nil {
 			return nil, err
-		}
-		if in.FilterExpression != nil {
-			heads := pathHeads(*in.FilterExpression, in.ExpressionAttributeNames)
-			for _, k := range []string{p.hash.Name, p.rng.Name} {
-				if k != "" && heads[k] {
-					return nil, validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", k)
-				}
-			}
-		}
-		if p.key.PartitionValue.Kind != p.hash.kind() {
-			return nil, validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
-		}
-		if s := p.key.Sort; s != nil {
-			for _, v := range s.Values {
-				if s.Op == "begins_with" && v.Kind == attr.N {
-					return nil, validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
-				}
-				if v.Kind != p.rng.kind() {
-					return nil, validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
-				}
-			}
-			if s.Op == "BETWEEN" {
-				if c, err := attr.Compare(s.Values[0], s.Values[1]); err == nil && c > 0 {
-					return nil, validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}", s.Values[0].Kind, keyText(s.Values[0]), s.Values[1].Kind, keyText(s.Values[1]))
-				}
-			}
 		}
 	}
 	if in.ExclusiveStartKey != nil {
@@ -147,6 +114,59 @@ func (e *Engine) planRead(body []byte, query bool) (*readPlan, error) {
 		}
 	}
 	return p, nil
+}
+
+// useIndex sets the key schema the read uses: the table's, or that of the index it names.
+func (p *readPlan) useIndex() error {
+	in := &p.in
+	p.hash, p.rng = p.t.Hash, p.t.Range
+	if in.IndexName == nil {
+		return nil
+	}
+	if p.ix = p.t.index(*in.IndexName); p.ix == nil {
+		return validation("The table does not have the specified index: %s", *in.IndexName)
+	}
+	p.hash, p.rng = p.ix.Hash, p.ix.Range
+	if in.ConsistentRead && !p.ix.Local {
+		return validation("Consistent reads are not supported on global secondary indexes")
+	}
+	return nil
+}
+
+// checkKeyCondition checks a Query's key condition against the key schema read (table or index)
+// as DynamoDB does: key attributes only there, not in the filter; types match; BETWEEN in order.
+func (p *readPlan) checkKeyCondition() error {
+	in := &p.in
+	if err := p.key.ForSchema(p.hash.Name, p.rng.Name); err != nil {
+		return err
+	}
+	if in.FilterExpression != nil {
+		heads := pathHeads(*in.FilterExpression, in.ExpressionAttributeNames)
+		for _, k := range []string{p.hash.Name, p.rng.Name} {
+			if k != "" && heads[k] {
+				return validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: %s", k)
+			}
+		}
+	}
+	if p.key.PartitionValue.Kind != p.hash.kind() {
+		return validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+	}
+	if s := p.key.Sort; s != nil {
+		for _, v := range s.Values {
+			if s.Op == "begins_with" && v.Kind == attr.N {
+				return validation("Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: begins_with, operand type: N")
+			}
+			if v.Kind != p.rng.kind() {
+				return validation("One or more parameter values were invalid: Condition parameter type does not match schema type")
+			}
+		}
+		if s.Op == "BETWEEN" {
+			if c, err := attr.Compare(s.Values[0], s.Values[1]); err == nil && c > 0 {
+				return validation("Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {%s:%s}, upper bound operand: AttributeValue: {%s:%s}", s.Values[0].Kind, keyText(s.Values[0]), s.Values[1].Kind, keyText(s.Values[1]))
+			}
+		}
+	}
+	return nil
 }
 
 func keyText(v attr.Value) string {
@@ -285,35 +305,44 @@ func (p *readPlan) scanEntries(b *bolt.Bucket, fn func(k, v []byte) bool) {
 		prefix = attr.EncodeKey(p.key.PartitionValue)
 		sc = p.key.Sort
 	}
-	var k, v []byte
 	if p.forward {
-		lower := prefix
-		if sc != nil {
-			switch sc.Op {
-			case "=", ">=", ">", "BETWEEN", "begins_with":
-				lower = sortBound(prefix, sc.Op, sc.Values[0])
-			}
-		}
-		if p.start != nil && bytes.Compare(p.start, lower) >= 0 {
-			if k, v = c.Seek(p.start); k != nil && bytes.Equal(k, p.start) {
-				k, v = c.Next()
-			}
-		} else {
-			k, v = c.Seek(lower)
-		}
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if !p.sortMatch(sc, k[len(prefix):]) {
-				if sc.Op == ">" || sc.Op == ">=" {
-					continue
-				}
-				return
-			}
-			if !fn(k, v) {
-				return
-			}
-		}
-		return
+		p.scanForward(c, prefix, sc, fn)
+	} else {
+		p.scanBackward(c, prefix, sc, fn)
 	}
+}
+
+func (p *readPlan) scanForward(c *bolt.Cursor, prefix []byte, sc *expr.SortCond, fn func(k, v []byte) bool) {
+	var k, v []byte
+	lower := prefix
+	if sc != nil {
+		switch sc.Op {
+		case "=", ">=", ">", "BETWEEN", "begins_with":
+			lower = sortBound(prefix, sc.Op, sc.Values[0])
+		}
+	}
+	if p.start != nil && bytes.Compare(p.start, lower) >= 0 {
+		if k, v = c.Seek(p.start); k != nil && bytes.Equal(k, p.start) {
+			k, v = c.Next()
+		}
+	} else {
+		k, v = c.Seek(lower)
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if !p.sortMatch(sc, k[len(prefix):]) {
+			if sc.Op == ">" || sc.Op == ">=" {
+				continue
+			}
+			return
+		}
+		if !fn(k, v) {
+			return
+		}
+	}
+}
+
+func (p *readPlan) scanBackward(c *bolt.Cursor, prefix []byte, sc *expr.SortCond, fn func(k, v []byte) bool) {
+	var k, v []byte
 	upper := after(prefix)
 	if sc != nil {
 		switch sc.Op {

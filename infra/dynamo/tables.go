@@ -197,6 +197,121 @@ func keySchema(ks []wireKeySchema, defs map[string]string, where string) (hash, 
 	return hash, rng, nil
 }
 
+// attributeDefs checks AttributeDefinitions (types, no duplicates) and returns them by name and
+// in order.
+func attributeDefs(in []wireAttrDef) (map[string]string, []keyDef, error) {
+	defs := map[string]string{}
+	var defList []keyDef
+	for _, d := range in {
+		if d.AttributeType != "S" && d.AttributeType != "N" && d.AttributeType != "B" {
+			return nil, nil, validation("1 validation error detected: Value '%s' at 'attributeDefinitions.%d.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]", d.AttributeType, len(defList)+1)
+		}
+		if _, dup := defs[d.AttributeName]; dup {
+			return nil, nil, validation("Cannot have two attributes with the same name")
+		}
+		defs[d.AttributeName] = d.AttributeType
+		defList = append(defList, keyDef{Name: d.AttributeName, Type: d.AttributeType})
+	}
+	return defs, defList, nil
+}
+
+// setBilling checks the billing mode against the throughput given and records both.
+func (t *tableMeta) setBilling(mode string, pt *wireThroughput) error {
+	switch mode {
+	case "", "PROVISIONED":
+		t.BillingMode = "PROVISIONED"
+		if pt == nil {
+			return validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
+		}
+		if pt.ReadCapacityUnits < 1 || pt.WriteCapacityUnits < 1 {
+			return validation("One or more parameter values were invalid: Provisioned throughput values must be at least 1")
+		}
+		t.RCU, t.WCU = pt.ReadCapacityUnits, pt.WriteCapacityUnits
+	case "PAY_PER_REQUEST":
+		t.BillingMode = "PAY_PER_REQUEST"
+		if pt != nil {
+			return validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
+		}
+	default:
+		return validation("1 validation error detected: Value '%s' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]", mode)
+	}
+	return nil
+}
+
+// indexAdder adds a CreateTable's secondary indexes to t, noting the attributes their keys use.
+type indexAdder struct {
+	t          *tableMeta
+	defs       map[string]string
+	used, seen map[string]bool
+}
+
+func (ia indexAdder) add(list []wireIndex, local bool) error {
+	for _, wi := range list {
+		if err := ia.one(wi, local); err != nil {
+			return err
+		}
+	}
+	if len(list) > 20 && !local {
+		return validation("One or more parameter values were invalid: Global Secondary Index count exceeds the per-table limit of 20")
+	}
+	if len(list) > 5 && local {
+		return validation("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5")
+	}
+	return nil
+}
+
+func (ia indexAdder) one(wi wireIndex, local bool) error {
+	t := ia.t
+	if err := checkTableName(wi.IndexName, "indexName"); err != nil {
+		return err
+	}
+	if ia.seen[wi.IndexName] {
+		return validation("One or more parameter values were invalid: Duplicate index name: %s", wi.IndexName)
+	}
+	ia.seen[wi.IndexName] = true
+	h, r, err := keySchema(wi.KeySchema, ia.defs, "keySchema")
+	if err != nil {
+		return err
+	}
+	ix := &indexMeta{Name: wi.IndexName, Local: local, Hash: h, Range: r}
+	if local {
+		if err := checkLocalKeys(t, wi.IndexName, h, r); err != nil {
+			return err
+		}
+	}
+	if ix.Projection, ix.NonKey, err = indexProjection(wi.Projection); err != nil {
+		return err
+	}
+	if !local {
+		if t.BillingMode == "PROVISIONED" {
+			if wi.ProvisionedThroughput == nil {
+				return validation("One or more parameter values were invalid: ProvisionedThroughput must be specified for index: %s", wi.IndexName)
+			}
+			ix.RCU, ix.WCU = wi.ProvisionedThroughput.ReadCapacityUnits, wi.ProvisionedThroughput.WriteCapacityUnits
+		} else if wi.ProvisionedThroughput != nil {
+			return validation("One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: %s when BillingMode is PAY_PER_REQUEST", wi.IndexName)
+		}
+	}
+	ia.used[h.Name], ia.used[r.Name] = true, true
+	t.Indexes = append(t.Indexes, ix)
+	return nil
+}
+
+// checkLocalKeys applies a local index's rules: the table has a range key, the index shares the
+// table's hash key and has a range key of its own.
+func checkLocalKeys(t *tableMeta, name string, h, r keyDef) error {
+	if t.Range.Name == "" {
+		return validation("One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
+	}
+	if h.Name != t.Hash.Name {
+		return validation("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: %s. index hash key: %s, table hash key: %s", name, h.Name, t.Hash.Name)
+	}
+	if r.Name == "" {
+		return validation("One or more parameter values were invalid: Index KeySchema does not have a range key for index: %s", name)
+	}
+	return nil
+}
+
 func opCreateTable(e *Engine, body []byte) (any, error) {
 	var in createTableInput
 	if err := decode(body, &in); err != nil {
@@ -208,102 +323,26 @@ func opCreateTable(e *Engine, body []byte) (any, error) {
 	if len(in.AttributeDefinitions) == 0 {
 		return nil, validation("1 validation error detected: Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null")
 	}
-	defs := map[string]string{}
-	var defList []keyDef
-	for _, d := range in.AttributeDefinitions {
-		if d.AttributeType != "S" && d.AttributeType != "N" && d.AttributeType != "B" {
-			return nil, validation("1 validation error detected: Value '%s' at 'attributeDefinitions.%d.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]", d.AttributeType, len(defList)+1)
-		}
-		if _, dup := defs[d.AttributeName]; dup {
-			return nil, validation("Cannot have two attributes with the same name")
-		}
-		defs[d.AttributeName] = d.AttributeType
-		defList = append(defList, keyDef{Name: d.AttributeName, Type: d.AttributeType})
+	defs, defList, err := attributeDefs(in.AttributeDefinitions)
+	if err != nil {
+		return nil, err
 	}
 	hash, rng, err := keySchema(in.KeySchema, defs, "keySchema")
 	if err != nil {
 		return nil, err
 	}
 	t := &tableMeta{Name: in.TableName, ID: uuid.NewString(), Hash: hash, Range: rng, AttrDefs: defList, Created: float64(e.opts.Now().UnixMilli()) / 1000}
-	switch in.BillingMode {
-	case "", "PROVISIONED":
-		t.BillingMode = "PROVISIONED"
-		if in.ProvisionedThroughput == nil {
-			return nil, validation("One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED")
-		}
-		if in.ProvisionedThroughput.ReadCapacityUnits < 1 || in.ProvisionedThroughput.WriteCapacityUnits < 1 {
-			return nil, validation("One or more parameter values were invalid: Provisioned throughput values must be at least 1")
-		}
-		t.RCU, t.WCU = in.ProvisionedThroughput.ReadCapacityUnits, in.ProvisionedThroughput.WriteCapacityUnits
-	case "PAY_PER_REQUEST":
-		t.BillingMode = "PAY_PER_REQUEST"
-		if in.ProvisionedThroughput != nil {
-			return nil, validation("One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST")
-		}
-	default:
-		return nil, validation("1 validation error detected: Value '%s' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]", in.BillingMode)
-	}
-	used := map[string]bool{hash.Name: true, rng.Name: true}
-	seen := map[string]bool{}
-	addIndexes := func(list []wireIndex, local bool) error {
-		kind := "Global"
-		if local {
-			kind = "Local"
-		}
-		for _, wi := range list {
-			if err := checkTableName(wi.IndexName, "indexName"); err != nil {
-				return err
-			}
-			if seen[wi.IndexName] {
-				return validation("One or more parameter values were invalid: Duplicate index name: %s", wi.IndexName)
-			}
-			seen[wi.IndexName] = true
-			h, r, err := keySchema(wi.KeySchema, defs, "keySchema")
-			if err != nil {
-				return err
-			}
-			ix := &indexMeta{Name: wi.IndexName, Local: local, Hash: h, Range: r}
-			if local {
-				if rng.Name == "" {
-					return validation("One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex")
-				}
-				if h.Name != hash.Name {
-					return validation("One or more parameter values were invalid: Index KeySchema does not have the same leading hash key as table KeySchema for index: %s. index hash key: %s, table hash key: %s", wi.IndexName, h.Name, hash.Name)
-				}
-				if r.Name == "" {
-					return validation("One or more parameter values were invalid: Index KeySchema does not have a range key for index: %s", wi.IndexName)
-				}
-			}
-			if ix.Projection, ix.NonKey, err = indexProjection(wi.Projection); err != nil {
-				return err
-			}
-			if !local {
-				if t.BillingMode == "PROVISIONED" {
-					if wi.ProvisionedThroughput == nil {
-						return validation("One or more parameter values were invalid: ProvisionedThroughput must be specified for index: %s", wi.IndexName)
-					}
-					ix.RCU, ix.WCU = wi.ProvisionedThroughput.ReadCapacityUnits, wi.ProvisionedThroughput.WriteCapacityUnits
-				} else if wi.ProvisionedThroughput != nil {
-					return validation("One or more parameter values were invalid: ProvisionedThroughput should not be specified for index: %s when BillingMode is PAY_PER_REQUEST", wi.IndexName)
-				}
-			}
-			used[h.Name], used[r.Name] = true, true
-			t.Indexes = append(t.Indexes, ix)
-		}
-		if len(list) > 20 && !local {
-			return validation("One or more parameter values were invalid: %s Secondary Index count exceeds the per-table limit of 20", kind)
-		}
-		if len(list) > 5 && local {
-			return validation("One or more parameter values were invalid: Number of LocalSecondaryIndexes exceeds per-table limit of 5")
-		}
-		return nil
-	}
-	if err := addIndexes(in.GlobalSecondaryIndexes, false); err != nil {
+	if err := t.setBilling(in.BillingMode, in.ProvisionedThroughput); err != nil {
 		return nil, err
 	}
-	if err := addIndexes(in.LocalSecondaryIndexes, true); err != nil {
+	ia := indexAdder{t: t, defs: defs, used: map[string]bool{hash.Name: true, rng.Name: true}, seen: map[string]bool{}}
+	if err := ia.add(in.GlobalSecondaryIndexes, false); err != nil {
 		return nil, err
 	}
+	if err := ia.add(in.LocalSecondaryIndexes, true); err != nil {
+		return nil, err
+	}
+	used := ia.used
 	for _, d := range defList {
 		if !used[d.Name] {
 			if len(t.Indexes) == 0 {

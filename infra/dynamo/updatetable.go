@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // UpdateTable. DynamoDB builds a new global secondary index in the background
@@ -48,16 +49,12 @@ type indexChange struct {
 	name   string
 }
 
-func opUpdateTable(e *Engine, body []byte) (any, error) {
-	var in updateTableInput
-	if err := decode(body, &in); err != nil {
-		return nil, err
-	}
-	if err := checkTableName(in.TableName, "tableName"); err != nil {
-		return nil, err
-	}
+// check applies UpdateTable's request rules that need no table: something to change, one action
+// per index update, one online index change at a time, a known billing mode, no index created
+// with a throughput or stream change.
+func (in *updateTableInput) check() error {
 	if len(in.GlobalSecondaryIndexUpdates) == 0 && in.BillingMode == "" && in.ProvisionedThroughput == nil && in.StreamSpecification == nil {
-		return nil, validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
+		return validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required")
 	}
 	online := 0
 	for i, u := range in.GlobalSecondaryIndexUpdates {
@@ -68,26 +65,40 @@ func opUpdateTable(e *Engine, body []byte) (any, error) {
 			}
 		}
 		if n != 1 {
-			return nil, validation("One or more parameter values were invalid: One and only one of Create, Update or Delete must be specified in GlobalSecondaryIndexUpdate %d", i+1)
+			return validation("One or more parameter values were invalid: One and only one of Create, Update or Delete must be specified in GlobalSecondaryIndexUpdate %d", i+1)
 		}
 		if u.Create != nil || u.Delete != nil {
 			online++
 		}
 	}
 	if online > 1 {
-		return nil, limitExceeded(msgOneOnlineIndex)
+		return limitExceeded(msgOneOnlineIndex)
 	}
 	switch in.BillingMode {
 	case "", "PROVISIONED", "PAY_PER_REQUEST":
 	default:
-		return nil, validation("1 validation error detected: Value '%s' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]", in.BillingMode)
+		return validation("1 validation error detected: Value '%s' at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: [PROVISIONED, PAY_PER_REQUEST]", in.BillingMode)
 	}
 	creating := false
 	for _, u := range in.GlobalSecondaryIndexUpdates {
 		creating = creating || u.Create != nil
 	}
 	if creating && (in.ProvisionedThroughput != nil || in.StreamSpecification != nil) {
-		return nil, validation("One or more parameter values were invalid: A global secondary index cannot be created in the same UpdateTable request that changes the table's ProvisionedThroughput or StreamSpecification")
+		return validation("One or more parameter values were invalid: A global secondary index cannot be created in the same UpdateTable request that changes the table's ProvisionedThroughput or StreamSpecification")
+	}
+	return nil
+}
+
+func opUpdateTable(e *Engine, body []byte) (any, error) {
+	var in updateTableInput
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	if err := checkTableName(in.TableName, "tableName"); err != nil {
+		return nil, err
+	}
+	if err := in.check(); err != nil {
+		return nil, err
 	}
 
 	e.mu.RLock()
@@ -375,7 +386,7 @@ func usedDefs(t *tableMeta, old []keyDef) []keyDef {
 // left out, as DynamoDB's backfill leaves them out.
 func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 	name := indexBucket(t.Name, ix.Name)
-	if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+	if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 		return err
 	}
 	ib, err := tx.CreateBucket(name)
@@ -425,7 +436,7 @@ func backfill(tx *bolt.Tx, t *tableMeta, ix *indexMeta) error {
 }
 
 func dropIndex(tx *bolt.Tx, table, index string) error {
-	if err := tx.DeleteBucket(indexBucket(table, index)); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+	if err := tx.DeleteBucket(indexBucket(table, index)); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 		return fmt.Errorf("drop index %s: %w", index, err)
 	}
 	if err := tx.Bucket(bucketStats).Delete(statsKey(table, index)); err != nil {

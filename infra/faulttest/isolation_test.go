@@ -53,7 +53,7 @@ func firstID(t *testing.T, env *localtest.Env, key, path string) string {
 }
 
 // Two accounts, every route of the OpenAPI document, every kind of key: no key reaches what another
-// account or the other mode holds (issue 16; ARCHITECTURE.md "a route-enumerating test proves
+// account or the other mode holds (issue 16; docs/decisions.md#keys-and-access "a test enumerates every route to prove
 // isolation"). Account A's test-mode objects (one behind every {id}) are the victims; A's live
 // keys (secret, publishable, restricted) and B's keys (secret and publishable, test and live) try
 // every method of every path on them, and A's test publishable and read-only restricted keys try

@@ -14,7 +14,7 @@ import (
 
 var uuidRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// errorNames are the guide's error names (shared/apperr's one table).
+// errorNames are the API's error names (docs/decisions.md#errors) (shared/apperr's one table).
 func errorNames() map[string]bool {
 	out := map[string]bool{}
 	for _, k := range apperr.Kinds() {
@@ -24,7 +24,7 @@ func errorNames() map[string]bool {
 }
 
 // checkAnswer fails t unless r is below 500 and, for an error, in our error format: a JSON object
-// with a name from the guide's table, a message and an event id (PRODUCT.md, "Errors"); or, when
+// with a name from the error table, a message and an event id (docs/decisions.md#errors); or, when
 // asked for with Accept: application/problem+json, an RFC 9457 object with those as extensions.
 func checkAnswer(t *testing.T, what string, r *localtest.Response) {
 	t.Helper()

@@ -84,7 +84,9 @@ func (f *Functions) Invoke(ctx context.Context, function string, payload []byte)
 // IntegrationTimeout is API Gateway's limit on an integration, whatever the function's Timeout.
 const IntegrationTimeout = 29 * time.Second
 
-// errTimeout is what Lambda reports when a function runs past its Timeout.
+// errTimeout is what Lambda reports when a function runs past its Timeout, word for word.
+//
+//lint:ignore ST1005 Lambda's own message, capital included
 var errTimeout = errors.New("Task timed out")
 
 // invokeWithTimeout runs the function with a deadline (its Timeout, or less behind API Gateway).

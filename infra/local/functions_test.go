@@ -85,7 +85,7 @@ func TestFunctionConfig(t *testing.T) {
 	assert.Equal(t, base, cfg, "a function without environment runs with the base config")
 
 	withEnv := strings.Replace(testTemplate, "    Properties:\n      Timeout: 1\n",
-		"    Properties:\n      Timeout: 1\n      Environment: {Variables: {HAPIHUB_TABLE: !Ref Table, HAPIHUB_AUTH_CACHE_TTL: \"60\", HAPIHUB_WEBHOOK_QUEUE_URL: !Sub \"${AWS::Region}/q\"}}\n", 1)
+		"    Properties:\n      Timeout: 1\n      Environment: {Variables: {HAPIHUB_TABLE: !Ref Table, HAPIHUB_WEBHOOK_QUEUE_URL: !Sub \"${AWS::Region}/q\"}}\n", 1)
 	require.NotEqual(t, testTemplate, withEnv)
 	tpl, err = template.Parse([]byte(withEnv))
 	require.NoError(t, err)
@@ -93,7 +93,7 @@ func TestFunctionConfig(t *testing.T) {
 	cfg, err = FunctionConfig(fn, base, tpl.Refs("eu-west-3", "1", template.Refs{"Table": "local"}))
 	require.NoError(t, err)
 	assert.Equal(t, config.Config{Table: "local", Region: "r", DynamoDBEndpoint: base.DynamoDBEndpoint, Local: true,
-		AuthCacheTTL: time.Minute, WebhookQueueURL: "eu-west-3/q", WebhookRetryWindow: 72 * time.Hour}, cfg)
+		WebhookQueueURL: "eu-west-3/q", WebhookRetryWindow: 72 * time.Hour}, cfg)
 	_, err = FunctionConfig(fn, base, template.Refs{})
 	assert.ErrorContains(t, err, "Environment HAPIHUB_TABLE: line")
 }

@@ -119,7 +119,7 @@ func TestHandlerSignaturesAndErrors(t *testing.T) {
 
 func TestRunFiresOnTheClock(t *testing.T) {
 	// A clock 100ms before a minute boundary, moving in real time.
-	offset := at("2026-03-01T12:00:59.9Z").Sub(time.Now())
+	offset := time.Until(at("2026-03-01T12:00:59.9Z"))
 	s := scheduler.New(func() time.Time { return time.Now().Add(offset) })
 	fired := make(chan time.Time, 4)
 	require.NoError(t, s.Add("every-minute", "cron(* * * * ? *)", func(ev events.EventBridgeEvent) { fired <- ev.Time.UTC() }))

@@ -362,28 +362,38 @@ type receiveInput struct {
 
 var systemAttrNames = []string{"ApproximateFirstReceiveTimestamp", "ApproximateReceiveCount", "SenderId", "SentTimestamp"}
 
+// check validates the request's numbers and attribute names as SQS does and returns how many
+// messages to receive at most.
+func (in receiveInput) check() (int, *apiError) {
+	maxN := 1
+	if in.MaxNumberOfMessages != nil {
+		maxN = *in.MaxNumberOfMessages
+		if maxN < 1 || maxN > 10 {
+			return 0, errInvalidParameterValue("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", maxN)
+		}
+	}
+	if in.VisibilityTimeout != nil && (*in.VisibilityTimeout < 0 || *in.VisibilityTimeout > 43200) {
+		return 0, errInvalidParameterValue("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.", *in.VisibilityTimeout)
+	}
+	if in.WaitTimeSeconds != nil && (*in.WaitTimeSeconds < 0 || *in.WaitTimeSeconds > 20) {
+		return 0, errInvalidParameterValue("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *in.WaitTimeSeconds)
+	}
+	for _, n := range append(append([]string{}, in.AttributeNames...), in.MessageSystemAttributeNames...) {
+		if n != "All" && !contains(systemAttrNames, n) && !contains([]string{"AWSTraceHeader", "MessageDeduplicationId", "MessageGroupId", "SequenceNumber", "DeadLetterQueueSourceArn"}, n) {
+			return 0, errInvalidAttributeName(n)
+		}
+	}
+	return maxN, nil
+}
+
 func (s *Server) receiveMessage(ctx context.Context, r *request) (any, *apiError) {
 	var in receiveInput
 	if err := r.decode(&in); err != nil {
 		return nil, err
 	}
-	maxN := 1
-	if in.MaxNumberOfMessages != nil {
-		maxN = *in.MaxNumberOfMessages
-		if maxN < 1 || maxN > 10 {
-			return nil, errInvalidParameterValue("Value %d for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.", maxN)
-		}
-	}
-	if in.VisibilityTimeout != nil && (*in.VisibilityTimeout < 0 || *in.VisibilityTimeout > 43200) {
-		return nil, errInvalidParameterValue("Value %d for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 and <= 43200, if provided.", *in.VisibilityTimeout)
-	}
-	if in.WaitTimeSeconds != nil && (*in.WaitTimeSeconds < 0 || *in.WaitTimeSeconds > 20) {
-		return nil, errInvalidParameterValue("Value %d for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.", *in.WaitTimeSeconds)
-	}
-	for _, n := range append(append([]string{}, in.AttributeNames...), in.MessageSystemAttributeNames...) {
-		if n != "All" && !contains(systemAttrNames, n) && !contains([]string{"AWSTraceHeader", "MessageDeduplicationId", "MessageGroupId", "SequenceNumber", "DeadLetterQueueSourceArn"}, n) {
-			return nil, errInvalidAttributeName(n)
-		}
+	maxN, aerr := in.check()
+	if aerr != nil {
+		return nil, aerr
 	}
 
 	s.mu.Lock()

@@ -116,27 +116,11 @@ func (s *Server) validateAttrs(in map[string]string, self string) (map[string]st
 				out[k] = ""
 				continue
 			}
-			var raw map[string]any
-			if err := json.Unmarshal([]byte(v), &raw); err != nil {
-				return nil, errInvalidParameterValue("Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for the parameter RedrivePolicy.", v)
+			rp, aerr := s.validateRedrive(v, self)
+			if aerr != nil {
+				return nil, aerr
 			}
-			arn, _ := raw["deadLetterTargetArn"].(string)
-			var count int
-			switch c := raw["maxReceiveCount"].(type) {
-			case float64:
-				count = int(c)
-			case string:
-				count, _ = strconv.Atoi(c)
-			}
-			if arn == "" || count < 1 || count > 1000 {
-				return nil, errInvalidParameterValue("Value %s for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map or is missing deadLetterTargetArn or maxReceiveCount (1 to 1000).", v)
-			}
-			name, ok := s.nameFromARN(arn)
-			if _, exists := s.queues[name]; !ok || !exists || name == self {
-				return nil, errInvalidParameterValue("Value %s for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.", v)
-			}
-			b, _ := json.Marshal(redrivePolicy{DeadLetterTargetArn: arn, MaxReceiveCount: count})
-			out[k] = string(b)
+			out[k] = rp
 		case intRanges[k] != [2]int{}:
 			r := intRanges[k]
 			n, err := strconv.Atoi(v)
@@ -156,6 +140,32 @@ func (s *Server) validateAttrs(in map[string]string, self string) (map[string]st
 		}
 	}
 	return out, nil
+}
+
+// validateRedrive checks a RedrivePolicy (its dead-letter queue must exist and not be self) and
+// returns it in its normal JSON form.
+func (s *Server) validateRedrive(v, self string) (string, *apiError) {
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(v), &raw); err != nil {
+		return "", errInvalidParameterValue("Value %s for parameter RedrivePolicy is invalid. Reason: Invalid value for the parameter RedrivePolicy.", v)
+	}
+	arn, _ := raw["deadLetterTargetArn"].(string)
+	var count int
+	switch c := raw["maxReceiveCount"].(type) {
+	case float64:
+		count = int(c)
+	case string:
+		count, _ = strconv.Atoi(c)
+	}
+	if arn == "" || count < 1 || count > 1000 {
+		return "", errInvalidParameterValue("Value %s for parameter RedrivePolicy is invalid. Reason: Redrive policy is not a valid JSON map or is missing deadLetterTargetArn or maxReceiveCount (1 to 1000).", v)
+	}
+	name, ok := s.nameFromARN(arn)
+	if _, exists := s.queues[name]; !ok || !exists || name == self {
+		return "", errInvalidParameterValue("Value %s for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.", v)
+	}
+	b, _ := json.Marshal(redrivePolicy{DeadLetterTargetArn: arn, MaxReceiveCount: count})
+	return string(b), nil
 }
 
 type createQueueInput struct {

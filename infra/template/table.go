@@ -75,6 +75,35 @@ func parseTable(id string, p mapping) (*Table, error) {
 	default:
 		return nil, p.errf("BillingMode", "expected PAY_PER_REQUEST or PROVISIONED, found %q", bm)
 	}
+	declared, err := t.parseAttributes(p)
+	if err != nil {
+		return nil, err
+	}
+	if t.KeySchema, err = keySchema(p, "KeySchema", declared); err != nil {
+		return nil, err
+	}
+	if t.ProvisionedThroughput, err = throughput(p, t.BillingMode); err != nil {
+		return nil, err
+	}
+	if err := t.parseIndexes(p, declared); err != nil {
+		return nil, err
+	}
+	ttl, err := p.sub("TimeToLiveSpecification")
+	if err != nil {
+		return nil, err
+	}
+	if on, err := ttl.boolean("Enabled", false); err != nil {
+		return nil, err
+	} else if on {
+		if t.TTLAttribute, err = ttl.required("AttributeName"); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// parseAttributes reads AttributeDefinitions and returns the declared names.
+func (t *Table) parseAttributes(p mapping) (map[string]bool, error) {
 	defs, err := p.list("AttributeDefinitions")
 	if err != nil {
 		return nil, err
@@ -95,66 +124,55 @@ func parseTable(id string, p mapping) (*Table, error) {
 		declared[name] = true
 		t.AttributeDefinitions = append(t.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(name), AttributeType: types.ScalarAttributeType(typ)})
 	}
-	if t.KeySchema, err = keySchema(p, "KeySchema", declared); err != nil {
-		return nil, err
-	}
-	if t.ProvisionedThroughput, err = throughput(p, t.BillingMode); err != nil {
-		return nil, err
-	}
+	return declared, nil
+}
+
+// parseIndexes reads GlobalSecondaryIndexes and LocalSecondaryIndexes.
+func (t *Table) parseIndexes(p mapping, declared map[string]bool) error {
 	gsis, err := p.list("GlobalSecondaryIndexes")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, g := range gsis {
-		name, err := g.required("IndexName")
+		name, ks, proj, err := indexBase(g, declared)
 		if err != nil {
-			return nil, err
-		}
-		ks, err := keySchema(g, "KeySchema", declared)
-		if err != nil {
-			return nil, err
-		}
-		proj, err := projection(g)
-		if err != nil {
-			return nil, err
+			return err
 		}
 		pt, err := throughput(g, t.BillingMode)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		t.GlobalSecondaryIndexes = append(t.GlobalSecondaryIndexes, types.GlobalSecondaryIndex{IndexName: aws.String(name), KeySchema: ks, Projection: proj, ProvisionedThroughput: pt})
 	}
 	lsis, err := p.list("LocalSecondaryIndexes")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for _, l := range lsis {
-		name, err := l.required("IndexName")
+		name, ks, proj, err := indexBase(l, declared)
 		if err != nil {
-			return nil, err
-		}
-		ks, err := keySchema(l, "KeySchema", declared)
-		if err != nil {
-			return nil, err
-		}
-		proj, err := projection(l)
-		if err != nil {
-			return nil, err
+			return err
 		}
 		t.LocalSecondaryIndexes = append(t.LocalSecondaryIndexes, types.LocalSecondaryIndex{IndexName: aws.String(name), KeySchema: ks, Projection: proj})
 	}
-	ttl, err := p.sub("TimeToLiveSpecification")
+	return nil
+}
+
+// indexBase reads what a global and a local index have in common: name, key schema, projection.
+func indexBase(ix mapping, declared map[string]bool) (string, []types.KeySchemaElement, *types.Projection, error) {
+	name, err := ix.required("IndexName")
 	if err != nil {
-		return nil, err
+		return "", nil, nil, err
 	}
-	if on, err := ttl.boolean("Enabled", false); err != nil {
-		return nil, err
-	} else if on {
-		if t.TTLAttribute, err = ttl.required("AttributeName"); err != nil {
-			return nil, err
-		}
+	ks, err := keySchema(ix, "KeySchema", declared)
+	if err != nil {
+		return "", nil, nil, err
 	}
-	return t, nil
+	proj, err := projection(ix)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return name, ks, proj, nil
 }
 
 func keySchema(p mapping, k string, declared map[string]bool) ([]types.KeySchemaElement, error) {

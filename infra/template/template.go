@@ -222,52 +222,8 @@ func Parse(b []byte) (*Template, error) {
 		return nil, fmt.Errorf("template: no Resources")
 	}
 	for _, id := range resources.keys {
-		r, err := resources.sub(id)
-		if err != nil {
+		if err := t.addResource(resources, id, globalEnv, globalFn); err != nil {
 			return nil, err
-		}
-		typ, err := r.required("Type")
-		if err != nil {
-			return nil, err
-		}
-		t.Resources[id] = typ
-		props, err := r.sub("Properties")
-		if err != nil {
-			return nil, err
-		}
-		switch typ {
-		case TypeFunction:
-			f, err := parseFunction(id, props, globalEnv, globalFn)
-			if err != nil {
-				return nil, err
-			}
-			t.Functions = append(t.Functions, f)
-		case TypeAPI:
-			if t.API != nil {
-				return nil, fmt.Errorf("%s: a second %s (the runner serves one API; found %s too)", resources.at(id), TypeAPI, t.API.LogicalID)
-			}
-			if t.API, err = parseAPI(id, props); err != nil {
-				return nil, err
-			}
-		case TypeUsagePlan:
-			p, err := parseUsagePlan(id, props)
-			if err != nil {
-				return nil, err
-			}
-			t.UsagePlans = append(t.UsagePlans, p)
-		case TypeTable:
-			if t.Table != nil {
-				return nil, fmt.Errorf("%s: a second %s (single-table design; found %s too)", resources.at(id), TypeTable, t.Table.LogicalID)
-			}
-			if t.Table, err = parseTable(id, props); err != nil {
-				return nil, err
-			}
-		case TypeQueue:
-			q, err := parseQueue(id, props)
-			if err != nil {
-				return nil, err
-			}
-			t.Queues = append(t.Queues, q)
 		}
 	}
 	sort.Slice(t.Functions, func(i, j int) bool { return t.Functions[i].LogicalID < t.Functions[j].LogicalID })
@@ -277,6 +233,58 @@ func Parse(b []byte) (*Template, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// addResource parses the resource id of the kinds the runner uses; others are only recorded.
+func (t *Template) addResource(resources mapping, id string, globalEnv map[string]Value, globalFn functionDefaults) error {
+	r, err := resources.sub(id)
+	if err != nil {
+		return err
+	}
+	typ, err := r.required("Type")
+	if err != nil {
+		return err
+	}
+	t.Resources[id] = typ
+	props, err := r.sub("Properties")
+	if err != nil {
+		return err
+	}
+	switch typ {
+	case TypeFunction:
+		f, err := parseFunction(id, props, globalEnv, globalFn)
+		if err != nil {
+			return err
+		}
+		t.Functions = append(t.Functions, f)
+	case TypeAPI:
+		if t.API != nil {
+			return fmt.Errorf("%s: a second %s (the runner serves one API; found %s too)", resources.at(id), TypeAPI, t.API.LogicalID)
+		}
+		if t.API, err = parseAPI(id, props); err != nil {
+			return err
+		}
+	case TypeUsagePlan:
+		p, err := parseUsagePlan(id, props)
+		if err != nil {
+			return err
+		}
+		t.UsagePlans = append(t.UsagePlans, p)
+	case TypeTable:
+		if t.Table != nil {
+			return fmt.Errorf("%s: a second %s (single-table design; found %s too)", resources.at(id), TypeTable, t.Table.LogicalID)
+		}
+		if t.Table, err = parseTable(id, props); err != nil {
+			return err
+		}
+	case TypeQueue:
+		q, err := parseQueue(id, props)
+		if err != nil {
+			return err
+		}
+		t.Queues = append(t.Queues, q)
+	}
+	return nil
 }
 
 func globalsEnv(root mapping) (map[string]Value, error) {

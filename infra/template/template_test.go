@@ -3,7 +3,6 @@ package template
 import (
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -289,16 +288,6 @@ func TestRealTemplate(t *testing.T) {
 	for _, mode := range []string{"test", "live"} {
 		_, ok := tp.UsagePlan(strings.ToUpper(mode[:1]) + mode[1:] + "UsagePlan")
 		assert.True(t, ok, "a usage plan for %s mode", mode)
-	}
-	// The authorizer's own cache setting (HAPIHUB_AUTH_CACHE_TTL) must agree with API Gateway's.
-	az := tp.API.Authorizers[tp.API.DefaultAuthorizer]
-	require.NotNil(t, az)
-	fn, ok := tp.Function(az.FunctionName)
-	require.True(t, ok)
-	env, err := fn.Environment(tp.Refs("us-east-1", "000000000000", Refs{"Table": "t"}))
-	require.NoError(t, err)
-	if ttl, ok := env["HAPIHUB_AUTH_CACHE_TTL"]; ok {
-		assert.Equal(t, strconv.Itoa(int(az.TTL/time.Second)), ttl)
 	}
 	in := tp.Table.CreateTableInput("t")
 	assert.NotEmpty(t, in.KeySchema)

@@ -169,7 +169,7 @@ func (rt *Router) Routes() []Route {
 	return out
 }
 
-// CORS headers on every response (PRODUCT.md: CORS is on for every endpoint).
+// CORS headers on every response (docs/decisions.md#keys-and-access: CORS is on for every endpoint).
 var corsHeaders = map[string]string{
 	"Access-Control-Allow-Origin":   "*",
 	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, " + requestIDExposed,

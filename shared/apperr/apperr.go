@@ -1,6 +1,6 @@
 // Package apperr is the one error type a client can see, the one table from error kind to the
-// guide's error name and HTTP status, and the two renderings: the guide's JSON body and RFC 9457
-// Problem Details.
+// API's error name and HTTP status, and the two renderings: the API's JSON body and RFC 9457
+// Problem Details (docs/decisions.md#errors).
 package apperr
 
 import (
@@ -54,8 +54,9 @@ func ClassName(status int) string {
 	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "-")
 }
 
-// table is the guide's "Types of Errors" plus the two PRODUCT.md adds, and CONFLICT (IDEMPOTENCY_ERROR for a
-// retry racing its first attempt, PRECONDITION_FAILED for a stale If-Match).
+// table is the API guide's error types plus the three we add (docs/decisions.md#errors): IDEMPOTENCY_ERROR
+// for a retry racing its first attempt, PRECONDITION_FAILED for a stale If-Match, CONFLICT for a change
+// the current state refuses (resource_in_use: deleting an object others refer to).
 var table = map[Kind]entry{
 	Unknown:              {"UNKNOWN_ERROR", http.StatusInternalServerError, "Internal error"},
 	Auth:                 {"AUTH_ERROR", http.StatusUnauthorized, "Authentication failed"},
@@ -75,7 +76,7 @@ var table = map[Kind]entry{
 	Conflict: {"CONFLICT", http.StatusConflict, "Conflict"},
 }
 
-// Name is the guide's error name of k.
+// Name is the API's error name of k (docs/decisions.md#errors).
 func (k Kind) Name() string { return table[k].Name }
 
 // Status is the HTTP status of k.
@@ -167,7 +168,7 @@ func From(err error) *Error {
 	return Internal(err)
 }
 
-// body is the guide's error object, plus Feathers' code (the HTTP status) and className.
+// body is the API's error object (docs/decisions.md#errors), plus Feathers' code (the HTTP status) and className.
 type body struct {
 	Name      string       `json:"name"`
 	Message   string       `json:"message"`

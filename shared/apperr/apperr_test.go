@@ -11,7 +11,7 @@ import (
 )
 
 func TestTableCoversTheGuide(t *testing.T) {
-	// The guide's "Types of Errors" table, name -> usual status.
+	// The API guide's error types (docs/decisions.md#errors), name -> usual status.
 	guide := map[string]int{
 		"AUTH_ERROR": 401, "UNKNOWN_ERROR": 500, "INVALID_PARAMETERS": 400, "INVALID_CONTENT_TYPE": 415,
 		"NOT_FOUND": 404, "PERMISSIONS_ERROR": 403, "CREDENTIALS_ERROR": 403, "METHOD_NOT_IMPLEMENTED": 404,

@@ -26,7 +26,7 @@ func Prefix(keyType, mode string) string {
 
 const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// secretChars of base62 carry 32*log2(62) ≈ 190 bits, well over the 128 PRODUCT.md asks for.
+// secretChars of base62 carry 32*log2(62) ≈ 190 bits, well over the 128 docs/decisions.md#keys-and-access asks for.
 const secretChars = 32
 
 // Generate returns a new random key with the given prefix.

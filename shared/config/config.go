@@ -30,8 +30,6 @@ type Config struct {
 	// that function's policies in template.yaml (infra/iam). Unused on AWS, where the SDK's
 	// default chain reads the role's credentials.
 	AccessKeyID string
-	// AuthCacheTTL mirrors the authorizer's result cache (HAPIHUB_AUTH_CACHE_TTL seconds).
-	AuthCacheTTL time.Duration
 	// WebhookRetryWindow is how long live deliveries are retried (HAPIHUB_WEBHOOK_RETRY_WINDOW,
 	// a Go duration; default 72h, at most 168h).
 	WebhookRetryWindow time.Duration
@@ -87,11 +85,6 @@ func FromLookup(lookup func(string) (string, bool)) (Config, error) {
 		return c, fmt.Errorf("config: HAPIHUB_LOCAL: %w", err)
 	}
 	c.Local = local
-	ttl, err := strconv.Atoi(get("HAPIHUB_AUTH_CACHE_TTL", "300"))
-	if err != nil || ttl < 0 {
-		return c, fmt.Errorf("config: HAPIHUB_AUTH_CACHE_TTL must be a whole number of seconds, got %q", get("HAPIHUB_AUTH_CACHE_TTL", ""))
-	}
-	c.AuthCacheTTL = time.Duration(ttl) * time.Second
 	win, err := time.ParseDuration(get("HAPIHUB_WEBHOOK_RETRY_WINDOW", "72h"))
 	if err != nil || win <= 0 || win > 7*24*time.Hour {
 		return c, fmt.Errorf("config: HAPIHUB_WEBHOOK_RETRY_WINDOW must be a duration up to 168h, got %q", get("HAPIHUB_WEBHOOK_RETRY_WINDOW", ""))
@@ -110,7 +103,6 @@ func (c Config) Env() map[string]string {
 		"HAPIHUB_SQS_ENDPOINT":      c.SQSEndpoint,
 		"HAPIHUB_WEBHOOK_QUEUE_URL": c.WebhookQueueURL,
 		"HAPIHUB_LOCAL":             strconv.FormatBool(c.Local),
-		"HAPIHUB_AUTH_CACHE_TTL":    strconv.Itoa(int(c.AuthCacheTTL / time.Second)),
 	}
 	if c.APIURL != "" {
 		env["HAPIHUB_API_URL"] = c.APIURL

@@ -74,7 +74,7 @@ func scanTable(t *testing.T, c *consoleEnv) []map[string]types.AttributeValue {
 // makes credentials (sign-up, live mode, live keys created and rolled through the API, an
 // invite, a member joining, a webhook endpoint), every string of every item in the whole table,
 // and every token-like piece of it, is hashed and looked up among the credentials the table
-// verifies. The one exception is by design and documented (PRODUCT.md, docs/keys.md): a key's
+// verifies. The one exception is by design and documented (docs/decisions.md#keys-and-access, docs/keys.md): a key's
 // `revealable` attribute, the full secret of a test or publishable key, which can be revealed
 // any time.
 func TestNoUsableCredentialAtRest(t *testing.T) {

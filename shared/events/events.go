@@ -18,7 +18,7 @@ const (
 	WebhookEndpointDisabled = "webhook_endpoint.disabled"
 )
 
-// objects lists the resources of PRODUCT.md whose changes emit events. Resources registered in
+// objects lists the resources (docs/decisions.md#resources) whose changes emit events. Resources registered in
 // the schema registry are added at run time, so a new resource gets its events without an edit here.
 var objects = []string{"patient", "practitioner", "appointment", "message", "invoice"}
 

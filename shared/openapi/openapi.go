@@ -135,27 +135,7 @@ func operation(r Route, comps Doc) Doc {
 		resp[st] = errorResponse(st)
 	}
 	resp["default"] = errorResponse("default")
-	if known && !res.Has(schema.Method(r.Action)) && isFeathers(r.Action) {
-		// A method this resource never has: served only to answer METHOD_NOT_SUPPORTED.
-		op["summary"] = r.Action + " is not supported on " + res.Name
-		op["responses"] = Doc{"404": errorResponse("404"), "default": errorResponse("default")}
-		if len(params) > 0 {
-			op["parameters"] = params
-		}
-		return op
-	}
-	if !known && platformOperation(r, op, params) {
-		return op
-	}
-	if !known {
-		op["summary"] = strings.TrimSpace(r.Action + " " + r.Resource)
-		resp["2XX"] = Doc{"description": "Success.", "content": Doc{"application/json": Doc{"schema": Doc{}}}}
-		if slices.Contains([]string{http.MethodPost, http.MethodPut, http.MethodPatch}, r.Method) {
-			op["requestBody"] = Doc{"required": false, "content": Doc{"application/json": Doc{"schema": Doc{"type": "object"}}}}
-		}
-		if len(params) > 0 {
-			op["parameters"] = params
-		}
+	if nonResourceOperation(r, res, known, op, params) {
 		return op
 	}
 	obj := typeName(res.Object)
@@ -223,6 +203,32 @@ func operation(r Route, comps Doc) Doc {
 		op["parameters"] = params
 	}
 	return op
+}
+
+// nonResourceOperation fills op for a route that is not one of a resource's own methods: a
+// method the resource never has, a platform route, or an unknown one. It reports whether it did.
+func nonResourceOperation(r Route, res *schema.Resource, known bool, op Doc, params []any) bool {
+	resp := op["responses"].(Doc)
+	switch {
+	case known && !res.Has(schema.Method(r.Action)) && isFeathers(r.Action):
+		// A method this resource never has: served only to answer METHOD_NOT_SUPPORTED.
+		op["summary"] = r.Action + " is not supported on " + res.Name
+		op["responses"] = Doc{"404": errorResponse("404"), "default": errorResponse("default")}
+	case known:
+		return false
+	case platformOperation(r, op, params):
+		return true
+	default:
+		op["summary"] = strings.TrimSpace(r.Action + " " + r.Resource)
+		resp["2XX"] = Doc{"description": "Success.", "content": Doc{"application/json": Doc{"schema": Doc{}}}}
+		if slices.Contains([]string{http.MethodPost, http.MethodPut, http.MethodPatch}, r.Method) {
+			op["requestBody"] = Doc{"required": false, "content": Doc{"application/json": Doc{"schema": Doc{"type": "object"}}}}
+		}
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	return true
 }
 
 // pagedOnly lists are the caller's own few objects (organizations: the sandbox and connected
@@ -356,6 +362,55 @@ func bodySchema(res *schema.Resource, op schema.Op) Doc {
 	return d
 }
 
+// stringSchema adds a string field's length, enum and format to d.
+func stringSchema(f *schema.Field, d Doc) {
+	if f.MaxLen > 0 {
+		d["maxLength"] = f.MaxLen
+	}
+	if len(f.Enum) > 0 {
+		e := make([]any, len(f.Enum))
+		for i, v := range f.Enum {
+			e[i] = v
+		}
+		d["enum"] = e
+	}
+	switch f.Format {
+	case schema.FormatEmail:
+		d["format"] = "email"
+	case schema.FormatURL:
+		d["format"] = "uri"
+	case schema.FormatPhone:
+		d["pattern"] = `^\+[1-9][0-9]{1,14}$`
+	case schema.FormatCountry:
+		d["pattern"] = `^[A-Za-z]{3}$`
+		d["description"] = strings.TrimSpace(f.Desc + " ISO 3166-1 alpha-3.")
+	case schema.FormatCurrency:
+		d["pattern"] = `^[A-Za-z]{3}$`
+		d["description"] = strings.TrimSpace(f.Desc + " ISO 4217.")
+	case schema.FormatID:
+		if r, ok := schema.Lookup(f.Ref); ok {
+			d["pattern"] = "^" + r.Prefix + "_"
+		}
+	}
+}
+
+// objectFieldSchema adds a nested object's properties to d (closed: no other keys).
+func objectFieldSchema(f *schema.Field, d Doc) {
+	props := Doc{}
+	var req []any
+	for _, s := range f.Fields {
+		props[s.Name] = fieldSchema(s, false)
+		if s.Required {
+			req = append(req, s.Name)
+		}
+	}
+	d["properties"] = props
+	d["additionalProperties"] = false
+	if len(req) > 0 {
+		d["required"] = req
+	}
+}
+
 func fieldSchema(f *schema.Field, nullable bool) Doc {
 	d := Doc{}
 	if f.Desc != "" {
@@ -368,34 +423,7 @@ func fieldSchema(f *schema.Field, nullable bool) Doc {
 	switch f.Type {
 	case schema.String:
 		typ = "string"
-		if f.MaxLen > 0 {
-			d["maxLength"] = f.MaxLen
-		}
-		if len(f.Enum) > 0 {
-			e := make([]any, len(f.Enum))
-			for i, v := range f.Enum {
-				e[i] = v
-			}
-			d["enum"] = e
-		}
-		switch f.Format {
-		case schema.FormatEmail:
-			d["format"] = "email"
-		case schema.FormatURL:
-			d["format"] = "uri"
-		case schema.FormatPhone:
-			d["pattern"] = `^\+[1-9][0-9]{1,14}$`
-		case schema.FormatCountry:
-			d["pattern"] = `^[A-Za-z]{3}$`
-			d["description"] = strings.TrimSpace(f.Desc + " ISO 3166-1 alpha-3.")
-		case schema.FormatCurrency:
-			d["pattern"] = `^[A-Za-z]{3}$`
-			d["description"] = strings.TrimSpace(f.Desc + " ISO 4217.")
-		case schema.FormatID:
-			if r, ok := schema.Lookup(f.Ref); ok {
-				d["pattern"] = "^" + r.Prefix + "_"
-			}
-		}
+		stringSchema(f, d)
 	case schema.Integer:
 		typ = "integer"
 		d["format"] = "int64"
@@ -413,19 +441,7 @@ func fieldSchema(f *schema.Field, nullable bool) Doc {
 		typ = "boolean"
 	case schema.Object:
 		typ = "object"
-		props := Doc{}
-		var req []any
-		for _, s := range f.Fields {
-			props[s.Name] = fieldSchema(s, false)
-			if s.Required {
-				req = append(req, s.Name)
-			}
-		}
-		d["properties"] = props
-		d["additionalProperties"] = false
-		if len(req) > 0 {
-			d["required"] = req
-		}
+		objectFieldSchema(f, d)
 	case schema.Array:
 		typ = "array"
 		if f.Elem != nil {

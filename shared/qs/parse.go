@@ -349,75 +349,16 @@ func (p *parser) merge(target, source any) any {
 		return target
 	}
 	if !isObjectLike(source) {
-		switch t := target.(type) {
-		case *jsArr:
-			next := len(t.elems)
-			if t.count() >= ArrayLimit {
-				return p.overflowObject(concat(t, source), float64(next))
-			}
-			t.setAt(next, source)
-		case *jsObj:
-			switch {
-			case t.overflow:
-				t.maxIndex++
-				t.set(jsNumberString(t.maxIndex), source)
-			case t.conflict:
-				t.confIdx++
-				t.set(jsNumberString(t.confIdx), source)
-			default:
-				c := p.limitedPair(t, source)
-				if arr, ok := c.(*jsArr); ok {
-					arr.conflict, arr.confIdx = true, 1
-				}
-				return c
-			}
-		default:
-			return p.limitedPair(target, source)
-		}
-		return target
+		return p.mergePrimitive(target, source)
 	}
-
 	if !isObjectLike(target) {
-		if so, ok := source.(*jsObj); ok && so.overflow {
-			res := newObj()
-			res.set("0", target)
-			for _, k := range so.keys() {
-				res.set(jsNumberString(jsParseInt(k)+1), so.get(k))
-			}
-			res.overflow, res.maxIndex = true, so.maxIndex+1
-			return res
-		}
-		combined := concat(target, source)
-		if len(combined) > ArrayLimit {
-			return p.overflowObject(combined, float64(len(combined)-1))
-		}
-		return &jsArr{elems: combined}
+		return p.mergeIntoPrimitive(target, source)
 	}
-
 	ta, targetIsArr := target.(*jsArr)
 	sa, sourceIsArr := source.(*jsArr)
 	if targetIsArr && sourceIsArr {
-		for i, item := range sa.elems {
-			if item == nil {
-				continue // forEach skips holes
-			}
-			if ta.has(i) {
-				ti := ta.elems[i]
-				if isObjectLike(ti) && isObjectLike(item) {
-					ta.elems[i] = p.merge(ti, item)
-				} else {
-					ta.push(item)
-				}
-			} else {
-				ta.setAt(i, item)
-			}
-		}
-		if ta.count() > ArrayLimit {
-			return p.overflowObject(ta.elems, float64(len(ta.elems)-1))
-		}
-		return ta
+		return p.mergeArrays(ta, sa)
 	}
-
 	var acc *jsObj
 	if targetIsArr {
 		acc = arrayToObject(ta.elems)
@@ -427,11 +368,87 @@ func (p *parser) merge(target, source any) any {
 	} else {
 		acc = target.(*jsObj)
 	}
+	return p.mergeIntoObject(acc, source)
+}
+
+// mergePrimitive is merge's branch for a source that is not an object.
+func (p *parser) mergePrimitive(target, source any) any {
+	switch t := target.(type) {
+	case *jsArr:
+		next := len(t.elems)
+		if t.count() >= ArrayLimit {
+			return p.overflowObject(concat(t, source), float64(next))
+		}
+		t.setAt(next, source)
+	case *jsObj:
+		switch {
+		case t.overflow:
+			t.maxIndex++
+			t.set(jsNumberString(t.maxIndex), source)
+		case t.conflict:
+			t.confIdx++
+			t.set(jsNumberString(t.confIdx), source)
+		default:
+			c := p.limitedPair(t, source)
+			if arr, ok := c.(*jsArr); ok {
+				arr.conflict, arr.confIdx = true, 1
+			}
+			return c
+		}
+	default:
+		return p.limitedPair(target, source)
+	}
+	return target
+}
+
+// mergeIntoPrimitive is merge's branch for an object source and a target that is not one.
+func (p *parser) mergeIntoPrimitive(target, source any) any {
+	if so, ok := source.(*jsObj); ok && so.overflow {
+		res := newObj()
+		res.set("0", target)
+		for _, k := range so.keys() {
+			res.set(jsNumberString(jsParseInt(k)+1), so.get(k))
+		}
+		res.overflow, res.maxIndex = true, so.maxIndex+1
+		return res
+	}
+	combined := concat(target, source)
+	if len(combined) > ArrayLimit {
+		return p.overflowObject(combined, float64(len(combined)-1))
+	}
+	return &jsArr{elems: combined}
+}
+
+// mergeArrays merges two arrays element by element, as qs does.
+func (p *parser) mergeArrays(ta, sa *jsArr) any {
+	for i, item := range sa.elems {
+		if item == nil {
+			continue // forEach skips holes
+		}
+		if ta.has(i) {
+			ti := ta.elems[i]
+			if isObjectLike(ti) && isObjectLike(item) {
+				ta.elems[i] = p.merge(ti, item)
+			} else {
+				ta.push(item)
+			}
+		} else {
+			ta.setAt(i, item)
+		}
+	}
+	if ta.count() > ArrayLimit {
+		return p.overflowObject(ta.elems, float64(len(ta.elems)-1))
+	}
+	return ta
+}
+
+// mergeIntoObject merges source's keys into acc, keeping its overflow and conflict indexes.
+func (p *parser) mergeIntoObject(acc *jsObj, source any) any {
 	var keys []string
 	var sourceGet func(string) any
 	sourceOverflow := false
 	var sourceMax float64
-	if sourceIsArr {
+	if sa, ok := source.(*jsArr); ok {
 		keys = sa.keys()
 		sourceGet = func(k string) any { i, _ := arrayIndex(k); return sa.elems[i] }
 	} else {
@@ -450,18 +467,23 @@ func (p *parser) merge(target, source any) any {
 		if sourceOverflow && !acc.overflow {
 			acc.overflow, acc.maxIndex = true, maxNumericIndex(acc, sourceMax)
 		}
-		if acc.overflow {
-			if n, ok := canonicalInt(key); ok && n >= 0 && n > acc.maxIndex {
-				acc.maxIndex = n
-			}
-		}
-		if acc.conflict {
-			if n, ok := canonicalInt(key); ok && n > acc.confIdx {
-				acc.confIdx = n
-			}
-		}
+		acc.noteIndex(key)
 	}
 	return acc
+}
+
+// noteIndex raises the overflow and conflict indexes to key's when it is a number above them.
+func (acc *jsObj) noteIndex(key string) {
+	if acc.overflow {
+		if n, ok := canonicalInt(key); ok && n >= 0 && n > acc.maxIndex {
+			acc.maxIndex = n
+		}
+	}
+	if acc.conflict {
+		if n, ok := canonicalInt(key); ok && n > acc.confIdx {
+			acc.confIdx = n
+		}
+	}
 }
 
 func maxNumericIndex(o *jsObj, lowest float64) float64 {

@@ -510,7 +510,7 @@ func (c *compiler) search(param string, v qs.Value) *Search {
 			switch k {
 			case "text":
 				s.Text, hasText = c.single(p, ov)
-			case "caseSensitive", "caseSensistive": // the guide's own example spells it the second way
+			case "caseSensitive", "caseSensistive": // the API guide's example spells it so (docs/decisions.md#query-language)
 				s.Options.CaseSensitive, _ = c.boolean(p, ov)
 			case "diacriticSensitive":
 				s.Options.DiacriticSensitive, _ = c.boolean(p, ov)

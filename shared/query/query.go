@@ -1,4 +1,4 @@
-// Package query is the typed form of the guide's Feathers query language (and the Hubpay paging
+// Package query is the typed form of the API's Feathers query language, docs/decisions.md (and the Hubpay paging
 // dialect on the same endpoints): the raw query string is parsed as Node's qs parses it
 // (shared/qs), then compiled against the resource schema into a tree of conditions, sort keys,
 // paging, projection and an optional text search. Every value is coerced by its field's type
@@ -18,7 +18,7 @@ import (
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
-// Paging limits (PRODUCT.md: default 10, maximum 100).
+// Paging limits (docs/decisions.md#query-language: default 10, maximum 100).
 const (
 	DefaultLimit = 10
 	MaxLimit     = 100
@@ -53,7 +53,7 @@ const (
 // Op is a comparison operator.
 type Op int
 
-// The guide's operators. OpEq is plain equality (field=value).
+// The API's operators (docs/decisions.md#query-language). OpEq is plain equality (field=value).
 const (
 	OpEq Op = iota
 	OpNe

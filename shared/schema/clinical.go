@@ -1,6 +1,6 @@
 package schema
 
-// The clinical resources besides patients, and organizations (PRODUCT.md, "Resources"). Rules
+// The clinical resources besides patients, and organizations (docs/decisions.md#resources). Rules
 // that span fields or objects (references, transitions, totals) live in shared/clinic.
 
 // Enumerations shared by schemas, rules and seed data, so they cannot drift apart.

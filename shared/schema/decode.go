@@ -182,50 +182,9 @@ func validate(f *Field, path string, v any, op Op) (any, []apperr.FieldError) {
 	}
 	switch f.Type {
 	case String:
-		s, ok := v.(string)
-		if !ok {
-			return nil, fe(path, "must be a string, got %s", jsonType(v))
-		}
-		max := f.MaxLen
-		if max == 0 {
-			max = defaultMaxString
-		}
-		if n := utf8.RuneCountInString(s); n > max {
-			return nil, fe(path, "must be at most %d characters, got %d", max, n)
-		}
-		if f.Required && strings.TrimSpace(s) == "" {
-			return nil, fe(path, "cannot be empty")
-		}
-		if len(f.Enum) > 0 {
-			for _, e := range f.Enum {
-				if s == e {
-					return s, nil
-				}
-			}
-			return nil, fe(path, "must be one of %s, got %q", strings.Join(f.Enum, ", "), s)
-		}
-		if f.Format != FormatNone && s != "" {
-			norm, msg := checkFormat(f, s)
-			if msg != "" {
-				return nil, fe(path, "%s", msg)
-			}
-			return norm, nil
-		}
-		return s, nil
+		return validateString(f, path, v)
 	case Integer, Timestamp, Date:
-		n, ok := v.(json.Number)
-		if !ok {
-			return nil, fe(path, "must be %s, got %s", describe(f), jsonType(v))
-		}
-		i, err := strconv.ParseInt(n.String(), 10, 64)
-		if err != nil {
-			fl, ferr := strconv.ParseFloat(n.String(), 64)
-			if ferr != nil || fl != math.Trunc(fl) || math.Abs(fl) > 1<<53 {
-				return nil, fe(path, "must be %s, got %s", describe(f), n.String())
-			}
-			i = int64(fl)
-		}
-		return checkInt(f, path, i)
+		return validateInteger(f, path, v)
 	case Boolean:
 		b, ok := v.(bool)
 		if !ok {
@@ -233,87 +192,148 @@ func validate(f *Field, path string, v any, op Op) (any, []apperr.FieldError) {
 		}
 		return b, nil
 	case Object:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, fe(path, "must be an object, got %s", jsonType(v))
-		}
-		out := map[string]any{}
-		var errs []apperr.FieldError
-		for _, k := range sortedKeys(m) {
-			var sub *Field
-			for _, s := range f.Fields {
-				if s.Name == k {
-					sub = s
-				}
-			}
-			if sub == nil {
-				errs = append(errs, fe(path+"."+k, "is not a field of %s", path)...)
-				continue
-			}
-			// Nested objects are replaced whole, so their own required fields always apply.
-			sv, serrs := validate(sub, path+"."+k, m[k], OpCreate)
-			errs = append(errs, serrs...)
-			if sv != nil {
-				out[k] = sv
-			}
-		}
-		for _, s := range f.Fields {
-			if _, ok := m[s.Name]; !ok && s.Required {
-				errs = append(errs, fe(path+"."+s.Name, "is required")...)
-			}
-		}
-		return out, errs
+		return validateObject(f, path, v)
 	case Array:
-		a, ok := v.([]any)
-		if !ok {
-			return nil, fe(path, "must be an array, got %s", jsonType(v))
-		}
-		max := f.MaxLen
-		if max == 0 {
-			max = defaultMaxArray
-		}
-		if len(a) > max {
-			return nil, fe(path, "must have at most %d items, got %d", max, len(a))
-		}
-		out := make([]any, 0, len(a))
-		var errs []apperr.FieldError
-		for i, e := range a {
-			ev, eerrs := validate(f.Elem, fmt.Sprintf("%s[%d]", path, i), e, OpCreate)
-			if e == nil {
-				eerrs = fe(fmt.Sprintf("%s[%d]", path, i), "cannot be null")
-			}
-			errs = append(errs, eerrs...)
-			out = append(out, ev)
-		}
-		return out, errs
+		return validateArray(f, path, v)
 	case StringMap:
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil, fe(path, "must be an object of string values, got %s", jsonType(v))
-		}
-		if len(m) > maxMetadataKeys {
-			return nil, fe(path, "can have at most %d keys, got %d", maxMetadataKeys, len(m))
-		}
-		out := map[string]any{}
-		var errs []apperr.FieldError
-		for _, k := range sortedKeys(m) {
-			s, ok := m[k].(string)
-			switch {
-			case k == "" || utf8.RuneCountInString(k) > maxMetadataKey:
-				errs = append(errs, fe(path+"."+k, "keys must be 1 to %d characters", maxMetadataKey)...)
-			case m[k] == nil && op == OpPatch:
-				out[k] = nil // unset this key
-			case !ok:
-				errs = append(errs, fe(path+"."+k, "must be a string, got %s", jsonType(m[k]))...)
-			case utf8.RuneCountInString(s) > maxMetadataValue:
-				errs = append(errs, fe(path+"."+k, "must be at most %d characters", maxMetadataValue)...)
-			default:
-				out[k] = s
-			}
-		}
-		return out, errs
+		return validateStringMap(path, v, op)
 	}
 	return nil, fe(path, "has an unsupported type")
+}
+
+func validateString(f *Field, path string, v any) (any, []apperr.FieldError) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, fe(path, "must be a string, got %s", jsonType(v))
+	}
+	max := f.MaxLen
+	if max == 0 {
+		max = defaultMaxString
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return nil, fe(path, "must be at most %d characters, got %d", max, n)
+	}
+	if f.Required && strings.TrimSpace(s) == "" {
+		return nil, fe(path, "cannot be empty")
+	}
+	if len(f.Enum) > 0 {
+		for _, e := range f.Enum {
+			if s == e {
+				return s, nil
+			}
+		}
+		return nil, fe(path, "must be one of %s, got %q", strings.Join(f.Enum, ", "), s)
+	}
+	if f.Format != FormatNone && s != "" {
+		norm, msg := checkFormat(f, s)
+		if msg != "" {
+			return nil, fe(path, "%s", msg)
+		}
+		return norm, nil
+	}
+	return s, nil
+}
+
+func validateInteger(f *Field, path string, v any) (any, []apperr.FieldError) {
+	n, ok := v.(json.Number)
+	if !ok {
+		return nil, fe(path, "must be %s, got %s", describe(f), jsonType(v))
+	}
+	i, err := strconv.ParseInt(n.String(), 10, 64)
+	if err != nil {
+		fl, ferr := strconv.ParseFloat(n.String(), 64)
+		if ferr != nil || fl != math.Trunc(fl) || math.Abs(fl) > 1<<53 {
+			return nil, fe(path, "must be %s, got %s", describe(f), n.String())
+		}
+		i = int64(fl)
+	}
+	return checkInt(f, path, i)
+}
+
+func validateObject(f *Field, path string, v any) (any, []apperr.FieldError) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fe(path, "must be an object, got %s", jsonType(v))
+	}
+	out := map[string]any{}
+	var errs []apperr.FieldError
+	for _, k := range sortedKeys(m) {
+		var sub *Field
+		for _, s := range f.Fields {
+			if s.Name == k {
+				sub = s
+			}
+		}
+		if sub == nil {
+			errs = append(errs, fe(path+"."+k, "is not a field of %s", path)...)
+			continue
+		}
+		// Nested objects are replaced whole, so their own required fields always apply.
+		sv, serrs := validate(sub, path+"."+k, m[k], OpCreate)
+		errs = append(errs, serrs...)
+		if sv != nil {
+			out[k] = sv
+		}
+	}
+	for _, s := range f.Fields {
+		if _, ok := m[s.Name]; !ok && s.Required {
+			errs = append(errs, fe(path+"."+s.Name, "is required")...)
+		}
+	}
+	return out, errs
+}
+
+func validateArray(f *Field, path string, v any) (any, []apperr.FieldError) {
+	a, ok := v.([]any)
+	if !ok {
+		return nil, fe(path, "must be an array, got %s", jsonType(v))
+	}
+	max := f.MaxLen
+	if max == 0 {
+		max = defaultMaxArray
+	}
+	if len(a) > max {
+		return nil, fe(path, "must have at most %d items, got %d", max, len(a))
+	}
+	out := make([]any, 0, len(a))
+	var errs []apperr.FieldError
+	for i, e := range a {
+		ev, eerrs := validate(f.Elem, fmt.Sprintf("%s[%d]", path, i), e, OpCreate)
+		if e == nil {
+			eerrs = fe(fmt.Sprintf("%s[%d]", path, i), "cannot be null")
+		}
+		errs = append(errs, eerrs...)
+		out = append(out, ev)
+	}
+	return out, errs
+}
+
+func validateStringMap(path string, v any, op Op) (any, []apperr.FieldError) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fe(path, "must be an object of string values, got %s", jsonType(v))
+	}
+	if len(m) > maxMetadataKeys {
+		return nil, fe(path, "can have at most %d keys, got %d", maxMetadataKeys, len(m))
+	}
+	out := map[string]any{}
+	var errs []apperr.FieldError
+	for _, k := range sortedKeys(m) {
+		s, ok := m[k].(string)
+		switch {
+		case k == "" || utf8.RuneCountInString(k) > maxMetadataKey:
+			errs = append(errs, fe(path+"."+k, "keys must be 1 to %d characters", maxMetadataKey)...)
+		case m[k] == nil && op == OpPatch:
+			out[k] = nil // unset this key
+		case !ok:
+			errs = append(errs, fe(path+"."+k, "must be a string, got %s", jsonType(m[k]))...)
+		case utf8.RuneCountInString(s) > maxMetadataValue:
+			errs = append(errs, fe(path+"."+k, "must be at most %d characters", maxMetadataValue)...)
+		default:
+			out[k] = s
+		}
+	}
+	return out, errs
 }
 
 func describe(f *Field) string {

@@ -91,7 +91,7 @@ type Resource struct {
 	byName      map[string]*Field
 }
 
-// Common fields every object carries (PRODUCT.md, "Resources").
+// Common fields every object carries (docs/decisions.md#resources).
 func commonFields() []*Field {
 	return []*Field{
 		{Name: "id", Type: String, ReadOnly: true, Desc: "Unique identifier, an opaque prefixed string."},

@@ -138,41 +138,51 @@ func isSEnding(r rune) bool {
 func isSTEnding(r rune) bool { return r != 'r' && isSEnding(r) }
 
 func germanStandardSuffix(w []rune, p1, p2 int) []rune {
-	// Step 1.
-	if s := longestSuffix(w, "em", "ern", "er", "e", "en", "es", "s"); s != "" {
-		start := len(w) - len([]rune(s))
-		if start >= p1 {
-			switch s {
-			case "em", "ern", "er":
-				w = w[:start]
-			case "e", "en", "es":
-				w = w[:start]
-				if hasSuffix(w, "niss") {
-					w = w[:len(w)-1]
-				}
-			case "s":
-				if start > 0 && isSEnding(w[start-1]) {
-					w = w[:start]
-				}
-			}
+	return germanStep3(germanStep2(germanStep1(w, p1), p1), p1, p2)
+}
+
+func germanStep1(w []rune, p1 int) []rune {
+	s := longestSuffix(w, "em", "ern", "er", "e", "en", "es", "s")
+	start := len(w) - len([]rune(s))
+	if s == "" || start < p1 {
+		return w
+	}
+	switch s {
+	case "em", "ern", "er":
+		w = w[:start]
+	case "e", "en", "es":
+		w = w[:start]
+		if hasSuffix(w, "niss") {
+			w = w[:len(w)-1]
+		}
+	case "s":
+		if start > 0 && isSEnding(w[start-1]) {
+			w = w[:start]
 		}
 	}
-	// Step 2.
-	if s := longestSuffix(w, "en", "er", "est", "st"); s != "" {
-		start := len(w) - len([]rune(s))
-		if start >= p1 {
-			switch s {
-			case "en", "er", "est":
-				w = w[:start]
-			case "st":
-				// The st-ending letter must itself follow at least 3 letters.
-				if start-1 >= 3 && isSTEnding(w[start-1]) {
-					w = w[:start]
-				}
-			}
+	return w
+}
+
+func germanStep2(w []rune, p1 int) []rune {
+	s := longestSuffix(w, "en", "er", "est", "st")
+	start := len(w) - len([]rune(s))
+	if s == "" || start < p1 {
+		return w
+	}
+	switch s {
+	case "en", "er", "est":
+		w = w[:start]
+	case "st":
+		// The st-ending letter must itself follow at least 3 letters.
+		if start-1 >= 3 && isSTEnding(w[start-1]) {
+			w = w[:start]
 		}
 	}
-	// Step 3: d-suffixes.
+	return w
+}
+
+// germanStep3 removes the d-suffixes.
+func germanStep3(w []rune, p1, p2 int) []rune {
 	s := longestSuffix(w, "end", "ung", "ig", "ik", "isch", "lich", "heit", "keit")
 	if s == "" {
 		return w
@@ -197,10 +207,8 @@ func germanStandardSuffix(w []rune, p1, p2 int) []rune {
 		}
 	case "lich", "heit":
 		w = w[:start]
-		if hasSuffix(w, "er") || hasSuffix(w, "en") {
-			if len(w)-2 >= p1 {
-				w = w[:len(w)-2]
-			}
+		if (hasSuffix(w, "er") || hasSuffix(w, "en")) && len(w)-2 >= p1 {
+			w = w[:len(w)-2]
 		}
 	case "keit":
 		w = w[:start]

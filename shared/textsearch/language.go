@@ -34,7 +34,7 @@ var languageAliases = map[string]string{
 
 // ParseLanguage resolves a language name or two-letter code
 // (case-insensitive) to its canonical name. The empty string and "null" (what
-// the guide's query-string example sends for "no language") give the default.
+// the API guide's query-string example sends for "no language", docs/decisions.md#query-language) give the default.
 func ParseLanguage(s string) (string, error) {
 	l := strings.ToLower(strings.TrimSpace(s))
 	if l == "" || l == "null" {

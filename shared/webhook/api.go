@@ -34,7 +34,7 @@ type API struct {
 // MaxEndpoints per account and mode (Stripe's limit).
 const MaxEndpoints = 16
 
-// MaxRollGrace is how long a rolled secret may stay valid (PRODUCT.md: up to 24 hours).
+// MaxRollGrace is how long a rolled secret may stay valid (up to 24 hours: docs/decisions.md#events-and-webhooks).
 const MaxRollGrace = 24 * time.Hour
 
 // EventRoutes are the events function's routes.
@@ -318,7 +318,7 @@ func (a *API) getEndpoint(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	// Secrets are revealable (PRODUCT.md): the single-object read shows the current one.
+	// Secrets are revealable (docs/decisions.md#events-and-webhooks): the single-object read shows the current one.
 	return api.Response{Body: withSecret(e, a.Store.Now())}, nil
 }
 

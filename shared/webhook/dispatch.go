@@ -47,7 +47,7 @@ type Message struct {
 	Attempt int `json:"attempt"`
 }
 
-// Tunables (PRODUCT.md, "Events and webhooks").
+// Tunables (docs/decisions.md#events-and-webhooks, docs/webhooks.md).
 const (
 	// SafetyNet is how long after a queued attempt was due the sweeper re-enqueues it, in case the
 	// message never arrived (send failed after the commit, or the process died in between).
@@ -433,25 +433,8 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 		if err := finish(store.DeliveryFailed, ""); err != nil {
 			return err
 		}
-	} else {
-		viaQueue := next.Sub(now) <= MaxSQSDelay
-		del.NextAttemptAt, del.DueAt = next.UnixMilli(), next.UnixMilli()
-		if viaQueue {
-			del.DueAt = next.Add(SafetyNet).UnixMilli()
-		}
-		err := d.Store.SaveDelivery(ctx, del, prev, done, del.Due())
-		if errors.Is(err, store.ErrStale) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if viaQueue {
-			msg := Message{Kind: KindDelivery, Account: m.Account, Mode: m.Mode, EndpointID: ep.ID, DeliveryID: del.ID, Attempt: len(del.Attempts)}
-			if err := d.send(ctx, msg, next.Sub(now)); err != nil {
-				d.log().Warn("webhook: enqueue retry; the sweeper will pick it up", "delivery", del.ID, "err", err)
-			}
-		}
+	} else if stale, err := d.retryLater(ctx, m, del, prev, done, now, next); stale || err != nil {
+		return err
 	}
 	since, err := d.Store.MarkEndpointFailing(ctx, m.Account, m.Mode, ep.ID, now)
 	if err != nil {
@@ -462,6 +445,30 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 		return err
 	}
 	return nil
+}
+
+// retryLater saves del's next attempt at next and, when SQS's delay reaches that far, queues it;
+// stale says another attempt saved the delivery first (nothing more to do).
+func (d *Dispatcher) retryLater(ctx context.Context, m Message, del store.Delivery, prev int, done *store.Due, now, next time.Time) (stale bool, err error) {
+	viaQueue := next.Sub(now) <= MaxSQSDelay
+	del.NextAttemptAt, del.DueAt = next.UnixMilli(), next.UnixMilli()
+	if viaQueue {
+		del.DueAt = next.Add(SafetyNet).UnixMilli()
+	}
+	err = d.Store.SaveDelivery(ctx, del, prev, done, del.Due())
+	if errors.Is(err, store.ErrStale) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if viaQueue {
+		msg := Message{Kind: KindDelivery, Account: m.Account, Mode: m.Mode, EndpointID: m.EndpointID, DeliveryID: del.ID, Attempt: len(del.Attempts)}
+		if err := d.send(ctx, msg, next.Sub(now)); err != nil {
+			d.log().Warn("webhook: enqueue retry; the sweeper will pick it up", "delivery", del.ID, "err", err)
+		}
+	}
+	return false, nil
 }
 
 // Resend starts a new round of attempts for a delivery, whatever its status.

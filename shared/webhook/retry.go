@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Retry windows (PRODUCT.md): test mode retries 3 times over a few hours; live mode retries until
+// Retry windows (docs/decisions.md#events-and-webhooks): test mode retries 3 times over a few hours; live mode retries until
 // 72 hours after the first attempt, configurable up to 7 days.
 const (
 	TestRetries       = 3

@@ -28,7 +28,7 @@ const (
 // the form Standard Webhooks libraries expect.
 const SecretPrefix = "whsec_"
 
-// DefaultTolerance is how old a signature's timestamp may be (PRODUCT.md: 5 minutes).
+// DefaultTolerance is how old a signature's timestamp may be (5 minutes: docs/decisions.md#events-and-webhooks).
 const DefaultTolerance = 5 * time.Minute
 
 // NewSecret returns a fresh endpoint secret.

@@ -231,7 +231,7 @@ func (p Policy) control(_, address string, _ syscall.RawConn) error {
 	return p.CheckAddr(a)
 }
 
-// AttemptTimeout bounds one delivery attempt (PRODUCT.md: a 2xx within 10 seconds).
+// AttemptTimeout bounds one delivery attempt (a 2xx within 10 seconds: docs/decisions.md#events-and-webhooks).
 const AttemptTimeout = 10 * time.Second
 
 // Client returns the HTTP client deliveries use under p: the address is checked after DNS

@@ -321,62 +321,74 @@ func decodeOne(kind Kind, r json.RawMessage) (Value, error) {
 		}
 		return Null(), nil
 	case M:
-		var m map[string]json.RawMessage
-		if json.Unmarshal(r, &m) != nil {
-			return Value{}, serr(kind)
-		}
-		out := make(map[string]Value, len(m))
-		for k, e := range m {
-			v, ok, err := decodeValue(e)
-			if !ok {
-				return Value{}, serr(kind)
-			}
-			if err != nil {
-				return Value{}, err
-			}
-			out[k] = v
-		}
-		return Map(out), nil
+		return decodeMap(r)
 	case L:
-		var l []json.RawMessage
-		if json.Unmarshal(r, &l) != nil {
-			return Value{}, serr(kind)
-		}
-		out := make([]Value, 0, len(l))
-		for _, e := range l {
-			v, ok, err := decodeValue(e)
-			if !ok {
-				return Value{}, serr(kind)
-			}
-			if err != nil {
-				return Value{}, err
-			}
-			out = append(out, v)
-		}
-		return List(out), nil
+		return decodeList(r)
 	case SS, NS, BS:
-		var l []string
-		if json.Unmarshal(r, &l) != nil {
-			return Value{}, serr(kind)
-		}
-		v := Value{Kind: kind}
-		if kind == BS {
-			for _, s := range l {
-				b, err := decodeBase64(s)
-				if err != nil {
-					return Value{}, err
-				}
-				v.Bins = append(v.Bins, b)
-			}
-		} else {
-			v.Strs = l
-		}
-		if err := ValidateSet(&v); err != nil {
-			return Value{}, err
-		}
-		return v, nil
+		return decodeSet(kind, r)
 	}
 	return Value{}, serr(kind)
+}
+
+func decodeMap(r json.RawMessage) (Value, error) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(r, &m) != nil {
+		return Value{}, serr(M)
+	}
+	out := make(map[string]Value, len(m))
+	for k, e := range m {
+		v, ok, err := decodeValue(e)
+		if !ok {
+			return Value{}, serr(M)
+		}
+		if err != nil {
+			return Value{}, err
+		}
+		out[k] = v
+	}
+	return Map(out), nil
+}
+
+func decodeList(r json.RawMessage) (Value, error) {
+	var l []json.RawMessage
+	if json.Unmarshal(r, &l) != nil {
+		return Value{}, serr(L)
+	}
+	out := make([]Value, 0, len(l))
+	for _, e := range l {
+		v, ok, err := decodeValue(e)
+		if !ok {
+			return Value{}, serr(L)
+		}
+		if err != nil {
+			return Value{}, err
+		}
+		out = append(out, v)
+	}
+	return List(out), nil
+}
+
+func decodeSet(kind Kind, r json.RawMessage) (Value, error) {
+	var l []string
+	if json.Unmarshal(r, &l) != nil {
+		return Value{}, serr(kind)
+	}
+	v := Value{Kind: kind}
+	if kind == BS {
+		for _, s := range l {
+			b, err := decodeBase64(s)
+			if err != nil {
+				return Value{}, err
+			}
+			v.Bins = append(v.Bins, b)
+		}
+	} else {
+		v.Strs = l
+	}
+	if err := ValidateSet(&v); err != nil {
+		return Value{}, err
+	}
+	return v, nil
 }
 
 // ValidateSet checks a set for emptiness and duplicates with DynamoDB's messages,

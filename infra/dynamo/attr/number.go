@@ -54,33 +54,9 @@ func parseDecimal(s string) (decimal, bool) {
 	if pointPos < 0 {
 		pointPos = nDigits
 	}
-	exp10 := 0
-	if i < len(s) {
-		if s[i] != 'e' && s[i] != 'E' {
-			return d, false
-		}
-		i++
-		eneg := false
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			eneg = s[i] == '-'
-			i++
-		}
-		if i == len(s) {
-			return d, false
-		}
-		for ; i < len(s); i++ {
-			c := s[i]
-			if c < '0' || c > '9' {
-				return d, false
-			}
-			// Clamp: anything this large is out of DynamoDB's range anyway.
-			if exp10 < 1_000_000 {
-				exp10 = exp10*10 + int(c-'0')
-			}
-		}
-		if eneg {
-			exp10 = -exp10
-		}
+	exp10, ok := parseExponent(s[i:])
+	if !ok {
+		return d, false
 	}
 	m := mant.String()
 	lead := 0
@@ -99,6 +75,41 @@ func parseDecimal(s string) (decimal, bool) {
 	// pointPos mantissa digits.
 	d.exp = pointPos - lead - 1 + exp10
 	return d, true
+}
+
+// parseExponent parses what follows a BigDecimal's mantissa: nothing, or e/E, an optional sign
+// and digits.
+func parseExponent(s string) (int, bool) {
+	if s == "" {
+		return 0, true
+	}
+	if s[0] != 'e' && s[0] != 'E' {
+		return 0, false
+	}
+	i := 1
+	eneg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		eneg = s[i] == '-'
+		i++
+	}
+	if i == len(s) {
+		return 0, false
+	}
+	exp10 := 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		// Clamp: anything this large is out of DynamoDB's range anyway.
+		if exp10 < 1_000_000 {
+			exp10 = exp10*10 + int(c-'0')
+		}
+	}
+	if eneg {
+		exp10 = -exp10
+	}
+	return exp10, true
 }
 
 // parseNumber parses and applies DynamoDB's limits, returning its messages.

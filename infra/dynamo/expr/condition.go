@@ -314,27 +314,40 @@ func (c *cond) eval(item attr.Item) bool {
 	case "func":
 		return evalFunc(c.fn, item)
 	case "in":
-		v, ok := condValue(c.args[0], item)
-		if !ok {
-			return false
-		}
-		for _, a := range c.args[1:] {
-			if w, ok := condValue(a, item); ok && attr.Equal(v, w) {
-				return true
-			}
-		}
-		return false
+		return c.evalIn(item)
 	case "between":
-		v, ok1 := condValue(c.args[0], item)
-		lo, ok2 := condValue(c.args[1], item)
-		hi, ok3 := condValue(c.args[2], item)
-		if !ok1 || !ok2 || !ok3 {
-			return false
-		}
-		c1, ok1 := order(v, lo)
-		c2, ok2 := order(v, hi)
-		return ok1 && ok2 && c1 >= 0 && c2 <= 0
+		return c.evalBetween(item)
 	}
+	return c.evalCompare(item)
+}
+
+func (c *cond) evalIn(item attr.Item) bool {
+	v, ok := condValue(c.args[0], item)
+	if !ok {
+		return false
+	}
+	for _, a := range c.args[1:] {
+		if w, ok := condValue(a, item); ok && attr.Equal(v, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *cond) evalBetween(item attr.Item) bool {
+	v, ok1 := condValue(c.args[0], item)
+	lo, ok2 := condValue(c.args[1], item)
+	hi, ok3 := condValue(c.args[2], item)
+	if !ok1 || !ok2 || !ok3 {
+		return false
+	}
+	c1, ok1 := order(v, lo)
+	c2, ok2 := order(v, hi)
+	return ok1 && ok2 && c1 >= 0 && c2 <= 0
+}
+
+// evalCompare is =, <>, <, <=, > and >=.
+func (c *cond) evalCompare(item attr.Item) bool {
 	a, okA := condValue(c.args[0], item)
 	b, okB := condValue(c.args[1], item)
 	switch c.op {

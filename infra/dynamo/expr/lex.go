@@ -28,6 +28,18 @@ func isIdentStart(c byte) bool {
 
 func isIdentPart(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
 
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isContinuationByte(c byte) bool { return c&0xC0 == 0x80 }
+
+// scanWhile returns the index of the first byte from i on that ok rejects (or len(s)).
+func scanWhile(s string, i int, ok func(byte) bool) int {
+	for i < len(s) && ok(s[i]) {
+		i++
+	}
+	return i
+}
+
 // lex splits an expression into tokens; it never fails: characters outside the
 // grammar become tIllegal tokens so the parser reports them as DynamoDB does,
 // as a syntax error at that token.
@@ -42,20 +54,13 @@ func lex(s string) []token {
 			i++
 			continue
 		case isIdentStart(c):
-			for i < len(s) && isIdentPart(s[i]) {
-				i++
-			}
+			i = scanWhile(s, i, isIdentPart)
 			toks = append(toks, token{tIdent, s[start:i], start, i})
-		case c >= '0' && c <= '9':
-			for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-				i++
-			}
+		case isDigit(c):
+			i = scanWhile(s, i, isDigit)
 			toks = append(toks, token{tNumber, s[start:i], start, i})
 		case c == '#' || c == ':':
-			i++
-			for i < len(s) && isIdentPart(s[i]) {
-				i++
-			}
+			i = scanWhile(s, i+1, isIdentPart)
 			typ := tName
 			if c == ':' {
 				typ = tValue
@@ -72,10 +77,7 @@ func lex(s string) []token {
 			toks = append(toks, token{tPunct, s[start:i], start, i})
 		default:
 			// One whole UTF-8 character, so the message quotes it intact.
-			i++
-			for i < len(s) && s[i]&0xC0 == 0x80 {
-				i++
-			}
+			i = scanWhile(s, i+1, isContinuationByte)
 			toks = append(toks, token{tIllegal, s[start:i], start, i})
 		}
 	}

@@ -87,9 +87,6 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	s.Config = config.Config{Table: TableName, Region: opts.Region, DynamoDBEndpoint: opts.DynamoDBEndpoint, Local: true}
 	s.Config.SQSEndpoint = opts.SQSEndpoint
 	extra := template.Refs{opts.Template.Table.LogicalID: TableName}
-	if api := opts.Template.API; api != nil && api.Authorizers[api.DefaultAuthorizer] != nil {
-		s.Config.AuthCacheTTL = api.Authorizers[api.DefaultAuthorizer].TTL
-	}
 	ac, err := app.AWS(ctx, s.Config)
 	if err != nil {
 		return nil, err

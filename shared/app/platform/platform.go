@@ -71,7 +71,7 @@ type Platform struct {
 
 func (p *Platform) now() time.Time { return p.Store.Now() }
 
-// MaxRollGrace is how long a rolled key may stay valid (PRODUCT.md: up to 12 hours).
+// MaxRollGrace is how long a rolled key may stay valid (up to 12 hours: docs/decisions.md#keys-and-access).
 const MaxRollGrace = 12 * time.Hour
 
 // TokenTTL is how long a token can be exchanged.

@@ -46,7 +46,7 @@ type Store struct {
 	Table string
 	Now   func() time.Time
 	// LockTimeout bounds how long a write retries on version contention before answering
-	// RATE_LIMIT_EXCEEDED / lock_timeout (PRODUCT.md: about two seconds).
+	// RATE_LIMIT_EXCEEDED / lock_timeout (about two seconds: docs/decisions.md#writes).
 	LockTimeout time.Duration
 	// Publisher, when set, enqueues each write's outbox entries right after the commit
 	// (webhook fan-out); entries it could not take are drained later by the sweeper.
@@ -267,7 +267,7 @@ func (s *Store) DeleteObject(ctx context.Context, t Tenant, res *schema.Resource
 
 var errConflict = errors.New("store: version conflict")
 
-// eventTTL is how long events stay readable (PRODUCT.md: 30 days).
+// eventTTL is how long events stay readable (30 days: docs/decisions.md#events-and-webhooks).
 const eventTTL = 30 * 24 * time.Hour
 
 // writeWithEvents commits change, its event(s), their outbox entries and meta.Tx in one
@@ -386,7 +386,7 @@ func (s *Store) eventItem(t Tenant, ev Doc, now time.Time) (map[string]types.Att
 	})
 }
 
-// NewEvent builds an event object (PRODUCT.md, "Events and webhooks").
+// NewEvent builds an event object (docs/decisions.md#events-and-webhooks).
 func NewEvent(t Tenant, typ string, obj, prev Doc, meta Meta, now time.Time) Doc {
 	data := Doc{"object": obj}
 	if prev != nil {

@@ -17,7 +17,7 @@ import (
 )
 
 // Idempotency records live in A#<acct>#<mode>#IDEM, one item per Idempotency-Key, for
-// IdempotencyTTL (PRODUCT.md: 24 hours per account and mode).
+// IdempotencyTTL (24 hours per account and mode: docs/decisions.md#writes).
 const (
 	IdempotencyTTL = 24 * time.Hour
 	// IdempotencyLease bounds how long a reservation whose request died blocks its key. It is

@@ -1,0 +1,323 @@
+// Command coldstart measures every Lambda function's cold start and size against a bare
+// aws-lambda-go hello built the same way (issue 17's goals), and writes a Markdown report.
+//
+//	go run ./infra/cmd/coldstart [-runs 15] [-o docs/coldstart.md]
+//
+// It discovers the functions as the directories under functions/, so it measures whatever the
+// tree holds. It runs from the module root (the Makefile's `make coldstart`).
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hapihub/hapihub/infra/lambdaruntime"
+)
+
+func main() {
+	runs := flag.Int("runs", 15, "measured runs per binary (after one warm-up run)")
+	out := flag.String("o", "", "also write the report to this file")
+	fnDir := flag.String("functions", "functions", "directory whose subdirectories are the functions")
+	timeout := flag.Duration("timeout", time.Minute, "longest wait for one process's init")
+	flag.Parse()
+	if err := run(*fnDir, *runs, *timeout, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "coldstart:", err)
+		os.Exit(1)
+	}
+}
+
+func run(fnDir string, runs int, timeout time.Duration, out string) error {
+	if runs < 1 {
+		return fmt.Errorf("-runs must be at least 1")
+	}
+	names, err := discover(fnDir)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "coldstart-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	pkgs := map[string]string{baselineName: "./infra/cmd/coldstart/hello"}
+	for _, n := range names {
+		pkgs[n] = "./" + filepath.ToSlash(filepath.Join(fnDir, n))
+	}
+	all := append([]string{baselineName}, names...)
+	ms := make(map[string]*measurement, len(all))
+	for _, n := range all {
+		fmt.Fprintf(os.Stderr, "coldstart: building %s\n", n)
+		m, err := buildBoth(work, n, pkgs[n])
+		if err != nil {
+			return err
+		}
+		ms[n] = m
+	}
+
+	trap, err := startTrap()
+	if err != nil {
+		return err
+	}
+	defer trap.close()
+	home := filepath.Join(work, "home")
+	if err := os.MkdirAll(home, 0o755); err != nil {
+		return err
+	}
+	// One warm-up run (page cache, first exec), then rounds that take each binary in turn, so a
+	// machine that gets busier during the measurement slows every binary alike.
+	for round := 0; round <= runs; round++ {
+		for _, n := range all {
+			m := ms[n]
+			if m.Failure != "" {
+				continue
+			}
+			d, calls, err := measureOnce(filepath.Join(work, "host", n, "bootstrap"), functionEnv(n, home, trap.url), trap, timeout)
+			if err != nil {
+				m.Failure = err.Error()
+				continue
+			}
+			m.AWSCalls = appendNew(m.AWSCalls, calls...)
+			if round > 0 {
+				m.Inits = append(m.Inits, d)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "coldstart: round %d/%d done\n", round, runs)
+	}
+	for _, n := range all {
+		traceInits(ms[n], filepath.Join(work, "host", n, "bootstrap"), functionEnv(n, home, trap.url), trap, timeout)
+	}
+	if f := ms[baselineName].Failure; f != "" {
+		return fmt.Errorf("the hello baseline did not start: %s", f)
+	}
+	fns := make([]measurement, 0, len(names))
+	failed := false
+	for _, n := range names {
+		fns = append(fns, *ms[n])
+		failed = failed || ms[n].Failure != ""
+	}
+	h := header{Date: time.Now(), Runs: runs, HostArch: runtime.GOARCH, CPUs: runtime.NumCPU(),
+		GoVersion: runtime.Version(), BuildFlags: strings.Join(lambdaruntime.BuildFlags, " ")}
+	var w io.Writer = os.Stdout
+	if out != "" {
+		f, err := os.Create(out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = io.MultiWriter(os.Stdout, f)
+	}
+	if err := write(w, h, *ms[baselineName], fns); err != nil {
+		return err
+	}
+	if failed {
+		return fmt.Errorf("a function did not start (see the report)")
+	}
+	return nil
+}
+
+// discover lists the function directories (those holding Go files), sorted.
+func discover(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("functions: %w", err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if gos, _ := filepath.Glob(filepath.Join(dir, e.Name(), "*.go")); len(gos) > 0 {
+			names = append(names, e.Name())
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no function directories with Go files under %s", dir)
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// buildBoth builds pkg for the host (to run) and for arm64 (to weigh and hash).
+func buildBoth(work, name, pkg string) (*measurement, error) {
+	ctx := context.Background()
+	m := &measurement{Name: name}
+	host := filepath.Join(work, "host", name, "bootstrap")
+	if err := lambdaruntime.Build(ctx, ".", pkg, host, runtime.GOARCH); err != nil {
+		return nil, err
+	}
+	arm := filepath.Join(work, "arm64", name, "bootstrap")
+	if err := lambdaruntime.Build(ctx, ".", pkg, arm, "arm64"); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(arm)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	m.Size, m.SHA256 = int64(len(b)), hex.EncodeToString(sum[:])
+	return m, nil
+}
+
+// measureOnce starts bin, waits for its first /next and kills it.
+func measureOnce(bin string, env []string, trap *trap, timeout time.Duration) (time.Duration, []string, error) {
+	trap.reset()
+	p, err := lambdaruntime.StartProcess(bin, env)
+	if err != nil {
+		return 0, nil, err
+	}
+	d, err := p.WaitInit(timeout)
+	calls := trap.calls()
+	p.Stop()
+	return d, calls, err
+}
+
+// traceInits runs bin three more times with the runtime's package-init trace, to say where init
+// time goes, and keeps the run whose package inits took the median time (one run is noisy).
+func traceInits(m *measurement, bin string, env []string, trap *trap, timeout time.Duration) {
+	if m.Failure != "" {
+		return
+	}
+	type traced struct {
+		top   []pkgInit
+		total float64
+	}
+	var runs []traced
+	for range 3 {
+		out, err := traceOnce(bin, env, trap, timeout)
+		if err == nil {
+			top, total := slowestInits(out, 3)
+			runs = append(runs, traced{top, total})
+		}
+	}
+	if len(runs) > 0 {
+		sort.Slice(runs, func(i, j int) bool { return runs[i].total < runs[j].total })
+		mid := runs[len(runs)/2]
+		m.SlowInits, m.PkgInitMs = mid.top, mid.total
+	}
+}
+
+// traceOnce runs bin once with GODEBUG=inittrace=1 and returns what it printed by the end of init.
+func traceOnce(bin string, env []string, trap *trap, timeout time.Duration) (string, error) {
+	trap.reset()
+	p, err := lambdaruntime.StartProcess(bin, append(append([]string(nil), env...), "GODEBUG=inittrace=1"))
+	if err != nil {
+		return "", err
+	}
+	_, err = p.WaitInit(timeout)
+	p.Stop()
+	return p.Output(), err
+}
+
+// functionEnv is what Lambda sets for a provided.al2023 function plus the template's variables
+// (template.yaml Globals, shared/config), with every AWS endpoint on the loopback trap, static
+// credentials as Lambda's role gives them, and no shared config files, so nothing reaches AWS.
+func functionEnv(name, home, trapURL string) []string {
+	return []string{
+		"PATH=/usr/local/bin:/usr/bin:/bin",
+		"HOME=" + home,
+		"TZ=:UTC",
+		"LANG=en_US.UTF-8",
+		"LAMBDA_TASK_ROOT=/var/task",
+		"_HANDLER=bootstrap",
+		"AWS_REGION=us-east-1",
+		"AWS_DEFAULT_REGION=us-east-1",
+		"AWS_LAMBDA_FUNCTION_NAME=" + name,
+		"AWS_LAMBDA_FUNCTION_VERSION=$LATEST",
+		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256",
+		"AWS_LAMBDA_LOG_GROUP_NAME=/aws/lambda/" + name,
+		"AWS_LAMBDA_LOG_STREAM_NAME=coldstart",
+		"AWS_ACCESS_KEY_ID=ASIACOLDSTART",
+		"AWS_SECRET_ACCESS_KEY=coldstart",
+		"AWS_SESSION_TOKEN=coldstart",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "no-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "no-credentials"),
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_ENDPOINT_URL=" + trapURL,
+		"HAPIHUB_TABLE=hapihub-coldstart",
+		"HAPIHUB_LOCAL=false",
+		"HAPIHUB_DYNAMODB_ENDPOINT=" + trapURL,
+		"HAPIHUB_SQS_ENDPOINT=" + trapURL,
+		"HAPIHUB_APIGATEWAY_ENDPOINT=" + trapURL,
+		"HAPIHUB_WEBHOOK_QUEUE_URL=" + trapURL + "/123456789012/webhooks",
+		"HAPIHUB_JOB_QUEUE_URL=" + trapURL + "/123456789012/jobs",
+		"HAPIHUB_WEBHOOK_RETRY_WINDOW=72h",
+		"HAPIHUB_USAGE_PLAN_TEST=plan-test",
+		"HAPIHUB_USAGE_PLAN_LIVE=plan-live",
+	}
+}
+
+// trap is a loopback HTTP server standing in for every AWS endpoint: it answers 503 and records
+// each call (the X-Amz-Target, or method and path), so a function that calls AWS at init shows.
+type trap struct {
+	url string
+	srv *http.Server
+	mu  sync.Mutex
+	got []string
+}
+
+func startTrap() (*trap, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	t := &trap{url: "http://" + ln.Addr().String()}
+	t.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		call := r.Header.Get("X-Amz-Target")
+		if call == "" {
+			call = r.Method + " " + r.URL.Path
+		}
+		t.mu.Lock()
+		t.got = append(t.got, call)
+		t.mu.Unlock()
+		http.Error(w, "coldstart: no AWS here", http.StatusServiceUnavailable)
+	})}
+	go func() { _ = t.srv.Serve(ln) }()
+	return t, nil
+}
+
+func (t *trap) reset() {
+	t.mu.Lock()
+	t.got = nil
+	t.mu.Unlock()
+}
+
+func (t *trap) calls() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return appendNew(nil, t.got...)
+}
+
+func (t *trap) close() { _ = t.srv.Close() }
+
+// appendNew appends the values of add not already in s.
+func appendNew(s []string, add ...string) []string {
+	for _, a := range add {
+		if !contains(s, a) {
+			s = append(s, a)
+		}
+	}
+	return s
+}
+
+func contains(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

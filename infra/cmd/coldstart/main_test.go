@@ -1,0 +1,54 @@
+package main
+
+import (
+	"net/http"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestTrapRecordsEveryAWSCall(t *testing.T) {
+	tr, err := startTrap()
+	require.NoError(t, err)
+	defer tr.close()
+	req, err := http.NewRequest(http.MethodPost, tr.url+"/", strings.NewReader("{}"))
+	require.NoError(t, err)
+	req.Header.Set("X-Amz-Target", "DynamoDB_20120810.DescribeTable")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "no AWS behind the trap")
+	resp, err = http.Get(tr.url + "/123456789012/jobs")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, []string{"DynamoDB_20120810.DescribeTable", "GET /123456789012/jobs"}, tr.calls())
+	tr.reset()
+	assert.Empty(t, tr.calls())
+}
+
+// The tool's own path, end to end on the baseline: built both ways, weighed, and timed under
+// the emulator with the functions' environment.
+func TestBuildAndMeasureHello(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the bootstraps are built for linux")
+	}
+	t.Chdir("../../..") // the module root, as make coldstart runs it
+	work := t.TempDir()
+	m, err := buildBoth(work, baselineName, "./infra/cmd/coldstart/hello")
+	require.NoError(t, err)
+	assert.Positive(t, m.Size)
+	assert.Len(t, m.SHA256, 64)
+
+	tr, err := startTrap()
+	require.NoError(t, err)
+	defer tr.close()
+	d, calls, err := measureOnce(filepath.Join(work, "host", baselineName, "bootstrap"), functionEnv(baselineName, t.TempDir(), tr.url), tr, time.Minute)
+	require.NoError(t, err)
+	assert.Positive(t, d)
+	assert.Empty(t, calls, "hello calls no AWS service")
+}
