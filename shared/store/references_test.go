@@ -117,3 +117,22 @@ func TestCreateRacingDeleteLeavesNoDanglingReference(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, appts)
 }
+
+// A reference made before references were counted (written without its record, as an older
+// version did) is left alone when removed: the target's count never goes below zero, so a later
+// reference still blocks the target's delete.
+func TestUncountedReferenceRemovalKeepsCountsRight(t *testing.T) {
+	ctx := context.Background()
+	st := newTable(t)
+	pat, err := st.CreateObject(ctx, refTenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	require.NoError(t, err)
+	legacy := store.Doc{"id": "appt_01LEGACY000000000000000000", "object": "appointment", "organizationId": refTenant.Org, "livemode": false,
+		"createdAt": int64(1), "updatedAt": int64(1), "patientId": pat["id"], "startsAt": int64(1), "endsAt": int64(2), "status": "booked"}
+	require.NoError(t, st.SeedObjects(ctx, refTenant, "appointments", []store.Doc{legacy}))
+	_, err = st.DeleteObject(ctx, refTenant, schema.Appointments, legacy["id"].(string), 0, store.Meta{})
+	require.NoError(t, err)
+	_, err = st.CreateObject(ctx, refTenant, schema.Appointments, store.Doc{"patientId": pat["id"], "startsAt": int64(1), "endsAt": int64(2)}, store.Meta{})
+	require.NoError(t, err)
+	_, err = st.DeleteObject(ctx, refTenant, schema.Patients, pat["id"].(string), 0, store.Meta{})
+	assert.Equal(t, apperr.Conflict, kindOf(err), "%v", err)
+}

@@ -101,7 +101,9 @@ func (s *Store) createGuarded(ctx context.Context, t Tenant, res *schema.Resourc
 	}
 	put := types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 	meta.Tx.Unique = &UniqueClaim{Resource: res.Name, ExternalID: ext, Owner: doc["id"].(string), StaleOwner: staleOwner, At: now.UnixMilli()}
-	meta = withRefs(res, nil, doc, meta)
+	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
+		return nil, err
+	}
 	if err := s.writeWithEvents(ctx, t, put, res.Object+".created", doc, nil, meta, now); err != nil {
 		return nil, s.refError(ctx, t, res, doc["id"].(string), meta, err)
 	}

@@ -97,14 +97,30 @@ func (s *Store) inUseGuard(t Tenant, g domain.InUseGuard) types.TransactWriteIte
 		ExpressionAttributeValues: map[string]types.AttributeValue{":z": n(0)}}}
 }
 
-// withRefs sets meta's reference items for a change of res's object.
-func withRefs(res *schema.Resource, prev, next Doc, meta Meta) Meta {
-	meta.Tx.Refs = refChanges(res, prev, next)
+// withRefs sets meta's reference items for a change of res's object. A removed reference whose
+// record is missing was made before references were counted (an older version's data): it is
+// left alone rather than counted below zero. Reading the record first is safe: only writes of the
+// referring object make or drop it, and those are conditional on its version, as this one is.
+func (s *Store) withRefs(ctx context.Context, t Tenant, res *schema.Resource, prev, next Doc, meta Meta) (Meta, error) {
+	meta.Tx.Refs = nil
+	for _, r := range refChanges(res, prev, next) {
+		if !r.Add {
+			out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true), ProjectionExpression: aws.String("PK"),
+				Key: map[string]types.AttributeValue{"PK": sv(refsPK(t, r.Target)), "SK": sv(r.TargetID + "#" + r.Referrer)}})
+			if err != nil {
+				return meta, fmt.Errorf("store: read reference of %s: %w", r.Referrer, err)
+			}
+			if out.Item == nil {
+				continue
+			}
+		}
+		meta.Tx.Refs = append(meta.Tx.Refs, r)
+	}
 	meta.Tx.InUse = nil
 	if next == nil && isReferenced(res) {
 		meta.Tx.InUse = &domain.InUseGuard{Resource: res.Name, ID: docString(prev["id"])}
 	}
-	return meta
+	return meta, nil
 }
 
 // refError turns the failure of a reference condition into the client's error: a target deleted

@@ -149,7 +149,9 @@ func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource
 		Item:                item,
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}
-	meta = withRefs(res, nil, doc, meta)
+	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
+		return nil, err
+	}
 	if err := s.writeWithEvents(ctx, t, put, res.Object+".created", doc, nil, meta, now); err != nil {
 		return nil, s.refError(ctx, t, res, doc["id"].(string), meta, err)
 	}
@@ -208,7 +210,10 @@ func (s *Store) UpdateObject(ctx context.Context, t Tenant, res *schema.Resource
 			ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(ver)},
 		}}
 		prev := previousAttributes(cur, next)
-		m := withRefs(res, cur, next, meta)
+		m, err := s.withRefs(ctx, t, res, cur, next, meta)
+		if err != nil {
+			return nil, 0, err
+		}
 		err = s.writeWithEvents(ctx, t, put, res.Object+".updated", next, prev, m, now)
 		if err == nil {
 			return next, ver + 1, nil
@@ -254,7 +259,9 @@ func (s *Store) DeleteObject(ctx context.Context, t Tenant, res *schema.Resource
 		ExpressionAttributeNames:  map[string]string{"#v": versionAttr},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(ver)},
 	}}
-	meta = withRefs(res, cur, nil, meta)
+	if meta, err = s.withRefs(ctx, t, res, cur, nil, meta); err != nil {
+		return nil, err
+	}
 	if err := s.writeWithEvents(ctx, t, del, res.Object+".deleted", cur, nil, meta, s.Now()); err != nil {
 		if errors.Is(err, errConflict) {
 			return nil, apperr.New(apperr.RateLimited, "This object is being changed by another request; retry.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
