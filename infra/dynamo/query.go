@@ -405,7 +405,7 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 	full := false // stopped by the 1 MB page limit
 	// A COUNT without filter needs no item decoded: sizes are in the stored
 	// header, and only the last item read is decoded, for LastEvaluatedKey.
-	decodeAll := p.sel != "COUNT" || p.filter != nil || p.fetch
+	decodeAll := p.decodesAll()
 	err := e.db.View(func(tx *bolt.Tx) error {
 		bname := itemsBucket(p.t.Name)
 		if p.ix != nil {
@@ -448,25 +448,17 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 			}
 			last = item
 			if p.fetch {
-				tk, err := keyFromItem(p.t, item)
-				if err == nil {
-					full, err := getItem(tx, p.t, tk)
-					if err != nil {
-						runErr = err
-						return false
-					}
-					if full != nil {
-						fetched += attr.ItemSize(full)
-						item = full
-					}
-				}
-			}
-			ok := true
-			if p.filter != nil {
-				if ok, err = p.filter.Eval(item); err != nil {
+				var n int
+				if item, n, err = fetchBase(tx, p, item); err != nil {
 					runErr = err
 					return false
 				}
+				fetched += n
+			}
+			ok, err := p.match(item)
+			if err != nil {
+				runErr = err
+				return false
 			}
 			if ok {
 				count++
@@ -491,6 +483,39 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 	if err != nil {
 		return nil, asAPIError(err)
 	}
+	return p.output(items, last, count, scanned, bytesRead, fetched, full), nil
+}
+
+// decodesAll: only a COUNT without filter or fetch can skip decoding items.
+func (p *readPlan) decodesAll() bool {
+	return p.sel != "COUNT" || p.filter != nil || p.fetch
+}
+
+// match applies the FilterExpression, if any.
+func (p *readPlan) match(item attr.Item) (bool, error) {
+	if p.filter == nil {
+		return true, nil
+	}
+	return p.filter.Eval(item)
+}
+
+// fetchBase replaces an index entry by its base-table item (a query of a KEYS_ONLY or
+// INCLUDE index asking for other attributes), and says how many bytes that read.
+func fetchBase(tx *bolt.Tx, p *readPlan, item attr.Item) (attr.Item, int, error) {
+	tk, err := keyFromItem(p.t, item)
+	if err != nil {
+		return item, 0, nil
+	}
+	full, err := getItem(tx, p.t, tk)
+	if err != nil || full == nil {
+		return item, 0, err
+	}
+	return full, attr.ItemSize(full), nil
+}
+
+// output is a Query or Scan answer: items, counts, LastEvaluatedKey when the read stopped
+// early, and the capacity it consumed.
+func (p *readPlan) output(items []attr.Item, last attr.Item, count, scanned, bytesRead, fetched int, full bool) map[string]any {
 	out := map[string]any{"Count": count, "ScannedCount": scanned}
 	if p.sel != "COUNT" {
 		if items == nil {
@@ -512,7 +537,7 @@ func (e *Engine) runRead(p *readPlan) (map[string]any, error) {
 	} else {
 		c.table = units
 	}
-	return withCapacity(out, c, p.t.Name, p.in.ReturnConsumedCapacity), nil
+	return withCapacity(out, c, p.t.Name, p.in.ReturnConsumedCapacity)
 }
 
 func opQuery(e *Engine, body []byte) (any, error) {

@@ -263,71 +263,84 @@ func writeItem(tx *bolt.Tx, t *tableMeta, key []byte, old, nw attr.Item) (writeR
 		return res, fmt.Errorf("table stats: %w", err)
 	}
 	for _, ix := range t.Indexes {
-		var oldKey, newKey []byte
-		if old != nil {
-			oldKey = indexKey(t, ix, old, key)
+		units, wrote, err := writeIndexEntry(tx, t, ix, key, old, nw, oldData, newData, oldSize, newSize)
+		if err != nil {
+			return res, err
 		}
-		if nw != nil {
-			newKey = indexKey(t, ix, nw, key)
-		}
-		if oldKey == nil && newKey == nil {
+		if !wrote {
 			continue
-		}
-		ib := tx.Bucket(indexBucket(t.Name, ix.Name))
-		if ib == nil {
-			return res, notFound("Requested resource not found")
-		}
-		ib.FillPercent = fillPercent
-		var oldEntry, newEntry []byte
-		var oldEntrySize, newEntrySize int
-		var err error
-		if oldKey != nil {
-			if oldEntry, oldEntrySize, err = entryBytes(t, ix, old, oldData, oldSize); err != nil {
-				return res, err
-			}
-		}
-		if newKey != nil {
-			if newEntry, newEntrySize, err = entryBytes(t, ix, nw, newData, newSize); err != nil {
-				return res, err
-			}
-		}
-		units := 0.0
-		var dc, db int64
-		if oldKey != nil && newKey != nil && bytes.Equal(oldKey, newKey) {
-			if bytes.Equal(oldEntry, newEntry) {
-				continue // nothing the index holds changed: no index write
-			}
-			units = writeUnits(max(oldEntrySize, newEntrySize))
-			db = int64(newEntrySize - oldEntrySize)
-		} else {
-			if oldKey != nil {
-				if err := ib.Delete(oldKey); err != nil {
-					return res, fmt.Errorf("index %s delete: %w", ix.Name, err)
-				}
-				units += writeUnits(oldEntrySize)
-				dc--
-				db -= int64(oldEntrySize)
-			}
-			if newKey != nil {
-				units += writeUnits(newEntrySize)
-				dc++
-				db += int64(newEntrySize)
-			}
-		}
-		if newKey != nil {
-			if err := ib.Put(newKey, storedEntry(ix, newEntry, newEntrySize, key)); err != nil {
-				return res, fmt.Errorf("index %s put: %w", ix.Name, err)
-			}
 		}
 		if res.indexes == nil {
 			res.indexes = map[string]float64{}
 		}
 		res.indexes[ix.Name] = units
-		if err := addStats(tx, statsKey(t.Name, ix.Name), dc, db); err != nil {
-			return res, fmt.Errorf("index stats: %w", err)
-		}
 	}
 	return res, nil
+}
+
+// writeIndexEntry keeps one index in step with the write of key (old to nw): it moves, rewrites
+// or deletes the entry, and says whether it wrote and the units that cost.
+func writeIndexEntry(tx *bolt.Tx, t *tableMeta, ix *indexMeta, key []byte, old, nw attr.Item, oldData, newData []byte, oldSize, newSize int) (float64, bool, error) {
+	var oldKey, newKey []byte
+	if old != nil {
+		oldKey = indexKey(t, ix, old, key)
+	}
+	if nw != nil {
+		newKey = indexKey(t, ix, nw, key)
+	}
+	if oldKey == nil && newKey == nil {
+		return 0, false, nil
+	}
+	ib := tx.Bucket(indexBucket(t.Name, ix.Name))
+	if ib == nil {
+		return 0, false, notFound("Requested resource not found")
+	}
+	ib.FillPercent = fillPercent
+	var oldEntry, newEntry []byte
+	var oldEntrySize, newEntrySize int
+	var err error
+	if oldKey != nil {
+		if oldEntry, oldEntrySize, err = entryBytes(t, ix, old, oldData, oldSize); err != nil {
+			return 0, false, err
+		}
+	}
+	if newKey != nil {
+		if newEntry, newEntrySize, err = entryBytes(t, ix, nw, newData, newSize); err != nil {
+			return 0, false, err
+		}
+	}
+	units := 0.0
+	var dc, db int64
+	if oldKey != nil && newKey != nil && bytes.Equal(oldKey, newKey) {
+		if bytes.Equal(oldEntry, newEntry) {
+			return 0, false, nil // nothing the index holds changed: no index write
+		}
+		units = writeUnits(max(oldEntrySize, newEntrySize))
+		db = int64(newEntrySize - oldEntrySize)
+	} else {
+		if oldKey != nil {
+			if err := ib.Delete(oldKey); err != nil {
+				return 0, false, fmt.Errorf("index %s delete: %w", ix.Name, err)
+			}
+			units += writeUnits(oldEntrySize)
+			dc--
+			db -= int64(oldEntrySize)
+		}
+		if newKey != nil {
+			units += writeUnits(newEntrySize)
+			dc++
+			db += int64(newEntrySize)
+		}
+	}
+	if newKey != nil {
+		if err := ib.Put(newKey, storedEntry(ix, newEntry, newEntrySize, key)); err != nil {
+			return 0, false, fmt.Errorf("index %s put: %w", ix.Name, err)
+		}
+	}
+	if err := addStats(tx, statsKey(t.Name, ix.Name), dc, db); err != nil {
+		return 0, false, fmt.Errorf("index stats: %w", err)
+	}
+	return units, true, nil
 }
 
 // capacity accumulates the consumed capacity of one request on one table.

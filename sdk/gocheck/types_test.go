@@ -68,7 +68,16 @@ func TestTypesMatchSchema(t *testing.T) {
 		if !assert.True(t, ok, "resource %s has no Go type", r.Name) {
 			continue
 		}
-		checkShape(t, r.Name, r.Fields, reflect.TypeOf(v), "deleted")
+		extra := []string{"deleted"}
+		for name, target := range r.Expandable() {
+			// Expansions (patient beside patientId) are typed as the object they expand to.
+			f, ok := reflect.TypeOf(v).FieldByName(strings.ToUpper(name[:1]) + name[1:])
+			if assert.True(t, ok, "%s has no field for expansion %s", r.Name, name) {
+				assert.Equal(t, reflect.PointerTo(reflect.TypeOf(types[target.Name])), f.Type, "%s.%s", r.Name, name)
+			}
+			extra = append(extra, name)
+		}
+		checkShape(t, r.Name, r.Fields, reflect.TypeOf(v), extra...)
 	}
 	assert.Len(t, names, len(types), "every Go type is a resource of the schema")
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
@@ -44,6 +45,7 @@ func Create(ctx context.Context, st *store.Store, opts Options) (Created, error)
 		SandboxOrg: store.NewID("org", now),
 		UsageKeys:  map[string]string{},
 		CreatedAt:  now.UnixMilli(),
+		APIVersion: string(apiversion.Current().Latest()), // pinned at sign-up (docs/versioning.md)
 	}
 	out := Created{Keys: map[string]string{}}
 	var keys []store.Key

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -23,13 +22,11 @@ type Objects interface {
 	ListAll(ctx context.Context, t domain.Tenant, res *schema.Resource) ([]domain.Doc, error)
 }
 
-// Rules are a resource's domain rules beyond its schema, run before every write. prev is nil on
-// create. They may adjust next (computed fields) and return INVALID_PARAMETERS naming a field.
-type Rules func(ctx context.Context, t domain.Tenant, prev, next domain.Doc) error
+// Rules are a resource's domain rules beyond its schema (domain.Rules).
+type Rules = domain.Rules
 
-// Events names the extra events of a change besides the standard created/updated one
-// (appointment.cancelled, invoice.paid); prev is nil on create.
-type Events func(prev, next domain.Doc) []string
+// Events names the extra events of a change (domain.Events).
+type Events = domain.Events
 
 // UniqueCreator is a store that dedupes creates by externalId: existed reports that an object
 // with the same externalId was returned instead of a new one (200, not 201).
@@ -175,7 +172,11 @@ func (h *Resource) get(r *Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	sel, err := query.ParseSelect(h.Schema, r.Query())
+	exp, params, err := ParseExpand(h.Schema, r.Query(), false, r.Principal)
+	if err != nil {
+		return Response{}, err
+	}
+	sel, err := query.ParseSelect(h.Schema, params)
 	if err != nil {
 		return Response{}, err
 	}
@@ -183,7 +184,10 @@ func (h *Resource) get(r *Request) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	return Response{Body: query.Project(doc, sel), Header: map[string]string{"ETag": etag(ver)}}, nil
+	if err := exp.Apply(r.Ctx, h.Store, r.Tenant, []domain.Doc{doc}); err != nil {
+		return Response{}, err
+	}
+	return Response{Body: query.Project(doc, exp.Select(sel)), Header: map[string]string{"ETag": etag(ver)}}, nil
 }
 
 func (h *Resource) create(r *Request) (Response, error) {
@@ -215,10 +219,8 @@ func (h *Resource) create(r *Request) (Response, error) {
 	return Response{Status: http.StatusCreated, Body: doc, Header: map[string]string{"ETag": etag(1)}}, nil
 }
 
-// errEventsChanged: the object changed between attempts so that its extra events differ.
-var errEventsChanged = errors.New("api: extra events changed")
-
-// write runs update or patch: decode, merge into the current object, apply rules, store.
+// write runs update or patch: decode, then the domain's write (merge into the current object,
+// rules, extra events) through the store.
 func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 	id, err := h.id(r)
 	if err != nil {
@@ -232,77 +234,15 @@ func (h *Resource) write(r *Request, op schema.Op) (Response, error) {
 	if err != nil {
 		return Response{}, err
 	}
-	// Extra events depend on the object as stored, which only the mutate sees, while the store
-	// takes them up front: guess none, and when the mutate finds others, write again with those.
-	var want []string
-	for range 5 {
-		m := meta(r)
-		m.ExtraEvents = want
-		var got []string
-		doc, ver, err := h.Store.UpdateObject(r.Ctx, r.Tenant, h.Schema, id, match, func(cur domain.Doc) (domain.Doc, error) {
-			next := merge(cur, fields, op)
-			if h.Rules != nil {
-				if err := h.Rules(r.Ctx, r.Tenant, cur, next); err != nil {
-					return nil, err
-				}
-			}
-			if h.Events != nil {
-				if got = h.Events(cur, next); !slices.Equal(got, want) {
-					return nil, errEventsChanged
-				}
-			}
-			return next, nil
-		}, m)
-		if errors.Is(err, errEventsChanged) {
-			want = got
-			continue
-		}
-		if err != nil {
-			return Response{}, IdempotencyConflict(preconditionErr(err, match, h.Schema), m)
-		}
-		return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
+	w := domain.ObjectWrite{Object: h.Schema.Object, Fields: fields, Patch: op == schema.OpPatch, Rules: h.Rules, Events: h.Events}
+	m := meta(r)
+	doc, ver, err := w.Update(r.Ctx, r.Tenant, m, func(mutate domain.Mutate, m domain.Meta) (domain.Doc, int64, error) {
+		return h.Store.UpdateObject(r.Ctx, r.Tenant, h.Schema, id, match, mutate, m)
+	})
+	if err != nil {
+		return Response{}, IdempotencyConflict(preconditionErr(err, match, h.Schema), m)
 	}
-	return Response{}, apperr.New(apperr.RateLimited, "This %s keeps changing under this request; retry.", h.Schema.Object).WithCode("lock_timeout").WithHeader("Retry-After", "1")
-}
-
-// merge applies a body to the current object. Update replaces every writable field; patch sets
-// the given fields, unsets those given as null, and merges metadata key by key (null unsets a key).
-func merge(cur, fields domain.Doc, op schema.Op) domain.Doc {
-	next := domain.Doc{}
-	if op == schema.OpPatch {
-		for k, v := range cur {
-			next[k] = v
-		}
-	} else {
-		for _, k := range []string{"id", "object", "organizationId", "livemode", "createdAt", "updatedAt"} {
-			next[k] = cur[k]
-		}
-	}
-	for k, v := range fields {
-		if v == nil {
-			delete(next, k)
-			continue
-		}
-		if k == "metadata" && op == schema.OpPatch {
-			m := map[string]any{}
-			if old, ok := cur["metadata"].(map[string]any); ok {
-				for mk, mv := range old {
-					m[mk] = mv
-				}
-			}
-			for mk, mv := range v.(map[string]any) {
-				if mv == nil {
-					delete(m, mk)
-				} else {
-					m[mk] = mv
-				}
-			}
-			next[k] = m
-			continue
-		}
-		next[k] = v
-	}
-	return next
+	return Response{Body: doc, Header: map[string]string{"ETag": etag(ver)}}, nil
 }
 
 func (h *Resource) update(r *Request) (Response, error) { return h.write(r, schema.OpUpdate) }

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/uuid"
 
+	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/domain"
@@ -172,7 +173,7 @@ func (rt *Router) Routes() []Route {
 // CORS headers on every response (docs/decisions.md#keys-and-access: CORS is on for every endpoint).
 var corsHeaders = map[string]string{
 	"Access-Control-Allow-Origin":   "*",
-	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, " + requestIDExposed,
+	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, " + requestIDExposed + ", " + apiversion.Header,
 }
 
 // Invoke makes the router a lambda.Handler, so a builder can return the router itself and tests

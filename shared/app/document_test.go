@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/app/clinical"
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/schema"
@@ -116,6 +118,10 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 		try(nil, "GET", base, base, nil, 401)
 		list := s.do(p, "GET", base+"?$limit=1", nil)
 		existing := list.data()[0].(map[string]any)["id"].(string)
+		// Cursor pages (issue 20): documented, answered with hasMore, refused with $skip.
+		try(p, "GET", base, base+"?$limit=1&startingAfter="+existing, nil, 200)
+		try(p, "GET", base, base+"?$limit=1&endingBefore="+existing, nil, 200)
+		try(p, "GET", base, base+"?$skip=1&startingAfter="+existing, nil, 400)
 		try(p, "GET", one, base+"/"+existing, nil, 200)
 		try(p, "GET", one, base+"/"+res.Prefix+"_nope", nil, 404)
 		target := existing
@@ -187,6 +193,10 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	try(&a.live, "PUT", "/account/ip-allowlist", "/account/ip-allowlist", map[string]any{"cidrs": []any{}}, 200)
 	try(&a.live, "PUT", "/account/ip-allowlist", "/account/ip-allowlist", map[string]any{"cidrs": []any{"nope"}}, 400)
 	try(p, "PUT", "/account/ip-allowlist", "/account/ip-allowlist", map[string]any{"cidrs": []any{}}, 403)
+	try(p, "GET", "/account/api-version", "/account/api-version", nil, 200)
+	try(&a.live, "PUT", "/account/api-version", "/account/api-version", map[string]any{"apiVersion": string(apiversion.Releases.Latest())}, 200)
+	try(&a.live, "PUT", "/account/api-version", "/account/api-version", map[string]any{"apiVersion": "1999-01-01"}, 400)
+	try(p, "PUT", "/account/api-version", "/account/api-version", map[string]any{"apiVersion": string(apiversion.Releases.Latest())}, 403)
 
 	// Events (the writes above made some) and request logs.
 	evs := try(p, "GET", "/events", "/events?$limit=3", nil, 200)
@@ -310,3 +320,42 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 
 // onlyNotSupported: an operation of a method the resource lacks answers only 404.
 func onlyNotSupported(st map[int]bool) bool { return len(st) == 1 && st[404] }
+
+// Every list operation of the document declares the cursor parameters, and every list schema
+// requires hasMore (issue 20: cursor pages on every list).
+func TestDocumentDeclaresCursorsOnEveryList(t *testing.T) {
+	s := newStack(t)
+	r := s.do(nil, "GET", "/openapi.json", nil)
+	require.Equal(t, 200, r.Status)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string           `json:"operationId"`
+			Parameters  []map[string]any `json:"parameters"`
+		} `json:"paths"`
+		Components struct {
+			Schemas map[string]struct {
+				Required []string `json:"required"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(r.Raw), &doc))
+	lists := 0
+	for path, ops := range doc.Paths {
+		op, ok := ops["get"]
+		if !ok || !strings.HasPrefix(op.OperationID, "list") || op.OperationID == "listEventTypes" || op.OperationID == "listWebhookSourceIps" {
+			continue
+		}
+		lists++
+		names := map[string]bool{}
+		for _, p := range op.Parameters {
+			names[fmt.Sprint(p["name"])] = true
+		}
+		assert.True(t, names["startingAfter"] && names["endingBefore"], "%s (%s) declares startingAfter and endingBefore", path, op.OperationID)
+	}
+	assert.GreaterOrEqual(t, lists, 11, "the clinical and platform lists")
+	for name, sc := range doc.Components.Schemas {
+		if (strings.HasSuffix(name, "List") && name != "EventTypeList") || name == "Page" {
+			assert.Contains(t, sc.Required, "hasMore", name)
+		}
+	}
+}

@@ -73,6 +73,7 @@ func newStack(t *testing.T) *stack {
 // principal is who a request acts as, as the authorizer would pass it.
 type principal struct {
 	account, mode, keyID, org string
+	perms                     string // set: a restricted key with these permissions (JSON)
 }
 
 // tenantOf is an account made by accounts.Create, with its sandbox and live demo organizations.
@@ -177,6 +178,9 @@ func (s *stack) do(p *principal, method, path string, body any, hdr ...string) r
 	}
 	if p != nil {
 		ev.RequestContext.Authorizer = map[string]any{"accountId": p.account, "mode": p.mode, "keyId": p.keyID, "keyType": auth.Secret, "permissions": "null"}
+		if p.perms != "" {
+			ev.RequestContext.Authorizer["keyType"], ev.RequestContext.Authorizer["permissions"] = auth.Restricted, p.perms
+		}
 		if p.org != "" {
 			ev.Headers["HapiHub-Organization"] = p.org
 		}

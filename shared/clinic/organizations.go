@@ -9,6 +9,7 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 	"github.com/hapihub/hapihub/shared/schema"
 )
@@ -91,6 +92,7 @@ func present(doc domain.Doc) domain.Doc {
 
 func (o *Organizations) find(r *api.Request) (api.Response, error) {
 	limit, skip, total := 10, 0, false
+	var cursor, cursorParam string
 	for k, v := range r.Query() {
 		val := v[len(v)-1]
 		var err error
@@ -107,8 +109,13 @@ func (o *Organizations) find(r *api.Request) (api.Response, error) {
 			}
 		case "$total":
 			total = val == "true"
+		case query.ParamStartingAfter, query.ParamEndingBefore:
+			if cursor != "" {
+				return api.Response{}, apperr.Field(k, "cannot be combined with %s", cursorParam)
+			}
+			cursor, cursorParam = val, k
 		default:
-			return api.Response{}, apperr.Field(k, "is not a query parameter of organizations ($limit, $skip, $total)")
+			return api.Response{}, apperr.Field(k, "is not a query parameter of organizations ($limit, $skip, startingAfter, endingBefore, $total)")
 		}
 	}
 	conns, err := o.reach(r)
@@ -130,12 +137,41 @@ func (o *Organizations) find(r *api.Request) (api.Response, error) {
 	if total || limit == 0 {
 		body["total"] = len(docs)
 	}
-	page := []any{}
-	if skip < len(docs) {
-		page = docs[skip:min(len(docs), skip+limit)]
+	lo, hi, err := orgWindow(docs, limit, skip, cursor, cursorParam, r.Query()["$skip"] != nil)
+	if err != nil {
+		return api.Response{}, err
 	}
-	body["data"] = page
+	body["data"], body["hasMore"] = docs[lo:hi], hi < len(docs)
+	if cursorParam == query.ParamEndingBefore {
+		body["hasMore"] = lo > 0
+	}
 	return api.Response{Body: body}, nil
+}
+
+// orgWindow is the page [lo, hi) of the organizations (a short list in a fixed order: the
+// sandbox, then its test organizations, or the connections), by skip or by the cursor's place in
+// it; an id not in the list is 400 on the parameter.
+func orgWindow(docs []any, limit, skip int, cursor, param string, hasSkip bool) (int, int, error) {
+	if cursor == "" {
+		lo := min(skip, len(docs))
+		return lo, min(len(docs), lo+limit), nil
+	}
+	if hasSkip {
+		return 0, 0, apperr.Field(param, "cannot be combined with $skip: the cursor is the page's position")
+	}
+	at := -1
+	for i, d := range docs {
+		if d.(domain.Doc)["id"] == cursor {
+			at = i
+		}
+	}
+	if at < 0 {
+		return 0, 0, apperr.Field(param, "is not an organization of this list: %q", cursor)
+	}
+	if param == query.ParamEndingBefore {
+		return max(0, at-limit), at, nil
+	}
+	return at + 1, min(len(docs), at+1+limit), nil
 }
 
 func (o *Organizations) get(r *api.Request) (api.Response, error) {

@@ -8,6 +8,9 @@ type Account struct {
 	UsageKeys   map[string]string // mode -> API Gateway usage identifier key
 	IPAllowlist []string          // CIDRs; live requests from elsewhere are refused
 	CreatedAt   int64
+	// APIVersion is the API version the account is pinned to (shared/apiversion); "" for
+	// accounts made before versions were recorded, which are pinned to the first.
+	APIVersion string
 }
 
 // Key is an API key's record. The secret itself is never stored for live keys, only its hash.

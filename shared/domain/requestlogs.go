@@ -33,6 +33,9 @@ type RequestLogFilter struct {
 	CreatedFrom, CreatedBefore int64
 	// Total asks for the number of matching logs as well (it reads every match).
 	Total bool
+	// After and Before are a cursor (startingAfter / endingBefore): logs older than After, or
+	// newer than Before (the page still newest first).
+	After, Before string
 }
 
 // RequestLogPage is one page of logs, newest first; Total is set when the filter asked for it.

@@ -83,6 +83,7 @@ func findParams(res *schema.Resource) []any {
 		qp("$limit", "Page size, default 10, at most 100; 0 returns only the total.", Doc{"type": "integer", "minimum": 0, "maximum": 100}),
 		qp("$skip", "Objects to skip.", Doc{"type": "integer", "minimum": 0, "maximum": 1000000}),
 		qp("$total", "Include the total count.", Doc{"type": "boolean"}),
+		cursorParam(false), cursorParam(true),
 		Doc{"name": "$sort", "in": "query", "style": "deepObject", "explode": true,
 			"description": "Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). " +
 				"One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: " + strings.Join(strs2(sortable), ", ") + ".",
@@ -123,4 +124,18 @@ func strs2(a []any) []string {
 		out[i] = v.(string)
 	}
 	return out
+}
+
+// hasMoreSchema is every list's hasMore (Stripe's has_more).
+var hasMoreSchema = Doc{"type": "boolean", "description": "Whether objects follow this page in the list's order (before it, with endingBefore)."}
+
+// cursorParam is startingAfter (or endingBefore): keyset paging, docs/query.md.
+func cursorParam(before bool) Doc {
+	if before {
+		return qp("endingBefore", "An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). "+
+			"Not with $skip or startingAfter.", Doc{"type": "string", "maxLength": 100})
+	}
+	return qp("startingAfter", "An object id (the last one of the previous page): the page holds the objects after it in the list's order, "+
+		"stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore.",
+		Doc{"type": "string", "maxLength": 100})
 }

@@ -48,6 +48,9 @@ func Build(routes []Route) Doc {
 		item[strings.ToLower(r.Method)] = operation(r, comps)
 	}
 	addRequestIDHeaders(paths) // requestid.go
+	addVersionHeaders(paths)   // apiversion.go
+	headers, parameters := requestIDHeaders(), Doc{}
+	versionComponents(headers, parameters)
 	for name, sch := range platformSchemas() {
 		comps[name] = sch
 	}
@@ -67,9 +70,10 @@ func Build(routes []Route) Doc {
 		"security": []any{Doc{"bearerAuth": []any{}}},
 		"paths":    paths,
 		"components": Doc{
-			"schemas":   comps,
-			"responses": Doc{"Error": withRequestIDHeader(sharedErrorResponse())},
-			"headers":   requestIDHeaders(),
+			"schemas":    comps,
+			"responses":  Doc{"Error": withVersionHeader(withRequestIDHeader(sharedErrorResponse()))},
+			"headers":    headers,
+			"parameters": parameters,
 			"securitySchemes": Doc{"bearerAuth": Doc{"type": "http", "scheme": "bearer",
 				"description": "An API key: `Authorization: Bearer sk_test_...` (or `Authorization: ApiKey ...`)."}},
 		},
@@ -139,7 +143,7 @@ func operation(r Route, comps Doc) Doc {
 		return op
 	}
 	obj := typeName(res.Object)
-	comps[obj] = objectSchema(res)
+	objectSchemas(comps, res)
 	one := Doc{"description": "The " + res.Object + ".", "content": Doc{"application/json": Doc{"schema": ref(obj)}}}
 	if r.Action == string(schema.Get) || r.Action == string(schema.Patch) || r.Action == string(schema.Update) {
 		one["headers"] = Doc{"ETag": Doc{"description": "The object's version, for If-Match.", "schema": Doc{"type": "string"}}}
@@ -154,15 +158,15 @@ func operation(r Route, comps Doc) Doc {
 	case schema.Find:
 		op["summary"] = "List " + res.Name
 		list := obj + "List"
-		comps[list] = Doc{"type": "object", "required": []any{"data", "limit", "skip"}, "properties": Doc{
+		comps[list] = Doc{"type": "object", "required": []any{"data", "limit", "skip", "hasMore"}, "properties": Doc{
 			"data":  Doc{"type": "array", "items": ref(obj)},
-			"limit": Doc{"type": "integer"}, "skip": Doc{"type": "integer"},
+			"limit": Doc{"type": "integer"}, "skip": Doc{"type": "integer"}, "hasMore": hasMoreSchema,
 			"total": Doc{"type": "integer", "description": "With $total=true or $limit=0."},
 		}}
 		resp["200"] = Doc{"description": "A page of " + res.Name + " (Feathers shape; a Spring-style page with Hubpay's page/size parameters).",
 			"content": Doc{"application/json": Doc{"schema": Doc{"anyOf": []any{ref(list), ref("Page")}}}}}
 		if pagedOnly[res.Name] {
-			params = append(params, findParams(res)[:3]...) // $limit, $skip, $total
+			params = append(params, findParams(res)[:5]...) // $limit, $skip, $total, startingAfter, endingBefore
 		} else {
 			params = append(params, findParams(res)...)
 			op["description"] = indexDescription(res)
@@ -196,6 +200,7 @@ func operation(r Route, comps Doc) Doc {
 				"content": sharedErrorResponse()["content"]}
 		}
 	}
+	params = append(params, expandParams(res, schema.Method(r.Action))...)
 	if (r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove)) && (!pagedOnly[res.Name] || r.Action == string(schema.Patch)) {
 		params = append(params, Doc{"name": "If-Match", "in": "header", "schema": Doc{"type": "string"}, "description": "Only change the object if its ETag still matches."})
 	}
@@ -322,11 +327,12 @@ func problemSchema() Doc {
 }
 
 func pageSchema() Doc {
-	return Doc{"type": "object", "description": "Hubpay's Spring-style page.", "required": []any{"content", "number", "size", "totalElements", "totalPages"},
+	return Doc{"type": "object", "description": "Hubpay's Spring-style page.", "required": []any{"content", "number", "size", "totalElements", "totalPages", "hasMore"},
 		"properties": Doc{
 			"content": Doc{"type": "array", "items": Doc{"type": "object"}}, "number": Doc{"type": "integer"}, "size": Doc{"type": "integer"},
 			"totalElements": Doc{"type": "integer"}, "totalPages": Doc{"type": "integer"}, "first": Doc{"type": "boolean"},
 			"last": Doc{"type": "boolean"}, "numberOfElements": Doc{"type": "integer"}, "empty": Doc{"type": "boolean"}, "sort": Doc{},
+			"hasMore": hasMoreSchema,
 		}}
 }
 

@@ -50,6 +50,6 @@ func TestBuild(t *testing.T) {
 	require.NotNil(t, public.Security)
 	assert.Empty(t, *public.Security)
 	nested := doc.Paths.Find("/things/{id}/parts/{partId}").Get
-	assert.Len(t, nested.Parameters, 3)
+	assert.Len(t, nested.Parameters, 4, "id, partId, HapiHub-Organization, HapiHub-Version")
 	assert.Contains(t, doc.Components.SecuritySchemes, "bearerAuth")
 }

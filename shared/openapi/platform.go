@@ -45,8 +45,8 @@ func closed(required []string, props Doc) Doc {
 }
 
 func listOf(item string) Doc {
-	return Doc{"type": "object", "required": []any{"data", "limit", "skip"}, "properties": Doc{
-		"data": Doc{"type": "array", "items": ref(item)}, "limit": Doc{"type": "integer"}, "skip": Doc{"type": "integer"},
+	return Doc{"type": "object", "required": []any{"data", "limit", "skip", "hasMore"}, "properties": Doc{
+		"data": Doc{"type": "array", "items": ref(item)}, "limit": Doc{"type": "integer"}, "skip": Doc{"type": "integer"}, "hasMore": hasMoreSchema,
 		"total": Doc{"type": "integer", "description": "With $total=true (always for some lists)."},
 	}}
 }
@@ -85,14 +85,19 @@ func platformSchemas() Doc {
 			"organizationId": nstr(), "createdAt": millis("When the request arrived."), "durationMs": Doc{"type": "integer"},
 		}),
 		"RequestLogList": listOf("RequestLog"),
-		"Event": object("event", []string{"id", "object", "type", "createdAt", "livemode", "data"}, Doc{
+		"ApiVersion": object("api_version", []string{"object", "apiVersion", "latest", "versions"}, Doc{
+			"apiVersion": Doc{"type": "string", "format": "date", "description": "The version requests without HapiHub-Version are served in, and events are written in."},
+			"latest":     Doc{"type": "string", "format": "date", "description": "The newest version."}, "versions": strs(),
+		}),
+		"Event": object("event", []string{"id", "object", "type", "createdAt", "livemode", "data", "apiVersion"}, Doc{
 			"id": str(), "type": Doc{"type": "string", "description": "<object>.<created|updated|deleted|...>, e.g. patient.created."},
 			"createdAt": millis("When it happened."), "livemode": boolean(), "organizationId": nstr(),
 			"data": Doc{"type": "object", "required": []any{"object"}, "properties": Doc{
 				"object":             Doc{"type": "object", "description": "The object as it was after the change."},
 				"previousAttributes": Doc{"type": "object", "description": "On updates: the changed fields' former values."},
 			}},
-			"request": Doc{"type": "object", "properties": Doc{"id": nstr(), "idempotencyKey": nstr()}},
+			"request":    Doc{"type": "object", "properties": Doc{"id": nstr(), "idempotencyKey": nstr()}},
+			"apiVersion": Doc{"type": "string", "format": "date", "description": "The API version data is shaped in: the account's when the event happened."},
 		}),
 		"EventList": listOf("Event"),
 		"WebhookEndpoint": object("webhook_endpoint", []string{"id", "object", "livemode", "url", "enabledEvents", "status", "createdAt"}, Doc{
@@ -100,8 +105,9 @@ func platformSchemas() Doc {
 			"description": nstr(), "status": Doc{"type": "string", "enum": []any{"enabled", "disabled"}}, "disabledReason": nstr(),
 			"metadata":  Doc{"type": "object", "additionalProperties": Doc{"type": "string"}},
 			"createdAt": millis("Creation time."), "updatedAt": millis("Last change."),
-			"secret":  Doc{"type": "string", "description": "The signing secret (whsec_...): on create, roll-secret and get."},
-			"headers": Doc{"type": "object", "additionalProperties": Doc{"type": "string"}, "description": "Custom headers sent with every delivery (canonical names)."},
+			"secret":     Doc{"type": "string", "description": "The signing secret (whsec_...): on create, roll-secret and get."},
+			"headers":    Doc{"type": "object", "additionalProperties": Doc{"type": "string"}, "description": "Custom headers sent with every delivery (canonical names)."},
+			"apiVersion": Doc{"type": []any{"string", "null"}, "format": "date", "description": "The API version deliveries are rendered in; null follows each event's own."},
 		}),
 		"WebhookEndpointList": listOf("WebhookEndpoint"),
 		"WebhookDelivery": object("webhook_delivery", []string{"id", "object", "livemode", "webhookEndpointId", "eventId", "eventType", "status", "attempts", "createdAt"}, Doc{
@@ -157,6 +163,7 @@ func listParams(filters ...Doc) []any {
 	out := []any{
 		Doc{"name": "$limit", "in": "query", "schema": Doc{"type": "integer", "minimum": 0, "maximum": 100}, "description": "Page size (default 10)."},
 		Doc{"name": "$skip", "in": "query", "schema": Doc{"type": "integer", "minimum": 0}, "description": "Objects to skip."},
+		cursorParam(false), cursorParam(true),
 	}
 	for _, f := range filters {
 		out = append(out, f)
@@ -179,7 +186,7 @@ func rangeParam(name, desc string) Doc {
 
 // platformOps, by "METHOD path".
 var platformOps = map[string]platformOp{
-	"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode", status: "200", resp: "ApiKeyList"},
+	"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode, oldest first", status: "200", resp: "ApiKeyList", query: listParams()},
 	"POST /api-keys":            {id: "createApiKey", summary: "Create a restricted key", status: "201", resp: "ApiKey", bodyNeeded: true, body: closed([]string{"name"}, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": "string", "maxLength": 500}, "type": Doc{"type": "string", "enum": []any{"restricted"}}, "permissions": permissionsSchema()})},
 	"GET /api-keys/{id}":        {id: "getApiKey", summary: "Get an API key", status: "200", resp: "ApiKey"},
 	"PATCH /api-keys/{id}":      {id: "updateApiKey", summary: "Rename or annotate an API key, or change a restricted key's permissions", status: "200", resp: "ApiKey", bodyNeeded: true, body: closed(nil, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": []any{"string", "null"}, "maxLength": 500}, "permissions": keyEditPermissions()})},
@@ -189,6 +196,9 @@ var platformOps = map[string]platformOp{
 	"GET /tokens/{id}":          {id: "getToken", summary: "Read a token's data (within its hour)", status: "200", resp: "Token"},
 	"GET /account/ip-allowlist": {id: "getIpAllowlist", summary: "The networks live keys may be used from", status: "200", resp: "IpAllowlist"},
 	"PUT /account/ip-allowlist": {id: "replaceIpAllowlist", summary: "Replace the networks live keys may be used from", status: "200", resp: "IpAllowlist", bodyNeeded: true, body: closed([]string{"cidrs"}, Doc{"cidrs": strs()})},
+	"GET /account/api-version":  {id: "getApiVersion", summary: "The API version the account is pinned to, and the known versions", status: "200", resp: "ApiVersion"},
+	"PUT /account/api-version": {id: "setApiVersion", summary: "Pin the account to another API version (live secret key)", status: "200", resp: "ApiVersion", bodyNeeded: true,
+		body: closed([]string{"apiVersion"}, Doc{"apiVersion": Doc{"type": "string", "format": "date", "description": "A known version (YYYY-MM-DD)."}})},
 	"GET /request-logs": {id: "listRequestLogs", summary: "List the requests of this mode, newest first", status: "200", resp: "RequestLogList", query: listParams(
 		qp("status", "HTTP status, or a class such as 4xx.", str()), qp("method", "HTTP method.", str()), qp("keyId", "The key that made the request.", str()), qp("requestId", "A response's Request-Id (an error's event).", str()),
 		rangeParam("createdAt", "When the request arrived."), qp("$total", "Include the total.", boolean()))},
@@ -224,6 +234,7 @@ func endpointBody(required []string) Doc {
 		"metadata": Doc{"type": "object", "additionalProperties": Doc{"type": []any{"string", "null"}}},
 		"headers": Doc{"type": "object", "maxProperties": 20, "description": "Custom headers for every delivery; null removes one (patch).",
 			"propertyNames": Doc{"pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$"}, "additionalProperties": Doc{"type": []any{"string", "null"}, "maxLength": 1000}},
+		"apiVersion": Doc{"type": "string", "format": "date", "description": "The API version deliveries are rendered in (on create only; default: each event's own)."},
 	})
 }
 

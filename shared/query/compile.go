@@ -63,6 +63,7 @@ func (c *compiler) query(obj qs.Object) (*Query, error) {
 		c.hubpay(q, obj)
 	} else {
 		c.feathers(q, obj)
+		c.checkCursor(q, obj)
 	}
 	if c.conds > MaxConditions {
 		c.bad("query", "has %d conditions; at most %d are allowed (MaxConditions)", c.conds, MaxConditions)
@@ -97,6 +98,8 @@ func (c *compiler) feathers(q *Query, obj qs.Object) {
 			q.Select = c.selectFields(k, v)
 		case "$search":
 			q.Search = c.search(k, v)
+		case ParamStartingAfter, ParamEndingBefore:
+			c.cursorParam(q, k, v)
 		default:
 			q.Where.Children = append(q.Where.Children, c.clause(k, k, v)...)
 		}

@@ -43,6 +43,8 @@ func (n Node) Matches(doc map[string]any) bool {
 			}
 		}
 		return false
+	case KindAfter:
+		return after(n.Keys, doc, n.Value.(map[string]any))
 	}
 	v, present := Lookup(doc, n.Field)
 	switch n.Op {
@@ -333,8 +335,9 @@ func Project(doc map[string]any, sel []string) map[string]any {
 	return out
 }
 
-// Body shapes a page of results in the query's dialect. total is used when q.Total.
-func (q *Query) Body(page []map[string]any, total int) map[string]any {
+// Body shapes a page of results in the query's dialect. total is used when q.Total; hasMore
+// says whether objects follow the page in the list's order (Stripe's has_more).
+func (q *Query) Body(page []map[string]any, total int, hasMore bool) map[string]any {
 	data := make([]any, 0, len(page))
 	for _, d := range page {
 		data = append(data, Project(d, q.Select))
@@ -352,9 +355,10 @@ func (q *Query) Body(page []map[string]any, total int) map[string]any {
 			"sort":             map[string]any{"sorted": len(q.Sort) > 0, "unsorted": len(q.Sort) == 0, "empty": len(q.Sort) == 0},
 			"numberOfElements": len(data),
 			"empty":            len(data) == 0,
+			"hasMore":          hasMore,
 		}
 	}
-	body := map[string]any{"data": data, "limit": q.Limit, "skip": q.Skip}
+	body := map[string]any{"data": data, "limit": q.Limit, "skip": q.Skip, "hasMore": hasMore}
 	if q.Total {
 		body["total"] = total
 	}

@@ -99,6 +99,14 @@ type Node struct {
 	Values   []any // OpIn, OpNin
 	// Param is the query parameter the condition came from, for messages.
 	Param string
+	// Keys order a KindAfter node (Value is then its anchor document).
+	Keys []SortKey
+	// After, on an OpGte / OpLte bound a cursor added, is the anchor's id: an index ordered by
+	// AfterFields then id may be read from past the anchor's own key (its values in Anchor, then
+	// After) instead of from the value's first key.
+	After       string
+	AfterFields []string
+	Anchor      map[string]any
 }
 
 // SortKey orders by one field.
@@ -140,6 +148,8 @@ type Query struct {
 	Dialect Dialect
 	// Page and Size are Hubpay's paging (Skip = Page*Size, Limit = Size).
 	Page, Size int
+	// Cursor is startingAfter / endingBefore (cursor.go), nil without one.
+	Cursor *Cursor
 }
 
 // Parse reads a find query from API Gateway's multi-value query parameters (see RawQuery for

@@ -171,20 +171,20 @@ func TestBodies(t *testing.T) {
 	q, err := query.ParseRaw(schema.Patients, "$limit=1&$total=true&$select[]=lastName")
 	require.NoError(t, err)
 	page, total := q.Run(schema.Patients, docs)
-	assert.Equal(t, map[string]any{"data": []any{map[string]any{"id": "pat_1", "lastName": "A"}}, "limit": 1, "skip": 0, "total": 2}, q.Body(page, total))
+	assert.Equal(t, map[string]any{"data": []any{map[string]any{"id": "pat_1", "lastName": "A"}}, "limit": 1, "skip": 0, "total": 2, "hasMore": true}, q.Body(page, total, true))
 
 	q, err = query.ParseRaw(schema.Patients, "$limit=0")
 	require.NoError(t, err)
 	page, total = q.Run(schema.Patients, docs)
-	assert.Equal(t, map[string]any{"data": []any{}, "limit": 0, "skip": 0, "total": 2}, q.Body(page, total))
+	assert.Equal(t, map[string]any{"data": []any{}, "limit": 0, "skip": 0, "total": 2, "hasMore": true}, q.Body(page, total, true))
 
 	q, err = query.ParseRaw(schema.Patients, "page=1&size=1&sort=lastName,desc")
 	require.NoError(t, err)
 	page, total = q.Run(schema.Patients, docs)
 	assert.Equal(t, map[string]any{
 		"content": []any{docs[0]}, "number": 1, "size": 1, "totalElements": 2, "totalPages": 2, "first": false, "last": true,
-		"sort": map[string]any{"sorted": true, "unsorted": false, "empty": false}, "numberOfElements": 1, "empty": false,
-	}, q.Body(page, total))
+		"sort": map[string]any{"sorted": true, "unsorted": false, "empty": false}, "numberOfElements": 1, "empty": false, "hasMore": false,
+	}, q.Body(page, total, false))
 	assert.Equal(t, "pat_1", page[0]["id"], "page 1 of lastName descending")
 }
 
@@ -217,7 +217,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		page, total := q.Run(schema.Patients, docs)
-		_ = q.Body(page, total)
+		_ = q.Body(page, total, false)
 	})
 }
 

@@ -5,12 +5,16 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
-var e164 = regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`)
+// The format tables are built at first use, not at package init: most functions link the
+// schemas but validate no phone, country or currency before their first request.
+var e164 = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\+[1-9][0-9]{1,14}$`) })
 
 // countries is ISO 3166-1 alpha-3 (the 249 officially assigned codes).
-var countries = toSet(`AFG ALA ALB DZA ASM AND AGO AIA ATA ATG ARG ARM ABW AUS AUT AZE BHS BHR BGD BRB BLR BEL BLZ BEN BMU
+var countries = sync.OnceValue(func() map[string]bool {
+	return toSet(`AFG ALA ALB DZA ASM AND AGO AIA ATA ATG ARG ARM ABW AUS AUT AZE BHS BHR BGD BRB BLR BEL BLZ BEN BMU
 BTN BOL BES BIH BWA BVT BRA IOT BRN BGR BFA BDI CPV KHM CMR CAN CYM CAF TCD CHL CHN CXR CCK COL COM COG COD COK CRI CIV
 HRV CUB CUW CYP CZE DNK DJI DMA DOM ECU EGY SLV GNQ ERI EST SWZ ETH FLK FRO FJI FIN FRA GUF PYF ATF GAB GMB GEO DEU GHA
 GIB GRC GRL GRD GLP GUM GTM GGY GIN GNB GUY HTI HMD VAT HND HKG HUN ISL IND IDN IRN IRQ IRL IMN ISR ITA JAM JPN JEY JOR
@@ -19,10 +23,11 @@ MDA MCO MNG MNE MSR MAR MOZ MMR NAM NRU NPL NLD NCL NZL NIC NER NGA NIU NFK MKD 
 PHL PCN POL PRT PRI QAT REU ROU RUS RWA BLM SHN KNA LCA MAF SPM VCT WSM SMR STP SAU SEN SRB SYC SLE SGP SXM SVK SVN SLB
 SOM ZAF SGS SSD ESP LKA SDN SUR SJM SWE CHE SYR TWN TJK TZA THA TLS TGO TKL TON TTO TUN TUR TKM TCA TUV UGA UKR ARE GBR
 USA UMI URY UZB VUT VEN VNM VGB VIR WLF ESH YEM ZMB ZWE`)
+})
 
 // currencyExponent maps active ISO 4217 codes to their minor-unit exponent; money is an integer
 // in the minor unit, so JPY (0) is not multiplied and KWD (3) is in fils.
-var currencyExponent = func() map[string]int {
+var currencyExponent = sync.OnceValue(func() map[string]int {
 	m := map[string]int{}
 	for code := range toSet(`AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD CAD
 CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HTG HUF IDR ILS
@@ -38,7 +43,7 @@ THB TJS TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD YER ZAR ZMW ZWL`) {
 		m[code] = 3
 	}
 	return m
-}()
+})
 
 func toSet(s string) map[string]bool {
 	m := map[string]bool{}
@@ -50,12 +55,12 @@ func toSet(s string) map[string]bool {
 
 // CurrencyExponent returns the minor-unit exponent of an ISO 4217 code.
 func CurrencyExponent(code string) (int, bool) {
-	e, ok := currencyExponent[code]
+	e, ok := currencyExponent()[code]
 	return e, ok
 }
 
 // IsCountry reports whether c is an ISO 3166-1 alpha-3 code.
-func IsCountry(c string) bool { return countries[c] }
+func IsCountry(c string) bool { return countries()[c] }
 
 // checkFormat returns a message when s breaks f, and the normalised value.
 func checkFormat(f *Field, s string) (string, string) {
@@ -66,18 +71,18 @@ func checkFormat(f *Field, s string) (string, string) {
 			return s, "must be a valid email address such as jane@example.com"
 		}
 	case FormatPhone:
-		if !e164.MatchString(s) {
+		if !e164().MatchString(s) {
 			return s, "must be an E.164 phone number such as +14155550123"
 		}
 	case FormatCountry:
 		up := strings.ToUpper(s)
-		if !countries[up] {
+		if !countries()[up] {
 			return s, "must be an ISO 3166-1 alpha-3 country code such as USA or GBR"
 		}
 		return up, ""
 	case FormatCurrency:
 		up := strings.ToUpper(s)
-		if _, ok := currencyExponent[up]; !ok {
+		if _, ok := currencyExponent()[up]; !ok {
 			return s, "must be an ISO 4217 currency code such as USD or EUR"
 		}
 		return up, ""

@@ -130,5 +130,5 @@ func TestCurrencyAndCountry(t *testing.T) {
 	assert.Equal(t, 2, e)
 	assert.True(t, IsCountry("USA"))
 	assert.False(t, IsCountry("US"))
-	assert.Len(t, countries, 249)
+	assert.Len(t, countries(), 249)
 }

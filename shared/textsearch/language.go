@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/kljensen/snowball/english"
 	"github.com/kljensen/snowball/french"
@@ -58,9 +59,10 @@ func resolveLanguage(s string) string {
 //go:embed stopwords/*.txt
 var stopWordFiles embed.FS
 
-var stopWords = map[string]map[string]bool{}
-
-func init() {
+// stopWords are read at first use, not at package init: a function that never searches (the
+// authorizer, the webhook workers) does not pay for them at cold start.
+var stopWords = sync.OnceValue(func() map[string]map[string]bool {
+	sets := map[string]map[string]bool{}
 	for _, lang := range []string{LanguageEnglish, LanguageFrench, LanguageSpanish, LanguageGerman} {
 		b, err := stopWordFiles.ReadFile("stopwords/" + lang + ".txt")
 		if err != nil {
@@ -72,14 +74,15 @@ func init() {
 				set[w] = true
 			}
 		}
-		stopWords[lang] = set
+		sets[lang] = set
 	}
-}
+	return sets
+})
 
 // IsStopWord reports whether the lower-cased word is a stop word of the
 // (canonical) language; "none" has none.
 func IsStopWord(word, language string) bool {
-	return stopWords[resolveLanguage(language)][word]
+	return stopWords()[resolveLanguage(language)][word]
 }
 
 // Stem returns the Snowball stem of a lower-cased word; "none" leaves it.

@@ -71,10 +71,20 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	eq := store.EventQuery{Limit: limit, Skip: skip}
+	cur, err := query.ListCursor(q, "evt")
+	if err != nil {
+		return api.Response{}, err
+	}
+	// One more than the page says whether there is more (hasMore).
+	eq := store.EventQuery{Limit: limit + 1, Skip: skip}
+	if cur != nil && cur.Before {
+		eq.Before = cur.ID
+	} else if cur != nil {
+		eq.After = cur.ID
+	}
 	for key, v := range q.All() {
 		switch key {
-		case "$limit", "$skip":
+		case "$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore:
 		case "$total":
 			s, _ := qs.AsString(v)
 			eq.Total = s == "true"
@@ -89,7 +99,7 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 				return api.Response{}, err
 			}
 		default:
-			return api.Response{}, apperr.Field(key, "is not a filter of events (type, createdAt, $limit, $skip, $total)")
+			return api.Response{}, apperr.Field(key, "is not a filter of events (type, createdAt, $limit, $skip, startingAfter, endingBefore, $total)")
 		}
 	}
 	if limit == 0 {
@@ -99,11 +109,12 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	data := make([]any, len(p.Events))
-	for i, e := range p.Events {
+	events, more := query.TrimPage(p.Events, limit, cur)
+	data := make([]any, len(events))
+	for i, e := range events {
 		data[i] = e
 	}
-	body := map[string]any{"data": data, "limit": limit, "skip": skip}
+	body := map[string]any{"data": data, "limit": limit, "skip": skip, "hasMore": more}
 	if eq.Total {
 		body["total"] = p.Total
 	}
@@ -163,7 +174,8 @@ type endpointBody struct {
 	Description   *string            `json:"description"`
 	Status        *string            `json:"status"`
 	Metadata      map[string]*string `json:"metadata"`
-	Headers       map[string]*string `json:"headers"` // headers.go
+	Headers       map[string]*string `json:"headers"`    // headers.go
+	APIVersion    *string            `json:"apiVersion"` // apiversion.go: on create only
 }
 
 func decodeEndpoint(body []byte) (endpointBody, error) {
@@ -174,13 +186,29 @@ func decodeEndpoint(body []byte) (endpointBody, error) {
 		return b, nil
 	}
 	if err := dec.Decode(&b); err != nil {
-		return b, apperr.Field("body", "must be a JSON object with url, enabledEvents, description, status, metadata, headers (%s)", strings.TrimPrefix(err.Error(), "json: "))
+		return b, apperr.Field("body", "must be a JSON object with url, enabledEvents, description, status, metadata, headers, apiVersion (%s)", strings.TrimPrefix(err.Error(), "json: "))
 	}
 	return b, nil
 }
 
 func (a *API) policy(mode string) Policy {
 	return Policy{Live: mode == store.Live, AllowLoopback: a.AllowLoopback, Resolve: a.resolve()}
+}
+
+// eventPatterns are the valid patterns, sorted and without repeats; bad hears of the others.
+func eventPatterns(patterns []string, bad func(f, msg string)) []string {
+	seen := map[string]bool{}
+	var list []string
+	for _, p := range patterns {
+		if err := hevents.ValidatePattern(p); err != nil {
+			bad("enabledEvents", err.Error())
+		} else if !seen[p] {
+			seen[p] = true
+			list = append(list, p)
+		}
+	}
+	sort.Strings(list)
+	return list
 }
 
 // apply validates b onto e, collecting every bad field.
@@ -204,18 +232,7 @@ func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, crea
 		if len(*b.EnabledEvents) == 0 {
 			bad("enabledEvents", "must list at least one event type, or \"*\"")
 		}
-		seen := map[string]bool{}
-		var list []string
-		for _, p := range *b.EnabledEvents {
-			if err := hevents.ValidatePattern(p); err != nil {
-				bad("enabledEvents", err.Error())
-			} else if !seen[p] {
-				seen[p] = true
-				list = append(list, p)
-			}
-		}
-		sort.Strings(list)
-		e.EnabledEvents = list
+		e.EnabledEvents = eventPatterns(*b.EnabledEvents, bad)
 	case create:
 		bad("enabledEvents", "is required")
 	}
@@ -263,6 +280,7 @@ func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, crea
 		e.Headers, herrs = applyHeaders(e.Headers, b.Headers)
 		errs = append(errs, herrs...)
 	}
+	errs = append(errs, applyAPIVersion(e, b.APIVersion, create)...) // apiversion.go
 	if len(errs) > 0 {
 		return apperr.Invalid(errs...)
 	}
@@ -323,7 +341,11 @@ func (a *API) getEndpoint(r *api.Request) (api.Response, error) {
 }
 
 func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
-	_, limit, skip, err := query.ListParams(r.Query())
+	q, limit, skip, err := query.ListParams(r.Query())
+	if err != nil {
+		return api.Response{}, err
+	}
+	cur, err := query.ListCursor(q, "we")
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -331,11 +353,13 @@ func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID }) // newest first
+	page, more := query.PageByID(all, func(e store.Endpoint) string { return e.ID }, true, limit, skip, cur)
 	data := []any{}
-	for i := len(all) - 1 - skip; i >= 0 && len(data) < limit; i-- { // newest first
-		data = append(data, all[i].Doc())
+	for _, e := range page {
+		data = append(data, e.Doc())
 	}
-	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(all)}}, nil
+	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(all), "hasMore": more}}, nil
 }
 
 func (a *API) patchEndpoint(r *api.Request) (api.Response, error) {
@@ -424,6 +448,10 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
+	cur, err := query.ListCursor(q, "whd")
+	if err != nil {
+		return api.Response{}, err
+	}
 	status := ""
 	if v, ok := q.Get("status"); ok {
 		status, _ = qs.AsString(v)
@@ -434,15 +462,22 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	if _, err := a.Store.GetEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id); err != nil {
 		return api.Response{}, err
 	}
-	ds, err := a.Store.ListDeliveries(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, status, max(limit, 1), skip)
+	after, before := "", ""
+	if cur != nil && cur.Before {
+		before = cur.ID
+	} else if cur != nil {
+		after = cur.ID
+	}
+	ds, err := a.Store.ListDeliveriesFrom(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, status, limit+1, skip, after, before)
 	if err != nil {
 		return api.Response{}, err
 	}
+	ds, more := query.TrimPage(ds, limit, cur)
 	data := []any{}
-	for _, d := range ds[:min(len(ds), limit)] {
+	for _, d := range ds {
 		data = append(data, d.Doc())
 	}
-	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip}}, nil
+	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "hasMore": more}}, nil
 }
 
 func deliveryID(r *api.Request) (string, string, error) {

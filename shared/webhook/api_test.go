@@ -237,3 +237,49 @@ func TestDeliveriesAPI(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// An endpoint's deliveries page by cursor (newest first), with hasMore, as every list does.
+func TestDeliveriesByCursor(t *testing.T) {
+	h := newAPI(t)
+	rcv := newReceiver(t, h.clock.Now)
+	status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"}})
+	require.Equal(t, http.StatusCreated, status, ep)
+	rcv.secret = ep["secret"].(string)
+	id := ep["id"].(string)
+	path := map[string]string{"id": id}
+	for range 5 {
+		h.patient()
+		h.clock.Advance(time.Second)
+	}
+	h.drain()
+	ids := func(q string) ([]string, bool) {
+		status, out := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries", path, q, nil)
+		require.Equal(t, http.StatusOK, status, out)
+		var got []string
+		for _, d := range out["data"].([]any) {
+			got = append(got, d.(map[string]any)["id"].(string))
+		}
+		return got, out["hasMore"].(bool)
+	}
+	ref, more := ids("$limit=100")
+	require.GreaterOrEqual(t, len(ref), 5)
+	assert.False(t, more)
+	var walked []string
+	for cursor := ref[0]; ; {
+		page, more := ids("$limit=2&startingAfter=" + cursor)
+		walked = append(walked, page...)
+		if !more {
+			break
+		}
+		cursor = page[len(page)-1]
+	}
+	assert.Equal(t, ref[1:], walked)
+	n := len(ref) - 1
+	back, more := ids("$limit=2&endingBefore=" + ref[n])
+	assert.Equal(t, ref[n-2:n], back)
+	assert.True(t, more)
+	for _, bad := range []string{"startingAfter=" + ref[0] + "&$skip=1", "startingAfter=evt_1", "startingAfter=" + ref[0] + "&endingBefore=" + ref[1]} {
+		status, out := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries", path, bad, nil)
+		assert.Equal(t, http.StatusBadRequest, status, "%s: %v", bad, out)
+	}
+}

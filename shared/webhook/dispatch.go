@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apperr"
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/store"
@@ -395,7 +396,8 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	if ep.Status != store.EndpointEnabled {
 		return finish(store.DeliveryFailed, "the webhook endpoint is disabled")
 	}
-	ev, err := d.Store.GetEvent(ctx, m.Account, m.Mode, del.EventID)
+	// In the endpoint's API version when it names one, else the event's own (docs/versioning.md).
+	ev, err := d.Store.GetEventIn(ctx, m.Account, m.Mode, del.EventID, apiversion.Version(ep.APIVersion))
 	if isNotFound(err) {
 		return finish(store.DeliveryFailed, "the event has expired")
 	}

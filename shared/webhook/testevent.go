@@ -82,7 +82,10 @@ func (d *Dispatcher) SendTest(ctx context.Context, account, mode, endpointID, ty
 	if strings.HasPrefix(typ, "webhook_endpoint.") {
 		t.Org = "" // account-level, as the real one
 	}
-	ev := store.NewEvent(t, typ, obj, prev, store.Meta{RequestID: requestID}, now)
+	ev, err := d.Store.VersionEvent(ctx, account, store.NewEvent(t, typ, obj, prev, store.Meta{RequestID: requestID}, now))
+	if err != nil {
+		return store.Delivery{}, err
+	}
 	ev["test"] = true
 	evID := ev["id"].(string)
 	del := store.Delivery{ID: store.DeliveryID(evID, ep.ID), Account: account, Mode: mode, EndpointID: ep.ID, EventID: evID, EventType: typ,

@@ -27,6 +27,7 @@ type Client struct {
 	key          string
 	http         *http.Client
 	organization string
+	apiVersion   string // WithAPIVersion
 	userAgent    string
 	maxRetries   int
 	minBackoff   time.Duration
@@ -156,6 +157,16 @@ type callOptions struct {
 	organization   string
 	response       *Response
 	header         http.Header
+	expand         []string
+}
+
+// Expand asks a Get, List or All to return the objects these references name, beside their ids:
+// Expand("patient", "practitioner") on appointments fills Appointment.Patient and
+// Appointment.Practitioner; Expand("appointment.patient") on invoices goes two levels (the most
+// allowed). On lists the server also accepts Stripe's "data.patient". A restricted key needs read
+// permission on every resource expanded. Writes ignore it.
+func Expand(paths ...string) RequestOption {
+	return func(o *callOptions) { o.expand = append(o.expand, paths...) }
 }
 
 // IdempotencyKey sets the call's Idempotency-Key; by default each write gets a fresh UUID, the same
@@ -212,6 +223,9 @@ func (c *Client) do(ctx context.Context, method, path, query string, body, out a
 	if method != http.MethodGet && o.idempotencyKey == "" {
 		o.idempotencyKey = newUUID()
 	}
+	if method == http.MethodGet && len(o.expand) > 0 {
+		query = withExpand(query, o.expand)
+	}
 	url := c.baseURL + path
 	if query != "" {
 		url += "?" + query
@@ -255,6 +269,7 @@ func (c *Client) send(ctx context.Context, method, url string, payload []byte, o
 	for k, v := range o.header {
 		req.Header[k] = v
 	}
+	c.setAPIVersion(req.Header) // apiversion.go
 	req.Header.Set("Authorization", "Bearer "+c.key)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -376,4 +391,16 @@ func (c *Client) decode(body []byte, out any, method, path string) error {
 		return fmt.Errorf("hapihub: decode %s %s response: %w", method, path, err)
 	}
 	return nil
+}
+
+// withExpand adds expand[0]=...&expand[1]=... (qs's array form, as Query.Encode writes arrays).
+func withExpand(query string, paths []string) string {
+	parts := make([]string, 0, len(paths)+1)
+	if query != "" {
+		parts = append(parts, query)
+	}
+	for i, p := range paths {
+		parts = append(parts, qsEscape("expand["+strconv.Itoa(i)+"]")+"="+qsEscape(p))
+	}
+	return strings.Join(parts, "&")
 }

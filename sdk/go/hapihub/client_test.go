@@ -3,9 +3,11 @@ package hapihub_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -207,7 +209,7 @@ func TestWritesLeaveOutReadOnlyFields(t *testing.T) {
 }
 
 func TestIterationStopsOnError(t *testing.T) {
-	page := `{"data":[` + okPatient + `,` + okPatient + `],"limit":2,"skip":0}`
+	page := `{"data":[` + okPatient + `,` + okPatient + `],"limit":2,"skip":0,"hasMore":true}`
 	f, c := newFake(t, []hapihub.Option{hapihub.WithMaxRetries(0)}, reply(200, page), reply(404, `{"name":"NOT_FOUND","message":"gone","event":"e"}`))
 	n := 0
 	var last error
@@ -222,5 +224,35 @@ func TestIterationStopsOnError(t *testing.T) {
 	check.Equal(t, 2, n)
 	check.True(t, errors.Is(last, hapihub.ErrNotFound))
 	must.Len(t, f.requests, 2)
-	check.Equal(t, "2", f.requests[1].URL.Query().Get("$skip"))
+	check.Equal(t, "pat_1", f.requests[1].URL.Query().Get("startingAfter"))
+}
+
+// All pages by startingAfter the last id while hasMore (not by $skip, which shifts under
+// concurrent writes), and, when a sorted list's cursor object was deleted (400 on
+// startingAfter), resumes after the page's previous object.
+func TestIterationByCursor(t *testing.T) {
+	pat := func(id string) string { return `{"id":"` + id + `","object":"patient","firstName":"A","lastName":"B"}` }
+	page := func(more bool, ids ...string) string {
+		var d []string
+		for _, id := range ids {
+			d = append(d, pat(id))
+		}
+		return fmt.Sprintf(`{"data":[%s],"limit":2,"skip":0,"hasMore":%t}`, strings.Join(d, ","), more)
+	}
+	f, c := newFake(t, []hapihub.Option{hapihub.WithMaxRetries(0)},
+		reply(200, page(true, "pat_1", "pat_2")), reply(200, page(true, "pat_3", "pat_4")),
+		reply(400, `{"name":"INVALID_PARAMETERS","message":"no","event":"e","errors":[{"field":"startingAfter","message":"no patient"}]}`),
+		reply(200, page(false, "pat_5")))
+	var got []string
+	for p, err := range c.Patients.All(context.Background(), hapihub.NewQuery().Sort("lastName", hapihub.Asc).Limit(2).Skip(1).WithTotal()) {
+		must.True(t, err == nil, err)
+		got = append(got, p.ID)
+	}
+	check.Equal(t, []string{"pat_1", "pat_2", "pat_3", "pat_4", "pat_5"}, got)
+	must.Len(t, f.requests, 4)
+	var cursors []string
+	for _, r := range f.requests {
+		cursors = append(cursors, r.URL.Query().Get("startingAfter")+"|"+r.URL.Query().Get("$skip")+"|"+r.URL.Query().Get("$total"))
+	}
+	check.Equal(t, []string{"|1|", "pat_2||", "pat_4||", "pat_3||"}, cursors)
 }

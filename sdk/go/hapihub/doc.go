@@ -48,7 +48,9 @@
 // an *Error with the API's Name, Message, Event, Code and field errors; match it with errors.As
 // or errors.Is(err, ErrNotFound). CaptureResponse gives the status and headers: Response.ETag
 // for IfMatch, Response.Replayed for idempotent replays. WithOrganization and ForOrganization
-// send HapiHub-Organization for live keys connected to several clinics.
+// send HapiHub-Organization for live keys connected to several clinics. WithAPIVersion pins the
+// API version (HapiHub-Version) the code was written for; ForAPIVersion names one for a call, and
+// Response.APIVersion says which version answered.
 //
 // # Webhooks
 //

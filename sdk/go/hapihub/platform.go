@@ -22,6 +22,8 @@ type Event struct {
 	Request        EventRequest `json:"request"`
 	// Test is true on a sample event sent with WebhookEndpoints.SendTest.
 	Test bool `json:"test,omitempty"`
+	// APIVersion is the API version Data is shaped in: the account's when the event happened.
+	APIVersion string `json:"apiVersion"`
 }
 
 // EventData is the object after the change and, for updates, the changed fields' old values.
@@ -68,6 +70,9 @@ type WebhookEndpoint struct {
 	UpdatedAt int64  `json:"updatedAt"`
 	// Deleted is true on the endpoint a Delete returns.
 	Deleted bool `json:"deleted,omitempty"`
+	// APIVersion, when set, is the API version deliveries are rendered in; empty follows each
+	// event's own (its account's when written).
+	APIVersion string `json:"apiVersion,omitempty"`
 }
 
 // WebhookEndpointParams create or change an endpoint; nil fields are left as they are.
@@ -82,6 +87,8 @@ type WebhookEndpointParams struct {
 	// Headers to send with every delivery; a nil value removes the header. Hop-by-hop headers,
 	// Host, Content-*, User-Agent and the signature headers cannot be set.
 	Headers map[string]*string `json:"headers,omitempty"`
+	// APIVersion renders deliveries in this API version (on create only; docs/versioning.md).
+	APIVersion *string `json:"apiVersion,omitempty"`
 }
 
 // WebhookDelivery is one event's delivery to one endpoint, with every attempt.

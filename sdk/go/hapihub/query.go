@@ -21,6 +21,8 @@ type Query struct {
 	sel     []string
 	limit   *int
 	skip    int
+	after   string
+	before  string
 	total   bool
 	search  *SearchOptions
 }
@@ -83,6 +85,19 @@ func (q *Query) Limit(n int) *Query {
 // Skip skips the first n matches.
 func (q *Query) Skip(n int) *Query {
 	q.skip = n
+	return q
+}
+
+// StartingAfter asks for the page after the object id (the last of the previous page), in the
+// list's order: keyset paging, stable under concurrent writes (docs/query.md). Not with Skip.
+func (q *Query) StartingAfter(id string) *Query {
+	q.after, q.before = id, ""
+	return q
+}
+
+// EndingBefore asks for the page just before the object id, returned in the list's order.
+func (q *Query) EndingBefore(id string) *Query {
+	q.before, q.after = id, ""
 	return q
 }
 
@@ -363,6 +378,12 @@ func (q *Query) tree() *object {
 	}
 	if q.skip != 0 {
 		root.set("$skip", strconv.Itoa(q.skip))
+	}
+	if q.after != "" {
+		root.set("startingAfter", q.after)
+	}
+	if q.before != "" {
+		root.set("endingBefore", q.before)
 	}
 	if q.total {
 		root.set("$total", "true")

@@ -3,10 +3,12 @@ package hapihub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strings"
 )
 
@@ -17,6 +19,8 @@ type List[T any] struct {
 	Skip  int `json:"skip"`
 	// Total is the number of matches, when the query asked for it (WithTotal, or Limit(0)).
 	Total *int `json:"total,omitempty"`
+	// HasMore says whether objects follow this page in the list's order.
+	HasMore bool `json:"hasMore"`
 }
 
 // reader is find and get on a collection path.
@@ -35,8 +39,10 @@ func (r reader[T]) List(ctx context.Context, q *Query, opts ...RequestOption) (*
 }
 
 // All iterates over every object matching q, fetching pages as it goes. q's Limit is the page
-// size (default 100) and its Skip where to start; stop early by breaking out of the loop. A
-// failed page ends the iteration with its error.
+// size (default 100) and its Skip (or StartingAfter) where to start; each next page starts after
+// the last object seen (startingAfter), so objects inserted or deleted meanwhile shift nothing:
+// every object present for the whole iteration is yielded exactly once. Stop early by breaking
+// out of the loop. A failed page ends the iteration with its error.
 func (r reader[T]) All(ctx context.Context, q *Query, opts ...RequestOption) iter.Seq2[T, error] {
 	return paginate(ctx, q, func(ctx context.Context, q *Query) (*List[T], error) { return r.List(ctx, q, opts...) })
 }
@@ -49,26 +55,66 @@ func paginate[T any](ctx context.Context, q *Query, page func(context.Context, *
 			size = *q.limit
 		}
 		q.total = false
-		for skip := q.skip; ; {
-			q.Limit(size).Skip(skip)
+		q.Limit(size)
+		var prev []string // the last page's ids, to resume from if its last object is deleted
+		for {
 			l, err := page(ctx, q)
+			if err != nil && len(prev) > 1 && cursorGone(err) {
+				// Sorted on a field, the cursor object's values are its position: it was
+				// deleted, so resume after the page's previous object.
+				prev = prev[:len(prev)-1]
+				q.StartingAfter(prev[len(prev)-1])
+				continue
+			}
 			if err != nil {
 				var zero T
 				yield(zero, err)
 				return
 			}
+			prev = prev[:0]
 			for _, v := range l.Data {
+				prev = append(prev, idOf(v))
 				if !yield(v, nil) {
 					return
 				}
 			}
-			// A short page is the last one; servers may cap the size below what was asked.
-			if len(l.Data) == 0 || len(l.Data) < min(size, l.Limit) {
+			if !l.HasMore || len(l.Data) == 0 {
 				return
 			}
-			skip += len(l.Data)
+			last := prev[len(prev)-1]
+			if last == "" {
+				return // no ids to page by: not a list of objects
+			}
+			q.Skip(0).StartingAfter(last)
 		}
 	}
+}
+
+// cursorGone: the server refused startingAfter (its object no longer exists).
+func cursorGone(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) || e.Name != ErrorInvalidParameters {
+		return false
+	}
+	for _, f := range e.Fields {
+		if f.Field == "startingAfter" {
+			return true
+		}
+	}
+	return false
+}
+
+// idOf reads the ID field every API object has.
+func idOf(v any) string {
+	rv := reflect.Indirect(reflect.ValueOf(v))
+	if rv.Kind() != reflect.Struct {
+		return ""
+	}
+	f := rv.FieldByName("ID")
+	if !f.IsValid() || f.Kind() != reflect.String {
+		return ""
+	}
+	return f.String()
 }
 
 // Get reads one object by id.

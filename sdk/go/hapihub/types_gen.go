@@ -35,6 +35,10 @@ type Appointment struct {
 	CancellationReason string `json:"cancellationReason,omitempty"`
 	// Deleted is true on the object a Delete returns.
 	Deleted bool `json:"deleted,omitempty"`
+	// Patient is the patient PatientID names, with Expand("patient"); nil when not expanded, unset or no longer there.
+	Patient *Patient `json:"patient,omitempty"`
+	// Practitioner is the practitioner PractitionerID names, with Expand("practitioner"); nil when not expanded, unset or no longer there.
+	Practitioner *Practitioner `json:"practitioner,omitempty"`
 }
 
 // Invoice is a bill to a patient. Amounts are integers in the currency's smallest unit (JPY is not multiplied).
@@ -72,6 +76,10 @@ type Invoice struct {
 	DueAt *int64 `json:"dueAt,omitempty"`
 	// Deleted is true on the object a Delete returns.
 	Deleted bool `json:"deleted,omitempty"`
+	// Appointment is the appointment AppointmentID names, with Expand("appointment"); nil when not expanded, unset or no longer there.
+	Appointment *Appointment `json:"appointment,omitempty"`
+	// Patient is the patient PatientID names, with Expand("patient"); nil when not expanded, unset or no longer there.
+	Patient *Patient `json:"patient,omitempty"`
 }
 
 // Message is a message between the organization and a patient, in a conversation room.
@@ -102,6 +110,8 @@ type Message struct {
 	Archived  *bool  `json:"archived,omitempty"`
 	// Deleted is true on the object a Delete returns.
 	Deleted bool `json:"deleted,omitempty"`
+	// Patient is the patient PatientID names, with Expand("patient"); nil when not expanded, unset or no longer there.
+	Patient *Patient `json:"patient,omitempty"`
 }
 
 // Organization is a clinic. Test keys reach the sandbox organization; live keys the organizations the account is connected to. Only metadata can be changed.
@@ -233,9 +243,9 @@ type Capabilities struct {
 
 // readOnlyFields are, per resource path, the fields the server sets; writes leave them out.
 var readOnlyFields = map[string][]string{
-	"appointments":  {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt"},
-	"invoices":      {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt", "total"},
-	"messages":      {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt"},
+	"appointments":  {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt", "patient", "practitioner"},
+	"invoices":      {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt", "total", "appointment", "patient"},
+	"messages":      {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt", "patient"},
 	"organizations": {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt", "name", "pms", "timezone", "address", "phone", "email", "capabilities"},
 	"patients":      {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt"},
 	"practitioners": {"id", "object", "organizationId", "livemode", "createdAt", "updatedAt"},

@@ -77,6 +77,9 @@ func Generate() ([]byte, error) {
 				ro = append(ro, fmt.Sprintf("%q", f.Name))
 			}
 		}
+		for _, e := range expandNames(r) {
+			ro = append(ro, fmt.Sprintf("%q", e)) // server-set: an expanded object is never written back
+		}
 		fmt.Fprintf(&g.buf, "\t%q: {%s},\n", r.Name, strings.Join(ro, ", "))
 	}
 	g.buf.WriteString("}\n")
@@ -105,6 +108,7 @@ func (g *generator) object(name, desc string, fields []*schema.Field, top bool) 
 	}
 	if top {
 		g.buf.WriteString("\t// Deleted is true on the object a Delete returns.\n\tDeleted bool `json:\"deleted,omitempty\"`\n")
+		g.expansions(name)
 	}
 	g.buf.WriteString("}\n\n")
 	return nil
@@ -173,4 +177,29 @@ func sameShape(a, b *schema.Field) bool {
 		return out
 	}
 	return reflect.DeepEqual(names(a), names(b))
+}
+
+// expandNames are res's expansions (patientId -> patient), sorted.
+func expandNames(res *schema.Resource) []string {
+	var out []string
+	for n := range res.Expandable() {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// expansions declares the typed fields expand fills (Appointment.Patient *Patient).
+func (g *generator) expansions(goName string) {
+	for _, r := range schema.All() {
+		if GoName(r.Object) != goName {
+			continue
+		}
+		targets := r.Expandable()
+		for _, n := range expandNames(r) {
+			fmt.Fprintf(&g.buf, "\t// %s is the %s %sID names, with Expand(%q); nil when not expanded, unset or no longer there.\n",
+				GoName(n), targets[n].Object, GoName(n), n)
+			fmt.Fprintf(&g.buf, "\t%s *%s `json:\"%s,omitempty\"`\n", GoName(n), GoName(targets[n].Object), n)
+		}
+	}
 }

@@ -2,6 +2,7 @@ import { type ClientOptions, type RequestOptions, Transport, withInfo } from './
 import { type FindParams, Reader, Resource } from './resources.js';
 import type {
   ApiKey,
+  ApiVersion,
   ApiKeyCreate,
   ApiKeyUpdate,
   Appointment,
@@ -153,6 +154,16 @@ export class Account {
   }
   async setIpAllowlist(cidrs: string[], params: RequestOptions = {}): Promise<{ cidrs: string[] }> {
     return (await this.transport.request<{ cidrs: string[] }>('PUT', '/account/ip-allowlist', { cidrs }, params)).data;
+  }
+  /** The API version the account is pinned to, the newest one, and every known version. */
+  async apiVersion(params: RequestOptions = {}): Promise<ApiVersion> {
+    const { data, info } = await this.transport.request<ApiVersion>('GET', '/account/api-version', undefined, params);
+    return withInfo(data, info);
+  }
+  /** Pins the account to another known version (live secret key only); try it first with `apiVersion` on calls. */
+  async setApiVersion(apiVersion: string, params: RequestOptions = {}): Promise<ApiVersion> {
+    const { data, info } = await this.transport.request<ApiVersion>('PUT', '/account/api-version', { apiVersion }, params);
+    return withInfo(data, info);
   }
 }
 

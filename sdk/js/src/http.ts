@@ -10,6 +10,11 @@ export interface ClientOptions {
   apiUrl?: string;
   /** Sent as HapiHub-Organization: the organization a live key connected to several clinics acts on. */
   organization?: string;
+  /**
+   * Sent as HapiHub-Version on every call: the API version (YYYY-MM-DD) your code was written
+   * for, so answers keep its shape whatever the account is pinned to (docs/versioning.md).
+   */
+  apiVersion?: string;
   /** Milliseconds one attempt may take before it is abandoned (and retried); default 30 000. */
   timeout?: number;
   /** Retries of a failed call (network error, timeout, 429, 409 in flight, 5xx); default 3, 0 disables. */
@@ -34,6 +39,8 @@ export interface RequestOptions {
   ifMatch?: string;
   /** HapiHub-Organization for this call (overrides the client's organization). */
   organization?: string;
+  /** HapiHub-Version for this call (overrides the client's apiVersion). */
+  apiVersion?: string;
   headers?: Record<string, string>;
   timeout?: number;
   maxRetries?: number;
@@ -55,11 +62,14 @@ export interface ResponseInfo {
   replayed: boolean;
   /** The request's id in HAPI Hub's request logs (Request-Id, or the gateway's x-amzn-RequestId). */
   requestId?: string;
+  /** The API version the answer was served in (HapiHub-Version). */
+  apiVersion?: string;
 }
 
 interface Settings {
   apiUrl: string;
   organization?: string;
+  apiVersion?: string;
   timeout: number;
   maxRetries: number;
   minBackoff: number;
@@ -138,6 +148,7 @@ export class Transport {
     this.settings = {
       apiUrl: (opts.apiUrl ?? DEFAULT_API_URL).replace(/\/+$/, ''),
       organization: opts.organization,
+      apiVersion: opts.apiVersion,
       timeout: opts.timeout ?? 30_000,
       maxRetries: Math.max(0, opts.maxRetries ?? 3),
       minBackoff: opts.minBackoff ?? 500,
@@ -168,6 +179,8 @@ export class Transport {
     if (typeof process !== 'undefined' && process.versions?.node) headers['User-Agent'] = s.userAgent;
     const org = opts.organization ?? s.organization;
     if (org) headers['HapiHub-Organization'] = org;
+    const version = opts.apiVersion ?? s.apiVersion;
+    if (version) headers['HapiHub-Version'] = version;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (opts.ifMatch) headers['If-Match'] = opts.ifMatch;
     let idempotencyKey: string | undefined;
@@ -206,6 +219,7 @@ export class Transport {
           etag: h['etag'],
           replayed: h['idempotent-replayed'] === 'true',
           requestId: h['request-id'] ?? h['x-amzn-requestid'],
+          apiVersion: h['hapihub-version'],
         };
         if (res.ok) {
           return { data: (text ? JSON.parse(text) : null) as T, info };

@@ -47,6 +47,8 @@ export interface Page<T> {
   total?: number;
   limit: number;
   skip: number;
+  /** Whether objects follow this page in the list's order (before it, with `endingBefore`). */
+  hasMore: boolean;
 }
 
 /** A page in Hubpay's dialect (`page`/`size`/`sort` in the query). */
@@ -61,6 +63,7 @@ export interface HubpayPage<T> {
   last: boolean;
   empty: boolean;
   sort?: unknown;
+  hasMore: boolean;
 }
 
 /** A change to an object, kept 30 days; the payload of webhook deliveries. */
@@ -99,6 +102,8 @@ export interface WebhookEndpointCreate {
   metadata?: Record<string, string>;
   /** Headers to send with every delivery (not hop-by-hop, Host, Content-*, User-Agent or signature headers). */
   headers?: Record<string, string>;
+  /** The API version deliveries are rendered in (default: each event's own); chosen at creation only. */
+  apiVersion?: string;
 }
 
 export interface WebhookEndpointPatch {
@@ -216,6 +221,15 @@ export interface EventType {
   resource: string;
   description: string;
   schema: Record<string, unknown>;
+}
+
+/** The API version the account is pinned to (GET /account/api-version); docs/versioning.md. */
+export interface ApiVersion {
+  object: 'api_version';
+  /** Requests without HapiHub-Version are served in it, and events are written in it. */
+  apiVersion: string;
+  latest: string;
+  versions: string[];
 }
 
 /** The addresses webhook deliveries come from (GET /webhook-source-ips). */

@@ -172,21 +172,43 @@ describe('requests', () => {
     }
   });
 
-  it('all() pages with $limit/$skip until a short page, without $total, and stops on an error', async () => {
-    const page = (n, skip) => ({ data: Array.from({ length: n }, () => okPatient), limit: 2, skip });
-    const srv = await fakeServer(reply(200, page(2, 0)), reply(200, page(2, 2)), reply(200, page(1, 4)));
+  it('apiVersion: the client pins HapiHub-Version on every call, a call may override, lastResponse.apiVersion reads it back', async () => {
+    const srv = await fakeServer(reply(200, okPatient, { 'HapiHub-Version': '2026-12-07' }));
+    try {
+      const { c } = client(srv.url, { apiVersion: '2026-12-07' });
+      const got = await c.patients.get('pat_1');
+      assert.equal(got.lastResponse.apiVersion, '2026-12-07');
+      await c.patients.patch('pat_1', { preferredName: null }, { apiVersion: '2099-01-01' });
+      const { c: plain } = client(srv.url);
+      await plain.patients.get('pat_1');
+      const [get, patch, unpinned] = srv.requests;
+      assert.equal(get.headers['hapihub-version'], '2026-12-07');
+      assert.equal(patch.headers['hapihub-version'], '2099-01-01', "the call's own version wins");
+      assert.equal(unpinned.headers['hapihub-version'], undefined, 'no pin: the account\'s version applies');
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('all() pages by startingAfter the last id while hasMore, without $total, resumes past a deleted cursor, and stops on an error', async () => {
+    const pat = (id) => ({ ...okPatient, id });
+    const page = (ids, hasMore, skip = 0) => ({ data: ids.map(pat), limit: 2, skip, hasMore });
+    const srv = await fakeServer(reply(200, page(['pat_1', 'pat_2'], true, 1)), reply(200, page(['pat_3', 'pat_4'], true)),
+      reply(400, { name: 'INVALID_PARAMETERS', message: 'no patient', errors: [{ field: 'startingAfter', message: 'no patient' }] }),
+      reply(200, page(['pat_5'], false)));
     try {
       const { c } = client(srv.url);
       const got = [];
-      for await (const p of c.patients.all({ query: { status: 'active', $limit: 2, $total: true } })) got.push(p.id);
-      assert.equal(got.length, 5);
+      for await (const p of c.patients.all({ query: { status: 'active', $limit: 2, $skip: 1, $total: true } })) got.push(p.id);
+      assert.deepEqual(got, ['pat_1', 'pat_2', 'pat_3', 'pat_4', 'pat_5']);
       assert.deepEqual(srv.requests.map((r) => decodeURIComponent(r.url)), [
-        '/patients?status=active&$limit=2&$skip=0', '/patients?status=active&$limit=2&$skip=2', '/patients?status=active&$limit=2&$skip=4',
+        '/patients?status=active&$limit=2&$skip=1', '/patients?status=active&$limit=2&startingAfter=pat_2',
+        '/patients?status=active&$limit=2&startingAfter=pat_4', '/patients?status=active&$limit=2&startingAfter=pat_3',
       ]);
     } finally {
       await srv.close();
     }
-    const failing = await fakeServer(reply(200, page(2, 0)), reply(404, { name: 'NOT_FOUND', message: 'gone' }));
+    const failing = await fakeServer(reply(200, page(['pat_1', 'pat_2'], true)), reply(404, { name: 'NOT_FOUND', message: 'gone' }));
     try {
       const { c } = client(failing.url, { maxRetries: 0 });
       let n = 0;

@@ -490,6 +490,57 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.equal(logs.data.length, 1, 'its request log, found by the id');
       assert.equal(logs.data[0].requestId, err.requestId);
     });
+
+    it('API versions: apiVersion pins every call, a call may override, answers and events name the version', async (t) => {
+      const v = await sdk.account.apiVersion();
+      assert.equal(v.object, 'api_version');
+      assert.equal(v.apiVersion, v.latest, 'a new account is pinned to the newest version');
+      assert.ok(v.versions.includes(v.latest));
+      const page = await client(stack.testKey, { apiVersion: v.latest }).patients.find({ query: { $limit: 1 } });
+      assert.equal(page.lastResponse.apiVersion, v.latest);
+      // The pin is sent: a version the API does not know is refused, naming the header.
+      const bad = client(stack.testKey, { apiVersion: '2000-01-01', maxRetries: 0 });
+      const err = await bad.patients.find().catch((e) => e);
+      assert.ok(err instanceof H.InvalidParametersError, String(err));
+      assert.match(err.message + JSON.stringify(err.errors), /HapiHub-Version/);
+      const ok = await bad.patients.find({ apiVersion: v.latest, query: { $limit: 1 } });
+      assert.equal(ok.lastResponse.apiVersion, v.latest, "a call's own version wins");
+      const events = await sdk.events.find({ query: { $limit: 3 } });
+      for (const e of events.data) assert.ok(v.versions.includes(e.apiVersion), 'every event names its version');
+      await assert.rejects(sdk.account.setApiVersion(v.latest), H.PermissionsError);
+      if (!stack.liveKey) return t.skip('the given stack printed no live key');
+      const set = await client(stack.liveKey).account.setApiVersion(v.latest);
+      assert.equal(set.apiVersion, v.latest);
+      await assert.rejects(client(stack.liveKey).account.setApiVersion('1999-01-01'), H.InvalidParametersError);
+    });
+  });
+
+  describe('expand (issue 20 item 4)', () => {
+    it('fills references on get, find and two levels; 400 names the parameter; 403 for a key without read', async () => {
+      const page = await sdk.appointments.find({ query: { $limit: 5 }, expand: ['data.patient', 'practitioner'] });
+      assert.ok(page.data.length > 0);
+      for (const a of page.data) {
+        assert.equal(a.patient.id, a.patientId, 'patientId stays, patient is beside it');
+        if (a.practitionerId) assert.equal(a.practitioner.id, a.practitionerId);
+        else assert.equal(a.practitioner, null);
+      }
+      const appt = page.data[0];
+      const inv = await sdk.invoices.create({ patientId: appt.patientId, appointmentId: appt.id, currency: 'EUR', lineItems: [] });
+      const got = await sdk.invoices.get(inv.id, { expand: ['appointment.patient'] });
+      assert.equal(got.appointment.id, appt.id);
+      assert.equal(got.appointment.patient.id, appt.patientId);
+      assert.equal((await sdk.invoices.get(inv.id)).appointment, undefined, 'absent unless asked for');
+      const bad = await sdk.appointments.get(appt.id, { expand: ['appointment.patient.practitioner'] }).catch((e) => e);
+      assert.ok(bad instanceof H.InvalidParametersError, String(bad));
+      assert.equal(bad.errors[0].field, 'expand[0]');
+      const rk = await sdk.apiKeys.create({ name: 'sdk-js expand', permissions: { appointments: 'read' } });
+      const reader = client(rk.secret);
+      assert.equal((await reader.appointments.get(appt.id)).id, appt.id);
+      const denied = await reader.appointments.get(appt.id, { expand: ['patient'] }).catch((e) => e);
+      assert.ok(denied instanceof H.PermissionsError, String(denied));
+      assert.match(denied.message, /expand\[\]=patient/);
+      await sdk.apiKeys.remove(rk.id);
+    });
   });
 
   describe('README, installed with npm in a fresh directory', () => {

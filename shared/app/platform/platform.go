@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"sort"
 	"strings"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -134,16 +136,36 @@ func nilIfEmpty(s string) any {
 	return s
 }
 
+// listKeys lists every key of the mode, oldest first (a mode holds few); $limit, $skip and the
+// cursors page it like any list.
 func (p *Platform) listKeys(r *api.Request) (api.Response, error) {
+	q, limit, skip, err := query.ListParams(r.Query())
+	if err != nil {
+		return api.Response{}, err
+	}
+	for key := range q.All() {
+		if key != "$limit" && key != "$skip" && !query.IsCursorParam(key) {
+			return api.Response{}, apperr.Field(key, "is not a parameter of API keys ($limit, $skip, startingAfter, endingBefore)")
+		}
+	}
+	cur, err := query.ListCursor(q, "key")
+	if err != nil {
+		return api.Response{}, err
+	}
 	keys, err := p.Store.ListKeys(r.Ctx, r.Principal.AccountID, r.Principal.Mode)
 	if err != nil {
 		return api.Response{}, err
 	}
-	data := make([]any, len(keys))
-	for i, k := range keys {
+	if _, ok := q.Get("$limit"); !ok {
+		limit = len(keys)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].ID < keys[j].ID })
+	page, more := query.PageByID(keys, func(k store.Key) string { return k.ID }, false, limit, skip, cur)
+	data := make([]any, len(page))
+	for i, k := range page {
 		data[i] = KeyView(k, p.now(), "")
 	}
-	return api.Response{Body: map[string]any{"data": data, "limit": len(data), "skip": 0, "total": len(data)}}, nil
+	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(keys), "hasMore": more}}, nil
 }
 
 func (p *Platform) key(r *api.Request) (store.Key, error) {
@@ -379,7 +401,7 @@ func (p *Platform) AccountRoutes() []api.Route {
 	return append([]api.Route{
 		{Method: http.MethodGet, Path: "/account/ip-allowlist", Handler: secretOnly(p.getAllowlist), NoTenant: true, Resource: "account", Action: "get"},
 		{Method: http.MethodPut, Path: "/account/ip-allowlist", Handler: secretOnly(p.putAllowlist), NoTenant: true, Resource: "account", Action: "update"},
-	}, p.RequestLogRoutes()...)
+	}, append(p.RequestLogRoutes(), p.VersionRoutes()...)...)
 }
 
 func allowlistView(cidrs []string) map[string]any {

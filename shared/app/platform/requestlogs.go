@@ -42,7 +42,7 @@ func RequestLogView(l store.RequestLog) map[string]any {
 }
 
 // requestLogFilters names the query parameters GET /request-logs accepts, for error messages.
-const requestLogFilters = "status, method, keyId, requestId, createdAt, $limit, $skip, $total"
+const requestLogFilters = "status, method, keyId, requestId, createdAt, $limit, $skip, startingAfter, endingBefore, $total"
 
 var httpMethods = map[string]bool{http.MethodGet: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true}
 
@@ -51,11 +51,20 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
+	cur, err := query.ListCursor(q, "req")
+	if err != nil {
+		return api.Response{}, err
+	}
 	var f store.RequestLogFilter
+	if cur != nil && cur.Before {
+		f.Before = cur.ID
+	} else if cur != nil {
+		f.After = cur.ID
+	}
 	for key, val := range q.All() {
 		s, isStr := qs.AsString(val)
 		switch key {
-		case "$limit", "$skip":
+		case "$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore:
 		case "$total":
 			if s != "true" && s != "false" {
 				return api.Response{}, apperr.Field(key, "must be true or false")
@@ -92,15 +101,17 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 	if limit == 0 {
 		f.Total = true // $limit=0 asks only for the count
 	}
-	page, err := p.Store.FindRequestLogs(r.Ctx, r.Principal.AccountID, r.Principal.Mode, f, limit, skip)
+	// One more than the page says whether there is more (hasMore).
+	page, err := p.Store.FindRequestLogs(r.Ctx, r.Principal.AccountID, r.Principal.Mode, f, limit+1, skip)
 	if err != nil {
 		return api.Response{}, err
 	}
-	data := make([]any, len(page.Logs))
-	for i, l := range page.Logs {
+	logs, more := query.TrimPage(page.Logs, limit, cur)
+	data := make([]any, len(logs))
+	for i, l := range logs {
 		data[i] = RequestLogView(l)
 	}
-	body := map[string]any{"data": data, "limit": limit, "skip": skip}
+	body := map[string]any{"data": data, "limit": limit, "skip": skip, "hasMore": more}
 	if f.Total {
 		body["total"] = page.Total
 	}

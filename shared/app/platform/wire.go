@@ -23,6 +23,7 @@ import (
 // defines its middleware in its own file and adds one line here, so this list is the one place
 // that says the order (permissions before capabilities before idempotency).
 var middlewares = []func(st *store.Store, cfg config.Config) api.Middleware{
+	versionMiddleware,     // apiversion.go: first, so every answer below it is in the request's version
 	permissionsMiddleware, // platform.go: key still valid, IP allowlist, restricted-key permissions
 	capabilitiesMiddleware,
 	idempotencyMiddleware, // platform.go: last, so a replay skips only the handler's work

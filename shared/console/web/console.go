@@ -222,11 +222,7 @@ func New(o Options, extra ...Route) (*Handler, error) {
 	if o.SignupsPerIP == 0 {
 		o.SignupsPerIP = DefaultSignupsPerIP
 	}
-	pages, err := parseTemplates()
-	if err != nil {
-		return nil, err
-	}
-	h := &Handler{opts: o, mux: http.NewServeMux(), pages: pages, verify: CheckPassword}
+	h := &Handler{opts: o, mux: http.NewServeMux(), pages: newTemplates(), verify: CheckPassword}
 	if o.CheckPassword != nil {
 		h.verify = o.CheckPassword
 	}

@@ -11,8 +11,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
@@ -182,7 +182,33 @@ func Invalid(fields ...hapihub.FieldError) error {
 func Field(name, msg string) hapihub.FieldError { return hapihub.FieldError{Field: name, Message: msg} }
 
 // templates holds one parsed set per page: the layout plus the page.
-type templates struct{ sets map[string]*template.Template }
+// templates are parsed per page at its first render, not in New: a cold start pays for the
+// page it serves, not for all of them (TestEveryTemplateParses keeps a broken one from shipping).
+type templates struct {
+	mu   sync.Mutex
+	sets map[string]*template.Template
+}
+
+// get returns the page's template set (the layout and the page), parsing it once.
+func (t *templates) get(name string) (*template.Template, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if set, ok := t.sets[name]; ok {
+		return set, nil
+	}
+	if name == "layout.html" || !fs.ValidPath("templates/"+name) {
+		return nil, fmt.Errorf("console: no template %s", name)
+	}
+	if _, err := fs.Stat(templateFS, "templates/"+name); err != nil {
+		return nil, fmt.Errorf("console: no template %s", name)
+	}
+	set, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name)
+	if err != nil {
+		return nil, fmt.Errorf("console: parse %s: %w", name, err)
+	}
+	t.sets[name] = set
+	return set, nil
+}
 
 // assetVersion fingerprints the static files so their long cache ends with a deploy.
 var assetVersion = func() string {
@@ -208,25 +234,7 @@ var funcs = template.FuncMap{
 	},
 }
 
-func parseTemplates() (*templates, error) {
-	names, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	t := &templates{sets: map[string]*template.Template{}}
-	for _, n := range names {
-		base := path.Base(n)
-		if base == "layout.html" {
-			continue
-		}
-		set, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
-		if err != nil {
-			return nil, fmt.Errorf("console: parse %s: %w", base, err)
-		}
-		t.sets[base] = set
-	}
-	return t, nil
-}
+func newTemplates() *templates { return &templates{sets: map[string]*template.Template{}} }
 
 // view completes a page's View with the layout's fields.
 func (h *Handler) view(c *Call, v View) View {
@@ -267,9 +275,9 @@ func (h *Handler) view(c *Call, v View) View {
 // cannot leave half a page.
 func (c *Call) Render(status int, name string, v View) error {
 	v = c.h.view(c, v)
-	set, ok := c.h.pages.sets[name]
-	if !ok {
-		return fmt.Errorf("console: no template %s", name)
+	set, err := c.h.pages.get(name)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	if err := set.ExecuteTemplate(&buf, "layout", v); err != nil {
@@ -277,7 +285,7 @@ func (c *Call) Render(status int, name string, v View) error {
 	}
 	c.W.Header().Set("Content-Type", "text/html; charset=utf-8")
 	c.W.WriteHeader(status)
-	_, err := c.W.Write(buf.Bytes())
+	_, err = c.W.Write(buf.Bytes())
 	return err
 }
 

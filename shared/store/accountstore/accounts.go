@@ -24,13 +24,13 @@ func accountItem(a Account) (map[string]types.AttributeValue, error) {
 	for i, c := range a.IPAllowlist {
 		allow[i] = c
 	}
-	return marshalItem(Doc{"id": a.ID, "name": a.Name, "sandboxOrg": a.SandboxOrg, "usageKeys": usage, "ipAllowlist": allow, "createdAt": a.CreatedAt},
+	return marshalItem(Doc{"id": a.ID, "name": a.Name, "sandboxOrg": a.SandboxOrg, "usageKeys": usage, "ipAllowlist": allow, "createdAt": a.CreatedAt, "apiVersion": a.APIVersion},
 		map[string]types.AttributeValue{"PK": sv(accountPK(a.ID)), "SK": sv("ACCOUNT")})
 }
 
 func accountFrom(item map[string]types.AttributeValue) Account {
 	d := unmarshalDoc(item)
-	a := Account{ID: str(d["id"]), Name: str(d["name"]), SandboxOrg: str(d["sandboxOrg"]), CreatedAt: asInt(d["createdAt"]), UsageKeys: map[string]string{}}
+	a := Account{ID: str(d["id"]), Name: str(d["name"]), SandboxOrg: str(d["sandboxOrg"]), CreatedAt: asInt(d["createdAt"]), APIVersion: str(d["apiVersion"]), UsageKeys: map[string]string{}}
 	if m, ok := d["usageKeys"].(map[string]any); ok {
 		for k, v := range m {
 			a.UsageKeys[k] = str(v)

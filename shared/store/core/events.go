@@ -20,6 +20,9 @@ type EventQuery struct {
 	Match func(typ string) bool
 	Limit int
 	Skip  int
+	// After and Before are a cursor (startingAfter / endingBefore): only events older than
+	// After, or newer than Before (read oldest first from it, the page returned newest first).
+	After, Before string
 	// Total asks for the number of matching events as well.
 	Total bool
 }
@@ -37,8 +40,12 @@ func (s *Store) expired(item map[string]types.AttributeValue) bool {
 	return ttl != 0 && ttl <= s.Now().Unix()
 }
 
-// GetEvent reads one event of the account and mode.
+// GetEvent reads one event of the account and mode, in its own version (apiversion.go).
 func (s *Store) GetEvent(ctx context.Context, account, mode, id string) (Doc, error) {
+	return s.GetEventIn(ctx, account, mode, id, "")
+}
+
+func (s *Store) getEventRaw(ctx context.Context, account, mode, id string) (Doc, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.Table,
 		Key:       map[string]types.AttributeValue{"PK": sv(eventPartition(account, mode)), "SK": sv(id)},
@@ -64,6 +71,7 @@ func (s *Store) ListEvents(ctx context.Context, account, mode string, q EventQue
 	if q.CreatedBefore > 0 {
 		hi = NewIDPrefix("evt", time.UnixMilli(q.CreatedBefore))
 	}
+	lo, hi = SeekBounds(lo, hi, q.After, q.Before)
 	if hi <= lo {
 		return EventPage{Events: []Doc{}}, nil
 	}
@@ -78,7 +86,7 @@ func (s *Store) ListEvents(ctx context.Context, account, mode string, q EventQue
 			TableName:                 &s.Table,
 			KeyConditionExpression:    aws.String(cond),
 			ExpressionAttributeValues: vals,
-			ScanIndexForward:          aws.Bool(false),
+			ScanIndexForward:          aws.Bool(q.Before != ""),
 			ExclusiveStartKey:         start,
 		})
 		if err != nil {
@@ -89,7 +97,11 @@ func (s *Store) ListEvents(ctx context.Context, account, mode string, q EventQue
 				continue
 			}
 			if matched >= q.Skip && len(page.Events) < q.Limit {
-				page.Events = append(page.Events, unmarshalDoc(it))
+				ev, err := renderEvent(unmarshalDoc(it), "") // apiversion.go
+				if err != nil {
+					return page, err
+				}
+				page.Events = append(page.Events, ev)
 			}
 			matched++
 		}
@@ -99,5 +111,35 @@ func (s *Store) ListEvents(ctx context.Context, account, mode string, q EventQue
 		start = out.LastEvaluatedKey
 	}
 	page.Total = matched
+	if q.Before != "" {
+		reverseDocs(page.Events)
+	}
 	return page, nil
+}
+
+// SeekBounds narrows an id key range [lo, hi] (BETWEEN, inclusive) to a cursor's side: the ids
+// strictly below after, or strictly above before.
+func SeekBounds(lo, hi, after, before string) (string, string) {
+	if after != "" && after < hi {
+		hi = below(after)
+	}
+	if before != "" && before+"\x00" > lo {
+		lo = before + "\x00"
+	}
+	return lo, hi
+}
+
+// below is the greatest string under s that a BETWEEN can take as its upper bound without
+// reaching s: s with its last byte lowered and 0x7f appended (ids are printable ASCII).
+func below(s string) string {
+	if s == "" {
+		return s
+	}
+	return s[:len(s)-1] + string(s[len(s)-1]-1) + "\x7f"
+}
+
+func reverseDocs(d []Doc) {
+	for i, j := 0, len(d)-1; i < j; i, j = i+1, j-1 {
+		d[i], d[j] = d[j], d[i]
+	}
 }

@@ -104,7 +104,7 @@ func (s *Store) createGuarded(ctx context.Context, t Tenant, res *schema.Resourc
 	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
 		return nil, err
 	}
-	if err := s.writeWithEvents(ctx, t, put, res.Object+".created", doc, nil, meta, now); err != nil {
+	if err := s.writeObject(ctx, t, put, ObjectChange{res, ObjectCreated}, doc, nil, meta, now); err != nil {
 		return nil, s.refError(ctx, t, res, doc["id"].(string), meta, err)
 	}
 	return doc, nil

@@ -152,7 +152,7 @@ func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource
 	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
 		return nil, err
 	}
-	if err := s.writeWithEvents(ctx, t, put, res.Object+".created", doc, nil, meta, now); err != nil {
+	if err := s.writeObject(ctx, t, put, ObjectChange{res, ObjectCreated}, doc, nil, meta, now); err != nil {
 		return nil, s.refError(ctx, t, res, doc["id"].(string), meta, err)
 	}
 	return doc, nil
@@ -214,7 +214,7 @@ func (s *Store) UpdateObject(ctx context.Context, t Tenant, res *schema.Resource
 		if err != nil {
 			return nil, 0, err
 		}
-		err = s.writeWithEvents(ctx, t, put, res.Object+".updated", next, prev, m, now)
+		err = s.writeObject(ctx, t, put, ObjectChange{res, ObjectUpdated}, next, prev, m, now)
 		if err == nil {
 			return next, ver + 1, nil
 		}
@@ -262,7 +262,7 @@ func (s *Store) DeleteObject(ctx context.Context, t Tenant, res *schema.Resource
 	if meta, err = s.withRefs(ctx, t, res, cur, nil, meta); err != nil {
 		return nil, err
 	}
-	if err := s.writeWithEvents(ctx, t, del, res.Object+".deleted", cur, nil, meta, s.Now()); err != nil {
+	if err := s.writeObject(ctx, t, del, ObjectChange{res, ObjectDeleted}, cur, nil, meta, s.Now()); err != nil {
 		if errors.Is(err, errConflict) {
 			return nil, apperr.New(apperr.RateLimited, "This object is being changed by another request; retry.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
 		}
@@ -284,7 +284,17 @@ const eventTTL = 30 * 24 * time.Hour
 // The index writes (indexes.go) are planned from reads, so a race on an index item alone (a
 // rank chunk split by a concurrent write, or DynamoDB's TransactionConflict) is retried here with
 // fresh reads until LockTimeout; the change's own conditions are checked again on every attempt.
-func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) (err error) {
+func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+	return s.writeChange(ctx, t, change, eventType, ObjectChange{}, obj, prev, meta, now)
+}
+
+// writeObject is writeWithEvents for a change of one of res's objects: its event is the
+// change's, and the index hook keeps the resource's indexes in step in the same transaction.
+func (s *Store) writeObject(ctx context.Context, t Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev Doc, meta Meta, now time.Time) error {
+	return s.writeChange(ctx, t, change, oc.EventType(), oc, obj, prev, meta, now)
+}
+
+func (s *Store) writeChange(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, oc ObjectChange, obj, prev Doc, meta Meta, now time.Time) (err error) {
 	// The phrase vocabulary's counts are kept outside the transaction (pairTxWrites says why).
 	ctx, ledger := s.beginWrite(ctx)
 	var outbox []OutboxEntry
@@ -300,7 +310,7 @@ func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.Tran
 	attempts := 0
 	for {
 		attempts++
-		outbox, err = s.writeOnce(ctx, t, change, eventType, obj, prev, meta, now)
+		outbox, err = s.writeOnce(ctx, t, change, eventType, oc, obj, prev, meta, now)
 		if !errors.Is(err, errIndexRace) {
 			return err
 		}
@@ -331,17 +341,20 @@ var errIndexRace = errors.New("store: index race")
 
 // writeOnce plans and sends the transaction once; on success it returns the outbox entries to
 // publish.
-func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) ([]OutboxEntry, error) {
+func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, oc ObjectChange, obj, prev Doc, meta Meta, now time.Time) ([]OutboxEntry, error) {
 	// Secondary writes of the change itself, same transaction: rank lists, term and pair
 	// postings (indexes.go).
-	idx, err := s.indexWrites(ctx, t, change, eventType, obj, prev)
+	idx, err := s.indexWrites(ctx, t, change, oc, obj, prev)
 	if err != nil {
 		return nil, err
 	}
 	items := append([]types.TransactWriteItem{change}, idx...)
 	var outbox []OutboxEntry
 	for _, typ := range append([]string{eventType}, meta.ExtraEvents...) {
-		ev := NewEvent(t, typ, obj, prev, meta, now)
+		ev, err := s.VersionEvent(ctx, t.Account, NewEvent(t, typ, obj, prev, meta, now)) // apiversion.go
+		if err != nil {
+			return nil, err
+		}
 		item, err := s.eventItem(t, ev, now)
 		if err != nil {
 			return nil, err

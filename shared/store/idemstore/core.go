@@ -3,9 +3,6 @@
 package idemstore
 
 import (
-	"context"
-	"time"
-
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/store/core"
@@ -49,9 +46,6 @@ const (
 	KeyRevoked  = core.KeyRevoked
 	IdemPending = core.IdemPending
 	IdemDone    = core.IdemDone
-
-	versionAttr = core.VersionAttr
-	eventTTL    = core.EventTTL
 )
 
 // Ids (core/ids.go).
@@ -61,11 +55,6 @@ var (
 	IDFrom      = core.IDFrom
 )
 
-var (
-	errConflict = core.ErrConflict
-	errNotFound = core.ErrNotFound
-)
-
 func sv(v string) types.AttributeValue                           { return core.SV(v) }
 func n(v int64) types.AttributeValue                             { return core.N(v) }
 func getS(item map[string]types.AttributeValue, k string) string { return core.GetS(item, k) }
@@ -73,40 +62,7 @@ func getN(item map[string]types.AttributeValue, k string) int64  { return core.G
 func unmarshalDoc(item map[string]types.AttributeValue) map[string]any {
 	return core.UnmarshalDoc(item)
 }
-func marshalItem(doc map[string]any, sys map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
-	return core.MarshalItem(doc, sys)
-}
-func asInt(v any) int64 { return core.AsInt(v) }
-func str(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func (s *Idempotency) transactWrite(ctx context.Context, items []types.TransactWriteItem) error {
-	return s.Store.TransactWrite(ctx, items)
-}
-
-func toAV(v any) (types.AttributeValue, error)   { return core.ToAV(v) }
-func fromAV(av types.AttributeValue) any         { return core.FromAV(av) }
-func nilIfEmpty(s string) any                    { return core.NilIfEmpty(s) }
-func escape(v string) string                     { return core.Escape(v) }
 func eventPartition(account, mode string) string { return core.EventPartition(account, mode) }
-func previousAttributes(old, next Doc) Doc       { return core.PreviousAttributes(old, next) }
 func idemKey(account, mode, key string) map[string]types.AttributeValue {
 	return core.IdemKey(account, mode, key)
 }
-func outboxShard(eventID string) int { return core.OutboxShard(eventID) }
-
-func (s *Idempotency) eventItem(t Tenant, ev Doc, now time.Time) (map[string]types.AttributeValue, error) {
-	return s.Store.EventItem(t, ev, now)
-}
-
-func (s *Idempotency) expired(item map[string]types.AttributeValue) bool {
-	return s.Store.Expired(item)
-}
-
-func (s *Idempotency) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
-	return s.Store.WriteWithEvents(ctx, t, change, eventType, obj, prev, meta, now)
-}
-
-func cloneDoc(d Doc) Doc { return core.CloneDoc(d) }

@@ -96,6 +96,7 @@ func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f Req
 	if f.CreatedBefore > 0 {
 		hi = NewIDPrefix("req", time.UnixMilli(f.CreatedBefore))
 	}
+	lo, hi = SeekBounds(lo, hi, f.After, f.Before)
 	if hi <= lo {
 		return page, nil
 	}
@@ -128,7 +129,7 @@ func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f Req
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		// BETWEEN is inclusive; the upper prefix itself is never an id (ids are longer), so this is "< hi".
 		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"), ExpressionAttributeValues: vals,
-		ScanIndexForward: aws.Bool(false), Limit: aws.Int32(requestLogPageSize(skip + limit))}
+		ScanIndexForward: aws.Bool(f.Before != ""), Limit: aws.Int32(requestLogPageSize(skip + limit))}
 	if len(conds) > 0 {
 		in.FilterExpression, in.ExpressionAttributeNames = aws.String(strings.Join(conds, " AND ")), names
 	}
@@ -154,6 +155,11 @@ func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f Req
 	}
 	if f.Total {
 		page.Total = matched
+	}
+	if f.Before != "" {
+		for i, j := 0, len(page.Logs)-1; i < j; i, j = i+1, j-1 {
+			page.Logs[i], page.Logs[j] = page.Logs[j], page.Logs[i]
+		}
 	}
 	return page, nil
 }

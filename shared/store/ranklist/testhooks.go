@@ -71,20 +71,9 @@ func RankList(ctx context.Context, s *Store, t Tenant, res *schema.Resource, fie
 		}
 		ids = append(ids, c.ids...)
 	}
-	var tail []string
-	for _, c := range shards {
-		if c.tailLo != tailLo {
-			return nil, 0, fmt.Errorf("shard %q starts at %q, the tail at %q", c.sk, c.tailLo, tailLo)
-		}
-		if len(c.ids) > shardCap() || int(c.n) != len(c.ids) {
-			return nil, 0, fmt.Errorf("shard %q counts %d, holds %d (cap %d)", c.sk, c.n, len(c.ids), shardCap())
-		}
-		for _, id := range c.ids {
-			if id < tailLo {
-				return nil, 0, fmt.Errorf("shard %q holds %s below the tail %s", c.sk, id, tailLo)
-			}
-		}
-		tail = append(tail, c.ids...)
+	tail, err := shardIDs(shards, tailLo)
+	if err != nil {
+		return nil, 0, err
 	}
 	slices.Sort(tail)
 	ids = append(ids, tail...)
@@ -92,6 +81,27 @@ func RankList(ctx context.Context, s *Store, t Tenant, res *schema.Resource, fie
 		return nil, 0, fmt.Errorf("ids out of order or twice")
 	}
 	return ids, len(items), nil
+}
+
+// shardIDs are the tail shards' ids, after checking that every shard has the tail's lo, at
+// most shardCap ids, all at or above it, and a count equal to its ids.
+func shardIDs(shards []rankChunk, tailLo string) ([]string, error) {
+	var tail []string
+	for _, c := range shards {
+		if c.tailLo != tailLo {
+			return nil, fmt.Errorf("shard %q starts at %q, the tail at %q", c.sk, c.tailLo, tailLo)
+		}
+		if len(c.ids) > shardCap() || int(c.n) != len(c.ids) {
+			return nil, fmt.Errorf("shard %q counts %d, holds %d (cap %d)", c.sk, c.n, len(c.ids), shardCap())
+		}
+		for _, id := range c.ids {
+			if id < tailLo {
+				return nil, fmt.Errorf("shard %q holds %s below the tail %s", c.sk, id, tailLo)
+			}
+		}
+		tail = append(tail, c.ids...)
+	}
+	return tail, nil
 }
 
 // ForgetRankLists deletes a tenant's patient rank lists and the table's marker, as a data

@@ -48,25 +48,26 @@ const (
 	GSI1        = core.GSI1
 )
 
+// The core's and the rank lists' helpers, under the names this package's code uses (the same
+// functions, not wrappers).
 var (
-	errIndexRace = core.ErrIndexRace
-	errNotFound  = core.ErrNotFound
+	sv           = core.SV
+	n            = core.N
+	getS         = core.GetS
+	getN         = core.GetN
+	unmarshalDoc = core.UnmarshalDoc
+	marshalItem  = core.MarshalItem
+	escape       = core.Escape
+	partition    = core.Partition
+	guardKey     = core.GuardKey
+	encodeValue  = core.EncodeValue
+	escapeKey    = core.EscapeKey
+	addStats     = core.AddStats
+	rankedField  = ranklist.RankedField
+	rankPK       = ranklist.PK
+	rankLists    = ranklist.ListsOf
 )
 
-func sv(v string) types.AttributeValue                           { return core.SV(v) }
-func n(v int64) types.AttributeValue                             { return core.N(v) }
-func getS(item map[string]types.AttributeValue, k string) string { return core.GetS(item, k) }
-func getN(item map[string]types.AttributeValue, k string) int64  { return core.GetN(item, k) }
-func fromAV(av types.AttributeValue) any                         { return core.FromAV(av) }
-func unmarshalDoc(item map[string]types.AttributeValue) map[string]any {
-	return core.UnmarshalDoc(item)
-}
-func marshalItem(doc map[string]any, sys map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
-	return core.MarshalItem(doc, sys)
-}
-func escape(v string) string                { return core.Escape(v) }
-func partition(t Tenant, res string) string { return core.Partition(t, res) }
-func asInt(v any) int64                     { return core.AsInt(v) }
 func str(v any) string {
 	s, _ := v.(string)
 	return s
@@ -98,8 +99,8 @@ func (s *Index) IndexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]t
 }
 
 // IndexWrites are the index items a change writes in its transaction.
-func (s *Index) IndexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
-	return s.indexWrites(ctx, t, change, eventType, obj, prev)
+func (s *Index) IndexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, oc core.ObjectChange, obj, prev Doc) ([]types.TransactWriteItem, error) {
+	return s.indexWrites(ctx, t, change, oc, obj, prev)
 }
 
 // BeginWrite starts one write's phrase-vocabulary ledger (phrases.go), kept across its attempts.
@@ -115,50 +116,16 @@ func (s *Index) SettleWrite(ctx context.Context, state any, committed bool) {
 	}
 }
 
-func (s *Index) objectItem(t Tenant, res *schema.Resource, doc Doc, version int64) (map[string]types.AttributeValue, error) {
-	return s.Store.ObjectItem(t, res, doc, version)
-}
-
-func guardKey(t Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
-	return core.GuardKey(t, res, ext)
-}
-
-func encodeValue(v any) string  { return core.EncodeValue(v) }
-func escapeKey(s string) string { return core.EscapeKey(s) }
-func addStats(st *Stats, scanned int32, cc *types.ConsumedCapacity) {
-	core.AddStats(st, scanned, cc)
-}
-
 const keySep = core.KeySep
 
-// The rank lists (shared/store/ranklist) under the names this package's code uses.
-
-func rankedField(f *schema.Field) bool { return ranklist.RankedField(f) }
-func rankPK(t Tenant, res *schema.Resource, field string, v any) string {
-	return ranklist.PK(t, res, field, v)
-}
-func rankLists(t Tenant, res *schema.Resource, doc Doc) []string {
-	return ranklist.ListsOf(t, res, doc)
-}
+// The rank lists (shared/store/ranklist).
 
 func (s *Index) rankPath(t Tenant, res *schema.Resource, q *query.Query) (string, bool) {
 	return s.Ranks.Path(t, res, q)
 }
 
-func (s *Index) executeRanked(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *Result) (bool, error) {
-	return s.Ranks.Execute(ctx, t, res, q, pk, desc, r)
-}
-
 func (s *Index) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
 	return s.Ranks.Writes(ctx, t, res, old, next)
-}
-
-func (s *Index) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
-	return s.Ranks.Seed(ctx, t, res, docs)
-}
-
-func (s *Index) purgeRanks(ctx context.Context, lists []string) error {
-	return s.Ranks.Purge(ctx, lists)
 }
 
 // EnsureRankLists brings an older data directory's table up to date, once: the slot attributes

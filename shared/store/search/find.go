@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -123,9 +124,21 @@ type access struct {
 	hints []int32
 }
 
-// plan picks the access path, or refuses a query no path serves without reading the whole
-// organization (a sort whose first key has no index and no narrowing filter).
-func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, error) {
+// planner holds what the access-path choices of one query share: the query, and the order it
+// wants without the keys that equality already fixes.
+type planner struct {
+	s         *Store
+	t         Tenant
+	res       *schema.Resource
+	q         *query.Query
+	conds     []query.Node
+	keys      []query.SortKey
+	idDesc    bool
+	relevance bool
+	idOrdered bool
+}
+
+func (s *Store) newPlanner(t Tenant, res *schema.Resource, q *query.Query) *planner {
 	conds := q.Where.Children
 	// The order the query wants, without keys that equality already fixes.
 	fixed := map[string]bool{}
@@ -148,132 +161,172 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 	}
 	relevance := q.Search != nil && q.Search.SortByRelevance
 	idOrdered := len(keys) == 0 && !relevance
+	return &planner{s: s, t: t, res: res, q: q, conds: conds, keys: keys, idDesc: idDesc, relevance: relevance, idOrdered: idOrdered}
+}
 
-	// ordering finishes a path read in the order of the first n sort keys (then id, in the
-	// read's direction): further keys, or ties going by id the other way, are applied within
-	// each run of equal values (groupBy), so the page costs its items plus the run it ends in.
-	ordering := func(a access, n int) access {
-		a.desc, a.ordered = keys[0].Desc, true
-		if len(keys) > n || keys[n-1].Desc != idDesc {
-			for _, k := range keys[:n] {
-				a.groupBy = append(a.groupBy, k.Field)
-			}
-			a.name += fmt.Sprintf(" then %d key(s) by run", len(keys)-n)
-		}
-		return a
+// plan picks the access path, or refuses a query no path serves without reading the whole
+// organization (a sort whose first key has no index and no narrowing filter).
+func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, error) {
+	p := s.newPlanner(t, res, q)
+	if q.Search != nil {
+		return p.searchAccess(), nil
 	}
-	// sortPath reads the sort's index in value order (between bounds, all on the first key): a
-	// compound index when the first two keys are one in the same direction, else the first
-	// key's slot.
-	sortPath := func(bounds []query.Node) (access, bool) {
-		if len(keys) == 0 || relevance {
-			return access{}, false
+	if a, ok := p.indexedAccess(); ok {
+		return a, nil
+	}
+	if a, ok := p.rangeAccess(); ok {
+		return a, nil
+	}
+	return p.sortOrPartition()
+}
+
+// ordering finishes a path read in the order of the first n sort keys (then id, in the
+// read's direction): further keys, or ties going by id the other way, are applied within
+// each run of equal values (groupBy), so the page costs its items plus the run it ends in.
+func (p *planner) ordering(a access, n int) access {
+	keys, idDesc := p.keys, p.idDesc
+	a.desc, a.ordered = keys[0].Desc, true
+	if len(keys) > n || keys[n-1].Desc != idDesc {
+		for _, k := range keys[:n] {
+			a.groupBy = append(a.groupBy, k.Field)
 		}
-		if len(keys) >= 2 {
-			if slot, ok := compoundOf(res, keys[0].Field, keys[1].Field); ok {
-				first, hasFirst := slotOf(res, keys[0].Field)
-				switch {
-				case keys[0].Desc == keys[1].Desc:
-					a := s.rangePath(t, res, slot, bounds)
-					a.name = "sort " + slot.Field + " (" + slot.Index + ")"
-					return ordering(a, 2), true
-				case len(bounds) == 0 && hasFirst:
-					// Opposite directions: each value of the first key in its order (one item read
-					// from its own index per value), and that value's range of the compound index
-					// read in the second key's direction.
-					a := access{name: "sort " + slot.Field + " (" + slot.Index + ", skip scan on " + first.Index + ")",
-						skip: &skipScan{t: t, res: res, first: first, compound: slot, firstDesc: keys[0].Desc, secondDesc: keys[1].Desc}}
-					// Ties within a (first, second) pair come in the second key's id order, which
-					// ordering compares with the tie-break's direction.
-					return ordering(a, 2), true
-				}
-			}
-		}
-		slot, ok := slotOf(res, keys[0].Field)
-		if !ok {
-			return access{}, false
-		}
-		a := s.rangePath(t, res, slot, bounds)
-		if len(bounds) == 0 {
-			a.name = "sort " + slot.Field + " (" + slot.Index + ")"
-		}
-		a = ordering(a, 1)
-		if a.groupBy != nil && broadField(res, keys[0].Field) {
-			// A run of one enum or boolean value is a large share of the organization: sorting
-			// it whole is the cliff this planner refuses (unless a filter narrows it first).
-			return access{}, false
-		}
+		a.name += fmt.Sprintf(" then %d key(s) by run", len(keys)-n)
+	}
+	return a
+}
+
+// sortPath reads the sort's index in value order (between bounds, all on the first key): a
+// compound index when the first two keys are one in the same direction, else the first
+// key's slot.
+func (p *planner) sortPath(bounds []query.Node) (access, bool) {
+	s, t, res, keys := p.s, p.t, p.res, p.keys
+	if len(keys) == 0 || p.relevance {
+		return access{}, false
+	}
+	if a, ok := p.compoundSortPath(bounds); ok {
 		return a, true
 	}
-	// prefixPath: an equality on a compound index's first field, sorted on its next one, reads
-	// that index from the value on, in the sort's order.
-	prefixPath := func(c query.Node) (access, bool) {
-		if len(keys) == 0 || relevance || c.Kind != query.KindCond || c.Op != query.OpEq {
-			return access{}, false
-		}
-		slot, ok := compoundOf(res, c.Field, keys[0].Field)
-		if !ok {
-			return access{}, false
-		}
-		a := access{name: "equality " + c.Field + " sorted by " + keys[0].Field + " (" + slot.Index + ")", queries: []keyQuery{{
-			index: slot.Index,
-			kce:   "#pk = :pk AND begins_with(#sk, :v)",
-			names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
-			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":v": sv(encodeValue(c.Value) + keySep)},
-		}}}
-		return ordering(a, 1), true
+	slot, ok := slotOf(res, keys[0].Field)
+	if !ok {
+		return access{}, false
 	}
+	a := s.rangePath(t, res, slot, bounds)
+	if len(bounds) == 0 {
+		a.name = "sort " + slot.Field + " (" + slot.Index + ")"
+	}
+	a = p.ordering(a, 1)
+	if a.groupBy != nil && broadField(res, keys[0].Field) {
+		// A run of one enum or boolean value is a large share of the organization: sorting
+		// it whole is the cliff this planner refuses (unless a filter narrows it first).
+		return access{}, false
+	}
+	return a, true
+}
 
-	// sortedOr: an $or whose every branch has an equality on a compound index's first field,
-	// sorted on its second: each branch's range read in the sort's order, merged in that order.
-	sortedOr := func(or query.Node) (access, bool) {
-		if len(keys) == 0 || relevance {
-			return access{}, false
+// compoundSortPath is sortPath on a compound index of the first two sort keys.
+func (p *planner) compoundSortPath(bounds []query.Node) (access, bool) {
+	s, t, res, keys := p.s, p.t, p.res, p.keys
+	if len(keys) >= 2 {
+		if slot, ok := compoundOf(res, keys[0].Field, keys[1].Field); ok {
+			first, hasFirst := slotOf(res, keys[0].Field)
+			switch {
+			case keys[0].Desc == keys[1].Desc:
+				a := s.rangePath(t, res, slot, bounds)
+				a.name = "sort " + slot.Field + " (" + slot.Index + ")"
+				return p.ordering(a, 2), true
+			case len(bounds) == 0 && hasFirst:
+				// Opposite directions: each value of the first key in its order (one item read
+				// from its own index per value), and that value's range of the compound index
+				// read in the second key's direction.
+				a := access{name: "sort " + slot.Field + " (" + slot.Index + ", skip scan on " + first.Index + ")",
+					skip: &skipScan{t: t, res: res, first: first, compound: slot, firstDesc: keys[0].Desc, secondDesc: keys[1].Desc}}
+				// Ties within a (first, second) pair come in the second key's id order, which
+				// ordering compares with the tie-break's direction.
+				return p.ordering(a, 2), true
+			}
 		}
-		a := access{name: "or sorted by " + keys[0].Field + " (merged compound ranges)"}
-		for _, branch := range or.Children {
-			found := false
-			for _, c := range branch.Children {
-				if b, ok := prefixPath(c); ok {
-					sk := IndexSlotSK(res, b.queries[0].index)
-					if a.mergeSK != "" && sk != a.mergeSK {
-						return access{}, false // branches on different compound indexes
-					}
-					a.queries, a.mergeSK, found = append(a.queries, b.queries...), sk, true
-					break
+	}
+	return access{}, false
+}
+
+// prefixPath: an equality on a compound index's first field, sorted on its next one, reads
+// that index from the value on, in the sort's order.
+func (p *planner) prefixPath(c query.Node) (access, bool) {
+	t, res, keys := p.t, p.res, p.keys
+	if len(keys) == 0 || p.relevance || c.Kind != query.KindCond || c.Op != query.OpEq {
+		return access{}, false
+	}
+	slot, ok := compoundOf(res, c.Field, keys[0].Field)
+	if !ok {
+		return access{}, false
+	}
+	a := access{name: "equality " + c.Field + " sorted by " + keys[0].Field + " (" + slot.Index + ")", queries: []keyQuery{{
+		index: slot.Index,
+		kce:   "#pk = :pk AND begins_with(#sk, :v)",
+		names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
+		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":v": sv(encodeValue(c.Value) + keySep)},
+	}}}
+	return p.ordering(a, 1), true
+}
+
+// sortedOr: an $or whose every branch has an equality on a compound index's first field,
+// sorted on its second: each branch's range read in the sort's order, merged in that order.
+func (p *planner) sortedOr(or query.Node) (access, bool) {
+	res, q, keys := p.res, p.q, p.keys
+	if len(keys) == 0 || p.relevance {
+		return access{}, false
+	}
+	a := access{name: "or sorted by " + keys[0].Field + " (merged compound ranges)"}
+	for _, branch := range or.Children {
+		found := false
+		for _, c := range branch.Children {
+			if b, ok := p.prefixPath(c); ok {
+				sk := IndexSlotSK(res, b.queries[0].index)
+				if a.mergeSK != "" && sk != a.mergeSK {
+					return access{}, false // branches on different compound indexes
 				}
-			}
-			if !found {
-				return access{}, false
+				a.queries, a.mergeSK, found = append(a.queries, b.queries...), sk, true
+				break
 			}
 		}
-		// Each range's first page is its share of the page plus about a standard deviation of
-		// how unevenly the branches interleave (sqrt of the share), so that a second round trip
-		// is rare (~4% for two branches and a page of 10, against ~50% for the bare share) while
-		// the reads stay within 1.6x the page. Pages grow with what is still needed.
-		even := (q.Skip + q.Limit + len(a.queries) - 1) / max(len(a.queries), 1)
-		share := int32(even + int(math.Ceil(math.Sqrt(float64(even)))))
-		for range a.queries {
-			a.hints = append(a.hints, max(share, 2))
+		if !found {
+			return access{}, false
 		}
-		return ordering(a, 1), len(a.queries) > 0
 	}
+	// Each range's first page is its share of the page plus about a standard deviation of
+	// how unevenly the branches interleave (sqrt of the share), so that a second round trip
+	// is rare (~4% for two branches and a page of 10, against ~50% for the bare share) while
+	// the reads stay within 1.6x the page. Pages grow with what is still needed.
+	even := (q.Skip + q.Limit + len(a.queries) - 1) / max(len(a.queries), 1)
+	share := int32(even + int(math.Ceil(math.Sqrt(float64(even)))))
+	for range a.queries {
+		a.hints = append(a.hints, max(share, 2))
+	}
+	return p.ordering(a, 1), len(a.queries) > 0
+}
 
-	if q.Search != nil {
-		if q.Search.Language == indexLanguage {
-			if a, ok := s.searchPath(t, res, q); ok {
-				a.desc, a.ordered = idDesc, idOrdered
-				return a, nil
-			}
+// searchAccess: a $search reads the term postings when it is in the index's language, else
+// the partition.
+func (p *planner) searchAccess() access {
+	s, t, res, q, idDesc, idOrdered := p.s, p.t, p.res, p.q, p.idDesc, p.idOrdered
+	if q.Search.Language == indexLanguage {
+		if a, ok := s.searchPath(t, res, q); ok {
+			a.desc, a.ordered = idDesc, idOrdered
+			return a
 		}
-		return s.partitionPath(t, res, idDesc, idOrdered, "scan (search language "+q.Search.Language+")"), nil
 	}
+	return s.partitionPath(t, res, idDesc, idOrdered, "scan (search language "+q.Search.Language+")")
+}
+
+// indexedAccess: equality on an indexed field, then $in, then $or of indexable branches.
+func (p *planner) indexedAccess() (access, bool) {
+	s, t, res, q, conds, keys := p.s, p.t, p.res, p.q, p.conds, p.keys
+	idDesc, idOrdered := p.idDesc, p.idOrdered
 	only := len(conds) == 1
-	// Equality on an indexed field, then $in, then $or of indexable branches.
 	for _, c := range conds {
-		if a, ok := prefixPath(c); ok {
+		if a, ok := p.prefixPath(c); ok {
 			a.exact = only && a.groupBy == nil
-			return a, nil
+			return a, true
 		}
 	}
 	for _, c := range conds {
@@ -281,27 +334,35 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 			if len(keys) > 0 && broadField(res, c.Field) {
 				// An enum or boolean value holds a large share of the objects: reading the sort's
 				// index in order and filtering stops at the page, sorting the share would not.
-				if sp, ok := sortPath(nil); ok {
-					return sp, nil
+				if sp, ok := p.sortPath(nil); ok {
+					return sp, true
 				}
 			}
 			a.desc, a.ordered, a.exact = idDesc, idOrdered, only
 			a.rank, _ = s.rankPath(t, res, q)
-			return a, nil
+			if idOrdered {
+				seekID(&a, conds)
+			}
+			return a, true
 		}
 	}
 	for _, c := range conds {
 		if c.Kind == query.KindOr {
-			if a, ok := sortedOr(c); ok {
-				return a, nil
+			if a, ok := p.sortedOr(c); ok {
+				return a, true
 			}
 			if a, ok := s.orPath(t, res, c); ok {
 				a.desc, a.ordered = idDesc, idOrdered
-				return a, nil
+				return a, true
 			}
 		}
 	}
-	// Ranges on one slot field (all of its bounds).
+	return access{}, false
+}
+
+// rangeAccess: ranges on one slot field (all of its bounds).
+func (p *planner) rangeAccess() (access, bool) {
+	s, t, res, conds, keys := p.s, p.t, p.res, p.conds, p.keys
 	for _, c := range conds {
 		if c.Kind != query.KindCond || !isRange(c.Op) || c.Value == nil {
 			continue
@@ -310,37 +371,48 @@ func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, er
 		if !ok {
 			continue
 		}
-		var bounds []query.Node
-		others := 0
-		for _, d := range conds {
-			if d.Kind == query.KindCond && d.Field == c.Field && isRange(d.Op) && d.Value != nil {
-				bounds = append(bounds, d)
-			} else {
-				others++
-			}
-		}
+		bounds, others := rangeBounds(conds, c.Field)
 		if len(keys) > 0 && keys[0].Field == c.Field {
-			if a, ok := sortPath(bounds); ok {
+			if a, ok := p.sortPath(bounds); ok {
 				a.exact = others == 0 && a.groupBy == nil
-				return a, nil
+				return a, true
 			}
 		}
 		a := s.rangePath(t, res, slot, bounds)
 		a.desc = len(keys) == 1 && keys[0].Desc
 		// Ordered by (value, id): the query's order only when it sorts on this field alone.
-		a.ordered = !relevance && len(keys) == 1 && keys[0].Field == c.Field && keys[0].Desc == idDesc
+		a.ordered = !p.relevance && len(keys) == 1 && keys[0].Field == c.Field && keys[0].Desc == p.idDesc
 		a.exact = others == 0
-		return a, nil
+		return a, true
 	}
-	// A sort on a slot field reads that index in order (it is dense, so it is complete).
-	if a, ok := sortPath(nil); ok {
+	return access{}, false
+}
+
+// rangeBounds are the range conditions on field, and how many conditions are something else.
+func rangeBounds(conds []query.Node, field string) (bounds []query.Node, others int) {
+	for _, d := range conds {
+		if d.Kind == query.KindCond && d.Field == field && isRange(d.Op) && d.Value != nil {
+			bounds = append(bounds, d)
+		} else {
+			others++
+		}
+	}
+	return bounds, others
+}
+
+// sortOrPartition: a sort on a slot field reads that index in order (it is dense, so it is
+// complete); a sort on anything else is refused; no sort reads the partition.
+func (p *planner) sortOrPartition() (access, error) {
+	s, t, res, q, conds, keys := p.s, p.t, p.res, p.q, p.conds, p.keys
+	if a, ok := p.sortPath(nil); ok {
 		a.exact = len(conds) == 0 && a.groupBy == nil
 		return a, nil
 	}
 	if len(keys) > 0 {
-		return access{}, errSortNotIndexed(res, keys[0].Field, len(keys) > 1 || keys[0].Desc != idDesc)
+		return access{}, errSortNotIndexed(res, keys[0].Field, len(keys) > 1 || keys[0].Desc != p.idDesc)
 	}
-	a := s.partitionPath(t, res, idDesc, idOrdered, "partition")
+	a := s.partitionPath(t, res, p.idDesc, p.idOrdered, "partition")
+	seekID(&a, conds)
 	a.exact = len(conds) == 0
 	a.rank, _ = s.rankPath(t, res, q)
 	return a, nil
@@ -361,6 +433,44 @@ func (s *Store) partitionPath(t Tenant, res *schema.Resource, desc, ordered bool
 	return access{name: name, desc: desc, ordered: ordered, queries: []keyQuery{{
 		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))},
 	}}}
+}
+
+// seekID narrows reads in id order to a cursor's id bound (id $gt / $lt), so a page after a
+// cursor reads from there: the partition's sort key is the id; an equality's slot range
+// (<value>\x01<id>) becomes the part of it past the id.
+func seekID(a *access, conds []query.Node) {
+	for _, c := range conds {
+		id, ok := c.Value.(string)
+		if c.Kind != query.KindCond || c.Field != "id" || !ok || (c.Op != query.OpGt && c.Op != query.OpLt) {
+			continue
+		}
+		for i := range a.queries {
+			kq := &a.queries[i]
+			switch {
+			case kq.index == "" && kq.kce == "PK = :pk":
+				op := ">"
+				if c.Op == query.OpLt {
+					op = "<"
+				}
+				kq.kce += " AND SK " + op + " :seek"
+				kq.vals[":seek"] = sv(id)
+			case strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
+				v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
+				if !ok {
+					continue
+				}
+				prefix := v.Value
+				lo, hi := prefix+id+"\x00", prefix+"\x7f"
+				if c.Op == query.OpLt {
+					lo, hi = prefix, prefix+id
+				}
+				kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :v AND :hi"
+				kq.vals[":v"], kq.vals[":hi"] = sv(lo), sv(hi)
+			}
+		}
+		a.name += " from " + c.Op.String()
+		return
+	}
 }
 
 // eqQueries are the index queries for field = v (ordered by id), if the field is indexed.
@@ -435,14 +545,19 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 		for _, b := range bounds {
 			enc := encodeValue(b.Value)
 			var l, h string
-			switch b.Op {
-			case query.OpGte:
+			pos, seek := seekKey(slot, b)
+			switch {
+			case b.Op == query.OpGte && seek:
+				l = pos + "\x00" // a cursor: just past the anchor's own key
+			case b.Op == query.OpLte && seek:
+				h = pos
+			case b.Op == query.OpGte:
 				l = enc
-			case query.OpGt:
+			case b.Op == query.OpGt:
 				l = enc + "\x02"
-			case query.OpLt:
+			case b.Op == query.OpLt:
 				h = enc
-			case query.OpLte:
+			case b.Op == query.OpLte:
 				h = enc + "\x02"
 			}
 			if l != "" && l > lo {
@@ -464,6 +579,24 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":lo": sv(lo), ":hi": sv(hi)},
 	}}
 	return a
+}
+
+// seekKey is a cursor's position as the slot's sort key (its values, then id), when the slot
+// orders by exactly the fields the cursor's order does.
+func seekKey(slot IndexSlot, b query.Node) (string, bool) {
+	fields := slot.Fields
+	if fields == nil {
+		fields = []string{slot.Field}
+	}
+	if b.After == "" || !slices.Equal(fields, b.AfterFields) {
+		return "", false
+	}
+	var key strings.Builder
+	for _, f := range fields {
+		v, _ := query.Lookup(b.Anchor, f)
+		key.WriteString(encodeValue(v) + keySep)
+	}
+	return key.String() + b.After, true
 }
 
 // searchPath reads the posting lists of the search's terms (plus the overflow list), merged by
@@ -501,14 +634,7 @@ func (s *Store) searchPath(t Tenant, res *schema.Resource, q *query.Query) (acce
 func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) error {
 	need := q.Skip + q.Limit
 	if p.ordered && p.exact && len(p.queries) == 1 {
-		if p.rank != "" && (q.Skip > 0 || q.Total) {
-			ok, err := s.executeRanked(ctx, t, res, q, p.rank, p.desc, r)
-			if ok || err != nil {
-				return err
-			}
-			*r = Result{Stats: r.Stats}
-		}
-		return s.executeCounted(ctx, res, q, p, r)
+		return s.executeExact(ctx, t, res, q, p, r)
 	}
 	count, read, hits := 0, 0, 0
 	// A run of equal groupBy values, sorted by the whole query order when it ends.
@@ -535,13 +661,7 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 	src := s.source(p, pageHint(p, q, need), &r.Stats, grow)
 	var matched []query.Scored
 	flush := func() {
-		q.Order(run)
-		for _, m := range run {
-			count++
-			if count > q.Skip && len(r.Docs) < q.Limit {
-				r.Docs = append(r.Docs, m.Doc)
-			}
-		}
+		count = placeRun(q, run, count, r)
 		run = run[:0]
 	}
 	for {
@@ -565,11 +685,7 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 			continue
 		}
 		if p.groupBy != nil {
-			k := ""
-			for _, f := range p.groupBy {
-				v, _ := query.Lookup(doc, f)
-				k += encodeValue(v) + keySep
-			}
+			k := groupKey(doc, p.groupBy)
 			if k != runKey || len(run) == 0 {
 				flush()
 				runKey = k
@@ -590,14 +706,55 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 	}
 	flush()
 	if !p.ordered {
-		q.Order(matched)
-		for i := q.Skip; i < len(matched) && i < need; i++ {
-			r.Docs = append(r.Docs, matched[i].Doc)
-		}
-		count = len(matched)
+		count = placeUnordered(q, matched, need, r)
 	}
 	r.Total = count
 	return nil
+}
+
+// executeExact answers an exact, ordered, single-query path: from its rank list when a skip
+// or a total wants one, else counted by DynamoDB (executeCounted).
+func (s *Store) executeExact(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) error {
+	if p.rank != "" && (q.Skip > 0 || q.Total) {
+		ok, err := s.Ranks.Execute(ctx, t, res, q, p.rank, p.desc, r)
+		if ok || err != nil {
+			return err
+		}
+		*r = Result{Stats: r.Stats}
+	}
+	return s.executeCounted(ctx, res, q, p, r)
+}
+
+// placeRun sorts a run of equal groupBy values by the whole query order and pages it; it
+// returns the count of matches placed so far.
+func placeRun(q *query.Query, run []query.Scored, count int, r *Result) int {
+	q.Order(run)
+	for _, m := range run {
+		count++
+		if count > q.Skip && len(r.Docs) < q.Limit {
+			r.Docs = append(r.Docs, m.Doc)
+		}
+	}
+	return count
+}
+
+// groupKey is the encoded groupBy values of doc: equal keys are one run.
+func groupKey(doc Doc, fields []string) string {
+	k := ""
+	for _, f := range fields {
+		v, _ := query.Lookup(doc, f)
+		k += encodeValue(v) + keySep
+	}
+	return k
+}
+
+// placeUnordered sorts every match of an unordered path and pages them; it returns the total.
+func placeUnordered(q *query.Query, matched []query.Scored, need int, r *Result) int {
+	q.Order(matched)
+	for i := q.Skip; i < len(matched) && i < need; i++ {
+		r.Docs = append(r.Docs, matched[i].Doc)
+	}
+	return len(matched)
 }
 
 // pageHint sizes the first page of a streamed query: the page and one more (to see that it is

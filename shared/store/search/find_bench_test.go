@@ -190,12 +190,22 @@ func BenchmarkFind(b *testing.B) {
 				{"sort-createdAt-lastName", "$sort[0][createdAt]=-1&$sort[1][lastName]=1&$limit=10"},
 				{"lastName-sorted-firstName", "lastName=" + d["lastName"].(string) + "&$sort[0][firstName]=1&$sort[1][id]=-1&$limit=10"},
 				{"status-sorted-createdAt-tiebreak", "status=active&$sort[0][createdAt]=-1&$sort[1][id]=-1&$limit=10"},
+				// Cursor pages (issue 20) half-way into the list, beside the offset page at the
+				// same depth where one is allowed: the cursor reads from the anchor's index key.
+				{"cursor-id-deep", "$limit=10&startingAfter=" + d["id"].(string)},
+				{"cursor-createdAt-deep", "$sort[createdAt]=-1&$limit=10&startingAfter=" + d["id"].(string)},
+				{"createdAt-skip500", "$sort[createdAt]=-1&$limit=10&$skip=500"},
+				{"cursor-status-deep", "status=active&$limit=10&startingAfter=" + d["id"].(string)},
+				{"cursor-lastName-firstName-deep", "$sort[0][lastName]=1&$sort[1][firstName]=1&$limit=10&startingAfter=" + d["id"].(string)},
 			}
 			for _, qc := range queries {
 				b.Run(qc.name, func(b *testing.B) {
 					q, err := query.ParseRaw(schema.Patients, qc.raw)
 					if err != nil {
 						b.Fatal(err)
+					}
+					if q.Cursor != nil {
+						q.Seek(schema.Patients, d) // the handler reads the anchor (find.go); here it is d
 					}
 					ctx := context.Background()
 					var durs []time.Duration

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
@@ -202,13 +203,9 @@ func (s *Store) termWrites(t Tenant, res *schema.Resource, old, next Doc) ([]typ
 // is an object of a resource, it returns the writes that keep the rank lists (rank.go), the term
 // index and the phrase pair index (phrases.go) in step, so every write path (create, guarded
 // create, update, delete) maintains them in the same transaction as the object.
-func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc) ([]types.TransactWriteItem, error) {
-	dot := strings.LastIndexByte(eventType, '.')
-	if dot < 0 || obj == nil {
-		return nil, nil
-	}
-	res := resourceByObject(eventType[:dot])
-	if res == nil {
+func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, oc core.ObjectChange, obj, prev Doc) ([]types.TransactWriteItem, error) {
+	res := oc.Res
+	if res == nil || obj == nil {
 		return nil, nil
 	}
 	var key map[string]types.AttributeValue
@@ -224,12 +221,12 @@ func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.Transact
 		return nil, nil
 	}
 	var old, next Doc
-	switch eventType[dot+1:] {
-	case "created":
+	switch oc.Kind {
+	case core.ObjectCreated:
 		next = obj
-	case "updated":
+	case core.ObjectUpdated:
 		old, next = priorDoc(obj, prev), obj
-	case "deleted":
+	case core.ObjectDeleted:
 		old = obj
 	default:
 		return nil, nil
@@ -278,15 +275,6 @@ func priorDoc(next, prev Doc) Doc {
 		}
 	}
 	return old
-}
-
-func resourceByObject(object string) *schema.Resource {
-	for _, r := range schema.All() {
-		if r.Object == object {
-			return r
-		}
-	}
-	return nil
 }
 
 // seedIndexWrites are the posting items of seeded objects, as batch put requests.

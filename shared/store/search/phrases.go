@@ -409,12 +409,7 @@ func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, 
 	if q.Search == nil || len(p.queries) == 0 {
 		return nil
 	}
-	var phrases [][]string
-	for _, ph := range q.Search.Parsed.Phrases {
-		if toks := textsearch.PhraseTokens(ph, q.Search.Options); len(toks) >= 2 {
-			phrases = append(phrases, toks)
-		}
-	}
+	phrases := searchPhrases(q)
 	if len(phrases) == 0 {
 		return nil
 	}
@@ -430,28 +425,7 @@ func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, 
 		c, _, err := s.getCount(ctx, pairOverflowCountKey(t, res), &cs)
 		overflowc <- counted{c, cs, err}
 	}()
-	var evals []func() (pairOption, bool, error)
-	for _, toks := range phrases {
-		for i := 1; i+1 <= len(toks)-2; i++ {
-			a, b := toks[i], toks[i+1]
-			evals = append(evals, func() (pairOption, bool, error) { return s.interiorOption(ctx, t, res, a, b, st) })
-		}
-	}
-	for _, toks := range phrases {
-		if k := len(toks) - 1; k >= 2 {
-			evals = append(evals, func() (pairOption, bool, error) { return s.leftEdgeOption(ctx, t, res, toks[0], toks[1], st) })
-		}
-	}
-	for _, toks := range phrases {
-		if k := len(toks) - 1; k >= 2 {
-			evals = append(evals, func() (pairOption, bool, error) { return s.rightEdgeOption(ctx, t, res, toks[k-1], toks[k], st) })
-		}
-	}
-	for _, toks := range phrases {
-		if len(toks) == 2 {
-			evals = append(evals, func() (pairOption, bool, error) { return s.twoTokenOption(ctx, t, res, toks[0], toks[1], st) })
-		}
-	}
+	evals := s.phraseOptions(ctx, t, res, phrases, st)
 	stopAt := int64(max(q.Skip+q.Limit, 1))
 	if p.ordered && !q.Total {
 		// A streamed page stops at its matches, so an option of up to twice the page costs about
@@ -481,6 +455,52 @@ func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, 
 	if oc.err != nil || !found || overflow > pairOverflowLimit {
 		return oc.err
 	}
+	usePairLists(t, res, q, p, best, overflow)
+	return nil
+}
+
+// searchPhrases are the search's phrases of at least two surface tokens, as tokens.
+func searchPhrases(q *query.Query) [][]string {
+	var phrases [][]string
+	for _, ph := range q.Search.Parsed.Phrases {
+		if toks := textsearch.PhraseTokens(ph, q.Search.Options); len(toks) >= 2 {
+			phrases = append(phrases, toks)
+		}
+	}
+	return phrases
+}
+
+// phraseOptions are the evaluations of every pair option of the phrases, cheapest to price
+// first: interior pairs, left edges, right edges, two-token phrases.
+func (s *Store) phraseOptions(ctx context.Context, t Tenant, res *schema.Resource, phrases [][]string, st *Stats) []func() (pairOption, bool, error) {
+	var evals []func() (pairOption, bool, error)
+	for _, toks := range phrases {
+		for i := 1; i+1 <= len(toks)-2; i++ {
+			a, b := toks[i], toks[i+1]
+			evals = append(evals, func() (pairOption, bool, error) { return s.interiorOption(ctx, t, res, a, b, st) })
+		}
+	}
+	for _, toks := range phrases {
+		if k := len(toks) - 1; k >= 2 {
+			evals = append(evals, func() (pairOption, bool, error) { return s.leftEdgeOption(ctx, t, res, toks[0], toks[1], st) })
+		}
+	}
+	for _, toks := range phrases {
+		if k := len(toks) - 1; k >= 2 {
+			evals = append(evals, func() (pairOption, bool, error) { return s.rightEdgeOption(ctx, t, res, toks[k-1], toks[k], st) })
+		}
+	}
+	for _, toks := range phrases {
+		if len(toks) == 2 {
+			evals = append(evals, func() (pairOption, bool, error) { return s.twoTokenOption(ctx, t, res, toks[0], toks[1], st) })
+		}
+	}
+	return evals
+}
+
+// usePairLists makes p read the chosen option's pair lists, and the overflow list when its
+// count says it holds anything.
+func usePairLists(t Tenant, res *schema.Resource, q *query.Query, p *access, best pairOption, overflow int64) {
 	lists := best.lists
 	// The overflow count bounds its list from above (both change in one transaction; seeds
 	// raise it before writing postings, purges lower it after deleting them), so 0 means empty.
@@ -504,7 +524,6 @@ func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, 
 		}
 		p.hints = append(p.hints, hint)
 	}
-	return nil
 }
 
 // getCount reads one vocabulary count (found is false when the item does not exist).

@@ -25,7 +25,7 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 		return err
 	}
 	for _, d := range docs {
-		item, err := s.objectItem(t, r, d, 1)
+		item, err := s.Store.ObjectItem(t, r, d, 1)
 		if err != nil {
 			return err
 		}
@@ -38,7 +38,7 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 		reqs = append(reqs, postings...)
 	}
 	// Rank lists first: a failure then leaves no object outside its lists.
-	if err := s.seedRanks(ctx, t, r, docs); err != nil {
+	if err := s.Ranks.Seed(ctx, t, r, docs); err != nil {
 		return err
 	}
 	return forEach(ctx, seedWorkers, slices.Collect(slices.Chunk(reqs, 25)), func(ctx context.Context, b []types.WriteRequest) error {
@@ -97,7 +97,7 @@ func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource
 		}
 		count += len(p.Docs)
 		if p.Next == nil {
-			return count, s.purgeRanks(ctx, slices.Sorted(maps.Keys(lists)))
+			return count, s.Ranks.Purge(ctx, slices.Sorted(maps.Keys(lists)))
 		}
 		start = p.Next
 	}

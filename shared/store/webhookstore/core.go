@@ -58,12 +58,12 @@ const (
 var (
 	NewID       = core.NewID
 	NewIDPrefix = core.NewIDPrefix
+	SeekBounds  = core.SeekBounds
 	IDFrom      = core.IDFrom
 )
 
 var (
 	errConflict = core.ErrConflict
-	errNotFound = core.ErrNotFound
 )
 
 func sv(v string) types.AttributeValue                           { return core.SV(v) }
@@ -86,16 +86,10 @@ func (s *Webhooks) transactWrite(ctx context.Context, items []types.TransactWrit
 	return s.Store.TransactWrite(ctx, items)
 }
 
-func toAV(v any) (types.AttributeValue, error)   { return core.ToAV(v) }
-func fromAV(av types.AttributeValue) any         { return core.FromAV(av) }
-func nilIfEmpty(s string) any                    { return core.NilIfEmpty(s) }
-func escape(v string) string                     { return core.Escape(v) }
-func eventPartition(account, mode string) string { return core.EventPartition(account, mode) }
-func previousAttributes(old, next Doc) Doc       { return core.PreviousAttributes(old, next) }
-func idemKey(account, mode, key string) map[string]types.AttributeValue {
-	return core.IdemKey(account, mode, key)
-}
-func outboxShard(eventID string) int { return core.OutboxShard(eventID) }
+func toAV(v any) (types.AttributeValue, error) { return core.ToAV(v) }
+func fromAV(av types.AttributeValue) any       { return core.FromAV(av) }
+func nilIfEmpty(s string) any                  { return core.NilIfEmpty(s) }
+func outboxShard(eventID string) int           { return core.OutboxShard(eventID) }
 
 func (s *Webhooks) eventItem(t Tenant, ev Doc, now time.Time) (map[string]types.AttributeValue, error) {
 	return s.Store.EventItem(t, ev, now)
@@ -106,5 +100,3 @@ func (s *Webhooks) expired(item map[string]types.AttributeValue) bool { return s
 func (s *Webhooks) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
 	return s.Store.WriteWithEvents(ctx, t, change, eventType, obj, prev, meta, now)
 }
-
-func cloneDoc(d Doc) Doc { return core.CloneDoc(d) }

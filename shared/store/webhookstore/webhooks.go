@@ -54,7 +54,10 @@ type Endpoint struct {
 	CreatedAt      int64
 	UpdatedAt      int64
 	Headers        map[string]string
-	version        int64
+	// APIVersion, when set, is the API version deliveries to this endpoint are rendered in
+	// (docs/versioning.md); "" follows each event's own (its account's when written).
+	APIVersion string
+	version    int64
 }
 
 // ActiveSecrets are the secrets deliveries are signed with at now, newest first.
@@ -82,6 +85,7 @@ func (e Endpoint) Doc() Doc {
 		"id": e.ID, "object": "webhook_endpoint", "livemode": e.Mode == Live, "url": e.URL, "enabledEvents": ev,
 		"description": nilIfEmpty(e.Description), "status": e.Status, "disabledReason": nilIfEmpty(e.DisabledReason),
 		"metadata": md, "headers": headersDoc(e.Headers), "createdAt": e.CreatedAt, "updatedAt": e.UpdatedAt,
+		"apiVersion": nilIfEmpty(e.APIVersion),
 	}
 }
 
@@ -115,7 +119,7 @@ func endpointFrom(item map[string]types.AttributeValue) Endpoint {
 	d := unmarshalDoc(item)
 	e := Endpoint{ID: str(d["id"]), URL: str(d["url"]), Description: str(d["description"]), Status: str(d["status"]),
 		DisabledReason: str(d["disabledReason"]), FailingSince: asInt(d["failingSince"]), CreatedAt: asInt(d["createdAt"]),
-		UpdatedAt: asInt(d["updatedAt"]), version: getN(item, versionAttr), Mode: Test}
+		UpdatedAt: asInt(d["updatedAt"]), version: getN(item, versionAttr), Mode: Test, APIVersion: str(d["apiVersion"])}
 	if b, _ := d["livemode"].(bool); b {
 		e.Mode = Live
 	}
@@ -469,13 +473,27 @@ func (s *Store) GetDelivery(ctx context.Context, account, mode, endpointID, id s
 
 // ListDeliveries lists an endpoint's deliveries newest first; status filters when non-empty.
 func (s *Store) ListDeliveries(ctx context.Context, account, mode, endpointID, status string, limit, skip int) ([]Delivery, error) {
+	return s.ListDeliveriesFrom(ctx, account, mode, endpointID, status, limit, skip, "", "")
+}
+
+// ListDeliveriesFrom is ListDeliveries from a cursor: deliveries older than after, or newer than
+// before (read oldest first from it, the page returned newest first).
+func (s *Store) ListDeliveriesFrom(ctx context.Context, account, mode, endpointID, status string, limit, skip int, after, before string) ([]Delivery, error) {
 	out := []Delivery{}
 	seen := 0
+	lo, hi := SeekBounds("!", "\x7f", after, before) // ids are printable ASCII
 	var start map[string]types.AttributeValue
+	defer func() {
+		if before != "" {
+			for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}()
 	for {
-		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(deliveryPK(account, mode, endpointID))},
-			ScanIndexForward:          aws.Bool(false), ExclusiveStartKey: start})
+		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(deliveryPK(account, mode, endpointID)), ":lo": sv(lo), ":hi": sv(hi)},
+			ScanIndexForward:          aws.Bool(before != ""), ExclusiveStartKey: start})
 		if err != nil {
 			return nil, fmt.Errorf("store: list deliveries: %w", err)
 		}

@@ -4,6 +4,24 @@
  */
 
 export interface paths {
+    "/account/api-version": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The API version the account is pinned to, and the known versions */
+        get: operations["getApiVersion"];
+        /** Pin the account to another API version (live secret key) */
+        put: operations["setApiVersion"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/account/ip-allowlist": {
         parameters: {
             query?: never;
@@ -29,7 +47,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the API keys of this mode */
+        /** List the API keys of this mode, oldest first */
         get: operations["listApiKeys"];
         put?: never;
         /** Create a restricted key */
@@ -180,7 +198,7 @@ export interface paths {
         };
         /**
          * List invoices
-         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, patientId, appointmentId, status, dueAt (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, patientId, appointmentId, status, dueAt, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
+         * @description Feathers query syntax (docs/query.md). Filtered from an index: externalId, createdAt, updatedAt, patientId, status, dueAt (equality, $in, ranges; an $or whose every branch has an indexed equality). Sorts may start on createdAt, updatedAt, patientId, status, dueAt, id, or on any field after an indexed filter; further keys order ties. Other fields refine an indexed query. Several sort keys go in the array form, $sort[0][lastName]=1&$sort[1][firstName]=-1. A query no index serves is 400 INVALID_PARAMETERS (reason query_not_indexed or query_too_broad).
          */
         get: operations["listInvoices"];
         put?: never;
@@ -673,10 +691,27 @@ export interface components {
         };
         ApiKeyList: {
             data: components["schemas"]["ApiKey"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
             total?: number;
+        };
+        ApiVersion: {
+            /**
+             * Format: date
+             * @description The version requests without HapiHub-Version are served in, and events are written in.
+             */
+            apiVersion: string;
+            /**
+             * Format: date
+             * @description The newest version.
+             */
+            latest: string;
+            /** @constant */
+            object: "api_version";
+            versions: string[];
         };
         /** @description A patient's appointment with a practitioner. Status changes follow the transitions in docs/resources.md. */
         Appointment: {
@@ -709,8 +744,12 @@ export interface components {
             object: "appointment";
             /** @description The organization (clinic) the object belongs to. */
             readonly organizationId?: string;
+            /** @description With expand[]=patient: the patient that patientId names, read with the same permissions as GET /patients/{id}; null when patientId is unset or its patient no longer exists. Absent otherwise. */
+            readonly patient?: components["schemas"]["Patient"] | null;
             /** @description The patient; must exist in the same organization. */
             patientId?: string;
+            /** @description With expand[]=practitioner: the practitioner that practitionerId names, read with the same permissions as GET /practitioners/{id}; null when practitionerId is unset or its practitioner no longer exists. Absent otherwise. */
+            readonly practitioner?: components["schemas"]["Practitioner"] | null;
             /** @description The practitioner; must exist in the same organization. */
             practitionerId?: string;
             reason?: string;
@@ -757,6 +796,8 @@ export interface components {
         };
         AppointmentList: {
             data: components["schemas"]["Appointment"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -809,6 +850,11 @@ export interface components {
         };
         Event: {
             /**
+             * Format: date
+             * @description The API version data is shaped in: the account's when the event happened.
+             */
+            apiVersion: string;
+            /**
              * Format: int64
              * @description When it happened. Unix time in milliseconds, UTC.
              */
@@ -833,6 +879,8 @@ export interface components {
         };
         EventList: {
             data: components["schemas"]["Event"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
@@ -859,6 +907,8 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number;
+            /** @description With expand[]=appointment: the appointment that appointmentId names, read with the same permissions as GET /appointments/{id}; null when appointmentId is unset or its appointment no longer exists. Absent otherwise. */
+            readonly appointment?: components["schemas"]["Appointment"] | null;
             /** @description The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted. */
             appointmentId?: string;
             /**
@@ -899,6 +949,8 @@ export interface components {
             object: "invoice";
             /** @description The organization (clinic) the object belongs to. */
             readonly organizationId?: string;
+            /** @description With expand[]=patient: the patient that patientId names, read with the same permissions as GET /patients/{id}; null when patientId is unset or its patient no longer exists. Absent otherwise. */
+            readonly patient?: components["schemas"]["Patient"] | null;
             /** @description The patient billed; must exist in the same organization. */
             patientId?: string;
             /**
@@ -958,6 +1010,8 @@ export interface components {
         };
         InvoiceList: {
             data: components["schemas"]["Invoice"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1033,6 +1087,8 @@ export interface components {
             object: "message";
             /** @description The organization (clinic) the object belongs to. */
             readonly organizationId?: string;
+            /** @description With expand[]=patient: the patient that patientId names, read with the same permissions as GET /patients/{id}; null when patientId is unset or its patient no longer exists. Absent otherwise. */
+            readonly patient?: components["schemas"]["Patient"] | null;
             /** @description The patient; must exist in the same organization. */
             patientId?: string;
             read?: boolean;
@@ -1066,6 +1122,8 @@ export interface components {
         };
         MessageList: {
             data: components["schemas"]["Message"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1150,6 +1208,8 @@ export interface components {
         };
         OrganizationList: {
             data: components["schemas"]["Organization"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1166,6 +1226,8 @@ export interface components {
             content: Record<string, never>[];
             empty?: boolean;
             first?: boolean;
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             last?: boolean;
             number: number;
             numberOfElements?: number;
@@ -1271,6 +1333,8 @@ export interface components {
         };
         PatientList: {
             data: components["schemas"]["Patient"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1372,6 +1436,8 @@ export interface components {
         };
         PractitionerList: {
             data: components["schemas"]["Practitioner"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true or $limit=0. */
@@ -1436,6 +1502,8 @@ export interface components {
         };
         RequestLogList: {
             data: components["schemas"]["RequestLog"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
@@ -1535,12 +1603,19 @@ export interface components {
         };
         WebhookDeliveryList: {
             data: components["schemas"]["WebhookDelivery"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
             total?: number;
         };
         WebhookEndpoint: {
+            /**
+             * Format: date
+             * @description The API version deliveries are rendered in; null follows each event's own.
+             */
+            apiVersion?: string | null;
             /**
              * Format: int64
              * @description Creation time. Unix time in milliseconds, UTC.
@@ -1574,6 +1649,8 @@ export interface components {
         };
         WebhookEndpointList: {
             data: components["schemas"]["WebhookEndpoint"][];
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
             limit: number;
             skip: number;
             /** @description With $total=true (always for some lists). */
@@ -1620,6 +1697,7 @@ export interface components {
         /** @description An error: the guide's error object, or RFC 9457 Problem Details with Accept: application/problem+json. */
         Error: {
             headers: {
+                "HapiHub-Version": components["headers"]["HapiHubVersion"];
                 "Request-Id": components["headers"]["RequestId"];
                 [name: string]: unknown;
             };
@@ -1629,9 +1707,14 @@ export interface components {
             };
         };
     };
-    parameters: never;
+    parameters: {
+        /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+        HapiHubVersion: string;
+    };
     requestBodies: never;
     headers: {
+        /** @description The API version this response was served in: the request's HapiHub-Version, else the account's. */
+        HapiHubVersion: string;
         /** @description The request's id: the `event` of an error, the `requestId` of its request log. API Gateway's own answers (no key, throttled) carry only x-amzn-RequestId, the same id. */
         RequestId: string;
     };
@@ -1639,12 +1722,97 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getApiVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The API version the account is pinned to, and the known versions: the result. */
+            200: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiVersion"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    setApiVersion: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description In live mode with several connected organizations, the organization to act on. */
+                "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date
+                     * @description A known version (YYYY-MM-DD).
+                     */
+                    apiVersion: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Pin the account to another API version (live secret key): the result. */
+            200: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiVersion"];
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            412: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            426: components["responses"]["Error"];
+            429: components["responses"]["Error"];
+            500: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     getIpAllowlist: {
         parameters: {
             query?: never;
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1654,6 +1822,7 @@ export interface operations {
             /** @description The networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1677,6 +1846,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1692,6 +1863,7 @@ export interface operations {
             /** @description Replace the networks live keys may be used from: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1714,19 +1886,31 @@ export interface operations {
     };
     listApiKeys: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Page size (default 10). */
+                $limit?: number;
+                /** @description Objects to skip. */
+                $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description List the API keys of this mode: the result. */
+            /** @description List the API keys of this mode, oldest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1750,6 +1934,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -1772,6 +1958,7 @@ export interface operations {
             /** @description Create a restricted key: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1798,6 +1985,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1809,6 +1998,7 @@ export interface operations {
             /** @description Get an API key: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1832,6 +2022,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1843,6 +2035,7 @@ export interface operations {
             /** @description Revoke an API key: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1869,6 +2062,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1891,6 +2086,7 @@ export interface operations {
             /** @description Rename or annotate an API key, or change a restricted key's permissions: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1917,6 +2113,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -1935,6 +2133,7 @@ export interface operations {
             /** @description Replace a key, the old one working until expiresAt: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -1964,6 +2163,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, practitionerId, startsAt, endsAt, status, reason, notes, cancellationReason. */
                 $sort?: {
                     /** @enum {integer} */
@@ -2233,10 +2436,14 @@ export interface operations {
                     $ne?: string;
                     $nin?: string[];
                 };
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=data.patient (or expand[]=patient); also expand[0]=... or repeated expand=...). At most 10 paths. Paths: patient, practitioner. */
+                expand?: ("patient" | "practitioner" | "data.patient" | "data.practitioner")[];
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2246,6 +2453,7 @@ export interface operations {
             /** @description A page of appointments (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2271,6 +2479,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2284,6 +2494,7 @@ export interface operations {
             /** @description An existing appointment with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2294,6 +2505,7 @@ export interface operations {
             /** @description The new appointment. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2316,10 +2528,15 @@ export interface operations {
     };
     getAppointment: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=patient; also expand[0]=... or repeated expand=...). At most 10 paths. Paths: patient, practitioner. */
+                expand?: ("patient" | "practitioner")[];
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2333,6 +2550,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2360,6 +2578,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2377,6 +2597,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2405,6 +2626,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2416,6 +2639,7 @@ export interface operations {
             /** @description The removed appointment, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2430,6 +2654,7 @@ export interface operations {
             /** @description CONFLICT, resource_in_use: other objects still refer to this appointment. */
             409: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2456,6 +2681,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2473,6 +2700,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2504,6 +2732,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2513,6 +2743,7 @@ export interface operations {
             /** @description Every event type, with its description and payload schema: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2537,6 +2768,10 @@ export interface operations {
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description An event type or pattern (patient.*); type[$in][]=... for several. */
                 type?: string | {
                     $in?: string[];
@@ -2558,6 +2793,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2567,6 +2804,7 @@ export interface operations {
             /** @description List events, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2590,6 +2828,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2601,6 +2841,7 @@ export interface operations {
             /** @description Get an event: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2627,6 +2868,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, patientId, appointmentId, status, currency, total, amountPaid, dueAt. */
                 $sort?: {
                     /** @enum {integer} */
@@ -2800,7 +3045,7 @@ export interface operations {
                     $ne?: string;
                     $nin?: string[];
                 };
-                /** @description Equal to a value, or compared with operators: appointmentId[$in][]=...&appointmentId[$gte]=... (indexed). */
+                /** @description Equal to a value, or compared with operators: appointmentId[$in][]=...&appointmentId[$gte]=.... */
                 appointmentId?: string | {
                     $exists?: boolean;
                     $gt?: string;
@@ -2886,10 +3131,14 @@ export interface operations {
                     $ne?: number;
                     $nin?: number[];
                 };
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=data.appointment (or expand[]=appointment); also expand[0]=... or repeated expand=...). At most 10 paths. Paths: appointment, appointment.patient, appointment.practitioner, patient. */
+                expand?: ("appointment" | "appointment.patient" | "appointment.practitioner" | "patient" | "data.appointment" | "data.appointment.patient" | "data.appointment.practitioner" | "data.patient")[];
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2899,6 +3148,7 @@ export interface operations {
             /** @description A page of invoices (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2924,6 +3174,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -2937,6 +3189,7 @@ export interface operations {
             /** @description An existing invoice with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2947,6 +3200,7 @@ export interface operations {
             /** @description The new invoice. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -2969,10 +3223,15 @@ export interface operations {
     };
     getInvoice: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=appointment; also expand[0]=... or repeated expand=...). At most 10 paths. Paths: appointment, appointment.patient, appointment.practitioner, patient. */
+                expand?: ("appointment" | "appointment.patient" | "appointment.practitioner" | "patient")[];
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -2986,6 +3245,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3013,6 +3273,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3030,6 +3292,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3058,6 +3321,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3069,6 +3334,7 @@ export interface operations {
             /** @description The removed invoice, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3099,6 +3365,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3116,6 +3384,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3145,6 +3414,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, patientId, roomId, direction, channel, title, text, read, archived. */
                 $sort?: {
                     /** @enum {integer} */
@@ -3394,10 +3667,14 @@ export interface operations {
                     $ne?: boolean;
                     $nin?: boolean[];
                 };
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=data.patient (or expand[]=patient); also expand[0]=... or repeated expand=...). At most 10 paths. Paths: patient. */
+                expand?: ("patient" | "data.patient")[];
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3407,6 +3684,7 @@ export interface operations {
             /** @description A page of messages (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3432,6 +3710,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3445,6 +3725,7 @@ export interface operations {
             /** @description The new message. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3467,10 +3748,15 @@ export interface operations {
     };
     getMessage: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description References to return as objects beside their ids, up to 2 levels (expand[]=patient; also expand[0]=... or repeated expand=...). At most 10 paths. Paths: patient. */
+                expand?: "patient"[];
+            };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3484,6 +3770,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3511,6 +3798,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3528,6 +3817,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3556,6 +3846,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3567,6 +3859,7 @@ export interface operations {
             /** @description The removed message, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3597,6 +3890,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3614,6 +3909,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3669,10 +3965,16 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3682,6 +3984,7 @@ export interface operations {
             /** @description A page of organizations (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3705,6 +4008,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -3721,6 +4026,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3734,6 +4041,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3757,6 +4065,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3775,6 +4085,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3797,6 +4109,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -3814,6 +4128,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -3843,6 +4158,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, firstName, lastName, preferredName, dateOfBirth, sex, email, phone, status. */
                 $sort?: {
                     /** @enum {integer} */
@@ -4127,6 +4446,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4136,6 +4457,7 @@ export interface operations {
             /** @description A page of patients (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4161,6 +4483,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4174,6 +4498,7 @@ export interface operations {
             /** @description An existing patient with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4184,6 +4509,7 @@ export interface operations {
             /** @description The new patient. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4210,6 +4536,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4223,6 +4551,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4250,6 +4579,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4267,6 +4598,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4295,6 +4627,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4306,6 +4640,7 @@ export interface operations {
             /** @description The removed patient, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4320,6 +4655,7 @@ export interface operations {
             /** @description CONFLICT, resource_in_use: other objects still refer to this patient. */
             409: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4346,6 +4682,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4363,6 +4701,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4392,6 +4731,10 @@ export interface operations {
                 $skip?: number;
                 /** @description Include the total count. */
                 $total?: boolean;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Sort keys in order, in the array form: $sort[0][lastName]=1&$sort[1][firstName]=-1 (1 ascending, -1 descending). One key may also be given as $sort[createdAt]=-1; several keys in that object form are refused (their order is lost on the way). Sortable: id, object, organizationId, livemode, createdAt, updatedAt, externalId, firstName, lastName, title, specialty, email, phone, active. */
                 $sort?: {
                     /** @enum {integer} */
@@ -4635,6 +4978,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4644,6 +4989,7 @@ export interface operations {
             /** @description A page of practitioners (Feathers shape; a Spring-style page with Hubpay's page/size parameters). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4669,6 +5015,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Retries with the same key replay the first response for 24 hours. */
                 "Idempotency-Key"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4682,6 +5030,7 @@ export interface operations {
             /** @description An existing practitioner with the same externalId (no duplicate is made). */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4692,6 +5041,7 @@ export interface operations {
             /** @description The new practitioner. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4718,6 +5068,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4731,6 +5083,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4758,6 +5111,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4775,6 +5130,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4803,6 +5159,8 @@ export interface operations {
                 "HapiHub-Organization"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4814,6 +5172,7 @@ export interface operations {
             /** @description The removed practitioner, with deleted: true. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4828,6 +5187,7 @@ export interface operations {
             /** @description CONFLICT, resource_in_use: other objects still refer to this practitioner. */
             409: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4854,6 +5214,8 @@ export interface operations {
                 "Idempotency-Key"?: string;
                 /** @description Only change the object if its ETag still matches. */
                 "If-Match"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4871,6 +5233,7 @@ export interface operations {
                 headers: {
                     /** @description The object's version, for If-Match. */
                     ETag?: string;
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4898,6 +5261,10 @@ export interface operations {
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description HTTP status, or a class such as 4xx. */
                 status?: string;
                 /** @description HTTP method. */
@@ -4923,6 +5290,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4932,6 +5301,7 @@ export interface operations {
             /** @description List the requests of this mode, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4955,6 +5325,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -4966,6 +5338,7 @@ export interface operations {
             /** @description Get a request log: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -4989,6 +5362,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -4998,6 +5373,7 @@ export interface operations {
             /** @description The sandbox's last reset job: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5021,6 +5397,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5030,6 +5408,7 @@ export interface operations {
             /** @description Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset): the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5056,6 +5435,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5073,6 +5454,7 @@ export interface operations {
             /** @description Wrap patient-intake data collected in a browser: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5099,6 +5481,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5110,6 +5494,7 @@ export interface operations {
             /** @description Read a token's data (within its hour): the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5134,10 +5519,16 @@ export interface operations {
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5147,6 +5538,7 @@ export interface operations {
             /** @description List webhook endpoints: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5170,6 +5562,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path?: never;
             cookie?: never;
@@ -5177,6 +5571,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: date
+                     * @description The API version deliveries are rendered in (on create only; default: each event's own).
+                     */
+                    apiVersion?: string;
                     description?: string | null;
                     enabledEvents: string[];
                     /** @description Custom headers for every delivery; null removes one (patch). */
@@ -5197,6 +5596,7 @@ export interface operations {
             /** @description Register a webhook endpoint: the result. */
             201: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5223,6 +5623,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5234,6 +5636,7 @@ export interface operations {
             /** @description Get a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5257,6 +5660,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5268,6 +5673,7 @@ export interface operations {
             /** @description Remove a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5294,6 +5700,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5303,6 +5711,11 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /**
+                     * Format: date
+                     * @description The API version deliveries are rendered in (on create only; default: each event's own).
+                     */
+                    apiVersion?: string;
                     description?: string | null;
                     enabledEvents?: string[];
                     /** @description Custom headers for every delivery; null removes one (patch). */
@@ -5323,6 +5736,7 @@ export interface operations {
             /** @description Change a webhook endpoint: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5350,12 +5764,18 @@ export interface operations {
                 $limit?: number;
                 /** @description Objects to skip. */
                 $skip?: number;
+                /** @description An object id (the last one of the previous page): the page holds the objects after it in the list's order, stable under concurrent writes. In id order a deleted object's id keeps its place; with $sort the object must exist (else 400). Not with $skip or endingBefore. */
+                startingAfter?: string;
+                /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
+                endingBefore?: string;
                 /** @description Delivery status. */
                 status?: string;
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5367,6 +5787,7 @@ export interface operations {
             /** @description List an endpoint's deliveries, newest first: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5390,6 +5811,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5402,6 +5825,7 @@ export interface operations {
             /** @description Get a delivery with its attempts: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5425,6 +5849,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5437,6 +5863,7 @@ export interface operations {
             /** @description Deliver again: the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5463,6 +5890,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5489,6 +5918,7 @@ export interface operations {
             /** @description Re-send the failed deliveries of events since a time (at most 14 days ago): the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5515,6 +5945,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5533,6 +5965,7 @@ export interface operations {
             /** @description Issue a new signing secret: the result. */
             200: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
@@ -5559,6 +5992,8 @@ export interface operations {
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
                 "HapiHub-Organization"?: string;
+                /** @description A dated API version (YYYY-MM-DD) to serve this request in, instead of the account's pinned version. Known versions: `2026-12-07` (docs/changelog.md). An unknown version is a 400 naming this header. */
+                "HapiHub-Version"?: components["parameters"]["HapiHubVersion"];
             };
             path: {
                 id: string;
@@ -5577,6 +6012,7 @@ export interface operations {
             /** @description Send a test event to the endpoint: the result. */
             202: {
                 headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };

@@ -1,0 +1,77 @@
+package api
+
+import (
+	"context"
+	"maps"
+	"strings"
+
+	"github.com/hapihub/hapihub/shared/apiversion"
+	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
+)
+
+// AccountReader reads the account a request's key belongs to (its pinned API version).
+type AccountReader interface {
+	GetAccount(ctx context.Context, id string) (domain.Account, error)
+}
+
+// Versioning serves each request in one API version (docs/versioning.md): the HapiHub-Version
+// header's when sent (an unknown one is a 400 naming the header and the known versions), else
+// the account's pinned version. Handlers build the newest shape only; this middleware upgrades
+// the request body from the version asked for and turns the response back into it, and says
+// which version answered in the HapiHub-Version response header, errors included. It runs
+// first, so a refusal by a later middleware carries the version too and an idempotent replay
+// (stored in the newest shape) is served in the replaying request's version.
+func Versioning(accounts AccountReader) Middleware {
+	return func(route Route, next HandlerFunc) HandlerFunc {
+		if route.Public {
+			return next // no account to pin (/openapi.json, /webhook-source-ips): one shape, no header
+		}
+		return func(r *Request) (Response, error) {
+			reg := apiversion.Current()
+			v, acct, err := requestVersion(r, reg, accounts)
+			if err != nil {
+				return Response{}, err
+			}
+			r.Ctx = apiversion.With(r.Ctx, v, acct)
+			r.Body = reg.Request(route.Resource, r.Body, v)
+			resp, err := next(r)
+			if err != nil {
+				e := *apperr.From(err) // a copy: errors may be shared values
+				e.Header = maps.Clone(e.Header)
+				return Response{}, e.WithHeader(apiversion.Header, string(v))
+			}
+			if resp.Body, err = reg.Response(route.Resource, resp.Body, v); err != nil {
+				return Response{}, apperr.Internal(err)
+			}
+			resp.Header = maps.Clone(resp.Header)
+			if resp.Header == nil {
+				resp.Header = map[string]string{}
+			}
+			resp.Header[apiversion.Header] = string(v)
+			return resp, nil
+		}
+	}
+}
+
+// requestVersion is the version r is served in and its account's own version.
+func requestVersion(r *Request, reg *apiversion.Registry, accounts AccountReader) (v, acct apiversion.Version, err error) {
+	a, err := accounts.GetAccount(r.Ctx, r.Principal.AccountID)
+	if err != nil {
+		return "", "", err
+	}
+	acct = reg.OfAccount(a.APIVersion)
+	asked := strings.TrimSpace(r.Header(apiversion.Header))
+	if asked == "" {
+		return acct, acct, nil
+	}
+	v, ok := reg.Lookup(asked)
+	if !ok {
+		known := make([]string, 0, len(reg.Known()))
+		for _, k := range reg.Known() {
+			known = append(known, string(k))
+		}
+		return "", "", apperr.Field(apiversion.Header, "names no API version: %q; the known versions are %s (docs/changelog.md)", asked, strings.Join(known, ", "))
+	}
+	return v, acct, nil
+}
