@@ -12,6 +12,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 var refTenant = store.Tenant{Account: "acct_refs", Mode: store.Test, Org: "org_refs"}
@@ -28,7 +29,7 @@ func kindOf(err error) apperr.Kind {
 // writes skip the API's read-ahead rule (shared/clinic), as a request racing a delete would.
 func TestReferenceCheckedInTransaction(t *testing.T) {
 	ctx := context.Background()
-	st := newTable(t)
+	st := storetest.New(t)
 	pat, err := st.CreateObject(ctx, refTenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
 	require.NoError(t, err)
 	missing := "pat_00000000000000000000000000"
@@ -77,7 +78,7 @@ func TestReferenceCheckedInTransaction(t *testing.T) {
 // (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-isolation).
 func TestCreateRacingDeleteLeavesNoDanglingReference(t *testing.T) {
 	ctx := context.Background()
-	st := newTable(t)
+	st := storetest.New(t)
 	created, deleted := 0, 0
 	for round := range 30 {
 		pat, err := st.CreateObject(ctx, refTenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
@@ -123,7 +124,7 @@ func TestCreateRacingDeleteLeavesNoDanglingReference(t *testing.T) {
 // reference still blocks the target's delete.
 func TestUncountedReferenceRemovalKeepsCountsRight(t *testing.T) {
 	ctx := context.Background()
-	st := newTable(t)
+	st := storetest.New(t)
 	pat, err := st.CreateObject(ctx, refTenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
 	require.NoError(t, err)
 	legacy := store.Doc{"id": "appt_01LEGACY000000000000000000", "object": "appointment", "organizationId": refTenant.Org, "livemode": false,
