@@ -430,6 +430,28 @@ func TestAPIKeys(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "in the vault", noted.Note)
 
+	// Editing a restricted key's access; a secret key's is fixed (400 naming permissions).
+	edited, err := c.APIKeys.SetPermissions(ctx, rk.ID, map[string]string{"patients": "write", "events": "read"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"patients": "write", "events": "read"}, edited.Permissions)
+	shown, err = c.APIKeys.Get(ctx, rk.ID)
+	require.NoError(t, err)
+	assert.Equal(t, edited.Permissions, shown.Permissions)
+	var sk string
+	for _, k := range keys.Data {
+		if k.Type == "secret" {
+			sk = k.ID
+		}
+	}
+	_, err = c.APIKeys.SetPermissions(ctx, sk, map[string]string{"patients": "read"})
+	var he *hapihub.Error
+	require.ErrorAs(t, err, &he)
+	assert.Equal(t, hapihub.ErrorInvalidParameters, he.Name)
+	require.Len(t, he.Fields, 1)
+	assert.Equal(t, "permissions", he.Fields[0].Field)
+	_, err = c.APIKeys.SetPermissions(ctx, rk.ID, map[string]string{"patients": "admin"})
+	assert.ErrorIs(t, err, hapihub.ErrInvalidParameters)
+
 	grace := time.Now().Add(time.Hour).UnixMilli()
 	next, err := c.APIKeys.Roll(ctx, rk.ID, grace)
 	require.NoError(t, err)

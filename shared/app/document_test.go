@@ -158,6 +158,13 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 		}
 	}
 
+	// 409 resource_in_use: a patient and a practitioner that seeded appointments refer to.
+	ref := s.do(p, "GET", "/appointments?$limit=1", nil).data()[0].(map[string]any)
+	try(p, "DELETE", "/patients/{id}", "/patients/"+ref["patientId"].(string), nil, 409)
+	if pr, ok := ref["practitionerId"].(string); ok {
+		try(p, "DELETE", "/practitioners/{id}", "/practitioners/"+pr, nil, 409)
+	}
+
 	// API keys.
 	try(p, "GET", "/api-keys", "/api-keys", nil, 200)
 	try(nil, "GET", "/api-keys", "/api-keys", nil, 401)
@@ -167,6 +174,8 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	try(p, "GET", "/api-keys/{id}", "/api-keys/key_nope", nil, 404)
 	try(p, "PATCH", "/api-keys/{id}", "/api-keys/"+id(k), map[string]any{"note": "for CI"}, 200)
 	try(p, "PATCH", "/api-keys/{id}", "/api-keys/"+id(k), map[string]any{"nope": 1}, 400)
+	try(p, "PATCH", "/api-keys/{id}", "/api-keys/"+id(k), map[string]any{"permissions": map[string]any{"patients": "write", "events": "read"}}, 200)
+	try(p, "PATCH", "/api-keys/{id}", "/api-keys/"+id(k), map[string]any{"permissions": map[string]any{"patients": "admin"}}, 400)
 	rolled := try(p, "POST", "/api-keys/{id}/roll", "/api-keys/"+id(k)+"/roll", map[string]any{}, 201)
 	try(p, "POST", "/api-keys/{id}/roll", "/api-keys/key_nope/roll", map[string]any{}, 404)
 	try(p, "POST", "/api-keys/{id}/roll", "/api-keys/"+id(rolled)+"/roll", map[string]any{"expiresAt": "soon"}, 400)

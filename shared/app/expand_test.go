@@ -228,11 +228,13 @@ func TestExpandPermissionsAndTenancy(t *testing.T) {
 		b := s.newAccount("Other")
 		other := s.do(&b.test, "POST", "/patients", map[string]any{"firstName": "Eve", "lastName": "Other"})
 		require.Equal(t, 201, other.Status, other.Raw)
-		// The API refuses such a reference; the store is written directly, as a corrupted or
-		// migrated row might be, to show the read itself is scoped.
-		doc, err := s.st.CreateObject(context.Background(), f.tenant, schema.Appointments,
-			store.Doc{"patientId": other.Body["id"], "startsAt": int64(1_900_002_000_000), "endsAt": int64(1_900_002_900_000), "status": "booked"}, store.Meta{})
-		require.NoError(t, err)
+		// The API and the store's writes refuse such a reference; the row is seeded directly, as a
+		// corrupted or migrated row might be, to show the read itself is scoped.
+		now := s.st.Now()
+		doc := store.Doc{"id": store.NewID("appt", now), "object": "appointment", "organizationId": f.tenant.Org, "livemode": f.tenant.Live(),
+			"createdAt": now.UnixMilli(), "updatedAt": now.UnixMilli(),
+			"patientId": other.Body["id"], "startsAt": int64(1_900_002_000_000), "endsAt": int64(1_900_002_900_000), "status": "booked"}
+		require.NoError(t, s.st.SeedObjects(context.Background(), f.tenant, "appointments", []store.Doc{doc}))
 		r := s.do(f.p, "GET", "/appointments/"+doc["id"].(string)+"?expand[]=patient", nil)
 		require.Equal(t, 200, r.Status, r.Raw)
 		assert.Equal(t, other.Body["id"], r.Body["patientId"])
@@ -242,7 +244,11 @@ func TestExpandPermissionsAndTenancy(t *testing.T) {
 	})
 
 	t.Run("a removed object expands to null", func(t *testing.T) {
+		// A referenced object cannot be deleted through the API (409, docs/resources.md); removed
+		// from under its references as a purge or an older version could, it expands to null.
 		_, err := s.st.DeleteObject(context.Background(), f.tenant, schema.Practitioners, f.practitioner, 0, store.Meta{})
+		require.Error(t, err, "referenced: the delete is refused")
+		_, err = s.st.PurgeObjects(context.Background(), f.tenant, schema.Practitioners)
 		require.NoError(t, err)
 		r := s.do(f.p, "GET", "/invoices/"+f.inv+"?expand[]=appointment.practitioner", nil)
 		require.Equal(t, 200, r.Status, r.Raw)

@@ -28,6 +28,7 @@ const (
 	RateLimited
 	Idempotency
 	PreconditionFailed
+	Conflict
 )
 
 type entry struct {
@@ -53,8 +54,9 @@ func ClassName(status int) string {
 	return strings.ReplaceAll(strings.ToLower(http.StatusText(status)), " ", "-")
 }
 
-// table is the API guide's error types plus the two we add (docs/decisions.md#errors): IDEMPOTENCY_ERROR
-// for a retry racing its first attempt, PRECONDITION_FAILED for a stale If-Match.
+// table is the API guide's error types plus the three we add (docs/decisions.md#errors): IDEMPOTENCY_ERROR
+// for a retry racing its first attempt, PRECONDITION_FAILED for a stale If-Match, CONFLICT for a change
+// the current state refuses (resource_in_use: deleting an object others refer to).
 var table = map[Kind]entry{
 	Unknown:              {"UNKNOWN_ERROR", http.StatusInternalServerError, "Internal error"},
 	Auth:                 {"AUTH_ERROR", http.StatusUnauthorized, "Authentication failed"},
@@ -69,6 +71,9 @@ var table = map[Kind]entry{
 	RateLimited:          {"RATE_LIMIT_EXCEEDED", http.StatusTooManyRequests, "Too many requests"},
 	Idempotency:          {"IDEMPOTENCY_ERROR", http.StatusConflict, "Idempotent request in progress"},
 	PreconditionFailed:   {"PRECONDITION_FAILED", http.StatusPreconditionFailed, "Precondition failed"},
+	// CONFLICT: the request contradicts the current state (reason resource_in_use: a delete of an
+	// object others still refer to; docs/resources.md).
+	Conflict: {"CONFLICT", http.StatusConflict, "Conflict"},
 }
 
 // Name is the API's error name of k (docs/decisions.md#errors).
@@ -80,7 +85,7 @@ func (k Kind) Status() int { return table[k].Status }
 // Kinds lists every kind, for tests that check the table is complete.
 func Kinds() []Kind {
 	out := make([]Kind, 0, len(table))
-	for k := Unknown; k <= PreconditionFailed; k++ {
+	for k := Unknown; k <= Conflict; k++ {
 		out = append(out, k)
 	}
 	return out

@@ -64,6 +64,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	w.events()
 	w.sandbox()
 	w.logs()
+	w.editKeyPermissions()
 	w.rollKey()
 	w.members()
 	w.mobile()

@@ -193,6 +193,12 @@ func operation(r Route, comps Doc) Doc {
 	case schema.Remove:
 		op["summary"] = "Remove a " + res.Object
 		resp["200"] = Doc{"description": "The removed " + res.Object + ", with deleted: true.", "content": one["content"]}
+		if by := schema.ReferencedBy(res); len(by) > 0 {
+			op["description"] = "Refused with 409 CONFLICT (reason resource_in_use) while an object refers to this " + res.Object +
+				" (" + strings.Join(by, ", ") + "): the error's errors[] name each referring field with its count and up to five ids. Delete or change those first; nothing is changed."
+			resp["409"] = Doc{"description": "CONFLICT, resource_in_use: other objects still refer to this " + res.Object + ".",
+				"content": sharedErrorResponse()["content"]}
+		}
 	}
 	params = append(params, expandParams(res, schema.Method(r.Action))...)
 	if (r.Action == string(schema.Update) || r.Action == string(schema.Patch) || r.Action == string(schema.Remove)) && (!pagedOnly[res.Name] || r.Action == string(schema.Patch)) {

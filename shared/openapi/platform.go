@@ -56,6 +56,13 @@ func permissionsSchema() Doc {
 		"additionalProperties": Doc{"type": "string", "enum": []any{"none", "read", "write"}}}
 }
 
+// keyEditPermissions is PATCH /api-keys/{id}'s permissions: a restricted key's whole new set.
+func keyEditPermissions() Doc {
+	d := permissionsSchema()
+	d["description"] = "Restricted keys only (400 naming permissions for a secret or publishable key): the whole new set, resource to none, read or write; a resource left out is none. Takes effect within the authorizer's cache TTL (300 s)."
+	return d
+}
+
 // platformSchemas are the platform's objects and lists, by component name.
 func platformSchemas() Doc {
 	return Doc{
@@ -182,7 +189,7 @@ var platformOps = map[string]platformOp{
 	"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode, oldest first", status: "200", resp: "ApiKeyList", query: listParams()},
 	"POST /api-keys":            {id: "createApiKey", summary: "Create a restricted key", status: "201", resp: "ApiKey", bodyNeeded: true, body: closed([]string{"name"}, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": "string", "maxLength": 500}, "type": Doc{"type": "string", "enum": []any{"restricted"}}, "permissions": permissionsSchema()})},
 	"GET /api-keys/{id}":        {id: "getApiKey", summary: "Get an API key", status: "200", resp: "ApiKey"},
-	"PATCH /api-keys/{id}":      {id: "updateApiKey", summary: "Rename or annotate an API key", status: "200", resp: "ApiKey", bodyNeeded: true, body: closed(nil, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": []any{"string", "null"}, "maxLength": 500}})},
+	"PATCH /api-keys/{id}":      {id: "updateApiKey", summary: "Rename or annotate an API key, or change a restricted key's permissions", status: "200", resp: "ApiKey", bodyNeeded: true, body: closed(nil, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": []any{"string", "null"}, "maxLength": 500}, "permissions": keyEditPermissions()})},
 	"DELETE /api-keys/{id}":     {id: "revokeApiKey", summary: "Revoke an API key", status: "200", resp: "ApiKey"},
 	"POST /api-keys/{id}/roll":  {id: "rollApiKey", summary: "Replace a key, the old one working until expiresAt", status: "201", resp: "ApiKey", body: closed(nil, Doc{"expiresAt": Doc{"type": []any{"integer", "null"}, "description": "Until when the old key keeps working (at most 12 hours), Unix ms; now when absent."}})},
 	"POST /tokens":              {id: "createToken", summary: "Wrap patient-intake data collected in a browser", status: "201", resp: "Token", bodyNeeded: true, body: closed([]string{"type", "data"}, Doc{"type": Doc{"type": "string", "enum": []any{"patient_intake"}}, "data": Doc{"$ref": "#/components/schemas/PatientCreate"}})},

@@ -54,7 +54,9 @@ func (d Data) byResource() []struct {
 // FillSized writes generated data into an organization with BatchWriteItem (no events: seed
 // data is a starting state), with the guards that reserve its externalIds.
 func FillSized(ctx context.Context, st *store.Store, t store.Tenant, seed uint64, n Sizes) error {
+	refs := map[string][]store.Doc{}
 	for _, r := range Generate(t, seed, n).byResource() {
+		refs[r.Res.Name] = r.Docs
 		if len(r.Docs) == 0 {
 			continue
 		}
@@ -64,6 +66,11 @@ func FillSized(ctx context.Context, st *store.Store, t store.Tenant, seed uint64
 		if err := st.SeedExternalGuards(ctx, t, r.Res, r.Docs); err != nil {
 			return fmt.Errorf("sandbox: %w", err)
 		}
+	}
+	// The references between seeded objects are counted as a write's would be, so a seeded
+	// patient with appointments cannot be deleted either (docs/resources.md).
+	if err := st.SeedReferences(ctx, t, refs); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	return nil
 }
@@ -85,6 +92,10 @@ func Reset(ctx context.Context, st *store.Store, t store.Tenant, seed uint64, n 
 			return out, fmt.Errorf("sandbox: reset: %w", err)
 		}
 		out.Deleted[name] = k
+	}
+	// Everything goes, so the references between the purged objects go too (no 409 here).
+	if err := st.PurgeReferences(ctx, t); err != nil {
+		return out, fmt.Errorf("sandbox: reset: %w", err)
 	}
 	if err := FillSized(ctx, st, t, seed, n); err != nil {
 		return out, err

@@ -254,7 +254,13 @@ func (js *Jobs) Run(ctx context.Context, body string) error {
 			return err
 		}
 	}
+	// Everything went, so the references between the purged objects go too (clinical.go's Reset).
+	if err := js.Store.PurgeReferences(ctx, t); err != nil {
+		return fmt.Errorf("sandbox: reset: %w", err)
+	}
+	refs := map[string][]store.Doc{}
 	for _, r := range Generate(t, seed, js.Sizes).byResource() {
+		refs[r.Res.Name] = r.Docs
 		if len(r.Docs) > 0 {
 			if err := js.Store.SeedObjects(ctx, t, r.Res.Name, r.Docs); err != nil {
 				return fmt.Errorf("sandbox: %w", err)
@@ -267,6 +273,9 @@ func (js *Jobs) Run(ctx context.Context, body string) error {
 		if err := step("seeded " + r.Res.Name); err != nil {
 			return err
 		}
+	}
+	if err := js.Store.SeedReferences(ctx, t, refs); err != nil {
+		return fmt.Errorf("sandbox: %w", err)
 	}
 	// The test organizations (testorgs.go) are part of every sandbox: reset with it.
 	if err := FillTestOrgs(ctx, js.Store, j.Account, seed, js.Sizes); err != nil {

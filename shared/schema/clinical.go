@@ -77,7 +77,7 @@ var Invoices = Register(New(Resource{
 	Fields: []*Field{
 		externalIDField("invoice"),
 		{Name: "patientId", Type: String, Format: FormatID, Ref: "patients", Required: true, Indexed: true, Desc: "The patient billed; must exist in the same organization."},
-		{Name: "appointmentId", Type: String, Format: FormatID, Ref: "appointments", Desc: "The appointment billed, if any; must exist in the same organization."},
+		{Name: "appointmentId", Type: String, Format: FormatID, Ref: "appointments", Desc: "The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted."},
 		{Name: "status", Type: String, Enum: InvoiceStatuses, Default: "draft", Indexed: true, Desc: "paid and void are final."},
 		{Name: "currency", Type: String, Format: FormatCurrency, Required: true, Desc: "ISO 4217, e.g. USD."},
 		{Name: "lineItems", Type: Array, MaxLen: 100, Default: []any{}, Elem: &Field{Name: "lineItem", Type: Object, Fields: []*Field{

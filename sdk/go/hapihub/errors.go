@@ -22,6 +22,9 @@ const (
 	ErrorRateLimitExceeded    = "RATE_LIMIT_EXCEEDED"
 	ErrorIdempotency          = "IDEMPOTENCY_ERROR"
 	ErrorPreconditionFailed   = "PRECONDITION_FAILED"
+	// ErrorConflict (409): the request contradicts the current state; reason resource_in_use is a
+	// delete of an object others refer to, Fields naming each referring field.
+	ErrorConflict = "CONFLICT"
 )
 
 // Error is an error the API answered. Match it with errors.As, or compare its Name with
@@ -40,7 +43,8 @@ type Error struct {
 	RequestID string
 	// Code is a finer code where there is one (lock_timeout, idempotency_key_reused, ...).
 	Code string
-	// Fields name each invalid parameter of an INVALID_PARAMETERS error.
+	// Fields name each invalid parameter of an INVALID_PARAMETERS error, or each referring field
+	// ("appointments.patientId") of a CONFLICT resource_in_use.
 	Fields []FieldError
 	// RetryAfter is the server's Retry-After, when it sent one.
 	RetryAfter time.Duration
@@ -87,6 +91,7 @@ var (
 	ErrRateLimitExceeded  = &Error{Name: ErrorRateLimitExceeded}
 	ErrIdempotency        = &Error{Name: ErrorIdempotency}
 	ErrPreconditionFailed = &Error{Name: ErrorPreconditionFailed}
+	ErrConflict           = &Error{Name: ErrorConflict}
 )
 
 // errorBody is the API's error shape.

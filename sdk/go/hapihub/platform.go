@@ -272,9 +272,20 @@ func (s *APIKeyService) Create(ctx context.Context, p *APIKeyParams, opts ...Req
 	return s.send(ctx, http.MethodPost, "/api-keys", p, opts)
 }
 
-// Update changes a key's name or note.
+// Update changes a key's name or note, and a restricted key's Permissions (the whole set; an
+// empty map cannot be told from none here: use SetPermissions to take every permission away).
 func (s *APIKeyService) Update(ctx context.Context, id string, p *APIKeyParams, opts ...RequestOption) (*APIKey, error) {
 	return s.send(ctx, http.MethodPatch, "/api-keys/"+url.PathEscape(id), p, opts)
+}
+
+// SetPermissions replaces a restricted key's permissions (resource -> none, read or write; a
+// resource left out is none). A secret or publishable key answers ErrInvalidParameters naming
+// "permissions". The authorizer's cached policy keeps the old access for up to 300 s.
+func (s *APIKeyService) SetPermissions(ctx context.Context, id string, perms map[string]string, opts ...RequestOption) (*APIKey, error) {
+	if perms == nil {
+		perms = map[string]string{}
+	}
+	return s.send(ctx, http.MethodPatch, "/api-keys/"+url.PathEscape(id), map[string]any{"permissions": perms}, opts)
 }
 
 // Revoke blocks a restricted key at once (standard keys are rolled instead).

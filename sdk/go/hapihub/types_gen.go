@@ -61,7 +61,7 @@ type Invoice struct {
 	ExternalID string `json:"externalId,omitempty"`
 	// The patient billed; must exist in the same organization.
 	PatientID string `json:"patientId,omitempty"`
-	// The appointment billed, if any; must exist in the same organization.
+	// The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted.
 	AppointmentID string `json:"appointmentId,omitempty"`
 	// paid and void are final.
 	Status string `json:"status,omitempty"`

@@ -4,6 +4,7 @@ import type {
   ApiKey,
   ApiVersion,
   ApiKeyCreate,
+  ApiKeyUpdate,
   Appointment,
   AppointmentCreate,
   AppointmentPatch,
@@ -114,8 +115,13 @@ export class ApiKeys extends Reader<ApiKey> {
   create(data: ApiKeyCreate, params: RequestOptions = {}): Promise<ApiKey> {
     return this.call('POST', this.path, data, params);
   }
-  patch(id: string, data: Partial<ApiKeyCreate>, params: RequestOptions = {}): Promise<ApiKey> {
+  /** Name, note, and a restricted key's permissions (the whole set). */
+  patch(id: string, data: ApiKeyUpdate, params: RequestOptions = {}): Promise<ApiKey> {
     return this.call('PATCH', `${this.path}/${enc(id)}`, data, params);
+  }
+  /** Replaces a restricted key's permissions (a resource left out is none); a secret or publishable key answers InvalidParametersError. */
+  setPermissions(id: string, permissions: Record<string, 'none' | 'read' | 'write'>, params: RequestOptions = {}): Promise<ApiKey> {
+    return this.patch(id, { permissions }, params);
   }
   /** Revokes the key. */
   remove(id: string, params: RequestOptions = {}): Promise<ApiKey> {

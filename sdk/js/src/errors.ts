@@ -75,6 +75,8 @@ export class RateLimitError extends HapiHubError {}
 export class IdempotencyError extends HapiHubError {}
 /** 412: If-Match named a version the object no longer has. */
 export class PreconditionFailedError extends HapiHubError {}
+/** 409 CONFLICT: reason `resource_in_use` is a delete of an object others refer to; `errors` names each referring field. */
+export class ConflictError extends HapiHubError {}
 
 /** No answer: the network failed or the timeout passed, after the retries. `cause` has the reason. */
 export class ConnectionError extends HapiHubError {
@@ -117,6 +119,7 @@ export const errorClasses: Readonly<Record<string, ErrorClass>> = {
   RATE_LIMIT_EXCEEDED: RateLimitError,
   IDEMPOTENCY_ERROR: IdempotencyError,
   PRECONDITION_FAILED: PreconditionFailedError,
+  CONFLICT: ConflictError,
 };
 
 // A body without a known name (RFC 9457 problem+json from a gateway, a proxy's page) is classed

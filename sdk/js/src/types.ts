@@ -156,6 +156,14 @@ export interface ApiKeyCreate {
   permissions?: Record<string, 'none' | 'read' | 'write'>;
 }
 
+/** PATCH /api-keys/{id}: labels, and a restricted key's whole new permission set. */
+export interface ApiKeyUpdate {
+  name?: string;
+  note?: string | null;
+  /** Restricted keys only; a resource left out is none. Takes effect within the authorizer's cache TTL (300 s). */
+  permissions?: Record<string, 'none' | 'read' | 'write'>;
+}
+
 interface TokenWritten extends ObjectBase {
   /** patient_intake */
   type: string;

@@ -224,6 +224,13 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.match(rk.secret, /^rk_test_/);
       assert.equal((await sdk.apiKeys.get(rk.id)).name, 'sdk-js reader');
       assert.equal((await sdk.apiKeys.patch(rk.id, { note: 'in the vault' })).note, 'in the vault');
+      const edited = await sdk.apiKeys.setPermissions(rk.id, { patients: 'read', events: 'read' });
+      assert.deepEqual(edited.permissions, { patients: 'read', events: 'read' });
+      assert.deepEqual((await sdk.apiKeys.get(rk.id)).permissions, { patients: 'read', events: 'read' });
+      const sk = data.find((k) => k.type === 'secret');
+      const refused = await sdk.apiKeys.setPermissions(sk.id, { patients: 'read' }).catch((e) => e);
+      assert.ok(refused instanceof H.InvalidParametersError, String(refused));
+      assert.deepEqual(refused.errors.map((f) => f.field), ['permissions']);
       // Default retries: the account's keys share one rate budget with the rest of the suite, so a
       // 429 is waited out; 401 and 403 are never retried.
       const reader = client(rk.secret);
@@ -281,6 +288,18 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       const err = await sdk.patients.create({ firstName: 'A' }).catch((e) => e);
       assert.ok(err instanceof H.InvalidParametersError);
       assert.ok(err.errors.some((f) => f.field === 'lastName'), JSON.stringify(err.errors));
+    });
+    it('ConflictError: deleting a patient an appointment refers to (resource_in_use), then allowed once it is gone', async () => {
+      const p = await sdk.patients.create({ firstName: 'Ref', lastName: 'Erenced' });
+      const a = await sdk.appointments.create({ patientId: p.id, startsAt: 1767258000000, endsAt: 1767259800000 });
+      const err = await sdk.patients.remove(p.id).catch((e) => e);
+      assert.ok(err instanceof H.ConflictError, String(err));
+      assert.equal(err.status, 409);
+      assert.equal(err.reason, 'resource_in_use');
+      assert.deepEqual(err.errors.map((f) => f.field), ['appointments.patientId']);
+      assert.ok(err.errors[0].message.includes(a.id), err.errors[0].message);
+      await sdk.appointments.remove(a.id);
+      assert.equal((await sdk.patients.remove(p.id)).deleted, true);
     });
     it('PreconditionFailedError: If-Match of another version', async () => {
       const p = await sdk.patients.create({ firstName: 'Pre', lastName: 'Condition' });

@@ -88,7 +88,7 @@ func (p *Platform) KeyRoutes() []api.Route {
 		r(http.MethodGet, "/api-keys", "find", p.listKeys),
 		r(http.MethodPost, "/api-keys", "create", p.createKey),
 		r(http.MethodGet, "/api-keys/{id}", "get", p.getKey),
-		r(http.MethodPatch, "/api-keys/{id}", "patch", p.labelKey),
+		r(http.MethodPatch, "/api-keys/{id}", "patch", p.editKey), // keyedit.go
 		r(http.MethodDelete, "/api-keys/{id}", "remove", p.revokeKey),
 		r(http.MethodPost, "/api-keys/{id}/roll", "roll", p.rollKey),
 	}
@@ -281,40 +281,6 @@ func (p *Platform) newKey(account, mode, typ string) (store.Key, string, error) 
 		k.Revealable = secret
 	}
 	return k, secret, nil
-}
-
-func (p *Platform) labelKey(r *api.Request) (api.Response, error) {
-	m, err := decodeObject(r.Body, "name", "note")
-	if err != nil {
-		return api.Response{}, err
-	}
-	name, fe1 := optString(m, "name", 100)
-	note, fe2 := optString(m, "note", 500)
-	var bad []apperr.FieldError
-	for _, fe := range []*apperr.FieldError{fe1, fe2} {
-		if fe != nil {
-			bad = append(bad, *fe)
-		}
-	}
-	if name != nil && strings.TrimSpace(*name) == "" {
-		bad = append(bad, apperr.FieldError{Field: "name", Message: "cannot be empty"})
-	}
-	if v, ok := m["note"]; ok && v == nil {
-		empty := "" // null clears the note
-		note = &empty
-	}
-	if len(bad) > 0 {
-		return api.Response{}, apperr.Invalid(bad...)
-	}
-	k, err := p.key(r)
-	if err != nil {
-		return api.Response{}, err
-	}
-	k, err = p.Store.SetKeyLabels(r.Ctx, k, name, note)
-	if err != nil {
-		return api.Response{}, err
-	}
-	return api.Response{Body: KeyView(k, p.now(), "")}, nil
 }
 
 func (p *Platform) revokeKey(r *api.Request) (api.Response, error) {

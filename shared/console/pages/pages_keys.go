@@ -42,6 +42,8 @@ type keysData struct {
 	Allowlist string
 	AllowErr  error
 	Live      bool
+	// Editing is the restricted key whose permission grid is open (?edit=, pages_keys_edit.go).
+	Editing *hapihub.APIKey
 }
 
 // PermLevels are the grid's columns.
@@ -111,7 +113,13 @@ func keys(c *Call) error {
 			d.Revealed[k.ID] = k.Secret
 		}
 	}
-	return c.Render(http.StatusOK, "keys.html", View{Title: "API keys", Data: keysPage(c, d), Err: viewErr})
+	d = keysPage(c, d)
+	if id := c.R.URL.Query().Get("edit"); id != "" {
+		if d.Editing = editing(d, id); d.Editing == nil && d.ListErr == nil {
+			viewErr = userErr("Only an active restricted key's permissions can be edited.")
+		}
+	}
+	return c.Render(http.StatusOK, "keys.html", View{Title: "API keys", Data: d, Err: viewErr})
 }
 
 // apiStatus is the status to answer a page with when the API refused its action.

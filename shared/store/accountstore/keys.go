@@ -77,35 +77,6 @@ func (s *Store) GetKey(ctx context.Context, account, mode, id string) (Key, erro
 	return k, nil
 }
 
-// SetKeyLabels changes a key's name and/or note (nil leaves a value as it is).
-func (s *Store) SetKeyLabels(ctx context.Context, k Key, name, note *string) (Key, error) {
-	set, names, vals := "", map[string]string{}, map[string]types.AttributeValue{}
-	add := func(attr string, v *string) {
-		if v == nil {
-			return
-		}
-		if set != "" {
-			set += ", "
-		}
-		set += "#" + attr + " = :" + attr
-		names["#"+attr] = attr
-		vals[":"+attr] = sv(*v)
-	}
-	add("name", name)
-	add("note", note)
-	if set == "" {
-		return k, nil
-	}
-	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
-		Key:              map[string]types.AttributeValue{"PK": sv(keyPK(k.Hash)), "SK": sv("KEY")},
-		UpdateExpression: aws.String("SET " + set), ConditionExpression: aws.String("attribute_exists(PK)"),
-		ExpressionAttributeNames: names, ExpressionAttributeValues: vals, ReturnValues: types.ReturnValueAllNew})
-	if err != nil {
-		return Key{}, fmt.Errorf("store: label key %s: %w", k.ID, err)
-	}
-	return keyFrom(out.Attributes), nil
-}
-
 // keyStateUpdates changes a key's status and expiry on both its items, provided it is still
 // active and unrolled (expiresAt 0): two concurrent rolls or a roll racing a revoke cannot both
 // win.

@@ -101,8 +101,11 @@ func (s *Store) createGuarded(ctx context.Context, t Tenant, res *schema.Resourc
 	}
 	put := types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
 	meta.Tx.Unique = &UniqueClaim{Resource: res.Name, ExternalID: ext, Owner: doc["id"].(string), StaleOwner: staleOwner, At: now.UnixMilli()}
-	if err := s.writeObject(ctx, t, put, ObjectChange{res, ObjectCreated}, doc, nil, meta, now); err != nil {
+	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
 		return nil, err
+	}
+	if err := s.writeObject(ctx, t, put, ObjectChange{res, ObjectCreated}, doc, nil, meta, now); err != nil {
+		return nil, s.refError(ctx, t, res, doc["id"].(string), meta, err)
 	}
 	return doc, nil
 }

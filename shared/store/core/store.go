@@ -149,8 +149,11 @@ func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource
 		Item:                item,
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}
-	if err := s.writeObject(ctx, t, put, ObjectChange{res, ObjectCreated}, doc, nil, meta, now); err != nil {
+	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
 		return nil, err
+	}
+	if err := s.writeObject(ctx, t, put, ObjectChange{res, ObjectCreated}, doc, nil, meta, now); err != nil {
+		return nil, s.refError(ctx, t, res, doc["id"].(string), meta, err)
 	}
 	return doc, nil
 }
@@ -207,12 +210,16 @@ func (s *Store) UpdateObject(ctx context.Context, t Tenant, res *schema.Resource
 			ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(ver)},
 		}}
 		prev := previousAttributes(cur, next)
-		err = s.writeObject(ctx, t, put, ObjectChange{res, ObjectUpdated}, next, prev, meta, now)
+		m, err := s.withRefs(ctx, t, res, cur, next, meta)
+		if err != nil {
+			return nil, 0, err
+		}
+		err = s.writeObject(ctx, t, put, ObjectChange{res, ObjectUpdated}, next, prev, m, now)
 		if err == nil {
 			return next, ver + 1, nil
 		}
 		if !errors.Is(err, errConflict) {
-			return nil, 0, err
+			return nil, 0, s.refError(ctx, t, res, id, m, err)
 		}
 		if ifMatch != 0 {
 			return nil, 0, apperr.New(apperr.PreconditionFailed, "The %s was changed by another request; fetch it again and retry.", res.Object).WithCode("version_mismatch")
@@ -252,11 +259,14 @@ func (s *Store) DeleteObject(ctx context.Context, t Tenant, res *schema.Resource
 		ExpressionAttributeNames:  map[string]string{"#v": versionAttr},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(ver)},
 	}}
+	if meta, err = s.withRefs(ctx, t, res, cur, nil, meta); err != nil {
+		return nil, err
+	}
 	if err := s.writeObject(ctx, t, del, ObjectChange{res, ObjectDeleted}, cur, nil, meta, s.Now()); err != nil {
 		if errors.Is(err, errConflict) {
 			return nil, apperr.New(apperr.RateLimited, "This object is being changed by another request; retry.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
 		}
-		return nil, err
+		return nil, s.refError(ctx, t, res, id, meta, err)
 	}
 	cur["deleted"] = true
 	return cur, nil

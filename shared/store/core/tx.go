@@ -26,6 +26,12 @@ func (s *Store) txItems(t Tenant, tx Tx, now time.Time) []types.TransactWriteIte
 	if u := tx.Unique; u != nil {
 		items = append(items, s.uniqueGuard(t, *u))
 	}
+	for _, r := range tx.Refs {
+		items = append(items, s.refItems(t, r)...) // refs.go
+	}
+	if g := tx.InUse; g != nil {
+		items = append(items, s.inUseGuard(t, *g))
+	}
 	return items
 }
 

@@ -408,7 +408,11 @@ func TestPairWritesFitTransaction(t *testing.T) {
 			Unique:      &store.UniqueClaim{Resource: "messages", ExternalID: "x" + strconv.Itoa(i), Owner: "msg_x", At: 1},
 		}}
 	}
-	msg := store.Doc{"patientId": "pat_1", "roomId": "r1", "direction": "inbound", "channel": "sms"}
+	// The message names a real patient: its create also checks, counts and records the reference
+	// (three items, shared/store/core/refs.go); the updates keep it.
+	owner, err := st.CreateObject(ctx, tn, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	require.NoError(t, err)
+	msg := store.Doc{"patientId": owner["id"], "roomId": "r1", "direction": "inbound", "channel": "sms"}
 	for k, v := range short("aa") {
 		msg[k] = v
 	}

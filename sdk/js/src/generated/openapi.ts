@@ -73,7 +73,7 @@ export interface paths {
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
-        /** Rename or annotate an API key */
+        /** Rename or annotate an API key, or change a restricted key's permissions */
         patch: operations["updateApiKey"];
         trace?: never;
     };
@@ -127,7 +127,10 @@ export interface paths {
         /** Replace a appointment */
         put: operations["replaceAppointment"];
         post?: never;
-        /** Remove a appointment */
+        /**
+         * Remove a appointment
+         * @description Refused with 409 CONFLICT (reason resource_in_use) while an object refers to this appointment (invoices.appointmentId): the error's errors[] name each referring field with its count and up to five ids. Delete or change those first; nothing is changed.
+         */
         delete: operations["deleteAppointment"];
         options?: never;
         head?: never;
@@ -356,7 +359,10 @@ export interface paths {
         /** Replace a patient */
         put: operations["replacePatient"];
         post?: never;
-        /** Remove a patient */
+        /**
+         * Remove a patient
+         * @description Refused with 409 CONFLICT (reason resource_in_use) while an object refers to this patient (appointments.patientId, messages.patientId, invoices.patientId): the error's errors[] name each referring field with its count and up to five ids. Delete or change those first; nothing is changed.
+         */
         delete: operations["deletePatient"];
         options?: never;
         head?: never;
@@ -397,7 +403,10 @@ export interface paths {
         /** Replace a practitioner */
         put: operations["replacePractitioner"];
         post?: never;
-        /** Remove a practitioner */
+        /**
+         * Remove a practitioner
+         * @description Refused with 409 CONFLICT (reason resource_in_use) while an object refers to this practitioner (appointments.practitionerId): the error's errors[] name each referring field with its count and up to five ids. Delete or change those first; nothing is changed.
+         */
         delete: operations["deletePractitioner"];
         options?: never;
         head?: never;
@@ -835,7 +844,7 @@ export interface components {
             event: string;
             message: string;
             /** @enum {string} */
-            name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED";
+            name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED" | "CONFLICT";
             /** @description A finer reason: lock_timeout, idempotency_key_reused, query_too_long, ... */
             reason?: string;
         };
@@ -900,7 +909,7 @@ export interface components {
             amountPaid?: number;
             /** @description With expand[]=appointment: the appointment that appointmentId names, read with the same permissions as GET /appointments/{id}; null when appointmentId is unset or its appointment no longer exists. Absent otherwise. */
             readonly appointment?: components["schemas"]["Appointment"] | null;
-            /** @description The appointment billed, if any; must exist in the same organization. */
+            /** @description The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted. */
             appointmentId?: string;
             /**
              * Format: int64
@@ -966,7 +975,7 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number;
-            /** @description The appointment billed, if any; must exist in the same organization. */
+            /** @description The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted. */
             appointmentId?: string;
             /** @description ISO 4217, e.g. USD. ISO 4217. */
             currency: string;
@@ -1014,7 +1023,7 @@ export interface components {
              * @description At most total; equals total once paid.
              */
             amountPaid?: number | null;
-            /** @description The appointment billed, if any; must exist in the same organization. */
+            /** @description The appointment billed, if any; must exist in the same organization. While an invoice names it, the appointment cannot be deleted. */
             appointmentId?: string | null;
             /** @description ISO 4217, e.g. USD. ISO 4217. */
             currency?: string;
@@ -1463,7 +1472,7 @@ export interface components {
             event: string;
             instance: string;
             /** @enum {string} */
-            name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED";
+            name: "UNKNOWN_ERROR" | "AUTH_ERROR" | "INVALID_PARAMETERS" | "INVALID_CONTENT_TYPE" | "NOT_FOUND" | "PERMISSIONS_ERROR" | "CREDENTIALS_ERROR" | "METHOD_NOT_IMPLEMENTED" | "METHOD_NOT_SUPPORTED" | "SECURITY_ERROR" | "RATE_LIMIT_EXCEEDED" | "IDEMPOTENCY_ERROR" | "PRECONDITION_FAILED" | "CONFLICT";
             reason?: string;
             status: number;
             title: string;
@@ -2066,11 +2075,15 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     note?: string | null;
+                    /** @description Restricted keys only (400 naming permissions for a secret or publishable key): the whole new set, resource to none, read or write; a resource left out is none. Takes effect within the authorizer's cache TTL (300 s). */
+                    permissions?: {
+                        [key: string]: "none" | "read" | "write";
+                    };
                 };
             };
         };
         responses: {
-            /** @description Rename or annotate an API key: the result. */
+            /** @description Rename or annotate an API key, or change a restricted key's permissions: the result. */
             200: {
                 headers: {
                     "HapiHub-Version": components["headers"]["HapiHubVersion"];
@@ -2638,7 +2651,18 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
+            /** @description CONFLICT, resource_in_use: other objects still refer to this appointment. */
+            409: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
             426: components["responses"]["Error"];
@@ -4628,7 +4652,18 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
+            /** @description CONFLICT, resource_in_use: other objects still refer to this patient. */
+            409: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
             426: components["responses"]["Error"];
@@ -5149,7 +5184,18 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
-            409: components["responses"]["Error"];
+            /** @description CONFLICT, resource_in_use: other objects still refer to this practitioner. */
+            409: {
+                headers: {
+                    "HapiHub-Version": components["headers"]["HapiHubVersion"];
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             412: components["responses"]["Error"];
             415: components["responses"]["Error"];
             426: components["responses"]["Error"];
