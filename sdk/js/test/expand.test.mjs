@@ -32,8 +32,8 @@ describe('expand', () => {
   }
 
   it('rides on every page of all()', async () => {
-    const page = (n, skip) => ({ data: Array.from({ length: n }, (_, i) => ({ ...appt, id: `appt_${skip + i}` })), limit: 2, skip });
-    const srv = await fakeServer(reply(200, page(2, 0)), reply(200, page(1, 2)));
+    const page = (n, skip, hasMore) => ({ data: Array.from({ length: n }, (_, i) => ({ ...appt, id: `appt_${skip + i}` })), limit: 2, skip, hasMore });
+    const srv = await fakeServer(reply(200, page(2, 0, true)), reply(200, page(1, 2, false)));
     try {
       const c = new HapiHub('sk_test_abc', { apiUrl: srv.url });
       const seen = [];
