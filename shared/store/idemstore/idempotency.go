@@ -63,6 +63,12 @@ func (s *Store) ReserveIdempotencyKey(ctx context.Context, account, mode, key, f
 			return IdemRecord{Key: key, Fingerprint: fingerprint, State: IdemPending, Owner: owner}, true, nil
 		}
 		var ccf *types.ConditionalCheckFailedException
+		var tce *types.TransactionConflictException
+		if errors.As(err, &tce) {
+			// Another request's transaction holds the record (it is committing a change under
+			// this key) past the SDK's retries: the client retries, a 429, never a 500.
+			return IdemRecord{}, false, apperr.New(apperr.RateLimited, "This idempotency key is being used by another request that is finishing; retry.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
+		}
 		if !errors.As(err, &ccf) {
 			return IdemRecord{}, false, fmt.Errorf("store: reserve idempotency key: %w", err)
 		}
