@@ -31,33 +31,22 @@ type (
 	Meta   = core.Meta
 	Mutate = core.Mutate
 
-	Account          = core.Account
-	Key              = core.Key
-	KeyRef           = core.KeyRef
-	Connection       = core.Connection
-	RequestLog       = core.RequestLog
-	RequestLogFilter = core.RequestLogFilter
-	RequestLogPage   = core.RequestLogPage
-	IdemRecord       = core.IdemRecord
-	Change           = core.Change
+	Account    = core.Account
+	Key        = core.Key
+	KeyRef     = core.KeyRef
+	Connection = core.Connection
 )
 
 const (
 	Test = core.Test
 	Live = core.Live
 
-	KeyActive   = core.KeyActive
-	KeyRevoked  = core.KeyRevoked
-	IdemPending = core.IdemPending
-	IdemDone    = core.IdemDone
+	KeyActive  = core.KeyActive
+	KeyRevoked = core.KeyRevoked
 )
 
 // Ids (core/ids.go).
-var (
-	NewID       = core.NewID
-	NewIDPrefix = core.NewIDPrefix
-	IDFrom      = core.IDFrom
-)
+var ()
 
 var (
 	errConflict = core.ErrConflict

@@ -27,32 +27,23 @@ type (
 	Meta   = core.Meta
 	Mutate = core.Mutate
 
-	Account          = core.Account
-	Key              = core.Key
-	KeyRef           = core.KeyRef
-	Connection       = core.Connection
-	RequestLog       = core.RequestLog
-	RequestLogFilter = core.RequestLogFilter
-	RequestLogPage   = core.RequestLogPage
-	IdemRecord       = core.IdemRecord
-	Change           = core.Change
+	Account    = core.Account
+	Key        = core.Key
+	IdemRecord = core.IdemRecord
+	Change     = core.Change
 )
 
 const (
 	Test = core.Test
 	Live = core.Live
 
-	KeyActive   = core.KeyActive
-	KeyRevoked  = core.KeyRevoked
 	IdemPending = core.IdemPending
 	IdemDone    = core.IdemDone
 )
 
 // Ids (core/ids.go).
 var (
-	NewID       = core.NewID
 	NewIDPrefix = core.NewIDPrefix
-	IDFrom      = core.IDFrom
 )
 
 func sv(v string) types.AttributeValue                           { return core.SV(v) }

@@ -22,30 +22,15 @@ func New(c *core.Store) *RequestLogs { return &RequestLogs{Store: c} }
 
 // The core's types, names and helpers under the names this package's code uses.
 type (
-	Tenant = core.Tenant
-	Doc    = core.Doc
-	Meta   = core.Meta
-	Mutate = core.Mutate
-
-	Account          = core.Account
 	Key              = core.Key
-	KeyRef           = core.KeyRef
-	Connection       = core.Connection
 	RequestLog       = core.RequestLog
 	RequestLogFilter = core.RequestLogFilter
 	RequestLogPage   = core.RequestLogPage
-	IdemRecord       = core.IdemRecord
-	Change           = core.Change
 )
 
 const (
 	Test = core.Test
 	Live = core.Live
-
-	KeyActive   = core.KeyActive
-	KeyRevoked  = core.KeyRevoked
-	IdemPending = core.IdemPending
-	IdemDone    = core.IdemDone
 )
 
 // Ids (core/ids.go).
@@ -53,7 +38,6 @@ var (
 	NewID       = core.NewID
 	NewIDPrefix = core.NewIDPrefix
 	SeekBounds  = core.SeekBounds
-	IDFrom      = core.IDFrom
 )
 
 func sv(v string) types.AttributeValue                           { return core.SV(v) }

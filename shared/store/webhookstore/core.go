@@ -28,27 +28,14 @@ type (
 	Tenant = core.Tenant
 	Doc    = core.Doc
 	Meta   = core.Meta
-	Mutate = core.Mutate
 
-	Account          = core.Account
-	Key              = core.Key
-	KeyRef           = core.KeyRef
-	Connection       = core.Connection
-	RequestLog       = core.RequestLog
-	RequestLogFilter = core.RequestLogFilter
-	RequestLogPage   = core.RequestLogPage
-	IdemRecord       = core.IdemRecord
-	Change           = core.Change
+	Account = core.Account
+	Key     = core.Key
 )
 
 const (
 	Test = core.Test
 	Live = core.Live
-
-	KeyActive   = core.KeyActive
-	KeyRevoked  = core.KeyRevoked
-	IdemPending = core.IdemPending
-	IdemDone    = core.IdemDone
 
 	versionAttr = core.VersionAttr
 	eventTTL    = core.EventTTL
