@@ -153,13 +153,13 @@ func decodeValue(data []byte) (Value, bool, error) {
 	if v, ok, err := decodeScalarFast(data); ok {
 		return v, true, err
 	}
-	if fields, ok := splitObject(data); ok && len(fields) == 1 && !isNull(fields[0].val) {
+	if fields, ok := splitObject(data); ok && len(fields) == 1 && !isNull(fields[0].Val) {
 		// One member, the shape every SDK writes: decodeRaw's checks for that case.
-		kind := KindFromString(fields[0].name)
+		kind := KindFromString(fields[0].Name)
 		if kind == KindInvalid {
-			return Value{}, true, &SerializationError{Msg: "Unrecognized field " + fields[0].name}
+			return Value{}, true, &SerializationError{Msg: "Unrecognized field " + fields[0].Name}
 		}
-		v, err := decodeOne(kind, fields[0].val)
+		v, err := decodeOne(kind, fields[0].Val)
 		return v, true, err
 	}
 	var raw map[string]json.RawMessage
@@ -231,14 +231,14 @@ func (it *Item) UnmarshalJSON(data []byte) error {
 		out := make(Item, len(fields))
 		for i := len(fields) - 1; i >= 0; i-- { // backwards: the last of duplicate names wins, as in a map
 			f := fields[i]
-			if _, dup := out[f.name]; dup {
+			if _, dup := out[f.Name]; dup {
 				continue
 			}
 			var v Value
-			if err := v.UnmarshalJSON(f.val); err != nil {
+			if err := v.UnmarshalJSON(f.Val); err != nil {
 				return err
 			}
-			out[f.name] = v
+			out[f.Name] = v
 		}
 		*it = out
 		return nil
@@ -360,17 +360,17 @@ func decodeMap(r json.RawMessage) (Value, error) {
 		out := make(map[string]Value, len(fields))
 		for i := len(fields) - 1; i >= 0; i-- { // the last of duplicate names wins, as in a map
 			f := fields[i]
-			if _, dup := out[f.name]; dup {
+			if _, dup := out[f.Name]; dup {
 				continue
 			}
-			v, ok, err := decodeValue(f.val)
+			v, ok, err := decodeValue(f.Val)
 			if !ok {
 				return Value{}, serr(M)
 			}
 			if err != nil {
 				return Value{}, err
 			}
-			out[f.name] = v
+			out[f.Name] = v
 		}
 		return Map(out), nil
 	}

@@ -14,10 +14,10 @@ import (
 // splitting is off only in the test that checks the splitters answer what the general path does.
 var splitting = true
 
-// rawField is one member of a JSON object: its name, unquoted, and its value's bytes.
-type rawField struct {
-	name string
-	val  []byte
+// Member is one member of a JSON object: its name, unquoted, and its value's bytes.
+type Member struct {
+	Name string
+	Val  []byte
 }
 
 func skipSpace(d []byte, i int) int {
@@ -100,8 +100,27 @@ func unquote(s []byte, esc bool) (string, bool) {
 	return out, true
 }
 
+// SplitObject splits a JSON object that encoding/json (or json.Valid) has already checked into
+// its members, in order, duplicates kept; ok is false for anything else.
+func SplitObject(d []byte) ([]Member, bool) { return splitObject(d) }
+
+// SplitArray splits a checked JSON array into its elements' bytes; ok is false for anything else.
+func SplitArray(d []byte) ([][]byte, bool) { return splitArray(d) }
+
+// String reads a JSON string token as encoding/json would; ok is false for anything else.
+func String(tok []byte) (string, bool) {
+	if len(tok) == 0 || tok[0] != '"' {
+		return "", false
+	}
+	end, esc, ok := scanString(tok, 0)
+	if !ok || end != len(tok) {
+		return "", false
+	}
+	return unquote(tok, esc)
+}
+
 // splitObject splits a JSON object into its members, in order (duplicates kept).
-func splitObject(d []byte) ([]rawField, bool) {
+func splitObject(d []byte) ([]Member, bool) {
 	if !splitting {
 		return nil, false
 	}
@@ -110,7 +129,7 @@ func splitObject(d []byte) ([]rawField, bool) {
 		return nil, false
 	}
 	i = skipSpace(d, i+1)
-	var out []rawField
+	var out []Member
 	if i < len(d) && d[i] == '}' {
 		return out, skipSpace(d, i+1) == len(d)
 	}
@@ -135,7 +154,7 @@ func splitObject(d []byte) ([]rawField, bool) {
 		if !ok {
 			return nil, false
 		}
-		out = append(out, rawField{name, d[i:vend]})
+		out = append(out, Member{name, d[i:vend]})
 		i = skipSpace(d, vend)
 		if i >= len(d) {
 			return nil, false

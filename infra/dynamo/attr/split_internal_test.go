@@ -76,5 +76,5 @@ func TestSplittersDeclineWhatTheyDoNotRead(t *testing.T) {
 	}
 	f, ok := splitObject([]byte(` { "a" : [ 1 , { "b" : "}" } ] , "c\"" : "d" } `))
 	require.True(t, ok)
-	require.Equal(t, []rawField{{"a", []byte(`[ 1 , { "b" : "}" } ]`)}, {`c"`, []byte(`"d"`)}}, f)
+	require.Equal(t, []Member{{"a", []byte(`[ 1 , { "b" : "}" } ]`)}, {`c"`, []byte(`"d"`)}}, f)
 }
