@@ -79,6 +79,7 @@ func beside(name, base, unit string) func([]Benchmark) (float64, string, bool) {
 // Goals are issues 15's and 18's targets. Issue 18's befores are BenchmarkWriteCost on main
 // before the issue (a6d05d7): 88.26 WCU and 15,187 billed bytes per created patient ("halve"
 // is the goal), and the issue's own figures for create and patch p50 (10.6 and ~20 ms). The
+// creates/s before is the benchmark's first idle run (2026-12-07 17:42, docs/writes.md). The
 // engine's bytes per patient are its pages in use (the file grows in bbolt's steps of up to
 // 16 MB, too coarse over make bench's few hundred creates); before: 39,145 (main at e9377c2).
 // Issue 15's befores are the issue's: unservable queries read the whole organization, and the
