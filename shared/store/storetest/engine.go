@@ -29,6 +29,7 @@ import (
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/infra/testclock"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Table is the test table's name.
@@ -75,7 +76,7 @@ func EngineWith(t testing.TB, dir string, opts dynamo.Options) (*store.Store, *F
 				t.Logf("storetest: SDK: "+f, v...)
 			}
 		}),
-	}, store.RetryConflicts)
+	}, core.RetryConflicts)
 	// As make run makes it: the template's keys and indexes, TTL on.
 	err = local.EnsureTable(context.Background(), client, tbl, Table)
 	if err != nil {
@@ -116,7 +117,7 @@ func loadTable() (*template.Table, error) {
 
 // Failing passes every call through, except that TransactWriteItems fails while Fail is set.
 type Failing struct {
-	store.DB
+	core.DB
 	Fail atomic.Bool
 }
 
