@@ -7,8 +7,7 @@ import (
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
-// Accounts is the accounts slice over the table core. Store names it in this package's files (their
-// methods were written on the store before it was split into slices).
+// Accounts is the accounts slice over the table core.
 type Accounts struct {
 	*core.Store
 }

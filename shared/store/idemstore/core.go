@@ -6,8 +6,7 @@ import (
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
-// Idempotency is the idempotency slice over the table core. Store names it in this package's files (their
-// methods were written on the store before it was split into slices).
+// Idempotency is the idempotency slice over the table core.
 type Idempotency struct {
 	*core.Store
 }

@@ -6,8 +6,7 @@ import (
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
-// RequestLogs is the request-log slice over the table core. Store names it in this package's files (their
-// methods were written on the store before it was split into slices).
+// RequestLogs is the request-log slice over the table core.
 type RequestLogs struct {
 	*core.Store
 }

@@ -17,8 +17,7 @@ import (
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
-// Lists are the rank lists over the table core. Store names it in this package's files (their
-// methods were written on the store before the rank lists became their own package).
+// Lists are the rank lists over the table core.
 type Lists struct {
 	*core.Store
 }

@@ -17,8 +17,7 @@ import (
 	"github.com/hapihub/hapihub/shared/store/ranklist"
 )
 
-// Index is the planner over the table core. Store names it in this package's files (their
-// methods were written on the store before the planner became its own package).
+// Index is the planner over the table core.
 type Index struct {
 	*core.Store
 	// Ranks are the rank lists the planner reads and its index maintenance writes.
@@ -74,8 +73,6 @@ func (s *Index) SettleWrite(ctx context.Context, state any, committed bool) {
 		s.settleCounts(l, committed)
 	}
 }
-
-// The rank lists (shared/store/ranklist).
 
 // EnsureRankLists brings an older data directory's table up to date, once: the slot attributes
 // first, then the rank lists (ranklist).

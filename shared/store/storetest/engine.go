@@ -63,7 +63,7 @@ func EngineWith(t testing.TB, dir string, opts dynamo.Options) (*store.Store, *F
 	t.Cleanup(func() { done.Store(true) })
 	// The SDK's retryer as the functions have it (shared/app): the store handles conditional
 	// failures and cancelled transactions itself; single-item writes refused for a conflict are
-	// retried by the SDK (store.RetryConflicts).
+	// retried by the SDK (core.RetryConflicts).
 	client := dynamodb.New(dynamodb.Options{
 		HTTPClient:   sdkhttp.New(),
 		Region:       "us-east-1",
@@ -121,7 +121,7 @@ type Failing struct {
 	Fail atomic.Bool
 }
 
-// TransactWriteItems implements store.DB.
+// TransactWriteItems implements core.DB.
 func (f *Failing) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	if f.Fail.Load() {
 		return nil, &types.InternalServerError{Message: aws.String("injected failure")}

@@ -6,8 +6,7 @@ import (
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
-// Webhooks is the webhooks slice over the table core. Store names it in this package's files (their
-// methods were written on the store before it was split into slices).
+// Webhooks is the webhooks slice over the table core.
 type Webhooks struct {
 	*core.Store
 }
