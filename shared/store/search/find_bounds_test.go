@@ -9,9 +9,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/search"
 )
 
@@ -20,7 +20,7 @@ import (
 func TestFindReadsAreBounded(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_b", Mode: store.Test, Org: "org_b"}
+	tn := domain.Tenant{Account: "acct_b", Mode: domain.Test, Org: "org_b"}
 	r := rand.New(rand.NewPCG(3, 5))
 	docs := genPatients(r, tn, 400) // 8 surnames: runs of ~50
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
@@ -108,11 +108,11 @@ func TestFindReadsAreBounded(t *testing.T) {
 func TestEnsureIndexAttrsBackfillsCompoundIndex(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_old"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_old"}
 	docs := genPatients(rand.New(rand.NewPCG(9, 2)), tn, 30)
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
-	var compound store.IndexSlot
-	for _, sl := range store.IndexSlots(schema.Patients) {
+	var compound search.IndexSlot
+	for _, sl := range search.IndexSlots(schema.Patients) {
 		if sl.Field == "lastName+firstName" {
 			compound = sl
 		}
