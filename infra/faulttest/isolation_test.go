@@ -16,8 +16,8 @@ import (
 
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/shared/accounts"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 var echoedPath = regexp.MustCompile(`"path":"[^"]*"`)
@@ -63,7 +63,7 @@ func TestIsolationEveryRouteEveryKey(t *testing.T) {
 	env := localtest.New(t)
 	ctx := sandbox.WithSizes(context.Background(), sandbox.Small)
 	b, err := accounts.Create(ctx, env.Store, accounts.Options{Name: "Other Co", Seed: 99,
-		LiveOrgs: []store.Doc{{"id": "org_01OTHERLIVE0000000000000", "object": "organization", "name": "Other Live Clinic"}}})
+		LiveOrgs: []domain.Doc{{"id": "org_01OTHERLIVE0000000000000", "object": "organization", "name": "Other Live Clinic"}}})
 	require.NoError(t, err)
 
 	// A's keys besides those localtest prints.

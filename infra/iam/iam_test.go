@@ -23,8 +23,8 @@ import (
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 func projectTemplate(t *testing.T) string {
@@ -214,7 +214,7 @@ func TestFunctionWithoutCrudPolicyIsDeniedLocally(t *testing.T) {
 	cfg.AccessKeyID = iam.AccessKeyID(fn)
 	st, err := platform.Store(context.Background(), cfg)
 	require.NoError(t, err)
-	_, err = st.CreateObject(context.Background(), store.Tenant{Account: "acct_x", Mode: store.Test, Org: "org_x"}, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	_, err = st.CreateObject(context.Background(), domain.Tenant{Account: "acct_x", Mode: domain.Test, Org: "org_x"}, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	var ae smithy.APIError
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, "AccessDeniedException", ae.ErrorCode())

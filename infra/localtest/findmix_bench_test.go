@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/infra/localtest"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
@@ -46,7 +47,7 @@ func BenchmarkFindMixHTTP(b *testing.B) {
 	if r.Status != http.StatusOK || org == "" {
 		b.Fatalf("sandbox organization: %d %s", r.Status, r.Body)
 	}
-	tn := store.Tenant{Account: env.Stack.Bootstrap.AccountID, Mode: store.Test, Org: org}
+	tn := domain.Tenant{Account: env.Stack.Bootstrap.AccountID, Mode: domain.Test, Org: org}
 	docs := mixPatients(tn, n)
 	start := time.Now()
 	for w := 0; w < n; w += 2000 {
@@ -138,7 +139,7 @@ func unthrottledTemplate(b *testing.B) string {
 
 // mixPatients are n patients of one organization: ~100 per surname, birth dates over 90 years,
 // one in ten inactive.
-func mixPatients(tn store.Tenant, n int) []store.Doc {
+func mixPatients(tn domain.Tenant, n int) []domain.Doc {
 	r := rand.New(rand.NewPCG(uint64(n), 5))
 	syl := []string{"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ber", "dan", "gor", "hal", "lin", "mor", "son", "ton", "wel", "zak"}
 	name := func(k int) string {
@@ -153,15 +154,15 @@ func mixPatients(tn store.Tenant, n int) []store.Doc {
 		surnames[i] = name(3)
 	}
 	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	docs := make([]store.Doc, n)
+	docs := make([]domain.Doc, n)
 	for i := range docs {
 		created := base.Add(time.Duration(i) * time.Minute)
 		status := "active"
 		if r.IntN(10) == 0 {
 			status = "inactive"
 		}
-		docs[i] = store.Doc{
-			"id": store.NewID("pat", created), "object": "patient", "organizationId": tn.Org, "livemode": false,
+		docs[i] = domain.Doc{
+			"id": core.NewID("pat", created), "object": "patient", "organizationId": tn.Org, "livemode": false,
 			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(),
 			"externalId": fmt.Sprintf("MIX-%07d", i), "firstName": name(2), "lastName": surnames[r.IntN(len(surnames))],
 			"dateOfBirth": time.Date(1930+r.IntN(90), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC).UnixMilli(),

@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/localtest"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // crash puts an idempotency record back into the state a process leaves when it dies after its
@@ -31,8 +31,8 @@ func crash(t *testing.T, env *localtest.Env, mode, key string) {
 		UpdateExpression:         aws.String("SET #st = :pending, #lease = :past REMOVE #status, #body, #headers"),
 		ConditionExpression:      aws.String("#st = :done AND attribute_exists(#committed)"),
 		ExpressionAttributeNames: map[string]string{"#st": "state", "#lease": "leaseUntil", "#status": "status", "#body": "body", "#headers": "headers", "#committed": "committed"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pending": &types.AttributeValueMemberS{Value: store.IdemPending},
-			":done": &types.AttributeValueMemberS{Value: store.IdemDone}, ":past": &types.AttributeValueMemberN{Value: fmt.Sprint(time.Now().Add(-time.Second).UnixMilli())}}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pending": &types.AttributeValueMemberS{Value: domain.IdemPending},
+			":done": &types.AttributeValueMemberS{Value: domain.IdemDone}, ":past": &types.AttributeValueMemberN{Value: fmt.Sprint(time.Now().Add(-time.Second).UnixMilli())}}})
 	require.NoError(t, err, "the first request's record carries its commit mark")
 }
 
@@ -74,7 +74,7 @@ func TestIdempotencyCrashBetweenChangeAndResult(t *testing.T) {
 				orig = env.Do(t, s.method, s.path, env.TestKey, s.body, "Idempotency-Key", key)
 				require.Equal(t, s.status, orig.Status, "%s", orig.Body)
 			}
-			crash(t, env, store.Test, key)
+			crash(t, env, domain.Test, key)
 			retry := env.Do(t, s.method, s.path, env.TestKey, s.body, "Idempotency-Key", key)
 			require.Equal(t, s.status, retry.Status, "%s", retry.Body)
 			assert.Equal(t, "true", retry.Header.Get("Idempotent-Replayed"))

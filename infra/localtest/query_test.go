@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/localtest"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // Issue 6: queries answer the same over HTTP on the runner (planner, indexes, term index) as the
@@ -23,7 +23,7 @@ func TestQueriesOverHTTPMatchTheEvaluator(t *testing.T) {
 	env := localtest.Shared(t)
 	acct, err := env.Store.GetAccount(context.Background(), env.Stack.Bootstrap.AccountID)
 	require.NoError(t, err)
-	tenant := store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}
+	tenant := domain.Tenant{Account: acct.ID, Mode: domain.Test, Org: acct.SandboxOrg}
 	// Values taken from the data, so the queries find something at any sandbox size.
 	patients, err := env.Store.ListAll(context.Background(), tenant, schema.Patients)
 	require.NoError(t, err)

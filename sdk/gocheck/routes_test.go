@@ -16,7 +16,8 @@ import (
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 	"github.com/hapihub/hapihub/shared/auth"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/webhook"
 )
 
@@ -654,11 +655,11 @@ func TestSessionKeyThroughTheGateway(t *testing.T) {
 	owner, ok, err := env.Store.KeyByHash(ctx, auth.Hash(env.TestKey))
 	require.NoError(t, err)
 	require.True(t, ok)
-	secret, err := auth.Generate(auth.Prefix(auth.Secret, store.Test))
+	secret, err := auth.Generate(auth.Prefix(auth.Secret, domain.Test))
 	require.NoError(t, err)
 	now := time.Now()
-	k := store.Key{ID: store.NewID("key", now), AccountID: owner.AccountID, Mode: store.Test, Type: auth.Secret, Hash: auth.Hash(secret),
-		Last4: auth.Last4(secret), Status: store.KeyActive, CreatedAt: now.UnixMilli(), Permissions: map[string]string{},
+	k := domain.Key{ID: core.NewID("key", now), AccountID: owner.AccountID, Mode: domain.Test, Type: auth.Secret, Hash: auth.Hash(secret),
+		Last4: auth.Last4(secret), Status: domain.KeyActive, CreatedAt: now.UnixMilli(), Permissions: map[string]string{},
 		Session: "member@example.com", ExpiresAt: now.Add(time.Hour).UnixMilli()}
 	require.NoError(t, env.Store.PutSessionKey(ctx, k))
 	c := client(t, func(*localtest.Env) string { return secret })

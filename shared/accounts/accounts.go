@@ -9,13 +9,15 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Created is a new account with the full secrets of its keys (the only time live keys are shown).
 type Created struct {
-	Account store.Account
+	Account domain.Account
 	// Keys maps "sk_test", "pk_test", "sk_live", "pk_live" to the full key.
 	Keys map[string]string
 }
@@ -24,7 +26,7 @@ type Created struct {
 type Options struct {
 	Name string
 	// LiveOrgs are organizations to connect in live mode (documents created with the account).
-	LiveOrgs []store.Doc
+	LiveOrgs []domain.Doc
 	Seed     uint64
 	// UsageKeys registers the account's usage identifier keys with API Gateway before the account
 	// is written. Nil defers that to the caller (a sign-up's setup job: RegisterAll).
@@ -39,17 +41,17 @@ type Options struct {
 // follows in batches (an interrupted fill is repaired by a sandbox reset).
 func Create(ctx context.Context, st *store.Store, opts Options) (Created, error) {
 	now := st.Now()
-	acct := store.Account{
-		ID:         store.NewID("acct", now),
+	acct := domain.Account{
+		ID:         core.NewID("acct", now),
 		Name:       opts.Name,
-		SandboxOrg: store.NewID("org", now),
+		SandboxOrg: core.NewID("org", now),
 		UsageKeys:  map[string]string{},
 		CreatedAt:  now.UnixMilli(),
 		APIVersion: string(apiversion.Current().Latest()), // pinned at sign-up (docs/versioning.md)
 	}
 	out := Created{Keys: map[string]string{}}
-	var keys []store.Key
-	for _, mode := range []string{store.Test, store.Live} {
+	var keys []domain.Key
+	for _, mode := range []string{domain.Test, domain.Live} {
 		uk, err := auth.Generate("usage_" + mode + "_")
 		if err != nil {
 			return out, err
@@ -61,9 +63,9 @@ func Create(ctx context.Context, st *store.Store, opts Options) (Created, error)
 			if err != nil {
 				return out, err
 			}
-			k := store.Key{ID: store.NewID("key", now), AccountID: acct.ID, Mode: mode, Type: typ, Hash: auth.Hash(secret),
+			k := domain.Key{ID: core.NewID("key", now), AccountID: acct.ID, Mode: mode, Type: typ, Hash: auth.Hash(secret),
 				Last4: auth.Last4(secret), Status: "active", CreatedAt: now.UnixMilli(), Name: "Standard " + typ + " key"}
-			if mode == store.Test || typ == auth.Publishable {
+			if mode == domain.Test || typ == auth.Publishable {
 				// Test keys and publishable keys are revealable; live secrets are shown once.
 				k.Revealable = secret
 			}
@@ -71,7 +73,7 @@ func Create(ctx context.Context, st *store.Store, opts Options) (Created, error)
 			out.Keys[prefix[:len(prefix)-1]] = secret
 		}
 	}
-	orgs := []store.Doc{sandbox.Organization(acct.SandboxOrg, now)}
+	orgs := []domain.Doc{sandbox.Organization(acct.SandboxOrg, now)}
 	var conns []string
 	for _, o := range opts.LiveOrgs {
 		orgs = append(orgs, o)
@@ -96,7 +98,7 @@ func Create(ctx context.Context, st *store.Store, opts Options) (Created, error)
 	if seed == 0 {
 		seed = sandbox.Seed
 	}
-	if err := sandbox.Fill(ctx, st, store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}, seed); err != nil {
+	if err := sandbox.Fill(ctx, st, domain.Tenant{Account: acct.ID, Mode: domain.Test, Org: acct.SandboxOrg}, seed); err != nil {
 		return out, fmt.Errorf("accounts: fill sandbox: %w", err)
 	}
 	if err := sandbox.FillTestOrgs(ctx, st, acct.ID, seed, sandbox.SizesOf(ctx)); err != nil {

@@ -15,8 +15,8 @@ import (
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/accounts/usagekeys"
 	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
@@ -37,7 +37,7 @@ func gateway(t *testing.T, plans map[string]string) (*apigateway.Service, usagek
 	return svc, usagekeys.UsageKeys{Client: c, Plans: plans}
 }
 
-var plans = map[string]string{store.Test: "testusageplan", store.Live: "liveusageplan"}
+var plans = map[string]string{domain.Test: "testusageplan", domain.Live: "liveusageplan"}
 
 var tiny = sandbox.Sizes{Patients: 2, Practitioners: 1, Appointments: 1, Messages: 1, Invoices: 1}
 
@@ -60,7 +60,7 @@ func TestCreateRegistersUsageKeys(t *testing.T) {
 		assert.Empty(t, svc.PlansOf("local", "v1", c.Account.UsageKeys[mode]), "disabled: %s", mode)
 	}
 	require.NoError(t, reg.SetEnabled(ctx, c.Account, true))
-	assert.NotEmpty(t, svc.PlansOf("local", "v1", c.Account.UsageKeys[store.Test]))
+	assert.NotEmpty(t, svc.PlansOf("local", "v1", c.Account.UsageKeys[domain.Test]))
 }
 
 // TestCreateLeavesNothingHalfMade: a registration that fails half way, or an account transaction
@@ -70,7 +70,7 @@ func TestCreateLeavesNothingHalfMade(t *testing.T) {
 	st, failing := storetest.Engine(t)
 
 	// The live plan is missing: the test key is made, the live one fails, the test key is removed.
-	svc, reg := gateway(t, map[string]string{store.Test: "testusageplan"})
+	svc, reg := gateway(t, map[string]string{domain.Test: "testusageplan"})
 	_, err := accounts.Create(ctx, st, accounts.Options{Name: "Half", UsageKeys: reg})
 	require.Error(t, err)
 	assert.Empty(t, svc.Keys(""), "no API key left behind")

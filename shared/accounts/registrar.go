@@ -3,7 +3,7 @@ package accounts
 import (
 	"context"
 
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // Registrar registers an account's usage identifier keys with API Gateway. With
@@ -15,7 +15,7 @@ type Registrar interface {
 	// It is idempotent: a retry after a partial failure finishes the job.
 	Register(ctx context.Context, accountID, mode, value string) error
 	// SetEnabled enables or disables every usage key of the account.
-	SetEnabled(ctx context.Context, acct store.Account, enabled bool) error
+	SetEnabled(ctx context.Context, acct domain.Account, enabled bool) error
 	// Remove deletes the account's API keys (the compensation of a failed sign-up).
 	Remove(ctx context.Context, accountID string) error
 }
@@ -24,8 +24,8 @@ type Registrar interface {
 func KeyName(accountID, mode string) string { return "hapihub-" + accountID + "-" + mode }
 
 // RegisterAll registers the account's usage key of every mode.
-func RegisterAll(ctx context.Context, reg Registrar, acct store.Account) error {
-	for _, mode := range []string{store.Test, store.Live} {
+func RegisterAll(ctx context.Context, reg Registrar, acct domain.Account) error {
+	for _, mode := range []string{domain.Test, domain.Live} {
 		if v := acct.UsageKeys[mode]; v != "" {
 			if err := reg.Register(ctx, acct.ID, mode, v); err != nil {
 				return err
@@ -37,6 +37,6 @@ func RegisterAll(ctx context.Context, reg Registrar, acct store.Account) error {
 
 // Disable turns the account's usage keys off at API Gateway: every request with any of its keys
 // then gets 403 at the gateway, before any function runs.
-func Disable(ctx context.Context, reg Registrar, acct store.Account) error {
+func Disable(ctx context.Context, reg Registrar, acct domain.Account) error {
 	return reg.SetEnabled(ctx, acct, false)
 }

@@ -18,17 +18,17 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // memRecorder keeps what the router records; fail makes every record fail.
 type memRecorder struct {
 	mu   sync.Mutex
-	logs []store.RequestLog
+	logs []domain.RequestLog
 	fail bool
 }
 
-func (m *memRecorder) RecordRequest(_ context.Context, l store.RequestLog) error {
+func (m *memRecorder) RecordRequest(_ context.Context, l domain.RequestLog) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail {
@@ -73,34 +73,34 @@ func proxyEvent(method, resource, path string, p *auth.Principal, headers map[st
 }
 
 func TestRouterRecordsRequestsWithAKey(t *testing.T) {
-	session := &auth.Principal{AccountID: "acct_1", Mode: store.Live, KeyID: "key_s", KeyType: auth.Secret, Session: "dev@example.com"}
-	restricted := &auth.Principal{AccountID: "acct_1", Mode: store.Test, KeyID: "key_r", KeyType: auth.Restricted, Permissions: map[string]string{}}
+	session := &auth.Principal{AccountID: "acct_1", Mode: domain.Live, KeyID: "key_s", KeyType: auth.Secret, Session: "dev@example.com"}
+	restricted := &auth.Principal{AccountID: "acct_1", Mode: domain.Test, KeyID: "key_r", KeyType: auth.Restricted, Permissions: map[string]string{}}
 	cases := []struct {
 		name       string
 		ev         events.APIGatewayProxyRequest
 		recorded   bool
 		status     int
 		errorEvent bool
-		check      func(t *testing.T, l store.RequestLog)
+		check      func(t *testing.T, l domain.RequestLog)
 	}{
 		{name: "success", ev: proxyEvent(http.MethodGet, "/things/{id}", "/things/thing_1", restricted, nil), recorded: true, status: 200,
-			check: func(t *testing.T, l store.RequestLog) {
+			check: func(t *testing.T, l domain.RequestLog) {
 				assert.Equal(t, "key_r", l.KeyID)
 				assert.Equal(t, auth.Restricted, l.KeyType)
-				assert.Equal(t, store.Test, l.Mode)
+				assert.Equal(t, domain.Test, l.Mode)
 				assert.Empty(t, l.Session)
 				assert.Equal(t, "/things/thing_1", l.Path, "the path as called, not the route's template")
 			}},
 		{name: "error with its event id", ev: proxyEvent(http.MethodPost, "/things", "/things", session, map[string]string{"Idempotency-Key": "k-1", "Content-Type": "application/json"}),
 			recorded: true, status: 400, errorEvent: true,
-			check: func(t *testing.T, l store.RequestLog) {
+			check: func(t *testing.T, l domain.RequestLog) {
 				assert.Equal(t, "dev@example.com", l.Session, "a console session's member is recorded")
 				assert.Equal(t, "k-1", l.IdempotencyKey)
-				assert.Equal(t, store.Live, l.Mode)
+				assert.Equal(t, domain.Live, l.Mode)
 			}},
 		{name: "panic answered 500", ev: proxyEvent(http.MethodDelete, "/things/{id}", "/things/thing_1", restricted, nil), recorded: true, status: 500, errorEvent: true},
 		{name: "publishable key refused by the router", ev: proxyEvent(http.MethodGet, "/things/{id}", "/things/thing_1",
-			&auth.Principal{AccountID: "acct_1", Mode: store.Test, KeyID: "key_p", KeyType: auth.Publishable}, nil), recorded: true, status: 403, errorEvent: true},
+			&auth.Principal{AccountID: "acct_1", Mode: domain.Test, KeyID: "key_p", KeyType: auth.Publishable}, nil), recorded: true, status: 403, errorEvent: true},
 		{name: "no principal (not through the authorizer)", ev: proxyEvent(http.MethodGet, "/things/{id}", "/things/thing_1", nil, nil), recorded: false},
 		{name: "public route", ev: proxyEvent(http.MethodGet, "/open", "/open", session, nil), recorded: false},
 		{name: "unknown route", ev: proxyEvent(http.MethodGet, "/nope", "/nope", session, nil), recorded: false},
@@ -143,7 +143,7 @@ func TestRouterRecordsRequestsWithAKey(t *testing.T) {
 }
 
 func TestRecorderFailureLeavesTheResponseAlone(t *testing.T) {
-	ev := proxyEvent(http.MethodGet, "/things/{id}", "/things/thing_1", &auth.Principal{AccountID: "acct_1", Mode: store.Test, KeyID: "key_1", KeyType: auth.Secret}, nil)
+	ev := proxyEvent(http.MethodGet, "/things/{id}", "/things/thing_1", &auth.Principal{AccountID: "acct_1", Mode: domain.Test, KeyID: "key_1", KeyType: auth.Secret}, nil)
 	clock := &stepClock{t: time.Now()}
 	ok, err := recordedRouter(&memRecorder{}, clock).Handle(context.Background(), ev)
 	require.NoError(t, err)

@@ -12,14 +12,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/auth"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // Every answer the router builds names its request: success, client error, refusal, unknown
 // route, panic. The id is API Gateway's ($context.requestId), the error body's event and the
 // request log's requestId and errorEventId.
 func TestEveryResponseCarriesTheRequestID(t *testing.T) {
-	p := &auth.Principal{AccountID: "acct_1", Mode: store.Test, KeyID: "key_1", KeyType: auth.Secret}
+	p := &auth.Principal{AccountID: "acct_1", Mode: domain.Test, KeyID: "key_1", KeyType: auth.Secret}
 	cases := []struct {
 		name    string
 		method  string
@@ -65,7 +65,7 @@ func TestEveryResponseCarriesTheRequestID(t *testing.T) {
 
 // Without API Gateway's id (a direct invoke), the router makes one, and still uses it everywhere.
 func TestRequestIDIsMadeWhenTheGatewayGaveNone(t *testing.T) {
-	ev := proxyEvent(http.MethodPost, "/things", "/things", &auth.Principal{AccountID: "acct_1", Mode: store.Test, KeyID: "key_1", KeyType: auth.Secret},
+	ev := proxyEvent(http.MethodPost, "/things", "/things", &auth.Principal{AccountID: "acct_1", Mode: domain.Test, KeyID: "key_1", KeyType: auth.Secret},
 		map[string]string{"Content-Type": "application/json"})
 	ev.RequestContext.RequestID = ""
 	rec := &memRecorder{}

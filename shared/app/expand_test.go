@@ -10,8 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // expandFixture is one organization's chain invoice -> appointment -> patient/practitioner, with
@@ -19,7 +20,7 @@ import (
 type expandFixture struct {
 	s                                      *stack
 	p                                      *principal
-	tenant                                 store.Tenant
+	tenant                                 domain.Tenant
 	patient, practitioner, appt, bare, inv string
 }
 
@@ -27,7 +28,7 @@ func newExpandFixture(t *testing.T) expandFixture {
 	s := newStack(t)
 	a := s.newAccount("Acme")
 	p := &a.test
-	f := expandFixture{s: s, p: p, tenant: store.Tenant{Account: a.acct.ID, Mode: store.Test, Org: a.acct.SandboxOrg}}
+	f := expandFixture{s: s, p: p, tenant: domain.Tenant{Account: a.acct.ID, Mode: domain.Test, Org: a.acct.SandboxOrg}}
 	id := func(r resp) string {
 		require.Equal(t, 201, r.Status, r.Raw)
 		return r.Body["id"].(string)
@@ -231,10 +232,10 @@ func TestExpandPermissionsAndTenancy(t *testing.T) {
 		// The API and the store's writes refuse such a reference; the row is seeded directly, as a
 		// corrupted or migrated row might be, to show the read itself is scoped.
 		now := s.st.Now()
-		doc := store.Doc{"id": store.NewID("appt", now), "object": "appointment", "organizationId": f.tenant.Org, "livemode": f.tenant.Live(),
+		doc := domain.Doc{"id": core.NewID("appt", now), "object": "appointment", "organizationId": f.tenant.Org, "livemode": f.tenant.Live(),
 			"createdAt": now.UnixMilli(), "updatedAt": now.UnixMilli(),
 			"patientId": other.Body["id"], "startsAt": int64(1_900_002_000_000), "endsAt": int64(1_900_002_900_000), "status": "booked"}
-		require.NoError(t, s.st.SeedObjects(context.Background(), f.tenant, "appointments", []store.Doc{doc}))
+		require.NoError(t, s.st.SeedObjects(context.Background(), f.tenant, "appointments", []domain.Doc{doc}))
 		r := s.do(f.p, "GET", "/appointments/"+doc["id"].(string)+"?expand[]=patient", nil)
 		require.Equal(t, 200, r.Status, r.Raw)
 		assert.Equal(t, other.Body["id"], r.Body["patientId"])
@@ -246,7 +247,7 @@ func TestExpandPermissionsAndTenancy(t *testing.T) {
 	t.Run("a removed object expands to null", func(t *testing.T) {
 		// A referenced object cannot be deleted through the API (409, docs/resources.md); removed
 		// from under its references as a purge or an older version could, it expands to null.
-		_, err := s.st.DeleteObject(context.Background(), f.tenant, schema.Practitioners, f.practitioner, 0, store.Meta{})
+		_, err := s.st.DeleteObject(context.Background(), f.tenant, schema.Practitioners, f.practitioner, 0, domain.Meta{})
 		require.Error(t, err, "referenced: the delete is refused")
 		_, err = s.st.PurgeObjects(context.Background(), f.tenant, schema.Practitioners)
 		require.NoError(t, err)

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // Deleting an object others refer to (appointment → patient, practitioner; invoice → patient,
@@ -118,7 +118,7 @@ func TestSandboxResetWithReferences(t *testing.T) {
 	s := newStack(t)
 	a := s.newAccount("Acme")
 	p := &a.test
-	tn := store.Tenant{Account: a.acct.ID, Mode: store.Test, Org: a.acct.SandboxOrg}
+	tn := domain.Tenant{Account: a.acct.ID, Mode: domain.Test, Org: a.acct.SandboxOrg}
 	pat := s.do(p, "POST", "/patients", map[string]any{"firstName": "Luna", "lastName": "Lovegood"}).Body["id"].(string)
 	c := s.do(p, "POST", "/appointments", map[string]any{"patientId": pat, "startsAt": 1767258000000, "endsAt": 1767259800000})
 	require.Equal(t, 201, c.Status, c.Raw)

@@ -16,6 +16,7 @@ import (
 	"github.com/hapihub/hapihub/infra/sqs/sqstest"
 	"github.com/hapihub/hapihub/shared/app/clinical"
 	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -207,16 +208,16 @@ func TestNoRouteCrossesModesOrAccounts(t *testing.T) {
 	a, b := s.newAccount("Acme"), s.newAccount("Beta")
 	aLive := a.live.in(a.liveOrgs[0])
 	callers := map[string]principal{"A test": a.test, "A live": aLive}
-	own := map[string]store.Tenant{
-		"A test": {Account: a.acct.ID, Mode: store.Test, Org: a.acct.SandboxOrg},
-		"A live": {Account: a.acct.ID, Mode: store.Live, Org: a.liveOrgs[0]},
+	own := map[string]domain.Tenant{
+		"A test": {Account: a.acct.ID, Mode: domain.Test, Org: a.acct.SandboxOrg},
+		"A live": {Account: a.acct.ID, Mode: domain.Live, Org: a.liveOrgs[0]},
 	}
-	foreignTenants := map[string][]store.Tenant{
-		"A test": {{Account: a.acct.ID, Mode: store.Live, Org: a.liveOrgs[0]}, {Account: b.acct.ID, Mode: store.Test, Org: b.acct.SandboxOrg}, {Account: b.acct.ID, Mode: store.Live, Org: b.liveOrgs[0]}},
-		"A live": {{Account: a.acct.ID, Mode: store.Test, Org: a.acct.SandboxOrg}, {Account: b.acct.ID, Mode: store.Test, Org: b.acct.SandboxOrg}, {Account: b.acct.ID, Mode: store.Live, Org: b.liveOrgs[0]}},
+	foreignTenants := map[string][]domain.Tenant{
+		"A test": {{Account: a.acct.ID, Mode: domain.Live, Org: a.liveOrgs[0]}, {Account: b.acct.ID, Mode: domain.Test, Org: b.acct.SandboxOrg}, {Account: b.acct.ID, Mode: domain.Live, Org: b.liveOrgs[0]}},
+		"A live": {{Account: a.acct.ID, Mode: domain.Test, Org: a.acct.SandboxOrg}, {Account: b.acct.ID, Mode: domain.Test, Org: b.acct.SandboxOrg}, {Account: b.acct.ID, Mode: domain.Live, Org: b.liveOrgs[0]}},
 	}
 	// One object id per clinical resource and tenant.
-	ids := func(t store.Tenant) map[string]string {
+	ids := func(t domain.Tenant) map[string]string {
 		out := map[string]string{}
 		for _, res := range []string{"patients", "practitioners", "appointments", "messages", "invoices"} {
 			sch, _ := lookup(res)
@@ -295,7 +296,7 @@ func TestNoRouteCrossesModesOrAccounts(t *testing.T) {
 			require.Equal(t, 200, r.Status, r.Raw)
 			for _, d := range r.data() {
 				assert.Equal(t, own[who].Org, d.(map[string]any)["organizationId"])
-				assert.Equal(t, own[who].Mode == store.Live, d.(map[string]any)["livemode"])
+				assert.Equal(t, own[who].Mode == domain.Live, d.(map[string]any)["livemode"])
 			}
 		}
 	}

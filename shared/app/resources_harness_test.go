@@ -21,9 +21,11 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // stack is every API function built by shared/app over one embedded DynamoDB, dispatched by
@@ -78,7 +80,7 @@ type principal struct {
 
 // tenantOf is an account made by accounts.Create, with its sandbox and live demo organizations.
 type tenantOf struct {
-	acct      store.Account
+	acct      domain.Account
 	test      principal
 	live      principal // without org: several connections
 	liveOrgs  []string
@@ -91,22 +93,22 @@ type tenantOf struct {
 func (s *stack) newAccount(name string) tenantOf {
 	ctx := context.Background()
 	now := s.st.Now()
-	acct := store.Account{ID: store.NewID("acct", now), Name: name, SandboxOrg: store.NewID("org", now), UsageKeys: map[string]string{}, CreatedAt: now.UnixMilli()}
+	acct := domain.Account{ID: core.NewID("acct", now), Name: name, SandboxOrg: core.NewID("org", now), UsageKeys: map[string]string{}, CreatedAt: now.UnixMilli()}
 	out := tenantOf{acct: acct}
-	var keys []store.Key
-	for _, mode := range []string{store.Test, store.Live} {
+	var keys []domain.Key
+	for _, mode := range []string{domain.Test, domain.Live} {
 		secret, err := auth.Generate(auth.Prefix(auth.Secret, mode))
 		require.NoError(s.t, err)
-		k := store.Key{ID: store.NewID("key", now), AccountID: acct.ID, Mode: mode, Type: auth.Secret, Hash: auth.Hash(secret), Last4: auth.Last4(secret), Status: "active", CreatedAt: now.UnixMilli()}
+		k := domain.Key{ID: core.NewID("key", now), AccountID: acct.ID, Mode: mode, Type: auth.Secret, Hash: auth.Hash(secret), Last4: auth.Last4(secret), Status: "active", CreatedAt: now.UnixMilli()}
 		keys = append(keys, k)
 		p := principal{account: acct.ID, mode: mode, keyID: k.ID}
-		if mode == store.Test {
+		if mode == domain.Test {
 			out.test = p
 		} else {
 			out.live = p
 		}
 	}
-	orgs := []store.Doc{sandbox.Organization(acct.SandboxOrg, now)}
+	orgs := []domain.Doc{sandbox.Organization(acct.SandboxOrg, now)}
 	var conns []string
 	live := sandbox.LiveOrganizations(now)
 	for _, o := range live {
@@ -118,13 +120,13 @@ func (s *stack) newAccount(name string) tenantOf {
 	require.NoError(s.t, s.st.CreateAccount(ctx, acct, keys, orgs, conns))
 	s.seeds += 10
 	small := sandbox.Sizes{Patients: 4, Practitioners: 2, Appointments: 4, Messages: 3, Invoices: 3}
-	require.NoError(s.t, sandbox.FillSized(ctx, s.st, store.Tenant{Account: acct.ID, Mode: store.Test, Org: acct.SandboxOrg}, s.seeds, small))
+	require.NoError(s.t, sandbox.FillSized(ctx, s.st, domain.Tenant{Account: acct.ID, Mode: domain.Test, Org: acct.SandboxOrg}, s.seeds, small))
 	for i, o := range live {
 		sz := small
 		if o.Sizes.Messages == 0 {
 			sz.Messages = 0
 		}
-		require.NoError(s.t, sandbox.FillSized(ctx, s.st, store.Tenant{Account: acct.ID, Mode: store.Live, Org: conns[i]}, s.seeds+uint64(i)+1, sz))
+		require.NoError(s.t, sandbox.FillSized(ctx, s.st, domain.Tenant{Account: acct.ID, Mode: domain.Live, Org: conns[i]}, s.seeds+uint64(i)+1, sz))
 	}
 	return out
 }

@@ -16,8 +16,9 @@ import (
 
 	"github.com/hapihub/hapihub/docs"
 	"github.com/hapihub/hapihub/infra/local/runner"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/openapi"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 func TestClinicalResourcesOverHTTP(t *testing.T) {
@@ -126,7 +127,7 @@ func TestRuleErrorsOverHTTP(t *testing.T) {
 	assert.EqualValues(t, 9500, r.Body["amountPaid"])
 	r = s.do(p, "PATCH", "/invoices/"+inv.Body["id"].(string), map[string]any{"status": "open"})
 	assert.Equal(t, 400, r.Status)
-	evs, err := s.st.ListEvents(context.Background(), a.acct.ID, store.Test, store.EventQuery{Limit: 100})
+	evs, err := s.st.ListEvents(context.Background(), a.acct.ID, domain.Test, core.EventQuery{Limit: 100})
 	require.NoError(t, err)
 	var types []string
 	for _, e := range evs.Events {

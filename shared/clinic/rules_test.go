@@ -8,31 +8,31 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // fakeObjects holds objects per organization, so a reference to another organization's object
 // is as missing as an unknown id.
 type fakeObjects map[string]map[string]bool
 
-func (f fakeObjects) GetObject(_ context.Context, t store.Tenant, res *schema.Resource, id string) (store.Doc, int64, error) {
+func (f fakeObjects) GetObject(_ context.Context, t domain.Tenant, res *schema.Resource, id string) (domain.Doc, int64, error) {
 	if f[t.Org][id] {
-		return store.Doc{"id": id}, 1, nil
+		return domain.Doc{"id": id}, 1, nil
 	}
 	return nil, 0, apperr.New(apperr.NotFound, "No such %s: %s", res.Object, id)
 }
 
 var (
-	tenant  = store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_a"}
+	tenant  = domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_a"}
 	objects = fakeObjects{
 		"org_a": {"pat_a": true, "prac_a": true},
 		"org_b": {"pat_b": true, "prac_b": true},
 	}
 )
 
-func appt(kv ...any) store.Doc {
-	d := store.Doc{"patientId": "pat_a", "practitionerId": "prac_a", "startsAt": int64(1000), "endsAt": int64(2000), "status": "booked"}
+func appt(kv ...any) domain.Doc {
+	d := domain.Doc{"patientId": "pat_a", "practitionerId": "prac_a", "startsAt": int64(1000), "endsAt": int64(2000), "status": "booked"}
 	for i := 0; i < len(kv); i += 2 {
 		if kv[i+1] == nil {
 			delete(d, kv[i].(string))
@@ -43,8 +43,8 @@ func appt(kv ...any) store.Doc {
 	return d
 }
 
-func inv(kv ...any) store.Doc {
-	d := store.Doc{"patientId": "pat_a", "currency": "USD", "status": "draft", "amountPaid": int64(0),
+func inv(kv ...any) domain.Doc {
+	d := domain.Doc{"patientId": "pat_a", "currency": "USD", "status": "draft", "amountPaid": int64(0),
 		"lineItems": []any{map[string]any{"description": "Consultation", "quantity": int64(2), "unitAmount": int64(1500)}}}
 	for i := 0; i < len(kv); i += 2 {
 		d[kv[i].(string)] = kv[i+1]
@@ -72,7 +72,7 @@ func TestAppointmentRules(t *testing.T) {
 	rules := Rules(schema.Appointments, objects)
 	tests := []struct {
 		name       string
-		prev, next store.Doc
+		prev, next domain.Doc
 		want       []string // fields named; nil means valid
 	}{
 		{"valid create", nil, appt(), nil},
@@ -122,7 +122,7 @@ func TestInvoiceRules(t *testing.T) {
 		map[string]any{"description": "q", "quantity": int64(1_000_000), "unitAmount": int64(1_000_000_000_000)}}
 	tests := []struct {
 		name       string
-		prev, next store.Doc
+		prev, next domain.Doc
 		want       []string
 		total      int64
 		paid       int64
@@ -156,7 +156,7 @@ func TestInvoiceRules(t *testing.T) {
 
 func TestMessageReferences(t *testing.T) {
 	rules := Rules(schema.Messages, objects)
-	msg := store.Doc{"patientId": "pat_a", "roomId": "room_1", "direction": "inbound", "channel": "sms", "text": "hi"}
+	msg := domain.Doc{"patientId": "pat_a", "roomId": "room_1", "direction": "inbound", "channel": "sms", "text": "hi"}
 	assert.Nil(t, fieldsOf(t, rules(context.Background(), tenant, nil, msg)))
 	msg["patientId"] = "pat_b"
 	assert.Equal(t, []string{"patientId"}, fieldsOf(t, rules(context.Background(), tenant, nil, msg)))
@@ -166,7 +166,7 @@ func TestMessageReferences(t *testing.T) {
 func TestEvents(t *testing.T) {
 	tests := []struct {
 		res        *schema.Resource
-		prev, next store.Doc
+		prev, next domain.Doc
 		want       []string
 	}{
 		{schema.Appointments, appt(), appt("status", "cancelled"), []string{"appointment.cancelled"}},

@@ -24,6 +24,7 @@ import (
 	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
 func TestMain(m *testing.M) { os.Exit(localtest.Main(m)) }
@@ -92,7 +93,7 @@ type countingIdentity struct {
 	userReads atomic.Int64
 }
 
-func (c *countingIdentity) GetUser(ctx context.Context, email string) (store.User, error) {
+func (c *countingIdentity) GetUser(ctx context.Context, email string) (accountstore.User, error) {
 	c.userReads.Add(1)
 	return c.Store.GetUser(ctx, email)
 }

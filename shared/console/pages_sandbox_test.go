@@ -15,7 +15,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/sandbox"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
 // apiList lists a resource with the test key, as the console's page should show it.
@@ -231,8 +231,8 @@ func TestSandboxLiveOrganizations(t *testing.T) {
 	b := c.browser(t)
 	b.signup(email)
 	c.clock.Advance(time.Second) // the newest membership is the one a login opens
-	require.NoError(t, c.store.AddMember(ctx, store.Membership{Account: k.AccountID, AccountName: "Local developer", Email: email,
-		Name: "Ada Lovelace", Role: store.RoleOwner, CreatedAt: c.clock.Now().UnixMilli()}))
+	require.NoError(t, c.store.AddMember(ctx, accountstore.Membership{Account: k.AccountID, AccountName: "Local developer", Email: email,
+		Name: "Ada Lovelace", Role: accountstore.RoleOwner, CreatedAt: c.clock.Now().UnixMilli()}))
 	b.post("/console/logout")
 	b.login(email, "correct horse battery")
 	b.post("/console/mode", "mode", "live", "back", "/sandbox")

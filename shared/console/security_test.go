@@ -19,7 +19,8 @@ import (
 
 	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/console/web"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
 var ipSeq atomic.Int64
@@ -116,7 +117,7 @@ func TestLoginEndsTheSessionItCameWith(t *testing.T) {
 	oldSession, err := c.store.GetSession(ctx, sessionHash(old))
 	require.NoError(t, err)
 	oldSession = web.SessionSecrets(old, oldSession)
-	oldKey := oldSession.Keys[store.Test].Secret
+	oldKey := oldSession.Keys[domain.Test].Secret
 	require.Equal(t, http.StatusOK, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "the session key works while the session lives")
 
 	// Logging in again from the same browser (the login form is public, guarded by the CSRF cookie).
@@ -125,7 +126,7 @@ func TestLoginEndsTheSessionItCameWith(t *testing.T) {
 	assert.Equal(t, "/console/", p.URL)
 	assert.NotEqual(t, old, b.cookies[sessionCookieName].Value, "a new token")
 	_, err = c.store.GetSession(ctx, sessionHash(old))
-	assert.ErrorIs(t, err, store.ErrNoSession, "the old session is gone")
+	assert.ErrorIs(t, err, accountstore.ErrNoSession, "the old session is gone")
 	assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "and its keys")
 }
 
@@ -322,7 +323,7 @@ func TestSignupsThatMakeAccountsAreCappedPerAddress(t *testing.T) {
 	assert.NotEmpty(t, p.Header.Get("Retry-After"))
 	assert.NotContains(t, b.cookies, sessionCookieName)
 	_, err := c.store.GetUser(context.Background(), over)
-	assert.ErrorIs(t, err, store.ErrNoUser, "nothing was made")
+	assert.ErrorIs(t, err, accountstore.ErrNoUser, "nothing was made")
 
 	// The next hour lets the address make accounts again.
 	c.clock.Advance(time.Hour)

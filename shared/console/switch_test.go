@@ -12,7 +12,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/console/web"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
 // switchTargets are the accounts the user menu offers to switch to: account id -> its label.
@@ -35,7 +36,7 @@ func TestSwitchAccount(t *testing.T) {
 	p := grace.post("/console/signup", "name", "Grace Hopper", "company", "Second Clinic", "email", graceEmail, "password", "grace's long password")
 	require.Equal(t, http.StatusOK, p.Status, p.text())
 	assert.Empty(t, switchTargets(p), "one account: nothing to switch to")
-	session := func() store.Session {
+	session := func() accountstore.Session {
 		t.Helper()
 		token := grace.cookies[sessionCookieName].Value
 		ss, err := c.store.GetSession(ctx, sessionHash(token))
@@ -67,18 +68,18 @@ func TestSwitchAccount(t *testing.T) {
 	assert.Equal(t, map[string]string{first: "Analytical Clinics · viewer"}, switchTargets(p))
 	assert.NotEqual(t, oldToken, grace.cookies[sessionCookieName].Value, "a new session token")
 	_, err := c.store.GetSession(ctx, sessionHash(oldToken))
-	assert.ErrorIs(t, err, store.ErrNoSession, "the old session ended")
+	assert.ErrorIs(t, err, accountstore.ErrNoSession, "the old session ended")
 	for mode, k := range before.Keys {
 		assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", k.Secret, nil).Status, "the old %s session key ended", mode)
 	}
 	after := session()
 	assert.Equal(t, second, after.Account)
-	assert.Equal(t, store.RoleOwner, after.Role)
+	assert.Equal(t, accountstore.RoleOwner, after.Role)
 	for mode, k := range after.Keys {
 		assert.True(t, strings.HasPrefix(k.Secret, "sk_"+mode+"_"), "an owner's %s session key is a secret key: %s", mode, k.Secret[:8])
 	}
 	// The new key reads the chosen account's data: its test key lists Second Clinic's keys.
-	keys := c.env.Do(t, http.MethodGet, "/api-keys", after.Keys[store.Test].Secret, nil)
+	keys := c.env.Do(t, http.MethodGet, "/api-keys", after.Keys[domain.Test].Secret, nil)
 	require.Equal(t, http.StatusOK, keys.Status, string(keys.Body))
 
 	// Without the form's token the switch is refused, and nothing changes.
@@ -96,9 +97,9 @@ func TestSwitchAccount(t *testing.T) {
 	p = grace.post("/console/account", "account", first)
 	assert.Contains(t, p.text(), "Switched to Analytical Clinics (viewer).")
 	back := session()
-	assert.Equal(t, store.RoleViewer, back.Role)
-	assert.True(t, strings.HasPrefix(back.Keys[store.Test].Secret, "rk_test_"), "a viewer's key is restricted")
-	assert.Equal(t, http.StatusForbidden, c.env.Do(t, http.MethodGet, "/api-keys", back.Keys[store.Test].Secret, nil).Status)
+	assert.Equal(t, accountstore.RoleViewer, back.Role)
+	assert.True(t, strings.HasPrefix(back.Keys[domain.Test].Secret, "rk_test_"), "a viewer's key is restricted")
+	assert.Equal(t, http.StatusForbidden, c.env.Do(t, http.MethodGet, "/api-keys", back.Keys[domain.Test].Secret, nil).Status)
 
 	// A login still lands in the most recently joined account.
 	grace.get("/console/")

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Anchor is the fixed "now" of the seeded schedule: appointments spread over the six months
@@ -27,12 +29,12 @@ var Default = Sizes{Patients: Patients, Practitioners: 12, Appointments: 2000, M
 
 // Data is one organization's seed data, connected: every reference names an object in it.
 type Data struct {
-	Patients, Practitioners, Appointments, Messages, Invoices []store.Doc
+	Patients, Practitioners, Appointments, Messages, Invoices []domain.Doc
 }
 
 // Generate builds an organization's data deterministically from seed: the same seed gives the
 // same objects and ids; only organizationId and livemode come from the tenant.
-func Generate(t store.Tenant, seed uint64, n Sizes) Data {
+func Generate(t domain.Tenant, seed uint64, n Sizes) Data {
 	d := Data{Patients: patientDocs(t, seed, n.Patients)}
 	d.Practitioners = practitionerDocs(t, seed, n.Practitioners)
 	d.Appointments = appointmentDocs(t, seed, n.Appointments, d.Patients, d.Practitioners)
@@ -43,18 +45,18 @@ func Generate(t store.Tenant, seed uint64, n Sizes) Data {
 
 func (d Data) byResource() []struct {
 	Res  *schema.Resource
-	Docs []store.Doc
+	Docs []domain.Doc
 } {
 	return []struct {
 		Res  *schema.Resource
-		Docs []store.Doc
+		Docs []domain.Doc
 	}{{schema.Patients, d.Patients}, {schema.Practitioners, d.Practitioners}, {schema.Appointments, d.Appointments}, {schema.Messages, d.Messages}, {schema.Invoices, d.Invoices}}
 }
 
 // FillSized writes generated data into an organization with BatchWriteItem (no events: seed
 // data is a starting state), with the guards that reserve its externalIds.
-func FillSized(ctx context.Context, st *store.Store, t store.Tenant, seed uint64, n Sizes) error {
-	refs := map[string][]store.Doc{}
+func FillSized(ctx context.Context, st *store.Store, t domain.Tenant, seed uint64, n Sizes) error {
+	refs := map[string][]domain.Doc{}
 	for _, r := range Generate(t, seed, n).byResource() {
 		refs[r.Res.Name] = r.Docs
 		if len(r.Docs) == 0 {
@@ -83,7 +85,7 @@ type ResetResult struct {
 
 // Reset deletes every clinical object of the organization and seeds it again with seed and n
 // (Default for St. Mungo's).
-func Reset(ctx context.Context, st *store.Store, t store.Tenant, seed uint64, n Sizes) (ResetResult, error) {
+func Reset(ctx context.Context, st *store.Store, t domain.Tenant, seed uint64, n Sizes) (ResetResult, error) {
 	out := ResetResult{Deleted: map[string]int{}, Seeded: map[string]int{}}
 	for _, name := range schema.ClinicalResources {
 		res, _ := schema.Lookup(name)
@@ -106,8 +108,8 @@ func Reset(ctx context.Context, st *store.Store, t store.Tenant, seed uint64, n 
 	return out, nil
 }
 
-func base(t store.Tenant, id, object string, created time.Time) store.Doc {
-	return store.Doc{"id": id, "object": object, "organizationId": t.Org, "livemode": t.Live(),
+func base(t domain.Tenant, id, object string, created time.Time) domain.Doc {
+	return domain.Doc{"id": id, "object": object, "organizationId": t.Org, "livemode": t.Live(),
 		"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(), "metadata": map[string]any{}}
 }
 
@@ -120,13 +122,13 @@ var practitionerSeed = []struct{ First, Last, Title, Specialty string }{
 	{"Lucía", "Fernández", "Nurse", "Nursing"}, {"Oliver", "Whitfield", "Dr", "General Practice"},
 }
 
-func practitionerDocs(t store.Tenant, seed uint64, n int) []store.Doc {
+func practitionerDocs(t domain.Tenant, seed uint64, n int) []domain.Doc {
 	r := newRNG(seed, 2)
-	out := make([]store.Doc, 0, n)
+	out := make([]domain.Doc, 0, n)
 	for i := range n {
 		p := practitionerSeed[i%len(practitionerSeed)]
 		created := epoch.Add(-time.Duration(n-i) * 24 * time.Hour)
-		d := base(t, store.IDFrom("prac", created, r), "practitioner", created)
+		d := base(t, core.IDFrom("prac", created, r), "practitioner", created)
 		d["externalId"] = fmt.Sprintf("STAFF-%03d", 10+i)
 		d["firstName"], d["lastName"], d["title"], d["specialty"] = p.First, p.Last, p.Title, p.Specialty
 		d["email"] = fmt.Sprintf("%s.%s@stmungos.example", asciiLower(p.First), asciiLower(p.Last))
@@ -143,14 +145,14 @@ var cancelReasons = []string{"Patient unwell", "Scheduling conflict", "Practitio
 
 // appointmentDocs spreads appointments over working hours from six months before Anchor to
 // six months after it.
-func appointmentDocs(t store.Tenant, seed uint64, n int, patients, pracs []store.Doc) []store.Doc {
+func appointmentDocs(t domain.Tenant, seed uint64, n int, patients, pracs []domain.Doc) []domain.Doc {
 	if len(patients) == 0 {
 		return nil
 	}
 	r := newRNG(seed, 3)
 	from := Anchor.AddDate(0, -6, 0)
 	days := int(Anchor.AddDate(0, 6, 0).Sub(from).Hours() / 24)
-	out := make([]store.Doc, 0, n)
+	out := make([]domain.Doc, 0, n)
 	for i := range n {
 		day := from.AddDate(0, 0, r.IntN(days))
 		for day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
@@ -166,7 +168,7 @@ func appointmentDocs(t store.Tenant, seed uint64, n int, patients, pracs []store
 		if created.After(Anchor) {
 			created = Anchor.Add(-time.Duration(1+r.IntN(1000)) * time.Minute)
 		}
-		d := base(t, store.IDFrom("appt", created, r), "appointment", created)
+		d := base(t, core.IDFrom("appt", created, r), "appointment", created)
 		d["externalId"] = fmt.Sprintf("APPT-%07d", 5000000+i)
 		d["patientId"] = p["id"]
 		if len(pracs) > 0 {
@@ -238,12 +240,12 @@ var conversation = []struct{ Dir, Title, Text string }{
 
 // messageDocs makes conversations: each room is one patient's thread, messages alternate
 // between clinic and patient, older ones read, some archived.
-func messageDocs(t store.Tenant, seed uint64, n int, patients []store.Doc) []store.Doc {
+func messageDocs(t domain.Tenant, seed uint64, n int, patients []domain.Doc) []domain.Doc {
 	if len(patients) == 0 || n == 0 {
 		return nil
 	}
 	r := newRNG(seed, 4)
-	out := make([]store.Doc, 0, n)
+	out := make([]domain.Doc, 0, n)
 	for len(out) < n {
 		p := patients[r.IntN(len(patients))]
 		room := "room_" + p["id"].(string)[4:]
@@ -257,7 +259,7 @@ func messageDocs(t store.Tenant, seed uint64, n int, patients []store.Doc) []sto
 		for k := range min(2+r.IntN(8), n-len(out)) {
 			c := conversation[(first+k)%len(conversation)]
 			at = at.Add(time.Duration(5+r.IntN(600)) * time.Minute)
-			d := base(t, store.IDFrom("msg", at, r), "message", at)
+			d := base(t, core.IDFrom("msg", at, r), "message", at)
 			d["patientId"], d["roomId"], d["direction"], d["channel"] = p["id"], room, c.Dir, channel
 			if c.Title != "" {
 				d["title"] = c.Title
@@ -288,12 +290,12 @@ var priceList = []struct {
 // Currencies of seeded invoices.
 var Currencies = []string{"GBP", "GBP", "GBP", "EUR", "USD", "JPY"}
 
-func invoiceDocs(t store.Tenant, seed uint64, n int, patients []store.Doc) []store.Doc {
+func invoiceDocs(t domain.Tenant, seed uint64, n int, patients []domain.Doc) []domain.Doc {
 	if len(patients) == 0 {
 		return nil
 	}
 	r := newRNG(seed, 5)
-	out := make([]store.Doc, 0, n)
+	out := make([]domain.Doc, 0, n)
 	for i := range n {
 		p := patients[r.IntN(len(patients))]
 		created := Anchor.AddDate(0, -6, 0).Add(time.Duration(r.IntN(180*24)) * time.Hour)
@@ -309,7 +311,7 @@ func invoiceDocs(t store.Tenant, seed uint64, n int, patients []store.Doc) []sto
 			lines = append(lines, map[string]any{"description": item.Desc, "quantity": q, "unitAmount": item.Amount[cur]})
 			total += q * item.Amount[cur]
 		}
-		d := base(t, store.IDFrom("inv", created, r), "invoice", created)
+		d := base(t, core.IDFrom("inv", created, r), "invoice", created)
 		d["externalId"] = fmt.Sprintf("INV-%06d", 200000+i)
 		d["patientId"], d["currency"], d["lineItems"], d["total"] = p["id"], cur, lines, total
 		d["dueAt"] = created.AddDate(0, 0, 30).UnixMilli()

@@ -11,20 +11,20 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/clinic"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
-var tenant = store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
+var tenant = domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_1"}
 
 // seeded answers reference look-ups from the generated data only.
 type seeded map[string]bool
 
-func (s seeded) GetObject(_ context.Context, _ store.Tenant, res *schema.Resource, id string) (store.Doc, int64, error) {
+func (s seeded) GetObject(_ context.Context, _ domain.Tenant, res *schema.Resource, id string) (domain.Doc, int64, error) {
 	if s[id] {
-		return store.Doc{"id": id}, 1, nil
+		return domain.Doc{"id": id}, 1, nil
 	}
 	return nil, 0, apperr.New(apperr.NotFound, "No such %s: %s", res.Object, id)
 }
@@ -36,7 +36,7 @@ func TestGenerateSizesAndDeterminism(t *testing.T) {
 	assert.Len(t, a.Appointments, 2000)
 	assert.Len(t, a.Messages, 1000)
 	assert.Len(t, a.Invoices, 500)
-	b := sandbox.Generate(store.Tenant{Account: "acct_2", Mode: store.Test, Org: "org_2"}, sandbox.Seed, sandbox.Default)
+	b := sandbox.Generate(domain.Tenant{Account: "acct_2", Mode: domain.Test, Org: "org_2"}, sandbox.Seed, sandbox.Default)
 	assert.Equal(t, a.Appointments[7]["id"], b.Appointments[7]["id"], "same seed, same ids in every sandbox")
 	assert.Equal(t, a.Invoices[42]["lineItems"], b.Invoices[42]["lineItems"])
 	c := sandbox.Generate(tenant, sandbox.Seed+1, sandbox.Default)
@@ -48,7 +48,7 @@ func TestGenerateSizesAndDeterminism(t *testing.T) {
 func TestSeedDataIsValidAndConnected(t *testing.T) {
 	d := sandbox.Generate(tenant, sandbox.Seed, sandbox.Default)
 	ids := seeded{}
-	for _, docs := range [][]store.Doc{d.Patients, d.Practitioners, d.Appointments, d.Messages, d.Invoices} {
+	for _, docs := range [][]domain.Doc{d.Patients, d.Practitioners, d.Appointments, d.Messages, d.Invoices} {
 		for _, doc := range docs {
 			require.False(t, ids[doc["id"].(string)], "duplicate id %s", doc["id"])
 			ids[doc["id"].(string)] = true
@@ -56,7 +56,7 @@ func TestSeedDataIsValidAndConnected(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		res  *schema.Resource
-		docs []store.Doc
+		docs []domain.Doc
 	}{{schema.Patients, d.Patients}, {schema.Practitioners, d.Practitioners}, {schema.Appointments, d.Appointments}, {schema.Messages, d.Messages}, {schema.Invoices, d.Invoices}} {
 		rules := clinic.Rules(tc.res, ids)
 		for _, doc := range tc.docs {
@@ -83,7 +83,7 @@ func TestSeedDataIsValidAndConnected(t *testing.T) {
 
 func TestSeedCoversEveryStatusAndCurrency(t *testing.T) {
 	d := sandbox.Generate(tenant, sandbox.Seed, sandbox.Default)
-	count := func(docs []store.Doc, field string) map[string]int {
+	count := func(docs []domain.Doc, field string) map[string]int {
 		m := map[string]int{}
 		for _, doc := range docs {
 			m[doc[field].(string)]++
@@ -134,9 +134,9 @@ func TestFillAndReset(t *testing.T) {
 	require.Len(t, all, 200)
 	// A change, then a reset: the change is gone, the data is the seed's again.
 	first := all[0]["id"].(string)
-	_, err = st.DeleteObject(ctx, tenant, schema.Appointments, first, 0, store.Meta{})
+	_, err = st.DeleteObject(ctx, tenant, schema.Appointments, first, 0, domain.Meta{})
 	require.NoError(t, err)
-	_, err = st.CreateObject(ctx, tenant, schema.Practitioners, store.Doc{"firstName": "New", "lastName": "Hire"}, store.Meta{})
+	_, err = st.CreateObject(ctx, tenant, schema.Practitioners, domain.Doc{"firstName": "New", "lastName": "Hire"}, domain.Meta{})
 	require.NoError(t, err)
 	res, err := sandbox.Reset(ctx, st, tenant, sandbox.Seed, sizes)
 	require.NoError(t, err)

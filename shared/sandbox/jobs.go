@@ -16,8 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // A sandbox reset (and a sign-up's first seeding) is a job: the API records it and answers 202,
@@ -117,7 +119,7 @@ func (js *Jobs) Get(ctx context.Context, org string) (Job, bool, error) {
 // (joined true). A joined job whose worker is gone (lease expired) is enqueued again.
 func (js *Jobs) Start(ctx context.Context, account, org string) (Job, bool, error) {
 	now := js.Store.Now()
-	j := Job{ID: store.NewID("reset", now), Account: account, Org: org, Status: JobQueued, Step: "queued", Total: 2 * len(schema.ClinicalResources),
+	j := Job{ID: core.NewID("reset", now), Account: account, Org: org, Status: JobQueued, Step: "queued", Total: 2 * len(schema.ClinicalResources),
 		Deleted: map[string]int{}, Seeded: map[string]int{}, CreatedAt: now.UnixMilli(), UpdatedAt: now.UnixMilli()}
 	item, err := attributevalue.MarshalMap(j)
 	if err != nil {
@@ -231,7 +233,7 @@ func (js *Jobs) Run(ctx context.Context, body string) error {
 			return err
 		}
 	}
-	t := store.Tenant{Account: j.Account, Mode: store.Test, Org: j.Org}
+	t := domain.Tenant{Account: j.Account, Mode: domain.Test, Org: j.Org}
 	seed := js.Seed
 	if seed == 0 {
 		seed = Seed
@@ -258,7 +260,7 @@ func (js *Jobs) Run(ctx context.Context, body string) error {
 	if err := js.Store.PurgeReferences(ctx, t); err != nil {
 		return fmt.Errorf("sandbox: reset: %w", err)
 	}
-	refs := map[string][]store.Doc{}
+	refs := map[string][]domain.Doc{}
 	for _, r := range Generate(t, seed, js.Sizes).byResource() {
 		refs[r.Res.Name] = r.Docs
 		if len(r.Docs) > 0 {

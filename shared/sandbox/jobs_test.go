@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/sqs/sqstest"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
@@ -65,7 +66,7 @@ func TestResetJobKilledMidwayEndsComplete(t *testing.T) {
 	ctx := context.Background()
 	jobs, q, url := jobsOn(t)
 	require.NoError(t, sandbox.FillSized(ctx, jobs.Store, tenant, sandbox.Seed, jobSizes))
-	_, err := jobs.Store.CreateObject(ctx, tenant, schema.Practitioners, store.Doc{"firstName": "New", "lastName": "Hire"}, store.Meta{})
+	_, err := jobs.Store.CreateObject(ctx, tenant, schema.Practitioners, domain.Doc{"firstName": "New", "lastName": "Hire"}, domain.Meta{})
 	require.NoError(t, err)
 
 	j, joined, err := jobs.Start(ctx, tenant.Account, tenant.Org)

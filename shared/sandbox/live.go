@@ -3,13 +3,14 @@ package sandbox
 import (
 	"time"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // LiveOrg is a demo organization the local runner connects in live mode, with its data size.
 type LiveOrg struct {
-	Doc   store.Doc
+	Doc   domain.Doc
 	Sizes Sizes
 }
 
@@ -29,8 +30,8 @@ func LiveOrganizations(now time.Time) []LiveOrg {
 	}
 	limited["patients"] = []any{"find", "get", "create", "update", "patch"}
 	limited["messages"] = []any{}
-	org := func(name, pms, tz, phone, email string, addr map[string]any, caps map[string]any) store.Doc {
-		return store.Doc{"id": store.NewID("org", now), "object": "organization", "name": name, "pms": pms, "timezone": tz,
+	org := func(name, pms, tz, phone, email string, addr map[string]any, caps map[string]any) domain.Doc {
+		return domain.Doc{"id": core.NewID("org", now), "object": "organization", "name": name, "pms": pms, "timezone": tz,
 			"address": addr, "phone": phone, "email": email, "capabilities": caps, "livemode": true,
 			"metadata": map[string]any{}, "createdAt": now.UnixMilli(), "updatedAt": now.UnixMilli()}
 	}

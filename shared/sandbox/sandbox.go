@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Name of the sandbox organization.
@@ -24,12 +26,12 @@ const Patients = 200
 var epoch = time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)
 
 // Organization returns the sandbox organization document.
-func Organization(id string, now time.Time) store.Doc {
+func Organization(id string, now time.Time) domain.Doc {
 	caps := map[string]any{}
 	for _, r := range []string{"patients", "practitioners", "appointments", "messages", "invoices"} {
 		caps[r] = []any{"find", "get", "create", "update", "patch", "remove"}
 	}
-	return store.Doc{
+	return domain.Doc{
 		"id": id, "object": "organization", "name": Name, "pms": "sandbox", "timezone": "Europe/London",
 		"address":      map[string]any{"line1": "Diagon Alley 1", "city": "London", "region": "Greater London", "postalCode": "WC2H 0AW", "country": "GBR"},
 		"phone":        "+442079460000",
@@ -71,11 +73,11 @@ var (
 
 // PatientDocs returns the sandbox's patients for one organization, deterministically from seed.
 // Only ids depend on the organization's tenant; everything else is the same in every sandbox.
-func PatientDocs(t store.Tenant, seed uint64) []store.Doc { return patientDocs(t, seed, Patients) }
+func PatientDocs(t domain.Tenant, seed uint64) []domain.Doc { return patientDocs(t, seed, Patients) }
 
-func patientDocs(t store.Tenant, seed uint64, n int) []store.Doc {
+func patientDocs(t domain.Tenant, seed uint64, n int) []domain.Doc {
 	r := newRNG(seed, 1)
-	out := make([]store.Doc, 0, n)
+	out := make([]domain.Doc, 0, n)
 	for i := range n {
 		created := epoch.Add(time.Duration(i) * 97 * time.Minute)
 		sex := pick(r, []string{"female", "female", "male", "male", "other", "unknown"})
@@ -93,8 +95,8 @@ func patientDocs(t store.Tenant, seed uint64, n int) []store.Doc {
 		case x < 4:
 			status = "inactive"
 		}
-		doc := store.Doc{
-			"id":             store.IDFrom("pat", created, r),
+		doc := domain.Doc{
+			"id":             core.IDFrom("pat", created, r),
 			"object":         "patient",
 			"organizationId": t.Org,
 			"livemode":       t.Live(),
@@ -151,7 +153,7 @@ func asciiLower(s string) string {
 }
 
 // Fill writes St. Mungo's data (Default sizes, unless ctx carries WithSizes) into an organization.
-func Fill(ctx context.Context, st *store.Store, t store.Tenant, seed uint64) error {
+func Fill(ctx context.Context, st *store.Store, t domain.Tenant, seed uint64) error {
 	return FillSized(ctx, st, t, seed, SizesOf(ctx))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -21,7 +22,7 @@ func FillTestOrgs(ctx context.Context, st *store.Store, account string, seed uin
 			return fmt.Errorf("sandbox: test organizations: %w", err)
 		}
 	}
-	t := store.Tenant{Account: account, Mode: store.Test, Org: testorgs.NoMessages}
+	t := domain.Tenant{Account: account, Mode: domain.Test, Org: testorgs.NoMessages}
 	if _, err := Reset(ctx, st, t, seed, smaller(NoMessagesSizes, limit)); err != nil {
 		return fmt.Errorf("sandbox: test organization %s: %w", t.Org, err)
 	}

@@ -7,10 +7,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // A sandbox reset restores the test organization's data too, and writes the test
@@ -18,8 +18,8 @@ import (
 func TestResetRestoresTestOrganizations(t *testing.T) {
 	ctx := context.Background()
 	jobs, q, url := jobsOn(t)
-	noMsgs := store.Tenant{Account: tenant.Account, Mode: store.Test, Org: testorgs.NoMessages}
-	_, err := jobs.Store.CreateObject(ctx, noMsgs, schema.Patients, store.Doc{"firstName": "Stray", "lastName": "Patient"}, store.Meta{})
+	noMsgs := domain.Tenant{Account: tenant.Account, Mode: domain.Test, Org: testorgs.NoMessages}
+	_, err := jobs.Store.CreateObject(ctx, noMsgs, schema.Patients, domain.Doc{"firstName": "Stray", "lastName": "Patient"}, domain.Meta{})
 	require.NoError(t, err)
 
 	_, _, err = jobs.Start(ctx, tenant.Account, tenant.Org)

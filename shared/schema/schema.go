@@ -169,7 +169,7 @@ func (r *Resource) SearchableFields() []*Field {
 
 func i64(v int64) *int64 { return &v }
 
-// slotIndexed: f gets a single-field slot index of its own (shared/store.IndexSlots): an
+// slotIndexed: f gets a single-field slot index of its own (shared/store/search.IndexSlots): an
 // Indexed scalar other than externalId (its own index) and organizationId (constant in a tenant).
 func slotIndexed(f *Field) bool {
 	if !f.Indexed || f.Name == "externalId" || f.Name == "organizationId" {

@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
@@ -39,15 +39,15 @@ func (b *batchCounter) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetIt
 func TestGetObjects(t *testing.T) {
 	st := storetest.New(t)
 	ctx := context.Background()
-	mine := store.Tenant{Account: "acct_a", Mode: store.Test, Org: "org_a"}
-	other := store.Tenant{Account: "acct_b", Mode: store.Test, Org: "org_b"}
+	mine := domain.Tenant{Account: "acct_a", Mode: domain.Test, Org: "org_a"}
+	other := domain.Tenant{Account: "acct_b", Mode: domain.Test, Org: "org_b"}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	seed := func(tn store.Tenant, res *schema.Resource, n int) []string {
-		docs := make([]store.Doc, n)
+	seed := func(tn domain.Tenant, res *schema.Resource, n int) []string {
+		docs := make([]domain.Doc, n)
 		ids := make([]string, n)
 		for i := range docs {
-			ids[i] = store.NewID(res.Prefix, now.Add(time.Duration(i)*time.Millisecond))
-			docs[i] = store.Doc{"id": ids[i], "object": res.Object, "firstName": fmt.Sprint("F", i), "lastName": "L", "createdAt": now.UnixMilli(), "updatedAt": now.UnixMilli()}
+			ids[i] = core.NewID(res.Prefix, now.Add(time.Duration(i)*time.Millisecond))
+			docs[i] = domain.Doc{"id": ids[i], "object": res.Object, "firstName": fmt.Sprint("F", i), "lastName": "L", "createdAt": now.UnixMilli(), "updatedAt": now.UnixMilli()}
 		}
 		require.NoError(t, st.SeedObjects(ctx, tn, res.Name, docs))
 		return ids
@@ -66,7 +66,7 @@ func TestGetObjects(t *testing.T) {
 	for _, id := range foreign {
 		ask[id] = schema.Patients
 	}
-	missing := store.NewID("pat", now.Add(time.Hour))
+	missing := core.NewID("pat", now.Add(time.Hour))
 	ask[missing] = schema.Patients
 
 	calls := &batchCounter{DB: st.DB}

@@ -14,13 +14,15 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
-var tenant = store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
+var tenant = domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_1"}
 
 func newStore(t *testing.T) (*store.Store, *storetest.Failing, *storetest.Clock) {
 	st, db := storetest.Engine(t)
@@ -32,21 +34,21 @@ func newStore(t *testing.T) (*store.Store, *storetest.Failing, *storetest.Clock)
 func TestEventsRecordChanges(t *testing.T) {
 	ctx := context.Background()
 	st, _, clock := newStore(t)
-	doc, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "Ada", "lastName": "Lovelace", "status": "active"},
-		store.Meta{RequestID: "req_1", IdempotencyKey: "idem_1"})
+	doc, err := st.CreateObject(ctx, tenant, schema.Patients, domain.Doc{"firstName": "Ada", "lastName": "Lovelace", "status": "active"},
+		domain.Meta{RequestID: "req_1", IdempotencyKey: "idem_1"})
 	require.NoError(t, err)
 	clock.Advance(time.Second)
-	_, _, err = st.UpdateObject(ctx, tenant, schema.Patients, doc["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+	_, _, err = st.UpdateObject(ctx, tenant, schema.Patients, doc["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 		cur["firstName"] = "Augusta"
 		delete(cur, "status")
 		return cur, nil
-	}, store.Meta{RequestID: "req_2"})
+	}, domain.Meta{RequestID: "req_2"})
 	require.NoError(t, err)
 	clock.Advance(time.Second)
-	_, err = st.DeleteObject(ctx, tenant, schema.Patients, doc["id"].(string), 0, store.Meta{RequestID: "req_3"})
+	_, err = st.DeleteObject(ctx, tenant, schema.Patients, doc["id"].(string), 0, domain.Meta{RequestID: "req_3"})
 	require.NoError(t, err)
 
-	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 10, Total: true})
+	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, core.EventQuery{Limit: 10, Total: true})
 	require.NoError(t, err)
 	require.Len(t, page.Events, 3)
 	assert.Equal(t, 3, page.Total)
@@ -70,7 +72,7 @@ func TestEventsRecordChanges(t *testing.T) {
 	got, err := st.GetEvent(ctx, tenant.Account, tenant.Mode, upd["id"].(string))
 	require.NoError(t, err)
 	assert.Equal(t, upd, got)
-	_, err = st.GetEvent(ctx, tenant.Account, store.Live, upd["id"].(string))
+	_, err = st.GetEvent(ctx, tenant.Account, domain.Live, upd["id"].(string))
 	assert.Error(t, err, "the other mode cannot see it")
 
 	clock.Advance(31 * 24 * time.Hour)
@@ -84,12 +86,12 @@ func TestListEventsFilters(t *testing.T) {
 	start := clock.Now()
 	var ids []string
 	for i := 0; i < 6; i++ {
-		d, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": fmt.Sprint(i), "lastName": "X"}, store.Meta{})
+		d, err := st.CreateObject(ctx, tenant, schema.Patients, domain.Doc{"firstName": fmt.Sprint(i), "lastName": "X"}, domain.Meta{})
 		require.NoError(t, err)
 		ids = append(ids, d["id"].(string))
 		clock.Advance(time.Minute)
 	}
-	_, err := st.DeleteObject(ctx, tenant, schema.Patients, ids[0], 0, store.Meta{})
+	_, err := st.DeleteObject(ctx, tenant, schema.Patients, ids[0], 0, domain.Meta{})
 	require.NoError(t, err)
 	ms := func(d time.Duration) int64 { return start.Add(d).UnixMilli() }
 	match := func(patterns ...string) func(string) bool {
@@ -97,19 +99,19 @@ func TestListEventsFilters(t *testing.T) {
 	}
 	cases := []struct {
 		name  string
-		q     store.EventQuery
+		q     core.EventQuery
 		want  int
 		first string
 	}{
-		{"all", store.EventQuery{Limit: 100}, 7, "patient.deleted"},
-		{"limit", store.EventQuery{Limit: 2}, 2, "patient.deleted"},
-		{"skip", store.EventQuery{Limit: 100, Skip: 5}, 2, "patient.created"},
-		{"type", store.EventQuery{Limit: 100, Match: match("patient.deleted")}, 1, "patient.deleted"},
-		{"wildcard", store.EventQuery{Limit: 100, Match: match("patient.*")}, 7, "patient.deleted"},
-		{"in", store.EventQuery{Limit: 100, Match: match("patient.created", "invoice.paid")}, 6, "patient.created"},
-		{"from", store.EventQuery{Limit: 100, CreatedFrom: ms(2 * time.Minute)}, 5, "patient.deleted"},
-		{"range", store.EventQuery{Limit: 100, CreatedFrom: ms(time.Minute), CreatedBefore: ms(3 * time.Minute)}, 2, "patient.created"},
-		{"empty range", store.EventQuery{Limit: 100, CreatedFrom: ms(3 * time.Minute), CreatedBefore: ms(time.Minute)}, 0, ""},
+		{"all", core.EventQuery{Limit: 100}, 7, "patient.deleted"},
+		{"limit", core.EventQuery{Limit: 2}, 2, "patient.deleted"},
+		{"skip", core.EventQuery{Limit: 100, Skip: 5}, 2, "patient.created"},
+		{"type", core.EventQuery{Limit: 100, Match: match("patient.deleted")}, 1, "patient.deleted"},
+		{"wildcard", core.EventQuery{Limit: 100, Match: match("patient.*")}, 7, "patient.deleted"},
+		{"in", core.EventQuery{Limit: 100, Match: match("patient.created", "invoice.paid")}, 6, "patient.created"},
+		{"from", core.EventQuery{Limit: 100, CreatedFrom: ms(2 * time.Minute)}, 5, "patient.deleted"},
+		{"range", core.EventQuery{Limit: 100, CreatedFrom: ms(time.Minute), CreatedBefore: ms(3 * time.Minute)}, 2, "patient.created"},
+		{"empty range", core.EventQuery{Limit: 100, CreatedFrom: ms(3 * time.Minute), CreatedBefore: ms(time.Minute)}, 0, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -131,13 +133,13 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 	ctx := context.Background()
 	st, db, _ := newStore(t)
 	db.Fail.Store(true)
-	_, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	_, err := st.CreateObject(ctx, tenant, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	require.Error(t, err)
 	db.Fail.Store(false)
 	all, err := st.ListAll(ctx, tenant, schema.Patients)
 	require.NoError(t, err)
 	assert.Empty(t, all)
-	p, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 10})
+	p, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, core.EventQuery{Limit: 10})
 	require.NoError(t, err)
 	assert.Empty(t, p.Events)
 	out, err := st.PendingOutbox(ctx, time.Now().Add(time.Hour), 10)
@@ -151,7 +153,7 @@ type recordingPublisher struct {
 	fail atomic.Bool
 }
 
-func (p *recordingPublisher) Publish(_ context.Context, es []store.OutboxEntry) error {
+func (p *recordingPublisher) Publish(_ context.Context, es []core.OutboxEntry) error {
 	if p.fail.Load() {
 		return fmt.Errorf("queue down")
 	}
@@ -184,16 +186,16 @@ func TestConcurrentChangesEvents(t *testing.T) {
 			for i := next.Add(1); i <= n; i = next.Add(1) {
 				var err error
 				if mine == "" || i%2 == 0 {
-					var d store.Doc
-					d, err = st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": fmt.Sprint(i), "lastName": "C"}, store.Meta{})
+					var d domain.Doc
+					d, err = st.CreateObject(ctx, tenant, schema.Patients, domain.Doc{"firstName": fmt.Sprint(i), "lastName": "C"}, domain.Meta{})
 					if err == nil {
 						mine = d["id"].(string)
 					}
 				} else {
-					_, _, err = st.UpdateObject(ctx, tenant, schema.Patients, mine, 0, func(cur store.Doc) (store.Doc, error) {
+					_, _, err = st.UpdateObject(ctx, tenant, schema.Patients, mine, 0, func(cur domain.Doc) (domain.Doc, error) {
 						cur["firstName"] = fmt.Sprint(i)
 						return cur, nil
-					}, store.Meta{})
+					}, domain.Meta{})
 				}
 				if err != nil {
 					errs <- err
@@ -206,7 +208,7 @@ func TestConcurrentChangesEvents(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 1, Total: true})
+	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, core.EventQuery{Limit: 1, Total: true})
 	require.NoError(t, err)
 	assert.Equal(t, n, page.Total)
 	assert.Len(t, pub.ids, n)
@@ -218,7 +220,7 @@ func TestConcurrentChangesEvents(t *testing.T) {
 	assert.Empty(t, out, "published entries are cleared")
 
 	pub.fail.Store(true)
-	_, err = st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "Q", "lastName": "R"}, store.Meta{})
+	_, err = st.CreateObject(ctx, tenant, schema.Patients, domain.Doc{"firstName": "Q", "lastName": "R"}, domain.Meta{})
 	require.NoError(t, err, "a queue failure does not fail the committed change")
 	out, err = st.PendingOutbox(ctx, time.Now().Add(time.Hour), 10)
 	require.NoError(t, err)
@@ -231,7 +233,7 @@ func TestConcurrentChangesEvents(t *testing.T) {
 
 // conflictOnce cancels the first transaction as DynamoDB does when another races it on an item.
 type conflictOnce struct {
-	store.DB
+	core.DB
 	done atomic.Bool
 }
 
@@ -250,16 +252,16 @@ func (c *conflictOnce) TransactWriteItems(ctx context.Context, in *dynamodb.Tran
 func TestTransactionConflictIsRetried(t *testing.T) {
 	ctx := context.Background()
 	st, _, _ := newStore(t)
-	p, err := st.CreateObject(ctx, tenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	p, err := st.CreateObject(ctx, tenant, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	require.NoError(t, err)
 	st.DB = &conflictOnce{DB: st.DB}
-	_, ver, err := st.UpdateObject(ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+	_, ver, err := st.UpdateObject(ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 		cur["firstName"] = "C"
 		return cur, nil
-	}, store.Meta{})
+	}, domain.Meta{})
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), ver)
-	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 10, Total: true})
+	page, err := st.ListEvents(ctx, tenant.Account, tenant.Mode, core.EventQuery{Limit: 10, Total: true})
 	require.NoError(t, err)
 	assert.Equal(t, 2, page.Total, "the cancelled attempt left no event")
 }

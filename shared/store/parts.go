@@ -7,7 +7,6 @@
 package store
 
 import (
-	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store/accountstore"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/idemstore"
@@ -27,137 +26,11 @@ type Store struct {
 	*logstore.RequestLogs
 }
 
-// DB is the part of the DynamoDB client the store uses.
-type DB = core.DB
-
 // New returns the store on table, its writes indexed by the search planner.
-func New(db DB, table string) *Store {
+func New(db core.DB, table string) *Store {
 	c := core.New(db, table)
 	idx := search.New(c)
 	c.Indexer = idx
 	return &Store{Store: c, Index: idx, Accounts: accountstore.New(c), Webhooks: webhookstore.New(c),
 		Idempotency: idemstore.New(c), RequestLogs: logstore.New(c)}
 }
-
-// RetryConflicts is the DynamoDB client option the store's transactions expect (core).
-var RetryConflicts = core.RetryConflicts
-
-// The domain types (shared/domain) and the core's, under the names callers use.
-type (
-	Tenant           = domain.Tenant
-	Meta             = domain.Meta
-	Doc              = domain.Doc
-	Mutate           = domain.Mutate
-	ConditionError   = domain.ConditionError
-	Result           = domain.Result
-	Stats            = domain.Stats
-	Account          = domain.Account
-	Key              = domain.Key
-	Connection       = domain.Connection
-	KeyRef           = domain.KeyRef
-	RequestLog       = domain.RequestLog
-	RequestLogFilter = domain.RequestLogFilter
-	RequestLogPage   = domain.RequestLogPage
-	IdemRecord       = domain.IdemRecord
-	Change           = domain.Change
-	Tx               = domain.Tx
-	IdemCommit       = domain.IdemCommit
-	UniqueClaim      = domain.UniqueClaim
-
-	EventQuery  = core.EventQuery
-	EventPage   = core.EventPage
-	OutboxEntry = core.OutboxEntry
-	Publisher   = core.Publisher
-)
-
-// Modes, key statuses and idempotency record states (shared/domain).
-const (
-	Test        = domain.Test
-	Live        = domain.Live
-	KeyActive   = domain.KeyActive
-	KeyRevoked  = domain.KeyRevoked
-	IdemPending = domain.IdemPending
-	IdemDone    = domain.IdemDone
-	GSI1        = core.GSI1
-)
-
-// Ids and events (core).
-var (
-	NewID       = core.NewID
-	NewIDPrefix = core.NewIDPrefix
-	IDTime      = core.IDTime
-	IDFrom      = core.IDFrom
-	NewEvent    = core.NewEvent
-	SortedKeys  = core.SortedKeys
-)
-
-// The search planner's index layout (search).
-type IndexSlot = search.IndexSlot
-
-var (
-	IndexRow    = search.IndexRow
-	IndexSlots  = search.IndexSlots
-	IndexSlotSK = search.IndexSlotSK
-)
-
-const (
-	MaxPairs     = search.MaxPairs
-	MaxPairTerms = search.MaxPairTerms
-	MaxTerms     = search.MaxTerms
-)
-
-// Accounts, keys and identity (accountstore).
-type (
-	User            = accountstore.User
-	Membership      = accountstore.Membership
-	SessionKey      = accountstore.SessionKey
-	Session         = accountstore.Session
-	Invite          = accountstore.Invite
-	EmailTakenError = accountstore.EmailTakenError
-)
-
-const (
-	RoleOwner     = accountstore.RoleOwner
-	RoleDeveloper = accountstore.RoleDeveloper
-	RoleViewer    = accountstore.RoleViewer
-)
-
-var (
-	Roles            = accountstore.Roles
-	NormalizeEmail   = accountstore.NormalizeEmail
-	ErrNoUser        = accountstore.ErrNoUser
-	ErrNoSession     = accountstore.ErrNoSession
-	ErrNoInvite      = accountstore.ErrNoInvite
-	ErrNotMember     = accountstore.ErrNotMember
-	ErrAlreadyMember = accountstore.ErrAlreadyMember
-	ErrLastOwner     = accountstore.ErrLastOwner
-)
-
-// Webhooks (webhookstore).
-type (
-	Secret   = webhookstore.Secret
-	Endpoint = webhookstore.Endpoint
-	Attempt  = webhookstore.Attempt
-	Delivery = webhookstore.Delivery
-	Due      = webhookstore.Due
-)
-
-const (
-	EndpointEnabled   = webhookstore.EndpointEnabled
-	EndpointDisabled  = webhookstore.EndpointDisabled
-	DeliveryPending   = webhookstore.DeliveryPending
-	DeliverySucceeded = webhookstore.DeliverySucceeded
-	DeliveryFailed    = webhookstore.DeliveryFailed
-)
-
-var (
-	DeliveryID = webhookstore.DeliveryID
-	ErrStale   = webhookstore.ErrStale
-)
-
-// Idempotency and request logs (idemstore, logstore).
-const (
-	IdempotencyTTL   = idemstore.IdempotencyTTL
-	IdempotencyLease = idemstore.IdempotencyLease
-	RequestLogTTL    = logstore.RequestLogTTL
-)

@@ -10,12 +10,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
-var refTenant = store.Tenant{Account: "acct_refs", Mode: store.Test, Org: "org_refs"}
+var refTenant = domain.Tenant{Account: "acct_refs", Mode: domain.Test, Org: "org_refs"}
 
 func kindOf(err error) apperr.Kind {
 	var ae *apperr.Error
@@ -30,7 +30,7 @@ func kindOf(err error) apperr.Kind {
 func TestReferenceCheckedInTransaction(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.New(t)
-	pat, err := st.CreateObject(ctx, refTenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	pat, err := st.CreateObject(ctx, refTenant, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	require.NoError(t, err)
 	missing := "pat_00000000000000000000000000"
 	tests := []struct {
@@ -39,20 +39,20 @@ func TestReferenceCheckedInTransaction(t *testing.T) {
 		field string
 	}{
 		{"create", func() error {
-			_, err := st.CreateObject(ctx, refTenant, schema.Messages, store.Doc{"patientId": missing, "roomId": "r", "direction": "inbound", "channel": "sms", "text": "x"}, store.Meta{})
+			_, err := st.CreateObject(ctx, refTenant, schema.Messages, domain.Doc{"patientId": missing, "roomId": "r", "direction": "inbound", "channel": "sms", "text": "x"}, domain.Meta{})
 			return err
 		}, "patientId"},
 		{"create with externalId", func() error {
-			_, _, _, err := st.CreateUnique(ctx, refTenant, schema.Invoices, store.Doc{"patientId": missing, "currency": "USD", "externalId": "INV-1"}, store.Meta{})
+			_, _, _, err := st.CreateUnique(ctx, refTenant, schema.Invoices, domain.Doc{"patientId": missing, "currency": "USD", "externalId": "INV-1"}, domain.Meta{})
 			return err
 		}, "patientId"},
 		{"update", func() error {
-			a, err := st.CreateObject(ctx, refTenant, schema.Appointments, store.Doc{"patientId": pat["id"], "startsAt": int64(1), "endsAt": int64(2)}, store.Meta{})
+			a, err := st.CreateObject(ctx, refTenant, schema.Appointments, domain.Doc{"patientId": pat["id"], "startsAt": int64(1), "endsAt": int64(2)}, domain.Meta{})
 			require.NoError(t, err)
-			_, _, err = st.UpdateObject(ctx, refTenant, schema.Appointments, a["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+			_, _, err = st.UpdateObject(ctx, refTenant, schema.Appointments, a["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 				cur["practitionerId"] = "prac_00000000000000000000000000"
 				return cur, nil
-			}, store.Meta{})
+			}, domain.Meta{})
 			return err
 		}, "practitionerId"},
 	}
@@ -81,20 +81,20 @@ func TestCreateRacingDeleteLeavesNoDanglingReference(t *testing.T) {
 	st := storetest.New(t)
 	created, deleted := 0, 0
 	for round := range 30 {
-		pat, err := st.CreateObject(ctx, refTenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+		pat, err := st.CreateObject(ctx, refTenant, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 		require.NoError(t, err)
 		pid := pat["id"].(string)
 		var wg sync.WaitGroup
 		var cerr, derr error
-		var appt store.Doc
+		var appt domain.Doc
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			appt, cerr = st.CreateObject(ctx, refTenant, schema.Appointments, store.Doc{"patientId": pid, "startsAt": int64(1), "endsAt": int64(2)}, store.Meta{})
+			appt, cerr = st.CreateObject(ctx, refTenant, schema.Appointments, domain.Doc{"patientId": pid, "startsAt": int64(1), "endsAt": int64(2)}, domain.Meta{})
 		}()
 		go func() {
 			defer wg.Done()
-			_, derr = st.DeleteObject(ctx, refTenant, schema.Patients, pid, 0, store.Meta{})
+			_, derr = st.DeleteObject(ctx, refTenant, schema.Patients, pid, 0, domain.Meta{})
 		}()
 		wg.Wait()
 		_, _, gerr := st.GetObject(ctx, refTenant, schema.Patients, pid)
@@ -103,7 +103,7 @@ func TestCreateRacingDeleteLeavesNoDanglingReference(t *testing.T) {
 			created++
 			require.Equal(t, apperr.Conflict, kindOf(derr), "round %d: the appointment committed, so the delete must be refused: %v", round, derr)
 			require.NoError(t, gerr, "round %d: the referenced patient exists", round)
-			_, err := st.DeleteObject(ctx, refTenant, schema.Appointments, appt["id"].(string), 0, store.Meta{})
+			_, err := st.DeleteObject(ctx, refTenant, schema.Appointments, appt["id"].(string), 0, domain.Meta{})
 			require.NoError(t, err)
 		default:
 			deleted++
@@ -125,15 +125,15 @@ func TestCreateRacingDeleteLeavesNoDanglingReference(t *testing.T) {
 func TestUncountedReferenceRemovalKeepsCountsRight(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.New(t)
-	pat, err := st.CreateObject(ctx, refTenant, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	pat, err := st.CreateObject(ctx, refTenant, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	require.NoError(t, err)
-	legacy := store.Doc{"id": "appt_01LEGACY000000000000000000", "object": "appointment", "organizationId": refTenant.Org, "livemode": false,
+	legacy := domain.Doc{"id": "appt_01LEGACY000000000000000000", "object": "appointment", "organizationId": refTenant.Org, "livemode": false,
 		"createdAt": int64(1), "updatedAt": int64(1), "patientId": pat["id"], "startsAt": int64(1), "endsAt": int64(2), "status": "booked"}
-	require.NoError(t, st.SeedObjects(ctx, refTenant, "appointments", []store.Doc{legacy}))
-	_, err = st.DeleteObject(ctx, refTenant, schema.Appointments, legacy["id"].(string), 0, store.Meta{})
+	require.NoError(t, st.SeedObjects(ctx, refTenant, "appointments", []domain.Doc{legacy}))
+	_, err = st.DeleteObject(ctx, refTenant, schema.Appointments, legacy["id"].(string), 0, domain.Meta{})
 	require.NoError(t, err)
-	_, err = st.CreateObject(ctx, refTenant, schema.Appointments, store.Doc{"patientId": pat["id"], "startsAt": int64(1), "endsAt": int64(2)}, store.Meta{})
+	_, err = st.CreateObject(ctx, refTenant, schema.Appointments, domain.Doc{"patientId": pat["id"], "startsAt": int64(1), "endsAt": int64(2)}, domain.Meta{})
 	require.NoError(t, err)
-	_, err = st.DeleteObject(ctx, refTenant, schema.Patients, pat["id"].(string), 0, store.Meta{})
+	_, err = st.DeleteObject(ctx, refTenant, schema.Patients, pat["id"].(string), 0, domain.Meta{})
 	assert.Equal(t, apperr.Conflict, kindOf(err), "%v", err)
 }

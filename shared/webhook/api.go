@@ -12,10 +12,13 @@ import (
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 )
 
 // API serves /events and /webhook-endpoints. Both are per account and mode (routes are NoTenant:
@@ -76,7 +79,7 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 		return api.Response{}, err
 	}
 	// One more than the page says whether there is more (hasMore).
-	eq := store.EventQuery{Limit: limit + 1, Skip: skip}
+	eq := core.EventQuery{Limit: limit + 1, Skip: skip}
 	if cur != nil && cur.Before {
 		eq.Before = cur.ID
 	} else if cur != nil {
@@ -192,7 +195,7 @@ func decodeEndpoint(body []byte) (endpointBody, error) {
 }
 
 func (a *API) policy(mode string) Policy {
-	return Policy{Live: mode == store.Live, AllowLoopback: a.AllowLoopback, Resolve: a.resolve()}
+	return Policy{Live: mode == domain.Live, AllowLoopback: a.AllowLoopback, Resolve: a.resolve()}
 }
 
 // eventPatterns are the valid patterns, sorted and without repeats; bad hears of the others.
@@ -212,7 +215,7 @@ func eventPatterns(patterns []string, bad func(f, msg string)) []string {
 }
 
 // apply validates b onto e, collecting every bad field.
-func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, create bool) error {
+func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBody, create bool) error {
 	var errs []apperr.FieldError
 	bad := func(f, msg string) { errs = append(errs, apperr.FieldError{Field: f, Message: msg}) }
 	switch {
@@ -244,13 +247,13 @@ func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, crea
 	}
 	if b.Status != nil {
 		switch *b.Status {
-		case store.EndpointEnabled:
-			e.Status, e.DisabledReason, e.FailingSince = store.EndpointEnabled, "", 0
-		case store.EndpointDisabled:
-			if e.Status != store.EndpointDisabled {
+		case webhookstore.EndpointEnabled:
+			e.Status, e.DisabledReason, e.FailingSince = webhookstore.EndpointEnabled, "", 0
+		case webhookstore.EndpointDisabled:
+			if e.Status != webhookstore.EndpointDisabled {
 				e.DisabledReason = "Disabled by request."
 			}
-			e.Status = store.EndpointDisabled
+			e.Status = webhookstore.EndpointDisabled
 		default:
 			bad("status", "must be enabled or disabled")
 		}
@@ -287,7 +290,7 @@ func (a *API) apply(ctx context.Context, e *store.Endpoint, b endpointBody, crea
 	return nil
 }
 
-func withSecret(e store.Endpoint, now time.Time) store.Doc {
+func withSecret(e webhookstore.Endpoint, now time.Time) domain.Doc {
 	d := e.Doc()
 	if s := e.ActiveSecrets(now); len(s) > 0 {
 		d["secret"] = s[0]
@@ -301,7 +304,7 @@ func (a *API) createEndpoint(r *api.Request) (api.Response, error) {
 		return api.Response{}, err
 	}
 	mode := r.Principal.Mode
-	e := store.Endpoint{Mode: mode, Status: store.EndpointEnabled, Secrets: []store.Secret{{Value: NewSecret()}}}
+	e := webhookstore.Endpoint{Mode: mode, Status: webhookstore.EndpointEnabled, Secrets: []webhookstore.Secret{{Value: NewSecret()}}}
 	if err := a.apply(r.Ctx, &e, b, true); err != nil {
 		return api.Response{}, err
 	}
@@ -354,7 +357,7 @@ func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
 		return api.Response{}, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID }) // newest first
-	page, more := query.PageByID(all, func(e store.Endpoint) string { return e.ID }, true, limit, skip, cur)
+	page, more := query.PageByID(all, func(e webhookstore.Endpoint) string { return e.ID }, true, limit, skip, cur)
 	data := []any{}
 	for _, e := range page {
 		data = append(data, e.Doc())
@@ -371,7 +374,7 @@ func (a *API) patchEndpoint(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	e, err := a.Store.UpdateEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, func(e *store.Endpoint) error {
+	e, err := a.Store.UpdateEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, func(e *webhookstore.Endpoint) error {
 		return a.apply(r.Ctx, e, b, false)
 	})
 	if err != nil {
@@ -417,8 +420,8 @@ func (a *API) rollSecret(r *api.Request) (api.Response, error) {
 		}
 	}
 	now := a.Store.Now()
-	e, err := a.Store.UpdateEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, func(e *store.Endpoint) error {
-		keep := []store.Secret{{Value: NewSecret()}}
+	e, err := a.Store.UpdateEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, func(e *webhookstore.Endpoint) error {
+		keep := []webhookstore.Secret{{Value: NewSecret()}}
 		for _, s := range e.Secrets {
 			if s.ExpiresAt != 0 && s.ExpiresAt <= now.UnixMilli() {
 				continue // already expired: drop
@@ -455,7 +458,7 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	status := ""
 	if v, ok := q.Get("status"); ok {
 		status, _ = qs.AsString(v)
-		if status != store.DeliveryPending && status != store.DeliverySucceeded && status != store.DeliveryFailed {
+		if status != webhookstore.DeliveryPending && status != webhookstore.DeliverySucceeded && status != webhookstore.DeliveryFailed {
 			return api.Response{}, apperr.Field("status", "must be pending, succeeded or failed")
 		}
 	}

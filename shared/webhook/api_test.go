@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/webhook"
 )
 
@@ -70,7 +70,7 @@ func (h *apiHarness) call(mode, method, resource string, params map[string]strin
 
 func TestEndpointsAPI(t *testing.T) {
 	h := newAPI(t)
-	status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{
+	status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{
 		"url": "https://hooks.example.com/h", "enabledEvents": []string{"patient.*", "invoice.paid", "patient.*"}, "description": "CRM sync"})
 	require.Equal(t, http.StatusCreated, status, ep)
 	id := ep["id"].(string)
@@ -80,38 +80,38 @@ func TestEndpointsAPI(t *testing.T) {
 	assert.Equal(t, "enabled", ep["status"])
 	assert.Equal(t, false, ep["livemode"])
 
-	_, got := h.call(store.Test, "GET", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", nil)
+	_, got := h.call(domain.Test, "GET", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", nil)
 	assert.Equal(t, ep["secret"], got["secret"], "revealable")
-	status, _ = h.call(store.Live, "GET", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", nil)
+	status, _ = h.call(domain.Live, "GET", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", nil)
 	assert.Equal(t, http.StatusNotFound, status, "the other mode cannot see it")
-	_, list := h.call(store.Test, "GET", "/webhook-endpoints", nil, "", nil)
+	_, list := h.call(domain.Test, "GET", "/webhook-endpoints", nil, "", nil)
 	require.Len(t, list["data"], 1)
 	assert.NotContains(t, list["data"].([]any)[0], "secret", "lists do not carry secrets")
 
-	status, patched := h.call(store.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"status": "disabled", "metadata": map[string]any{"team": "crm"}})
+	status, patched := h.call(domain.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"status": "disabled", "metadata": map[string]any{"team": "crm"}})
 	require.Equal(t, http.StatusOK, status, patched)
 	assert.Equal(t, "disabled", patched["status"])
 	assert.Equal(t, map[string]any{"team": "crm"}, patched["metadata"])
 
 	// Roll with a grace period: deliveries are signed with both secrets until it ends.
 	old := ep["secret"].(string)
-	status, rolled := h.call(store.Test, "POST", "/webhook-endpoints/{id}/roll-secret", map[string]string{"id": id}, "", map[string]any{"expiresInSeconds": 3600})
+	status, rolled := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/roll-secret", map[string]string{"id": id}, "", map[string]any{"expiresInSeconds": 3600})
 	require.Equal(t, http.StatusOK, status, rolled)
 	assert.NotEqual(t, old, rolled["secret"])
-	e, err := h.st.GetEndpoint(h.ctx, tenant.Account, store.Test, id)
+	e, err := h.st.GetEndpoint(h.ctx, tenant.Account, domain.Test, id)
 	require.NoError(t, err)
 	assert.Equal(t, []string{rolled["secret"].(string), old}, e.ActiveSecrets(h.clock.Now()))
 	assert.Equal(t, []string{rolled["secret"].(string)}, e.ActiveSecrets(h.clock.Now().Add(time.Hour)))
-	status, _ = h.call(store.Test, "POST", "/webhook-endpoints/{id}/roll-secret", map[string]string{"id": id}, "", map[string]any{"expiresInSeconds": 86401})
+	status, _ = h.call(domain.Test, "POST", "/webhook-endpoints/{id}/roll-secret", map[string]string{"id": id}, "", map[string]any{"expiresInSeconds": 86401})
 	assert.Equal(t, http.StatusBadRequest, status)
-	_, rolled2 := h.call(store.Test, "POST", "/webhook-endpoints/{id}/roll-secret", map[string]string{"id": id}, "", map[string]any{"expiresInSeconds": 0})
-	e, _ = h.st.GetEndpoint(h.ctx, tenant.Account, store.Test, id)
+	_, rolled2 := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/roll-secret", map[string]string{"id": id}, "", map[string]any{"expiresInSeconds": 0})
+	e, _ = h.st.GetEndpoint(h.ctx, tenant.Account, domain.Test, id)
 	assert.Equal(t, []string{rolled2["secret"].(string), old}, e.ActiveSecrets(h.clock.Now()), "an immediate roll drops only the current secret")
 
-	status, del := h.call(store.Test, "DELETE", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", nil)
+	status, del := h.call(domain.Test, "DELETE", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", nil)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, true, del["deleted"])
-	status, _ = h.call(store.Test, "GET", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", nil)
+	status, _ = h.call(domain.Test, "GET", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", nil)
 	assert.Equal(t, http.StatusNotFound, status)
 }
 
@@ -123,18 +123,18 @@ func TestEndpointValidation(t *testing.T) {
 		body  map[string]any
 		field string
 	}{
-		{"no url", store.Test, map[string]any{"enabledEvents": []string{"*"}}, "url"},
-		{"no events", store.Test, map[string]any{"url": "https://hooks.example.com"}, "enabledEvents"},
-		{"empty events", store.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{}}, "enabledEvents"},
-		{"unknown event", store.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"patient.exploded"}}, "enabledEvents"},
-		{"live http", store.Live, map[string]any{"url": "http://hooks.example.com", "enabledEvents": []string{"*"}}, "url"},
-		{"live loopback", store.Live, map[string]any{"url": "https://127.0.0.1/h", "enabledEvents": []string{"*"}}, "url"},
-		{"live localhost", store.Live, map[string]any{"url": "https://localhost/h", "enabledEvents": []string{"*"}}, "url"},
-		{"live private by DNS", store.Live, map[string]any{"url": "https://rebind.example.com/h", "enabledEvents": []string{"*"}}, "url"},
-		{"live link-local", store.Live, map[string]any{"url": "https://169.254.169.254/", "enabledEvents": []string{"*"}}, "url"},
-		{"live mapped v6", store.Live, map[string]any{"url": "https://[::ffff:192.168.0.1]/", "enabledEvents": []string{"*"}}, "url"},
-		{"bad status", store.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"*"}, "status": "paused"}, "status"},
-		{"unknown field", store.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"*"}, "secret": "x"}, "body"},
+		{"no url", domain.Test, map[string]any{"enabledEvents": []string{"*"}}, "url"},
+		{"no events", domain.Test, map[string]any{"url": "https://hooks.example.com"}, "enabledEvents"},
+		{"empty events", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{}}, "enabledEvents"},
+		{"unknown event", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"patient.exploded"}}, "enabledEvents"},
+		{"live http", domain.Live, map[string]any{"url": "http://hooks.example.com", "enabledEvents": []string{"*"}}, "url"},
+		{"live loopback", domain.Live, map[string]any{"url": "https://127.0.0.1/h", "enabledEvents": []string{"*"}}, "url"},
+		{"live localhost", domain.Live, map[string]any{"url": "https://localhost/h", "enabledEvents": []string{"*"}}, "url"},
+		{"live private by DNS", domain.Live, map[string]any{"url": "https://rebind.example.com/h", "enabledEvents": []string{"*"}}, "url"},
+		{"live link-local", domain.Live, map[string]any{"url": "https://169.254.169.254/", "enabledEvents": []string{"*"}}, "url"},
+		{"live mapped v6", domain.Live, map[string]any{"url": "https://[::ffff:192.168.0.1]/", "enabledEvents": []string{"*"}}, "url"},
+		{"bad status", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"*"}, "status": "paused"}, "status"},
+		{"unknown field", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"*"}, "secret": "x"}, "body"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -144,9 +144,9 @@ func TestEndpointValidation(t *testing.T) {
 			assert.Contains(t, out["message"], c.field)
 		})
 	}
-	status, out := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "http://localhost:9/h", "enabledEvents": []string{"*"}})
+	status, out := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "http://localhost:9/h", "enabledEvents": []string{"*"}})
 	assert.Equal(t, http.StatusCreated, status, "test endpoints may use http://localhost under the local runner: %v", out)
-	status, out = h.call(store.Live, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/h", "enabledEvents": []string{"*"}})
+	status, out = h.call(domain.Live, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/h", "enabledEvents": []string{"*"}})
 	assert.Equal(t, http.StatusCreated, status, out)
 	assert.Equal(t, true, out["livemode"])
 }
@@ -156,10 +156,10 @@ func TestEventsAPI(t *testing.T) {
 	start := h.clock.Now()
 	p := h.patient()
 	h.clock.Advance(time.Minute)
-	_, _, err := h.st.UpdateObject(h.ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+	_, _, err := h.st.UpdateObject(h.ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 		cur["firstName"] = "Grace"
 		return cur, nil
-	}, store.Meta{RequestID: "req_9"})
+	}, domain.Meta{RequestID: "req_9"})
 	require.NoError(t, err)
 	ms := func(d time.Duration) string { return itoa(start.Add(d).UnixMilli()) }
 	cases := []struct {
@@ -180,7 +180,7 @@ func TestEventsAPI(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.query, func(t *testing.T) {
-			status, out := h.call(store.Test, "GET", "/events", nil, c.query, nil)
+			status, out := h.call(domain.Test, "GET", "/events", nil, c.query, nil)
 			require.Equal(t, http.StatusOK, status, out)
 			var got []string
 			for _, e := range out["data"].([]any) {
@@ -189,33 +189,33 @@ func TestEventsAPI(t *testing.T) {
 			assert.Equal(t, c.want, got)
 		})
 	}
-	_, out := h.call(store.Test, "GET", "/events", nil, "$limit=0", nil)
+	_, out := h.call(domain.Test, "GET", "/events", nil, "$limit=0", nil)
 	assert.Equal(t, float64(2), out["total"])
 	assert.Empty(t, out["data"])
 	for _, bad := range []string{"type=dragon.*", "createdAt[$near]=1", "colour=red", "$limit=500"} {
-		status, out := h.call(store.Test, "GET", "/events", nil, bad, nil)
+		status, out := h.call(domain.Test, "GET", "/events", nil, bad, nil)
 		assert.Equal(t, http.StatusBadRequest, status, "%s: %v", bad, out)
 	}
-	_, list := h.call(store.Test, "GET", "/events", nil, "type=patient.updated", nil)
+	_, list := h.call(domain.Test, "GET", "/events", nil, "type=patient.updated", nil)
 	id := list["data"].([]any)[0].(map[string]any)["id"].(string)
-	status, ev := h.call(store.Test, "GET", "/events/{id}", map[string]string{"id": id}, "", nil)
+	status, ev := h.call(domain.Test, "GET", "/events/{id}", map[string]string{"id": id}, "", nil)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "req_9", ev["request"].(map[string]any)["id"])
 	assert.Equal(t, map[string]any{"firstName": "Ada"}, ev["data"].(map[string]any)["previousAttributes"])
-	status, _ = h.call(store.Live, "GET", "/events/{id}", map[string]string{"id": id}, "", nil)
+	status, _ = h.call(domain.Live, "GET", "/events/{id}", map[string]string{"id": id}, "", nil)
 	assert.Equal(t, http.StatusNotFound, status)
 }
 
 func TestDeliveriesAPI(t *testing.T) {
 	h := newAPI(t)
 	rcv := newReceiver(t, h.clock.Now)
-	status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"}})
+	status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"}})
 	require.Equal(t, http.StatusCreated, status, ep)
 	rcv.secret, rcv.fail = ep["secret"].(string), 1
 	id := ep["id"].(string)
 	h.patient()
 	h.drain()
-	_, list := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries", map[string]string{"id": id}, "", nil)
+	_, list := h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries", map[string]string{"id": id}, "", nil)
 	require.Len(t, list["data"], 1)
 	d := list["data"].([]any)[0].(map[string]any)
 	assert.Equal(t, "pending", d["status"])
@@ -224,15 +224,15 @@ func TestDeliveriesAPI(t *testing.T) {
 	require.Len(t, attempts, 1)
 	assert.Equal(t, float64(500), attempts[0].(map[string]any)["statusCode"])
 
-	status, resent := h.call(store.Test, "POST", "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", map[string]string{"id": id, "deliveryId": did}, "", nil)
+	status, resent := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", map[string]string{"id": id, "deliveryId": did}, "", nil)
 	require.Equal(t, http.StatusAccepted, status, resent)
 	h.drain()
-	_, got := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries/{deliveryId}", map[string]string{"id": id, "deliveryId": did}, "", nil)
+	_, got := h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries/{deliveryId}", map[string]string{"id": id, "deliveryId": did}, "", nil)
 	assert.Equal(t, "succeeded", got["status"])
 	assert.Len(t, got["attempts"], 2)
-	_, filtered := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries", map[string]string{"id": id}, "status=failed", nil)
+	_, filtered := h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries", map[string]string{"id": id}, "status=failed", nil)
 	assert.Empty(t, filtered["data"])
-	status, _ = h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries/{deliveryId}", map[string]string{"id": id, "deliveryId": "whd_nope"}, "", nil)
+	status, _ = h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries/{deliveryId}", map[string]string{"id": id, "deliveryId": "whd_nope"}, "", nil)
 	assert.Equal(t, http.StatusNotFound, status)
 }
 
@@ -242,7 +242,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 func TestDeliveriesByCursor(t *testing.T) {
 	h := newAPI(t)
 	rcv := newReceiver(t, h.clock.Now)
-	status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"}})
+	status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"}})
 	require.Equal(t, http.StatusCreated, status, ep)
 	rcv.secret = ep["secret"].(string)
 	id := ep["id"].(string)
@@ -253,7 +253,7 @@ func TestDeliveriesByCursor(t *testing.T) {
 	}
 	h.drain()
 	ids := func(q string) ([]string, bool) {
-		status, out := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries", path, q, nil)
+		status, out := h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries", path, q, nil)
 		require.Equal(t, http.StatusOK, status, out)
 		var got []string
 		for _, d := range out["data"].([]any) {
@@ -279,7 +279,7 @@ func TestDeliveriesByCursor(t *testing.T) {
 	assert.Equal(t, ref[n-2:n], back)
 	assert.True(t, more)
 	for _, bad := range []string{"startingAfter=" + ref[0] + "&$skip=1", "startingAfter=evt_1", "startingAfter=" + ref[0] + "&endingBefore=" + ref[1]} {
-		status, out := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries", path, bad, nil)
+		status, out := h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries", path, bad, nil)
 		assert.Equal(t, http.StatusBadRequest, status, "%s: %v", bad, out)
 	}
 }

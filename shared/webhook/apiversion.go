@@ -5,14 +5,14 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apperr"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 )
 
 // applyAPIVersion sets the API version an endpoint's deliveries are rendered in. As Stripe's, it
 // is chosen when the endpoint is created and never changed: to move a receiver to a new version,
 // create a second endpoint on it, switch the receiver over, then delete the first
 // (docs/versioning.md).
-func applyAPIVersion(e *store.Endpoint, v *string, create bool) []apperr.FieldError {
+func applyAPIVersion(e *webhookstore.Endpoint, v *string, create bool) []apperr.FieldError {
 	if v == nil {
 		return nil
 	}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apiversion/apiversiontest"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // A webhook payload is the event in its account's version, named by apiVersion: with a breaking
@@ -24,13 +24,13 @@ func TestWebhookPayloadIsInTheAccountsVersion(t *testing.T) {
 	ep := h.endpoint(rcv.srv.URL, "patient.created")
 	rcv.secret = ep.Secrets[0].Value
 	create := func(email string) {
-		_, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, store.Doc{"firstName": "Ada", "lastName": "L", "email": email}, store.Meta{})
+		_, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, domain.Doc{"firstName": "Ada", "lastName": "L", "email": email}, domain.Meta{})
 		require.NoError(t, err)
 		h.drain()
 	}
 
 	create("first@example.com") // tenant's account has no item: the first version
-	require.NoError(t, h.st.CreateAccount(h.ctx, store.Account{ID: tenant.Account, APIVersion: string(apiversiontest.Future)}, nil, nil, nil))
+	require.NoError(t, h.st.CreateAccount(h.ctx, domain.Account{ID: tenant.Account, APIVersion: string(apiversiontest.Future)}, nil, nil, nil))
 	create("future@example.com")
 
 	got := rcv.events()
@@ -65,7 +65,7 @@ func TestEndpointPinnedVersionRendersDeliveries(t *testing.T) {
 		if v != "" {
 			body["apiVersion"] = v
 		}
-		status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", body)
+		status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", body)
 		require.Equal(t, 201, status, ep)
 		if v == "" {
 			assert.Nil(t, ep["apiVersion"])
@@ -75,18 +75,18 @@ func TestEndpointPinnedVersionRendersDeliveries(t *testing.T) {
 		rcv.secret = ep["secret"].(string)
 		rcvs[v] = rcv
 	}
-	status, bad := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/x", "enabledEvents": []string{"*"}, "apiVersion": "2001-01-01"})
+	status, bad := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/x", "enabledEvents": []string{"*"}, "apiVersion": "2001-01-01"})
 	assert.Equal(t, 400, status)
 	assert.Contains(t, bad["message"], "apiVersion")
-	status, list := h.call(store.Test, "GET", "/webhook-endpoints", nil, "", nil)
+	status, list := h.call(domain.Test, "GET", "/webhook-endpoints", nil, "", nil)
 	require.Equal(t, 200, status)
 	id := list["data"].([]any)[0].(map[string]any)["id"].(string)
-	status, bad = h.call(store.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"apiVersion": string(apiversiontest.Future)})
+	status, bad = h.call(domain.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"apiVersion": string(apiversiontest.Future)})
 	assert.Equal(t, 400, status, "chosen at creation only")
 	assert.Contains(t, bad["message"], "apiVersion")
 
 	// The account (no item: the first version) writes a patient outside a request.
-	_, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, store.Doc{"firstName": "Ada", "lastName": "L", "email": "ada@example.com"}, store.Meta{})
+	_, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, domain.Doc{"firstName": "Ada", "lastName": "L", "email": "ada@example.com"}, domain.Meta{})
 	require.NoError(t, err)
 	h.drain()
 	want := map[string]struct{ field, version string }{
@@ -101,7 +101,7 @@ func TestEndpointPinnedVersionRendersDeliveries(t *testing.T) {
 		assert.Equal(t, "ada@example.com", obj[want[v].field], "endpoint %q: %v", v, obj)
 		assert.Equal(t, want[v].version, got[0]["apiVersion"], "endpoint %q", v)
 	}
-	status, evs := h.call(store.Test, "GET", "/events", nil, "", nil)
+	status, evs := h.call(domain.Test, "GET", "/events", nil, "", nil)
 	require.Equal(t, 200, status)
 	var created map[string]any
 	for _, e := range evs["data"].([]any) {

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // BenchmarkDeliveryLatency measures one change to its arrival at a receiver, through the outbox,
@@ -27,10 +27,10 @@ func BenchmarkDeliveryLatency(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		_, _, err := h.st.UpdateObject(h.ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+		_, _, err := h.st.UpdateObject(h.ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 			cur["firstName"] = fmt.Sprint(i)
 			return cur, nil
-		}, store.Meta{})
+		}, domain.Meta{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func BenchmarkDeliveriesPerSecond(b *testing.B) {
 		go func() {
 			defer wg.Done()
 			for i := next.Add(1); i <= int64(b.N); i = next.Add(1) {
-				if _, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, store.Doc{"firstName": "B", "lastName": "C"}, store.Meta{}); err != nil {
+				if _, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, domain.Doc{"firstName": "B", "lastName": "C"}, domain.Meta{}); err != nil {
 					b.Error(err)
 				}
 			}

@@ -19,8 +19,11 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 )
 
 // Queue is the part of the SQS client the dispatcher uses.
@@ -215,7 +218,7 @@ func (d *Dispatcher) send(ctx context.Context, m Message, delay time.Duration) e
 }
 
 // Publish enqueues committed events for fan-out; it is the store's Publisher.
-func (d *Dispatcher) Publish(ctx context.Context, entries []store.OutboxEntry) error {
+func (d *Dispatcher) Publish(ctx context.Context, entries []core.OutboxEntry) error {
 	for _, e := range entries {
 		if err := d.send(ctx, Message{Kind: KindEvent, Account: e.Account, Mode: e.Mode, EventID: e.EventID, EventType: e.Type}, 0); err != nil {
 			return err
@@ -288,18 +291,18 @@ func (d *Dispatcher) fanOut(ctx context.Context, m Message) error {
 		typ, _ = ev["type"].(string)
 	}
 	for _, ep := range eps {
-		if ep.Status != store.EndpointEnabled || !hevents.MatchAny(ep.EnabledEvents, typ) {
+		if ep.Status != webhookstore.EndpointEnabled || !hevents.MatchAny(ep.EnabledEvents, typ) {
 			continue
 		}
 		now := d.now()
-		del := store.Delivery{ID: store.DeliveryID(m.EventID, ep.ID), Account: m.Account, Mode: m.Mode, EndpointID: ep.ID,
-			EventID: m.EventID, EventType: typ, Status: store.DeliveryPending, RoundStartedAt: now.UnixMilli(),
+		del := webhookstore.Delivery{ID: webhookstore.DeliveryID(m.EventID, ep.ID), Account: m.Account, Mode: m.Mode, EndpointID: ep.ID,
+			EventID: m.EventID, EventType: typ, Status: webhookstore.DeliveryPending, RoundStartedAt: now.UnixMilli(),
 			NextAttemptAt: now.UnixMilli(), DueAt: now.Add(SafetyNet).UnixMilli(), CreatedAt: now.UnixMilli()}
 		err := d.Store.SaveDelivery(ctx, del, -1, nil, del.Due())
-		if errors.Is(err, store.ErrStale) {
+		if errors.Is(err, webhookstore.ErrStale) {
 			// Fanned out before; enqueue again only if its first attempt never happened.
 			cur, gerr := d.Store.GetDelivery(ctx, m.Account, m.Mode, ep.ID, del.ID)
-			if gerr != nil || cur.Status != store.DeliveryPending || len(cur.Attempts) > 0 {
+			if gerr != nil || cur.Status != webhookstore.DeliveryPending || len(cur.Attempts) > 0 {
 				continue
 			}
 		} else if err != nil {
@@ -314,8 +317,8 @@ func (d *Dispatcher) fanOut(ctx context.Context, m Message) error {
 }
 
 // outcome of one HTTP attempt.
-func (d *Dispatcher) post(ctx context.Context, ep store.Endpoint, ev store.Doc, now time.Time) store.Attempt {
-	att := store.Attempt{At: now.UnixMilli()}
+func (d *Dispatcher) post(ctx context.Context, ep webhookstore.Endpoint, ev domain.Doc, now time.Time) webhookstore.Attempt {
+	att := webhookstore.Attempt{At: now.UnixMilli()}
 	body, err := json.Marshal(ev)
 	if err != nil {
 		att.Error = "encode event: " + err.Error()
@@ -369,7 +372,7 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	if del.Status != store.DeliveryPending || len(del.Attempts) != m.Attempt {
+	if del.Status != webhookstore.DeliveryPending || len(del.Attempts) != m.Attempt {
 		return nil // already attempted: a duplicate or a late safety-net message
 	}
 	done := del.Due()
@@ -377,29 +380,29 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	finish := func(status, why string) error {
 		now := d.now()
 		if why != "" {
-			del.Attempts = append(del.Attempts, store.Attempt{At: now.UnixMilli(), Error: why})
+			del.Attempts = append(del.Attempts, webhookstore.Attempt{At: now.UnixMilli(), Error: why})
 		}
 		del.Status, del.NextAttemptAt, del.DueAt = status, 0, 0
 		err := d.Store.SaveDelivery(ctx, del, prev, done, nil)
-		if errors.Is(err, store.ErrStale) {
+		if errors.Is(err, webhookstore.ErrStale) {
 			return nil
 		}
 		return err
 	}
 	ep, err := d.Store.GetEndpoint(ctx, m.Account, m.Mode, m.EndpointID)
 	if isNotFound(err) {
-		return finish(store.DeliveryFailed, "the webhook endpoint was deleted")
+		return finish(webhookstore.DeliveryFailed, "the webhook endpoint was deleted")
 	}
 	if err != nil {
 		return err
 	}
-	if ep.Status != store.EndpointEnabled {
-		return finish(store.DeliveryFailed, "the webhook endpoint is disabled")
+	if ep.Status != webhookstore.EndpointEnabled {
+		return finish(webhookstore.DeliveryFailed, "the webhook endpoint is disabled")
 	}
 	// In the endpoint's API version when it names one, else the event's own (docs/versioning.md).
 	ev, err := d.Store.GetEventIn(ctx, m.Account, m.Mode, del.EventID, apiversion.Version(ep.APIVersion))
 	if isNotFound(err) {
-		return finish(store.DeliveryFailed, "the event has expired")
+		return finish(webhookstore.DeliveryFailed, "the event has expired")
 	}
 	if err != nil {
 		return err
@@ -417,22 +420,22 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	ok := att.Error == "" && att.StatusCode >= 200 && att.StatusCode < 300
 	switch {
 	case ok:
-		if err := finish(store.DeliverySucceeded, ""); err != nil {
+		if err := finish(webhookstore.DeliverySucceeded, ""); err != nil {
 			return err
 		}
 		return d.Store.MarkEndpointHealthy(ctx, m.Account, m.Mode, ep.ID)
 	case att.StatusCode == http.StatusGone:
-		if err := finish(store.DeliveryFailed, ""); err != nil {
+		if err := finish(webhookstore.DeliveryFailed, ""); err != nil {
 			return err
 		}
 		_, err := d.Store.DisableEndpoint(ctx, m.Account, m.Mode, ep.ID, "The endpoint answered 410 Gone.")
 		return err
 	}
 	del.RoundFailures++
-	sched := Schedule{Live: m.Mode == store.Live, Window: d.LiveWindow, Rand: d.Rand}
+	sched := Schedule{Live: m.Mode == domain.Live, Window: d.LiveWindow, Rand: d.Rand}
 	next, retry := sched.Next(del.RoundFailures, time.UnixMilli(del.RoundStartedAt), now)
 	if !retry {
-		if err := finish(store.DeliveryFailed, ""); err != nil {
+		if err := finish(webhookstore.DeliveryFailed, ""); err != nil {
 			return err
 		}
 	} else if stale, err := d.retryLater(ctx, m, del, prev, done, now, next); stale || err != nil {
@@ -451,14 +454,14 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 
 // retryLater saves del's next attempt at next and, when SQS's delay reaches that far, queues it;
 // stale says another attempt saved the delivery first (nothing more to do).
-func (d *Dispatcher) retryLater(ctx context.Context, m Message, del store.Delivery, prev int, done *store.Due, now, next time.Time) (stale bool, err error) {
+func (d *Dispatcher) retryLater(ctx context.Context, m Message, del webhookstore.Delivery, prev int, done *webhookstore.Due, now, next time.Time) (stale bool, err error) {
 	viaQueue := next.Sub(now) <= MaxSQSDelay
 	del.NextAttemptAt, del.DueAt = next.UnixMilli(), next.UnixMilli()
 	if viaQueue {
 		del.DueAt = next.Add(SafetyNet).UnixMilli()
 	}
 	err = d.Store.SaveDelivery(ctx, del, prev, done, del.Due())
-	if errors.Is(err, store.ErrStale) {
+	if errors.Is(err, webhookstore.ErrStale) {
 		return true, nil
 	}
 	if err != nil {
@@ -474,13 +477,13 @@ func (d *Dispatcher) retryLater(ctx context.Context, m Message, del store.Delive
 }
 
 // Resend starts a new round of attempts for a delivery, whatever its status.
-func (d *Dispatcher) Resend(ctx context.Context, account, mode, endpointID, id string) (store.Delivery, error) {
+func (d *Dispatcher) Resend(ctx context.Context, account, mode, endpointID, id string) (webhookstore.Delivery, error) {
 	ep, err := d.Store.GetEndpoint(ctx, account, mode, endpointID)
 	if err != nil {
-		return store.Delivery{}, err
+		return webhookstore.Delivery{}, err
 	}
-	if ep.Status != store.EndpointEnabled {
-		return store.Delivery{}, apperr.New(apperr.InvalidParameters, "Webhook endpoint %s is disabled; enable it before resending.", ep.ID)
+	if ep.Status != webhookstore.EndpointEnabled {
+		return webhookstore.Delivery{}, apperr.New(apperr.InvalidParameters, "Webhook endpoint %s is disabled; enable it before resending.", ep.ID)
 	}
 	for {
 		del, err := d.Store.GetDelivery(ctx, account, mode, endpointID, id)
@@ -489,10 +492,10 @@ func (d *Dispatcher) Resend(ctx context.Context, account, mode, endpointID, id s
 		}
 		done := del.Due()
 		now := d.now()
-		del.Status, del.RoundStartedAt, del.RoundFailures = store.DeliveryPending, now.UnixMilli(), 0
+		del.Status, del.RoundStartedAt, del.RoundFailures = webhookstore.DeliveryPending, now.UnixMilli(), 0
 		del.NextAttemptAt, del.DueAt = now.UnixMilli(), now.Add(SafetyNet).UnixMilli()
 		err = d.Store.SaveDelivery(ctx, del, len(del.Attempts), done, del.Due())
-		if errors.Is(err, store.ErrStale) {
+		if errors.Is(err, webhookstore.ErrStale) {
 			continue
 		}
 		if err != nil {

@@ -24,9 +24,12 @@ import (
 
 	"github.com/hapihub/hapihub/infra/sqs"
 	"github.com/hapihub/hapihub/infra/sqs/sqstest"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/storetest"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 	"github.com/hapihub/hapihub/shared/webhook"
 )
 
@@ -126,7 +129,7 @@ type harness struct {
 	poller *sqs.Poller
 }
 
-var tenant = store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
+var tenant = domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_1"}
 
 func newHarness(t testing.TB) *harness {
 	return newHarnessAt(t, nil)
@@ -189,20 +192,20 @@ func (h *harness) drain() {
 	h.t.Fatal("queue never drained")
 }
 
-func (h *harness) endpoint(url string, events ...string) store.Endpoint {
-	ep, err := h.st.CreateEndpoint(h.ctx, tenant.Account, store.Endpoint{Mode: tenant.Mode, URL: url, EnabledEvents: events,
-		Status: store.EndpointEnabled, Secrets: []store.Secret{{Value: webhook.NewSecret()}}})
+func (h *harness) endpoint(url string, events ...string) webhookstore.Endpoint {
+	ep, err := h.st.CreateEndpoint(h.ctx, tenant.Account, webhookstore.Endpoint{Mode: tenant.Mode, URL: url, EnabledEvents: events,
+		Status: webhookstore.EndpointEnabled, Secrets: []webhookstore.Secret{{Value: webhook.NewSecret()}}})
 	require.NoError(h.t, err)
 	return ep
 }
 
-func (h *harness) patient() store.Doc {
-	d, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, store.Doc{"firstName": "Ada", "lastName": "L"}, store.Meta{})
+func (h *harness) patient() domain.Doc {
+	d, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, domain.Doc{"firstName": "Ada", "lastName": "L"}, domain.Meta{})
 	require.NoError(h.t, err)
 	return d
 }
 
-func (h *harness) deliveries(ep string) []store.Delivery {
+func (h *harness) deliveries(ep string) []webhookstore.Delivery {
 	ds, err := h.st.ListDeliveries(h.ctx, tenant.Account, tenant.Mode, ep, "", 100, 0)
 	require.NoError(h.t, err)
 	return ds
@@ -225,7 +228,7 @@ func TestRetriesOnScheduleAndResumeAfterRestart(t *testing.T) {
 	require.Len(t, d.Attempts, 1)
 	assert.Equal(t, 500, d.Attempts[0].StatusCode)
 	assert.Len(t, d.Attempts[0].ResponseBody, 1024, "first 1 KB of the body is kept")
-	assert.Equal(t, store.DeliveryPending, d.Status)
+	assert.Equal(t, webhookstore.DeliveryPending, d.Status)
 	// Test mode, jitter at its midpoint: retries after 10 minutes, then 40.
 	assert.Equal(t, start.Add(10*time.Minute).UnixMilli(), d.NextAttemptAt)
 
@@ -253,7 +256,7 @@ func TestRetriesOnScheduleAndResumeAfterRestart(t *testing.T) {
 	h.drain()
 	d = h.deliveries(ep.ID)[0]
 	require.Len(t, d.Attempts, 3)
-	assert.Equal(t, store.DeliverySucceeded, d.Status)
+	assert.Equal(t, webhookstore.DeliverySucceeded, d.Status)
 	assert.Equal(t, 200, d.Attempts[2].StatusCode)
 	assert.Equal(t, start.Add(50*time.Minute).UnixMilli(), d.Attempts[2].At)
 	got := rcv.events()
@@ -275,7 +278,7 @@ func TestRetriesOnScheduleAndResumeAfterRestart(t *testing.T) {
 	h.drain()
 	d = h.deliveries(ep.ID)[0]
 	assert.Len(t, d.Attempts, 4)
-	assert.Equal(t, store.DeliverySucceeded, d.Status)
+	assert.Equal(t, webhookstore.DeliverySucceeded, d.Status)
 	assert.Len(t, rcv.events(), 2)
 }
 
@@ -294,7 +297,7 @@ func TestExhaustedDeliveryIsFailed(t *testing.T) {
 	}
 	d := h.deliveries(ep.ID)[0]
 	assert.Len(t, d.Attempts, 1+webhook.TestRetries, "first attempt plus 3 retries")
-	assert.Equal(t, store.DeliveryFailed, d.Status)
+	assert.Equal(t, webhookstore.DeliveryFailed, d.Status)
 	assert.Zero(t, d.NextAttemptAt)
 }
 
@@ -307,9 +310,9 @@ func TestGoneDisablesEndpoint(t *testing.T) {
 	h.drain()
 	got, err := h.st.GetEndpoint(h.ctx, tenant.Account, tenant.Mode, ep.ID)
 	require.NoError(t, err)
-	assert.Equal(t, store.EndpointDisabled, got.Status)
-	assert.Equal(t, store.DeliveryFailed, h.deliveries(ep.ID)[0].Status)
-	page, err := h.st.ListEvents(h.ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 10,
+	assert.Equal(t, webhookstore.EndpointDisabled, got.Status)
+	assert.Equal(t, webhookstore.DeliveryFailed, h.deliveries(ep.ID)[0].Status)
+	page, err := h.st.ListEvents(h.ctx, tenant.Account, tenant.Mode, core.EventQuery{Limit: 10,
 		Match: func(t string) bool { return t == "webhook_endpoint.disabled" }})
 	require.NoError(t, err)
 	require.Len(t, page.Events, 1)
@@ -331,13 +334,13 @@ func TestFailingFiveDaysDisables(t *testing.T) {
 		h.clock.Advance(24 * time.Hour)
 		got, err := h.st.GetEndpoint(h.ctx, tenant.Account, tenant.Mode, ep.ID)
 		require.NoError(t, err)
-		require.Equal(t, store.EndpointEnabled, got.Status, "day %d", day)
+		require.Equal(t, webhookstore.EndpointEnabled, got.Status, "day %d", day)
 		h.patient()
 		h.drain()
 	}
 	got, err := h.st.GetEndpoint(h.ctx, tenant.Account, tenant.Mode, ep.ID)
 	require.NoError(t, err)
-	assert.Equal(t, store.EndpointDisabled, got.Status)
+	assert.Equal(t, webhookstore.EndpointDisabled, got.Status)
 	assert.Contains(t, got.DisabledReason, "5 days")
 }
 
@@ -376,7 +379,7 @@ func TestSweeperDrainsOutbox(t *testing.T) {
 	assert.Len(t, rcv.events(), 1)
 	// Fan-out is idempotent: publishing the same event again creates no second delivery.
 	ev := rcv.events()[0]
-	require.NoError(t, h.d.Publish(h.ctx, []store.OutboxEntry{{Account: tenant.Account, Mode: tenant.Mode, EventID: ev["id"].(string)}}))
+	require.NoError(t, h.d.Publish(h.ctx, []core.OutboxEntry{{Account: tenant.Account, Mode: tenant.Mode, EventID: ev["id"].(string)}}))
 	h.drain()
 	assert.Len(t, h.deliveries(ep.ID), 1)
 	assert.Len(t, rcv.events(), 1)

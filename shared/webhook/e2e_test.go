@@ -13,8 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/sqs"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // startPollers runs n event source mappings on the queue, as Lambda runs concurrent batches.
@@ -38,10 +39,10 @@ func TestPatchReachesReceiverWithinASecond(t *testing.T) {
 	p := h.patient()
 	h.startPollers(1)
 	start := time.Now()
-	_, _, err := h.st.UpdateObject(h.ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+	_, _, err := h.st.UpdateObject(h.ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 		cur["firstName"] = "Grace"
 		return cur, nil
-	}, store.Meta{RequestID: "req_latency"})
+	}, domain.Meta{RequestID: "req_latency"})
 	require.NoError(t, err)
 	select {
 	case ev := <-arrived:
@@ -76,13 +77,13 @@ func TestThousandConcurrentChangesAllDelivered(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := next.Add(1); i <= n; i = next.Add(1) {
-				_, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, store.Doc{"firstName": fmt.Sprint(i), "lastName": "Q"}, store.Meta{})
+				_, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, domain.Doc{"firstName": fmt.Sprint(i), "lastName": "Q"}, domain.Meta{})
 				assert.NoError(t, err)
 			}
 		}()
 	}
 	wg.Wait()
-	page, err := h.st.ListEvents(h.ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: 1, Total: true})
+	page, err := h.st.ListEvents(h.ctx, tenant.Account, tenant.Mode, core.EventQuery{Limit: 1, Total: true})
 	require.NoError(t, err)
 	require.Equal(t, n, page.Total)
 	// A bound on waiting, not a speed assertion: per-endpoint concurrency is bounded
@@ -92,7 +93,7 @@ func TestThousandConcurrentChangesAllDelivered(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	require.Equal(t, int64(n), count.Load(), "every event delivered")
-	all, err := h.st.ListEvents(h.ctx, tenant.Account, tenant.Mode, store.EventQuery{Limit: n})
+	all, err := h.st.ListEvents(h.ctx, tenant.Account, tenant.Mode, core.EventQuery{Limit: n})
 	require.NoError(t, err)
 	for _, e := range all.Events {
 		_, ok := delivered.Load(e["id"])

@@ -16,8 +16,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/sqs"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 	"github.com/hapihub/hapihub/shared/webhook"
 )
 
@@ -38,9 +39,9 @@ func TestSlowEndpointDoesNotDelayOtherAccounts(t *testing.T) {
 		}
 	}))
 	t.Cleanup(slow.Close)
-	tenantB := store.Tenant{Account: "acct_2", Mode: store.Test, Org: "org_2"}
-	_, err := h.st.CreateEndpoint(h.ctx, tenantB.Account, store.Endpoint{Mode: tenantB.Mode, URL: slow.URL, EnabledEvents: []string{"*"},
-		Status: store.EndpointEnabled, Secrets: []store.Secret{{Value: webhook.NewSecret()}}})
+	tenantB := domain.Tenant{Account: "acct_2", Mode: domain.Test, Org: "org_2"}
+	_, err := h.st.CreateEndpoint(h.ctx, tenantB.Account, webhookstore.Endpoint{Mode: tenantB.Mode, URL: slow.URL, EnabledEvents: []string{"*"},
+		Status: webhookstore.EndpointEnabled, Secrets: []webhookstore.Secret{{Value: webhook.NewSecret()}}})
 	require.NoError(t, err)
 
 	rcv := newReceiver(t, time.Now)
@@ -66,7 +67,7 @@ func TestSlowEndpointDoesNotDelayOtherAccounts(t *testing.T) {
 	// B: a burst of changes, then more while A's are timed.
 	createB := func(n int) {
 		for i := range n {
-			_, err := h.st.CreateObject(h.ctx, tenantB, schema.Patients, store.Doc{"firstName": fmt.Sprint("B", i), "lastName": "Slow"}, store.Meta{})
+			_, err := h.st.CreateObject(h.ctx, tenantB, schema.Patients, domain.Doc{"firstName": fmt.Sprint("B", i), "lastName": "Slow"}, domain.Meta{})
 			require.NoError(t, err)
 		}
 	}
@@ -77,7 +78,7 @@ func TestSlowEndpointDoesNotDelayOtherAccounts(t *testing.T) {
 	committed := map[string]time.Time{}
 	for i := range n {
 		createB(2)
-		d, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, store.Doc{"firstName": fmt.Sprint("A", i), "lastName": "Fast"}, store.Meta{})
+		d, err := h.st.CreateObject(h.ctx, tenant, schema.Patients, domain.Doc{"firstName": fmt.Sprint("A", i), "lastName": "Fast"}, domain.Meta{})
 		require.NoError(t, err)
 		committed[d["id"].(string)] = time.Now()
 		time.Sleep(150 * time.Millisecond)

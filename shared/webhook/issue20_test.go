@@ -14,9 +14,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 	"github.com/hapihub/hapihub/shared/webhook"
 )
 
@@ -24,7 +25,7 @@ import (
 // deliveries run out of retries, and returns the endpoint id, the two event times and the receiver.
 func failedDeliveries(t *testing.T, h *apiHarness) (string, []time.Time, *receiver) {
 	rcv := newReceiver(t, h.clock.Now)
-	status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"patient.created"}})
+	status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"patient.created"}})
 	require.Equal(t, http.StatusCreated, status, ep)
 	rcv.secret, rcv.fail = ep["secret"].(string), 1000
 	var times []time.Time
@@ -42,7 +43,7 @@ func failedDeliveries(t *testing.T, h *apiHarness) (string, []time.Time, *receiv
 	}
 	id := ep["id"].(string)
 	for _, d := range h.deliveries(id) {
-		require.Equal(t, store.DeliveryFailed, d.Status)
+		require.Equal(t, webhookstore.DeliveryFailed, d.Status)
 	}
 	rcv.mu.Lock()
 	rcv.fail = 0
@@ -59,7 +60,7 @@ func TestRecoverResendsFailedDeliveriesSince(t *testing.T) {
 	h.drain()
 	require.Len(t, rcv.events(), 1)
 
-	status, out := h.call(store.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": times[1].UnixMilli()})
+	status, out := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": times[1].UnixMilli()})
 	require.Equal(t, http.StatusAccepted, status, out)
 	assert.Equal(t, "webhook_recovery", out["object"])
 	assert.Equal(t, float64(1), out["recovered"], "only the failed delivery of the event at or after since")
@@ -69,25 +70,25 @@ func TestRecoverResendsFailedDeliveriesSince(t *testing.T) {
 	h.drain()
 	require.Len(t, rcv.events(), 2)
 	second := h.deliveries(id)
-	var secondDelivery store.Delivery
+	var secondDelivery webhookstore.Delivery
 	for _, d := range second {
 		if d.ID == out["deliveryIds"].([]any)[0] {
 			secondDelivery = d
 		}
 	}
-	assert.Equal(t, store.DeliverySucceeded, secondDelivery.Status)
+	assert.Equal(t, webhookstore.DeliverySucceeded, secondDelivery.Status)
 	assert.Len(t, secondDelivery.Attempts, 1+webhook.TestRetries+1, "a new round after the exhausted one")
 
-	status, out = h.call(store.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": times[0].UnixMilli()})
+	status, out = h.call(domain.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": times[0].UnixMilli()})
 	require.Equal(t, http.StatusAccepted, status, out)
 	assert.Equal(t, float64(1), out["recovered"], "the earlier one; the recovered one succeeded meanwhile")
 	h.drain()
-	status, out = h.call(store.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": times[0].UnixMilli()})
+	status, out = h.call(domain.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": times[0].UnixMilli()})
 	require.Equal(t, http.StatusAccepted, status, out)
 	assert.Equal(t, float64(0), out["recovered"], "recovering twice re-sends nothing twice")
 	assert.Len(t, rcv.events(), 3)
 	for _, d := range h.deliveries(id) {
-		assert.Equal(t, store.DeliverySucceeded, d.Status)
+		assert.Equal(t, webhookstore.DeliverySucceeded, d.Status)
 	}
 }
 
@@ -96,12 +97,12 @@ func TestRecoverHasMore(t *testing.T) {
 	h := newAPI(t)
 	id, times, _ := failedDeliveries(t, h)
 	p := map[string]string{"id": id}
-	status, out := h.call(store.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": times[0].UnixMilli()})
+	status, out := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": times[0].UnixMilli()})
 	require.Equal(t, http.StatusAccepted, status, out)
 	assert.Equal(t, float64(1), out["recovered"])
 	assert.Equal(t, true, out["hasMore"])
 	assert.Equal(t, float64(times[1].UnixMilli()), out["nextSince"], "the event time of the first delivery not recovered")
-	status, out = h.call(store.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": out["nextSince"]})
+	status, out = h.call(domain.Test, "POST", "/webhook-endpoints/{id}/recover", p, "", map[string]any{"since": out["nextSince"]})
 	require.Equal(t, http.StatusAccepted, status, out)
 	assert.Equal(t, float64(1), out["recovered"])
 	assert.Equal(t, false, out["hasMore"])
@@ -110,7 +111,7 @@ func TestRecoverHasMore(t *testing.T) {
 func TestRecoverValidation(t *testing.T) {
 	h := newAPI(t)
 	rcv := newReceiver(t, h.clock.Now)
-	_, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"}})
+	_, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"}})
 	id := ep["id"].(string)
 	now := h.clock.Now()
 	cases := []struct {
@@ -128,20 +129,20 @@ func TestRecoverValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, out := h.call(store.Test, "POST", "/webhook-endpoints/{id}/recover", map[string]string{"id": id}, "", c.body)
+			status, out := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/recover", map[string]string{"id": id}, "", c.body)
 			require.Equal(t, http.StatusBadRequest, status, out)
 			assert.Equal(t, "INVALID_PARAMETERS", out["name"])
 			assert.Contains(t, out["message"], c.field)
 		})
 	}
 	ok := map[string]any{"since": now.Add(-14 * 24 * time.Hour).UnixMilli()}
-	status, out := h.call(store.Test, "POST", "/webhook-endpoints/{id}/recover", map[string]string{"id": id}, "", ok)
+	status, out := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/recover", map[string]string{"id": id}, "", ok)
 	assert.Equal(t, http.StatusAccepted, status, "exactly 14 days is allowed: %v", out)
-	status, _ = h.call(store.Live, "POST", "/webhook-endpoints/{id}/recover", map[string]string{"id": id}, "", ok)
+	status, _ = h.call(domain.Live, "POST", "/webhook-endpoints/{id}/recover", map[string]string{"id": id}, "", ok)
 	assert.Equal(t, http.StatusNotFound, status, "the other mode cannot see it")
-	status, _ = h.call(store.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"status": "disabled"})
+	status, _ = h.call(domain.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"status": "disabled"})
 	require.Equal(t, http.StatusOK, status)
-	status, out = h.call(store.Test, "POST", "/webhook-endpoints/{id}/recover", map[string]string{"id": id}, "", ok)
+	status, out = h.call(domain.Test, "POST", "/webhook-endpoints/{id}/recover", map[string]string{"id": id}, "", ok)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Contains(t, out["message"], "disabled")
 }
@@ -168,7 +169,7 @@ func newHeaderReceiver(t *testing.T) *headerReceiver {
 func TestEndpointCustomHeadersAreSent(t *testing.T) {
 	h := newAPI(t)
 	rcv := newHeaderReceiver(t)
-	status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"},
+	status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"},
 		"headers": map[string]any{"x-api-key": "k-123", "Authorization": "Basic dXNlcjpwYXNz", "X-Routing": "crm eu"}})
 	require.Equal(t, http.StatusCreated, status, ep)
 	assert.Equal(t, map[string]any{"X-Api-Key": "k-123", "Authorization": "Basic dXNlcjpwYXNz", "X-Routing": "crm eu"}, ep["headers"], "names in canonical form")
@@ -187,10 +188,10 @@ func TestEndpointCustomHeadersAreSent(t *testing.T) {
 	assert.NotEmpty(t, got.Get("webhook-signature"))
 
 	// Patch merges: null removes, a value sets.
-	status, patched := h.call(store.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"headers": map[string]any{"X-API-KEY": nil, "X-Tenant": "7"}})
+	status, patched := h.call(domain.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": id}, "", map[string]any{"headers": map[string]any{"X-API-KEY": nil, "X-Tenant": "7"}})
 	require.Equal(t, http.StatusOK, status, patched)
 	assert.Equal(t, map[string]any{"Authorization": "Basic dXNlcjpwYXNz", "X-Routing": "crm eu", "X-Tenant": "7"}, patched["headers"])
-	_, list := h.call(store.Test, "GET", "/webhook-endpoints", nil, "", nil)
+	_, list := h.call(domain.Test, "GET", "/webhook-endpoints", nil, "", nil)
 	assert.Equal(t, patched["headers"], list["data"].([]any)[0].(map[string]any)["headers"])
 	h.patient()
 	h.drain()
@@ -235,19 +236,19 @@ func TestEndpointCustomHeaderValidation(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			status, out := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/h", "enabledEvents": []string{"*"}, "headers": c.headers})
+			status, out := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/h", "enabledEvents": []string{"*"}, "headers": c.headers})
 			require.Equal(t, http.StatusBadRequest, status, out)
 			assert.Contains(t, fmt.Sprint(out), c.field)
 		})
 	}
-	_, list := h.call(store.Test, "GET", "/webhook-endpoints", nil, "", nil)
+	_, list := h.call(domain.Test, "GET", "/webhook-endpoints", nil, "", nil)
 	assert.Empty(t, list["data"], "nothing was created")
 }
 
 // GET /event-types lists every type HAPI Hub emits, and each schema accepts real events of its type.
 func TestEventTypesListAndSchemas(t *testing.T) {
 	h := newAPI(t)
-	status, out := h.call(store.Test, "GET", "/event-types", nil, "", nil)
+	status, out := h.call(domain.Test, "GET", "/event-types", nil, "", nil)
 	require.Equal(t, http.StatusOK, status, out)
 	data := out["data"].([]any)
 	var types []string
@@ -273,12 +274,12 @@ func TestEventTypesListAndSchemas(t *testing.T) {
 
 	// Real events validate against their type's schema, and not against another's.
 	p := h.patient()
-	_, _, err := h.st.UpdateObject(h.ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+	_, _, err := h.st.UpdateObject(h.ctx, tenant, schema.Patients, p["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 		cur["firstName"] = "Grace"
 		return cur, nil
-	}, store.Meta{})
+	}, domain.Meta{})
 	require.NoError(t, err)
-	_, evs := h.call(store.Test, "GET", "/events", nil, "", nil)
+	_, evs := h.call(domain.Test, "GET", "/events", nil, "", nil)
 	require.Len(t, evs["data"], 2)
 	for _, e := range evs["data"].([]any) {
 		ev := e.(map[string]any)
@@ -292,7 +293,7 @@ func TestEventTypesListAndSchemas(t *testing.T) {
 		assert.Error(t, schemas[other].Validate(inst), "%s is not a %s", typ, other)
 	}
 
-	status, out = h.call(store.Test, "GET", "/event-types", nil, "type=invoice.*", nil)
+	status, out = h.call(domain.Test, "GET", "/event-types", nil, "type=invoice.*", nil)
 	require.Equal(t, http.StatusOK, status, out)
 	var inv []string
 	for _, d := range out["data"].([]any) {
@@ -300,11 +301,11 @@ func TestEventTypesListAndSchemas(t *testing.T) {
 	}
 	assert.Equal(t, []string{"invoice.created", "invoice.deleted", "invoice.paid", "invoice.updated"}, inv)
 	for _, bad := range []string{"type=dragon.*", "colour=red"} {
-		status, out := h.call(store.Test, "GET", "/event-types", nil, bad, nil)
+		status, out := h.call(domain.Test, "GET", "/event-types", nil, bad, nil)
 		assert.Equal(t, http.StatusBadRequest, status, "%s: %v", bad, out)
 	}
 	// The message that refuses an unknown type points here.
-	_, out = h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/h", "enabledEvents": []string{"patient.exploded"}})
+	_, out = h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "https://hooks.example.com/h", "enabledEvents": []string{"patient.exploded"}})
 	assert.Contains(t, out["message"], "GET /event-types")
 }
 

@@ -8,7 +8,9 @@ import (
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 )
 
 // Recovery after an outage (POST /webhook-endpoints/{id}/recover, as Svix's recover): every
@@ -55,7 +57,7 @@ func (a *API) recover(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	if ep.Status != store.EndpointEnabled {
+	if ep.Status != webhookstore.EndpointEnabled {
 		return api.Response{}, apperr.New(apperr.InvalidParameters, "Webhook endpoint %s is disabled; enable it (PATCH {\"status\": \"enabled\"}) before recovering.", ep.ID).WithCode("webhook_endpoint_disabled")
 	}
 	failed, more, err := a.Store.FailedDeliveries(r.Ctx, p.AccountID, p.Mode, id, since, until, recoverBatch+1)
@@ -76,7 +78,7 @@ func (a *API) recover(r *api.Request) (api.Response, error) {
 		ids = append(ids, d.ID)
 	}
 	return api.Response{Status: http.StatusAccepted, Body: map[string]any{
-		"object": "webhook_recovery", "livemode": p.Mode == store.Live, "webhookEndpointId": id,
+		"object": "webhook_recovery", "livemode": p.Mode == domain.Live, "webhookEndpointId": id,
 		"since": since.UnixMilli(), "until": until.UnixMilli(), "recovered": len(ids), "deliveryIds": ids,
 		"hasMore": more, "nextSince": next,
 	}}, nil
@@ -106,8 +108,8 @@ func recoverWindow(b recoverBody, now time.Time) (time.Time, time.Time, error) {
 }
 
 // eventTime is the creation time of a delivery's event, which its id begins with.
-func eventTime(d store.Delivery) int64 {
-	if t, ok := store.IDTime(d.ID); ok {
+func eventTime(d webhookstore.Delivery) int64 {
+	if t, ok := core.IDTime(d.ID); ok {
 		return t.UnixMilli()
 	}
 	return d.CreatedAt

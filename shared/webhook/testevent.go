@@ -10,10 +10,12 @@ import (
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 )
 
 // Test events (POST /webhook-endpoints/{id}/test): a sample event of a chosen type, marked
@@ -50,29 +52,29 @@ func TestType(enabled []string) string {
 
 // SendTest stores a sample event of type typ ("" picks TestType) and queues its delivery to one
 // enabled endpoint. requestID is recorded on the event as the request that caused it.
-func (d *Dispatcher) SendTest(ctx context.Context, account, mode, endpointID, typ, requestID string) (store.Delivery, error) {
+func (d *Dispatcher) SendTest(ctx context.Context, account, mode, endpointID, typ, requestID string) (webhookstore.Delivery, error) {
 	ep, err := d.Store.GetEndpoint(ctx, account, mode, endpointID)
 	if err != nil {
-		return store.Delivery{}, err
+		return webhookstore.Delivery{}, err
 	}
-	if ep.Status != store.EndpointEnabled {
-		return store.Delivery{}, apperr.New(apperr.InvalidParameters, "Webhook endpoint %s is disabled; enable it before sending a test event.", ep.ID)
+	if ep.Status != webhookstore.EndpointEnabled {
+		return webhookstore.Delivery{}, apperr.New(apperr.InvalidParameters, "Webhook endpoint %s is disabled; enable it before sending a test event.", ep.ID)
 	}
 	if typ == "" {
 		typ = TestType(ep.EnabledEvents)
 	}
 	if !hevents.Known(typ) {
-		return store.Delivery{}, apperr.Field("type", "%q is not an event type (a test event has one exact type, e.g. patient.created)", typ)
+		return webhookstore.Delivery{}, apperr.Field("type", "%q is not an event type (a test event has one exact type, e.g. patient.created)", typ)
 	}
 	if !hevents.MatchAny(ep.EnabledEvents, typ) {
-		return store.Delivery{}, apperr.Field("type", "webhook endpoint %s does not receive %s (its enabledEvents are %s)", ep.ID, typ, strings.Join(ep.EnabledEvents, ", "))
+		return webhookstore.Delivery{}, apperr.Field("type", "webhook endpoint %s does not receive %s (its enabledEvents are %s)", ep.ID, typ, strings.Join(ep.EnabledEvents, ", "))
 	}
 	org, err := d.sampleOrganization(ctx, account, mode)
 	if err != nil {
-		return store.Delivery{}, err
+		return webhookstore.Delivery{}, err
 	}
 	now := d.now()
-	t := store.Tenant{Account: account, Mode: mode, Org: org}
+	t := domain.Tenant{Account: account, Mode: mode, Org: org}
 	obj, prev := SampleObject(t, typ, ep, now.UnixNano())
 	for _, k := range []string{"createdAt", "updatedAt"} {
 		if _, ok := obj[k]; ok {
@@ -82,17 +84,17 @@ func (d *Dispatcher) SendTest(ctx context.Context, account, mode, endpointID, ty
 	if strings.HasPrefix(typ, "webhook_endpoint.") {
 		t.Org = "" // account-level, as the real one
 	}
-	ev, err := d.Store.VersionEvent(ctx, account, store.NewEvent(t, typ, obj, prev, store.Meta{RequestID: requestID}, now))
+	ev, err := d.Store.VersionEvent(ctx, account, core.NewEvent(t, typ, obj, prev, domain.Meta{RequestID: requestID}, now))
 	if err != nil {
-		return store.Delivery{}, err
+		return webhookstore.Delivery{}, err
 	}
 	ev["test"] = true
 	evID := ev["id"].(string)
-	del := store.Delivery{ID: store.DeliveryID(evID, ep.ID), Account: account, Mode: mode, EndpointID: ep.ID, EventID: evID, EventType: typ,
-		Status: store.DeliveryPending, RoundStartedAt: now.UnixMilli(), NextAttemptAt: now.UnixMilli(), DueAt: now.Add(SafetyNet).UnixMilli(),
+	del := webhookstore.Delivery{ID: webhookstore.DeliveryID(evID, ep.ID), Account: account, Mode: mode, EndpointID: ep.ID, EventID: evID, EventType: typ,
+		Status: webhookstore.DeliveryPending, RoundStartedAt: now.UnixMilli(), NextAttemptAt: now.UnixMilli(), DueAt: now.Add(SafetyNet).UnixMilli(),
 		CreatedAt: now.UnixMilli(), UpdatedAt: now.UnixMilli()}
 	if err := d.Store.PutTestEvent(ctx, ev, del); err != nil {
-		return store.Delivery{}, err
+		return webhookstore.Delivery{}, err
 	}
 	if err := d.send(ctx, Message{Kind: KindDelivery, Account: account, Mode: mode, EndpointID: ep.ID, DeliveryID: del.ID}, 0); err != nil {
 		// The due entry re-enqueues it after SafetyNet, as for any first attempt.
@@ -104,7 +106,7 @@ func (d *Dispatcher) SendTest(ctx context.Context, account, mode, endpointID, ty
 // sampleOrganization is the organization a sample event names: the sandbox in test mode, the
 // first active connection in live mode (none when there is no connection).
 func (d *Dispatcher) sampleOrganization(ctx context.Context, account, mode string) (string, error) {
-	if mode == store.Test {
+	if mode == domain.Test {
 		acct, err := d.Store.GetAccount(ctx, account)
 		return acct.SandboxOrg, err
 	}
@@ -122,14 +124,14 @@ func (d *Dispatcher) sampleOrganization(ctx context.Context, account, mode strin
 
 // SampleObject builds the data of a sample event of typ: an object like the sandbox's (fresh
 // ids from seed) in the state the type describes, and the previous attributes of an update.
-func SampleObject(t store.Tenant, typ string, ep store.Endpoint, seed int64) (store.Doc, store.Doc) {
+func SampleObject(t domain.Tenant, typ string, ep webhookstore.Endpoint, seed int64) (domain.Doc, domain.Doc) {
 	object, action, _ := strings.Cut(typ, ".")
 	if object == "webhook_endpoint" {
-		ep.Status, ep.DisabledReason = store.EndpointDisabled, "Every delivery failed for 5 days."
-		return ep.Doc(), store.Doc{"status": store.EndpointEnabled, "disabledReason": nil}
+		ep.Status, ep.DisabledReason = webhookstore.EndpointDisabled, "Every delivery failed for 5 days."
+		return ep.Doc(), domain.Doc{"status": webhookstore.EndpointEnabled, "disabledReason": nil}
 	}
 	data := sandbox.Generate(t, uint64(seed), sandbox.Sizes{Patients: 3, Practitioners: 1, Appointments: 20, Messages: 1, Invoices: 20})
-	pick := func(docs []store.Doc, status string) store.Doc {
+	pick := func(docs []domain.Doc, status string) domain.Doc {
 		for _, doc := range docs {
 			if status == "" || doc["status"] == status {
 				return doc
@@ -144,7 +146,7 @@ func SampleObject(t store.Tenant, typ string, ep store.Endpoint, seed int64) (st
 		}
 		return doc
 	}
-	var obj store.Doc
+	var obj domain.Doc
 	switch object {
 	case "patient":
 		obj = pick(data.Patients, "")
@@ -170,10 +172,10 @@ func SampleObject(t store.Tenant, typ string, ep store.Endpoint, seed int64) (st
 				prefix = r.Prefix
 			}
 		}
-		obj = store.Doc{"id": store.NewID(prefix, sandbox.Anchor), "object": object, "organizationId": nilIfEmpty(t.Org),
+		obj = domain.Doc{"id": core.NewID(prefix, sandbox.Anchor), "object": object, "organizationId": nilIfEmpty(t.Org),
 			"livemode": t.Live(), "metadata": map[string]any{}, "createdAt": int64(0), "updatedAt": int64(0)}
 	}
-	var prev store.Doc
+	var prev domain.Doc
 	switch action {
 	case "updated":
 		// One changed field, as a real update would list it.
@@ -183,10 +185,10 @@ func SampleObject(t store.Tenant, typ string, ep store.Endpoint, seed int64) (st
 			md[k] = v
 		}
 		md["example"] = "updated"
-		prev = store.Doc{"metadata": old}
+		prev = domain.Doc{"metadata": old}
 		obj["metadata"] = md
 	case "cancelled", "paid":
-		prev = store.Doc{"status": map[string]string{"cancelled": "booked", "paid": "open"}[action]}
+		prev = domain.Doc{"status": map[string]string{"cancelled": "booked", "paid": "open"}[action]}
 	}
 	return obj, prev
 }

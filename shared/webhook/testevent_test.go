@@ -9,29 +9,30 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/events"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 	"github.com/hapihub/hapihub/shared/webhook"
 )
 
 // withAccount stores the harness's account (acct_1, sandbox org_1): a sample event names it.
 func (h *apiHarness) withAccount() {
-	require.NoError(h.t, h.st.CreateAccount(h.ctx, store.Account{ID: tenant.Account, Name: "Test Co", SandboxOrg: tenant.Org}, nil, nil, nil))
+	require.NoError(h.t, h.st.CreateAccount(h.ctx, domain.Account{ID: tenant.Account, Name: "Test Co", SandboxOrg: tenant.Org}, nil, nil, nil))
 }
 
 func TestSendTestEventIsDeliveredSignedToThatEndpointOnly(t *testing.T) {
 	h := newAPI(t)
 	h.withAccount()
 	rcv := newReceiver(t, h.clock.Now)
-	status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL + "/hook", "enabledEvents": []string{"appointment.*"}})
+	status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL + "/hook", "enabledEvents": []string{"appointment.*"}})
 	require.Equal(t, http.StatusCreated, status, ep)
 	rcv.secret, rcv.fail = ep["secret"].(string), 1
 	other := newReceiver(t, h.clock.Now)
-	status, _ = h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": other.srv.URL, "enabledEvents": []string{"*"}})
+	status, _ = h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": other.srv.URL, "enabledEvents": []string{"*"}})
 	require.Equal(t, http.StatusCreated, status)
 	id := ep["id"].(string)
 
-	status, del := h.call(store.Test, "POST", "/webhook-endpoints/{id}/test", map[string]string{"id": id}, "", map[string]any{"type": "appointment.cancelled"})
+	status, del := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/test", map[string]string{"id": id}, "", map[string]any{"type": "appointment.cancelled"})
 	require.Equal(t, http.StatusAccepted, status, del)
 	assert.Equal(t, "webhook_delivery", del["object"])
 	assert.Equal(t, "appointment.cancelled", del["eventType"])
@@ -40,13 +41,13 @@ func TestSendTestEventIsDeliveredSignedToThatEndpointOnly(t *testing.T) {
 	did, evID := del["id"].(string), del["eventId"].(string)
 
 	h.drain() // first attempt fails (500): retried like any delivery
-	status, got := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries/{deliveryId}", map[string]string{"id": id, "deliveryId": did}, "", nil)
+	status, got := h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries/{deliveryId}", map[string]string{"id": id, "deliveryId": did}, "", nil)
 	require.Equal(t, http.StatusOK, status, got)
 	assert.Equal(t, "pending", got["status"])
 	assert.Len(t, got["attempts"], 1)
 	assert.NotNil(t, got["nextAttemptAt"], "a failed test delivery is retried on the normal schedule")
 
-	status, _ = h.call(store.Test, "POST", "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", map[string]string{"id": id, "deliveryId": did}, "", nil)
+	status, _ = h.call(domain.Test, "POST", "/webhook-endpoints/{id}/deliveries/{deliveryId}/resend", map[string]string{"id": id, "deliveryId": did}, "", nil)
 	require.Equal(t, http.StatusAccepted, status)
 	h.drain()
 	evs := rcv.events()
@@ -63,12 +64,12 @@ func TestSendTestEventIsDeliveredSignedToThatEndpointOnly(t *testing.T) {
 	assert.Empty(t, other.events(), "a test event goes to one endpoint, not to every subscriber")
 	assert.Zero(t, other.hits.Load())
 
-	status, listed := h.call(store.Test, "GET", "/webhook-endpoints/{id}/deliveries", map[string]string{"id": id}, "", nil)
+	status, listed := h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries", map[string]string{"id": id}, "", nil)
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, listed["data"], 1)
 	assert.Equal(t, did, listed["data"].([]any)[0].(map[string]any)["id"])
 	assert.Equal(t, "succeeded", listed["data"].([]any)[0].(map[string]any)["status"])
-	status, stored := h.call(store.Test, "GET", "/events/{id}", map[string]string{"id": evID}, "", nil)
+	status, stored := h.call(domain.Test, "GET", "/events/{id}", map[string]string{"id": evID}, "", nil)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, true, stored["test"])
 }
@@ -78,13 +79,13 @@ func TestSendTestEventChoosesAndChecksTheType(t *testing.T) {
 	h.withAccount()
 	rcv := newReceiver(t, h.clock.Now)
 	mk := func(enabled ...string) string {
-		status, ep := h.call(store.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": enabled})
+		status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": enabled})
 		require.Equal(t, http.StatusCreated, status, ep)
 		return ep["id"].(string)
 	}
 	patients, invoices, all := mk("patient.*"), mk("patient.*", "invoice.paid"), mk("*")
 	disabled := mk("*")
-	status, _ := h.call(store.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": disabled}, "", map[string]any{"status": "disabled"})
+	status, _ := h.call(domain.Test, "PATCH", "/webhook-endpoints/{id}", map[string]string{"id": disabled}, "", map[string]any{"status": "disabled"})
 	require.Equal(t, http.StatusOK, status)
 	cases := []struct {
 		name     string
@@ -109,11 +110,11 @@ func TestSendTestEventChoosesAndChecksTheType(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			status, out := h.call(store.Test, "POST", "/webhook-endpoints/{id}/test", map[string]string{"id": tc.endpoint}, "", tc.body)
+			status, out := h.call(domain.Test, "POST", "/webhook-endpoints/{id}/test", map[string]string{"id": tc.endpoint}, "", tc.body)
 			require.Equal(t, tc.status, status, out)
 			if tc.status == 202 {
 				assert.Equal(t, tc.typ, out["eventType"])
-				status, ev := h.call(store.Test, "GET", "/events/{id}", map[string]string{"id": out["eventId"].(string)}, "", nil)
+				status, ev := h.call(domain.Test, "GET", "/events/{id}", map[string]string{"id": out["eventId"].(string)}, "", nil)
 				require.Equal(t, http.StatusOK, status)
 				assert.Equal(t, tc.typ, ev["type"])
 				data := ev["data"].(map[string]any)
@@ -136,8 +137,8 @@ func TestSendTestEventChoosesAndChecksTheType(t *testing.T) {
 
 // Every known type has a sample of its own object.
 func TestSampleObjectForEveryType(t *testing.T) {
-	ten := store.Tenant{Account: "acct_1", Mode: store.Live, Org: "org_live"}
-	ep := store.Endpoint{ID: "we_1", Mode: store.Live, Status: store.EndpointEnabled, EnabledEvents: []string{"*"}}
+	ten := domain.Tenant{Account: "acct_1", Mode: domain.Live, Org: "org_live"}
+	ep := webhookstore.Endpoint{ID: "we_1", Mode: domain.Live, Status: webhookstore.EndpointEnabled, EnabledEvents: []string{"*"}}
 	for _, typ := range events.Types() {
 		t.Run(typ, func(t *testing.T) {
 			obj, _ := webhook.SampleObject(ten, typ, ep, 42)

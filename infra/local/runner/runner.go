@@ -26,6 +26,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/app/sandboxworker"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -194,7 +195,7 @@ func registerExisting(ctx context.Context, db *dynamodb.Client, cfg config.Confi
 			if err := attributevalue.UnmarshalMap(item, &a); err != nil {
 				return fmt.Errorf("runner: account item: %w", err)
 			}
-			if err := accounts.RegisterAll(ctx, reg, store.Account{ID: a.ID, UsageKeys: a.UsageKeys}); err != nil {
+			if err := accounts.RegisterAll(ctx, reg, domain.Account{ID: a.ID, UsageKeys: a.UsageKeys}); err != nil {
 				return err
 			}
 		}

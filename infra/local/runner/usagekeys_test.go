@@ -14,8 +14,8 @@ import (
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 // TestUsageKeysOfExistingAccounts: a data directory from before usage keys were registered (an
@@ -33,17 +33,17 @@ func TestUsageKeysOfExistingAccounts(t *testing.T) {
 	require.NoError(t, err)
 	boot, err := st.GetAccount(ctx, first.Bootstrap.AccountID)
 	require.NoError(t, err)
-	plan := map[string]string{store.Test: "testusageplan", store.Live: "liveusageplan"}
+	plan := map[string]string{domain.Test: "testusageplan", domain.Live: "liveusageplan"}
 	for mode, v := range boot.UsageKeys {
 		assert.Equal(t, []string{plan[mode]}, first.APIGateway.PlansOf("local", first.Gateway.Stage(), v), "bootstrap account, %s", mode)
 	}
 	old, err := accounts.Create(ctx, st, accounts.Options{Name: "Before usage keys"}) // no registrar
 	require.NoError(t, err)
-	assert.Empty(t, first.APIGateway.PlansOf("local", first.Gateway.Stage(), old.Account.UsageKeys[store.Test]))
+	assert.Empty(t, first.APIGateway.PlansOf("local", first.Gateway.Stage(), old.Account.UsageKeys[domain.Test]))
 
 	second, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: dyn, DataDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = second.Close() })
-	assert.Equal(t, []string{"testusageplan"}, second.APIGateway.PlansOf("local", second.Gateway.Stage(), old.Account.UsageKeys[store.Test]))
-	assert.Equal(t, []string{"liveusageplan"}, second.APIGateway.PlansOf("local", second.Gateway.Stage(), old.Account.UsageKeys[store.Live]))
+	assert.Equal(t, []string{"testusageplan"}, second.APIGateway.PlansOf("local", second.Gateway.Stage(), old.Account.UsageKeys[domain.Test]))
+	assert.Equal(t, []string{"liveusageplan"}, second.APIGateway.PlansOf("local", second.Gateway.Stage(), old.Account.UsageKeys[domain.Live]))
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/apigateway/types"
 
 	"github.com/hapihub/hapihub/shared/accounts"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // UsageKeys is the Registrar over API Gateway's management API (aws-sdk-go-v2's apigateway
@@ -105,7 +105,7 @@ func (u UsageKeys) Register(ctx context.Context, accountID, mode, value string) 
 }
 
 // SetEnabled implements Registrar.
-func (u UsageKeys) SetEnabled(ctx context.Context, acct store.Account, enabled bool) error {
+func (u UsageKeys) SetEnabled(ctx context.Context, acct domain.Account, enabled bool) error {
 	for mode, value := range acct.UsageKeys {
 		keys, err := u.keys(ctx, accounts.KeyName(acct.ID, mode))
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/clinic"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
@@ -61,9 +62,9 @@ func NewOrganizationsFunction(ctx context.Context, cfg config.Config) (*api.Rout
 
 // sandboxAccount is the principal's account and its sandbox organization; test keys only, live
 // data is never reset.
-func sandboxAccount(r *api.Request, st *store.Store) (store.Account, error) {
-	if r.Principal.Mode != store.Test {
-		return store.Account{}, apperr.New(apperr.Permissions, "Only test keys can reset the sandbox; live data is never reset.")
+func sandboxAccount(r *api.Request, st *store.Store) (domain.Account, error) {
+	if r.Principal.Mode != domain.Test {
+		return domain.Account{}, apperr.New(apperr.Permissions, "Only test keys can reset the sandbox; live data is never reset.")
 	}
 	return st.GetAccount(r.Ctx, r.Principal.AccountID)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -46,7 +47,7 @@ func (p *Platform) getAPIVersion(r *api.Request) (api.Response, error) {
 // the IP allowlist, only a live secret key may change it; test code tries a version first with
 // the HapiHub-Version header.
 func (p *Platform) putAPIVersion(r *api.Request) (api.Response, error) {
-	if r.Principal.Mode != store.Live {
+	if r.Principal.Mode != domain.Live {
 		return api.Response{}, apperr.New(apperr.Permissions, "The API version applies to live mode too; change it with a live secret key (try a version first with the HapiHub-Version header).")
 	}
 	m, err := decodeObject(r.Body, "apiVersion")

@@ -12,9 +12,9 @@ import (
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
@@ -36,12 +36,12 @@ func (c *countingDB) BatchGetItem(ctx context.Context, in *dynamodb.BatchGetItem
 
 // expandHarness is the platform harness serving the clinical routes over a sandbox of 100
 // appointments (60 patients, 6 practitioners) and one invoice -> appointment chain.
-func expandHarness(t testing.TB) (*harness, *countingDB, store.Tenant, string) {
+func expandHarness(t testing.TB) (*harness, *countingDB, domain.Tenant, string) {
 	h := newHarness(t)
 	ctx := context.Background()
 	acct, err := h.st.GetAccount(ctx, h.acct)
 	require.NoError(t, err)
-	ten := store.Tenant{Account: h.acct, Mode: store.Test, Org: acct.SandboxOrg}
+	ten := domain.Tenant{Account: h.acct, Mode: domain.Test, Org: acct.SandboxOrg}
 	require.NoError(t, sandbox.FillSized(ctx, h.st, ten, 99, sandbox.Sizes{Patients: 60, Practitioners: 6, Appointments: 98}))
 	var routes []api.Route
 	for _, r := range []*schema.Resource{schema.Patients, schema.Practitioners, schema.Appointments, schema.Invoices} {
@@ -50,7 +50,7 @@ func expandHarness(t testing.TB) (*harness, *countingDB, store.Tenant, string) {
 	h.router = PlatformRouter(h.st, config.Config{}, routes)
 	page := h.do(req{key: h.keys["sk_test"], method: "GET", path: "/appointments?$limit=1"})
 	appt := page.body["data"].([]any)[0].(map[string]any)
-	inv, err := h.st.CreateObject(ctx, ten, schema.Invoices, store.Doc{"patientId": appt["patientId"], "appointmentId": appt["id"], "currency": "EUR", "lineItems": []any{}, "total": int64(0)}, store.Meta{})
+	inv, err := h.st.CreateObject(ctx, ten, schema.Invoices, domain.Doc{"patientId": appt["patientId"], "appointmentId": appt["id"], "currency": "EUR", "lineItems": []any{}, "total": int64(0)}, domain.Meta{})
 	require.NoError(t, err)
 	c := &countingDB{DB: h.st.DB}
 	h.st.DB = c

@@ -7,8 +7,8 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
@@ -60,7 +60,7 @@ func (p *Platform) editKey(r *api.Request) (api.Response, error) {
 		switch {
 		case k.Type != auth.Restricted:
 			return api.Response{}, apperr.Field("permissions", "only restricted keys have permissions: a %s key's access is fixed (secret: everything of its mode; publishable: creating tokens)", k.Type)
-		case k.Status == store.KeyRevoked:
+		case k.Status == domain.KeyRevoked:
 			return api.Response{}, apperr.Field("id", "this key is revoked; its permissions cannot change")
 		}
 	}

@@ -13,9 +13,11 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Platform routes: API keys (ApiKeysFunction), tokens (TokensFunction) and account settings
@@ -106,12 +108,12 @@ func secretOnly(h api.HandlerFunc) api.HandlerFunc {
 }
 
 // KeyView is an API key as the API shows it. secret is the full key only when reveal is true.
-func KeyView(k store.Key, now time.Time, secret string) map[string]any {
+func KeyView(k domain.Key, now time.Time, secret string) map[string]any {
 	status := k.Status
 	var exp any
 	if k.ExpiresAt != 0 {
 		exp = k.ExpiresAt
-		if status == store.KeyActive {
+		if status == domain.KeyActive {
 			status = "expiring"
 			if now.UnixMilli() >= k.ExpiresAt {
 				status = "expired"
@@ -121,7 +123,7 @@ func KeyView(k store.Key, now time.Time, secret string) map[string]any {
 	if secret == "" {
 		secret = auth.Prefix(k.Type, k.Mode) + "..." + k.Last4
 	}
-	v := map[string]any{"id": k.ID, "object": "api_key", "type": k.Type, "livemode": k.Mode == store.Live, "name": k.Name,
+	v := map[string]any{"id": k.ID, "object": "api_key", "type": k.Type, "livemode": k.Mode == domain.Live, "name": k.Name,
 		"note": nilIfEmpty(k.Note), "secret": secret, "status": status, "createdAt": k.CreatedAt, "expiresAt": exp}
 	if k.Type == auth.Restricted {
 		v["permissions"] = k.Permissions
@@ -160,7 +162,7 @@ func (p *Platform) listKeys(r *api.Request) (api.Response, error) {
 		limit = len(keys)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].ID < keys[j].ID })
-	page, more := query.PageByID(keys, func(k store.Key) string { return k.ID }, false, limit, skip, cur)
+	page, more := query.PageByID(keys, func(k domain.Key) string { return k.ID }, false, limit, skip, cur)
 	data := make([]any, len(page))
 	for i, k := range page {
 		data[i] = KeyView(k, p.now(), "")
@@ -168,10 +170,10 @@ func (p *Platform) listKeys(r *api.Request) (api.Response, error) {
 	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(keys), "hasMore": more}}, nil
 }
 
-func (p *Platform) key(r *api.Request) (store.Key, error) {
+func (p *Platform) key(r *api.Request) (domain.Key, error) {
 	id := r.Event.PathParameters["id"]
 	if !strings.HasPrefix(id, "key_") {
-		return store.Key{}, apperr.New(apperr.NotFound, "No such api_key: %s", id)
+		return domain.Key{}, apperr.New(apperr.NotFound, "No such api_key: %s", id)
 	}
 	return p.Store.GetKey(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id)
 }
@@ -269,15 +271,15 @@ func (p *Platform) createKey(r *api.Request) (api.Response, error) {
 }
 
 // newKey makes a fresh key of a type; test keys and publishable keys stay revealable.
-func (p *Platform) newKey(account, mode, typ string) (store.Key, string, error) {
+func (p *Platform) newKey(account, mode, typ string) (domain.Key, string, error) {
 	now := p.now()
 	secret, err := auth.Generate(auth.Prefix(typ, mode))
 	if err != nil {
-		return store.Key{}, "", err
+		return domain.Key{}, "", err
 	}
-	k := store.Key{ID: store.NewID("key", now), AccountID: account, Mode: mode, Type: typ, Hash: auth.Hash(secret),
-		Last4: auth.Last4(secret), Status: store.KeyActive, CreatedAt: now.UnixMilli(), Permissions: map[string]string{}}
-	if mode == store.Test || typ == auth.Publishable {
+	k := domain.Key{ID: core.NewID("key", now), AccountID: account, Mode: mode, Type: typ, Hash: auth.Hash(secret),
+		Last4: auth.Last4(secret), Status: domain.KeyActive, CreatedAt: now.UnixMilli(), Permissions: map[string]string{}}
+	if mode == domain.Test || typ == auth.Publishable {
 		k.Revealable = secret
 	}
 	return k, secret, nil
@@ -291,13 +293,13 @@ func (p *Platform) revokeKey(r *api.Request) (api.Response, error) {
 	if k.Type != auth.Restricted {
 		return api.Response{}, apperr.Field("id", "%s keys cannot be revoked, only rolled (roll with no expiresAt to block the old key at once)", k.Type)
 	}
-	if k.Status != store.KeyActive {
+	if k.Status != domain.KeyActive {
 		return api.Response{}, apperr.Field("id", "this key is already revoked")
 	}
 	if err := p.Store.RevokeKey(r.Ctx, k); err != nil {
 		return api.Response{}, err
 	}
-	k.Status = store.KeyRevoked
+	k.Status = domain.KeyRevoked
 	return api.Response{Body: KeyView(k, p.now(), "")}, nil
 }
 
@@ -324,7 +326,7 @@ func (p *Platform) rollKey(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	if old.Status != store.KeyActive || old.ExpiresAt != 0 {
+	if old.Status != domain.KeyActive || old.ExpiresAt != 0 {
 		return api.Response{}, apperr.Field("id", "this key was already revoked or rolled; roll its replacement instead")
 	}
 	next, secret, err := p.newKey(old.AccountID, old.Mode, old.Type)
@@ -375,7 +377,7 @@ func (p *Platform) createToken(r *api.Request) (api.Response, error) {
 		return api.Response{}, apperr.Invalid(e.Fields...)
 	}
 	now := p.now()
-	doc := store.Doc{"id": store.NewID("tok", now), "object": "token", "type": "patient_intake", "livemode": r.Principal.Mode == store.Live,
+	doc := domain.Doc{"id": core.NewID("tok", now), "object": "token", "type": "patient_intake", "livemode": r.Principal.Mode == domain.Live,
 		"data": map[string]any(fields), "createdAt": now.UnixMilli(), "expiresAt": now.Add(TokenTTL).UnixMilli()}
 	if err := p.Store.PutToken(r.Ctx, r.Principal.AccountID, r.Principal.Mode, doc); err != nil {
 		return api.Response{}, err
@@ -423,7 +425,7 @@ func (p *Platform) getAllowlist(r *api.Request) (api.Response, error) {
 // putAllowlist replaces the list. Only a live secret key may change it (it guards live mode),
 // and not so that the request making the change would itself be refused.
 func (p *Platform) putAllowlist(r *api.Request) (api.Response, error) {
-	if r.Principal.Mode != store.Live {
+	if r.Principal.Mode != domain.Live {
 		return api.Response{}, apperr.New(apperr.Permissions, "The IP allowlist guards live mode; change it with a live secret key.")
 	}
 	m, err := decodeObject(r.Body, "cidrs")

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/shared/auth"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // BenchmarkWriteOverhead measures what auth and idempotency add to a write: a POST /patients
@@ -97,7 +97,7 @@ func BenchmarkRequestLogShare(b *testing.B) {
 	get := time.Since(start)
 	start = time.Now()
 	for i := 0; i < b.N; i++ {
-		if _, err := h.st.PutRequestLog(ctx, store.RequestLog{AccountID: h.acct, Mode: store.Test, Method: "GET", Path: path, Status: 200}); err != nil {
+		if _, err := h.st.PutRequestLog(ctx, domain.RequestLog{AccountID: h.acct, Mode: domain.Test, Method: "GET", Path: path, Status: 200}); err != nil {
 			b.Fatal(err)
 		}
 	}

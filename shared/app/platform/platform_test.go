@@ -20,6 +20,7 @@ import (
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
@@ -50,7 +51,7 @@ func newHarness(t testing.TB) *harness {
 	// hapihub's run test bootstrap that).
 	ctx := sandbox.WithSizes(context.Background(), sandbox.Sizes{Patients: 3, Practitioners: 1, Appointments: 2, Messages: 1, Invoices: 1})
 	created, err := accounts.Create(ctx, st, accounts.Options{Name: "Test Co", Seed: 7,
-		LiveOrgs: []store.Doc{{"id": "org_live1", "object": "organization", "name": "Live Clinic"}}})
+		LiveOrgs: []domain.Doc{{"id": "org_live1", "object": "organization", "name": "Live Clinic"}}})
 	require.NoError(t, err)
 	p := &Platform{Store: st}
 	routes := append(append(p.KeyRoutes(), p.TokenRoutes()...), p.AccountRoutes()...)

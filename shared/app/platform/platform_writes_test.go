@@ -14,14 +14,15 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/idemstore"
 )
 
-func (h *harness) testTenant(t testing.TB) store.Tenant {
+func (h *harness) testTenant(t testing.TB) domain.Tenant {
 	acct, err := h.st.GetAccount(context.Background(), h.acct)
 	require.NoError(t, err)
-	return store.Tenant{Account: h.acct, Mode: store.Test, Org: acct.SandboxOrg}
+	return domain.Tenant{Account: h.acct, Mode: domain.Test, Org: acct.SandboxOrg}
 }
 
 func (h *harness) patientCount(t testing.TB) int {
@@ -91,7 +92,7 @@ func TestIdempotencyInFlightAndLease(t *testing.T) {
 	body := `{"firstName":"Ann","lastName":"Lee"}`
 	fp := api.Fingerprint(&api.Request{Event: events.APIGatewayProxyRequest{HTTPMethod: "POST", Path: "/patients"}, Tenant: h.testTenant(t), Body: []byte(body)})
 	// A request that reserved the key and then died (or is still running).
-	_, reserved, err := h.st.ReserveIdempotencyKey(ctx, h.acct, store.Test, "crash", fp, "dead-owner")
+	_, reserved, err := h.st.ReserveIdempotencyKey(ctx, h.acct, domain.Test, "crash", fp, "dead-owner")
 	require.NoError(t, err)
 	require.True(t, reserved)
 	r := req{key: h.keys["sk_test"], method: "POST", path: "/patients", body: body, header: map[string]string{"Idempotency-Key": "crash"}}
@@ -101,14 +102,14 @@ func TestIdempotencyInFlightAndLease(t *testing.T) {
 	other := h.do(req{key: r.key, method: "POST", path: "/patients", body: `{"firstName":"Bob","lastName":"Lee"}`, header: r.header})
 	assert.Equal(t, "idempotency_key_reused", other.body["reason"], "a different request is refused even while pending")
 
-	h.clock.Advance(store.IdempotencyLease - time.Millisecond)
+	h.clock.Advance(idemstore.IdempotencyLease - time.Millisecond)
 	assert.Equal(t, 409, h.do(r).status, "the lease still holds")
 	h.clock.Advance(time.Millisecond)
 	ran := h.do(r)
 	assert.Equal(t, 201, ran.status, "a lapsed lease no longer blocks")
 	assert.Empty(t, ran.header["Idempotent-Replayed"])
 	// The dead owner can no longer record over its successor.
-	assert.Error(t, h.st.CompleteIdempotencyKey(ctx, h.acct, store.Test, "crash", "dead-owner", 500, "{}", nil))
+	assert.Error(t, h.st.CompleteIdempotencyKey(ctx, h.acct, domain.Test, "crash", "dead-owner", 500, "{}", nil))
 	replayed := h.do(r)
 	assert.Equal(t, "true", replayed.header["Idempotent-Replayed"])
 	assert.Equal(t, ran.body["id"], replayed.body["id"])

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/store"
@@ -20,7 +21,7 @@ import (
 // requestRecorder is the router's Recorder over the store.
 type requestRecorder struct{ st *store.Store }
 
-func (r requestRecorder) RecordRequest(ctx context.Context, l store.RequestLog) error {
+func (r requestRecorder) RecordRequest(ctx context.Context, l domain.RequestLog) error {
 	_, err := r.st.PutRequestLog(ctx, l)
 	return err
 }
@@ -34,8 +35,8 @@ func (p *Platform) RequestLogRoutes() []api.Route {
 }
 
 // RequestLogView is a log as the API shows it.
-func RequestLogView(l store.RequestLog) map[string]any {
-	return map[string]any{"id": l.ID, "object": "request_log", "livemode": l.Mode == store.Live, "method": l.Method, "path": l.Path,
+func RequestLogView(l domain.RequestLog) map[string]any {
+	return map[string]any{"id": l.ID, "object": "request_log", "livemode": l.Mode == domain.Live, "method": l.Method, "path": l.Path,
 		"status": int64(l.Status), "errorEventId": nilIfEmpty(l.ErrorEventID), "keyId": nilIfEmpty(l.KeyID), "keyType": nilIfEmpty(l.KeyType),
 		"session": nilIfEmpty(l.Session), "requestId": nilIfEmpty(l.RequestID), "idempotencyKey": nilIfEmpty(l.IdempotencyKey),
 		"organizationId": nilIfEmpty(l.Organization), "createdAt": l.At, "durationMs": l.DurationMs}
@@ -55,7 +56,7 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	var f store.RequestLogFilter
+	var f domain.RequestLogFilter
 	if cur != nil && cur.Before {
 		f.Before = cur.ID
 	} else if cur != nil {
@@ -85,7 +86,7 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 }
 
 // readRequestLogFilters reads GET /request-logs' filters into f; anything else is a field error.
-func readRequestLogFilters(q qs.Object, f *store.RequestLogFilter) (err error) {
+func readRequestLogFilters(q qs.Object, f *domain.RequestLogFilter) (err error) {
 	for key, val := range q.All() {
 		s, isStr := qs.AsString(val)
 		switch key {
@@ -135,7 +136,7 @@ func wholeNumber(key, s string, lo, hi int) (int, error) {
 }
 
 // statusFilter reads status=404 or status[$gte]=400&status[$lt]=500 ($gt, $gte, $lt, $lte).
-func statusFilter(v qs.Value, f *store.RequestLogFilter) error {
+func statusFilter(v qs.Value, f *domain.RequestLogFilter) error {
 	code := func(x qs.Value) (int, error) {
 		s, _ := qs.AsString(x)
 		return wholeNumber("status", s, 100, 599)

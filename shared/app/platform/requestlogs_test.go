@@ -10,16 +10,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/auth"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/logstore"
 )
 
 // sessionKey mints a console session key of mode for member, as the console does at login.
-func (h *harness) sessionKey(mode, member string) (string, store.Key) {
+func (h *harness) sessionKey(mode, member string) (string, domain.Key) {
 	h.t.Helper()
 	secret, err := auth.Generate(auth.Prefix(auth.Secret, mode))
 	require.NoError(h.t, err)
-	k := store.Key{ID: store.NewID("key", h.clock.Now()), AccountID: h.acct, Mode: mode, Type: auth.Secret, Hash: auth.Hash(secret),
-		Last4: auth.Last4(secret), Status: store.KeyActive, CreatedAt: h.clock.Now().UnixMilli(), Permissions: map[string]string{},
+	k := domain.Key{ID: core.NewID("key", h.clock.Now()), AccountID: h.acct, Mode: mode, Type: auth.Secret, Hash: auth.Hash(secret),
+		Last4: auth.Last4(secret), Status: domain.KeyActive, CreatedAt: h.clock.Now().UnixMilli(), Permissions: map[string]string{},
 		Session: member, ExpiresAt: h.clock.Now().Add(12 * time.Hour).UnixMilli()}
 	require.NoError(h.t, h.st.PutSessionKey(context.Background(), k))
 	return secret, k
@@ -95,7 +97,7 @@ func TestRequestLogsRecordEveryRequestWithAKey(t *testing.T) {
 	assert.Equal(t, 404, h.do(req{key: h.keys["sk_live"], method: "GET", path: "/request-logs/" + badLog["id"].(string)}).status)
 
 	// Seven days later they are gone.
-	h.clock.Advance(store.RequestLogTTL)
+	h.clock.Advance(logstore.RequestLogTTL)
 	assert.Equal(t, 404, h.do(req{key: sk, method: "GET", path: "/request-logs/" + badLog["id"].(string)}).status)
 }
 
@@ -196,7 +198,7 @@ func TestSessionKeysAndTheIPAllowlist(t *testing.T) {
 	office := "203.0.113.5"
 	set := h.do(req{key: h.keys["sk_live"], method: "PUT", path: "/account/ip-allowlist", body: `{"cidrs":["203.0.113.0/24"]}`, sourceIP: office})
 	require.Equal(t, 200, set.status, set.body)
-	session, k := h.sessionKey(store.Live, "owner@example.com")
+	session, k := h.sessionKey(domain.Live, "owner@example.com")
 	elsewhere := "198.51.100.20" // e.g. a Lambda's address on AWS
 
 	cases := []struct {
@@ -226,7 +228,7 @@ func TestSessionKeysAndTheIPAllowlist(t *testing.T) {
 	gone := h.do(req{key: session, method: "GET", path: "/account/ip-allowlist", sourceIP: elsewhere, cached: true})
 	assert.Equal(t, 401, gone.status)
 	// Expiry is re-checked too.
-	expiring, _ := h.sessionKey(store.Live, "dev@example.com")
+	expiring, _ := h.sessionKey(domain.Live, "dev@example.com")
 	require.Equal(t, 200, h.do(req{key: expiring, method: "GET", path: "/request-logs", sourceIP: elsewhere}).status)
 	h.clock.Advance(12 * time.Hour)
 	assert.Equal(t, 401, h.do(req{key: expiring, method: "GET", path: "/request-logs", sourceIP: elsewhere, cached: true}).status)

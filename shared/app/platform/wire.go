@@ -14,6 +14,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app/storeclient"
 	"github.com/hapihub/hapihub/shared/clinic"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/webhook"
@@ -65,8 +66,8 @@ func Dispatcher(ctx context.Context, cfg config.Config, st *store.Store) (*webho
 		return nil, err
 	}
 	clients := map[string]*http.Client{
-		store.Test: webhook.Policy{AllowLoopback: cfg.Local}.Client(),
-		store.Live: webhook.Policy{Live: true}.Client(),
+		domain.Test: webhook.Policy{AllowLoopback: cfg.Local}.Client(),
+		domain.Live: webhook.Policy{Live: true}.Client(),
 	}
 	return &webhook.Dispatcher{Store: st, Queue: q, QueueURL: cfg.WebhookQueueURL, Now: st.Now,
 		Client: func(mode string) *http.Client { return clients[mode] }, LiveWindow: cfg.WebhookRetryWindow, Log: app.Logger()}, nil

@@ -8,6 +8,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -35,7 +36,7 @@ func Bootstrap(ctx context.Context, cfg config.Config) (BootstrapResult, error) 
 		return BootstrapResult{}, err
 	} else if ok {
 		id, _ := doc["accountId"].(string)
-		keys, err := st.ListKeys(ctx, id, store.Test)
+		keys, err := st.ListKeys(ctx, id, domain.Test)
 		if err != nil {
 			return BootstrapResult{}, err
 		}
@@ -69,7 +70,7 @@ func Bootstrap(ctx context.Context, cfg config.Config) (BootstrapResult, error) 
 	if err := demo.fill(ctx, st, created.Account.ID); err != nil {
 		return BootstrapResult{}, err
 	}
-	if err := st.PutSetting(ctx, bootstrapSetting, store.Doc{"accountId": created.Account.ID}); err != nil {
+	if err := st.PutSetting(ctx, bootstrapSetting, domain.Doc{"accountId": created.Account.ID}); err != nil {
 		return BootstrapResult{}, err
 	}
 	return BootstrapResult{Created: true, AccountID: created.Account.ID, TestSecretKey: created.Keys["sk_test"],
@@ -82,8 +83,8 @@ type liveDemo []sandbox.LiveOrg
 
 func newLiveDemo(st *store.Store) liveDemo { return sandbox.LiveOrganizations(st.Now()) }
 
-func (d liveDemo) docs() []store.Doc {
-	out := make([]store.Doc, len(d))
+func (d liveDemo) docs() []domain.Doc {
+	out := make([]domain.Doc, len(d))
 	for i, o := range d {
 		out[i] = o.Doc
 	}
@@ -92,7 +93,7 @@ func (d liveDemo) docs() []store.Doc {
 
 func (d liveDemo) fill(ctx context.Context, st *store.Store, account string) error {
 	for i, o := range d {
-		t := store.Tenant{Account: account, Mode: store.Live, Org: o.Doc["id"].(string)}
+		t := domain.Tenant{Account: account, Mode: domain.Live, Org: o.Doc["id"].(string)}
 		if err := sandbox.FillSized(ctx, st, t, sandbox.Seed+uint64(i)+1, o.Sizes); err != nil {
 			return fmt.Errorf("app: fill live demo organization: %w", err)
 		}

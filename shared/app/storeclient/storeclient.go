@@ -11,6 +11,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // New returns the store on the configured table, with no webhook publisher: what a function
@@ -20,7 +21,7 @@ func New(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(ac, store.RetryConflicts, func(o *dynamodb.Options) {
+	db := dynamodb.NewFromConfig(ac, core.RetryConflicts, func(o *dynamodb.Options) {
 		if cfg.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}

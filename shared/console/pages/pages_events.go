@@ -10,7 +10,7 @@ import (
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 	hevents "github.com/hapihub/hapihub/shared/events"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 )
 
 func init() {
@@ -117,7 +117,7 @@ func eventDeliveries(c *Call, ev *hapihub.Event) ([]eventDelivery, error) {
 		if !ev.Test && !hevents.MatchAny(ep.EnabledEvents, ev.Type) {
 			continue
 		}
-		del, err := c.API.WebhookEndpoints.Delivery(c.Ctx(), ep.ID, store.DeliveryID(ev.ID, ep.ID))
+		del, err := c.API.WebhookEndpoints.Delivery(c.Ctx(), ep.ID, webhookstore.DeliveryID(ev.ID, ep.ID))
 		var ae *hapihub.Error
 		switch {
 		case errors.As(err, &ae) && ae.Name == hapihub.ErrorNotFound:

@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 func init() {
@@ -31,7 +31,7 @@ type homeData struct {
 // testSecret finds the account's test secret key through the API (a test secret key can be
 // revealed any time).
 func testSecret(c *Call) (string, error) {
-	api := c.APIFor(store.Test)
+	api := c.APIFor(domain.Test)
 	keys, err := api.APIKeys.List(c.Ctx())
 	if err != nil {
 		return "", err
@@ -57,7 +57,7 @@ func roleCannotSeeKeys(err error) bool {
 const noKeysForRole = "Your role cannot see API keys; ask an owner or developer of this account for a key."
 
 func home(c *Call) error {
-	if c.Session.Mode == store.Live {
+	if c.Session.Mode == domain.Live {
 		return liveHome(c)
 	}
 	d := homeData{}

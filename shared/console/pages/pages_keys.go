@@ -10,7 +10,7 @@ import (
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/console/web"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 func init() {
@@ -76,12 +76,12 @@ func keysPage(c *Call, d keysData) keysData {
 	}
 	res := web.Resources()
 	sort.Strings(res)
-	d.Resources, d.Graces, d.Live = res, graces, c.Session.Mode == store.Live
+	d.Resources, d.Graces, d.Live = res, graces, c.Session.Mode == domain.Live
 	if d.Perms == nil {
 		d.Perms = map[string]string{}
 	}
 	// The allowlist guards live mode, so it is read (and changed) with the live session key.
-	al, err := c.APIFor(store.Live).Account.IPAllowlist(c.Ctx())
+	al, err := c.APIFor(domain.Live).Account.IPAllowlist(c.Ctx())
 	if err != nil {
 		d.AllowErr = err
 	} else {
@@ -204,7 +204,7 @@ func revokeKey(c *Call) error {
 func setAllowlist(c *Call) error {
 	raw := c.R.PostFormValue("cidrs")
 	cidrs := strings.FieldsFunc(raw, func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' || r == '\t' })
-	if _, err := c.APIFor(store.Live).Account.SetIPAllowlist(c.Ctx(), cidrs); err != nil {
+	if _, err := c.APIFor(domain.Live).Account.SetIPAllowlist(c.Ctx(), cidrs); err != nil {
 		d := keysPage(c, keysData{})
 		d.Allowlist = raw
 		return c.Render(apiStatus(err), "keys.html", View{Title: "API keys", Data: d, Err: err})

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/logstore"
 )
 
 func init() {
@@ -17,7 +17,7 @@ func init() {
 }
 
 // logsWindow is how far back the logs page reads: the API keeps request logs 7 days.
-const logsWindow = store.RequestLogTTL
+const logsWindow = logstore.RequestLogTTL
 
 // logMethods are the methods the filter offers (the API's).
 var logMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 )
 
 func init() {
@@ -359,7 +359,7 @@ func (d sandboxData) OrgQuery() string { return orgQuery(d.Org) }
 // organization picks the organization a live page shows: ?org= when the account reaches it,
 // else the first. Test mode has one organization, the sandbox, which needs no header.
 func sandboxOrg(c *Call, d *sandboxData) ([]hapihub.RequestOption, error) {
-	if c.Session.Mode != store.Live {
+	if c.Session.Mode != domain.Live {
 		return nil, nil
 	}
 	d.Live = true
@@ -400,7 +400,7 @@ func sandboxPage(c *Call, status int, viewErr error, notice string) error {
 	}
 	v := View{Title: "Sandbox · " + t.Label, Active: "/sandbox", Err: viewErr, Notice: notice}
 	d := sandboxData{Clinic: sandbox.Name, Tabs: sandboxTabs, Tab: t}
-	if c.Session.Mode != store.Live {
+	if c.Session.Mode != domain.Live {
 		// A reset runs off the request: show its progress until it has finished. (Before the
 		// first reset the API answers NOT_FOUND; nothing to show then.)
 		if r, err := c.API.Sandbox.Status(c.Ctx()); err == nil && r.Status != sandbox.JobSucceeded {
@@ -463,7 +463,7 @@ func apiStatusOK(err error) int {
 // resetSandbox resets St. Mungo's through the API (test mode only; the API refuses viewers).
 func resetSandbox(c *Call) error {
 	c.R.SetPathValue("resource", c.Form("resource"))
-	if c.Session.Mode == store.Live {
+	if c.Session.Mode == domain.Live {
 		return sandboxPage(c, http.StatusBadRequest, userErr("Live data is never reset; switch to test mode to reset the sandbox."), "")
 	}
 	if _, err := c.API.Sandbox.Reset(c.Ctx()); err != nil {

@@ -11,7 +11,8 @@ import (
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 	hevents "github.com/hapihub/hapihub/shared/events"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
+	"github.com/hapihub/hapihub/shared/store/webhookstore"
 )
 
 func init() {
@@ -61,7 +62,7 @@ func eventGroups() []eventGroup {
 
 // canWrite tells whether the session's role may change data: a viewer's session key is read
 // only, so its forms would only be refused (the API still judges every POST).
-func canWrite(c *Call) bool { return c.Session.Role != store.RoleViewer }
+func canWrite(c *Call) bool { return c.Session.Role != accountstore.RoleViewer }
 
 // endpointForm is the create/edit form's state, kept when the API refuses it.
 type endpointForm struct {
@@ -198,7 +199,7 @@ func (d webhookData) MaskedSecret() string {
 
 // Statuses are the deliveries filter's choices.
 func (webhookData) Statuses() []string {
-	return []string{store.DeliveryPending, store.DeliverySucceeded, store.DeliveryFailed}
+	return []string{webhookstore.DeliveryPending, webhookstore.DeliverySucceeded, webhookstore.DeliveryFailed}
 }
 
 // LastStatus is the HTTP status of a delivery's latest attempt, or "no response".
@@ -236,7 +237,7 @@ func webhookPage(c *Call, d webhookData) (webhookData, error) {
 	}
 	q := c.R.URL.Query()
 	d.Status = q.Get("status")
-	if d.Status != store.DeliveryPending && d.Status != store.DeliverySucceeded && d.Status != store.DeliveryFailed {
+	if d.Status != webhookstore.DeliveryPending && d.Status != webhookstore.DeliverySucceeded && d.Status != webhookstore.DeliveryFailed {
 		d.Status = ""
 	}
 	skip := skipParam(q)

@@ -53,7 +53,9 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/shared/accounts"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
 //go:embed templates/*.html
@@ -64,28 +66,28 @@ var staticFS embed.FS
 
 // Identity is the console's own state (shared/store implements it).
 type Identity interface {
-	CreateUser(ctx context.Context, u store.User) error
-	GetUser(ctx context.Context, email string) (store.User, error)
+	CreateUser(ctx context.Context, u accountstore.User) error
+	GetUser(ctx context.Context, email string) (accountstore.User, error)
 	DeleteUser(ctx context.Context, email string) error
-	AddMember(ctx context.Context, m store.Membership) error
-	GetMembership(ctx context.Context, account, email string) (store.Membership, error)
-	ListMembers(ctx context.Context, account string) ([]store.Membership, error)
-	AccountsOf(ctx context.Context, email string) ([]store.Membership, error)
-	SetMemberRole(ctx context.Context, account, email, role string) (store.Membership, error)
+	AddMember(ctx context.Context, m accountstore.Membership) error
+	GetMembership(ctx context.Context, account, email string) (accountstore.Membership, error)
+	ListMembers(ctx context.Context, account string) ([]accountstore.Membership, error)
+	AccountsOf(ctx context.Context, email string) ([]accountstore.Membership, error)
+	SetMemberRole(ctx context.Context, account, email, role string) (accountstore.Membership, error)
 	RemoveMember(ctx context.Context, account, email string) error
-	PutSession(ctx context.Context, s store.Session) error
-	GetSession(ctx context.Context, hash string) (store.Session, error)
+	PutSession(ctx context.Context, s accountstore.Session) error
+	GetSession(ctx context.Context, hash string) (accountstore.Session, error)
 	SetSessionMode(ctx context.Context, hash, mode string) error
 	DeleteSession(ctx context.Context, hash string) error
-	PutInvite(ctx context.Context, inv store.Invite) error
-	GetInvite(ctx context.Context, hash string) (store.Invite, error)
-	ConsumeInvite(ctx context.Context, hash string) (store.Invite, error)
-	ListInvites(ctx context.Context, account string) ([]store.Invite, error)
+	PutInvite(ctx context.Context, inv accountstore.Invite) error
+	GetInvite(ctx context.Context, hash string) (accountstore.Invite, error)
+	ConsumeInvite(ctx context.Context, hash string) (accountstore.Invite, error)
+	ListInvites(ctx context.Context, account string) ([]accountstore.Invite, error)
 	RevokeInvite(ctx context.Context, account, hash string) error
 	FailedAttempts(ctx context.Context, scope string, window time.Duration) (int64, error)
 	AddFailedAttempt(ctx context.Context, scope string, window time.Duration) (int64, error)
 	ForgetAttempt(ctx context.Context, scope string, window time.Duration) error
-	PutSessionKey(ctx context.Context, k store.Key) error
+	PutSessionKey(ctx context.Context, k domain.Key) error
 	DeleteSessionKey(ctx context.Context, hash string) error
 }
 

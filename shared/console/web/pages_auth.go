@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 func init() {
@@ -54,7 +56,7 @@ func checkEmail(s string) (string, bool) {
 	if err != nil || a.Address != s || len(s) > 254 {
 		return "", false
 	}
-	return store.NormalizeEmail(s), true
+	return accountstore.NormalizeEmail(s), true
 }
 
 func checkPassword(p string) string {
@@ -115,10 +117,10 @@ func (h *Handler) signup(c *Call) error {
 		return err
 	}
 	now := h.opts.Now()
-	u := store.User{ID: store.NewID("usr", now), Email: email, Name: f.Name, PasswordHash: hash, CreatedAt: now.UnixMilli()}
+	u := accountstore.User{ID: core.NewID("usr", now), Email: email, Name: f.Name, PasswordHash: hash, CreatedAt: now.UnixMilli()}
 	// The user is reserved first (a conditional put), so two sign-ups with one email cannot both
 	// make an account; a failed account creation frees the email again.
-	var taken *store.EmailTakenError
+	var taken *accountstore.EmailTakenError
 	if err := h.opts.Identity.CreateUser(c.Ctx(), u); errors.As(err, &taken) {
 		h.forgetAttempt(c.Ctx(), made)
 		return again(Invalid(Field("email", "already has an account; log in instead")))
@@ -128,8 +130,8 @@ func (h *Handler) signup(c *Call) error {
 	h.forgetAttempt(c.Ctx(), probe) // a new email tells nothing: only refusals count
 	acct, err := h.opts.Accounts.CreateAccount(c.Ctx(), f.Company)
 	if err == nil {
-		err = h.opts.Identity.AddMember(c.Ctx(), store.Membership{Account: acct, AccountName: f.Company, Email: email, Name: f.Name,
-			Role: store.RoleOwner, CreatedAt: now.UnixMilli()})
+		err = h.opts.Identity.AddMember(c.Ctx(), accountstore.Membership{Account: acct, AccountName: f.Company, Email: email, Name: f.Name,
+			Role: accountstore.RoleOwner, CreatedAt: now.UnixMilli()})
 	}
 	if err != nil {
 		if derr := h.opts.Identity.DeleteUser(c.Ctx(), email); derr != nil {
@@ -137,7 +139,7 @@ func (h *Handler) signup(c *Call) error {
 		}
 		return err
 	}
-	if err := h.startSession(c, u, store.Membership{Account: acct, AccountName: f.Company, Email: email, Role: store.RoleOwner}); err != nil {
+	if err := h.startSession(c, u, accountstore.Membership{Account: acct, AccountName: f.Company, Email: email, Role: accountstore.RoleOwner}); err != nil {
 		return err
 	}
 	return c.Redirect("/", "Welcome to HAPI Hub! Your sandbox clinic is ready.")
@@ -250,7 +252,7 @@ func rateLimited(c *Call, wait time.Duration, msg string) error {
 // passwordMatches checks password against u's hash, or against a dummy hash when there is no
 // user, so both cost one argon2 run. A password over MaxPassword is refused before hashing
 // (sign-up never accepts one, so it cannot match): argon2's cost grows with the input.
-func (h *Handler) passwordMatches(u store.User, found bool, password string) bool {
+func (h *Handler) passwordMatches(u accountstore.User, found bool, password string) bool {
 	if len(password) > MaxPassword {
 		return false
 	}
@@ -264,7 +266,7 @@ func (h *Handler) passwordMatches(u store.User, found bool, password string) boo
 func (h *Handler) login(c *Call) error {
 	f := loginForm{Email: c.Form("email"), Next: safeNext(c.Form("next"))}
 	password := c.R.PostFormValue("password")
-	email := store.NormalizeEmail(f.Email)
+	email := accountstore.NormalizeEmail(f.Email)
 	ctx := c.Ctx()
 	scopes := []attemptScope{{key: "email:" + email, max: maxEmailAttempt}, {key: "ip:" + clientIP(c.R), max: maxIPAttempts}}
 	// Over the limit: refused before the user is read or the password checked, so guessing
@@ -275,7 +277,7 @@ func (h *Handler) login(c *Call) error {
 		return c.Render(http.StatusTooManyRequests, "login.html", View{Title: "Log in", Data: f, Err: tooMany(c, wait)})
 	}
 	u, err := h.opts.Identity.GetUser(ctx, email)
-	if err != nil && !errors.Is(err, store.ErrNoUser) {
+	if err != nil && !errors.Is(err, accountstore.ErrNoUser) {
 		return err
 	}
 	if !h.passwordMatches(u, err == nil, password) {
@@ -317,7 +319,7 @@ func (h *Handler) logout(c *Call) error {
 
 func (h *Handler) setMode(c *Call) error {
 	mode := c.Form("mode")
-	if mode != store.Test && mode != store.Live {
+	if mode != domain.Test && mode != domain.Live {
 		return UserErr("Unknown mode %q.", mode)
 	}
 	if err := h.opts.Identity.SetSessionMode(c.Ctx(), c.Session.TokenHash, mode); err != nil {
@@ -339,13 +341,13 @@ func (h *Handler) switchAccount(c *Call) error {
 		return c.Redirect("/", "")
 	}
 	m, err := h.opts.Identity.GetMembership(c.Ctx(), acct, c.Session.Email)
-	if errors.Is(err, store.ErrNotMember) {
+	if errors.Is(err, accountstore.ErrNotMember) {
 		return c.Redirect("/", "You are not a member of that account (any more).")
 	}
 	if err != nil {
 		return err
 	}
-	u := store.User{ID: c.Session.UserID, Email: c.Session.Email, Name: c.Session.Name}
+	u := accountstore.User{ID: c.Session.UserID, Email: c.Session.Email, Name: c.Session.Name}
 	if err := h.startSession(c, u, m); err != nil {
 		return err
 	}

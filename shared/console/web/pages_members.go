@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 func init() {
@@ -23,8 +24,8 @@ func init() {
 const InviteTTL = 7 * 24 * time.Hour
 
 type membersData struct {
-	Members []store.Membership
-	Invites []store.Invite // pending invites, shown to owners
+	Members []accountstore.Membership
+	Invites []accountstore.Invite // pending invites, shown to owners
 	Roles   []string
 	Link    string // the one-time invite link, shown once
 	Email   string
@@ -36,11 +37,11 @@ func (h *Handler) membersPage(c *Call, d membersData) (membersData, error) {
 	if err != nil {
 		return d, err
 	}
-	d.Members, d.Roles = ms, store.Roles
+	d.Members, d.Roles = ms, accountstore.Roles
 	if d.Role == "" {
-		d.Role = store.RoleDeveloper
+		d.Role = accountstore.RoleDeveloper
 	}
-	if c.Session.Role == store.RoleOwner {
+	if c.Session.Role == accountstore.RoleOwner {
 		d.Invites, err = h.opts.Identity.ListInvites(c.Ctx(), c.Session.Account)
 	}
 	return d, err
@@ -56,7 +57,7 @@ func (h *Handler) members(c *Call) error {
 
 // ownerOnly refuses a member change by a non-owner, in place.
 func (h *Handler) ownerOnly(c *Call) (bool, error) {
-	if c.Session.Role == store.RoleOwner {
+	if c.Session.Role == accountstore.RoleOwner {
 		return true, nil
 	}
 	d, err := h.membersPage(c, membersData{})
@@ -68,7 +69,7 @@ func (h *Handler) ownerOnly(c *Call) (bool, error) {
 }
 
 func validMemberRole(r string) bool {
-	for _, x := range store.Roles {
+	for _, x := range accountstore.Roles {
 		if x == r {
 			return true
 		}
@@ -92,7 +93,7 @@ func (h *Handler) invite(c *Call) error {
 	if ok {
 		if _, err := h.opts.Identity.GetMembership(c.Ctx(), c.Session.Account, email); err == nil {
 			bad = append(bad, Field("email", "is already a member of this account"))
-		} else if !errors.Is(err, store.ErrNotMember) {
+		} else if !errors.Is(err, accountstore.ErrNotMember) {
 			return err
 		}
 	}
@@ -108,7 +109,7 @@ func (h *Handler) invite(c *Call) error {
 		return err
 	}
 	now := h.opts.Now()
-	if err := h.opts.Identity.PutInvite(c.Ctx(), store.Invite{TokenHash: tokenHash(token), Account: c.Session.Account, Email: email,
+	if err := h.opts.Identity.PutInvite(c.Ctx(), accountstore.Invite{TokenHash: tokenHash(token), Account: c.Session.Account, Email: email,
 		Role: d.Role, InvitedBy: c.Session.Email, CreatedAt: now.UnixMilli(), ExpiresAt: now.Add(InviteTTL).UnixMilli()}); err != nil {
 		return err
 	}
@@ -124,13 +125,13 @@ func (h *Handler) memberChange(c *Call, change func(email string) error, done st
 	if ok, err := h.ownerOnly(c); !ok {
 		return err
 	}
-	email := store.NormalizeEmail(c.Form("email"))
+	email := accountstore.NormalizeEmail(c.Form("email"))
 	err := change(email)
 	var msg error
 	switch {
-	case errors.Is(err, store.ErrLastOwner):
+	case errors.Is(err, accountstore.ErrLastOwner):
 		msg = UserErr("An account must keep at least one owner: make someone else an owner first.")
-	case errors.Is(err, store.ErrNotMember):
+	case errors.Is(err, accountstore.ErrNotMember):
 		msg = UserErr("%s is not a member any more (or was changed meanwhile); see the list below.", email)
 	case err != nil:
 		return err
@@ -169,7 +170,7 @@ func (h *Handler) revokeInvite(c *Call) error {
 		return err
 	}
 	err := h.opts.Identity.RevokeInvite(c.Ctx(), c.Session.Account, c.Form("invite"))
-	if errors.Is(err, store.ErrNoInvite) {
+	if errors.Is(err, accountstore.ErrNoInvite) {
 		d, err := h.membersPage(c, membersData{})
 		if err != nil {
 			return err
@@ -184,7 +185,7 @@ func (h *Handler) revokeInvite(c *Call) error {
 }
 
 type inviteData struct {
-	Invite      store.Invite
+	Invite      accountstore.Invite
 	AccountName string
 	HasUser     bool // the invited email has a user: accepting needs its password
 	Name        string
@@ -193,7 +194,7 @@ type inviteData struct {
 // loadInvite reads the invite of the path's token; ok is false when it was answered already.
 func (h *Handler) loadInvite(c *Call) (inviteData, bool, error) {
 	inv, err := h.opts.Identity.GetInvite(c.Ctx(), tokenHash(c.R.PathValue("token")))
-	if errors.Is(err, store.ErrNoInvite) {
+	if errors.Is(err, accountstore.ErrNoInvite) {
 		return inviteData{}, false, c.Render(http.StatusNotFound, "invite.html", View{Title: "Invite",
 			Err: UserErr("This invite link was already used, has expired, or never existed. Ask the account's owner for a new one.")})
 	}
@@ -211,7 +212,7 @@ func (h *Handler) loadInvite(c *Call) (inviteData, bool, error) {
 		}
 	}
 	_, err = h.opts.Identity.GetUser(c.Ctx(), inv.Email)
-	if err != nil && !errors.Is(err, store.ErrNoUser) {
+	if err != nil && !errors.Is(err, accountstore.ErrNoUser) {
 		return d, false, err
 	}
 	d.HasUser = err == nil
@@ -238,7 +239,7 @@ func (h *Handler) acceptInvite(c *Call) error {
 	}
 	ctx := c.Ctx()
 	now := h.opts.Now()
-	var u store.User
+	var u accountstore.User
 	if d.HasUser {
 		// The invited email has a user: its password proves the invitee owns it (rate limited
 		// like a login, in the same counters).
@@ -270,26 +271,26 @@ func (h *Handler) acceptInvite(c *Call) error {
 		if err != nil {
 			return err
 		}
-		u = store.User{ID: store.NewID("usr", now), Email: d.Invite.Email, Name: d.Name, PasswordHash: hash, CreatedAt: now.UnixMilli()}
+		u = accountstore.User{ID: core.NewID("usr", now), Email: d.Invite.Email, Name: d.Name, PasswordHash: hash, CreatedAt: now.UnixMilli()}
 	}
 	// The conditional delete makes the link one-time: of two concurrent acceptances one wins.
 	inv, err := h.opts.Identity.ConsumeInvite(ctx, d.Invite.TokenHash)
-	if errors.Is(err, store.ErrNoInvite) {
+	if errors.Is(err, accountstore.ErrNoInvite) {
 		return again(http.StatusGone, UserErr("This invite link was just used."))
 	}
 	if err != nil {
 		return err
 	}
 	if !d.HasUser {
-		var taken *store.EmailTakenError
+		var taken *accountstore.EmailTakenError
 		if err := h.opts.Identity.CreateUser(ctx, u); errors.As(err, &taken) {
 			return again(http.StatusConflict, UserErr("An account for %s was created meanwhile; ask for a new invite and log in to accept it.", u.Email))
 		} else if err != nil {
 			return err
 		}
 	}
-	m := store.Membership{Account: inv.Account, AccountName: d.AccountName, Email: u.Email, Name: u.Name, Role: inv.Role, CreatedAt: now.UnixMilli()}
-	if err := h.opts.Identity.AddMember(ctx, m); errors.Is(err, store.ErrAlreadyMember) {
+	m := accountstore.Membership{Account: inv.Account, AccountName: d.AccountName, Email: u.Email, Name: u.Name, Role: inv.Role, CreatedAt: now.UnixMilli()}
+	if err := h.opts.Identity.AddMember(ctx, m); errors.Is(err, accountstore.ErrAlreadyMember) {
 		return again(http.StatusConflict, UserErr("%s is already a member of %s; log in instead.", u.Email, d.AccountName))
 	} else if err != nil {
 		return err

@@ -16,7 +16,8 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
 // View is what a page template gets. Pages fill Title, Active (their nav path), Data, and Err or
@@ -33,10 +34,10 @@ type View struct {
 	Notice string
 
 	// Filled by Render.
-	Session store.Session
-	Member  store.Membership
+	Session accountstore.Session
+	Member  accountstore.Membership
 	// Accounts are the member's other accounts, for the user menu's switcher.
-	Accounts []store.Membership
+	Accounts []accountstore.Membership
 	LoggedIn bool
 	Mount    string
 	APIBase  string
@@ -67,10 +68,10 @@ func (v View) RequestLink(event string) string {
 func (v View) CSRF() string { return v.csrf }
 
 // Live reports whether the session shows live mode.
-func (v View) Live() bool { return v.Session.Mode == store.Live }
+func (v View) Live() bool { return v.Session.Mode == domain.Live }
 
 // Owner reports whether the member is an owner.
-func (v View) Owner() bool { return v.Session.Role == store.RoleOwner }
+func (v View) Owner() bool { return v.Session.Role == accountstore.RoleOwner }
 
 // APIErr is Err as an API error, when it is one.
 func (v View) APIErr() *hapihub.Error {

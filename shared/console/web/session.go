@@ -18,8 +18,10 @@ import (
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 	"github.com/hapihub/hapihub/shared/auth"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Cookie names, before the __Host- prefix cookieName adds.
@@ -46,8 +48,8 @@ type Call struct {
 	W http.ResponseWriter
 	R *http.Request
 	// Session is the logged-in member (zero on public pages without a session).
-	Session store.Session
-	member  store.Membership
+	Session accountstore.Session
+	member  accountstore.Membership
 	// API is the SDK client of the session's mode, authenticated with its session key (nil on
 	// public pages).
 	API     *hapihub.Client
@@ -287,7 +289,7 @@ func (h *Handler) loadSession(c *Call) (bool, error) {
 	}
 	ctx := c.Ctx()
 	ss, err := h.opts.Identity.GetSession(ctx, tokenHash(ck.Value))
-	if errors.Is(err, store.ErrNoSession) {
+	if errors.Is(err, accountstore.ErrNoSession) {
 		http.SetCookie(c.W, h.cookie(sessionCookie, "", -1))
 		return false, nil
 	}
@@ -302,7 +304,7 @@ func (h *Handler) loadSession(c *Call) (bool, error) {
 	// A member removed or given another role meanwhile: the session's keys carry the old role's
 	// permissions, so the session ends rather than act with them.
 	m, err := h.opts.Identity.GetMembership(ctx, ss.Account, ss.Email)
-	if err != nil && !errors.Is(err, store.ErrNotMember) {
+	if err != nil && !errors.Is(err, accountstore.ErrNotMember) {
 		return false, err
 	}
 	if err != nil || m.Role != ss.Role {
@@ -345,7 +347,7 @@ func sessionKeySecret(token, role, mode, keyID string) string {
 
 // withSecrets fills ss's key secrets from the cookie's token and reports whether each matches
 // the hash the key was stored under.
-func withSecrets(ss *store.Session, token string) bool {
+func withSecrets(ss *accountstore.Session, token string) bool {
 	for mode, k := range ss.Keys {
 		k.Secret = sessionKeySecret(token, ss.Role, mode, k.ID)
 		if !auth.Matches(k.Secret, k.Hash) {
@@ -358,7 +360,7 @@ func withSecrets(ss *store.Session, token string) bool {
 
 // SessionSecrets is a stored session with its key secrets, as the console derives them from the
 // session's cookie token (the table holds none; tests use it to act as a stolen table would).
-func SessionSecrets(token string, ss store.Session) store.Session {
+func SessionSecrets(token string, ss accountstore.Session) accountstore.Session {
 	withSecrets(&ss, token)
 	return ss
 }
@@ -394,9 +396,9 @@ func Resources() []string {
 // live; viewers read access in both.
 func sessionKeyFor(role, mode string) (string, map[string]string) {
 	switch {
-	case role == store.RoleOwner, role == store.RoleDeveloper && mode == store.Test:
+	case role == accountstore.RoleOwner, role == accountstore.RoleDeveloper && mode == domain.Test:
 		return auth.Secret, nil
-	case role == store.RoleDeveloper:
+	case role == accountstore.RoleDeveloper:
 		return auth.Restricted, sessionPermissions(auth.Write)
 	default:
 		return auth.Restricted, sessionPermissions(auth.Read)
@@ -406,11 +408,11 @@ func sessionKeyFor(role, mode string) (string, map[string]string) {
 // startSession logs m in: a session key per mode, the session item, the cookie. The token is
 // always new, and a session the request came with (a login, sign-up or invite while logged in)
 // ends with its keys, so no earlier token outlives the login.
-func (h *Handler) startSession(c *Call, u store.User, m store.Membership) error {
+func (h *Handler) startSession(c *Call, u accountstore.User, m accountstore.Membership) error {
 	ctx := c.Ctx()
 	if c.LoggedIn() {
 		h.endSession(ctx, c.Session)
-		c.Session, c.token = store.Session{}, ""
+		c.Session, c.token = accountstore.Session{}, ""
 	}
 	now := h.opts.Now()
 	exp := now.Add(h.opts.SessionTTL)
@@ -418,19 +420,19 @@ func (h *Handler) startSession(c *Call, u store.User, m store.Membership) error 
 	if err != nil {
 		return err
 	}
-	ss := store.Session{TokenHash: tokenHash(token), UserID: u.ID, Email: u.Email, Name: u.Name, Account: m.Account, Role: m.Role,
-		Mode: store.Test, Keys: map[string]store.SessionKey{}, CreatedAt: now.UnixMilli(), ExpiresAt: exp.UnixMilli()}
-	for _, mode := range []string{store.Test, store.Live} {
+	ss := accountstore.Session{TokenHash: tokenHash(token), UserID: u.ID, Email: u.Email, Name: u.Name, Account: m.Account, Role: m.Role,
+		Mode: domain.Test, Keys: map[string]accountstore.SessionKey{}, CreatedAt: now.UnixMilli(), ExpiresAt: exp.UnixMilli()}
+	for _, mode := range []string{domain.Test, domain.Live} {
 		typ, perms := sessionKeyFor(m.Role, mode)
-		id := store.NewID("key", now)
+		id := core.NewID("key", now)
 		secret := sessionKeySecret(token, m.Role, mode, id)
-		k := store.Key{ID: id, AccountID: m.Account, Mode: mode, Type: typ, Hash: auth.Hash(secret),
-			Last4: auth.Last4(secret), Status: store.KeyActive, ExpiresAt: exp.UnixMilli(), Name: "Console session of " + u.Email,
+		k := domain.Key{ID: id, AccountID: m.Account, Mode: mode, Type: typ, Hash: auth.Hash(secret),
+			Last4: auth.Last4(secret), Status: domain.KeyActive, ExpiresAt: exp.UnixMilli(), Name: "Console session of " + u.Email,
 			Permissions: perms, CreatedAt: now.UnixMilli(), Session: u.Email}
 		if err := h.opts.Identity.PutSessionKey(ctx, k); err != nil {
 			return err
 		}
-		ss.Keys[mode] = store.SessionKey{ID: k.ID, Hash: k.Hash, Secret: secret}
+		ss.Keys[mode] = accountstore.SessionKey{ID: k.ID, Hash: k.Hash, Secret: secret}
 	}
 	if err := h.opts.Identity.PutSession(ctx, ss); err != nil {
 		return err
@@ -441,7 +443,7 @@ func (h *Handler) startSession(c *Call, u store.User, m store.Membership) error 
 }
 
 // endSession deletes a session and its keys (errors are logged: the keys expire anyway).
-func (h *Handler) endSession(ctx context.Context, ss store.Session) {
+func (h *Handler) endSession(ctx context.Context, ss accountstore.Session) {
 	for _, k := range ss.Keys {
 		if err := h.opts.Identity.DeleteSessionKey(ctx, k.Hash); err != nil {
 			h.opts.Log.Error("console: delete session key", "err", err)

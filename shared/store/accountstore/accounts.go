@@ -9,13 +9,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 func accountPK(id string) string { return "ACCT#" + id }
 func keyPK(hash string) string   { return "KEY#" + hash }
 func orgPK(id string) string     { return "ORG#" + id }
 
-func accountItem(a Account) (map[string]types.AttributeValue, error) {
+func accountItem(a domain.Account) (map[string]types.AttributeValue, error) {
 	usage := map[string]any{}
 	for k, v := range a.UsageKeys {
 		usage[k] = v
@@ -24,13 +26,13 @@ func accountItem(a Account) (map[string]types.AttributeValue, error) {
 	for i, c := range a.IPAllowlist {
 		allow[i] = c
 	}
-	return marshalItem(Doc{"id": a.ID, "name": a.Name, "sandboxOrg": a.SandboxOrg, "usageKeys": usage, "ipAllowlist": allow, "createdAt": a.CreatedAt, "apiVersion": a.APIVersion},
-		map[string]types.AttributeValue{"PK": sv(accountPK(a.ID)), "SK": sv("ACCOUNT")})
+	return core.MarshalItem(domain.Doc{"id": a.ID, "name": a.Name, "sandboxOrg": a.SandboxOrg, "usageKeys": usage, "ipAllowlist": allow, "createdAt": a.CreatedAt, "apiVersion": a.APIVersion},
+		map[string]types.AttributeValue{"PK": core.SV(accountPK(a.ID)), "SK": core.SV("ACCOUNT")})
 }
 
-func accountFrom(item map[string]types.AttributeValue) Account {
-	d := unmarshalDoc(item)
-	a := Account{ID: str(d["id"]), Name: str(d["name"]), SandboxOrg: str(d["sandboxOrg"]), CreatedAt: asInt(d["createdAt"]), APIVersion: str(d["apiVersion"]), UsageKeys: map[string]string{}}
+func accountFrom(item map[string]types.AttributeValue) domain.Account {
+	d := core.UnmarshalDoc(item)
+	a := domain.Account{ID: str(d["id"]), Name: str(d["name"]), SandboxOrg: str(d["sandboxOrg"]), CreatedAt: core.AsInt(d["createdAt"]), APIVersion: str(d["apiVersion"]), UsageKeys: map[string]string{}}
 	if m, ok := d["usageKeys"].(map[string]any); ok {
 		for k, v := range m {
 			a.UsageKeys[k] = str(v)
@@ -44,21 +46,21 @@ func accountFrom(item map[string]types.AttributeValue) Account {
 	return a
 }
 
-func keyItem(k Key) (map[string]types.AttributeValue, error) {
+func keyItem(k domain.Key) (map[string]types.AttributeValue, error) {
 	perms := map[string]any{}
 	for r, p := range k.Permissions {
 		perms[r] = p
 	}
-	return marshalItem(Doc{"id": k.ID, "accountId": k.AccountID, "mode": k.Mode, "type": k.Type, "hash": k.Hash, "last4": k.Last4,
+	return core.MarshalItem(domain.Doc{"id": k.ID, "accountId": k.AccountID, "mode": k.Mode, "type": k.Type, "hash": k.Hash, "last4": k.Last4,
 		"status": k.Status, "expiresAt": k.ExpiresAt, "name": k.Name, "note": k.Note, "permissions": perms, "revealable": k.Revealable, "createdAt": k.CreatedAt, "session": k.Session},
-		map[string]types.AttributeValue{"PK": sv(keyPK(k.Hash)), "SK": sv("KEY")})
+		map[string]types.AttributeValue{"PK": core.SV(keyPK(k.Hash)), "SK": core.SV("KEY")})
 }
 
-func keyFrom(item map[string]types.AttributeValue) Key {
-	d := unmarshalDoc(item)
-	k := Key{ID: str(d["id"]), AccountID: str(d["accountId"]), Mode: str(d["mode"]), Type: str(d["type"]), Hash: str(d["hash"]),
-		Last4: str(d["last4"]), Status: str(d["status"]), ExpiresAt: asInt(d["expiresAt"]), Name: str(d["name"]), Note: str(d["note"]),
-		Revealable: str(d["revealable"]), CreatedAt: asInt(d["createdAt"]), Session: str(d["session"]), Permissions: map[string]string{}}
+func keyFrom(item map[string]types.AttributeValue) domain.Key {
+	d := core.UnmarshalDoc(item)
+	k := domain.Key{ID: str(d["id"]), AccountID: str(d["accountId"]), Mode: str(d["mode"]), Type: str(d["type"]), Hash: str(d["hash"]),
+		Last4: str(d["last4"]), Status: str(d["status"]), ExpiresAt: core.AsInt(d["expiresAt"]), Name: str(d["name"]), Note: str(d["note"]),
+		Revealable: str(d["revealable"]), CreatedAt: core.AsInt(d["createdAt"]), Session: str(d["session"]), Permissions: map[string]string{}}
 	if m, ok := d["permissions"].(map[string]any); ok {
 		for r, p := range m {
 			k.Permissions[r] = str(p)
@@ -74,7 +76,7 @@ func str(v any) string {
 
 // CreateAccount writes an account, its keys, its sandbox organization and live connections in
 // one transaction: an account never exists half made.
-func (s *Store) CreateAccount(ctx context.Context, a Account, keys []Key, orgs []Doc, liveConnections []string) error {
+func (s *Accounts) CreateAccount(ctx context.Context, a domain.Account, keys []domain.Key, orgs []domain.Doc, liveConnections []string) error {
 	var items []types.TransactWriteItem
 	ai, err := accountItem(a)
 	if err != nil {
@@ -88,66 +90,66 @@ func (s *Store) CreateAccount(ctx context.Context, a Account, keys []Key, orgs [
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: ki, ConditionExpression: aws.String("attribute_not_exists(PK)")}})
 		// A listing entry per account and mode, for /api-keys, without the hash's partition.
-		li, err := marshalItem(Doc{"keyHash": k.Hash}, map[string]types.AttributeValue{"PK": sv(accountPK(a.ID) + "#" + k.Mode + "#KEYS"), "SK": sv(k.ID)})
+		li, err := core.MarshalItem(domain.Doc{"keyHash": k.Hash}, map[string]types.AttributeValue{"PK": core.SV(accountPK(a.ID) + "#" + k.Mode + "#KEYS"), "SK": core.SV(k.ID)})
 		if err != nil {
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: li}})
 	}
 	for _, o := range orgs {
-		oi, err := marshalItem(o, map[string]types.AttributeValue{"PK": sv(orgPK(str(o["id"]))), "SK": sv("ORG")})
+		oi, err := core.MarshalItem(o, map[string]types.AttributeValue{"PK": core.SV(orgPK(str(o["id"]))), "SK": core.SV("ORG")})
 		if err != nil {
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: oi}})
 	}
 	for _, org := range liveConnections {
-		ci, err := marshalItem(Doc{"organizationId": org, "status": "active"}, map[string]types.AttributeValue{"PK": sv(accountPK(a.ID) + "#CONN"), "SK": sv(org)})
+		ci, err := core.MarshalItem(domain.Doc{"organizationId": org, "status": "active"}, map[string]types.AttributeValue{"PK": core.SV(accountPK(a.ID) + "#CONN"), "SK": core.SV(org)})
 		if err != nil {
 			return err
 		}
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: ci}})
 	}
-	if err := s.transactWrite(ctx, items); err != nil {
+	if err := s.TransactWrite(ctx, items); err != nil {
 		return fmt.Errorf("store: create account %s: %w", a.ID, err)
 	}
 	return nil
 }
 
 // GetAccount reads an account.
-func (s *Store) GetAccount(ctx context.Context, id string) (Account, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": sv(accountPK(id)), "SK": sv("ACCOUNT")}, ConsistentRead: aws.Bool(true)})
+func (s *Accounts) GetAccount(ctx context.Context, id string) (domain.Account, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(accountPK(id)), "SK": core.SV("ACCOUNT")}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
-		return Account{}, fmt.Errorf("store: get account: %w", err)
+		return domain.Account{}, fmt.Errorf("store: get account: %w", err)
 	}
 	if out.Item == nil {
-		return Account{}, apperr.New(apperr.Auth, "The account of this key no longer exists.")
+		return domain.Account{}, apperr.New(apperr.Auth, "The account of this key no longer exists.")
 	}
 	return accountFrom(out.Item), nil
 }
 
 // KeyByHash finds a key by the hash of its secret; ok is false when there is none.
-func (s *Store) KeyByHash(ctx context.Context, hash string) (Key, bool, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": sv(keyPK(hash)), "SK": sv("KEY")}})
+func (s *Accounts) KeyByHash(ctx context.Context, hash string) (domain.Key, bool, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(keyPK(hash)), "SK": core.SV("KEY")}})
 	if err != nil {
-		return Key{}, false, fmt.Errorf("store: get key: %w", err)
+		return domain.Key{}, false, fmt.Errorf("store: get key: %w", err)
 	}
 	if out.Item == nil {
-		return Key{}, false, nil
+		return domain.Key{}, false, nil
 	}
 	return keyFrom(out.Item), true, nil
 }
 
 // ListKeys lists an account's keys of one mode.
-func (s *Store) ListKeys(ctx context.Context, account, mode string) ([]Key, error) {
+func (s *Accounts) ListKeys(ctx context.Context, account, mode string) ([]domain.Key, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(accountPK(account) + "#" + mode + "#KEYS")}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(accountPK(account) + "#" + mode + "#KEYS")}})
 	if err != nil {
 		return nil, fmt.Errorf("store: list keys: %w", err)
 	}
-	var keys []Key
+	var keys []domain.Key
 	for _, it := range out.Items {
-		k, ok, err := s.KeyByHash(ctx, getS(it, "keyHash"))
+		k, ok, err := s.KeyByHash(ctx, core.GetS(it, "keyHash"))
 		if err != nil {
 			return nil, err
 		}
@@ -159,39 +161,39 @@ func (s *Store) ListKeys(ctx context.Context, account, mode string) ([]Key, erro
 }
 
 // GetOrganization reads an organization document.
-func (s *Store) GetOrganization(ctx context.Context, id string) (Doc, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": sv(orgPK(id)), "SK": sv("ORG")}})
+func (s *Accounts) GetOrganization(ctx context.Context, id string) (domain.Doc, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(orgPK(id)), "SK": core.SV("ORG")}})
 	if err != nil {
 		return nil, fmt.Errorf("store: get organization: %w", err)
 	}
 	if out.Item == nil {
 		return nil, apperr.New(apperr.NotFound, "No such organization: %s", id)
 	}
-	return unmarshalDoc(out.Item), nil
+	return core.UnmarshalDoc(out.Item), nil
 }
 
 // Connections lists an account's live organizations.
-func (s *Store) Connections(ctx context.Context, account string) ([]Connection, error) {
+func (s *Accounts) Connections(ctx context.Context, account string) ([]domain.Connection, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(accountPK(account) + "#CONN")}, ConsistentRead: aws.Bool(true)})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(accountPK(account) + "#CONN")}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, fmt.Errorf("store: list connections: %w", err)
 	}
-	var cs []Connection
+	var cs []domain.Connection
 	for _, it := range out.Items {
-		cs = append(cs, Connection{Org: getS(it, "SK"), Status: getS(it, "status")})
+		cs = append(cs, domain.Connection{Org: core.GetS(it, "SK"), Status: core.GetS(it, "status")})
 	}
 	return cs, nil
 }
 
 // SetConnectionStatus marks a connection active or revoked (the clinic's decision).
-func (s *Store) SetConnectionStatus(ctx context.Context, account, org, status string) error {
+func (s *Accounts) SetConnectionStatus(ctx context.Context, account, org, status string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
-		Key:                       map[string]types.AttributeValue{"PK": sv(accountPK(account) + "#CONN"), "SK": sv(org)},
+		Key:                       map[string]types.AttributeValue{"PK": core.SV(accountPK(account) + "#CONN"), "SK": core.SV(org)},
 		UpdateExpression:          aws.String("SET #s = :s"),
 		ConditionExpression:       aws.String("attribute_exists(PK)"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":s": sv(status)}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":s": core.SV(status)}})
 	if err != nil {
 		return fmt.Errorf("store: set connection %s/%s: %w", account, org, err)
 	}
@@ -200,8 +202,8 @@ func (s *Store) SetConnectionStatus(ctx context.Context, account, org, status st
 
 // PutSetting stores a small named document outside any tenant (the local runner's bootstrap
 // record). It fails if the setting exists, so two starts cannot both bootstrap.
-func (s *Store) PutSetting(ctx context.Context, name string, doc Doc) error {
-	item, err := marshalItem(doc, map[string]types.AttributeValue{"PK": sv("SETTING#" + name), "SK": sv("SETTING")})
+func (s *Accounts) PutSetting(ctx context.Context, name string, doc domain.Doc) error {
+	item, err := core.MarshalItem(doc, map[string]types.AttributeValue{"PK": core.SV("SETTING#" + name), "SK": core.SV("SETTING")})
 	if err != nil {
 		return err
 	}
@@ -213,13 +215,13 @@ func (s *Store) PutSetting(ctx context.Context, name string, doc Doc) error {
 }
 
 // GetSetting reads a setting; ok is false when absent.
-func (s *Store) GetSetting(ctx context.Context, name string) (Doc, bool, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": sv("SETTING#" + name), "SK": sv("SETTING")}, ConsistentRead: aws.Bool(true)})
+func (s *Accounts) GetSetting(ctx context.Context, name string) (domain.Doc, bool, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV("SETTING#" + name), "SK": core.SV("SETTING")}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return nil, false, fmt.Errorf("store: get setting %s: %w", name, err)
 	}
 	if out.Item == nil {
 		return nil, false, nil
 	}
-	return unmarshalDoc(out.Item), true, nil
+	return core.UnmarshalDoc(out.Item), true, nil
 }

@@ -10,38 +10,39 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 func TestIdentityUsers(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
-	require.NoError(t, st.CreateUser(ctx, store.User{ID: "usr_1", Email: " Ada@Example.com", Name: "Ada", PasswordHash: "$argon2id$x", CreatedAt: 5}))
+	require.NoError(t, st.CreateUser(ctx, accountstore.User{ID: "usr_1", Email: " Ada@Example.com", Name: "Ada", PasswordHash: "$argon2id$x", CreatedAt: 5}))
 
 	u, err := st.GetUser(ctx, "ADA@example.COM")
 	require.NoError(t, err)
-	assert.Equal(t, store.User{ID: "usr_1", Email: "ada@example.com", Name: "Ada", PasswordHash: "$argon2id$x", CreatedAt: 5}, u)
+	assert.Equal(t, accountstore.User{ID: "usr_1", Email: "ada@example.com", Name: "Ada", PasswordHash: "$argon2id$x", CreatedAt: 5}, u)
 
-	err = st.CreateUser(ctx, store.User{ID: "usr_2", Email: "ada@EXAMPLE.com"})
-	var taken *store.EmailTakenError
+	err = st.CreateUser(ctx, accountstore.User{ID: "usr_2", Email: "ada@EXAMPLE.com"})
+	var taken *accountstore.EmailTakenError
 	require.ErrorAs(t, err, &taken)
 	assert.Equal(t, "ada@example.com", taken.Email)
 
 	_, err = st.GetUser(ctx, "nobody@example.com")
-	assert.ErrorIs(t, err, store.ErrNoUser)
+	assert.ErrorIs(t, err, accountstore.ErrNoUser)
 }
 
 func TestIdentityMembers(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
 	add := func(acct, email, role string) error {
-		return st.AddMember(ctx, store.Membership{Account: acct, AccountName: "Acme " + acct, Email: email, Name: email, Role: role})
+		return st.AddMember(ctx, accountstore.Membership{Account: acct, AccountName: "Acme " + acct, Email: email, Name: email, Role: role})
 	}
-	require.NoError(t, add("acct_a", "owner@x.com", store.RoleOwner))
-	require.NoError(t, add("acct_a", "dev@x.com", store.RoleDeveloper))
-	require.NoError(t, add("acct_b", "dev@x.com", store.RoleViewer))
-	assert.ErrorIs(t, add("acct_a", "DEV@x.com", store.RoleViewer), store.ErrAlreadyMember)
+	require.NoError(t, add("acct_a", "owner@x.com", accountstore.RoleOwner))
+	require.NoError(t, add("acct_a", "dev@x.com", accountstore.RoleDeveloper))
+	require.NoError(t, add("acct_b", "dev@x.com", accountstore.RoleViewer))
+	assert.ErrorIs(t, add("acct_a", "DEV@x.com", accountstore.RoleViewer), accountstore.ErrAlreadyMember)
 
 	members, err := st.ListMembers(ctx, "acct_a")
 	require.NoError(t, err)
@@ -49,27 +50,36 @@ func TestIdentityMembers(t *testing.T) {
 	for _, m := range members {
 		roles[m.Email] = m.Role
 	}
-	assert.Equal(t, map[string]string{"owner@x.com": store.RoleOwner, "dev@x.com": store.RoleDeveloper}, roles)
+	assert.Equal(t, map[string]string{"owner@x.com": accountstore.RoleOwner, "dev@x.com": accountstore.RoleDeveloper}, roles)
 
 	accts, err := st.AccountsOf(ctx, "dev@x.com")
 	require.NoError(t, err)
 	require.Len(t, accts, 2)
 	assert.Equal(t, "acct_a", accts[0].Account)
 	assert.Equal(t, "Acme acct_a", accts[0].AccountName)
-	assert.Equal(t, store.RoleViewer, accts[1].Role)
+	assert.Equal(t, accountstore.RoleViewer, accts[1].Role)
 
 	steps := []struct {
 		name    string
 		do      func() error
 		wantErr error
 	}{
-		{"the only owner cannot be demoted", func() error { _, err := st.SetMemberRole(ctx, "acct_a", "owner@x.com", store.RoleViewer); return err }, store.ErrLastOwner},
-		{"the only owner cannot be removed", func() error { return st.RemoveMember(ctx, "acct_a", "owner@x.com") }, store.ErrLastOwner},
-		{"promote the developer", func() error { _, err := st.SetMemberRole(ctx, "acct_a", "dev@x.com", store.RoleOwner); return err }, nil},
-		{"with two owners, one may step down", func() error { _, err := st.SetMemberRole(ctx, "acct_a", "owner@x.com", store.RoleViewer); return err }, nil},
-		{"now the former developer is the last owner", func() error { return st.RemoveMember(ctx, "acct_a", "dev@x.com") }, store.ErrLastOwner},
+		{"the only owner cannot be demoted", func() error {
+			_, err := st.SetMemberRole(ctx, "acct_a", "owner@x.com", accountstore.RoleViewer)
+			return err
+		}, accountstore.ErrLastOwner},
+		{"the only owner cannot be removed", func() error { return st.RemoveMember(ctx, "acct_a", "owner@x.com") }, accountstore.ErrLastOwner},
+		{"promote the developer", func() error {
+			_, err := st.SetMemberRole(ctx, "acct_a", "dev@x.com", accountstore.RoleOwner)
+			return err
+		}, nil},
+		{"with two owners, one may step down", func() error {
+			_, err := st.SetMemberRole(ctx, "acct_a", "owner@x.com", accountstore.RoleViewer)
+			return err
+		}, nil},
+		{"now the former developer is the last owner", func() error { return st.RemoveMember(ctx, "acct_a", "dev@x.com") }, accountstore.ErrLastOwner},
 		{"a viewer can be removed", func() error { return st.RemoveMember(ctx, "acct_a", "owner@x.com") }, nil},
-		{"a removed member is no member", func() error { _, err := st.GetMembership(ctx, "acct_a", "owner@x.com"); return err }, store.ErrNotMember},
+		{"a removed member is no member", func() error { _, err := st.GetMembership(ctx, "acct_a", "owner@x.com"); return err }, accountstore.ErrNotMember},
 	}
 	for _, s := range steps {
 		err := s.do()
@@ -84,10 +94,10 @@ func TestIdentityMembers(t *testing.T) {
 	assert.Empty(t, accts, "removal deletes the user's side too")
 	m, err := st.GetMembership(ctx, "acct_a", "dev@x.com")
 	require.NoError(t, err)
-	assert.Equal(t, store.RoleOwner, m.Role)
+	assert.Equal(t, accountstore.RoleOwner, m.Role)
 	accts, err = st.AccountsOf(ctx, "dev@x.com")
 	require.NoError(t, err)
-	assert.Equal(t, store.RoleOwner, accts[0].Role, "a role change updates the user's side too")
+	assert.Equal(t, accountstore.RoleOwner, accts[0].Role, "a role change updates the user's side too")
 }
 
 func TestIdentitySessionsAndInvites(t *testing.T) {
@@ -96,33 +106,33 @@ func TestIdentitySessionsAndInvites(t *testing.T) {
 	st.Now = clock.Now
 	ctx := context.Background()
 	exp := clock.Now().Add(time.Hour).UnixMilli()
-	ss := store.Session{TokenHash: "h1", UserID: "usr_1", Email: "a@x.com", Name: "A", Account: "acct_a", Role: store.RoleOwner, Mode: store.Test,
-		Keys:      map[string]store.SessionKey{store.Test: {ID: "key_t", Hash: "ht", Secret: "sk_test_1"}, store.Live: {ID: "key_l", Hash: "hl", Secret: "sk_live_1"}},
+	ss := accountstore.Session{TokenHash: "h1", UserID: "usr_1", Email: "a@x.com", Name: "A", Account: "acct_a", Role: accountstore.RoleOwner, Mode: domain.Test,
+		Keys:      map[string]accountstore.SessionKey{domain.Test: {ID: "key_t", Hash: "ht", Secret: "sk_test_1"}, domain.Live: {ID: "key_l", Hash: "hl", Secret: "sk_live_1"}},
 		CreatedAt: 1, ExpiresAt: exp}
 	require.NoError(t, st.PutSession(ctx, ss))
 	got, err := st.GetSession(ctx, "h1")
 	require.NoError(t, err)
 	// A session key's secret is never stored (the console derives it from the cookie's token).
 	want := ss
-	want.Keys = map[string]store.SessionKey{store.Test: {ID: "key_t", Hash: "ht"}, store.Live: {ID: "key_l", Hash: "hl"}}
+	want.Keys = map[string]accountstore.SessionKey{domain.Test: {ID: "key_t", Hash: "ht"}, domain.Live: {ID: "key_l", Hash: "hl"}}
 	assert.Equal(t, want, got)
 
-	require.NoError(t, st.SetSessionMode(ctx, "h1", store.Live))
+	require.NoError(t, st.SetSessionMode(ctx, "h1", domain.Live))
 	got, err = st.GetSession(ctx, "h1")
 	require.NoError(t, err)
-	assert.Equal(t, store.Live, got.Mode)
-	assert.ErrorIs(t, st.SetSessionMode(ctx, "nope", store.Live), store.ErrNoSession)
+	assert.Equal(t, domain.Live, got.Mode)
+	assert.ErrorIs(t, st.SetSessionMode(ctx, "nope", domain.Live), accountstore.ErrNoSession)
 
 	clock.Advance(time.Hour)
 	_, err = st.GetSession(ctx, "h1")
-	assert.ErrorIs(t, err, store.ErrNoSession, "an expired session is gone before TTL removes it")
+	assert.ErrorIs(t, err, accountstore.ErrNoSession, "an expired session is gone before TTL removes it")
 
-	require.NoError(t, st.PutSession(ctx, store.Session{TokenHash: "h2", Account: "a", Mode: store.Test, ExpiresAt: clock.Now().Add(time.Hour).UnixMilli()}))
+	require.NoError(t, st.PutSession(ctx, accountstore.Session{TokenHash: "h2", Account: "a", Mode: domain.Test, ExpiresAt: clock.Now().Add(time.Hour).UnixMilli()}))
 	require.NoError(t, st.DeleteSession(ctx, "h2"))
 	_, err = st.GetSession(ctx, "h2")
-	assert.ErrorIs(t, err, store.ErrNoSession)
+	assert.ErrorIs(t, err, accountstore.ErrNoSession)
 
-	inv := store.Invite{TokenHash: "i1", Account: "acct_a", Email: "New@x.com", Role: store.RoleViewer, InvitedBy: "a@x.com", CreatedAt: 1,
+	inv := accountstore.Invite{TokenHash: "i1", Account: "acct_a", Email: "New@x.com", Role: accountstore.RoleViewer, InvitedBy: "a@x.com", CreatedAt: 1,
 		ExpiresAt: clock.Now().Add(7 * 24 * time.Hour).UnixMilli()}
 	require.NoError(t, st.PutInvite(ctx, inv))
 	inv.Email = "new@x.com"
@@ -143,17 +153,17 @@ func TestIdentitySessionsAndInvites(t *testing.T) {
 		if err == nil {
 			ok++
 		} else {
-			assert.ErrorIs(t, err, store.ErrNoInvite)
+			assert.ErrorIs(t, err, accountstore.ErrNoInvite)
 		}
 	}
 	assert.Equal(t, 1, ok)
 	_, err = st.GetInvite(ctx, "i1")
-	assert.ErrorIs(t, err, store.ErrNoInvite)
+	assert.ErrorIs(t, err, accountstore.ErrNoInvite)
 
-	require.NoError(t, st.PutInvite(ctx, store.Invite{TokenHash: "i2", Account: "a", Email: "b@x.com", Role: store.RoleDeveloper, ExpiresAt: clock.Now().Add(time.Minute).UnixMilli()}))
+	require.NoError(t, st.PutInvite(ctx, accountstore.Invite{TokenHash: "i2", Account: "a", Email: "b@x.com", Role: accountstore.RoleDeveloper, ExpiresAt: clock.Now().Add(time.Minute).UnixMilli()}))
 	clock.Advance(time.Minute)
 	_, err = st.ConsumeInvite(ctx, "i2")
-	assert.True(t, errors.Is(err, store.ErrNoInvite), "an expired invite cannot be used: %v", err)
+	assert.True(t, errors.Is(err, accountstore.ErrNoInvite), "an expired invite cannot be used: %v", err)
 }
 
 func TestIdentityFailedAttempts(t *testing.T) {
@@ -194,8 +204,8 @@ func TestIdentityInviteListing(t *testing.T) {
 	clock := storetest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	st.Now = clock.Now
 	ctx := context.Background()
-	put := func(hash, acct, email string, created int64, ttl time.Duration) store.Invite {
-		inv := store.Invite{TokenHash: hash, Account: acct, Email: email, Role: store.RoleDeveloper, InvitedBy: "owner@x.com",
+	put := func(hash, acct, email string, created int64, ttl time.Duration) accountstore.Invite {
+		inv := accountstore.Invite{TokenHash: hash, Account: acct, Email: email, Role: accountstore.RoleDeveloper, InvitedBy: "owner@x.com",
 			CreatedAt: created, ExpiresAt: clock.Now().Add(ttl).UnixMilli()}
 		require.NoError(t, st.PutInvite(ctx, inv))
 		return inv
@@ -218,7 +228,7 @@ func TestIdentityInviteListing(t *testing.T) {
 	}
 	list, err := st.ListInvites(ctx, "acct_a")
 	require.NoError(t, err)
-	assert.Equal(t, []store.Invite{second, first}, list, "pending invites, newest first; the expired one is not listed")
+	assert.Equal(t, []accountstore.Invite{second, first}, list, "pending invites, newest first; the expired one is not listed")
 	assert.Equal(t, []string{"h4"}, hashes("acct_b"))
 
 	steps := []struct {
@@ -227,14 +237,14 @@ func TestIdentityInviteListing(t *testing.T) {
 		wantErr error
 		listed  []string // acct_a's pending invites after the step
 	}{
-		{"another account's owner cannot revoke it", func() error { return st.RevokeInvite(ctx, "acct_b", "h1") }, store.ErrNoInvite, []string{"h2", "h1"}},
-		{"an expired invite cannot be revoked", func() error { return st.RevokeInvite(ctx, "acct_a", "h3") }, store.ErrNoInvite, []string{"h2", "h1"}},
+		{"another account's owner cannot revoke it", func() error { return st.RevokeInvite(ctx, "acct_b", "h1") }, accountstore.ErrNoInvite, []string{"h2", "h1"}},
+		{"an expired invite cannot be revoked", func() error { return st.RevokeInvite(ctx, "acct_a", "h3") }, accountstore.ErrNoInvite, []string{"h2", "h1"}},
 		{"revoke", func() error { return st.RevokeInvite(ctx, "acct_a", "h1") }, nil, []string{"h2"}},
-		{"a revoked link stops working", func() error { _, err := st.GetInvite(ctx, "h1"); return err }, store.ErrNoInvite, []string{"h2"}},
-		{"nor can it be consumed", func() error { _, err := st.ConsumeInvite(ctx, "h1"); return err }, store.ErrNoInvite, []string{"h2"}},
-		{"nor revoked twice", func() error { return st.RevokeInvite(ctx, "acct_a", "h1") }, store.ErrNoInvite, []string{"h2"}},
+		{"a revoked link stops working", func() error { _, err := st.GetInvite(ctx, "h1"); return err }, accountstore.ErrNoInvite, []string{"h2"}},
+		{"nor can it be consumed", func() error { _, err := st.ConsumeInvite(ctx, "h1"); return err }, accountstore.ErrNoInvite, []string{"h2"}},
+		{"nor revoked twice", func() error { return st.RevokeInvite(ctx, "acct_a", "h1") }, accountstore.ErrNoInvite, []string{"h2"}},
 		{"consuming takes it off the listing", func() error { _, err := st.ConsumeInvite(ctx, "h2"); return err }, nil, nil},
-		{"a consumed invite cannot be revoked", func() error { return st.RevokeInvite(ctx, "acct_a", "h2") }, store.ErrNoInvite, nil},
+		{"a consumed invite cannot be revoked", func() error { return st.RevokeInvite(ctx, "acct_a", "h2") }, accountstore.ErrNoInvite, nil},
 	}
 	for _, s := range steps {
 		err := s.do()
@@ -256,7 +266,7 @@ func TestIdentityInviteConsumeAndRevokeRace(t *testing.T) {
 	ctx := context.Background()
 	for i := range 5 {
 		hash := "race" + string(rune('a'+i))
-		require.NoError(t, st.PutInvite(ctx, store.Invite{TokenHash: hash, Account: "acct_r", Email: "r@x.com", Role: store.RoleViewer,
+		require.NoError(t, st.PutInvite(ctx, accountstore.Invite{TokenHash: hash, Account: "acct_r", Email: "r@x.com", Role: accountstore.RoleViewer,
 			ExpiresAt: time.Now().Add(time.Hour).UnixMilli()}))
 		// Two acceptances and a revoke at once: exactly one of them wins, and the listing is
 		// empty after, whoever won.
@@ -271,7 +281,7 @@ func TestIdentityInviteConsumeAndRevokeRace(t *testing.T) {
 			if err == nil {
 				won++
 			} else {
-				assert.ErrorIs(t, err, store.ErrNoInvite)
+				assert.ErrorIs(t, err, accountstore.ErrNoInvite)
 			}
 		}
 		assert.Equal(t, 1, won, "round %d", i)

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // KeyEdit is a change of a key's labels and, for a restricted key, its permissions; nil leaves a
@@ -22,7 +24,7 @@ type KeyEdit struct {
 // EditKey applies e to k in one conditional UpdateItem: the key must still exist, and a change of
 // permissions holds only on a restricted key that is not revoked (the handler checks too; the
 // condition keeps a revoke racing the edit from being undone by it).
-func (s *Store) EditKey(ctx context.Context, k Key, e KeyEdit) (Key, error) {
+func (s *Accounts) EditKey(ctx context.Context, k domain.Key, e KeyEdit) (domain.Key, error) {
 	set := ""
 	names, vals := map[string]string{}, map[string]types.AttributeValue{}
 	add := func(attr string, v types.AttributeValue) {
@@ -34,35 +36,35 @@ func (s *Store) EditKey(ctx context.Context, k Key, e KeyEdit) (Key, error) {
 		vals[":"+attr] = v
 	}
 	if e.Name != nil {
-		add("name", sv(*e.Name))
+		add("name", core.SV(*e.Name))
 	}
 	if e.Note != nil {
-		add("note", sv(*e.Note))
+		add("note", core.SV(*e.Note))
 	}
 	cond := "attribute_exists(PK)"
 	if e.Permissions != nil {
 		m := map[string]types.AttributeValue{}
 		for r, lvl := range e.Permissions {
-			m[r] = sv(lvl)
+			m[r] = core.SV(lvl)
 		}
 		add("permissions", &types.AttributeValueMemberM{Value: m})
 		cond += " AND #type = :restricted AND #status <> :revoked"
 		names["#type"], names["#status"] = "type", "status"
-		vals[":restricted"], vals[":revoked"] = sv("restricted"), sv(KeyRevoked)
+		vals[":restricted"], vals[":revoked"] = core.SV("restricted"), core.SV(domain.KeyRevoked)
 	}
 	if set == "" {
 		return k, nil
 	}
 	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
-		Key:              map[string]types.AttributeValue{"PK": sv(keyPK(k.Hash)), "SK": sv("KEY")},
+		Key:              map[string]types.AttributeValue{"PK": core.SV(keyPK(k.Hash)), "SK": core.SV("KEY")},
 		UpdateExpression: aws.String("SET " + set), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: vals, ReturnValues: types.ReturnValueAllNew})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
-		return Key{}, apperr.Field("id", "this key is revoked or no longer exists; its permissions cannot change")
+		return domain.Key{}, apperr.Field("id", "this key is revoked or no longer exists; its permissions cannot change")
 	}
 	if err != nil {
-		return Key{}, fmt.Errorf("store: edit key %s: %w", k.ID, err)
+		return domain.Key{}, fmt.Errorf("store: edit key %s: %w", k.ID, err)
 	}
 	return keyFrom(out.Attributes), nil
 }

@@ -6,12 +6,15 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // PutOrganization writes an organization document as given (the sandbox's test organizations,
 // whose documents are constants: writing one again changes nothing).
-func (s *Store) PutOrganization(ctx context.Context, o Doc) error {
-	item, err := marshalItem(o, map[string]types.AttributeValue{"PK": sv(orgPK(str(o["id"]))), "SK": sv("ORG")})
+func (s *Accounts) PutOrganization(ctx context.Context, o domain.Doc) error {
+	item, err := core.MarshalItem(o, map[string]types.AttributeValue{"PK": core.SV(orgPK(str(o["id"]))), "SK": core.SV("ORG")})
 	if err != nil {
 		return err
 	}

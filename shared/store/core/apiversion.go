@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apiversion"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // VersionEvent stamps an event, built in the newest shape, with the API version of its account
@@ -17,7 +18,7 @@ import (
 // that one when read (docs/versioning.md). A request carries its account's version
 // (shared/api.Versioning); work outside a request (the webhook dispatcher disabling an endpoint)
 // reads it from the account item.
-func (s *Store) VersionEvent(ctx context.Context, account string, ev Doc) (Doc, error) {
+func (s *Store) VersionEvent(ctx context.Context, account string, ev domain.Doc) (domain.Doc, error) {
 	v := apiversion.AccountFrom(ctx)
 	if v == "" {
 		var err error
@@ -30,7 +31,7 @@ func (s *Store) VersionEvent(ctx context.Context, account string, ev Doc) (Doc, 
 
 // GetEventIn reads an event rendered in version v ("" for its own: the account's when it was
 // written), for an endpoint that names its version.
-func (s *Store) GetEventIn(ctx context.Context, account, mode, id string, v apiversion.Version) (Doc, error) {
+func (s *Store) GetEventIn(ctx context.Context, account, mode, id string, v apiversion.Version) (domain.Doc, error) {
 	raw, err := s.getEventRaw(ctx, account, mode, id)
 	if err != nil {
 		return nil, err
@@ -38,7 +39,7 @@ func (s *Store) GetEventIn(ctx context.Context, account, mode, id string, v apiv
 	return renderEvent(raw, v)
 }
 
-func renderEvent(ev Doc, v apiversion.Version) (Doc, error) {
+func renderEvent(ev domain.Doc, v apiversion.Version) (domain.Doc, error) {
 	out, err := apiversion.Current().RenderEvent(ev, v)
 	if err != nil {
 		return nil, fmt.Errorf("store: event in version %s: %w", v, err)

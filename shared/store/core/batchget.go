@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -26,8 +27,8 @@ const batchGetTries = 10
 // answer maps each id found to its object; a missing id is simply absent. Every key is under the
 // tenant's partition, so an id of another tenant is never read. Unprocessed keys (throttling) are
 // asked again with a short backoff, as the API reference advises.
-func (s *Store) GetObjects(ctx context.Context, t Tenant, ids map[string]*schema.Resource) (map[string]Doc, error) {
-	out := make(map[string]Doc, len(ids))
+func (s *Store) GetObjects(ctx context.Context, t domain.Tenant, ids map[string]*schema.Resource) (map[string]domain.Doc, error) {
+	out := make(map[string]domain.Doc, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // EventQuery selects events of one account and mode, newest first.
@@ -29,7 +30,7 @@ type EventQuery struct {
 
 // EventPage is one page of events.
 type EventPage struct {
-	Events []Doc
+	Events []domain.Doc
 	Total  int
 }
 
@@ -41,11 +42,11 @@ func (s *Store) expired(item map[string]types.AttributeValue) bool {
 }
 
 // GetEvent reads one event of the account and mode, in its own version (apiversion.go).
-func (s *Store) GetEvent(ctx context.Context, account, mode, id string) (Doc, error) {
+func (s *Store) GetEvent(ctx context.Context, account, mode, id string) (domain.Doc, error) {
 	return s.GetEventIn(ctx, account, mode, id, "")
 }
 
-func (s *Store) getEventRaw(ctx context.Context, account, mode, id string) (Doc, error) {
+func (s *Store) getEventRaw(ctx context.Context, account, mode, id string) (domain.Doc, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName: &s.Table,
 		Key:       map[string]types.AttributeValue{"PK": sv(eventPartition(account, mode)), "SK": sv(id)},
@@ -73,12 +74,12 @@ func (s *Store) ListEvents(ctx context.Context, account, mode string, q EventQue
 	}
 	lo, hi = SeekBounds(lo, hi, q.After, q.Before)
 	if hi <= lo {
-		return EventPage{Events: []Doc{}}, nil
+		return EventPage{Events: []domain.Doc{}}, nil
 	}
 	cond += " AND SK BETWEEN :lo AND :hi"
 	// BETWEEN is inclusive; the upper prefix itself is never an id (ids are longer), so this is "< hi".
 	vals[":lo"], vals[":hi"] = sv(lo), sv(hi)
-	page := EventPage{Events: []Doc{}}
+	page := EventPage{Events: []domain.Doc{}}
 	matched := 0
 	var start map[string]types.AttributeValue
 	for {
@@ -138,7 +139,7 @@ func below(s string) string {
 	return s[:len(s)-1] + string(s[len(s)-1]-1) + "\x7f"
 }
 
-func reverseDocs(d []Doc) {
+func reverseDocs(d []domain.Doc) {
 	for i, j := 0, len(d)-1; i < j; i, j = i+1, j-1 {
 		d[i], d[j] = d[j], d[i]
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -38,13 +39,13 @@ func UnmarshalDoc(item map[string]types.AttributeValue) map[string]any { return 
 func MarshalItem(doc map[string]any, sys map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
 	return marshalItem(doc, sys)
 }
-func Escape(v string) string                     { return escape(v) }
-func Partition(t Tenant, res string) string      { return partition(t, res) }
-func EventPartition(account, mode string) string { return eventPartition(account, mode) }
-func AsInt(v any) int64                          { return asInt(v) }
-func NilIfEmpty(s string) any                    { return nilIfEmpty(s) }
-func CloneDoc(d Doc) Doc                         { return cloneDoc(d) }
-func PreviousAttributes(old, next Doc) Doc       { return previousAttributes(old, next) }
+func Escape(v string) string                             { return escape(v) }
+func Partition(t domain.Tenant, res string) string       { return partition(t, res) }
+func EventPartition(account, mode string) string         { return eventPartition(account, mode) }
+func AsInt(v any) int64                                  { return asInt(v) }
+func NilIfEmpty(s string) any                            { return nilIfEmpty(s) }
+func CloneDoc(d domain.Doc) domain.Doc                   { return cloneDoc(d) }
+func PreviousAttributes(old, next domain.Doc) domain.Doc { return previousAttributes(old, next) }
 func IdemKey(account, mode, key string) map[string]types.AttributeValue {
 	return idemKey(account, mode, key)
 }
@@ -57,7 +58,7 @@ func ForEach[T any](ctx context.Context, workers int, items []T, fn func(context
 }
 
 // WriteWithEvents is writeWithEvents for the slices' own changes with events.
-func (s *Store) WriteWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+func (s *Store) WriteWithEvents(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, eventType string, obj, prev domain.Doc, meta domain.Meta, now time.Time) error {
 	return s.writeWithEvents(ctx, t, change, eventType, obj, prev, meta, now)
 }
 
@@ -72,7 +73,7 @@ func (s *Store) BatchWrite(ctx context.Context, reqs []types.WriteRequest, what 
 }
 
 // EventItem is an event's item in its account's event partition.
-func (s *Store) EventItem(t Tenant, ev Doc, now time.Time) (map[string]types.AttributeValue, error) {
+func (s *Store) EventItem(t domain.Tenant, ev domain.Doc, now time.Time) (map[string]types.AttributeValue, error) {
 	return s.eventItem(t, ev, now)
 }
 
@@ -87,17 +88,17 @@ func (s *Store) Shared() (*atomic.Int64, *sync.Map) {
 }
 
 // ObjectItem is doc's item: its keys, index attributes and version.
-func (s *Store) ObjectItem(t Tenant, res *schema.Resource, doc Doc, version int64) (map[string]types.AttributeValue, error) {
+func (s *Store) ObjectItem(t domain.Tenant, res *schema.Resource, doc domain.Doc, version int64) (map[string]types.AttributeValue, error) {
 	return s.objectItem(t, res, doc, version)
 }
 
 // GuardKey is the key of the item reserving an externalId.
-func GuardKey(t Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
+func GuardKey(t domain.Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
 	return guardKey(t, res, ext)
 }
 
 // AddStats adds one query's figures to st.
-func AddStats(st *Stats, scanned int32, cc *types.ConsumedCapacity) {
+func AddStats(st *domain.Stats, scanned int32, cc *types.ConsumedCapacity) {
 	st.Queries++
 	st.Scanned += int(scanned)
 	if cc != nil {

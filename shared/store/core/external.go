@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -21,14 +22,14 @@ const guardSK = "EXT"
 
 // guardKey is the key of the item that reserves externalId ext in a tenant's resource: its
 // partition is the tenant's resource partition plus the value, so it cannot cross tenants.
-func guardKey(t Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
+func guardKey(t domain.Tenant, res *schema.Resource, ext string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"PK": sv(partition(t, res.Name) + "#ext#" + escape(ext)), "SK": sv(guardSK)}
 }
 
 // FindByExternalID returns the object of res whose externalId is ext, through GSI1 (a PMS-style
 // lookup without reading the partition). GSI reads are eventually consistent on DynamoDB, so a
 // miss right after a racing create is possible: CreateUnique relies on its guard item, not on this.
-func (s *Store) FindByExternalID(ctx context.Context, t Tenant, res *schema.Resource, ext string) (Doc, int64, bool, error) {
+func (s *Store) FindByExternalID(ctx context.Context, t domain.Tenant, res *schema.Resource, ext string) (domain.Doc, int64, bool, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		IndexName:                 aws.String(GSI1),
@@ -51,7 +52,7 @@ func (s *Store) FindByExternalID(ctx context.Context, t Tenant, res *schema.Reso
 // externalId (attribute_not_exists), so of two concurrent creates exactly one commits and the
 // other reads the winner through the guard, consistently. A guard whose owner was deleted or
 // renamed since is stale and is taken over, conditionally on still naming that owner.
-func (s *Store) CreateUnique(ctx context.Context, t Tenant, res *schema.Resource, fields Doc, meta Meta) (doc Doc, version int64, existed bool, err error) {
+func (s *Store) CreateUnique(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta) (doc domain.Doc, version int64, existed bool, err error) {
 	ext, _ := fields["externalId"].(string)
 	if ext == "" {
 		doc, err := s.CreateObject(ctx, t, res, fields, meta)
@@ -65,7 +66,7 @@ func (s *Store) CreateUnique(ctx context.Context, t Tenant, res *schema.Resource
 	stale := ""
 	for range 3 {
 		doc, err := s.createGuarded(ctx, t, res, fields, meta, ext, stale)
-		var ce *ConditionError
+		var ce *domain.ConditionError
 		if err == nil {
 			return doc, 1, false, nil
 		}
@@ -92,7 +93,7 @@ func (s *Store) CreateUnique(ctx context.Context, t Tenant, res *schema.Resource
 
 // createGuarded is CreateObject plus the guard item. It builds the document itself because the
 // guard must name the new id inside the same transaction.
-func (s *Store) createGuarded(ctx context.Context, t Tenant, res *schema.Resource, fields Doc, meta Meta, ext, staleOwner string) (Doc, error) {
+func (s *Store) createGuarded(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta, ext, staleOwner string) (domain.Doc, error) {
 	now := s.Now()
 	doc := newObject(t, res, fields, now)
 	item, err := s.objectItem(t, res, doc, 1)
@@ -110,7 +111,7 @@ func (s *Store) createGuarded(ctx context.Context, t Tenant, res *schema.Resourc
 	return doc, nil
 }
 
-func guardItem(t Tenant, res *schema.Resource, ext, owner string, at int64) map[string]types.AttributeValue {
+func guardItem(t domain.Tenant, res *schema.Resource, ext, owner string, at int64) map[string]types.AttributeValue {
 	it := guardKey(t, res, ext)
 	it["_owner"] = sv(owner)
 	it["_createdAt"] = n(at)
@@ -118,7 +119,7 @@ func guardItem(t Tenant, res *schema.Resource, ext, owner string, at int64) map[
 }
 
 // guardOwner reads which object holds an externalId's guard (strongly consistent).
-func (s *Store) guardOwner(ctx context.Context, t Tenant, res *schema.Resource, ext string) (string, error) {
+func (s *Store) guardOwner(ctx context.Context, t domain.Tenant, res *schema.Resource, ext string) (string, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: guardKey(t, res, ext), ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return "", fmt.Errorf("store: read externalId guard: %w", err)
@@ -128,7 +129,7 @@ func (s *Store) guardOwner(ctx context.Context, t Tenant, res *schema.Resource, 
 
 // SeedExternalGuards reserves the externalIds of seeded objects, so creates of the same
 // externalIds dedupe race-free against seed data too.
-func (s *Store) SeedExternalGuards(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
+func (s *Store) SeedExternalGuards(ctx context.Context, t domain.Tenant, res *schema.Resource, docs []domain.Doc) error {
 	var reqs []types.WriteRequest
 	for _, d := range docs {
 		if ext, ok := d["externalId"].(string); ok && ext != "" {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -13,8 +14,8 @@ import (
 // planner (shared/store/search) implements it; shared/store.New wires it. Without one, objects are
 // written with no index items (and only the table's own keys answer).
 type Indexer interface {
-	IndexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.AttributeValue
-	IndexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev Doc) ([]types.TransactWriteItem, error)
+	IndexAttrs(t domain.Tenant, res *schema.Resource, doc domain.Doc) map[string]types.AttributeValue
+	IndexWrites(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev domain.Doc) ([]types.TransactWriteItem, error)
 	// BeginWrite returns ctx carrying one write's index state across its attempts, and that
 	// state, which SettleWrite ends once the write committed or gave up.
 	BeginWrite(ctx context.Context) (context.Context, any)
@@ -55,14 +56,14 @@ type ObjectChange struct {
 // EventType is the event the change emits ("patient.created").
 func (c ObjectChange) EventType() string { return c.Res.Object + "." + c.Kind.String() }
 
-func (s *Store) indexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.AttributeValue {
+func (s *Store) indexAttrs(t domain.Tenant, res *schema.Resource, doc domain.Doc) map[string]types.AttributeValue {
 	if s.Indexer == nil {
 		return nil
 	}
 	return s.Indexer.IndexAttrs(t, res, doc)
 }
 
-func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev Doc) ([]types.TransactWriteItem, error) {
+func (s *Store) indexWrites(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev domain.Doc) ([]types.TransactWriteItem, error) {
 	if s.Indexer == nil || oc.Res == nil {
 		return nil, nil
 	}

@@ -33,7 +33,7 @@ import (
 type RefChange = domain.RefChange
 
 // refsPK is the partition of a tenant's reference items targeting res.
-func refsPK(t Tenant, target string) string { return tenantPrefix(t) + "#REFS#" + target }
+func refsPK(t domain.Tenant, target string) string { return tenantPrefix(t) + "#REFS#" + target }
 
 func refCountAttr(source, field string) string { return "c#" + source + "." + field }
 
@@ -44,7 +44,7 @@ func isReferenced(res *schema.Resource) bool { return len(schema.ReferencedBy(re
 
 // refChanges lists the references a change of res's object adds and removes (prev nil on create,
 // next nil on delete); an unchanged reference is neither.
-func refChanges(res *schema.Resource, prev, next Doc) []RefChange {
+func refChanges(res *schema.Resource, prev, next domain.Doc) []RefChange {
 	var out []RefChange
 	id := docString(next["id"])
 	if id == "" {
@@ -66,7 +66,7 @@ func refChanges(res *schema.Resource, prev, next Doc) []RefChange {
 }
 
 // refItems are a reference change's transaction items (RefChange.Items of them, in that order).
-func (s *Store) refItems(t Tenant, r RefChange) []types.TransactWriteItem {
+func (s *Store) refItems(t domain.Tenant, r RefChange) []types.TransactWriteItem {
 	pk := refsPK(t, r.Target)
 	count := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(r.TargetID)}
 	record := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(r.TargetID + "#" + r.Referrer)}
@@ -89,7 +89,7 @@ func (s *Store) refItems(t Tenant, r RefChange) []types.TransactWriteItem {
 }
 
 // inUseGuard deletes a referenced object's count item, conditionally on the count being zero.
-func (s *Store) inUseGuard(t Tenant, g domain.InUseGuard) types.TransactWriteItem {
+func (s *Store) inUseGuard(t domain.Tenant, g domain.InUseGuard) types.TransactWriteItem {
 	return types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table,
 		Key:                       map[string]types.AttributeValue{"PK": sv(refsPK(t, g.Resource)), "SK": sv(g.ID)},
 		ConditionExpression:       aws.String("attribute_not_exists(#n) OR #n <= :z"),
@@ -101,7 +101,7 @@ func (s *Store) inUseGuard(t Tenant, g domain.InUseGuard) types.TransactWriteIte
 // record is missing was made before references were counted (an older version's data): it is
 // left alone rather than counted below zero. Reading the record first is safe: only writes of the
 // referring object make or drop it, and those are conditional on its version, as this one is.
-func (s *Store) withRefs(ctx context.Context, t Tenant, res *schema.Resource, prev, next Doc, meta Meta) (Meta, error) {
+func (s *Store) withRefs(ctx context.Context, t domain.Tenant, res *schema.Resource, prev, next domain.Doc, meta domain.Meta) (domain.Meta, error) {
 	meta.Tx.Refs = nil
 	for _, r := range refChanges(res, prev, next) {
 		if !r.Add {
@@ -126,8 +126,8 @@ func (s *Store) withRefs(ctx context.Context, t Tenant, res *schema.Resource, pr
 // refError turns the failure of a reference condition into the client's error: a target deleted
 // since the request read it is the field's 400, a referenced object's delete is 409 naming the
 // referrers. Other errors pass unchanged.
-func (s *Store) refError(ctx context.Context, t Tenant, res *schema.Resource, id string, meta Meta, err error) error {
-	var ce *ConditionError
+func (s *Store) refError(ctx context.Context, t domain.Tenant, res *schema.Resource, id string, meta domain.Meta, err error) error {
+	var ce *domain.ConditionError
 	if !errors.As(err, &ce) {
 		return err
 	}
@@ -147,7 +147,7 @@ const refsShown = 5
 
 // inUseError is the 409 of a delete refused because objects refer to res's object id: the count
 // per referring field and up to refsShown ids each.
-func (s *Store) inUseError(ctx context.Context, t Tenant, res *schema.Resource, id string) error {
+func (s *Store) inUseError(ctx context.Context, t domain.Tenant, res *schema.Resource, id string) error {
 	pk := refsPK(t, res.Name)
 	cnt, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
 		Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(id)}})
@@ -198,7 +198,7 @@ func (s *Store) inUseError(ctx context.Context, t Tenant, res *schema.Resource, 
 
 // SeedReferences writes the reference items of seeded objects (sandbox data has no events and
 // no transactions): the counts, summed over all of docs, and one record per reference.
-func (s *Store) SeedReferences(ctx context.Context, t Tenant, docs map[string][]Doc) error {
+func (s *Store) SeedReferences(ctx context.Context, t domain.Tenant, docs map[string][]domain.Doc) error {
 	type key struct{ target, id string }
 	counts := map[key]map[string]int64{}
 	var reqs []types.WriteRequest
@@ -232,7 +232,7 @@ func (s *Store) SeedReferences(ctx context.Context, t Tenant, docs map[string][]
 
 // PurgeReferences deletes every reference item of the tenant (a sandbox reset, after purging the
 // objects themselves).
-func (s *Store) PurgeReferences(ctx context.Context, t Tenant) error {
+func (s *Store) PurgeReferences(ctx context.Context, t domain.Tenant) error {
 	for _, name := range schema.ClinicalResources {
 		res, _ := schema.Lookup(name)
 		if !isReferenced(res) {

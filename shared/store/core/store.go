@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -86,10 +87,10 @@ func New(db DB, table string) *Store {
 	return &Store{DB: db, Table: table, Now: time.Now, LockTimeout: 2 * time.Second, shared: &storeShared{}}
 }
 
-func tenantPrefix(t Tenant) string { return "A#" + t.Account + "#" + t.Mode + "#O#" + t.Org }
+func tenantPrefix(t domain.Tenant) string { return "A#" + t.Account + "#" + t.Mode + "#O#" + t.Org }
 
 // partition of a resource's objects.
-func partition(t Tenant, res string) string { return tenantPrefix(t) + "#" + res }
+func partition(t domain.Tenant, res string) string { return tenantPrefix(t) + "#" + res }
 
 // eventPartition holds an account's events of one mode, across its organizations.
 func eventPartition(account, mode string) string { return "A#" + account + "#" + mode + "#EVT" }
@@ -104,7 +105,7 @@ func notFound(res *schema.Resource, id string) *apperr.Error {
 }
 
 // GetObject reads one object and its version.
-func (s *Store) GetObject(ctx context.Context, t Tenant, res *schema.Resource, id string) (Doc, int64, error) {
+func (s *Store) GetObject(ctx context.Context, t domain.Tenant, res *schema.Resource, id string) (domain.Doc, int64, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{
 		TableName:      &s.Table,
 		Key:            map[string]types.AttributeValue{"PK": sv(partition(t, res.Name)), "SK": sv(id)},
@@ -120,8 +121,8 @@ func (s *Store) GetObject(ctx context.Context, t Tenant, res *schema.Resource, i
 }
 
 // newObject is a new object of res from fields (nil fields left out) with the server-set fields.
-func newObject(t Tenant, res *schema.Resource, fields Doc, now time.Time) Doc {
-	doc := Doc{}
+func newObject(t domain.Tenant, res *schema.Resource, fields domain.Doc, now time.Time) domain.Doc {
+	doc := domain.Doc{}
 	for k, v := range fields {
 		if v != nil {
 			doc[k] = v
@@ -137,7 +138,7 @@ func newObject(t Tenant, res *schema.Resource, fields Doc, now time.Time) Doc {
 }
 
 // CreateObject stores a new object built from fields, with its created event, in one transaction.
-func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource, fields Doc, meta Meta) (Doc, error) {
+func (s *Store) CreateObject(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta) (domain.Doc, error) {
 	now := s.Now()
 	doc := newObject(t, res, fields, now)
 	item, err := s.objectItem(t, res, doc, 1)
@@ -159,7 +160,7 @@ func (s *Store) CreateObject(ctx context.Context, t Tenant, res *schema.Resource
 }
 
 // objectItem is doc plus its keys, index keys and version.
-func (s *Store) objectItem(t Tenant, res *schema.Resource, doc Doc, version int64) (map[string]types.AttributeValue, error) {
+func (s *Store) objectItem(t domain.Tenant, res *schema.Resource, doc domain.Doc, version int64) (map[string]types.AttributeValue, error) {
 	sys := map[string]types.AttributeValue{
 		"PK":        sv(partition(t, res.Name)),
 		"SK":        sv(doc["id"].(string)),
@@ -174,7 +175,7 @@ func (s *Store) objectItem(t Tenant, res *schema.Resource, doc Doc, version int6
 // UpdateObject changes one object by read, mutate, conditional write, retrying on version
 // contention until LockTimeout. ifMatch, when non-zero, is the version the client last saw: a
 // different current version is PRECONDITION_FAILED.
-func (s *Store) UpdateObject(ctx context.Context, t Tenant, res *schema.Resource, id string, ifMatch int64, mutate Mutate, meta Meta) (Doc, int64, error) {
+func (s *Store) UpdateObject(ctx context.Context, t domain.Tenant, res *schema.Resource, id string, ifMatch int64, mutate domain.Mutate, meta domain.Meta) (domain.Doc, int64, error) {
 	deadline := s.Now().Add(s.LockTimeout)
 	backoff := 5 * time.Millisecond
 	for {
@@ -244,7 +245,7 @@ func asInt(v any) int64 {
 }
 
 // DeleteObject removes one object with its deleted event.
-func (s *Store) DeleteObject(ctx context.Context, t Tenant, res *schema.Resource, id string, ifMatch int64, meta Meta) (Doc, error) {
+func (s *Store) DeleteObject(ctx context.Context, t domain.Tenant, res *schema.Resource, id string, ifMatch int64, meta domain.Meta) (domain.Doc, error) {
 	cur, ver, err := s.GetObject(ctx, t, res, id)
 	if err != nil {
 		return nil, err
@@ -284,17 +285,17 @@ const eventTTL = 30 * 24 * time.Hour
 // The index writes (indexes.go) are planned from reads, so a race on an index item alone (a
 // rank chunk split by a concurrent write, or DynamoDB's TransactionConflict) is retried here with
 // fresh reads until LockTimeout; the change's own conditions are checked again on every attempt.
-func (s *Store) writeWithEvents(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, obj, prev Doc, meta Meta, now time.Time) error {
+func (s *Store) writeWithEvents(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, eventType string, obj, prev domain.Doc, meta domain.Meta, now time.Time) error {
 	return s.writeChange(ctx, t, change, eventType, ObjectChange{}, obj, prev, meta, now)
 }
 
 // writeObject is writeWithEvents for a change of one of res's objects: its event is the
 // change's, and the index hook keeps the resource's indexes in step in the same transaction.
-func (s *Store) writeObject(ctx context.Context, t Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev Doc, meta Meta, now time.Time) error {
+func (s *Store) writeObject(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev domain.Doc, meta domain.Meta, now time.Time) error {
 	return s.writeChange(ctx, t, change, oc.EventType(), oc, obj, prev, meta, now)
 }
 
-func (s *Store) writeChange(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, oc ObjectChange, obj, prev Doc, meta Meta, now time.Time) (err error) {
+func (s *Store) writeChange(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, eventType string, oc ObjectChange, obj, prev domain.Doc, meta domain.Meta, now time.Time) (err error) {
 	// The phrase vocabulary's counts are kept outside the transaction (pairTxWrites says why).
 	ctx, ledger := s.beginWrite(ctx)
 	var outbox []OutboxEntry
@@ -341,7 +342,7 @@ var errIndexRace = errors.New("store: index race")
 
 // writeOnce plans and sends the transaction once; on success it returns the outbox entries to
 // publish.
-func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWriteItem, eventType string, oc ObjectChange, obj, prev Doc, meta Meta, now time.Time) ([]OutboxEntry, error) {
+func (s *Store) writeOnce(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, eventType string, oc ObjectChange, obj, prev domain.Doc, meta domain.Meta, now time.Time) ([]OutboxEntry, error) {
 	// Secondary writes of the change itself, same transaction: rank lists, term and pair
 	// postings (indexes.go).
 	idx, err := s.indexWrites(ctx, t, change, oc, obj, prev)
@@ -390,7 +391,7 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 				if extra < 0 {
 					extra = -1
 				}
-				return nil, &ConditionError{Index: i, Extra: extra}
+				return nil, &domain.ConditionError{Index: i, Extra: extra}
 			}
 		}
 	}
@@ -398,7 +399,7 @@ func (s *Store) writeOnce(ctx context.Context, t Tenant, change types.TransactWr
 }
 
 // eventItem is an event's item in its account's event partition, expiring after eventTTL.
-func (s *Store) eventItem(t Tenant, ev Doc, now time.Time) (map[string]types.AttributeValue, error) {
+func (s *Store) eventItem(t domain.Tenant, ev domain.Doc, now time.Time) (map[string]types.AttributeValue, error) {
 	return marshalItem(ev, map[string]types.AttributeValue{
 		"PK":  sv(eventPartition(t.Account, t.Mode)),
 		"SK":  sv(ev["id"].(string)),
@@ -407,13 +408,13 @@ func (s *Store) eventItem(t Tenant, ev Doc, now time.Time) (map[string]types.Att
 }
 
 // NewEvent builds an event object (docs/decisions.md#events-and-webhooks).
-func NewEvent(t Tenant, typ string, obj, prev Doc, meta Meta, now time.Time) Doc {
-	data := Doc{"object": obj}
+func NewEvent(t domain.Tenant, typ string, obj, prev domain.Doc, meta domain.Meta, now time.Time) domain.Doc {
+	data := domain.Doc{"object": obj}
 	if prev != nil {
 		data["previousAttributes"] = prev
 	}
-	req := Doc{"id": nilIfEmpty(meta.RequestID), "idempotencyKey": nilIfEmpty(meta.IdempotencyKey)}
-	return Doc{
+	req := domain.Doc{"id": nilIfEmpty(meta.RequestID), "idempotencyKey": nilIfEmpty(meta.IdempotencyKey)}
+	return domain.Doc{
 		"id":             NewID("evt", now),
 		"object":         "event",
 		"type":           typ,
@@ -433,8 +434,8 @@ func nilIfEmpty(s string) any {
 }
 
 // previousAttributes lists the changed top-level fields with their old values (null when new).
-func previousAttributes(old, next Doc) Doc {
-	prev := Doc{}
+func previousAttributes(old, next domain.Doc) domain.Doc {
+	prev := domain.Doc{}
 	for k, v := range next {
 		if k == "updatedAt" {
 			continue
@@ -451,8 +452,8 @@ func previousAttributes(old, next Doc) Doc {
 	return prev
 }
 
-func cloneDoc(d Doc) Doc {
-	out := make(Doc, len(d))
+func cloneDoc(d domain.Doc) domain.Doc {
+	out := make(domain.Doc, len(d))
 	for k, v := range d {
 		out[k] = cloneValue(v)
 	}
@@ -475,14 +476,14 @@ func cloneValue(v any) any {
 
 // Page is one page of a resource's objects in id (creation) order.
 type Page struct {
-	Docs []Doc
+	Docs []domain.Doc
 	Next map[string]types.AttributeValue
 	// ScannedCount is what DynamoDB read for this page, for read-amplification figures.
 	ScannedCount int32
 }
 
 // ListPage reads one page of a resource's objects in creation order.
-func (s *Store) ListPage(ctx context.Context, t Tenant, res *schema.Resource, forward bool, limit int32, start map[string]types.AttributeValue) (Page, error) {
+func (s *Store) ListPage(ctx context.Context, t domain.Tenant, res *schema.Resource, forward bool, limit int32, start map[string]types.AttributeValue) (Page, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
@@ -505,8 +506,8 @@ func (s *Store) ListPage(ctx context.Context, t Tenant, res *schema.Resource, fo
 }
 
 // ListAll reads every object of a resource (for the simple planner; the query planner uses indexes).
-func (s *Store) ListAll(ctx context.Context, t Tenant, res *schema.Resource) ([]Doc, error) {
-	var out []Doc
+func (s *Store) ListAll(ctx context.Context, t domain.Tenant, res *schema.Resource) ([]domain.Doc, error) {
+	var out []domain.Doc
 	var start map[string]types.AttributeValue
 	for {
 		p, err := s.ListPage(ctx, t, res, true, 0, start)
@@ -522,7 +523,7 @@ func (s *Store) ListAll(ctx context.Context, t Tenant, res *schema.Resource) ([]
 }
 
 // SortedKeys is a helper for deterministic iteration.
-func SortedKeys(d Doc) []string {
+func SortedKeys(d domain.Doc) []string {
 	ks := make([]string, 0, len(d))
 	for k := range d {
 		ks = append(ks, k)

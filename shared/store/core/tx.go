@@ -18,7 +18,7 @@ type (
 )
 
 // txItems are tx's table items, in Tx's order (ConditionError.Extra indexes them).
-func (s *Store) txItems(t Tenant, tx Tx, now time.Time) []types.TransactWriteItem {
+func (s *Store) txItems(t domain.Tenant, tx Tx, now time.Time) []types.TransactWriteItem {
 	var items []types.TransactWriteItem
 	if c := tx.Idempotency; c != nil {
 		items = append(items, s.idempotencyCommit(*c, now))
@@ -47,13 +47,13 @@ func (s *Store) idempotencyCommit(c IdemCommit, now time.Time) types.TransactWri
 		UpdateExpression:         aws.String("SET #committed = :rid, #committedAt = :at"),
 		ConditionExpression:      aws.String("#owner = :owner AND #st = :pending AND attribute_not_exists(#committed)"),
 		ExpressionAttributeNames: map[string]string{"#owner": "owner", "#st": "state", "#committed": "committed", "#committedAt": "committedAt"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(c.Owner), ":pending": sv(IdemPending),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(c.Owner), ":pending": sv(domain.IdemPending),
 			":rid": sv(c.RequestID), ":at": n(now.UnixMilli())}}}
 }
 
 // uniqueGuard is the item reserving an externalId (CreateUnique); a stale owner's guard is taken
 // over conditionally on still naming it.
-func (s *Store) uniqueGuard(t Tenant, u UniqueClaim) types.TransactWriteItem {
+func (s *Store) uniqueGuard(t domain.Tenant, u UniqueClaim) types.TransactWriteItem {
 	res, _ := schema.Lookup(u.Resource)
 	g := types.Put{TableName: &s.Table, Item: guardItem(t, res, u.ExternalID, u.Owner, u.At), ConditionExpression: aws.String("attribute_not_exists(PK)")}
 	if u.StaleOwner != "" {

@@ -9,8 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/idemstore"
 )
 
 // A change made under an idempotency key marks the reservation in its own transaction; after a
@@ -23,24 +24,24 @@ func TestIdempotencyCommitMarksTheReservation(t *testing.T) {
 	st.Now = func() time.Time { return clock }
 	res, ok := schema.Lookup("patients")
 	require.True(t, ok)
-	ten := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
+	ten := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_1"}
 
 	_, reserved, err := st.ReserveIdempotencyKey(ctx, ten.Account, ten.Mode, "k", "fp", "owner-1")
 	require.NoError(t, err)
 	require.True(t, reserved)
-	meta := func(owner, req string) store.Meta {
-		return store.Meta{RequestID: req, IdempotencyKey: "k", Tx: store.Tx{Idempotency: &store.IdemCommit{Account: ten.Account, Mode: ten.Mode, Key: "k", Owner: owner, RequestID: req}}}
+	meta := func(owner, req string) domain.Meta {
+		return domain.Meta{RequestID: req, IdempotencyKey: "k", Tx: domain.Tx{Idempotency: &domain.IdemCommit{Account: ten.Account, Mode: ten.Mode, Key: "k", Owner: owner, RequestID: req}}}
 	}
-	doc, err := st.CreateObject(ctx, ten, res, store.Doc{"firstName": "Ada", "lastName": "L"}, meta("owner-1", "req-1"))
+	doc, err := st.CreateObject(ctx, ten, res, domain.Doc{"firstName": "Ada", "lastName": "L"}, meta("owner-1", "req-1"))
 	require.NoError(t, err)
 	// ... and the process dies here: CompleteIdempotencyKey never runs.
 
-	clock = clock.Add(store.IdempotencyLease + time.Second)
+	clock = clock.Add(idemstore.IdempotencyLease + time.Second)
 	rec, reserved, err := st.ReserveIdempotencyKey(ctx, ten.Account, ten.Mode, "k", "fp", "owner-2")
 	require.NoError(t, err)
 	assert.False(t, reserved, "a lapsed lease with a committed change is not taken over")
 	assert.Equal(t, "req-1", rec.Committed)
-	assert.Equal(t, store.IdemPending, rec.State)
+	assert.Equal(t, domain.IdemPending, rec.State)
 
 	assert.Error(t, st.ReleaseIdempotencyKey(ctx, ten.Account, ten.Mode, "k", "owner-1"), "a committed reservation is never released")
 	ch, found, err := st.CommittedChange(ctx, ten.Account, ten.Mode, rec, res)
@@ -51,11 +52,11 @@ func TestIdempotencyCommitMarksTheReservation(t *testing.T) {
 	assert.Equal(t, int64(1), ch.Version)
 
 	// A second change under the same reservation cannot commit, nor one by another owner.
-	_, err = st.CreateObject(ctx, ten, res, store.Doc{"firstName": "Bob", "lastName": "L"}, meta("owner-1", "req-1"))
-	var ce *store.ConditionError
+	_, err = st.CreateObject(ctx, ten, res, domain.Doc{"firstName": "Bob", "lastName": "L"}, meta("owner-1", "req-1"))
+	var ce *domain.ConditionError
 	require.True(t, errors.As(err, &ce), "%v", err)
 	assert.Equal(t, 0, ce.Extra)
-	_, err = st.CreateObject(ctx, ten, res, store.Doc{"firstName": "Eve", "lastName": "L"}, meta("owner-2", "req-2"))
+	_, err = st.CreateObject(ctx, ten, res, domain.Doc{"firstName": "Eve", "lastName": "L"}, meta("owner-2", "req-2"))
 	require.True(t, errors.As(err, &ce), "%v", err)
 	all, err := st.ListAll(ctx, ten, res)
 	require.NoError(t, err)
@@ -67,17 +68,17 @@ func TestCommittedChangeOfAnUpdate(t *testing.T) {
 	ctx := context.Background()
 	st := newTable(t)
 	res, _ := schema.Lookup("patients")
-	ten := store.Tenant{Account: "acct_2", Mode: store.Live, Org: "org_2"}
-	doc, err := st.CreateObject(ctx, ten, res, store.Doc{"firstName": "Ada", "lastName": "L"}, store.Meta{})
+	ten := domain.Tenant{Account: "acct_2", Mode: domain.Live, Org: "org_2"}
+	doc, err := st.CreateObject(ctx, ten, res, domain.Doc{"firstName": "Ada", "lastName": "L"}, domain.Meta{})
 	require.NoError(t, err)
 	id := doc["id"].(string)
 	_, _, err = st.ReserveIdempotencyKey(ctx, ten.Account, ten.Mode, "u", "fp", "o")
 	require.NoError(t, err)
-	set := func(name string) store.Mutate {
-		return func(cur store.Doc) (store.Doc, error) { cur["firstName"] = name; return cur, nil }
+	set := func(name string) domain.Mutate {
+		return func(cur domain.Doc) (domain.Doc, error) { cur["firstName"] = name; return cur, nil }
 	}
 	_, ver, err := st.UpdateObject(ctx, ten, res, id, 0, set("Augusta"),
-		store.Meta{RequestID: "r", IdempotencyKey: "u", Tx: store.Tx{Idempotency: &store.IdemCommit{Account: ten.Account, Mode: ten.Mode, Key: "u", Owner: "o", RequestID: "r"}}})
+		domain.Meta{RequestID: "r", IdempotencyKey: "u", Tx: domain.Tx{Idempotency: &domain.IdemCommit{Account: ten.Account, Mode: ten.Mode, Key: "u", Owner: "o", RequestID: "r"}}})
 	require.NoError(t, err)
 	rec, reserved, err := st.ReserveIdempotencyKey(ctx, ten.Account, ten.Mode, "u", "fp", "other")
 	require.NoError(t, err)
@@ -90,7 +91,7 @@ func TestCommittedChangeOfAnUpdate(t *testing.T) {
 	}{
 		{"still current", func() {}, ver},
 		{"changed since", func() {
-			_, _, err := st.UpdateObject(ctx, ten, res, id, 0, set("Ada"), store.Meta{})
+			_, _, err := st.UpdateObject(ctx, ten, res, id, 0, set("Ada"), domain.Meta{})
 			require.NoError(t, err)
 		}, 0},
 	}

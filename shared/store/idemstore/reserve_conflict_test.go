@@ -12,12 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/apperr"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // conflictingPuts answers every PutItem as DynamoDB does when a transaction in flight holds the
 // item and the SDK's retries are spent.
-type conflictingPuts struct{ store.DB }
+type conflictingPuts struct{ core.DB }
 
 func (conflictingPuts) PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error) {
 	return nil, &types.TransactionConflictException{Message: aws.String("Transaction is ongoing for the item")}
@@ -28,7 +29,7 @@ func (conflictingPuts) PutItem(context.Context, *dynamodb.PutItemInput, ...func(
 func TestReserveDuringAnotherCommitIsRetryable(t *testing.T) {
 	st := newTable(t)
 	st.DB = conflictingPuts{st.DB}
-	_, reserved, err := st.ReserveIdempotencyKey(context.Background(), "acct_1", store.Test, "k", "fp", "owner-1")
+	_, reserved, err := st.ReserveIdempotencyKey(context.Background(), "acct_1", domain.Test, "k", "fp", "owner-1")
 	require.Error(t, err)
 	assert.False(t, reserved)
 	var ae *apperr.Error

@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // RequestLogTTL is how long request logs are kept.
@@ -26,39 +28,39 @@ const (
 	rlCreatedAt, rlDuration                                = "createdAt", "durationMs"
 )
 
-func requestLogItem(l RequestLog) map[string]types.AttributeValue {
+func requestLogItem(l domain.RequestLog) map[string]types.AttributeValue {
 	it := map[string]types.AttributeValue{
-		"PK": sv(requestLogPK(l.AccountID, l.Mode)), "SK": sv(l.ID),
-		"ttl":    n(time.UnixMilli(l.At).Add(RequestLogTTL).Unix()),
-		rlStatus: n(int64(l.Status)), rlCreatedAt: n(l.At), rlDuration: n(l.DurationMs),
+		"PK": core.SV(requestLogPK(l.AccountID, l.Mode)), "SK": core.SV(l.ID),
+		"ttl":    core.N(time.UnixMilli(l.At).Add(RequestLogTTL).Unix()),
+		rlStatus: core.N(int64(l.Status)), rlCreatedAt: core.N(l.At), rlDuration: core.N(l.DurationMs),
 	}
 	for k, v := range map[string]string{rlMethod: l.Method, rlPath: l.Path, rlOrg: l.Organization, rlKeyID: l.KeyID, rlKeyType: l.KeyType,
 		rlSession: l.Session, rlErrorEvent: l.ErrorEventID, rlRequestID: l.RequestID, rlIdemKey: l.IdempotencyKey} {
 		if v != "" {
-			it[k] = sv(v)
+			it[k] = core.SV(v)
 		}
 	}
 	return it
 }
 
-func requestLogFrom(account, mode string, it map[string]types.AttributeValue) RequestLog {
-	return RequestLog{ID: getS(it, "SK"), AccountID: account, Mode: mode, Method: getS(it, rlMethod), Path: getS(it, rlPath),
-		Organization: getS(it, rlOrg), KeyID: getS(it, rlKeyID), KeyType: getS(it, rlKeyType), Session: getS(it, rlSession),
-		Status: int(getN(it, rlStatus)), ErrorEventID: getS(it, rlErrorEvent), RequestID: getS(it, rlRequestID),
-		IdempotencyKey: getS(it, rlIdemKey), At: getN(it, rlCreatedAt), DurationMs: getN(it, rlDuration)}
+func requestLogFrom(account, mode string, it map[string]types.AttributeValue) domain.RequestLog {
+	return domain.RequestLog{ID: core.GetS(it, "SK"), AccountID: account, Mode: mode, Method: core.GetS(it, rlMethod), Path: core.GetS(it, rlPath),
+		Organization: core.GetS(it, rlOrg), KeyID: core.GetS(it, rlKeyID), KeyType: core.GetS(it, rlKeyType), Session: core.GetS(it, rlSession),
+		Status: int(core.GetN(it, rlStatus)), ErrorEventID: core.GetS(it, rlErrorEvent), RequestID: core.GetS(it, rlRequestID),
+		IdempotencyKey: core.GetS(it, rlIdemKey), At: core.GetN(it, rlCreatedAt), DurationMs: core.GetN(it, rlDuration)}
 }
 
 // PutRequestLog stores a log. An empty ID gets a fresh req_ id from At (or now); the stored log is
 // returned.
-func (s *Store) PutRequestLog(ctx context.Context, l RequestLog) (RequestLog, error) {
-	if l.AccountID == "" || (l.Mode != Test && l.Mode != Live) {
+func (s *RequestLogs) PutRequestLog(ctx context.Context, l domain.RequestLog) (domain.RequestLog, error) {
+	if l.AccountID == "" || (l.Mode != domain.Test && l.Mode != domain.Live) {
 		return l, fmt.Errorf("store: request log needs an account and a mode, not %q/%q", l.AccountID, l.Mode)
 	}
 	if l.At == 0 {
 		l.At = s.Now().UnixMilli()
 	}
 	if l.ID == "" {
-		l.ID = NewID("req", time.UnixMilli(l.At))
+		l.ID = core.NewID("req", time.UnixMilli(l.At))
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: requestLogItem(l),
 		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
@@ -68,14 +70,14 @@ func (s *Store) PutRequestLog(ctx context.Context, l RequestLog) (RequestLog, er
 }
 
 // GetRequestLog reads one log of the account and mode.
-func (s *Store) GetRequestLog(ctx context.Context, account, mode, id string) (RequestLog, error) {
+func (s *RequestLogs) GetRequestLog(ctx context.Context, account, mode, id string) (domain.RequestLog, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table,
-		Key: map[string]types.AttributeValue{"PK": sv(requestLogPK(account, mode)), "SK": sv(id)}})
+		Key: map[string]types.AttributeValue{"PK": core.SV(requestLogPK(account, mode)), "SK": core.SV(id)}})
 	if err != nil {
-		return RequestLog{}, fmt.Errorf("store: get request log %s: %w", id, err)
+		return domain.RequestLog{}, fmt.Errorf("store: get request log %s: %w", id, err)
 	}
-	if out.Item == nil || s.expired(out.Item) {
-		return RequestLog{}, apperr.New(apperr.NotFound, "No such request_log: %s", id)
+	if out.Item == nil || s.Expired(out.Item) {
+		return domain.RequestLog{}, apperr.New(apperr.NotFound, "No such request_log: %s", id)
 	}
 	return requestLogFrom(account, mode, out.Item), nil
 }
@@ -87,20 +89,20 @@ func requestLogPageSize(want int) int32 { return int32(min(max(want+1, 50), 1000
 // FindRequestLogs reads logs newest first, skipping skip matches and returning at most limit.
 // The time range is a key range; the other filters are a FilterExpression (they cut what comes
 // back, not what is read).
-func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f RequestLogFilter, limit, skip int) (RequestLogPage, error) {
-	page := RequestLogPage{Logs: []RequestLog{}}
+func (s *RequestLogs) FindRequestLogs(ctx context.Context, account, mode string, f domain.RequestLogFilter, limit, skip int) (domain.RequestLogPage, error) {
+	page := domain.RequestLogPage{Logs: []domain.RequestLog{}}
 	lo, hi := "req_", "req`" // '`' sorts right after '_': the whole req_ range
 	if f.CreatedFrom > 0 {
-		lo = NewIDPrefix("req", time.UnixMilli(f.CreatedFrom))
+		lo = core.NewIDPrefix("req", time.UnixMilli(f.CreatedFrom))
 	}
 	if f.CreatedBefore > 0 {
-		hi = NewIDPrefix("req", time.UnixMilli(f.CreatedBefore))
+		hi = core.NewIDPrefix("req", time.UnixMilli(f.CreatedBefore))
 	}
-	lo, hi = SeekBounds(lo, hi, f.After, f.Before)
+	lo, hi = core.SeekBounds(lo, hi, f.After, f.Before)
 	if hi <= lo {
 		return page, nil
 	}
-	vals := map[string]types.AttributeValue{":pk": sv(requestLogPK(account, mode)), ":lo": sv(lo), ":hi": sv(hi)}
+	vals := map[string]types.AttributeValue{":pk": core.SV(requestLogPK(account, mode)), ":lo": core.SV(lo), ":hi": core.SV(hi)}
 	names := map[string]string{}
 	var conds []string
 	cond := func(attr, op string, v types.AttributeValue) {
@@ -109,22 +111,22 @@ func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f Req
 		conds = append(conds, "#f"+ph+" "+op+" :f"+ph)
 	}
 	if f.Status != 0 {
-		cond(rlStatus, "=", n(int64(f.Status)))
+		cond(rlStatus, "=", core.N(int64(f.Status)))
 	}
 	if f.StatusMin != 0 {
-		cond(rlStatus, ">=", n(int64(f.StatusMin)))
+		cond(rlStatus, ">=", core.N(int64(f.StatusMin)))
 	}
 	if f.StatusMax != 0 {
-		cond(rlStatus, "<=", n(int64(f.StatusMax)))
+		cond(rlStatus, "<=", core.N(int64(f.StatusMax)))
 	}
 	if f.Method != "" {
-		cond(rlMethod, "=", sv(f.Method))
+		cond(rlMethod, "=", core.SV(f.Method))
 	}
 	if f.KeyID != "" {
-		cond(rlKeyID, "=", sv(f.KeyID))
+		cond(rlKeyID, "=", core.SV(f.KeyID))
 	}
 	if f.RequestID != "" {
-		cond(rlRequestID, "=", sv(f.RequestID))
+		cond(rlRequestID, "=", core.SV(f.RequestID))
 	}
 	in := &dynamodb.QueryInput{TableName: &s.Table,
 		// BETWEEN is inclusive; the upper prefix itself is never an id (ids are longer), so this is "< hi".
@@ -140,7 +142,7 @@ func (s *Store) FindRequestLogs(ctx context.Context, account, mode string, f Req
 			return page, fmt.Errorf("store: find request logs: %w", err)
 		}
 		for _, it := range out.Items {
-			if s.expired(it) {
+			if s.Expired(it) {
 				continue
 			}
 			if matched >= skip && len(page.Logs) < limit {

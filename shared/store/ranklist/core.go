@@ -11,19 +11,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
-// Lists are the rank lists over the table core. Store names it in this package's files (their
-// methods were written on the store before the rank lists became their own package).
+// Lists are the rank lists over the table core.
 type Lists struct {
 	*core.Store
 }
-
-// Store is Lists.
-type Store = Lists
 
 // New returns the rank lists over c.
 func New(c *core.Store) *Lists { return &Lists{Store: c} }
@@ -34,61 +31,37 @@ func New(c *core.Store) *Lists { return &Lists{Store: c} }
 func RankedField(f *schema.Field) bool { return rankedField(f) }
 
 // PK is the partition of a rank list (field "" for the whole resource).
-func PK(t Tenant, res *schema.Resource, field string, v any) string { return rankPK(t, res, field, v) }
+func PK(t domain.Tenant, res *schema.Resource, field string, v any) string {
+	return rankPK(t, res, field, v)
+}
 
 // ListsOf are the rank lists an object belongs to.
-func ListsOf(t Tenant, res *schema.Resource, doc Doc) []string { return rankLists(t, res, doc) }
+func ListsOf(t domain.Tenant, res *schema.Resource, doc domain.Doc) []string {
+	return rankLists(t, res, doc)
+}
 
 // Path says which list answers q when its key condition is exact and in id order.
-func (s *Lists) Path(t Tenant, res *schema.Resource, q *query.Query) (string, bool) {
+func (s *Lists) Path(t domain.Tenant, res *schema.Resource, q *query.Query) (string, bool) {
 	return s.rankPath(t, res, q)
 }
 
 // Execute answers an exact, id-ordered query from its rank list (rank.go's executeRanked).
-func (s *Lists) Execute(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *Result) (bool, error) {
+func (s *Lists) Execute(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *domain.Result) (bool, error) {
 	return s.executeRanked(ctx, t, res, q, pk, desc, r)
 }
 
 // Writes are the rank-list items a change writes in its transaction.
-func (s *Lists) Writes(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
+func (s *Lists) Writes(ctx context.Context, t domain.Tenant, res *schema.Resource, old, next domain.Doc) ([]types.TransactWriteItem, error) {
 	return s.rankWrites(ctx, t, res, old, next)
 }
 
 // Seed adds seeded objects to their lists.
-func (s *Lists) Seed(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
+func (s *Lists) Seed(ctx context.Context, t domain.Tenant, res *schema.Resource, docs []domain.Doc) error {
 	return s.seedRanks(ctx, t, res, docs)
 }
 
 // Purge deletes lists.
 func (s *Lists) Purge(ctx context.Context, lists []string) error { return s.purgeRanks(ctx, lists) }
-
-// The core's types, names and helpers under the names this package's code uses.
-type (
-	Tenant = core.Tenant
-	Doc    = core.Doc
-	Result = core.Result
-	Stats  = core.Stats
-)
-
-var errIndexRace = core.ErrIndexRace
-
-func sv(v string) types.AttributeValue                           { return core.SV(v) }
-func n(v int64) types.AttributeValue                             { return core.N(v) }
-func getS(item map[string]types.AttributeValue, k string) string { return core.GetS(item, k) }
-func getN(item map[string]types.AttributeValue, k string) int64  { return core.GetN(item, k) }
-func fromAV(av types.AttributeValue) any                         { return core.FromAV(av) }
-func unmarshalDoc(item map[string]types.AttributeValue) map[string]any {
-	return core.UnmarshalDoc(item)
-}
-func escape(v string) string                { return core.Escape(v) }
-func partition(t Tenant, res string) string { return core.Partition(t, res) }
-func encodeValue(v any) string              { return core.EncodeValue(v) }
-func addStats(st *Stats, scanned int32, cc *types.ConsumedCapacity) {
-	core.AddStats(st, scanned, cc)
-}
-func forEach[T any](ctx context.Context, workers int, items []T, fn func(context.Context, T) error) error {
-	return core.ForEach(ctx, workers, items, fn)
-}
 
 // shared is the core's state kept across copies of a Store.
 type shared struct {
@@ -104,8 +77,4 @@ func (s *Lists) sh() shared {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
-}
-
-func (s *Lists) batchWrite(ctx context.Context, reqs []types.WriteRequest, what string) error {
-	return s.Store.BatchWrite(ctx, reqs, what)
 }

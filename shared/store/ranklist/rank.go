@@ -11,8 +11,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Rank lists answer "the objects at positions skip..skip+limit" and "how many" without reading
@@ -72,15 +74,15 @@ func rankFields(res *schema.Resource) []*schema.Field {
 }
 
 // rankPK names a list: the whole resource (field "") or the objects whose field is v.
-func rankPK(t Tenant, res *schema.Resource, field string, v any) string {
+func rankPK(t domain.Tenant, res *schema.Resource, field string, v any) string {
 	if field == "" {
-		return partition(t, res.Name) + "#rank"
+		return core.Partition(t, res.Name) + "#rank"
 	}
-	return partition(t, res.Name) + "#rank#" + field + "#" + escape(encodeValue(v))
+	return core.Partition(t, res.Name) + "#rank#" + field + "#" + core.Escape(core.EncodeValue(v))
 }
 
 // rankLists are the lists doc belongs to.
-func rankLists(t Tenant, res *schema.Resource, doc Doc) []string {
+func rankLists(t domain.Tenant, res *schema.Resource, doc domain.Doc) []string {
 	if doc == nil {
 		return nil
 	}
@@ -109,7 +111,7 @@ func (c rankChunk) lo() string {
 }
 
 func decodeChunk(it map[string]types.AttributeValue) rankChunk {
-	c := rankChunk{sk: getS(it, "SK"), hi: getS(it, "hi"), tailLo: getS(it, "lo"), n: getN(it, "n"), v: getN(it, "v")}
+	c := rankChunk{sk: core.GetS(it, "SK"), hi: core.GetS(it, "hi"), tailLo: core.GetS(it, "lo"), n: core.GetN(it, "n"), v: core.GetN(it, "v")}
 	if ss, ok := it["ids"].(*types.AttributeValueMemberSS); ok {
 		c.ids = slices.Clone(ss.Value)
 		slices.Sort(c.ids)
@@ -118,7 +120,7 @@ func decodeChunk(it map[string]types.AttributeValue) rankChunk {
 }
 
 // chunkBefore reads the chunk of list pk with the greatest SK <= sk (strongly consistent).
-func (s *Store) chunkBefore(ctx context.Context, pk, sk string, inclusive bool) (rankChunk, bool, error) {
+func (s *Lists) chunkBefore(ctx context.Context, pk, sk string, inclusive bool) (rankChunk, bool, error) {
 	op := "<"
 	if inclusive {
 		op = "<="
@@ -126,7 +128,7 @@ func (s *Store) chunkBefore(ctx context.Context, pk, sk string, inclusive bool) 
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		KeyConditionExpression:    aws.String("PK = :pk AND SK " + op + " :sk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk), ":sk": sv(sk)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(pk), ":sk": core.SV(sk)},
 		ScanIndexForward:          aws.Bool(false),
 		Limit:                     aws.Int32(1),
 		ConsistentRead:            aws.Bool(true),
@@ -141,14 +143,14 @@ func (s *Store) chunkBefore(ctx context.Context, pk, sk string, inclusive bool) 
 }
 
 // rankItem is a chunk's or a shard's item (a shard has lo, absent while it is "", no hi).
-func (s *Store) rankItem(pk string, c rankChunk) map[string]types.AttributeValue {
-	item := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk), "v": n(c.v), "n": n(int64(len(c.ids)))}
+func (s *Lists) rankItem(pk string, c rankChunk) map[string]types.AttributeValue {
+	item := map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk), "v": core.N(c.v), "n": core.N(int64(len(c.ids)))}
 	if c.shard() {
 		if c.tailLo != "" {
-			item["lo"] = sv(c.tailLo)
+			item["lo"] = core.SV(c.tailLo)
 		}
 	} else {
-		item["hi"] = sv(c.hi)
+		item["hi"] = core.SV(c.hi)
 	}
 	if len(c.ids) > 0 {
 		item["ids"] = &types.AttributeValueMemberSS{Value: c.ids}
@@ -156,7 +158,7 @@ func (s *Store) rankItem(pk string, c rankChunk) map[string]types.AttributeValue
 	return item
 }
 
-func (s *Store) chunkPut(pk string, c rankChunk, cond string, vals map[string]types.AttributeValue) types.TransactWriteItem {
+func (s *Lists) chunkPut(pk string, c rankChunk, cond string, vals map[string]types.AttributeValue) types.TransactWriteItem {
 	p := &types.Put{TableName: &s.Table, Item: s.rankItem(pk, c)}
 	if cond != "" {
 		p.ConditionExpression = aws.String(cond)
@@ -173,23 +175,23 @@ func (s *Store) chunkPut(pk string, c rankChunk, cond string, vals map[string]ty
 // chunkInsert adds id to the closed chunk whose range holds it (an id below the tail: one created
 // before a roll that committed after it): one conditional update, or a split when the chunk is
 // full.
-func (s *Store) chunkInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+func (s *Lists) chunkInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
 	c, ok, err := s.chunkBefore(ctx, pk, rankFirstSK+id, true)
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
 		// Below the tail there is always the first chunk; it was just rolled or removed.
-		return nil, errIndexRace
+		return nil, core.ErrIndexRace
 	}
 	if len(c.ids) < rankChunkCap {
 		return []types.TransactWriteItem{{Update: &types.Update{
 			TableName:                 &s.Table,
-			Key:                       map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)},
+			Key:                       map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)},
 			UpdateExpression:          aws.String("ADD #ids :id, #n :one, #v :one"),
 			ExpressionAttributeNames:  rankNames("#ids", "#n", "#v", "#hi"),
 			ConditionExpression:       aws.String("#hi = :hi AND #n < :cap AND NOT contains(#ids, :x)"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":one": n(1), ":hi": sv(c.hi), ":cap": n(int64(rankChunkCap))},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": core.SV(id), ":one": core.N(1), ":hi": core.SV(c.hi), ":cap": core.N(int64(rankChunkCap))},
 		}}}, nil
 	}
 	// Split: halve.
@@ -199,14 +201,14 @@ func (s *Store) chunkInsert(ctx context.Context, pk, id string) ([]types.Transac
 	right := rankChunk{sk: rankFirstSK + ids[cut], hi: c.hi, ids: ids[cut:], v: 1}
 	left := rankChunk{sk: c.sk, hi: ids[cut], ids: ids[:cut], v: c.v + 1}
 	return []types.TransactWriteItem{
-		s.chunkPut(pk, left, "#v = :v", map[string]types.AttributeValue{":v": n(c.v)}),
+		s.chunkPut(pk, left, "#v = :v", map[string]types.AttributeValue{":v": core.N(c.v)}),
 		s.chunkPut(pk, right, "attribute_not_exists(PK)", nil),
 	}, nil
 }
 
 // rankRemove takes id out of list pk: out of its tail shard, or out of its closed chunk, where a
 // chunk it empties (other than the first) is dropped and its range given to the chunk before it.
-func (s *Store) rankRemove(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+func (s *Lists) rankRemove(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
 	shards, tailLo, err := s.readTail(ctx, pk)
 	if err != nil {
 		return nil, err
@@ -221,7 +223,7 @@ func (s *Store) rankRemove(ctx context.Context, pk, id string) ([]types.Transact
 	if !ok || !slices.Contains(c.ids, id) {
 		return nil, nil // not listed: nothing to take out
 	}
-	key := map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}
+	key := map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)}
 	if len(c.ids) == 1 && c.sk != rankFirstSK {
 		prev, ok, err := s.chunkBefore(ctx, pk, c.sk, false)
 		if err != nil {
@@ -230,13 +232,13 @@ func (s *Store) rankRemove(ctx context.Context, pk, id string) ([]types.Transact
 		if ok {
 			return []types.TransactWriteItem{
 				{Delete: &types.Delete{TableName: &s.Table, Key: key, ConditionExpression: aws.String("#v = :v"), ExpressionAttributeNames: rankNames("#v"),
-					ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(c.v)}}},
+					ExpressionAttributeValues: map[string]types.AttributeValue{":v": core.N(c.v)}}},
 				{Update: &types.Update{TableName: &s.Table,
-					Key:                       map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(prev.sk)},
+					Key:                       map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(prev.sk)},
 					UpdateExpression:          aws.String("SET #hi = :hi ADD #v :one"),
 					ConditionExpression:       aws.String("#hi = :lo"),
 					ExpressionAttributeNames:  rankNames("#hi", "#v"),
-					ExpressionAttributeValues: map[string]types.AttributeValue{":hi": sv(c.hi), ":lo": sv(c.lo()), ":one": n(1)}}},
+					ExpressionAttributeValues: map[string]types.AttributeValue{":hi": core.SV(c.hi), ":lo": core.SV(c.lo()), ":one": core.N(1)}}},
 			}, nil
 		}
 	}
@@ -250,13 +252,13 @@ func (s *Store) rankRemove(ctx context.Context, pk, id string) ([]types.Transact
 		UpdateExpression:          aws.String("DELETE #ids :id ADD #n :minus, #v :one"),
 		ExpressionAttributeNames:  rankNames("#ids", "#n", "#v"),
 		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":minus": n(-1), ":one": n(1)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": core.SV(id), ":minus": core.N(-1), ":one": core.N(1)},
 	}}}, nil
 }
 
 // rankWrites are the rank-list changes of an object going from old to next (nil for none). The
 // lists' chunks are read concurrently: a create reads two (the resource's and its status's).
-func (s *Store) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
+func (s *Lists) rankWrites(ctx context.Context, t domain.Tenant, res *schema.Resource, old, next domain.Doc) ([]types.TransactWriteItem, error) {
 	was, is := rankLists(t, res, old), rankLists(t, res, next)
 	type op struct {
 		pk, id string
@@ -274,7 +276,7 @@ func (s *Store) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, 
 			ops = append(ops, &op{pk: pk, id: str(next["id"]), insert: true})
 		}
 	}
-	err := forEach(ctx, len(ops), ops, func(ctx context.Context, o *op) (err error) {
+	err := core.ForEach(ctx, len(ops), ops, func(ctx context.Context, o *op) (err error) {
 		if o.insert {
 			o.writes, err = s.rankInsert(ctx, o.pk, o.id)
 		} else {
@@ -302,14 +304,14 @@ func splitTail(items []rankChunk) (chunks, shards []rankChunk) {
 }
 
 // rankChunks reads every chunk of a list (strongly consistent).
-func (s *Store) rankChunks(ctx context.Context, pk string) ([]rankChunk, error) {
+func (s *Lists) rankChunks(ctx context.Context, pk string) ([]rankChunk, error) {
 	var out []rankChunk
 	var start map[string]types.AttributeValue
 	for {
 		page, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 			TableName:                 &s.Table,
 			KeyConditionExpression:    aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(pk)},
 			ExclusiveStartKey:         start,
 			ConsistentRead:            aws.Bool(true),
 		})
@@ -329,7 +331,7 @@ func (s *Store) rankChunks(ctx context.Context, pk string) ([]rankChunk, error) 
 // sandbox, a reset), so lists are rewritten without conditions: the closed chunks before the
 // first new id stay, the rest of the list (later chunks and the tail) is cut again from its ids
 // plus the new ones.
-func (s *Store) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
+func (s *Lists) seedRanks(ctx context.Context, t domain.Tenant, res *schema.Resource, docs []domain.Doc) error {
 	byList := map[string][]string{}
 	var order []string
 	for _, d := range docs {
@@ -402,15 +404,15 @@ func (s *Store) seedRanks(ctx context.Context, t Tenant, res *schema.Resource, d
 		}
 		for _, c := range chunks[min(from, len(chunks)):] {
 			if !written[c.sk] {
-				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}}})
+				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)}}})
 			}
 		}
 	}
-	return s.batchWrite(ctx, reqs, "seed rank lists")
+	return s.BatchWrite(ctx, reqs, "seed rank lists")
 }
 
 // purgeRanks deletes whole lists.
-func (s *Store) purgeRanks(ctx context.Context, lists []string) error {
+func (s *Lists) purgeRanks(ctx context.Context, lists []string) error {
 	var reqs []types.WriteRequest
 	for _, pk := range lists {
 		chunks, err := s.rankChunks(ctx, pk)
@@ -418,14 +420,14 @@ func (s *Store) purgeRanks(ctx context.Context, lists []string) error {
 			return err
 		}
 		for _, c := range chunks {
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)}}})
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)}}})
 		}
 	}
-	return s.batchWrite(ctx, reqs, "purge rank lists")
+	return s.BatchWrite(ctx, reqs, "purge rank lists")
 }
 
 // rankPath says which list answers q when its key condition is exact and in id order.
-func (s *Store) rankPath(t Tenant, res *schema.Resource, q *query.Query) (string, bool) {
+func (s *Lists) rankPath(t domain.Tenant, res *schema.Resource, q *query.Query) (string, bool) {
 	conds := q.Where.Children
 	switch len(conds) {
 	case 0:
@@ -448,14 +450,14 @@ func (s *Store) rankPath(t Tenant, res *schema.Resource, q *query.Query) (string
 // chunks are read (and counted) until the page, the page's objects are read by key, and the
 // total sums the rest of the chunks' counts. It reports false when an object of the page no
 // longer matches (it changed between the two reads), so the caller can answer another way.
-func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *Result) (bool, error) {
+func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *domain.Result) (bool, error) {
 	need := q.Skip + q.Limit
 	pos := 0
 	var page []string
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(pk)},
 		ScanIndexForward:          aws.Bool(!desc),
 		Limit:                     aws.Int32(int32(1 + need/rankChunkCap)),
 		ConsistentRead:            aws.Bool(true),
@@ -508,7 +510,7 @@ func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resourc
 		if err != nil {
 			return false, fmt.Errorf("store: read rank list: %w", err)
 		}
-		addStats(&r.Stats, out.ScannedCount, out.ConsumedCapacity)
+		core.AddStats(&r.Stats, out.ScannedCount, out.ConsumedCapacity)
 		for _, it := range out.Items {
 			c := decodeChunk(it)
 			if c.shard() {
@@ -546,16 +548,16 @@ func (s *Store) executeRanked(ctx context.Context, t Tenant, res *schema.Resourc
 }
 
 // getObjects reads objects by id (strongly consistent), in the order asked; a missing one is nil.
-func (s *Store) getObjects(ctx context.Context, t Tenant, res *schema.Resource, ids []string, st *Stats) ([]Doc, error) {
+func (s *Lists) getObjects(ctx context.Context, t domain.Tenant, res *schema.Resource, ids []string, st *domain.Stats) ([]domain.Doc, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	partition := partition(t, res.Name)
+	partition := core.Partition(t, res.Name)
 	keys := make([]map[string]types.AttributeValue, len(ids))
 	for i, id := range ids {
-		keys[i] = map[string]types.AttributeValue{"PK": sv(partition), "SK": sv(id)}
+		keys[i] = map[string]types.AttributeValue{"PK": core.SV(partition), "SK": core.SV(id)}
 	}
-	byID := map[string]Doc{}
+	byID := map[string]domain.Doc{}
 	for len(keys) > 0 {
 		k := min(100, len(keys))
 		req := map[string]types.KeysAndAttributes{s.Table: {Keys: keys[:k], ConsistentRead: aws.Bool(true)}}
@@ -566,7 +568,7 @@ func (s *Store) getObjects(ctx context.Context, t Tenant, res *schema.Resource, 
 				return nil, fmt.Errorf("store: get %s: %w", res.Name, err)
 			}
 			for _, it := range out.Responses[s.Table] {
-				byID[getS(it, "SK")] = unmarshalDoc(it)
+				byID[core.GetS(it, "SK")] = core.UnmarshalDoc(it)
 			}
 			st.Scanned += len(out.Responses[s.Table])
 			for _, c := range out.ConsumedCapacity {
@@ -576,7 +578,7 @@ func (s *Store) getObjects(ctx context.Context, t Tenant, res *schema.Resource, 
 			req = out.UnprocessedKeys
 		}
 	}
-	docs := make([]Doc, len(ids))
+	docs := make([]domain.Doc, len(ids))
 	for i, id := range ids {
 		docs[i] = byID[id]
 	}
@@ -590,8 +592,8 @@ const rankMarkerPK, rankMarkerSK = "META#ranklists", "v2"
 // EnsureRankLists builds the rank lists of objects stored before rank lists existed (a local
 // data directory of an older version), once per table: without them a $skip would miss those
 // objects. A table whose marker is present is left alone; a new table only gets the marker.
-func (s *Store) EnsureRankLists(ctx context.Context) error {
-	key := map[string]types.AttributeValue{"PK": sv(rankMarkerPK), "SK": sv(rankMarkerSK)}
+func (s *Lists) EnsureRankLists(ctx context.Context) error {
+	key := map[string]types.AttributeValue{"PK": core.SV(rankMarkerPK), "SK": core.SV(rankMarkerSK)}
 	got, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("store: read rank-list marker: %w", err)
@@ -600,9 +602,9 @@ func (s *Store) EnsureRankLists(ctx context.Context) error {
 		return nil
 	}
 	type group struct {
-		t    Tenant
+		t    domain.Tenant
 		res  *schema.Resource
-		docs []Doc
+		docs []domain.Doc
 	}
 	groups := map[string]*group{}
 	p := dynamodb.NewScanPaginator(s.DB, &dynamodb.ScanInput{TableName: &s.Table, ConsistentRead: aws.Bool(true)})
@@ -612,17 +614,17 @@ func (s *Store) EnsureRankLists(ctx context.Context) error {
 			return fmt.Errorf("store: scan for rank lists: %w", err)
 		}
 		for _, it := range page.Items {
-			pk := getS(it, "PK")
+			pk := core.GetS(it, "PK")
 			parts := strings.Split(pk, "#")
 			if len(parts) != 6 || parts[0] != "A" || parts[3] != "O" {
 				continue
 			}
 			res, ok := schema.Lookup(parts[5])
-			if !ok || getS(it, "object") != res.Object {
+			if !ok || core.GetS(it, "object") != res.Object {
 				continue
 			}
-			t := Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
-			if partition(t, res.Name) != pk {
+			t := domain.Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
+			if core.Partition(t, res.Name) != pk {
 				continue
 			}
 			g := groups[pk]
@@ -630,10 +632,10 @@ func (s *Store) EnsureRankLists(ctx context.Context) error {
 				g = &group{t: t, res: res}
 				groups[pk] = g
 			}
-			doc := Doc{"id": getS(it, "SK")}
+			doc := domain.Doc{"id": core.GetS(it, "SK")}
 			for _, f := range rankFields(res) {
 				if v, ok := it[f.Name]; ok {
-					doc[f.Name] = fromAV(v)
+					doc[f.Name] = core.FromAV(v)
 				}
 			}
 			g.docs = append(g.docs, doc)

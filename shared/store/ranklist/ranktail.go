@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // The tail of a rank list in shards (rank.go has the layout). rankShards is how many writers of
@@ -23,11 +25,11 @@ func shardSK(k int) string { return fmt.Sprintf("%s%02d", rankTailPrefix, k) }
 
 // readTail reads the shards of list pk (strongly consistent) and the tail's low bound: "" while
 // no roll has happened (shards then exist only once written to).
-func (s *Store) readTail(ctx context.Context, pk string) ([]rankChunk, string, error) {
+func (s *Lists) readTail(ctx context.Context, pk string) ([]rankChunk, string, error) {
 	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :t)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(pk), ":t": sv(rankTailPrefix)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(pk), ":t": core.SV(rankTailPrefix)},
 		ConsistentRead:            aws.Bool(true),
 	})
 	if err != nil {
@@ -44,9 +46,9 @@ func (s *Store) readTail(ctx context.Context, pk string) ([]rankChunk, string, e
 }
 
 // getShard reads one shard (strongly consistent).
-func (s *Store) getShard(ctx context.Context, pk string, k int) (rankChunk, bool, error) {
+func (s *Lists) getShard(ctx context.Context, pk string, k int) (rankChunk, bool, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table,
-		Key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(shardSK(k))}, ConsistentRead: aws.Bool(true)})
+		Key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(shardSK(k))}, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return rankChunk{}, false, fmt.Errorf("store: read rank shard: %w", err)
 	}
@@ -61,14 +63,14 @@ func tailCond(lo string, vals map[string]types.AttributeValue) string {
 	if lo == "" {
 		return "attribute_not_exists(#lo)"
 	}
-	vals[":lo"] = sv(lo)
+	vals[":lo"] = core.SV(lo)
 	return "#lo = :lo"
 }
 
 // rankInsert adds id to list pk. The usual case reads one shard, picked at random so concurrent
 // writers spread, and adds the id to it; a full shard makes it look at all of them, and a full
 // tail rolls first. An id below the tail goes to its closed chunk.
-func (s *Store) rankInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+func (s *Lists) rankInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
 	sh, _, err := s.getShard(ctx, pk, rand.IntN(rankShards))
 	if err != nil {
 		return nil, err
@@ -105,17 +107,17 @@ func (s *Store) rankInsert(ctx context.Context, pk, id string) ([]types.Transact
 			return nil, err
 		}
 	}
-	return nil, errIndexRace
+	return nil, core.ErrIndexRace
 }
 
 // shardAdd adds id to shard sk of a tail starting at lo. Adds commute, so concurrent adds to one
 // shard need no version: only the tail's bound, the shard's room and the id's absence.
-func (s *Store) shardAdd(pk, sk, lo, id string) types.TransactWriteItem {
-	vals := map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":one": n(1), ":cap": n(int64(shardCap()))}
+func (s *Lists) shardAdd(pk, sk, lo, id string) types.TransactWriteItem {
+	vals := map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": core.SV(id), ":one": core.N(1), ":cap": core.N(int64(shardCap()))}
 	cond := tailCond(lo, vals) + " AND (attribute_not_exists(#n) OR #n < :cap) AND NOT contains(#ids, :x)"
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName:                 &s.Table,
-		Key:                       map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(sk)},
+		Key:                       map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(sk)},
 		UpdateExpression:          aws.String("ADD #ids :id, #n :one, #v :one"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeNames:  rankNames("#ids", "#n", "#v", "#lo"),
@@ -124,15 +126,15 @@ func (s *Store) shardAdd(pk, sk, lo, id string) types.TransactWriteItem {
 }
 
 // shardRemove takes id out of the shard holding it (nothing when no shard does: not listed).
-func (s *Store) shardRemove(pk string, shards []rankChunk, lo, id string) []types.TransactWriteItem {
+func (s *Lists) shardRemove(pk string, shards []rankChunk, lo, id string) []types.TransactWriteItem {
 	for _, c := range shards {
 		if !slices.Contains(c.ids, id) {
 			continue
 		}
-		vals := map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": sv(id), ":minus": n(-1), ":one": n(1)}
+		vals := map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": core.SV(id), ":minus": core.N(-1), ":one": core.N(1)}
 		return []types.TransactWriteItem{{Update: &types.Update{
 			TableName:                 &s.Table,
-			Key:                       map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(c.sk)},
+			Key:                       map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)},
 			UpdateExpression:          aws.String("DELETE #ids :id ADD #n :minus, #v :one"),
 			ConditionExpression:       aws.String(tailCond(lo, vals) + " AND contains(#ids, :x)"),
 			ExpressionAttributeNames:  rankNames("#ids", "#n", "#v", "#lo"),
@@ -147,7 +149,7 @@ func (s *Store) shardRemove(pk string, shards []rankChunk, lo, id string) []type
 // The list's content is the same before and after, so the roll is its own transaction, apart
 // from any object's; each shard's version makes it fail (and the caller read again) when a shard
 // changed since it was read.
-func (s *Store) roll(ctx context.Context, pk string, shards []rankChunk, lo string) error {
+func (s *Lists) roll(ctx context.Context, pk string, shards []rankChunk, lo string) error {
 	var ids []string
 	versions := map[string]int64{}
 	for _, c := range shards {
@@ -156,7 +158,7 @@ func (s *Store) roll(ctx context.Context, pk string, shards []rankChunk, lo stri
 	}
 	slices.Sort(ids)
 	if len(ids) < 2 {
-		return errIndexRace // not full after all: changed since read
+		return core.ErrIndexRace // not full after all: changed since read
 	}
 	newLo, closed := ids[len(ids)-1], ids[:len(ids)-1]
 	var items []types.TransactWriteItem
@@ -178,7 +180,7 @@ func (s *Store) roll(ctx context.Context, pk string, shards []rankChunk, lo stri
 			c.ids = []string{newLo}
 		}
 		if v, ok := versions[sk]; ok {
-			items = append(items, s.chunkPut(pk, c, "#v = :v", map[string]types.AttributeValue{":v": n(v)}))
+			items = append(items, s.chunkPut(pk, c, "#v = :v", map[string]types.AttributeValue{":v": core.N(v)}))
 		} else {
 			items = append(items, s.chunkPut(pk, c, "attribute_not_exists(PK)", nil))
 		}

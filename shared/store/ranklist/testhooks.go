@@ -11,7 +11,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // RankShards is how many shards a list's tail has.
@@ -29,7 +31,7 @@ func SetRankChunkCap(t interface{ Cleanup(func()) }, n int) {
 // is the next chunk's lo and the last chunk's hi the tail's lo, no chunk but the first is empty
 // or over the cap, every shard has the tail's lo and at most shardCap ids, all at or above it,
 // and every count equals its ids. The count returned is the number of items (chunks + shards).
-func RankList(ctx context.Context, s *Store, t Tenant, res *schema.Resource, field string, v any) ([]string, int, error) {
+func RankList(ctx context.Context, s *Lists, t domain.Tenant, res *schema.Resource, field string, v any) ([]string, int, error) {
 	pk := rankPK(t, res, field, v)
 	items, err := s.rankChunks(ctx, pk)
 	if err != nil {
@@ -106,7 +108,7 @@ func shardIDs(shards []rankChunk, tailLo string) ([]string, error) {
 
 // ForgetRankLists deletes a tenant's patient rank lists and the table's marker, as a data
 // directory written before rank lists existed would be.
-func ForgetRankLists(ctx context.Context, s *Store, t Tenant, res *schema.Resource, values ...any) error {
+func ForgetRankLists(ctx context.Context, s *Lists, t domain.Tenant, res *schema.Resource, values ...any) error {
 	lists := []string{rankPK(t, res, "", nil)}
 	for _, v := range values {
 		lists = append(lists, rankPK(t, res, "status", v))
@@ -115,6 +117,6 @@ func ForgetRankLists(ctx context.Context, s *Store, t Tenant, res *schema.Resour
 		return err
 	}
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
-		Key: map[string]types.AttributeValue{"PK": sv(rankMarkerPK), "SK": sv(rankMarkerSK)}})
+		Key: map[string]types.AttributeValue{"PK": core.SV(rankMarkerPK), "SK": core.SV(rankMarkerSK)}})
 	return err
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
 )
 
@@ -24,20 +24,20 @@ func TestConcurrentWritersInOneOrganizationConflictAndLoseNothing(t *testing.T) 
 	ranklist.SetRankChunkCap(t, 4*ranklist.RankShards) // the whole-resource tail rolls twice
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_hot"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_hot"}
 	const writers, creates, patches = 16, 20, 3
 	statuses := []string{"active", "inactive", "deceased"}
 	var mu sync.Mutex
-	live := map[string]store.Doc{}
+	live := map[string]domain.Doc{}
 	var wg sync.WaitGroup
 	for w := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range creates {
-				d, err := st.CreateObject(ctx, tn, schema.Patients, store.Doc{
+				d, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{
 					"firstName": "Ann", "lastName": fmt.Sprintf("W%d", w), "status": statuses[(w+i)%3],
-				}, store.Meta{})
+				}, domain.Meta{})
 				if !assertNoError(t, err) {
 					return
 				}
@@ -45,10 +45,10 @@ func TestConcurrentWritersInOneOrganizationConflictAndLoseNothing(t *testing.T) 
 				live[d["id"].(string)] = d
 				mu.Unlock()
 				if i%(creates/patches) == 0 {
-					next, _, err := st.UpdateObject(ctx, tn, schema.Patients, d["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+					next, _, err := st.UpdateObject(ctx, tn, schema.Patients, d["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 						cur["status"] = statuses[(w+i+1)%3]
 						return cur, nil
-					}, store.Meta{})
+					}, domain.Meta{})
 					if !assertNoError(t, err) {
 						return
 					}

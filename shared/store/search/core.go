@@ -11,14 +11,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
 )
 
-// Index is the planner over the table core. Store names it in this package's files (their
-// methods were written on the store before the planner became its own package).
+// Index is the planner over the table core.
 type Index struct {
 	*core.Store
 	// Ranks are the rank lists the planner reads and its index maintenance writes.
@@ -27,9 +26,6 @@ type Index struct {
 	countQ *countQueue
 }
 
-// Store is Index.
-type Store = Index
-
 // New returns the planner over c.
 func New(c *core.Store) *Index {
 	ix := &Index{Store: c, Ranks: ranklist.New(c)}
@@ -37,49 +33,9 @@ func New(c *core.Store) *Index {
 	return ix
 }
 
-// The core's types, names and helpers under the names this package's code uses.
-type (
-	Tenant = core.Tenant
-	Doc    = core.Doc
-	Result = core.Result
-	Stats  = core.Stats
-)
-
-const (
-	versionAttr = core.VersionAttr
-	GSI1        = core.GSI1
-)
-
-// The core's and the rank lists' helpers, under the names this package's code uses (the same
-// functions, not wrappers).
-var (
-	sv           = core.SV
-	n            = core.N
-	getS         = core.GetS
-	getN         = core.GetN
-	unmarshalDoc = core.UnmarshalDoc
-	marshalItem  = core.MarshalItem
-	escape       = core.Escape
-	partition    = core.Partition
-	guardKey     = core.GuardKey
-	encodeValue  = core.EncodeValue
-	escapeKey    = core.EscapeKey
-	addStats     = core.AddStats
-	rankedField  = ranklist.RankedField
-	rankPK       = ranklist.PK
-	rankLists    = ranklist.ListsOf
-)
-
 func str(v any) string {
 	s, _ := v.(string)
 	return s
-}
-func forEach[T any](ctx context.Context, workers int, items []T, fn func(context.Context, T) error) error {
-	return core.ForEach(ctx, workers, items, fn)
-}
-
-func (s *Index) batchWrite(ctx context.Context, reqs []types.WriteRequest, what string) error {
-	return s.Store.BatchWrite(ctx, reqs, what)
 }
 
 // shared is the core's state kept across copies of a Store.
@@ -96,12 +52,12 @@ func (s *Index) sh() shared {
 // The core.Indexer hooks.
 
 // IndexAttrs are the index attributes of an object's own item.
-func (s *Index) IndexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.AttributeValue {
+func (s *Index) IndexAttrs(t domain.Tenant, res *schema.Resource, doc domain.Doc) map[string]types.AttributeValue {
 	return indexAttrs(t, res, doc)
 }
 
 // IndexWrites are the index items a change writes in its transaction.
-func (s *Index) IndexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, oc core.ObjectChange, obj, prev Doc) ([]types.TransactWriteItem, error) {
+func (s *Index) IndexWrites(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, oc core.ObjectChange, obj, prev domain.Doc) ([]types.TransactWriteItem, error) {
 	return s.indexWrites(ctx, t, change, oc, obj, prev)
 }
 
@@ -116,18 +72,6 @@ func (s *Index) SettleWrite(ctx context.Context, state any, committed bool) {
 	if l, ok := state.(*countLedger); ok {
 		s.settleCounts(l, committed)
 	}
-}
-
-const keySep = core.KeySep
-
-// The rank lists (shared/store/ranklist).
-
-func (s *Index) rankPath(t Tenant, res *schema.Resource, q *query.Query) (string, bool) {
-	return s.Ranks.Path(t, res, q)
-}
-
-func (s *Index) rankWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
-	return s.Ranks.Writes(ctx, t, res, old, next)
 }
 
 // EnsureRankLists brings an older data directory's table up to date, once: the slot attributes

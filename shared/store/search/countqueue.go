@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/countq"
 )
 
@@ -39,7 +40,7 @@ func (s *Index) newCountQueue() *countQueue {
 }
 
 // queueCounts adds deltas to the queue, which applies them in the background.
-func (s *Store) queueCounts(deltas []countDelta) {
+func (s *Index) queueCounts(deltas []countDelta) {
 	ds := make([]countq.Delta[map[string]types.AttributeValue], 0, len(deltas))
 	for _, d := range deltas {
 		ds = append(ds, countq.Delta[map[string]types.AttributeValue]{ID: countKey(d), Key: d.key, N: d.delta})
@@ -47,12 +48,12 @@ func (s *Store) queueCounts(deltas []countDelta) {
 	s.counts().Add(ds)
 }
 
-func countKey(d countDelta) string { return getS(d.key, "PK") + "\x00" + getS(d.key, "SK") }
+func countKey(d countDelta) string { return core.GetS(d.key, "PK") + "\x00" + core.GetS(d.key, "SK") }
 
 // applyCounts sends each change once (countWorkers at a time) and returns those that failed.
-func (s *Store) applyCounts(ds []countq.Delta[map[string]types.AttributeValue]) (failed []countq.Delta[map[string]types.AttributeValue]) {
+func (s *Index) applyCounts(ds []countq.Delta[map[string]types.AttributeValue]) (failed []countq.Delta[map[string]types.AttributeValue]) {
 	var mu sync.Mutex
-	_ = forEach(context.Background(), countWorkers, ds, func(ctx context.Context, d countq.Delta[map[string]types.AttributeValue]) error {
+	_ = core.ForEach(context.Background(), countWorkers, ds, func(ctx context.Context, d countq.Delta[map[string]types.AttributeValue]) error {
 		if err := s.addCounts(ctx, []countDelta{{key: d.Key, delta: d.N}}); err != nil {
 			mu.Lock()
 			failed = append(failed, d)
@@ -65,7 +66,7 @@ func (s *Store) applyCounts(ds []countq.Delta[map[string]types.AttributeValue]) 
 
 // SettleCounts waits until every queued vocabulary count change is applied (tests reading
 // counts, and a process about to stop, call it).
-func (s *Store) SettleCounts() { s.counts().Settle() }
+func (s *Index) SettleCounts() { s.counts().Settle() }
 
 // counts is the planner's queue (New makes it; an Index is only made by New).
 func (s *Index) counts() *countQueue { return s.countQ }

@@ -12,15 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/search"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 // updateCounter counts the single-item updates a store sends.
 type updateCounter struct {
-	store.DB
+	core.DB
 	updates atomic.Int64
 }
 
@@ -56,18 +57,18 @@ func TestQueuedCountsAreSummedAndSettled(t *testing.T) {
 // the queue is settled every vocabulary count equals the objects holding its pair.
 func TestCountsExactAfterConcurrentCreates(t *testing.T) {
 	st := storetest.New(t)
-	tn := store.Tenant{Account: "acct_q", Mode: store.Test, Org: "org_q"}
+	tn := domain.Tenant{Account: "acct_q", Mode: domain.Test, Org: "org_q"}
 	ctx := context.Background()
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	docs := map[string]store.Doc{}
+	docs := map[string]domain.Doc{}
 	for w := range 16 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range 4 {
-				d, err := st.CreateObject(ctx, tn, schema.Patients, store.Doc{"firstName": "Ann", "lastName": "Lee",
-					"email": "ann." + string(rune('a'+w)) + string(rune('a'+i)) + "@example.com"}, store.Meta{})
+				d, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{"firstName": "Ann", "lastName": "Lee",
+					"email": "ann." + string(rune('a'+w)) + string(rune('a'+i)) + "@example.com"}, domain.Meta{})
 				if err != nil {
 					t.Error(err)
 					return
@@ -88,7 +89,7 @@ func TestCountsExactAfterConcurrentCreates(t *testing.T) {
 // flakyUpdates fails the first fail single-item updates, as a conflict with a transaction
 // holding the item does once the SDK's retries are spent.
 type flakyUpdates struct {
-	store.DB
+	core.DB
 	fail atomic.Int64
 }
 

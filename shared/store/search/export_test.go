@@ -8,7 +8,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // SetMaxCandidates lowers the find's read budget for the rest of the test.
@@ -20,7 +22,7 @@ func SetMaxCandidates(t testing.TB, n int) {
 
 // DropSlotAttrs removes a slot's attributes from every object of res in t, and the index
 // marker, as a data directory written before the slot existed looks.
-func DropSlotAttrs(ctx context.Context, s *Store, t Tenant, res *schema.Resource, index string) error {
+func DropSlotAttrs(ctx context.Context, s *Index, t domain.Tenant, res *schema.Resource, index string) error {
 	var slot IndexSlot
 	for _, sl := range IndexSlots(res) {
 		if sl.Index == index {
@@ -28,7 +30,7 @@ func DropSlotAttrs(ctx context.Context, s *Store, t Tenant, res *schema.Resource
 		}
 	}
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: ptr("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(core.Partition(t, res.Name))}})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -41,7 +43,7 @@ func DropSlotAttrs(ctx context.Context, s *Store, t Tenant, res *schema.Resource
 			}
 		}
 	}
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": sv(indexMarkerPK), "SK": sv(indexSignature())}})
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(indexMarkerPK), "SK": core.SV(indexSignature())}})
 	return err
 }
 
@@ -50,9 +52,9 @@ func ptr(s string) *string { return &s }
 // AddLegacySlotPKs gives a resource's objects the GSI<n>PK attributes the slot indexes were
 // keyed by before they used the table's PK (<partition>#<field>), and forgets the index marker:
 // a data directory written by that version.
-func AddLegacySlotPKs(ctx context.Context, s *Store, t Tenant, res *schema.Resource) error {
+func AddLegacySlotPKs(ctx context.Context, s *Index, t domain.Tenant, res *schema.Resource) error {
 	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: ptr("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))}})
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(core.Partition(t, res.Name))}})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -64,7 +66,7 @@ func AddLegacySlotPKs(ctx context.Context, s *Store, t Tenant, res *schema.Resou
 			for _, sl := range IndexSlots(res) {
 				n := strings.TrimPrefix(sl.Index, "GSI")
 				set = append(set, "GSI"+n+"PK = :p"+n)
-				vals[":p"+n] = sv(partition(t, res.Name) + "#" + sl.Field)
+				vals[":p"+n] = core.SV(core.Partition(t, res.Name) + "#" + sl.Field)
 			}
 			if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
 				UpdateExpression: ptr("SET " + strings.Join(set, ", ")), ExpressionAttributeValues: vals}); err != nil {
@@ -72,13 +74,13 @@ func AddLegacySlotPKs(ctx context.Context, s *Store, t Tenant, res *schema.Resou
 			}
 		}
 	}
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": sv(indexMarkerPK), "SK": sv(indexSignature())}})
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(indexMarkerPK), "SK": core.SV(indexSignature())}})
 	return err
 }
 
 // QueueCount queues a change of the vocabulary count at (pk, sk), as a committed write does.
 func QueueCount(s *Index, pk, sk string, d int64) {
-	s.queueCounts([]countDelta{{key: map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(sk)}, delta: d}})
+	s.queueCounts([]countDelta{{key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(sk)}, delta: d}})
 }
 
 // SetCountLinger makes queued counts wait d before they are applied (unless settled).

@@ -13,8 +13,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
@@ -23,12 +26,12 @@ import (
 // term postings for $search, else the resource partition), streams it, checks every candidate
 // against the whole query in memory, and stops as soon as the page is full when the path's
 // order is the query's order and no total is wanted.
-func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query) (Result, error) {
+func (s *Index) Find(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query) (domain.Result, error) {
 	p, err := s.plan(t, res, q)
 	if err != nil {
-		return Result{}, err // a refusal: the query has no bounded plan
+		return domain.Result{}, err // a refusal: the query has no bounded plan
 	}
-	r := Result{}
+	r := domain.Result{}
 	// A phrase may narrow a search path to pair postings (phrases.go); that plan reads vocabulary.
 	err = s.phrasePlan(ctx, t, res, q, &p, &r.Stats)
 	r.Stats.Plan = p.name
@@ -39,10 +42,10 @@ func (s *Store) Find(ctx context.Context, t Tenant, res *schema.Resource, q *que
 		}
 	}
 	if e := (*apperr.Error)(nil); errors.As(err, &e) && e.Kind == apperr.InvalidParameters {
-		return Result{}, err
+		return domain.Result{}, err
 	}
 	if err != nil {
-		return Result{}, fmt.Errorf("store: find %s (%s): %w", res.Name, p.name, err)
+		return domain.Result{}, fmt.Errorf("store: find %s (%s): %w", res.Name, p.name, err)
 	}
 	return r, nil
 }
@@ -127,8 +130,8 @@ type access struct {
 // planner holds what the access-path choices of one query share: the query, and the order it
 // wants without the keys that equality already fixes.
 type planner struct {
-	s         *Store
-	t         Tenant
+	s         *Index
+	t         domain.Tenant
 	res       *schema.Resource
 	q         *query.Query
 	conds     []query.Node
@@ -138,7 +141,7 @@ type planner struct {
 	idOrdered bool
 }
 
-func (s *Store) newPlanner(t Tenant, res *schema.Resource, q *query.Query) *planner {
+func (s *Index) newPlanner(t domain.Tenant, res *schema.Resource, q *query.Query) *planner {
 	conds := q.Where.Children
 	// The order the query wants, without keys that equality already fixes.
 	fixed := map[string]bool{}
@@ -166,7 +169,7 @@ func (s *Store) newPlanner(t Tenant, res *schema.Resource, q *query.Query) *plan
 
 // plan picks the access path, or refuses a query no path serves without reading the whole
 // organization (a sort whose first key has no index and no narrowing filter).
-func (s *Store) plan(t Tenant, res *schema.Resource, q *query.Query) (access, error) {
+func (s *Index) plan(t domain.Tenant, res *schema.Resource, q *query.Query) (access, error) {
 	p := s.newPlanner(t, res, q)
 	if q.Search != nil {
 		return p.searchAccess(), nil
@@ -264,7 +267,7 @@ func (p *planner) prefixPath(c query.Node) (access, bool) {
 		index: slot.Index,
 		kce:   "#pk = :pk AND begins_with(#sk, :v)",
 		names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
-		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":v": sv(encodeValue(c.Value) + keySep)},
+		vals:  map[string]types.AttributeValue{":pk": core.SV(slotPK(t, res, slot.Field)), ":v": core.SV(core.EncodeValue(c.Value) + core.KeySep)},
 	}}}
 	return p.ordering(a, 1), true
 }
@@ -339,7 +342,7 @@ func (p *planner) indexedAccess() (access, bool) {
 				}
 			}
 			a.desc, a.ordered, a.exact = idDesc, idOrdered, only
-			a.rank, _ = s.rankPath(t, res, q)
+			a.rank, _ = s.Ranks.Path(t, res, q)
 			if idOrdered {
 				seekID(&a, conds)
 			}
@@ -414,7 +417,7 @@ func (p *planner) sortOrPartition() (access, error) {
 	a := s.partitionPath(t, res, p.idDesc, p.idOrdered, "partition")
 	seekID(&a, conds)
 	a.exact = len(conds) == 0
-	a.rank, _ = s.rankPath(t, res, q)
+	a.rank, _ = s.Ranks.Path(t, res, q)
 	return a, nil
 }
 
@@ -422,16 +425,16 @@ func (p *planner) sortOrPartition() (access, error) {
 // the fields rank lists are kept for).
 func broadField(res *schema.Resource, field string) bool {
 	f, ok := res.Field(field)
-	return ok && rankedField(f)
+	return ok && ranklist.RankedField(f)
 }
 
 func isRange(op query.Op) bool {
 	return op == query.OpLt || op == query.OpLte || op == query.OpGt || op == query.OpGte
 }
 
-func (s *Store) partitionPath(t Tenant, res *schema.Resource, desc, ordered bool, name string) access {
+func (s *Index) partitionPath(t domain.Tenant, res *schema.Resource, desc, ordered bool, name string) access {
 	return access{name: name, desc: desc, ordered: ordered, queries: []keyQuery{{
-		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(partition(t, res.Name))},
+		kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": core.SV(core.Partition(t, res.Name))},
 	}}}
 }
 
@@ -453,7 +456,7 @@ func seekID(a *access, conds []query.Node) {
 					op = "<"
 				}
 				kq.kce += " AND SK " + op + " :seek"
-				kq.vals[":seek"] = sv(id)
+				kq.vals[":seek"] = core.SV(id)
 			case strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
 				v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
 				if !ok {
@@ -465,7 +468,7 @@ func seekID(a *access, conds []query.Node) {
 					lo, hi = prefix, prefix+id
 				}
 				kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :v AND :hi"
-				kq.vals[":v"], kq.vals[":hi"] = sv(lo), sv(hi)
+				kq.vals[":v"], kq.vals[":hi"] = core.SV(lo), core.SV(hi)
 			}
 		}
 		a.name += " from " + c.Op.String()
@@ -474,13 +477,13 @@ func seekID(a *access, conds []query.Node) {
 }
 
 // eqQueries are the index queries for field = v (ordered by id), if the field is indexed.
-func (s *Store) eqQuery(t Tenant, res *schema.Resource, field string, v any) (keyQuery, bool) {
+func (s *Index) eqQuery(t domain.Tenant, res *schema.Resource, field string, v any) (keyQuery, bool) {
 	if field == "externalId" {
 		ext, ok := v.(string)
 		if !ok || ext == "" {
 			return keyQuery{}, false
 		}
-		return keyQuery{index: GSI1, kce: "GSI1PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(externalPK(t, res, ext))}}, true
+		return keyQuery{index: core.GSI1, kce: "GSI1PK = :pk", vals: map[string]types.AttributeValue{":pk": core.SV(externalPK(t, res, ext))}}, true
 	}
 	slot, ok := slotOf(res, field)
 	if !ok {
@@ -490,11 +493,11 @@ func (s *Store) eqQuery(t Tenant, res *schema.Resource, field string, v any) (ke
 		index: slot.Index,
 		kce:   "#pk = :pk AND begins_with(#sk, :v)",
 		names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
-		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, field)), ":v": sv(encodeValue(v) + keySep)},
+		vals:  map[string]types.AttributeValue{":pk": core.SV(slotPK(t, res, field)), ":v": core.SV(core.EncodeValue(v) + core.KeySep)},
 	}, true
 }
 
-func (s *Store) eqPath(t Tenant, res *schema.Resource, c query.Node) (access, bool) {
+func (s *Index) eqPath(t domain.Tenant, res *schema.Resource, c query.Node) (access, bool) {
 	if c.Kind != query.KindCond {
 		return access{}, false
 	}
@@ -517,7 +520,7 @@ func (s *Store) eqPath(t Tenant, res *schema.Resource, c query.Node) (access, bo
 }
 
 // orPath unions one indexable equality (or $in) of every branch.
-func (s *Store) orPath(t Tenant, res *schema.Resource, or query.Node) (access, bool) {
+func (s *Index) orPath(t domain.Tenant, res *schema.Resource, or query.Node) (access, bool) {
 	a := access{name: "or"}
 	for _, branch := range or.Children {
 		found := false
@@ -537,13 +540,13 @@ func (s *Store) orPath(t Tenant, res *schema.Resource, or query.Node) (access, b
 }
 
 // rangePath reads a slot index between the bounds (all of them on the slot's field).
-func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds []query.Node) access {
+func (s *Index) rangePath(t domain.Tenant, res *schema.Resource, slot IndexSlot, bounds []query.Node) access {
 	lo, hi := "", "\x7f"
 	if len(bounds) > 0 {
-		tag := encodeValue(bounds[0].Value)[:1]
+		tag := core.EncodeValue(bounds[0].Value)[:1]
 		lo, hi = tag, string(rune(tag[0]+1))
 		for _, b := range bounds {
-			enc := encodeValue(b.Value)
+			enc := core.EncodeValue(b.Value)
 			var l, h string
 			pos, seek := seekKey(slot, b)
 			switch {
@@ -576,7 +579,7 @@ func (s *Store) rangePath(t Tenant, res *schema.Resource, slot IndexSlot, bounds
 		index: slot.Index,
 		kce:   "#pk = :pk AND #sk BETWEEN :lo AND :hi",
 		names: map[string]string{"#pk": slot.PK, "#sk": slot.SK},
-		vals:  map[string]types.AttributeValue{":pk": sv(slotPK(t, res, slot.Field)), ":lo": sv(lo), ":hi": sv(hi)},
+		vals:  map[string]types.AttributeValue{":pk": core.SV(slotPK(t, res, slot.Field)), ":lo": core.SV(lo), ":hi": core.SV(hi)},
 	}}
 	return a
 }
@@ -594,7 +597,7 @@ func seekKey(slot IndexSlot, b query.Node) (string, bool) {
 	var key strings.Builder
 	for _, f := range fields {
 		v, _ := query.Lookup(b.Anchor, f)
-		key.WriteString(encodeValue(v) + keySep)
+		key.WriteString(core.EncodeValue(v) + core.KeySep)
 	}
 	return key.String() + b.After, true
 }
@@ -607,7 +610,7 @@ func seekKey(slot IndexSlot, b query.Node) (string, bool) {
 // terms, as MongoDB requires): the union of every term's list, where a common word ("street")
 // would be read for each rare one, is then not needed. Of several such terms the longest is
 // read, longer words being the rarer ones.
-func (s *Store) searchPath(t Tenant, res *schema.Resource, q *query.Query) (access, bool) {
+func (s *Index) searchPath(t domain.Tenant, res *schema.Resource, q *query.Query) (access, bool) {
 	anyTerms, required, _ := textsearch.QueryTerms(q.Search.Parsed, q.Search.Options)
 	a := access{name: "search " + strings.Join(anyTerms, "|")}
 	if len(anyTerms) == 0 {
@@ -625,13 +628,13 @@ func (s *Store) searchPath(t Tenant, res *schema.Resource, q *query.Query) (acce
 		a.name = "search required " + best
 	}
 	for _, term := range append(lists, overflowTerm) {
-		a.queries = append(a.queries, keyQuery{kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(termPK(t, res, term))}})
+		a.queries = append(a.queries, keyQuery{kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": core.SV(termPK(t, res, term))}})
 	}
 	return a, true
 }
 
 // execute streams the path and fills r. It reads at most maxCandidates items (errTooBroad).
-func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) error {
+func (s *Index) execute(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, p access, r *domain.Result) error {
 	need := q.Skip + q.Limit
 	if p.ordered && p.exact && len(p.queries) == 1 {
 		return s.executeExact(ctx, t, res, q, p, r)
@@ -714,20 +717,20 @@ func (s *Store) execute(ctx context.Context, t Tenant, res *schema.Resource, q *
 
 // executeExact answers an exact, ordered, single-query path: from its rank list when a skip
 // or a total wants one, else counted by DynamoDB (executeCounted).
-func (s *Store) executeExact(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) error {
+func (s *Index) executeExact(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, p access, r *domain.Result) error {
 	if p.rank != "" && (q.Skip > 0 || q.Total) {
 		ok, err := s.Ranks.Execute(ctx, t, res, q, p.rank, p.desc, r)
 		if ok || err != nil {
 			return err
 		}
-		*r = Result{Stats: r.Stats}
+		*r = domain.Result{Stats: r.Stats}
 	}
 	return s.executeCounted(ctx, res, q, p, r)
 }
 
 // placeRun sorts a run of equal groupBy values by the whole query order and pages it; it
 // returns the count of matches placed so far.
-func placeRun(q *query.Query, run []query.Scored, count int, r *Result) int {
+func placeRun(q *query.Query, run []query.Scored, count int, r *domain.Result) int {
 	q.Order(run)
 	for _, m := range run {
 		count++
@@ -739,17 +742,17 @@ func placeRun(q *query.Query, run []query.Scored, count int, r *Result) int {
 }
 
 // groupKey is the encoded groupBy values of doc: equal keys are one run.
-func groupKey(doc Doc, fields []string) string {
+func groupKey(doc domain.Doc, fields []string) string {
 	k := ""
 	for _, f := range fields {
 		v, _ := query.Lookup(doc, f)
-		k += encodeValue(v) + keySep
+		k += core.EncodeValue(v) + core.KeySep
 	}
 	return k
 }
 
 // placeUnordered sorts every match of an unordered path and pages them; it returns the total.
-func placeUnordered(q *query.Query, matched []query.Scored, need int, r *Result) int {
+func placeUnordered(q *query.Query, matched []query.Scored, need int, r *domain.Result) int {
 	q.Order(matched)
 	for i := q.Skip; i < len(matched) && i < need; i++ {
 		r.Docs = append(r.Docs, matched[i].Doc)
@@ -776,7 +779,7 @@ func pageHint(p access, q *query.Query, need int) int32 {
 // like any other read: a larger $skip is refused before reading, a larger total when reached.
 // (A path with a rank list comes here only when a ranked page changed under it, rarely: it is
 // answered whole, as its list's size bounds it.)
-func (s *Store) executeCounted(ctx context.Context, res *schema.Resource, q *query.Query, p access, r *Result) error {
+func (s *Index) executeCounted(ctx context.Context, res *schema.Resource, q *query.Query, p access, r *domain.Result) error {
 	if len(p.queries) == 0 {
 		return nil
 	}
@@ -806,7 +809,7 @@ func (s *Store) executeCounted(ctx context.Context, res *schema.Resource, q *que
 			return err
 		}
 		for _, it := range out.Items {
-			r.Docs = append(r.Docs, unmarshalDoc(it))
+			r.Docs = append(r.Docs, core.UnmarshalDoc(it))
 		}
 		count += len(out.Items)
 		start = out.LastEvaluatedKey
@@ -832,7 +835,7 @@ func (s *Store) executeCounted(ctx context.Context, res *schema.Resource, q *que
 	return nil
 }
 
-func (s *Store) runQuery(ctx context.Context, kq keyQuery, desc bool, limit int32, start map[string]types.AttributeValue, countOnly bool, st *Stats) (*dynamodb.QueryOutput, error) {
+func (s *Index) runQuery(ctx context.Context, kq keyQuery, desc bool, limit int32, start map[string]types.AttributeValue, countOnly bool, st *domain.Stats) (*dynamodb.QueryOutput, error) {
 	in := &dynamodb.QueryInput{
 		TableName:                 &s.Table,
 		KeyConditionExpression:    aws.String(kq.kce),
@@ -857,19 +860,19 @@ func (s *Store) runQuery(ctx context.Context, kq keyQuery, desc bool, limit int3
 	if err != nil {
 		return nil, err
 	}
-	addStats(st, out.ScannedCount, out.ConsumedCapacity)
+	core.AddStats(st, out.ScannedCount, out.ConsumedCapacity)
 	return out, nil
 }
 
 // source yields candidate documents.
 type source interface {
-	next(ctx context.Context) (Doc, bool, error)
+	next(ctx context.Context) (domain.Doc, bool, error)
 }
 
 // grower sizes a stream's next page from the current one; nil grows it 4x.
 type grower func(cur int32) int32
 
-func (s *Store) source(p access, hint int32, st *Stats, grow func(streams int) grower) source {
+func (s *Index) source(p access, hint int32, st *domain.Stats, grow func(streams int) grower) source {
 	limit := func(i int) int32 {
 		if i < len(p.hints) {
 			return p.hints[i]
@@ -893,11 +896,11 @@ func (s *Store) source(p access, hint int32, st *Stats, grow func(streams int) g
 
 // queryStream reads one key condition page by page, growing the pages as it goes.
 type queryStream struct {
-	s     *Store
+	s     *Index
 	kq    keyQuery
 	desc  bool
 	limit int32
-	st    *Stats
+	st    *domain.Stats
 	grow  grower
 	buf   []map[string]types.AttributeValue
 	start map[string]types.AttributeValue
@@ -927,13 +930,13 @@ func (q *queryStream) peek(ctx context.Context) (map[string]types.AttributeValue
 	return q.buf[0], true, nil
 }
 
-func (q *queryStream) next(ctx context.Context) (Doc, bool, error) {
+func (q *queryStream) next(ctx context.Context) (domain.Doc, bool, error) {
 	it, ok, err := q.peek(ctx)
 	if !ok || err != nil {
 		return nil, false, err
 	}
 	q.buf = q.buf[1:]
-	return unmarshalDoc(it), true, nil
+	return core.UnmarshalDoc(it), true, nil
 }
 
 // mergeStream merges id-ordered streams, dropping duplicates (an object in two posting lists,
@@ -949,13 +952,13 @@ type mergeStream struct {
 
 func (m *mergeStream) key(it map[string]types.AttributeValue) string {
 	if m.mergeSK == "" {
-		return getS(it, "id")
+		return core.GetS(it, "id")
 	}
-	sk := getS(it, m.mergeSK)
-	return sk[strings.Index(sk, keySep)+1:]
+	sk := core.GetS(it, m.mergeSK)
+	return sk[strings.Index(sk, core.KeySep)+1:]
 }
 
-func (m *mergeStream) next(ctx context.Context) (Doc, bool, error) {
+func (m *mergeStream) next(ctx context.Context) (domain.Doc, bool, error) {
 	for {
 		best, bestID := -1, ""
 		for i, st := range m.streams {
@@ -988,13 +991,13 @@ func (m *mergeStream) next(ctx context.Context) (Doc, bool, error) {
 // value), then streams that value's range of the compound index in b's direction. A page costs
 // its items plus one item per value of a it spans.
 type skipScan struct {
-	t                     Tenant
+	t                     domain.Tenant
 	res                   *schema.Resource
 	first, compound       IndexSlot
 	firstDesc, secondDesc bool
 
-	s    *Store
-	st   *Stats
+	s    *Index
+	st   *domain.Stats
 	hint int32
 	grow grower
 	cur  *queryStream
@@ -1003,7 +1006,7 @@ type skipScan struct {
 	sent int32 // items handed out so far: later runs' first pages ask only for the rest
 }
 
-func (k *skipScan) next(ctx context.Context) (Doc, bool, error) {
+func (k *skipScan) next(ctx context.Context) (domain.Doc, bool, error) {
 	for {
 		if k.cur != nil {
 			doc, ok, err := k.cur.next(ctx)
@@ -1027,7 +1030,7 @@ func (k *skipScan) next(ctx context.Context) (Doc, bool, error) {
 		}
 		kq := keyQuery{index: k.first.Index, kce: "#pk = :pk AND #sk BETWEEN :lo AND :hi",
 			names: map[string]string{"#pk": k.first.PK, "#sk": k.first.SK},
-			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(k.t, k.res, k.first.Field)), ":lo": sv(lo), ":hi": sv(hi)}}
+			vals:  map[string]types.AttributeValue{":pk": core.SV(slotPK(k.t, k.res, k.first.Field)), ":lo": core.SV(lo), ":hi": core.SV(hi)}}
 		if lo > hi {
 			k.done = true
 			continue
@@ -1040,8 +1043,8 @@ func (k *skipScan) next(ctx context.Context) (Doc, bool, error) {
 			k.done = true
 			continue
 		}
-		sk := getS(out.Items[0], k.first.SK)
-		k.last = sk[:strings.LastIndex(sk, keySep)]
+		sk := core.GetS(out.Items[0], k.first.SK)
+		k.last = sk[:strings.LastIndex(sk, core.KeySep)]
 		limit := k.hint
 		if limit > 0 {
 			limit = max(limit-k.sent, 2)
@@ -1050,7 +1053,7 @@ func (k *skipScan) next(ctx context.Context) (Doc, bool, error) {
 			index: k.compound.Index,
 			kce:   "#pk = :pk AND begins_with(#sk, :v)",
 			names: map[string]string{"#pk": k.compound.PK, "#sk": k.compound.SK},
-			vals:  map[string]types.AttributeValue{":pk": sv(slotPK(k.t, k.res, k.compound.Field)), ":v": sv(k.last + keySep)},
+			vals:  map[string]types.AttributeValue{":pk": core.SV(slotPK(k.t, k.res, k.compound.Field)), ":v": core.SV(k.last + core.KeySep)},
 		}}
 	}
 }

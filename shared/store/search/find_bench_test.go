@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/hapihub/hapihub/infra/dynamo"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
@@ -25,8 +27,8 @@ import (
 // size and kept across b.N runs and sub-benchmarks.
 type benchOrg struct {
 	st   *store.Store
-	tn   store.Tenant
-	docs []store.Doc
+	tn   domain.Tenant
+	docs []domain.Doc
 }
 
 var (
@@ -50,7 +52,7 @@ func buildOrg(b *testing.B, n int) *benchOrg {
 		return o
 	}
 	st, reused := benchTable(b, n)
-	tn := store.Tenant{Account: "acct_bench", Mode: store.Test, Org: fmt.Sprintf("org_%d", n)}
+	tn := domain.Tenant{Account: "acct_bench", Mode: domain.Test, Org: fmt.Sprintf("org_%d", n)}
 	r := rand.New(rand.NewPCG(uint64(n), 3))
 	// About 100 patients per surname at every size, so a lastName query returns a full page at 1k
 	// as at 100k and the two sizes compare the same work.
@@ -66,15 +68,15 @@ func buildOrg(b *testing.B, n int) *benchOrg {
 		streets[i] = syllables(r, 2)
 	}
 	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
-	docs := make([]store.Doc, n)
+	docs := make([]domain.Doc, n)
 	for i := range docs {
 		created := base.Add(time.Duration(i) * time.Minute)
 		status := "active"
 		if r.IntN(10) == 0 {
 			status = "inactive"
 		}
-		docs[i] = store.Doc{
-			"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
+		docs[i] = domain.Doc{
+			"id": core.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
 			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(),
 			"externalId": fmt.Sprintf("MRN-%07d", i), "firstName": syllables(r, 2), "lastName": surnames[r.IntN(len(surnames))],
 			"dateOfBirth": time.Date(1930+r.IntN(90), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC).UnixMilli(),
@@ -245,7 +247,7 @@ func BenchmarkFindMix(b *testing.B) {
 	for _, n := range benchSizes {
 		o := buildOrg(b, n)
 		r := rand.New(rand.NewPCG(uint64(n), 9))
-		pick := func() store.Doc { return o.docs[r.IntN(len(o.docs))] }
+		pick := func() domain.Doc { return o.docs[r.IntN(len(o.docs))] }
 		pickDoc := func() map[string]any { return pick() }
 		mix := func() string { return storetest.FindMix(r, pickDoc) }
 		single := func() string { return storetest.SingleKey(pickDoc) }

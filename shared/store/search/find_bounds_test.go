@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/search"
 )
@@ -26,7 +26,7 @@ import (
 func TestFindReadsAreBounded(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_b", Mode: store.Test, Org: "org_b"}
+	tn := domain.Tenant{Account: "acct_b", Mode: domain.Test, Org: "org_b"}
 	r := rand.New(rand.NewPCG(3, 5))
 	docs := genPatients(r, tn, 400) // 8 surnames: runs of ~50
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
@@ -114,11 +114,11 @@ func TestFindReadsAreBounded(t *testing.T) {
 func TestEnsureIndexAttrsBackfillsCompoundIndex(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_old"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_old"}
 	docs := genPatients(rand.New(rand.NewPCG(9, 2)), tn, 30)
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
-	var compound store.IndexSlot
-	for _, sl := range store.IndexSlots(schema.Patients) {
+	var compound search.IndexSlot
+	for _, sl := range search.IndexSlots(schema.Patients) {
 		if sl.Field == "lastName+firstName" {
 			compound = sl
 		}
@@ -144,7 +144,7 @@ func TestEnsureIndexAttrsBackfillsCompoundIndex(t *testing.T) {
 func TestEnsureIndexAttrsRemovesLegacySlotPartitions(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_legacy"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_legacy"}
 	docs := genPatients(rand.New(rand.NewPCG(9, 3)), tn, 30)
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
 	require.NoError(t, search.AddLegacySlotPKs(ctx, st.Index, tn, schema.Patients))
@@ -159,13 +159,13 @@ func TestEnsureIndexAttrsRemovesLegacySlotPartitions(t *testing.T) {
 					n++
 				}
 			}
-			for _, sl := range store.IndexSlots(schema.Patients) {
+			for _, sl := range search.IndexSlots(schema.Patients) {
 				require.Contains(t, it, sl.SK)
 			}
 		}
 		return n
 	}
-	require.Equal(t, 30*len(store.IndexSlots(schema.Patients)), legacy())
+	require.Equal(t, 30*len(search.IndexSlots(schema.Patients)), legacy())
 
 	require.NoError(t, st.EnsureIndexAttrs(ctx))
 	require.Zero(t, legacy(), "every GSI<n>PK of a slot is gone")

@@ -15,10 +15,13 @@ import (
 
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
+	"github.com/hapihub/hapihub/shared/store/search"
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
@@ -36,13 +39,13 @@ var (
 	statuses   = []string{"active", "inactive", "deceased"}
 )
 
-func genPatients(r *rand.Rand, tn store.Tenant, n int) []store.Doc {
+func genPatients(r *rand.Rand, tn domain.Tenant, n int) []domain.Doc {
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	out := make([]store.Doc, 0, n)
+	out := make([]domain.Doc, 0, n)
 	for i := range n {
 		created := base.Add(time.Duration(r.IntN(5000)) * time.Minute) // collisions make ties
-		d := store.Doc{
-			"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
+		d := domain.Doc{
+			"id": core.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
 			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli() + int64(r.IntN(3)),
 			"firstName": firstNames[r.IntN(len(firstNames))], "lastName": lastNames[r.IntN(len(lastNames))],
 			"sex": []string{"female", "male", "other", "unknown"}[r.IntN(4)], "status": statuses[r.IntN(3)],
@@ -256,7 +259,7 @@ func stringify(o obj) string {
 
 // --- the reference evaluator ---
 
-func refGet(d store.Doc, path string) (any, bool) {
+func refGet(d domain.Doc, path string) (any, bool) {
 	var cur any = d
 	for _, p := range strings.Split(path, ".") {
 		m, ok := cur.(map[string]any)
@@ -311,7 +314,7 @@ func refCmp(a, b any) int {
 }
 
 // refValues: the values a condition looks at (array elements, or the value itself).
-func refValues(d store.Doc, f string) ([]any, bool) {
+func refValues(d domain.Doc, f string) ([]any, bool) {
 	v, ok := refGet(d, f)
 	if arr, isArr := v.([]any); isArr {
 		return arr, ok
@@ -319,7 +322,7 @@ func refValues(d store.Doc, f string) ([]any, bool) {
 	return []any{v}, ok
 }
 
-func refEq(d store.Doc, f string, want any) bool {
+func refEq(d domain.Doc, f string, want any) bool {
 	vals, ok := refValues(d, f)
 	if want == nil && !ok {
 		return true
@@ -332,7 +335,7 @@ func refEq(d store.Doc, f string, want any) bool {
 	return false
 }
 
-func refMatch(d store.Doc, q obj) bool {
+func refMatch(d domain.Doc, q obj) bool {
 	for _, e := range q {
 		switch e.k {
 		case "$sort", "$limit", "$skip", "$total", "$select", "$search":
@@ -364,7 +367,7 @@ func refMatch(d store.Doc, q obj) bool {
 	return true
 }
 
-func refOp(d store.Doc, f, op string, arg any) bool {
+func refOp(d domain.Doc, f, op string, arg any) bool {
 	switch op {
 	case "$ne":
 		return !refEq(d, f, arg)
@@ -407,7 +410,7 @@ func get(q obj, k string) (any, bool) {
 }
 
 // refSearch applies $search with textsearch's MongoDB matcher over the searchable fields.
-func refSearch(d store.Doc, spec any) (bool, float64, bool) {
+func refSearch(d domain.Doc, spec any) (bool, float64, bool) {
 	text, opts, rel := "", textsearch.Options{}, false
 	switch x := spec.(type) {
 	case string:
@@ -437,11 +440,11 @@ func refSearch(d store.Doc, spec any) (bool, float64, bool) {
 }
 
 type refHit struct {
-	d     store.Doc
+	d     domain.Doc
 	score float64
 }
 
-func reference(docs []store.Doc, q obj) (page []string, total int) {
+func reference(docs []domain.Doc, q obj) (page []string, total int) {
 	var hits []refHit
 	rel := false
 	for _, d := range docs {
@@ -489,7 +492,7 @@ func reference(docs []store.Doc, q obj) (page []string, total int) {
 	return page, len(hits)
 }
 
-func ids(docs []store.Doc) []string {
+func ids(docs []domain.Doc) []string {
 	var out []string
 	for _, d := range docs {
 		out = append(out, d["id"].(string))
@@ -501,7 +504,7 @@ func TestFindDifferential(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 7) // rank lists of many chunks, split and merged by the writes below
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_1"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_1"}
 	r := rand.New(rand.NewPCG(7, 11))
 	docs := genPatients(r, tn, 200)
 	// The rest go through the transactional write path, then some change or go away, so the
@@ -512,21 +515,21 @@ func TestFindDifferential(t *testing.T) {
 		i++
 		switch i % 10 {
 		case 0:
-			_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, store.Meta{})
+			_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, domain.Meta{})
 			require.NoError(t, err)
 			delete(live, id)
 		case 1:
-			next, _, err := st.UpdateObject(ctx, tn, schema.Patients, id, 0, func(cur store.Doc) (store.Doc, error) {
+			next, _, err := st.UpdateObject(ctx, tn, schema.Patients, id, 0, func(cur domain.Doc) (domain.Doc, error) {
 				cur["lastName"] = lastNames[r.IntN(len(lastNames))]
 				cur["status"] = statuses[r.IntN(3)]
 				delete(cur, "dateOfBirth")
 				return cur, nil
-			}, store.Meta{})
+			}, domain.Meta{})
 			require.NoError(t, err)
 			live[id] = next
 		}
 	}
-	all := make([]store.Doc, 0, len(live))
+	all := make([]domain.Doc, 0, len(live))
 	for _, d := range live {
 		all = append(all, d)
 	}
@@ -599,9 +602,9 @@ func TestTemplateHasIndexSlots(t *testing.T) {
 	for _, d := range tpl.Table.AttributeDefinitions {
 		defs[*d.AttributeName] = d.AttributeType == "S"
 	}
-	require.Equal(t, [2]string{"GSI1PK", "GSI1SK"}, gsis[store.GSI1])
+	require.Equal(t, [2]string{"GSI1PK", "GSI1SK"}, gsis[core.GSI1])
 	for _, res := range schema.All() {
-		for _, s := range store.IndexSlots(res) {
+		for _, s := range search.IndexSlots(res) {
 			require.Equal(t, [2]string{s.PK, s.SK}, gsis[s.Index], "%s.%s needs %s in template.yaml", res.Name, s.Field, s.Index)
 			require.True(t, defs[s.PK] && defs[s.SK], "%s attributes must be declared as strings", s.Index)
 		}
@@ -612,10 +615,10 @@ func TestTemplateHasIndexSlots(t *testing.T) {
 // vocabulary item or two), not the list of a word every document holds (phrases.go).
 func TestFindPhraseReadsPairLists(t *testing.T) {
 	st := newTable(t)
-	tn := store.Tenant{Account: "acct_phrase", Mode: store.Test, Org: "org_phrase"}
+	tn := domain.Tenant{Account: "acct_phrase", Mode: domain.Test, Org: "org_phrase"}
 	r := rand.New(rand.NewPCG(7, 7))
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	var docs []store.Doc
+	var docs []domain.Doc
 	want := map[string]bool{}
 	for i := range 60 {
 		created := base.Add(time.Duration(i) * time.Minute)
@@ -623,7 +626,7 @@ func TestFindPhraseReadsPairLists(t *testing.T) {
 		if i%10 == 0 {
 			street = "Oak Street"
 		}
-		d := store.Doc{"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
+		d := domain.Doc{"id": core.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
 			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(), "firstName": "Ann", "lastName": "Smith", "sex": "unknown",
 			"status": "active", "tags": []any{}, "metadata": map[string]any{},
 			"address": map[string]any{"line1": fmt.Sprintf("%d %s", 3+i%2, street), "city": "Leeds"}}
@@ -659,16 +662,16 @@ func TestFindPhraseReadsPairLists(t *testing.T) {
 
 // seedThenCreate seeds docs[:seeded] and creates the rest through the transactional write path
 // (new ids), returning the live objects by id.
-func seedThenCreate(t *testing.T, st *store.Store, tn store.Tenant, docs []store.Doc, seeded int) map[string]store.Doc {
+func seedThenCreate(t *testing.T, st *store.Store, tn domain.Tenant, docs []domain.Doc, seeded int) map[string]domain.Doc {
 	t.Helper()
 	ctx := context.Background()
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs[:seeded]))
-	live := map[string]store.Doc{}
+	live := map[string]domain.Doc{}
 	for _, d := range docs[:seeded] {
 		live[d["id"].(string)] = d
 	}
 	for _, d := range docs[seeded:] {
-		fields := store.Doc{}
+		fields := domain.Doc{}
 		for k, v := range d {
 			switch k {
 			case "id", "object", "organizationId", "livemode", "createdAt", "updatedAt":
@@ -676,7 +679,7 @@ func seedThenCreate(t *testing.T, st *store.Store, tn store.Tenant, docs []store
 				fields[k] = v
 			}
 		}
-		created, err := st.CreateObject(ctx, tn, schema.Patients, fields, store.Meta{})
+		created, err := st.CreateObject(ctx, tn, schema.Patients, fields, domain.Meta{})
 		require.NoError(t, err)
 		live[created["id"].(string)] = created
 	}

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 )
@@ -13,11 +14,11 @@ import (
 // list's count, summed from its chunks (one item per up to 400 objects) instead of counting or
 // reading every match on the index. Every page of the Hubpay dialect wants a total, so a sorted
 // Hubpay page of a large organization depends on it. It reports false when it does not apply.
-func (s *Store) rankedTotal(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p access, r *Result) (bool, error) {
+func (s *Index) rankedTotal(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, p access, r *domain.Result) (bool, error) {
 	if !q.Total || q.Search != nil || p.rank != "" {
 		return false, nil // no total, or the path's own rank list answers it (executeRanked)
 	}
-	pk, ok := s.rankPath(t, res, q)
+	pk, ok := s.Ranks.Path(t, res, q)
 	if !ok {
 		return false, nil
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
@@ -103,32 +104,32 @@ func compoundOf(res *schema.Resource, fields ...string) (IndexSlot, bool) {
 
 // slotSK is an object's sort key in a slot: each field's encoded value, then id, separated by
 // keySep (smaller than every encoded byte, so the keys order as the tuples do).
-func slotSK(s IndexSlot, doc Doc, id string) string {
+func slotSK(s IndexSlot, doc domain.Doc, id string) string {
 	var b strings.Builder
 	for _, f := range s.fields() {
-		b.WriteString(encodeValue(doc[f]))
-		b.WriteString(keySep)
+		b.WriteString(core.EncodeValue(doc[f]))
+		b.WriteString(core.KeySep)
 	}
 	b.WriteString(id)
 	return b.String()
 }
 
 // indexAttrs returns the GSI key attributes of an object.
-func indexAttrs(t Tenant, res *schema.Resource, doc Doc) map[string]types.AttributeValue {
+func indexAttrs(t domain.Tenant, res *schema.Resource, doc domain.Doc) map[string]types.AttributeValue {
 	out := map[string]types.AttributeValue{}
 	id, _ := doc["id"].(string)
 	if ext, ok := doc["externalId"].(string); ok && ext != "" {
-		out["GSI1PK"] = sv(externalPK(t, res, ext))
-		out["GSI1SK"] = sv(id)
+		out["GSI1PK"] = core.SV(externalPK(t, res, ext))
+		out["GSI1SK"] = core.SV(id)
 	}
 	for _, s := range IndexSlots(res) {
-		out[s.SK] = sv(slotSK(s, doc, id)) // the partition key is the object's PK
+		out[s.SK] = core.SV(slotSK(s, doc, id)) // the partition key is the object's PK
 	}
 	return out
 }
 
-func externalPK(t Tenant, res *schema.Resource, ext string) string {
-	return partition(t, res.Name) + "#externalId#" + escape(ext)
+func externalPK(t domain.Tenant, res *schema.Resource, ext string) string {
+	return core.Partition(t, res.Name) + "#externalId#" + core.Escape(ext)
 }
 
 // slotPKAttr is the slot indexes' partition key attribute: the table's own.
@@ -137,8 +138,8 @@ const slotPKAttr = "PK"
 // slotPK is a slot index's partition key value for field: the resource's tenant partition, the
 // same for every slot (the index names the field). Data written before (GSI<n>PK =
 // <partition>#<field>) loses the attributes once, in EnsureIndexAttrs.
-func slotPK(t Tenant, res *schema.Resource, _ string) string {
-	return partition(t, res.Name)
+func slotPK(t domain.Tenant, res *schema.Resource, _ string) string {
+	return core.Partition(t, res.Name)
 }
 
 // MaxTerms bounds the posting items of one object: an update may delete MaxTerms and put
@@ -155,12 +156,12 @@ const indexLanguage = textsearch.DefaultLanguage
 // overflowTerm names the overflow posting list; real terms never contain a space.
 const overflowTerm = " overflow"
 
-func termPK(t Tenant, res *schema.Resource, term string) string {
-	return partition(t, res.Name) + "#term#" + escape(term)
+func termPK(t domain.Tenant, res *schema.Resource, term string) string {
+	return core.Partition(t, res.Name) + "#term#" + core.Escape(term)
 }
 
 // docTerms are the posting lists doc belongs to.
-func docTerms(res *schema.Resource, doc Doc) []string {
+func docTerms(res *schema.Resource, doc domain.Doc) []string {
 	if doc == nil {
 		return nil
 	}
@@ -182,14 +183,14 @@ func docTerms(res *schema.Resource, doc Doc) []string {
 }
 
 // termWrites are the posting-list changes of an object going from old to next (nil for none).
-func (s *Store) termWrites(t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
+func (s *Index) termWrites(t domain.Tenant, res *schema.Resource, old, next domain.Doc) ([]types.TransactWriteItem, error) {
 	var out []types.TransactWriteItem
 	keep := map[string]bool{}
 	if next != nil {
 		id, _ := next["id"].(string)
 		for _, term := range docTerms(res, next) {
 			keep[term] = true
-			item, err := marshalItem(next, map[string]types.AttributeValue{"PK": sv(termPK(t, res, term)), "SK": sv(id)})
+			item, err := core.MarshalItem(next, map[string]types.AttributeValue{"PK": core.SV(termPK(t, res, term)), "SK": core.SV(id)})
 			if err != nil {
 				return nil, err
 			}
@@ -201,7 +202,7 @@ func (s *Store) termWrites(t Tenant, res *schema.Resource, old, next Doc) ([]typ
 		for _, term := range docTerms(res, old) {
 			if !keep[term] {
 				out = append(out, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table,
-					Key: map[string]types.AttributeValue{"PK": sv(termPK(t, res, term)), "SK": sv(id)}}})
+					Key: map[string]types.AttributeValue{"PK": core.SV(termPK(t, res, term)), "SK": core.SV(id)}}})
 			}
 		}
 	}
@@ -212,7 +213,7 @@ func (s *Store) termWrites(t Tenant, res *schema.Resource, old, next Doc) ([]typ
 // is an object of a resource, it returns the writes that keep the rank lists (rank.go), the term
 // index and the phrase pair index (phrases.go) in step, so every write path (create, guarded
 // create, update, delete) maintains them in the same transaction as the object.
-func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.TransactWriteItem, oc core.ObjectChange, obj, prev Doc) ([]types.TransactWriteItem, error) {
+func (s *Index) indexWrites(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, oc core.ObjectChange, obj, prev domain.Doc) ([]types.TransactWriteItem, error) {
 	res := oc.Res
 	if res == nil || obj == nil {
 		return nil, nil
@@ -226,10 +227,10 @@ func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.Transact
 	default:
 		return nil, nil
 	}
-	if getS(key, "PK") != partition(t, res.Name) {
+	if core.GetS(key, "PK") != core.Partition(t, res.Name) {
 		return nil, nil
 	}
-	var old, next Doc
+	var old, next domain.Doc
 	switch oc.Kind {
 	case core.ObjectCreated:
 		next = obj
@@ -241,7 +242,7 @@ func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.Transact
 		return nil, nil
 	}
 	if len(query.SearchPaths(res)) == 0 {
-		return s.rankWrites(ctx, t, res, old, next)
+		return s.Ranks.Writes(ctx, t, res, old, next)
 	}
 	// The rank lists' reads and the phrase vocabulary's writes (new pairs, before the
 	// transaction) are independent round trips: side by side, a create waits for the longer.
@@ -251,7 +252,7 @@ func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.Transact
 	}
 	rc := make(chan ranked, 1)
 	go func() {
-		out, err := s.rankWrites(ctx, t, res, old, next)
+		out, err := s.Ranks.Writes(ctx, t, res, old, next)
 		rc <- ranked{out, err}
 	}()
 	pairs, perr := s.pairWrites(ctx, t, res, old, next) // the phrase index (phrases.go)
@@ -271,8 +272,8 @@ func (s *Store) indexWrites(ctx context.Context, t Tenant, change types.Transact
 
 // priorDoc rebuilds the document before an update from the new one and its previous
 // attributes (a nil previous value means the field was absent: stored documents hold no nulls).
-func priorDoc(next, prev Doc) Doc {
-	old := make(Doc, len(next))
+func priorDoc(next, prev domain.Doc) domain.Doc {
+	old := make(domain.Doc, len(next))
 	for k, v := range next {
 		old[k] = v
 	}
@@ -287,7 +288,7 @@ func priorDoc(next, prev Doc) Doc {
 }
 
 // seedIndexWrites are the posting items of seeded objects, as batch put requests.
-func (s *Store) seedIndexWrites(t Tenant, res *schema.Resource, doc Doc) ([]types.WriteRequest, error) {
+func (s *Index) seedIndexWrites(t domain.Tenant, res *schema.Resource, doc domain.Doc) ([]types.WriteRequest, error) {
 	ws, err := s.termWrites(t, res, nil, doc)
 	if err != nil {
 		return nil, err
@@ -300,11 +301,11 @@ func (s *Store) seedIndexWrites(t Tenant, res *schema.Resource, doc Doc) ([]type
 }
 
 // purgeIndexWrites delete the posting items of a purged object.
-func (s *Store) purgeIndexWrites(t Tenant, res *schema.Resource, doc Doc) []types.WriteRequest {
+func (s *Index) purgeIndexWrites(t domain.Tenant, res *schema.Resource, doc domain.Doc) []types.WriteRequest {
 	var out []types.WriteRequest
 	id, _ := doc["id"].(string)
 	for _, term := range docTerms(res, doc) {
-		out = append(out, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(termPK(t, res, term)), "SK": sv(id)}}})
+		out = append(out, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": core.SV(termPK(t, res, term)), "SK": core.SV(id)}}})
 	}
 	return out
 }
@@ -330,8 +331,8 @@ func indexSignature() string {
 // attributes the current schema declares, once per set of slots: a compound index that is new
 // to the table would otherwise miss them (UpdateTable backfills an index only from attributes
 // items already have). It runs before the API serves, as EnsureRankLists does.
-func (s *Store) EnsureIndexAttrs(ctx context.Context) error {
-	key := map[string]types.AttributeValue{"PK": sv(indexMarkerPK), "SK": sv(indexSignature())}
+func (s *Index) EnsureIndexAttrs(ctx context.Context) error {
+	key := map[string]types.AttributeValue{"PK": core.SV(indexMarkerPK), "SK": core.SV(indexSignature())}
 	got, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ConsistentRead: aws.Bool(true)})
 	if err != nil {
 		return fmt.Errorf("store: read index marker: %w", err)
@@ -350,7 +351,7 @@ func (s *Store) EnsureIndexAttrs(ctx context.Context) error {
 			if !ok {
 				continue
 			}
-			want := indexAttrs(t, res, unmarshalDoc(it))
+			want := indexAttrs(t, res, core.UnmarshalDoc(it))
 			set, vals := []string{}, map[string]types.AttributeValue{}
 			for k, v := range want {
 				if cur, ok := it[k].(*types.AttributeValueMemberS); ok && cur.Value == v.(*types.AttributeValueMemberS).Value {
@@ -372,17 +373,17 @@ func (s *Store) EnsureIndexAttrs(ctx context.Context) error {
 			}
 			// Conditioned on the version read, so a write racing the rebuild is never undone.
 			cond := "attribute_not_exists(#v)"
-			if v, ok := it[versionAttr]; ok {
+			if v, ok := it[core.VersionAttr]; ok {
 				cond, vals[":v"] = "#v = :v", v
 			}
 			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
 				Key:                       map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
 				UpdateExpression:          aws.String(update),
 				ConditionExpression:       aws.String(cond),
-				ExpressionAttributeNames:  map[string]string{"#v": versionAttr},
+				ExpressionAttributeNames:  map[string]string{"#v": core.VersionAttr},
 				ExpressionAttributeValues: vals})
 			if err != nil {
-				return fmt.Errorf("store: add index attributes to %s: %w", getS(it, "SK"), err)
+				return fmt.Errorf("store: add index attributes to %s: %w", core.GetS(it, "SK"), err)
 			}
 		}
 	}
@@ -408,16 +409,16 @@ func legacySlotPKs(it map[string]types.AttributeValue) []string {
 }
 
 // parseObjectItem says whether a base-table item is an object of a resource, and whose.
-func parseObjectItem(it map[string]types.AttributeValue) (Tenant, *schema.Resource, bool) {
-	pk := getS(it, "PK")
+func parseObjectItem(it map[string]types.AttributeValue) (domain.Tenant, *schema.Resource, bool) {
+	pk := core.GetS(it, "PK")
 	parts := strings.Split(pk, "#")
 	if len(parts) != 6 || parts[0] != "A" || parts[3] != "O" {
-		return Tenant{}, nil, false
+		return domain.Tenant{}, nil, false
 	}
 	res, ok := schema.Lookup(parts[5])
-	if !ok || getS(it, "object") != res.Object {
-		return Tenant{}, nil, false
+	if !ok || core.GetS(it, "object") != res.Object {
+		return domain.Tenant{}, nil, false
 	}
-	t := Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
-	return t, res, partition(t, res.Name) == pk
+	t := domain.Tenant{Account: parts[1], Mode: parts[2], Org: parts[4]}
+	return t, res, core.Partition(t, res.Name) == pk
 }

@@ -9,8 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
@@ -57,34 +59,36 @@ const (
 
 type wordPair struct{ a, b string }
 
-func pairBase(t Tenant, res *schema.Resource) string { return partition(t, res.Name) }
+func pairBase(t domain.Tenant, res *schema.Resource) string { return core.Partition(t, res.Name) }
 
-func pairPostingPK(t Tenant, res *schema.Resource, escA, escB string) string {
-	return pairBase(t, res) + "#pair#" + escA + keySep + escB
+func pairPostingPK(t domain.Tenant, res *schema.Resource, escA, escB string) string {
+	return pairBase(t, res) + "#pair#" + escA + core.KeySep + escB
 }
 
-func pairOverflowPK(t Tenant, res *schema.Resource) string { return pairBase(t, res) + "#pairovf" }
-
-func pairOverflowCountKey(t Tenant, res *schema.Resource) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"PK": sv(pairBase(t, res) + "#pairovfcount"), "SK": sv("c")}
+func pairOverflowPK(t domain.Tenant, res *schema.Resource) string {
+	return pairBase(t, res) + "#pairovf"
 }
 
-func pairRightPK(t Tenant, res *schema.Resource, escA string) string {
+func pairOverflowCountKey(t domain.Tenant, res *schema.Resource) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": core.SV(pairBase(t, res) + "#pairovfcount"), "SK": core.SV("c")}
+}
+
+func pairRightPK(t domain.Tenant, res *schema.Resource, escA string) string {
 	return pairBase(t, res) + "#pairR#" + escA
 }
 
-func pairLeftPK(t Tenant, res *schema.Resource, escB string) string {
+func pairLeftPK(t domain.Tenant, res *schema.Resource, escB string) string {
 	return pairBase(t, res) + "#pairL#" + escB
 }
 
-func pairTokPK(t Tenant, res *schema.Resource) string { return pairBase(t, res) + "#tok" }
+func pairTokPK(t domain.Tenant, res *schema.Resource) string { return pairBase(t, res) + "#tok" }
 
-func pairRightKey(t Tenant, res *schema.Resource, p wordPair) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"PK": sv(pairRightPK(t, res, escapeKey(p.a))), "SK": sv(escapeKey(p.b))}
+func pairRightKey(t domain.Tenant, res *schema.Resource, p wordPair) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": core.SV(pairRightPK(t, res, core.EscapeKey(p.a))), "SK": core.SV(core.EscapeKey(p.b))}
 }
 
-func pairLeftKey(t Tenant, res *schema.Resource, p wordPair) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"PK": sv(pairLeftPK(t, res, escapeKey(p.b))), "SK": sv(escapeKey(textsearch.ReverseRunes(p.a)))}
+func pairLeftKey(t domain.Tenant, res *schema.Resource, p wordPair) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"PK": core.SV(pairLeftPK(t, res, core.EscapeKey(p.b))), "SK": core.SV(core.EscapeKey(textsearch.ReverseRunes(p.a)))}
 }
 
 // unescapeKey inverts escapeKey.
@@ -106,7 +110,7 @@ func unescapeKey(s string) string {
 
 // docPairs are the distinct adjacent-token pairs of doc's searchable fields, in field order,
 // or overflow when doc is not pair-indexed (see MaxPairs).
-func docPairs(res *schema.Resource, doc Doc) (pairs []wordPair, overflow bool) {
+func docPairs(res *schema.Resource, doc domain.Doc) (pairs []wordPair, overflow bool) {
 	if doc == nil {
 		return nil, false
 	}
@@ -143,7 +147,7 @@ func docPairs(res *schema.Resource, doc Doc) (pairs []wordPair, overflow bool) {
 // items are not in the transaction: one vocabulary item counts every object with a common pair
 // ("example com" of every email at example.com), and in every create's transaction it would be
 // a hot item that concurrent creates of an organization conflict on (pairWrites decides).
-func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) (out []types.TransactWriteItem, inc, dec []countDelta, toks []string, err error) {
+func (s *Index) pairTxWrites(t domain.Tenant, res *schema.Resource, old, next domain.Doc) (out []types.TransactWriteItem, inc, dec []countDelta, toks []string, err error) {
 	newPairs, newOvf := docPairs(res, next)
 	oldPairs, oldOvf := docPairs(res, old)
 	had := map[wordPair]bool{}
@@ -152,7 +156,7 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) (out
 	}
 	keep := map[wordPair]bool{}
 	put := func(pk string) error {
-		item, err := marshalItem(next, map[string]types.AttributeValue{"PK": sv(pk), "SK": sv(str(next["id"]))})
+		item, err := core.MarshalItem(next, map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(str(next["id"]))})
 		if err != nil {
 			return err
 		}
@@ -162,7 +166,7 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) (out
 	// Kept pairs are rewritten too: the postings are copies of the object.
 	for _, p := range newPairs {
 		keep[p] = true
-		if err := put(pairPostingPK(t, res, escapeKey(p.a), escapeKey(p.b))); err != nil {
+		if err := put(pairPostingPK(t, res, core.EscapeKey(p.a), core.EscapeKey(p.b))); err != nil {
 			return nil, nil, nil, nil, err
 		}
 		if !had[p] {
@@ -181,12 +185,12 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) (out
 			continue
 		}
 		out = append(out, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table,
-			Key: map[string]types.AttributeValue{"PK": sv(pairPostingPK(t, res, escapeKey(p.a), escapeKey(p.b))), "SK": sv(id)}}})
+			Key: map[string]types.AttributeValue{"PK": core.SV(pairPostingPK(t, res, core.EscapeKey(p.a), core.EscapeKey(p.b))), "SK": core.SV(id)}}})
 		dec = append(dec, countDelta{pairRightKey(t, res, p), -1}, countDelta{pairLeftKey(t, res, p), -1})
 	}
 	if oldOvf && !newOvf {
 		out = append(out, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table,
-			Key: map[string]types.AttributeValue{"PK": sv(pairOverflowPK(t, res)), "SK": sv(id)}}})
+			Key: map[string]types.AttributeValue{"PK": core.SV(pairOverflowPK(t, res)), "SK": core.SV(id)}}})
 	}
 	switch {
 	case newOvf && !oldOvf:
@@ -208,7 +212,7 @@ func (s *Store) pairTxWrites(t Tenant, res *schema.Resource, old, next Doc) (out
 // unit less per item. A vocabulary item is new to a store only once, so the items a
 // transaction raises are rarely contended: 16 writers in one organization conflict on a common
 // pair ("example com") only until one of them commits it.
-func (s *Store) pairWrites(ctx context.Context, t Tenant, res *schema.Resource, old, next Doc) ([]types.TransactWriteItem, error) {
+func (s *Index) pairWrites(ctx context.Context, t domain.Tenant, res *schema.Resource, old, next domain.Doc) ([]types.TransactWriteItem, error) {
 	out, inc, dec, toks, err := s.pairTxWrites(t, res, old, next)
 	if err != nil {
 		return nil, err
@@ -225,12 +229,12 @@ func (s *Store) pairWrites(ctx context.Context, t Tenant, res *schema.Resource, 
 			continue
 		}
 		out = append(out, types.TransactWriteItem{Update: &types.Update{TableName: &s.Table, Key: d.key,
-			UpdateExpression: aws.String("ADD c :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": n(d.delta)}}})
+			UpdateExpression: aws.String("ADD c :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": core.N(d.delta)}}})
 		l.seen = append(l.seen, d.key)
 	}
 	putTok := map[string]bool{}
 	for _, tok := range toks {
-		key := map[string]types.AttributeValue{"PK": sv(pairTokPK(t, res)), "SK": sv(escapeKey(tok))}
+		key := map[string]types.AttributeValue{"PK": core.SV(pairTokPK(t, res)), "SK": core.SV(core.EscapeKey(tok))}
 		if putTok[tok] || s.vocabKnown(key) {
 			continue // a transaction may not name an item twice
 		}
@@ -256,7 +260,7 @@ type ledgerKey struct{}
 // created is remembered, the pairs it removed are lowered and known ones raised. They are
 // queued and applied off the request path (countqueue.go): a count off for a while prices plans
 // and nothing else. A write that did not commit changed no count.
-func (s *Store) settleCounts(l *countLedger, committed bool) {
+func (s *Index) settleCounts(l *countLedger, committed bool) {
 	if !committed {
 		return
 	}
@@ -266,7 +270,7 @@ func (s *Store) settleCounts(l *countLedger, committed bool) {
 	s.queueCounts(append(l.after, l.lower...))
 }
 
-func (s *Store) putPairTokens(ctx context.Context, t Tenant, res *schema.Resource, toks []string) error {
+func (s *Index) putPairTokens(ctx context.Context, t domain.Tenant, res *schema.Resource, toks []string) error {
 	seen := map[string]bool{}
 	var reqs []types.WriteRequest
 	for _, tok := range toks {
@@ -275,9 +279,9 @@ func (s *Store) putPairTokens(ctx context.Context, t Tenant, res *schema.Resourc
 		}
 		seen[tok] = true
 		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
-			"PK": sv(pairTokPK(t, res)), "SK": sv(escapeKey(tok))}}})
+			"PK": core.SV(pairTokPK(t, res)), "SK": core.SV(core.EscapeKey(tok))}}})
 	}
-	return s.batchWrite(ctx, reqs, "put phrase tokens")
+	return s.BatchWrite(ctx, reqs, "put phrase tokens")
 }
 
 // countDelta is an aggregated change of one vocabulary count.
@@ -288,7 +292,7 @@ type countDelta struct {
 
 // pairCountDeltas aggregates the vocabulary counts of docs (sign +1 when they are added, -1
 // when they go), with the tokens their pairs end with.
-func pairCountDeltas(t Tenant, res *schema.Resource, docs []Doc, sign int64) ([]countDelta, []string) {
+func pairCountDeltas(t domain.Tenant, res *schema.Resource, docs []domain.Doc, sign int64) ([]countDelta, []string) {
 	counts := map[wordPair]int64{}
 	var order []wordPair
 	overflow := int64(0)
@@ -317,10 +321,10 @@ func pairCountDeltas(t Tenant, res *schema.Resource, docs []Doc, sign int64) ([]
 }
 
 // addCounts applies count changes with UpdateItem ADD, countWorkers at a time.
-func (s *Store) addCounts(ctx context.Context, deltas []countDelta) error {
-	return forEach(ctx, countWorkers, deltas, func(ctx context.Context, d countDelta) error {
+func (s *Index) addCounts(ctx context.Context, deltas []countDelta) error {
+	return core.ForEach(ctx, countWorkers, deltas, func(ctx context.Context, d countDelta) error {
 		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: d.key,
-			UpdateExpression: aws.String("ADD c :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": n(d.delta)}})
+			UpdateExpression: aws.String("ADD c :d"), ExpressionAttributeValues: map[string]types.AttributeValue{":d": core.N(d.delta)}})
 		if err != nil {
 			return fmt.Errorf("store: update phrase vocabulary: %w", err)
 		}
@@ -331,7 +335,7 @@ func (s *Store) addCounts(ctx context.Context, deltas []countDelta) error {
 // seedPairIndex writes the vocabulary of seeded objects (tokens, then counts aggregated over the
 // call) and returns their pair postings for the seed's batches. The vocabulary goes first: if
 // the seed stops half-way, counts may be high (planning only) but no posting is unreachable.
-func (s *Store) seedPairIndex(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) ([]types.WriteRequest, error) {
+func (s *Index) seedPairIndex(ctx context.Context, t domain.Tenant, res *schema.Resource, docs []domain.Doc) ([]types.WriteRequest, error) {
 	if len(query.SearchPaths(res)) == 0 {
 		return nil, nil
 	}
@@ -359,23 +363,23 @@ func (s *Store) seedPairIndex(ctx context.Context, t Tenant, res *schema.Resourc
 
 // purgePairWrites delete the pair postings of a purged object (purgePairCounts then lowers the
 // counts).
-func (s *Store) purgePairWrites(t Tenant, res *schema.Resource, doc Doc) []types.WriteRequest {
+func (s *Index) purgePairWrites(t domain.Tenant, res *schema.Resource, doc domain.Doc) []types.WriteRequest {
 	pairs, ovf := docPairs(res, doc)
 	id := str(doc["id"])
 	var out []types.WriteRequest
 	for _, p := range pairs {
 		out = append(out, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{
-			"PK": sv(pairPostingPK(t, res, escapeKey(p.a), escapeKey(p.b))), "SK": sv(id)}}})
+			"PK": core.SV(pairPostingPK(t, res, core.EscapeKey(p.a), core.EscapeKey(p.b))), "SK": core.SV(id)}}})
 	}
 	if ovf {
 		out = append(out, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{
-			"PK": sv(pairOverflowPK(t, res)), "SK": sv(id)}}})
+			"PK": core.SV(pairOverflowPK(t, res)), "SK": core.SV(id)}}})
 	}
 	return out
 }
 
 // purgePairCounts lowers the vocabulary counts of purged objects, aggregated.
-func (s *Store) purgePairCounts(ctx context.Context, t Tenant, res *schema.Resource, docs []Doc) error {
+func (s *Index) purgePairCounts(ctx context.Context, t domain.Tenant, res *schema.Resource, docs []domain.Doc) error {
 	if len(query.SearchPaths(res)) == 0 {
 		return nil
 	}
@@ -403,7 +407,7 @@ type pairOption struct {
 // vocabulary counts, evaluated from the cheapest to read (an interior pair is one GetItem) and
 // no further once one costs no more than the page: more vocabulary reads could not pay for
 // themselves. Every candidate is still checked against the whole query by the executor.
-func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, q *query.Query, p *access, st *Stats) error {
+func (s *Index) phrasePlan(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, p *access, st *domain.Stats) error {
 	// A search plan is the term lists, or the partition for another language than the index's:
 	// phrases match as substrings in every language, so the pairs narrow both.
 	if q.Search == nil || len(p.queries) == 0 {
@@ -416,12 +420,12 @@ func (s *Store) phrasePlan(ctx context.Context, t Tenant, res *schema.Resource, 
 	// The overflow count is read alongside the options: one round trip less on every phrase.
 	type counted struct {
 		c   int64
-		st  Stats
+		st  domain.Stats
 		err error
 	}
 	overflowc := make(chan counted, 1)
 	go func() {
-		var cs Stats
+		var cs domain.Stats
 		c, _, err := s.getCount(ctx, pairOverflowCountKey(t, res), &cs)
 		overflowc <- counted{c, cs, err}
 	}()
@@ -472,7 +476,7 @@ func searchPhrases(q *query.Query) [][]string {
 
 // phraseOptions are the evaluations of every pair option of the phrases, cheapest to price
 // first: interior pairs, left edges, right edges, two-token phrases.
-func (s *Store) phraseOptions(ctx context.Context, t Tenant, res *schema.Resource, phrases [][]string, st *Stats) []func() (pairOption, bool, error) {
+func (s *Index) phraseOptions(ctx context.Context, t domain.Tenant, res *schema.Resource, phrases [][]string, st *domain.Stats) []func() (pairOption, bool, error) {
 	var evals []func() (pairOption, bool, error)
 	for _, toks := range phrases {
 		for i := 1; i+1 <= len(toks)-2; i++ {
@@ -500,7 +504,7 @@ func (s *Store) phraseOptions(ctx context.Context, t Tenant, res *schema.Resourc
 
 // usePairLists makes p read the chosen option's pair lists, and the overflow list when its
 // count says it holds anything.
-func usePairLists(t Tenant, res *schema.Resource, q *query.Query, p *access, best pairOption, overflow int64) {
+func usePairLists(t domain.Tenant, res *schema.Resource, q *query.Query, p *access, best pairOption, overflow int64) {
 	lists := best.lists
 	// The overflow count bounds its list from above (both change in one transaction; seeds
 	// raise it before writing postings, purges lower it after deleting them), so 0 means empty.
@@ -512,7 +516,7 @@ func usePairLists(t Tenant, res *schema.Resource, q *query.Query, p *access, bes
 	p.name = "search pairs " + best.name
 	p.queries, p.hints = nil, nil
 	for _, l := range lists {
-		p.queries = append(p.queries, keyQuery{kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": sv(l.pk)}})
+		p.queries = append(p.queries, keyQuery{kce: "PK = :pk", vals: map[string]types.AttributeValue{":pk": core.SV(l.pk)}})
 		hint := int32(0) // unordered or counted: read every candidate in 1 MB pages
 		if p.ordered && !q.Total {
 			// Each list's share of the page, so the merge reads about what it returns.
@@ -527,7 +531,7 @@ func usePairLists(t Tenant, res *schema.Resource, q *query.Query, p *access, bes
 }
 
 // getCount reads one vocabulary count (found is false when the item does not exist).
-func (s *Store) getCount(ctx context.Context, key map[string]types.AttributeValue, st *Stats) (c int64, found bool, err error) {
+func (s *Index) getCount(ctx context.Context, key map[string]types.AttributeValue, st *domain.Stats) (c int64, found bool, err error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: key, ReturnConsumedCapacity: types.ReturnConsumedCapacityTotal})
 	if err != nil {
 		return 0, false, fmt.Errorf("read phrase vocabulary: %w", err)
@@ -540,12 +544,12 @@ func (s *Store) getCount(ctx context.Context, key map[string]types.AttributeValu
 		return 0, false, nil
 	}
 	st.Scanned++
-	return getN(out.Item, "c"), true, nil
+	return core.GetN(out.Item, "c"), true, nil
 }
 
 // vocab reads the vocabulary entries of pk beginning with prefix; ok is false past limit.
-func (s *Store) vocab(ctx context.Context, pk, prefix string, limit int, st *Stats) (items []map[string]types.AttributeValue, ok bool, err error) {
-	kq := keyQuery{kce: "PK = :pk AND begins_with(SK, :p)", vals: map[string]types.AttributeValue{":pk": sv(pk), ":p": sv(prefix)}}
+func (s *Index) vocab(ctx context.Context, pk, prefix string, limit int, st *domain.Stats) (items []map[string]types.AttributeValue, ok bool, err error) {
+	kq := keyQuery{kce: "PK = :pk AND begins_with(SK, :p)", vals: map[string]types.AttributeValue{":pk": core.SV(pk), ":p": core.SV(prefix)}}
 	out, err := s.runQuery(ctx, kq, false, int32(limit+1), nil, false, st)
 	if err != nil {
 		return nil, false, fmt.Errorf("read phrase vocabulary: %w", err)
@@ -557,7 +561,7 @@ func (s *Store) vocab(ctx context.Context, pk, prefix string, limit int, st *Sta
 }
 
 // interiorOption: the exact pair of two interior tokens.
-func (s *Store) interiorOption(ctx context.Context, t Tenant, res *schema.Resource, a, b string, st *Stats) (pairOption, bool, error) {
+func (s *Index) interiorOption(ctx context.Context, t domain.Tenant, res *schema.Resource, a, b string, st *domain.Stats) (pairOption, bool, error) {
 	if len(a) > maxPairToken || len(b) > maxPairToken {
 		return pairOption{}, true, nil // no such pair is indexed: only the overflow list can match
 	}
@@ -566,63 +570,63 @@ func (s *Store) interiorOption(ctx context.Context, t Tenant, res *schema.Resour
 		return pairOption{}, false, err
 	}
 	// The list is read even when its count is 0: counts only price the plan.
-	return pairOption{name: a + " " + b, total: c, lists: []pairList{{pk: pairPostingPK(t, res, escapeKey(a), escapeKey(b)), c: c}}}, true, nil
+	return pairOption{name: a + " " + b, total: c, lists: []pairList{{pk: pairPostingPK(t, res, core.EscapeKey(a), core.EscapeKey(b)), c: c}}}, true, nil
 }
 
 // leftEdgeOption: the pairs (.. ending with t0, t1).
-func (s *Store) leftEdgeOption(ctx context.Context, t Tenant, res *schema.Resource, t0, t1 string, st *Stats) (pairOption, bool, error) {
+func (s *Index) leftEdgeOption(ctx context.Context, t domain.Tenant, res *schema.Resource, t0, t1 string, st *domain.Stats) (pairOption, bool, error) {
 	o := pairOption{name: "*" + t0 + " " + t1}
 	if len(t1) > maxPairToken {
 		return o, true, nil
 	}
-	items, ok, err := s.vocab(ctx, pairLeftPK(t, res, escapeKey(t1)), escapeKey(textsearch.ReverseRunes(t0)), maxEdgePairs, st)
+	items, ok, err := s.vocab(ctx, pairLeftPK(t, res, core.EscapeKey(t1)), core.EscapeKey(textsearch.ReverseRunes(t0)), maxEdgePairs, st)
 	if err != nil || !ok {
 		return o, false, err
 	}
 	for _, it := range items {
-		a := textsearch.ReverseRunes(unescapeKey(getS(it, "SK")))
-		c := getN(it, "c")
-		o.lists = append(o.lists, pairList{pk: pairPostingPK(t, res, escapeKey(a), escapeKey(t1)), c: c})
+		a := textsearch.ReverseRunes(unescapeKey(core.GetS(it, "SK")))
+		c := core.GetN(it, "c")
+		o.lists = append(o.lists, pairList{pk: pairPostingPK(t, res, core.EscapeKey(a), core.EscapeKey(t1)), c: c})
 		o.total += c
 	}
 	return o, true, nil
 }
 
 // rightEdgeOption: the pairs (t_k-1, tk..).
-func (s *Store) rightEdgeOption(ctx context.Context, t Tenant, res *schema.Resource, a, tk string, st *Stats) (pairOption, bool, error) {
+func (s *Index) rightEdgeOption(ctx context.Context, t domain.Tenant, res *schema.Resource, a, tk string, st *domain.Stats) (pairOption, bool, error) {
 	o := pairOption{name: a + " " + tk + "*"}
 	if len(a) > maxPairToken {
 		return o, true, nil
 	}
-	items, ok, err := s.vocab(ctx, pairRightPK(t, res, escapeKey(a)), escapeKey(tk), maxEdgePairs, st)
+	items, ok, err := s.vocab(ctx, pairRightPK(t, res, core.EscapeKey(a)), core.EscapeKey(tk), maxEdgePairs, st)
 	if err != nil || !ok {
 		return o, false, err
 	}
 	for _, it := range items {
-		c := getN(it, "c")
-		o.lists = append(o.lists, pairList{pk: pairPostingPK(t, res, escapeKey(a), getS(it, "SK")), c: c})
+		c := core.GetN(it, "c")
+		o.lists = append(o.lists, pairList{pk: pairPostingPK(t, res, core.EscapeKey(a), core.GetS(it, "SK")), c: c})
 		o.total += c
 	}
 	return o, true, nil
 }
 
 // twoTokenOption: the pairs (.. ending with t0, t1..), through the tokens beginning with t1.
-func (s *Store) twoTokenOption(ctx context.Context, t Tenant, res *schema.Resource, t0, t1 string, st *Stats) (pairOption, bool, error) {
+func (s *Index) twoTokenOption(ctx context.Context, t domain.Tenant, res *schema.Resource, t0, t1 string, st *domain.Stats) (pairOption, bool, error) {
 	o := pairOption{name: "*" + t0 + " " + t1 + "*"}
-	toks, ok, err := s.vocab(ctx, pairTokPK(t, res), escapeKey(t1), maxEdgeTokens, st)
+	toks, ok, err := s.vocab(ctx, pairTokPK(t, res), core.EscapeKey(t1), maxEdgeTokens, st)
 	if err != nil || !ok {
 		return o, false, err
 	}
 	for _, tok := range toks {
-		escB := getS(tok, "SK")
-		items, ok, err := s.vocab(ctx, pairLeftPK(t, res, escB), escapeKey(textsearch.ReverseRunes(t0)), maxEdgePairs-len(o.lists), st)
+		escB := core.GetS(tok, "SK")
+		items, ok, err := s.vocab(ctx, pairLeftPK(t, res, escB), core.EscapeKey(textsearch.ReverseRunes(t0)), maxEdgePairs-len(o.lists), st)
 		if err != nil || !ok {
 			return o, false, err
 		}
 		for _, it := range items {
-			a := textsearch.ReverseRunes(unescapeKey(getS(it, "SK")))
-			c := getN(it, "c")
-			o.lists = append(o.lists, pairList{pk: pairPostingPK(t, res, escapeKey(a), escB), c: c})
+			a := textsearch.ReverseRunes(unescapeKey(core.GetS(it, "SK")))
+			c := core.GetN(it, "c")
+			o.lists = append(o.lists, pairList{pk: pairPostingPK(t, res, core.EscapeKey(a), escB), c: c})
 			o.total += c
 		}
 	}
@@ -630,11 +634,11 @@ func (s *Store) twoTokenOption(ctx context.Context, t Tenant, res *schema.Resour
 }
 
 // vocabKnown reports whether this store has seen the vocabulary item (or token) at key exist.
-func (s *Store) vocabKnown(key map[string]types.AttributeValue) bool {
-	_, ok := s.sh().knownVocab.Load(getS(key, "PK") + "\x00" + getS(key, "SK"))
+func (s *Index) vocabKnown(key map[string]types.AttributeValue) bool {
+	_, ok := s.sh().knownVocab.Load(core.GetS(key, "PK") + "\x00" + core.GetS(key, "SK"))
 	return ok
 }
 
-func (s *Store) vocabSeen(key map[string]types.AttributeValue) {
-	s.sh().knownVocab.Store(getS(key, "PK")+"\x00"+getS(key, "SK"), true)
+func (s *Index) vocabSeen(key map[string]types.AttributeValue) {
+	s.sh().knownVocab.Store(core.GetS(key, "PK")+"\x00"+core.GetS(key, "SK"), true)
 }

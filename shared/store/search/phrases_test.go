@@ -15,9 +15,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/search"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
@@ -35,13 +38,13 @@ var (
 	}
 )
 
-func genPhrasePatients(r *rand.Rand, tn store.Tenant, n int) []store.Doc {
+func genPhrasePatients(r *rand.Rand, tn domain.Tenant, n int) []domain.Doc {
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	out := make([]store.Doc, 0, n)
+	out := make([]domain.Doc, 0, n)
 	for range n {
 		created := base.Add(time.Duration(r.IntN(5000)) * time.Minute)
-		d := store.Doc{
-			"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
+		d := domain.Doc{
+			"id": core.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
 			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(),
 			"firstName": firstNames[r.IntN(len(firstNames))], "lastName": lastNames[r.IntN(len(lastNames))],
 			"sex": "unknown", "status": statuses[r.IntN(3)], "tags": []any{}, "metadata": map[string]any{},
@@ -71,10 +74,10 @@ func phraseLine(r *rand.Rand) string {
 
 // phraseTable is a tenant's patients written through seeds, creates, updates and deletes, with
 // the live documents the reference evaluates.
-func phraseTable(t *testing.T, seed uint64, n int) (*store.Store, store.Tenant, map[string]store.Doc) {
+func phraseTable(t *testing.T, seed uint64, n int) (*store.Store, domain.Tenant, map[string]domain.Doc) {
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_pairs", Mode: store.Test, Org: "org_pairs"}
+	tn := domain.Tenant{Account: "acct_pairs", Mode: domain.Test, Org: "org_pairs"}
 	r := rand.New(rand.NewPCG(seed, 13))
 	docs := genPhrasePatients(r, tn, n)
 	seeded := n * 3 / 4
@@ -84,11 +87,11 @@ func phraseTable(t *testing.T, seed uint64, n int) (*store.Store, store.Tenant, 
 		i++
 		switch i % 6 {
 		case 0:
-			_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, store.Meta{})
+			_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, domain.Meta{})
 			require.NoError(t, err)
 			delete(live, id)
 		case 1, 2:
-			next, _, err := st.UpdateObject(ctx, tn, schema.Patients, id, 0, func(cur store.Doc) (store.Doc, error) {
+			next, _, err := st.UpdateObject(ctx, tn, schema.Patients, id, 0, func(cur domain.Doc) (domain.Doc, error) {
 				switch r.IntN(3) {
 				case 0:
 					cur["address"] = map[string]any{"line1": phraseLine(r), "city": phraseCities[r.IntN(len(phraseCities))]}
@@ -102,7 +105,7 @@ func phraseTable(t *testing.T, seed uint64, n int) (*store.Store, store.Tenant, 
 					}
 				}
 				return cur, nil
-			}, store.Meta{})
+			}, domain.Meta{})
 			require.NoError(t, err)
 			live[id] = next
 		}
@@ -115,7 +118,7 @@ func phraseTable(t *testing.T, seed uint64, n int) (*store.Store, store.Tenant, 
 func TestFindPhrasesDifferential(t *testing.T) {
 	st, tn, live := phraseTable(t, 5, 240)
 	ctx := context.Background()
-	all := make([]store.Doc, 0, len(live))
+	all := make([]domain.Doc, 0, len(live))
 	for _, d := range live {
 		all = append(all, d)
 	}
@@ -158,7 +161,7 @@ func TestFindPhrasesDifferential(t *testing.T) {
 		wantPage, wantTotal := reference(all, gq)
 		if language != "" {
 			// The reference evaluator stems in English; the in-memory executor is the reference.
-			var page []store.Doc
+			var page []domain.Doc
 			page, wantTotal = q.Run(schema.Patients, all)
 			wantPage = ids(page)
 		}
@@ -182,14 +185,14 @@ func TestFindPhrasesDifferential(t *testing.T) {
 func TestFindPhraseReadAmplification(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_amp", Mode: store.Test, Org: "org_amp"}
+	tn := domain.Tenant{Account: "acct_amp", Mode: domain.Test, Org: "org_amp"}
 	r := rand.New(rand.NewPCG(7, 7))
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	streets := []string{"Kalo", "Mill", "Oak", "Vimi", "Neru", "Tonsa"}
-	var docs []store.Doc
+	var docs []domain.Doc
 	for i := range 600 {
 		created := base.Add(time.Duration(i) * time.Minute)
-		docs = append(docs, store.Doc{"id": store.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org,
+		docs = append(docs, domain.Doc{"id": core.IDFrom("pat", created, cryptoless{r}), "object": "patient", "organizationId": tn.Org,
 			"livemode": false, "createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(), "firstName": "Ann", "lastName": "Smith",
 			"sex": "unknown", "status": "active", "tags": []any{}, "metadata": map[string]any{},
 			"address": map[string]any{"line1": fmt.Sprintf("%d %s Street", 1+r.IntN(40), streets[r.IntN(len(streets))]), "city": "Leeds"}})
@@ -234,7 +237,7 @@ type pairIndex struct {
 	overflow    int64
 }
 
-func readPairIndex(t *testing.T, st *store.Store, tn store.Tenant) pairIndex {
+func readPairIndex(t *testing.T, st *store.Store, tn domain.Tenant) pairIndex {
 	// Counts are applied off the request path: wait for the queued changes, as a reader of
 	// counts must.
 	st.SettleCounts()
@@ -279,7 +282,7 @@ func readPairIndex(t *testing.T, st *store.Store, tn store.Tenant) pairIndex {
 
 // expectedPairIndex computes the index from the documents, independently of the store's code:
 // distinct adjacent surface-token pairs per document, overflow past 8 pairs or 16 terms.
-func expectedPairIndex(docs map[string]store.Doc) pairIndex {
+func expectedPairIndex(docs map[string]domain.Doc) pairIndex {
 	idx := pairIndex{right: map[[2]string]int64{}, left: map[[2]string]int64{}, postings: map[string][]string{}}
 	for id, d := range docs {
 		fields := query.SearchFields(schema.Patients, d)
@@ -290,7 +293,7 @@ func expectedPairIndex(docs map[string]store.Doc) pairIndex {
 				pairs[[2]string{toks[i], toks[i+1]}] = true
 			}
 		}
-		if len(pairs) > store.MaxPairs || len(textsearch.IndexTerms(fields, "english")) > store.MaxPairTerms {
+		if len(pairs) > search.MaxPairs || len(textsearch.IndexTerms(fields, "english")) > search.MaxPairTerms {
 			idx.overflow++
 			idx.postings["pairovf"] = append(idx.postings["pairovf"], id)
 			continue
@@ -330,33 +333,33 @@ func TestPairVocabularyCounts(t *testing.T) {
 	ctx := context.Background()
 	t.Run("create, update, delete", func(t *testing.T) {
 		st := newTable(t)
-		tn := store.Tenant{Account: "acct_v", Mode: store.Test, Org: "org_v"}
-		base := store.Doc{"firstName": "Ann", "lastName": "Smith", "sex": "unknown", "status": "active"}
-		with := func(line string) store.Doc {
-			d := store.Doc{}
+		tn := domain.Tenant{Account: "acct_v", Mode: domain.Test, Org: "org_v"}
+		base := domain.Doc{"firstName": "Ann", "lastName": "Smith", "sex": "unknown", "status": "active"}
+		with := func(line string) domain.Doc {
+			d := domain.Doc{}
 			for k, v := range base {
 				d[k] = v
 			}
 			d["address"] = map[string]any{"line1": line, "city": "Leeds"}
 			return d
 		}
-		a, err := st.CreateObject(ctx, tn, schema.Patients, with("12 Kalo Street"), store.Meta{})
+		a, err := st.CreateObject(ctx, tn, schema.Patients, with("12 Kalo Street"), domain.Meta{})
 		require.NoError(t, err)
-		_, err = st.CreateObject(ctx, tn, schema.Patients, with("14 Kalo Street"), store.Meta{})
+		_, err = st.CreateObject(ctx, tn, schema.Patients, with("14 Kalo Street"), domain.Meta{})
 		require.NoError(t, err)
 		got := readPairIndex(t, st, tn)
 		require.Equal(t, map[[2]string]int64{{"12", "kalo"}: 1, {"14", "kalo"}: 1, {"kalo", "street"}: 2}, got.right)
 		require.Equal(t, got.right, got.left)
-		_, _, err = st.UpdateObject(ctx, tn, schema.Patients, a["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+		_, _, err = st.UpdateObject(ctx, tn, schema.Patients, a["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 			cur["address"] = map[string]any{"line1": "14 Kalo Street", "city": "Leeds"}
 			return cur, nil
-		}, store.Meta{})
+		}, domain.Meta{})
 		require.NoError(t, err)
 		got = readPairIndex(t, st, tn)
 		require.Equal(t, map[[2]string]int64{{"14", "kalo"}: 2, {"kalo", "street"}: 2}, got.right)
 		require.Len(t, got.postings["pair#14\x01kalo"], 2)
 		require.NotContains(t, got.postings, "pair#12\x01kalo")
-		_, err = st.DeleteObject(ctx, tn, schema.Patients, a["id"].(string), 0, store.Meta{})
+		_, err = st.DeleteObject(ctx, tn, schema.Patients, a["id"].(string), 0, domain.Meta{})
 		require.NoError(t, err)
 		got = readPairIndex(t, st, tn)
 		require.Equal(t, map[[2]string]int64{{"14", "kalo"}: 1, {"kalo", "street"}: 1}, got.right)
@@ -371,7 +374,7 @@ func TestPairVocabularyCounts(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, len(live), n)
 		requireIndex(t, expectedPairIndex(nil), readPairIndex(t, st, tn), "after the purge")
-		var docs []store.Doc
+		var docs []domain.Doc
 		for _, d := range live {
 			docs = append(docs, d)
 		}
@@ -385,7 +388,7 @@ func TestPairVocabularyCounts(t *testing.T) {
 func TestPairWritesFitTransaction(t *testing.T) {
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_tx", Mode: store.Test, Org: "org_tx"}
+	tn := domain.Tenant{Account: "acct_tx", Mode: domain.Test, Org: "org_tx"}
 	words := func(prefix string, n int) string {
 		var w []string
 		for i := range n {
@@ -394,33 +397,33 @@ func TestPairWritesFitTransaction(t *testing.T) {
 		return strings.Join(w, " ")
 	}
 	// Short: 8 pairs and 10 terms (the most a message holds under MaxPairs); long: 60 terms.
-	short := func(p string) store.Doc { return store.Doc{"title": p + "x", "text": words(p, 9)} }
-	long := store.Doc{"title": words("t", 10), "text": words("w", 60)}
+	short := func(p string) domain.Doc { return domain.Doc{"title": p + "x", "text": words(p, 9)} }
+	long := domain.Doc{"title": words("t", 10), "text": words("w", 60)}
 	// The two extra items are the most Meta.Tx carries: an idempotency claim (on a reservation of
 	// its own, one change per reservation) and an externalId guard.
-	extra := func(i int) store.Meta {
+	extra := func(i int) domain.Meta {
 		key := "k" + strconv.Itoa(i)
 		_, ok, err := st.ReserveIdempotencyKey(ctx, tn.Account, tn.Mode, key, "fp", "o")
 		require.NoError(t, err)
 		require.True(t, ok)
-		return store.Meta{ExtraEvents: []string{"message.flagged", "message.noted"}, Tx: store.Tx{
-			Idempotency: &store.IdemCommit{Account: tn.Account, Mode: tn.Mode, Key: key, Owner: "o", RequestID: "r" + strconv.Itoa(i)},
-			Unique:      &store.UniqueClaim{Resource: "messages", ExternalID: "x" + strconv.Itoa(i), Owner: "msg_x", At: 1},
+		return domain.Meta{ExtraEvents: []string{"message.flagged", "message.noted"}, Tx: domain.Tx{
+			Idempotency: &domain.IdemCommit{Account: tn.Account, Mode: tn.Mode, Key: key, Owner: "o", RequestID: "r" + strconv.Itoa(i)},
+			Unique:      &domain.UniqueClaim{Resource: "messages", ExternalID: "x" + strconv.Itoa(i), Owner: "msg_x", At: 1},
 		}}
 	}
 	// The message names a real patient: its create also checks, counts and records the reference
 	// (three items, shared/store/core/refs.go); the updates keep it.
-	owner, err := st.CreateObject(ctx, tn, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	owner, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	require.NoError(t, err)
-	msg := store.Doc{"patientId": owner["id"], "roomId": "r1", "direction": "inbound", "channel": "sms"}
+	msg := domain.Doc{"patientId": owner["id"], "roomId": "r1", "direction": "inbound", "channel": "sms"}
 	for k, v := range short("aa") {
 		msg[k] = v
 	}
 	created, err := st.CreateObject(ctx, tn, schema.Messages, msg, extra(0))
 	require.NoError(t, err)
 	id := created["id"].(string)
-	for i, next := range []store.Doc{short("bb"), long, short("cc"), long, {"title": words("z", 10), "text": words("y", 60)}} {
-		_, _, err := st.UpdateObject(ctx, tn, schema.Messages, id, 0, func(cur store.Doc) (store.Doc, error) {
+	for i, next := range []domain.Doc{short("bb"), long, short("cc"), long, {"title": words("z", 10), "text": words("y", 60)}} {
+		_, _, err := st.UpdateObject(ctx, tn, schema.Messages, id, 0, func(cur domain.Doc) (domain.Doc, error) {
 			for k, v := range next {
 				cur[k] = v
 			}
@@ -436,9 +439,9 @@ func TestPairWritesFitTransaction(t *testing.T) {
 
 	// Patients have six searchable fields: 8 pairs with 14 term postings, replaced by another
 	// such set, by 41 term postings (both overflows) and back.
-	patient := func(p string) store.Doc {
+	patient := func(p string) domain.Doc {
 		w := strings.Fields(words(p, 14))
-		return store.Doc{"firstName": w[0] + " " + w[1], "lastName": w[2] + " " + w[3], "preferredName": w[4] + " " + w[5],
+		return domain.Doc{"firstName": w[0] + " " + w[1], "lastName": w[2] + " " + w[3], "preferredName": w[4] + " " + w[5],
 			"email": w[6] + "@" + w[7] + "." + w[8], "address": map[string]any{"line1": w[9] + " " + w[10] + " " + w[11], "city": w[12] + " " + w[13]}}
 	}
 	fields := patient("pa")
@@ -447,8 +450,8 @@ func TestPairWritesFitTransaction(t *testing.T) {
 	require.NoError(t, err)
 	longPatient := patient("pl")
 	longPatient["preferredName"] = words("q", 60)
-	for i, next := range []store.Doc{patient("pb"), longPatient, patient("pc")} {
-		_, _, err := st.UpdateObject(ctx, tn, schema.Patients, pat["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+	for i, next := range []domain.Doc{patient("pb"), longPatient, patient("pc")} {
+		_, _, err := st.UpdateObject(ctx, tn, schema.Patients, pat["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 			for k, v := range next {
 				cur[k] = v
 			}

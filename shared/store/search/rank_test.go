@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
@@ -18,7 +19,7 @@ import (
 )
 
 // wantList is what a rank list must hold: the ids of live objects, optionally with status v.
-func wantList(live map[string]store.Doc, status string) []string {
+func wantList(live map[string]domain.Doc, status string) []string {
 	var out []string
 	for id, d := range live {
 		if status == "" || d["status"] == status {
@@ -29,7 +30,7 @@ func wantList(live map[string]store.Doc, status string) []string {
 	return out
 }
 
-func checkLists(t *testing.T, st *store.Store, tn store.Tenant, live map[string]store.Doc) {
+func checkLists(t *testing.T, st *store.Store, tn domain.Tenant, live map[string]domain.Doc) {
 	t.Helper()
 	ctx := context.Background()
 	for _, status := range []string{"", "active", "inactive", "deceased"} {
@@ -50,11 +51,11 @@ func TestRankListsStayExactUnderConcurrentWrites(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 3)
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_rank"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_rank"}
 	statuses := []string{"active", "inactive", "deceased"}
 
 	var mu sync.Mutex
-	live := map[string]store.Doc{}
+	live := map[string]domain.Doc{}
 	var wg sync.WaitGroup
 	for w := range 6 {
 		wg.Add(1)
@@ -66,7 +67,7 @@ func TestRankListsStayExactUnderConcurrentWrites(t *testing.T) {
 				switch {
 				case len(mine) > 0 && i%5 == 4:
 					id := mine[r.IntN(len(mine))]
-					_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, store.Meta{})
+					_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, domain.Meta{})
 					require.NoError(t, err)
 					mine = slices.DeleteFunc(mine, func(x string) bool { return x == id })
 					mu.Lock()
@@ -74,18 +75,18 @@ func TestRankListsStayExactUnderConcurrentWrites(t *testing.T) {
 					mu.Unlock()
 				case len(mine) > 0 && i%3 == 2:
 					id := mine[r.IntN(len(mine))]
-					next, _, err := st.UpdateObject(ctx, tn, schema.Patients, id, 0, func(cur store.Doc) (store.Doc, error) {
+					next, _, err := st.UpdateObject(ctx, tn, schema.Patients, id, 0, func(cur domain.Doc) (domain.Doc, error) {
 						cur["status"] = statuses[r.IntN(3)]
 						return cur, nil
-					}, store.Meta{})
+					}, domain.Meta{})
 					require.NoError(t, err)
 					mu.Lock()
 					live[id] = next
 					mu.Unlock()
 				default:
-					d, err := st.CreateObject(ctx, tn, schema.Patients, store.Doc{
+					d, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{
 						"firstName": "Ann", "lastName": fmt.Sprintf("W%d", w), "status": statuses[r.IntN(3)],
-					}, store.Meta{})
+					}, domain.Meta{})
 					require.NoError(t, err)
 					mine = append(mine, d["id"].(string))
 					mu.Lock()
@@ -101,7 +102,7 @@ func TestRankListsStayExactUnderConcurrentWrites(t *testing.T) {
 
 	// Emptying the resource leaves every list empty: chunks that empty merge into the one before.
 	for id := range live {
-		_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, store.Meta{})
+		_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, domain.Meta{})
 		require.NoError(t, err)
 		delete(live, id)
 	}
@@ -116,19 +117,19 @@ func TestRankListsSeedAndPurge(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 4)
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_seed"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_seed"}
 	r := rand.New(rand.NewPCG(3, 4))
 	docs := genPatients(r, tn, 90)
-	live := map[string]store.Doc{}
+	live := map[string]domain.Doc{}
 	// Out of id order across calls, so later calls land in the middle of existing chunks.
-	for _, part := range [][]store.Doc{docs[40:70], docs[:40], docs[70:]} {
+	for _, part := range [][]domain.Doc{docs[40:70], docs[:40], docs[70:]} {
 		require.NoError(t, st.SeedObjects(ctx, tn, "patients", part))
 		for _, d := range part {
 			live[d["id"].(string)] = d
 		}
 		checkLists(t, st, tn, live)
 	}
-	d, err := st.CreateObject(ctx, tn, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
+	d, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	require.NoError(t, err)
 	live[d["id"].(string)] = d
 	checkLists(t, st, tn, live)
@@ -136,7 +137,7 @@ func TestRankListsSeedAndPurge(t *testing.T) {
 	n, err := st.PurgeObjects(ctx, tn, schema.Patients)
 	require.NoError(t, err)
 	require.Equal(t, len(live), n)
-	checkLists(t, st, tn, map[string]store.Doc{})
+	checkLists(t, st, tn, map[string]domain.Doc{})
 }
 
 // $skip and totals on a rank list read chunks, not what they skip, and agree with the index.
@@ -144,7 +145,7 @@ func TestFindSkipReadsRankChunks(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 50)
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_skip"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_skip"}
 	r := rand.New(rand.NewPCG(9, 9))
 	docs := genPatients(r, tn, 600)
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
@@ -184,10 +185,10 @@ func TestEnsureRankListsRebuildsOldData(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 5)
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_old"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_old"}
 	docs := genPatients(rand.New(rand.NewPCG(1, 2)), tn, 40)
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
-	live := map[string]store.Doc{}
+	live := map[string]domain.Doc{}
 	for _, d := range docs {
 		live[d["id"].(string)] = d
 	}
@@ -209,7 +210,7 @@ func TestSkipPagingWhileWriting(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 6)
 	st := newTable(t)
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_1", Mode: store.Test, Org: "org_paging"}
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_paging"}
 	docs := genPatients(rand.New(rand.NewPCG(5, 6)), tn, 150)
 	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
 
@@ -226,16 +227,16 @@ func TestSkipPagingWhileWriting(t *testing.T) {
 			default:
 			}
 			if i%2 == 0 {
-				_, err := st.CreateObject(ctx, tn, schema.Patients, store.Doc{"firstName": "New", "lastName": "Comer", "status": "active"}, store.Meta{})
+				_, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{"firstName": "New", "lastName": "Comer", "status": "active"}, domain.Meta{})
 				if !assert.NoError(t, err) {
 					return
 				}
 				continue
 			}
-			_, _, err := st.UpdateObject(ctx, tn, schema.Patients, docs[r.IntN(len(docs))]["id"].(string), 0, func(cur store.Doc) (store.Doc, error) {
+			_, _, err := st.UpdateObject(ctx, tn, schema.Patients, docs[r.IntN(len(docs))]["id"].(string), 0, func(cur domain.Doc) (domain.Doc, error) {
 				cur["lastName"] = fmt.Sprintf("Renamed%d", i)
 				return cur, nil
-			}, store.Meta{})
+			}, domain.Meta{})
 			if !assert.NoError(t, err) {
 				return
 			}

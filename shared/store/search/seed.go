@@ -8,13 +8,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
 )
 
 // SeedObjects writes prepared objects without events: initial sandbox data is a starting state,
 // not a change anyone made. Batches of 25 (DynamoDB's BatchWriteItem limit) are sent by
 // seedWorkers goroutines at once, retrying unprocessed items; the first error stops the rest.
-func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Doc) error {
+func (s *Index) SeedObjects(ctx context.Context, t domain.Tenant, res string, docs []domain.Doc) error {
 	r, ok := lookupResource(res)
 	if !ok {
 		return fmt.Errorf("store: seed: unknown resource %s", res)
@@ -41,7 +44,7 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 	if err := s.Ranks.Seed(ctx, t, r, docs); err != nil {
 		return err
 	}
-	return forEach(ctx, seedWorkers, slices.Collect(slices.Chunk(reqs, 25)), func(ctx context.Context, b []types.WriteRequest) error {
+	return core.ForEach(ctx, seedWorkers, slices.Collect(slices.Chunk(reqs, 25)), func(ctx context.Context, b []types.WriteRequest) error {
 		if err := s.seedBatch(ctx, b); err != nil {
 			return fmt.Errorf("store: seed %s: %w", res, err)
 		}
@@ -53,7 +56,7 @@ func (s *Store) SeedObjects(ctx context.Context, t Tenant, res string, docs []Do
 // table (or the local engine's group commit) busy, few enough to stay far from throttling.
 const seedWorkers = 4
 
-func (s *Store) seedBatch(ctx context.Context, reqs []types.WriteRequest) error {
+func (s *Index) seedBatch(ctx context.Context, reqs []types.WriteRequest) error {
 	batch := map[string][]types.WriteRequest{s.Table: reqs}
 	for len(batch) > 0 {
 		out, err := s.DB.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: batch})
@@ -68,9 +71,9 @@ func (s *Store) seedBatch(ctx context.Context, reqs []types.WriteRequest) error 
 // PurgeObjects deletes every object of res in the tenant, with the guards of their externalIds,
 // without events (a sandbox reset restores a starting state; nobody changed anything). It
 // returns how many objects it deleted.
-func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource) (int, error) {
+func (s *Index) PurgeObjects(ctx context.Context, t domain.Tenant, res *schema.Resource) (int, error) {
 	count := 0
-	lists := map[string]bool{rankPK(t, res, "", nil): true}
+	lists := map[string]bool{ranklist.PK(t, res, "", nil): true}
 	var start map[string]types.AttributeValue
 	for {
 		p, err := s.ListPage(ctx, t, res, true, 500, start)
@@ -79,17 +82,17 @@ func (s *Store) PurgeObjects(ctx context.Context, t Tenant, res *schema.Resource
 		}
 		var reqs []types.WriteRequest
 		for _, d := range p.Docs {
-			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": sv(partition(t, res.Name)), "SK": sv(str(d["id"]))}}})
+			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": core.SV(core.Partition(t, res.Name)), "SK": core.SV(str(d["id"]))}}})
 			if ext, ok := d["externalId"].(string); ok && ext != "" {
-				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: guardKey(t, res, ext)}})
+				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: core.GuardKey(t, res, ext)}})
 			}
 			reqs = append(reqs, s.purgeIndexWrites(t, res, d)...) // its term-index postings (indexes.go)
 			reqs = append(reqs, s.purgePairWrites(t, res, d)...)  // its pair postings (phrases.go)
-			for _, pk := range rankLists(t, res, d) {
+			for _, pk := range ranklist.ListsOf(t, res, d) {
 				lists[pk] = true
 			}
 		}
-		if err := s.batchWrite(ctx, distinctDeletes(reqs), "purge "+res.Name); err != nil {
+		if err := s.BatchWrite(ctx, distinctDeletes(reqs), "purge "+res.Name); err != nil {
 			return count, err
 		}
 		if err := s.purgePairCounts(ctx, t, res, p.Docs); err != nil {
@@ -110,7 +113,7 @@ func distinctDeletes(reqs []types.WriteRequest) []types.WriteRequest {
 	out := reqs[:0]
 	for _, r := range reqs {
 		if d := r.DeleteRequest; d != nil {
-			k := [2]string{getS(d.Key, "PK"), getS(d.Key, "SK")}
+			k := [2]string{core.GetS(d.Key, "PK"), core.GetS(d.Key, "SK")}
 			if seen[k] {
 				continue
 			}

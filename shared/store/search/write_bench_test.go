@@ -17,9 +17,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/infra/dynamo"
+	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
@@ -36,7 +37,7 @@ const (
 // metered asks DynamoDB for the consumed capacity of every call and adds it up, as a bill would,
 // and splits the write units by the class of item they were spent on (classOf).
 type metered struct {
-	store.DB
+	core.DB
 	mu       sync.Mutex
 	wcu, rcu float64
 	writes   int                // write calls (a transaction is one)
@@ -229,9 +230,9 @@ func (m *metered) takeClasses() map[string]float64 {
 
 // benchPatient is a typical patient: names, birth date, sex, email, phone, a two-line address,
 // a status and a tag.
-func benchPatient(r *rand.Rand, i int) store.Doc {
+func benchPatient(r *rand.Rand, i int) domain.Doc {
 	first := firstNames[r.IntN(len(firstNames))]
-	return store.Doc{
+	return domain.Doc{
 		"firstName": first, "lastName": lastNames[r.IntN(len(lastNames))],
 		"dateOfBirth": time.Date(1940+r.IntN(70), time.Month(1+r.IntN(12)), 1+r.IntN(28), 0, 0, 0, 0, time.UTC).UnixMilli(),
 		"sex":         []string{"female", "male"}[r.IntN(2)], "email": fmt.Sprintf("%s.%d@example.com", first, i),
@@ -298,7 +299,7 @@ type billed struct {
 	indexCopies, postings, vocabEtc int // GSI copies; term and pair postings; the rest but objects and events
 }
 
-func storedBytes(b *testing.B, db store.DB, table string) billed {
+func storedBytes(b *testing.B, db core.DB, table string) billed {
 	var out billed
 	var start map[string]types.AttributeValue
 	for {
@@ -347,7 +348,7 @@ func BenchmarkWriteCost(b *testing.B) {
 	m := &metered{DB: st.DB}
 	st.DB = m
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_bench", Mode: store.Test, Org: "org_bench"}
+	tn := domain.Tenant{Account: "acct_bench", Mode: domain.Test, Org: "org_bench"}
 	r := rand.New(rand.NewPCG(1, 2))
 	// At least 200 patients: the engine's pages are 4 KB and its growth over 50 creates (make
 	// bench's one iteration) swung by a quarter between runs.
@@ -362,7 +363,7 @@ func BenchmarkWriteCost(b *testing.B) {
 	ids := make([]string, 0, n)
 	for i := range n {
 		t0 := time.Now()
-		d, err := st.CreateObject(ctx, tn, schema.Patients, benchPatient(r, i), store.Meta{RequestID: "req_bench"})
+		d, err := st.CreateObject(ctx, tn, schema.Patients, benchPatient(r, i), domain.Meta{RequestID: "req_bench"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -380,11 +381,11 @@ func BenchmarkWriteCost(b *testing.B) {
 	var patches []time.Duration
 	for i := range n {
 		t0 := time.Now()
-		_, _, err := st.UpdateObject(ctx, tn, schema.Patients, ids[i], 0, func(cur store.Doc) (store.Doc, error) {
+		_, _, err := st.UpdateObject(ctx, tn, schema.Patients, ids[i], 0, func(cur domain.Doc) (domain.Doc, error) {
 			cur["phone"] = fmt.Sprintf("+1415555%04d", i)
 			cur["preferredName"] = "P" + fmt.Sprint(i)
 			return cur, nil
-		}, store.Meta{RequestID: "req_bench"})
+		}, domain.Meta{RequestID: "req_bench"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -461,7 +462,7 @@ func BenchmarkHotOrganization(b *testing.B) {
 func hotOrganization(b *testing.B, noConflicts bool) {
 	st, _, eng := storetest.EngineWith(b, b.TempDir(), dynamo.Options{TTLInterval: -1, NoConflicts: noConflicts})
 	ctx := context.Background()
-	tn := store.Tenant{Account: "acct_bench", Mode: store.Test, Org: "org_hot"}
+	tn := domain.Tenant{Account: "acct_bench", Mode: domain.Test, Org: "org_hot"}
 	const writers, each = 16, 50
 	var lat []time.Duration
 	var mu sync.Mutex
@@ -481,7 +482,7 @@ func hotOrganization(b *testing.B, noConflicts bool) {
 					p := benchPatient(r, i)
 					p["status"] = statuses[(w+i)%3]
 					s := time.Now()
-					if _, err := st.CreateObject(ctx, tn, schema.Patients, p, store.Meta{}); err != nil {
+					if _, err := st.CreateObject(ctx, tn, schema.Patients, p, domain.Meta{}); err != nil {
 						b.Error(err)
 						return
 					}

@@ -29,6 +29,7 @@ import (
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/infra/testclock"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Table is the test table's name.
@@ -62,7 +63,7 @@ func EngineWith(t testing.TB, dir string, opts dynamo.Options) (*store.Store, *F
 	t.Cleanup(func() { done.Store(true) })
 	// The SDK's retryer as the functions have it (shared/app): the store handles conditional
 	// failures and cancelled transactions itself; single-item writes refused for a conflict are
-	// retried by the SDK (store.RetryConflicts).
+	// retried by the SDK (core.RetryConflicts).
 	client := dynamodb.New(dynamodb.Options{
 		HTTPClient:   sdkhttp.New(),
 		Region:       "us-east-1",
@@ -75,7 +76,7 @@ func EngineWith(t testing.TB, dir string, opts dynamo.Options) (*store.Store, *F
 				t.Logf("storetest: SDK: "+f, v...)
 			}
 		}),
-	}, store.RetryConflicts)
+	}, core.RetryConflicts)
 	// As make run makes it: the template's keys and indexes, TTL on.
 	err = local.EnsureTable(context.Background(), client, tbl, Table)
 	if err != nil {
@@ -116,11 +117,11 @@ func loadTable() (*template.Table, error) {
 
 // Failing passes every call through, except that TransactWriteItems fails while Fail is set.
 type Failing struct {
-	store.DB
+	core.DB
 	Fail atomic.Bool
 }
 
-// TransactWriteItems implements store.DB.
+// TransactWriteItems implements core.DB.
 func (f *Failing) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	if f.Fail.Load() {
 		return nil, &types.InternalServerError{Message: aws.String("injected failure")}

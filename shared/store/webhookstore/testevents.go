@@ -7,17 +7,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // PutTestEvent stores a sample event (POST /webhook-endpoints/{id}/test) and its one pending
 // delivery with the delivery's due entry, in one transaction. Unlike writeWithEvents it writes no
 // outbox entry: a test event goes only to the endpoint it was sent to, never fanned out. The event
 // is an ordinary event item, so the delivery path (signing, retries, GET /events) is the real one.
-func (s *Store) PutTestEvent(ctx context.Context, ev Doc, d Delivery) error {
+func (s *Webhooks) PutTestEvent(ctx context.Context, ev domain.Doc, d Delivery) error {
 	if d.EventID != ev["id"] || d.Account == "" || d.Due() == nil {
 		return fmt.Errorf("store: test event %v needs its delivery with an account and a due entry", ev["id"])
 	}
-	evItem, err := s.eventItem(Tenant{Account: d.Account, Mode: d.Mode}, ev, s.Now())
+	evItem, err := s.EventItem(domain.Tenant{Account: d.Account, Mode: d.Mode}, ev, s.Now())
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Webhook endpoints and their deliveries belong to an account and mode (not to an organization):
@@ -72,7 +74,7 @@ func (e Endpoint) ActiveSecrets(now time.Time) []string {
 }
 
 // Doc is the endpoint's API representation (without its secret).
-func (e Endpoint) Doc() Doc {
+func (e Endpoint) Doc() domain.Doc {
 	ev := make([]any, len(e.EnabledEvents))
 	for i, t := range e.EnabledEvents {
 		ev[i] = t
@@ -81,11 +83,11 @@ func (e Endpoint) Doc() Doc {
 	if md == nil {
 		md = map[string]any{}
 	}
-	return Doc{
-		"id": e.ID, "object": "webhook_endpoint", "livemode": e.Mode == Live, "url": e.URL, "enabledEvents": ev,
-		"description": nilIfEmpty(e.Description), "status": e.Status, "disabledReason": nilIfEmpty(e.DisabledReason),
+	return domain.Doc{
+		"id": e.ID, "object": "webhook_endpoint", "livemode": e.Mode == domain.Live, "url": e.URL, "enabledEvents": ev,
+		"description": core.NilIfEmpty(e.Description), "status": e.Status, "disabledReason": core.NilIfEmpty(e.DisabledReason),
 		"metadata": md, "headers": headersDoc(e.Headers), "createdAt": e.CreatedAt, "updatedAt": e.UpdatedAt,
-		"apiVersion": nilIfEmpty(e.APIVersion),
+		"apiVersion": core.NilIfEmpty(e.APIVersion),
 	}
 }
 
@@ -101,14 +103,14 @@ func (e Endpoint) item(account string) (map[string]types.AttributeValue, error) 
 	}
 	d := e.Doc()
 	d["failingSince"] = e.FailingSince
-	return marshalItem(d, map[string]types.AttributeValue{
-		"PK": sv(endpointPK(account, e.Mode)), "SK": sv(e.ID), versionAttr: n(e.version),
+	return core.MarshalItem(d, map[string]types.AttributeValue{
+		"PK": core.SV(endpointPK(account, e.Mode)), "SK": core.SV(e.ID), core.VersionAttr: core.N(e.version),
 		"_secrets": mustAV(secrets),
 	})
 }
 
 func mustAV(v any) types.AttributeValue {
-	av, err := toAV(v)
+	av, err := core.ToAV(v)
 	if err != nil {
 		panic(err) // only called on values built here from strings and ints
 	}
@@ -116,12 +118,12 @@ func mustAV(v any) types.AttributeValue {
 }
 
 func endpointFrom(item map[string]types.AttributeValue) Endpoint {
-	d := unmarshalDoc(item)
+	d := core.UnmarshalDoc(item)
 	e := Endpoint{ID: str(d["id"]), URL: str(d["url"]), Description: str(d["description"]), Status: str(d["status"]),
-		DisabledReason: str(d["disabledReason"]), FailingSince: asInt(d["failingSince"]), CreatedAt: asInt(d["createdAt"]),
-		UpdatedAt: asInt(d["updatedAt"]), version: getN(item, versionAttr), Mode: Test, APIVersion: str(d["apiVersion"])}
+		DisabledReason: str(d["disabledReason"]), FailingSince: core.AsInt(d["failingSince"]), CreatedAt: core.AsInt(d["createdAt"]),
+		UpdatedAt: core.AsInt(d["updatedAt"]), version: core.GetN(item, core.VersionAttr), Mode: domain.Test, APIVersion: str(d["apiVersion"])}
 	if b, _ := d["livemode"].(bool); b {
-		e.Mode = Live
+		e.Mode = domain.Live
 	}
 	if m, ok := d["metadata"].(map[string]any); ok {
 		e.Metadata = m
@@ -132,19 +134,19 @@ func endpointFrom(item map[string]types.AttributeValue) Endpoint {
 			e.EnabledEvents = append(e.EnabledEvents, str(v))
 		}
 	}
-	if l, ok := fromAV(item["_secrets"]).([]any); ok {
+	if l, ok := core.FromAV(item["_secrets"]).([]any); ok {
 		for _, v := range l {
 			m, _ := v.(map[string]any)
-			e.Secrets = append(e.Secrets, Secret{Value: str(m["value"]), ExpiresAt: asInt(m["expiresAt"])})
+			e.Secrets = append(e.Secrets, Secret{Value: str(m["value"]), ExpiresAt: core.AsInt(m["expiresAt"])})
 		}
 	}
 	return e
 }
 
 // CreateEndpoint stores a new endpoint (ID, timestamps and version are set here).
-func (s *Store) CreateEndpoint(ctx context.Context, account string, e Endpoint) (Endpoint, error) {
+func (s *Webhooks) CreateEndpoint(ctx context.Context, account string, e Endpoint) (Endpoint, error) {
 	now := s.Now()
-	e.ID = NewID("we", now)
+	e.ID = core.NewID("we", now)
 	e.CreatedAt, e.UpdatedAt, e.version = now.UnixMilli(), now.UnixMilli(), 1
 	item, err := e.item(account)
 	if err != nil {
@@ -157,9 +159,9 @@ func (s *Store) CreateEndpoint(ctx context.Context, account string, e Endpoint) 
 }
 
 // GetEndpoint reads one endpoint.
-func (s *Store) GetEndpoint(ctx context.Context, account, mode, id string) (Endpoint, error) {
+func (s *Webhooks) GetEndpoint(ctx context.Context, account, mode, id string) (Endpoint, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)}})
+		Key: map[string]types.AttributeValue{"PK": core.SV(endpointPK(account, mode)), "SK": core.SV(id)}})
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("store: get webhook endpoint %s: %w", id, err)
 	}
@@ -170,12 +172,12 @@ func (s *Store) GetEndpoint(ctx context.Context, account, mode, id string) (Endp
 }
 
 // ListEndpoints lists an account's endpoints of one mode, oldest first.
-func (s *Store) ListEndpoints(ctx context.Context, account, mode string) ([]Endpoint, error) {
+func (s *Webhooks) ListEndpoints(ctx context.Context, account, mode string) ([]Endpoint, error) {
 	var out []Endpoint
 	var start map[string]types.AttributeValue
 	for {
 		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(endpointPK(account, mode))}, ExclusiveStartKey: start})
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(endpointPK(account, mode))}, ExclusiveStartKey: start})
 		if err != nil {
 			return nil, fmt.Errorf("store: list webhook endpoints: %w", err)
 		}
@@ -190,7 +192,7 @@ func (s *Store) ListEndpoints(ctx context.Context, account, mode string) ([]Endp
 }
 
 // UpdateEndpoint changes an endpoint by read, mutate, conditional write (retried on contention).
-func (s *Store) UpdateEndpoint(ctx context.Context, account, mode, id string, mutate func(*Endpoint) error) (Endpoint, error) {
+func (s *Webhooks) UpdateEndpoint(ctx context.Context, account, mode, id string, mutate func(*Endpoint) error) (Endpoint, error) {
 	for try := 0; ; try++ {
 		e, err := s.GetEndpoint(ctx, account, mode, id)
 		if err != nil {
@@ -207,7 +209,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, account, mode, id string, mu
 			return e, err
 		}
 		_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("#v = :v"),
-			ExpressionAttributeNames: map[string]string{"#v": versionAttr}, ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(prev)}})
+			ExpressionAttributeNames: map[string]string{"#v": core.VersionAttr}, ExpressionAttributeValues: map[string]types.AttributeValue{":v": core.N(prev)}})
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) && try < 20 {
 			continue
@@ -220,9 +222,9 @@ func (s *Store) UpdateEndpoint(ctx context.Context, account, mode, id string, mu
 }
 
 // DeleteEndpoint removes an endpoint (its deliveries expire with their TTL).
-func (s *Store) DeleteEndpoint(ctx context.Context, account, mode, id string) (Endpoint, error) {
+func (s *Webhooks) DeleteEndpoint(ctx context.Context, account, mode, id string) (Endpoint, error) {
 	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, ReturnValues: types.ReturnValueAllOld,
-		Key: map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)}})
+		Key: map[string]types.AttributeValue{"PK": core.SV(endpointPK(account, mode)), "SK": core.SV(id)}})
 	if err != nil {
 		return Endpoint{}, fmt.Errorf("store: delete webhook endpoint %s: %w", id, err)
 	}
@@ -233,12 +235,12 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, mode, id string) (E
 }
 
 // MarkEndpointFailing starts a failing streak if none is running and returns its start.
-func (s *Store) MarkEndpointFailing(ctx context.Context, account, mode, id string, now time.Time) (int64, error) {
+func (s *Webhooks) MarkEndpointFailing(ctx context.Context, account, mode, id string, now time.Time) (int64, error) {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
-		Key:                       map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)},
+		Key:                       map[string]types.AttributeValue{"PK": core.SV(endpointPK(account, mode)), "SK": core.SV(id)},
 		UpdateExpression:          aws.String("SET failingSince = :now"),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND (attribute_not_exists(failingSince) OR failingSince = :zero)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":now": n(now.UnixMilli()), ":zero": n(0)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":now": core.N(now.UnixMilli()), ":zero": core.N(0)},
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
@@ -252,12 +254,12 @@ func (s *Store) MarkEndpointFailing(ctx context.Context, account, mode, id strin
 }
 
 // MarkEndpointHealthy ends a failing streak.
-func (s *Store) MarkEndpointHealthy(ctx context.Context, account, mode, id string) error {
+func (s *Webhooks) MarkEndpointHealthy(ctx context.Context, account, mode, id string) error {
 	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
-		Key:                       map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)},
+		Key:                       map[string]types.AttributeValue{"PK": core.SV(endpointPK(account, mode)), "SK": core.SV(id)},
 		UpdateExpression:          aws.String("SET failingSince = :zero"),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND failingSince > :zero"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": n(0)},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": core.N(0)},
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) {
@@ -268,7 +270,7 @@ func (s *Store) MarkEndpointHealthy(ctx context.Context, account, mode, id strin
 
 // DisableEndpoint disables an enabled endpoint and emits webhook_endpoint.disabled in the same
 // transaction. It reports false when the endpoint was not enabled (someone else got there first).
-func (s *Store) DisableEndpoint(ctx context.Context, account, mode, id, reason string) (bool, error) {
+func (s *Webhooks) DisableEndpoint(ctx context.Context, account, mode, id, reason string) (bool, error) {
 	e, err := s.GetEndpoint(ctx, account, mode, id)
 	if err != nil {
 		return false, err
@@ -278,7 +280,7 @@ func (s *Store) DisableEndpoint(ctx context.Context, account, mode, id, reason s
 	}
 	now := s.Now()
 	prevVersion := e.version
-	prev := Doc{"status": e.Status, "disabledReason": nil}
+	prev := domain.Doc{"status": e.Status, "disabledReason": nil}
 	e.Status, e.DisabledReason, e.version = EndpointDisabled, reason, e.version+1
 	e.UpdatedAt = max(now.UnixMilli(), e.UpdatedAt+1)
 	item, err := e.item(account)
@@ -286,9 +288,9 @@ func (s *Store) DisableEndpoint(ctx context.Context, account, mode, id, reason s
 		return false, err
 	}
 	put := types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("#v = :v"),
-		ExpressionAttributeNames: map[string]string{"#v": versionAttr}, ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(prevVersion)}}}
-	err = s.writeWithEvents(ctx, Tenant{Account: account, Mode: mode}, put, "webhook_endpoint.disabled", e.Doc(), prev, Meta{}, now)
-	if errors.Is(err, errConflict) {
+		ExpressionAttributeNames: map[string]string{"#v": core.VersionAttr}, ExpressionAttributeValues: map[string]types.AttributeValue{":v": core.N(prevVersion)}}}
+	err = s.WriteWithEvents(ctx, domain.Tenant{Account: account, Mode: mode}, put, "webhook_endpoint.disabled", e.Doc(), prev, domain.Meta{}, now)
+	if errors.Is(err, core.ErrConflict) {
 		return s.DisableEndpoint(ctx, account, mode, id, reason)
 	}
 	return err == nil, err
@@ -324,13 +326,13 @@ type Delivery struct {
 }
 
 // Doc is the delivery's API representation.
-func (d Delivery) Doc() Doc {
+func (d Delivery) Doc() domain.Doc {
 	attempts := make([]any, len(d.Attempts))
 	for i, a := range d.Attempts {
 		attempts[i] = map[string]any{"attemptedAt": a.At, "durationMs": a.DurationMs, "statusCode": nilIfZero(a.StatusCode),
-			"responseBody": nilIfEmpty(a.ResponseBody), "error": nilIfEmpty(a.Error)}
+			"responseBody": core.NilIfEmpty(a.ResponseBody), "error": core.NilIfEmpty(a.Error)}
 	}
-	return Doc{"id": d.ID, "object": "webhook_delivery", "livemode": d.Mode == Live, "webhookEndpointId": d.EndpointID,
+	return domain.Doc{"id": d.ID, "object": "webhook_delivery", "livemode": d.Mode == domain.Live, "webhookEndpointId": d.EndpointID,
 		"eventId": d.EventID, "eventType": d.EventType, "status": d.Status, "attempts": attempts, "attemptCount": int64(len(d.Attempts)),
 		"nextAttemptAt": nilIfZero(int(d.NextAttemptAt)), "createdAt": d.CreatedAt, "updatedAt": d.UpdatedAt}
 }
@@ -346,7 +348,7 @@ func nilIfZero(v int) any {
 // delivery once; it sorts by the event's time.
 func DeliveryID(eventID, endpointID string) string {
 	sum := sha256.Sum256([]byte(eventID + "|" + endpointID))
-	rest := IDFrom("whd", time.UnixMilli(0), byteReader(sum[:10]))
+	rest := core.IDFrom("whd", time.UnixMilli(0), byteReader(sum[:10]))
 	timePart := eventID[len("evt_") : len("evt_")+10]
 	return "whd_" + timePart + rest[len("whd_")+10:]
 }
@@ -356,31 +358,31 @@ type byteReader []byte
 func (b byteReader) Read(p []byte) (int, error) { return copy(p, b), nil }
 
 // deliveryTTL keeps delivery history as long as the events it refers to.
-const deliveryTTL = eventTTL
+const deliveryTTL = core.EventTTL
 
 func (d Delivery) item() (map[string]types.AttributeValue, error) {
 	doc := d.Doc()
 	doc["roundStartedAt"], doc["roundFailures"], doc["dueAt"] = d.RoundStartedAt, int64(d.RoundFailures), d.DueAt
-	return marshalItem(doc, map[string]types.AttributeValue{
-		"PK": sv(deliveryPK(d.Account, d.Mode, d.EndpointID)), "SK": sv(d.ID),
-		"account": sv(d.Account), "ttl": n(time.UnixMilli(d.CreatedAt).Add(deliveryTTL).Unix()),
+	return core.MarshalItem(doc, map[string]types.AttributeValue{
+		"PK": core.SV(deliveryPK(d.Account, d.Mode, d.EndpointID)), "SK": core.SV(d.ID),
+		"account": core.SV(d.Account), "ttl": core.N(time.UnixMilli(d.CreatedAt).Add(deliveryTTL).Unix()),
 	})
 }
 
 func deliveryFrom(item map[string]types.AttributeValue) Delivery {
-	x := unmarshalDoc(item)
-	d := Delivery{ID: str(x["id"]), Account: getS(item, "account"), Mode: Test, EndpointID: str(x["webhookEndpointId"]),
+	x := core.UnmarshalDoc(item)
+	d := Delivery{ID: str(x["id"]), Account: core.GetS(item, "account"), Mode: domain.Test, EndpointID: str(x["webhookEndpointId"]),
 		EventID: str(x["eventId"]), EventType: str(x["eventType"]), Status: str(x["status"]),
-		RoundStartedAt: asInt(x["roundStartedAt"]), RoundFailures: int(asInt(x["roundFailures"])),
-		NextAttemptAt: asInt(x["nextAttemptAt"]), DueAt: asInt(x["dueAt"]), CreatedAt: asInt(x["createdAt"]), UpdatedAt: asInt(x["updatedAt"])}
+		RoundStartedAt: core.AsInt(x["roundStartedAt"]), RoundFailures: int(core.AsInt(x["roundFailures"])),
+		NextAttemptAt: core.AsInt(x["nextAttemptAt"]), DueAt: core.AsInt(x["dueAt"]), CreatedAt: core.AsInt(x["createdAt"]), UpdatedAt: core.AsInt(x["updatedAt"])}
 	if b, _ := x["livemode"].(bool); b {
-		d.Mode = Live
+		d.Mode = domain.Live
 	}
 	if l, ok := x["attempts"].([]any); ok {
 		for _, v := range l {
 			m, _ := v.(map[string]any)
-			d.Attempts = append(d.Attempts, Attempt{At: asInt(m["attemptedAt"]), DurationMs: asInt(m["durationMs"]),
-				StatusCode: int(asInt(m["statusCode"])), ResponseBody: str(m["responseBody"]), Error: str(m["error"])})
+			d.Attempts = append(d.Attempts, Attempt{At: core.AsInt(m["attemptedAt"]), DurationMs: core.AsInt(m["durationMs"]),
+				StatusCode: int(core.AsInt(m["statusCode"])), ResponseBody: str(m["responseBody"]), Error: str(m["error"])})
 		}
 	}
 	return d
@@ -407,18 +409,18 @@ type Due struct {
 const dueShards = 4
 
 func duePK(deliveryID string) string {
-	return "WHDUE#" + strconv.Itoa(outboxShard(deliveryID)%dueShards)
+	return "WHDUE#" + strconv.Itoa(core.OutboxShard(deliveryID)%dueShards)
 }
 
 func dueSK(at int64, deliveryID string) string { return fmt.Sprintf("%013d#%s", at, deliveryID) }
 
 func (d Due) key() map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{"PK": sv(duePK(d.DeliveryID)), "SK": sv(dueSK(d.At, d.DeliveryID))}
+	return map[string]types.AttributeValue{"PK": core.SV(duePK(d.DeliveryID)), "SK": core.SV(dueSK(d.At, d.DeliveryID))}
 }
 
 func (d Due) item() map[string]types.AttributeValue {
 	it := d.key()
-	it["account"], it["mode"], it["endpointId"], it["deliveryId"], it["attempt"] = sv(d.Account), sv(d.Mode), sv(d.EndpointID), sv(d.DeliveryID), n(int64(d.Attempt))
+	it["account"], it["mode"], it["endpointId"], it["deliveryId"], it["attempt"] = core.SV(d.Account), core.SV(d.Mode), core.SV(d.EndpointID), core.SV(d.DeliveryID), core.N(int64(d.Attempt))
 	return it
 }
 
@@ -427,7 +429,7 @@ var ErrStale = errors.New("store: delivery changed concurrently")
 
 // SaveDelivery writes d if it still has prevAttempts attempts (-1: only if it does not exist yet),
 // together with removing the due entry `done` and adding `next`, in one transaction.
-func (s *Store) SaveDelivery(ctx context.Context, d Delivery, prevAttempts int, done, next *Due) error {
+func (s *Webhooks) SaveDelivery(ctx context.Context, d Delivery, prevAttempts int, done, next *Due) error {
 	d.UpdatedAt = max(s.Now().UnixMilli(), d.UpdatedAt)
 	item, err := d.item()
 	if err != nil {
@@ -438,7 +440,7 @@ func (s *Store) SaveDelivery(ctx context.Context, d Delivery, prevAttempts int, 
 		put.ConditionExpression = aws.String("attribute_not_exists(PK)")
 	} else {
 		put.ConditionExpression = aws.String("attemptCount = :n")
-		put.ExpressionAttributeValues = map[string]types.AttributeValue{":n": n(int64(prevAttempts))}
+		put.ExpressionAttributeValues = map[string]types.AttributeValue{":n": core.N(int64(prevAttempts))}
 	}
 	items := []types.TransactWriteItem{{Put: put}}
 	if done != nil && (next == nil || done.key()["SK"].(*types.AttributeValueMemberS).Value != next.key()["SK"].(*types.AttributeValueMemberS).Value) {
@@ -447,7 +449,7 @@ func (s *Store) SaveDelivery(ctx context.Context, d Delivery, prevAttempts int, 
 	if next != nil {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: next.item()}})
 	}
-	err = s.transactWrite(ctx, items)
+	err = s.TransactWrite(ctx, items)
 	var tce *types.TransactionCanceledException
 	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
 		return ErrStale
@@ -459,29 +461,29 @@ func (s *Store) SaveDelivery(ctx context.Context, d Delivery, prevAttempts int, 
 }
 
 // GetDelivery reads one delivery of an endpoint.
-func (s *Store) GetDelivery(ctx context.Context, account, mode, endpointID, id string) (Delivery, error) {
+func (s *Webhooks) GetDelivery(ctx context.Context, account, mode, endpointID, id string) (Delivery, error) {
 	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
-		Key: map[string]types.AttributeValue{"PK": sv(deliveryPK(account, mode, endpointID)), "SK": sv(id)}})
+		Key: map[string]types.AttributeValue{"PK": core.SV(deliveryPK(account, mode, endpointID)), "SK": core.SV(id)}})
 	if err != nil {
 		return Delivery{}, fmt.Errorf("store: get delivery %s: %w", id, err)
 	}
-	if out.Item == nil || s.expired(out.Item) {
+	if out.Item == nil || s.Expired(out.Item) {
 		return Delivery{}, apperr.New(apperr.NotFound, "No such webhook_delivery: %s", id)
 	}
 	return deliveryFrom(out.Item), nil
 }
 
 // ListDeliveries lists an endpoint's deliveries newest first; status filters when non-empty.
-func (s *Store) ListDeliveries(ctx context.Context, account, mode, endpointID, status string, limit, skip int) ([]Delivery, error) {
+func (s *Webhooks) ListDeliveries(ctx context.Context, account, mode, endpointID, status string, limit, skip int) ([]Delivery, error) {
 	return s.ListDeliveriesFrom(ctx, account, mode, endpointID, status, limit, skip, "", "")
 }
 
 // ListDeliveriesFrom is ListDeliveries from a cursor: deliveries older than after, or newer than
 // before (read oldest first from it, the page returned newest first).
-func (s *Store) ListDeliveriesFrom(ctx context.Context, account, mode, endpointID, status string, limit, skip int, after, before string) ([]Delivery, error) {
+func (s *Webhooks) ListDeliveriesFrom(ctx context.Context, account, mode, endpointID, status string, limit, skip int, after, before string) ([]Delivery, error) {
 	out := []Delivery{}
 	seen := 0
-	lo, hi := SeekBounds("!", "\x7f", after, before) // ids are printable ASCII
+	lo, hi := core.SeekBounds("!", "\x7f", after, before) // ids are printable ASCII
 	var start map[string]types.AttributeValue
 	defer func() {
 		if before != "" {
@@ -492,13 +494,13 @@ func (s *Store) ListDeliveriesFrom(ctx context.Context, account, mode, endpointI
 	}()
 	for {
 		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv(deliveryPK(account, mode, endpointID)), ":lo": sv(lo), ":hi": sv(hi)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(deliveryPK(account, mode, endpointID)), ":lo": core.SV(lo), ":hi": core.SV(hi)},
 			ScanIndexForward:          aws.Bool(before != ""), ExclusiveStartKey: start})
 		if err != nil {
 			return nil, fmt.Errorf("store: list deliveries: %w", err)
 		}
 		for _, it := range res.Items {
-			if s.expired(it) || (status != "" && getS(it, "status") != status) {
+			if s.Expired(it) || (status != "" && core.GetS(it, "status") != status) {
 				continue
 			}
 			if seen >= skip {
@@ -517,28 +519,28 @@ func (s *Store) ListDeliveriesFrom(ctx context.Context, account, mode, endpointI
 }
 
 // DueBefore lists due attempts whose time has come, earliest first per shard.
-func (s *Store) DueBefore(ctx context.Context, now time.Time, limit int) ([]Due, error) {
+func (s *Webhooks) DueBefore(ctx context.Context, now time.Time, limit int) ([]Due, error) {
 	var out []Due
 	for shard := 0; shard < dueShards && len(out) < limit; shard++ {
 		res, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, ConsistentRead: aws.Bool(true),
 			KeyConditionExpression: aws.String("PK = :pk AND SK <= :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": sv("WHDUE#" + strconv.Itoa(shard)),
-				":now": sv(fmt.Sprintf("%013d#~", now.UnixMilli()))},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV("WHDUE#" + strconv.Itoa(shard)),
+				":now": core.SV(fmt.Sprintf("%013d#~", now.UnixMilli()))},
 			Limit: aws.Int32(int32(limit - len(out)))})
 		if err != nil {
 			return nil, fmt.Errorf("store: due deliveries: %w", err)
 		}
 		for _, it := range res.Items {
-			at, _ := strconv.ParseInt(getS(it, "SK")[:13], 10, 64)
-			out = append(out, Due{At: at, Account: getS(it, "account"), Mode: getS(it, "mode"), EndpointID: getS(it, "endpointId"),
-				DeliveryID: getS(it, "deliveryId"), Attempt: int(getN(it, "attempt"))})
+			at, _ := strconv.ParseInt(core.GetS(it, "SK")[:13], 10, 64)
+			out = append(out, Due{At: at, Account: core.GetS(it, "account"), Mode: core.GetS(it, "mode"), EndpointID: core.GetS(it, "endpointId"),
+				DeliveryID: core.GetS(it, "deliveryId"), Attempt: int(core.GetN(it, "attempt"))})
 		}
 	}
 	return out, nil
 }
 
 // DeleteDue removes a due entry (after its message was enqueued).
-func (s *Store) DeleteDue(ctx context.Context, d Due) error {
+func (s *Webhooks) DeleteDue(ctx context.Context, d Due) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: d.key()}); err != nil {
 		return fmt.Errorf("store: delete due delivery %s: %w", d.DeliveryID, err)
 	}
