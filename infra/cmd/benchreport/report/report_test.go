@@ -59,7 +59,7 @@ func TestWrite(t *testing.T) {
 // TestGoals renders the Goals table from a sample of make bench's output (testdata, lines as
 // go test printed them on 2026-12-07 21:07, a few Find sizes left out) and checks every row.
 func TestGoals(t *testing.T) {
-	f, err := os.Open("testdata/sample.bench.out")
+	f, err := os.Open("testdata/sample.bench.txt")
 	require.NoError(t, err)
 	defer f.Close()
 	res, err := Parse(f)
