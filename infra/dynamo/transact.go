@@ -158,13 +158,8 @@ func (s txItems) add(t *tableMeta, key []byte) error {
 }
 
 func opTransactWriteItems(e *Engine, body []byte) (any, error) {
-	var in struct {
-		TransactItems               []transactWriteItem
-		ClientRequestToken          string
-		ReturnConsumedCapacity      string
-		ReturnItemCollectionMetrics string
-	}
-	if err := decode(body, &in); err != nil {
+	var in transactWriteRequest
+	if err := decodeTransactWrite(body, &in); err != nil {
 		return nil, err
 	}
 	if err := checkTransactRequest(in.ReturnConsumedCapacity, len(in.TransactItems)); err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"maps"
 	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -66,6 +68,19 @@ func TestEnsureTableUpdatesIndexes(t *testing.T) {
 		}},
 		{"projection changed since", func(in *dynamodb.CreateTableInput) {
 			in.GlobalSecondaryIndexes[0].Projection = &types.Projection{ProjectionType: types.ProjectionTypeKeysOnly}
+		}},
+		{"slot indexes keyed by their own partition attribute (before issue 18)", func(in *dynamodb.CreateTableInput) {
+			// GSI2.. were keyed by GSI<n>PK; they are keyed by the table's PK now (docs/query.md).
+			for i, g := range in.GlobalSecondaryIndexes {
+				if aws.ToString(g.KeySchema[0].AttributeName) != "PK" {
+					continue
+				}
+				old := strings.TrimSuffix(aws.ToString(g.KeySchema[1].AttributeName), "SK") + "PK"
+				ks := slices.Clone(g.KeySchema)
+				ks[0].AttributeName = aws.String(old)
+				in.GlobalSecondaryIndexes[i].KeySchema = ks
+				in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(old), AttributeType: types.ScalarAttributeTypeS})
+			}
 		}},
 		{"key type changed since", func(in *dynamodb.CreateTableInput) {
 			// The first index's sort key was a number; no other index uses it.

@@ -153,6 +153,15 @@ func decodeValue(data []byte) (Value, bool, error) {
 	if v, ok, err := decodeScalarFast(data); ok {
 		return v, true, err
 	}
+	if fields, ok := splitObject(data); ok && len(fields) == 1 && !isNull(fields[0].Val) {
+		// One member, the shape every SDK writes: decodeRaw's checks for that case.
+		kind := KindFromString(fields[0].Name)
+		if kind == KindInvalid {
+			return Value{}, true, &SerializationError{Msg: "Unrecognized field " + fields[0].Name}
+		}
+		v, err := decodeOne(kind, fields[0].Val)
+		return v, true, err
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return Value{}, false, nil
@@ -218,6 +227,22 @@ func decodeScalarFast(data []byte) (Value, bool, error) {
 
 // UnmarshalJSON reads an item (object of attribute name to wire value).
 func (it *Item) UnmarshalJSON(data []byte) error {
+	if fields, ok := splitObject(data); ok {
+		out := make(Item, len(fields))
+		for i := len(fields) - 1; i >= 0; i-- { // backwards: the last of duplicate names wins, as in a map
+			f := fields[i]
+			if _, dup := out[f.Name]; dup {
+				continue
+			}
+			var v Value
+			if err := v.UnmarshalJSON(f.Val); err != nil {
+				return err
+			}
+			out[f.Name] = v
+		}
+		*it = out
+		return nil
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return &SerializationError{Msg: "Unexpected value type in payload"}
@@ -331,6 +356,24 @@ func decodeOne(kind Kind, r json.RawMessage) (Value, error) {
 }
 
 func decodeMap(r json.RawMessage) (Value, error) {
+	if fields, ok := splitObject(r); ok {
+		out := make(map[string]Value, len(fields))
+		for i := len(fields) - 1; i >= 0; i-- { // the last of duplicate names wins, as in a map
+			f := fields[i]
+			if _, dup := out[f.Name]; dup {
+				continue
+			}
+			v, ok, err := decodeValue(f.Val)
+			if !ok {
+				return Value{}, serr(M)
+			}
+			if err != nil {
+				return Value{}, err
+			}
+			out[f.Name] = v
+		}
+		return Map(out), nil
+	}
 	var m map[string]json.RawMessage
 	if json.Unmarshal(r, &m) != nil {
 		return Value{}, serr(M)
@@ -350,9 +393,16 @@ func decodeMap(r json.RawMessage) (Value, error) {
 }
 
 func decodeList(r json.RawMessage) (Value, error) {
-	var l []json.RawMessage
-	if json.Unmarshal(r, &l) != nil {
-		return Value{}, serr(L)
+	l, ok := splitArray(r)
+	if !ok {
+		var raw []json.RawMessage
+		if json.Unmarshal(r, &raw) != nil {
+			return Value{}, serr(L)
+		}
+		l = make([][]byte, len(raw))
+		for i, e := range raw {
+			l[i] = e
+		}
 	}
 	out := make([]Value, 0, len(l))
 	for _, e := range l {
@@ -369,8 +419,8 @@ func decodeList(r json.RawMessage) (Value, error) {
 }
 
 func decodeSet(kind Kind, r json.RawMessage) (Value, error) {
-	var l []string
-	if json.Unmarshal(r, &l) != nil {
+	l, ok := splitStrings(r)
+	if !ok && json.Unmarshal(r, &l) != nil {
 		return Value{}, serr(kind)
 	}
 	v := Value{Kind: kind}

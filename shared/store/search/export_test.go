@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func DropSlotAttrs(ctx context.Context, s *Index, t domain.Tenant, res *schema.R
 		}
 		for _, it := range page.Items {
 			if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
-				UpdateExpression: ptr("REMOVE " + slot.PK + ", " + slot.SK)}); err != nil {
+				UpdateExpression: ptr("REMOVE " + slot.SK)}); err != nil {
 				return err
 			}
 		}
@@ -47,6 +48,35 @@ func DropSlotAttrs(ctx context.Context, s *Index, t domain.Tenant, res *schema.R
 }
 
 func ptr(s string) *string { return &s }
+
+// AddLegacySlotPKs gives a resource's objects the GSI<n>PK attributes the slot indexes were
+// keyed by before they used the table's PK (<partition>#<field>), and forgets the index marker:
+// a data directory written by that version.
+func AddLegacySlotPKs(ctx context.Context, s *Index, t domain.Tenant, res *schema.Resource) error {
+	p := dynamodb.NewQueryPaginator(s.DB, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: ptr("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(core.Partition(t, res.Name))}})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return err
+		}
+		for _, it := range page.Items {
+			var set []string
+			vals := map[string]types.AttributeValue{}
+			for _, sl := range IndexSlots(res) {
+				n := strings.TrimPrefix(sl.Index, "GSI")
+				set = append(set, "GSI"+n+"PK = :p"+n)
+				vals[":p"+n] = core.SV(core.Partition(t, res.Name) + "#" + sl.Field)
+			}
+			if _, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
+				UpdateExpression: ptr("SET " + strings.Join(set, ", ")), ExpressionAttributeValues: vals}); err != nil {
+				return err
+			}
+		}
+	}
+	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(indexMarkerPK), "SK": core.SV(indexSignature())}})
+	return err
+}
 
 // QueueCount queues a change of the vocabulary count at (pk, sk), as a committed write does.
 func QueueCount(s *Index, pk, sk string, d int64) {

@@ -3,7 +3,12 @@ package search_test
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +17,7 @@ import (
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/search"
 )
 
@@ -130,4 +136,47 @@ func TestEnsureIndexAttrsBackfillsCompoundIndex(t *testing.T) {
 	want, _ := q.Run(schema.Patients, docs)
 	assert.Equal(t, ids(want), ids(got.Docs))
 	assert.Len(t, got.Docs, 30)
+}
+
+// A data directory written when the slot indexes had their own partition attributes (GSI<n>PK =
+// <partition>#<field>): EnsureIndexAttrs removes them once, every object still carries its
+// slots' sort keys, and finds on every slot answer as before.
+func TestEnsureIndexAttrsRemovesLegacySlotPartitions(t *testing.T) {
+	st := newTable(t)
+	ctx := context.Background()
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_legacy"}
+	docs := genPatients(rand.New(rand.NewPCG(9, 3)), tn, 30)
+	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
+	require.NoError(t, search.AddLegacySlotPKs(ctx, st.Index, tn, schema.Patients))
+	legacy := func() (n int) {
+		out, err := st.DB.Query(ctx, &dynamodb.QueryInput{TableName: &st.Table, KeyConditionExpression: aws.String("PK = :pk"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": &types.AttributeValueMemberS{Value: core.Partition(tn, "patients")}}})
+		require.NoError(t, err)
+		require.Len(t, out.Items, 30)
+		for _, it := range out.Items {
+			for k := range it {
+				if strings.HasPrefix(k, "GSI") && strings.HasSuffix(k, "PK") && k != "GSI1PK" {
+					n++
+				}
+			}
+			for _, sl := range search.IndexSlots(schema.Patients) {
+				require.Contains(t, it, sl.SK)
+			}
+		}
+		return n
+	}
+	require.Equal(t, 30*len(search.IndexSlots(schema.Patients)), legacy())
+
+	require.NoError(t, st.EnsureIndexAttrs(ctx))
+	require.Zero(t, legacy(), "every GSI<n>PK of a slot is gone")
+	for _, raw := range []string{"lastName=" + docs[0]["lastName"].(string), "$sort[createdAt]=-1&$limit=100",
+		"$sort[0][lastName]=1&$sort[1][firstName]=1&$limit=100", "status=active&$sort[dateOfBirth]=1&$limit=100"} {
+		q, err := query.ParseRaw(schema.Patients, raw)
+		require.NoError(t, err)
+		got, err := st.Find(ctx, tn, schema.Patients, q)
+		require.NoError(t, err, raw)
+		want, _ := q.Run(schema.Patients, docs)
+		assert.Equal(t, ids(want), ids(got.Docs), raw)
+		assert.NotEmpty(t, got.Docs, raw)
+	}
 }

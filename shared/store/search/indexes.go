@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 
@@ -25,7 +26,10 @@ import (
 //
 // GSI2..GSIn are overloaded "slot" indexes: each resource gives its other Indexed scalar fields
 // slots 2, 3, ... in declaration order, and an object carries, per slot,
-// GSI<n>PK = <resource partition>#<field> and GSI<n>SK = <encoded value>\x01<id>. The encoding
+// GSI<n>SK = <encoded value>\x01<id>. The slot indexes' partition key is the table's own PK (the
+// object's tenant partition): the index number already names the field within a resource, so
+// a GSI<n>PK of <partition>#<field> repeated the partition once per slot, ~370 bytes of a
+// patient's ~1.1 KB (and again in each of its 7 index copies) for nothing a query needs. The encoding
 // sorts as BSON order does (null/missing < numbers < strings < booleans), so one index answers
 // equality (begins_with), ranges (BETWEEN) and sorts, ties broken by id. The index is dense:
 // an object without the field is written under the null encoding, so a sort over it is complete.
@@ -38,7 +42,7 @@ import (
 type IndexSlot struct {
 	Field string // the field; for a compound index, its fields joined by "+"
 	Index string // GSI name
-	PK    string // partition attribute
+	PK    string // partition attribute: the table's PK (slotPK)
 	SK    string // sort attribute
 	// Fields are a compound index's fields (schema.Resource.SortIndexes), nil for one field.
 	Fields []string
@@ -68,11 +72,11 @@ func IndexSlots(res *schema.Resource) []IndexSlot {
 	var out []IndexSlot
 	for _, f := range res.SlotFields() {
 		n := len(out) + 2
-		out = append(out, IndexSlot{Field: f, Index: fmt.Sprintf("GSI%d", n), PK: fmt.Sprintf("GSI%dPK", n), SK: fmt.Sprintf("GSI%dSK", n)})
+		out = append(out, IndexSlot{Field: f, Index: fmt.Sprintf("GSI%d", n), PK: slotPKAttr, SK: fmt.Sprintf("GSI%dSK", n)})
 	}
 	for _, fs := range res.SortIndexes {
 		n := len(out) + 2
-		out = append(out, IndexSlot{Field: strings.Join(fs, "+"), Fields: fs, Index: fmt.Sprintf("GSI%d", n), PK: fmt.Sprintf("GSI%dPK", n), SK: fmt.Sprintf("GSI%dSK", n)})
+		out = append(out, IndexSlot{Field: strings.Join(fs, "+"), Fields: fs, Index: fmt.Sprintf("GSI%d", n), PK: slotPKAttr, SK: fmt.Sprintf("GSI%dSK", n)})
 	}
 	slotsCache[res] = out
 	return out
@@ -119,8 +123,7 @@ func indexAttrs(t domain.Tenant, res *schema.Resource, doc domain.Doc) map[strin
 		out["GSI1SK"] = core.SV(id)
 	}
 	for _, s := range IndexSlots(res) {
-		out[s.PK] = core.SV(slotPK(t, res, s.Field))
-		out[s.SK] = core.SV(slotSK(s, doc, id))
+		out[s.SK] = core.SV(slotSK(s, doc, id)) // the partition key is the object's PK
 	}
 	return out
 }
@@ -129,8 +132,14 @@ func externalPK(t domain.Tenant, res *schema.Resource, ext string) string {
 	return core.Partition(t, res.Name) + "#externalId#" + core.Escape(ext)
 }
 
-func slotPK(t domain.Tenant, res *schema.Resource, field string) string {
-	return core.Partition(t, res.Name) + "#" + field
+// slotPKAttr is the slot indexes' partition key attribute: the table's own.
+const slotPKAttr = "PK"
+
+// slotPK is a slot index's partition key value for field: the resource's tenant partition, the
+// same for every slot (the index names the field). Data written before (GSI<n>PK =
+// <partition>#<field>) loses the attributes once, in EnsureIndexAttrs.
+func slotPK(t domain.Tenant, res *schema.Resource, _ string) string {
+	return core.Partition(t, res.Name)
 }
 
 // MaxTerms bounds the posting items of one object: an update may delete MaxTerms and put
@@ -308,7 +317,8 @@ func lookupResource(name string) (*schema.Resource, bool) { return schema.Lookup
 const indexMarkerPK = "META#indexattrs"
 
 func indexSignature() string {
-	var parts []string
+	parts := []string{"slotPK=PK"} // slot indexes keyed by the table's PK: legacy GSI<n>PK removed
+
 	for _, res := range schema.All() {
 		for _, s := range IndexSlots(res) {
 			parts = append(parts, res.Name+"."+s.Index+"="+s.Field)
@@ -350,8 +360,16 @@ func (s *Index) EnsureIndexAttrs(ctx context.Context) error {
 				vals[":"+k] = v
 				set = append(set, k+" = :"+k)
 			}
-			if len(set) == 0 {
+			remove := legacySlotPKs(it)
+			if len(set) == 0 && len(remove) == 0 {
 				continue
+			}
+			update := ""
+			if len(set) > 0 {
+				update = "SET " + strings.Join(set, ", ")
+			}
+			if len(remove) > 0 {
+				update += " REMOVE " + strings.Join(remove, ", ")
 			}
 			// Conditioned on the version read, so a write racing the rebuild is never undone.
 			cond := "attribute_not_exists(#v)"
@@ -360,7 +378,7 @@ func (s *Index) EnsureIndexAttrs(ctx context.Context) error {
 			}
 			_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table,
 				Key:                       map[string]types.AttributeValue{"PK": it["PK"], "SK": it["SK"]},
-				UpdateExpression:          aws.String("SET " + strings.Join(set, ", ")),
+				UpdateExpression:          aws.String(update),
 				ConditionExpression:       aws.String(cond),
 				ExpressionAttributeNames:  map[string]string{"#v": core.VersionAttr},
 				ExpressionAttributeValues: vals})
@@ -373,6 +391,21 @@ func (s *Index) EnsureIndexAttrs(ctx context.Context) error {
 		return fmt.Errorf("store: write index marker: %w", err)
 	}
 	return nil
+}
+
+// legacySlotPKs are the GSI<n>PK attributes (n >= 2) an object written before the slot indexes
+// were keyed by the table's PK still carries.
+func legacySlotPKs(it map[string]types.AttributeValue) []string {
+	var out []string
+	for k := range it {
+		rest, gsi := strings.CutPrefix(k, "GSI")
+		n, pk := strings.CutSuffix(rest, "PK")
+		if gsi && pk && n != "" && n != "1" && strings.Trim(n, "0123456789") == "" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // parseObjectItem says whether a base-table item is an object of a resource, and whose.
