@@ -22,7 +22,7 @@ import (
 	"github.com/hapihub/hapihub/infra/iam"
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/infra/template"
-	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -212,7 +212,7 @@ func TestFunctionWithoutCrudPolicyIsDeniedLocally(t *testing.T) {
 	fn, _ := env.Stack.Template.Function("patients")
 	cfg := env.Stack.Config
 	cfg.AccessKeyID = iam.AccessKeyID(fn)
-	st, err := platform.Store(context.Background(), cfg)
+	st, err := backend.Store(context.Background(), cfg)
 	require.NoError(t, err)
 	_, err = st.CreateObject(context.Background(), store.Tenant{Account: "acct_x", Mode: store.Test, Org: "org_x"}, schema.Patients, store.Doc{"firstName": "A", "lastName": "B"}, store.Meta{})
 	var ae smithy.APIError

@@ -34,7 +34,7 @@ type DB = core.DB
 func New(db DB, table string) *Store {
 	c := core.New(db, table)
 	idx := search.New(c)
-	c.Indexer = idx
+	c.Indexer = core.IndexFuncs{Attrs: idx.IndexAttrs, Writes: idx.IndexWrites, Begin: idx.BeginWrite, Settle: idx.SettleWrite}
 	return &Store{Store: c, Index: idx, Accounts: accountstore.New(c), Webhooks: webhookstore.New(c),
 		Idempotency: idemstore.New(c), RequestLogs: logstore.New(c)}
 }

@@ -32,19 +32,23 @@ func main() {
 	out := flag.String("o", "", "also write the report to this file")
 	fnDir := flag.String("functions", "functions", "directory whose subdirectories are the functions")
 	timeout := flag.Duration("timeout", time.Minute, "longest wait for one process's init")
+	only := flag.String("only", "", "comma-separated functions to measure (default: all; for quick comparisons, not the report)")
 	flag.Parse()
-	if err := run(*fnDir, *runs, *timeout, *out); err != nil {
+	if err := run(*fnDir, *only, *runs, *timeout, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "coldstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(fnDir string, runs int, timeout time.Duration, out string) error {
+func run(fnDir, only string, runs int, timeout time.Duration, out string) error {
 	if runs < 1 {
 		return fmt.Errorf("-runs must be at least 1")
 	}
 	names, err := discover(fnDir)
 	if err != nil {
+		return err
+	}
+	if names, err = keepOnly(names, only); err != nil {
 		return err
 	}
 	work, err := os.MkdirTemp("", "coldstart-")
@@ -149,6 +153,21 @@ func discover(dir string) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// keepOnly narrows names to the comma-separated list only (all of them when only is empty).
+func keepOnly(names []string, only string) ([]string, error) {
+	if only == "" {
+		return names, nil
+	}
+	var kept []string
+	for _, n := range strings.Split(only, ",") {
+		if !contains(names, n) {
+			return nil, fmt.Errorf("-only: no function %q", n)
+		}
+		kept = append(kept, n)
+	}
+	return kept, nil
 }
 
 // buildBoth builds pkg for the host (to run) and for arm64 (to weigh and hash).

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/clinic"
@@ -31,7 +32,7 @@ func ClinicalRoutes(st *store.Store, resources ...*schema.Resource) []api.Route 
 
 // NewFunction builds the function of one clinical resource (schema.Patients: PatientsFunction).
 func NewFunction(ctx context.Context, cfg config.Config, res *schema.Resource) (*api.Router, error) {
-	st, err := platform.Store(ctx, cfg)
+	st, err := backend.Store(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ func OrganizationRoutes(st *store.Store, jobs *sandbox.Jobs) []api.Route {
 
 // NewOrganizationsFunction builds the organizations function (with the sandbox reset routes).
 func NewOrganizationsFunction(ctx context.Context, cfg config.Config) (*api.Router, error) {
-	st, jobs, err := platform.SandboxJobs(ctx, cfg)
+	st, jobs, err := backend.SandboxJobs(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

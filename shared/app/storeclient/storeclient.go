@@ -1,5 +1,5 @@
 // Package storeclient builds the store over the configured DynamoDB table: the one client every
-// function but openapi needs.
+// function but openapi needs (the authorizer nothing more; writers add shared/app/backend).
 package storeclient
 
 import (
@@ -14,7 +14,7 @@ import (
 )
 
 // New returns the store on the configured table, with no webhook publisher: what a function
-// that only reads (the authorizer) needs. API functions attach the publisher (platform.Store).
+// that only reads (the authorizer) needs. Functions that write use backend.Store.
 func New(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	ac, err := app.AWS(ctx, cfg)
 	if err != nil {
@@ -25,5 +25,5 @@ func New(ctx context.Context, cfg config.Config) (*store.Store, error) {
 			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}
 	})
-	return store.New(db, cfg.Table), nil
+	return store.New(newTable(db), cfg.Table), nil
 }
