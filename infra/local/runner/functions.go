@@ -12,6 +12,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app/clinical"
 	"github.com/hapihub/hapihub/shared/app/consolefn"
 	"github.com/hapihub/hapihub/shared/app/openapifn"
+	"github.com/hapihub/hapihub/shared/app/organizations"
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/app/sandboxworker"
 	"github.com/hapihub/hapihub/shared/app/webhooks"
@@ -80,7 +81,7 @@ var Functions = map[string]Constructor{
 	"appointments":      clinicalFunction(schema.Appointments),
 	"messages":          clinicalFunction(schema.Messages),
 	"invoices":          clinicalFunction(schema.Invoices),
-	"organizations":     handler(clinical.NewOrganizationsFunction),
+	"organizations":     handler(organizations.NewFunction),
 	"sandbox-worker":    handler(sandboxworker.NewFunction),
 	"authorizer":        handler(authorizer.NewFunction),
 	"console":           webPages(handler(consolefn.NewFunction), consolefn.Paths),

@@ -17,6 +17,8 @@ import (
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/app/backend"
+	"github.com/hapihub/hapihub/shared/app/sandboxjobs"
+	"github.com/hapihub/hapihub/shared/app/storeclient"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/sandbox"
@@ -31,11 +33,17 @@ import (
 
 // NewFunction builds the console function.
 func NewFunction(ctx context.Context, cfg config.Config) (lambda.Handler, error) {
-	st, jobs, err := backend.SandboxJobs(ctx, cfg)
+	// The store's pieces as func values, not behind interfaces (storeclient.Table says why).
+	st, err := storeclient.NewForTemplates(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	h, err := ConsoleHandler(newIdentity(st.Accounts), cfg, newQueuedAccounts(st, jobs))
+	q, err := backend.Queue(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	backend.PublishOn(st, q, cfg)
+	h, err := ConsoleHandler(newIdentity(st.Accounts), cfg, newQueuedAccounts(st, sandboxjobs.Jobs(ctx, cfg, st, q)))
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,8 @@ type ddbOpts = func(*dynamodb.Options)
 // the linker keep every exported method of every type that reaches an interface, since
 // templates call methods by name through reflection. A *dynamodb.Client in an interface then drags in all of DynamoDB's
 // ~60 operations with their serializers. A struct of func values carries no method set, so
-// only the operations called here are linked (and the other binaries lose nothing).
+// only the operations bound here are linked. Other binaries keep the client itself: there an
+// interface keeps only the methods called through it, fewer than Table binds.
 type Table struct {
 	getItem            func(context.Context, *dynamodb.GetItemInput, ...ddbOpts) (*dynamodb.GetItemOutput, error)
 	putItem            func(context.Context, *dynamodb.PutItemInput, ...ddbOpts) (*dynamodb.PutItemOutput, error)

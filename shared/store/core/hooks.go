@@ -21,7 +21,8 @@ type Indexer interface {
 	SettleWrite(ctx context.Context, state any, committed bool)
 }
 
-// IndexFuncs is an Indexer made of func values (shared/store.New binds the planner's methods).
+// IndexFuncs is an Indexer made of func values (shared/store.NewForTemplates binds the planner's
+// methods).
 // Why not the planner itself: a binary linking text/template (the console) keeps every exported
 // method of any type reachable from an interface value, and the planner behind Indexer would
 // bring all of find's access paths into a binary that only writes accounts.
