@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/hapihub/hapihub/shared/app"
-	"github.com/hapihub/hapihub/shared/app/clinical"
+	"github.com/hapihub/hapihub/shared/app/organizations"
 	"github.com/hapihub/hapihub/shared/config"
 )
 
@@ -18,7 +18,7 @@ func main() {
 	if err != nil {
 		app.Fail("organizations", err)
 	}
-	h, err := clinical.NewOrganizationsFunction(ctx, cfg)
+	h, err := organizations.NewFunction(ctx, cfg)
 	if err != nil {
 		app.Fail("organizations", err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/hapihub/hapihub/infra/iam"
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/infra/template"
-	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 )
@@ -212,7 +212,7 @@ func TestFunctionWithoutCrudPolicyIsDeniedLocally(t *testing.T) {
 	fn, _ := env.Stack.Template.Function("patients")
 	cfg := env.Stack.Config
 	cfg.AccessKeyID = iam.AccessKeyID(fn)
-	st, err := platform.Store(context.Background(), cfg)
+	st, err := backend.Store(context.Background(), cfg)
 	require.NoError(t, err)
 	_, err = st.CreateObject(context.Background(), domain.Tenant{Account: "acct_x", Mode: domain.Test, Org: "org_x"}, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	var ae smithy.APIError

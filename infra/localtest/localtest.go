@@ -25,7 +25,7 @@ import (
 	"github.com/hapihub/hapihub/infra/local/runner"
 	"github.com/hapihub/hapihub/infra/sqs"
 	"github.com/hapihub/hapihub/infra/template"
-	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -201,7 +201,7 @@ func start(opts ...Options) (_ *Env, err error) {
 		stack.Gateway.ServeHTTP(w, r.WithContext(sandbox.WithSizes(r.Context(), sizes)))
 	}))
 	env.closers = append(env.closers, srv.Close)
-	st, err := platform.Store(ctx, stack.Config)
+	st, err := backend.Store(ctx, stack.Config)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"maps"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -46,7 +45,17 @@ type expandNode struct {
 // Expand is a request's parsed expand[] paths.
 type Expand struct{ nodes []*expandNode }
 
-var expandKey = regexp.MustCompile(`^expand(\[\d*\])?$`)
+// isExpandKey matches ^expand(\[\d*\])?$ without a regexp compiled at every function's start.
+func isExpandKey(k string) bool {
+	rest, ok := strings.CutPrefix(k, "expand")
+	if !ok || rest == "" {
+		return ok
+	}
+	if len(rest) < 2 || rest[0] != '[' || rest[len(rest)-1] != ']' {
+		return false
+	}
+	return strings.Trim(rest[1:len(rest)-1], "0123456789") == ""
+}
 
 // ParseExpand takes the expand parameters out of params (expand, expand[], expand[0], ...;
 // repeated keys and values add up) and checks each path against res. list is set for find, where
@@ -57,7 +66,7 @@ func ParseExpand(res *schema.Resource, params map[string][]string, list bool, p 
 	rest := make(map[string][]string, len(params))
 	var keys []string
 	for k, v := range params {
-		if expandKey.MatchString(k) {
+		if isExpandKey(k) {
 			keys = append(keys, k)
 			continue
 		}

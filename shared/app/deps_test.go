@@ -61,6 +61,21 @@ func TestFunctionsLinkOnlyTheClientsTheyCall(t *testing.T) {
 	}
 }
 
+// The console links only what it runs: the store, the sandbox jobs and the webhook publisher
+// (shared/app/backend), its pages and the Go SDK they call the API with. Not the API's router and
+// middlewares, the clinical rules, the dispatcher or the OpenAPI package: each would weigh more in
+// the console than elsewhere, since its templates make the linker keep exported methods.
+func TestConsoleLinksOnlyWhatItRuns(t *testing.T) {
+	const mod = "github.com/hapihub/hapihub/"
+	ds := deps(t, "./functions/console")[mod+"functions/console"]
+	require.NotEmpty(t, ds)
+	assert.Contains(t, ds, mod+"shared/console")
+	assert.Contains(t, ds, mod+"shared/app/backend")
+	for _, p := range []string{"shared/api", "shared/clinic", "shared/webhook", "shared/openapi", "shared/app/platform"} {
+		assert.NotContains(t, ds, mod+p, "the console links %s", p)
+	}
+}
+
 // Each main is short and names its slice's constructor: a route is followed from template.yaml
 // by reading imports, with no registry in between.
 func TestMainsAreShortAndExplicit(t *testing.T) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/app/clinical"
+	"github.com/hapihub/hapihub/shared/app/organizations"
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/schema"
 )
@@ -248,7 +249,7 @@ func TestEveryOperationAgainstTheDocument(t *testing.T) {
 	// The sandbox and the document.
 	// Reset jobs need their queue: the routes as TestSandboxResetOverHTTP serves them.
 	jobs, _ := smallJobs(t, s.st)
-	small := platform.PlatformRouter(s.st, s.cfg, clinical.OrganizationRoutes(s.st, jobs))
+	small := platform.PlatformRouter(s.st, s.cfg, organizations.Routes(s.st, jobs))
 	for _, rt := range small.Routes() {
 		s.routers[rt.Key()] = small
 	}

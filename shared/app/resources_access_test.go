@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/sqs/sqstest"
-	"github.com/hapihub/hapihub/shared/app/clinical"
+	"github.com/hapihub/hapihub/shared/app/organizations"
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
@@ -167,7 +167,7 @@ func TestSandboxResetOverHTTP(t *testing.T) {
 	// The worker resets to sandbox.Default (covered in shared/sandbox); here a small size keeps
 	// the test fast, through the same routes and handlers.
 	jobs, work := smallJobs(t, s.st)
-	small := platform.PlatformRouter(s.st, s.cfg, clinical.OrganizationRoutes(s.st, jobs))
+	small := platform.PlatformRouter(s.st, s.cfg, organizations.Routes(s.st, jobs))
 	for _, rt := range small.Routes() {
 		s.routers[rt.Key()] = small
 	}
@@ -201,7 +201,7 @@ func TestNoRouteCrossesModesOrAccounts(t *testing.T) {
 	// POST /sandbox/reset runs too: the same handler reseeding small sizes, not St. Mungo's
 	// whole clinic (TestSandboxResetOverHTTP, shared/sandbox).
 	jobs, _ := smallJobs(t, s.st)
-	small := platform.PlatformRouter(s.st, s.cfg, clinical.OrganizationRoutes(s.st, jobs))
+	small := platform.PlatformRouter(s.st, s.cfg, organizations.Routes(s.st, jobs))
 	for _, rt := range small.Routes() {
 		s.routers[rt.Key()] = small
 	}

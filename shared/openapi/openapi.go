@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/schema"
@@ -103,13 +104,13 @@ func JSON(d Doc) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
+var pathParam = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{([^}]+)\}`) })
 
-var title = regexp.MustCompile(`(^|[-_])([a-z])`)
+var title = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(^|[-_])([a-z])`) })
 
 // typeName is a component name: patient -> Patient, webhook_endpoint -> WebhookEndpoint.
 func typeName(s string) string {
-	return title.ReplaceAllStringFunc(s, func(m string) string { return strings.ToUpper(m[len(m)-1:]) })
+	return title().ReplaceAllStringFunc(s, func(m string) string { return strings.ToUpper(m[len(m)-1:]) })
 }
 
 func ref(name string) Doc { return Doc{"$ref": "#/components/schemas/" + name} }
@@ -128,7 +129,7 @@ func operation(r Route, comps Doc) Doc {
 	}
 	resp := op["responses"].(Doc)
 	var params []any
-	for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
+	for _, m := range pathParam().FindAllStringSubmatch(r.Path, -1) {
 		params = append(params, Doc{"name": m[1], "in": "path", "required": true, "schema": Doc{"type": "string"}})
 	}
 	if !r.Public {
@@ -247,7 +248,7 @@ func isFeathers(a string) bool { return slices.Contains(schema.AllMethods, schem
 var verbs = map[string]string{"find": "list", "get": "get", "create": "create", "update": "replace", "patch": "update", "remove": "delete"}
 
 func operationID(r Route) string {
-	if p, ok := platformOps[r.Method+" "+r.Path]; ok {
+	if p, ok := platformOps()[r.Method+" "+r.Path]; ok {
 		return p.id
 	}
 	if v, ok := verbs[r.Action]; ok && r.Resource != "" && (r.Path == "/"+r.Resource || r.Path == "/"+r.Resource+"/{id}") {

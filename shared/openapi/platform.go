@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"strings"
+	"sync"
 )
 
 // Platform routes (API keys, tokens, account, request logs, events, webhook endpoints and their
@@ -184,48 +185,51 @@ func rangeParam(name, desc string) Doc {
 		"$gt": integer(), "$gte": integer(), "$lt": integer(), "$lte": integer()}, "additionalProperties": false})
 }
 
-// platformOps, by "METHOD path".
-var platformOps = map[string]platformOp{
-	"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode, oldest first", status: "200", resp: "ApiKeyList", query: listParams()},
-	"POST /api-keys":            {id: "createApiKey", summary: "Create a restricted key", status: "201", resp: "ApiKey", bodyNeeded: true, body: closed([]string{"name"}, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": "string", "maxLength": 500}, "type": Doc{"type": "string", "enum": []any{"restricted"}}, "permissions": permissionsSchema()})},
-	"GET /api-keys/{id}":        {id: "getApiKey", summary: "Get an API key", status: "200", resp: "ApiKey"},
-	"PATCH /api-keys/{id}":      {id: "updateApiKey", summary: "Rename or annotate an API key, or change a restricted key's permissions", status: "200", resp: "ApiKey", bodyNeeded: true, body: closed(nil, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": []any{"string", "null"}, "maxLength": 500}, "permissions": keyEditPermissions()})},
-	"DELETE /api-keys/{id}":     {id: "revokeApiKey", summary: "Revoke an API key", status: "200", resp: "ApiKey"},
-	"POST /api-keys/{id}/roll":  {id: "rollApiKey", summary: "Replace a key, the old one working until expiresAt", status: "201", resp: "ApiKey", body: closed(nil, Doc{"expiresAt": Doc{"type": []any{"integer", "null"}, "description": "Until when the old key keeps working (at most 12 hours), Unix ms; now when absent."}})},
-	"POST /tokens":              {id: "createToken", summary: "Wrap patient-intake data collected in a browser", status: "201", resp: "Token", bodyNeeded: true, body: closed([]string{"type", "data"}, Doc{"type": Doc{"type": "string", "enum": []any{"patient_intake"}}, "data": Doc{"$ref": "#/components/schemas/PatientCreate"}})},
-	"GET /tokens/{id}":          {id: "getToken", summary: "Read a token's data (within its hour)", status: "200", resp: "Token"},
-	"GET /account/ip-allowlist": {id: "getIpAllowlist", summary: "The networks live keys may be used from", status: "200", resp: "IpAllowlist"},
-	"PUT /account/ip-allowlist": {id: "replaceIpAllowlist", summary: "Replace the networks live keys may be used from", status: "200", resp: "IpAllowlist", bodyNeeded: true, body: closed([]string{"cidrs"}, Doc{"cidrs": strs()})},
-	"GET /account/api-version":  {id: "getApiVersion", summary: "The API version the account is pinned to, and the known versions", status: "200", resp: "ApiVersion"},
-	"PUT /account/api-version": {id: "setApiVersion", summary: "Pin the account to another API version (live secret key)", status: "200", resp: "ApiVersion", bodyNeeded: true,
-		body: closed([]string{"apiVersion"}, Doc{"apiVersion": Doc{"type": "string", "format": "date", "description": "A known version (YYYY-MM-DD)."}})},
-	"GET /request-logs": {id: "listRequestLogs", summary: "List the requests of this mode, newest first", status: "200", resp: "RequestLogList", query: listParams(
-		qp("status", "HTTP status, or a class such as 4xx.", str()), qp("method", "HTTP method.", str()), qp("keyId", "The key that made the request.", str()), qp("requestId", "A response's Request-Id (an error's event).", str()),
-		rangeParam("createdAt", "When the request arrived."), qp("$total", "Include the total.", boolean()))},
-	"GET /request-logs/{id}": {id: "getRequestLog", summary: "Get a request log", status: "200", resp: "RequestLog"},
-	"GET /events": {id: "listEvents", summary: "List events, newest first", status: "200", resp: "EventList", query: listParams(
-		qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}}),
-		rangeParam("createdAt", "When it happened."), qp("$total", "Include the total.", boolean()))},
-	"GET /events/{id}": {id: "getEvent", summary: "Get an event", status: "200", resp: "Event"},
-	"GET /event-types": {id: "listEventTypes", summary: "Every event type, with its description and payload schema", status: "200", resp: "EventTypeList",
-		query: []any{qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}})}},
-	"GET /webhook-source-ips": {id: "listWebhookSourceIps", summary: "The addresses webhook deliveries come from (no key needed)", status: "200", resp: "WebhookSourceIps"},
-	"POST /webhook-endpoints/{id}/recover": {id: "recoverWebhookEndpoint", summary: "Re-send the failed deliveries of events since a time (at most 14 days ago)", status: "202", resp: "WebhookRecovery", bodyNeeded: true,
-		body: closed([]string{"since"}, Doc{"since": Doc{"type": "integer", "format": "int64", "description": "Unix ms; at most 14 days ago."}, "until": Doc{"type": "integer", "format": "int64", "description": "Unix ms, excluded; default now."}})},
-	"GET /webhook-endpoints":                                      {id: "listWebhookEndpoints", summary: "List webhook endpoints", status: "200", resp: "WebhookEndpointList", query: listParams()},
-	"POST /webhook-endpoints":                                     {id: "createWebhookEndpoint", summary: "Register a webhook endpoint", status: "201", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody([]string{"url", "enabledEvents"})},
-	"GET /webhook-endpoints/{id}":                                 {id: "getWebhookEndpoint", summary: "Get a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
-	"PATCH /webhook-endpoints/{id}":                               {id: "updateWebhookEndpoint", summary: "Change a webhook endpoint", status: "200", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody(nil)},
-	"DELETE /webhook-endpoints/{id}":                              {id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
-	"POST /webhook-endpoints/{id}/roll-secret":                    {id: "rollWebhookEndpointSecret", summary: "Issue a new signing secret", status: "200", resp: "WebhookEndpoint", body: closed(nil, Doc{"expiresInSeconds": Doc{"type": "integer", "minimum": 0, "maximum": 86400, "description": "How long the old secret keeps signing too."}})},
-	"GET /webhook-endpoints/{id}/deliveries":                      {id: "listWebhookDeliveries", summary: "List an endpoint's deliveries, newest first", status: "200", resp: "WebhookDeliveryList", query: listParams(qp("status", "Delivery status.", str()))},
-	"GET /webhook-endpoints/{id}/deliveries/{deliveryId}":         {id: "getWebhookDelivery", summary: "Get a delivery with its attempts", status: "200", resp: "WebhookDelivery"},
-	"POST /webhook-endpoints/{id}/deliveries/{deliveryId}/resend": {id: "resendWebhookDelivery", summary: "Deliver again", status: "202", resp: "WebhookDelivery"},
-	"POST /webhook-endpoints/{id}/test":                           {id: "sendTestWebhook", summary: "Send a test event to the endpoint", status: "202", resp: "WebhookDelivery", body: closed(nil, Doc{"type": Doc{"type": "string", "description": "An event type the endpoint receives, e.g. patient.created."}})},
-	"POST /sandbox/reset":                                         {id: "resetSandbox", summary: "Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset)", status: "202", resp: "SandboxReset"},
-	"GET /sandbox/reset":                                          {id: "getSandboxReset", summary: "The sandbox's last reset job", status: "200", resp: "SandboxReset"},
-	"GET /openapi.json":                                           {id: "getOpenApiDocument", summary: "This document", status: "200", resp: "OpenApiDocument"},
-}
+// platformOps, by "METHOD path". Built on first use (make openapi, GET /event-types) rather than
+// at package init: every function linking this package would pay for it at cold start.
+var platformOps = sync.OnceValue(func() map[string]platformOp {
+	return map[string]platformOp{
+		"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode, oldest first", status: "200", resp: "ApiKeyList", query: listParams()},
+		"POST /api-keys":            {id: "createApiKey", summary: "Create a restricted key", status: "201", resp: "ApiKey", bodyNeeded: true, body: closed([]string{"name"}, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": "string", "maxLength": 500}, "type": Doc{"type": "string", "enum": []any{"restricted"}}, "permissions": permissionsSchema()})},
+		"GET /api-keys/{id}":        {id: "getApiKey", summary: "Get an API key", status: "200", resp: "ApiKey"},
+		"PATCH /api-keys/{id}":      {id: "updateApiKey", summary: "Rename or annotate an API key, or change a restricted key's permissions", status: "200", resp: "ApiKey", bodyNeeded: true, body: closed(nil, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": []any{"string", "null"}, "maxLength": 500}, "permissions": keyEditPermissions()})},
+		"DELETE /api-keys/{id}":     {id: "revokeApiKey", summary: "Revoke an API key", status: "200", resp: "ApiKey"},
+		"POST /api-keys/{id}/roll":  {id: "rollApiKey", summary: "Replace a key, the old one working until expiresAt", status: "201", resp: "ApiKey", body: closed(nil, Doc{"expiresAt": Doc{"type": []any{"integer", "null"}, "description": "Until when the old key keeps working (at most 12 hours), Unix ms; now when absent."}})},
+		"POST /tokens":              {id: "createToken", summary: "Wrap patient-intake data collected in a browser", status: "201", resp: "Token", bodyNeeded: true, body: closed([]string{"type", "data"}, Doc{"type": Doc{"type": "string", "enum": []any{"patient_intake"}}, "data": Doc{"$ref": "#/components/schemas/PatientCreate"}})},
+		"GET /tokens/{id}":          {id: "getToken", summary: "Read a token's data (within its hour)", status: "200", resp: "Token"},
+		"GET /account/ip-allowlist": {id: "getIpAllowlist", summary: "The networks live keys may be used from", status: "200", resp: "IpAllowlist"},
+		"PUT /account/ip-allowlist": {id: "replaceIpAllowlist", summary: "Replace the networks live keys may be used from", status: "200", resp: "IpAllowlist", bodyNeeded: true, body: closed([]string{"cidrs"}, Doc{"cidrs": strs()})},
+		"GET /account/api-version":  {id: "getApiVersion", summary: "The API version the account is pinned to, and the known versions", status: "200", resp: "ApiVersion"},
+		"PUT /account/api-version": {id: "setApiVersion", summary: "Pin the account to another API version (live secret key)", status: "200", resp: "ApiVersion", bodyNeeded: true,
+			body: closed([]string{"apiVersion"}, Doc{"apiVersion": Doc{"type": "string", "format": "date", "description": "A known version (YYYY-MM-DD)."}})},
+		"GET /request-logs": {id: "listRequestLogs", summary: "List the requests of this mode, newest first", status: "200", resp: "RequestLogList", query: listParams(
+			qp("status", "HTTP status, or a class such as 4xx.", str()), qp("method", "HTTP method.", str()), qp("keyId", "The key that made the request.", str()), qp("requestId", "A response's Request-Id (an error's event).", str()),
+			rangeParam("createdAt", "When the request arrived."), qp("$total", "Include the total.", boolean()))},
+		"GET /request-logs/{id}": {id: "getRequestLog", summary: "Get a request log", status: "200", resp: "RequestLog"},
+		"GET /events": {id: "listEvents", summary: "List events, newest first", status: "200", resp: "EventList", query: listParams(
+			qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}}),
+			rangeParam("createdAt", "When it happened."), qp("$total", "Include the total.", boolean()))},
+		"GET /events/{id}": {id: "getEvent", summary: "Get an event", status: "200", resp: "Event"},
+		"GET /event-types": {id: "listEventTypes", summary: "Every event type, with its description and payload schema", status: "200", resp: "EventTypeList",
+			query: []any{qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}})}},
+		"GET /webhook-source-ips": {id: "listWebhookSourceIps", summary: "The addresses webhook deliveries come from (no key needed)", status: "200", resp: "WebhookSourceIps"},
+		"POST /webhook-endpoints/{id}/recover": {id: "recoverWebhookEndpoint", summary: "Re-send the failed deliveries of events since a time (at most 14 days ago)", status: "202", resp: "WebhookRecovery", bodyNeeded: true,
+			body: closed([]string{"since"}, Doc{"since": Doc{"type": "integer", "format": "int64", "description": "Unix ms; at most 14 days ago."}, "until": Doc{"type": "integer", "format": "int64", "description": "Unix ms, excluded; default now."}})},
+		"GET /webhook-endpoints":                                      {id: "listWebhookEndpoints", summary: "List webhook endpoints", status: "200", resp: "WebhookEndpointList", query: listParams()},
+		"POST /webhook-endpoints":                                     {id: "createWebhookEndpoint", summary: "Register a webhook endpoint", status: "201", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody([]string{"url", "enabledEvents"})},
+		"GET /webhook-endpoints/{id}":                                 {id: "getWebhookEndpoint", summary: "Get a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
+		"PATCH /webhook-endpoints/{id}":                               {id: "updateWebhookEndpoint", summary: "Change a webhook endpoint", status: "200", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody(nil)},
+		"DELETE /webhook-endpoints/{id}":                              {id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
+		"POST /webhook-endpoints/{id}/roll-secret":                    {id: "rollWebhookEndpointSecret", summary: "Issue a new signing secret", status: "200", resp: "WebhookEndpoint", body: closed(nil, Doc{"expiresInSeconds": Doc{"type": "integer", "minimum": 0, "maximum": 86400, "description": "How long the old secret keeps signing too."}})},
+		"GET /webhook-endpoints/{id}/deliveries":                      {id: "listWebhookDeliveries", summary: "List an endpoint's deliveries, newest first", status: "200", resp: "WebhookDeliveryList", query: listParams(qp("status", "Delivery status.", str()))},
+		"GET /webhook-endpoints/{id}/deliveries/{deliveryId}":         {id: "getWebhookDelivery", summary: "Get a delivery with its attempts", status: "200", resp: "WebhookDelivery"},
+		"POST /webhook-endpoints/{id}/deliveries/{deliveryId}/resend": {id: "resendWebhookDelivery", summary: "Deliver again", status: "202", resp: "WebhookDelivery"},
+		"POST /webhook-endpoints/{id}/test":                           {id: "sendTestWebhook", summary: "Send a test event to the endpoint", status: "202", resp: "WebhookDelivery", body: closed(nil, Doc{"type": Doc{"type": "string", "description": "An event type the endpoint receives, e.g. patient.created."}})},
+		"POST /sandbox/reset":                                         {id: "resetSandbox", summary: "Empty the sandbox organization and seed it again (a job: poll GET /sandbox/reset)", status: "202", resp: "SandboxReset"},
+		"GET /sandbox/reset":                                          {id: "getSandboxReset", summary: "The sandbox's last reset job", status: "200", resp: "SandboxReset"},
+		"GET /openapi.json":                                           {id: "getOpenApiDocument", summary: "This document", status: "200", resp: "OpenApiDocument"},
+	}
+})
 
 func endpointBody(required []string) Doc {
 	return closed(required, Doc{
@@ -240,7 +244,7 @@ func endpointBody(required []string) Doc {
 
 // platformOperation fills op for a platform route; false when the route is not one.
 func platformOperation(r Route, op Doc, params []any) bool {
-	p, ok := platformOps[r.Method+" "+r.Path]
+	p, ok := platformOps()[r.Method+" "+r.Path]
 	if !ok {
 		return false
 	}

@@ -8,14 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apperr"
@@ -24,32 +21,23 @@ import (
 	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/webhookstore"
+	"github.com/hapihub/hapihub/shared/webhook/queue"
 )
 
-// Queue is the part of the SQS client the dispatcher uses.
-type Queue interface {
-	SendMessage(context.Context, *sqs.SendMessageInput, ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
-}
+// The queue's message and its sending live in shared/webhook/queue, which functions that only
+// publish (the console) link instead of this package.
+type (
+	// Queue is the part of the SQS client the dispatcher uses.
+	Queue = queue.Sender
+	// Message is the body of a webhook queue message.
+	Message = queue.Message
+)
 
 // Message kinds on the webhook queue.
 const (
-	KindEvent    = "event"    // fan an event out to its endpoints
-	KindDelivery = "delivery" // make one delivery attempt
+	KindEvent    = queue.KindEvent    // fan an event out to its endpoints
+	KindDelivery = queue.KindDelivery // make one delivery attempt
 )
-
-// Message is the body of a webhook queue message.
-type Message struct {
-	Kind       string `json:"kind"`
-	Account    string `json:"account"`
-	Mode       string `json:"mode"`
-	EventID    string `json:"eventId,omitempty"`
-	EventType  string `json:"eventType,omitempty"`
-	EndpointID string `json:"endpointId,omitempty"`
-	DeliveryID string `json:"deliveryId,omitempty"`
-	// Attempt is the delivery's attempt count when the message was sent: a message whose attempt
-	// was already made (a duplicate, or the sweeper's safety net racing the queue) is dropped.
-	Attempt int `json:"attempt"`
-}
 
 // Tunables (docs/decisions.md#events-and-webhooks, docs/webhooks.md).
 const (
@@ -205,26 +193,12 @@ func (d *Dispatcher) log() *slog.Logger {
 }
 
 func (d *Dispatcher) send(ctx context.Context, m Message, delay time.Duration) error {
-	body, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("webhook: encode message: %w", err)
-	}
-	secs := int32(math.Ceil(min(delay, MaxSQSDelay).Seconds()))
-	_, err = d.Queue.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(d.QueueURL), MessageBody: aws.String(string(body)), DelaySeconds: max(secs, 0)})
-	if err != nil {
-		return fmt.Errorf("webhook: enqueue %s: %w", m.Kind, err)
-	}
-	return nil
+	return queue.Send(ctx, d.Queue, d.QueueURL, m, min(delay, MaxSQSDelay))
 }
 
 // Publish enqueues committed events for fan-out; it is the store's Publisher.
 func (d *Dispatcher) Publish(ctx context.Context, entries []core.OutboxEntry) error {
-	for _, e := range entries {
-		if err := d.send(ctx, Message{Kind: KindEvent, Account: e.Account, Mode: e.Mode, EventID: e.EventID, EventType: e.Type}, 0); err != nil {
-			return err
-		}
-	}
-	return nil
+	return queue.Publisher{Queue: d.Queue, URL: d.QueueURL}.Publish(ctx, entries)
 }
 
 // HandleSQS is the delivery Lambda's handler: each record is processed on its own and only the

@@ -14,11 +14,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -28,23 +30,27 @@ import (
 )
 
 func main() {
-	runs := flag.Int("runs", 15, "measured runs per binary (after one warm-up run)")
+	runs := flag.Int("runs", 31, "measured runs per binary (after one warm-up run)")
 	out := flag.String("o", "", "also write the report to this file")
 	fnDir := flag.String("functions", "functions", "directory whose subdirectories are the functions")
 	timeout := flag.Duration("timeout", time.Minute, "longest wait for one process's init")
+	only := flag.String("only", "", "comma-separated functions to measure (default: all; for quick comparisons, not the report)")
 	flag.Parse()
-	if err := run(*fnDir, *runs, *timeout, *out); err != nil {
+	if err := run(*fnDir, *only, *runs, *timeout, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "coldstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(fnDir string, runs int, timeout time.Duration, out string) error {
+func run(fnDir, only string, runs int, timeout time.Duration, out string) error {
 	if runs < 1 {
 		return fmt.Errorf("-runs must be at least 1")
 	}
 	names, err := discover(fnDir)
 	if err != nil {
+		return err
+	}
+	if names, err = keepOnly(names, only); err != nil {
 		return err
 	}
 	work, err := os.MkdirTemp("", "coldstart-")
@@ -54,10 +60,15 @@ func run(fnDir string, runs int, timeout time.Duration, out string) error {
 	defer os.RemoveAll(work)
 
 	pkgs := map[string]string{baselineName: "./infra/cmd/coldstart/hello"}
+	var refs []string
+	for _, r := range references {
+		pkgs[r.Name] = r.Pkg
+		refs = append(refs, r.Name)
+	}
 	for _, n := range names {
 		pkgs[n] = "./" + filepath.ToSlash(filepath.Join(fnDir, n))
 	}
-	all := append([]string{baselineName}, names...)
+	all := append(append([]string{baselineName}, refs...), names...)
 	ms := make(map[string]*measurement, len(all))
 	for _, n := range all {
 		fmt.Fprintf(os.Stderr, "coldstart: building %s\n", n)
@@ -78,9 +89,12 @@ func run(fnDir string, runs int, timeout time.Duration, out string) error {
 		return err
 	}
 	// One warm-up run (page cache, first exec), then rounds that take each binary in turn, so a
-	// machine that gets busier during the measurement slows every binary alike.
+	// machine that gets busier during the measurement slows every binary alike; each round in a
+	// new random order, so no binary always follows the same one (or always runs first).
 	for round := 0; round <= runs; round++ {
-		for _, n := range all {
+		order := slices.Clone(all)
+		rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, n := range order {
 			m := ms[n]
 			if m.Failure != "" {
 				continue
@@ -103,6 +117,10 @@ func run(fnDir string, runs int, timeout time.Duration, out string) error {
 	if f := ms[baselineName].Failure; f != "" {
 		return fmt.Errorf("the hello baseline did not start: %s", f)
 	}
+	var refMs []measurement
+	for _, r := range refs {
+		refMs = append(refMs, *ms[r])
+	}
 	fns := make([]measurement, 0, len(names))
 	failed := false
 	for _, n := range names {
@@ -120,7 +138,7 @@ func run(fnDir string, runs int, timeout time.Duration, out string) error {
 		defer f.Close()
 		w = io.MultiWriter(os.Stdout, f)
 	}
-	if err := write(w, h, *ms[baselineName], fns); err != nil {
+	if err := write(w, h, *ms[baselineName], refMs, fns); err != nil {
 		return err
 	}
 	if failed {
@@ -149,6 +167,29 @@ func discover(dir string) ([]string, error) {
 	}
 	sort.Strings(names)
 	return names, nil
+}
+
+// references are measured beside hello and the functions but judged by no goal: hello plus the
+// SDK clients the functions build (as they build them), so the report shows how much of a
+// function's init is the SDK's own package init, which no wiring of ours can remove.
+var references = []struct{ Name, Pkg string }{
+	{"hello+dynamodb", "./infra/cmd/coldstart/floor/dynamodb"},
+	{"hello+dynamodb+sqs", "./infra/cmd/coldstart/floor/dynamodbsqs"},
+}
+
+// keepOnly narrows names to the comma-separated list only (all of them when only is empty).
+func keepOnly(names []string, only string) ([]string, error) {
+	if only == "" {
+		return names, nil
+	}
+	var kept []string
+	for _, n := range strings.Split(only, ",") {
+		if !contains(names, n) {
+			return nil, fmt.Errorf("-only: no function %q", n)
+		}
+		kept = append(kept, n)
+	}
+	return kept, nil
 }
 
 // buildBoth builds pkg for the host (to run) and for arm64 (to weigh and hash).

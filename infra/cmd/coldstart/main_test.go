@@ -52,3 +52,15 @@ func TestBuildAndMeasureHello(t *testing.T) {
 	assert.Positive(t, d)
 	assert.Empty(t, calls, "hello calls no AWS service")
 }
+
+func TestKeepOnlyNarrowsToNamedFunctions(t *testing.T) {
+	names := []string{"authorizer", "console", "patients"}
+	got, err := keepOnly(names, "")
+	require.NoError(t, err)
+	assert.Equal(t, names, got, "no -only: every function")
+	got, err = keepOnly(names, "patients,console")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"patients", "console"}, got)
+	_, err = keepOnly(names, "patient")
+	assert.ErrorContains(t, err, `no function "patient"`)
+}

@@ -158,13 +158,14 @@ type header struct {
 
 // write renders the report as a Markdown section (it is appended to docs/benchmarks.md by
 // `make bench` and written to docs/coldstart.md by `make coldstart`).
-func write(w io.Writer, h header, base measurement, fns []measurement) error {
+func write(w io.Writer, h header, base measurement, refs, fns []measurement) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Cold start and binary size\n\n")
 	fmt.Fprintf(&b, "Written by `make coldstart` (infra/cmd/coldstart), %s. Each function and a bare aws-lambda-go\n", h.Date.UTC().Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(&b, "hello are built the same way (`GOOS=linux %s`, %s). Init is the time from process start\n", h.BuildFlags, h.GoVersion)
 	fmt.Fprintf(&b, "to the first `GET /runtime/invocation/next` under a local Runtime API emulator (infra/lambdaruntime),\n")
-	fmt.Fprintf(&b, "the binary built for the host (linux/%s, %d CPUs), median of %d runs taken in rotation; the\n", h.HostArch, h.CPUs, h.Runs)
+	fmt.Fprintf(&b, "the binary built for the host (linux/%s, %d CPUs), median of %d runs taken in rounds (every binary once\n", h.HostArch, h.CPUs, h.Runs)
+	fmt.Fprintf(&b, "per round, in a new random order each round, so load that changes during the run weighs on all alike); the\n")
 	fmt.Fprintf(&b, "functions get a configuration whose AWS endpoints point at a loopback trap that records any call.\n")
 	fmt.Fprintf(&b, "Sizes are the linux/arm64 binaries Lambda runs. Compare ratios, not milliseconds, across machines.\n\n")
 
@@ -187,9 +188,22 @@ func write(w io.Writer, h header, base measurement, fns []measurement) error {
 		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s | %s |\n", m.Name, ms(median(m.Inits)), ms(slices.Min(m.Inits)),
 			ratio(m, base), mib(m.Size), short(m.SHA256))
 	}
+	if len(refs) > 0 {
+		fmt.Fprintf(&b, "\nReferences, measured in the same rounds and judged by no goal: hello plus the SDK clients the functions\n")
+		fmt.Fprintf(&b, "build, built as they build them. Their ratio is the SDK's own share of init (its package inits), the floor\n")
+		fmt.Fprintf(&b, "under the functions that link those clients:\n\n")
+		fmt.Fprintf(&b, "| reference | init ms (median) | init ms (min) | × hello | arm64 size |\n|---|---|---|---|---|\n")
+		for _, m := range refs {
+			if m.Failure != "" {
+				fmt.Fprintf(&b, "| %s | failed: %s | | | %s |\n", m.Name, oneLine(m.Failure), mib(m.Size))
+				continue
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s |\n", m.Name, ms(median(m.Inits)), ms(slices.Min(m.Inits)), ratio(m, base), mib(m.Size))
+		}
+	}
 	fmt.Fprintf(&b, "\nWhere init goes, from `GODEBUG=inittrace=1` (the median of three more runs: package init functions, ms of\nclock; the rest of init is the runtime's start and main's own wiring):\n\n")
 	fmt.Fprintf(&b, "| function | package inits ms | slowest package inits (ms) |\n|---|---|---|\n")
-	for _, m := range rows {
+	for _, m := range append(append([]measurement{base}, refs...), fns...) {
 		if m.Failure != "" || len(m.SlowInits) == 0 {
 			continue
 		}

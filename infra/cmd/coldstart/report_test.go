@@ -81,13 +81,18 @@ func TestWriteReportsEveryFunction(t *testing.T) {
 		{Name: "authorizer", Inits: msd(4, 4), Size: 7 << 20, SHA256: "aa", PkgInitMs: 1.26, SlowInits: []pkgInit{{"html/template", 0.5, 10}}},
 		{Name: "console", Failure: "config: HAPIHUB_TABLE | is not set", Size: 20 << 20, SHA256: "cc"},
 	}
+	refs := []measurement{{Name: "hello+dynamodb", Inits: msd(3, 3), Size: 6 << 20, PkgInitMs: 0.9, SlowInits: []pkgInit{{"dynamodb/schemas", 0.4, 10}}}}
 	var b strings.Builder
-	require.NoError(t, write(&b, header{Date: time.Unix(0, 0), Runs: 2, HostArch: "amd64", CPUs: 2, GoVersion: "go1.26", BuildFlags: "-trimpath"}, base, fns))
+	require.NoError(t, write(&b, header{Date: time.Unix(0, 0), Runs: 2, HostArch: "amd64", CPUs: 2, GoVersion: "go1.26", BuildFlags: "-trimpath"}, base, refs, fns))
 	out := b.String()
 	assert.Contains(t, out, "| hello | 2.5 | 2.0 | 1.00 | 5.0 MiB | 0123456789ab |")
 	assert.Contains(t, out, "| authorizer | 4.0 | 4.0 | 1.60 | 7.0 MiB | aa |")
 	assert.Contains(t, out, "| console | failed: config: HAPIHUB_TABLE / is not set |", "a failure stays inside its table cell")
 	assert.Contains(t, out, "| authorizer | 1.3 | html/template 0.50 |")
+	// A reference is reported beside the functions, with its ratio, but judged by no goal.
+	assert.Contains(t, out, "| hello+dynamodb | 3.0 | 3.0 | 1.20 | 6.0 MiB |")
+	assert.Contains(t, out, "| hello+dynamodb | 0.9 | dynamodb/schemas 0.40 |")
+	assert.Contains(t, out, "worst 1.60× (authorizer)", "the goal is judged on the functions only")
 }
 
 func TestDiscoverListsFunctionDirectoriesWithGoFiles(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app/clinical"
 	"github.com/hapihub/hapihub/shared/app/consolefn"
 	"github.com/hapihub/hapihub/shared/app/openapifn"
+	"github.com/hapihub/hapihub/shared/app/organizations"
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/app/sandboxworker"
 	"github.com/hapihub/hapihub/shared/app/webhooks"
@@ -44,6 +45,30 @@ func clinicalFunction(res *schema.Resource) Constructor {
 	})
 }
 
+// webPages gives a function that serves web pages (the console) its routes: paths any method may
+// reach without a key, left out of the OpenAPI document. The function itself does not link the
+// API's route type.
+func webPages(build Constructor, paths []string) Constructor {
+	return func(ctx context.Context, cfg config.Config) (lambda.Handler, error) {
+		h, err := build(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		routes := make([]api.Route, 0, len(paths))
+		for _, p := range paths {
+			routes = append(routes, api.Route{Method: "ANY", Path: p, Public: true, Web: true})
+		}
+		return routedHandler{h, routes}, nil
+	}
+}
+
+type routedHandler struct {
+	lambda.Handler
+	routes []api.Route
+}
+
+func (h routedHandler) Routes() []api.Route { return h.routes }
+
 // Functions is the local runner's table of the template's functions (directory name under
 // functions/ -> the constructor its main calls). Production has no such table: each main names
 // its constructor. TestEveryFunctionDirIsInTheTemplateAndBack keeps it equal to template.yaml.
@@ -56,10 +81,10 @@ var Functions = map[string]Constructor{
 	"appointments":      clinicalFunction(schema.Appointments),
 	"messages":          clinicalFunction(schema.Messages),
 	"invoices":          clinicalFunction(schema.Invoices),
-	"organizations":     handler(clinical.NewOrganizationsFunction),
+	"organizations":     handler(organizations.NewFunction),
 	"sandbox-worker":    handler(sandboxworker.NewFunction),
 	"authorizer":        handler(authorizer.NewFunction),
-	"console":           handler(consolefn.NewFunction),
+	"console":           webPages(handler(consolefn.NewFunction), consolefn.Paths),
 	"events":            handler(webhooks.NewEventsFunction),
 	"webhook-endpoints": handler(webhooks.NewEndpointsFunction),
 	"webhook-dispatch":  handler(webhooks.NewDispatchFunction),

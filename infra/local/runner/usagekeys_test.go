@@ -13,7 +13,7 @@ import (
 	"github.com/hapihub/hapihub/infra/local/runner"
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/accounts"
-	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
 )
@@ -29,7 +29,7 @@ func TestUsageKeysOfExistingAccounts(t *testing.T) {
 	first, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: dyn, DataDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = first.Close() })
-	st, err := platform.Store(ctx, first.Config)
+	st, err := backend.Store(ctx, first.Config)
 	require.NoError(t, err)
 	boot, err := st.GetAccount(ctx, first.Bootstrap.AccountID)
 	require.NoError(t, err)

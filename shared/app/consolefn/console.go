@@ -15,9 +15,10 @@ import (
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
 	"github.com/hapihub/hapihub/shared/accounts"
-	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/app"
-	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/app/backend"
+	"github.com/hapihub/hapihub/shared/app/sandboxjobs"
+	"github.com/hapihub/hapihub/shared/app/storeclient"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/console"
 	"github.com/hapihub/hapihub/shared/sandbox"
@@ -25,41 +26,37 @@ import (
 )
 
 // The developer console (ConsoleFunction): an http.Handler behind API Gateway's proxy
-// integration. Decisions are in docs/console.md.
+// integration. Decisions are in docs/console.md. The console links only what it runs: the store
+// (its identity items and sign-ups), the sandbox jobs and the webhook publisher (backend), the
+// console's packages and the Go SDK its pages call the API with; not the API's router, the
+// dispatcher or the OpenAPI package (TestConsoleLinksOnlyWhatItRuns).
 
 // NewFunction builds the console function.
-func NewFunction(ctx context.Context, cfg config.Config) (Function, error) {
-	st, jobs, err := platform.SandboxJobs(ctx, cfg)
+func NewFunction(ctx context.Context, cfg config.Config) (lambda.Handler, error) {
+	// The store's pieces as func values, not behind interfaces (storeclient.Table says why).
+	st, err := storeclient.NewForTemplates(ctx, cfg)
 	if err != nil {
-		return Function{}, err
+		return nil, err
 	}
-	h, err := ConsoleHandler(st, cfg, queuedAccounts{st: st, jobs: jobs})
+	q, err := backend.Queue(ctx, cfg)
 	if err != nil {
-		return Function{}, err
+		return nil, err
 	}
-	return Function{lambda.NewHandler(ConsoleLambda(h))}, nil
-}
-
-// Function is the console's Lambda handler. Its routes are web pages: template.yaml must
-// serve them to this function (checked like every function's routes), and the OpenAPI document
-// leaves them out.
-type Function struct{ h lambda.Handler }
-
-func (f Function) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	return f.h.Invoke(ctx, payload)
-}
-
-// Routes are the console's two catch-all routes.
-func (Function) Routes() []api.Route {
-	return []api.Route{
-		{Method: "ANY", Path: console.Mount, Public: true, Web: true},
-		{Method: "ANY", Path: console.Mount + "/{proxy+}", Public: true, Web: true},
+	backend.PublishOn(st, q, cfg)
+	h, err := ConsoleHandler(newIdentity(st.Accounts), cfg, newQueuedAccounts(st, sandboxjobs.Jobs(ctx, cfg, st, q)))
+	if err != nil {
+		return nil, err
 	}
+	return lambda.NewHandler(ConsoleLambda(h)), nil
 }
 
-// ConsoleHandler is the console on st; sign-ups create accounts with creator.
-func ConsoleHandler(st *store.Store, cfg config.Config, creator console.AccountCreator) (*console.Handler, error) {
-	return console.New(console.Options{Identity: st, Accounts: creator, Log: app.Logger(),
+// Paths are the console's two catch-all routes (any method, no key: web pages, which
+// template.yaml must serve to this function and the OpenAPI document leaves out).
+var Paths = []string{console.Mount, console.Mount + "/{proxy+}"}
+
+// ConsoleHandler is the console on the identity store id; sign-ups create accounts with creator.
+func ConsoleHandler(id console.Identity, cfg config.Config, creator console.AccountCreator) (*console.Handler, error) {
+	return console.New(console.Options{Identity: id, Accounts: creator, Log: app.Logger(),
 		APIURL: cfg.APIURL, Origin: consoleOrigin(cfg.Local)})
 }
 
@@ -68,9 +65,22 @@ func ConsoleHandler(st *store.Store, cfg config.Config, creator console.AccountC
 // Gateway, St. Mungo's seeded) is a job for the sandbox worker. The sign-up waits, boundedly,
 // for the usage keys (the worker's first step) so the console's first API calls are accepted;
 // the seeding goes on in the background and the sandbox page shows its progress.
+//
+// Its fields are funcs rather than the store and jobs: the console links html/template, which
+// makes the linker keep every exported method of any type reachable from an interface value,
+// and the whole *store.Store behind this one would weigh a megabyte (storeclient.Table says more).
 type queuedAccounts struct {
-	st   *store.Store
-	jobs *sandbox.Jobs
+	create   func(ctx context.Context, name string) (accounts.Created, error)
+	startJob func(ctx context.Context, account, org string) (sandbox.Job, bool, error)
+	getJob   func(ctx context.Context, org string) (sandbox.Job, bool, error)
+}
+
+func newQueuedAccounts(st *store.Store, jobs *sandbox.Jobs) queuedAccounts {
+	return queuedAccounts{
+		create: func(ctx context.Context, name string) (accounts.Created, error) {
+			return accounts.Create(ctx, st, accounts.Options{Name: name, NoFill: true})
+		},
+		startJob: jobs.Start, getJob: jobs.Get}
 }
 
 // SetupWait bounds how long a sign-up waits for its usage keys to be registered: well inside the
@@ -78,16 +88,16 @@ type queuedAccounts struct {
 const SetupWait = 5 * time.Second
 
 func (a queuedAccounts) CreateAccount(ctx context.Context, name string) (string, error) {
-	c, err := accounts.Create(ctx, a.st, accounts.Options{Name: name, NoFill: true})
+	c, err := a.create(ctx, name)
 	if err != nil {
 		return "", fmt.Errorf("app: create account: %w", err)
 	}
-	if _, _, err := a.jobs.Start(ctx, c.Account.ID, c.Account.SandboxOrg); err != nil {
+	if _, _, err := a.startJob(ctx, c.Account.ID, c.Account.SandboxOrg); err != nil {
 		return "", err
 	}
 	deadline := time.Now().Add(SetupWait)
 	for time.Now().Before(deadline) {
-		j, ok, err := a.jobs.Get(ctx, c.Account.SandboxOrg)
+		j, ok, err := a.getJob(ctx, c.Account.SandboxOrg)
 		if err != nil {
 			return "", err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
@@ -39,7 +40,7 @@ func NewAccountFunction(ctx context.Context, cfg config.Config) (*api.Router, er
 }
 
 func newFunction(ctx context.Context, cfg config.Config, routes func(*Platform) []api.Route) (*api.Router, error) {
-	st, err := Store(ctx, cfg)
+	st, err := backend.Store(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

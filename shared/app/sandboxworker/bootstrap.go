@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/hapihub/hapihub/shared/accounts"
-	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/domain"
@@ -28,7 +28,7 @@ const bootstrapSetting = "local-bootstrap"
 // Bootstrap makes sure the local sandbox account exists. The first call creates it and returns
 // all its keys; later calls return its (revealable) test keys only.
 func Bootstrap(ctx context.Context, cfg config.Config) (BootstrapResult, error) {
-	st, err := platform.Store(ctx, cfg)
+	st, err := backend.Store(ctx, cfg)
 	if err != nil {
 		return BootstrapResult{}, err
 	}

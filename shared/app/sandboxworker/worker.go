@@ -12,7 +12,7 @@ import (
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/accounts/usagekeys"
 	"github.com/hapihub/hapihub/shared/app"
-	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/app/sandboxjobs"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/sandbox"
 )
@@ -20,7 +20,7 @@ import (
 // NewFunction builds the sandbox worker: it runs the reset jobs the organizations and console
 // functions queue, registering a new account's usage keys first when usage plans are configured.
 func NewFunction(ctx context.Context, cfg config.Config) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
-	st, jobs, err := platform.SandboxJobs(ctx, cfg)
+	st, jobs, err := sandboxjobs.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

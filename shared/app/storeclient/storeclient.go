@@ -1,5 +1,5 @@
 // Package storeclient builds the store over the configured DynamoDB table: the one client every
-// function but openapi needs.
+// function but openapi needs (the authorizer nothing more; writers add shared/app/backend).
 package storeclient
 
 import (
@@ -15,16 +15,33 @@ import (
 )
 
 // New returns the store on the configured table, with no webhook publisher: what a function
-// that only reads (the authorizer) needs. API functions attach the publisher (platform.Store).
+// that only reads (the authorizer) needs. Functions that write use backend.Store.
 func New(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	db, err := client(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return store.New(db, cfg.Table), nil
+}
+
+// NewForTemplates is New for a binary that links text/template (the console): the client and
+// the planner are held as func values (Table says why).
+func NewForTemplates(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	db, err := client(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return store.NewForTemplates(newTable(db), cfg.Table), nil
+}
+
+func client(ctx context.Context, cfg config.Config) (*dynamodb.Client, error) {
 	ac, err := app.AWS(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(ac, core.RetryConflicts, func(o *dynamodb.Options) {
+	return dynamodb.NewFromConfig(ac, core.RetryConflicts, func(o *dynamodb.Options) {
 		if cfg.DynamoDBEndpoint != "" {
 			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
 		}
-	})
-	return store.New(db, cfg.Table), nil
+	}), nil
 }

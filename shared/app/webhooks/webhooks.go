@@ -6,13 +6,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/hapihub/hapihub/shared/api"
+	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/config"
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/webhook"
 )
 
@@ -50,19 +55,19 @@ func dispatcher(ctx context.Context, cfg config.Config) (*webhook.Dispatcher, er
 	if cfg.WebhookQueueURL == "" {
 		return nil, fmt.Errorf("app: HAPIHUB_WEBHOOK_QUEUE_URL is not set")
 	}
-	st, err := platform.Store(ctx, cfg)
+	st, err := backend.Store(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return platform.Dispatcher(ctx, cfg, st)
+	return Dispatcher(ctx, cfg, st)
 }
 
 func apiFunction(ctx context.Context, cfg config.Config, routes func(*webhook.API) []api.Route) (*api.Router, error) {
-	st, err := platform.Store(ctx, cfg)
+	st, err := backend.Store(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	d, err := platform.Dispatcher(ctx, cfg, st)
+	d, err := Dispatcher(ctx, cfg, st)
 	if err != nil {
 		return nil, err
 	}
@@ -72,4 +77,19 @@ func apiFunction(ctx context.Context, cfg config.Config, routes func(*webhook.AP
 	}
 	a := &webhook.API{Store: st, Dispatcher: d, AllowLoopback: cfg.Local, SourceIPs: ips}
 	return platform.PlatformRouter(st, cfg, routes(a)), nil
+}
+
+// Dispatcher is the webhook dispatcher over the configured queue; test mode may deliver to
+// loopback only under the local runner.
+func Dispatcher(ctx context.Context, cfg config.Config, st *store.Store) (*webhook.Dispatcher, error) {
+	q, err := backend.Queue(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	clients := map[string]*http.Client{
+		domain.Test: webhook.Policy{AllowLoopback: cfg.Local}.Client(),
+		domain.Live: webhook.Policy{Live: true}.Client(),
+	}
+	return &webhook.Dispatcher{Store: st, Queue: q, QueueURL: cfg.WebhookQueueURL, Now: st.Now,
+		Client: func(mode string) *http.Client { return clients[mode] }, LiveWindow: cfg.WebhookRetryWindow, Log: app.Logger()}, nil
 }
