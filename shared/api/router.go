@@ -365,7 +365,7 @@ func (rt *Router) render(out Response, reqID string) events.APIGatewayProxyRespo
 	if status == 0 {
 		status = http.StatusOK
 	}
-	body, err := json.Marshal(out.Body)
+	body, err := appendJSON(make([]byte, 0, 1024), out.Body)
 	if err != nil {
 		r, _ := rt.renderError(events.APIGatewayProxyRequest{}, reqID, apperr.Internal(fmt.Errorf("encode response: %w", err)))
 		return r
