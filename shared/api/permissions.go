@@ -64,28 +64,39 @@ func Permissions(st Access, now func() time.Time) Middleware {
 				}
 				return next(r)
 			}
-			checked := make(chan error, 1)
-			go func(ctx context.Context, nowMs int64) {
-				defer func() {
-					if v := recover(); v != nil {
-						checked <- apperr.Internal(fmt.Errorf("permissions: panic: %v", v))
-					}
-				}()
-				checked <- stillAllowed(ctx, st, p, ip, nowMs)
-			}(r.Ctx, now().UnixMilli())
-			defer func() {
-				if v := recover(); v != nil {
-					<-checked // the re-check ends before the request does, even on a panic
-					panic(v)
-				}
-			}()
-			resp, err := next(r)
-			if cerr := <-checked; cerr != nil {
-				return Response{}, cerr
-			}
-			return resp, err
+			nowMs := now().UnixMilli()
+			return Beside(r, func(ctx context.Context) error { return stillAllowed(ctx, st, p, ip, nowMs) }, next)
 		}
 	}
+}
+
+// Beside runs a read's handler and check concurrently, so a check that is a DynamoDB read adds
+// no round trip to the read's latency. The handler's answer is returned only when check passes;
+// check's error wins over it otherwise (a read changes nothing, so discarding it is enough). Use
+// it for reads (find, get) only. check always ends before Beside returns, even on a panic of the
+// handler: on Lambda, anything still running after the handler returns is frozen with the
+// environment.
+func Beside(r *Request, check func(ctx context.Context) error, next HandlerFunc) (Response, error) {
+	checked := make(chan error, 1)
+	go func(ctx context.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				checked <- apperr.Internal(fmt.Errorf("check beside the handler: panic: %v", v))
+			}
+		}()
+		checked <- check(ctx)
+	}(r.Ctx)
+	defer func() {
+		if v := recover(); v != nil {
+			<-checked
+			panic(v)
+		}
+	}()
+	resp, err := next(r)
+	if cerr := <-checked; cerr != nil {
+		return Response{}, cerr
+	}
+	return resp, err
 }
 
 // stillAllowed re-reads what a cached authorizer result may no longer reflect: the key's
