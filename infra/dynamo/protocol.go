@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/hapihub/hapihub/infra/dynamo/attr"
 	"github.com/hapihub/hapihub/infra/dynamo/expr"
@@ -123,7 +124,7 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, &apiError{status: 400, code: "UnknownOperationException", ns: nsCoral, msg: "Unknown operation: " + target})
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20+1))
+	body, err := readBody(r)
 	if err != nil {
 		writeError(w, reqID, &apiError{status: 400, code: "SerializationException", ns: nsCoral, msg: "Could not read request body"})
 		return
@@ -148,12 +149,35 @@ func (e *Engine) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, reqID, asAPIError(err))
 		return
 	}
-	data, err := marshalResponse(out)
+	buf := responseBuffers.Get().(*[]byte)
+	data, err := appendResponse((*buf)[:0], out)
 	if err != nil {
 		writeError(w, reqID, internal(err))
 		return
 	}
-	writeBody(w, reqID, http.StatusOK, data)
+	writeBody(w, reqID, http.StatusOK, data) // Write copies data out: the buffer is free again after it
+	if cap(data) <= maxPooledResponse {
+		*buf = data[:0]
+		responseBuffers.Put(buf)
+	}
+}
+
+// responseBuffers hold response bodies between requests: a page of items is tens of KB, which
+// every Query used to grow anew from 512 bytes.
+var responseBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// maxPooledResponse keeps a rare huge response (a 1 MB page) from pinning its buffer.
+const maxPooledResponse = 256 << 10
+
+// readBody reads a request body of at most 16 MB (one byte more tells it is over), in one
+// allocation when the client sent Content-Length (the SDKs always do).
+func readBody(r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n >= 0 && n <= 16<<20 {
+		body := make([]byte, n)
+		_, err := io.ReadFull(r.Body, body)
+		return body, err
+	}
+	return io.ReadAll(io.LimitReader(r.Body, 16<<20+1))
 }
 
 // call runs an operation, turning a panic into an InternalServerError so one

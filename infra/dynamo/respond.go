@@ -29,11 +29,8 @@ func appendResponse(dst []byte, v any) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			kb, err := json.Marshal(k)
-			if err != nil {
-				return nil, err
-			}
-			dst = append(append(dst, kb...), ':')
+			dst = append(attr.AppendString(dst, k), ':')
+			var err error
 			if dst, err = appendResponse(dst, x[k]); err != nil {
 				return nil, err
 			}
@@ -43,11 +40,7 @@ func appendResponse(dst []byte, v any) ([]byte, error) {
 		if x == nil {
 			return append(dst, "null"...), nil
 		}
-		b, err := x.MarshalJSON()
-		if err != nil {
-			return nil, err
-		}
-		return append(dst, b...), nil
+		return x.AppendJSON(dst)
 	case []attr.Item:
 		if x == nil {
 			return append(dst, "null"...), nil

@@ -47,6 +47,7 @@ type Env struct {
 	// limit itself start their own platform with New, which leaves it off.
 	WaitOut429 bool
 
+	calls   *callCounter
 	closers []func()
 }
 
@@ -183,7 +184,8 @@ func start(opts ...Options) (_ *Env, err error) {
 		return nil, fmt.Errorf("start the runner: %w", err)
 	}
 	// Each function's calls are judged by its policies in the template, as IAM does on AWS.
-	eng.SetAuthorizer(stack.Policies)
+	env.calls = &callCounter{next: stack.Policies, n: map[string]int{}}
+	eng.SetAuthorizer(env.calls)
 	q.SetAuthorizer(stack.Policies)
 	// Webhook delivery (SQS poller) and the sweeper's schedule run as under make run; they stop
 	// before the queue closes (closers run newest first).
@@ -299,4 +301,31 @@ func (e *Env) doOnce(t testing.TB, method, path, key string, hasBody bool, paylo
 		t.Fatalf("localtest: read body: %v", err)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
+// callCounter counts the embedded DynamoDB's calls by caller and action while judging each by
+// the template's policies (it wraps them), so a test can say which calls a request makes.
+type callCounter struct {
+	next dynamo.Authorizer
+	mu   sync.Mutex
+	n    map[string]int
+}
+
+func (c *callCounter) Authorize(accessKeyID, action, resource string) (string, bool) {
+	principal, ok := c.next.Authorize(accessKeyID, action, resource)
+	c.mu.Lock()
+	c.n[principal+" "+action]++
+	c.mu.Unlock()
+	return principal, ok
+}
+
+// DynamoDBCalls returns the embedded DynamoDB's calls since the last call of it, by "<caller's
+// principal> <action>" (e.g. the patients function's role and "dynamodb:GetItem"), and starts
+// counting afresh.
+func (e *Env) DynamoDBCalls() map[string]int {
+	e.calls.mu.Lock()
+	defer e.calls.mu.Unlock()
+	out := e.calls.n
+	e.calls.n = map[string]int{}
+	return out
 }

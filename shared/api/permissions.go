@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -34,8 +35,14 @@ func keyValid(ctx context.Context, st Access, p auth.Principal, nowMs int64) (bo
 
 // Permissions checks, for every authenticated route and in this order, that the key is still
 // valid (the gateway's cached authorizer policy may outlive a revocation or a roll's grace), that
-// a live request comes from the account's IP allowlist (console session keys excepted), and that a restricted key holds the
-// permission the route needs: read for find and get, write for everything else.
+// a live request comes from the account's IP allowlist (console session keys excepted), and that a
+// restricted key holds the permission the route needs: read for find and get, write for
+// everything else.
+//
+// A read (find, get) that the key's permissions allow runs concurrently with those re-checks,
+// which are DynamoDB reads, so they add no round trip to its latency: the handler's answer is
+// returned only after they pass and is discarded when they fail (a read changes nothing). Both
+// finish before the request returns, as Lambda requires. Writes run only after the checks.
 func Permissions(st Access, now func() time.Time) Middleware {
 	return func(route Route, next HandlerFunc) HandlerFunc {
 		if route.Public {
@@ -43,32 +50,77 @@ func Permissions(st Access, now func() time.Time) Middleware {
 		}
 		need := auth.Needed(route.Action)
 		return func(r *Request) (Response, error) {
-			p := r.Principal
-			ok, err := keyValid(r.Ctx, st, p, now().UnixMilli())
-			if err != nil {
-				return Response{}, err
+			p, ip := r.Principal, r.Event.RequestContext.Identity.SourceIP
+			var refused error
+			if p.KeyType == auth.Restricted && !auth.Grants(p.Permissions[route.Resource], need) {
+				refused = apperr.New(apperr.Permissions, "This key lacks %s permission on %s.", need, route.Resource)
 			}
-			if !ok {
-				return Response{}, apperr.New(apperr.Auth, "This API key was revoked or has expired.")
-			}
-			// Console session keys are exempt: the allowlist restricts API keys, and the console's
-			// calls come from the console's own servers (Lambda's addresses on AWS), not the member's.
-			if p.Mode == domain.Live && p.Session == "" {
-				acct, err := st.GetAccount(r.Ctx, p.AccountID)
-				if err != nil {
+			if need != auth.Read || refused != nil {
+				if err := stillAllowed(r.Ctx, st, p, ip, now().UnixMilli()); err != nil {
 					return Response{}, err
 				}
-				ip := r.Event.RequestContext.Identity.SourceIP
-				if !IPAllowed(acct.IPAllowlist, ip) {
-					return Response{}, apperr.New(apperr.Permissions, "Requests from %s are not on this account's IP allowlist.", ip)
+				if refused != nil {
+					return Response{}, refused
 				}
+				return next(r)
 			}
-			if p.KeyType == auth.Restricted && !auth.Grants(p.Permissions[route.Resource], need) {
-				return Response{}, apperr.New(apperr.Permissions, "This key lacks %s permission on %s.", need, route.Resource)
-			}
-			return next(r)
+			nowMs := now().UnixMilli()
+			return Beside(r, func(ctx context.Context) error { return stillAllowed(ctx, st, p, ip, nowMs) }, next)
 		}
 	}
+}
+
+// Beside runs a read's handler and check concurrently, so a check that is a DynamoDB read adds
+// no round trip to the read's latency. The handler's answer is returned only when check passes;
+// check's error wins over it otherwise (a read changes nothing, so discarding it is enough). Use
+// it for reads (find, get) only. check always ends before Beside returns, even on a panic of the
+// handler: on Lambda, anything still running after the handler returns is frozen with the
+// environment.
+func Beside(r *Request, check func(ctx context.Context) error, next HandlerFunc) (Response, error) {
+	checked := make(chan error, 1)
+	go func(ctx context.Context) {
+		defer func() {
+			if v := recover(); v != nil {
+				checked <- apperr.Internal(fmt.Errorf("check beside the handler: panic: %v", v))
+			}
+		}()
+		checked <- check(ctx)
+	}(r.Ctx)
+	defer func() {
+		if v := recover(); v != nil {
+			<-checked
+			panic(v)
+		}
+	}()
+	resp, err := next(r)
+	if cerr := <-checked; cerr != nil {
+		return Response{}, cerr
+	}
+	return resp, err
+}
+
+// stillAllowed re-reads what a cached authorizer result may no longer reflect: the key's
+// validity and, for a live API key, the account's IP allowlist.
+func stillAllowed(ctx context.Context, st Access, p auth.Principal, ip string, nowMs int64) error {
+	ok, err := keyValid(ctx, st, p, nowMs)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apperr.New(apperr.Auth, "This API key was revoked or has expired.")
+	}
+	// Console session keys are exempt: the allowlist restricts API keys, and the console's
+	// calls come from the console's own servers (Lambda's addresses on AWS), not the member's.
+	if p.Mode == domain.Live && p.Session == "" {
+		acct, err := st.GetAccount(ctx, p.AccountID)
+		if err != nil {
+			return err
+		}
+		if !IPAllowed(acct.IPAllowlist, ip) {
+			return apperr.New(apperr.Permissions, "Requests from %s are not on this account's IP allowlist.", ip)
+		}
+	}
+	return nil
 }
 
 // IPAllowed reports whether ip is in one of cidrs; an empty list allows every address.

@@ -300,17 +300,17 @@ func isLoopback(ip string) bool {
 func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string) (domain.Tenant, error) {
 	t := domain.Tenant{Account: p.AccountID, Mode: p.Mode}
 	if p.Mode == domain.Test {
-		acct, err := rt.opts.Tenants.GetAccount(ctx, p.AccountID)
-		if err != nil {
-			return t, err
-		}
 		if o, ok := testorgs.Lookup(orgHeader); ok {
 			return testOrgTenant(t, o) // sandboxorgs.go
 		}
-		if orgHeader != "" && orgHeader != acct.SandboxOrg {
-			return t, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s, not %s.", acct.SandboxOrg, orgHeader)
+		sandbox, err := rt.sandboxOrg(ctx, p)
+		if err != nil {
+			return t, err
 		}
-		t.Org = acct.SandboxOrg
+		if orgHeader != "" && orgHeader != sandbox {
+			return t, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s, not %s.", sandbox, orgHeader)
+		}
+		t.Org = sandbox
 		return t, nil
 	}
 	conns, err := rt.opts.Tenants.Connections(ctx, p.AccountID)
@@ -343,6 +343,16 @@ func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string
 	return t, apperr.New(apperr.Permissions, "This account is not connected to organization %s.", orgHeader)
 }
 
+// sandboxOrg is the account's sandbox organization: from the authorizer context (it never
+// changes after sign-up, so the cached context cannot be stale), else read from the account.
+func (rt *Router) sandboxOrg(ctx context.Context, p auth.Principal) (string, error) {
+	if p.Account != nil {
+		return p.Account.SandboxOrg, nil
+	}
+	acct, err := rt.opts.Tenants.GetAccount(ctx, p.AccountID)
+	return acct.SandboxOrg, err
+}
+
 func (rt *Router) render(out Response, reqID string) events.APIGatewayProxyResponse {
 	h := map[string]string{"Content-Type": "application/json"}
 	for k, v := range corsHeaders {
@@ -355,7 +365,7 @@ func (rt *Router) render(out Response, reqID string) events.APIGatewayProxyRespo
 	if status == 0 {
 		status = http.StatusOK
 	}
-	body, err := json.Marshal(out.Body)
+	body, err := appendJSON(make([]byte, 0, 1024), out.Body)
 	if err != nil {
 		r, _ := rt.renderError(events.APIGatewayProxyRequest{}, reqID, apperr.Internal(fmt.Errorf("encode response: %w", err)))
 		return r

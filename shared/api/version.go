@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"maps"
+	"net/http"
 	"strings"
 
 	"github.com/hapihub/hapihub/shared/apiversion"
@@ -56,11 +57,11 @@ func Versioning(accounts AccountReader) Middleware {
 
 // requestVersion is the version r is served in and its account's own version.
 func requestVersion(r *Request, reg *apiversion.Registry, accounts AccountReader) (v, acct apiversion.Version, err error) {
-	a, err := accounts.GetAccount(r.Ctx, r.Principal.AccountID)
+	pinned, err := accountVersion(r, accounts)
 	if err != nil {
 		return "", "", err
 	}
-	acct = reg.OfAccount(a.APIVersion)
+	acct = reg.OfAccount(pinned)
 	asked := strings.TrimSpace(r.Header(apiversion.Header))
 	if asked == "" {
 		return acct, acct, nil
@@ -74,4 +75,17 @@ func requestVersion(r *Request, reg *apiversion.Registry, accounts AccountReader
 		return "", "", apperr.Field(apiversion.Header, "names no API version: %q; the known versions are %s (docs/changelog.md)", asked, strings.Join(known, ", "))
 	}
 	return v, acct, nil
+}
+
+// accountVersion is the account's pinned version as stored. A read (GET) takes it from the
+// authorizer context, which API Gateway caches for up to ReauthorizeEvery (300 s), so a read
+// without the header may be answered in the previous version for that long after PUT
+// /account/api-version (docs/versioning.md). Every other method reads the account: it may write
+// events, which are stamped with the account's version and must carry the current one.
+func accountVersion(r *Request, accounts AccountReader) (string, error) {
+	if a := r.Principal.Account; a != nil && r.Event.HTTPMethod == http.MethodGet {
+		return a.APIVersion, nil
+	}
+	acct, err := accounts.GetAccount(r.Ctx, r.Principal.AccountID)
+	return acct.APIVersion, err
 }

@@ -18,6 +18,7 @@ import (
 type KeyStore interface {
 	KeyByHash(ctx context.Context, hash string) (domain.Key, bool, error)
 	GetAccount(ctx context.Context, id string) (domain.Account, error)
+	GetOrganization(ctx context.Context, id string) (domain.Doc, error)
 }
 
 // Principal is who a request acts as, carried from the authorizer to functions in the
@@ -33,6 +34,27 @@ type Principal struct {
 	// SessionKeyHash is a session key's hash (set only with Session): session keys have no
 	// listing entry, so functions re-check them by their hash item (a logout deletes it).
 	SessionKeyHash string
+	// Account holds what the authorizer read of the key's account, so that functions need not
+	// read the account again on every request; nil when the context lacks it (a context cached
+	// from an older authorizer), and then functions read the account themselves.
+	Account *AccountFacts
+}
+
+// AccountFacts are the account's settings a request needs before its handler runs. They travel
+// in the authorizer context, which API Gateway caches with the policy for the authorizer's
+// ReauthorizeEvery (300 s, template.yaml), so they may be that old: only what may lag that
+// long is here (docs/keys.md, "What the authorizer context carries"). The IP allowlist, key
+// revocation and live connections are not: those are read on every request.
+type AccountFacts struct {
+	// APIVersion is the account's pinned API version as stored ("" = the first version).
+	APIVersion string
+	// SandboxOrg is the account's test-mode organization (set once at sign-up, never changed).
+	SandboxOrg string
+	// SandboxCapabilities are, in test mode, the sandbox organization's PMS capabilities
+	// (resource -> methods); nil when unknown. A method missing here is checked against the
+	// organization itself, so a capability can only be lagged in granting, never in refusing a
+	// method the organization has gained.
+	SandboxCapabilities map[string][]string
 }
 
 // ErrUnauthorized is the error whose message API Gateway turns into a 401 (UNAUTHORIZED
@@ -62,7 +84,35 @@ func Authorize(ctx context.Context, ks KeyStore, header string, now time.Time) (
 	if k.Session != "" {
 		p.SessionKeyHash = k.Hash
 	}
+	if acct.SandboxOrg != "" {
+		p.Account = &AccountFacts{APIVersion: acct.APIVersion, SandboxOrg: acct.SandboxOrg}
+		if k.Mode == domain.Test {
+			p.Account.SandboxCapabilities = sandboxCapabilities(ctx, ks, acct.SandboxOrg)
+		}
+	}
 	return p, acct.UsageKeys[k.Mode], nil
+}
+
+// sandboxCapabilities reads the sandbox organization's capabilities; nil when it cannot (the
+// function then reads the organization itself, and reports a failure there).
+func sandboxCapabilities(ctx context.Context, ks KeyStore, org string) map[string][]string {
+	d, err := ks.GetOrganization(ctx, org)
+	if err != nil {
+		return nil
+	}
+	caps, _ := d["capabilities"].(map[string]any)
+	out := make(map[string][]string, len(caps))
+	for res, ms := range caps {
+		list, _ := ms.([]any)
+		methods := make([]string, 0, len(list))
+		for _, m := range list {
+			if s, ok := m.(string); ok {
+				methods = append(methods, s)
+			}
+		}
+		out[res] = methods
+	}
+	return out
 }
 
 // Context turns a principal into the authorizer context (API Gateway allows only flat string,
@@ -72,6 +122,13 @@ func (p Principal) Context() map[string]any {
 	c := map[string]any{"accountId": p.AccountID, "mode": p.Mode, "keyId": p.KeyID, "keyType": p.KeyType, "permissions": string(perms)}
 	if p.Session != "" {
 		c["session"], c["sessionKeyHash"] = p.Session, p.SessionKeyHash
+	}
+	if a := p.Account; a != nil {
+		c["apiVersion"], c["sandboxOrg"] = a.APIVersion, a.SandboxOrg
+		if a.SandboxCapabilities != nil {
+			caps, _ := json.Marshal(a.SandboxCapabilities)
+			c["sandboxCapabilities"] = string(caps)
+		}
 	}
 	return c
 }
@@ -86,6 +143,14 @@ func PrincipalFrom(ctx map[string]any) (Principal, bool) {
 	}
 	if ps := get("permissions"); ps != "" && ps != "null" {
 		_ = json.Unmarshal([]byte(ps), &p.Permissions)
+	}
+	if org := get("sandboxOrg"); org != "" {
+		p.Account = &AccountFacts{APIVersion: get("apiVersion"), SandboxOrg: org}
+		if cs := get("sandboxCapabilities"); cs != "" {
+			if err := json.Unmarshal([]byte(cs), &p.Account.SandboxCapabilities); err != nil {
+				p.Account.SandboxCapabilities = nil // unreadable: the organization is read instead
+			}
+		}
 	}
 	if p.AccountID == "" || (p.Mode != domain.Test && p.Mode != domain.Live) {
 		return Principal{}, false

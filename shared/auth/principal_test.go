@@ -17,6 +17,10 @@ func TestPrincipalContextCarriesTheSession(t *testing.T) {
 		{"secret key", Principal{AccountID: "acct_1", Mode: "test", KeyID: "key_1", KeyType: Secret, Permissions: map[string]string{}}},
 		{"restricted key", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_2", KeyType: Restricted, Permissions: map[string]string{"request-logs": Read}}},
 		{"console session", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_3", KeyType: Secret, Permissions: map[string]string{}, Session: "owner@example.com", SessionKeyHash: "ab12"}},
+		{"account facts", Principal{AccountID: "acct_1", Mode: "test", KeyID: "key_4", KeyType: Secret, Permissions: map[string]string{},
+			Account: &AccountFacts{APIVersion: "2026-12-07", SandboxOrg: "org_1", SandboxCapabilities: map[string][]string{"patients": {"find", "get"}, "messages": {}}}}},
+		{"account facts, first version, no capabilities", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_5", KeyType: Secret, Permissions: map[string]string{},
+			Account: &AccountFacts{SandboxOrg: "org_1"}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -28,4 +32,25 @@ func TestPrincipalContextCarriesTheSession(t *testing.T) {
 			assert.Equal(t, tc.p, got)
 		})
 	}
+}
+
+// Context values must be flat strings for API Gateway; unreadable capabilities are dropped (the
+// function then reads the organization), never half-trusted.
+func TestAccountFactsInTheContext(t *testing.T) {
+	p := Principal{AccountID: "acct_1", Mode: "test", KeyID: "key_1", KeyType: Secret,
+		Account: &AccountFacts{APIVersion: "2026-12-07", SandboxOrg: "org_1", SandboxCapabilities: map[string][]string{"patients": {"find"}}}}
+	ctx := p.Context()
+	for k, v := range ctx {
+		_, isString := v.(string)
+		assert.True(t, isString, "%s is %T", k, v)
+	}
+	ctx["sandboxCapabilities"] = "{not json"
+	got, ok := PrincipalFrom(ctx)
+	require.True(t, ok)
+	require.NotNil(t, got.Account)
+	assert.Nil(t, got.Account.SandboxCapabilities)
+	assert.Equal(t, "org_1", got.Account.SandboxOrg)
+	delete(ctx, "sandboxOrg")
+	got, _ = PrincipalFrom(ctx)
+	assert.Nil(t, got.Account, "a context without the facts (an older authorizer's) leaves functions to read the account")
 }

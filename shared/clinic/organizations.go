@@ -8,6 +8,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
@@ -256,7 +257,9 @@ func (o *Organizations) patch(r *api.Request) (api.Response, error) {
 
 // Capabilities answers METHOD_NOT_SUPPORTED for a clinical resource's method that the
 // organization's practice-management system lacks (its capabilities). It runs after the
-// organization is resolved; routes without a tenant or outside the clinical resources pass.
+// organization is resolved; routes without a tenant or outside the clinical resources pass. A
+// sandbox request whose method the authorizer context lists needs no read; a read (find, get) of
+// any other organization runs beside the organization's read (api.Beside); writes wait for it.
 func Capabilities(orgs interface {
 	GetOrganization(ctx context.Context, id string) (domain.Doc, error)
 }) api.Middleware {
@@ -264,17 +267,50 @@ func Capabilities(orgs interface {
 		if route.Public || route.NoTenant || !slices.Contains(schema.ClinicalResources, route.Resource) {
 			return next
 		}
+		read := auth.Needed(route.Action) == auth.Read
 		return func(r *api.Request) (api.Response, error) {
-			org, err := organization(r.Ctx, orgs, r.Tenant.Org)
-			if err != nil {
-				return api.Response{}, err
+			if grantedByAuthorizer(r, route) {
+				return next(r)
 			}
-			caps, _ := org["capabilities"].(map[string]any)
-			methods, _ := caps[route.Resource].([]any)
-			if !slices.Contains(methods, any(route.Action)) {
-				return api.Response{}, apperr.New(apperr.MethodNotSupported, "%s's practice-management system (%s) does not support %s on %s.", str(org["name"]), str(org["pms"]), route.Action, route.Resource)
+			org := r.Tenant.Org
+			check := func(ctx context.Context) error { return supports(ctx, orgs, org, route) }
+			if read {
+				// A read runs beside the organization's read (a read changes nothing, so its
+				// answer is simply discarded when the method is not supported).
+				return api.Beside(r, check, next)
+			}
+			if err := check(r.Ctx); err != nil {
+				return api.Response{}, err
 			}
 			return next(r)
 		}
 	}
+}
+
+// grantedByAuthorizer reports whether the authorizer context already says the request's
+// organization supports the route's method: in test mode it carries the sandbox organization's
+// capabilities (shared/auth.AccountFacts), so a sandbox request needs no read of the
+// organization. Anything else (another organization, a method not listed) reads the
+// organization, so a refusal always comes from the organization itself.
+func grantedByAuthorizer(r *api.Request, route api.Route) bool {
+	a := r.Principal.Account
+	return a != nil && a.SandboxCapabilities != nil && r.Tenant.Org == a.SandboxOrg &&
+		slices.Contains(a.SandboxCapabilities[route.Resource], route.Action)
+}
+
+// supports answers METHOD_NOT_SUPPORTED when the organization's capabilities lack the route's
+// method on its resource.
+func supports(ctx context.Context, orgs interface {
+	GetOrganization(ctx context.Context, id string) (domain.Doc, error)
+}, id string, route api.Route) error {
+	org, err := organization(ctx, orgs, id)
+	if err != nil {
+		return err
+	}
+	caps, _ := org["capabilities"].(map[string]any)
+	methods, _ := caps[route.Resource].([]any)
+	if !slices.Contains(methods, any(route.Action)) {
+		return apperr.New(apperr.MethodNotSupported, "%s's practice-management system (%s) does not support %s on %s.", str(org["name"]), str(org["pms"]), route.Action, route.Resource)
+	}
+	return nil
 }

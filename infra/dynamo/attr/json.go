@@ -5,7 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -31,103 +32,114 @@ func KindFromString(s string) Kind {
 // MarshalJSON writes the DynamoDB wire form. Map keys come out sorted so the
 // output is deterministic.
 func (v Value) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := v.writeJSON(&buf); err != nil {
-		return nil, err
+	return v.appendJSON(nil)
+}
+
+// AppendString appends s as a JSON string, byte for byte as encoding/json writes it (HTML
+// characters escaped). Strings of plain printable ASCII, nearly every attribute name and
+// value, are copied as they are; the rest go through encoding/json.
+func AppendString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always marshals
+			return append(dst, b...)
+		}
 	}
-	return buf.Bytes(), nil
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
-func writeString(buf *bytes.Buffer, s string) {
-	b, _ := json.Marshal(s) // a string always marshals
-	buf.Write(b)
-}
-
-func (v Value) writeJSON(buf *bytes.Buffer) error {
-	buf.WriteString(`{"`)
-	buf.WriteString(v.Kind.String())
-	buf.WriteString(`":`)
+func (v Value) appendJSON(dst []byte) ([]byte, error) {
+	dst = append(dst, `{"`...)
+	dst = append(dst, v.Kind.String()...)
+	dst = append(dst, `":`...)
+	var err error
 	switch v.Kind {
 	case S, N:
-		writeString(buf, v.Str)
+		dst = AppendString(dst, v.Str)
 	case B:
-		writeString(buf, base64.StdEncoding.EncodeToString(v.Bin))
+		dst = appendBase64(dst, v.Bin)
 	case BOOL:
-		if v.Bool {
-			buf.WriteString("true")
-		} else {
-			buf.WriteString("false")
-		}
+		dst = strconv.AppendBool(dst, v.Bool)
 	case NULL:
-		buf.WriteString("true")
+		dst = append(dst, "true"...)
 	case M:
-		if err := writeMap(buf, v.Map); err != nil {
-			return err
+		if dst, err = appendMap(dst, v.Map); err != nil {
+			return nil, err
 		}
 	case L:
-		buf.WriteByte('[')
+		dst = append(dst, '[')
 		for i, e := range v.List {
 			if i > 0 {
-				buf.WriteByte(',')
+				dst = append(dst, ',')
 			}
-			if err := e.writeJSON(buf); err != nil {
-				return err
+			if dst, err = e.appendJSON(dst); err != nil {
+				return nil, err
 			}
 		}
-		buf.WriteByte(']')
+		dst = append(dst, ']')
 	case SS, NS:
-		buf.WriteByte('[')
+		dst = append(dst, '[')
 		for i, s := range v.Strs {
 			if i > 0 {
-				buf.WriteByte(',')
+				dst = append(dst, ',')
 			}
-			writeString(buf, s)
+			dst = AppendString(dst, s)
 		}
-		buf.WriteByte(']')
+		dst = append(dst, ']')
 	case BS:
-		buf.WriteByte('[')
+		dst = append(dst, '[')
 		for i, b := range v.Bins {
 			if i > 0 {
-				buf.WriteByte(',')
+				dst = append(dst, ',')
 			}
-			writeString(buf, base64.StdEncoding.EncodeToString(b))
+			dst = appendBase64(dst, b)
 		}
-		buf.WriteByte(']')
+		dst = append(dst, ']')
 	default:
-		return fmt.Errorf("attr: marshal value of invalid kind %d", v.Kind)
+		return nil, fmt.Errorf("attr: marshal value of invalid kind %d", v.Kind)
 	}
-	buf.WriteByte('}')
-	return nil
+	return append(dst, '}'), nil
 }
 
-func writeMap(buf *bytes.Buffer, m map[string]Value) error {
-	keys := make([]string, 0, len(m))
+// appendBase64 appends b as a JSON string of its standard base64 (which needs no escaping).
+func appendBase64(dst, b []byte) []byte {
+	dst = append(dst, '"')
+	dst = base64.StdEncoding.AppendEncode(dst, b)
+	return append(dst, '"')
+}
+
+func appendMap(dst []byte, m map[string]Value) ([]byte, error) {
+	var small [24]string // most maps are small: sort their keys without a heap slice
+	keys := small[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
-	buf.WriteByte('{')
+	slices.Sort(keys)
+	dst = append(dst, '{')
+	var err error
 	for i, k := range keys {
 		if i > 0 {
-			buf.WriteByte(',')
+			dst = append(dst, ',')
 		}
-		writeString(buf, k)
-		buf.WriteByte(':')
-		if err := m[k].writeJSON(buf); err != nil {
-			return fmt.Errorf("attribute %q: %w", k, err)
+		dst = AppendString(dst, k)
+		dst = append(dst, ':')
+		if dst, err = m[k].appendJSON(dst); err != nil {
+			return nil, fmt.Errorf("attribute %q: %w", k, err)
 		}
 	}
-	buf.WriteByte('}')
-	return nil
+	return append(dst, '}'), nil
 }
 
 // MarshalJSON writes the item as a JSON object of wire values.
 func (it Item) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := writeMap(&buf, it); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return appendMap(nil, it)
+}
+
+// AppendJSON appends the item's wire form (MarshalJSON's bytes) to dst.
+func (it Item) AppendJSON(dst []byte) ([]byte, error) {
+	return appendMap(dst, it)
 }
 
 // UnmarshalJSON reads and validates the wire form with DynamoDB's checks and
@@ -275,7 +287,7 @@ func decodeRaw(raw map[string]json.RawMessage) (Value, error) {
 	if len(present) == 0 {
 		return Value{}, invalid("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
 	}
-	sort.Strings(present)
+	slices.Sort(present)
 	var out Value
 	for _, k := range present {
 		v, err := decodeOne(KindFromString(k), raw[k])

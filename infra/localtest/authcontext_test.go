@@ -1,0 +1,95 @@
+package localtest_test
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/infra/localtest"
+	"github.com/hapihub/hapihub/shared/apiversion"
+	"github.com/hapihub/hapihub/shared/apiversion/apiversiontest"
+)
+
+// authorizerTTL is template.yaml's ReauthorizeEvery for KeyAuthorizer: how long API Gateway (and
+// the local gateway) keeps an authorizer's policy and context for one Authorization header.
+const authorizerTTL = 300 * time.Second
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *testClock) Add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// A read whose key's authorizer result is cached makes no DynamoDB call for the account or the
+// organization: the sandbox organization, its capabilities and the account's API version come in
+// the authorizer context. What stays per request: the key's listing entry (revocation at once),
+// the read itself and the request log.
+func TestCachedReadReadsNeitherAccountNorOrganization(t *testing.T) {
+	env := localtest.New(t)
+	list := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil) // fills the authorizer cache
+	require.Equal(t, http.StatusOK, list.Status, string(list.Body))
+	data, _ := list.JSON(t)["data"].([]any)
+	require.Len(t, data, 1)
+	id := data[0].(map[string]any)["id"].(string)
+
+	env.DynamoDBCalls()
+	got := env.Do(t, "GET", "/patients/"+id, env.TestKey, nil)
+	require.Equal(t, http.StatusOK, got.Status, string(got.Body))
+	calls := env.DynamoDBCalls()
+	byAction := map[string]int{}
+	for k, n := range calls {
+		require.NotContains(t, k, "Authorizer", "the authorizer ran although its result was cached: %v", calls)
+		byAction[k[strings.LastIndexByte(k, ' ')+1:]] += n
+	}
+	// Before the context carried them: 5 GetItems (account for the version, account for the
+	// sandbox organization, key listing, organization, the patient).
+	assert.Equal(t, map[string]int{"dynamodb:GetItem": 2, "dynamodb:PutItem": 1}, byAction,
+		"one GetItem for the key's listing entry, one for the patient, one PutItem for the request log: %v", calls)
+
+	// A test organization other than the sandbox is still judged by its own capabilities.
+	r := env.Do(t, "GET", "/messages", env.TestKey, nil, "HapiHub-Organization", "org_test_no_messages")
+	assert.Equal(t, http.StatusNotFound, r.Status, string(r.Body))
+	assert.Equal(t, "METHOD_NOT_SUPPORTED", r.JSON(t)["name"])
+}
+
+// The account's API version travels in the authorizer context, so after PUT /account/api-version
+// a read without HapiHub-Version may keep the previous version for as long as API Gateway caches
+// the key's authorizer result, never longer; writes (which stamp events with the account's
+// version) read the account and see the change at once (docs/versioning.md).
+func TestAPIVersionChangeReachesCachedReadsWithinTheAuthorizerTTL(t *testing.T) {
+	clock := &testClock{t: time.Now()}
+	env := localtest.New(t, localtest.Options{Now: clock.Now})
+	pinned := string(apiversion.Current().Latest()) // the bootstrap account's version at sign-up
+	apiversiontest.UseFuture(t)
+
+	r := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil) // cached from here on
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	require.Equal(t, pinned, r.Header.Get(apiversion.Header))
+
+	up := env.Do(t, "PUT", "/account/api-version", env.LiveKey, map[string]any{"apiVersion": string(apiversiontest.Future)})
+	require.Equal(t, http.StatusOK, up.Status, string(up.Body))
+
+	w := env.Do(t, "POST", "/patients", env.TestKey, map[string]any{"firstName": "Ver", "lastName": "Sioned"})
+	require.Equal(t, http.StatusCreated, w.Status, string(w.Body))
+	assert.Equal(t, string(apiversiontest.Future), w.Header.Get(apiversion.Header), "a write reads the account: the new version at once")
+
+	stale := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil)
+	t.Logf("a cached read right after the change answers in %s", stale.Header.Get(apiversion.Header))
+
+	clock.Add(authorizerTTL + time.Second)
+	r = env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	assert.Equal(t, string(apiversiontest.Future), r.Header.Get(apiversion.Header), "past the authorizer's TTL a read is in the new version")
+	assert.Equal(t, string(apiversiontest.Future), env.Do(t, "GET", "/account/api-version", env.TestKey, nil).Header.Get(apiversion.Header))
+}
