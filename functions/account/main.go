@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("account", err)
-	}
-	h, err := platform.NewAccountFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("account", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(platform.NewAccountFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

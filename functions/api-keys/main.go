@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("api-keys", err)
-	}
-	h, err := platform.NewKeysFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("api-keys", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(platform.NewKeysFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

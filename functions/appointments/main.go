@@ -14,14 +14,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("appointments", err)
-	}
-	h, err := clinical.NewFunction(ctx, cfg, schema.Appointments)
-	if err != nil {
-		app.Fail("appointments", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(clinical.NewFunction(context.Background(), cfg, schema.Appointments))
 	lambda.Start(h)
 }

@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("authorizer", err)
-	}
-	h, err := authorizer.NewFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("authorizer", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(authorizer.NewFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("console", err)
-	}
-	h, err := consolefn.NewFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("console", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(consolefn.NewFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("events", err)
-	}
-	h, err := webhooks.NewEventsFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("events", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(webhooks.NewEventsFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

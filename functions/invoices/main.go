@@ -14,14 +14,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("invoices", err)
-	}
-	h, err := clinical.NewFunction(ctx, cfg, schema.Invoices)
-	if err != nil {
-		app.Fail("invoices", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(clinical.NewFunction(context.Background(), cfg, schema.Invoices))
 	lambda.Start(h)
 }

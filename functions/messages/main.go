@@ -14,14 +14,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("messages", err)
-	}
-	h, err := clinical.NewFunction(ctx, cfg, schema.Messages)
-	if err != nil {
-		app.Fail("messages", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(clinical.NewFunction(context.Background(), cfg, schema.Messages))
 	lambda.Start(h)
 }

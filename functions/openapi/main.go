@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("openapi", err)
-	}
-	h, err := openapifn.NewFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("openapi", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(openapifn.NewFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("organizations", err)
-	}
-	h, err := organizations.NewFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("organizations", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(organizations.NewFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

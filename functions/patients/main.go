@@ -14,14 +14,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("patients", err)
-	}
-	h, err := clinical.NewFunction(ctx, cfg, schema.Patients)
-	if err != nil {
-		app.Fail("patients", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(clinical.NewFunction(context.Background(), cfg, schema.Patients))
 	lambda.Start(h)
 }

@@ -14,14 +14,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("practitioners", err)
-	}
-	h, err := clinical.NewFunction(ctx, cfg, schema.Practitioners)
-	if err != nil {
-		app.Fail("practitioners", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(clinical.NewFunction(context.Background(), cfg, schema.Practitioners))
 	lambda.Start(h)
 }

@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("sandbox-worker", err)
-	}
-	h, err := sandboxworker.NewFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("sandbox-worker", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(sandboxworker.NewFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

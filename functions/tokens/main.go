@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("tokens", err)
-	}
-	h, err := platform.NewTokensFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("tokens", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(platform.NewTokensFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

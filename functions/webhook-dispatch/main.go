@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("webhook-dispatch", err)
-	}
-	h, err := webhooks.NewDispatchFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("webhook-dispatch", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(webhooks.NewDispatchFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("webhook-endpoints", err)
-	}
-	h, err := webhooks.NewEndpointsFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("webhook-endpoints", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(webhooks.NewEndpointsFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

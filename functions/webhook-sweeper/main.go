@@ -13,14 +13,7 @@ import (
 )
 
 func main() {
-	ctx := context.Background()
-	cfg, err := config.FromEnv()
-	if err != nil {
-		app.Fail("webhook-sweeper", err)
-	}
-	h, err := webhooks.NewSweeperFunction(ctx, cfg)
-	if err != nil {
-		app.Fail("webhook-sweeper", err)
-	}
+	cfg := app.Must(config.FromEnv())
+	h := app.Must(webhooks.NewSweeperFunction(context.Background(), cfg))
 	lambda.Start(h)
 }

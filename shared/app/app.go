@@ -8,9 +8,12 @@ import (
 	"os"
 )
 
-// Fail ends a cold start that cannot complete: the function fails loudly rather than answering
-// wrongly.
-func Fail(function string, err error) {
-	Logger().Error("cold start failed", "function", function, "err", err)
-	os.Exit(1)
+// Must ends a cold start that cannot complete: the function fails loudly (Lambda reports the
+// init error and retries it) rather than answering wrongly. It names the function Lambda runs.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		Logger().Error("cold start failed", "function", os.Getenv("AWS_LAMBDA_FUNCTION_NAME"), "err", err)
+		os.Exit(1)
+	}
+	return v
 }

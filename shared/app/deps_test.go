@@ -81,7 +81,7 @@ func TestConsoleLinksOnlyWhatItRuns(t *testing.T) {
 func TestMainsAreShortAndExplicit(t *testing.T) {
 	dirs, err := os.ReadDir(filepath.Join("..", "..", "functions"))
 	require.NoError(t, err)
-	construct := regexp.MustCompile(`h, err := [a-z]+\.New[A-Za-z]*Function\(ctx, cfg`)
+	construct := regexp.MustCompile(`h := app\.Must\([a-z]+\.New[A-Za-z]*Function\(context\.Background\(\), cfg`)
 	for _, d := range dirs {
 		b, err := os.ReadFile(filepath.Join("..", "..", "functions", d.Name(), "main.go"))
 		require.NoError(t, err)
