@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 func accountPK(id string) string { return "ACCT#" + id }
@@ -193,7 +194,7 @@ func (s *Store) SetConnectionStatus(ctx context.Context, account, org, status st
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":s": sv(status)}})
 	if err != nil {
-		return fmt.Errorf("store: set connection %s/%s: %w", account, org, err)
+		return fmt.Errorf("store: set connection %s/%s: %w", account, org, core.Contended(err))
 	}
 	return nil
 }
@@ -207,7 +208,7 @@ func (s *Store) PutSetting(ctx context.Context, name string, doc Doc) error {
 	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	if err != nil {
-		return fmt.Errorf("store: put setting %s: %w", name, err)
+		return fmt.Errorf("store: put setting %s: %w", name, core.Contended(err))
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // SetAPIVersion pins an account to an API version (already checked to be known).
@@ -18,7 +20,7 @@ func (s *Store) SetAPIVersion(ctx context.Context, account, version string) erro
 		ExpressionAttributeNames:  map[string]string{"#v": "apiVersion"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": sv(version)}})
 	if err != nil {
-		return fmt.Errorf("store: set api version of %s: %w", account, err)
+		return fmt.Errorf("store: set api version of %s: %w", account, core.Contended(err))
 	}
 	return nil
 }

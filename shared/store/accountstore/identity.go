@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Console identity: users, account memberships, sessions, invites and login-attempt counters.
@@ -152,7 +154,7 @@ func (s *Store) CreateUser(ctx context.Context, u User) error {
 		return &EmailTakenError{Email: u.Email}
 	}
 	if err != nil {
-		return fmt.Errorf("store: create user: %w", err)
+		return fmt.Errorf("store: create user: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -173,7 +175,7 @@ func (s *Store) GetUser(ctx context.Context, email string) (User, error) {
 // DeleteUser removes a user record (a sign-up whose account could not be made).
 func (s *Store) DeleteUser(ctx context.Context, email string) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key2(userPK(email), "USER")}); err != nil {
-		return fmt.Errorf("store: delete user: %w", err)
+		return fmt.Errorf("store: delete user: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -352,7 +354,7 @@ func (s *Store) PutSession(ctx context.Context, ss Session) error {
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return fmt.Errorf("store: put session: %w", err)
+		return fmt.Errorf("store: put session: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -394,7 +396,7 @@ func (s *Store) SetSessionMode(ctx context.Context, hash, mode string) error {
 		return ErrNoSession
 	}
 	if err != nil {
-		return fmt.Errorf("store: set session mode: %w", err)
+		return fmt.Errorf("store: set session mode: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -402,7 +404,7 @@ func (s *Store) SetSessionMode(ctx context.Context, hash, mode string) error {
 // DeleteSession ends a session (its keys are deleted by the caller with DeleteSessionKey).
 func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key2(sessionPK(hash), "SESSION")}); err != nil {
-		return fmt.Errorf("store: delete session: %w", err)
+		return fmt.Errorf("store: delete session: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -546,7 +548,7 @@ func (s *Store) AddFailedAttempt(ctx context.Context, scope string, window time.
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n(1), ":t": n(end.Unix())},
 		ReturnValues:              types.ReturnValueUpdatedNew})
 	if err != nil {
-		return 0, fmt.Errorf("store: count attempt: %w", err)
+		return 0, fmt.Errorf("store: count attempt: %w", core.Contended(err))
 	}
 	return getN(out.Attributes, "count"), nil
 }
@@ -563,7 +565,7 @@ func (s *Store) ForgetAttempt(ctx context.Context, scope string, window time.Dur
 		ExpressionAttributeNames:  map[string]string{"#c": "count"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":minus": n(-1), ":zero": n(0)}})
 	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("store: forget attempt: %w", err)
+		return fmt.Errorf("store: forget attempt: %w", core.Contended(err))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // KeyEdit is a change of a key's labels and, for a restricted key, its permissions; nil leaves a
@@ -62,7 +63,7 @@ func (s *Store) EditKey(ctx context.Context, k Key, e KeyEdit) (Key, error) {
 		return Key{}, apperr.Field("id", "this key is revoked or no longer exists; its permissions cannot change")
 	}
 	if err != nil {
-		return Key{}, fmt.Errorf("store: edit key %s: %w", k.ID, err)
+		return Key{}, fmt.Errorf("store: edit key %s: %w", k.ID, core.Contended(err))
 	}
 	return keyFrom(out.Attributes), nil
 }

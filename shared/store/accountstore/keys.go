@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 func keyListPK(account, mode string) string { return accountPK(account) + "#" + mode + "#KEYS" }
@@ -140,7 +141,7 @@ func (s *Store) SetIPAllowlist(ctx context.Context, account string, cidrs []stri
 		ExpressionAttributeNames:  map[string]string{"#a": "ipAllowlist"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":a": &types.AttributeValueMemberL{Value: l}}})
 	if err != nil {
-		return fmt.Errorf("store: set ip allowlist of %s: %w", account, err)
+		return fmt.Errorf("store: set ip allowlist of %s: %w", account, core.Contended(err))
 	}
 	return nil
 }
@@ -159,7 +160,7 @@ func (s *Store) PutToken(ctx context.Context, account, mode string, doc Doc) err
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return fmt.Errorf("store: put token: %w", err)
+		return fmt.Errorf("store: put token: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -195,7 +196,7 @@ func (s *Store) PutSessionKey(ctx context.Context, k Key) error {
 	item["ttl"] = n(k.ExpiresAt / 1000)
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
 		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return fmt.Errorf("store: put session key %s: %w", k.ID, err)
+		return fmt.Errorf("store: put session key %s: %w", k.ID, core.Contended(err))
 	}
 	return nil
 }
@@ -204,7 +205,7 @@ func (s *Store) PutSessionKey(ctx context.Context, k Key) error {
 func (s *Store) DeleteSessionKey(ctx context.Context, hash string) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
 		Key: map[string]types.AttributeValue{"PK": sv(keyPK(hash)), "SK": sv("KEY")}}); err != nil {
-		return fmt.Errorf("store: delete session key: %w", err)
+		return fmt.Errorf("store: delete session key: %w", core.Contended(err))
 	}
 	return nil
 }

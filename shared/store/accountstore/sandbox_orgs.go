@@ -6,6 +6,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // PutOrganization writes an organization document as given (the sandbox's test organizations,
@@ -16,7 +18,7 @@ func (s *Store) PutOrganization(ctx context.Context, o Doc) error {
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
-		return fmt.Errorf("store: put organization %s: %w", str(o["id"]), err)
+		return fmt.Errorf("store: put organization %s: %w", str(o["id"]), core.Contended(err))
 	}
 	return nil
 }

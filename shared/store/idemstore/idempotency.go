@@ -14,6 +14,7 @@ import (
 
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Idempotency records live in A#<acct>#<mode>#IDEM, one item per Idempotency-Key, for
@@ -91,12 +92,15 @@ func (s *Store) CompleteIdempotencyKey(ctx context.Context, account, mode, key, 
 	for k, v := range headers {
 		h[k] = sv(v)
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: idemKey(account, mode, key),
-		UpdateExpression:         aws.String("SET #st = :done, #status = :status, #body = :body, #headers = :headers REMOVE #lease"),
-		ConditionExpression:      aws.String("#owner = :owner AND #st = :pending"),
-		ExpressionAttributeNames: map[string]string{"#st": "state", "#status": "status", "#body": "body", "#headers": "headers", "#lease": "leaseUntil", "#owner": "owner"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":done": sv(IdemDone), ":status": n(int64(status)), ":body": sv(body),
-			":headers": &types.AttributeValueMemberM{Value: h}, ":owner": sv(owner), ":pending": sv(IdemPending)}})
+	err := s.whileContended(ctx, func() error {
+		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: idemKey(account, mode, key),
+			UpdateExpression:         aws.String("SET #st = :done, #status = :status, #body = :body, #headers = :headers REMOVE #lease"),
+			ConditionExpression:      aws.String("#owner = :owner AND #st = :pending"),
+			ExpressionAttributeNames: map[string]string{"#st": "state", "#status": "status", "#body": "body", "#headers": "headers", "#lease": "leaseUntil", "#owner": "owner"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":done": sv(IdemDone), ":status": n(int64(status)), ":body": sv(body),
+				":headers": &types.AttributeValueMemberM{Value: h}, ":owner": sv(owner), ":pending": sv(IdemPending)}})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: complete idempotency key: %w", err)
 	}
@@ -107,10 +111,13 @@ func (s *Store) CompleteIdempotencyKey(ctx context.Context, account, mode, key, 
 // replaying (a validation error, a rate limit), so a corrected retry runs afresh. A reservation
 // under which a change committed is never released: its retry must replay that change.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, account, mode, key, owner string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: idemKey(account, mode, key),
-		ConditionExpression:       aws.String("#owner = :owner AND #st = :pending AND attribute_not_exists(#committed)"),
-		ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#st": "state", "#committed": "committed"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(owner), ":pending": sv(IdemPending)}})
+	err := s.whileContended(ctx, func() error {
+		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: idemKey(account, mode, key),
+			ConditionExpression:       aws.String("#owner = :owner AND #st = :pending AND attribute_not_exists(#committed)"),
+			ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#st": "state", "#committed": "committed"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":owner": sv(owner), ":pending": sv(IdemPending)}})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: release idempotency key: %w", err)
 	}
@@ -196,4 +203,25 @@ func (s *Store) CommittedChange(ctx context.Context, account, mode string, rec I
 		}
 	}
 	return ch, true, nil
+}
+
+// whileContended runs write again while another request's transaction holds its item past the
+// SDK's retries (a same-key request's guard, ending within milliseconds), until LockTimeout. Complete
+// and Release run after the client's answer is decided: a record left pending answers the
+// client's retry 409 until its lease lapses, so it is worth a few more tries here.
+func (s *Store) whileContended(ctx context.Context, write func() error) error {
+	deadline := time.Now().Add(s.LockTimeout) // wall time: Now may be a test's stopped clock
+	backoff := 5 * time.Millisecond
+	for {
+		err := write()
+		if !core.IsContended(err) || time.Now().After(deadline) {
+			return core.Contended(err)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 100*time.Millisecond)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // RequestLogTTL is how long request logs are kept.
@@ -62,7 +63,7 @@ func (s *Store) PutRequestLog(ctx context.Context, l RequestLog) (RequestLog, er
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: requestLogItem(l),
 		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return l, fmt.Errorf("store: put request log %s: %w", l.ID, err)
+		return l, fmt.Errorf("store: put request log %s: %w", l.ID, core.Contended(err))
 	}
 	return l, nil
 }

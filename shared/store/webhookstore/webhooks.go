@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/apperr"
+	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Webhook endpoints and their deliveries belong to an account and mode (not to an organization):
@@ -151,7 +152,7 @@ func (s *Store) CreateEndpoint(ctx context.Context, account string, e Endpoint) 
 		return e, err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return e, fmt.Errorf("store: create webhook endpoint: %w", err)
+		return e, fmt.Errorf("store: create webhook endpoint: %w", core.Contended(err))
 	}
 	return e, nil
 }
@@ -213,7 +214,7 @@ func (s *Store) UpdateEndpoint(ctx context.Context, account, mode, id string, mu
 			continue
 		}
 		if err != nil {
-			return e, fmt.Errorf("store: update webhook endpoint %s: %w", id, err)
+			return e, fmt.Errorf("store: update webhook endpoint %s: %w", id, core.Contended(err))
 		}
 		return e, nil
 	}
@@ -224,7 +225,7 @@ func (s *Store) DeleteEndpoint(ctx context.Context, account, mode, id string) (E
 	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, ReturnValues: types.ReturnValueAllOld,
 		Key: map[string]types.AttributeValue{"PK": sv(endpointPK(account, mode)), "SK": sv(id)}})
 	if err != nil {
-		return Endpoint{}, fmt.Errorf("store: delete webhook endpoint %s: %w", id, err)
+		return Endpoint{}, fmt.Errorf("store: delete webhook endpoint %s: %w", id, core.Contended(err))
 	}
 	if out.Attributes == nil {
 		return Endpoint{}, apperr.New(apperr.NotFound, "No such webhook_endpoint: %s", id)
@@ -246,7 +247,7 @@ func (s *Store) MarkEndpointFailing(ctx context.Context, account, mode, id strin
 		return e.FailingSince, err
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: mark webhook endpoint %s failing: %w", id, err)
+		return 0, fmt.Errorf("store: mark webhook endpoint %s failing: %w", id, core.Contended(err))
 	}
 	return now.UnixMilli(), nil
 }
@@ -261,7 +262,7 @@ func (s *Store) MarkEndpointHealthy(ctx context.Context, account, mode, id strin
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) {
-		return fmt.Errorf("store: mark webhook endpoint %s healthy: %w", id, err)
+		return fmt.Errorf("store: mark webhook endpoint %s healthy: %w", id, core.Contended(err))
 	}
 	return nil
 }
@@ -540,7 +541,7 @@ func (s *Store) DueBefore(ctx context.Context, now time.Time, limit int) ([]Due,
 // DeleteDue removes a due entry (after its message was enqueued).
 func (s *Store) DeleteDue(ctx context.Context, d Due) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: d.key()}); err != nil {
-		return fmt.Errorf("store: delete due delivery %s: %w", d.DeliveryID, err)
+		return fmt.Errorf("store: delete due delivery %s: %w", d.DeliveryID, core.Contended(err))
 	}
 	return nil
 }
