@@ -12,8 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/infra/dynamo"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 // held answers writes as DynamoDB does while another request's TransactWriteItems holds their
@@ -176,4 +178,44 @@ func TestWritesRetryWhileATransactionHoldsTheirItem(t *testing.T) {
 	_, ok, err := st.KeyRefOf(ctx, "acct_r", store.Test, "key_r")
 	require.NoError(t, err)
 	assert.True(t, ok, "the key was written")
+}
+
+// The same on the embedded engine, with the item really held as another request's
+// TransactWriteItems holds it (dynamo.Engine.HoldItem) and the SDK's own retries
+// (store.RetryConflicts) in between: a hold that outlasts them is the 429; one released while
+// they run is no error, and the write is there.
+func TestWriteOfAnItemATransactionHolds(t *testing.T) {
+	ctx := context.Background()
+	st, _, eng := storetest.EngineWith(t, t.TempDir(), dynamo.Options{NoSync: true, TTLInterval: -1})
+	const acct = "acct_h"
+	require.NoError(t, st.CreateAccount(ctx, store.Account{ID: acct, Name: "H", SandboxOrg: "org_h", CreatedAt: 1}, nil, nil, nil))
+	key := []byte(`{"PK":{"S":"ACCT#` + acct + `"},"SK":{"S":"ACCOUNT"}}`)
+
+	release, err := eng.HoldItem(storetest.Table, key)
+	require.NoError(t, err)
+	err = st.SetAPIVersion(ctx, acct, "2026-12-07")
+	release()
+	require.Error(t, err, "held past the SDK's retries")
+	e := apperr.From(err)
+	assert.Equal(t, apperr.RateLimited, e.Kind, "%v", err)
+	assert.Equal(t, "lock_timeout", e.Code)
+	var tce *types.TransactionConflictException
+	assert.ErrorAs(t, err, &tce, "the engine's answer, kept for the logs")
+	a, err := st.GetAccount(ctx, acct)
+	require.NoError(t, err)
+	assert.Empty(t, a.APIVersion, "nothing was written")
+
+	// Released as soon as the engine has refused the first attempt (its conflict count moves),
+	// so the SDK's next attempt finds the item free.
+	release, err = eng.HoldItem(storetest.Table, key)
+	require.NoError(t, err)
+	before := eng.Conflicts()
+	done := make(chan error, 1)
+	go func() { done <- st.SetAPIVersion(ctx, acct, "2026-12-07") }()
+	require.Eventually(t, func() bool { return eng.Conflicts() > before }, 10*time.Second, 100*time.Microsecond)
+	release()
+	require.NoError(t, <-done, "the SDK retried past the hold")
+	a, err = st.GetAccount(ctx, acct)
+	require.NoError(t, err)
+	assert.Equal(t, "2026-12-07", a.APIVersion)
 }
