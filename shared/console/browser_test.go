@@ -66,6 +66,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	w.logs()
 	w.editKeyPermissions()
 	w.rollKey()
+	w.apiVersion()
 	w.members()
 	w.mobile()
 	w.logout()
@@ -489,4 +490,19 @@ func (w *walk) logout() {
 	browsertest.WaitText(t, ctx, "Create a restricted key")
 	assert.Equal(t, w.console+"/keys", browsertest.Location(t, ctx))
 	w.problems.check(t, "log in again")
+}
+
+// apiVersion changes the account's API version on the keys page (to the latest, which a new
+// account is on already: the flow is what is walked), after the dialog that says the change is
+// account-wide.
+func (w *walk) apiVersion() {
+	t, ctx := w.t, w.ctx
+	browsertest.Click(t, ctx, "API keys")
+	browsertest.WaitText(t, ctx, "This account is on API version")
+	evalString(t, ctx, "confirm the change", `(() => { const f = document.querySelector("#api-version form"); `+
+		`f.querySelector("input[name=confirm]").checked = true; f.querySelector("button").id = "change-version"; return "" })()`)
+	clickIn(t, ctx, "#change-version")
+	assert.Contains(t, w.problems.lastDialog(), "whole account", "changing the version asks for confirmation")
+	browsertest.WaitText(t, ctx, "API version changed to")
+	w.shot("18b-api-version")
 }

@@ -39,7 +39,7 @@ func Generate(t domain.Tenant, seed uint64, n Sizes) Data {
 	d.Practitioners = practitionerDocs(t, seed, n.Practitioners)
 	d.Appointments = appointmentDocs(t, seed, n.Appointments, d.Patients, d.Practitioners)
 	d.Messages = messageDocs(t, seed, n.Messages, d.Patients)
-	d.Invoices = invoiceDocs(t, seed, n.Invoices, d.Patients)
+	d.Invoices = invoiceDocs(t, seed, n.Invoices, d.Patients, d.Appointments)
 	return d
 }
 
@@ -290,15 +290,42 @@ var priceList = []struct {
 // Currencies of seeded invoices.
 var Currencies = []string{"GBP", "GBP", "GBP", "EUR", "USD", "JPY"}
 
-func invoiceDocs(t domain.Tenant, seed uint64, n int, patients []domain.Doc) []domain.Doc {
+// billable lists the appointments an invoice may bill (past, fulfilled or a no-show's fee) in an
+// order drawn from their own stream, so the invoices' other draws stay as they were before
+// invoices named appointments.
+func billable(seed uint64, appts []domain.Doc) []domain.Doc {
+	var out []domain.Doc
+	for _, a := range appts {
+		if (a["status"] == "fulfilled" || a["status"] == "noshow") && a["endsAt"].(int64) < Anchor.UnixMilli() {
+			out = append(out, a)
+		}
+	}
+	r := newRNG(seed, 6)
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// invoiceDocs bills most invoices for an appointment (each at most once): the invoice is the
+// appointment's patient's, made hours after it ended; the rest (certificates, reports) name none.
+func invoiceDocs(t domain.Tenant, seed uint64, n int, patients, appts []domain.Doc) []domain.Doc {
 	if len(patients) == 0 {
 		return nil
 	}
 	r := newRNG(seed, 5)
+	visits := billable(seed, appts)
 	out := make([]domain.Doc, 0, n)
 	for i := range n {
 		p := patients[r.IntN(len(patients))]
 		created := Anchor.AddDate(0, -6, 0).Add(time.Duration(r.IntN(180*24)) * time.Hour)
+		var appt domain.Doc
+		if len(visits) > 0 && i%8 != 7 {
+			appt, visits = visits[0], visits[1:]
+			p = byID(patients, appt["patientId"].(string))
+			created = time.UnixMilli(appt["endsAt"].(int64)).Add(time.Duration(1+i%48) * time.Hour)
+			if created.After(Anchor) {
+				created = Anchor
+			}
+		}
 		if pc := time.UnixMilli(p["createdAt"].(int64)).Add(time.Hour); created.Before(pc) {
 			created = pc
 		}
@@ -314,6 +341,9 @@ func invoiceDocs(t domain.Tenant, seed uint64, n int, patients []domain.Doc) []d
 		d := base(t, core.IDFrom("inv", created, r), "invoice", created)
 		d["externalId"] = fmt.Sprintf("INV-%06d", 200000+i)
 		d["patientId"], d["currency"], d["lineItems"], d["total"] = p["id"], cur, lines, total
+		if appt != nil {
+			d["appointmentId"] = appt["id"]
+		}
 		d["dueAt"] = created.AddDate(0, 0, 30).UnixMilli()
 		status := pickWeighted(r.IntN(100), "paid", 50, "open", 30, "draft", 10, "void", 10)
 		var paid int64
@@ -336,4 +366,14 @@ func invoiceDocs(t domain.Tenant, seed uint64, n int, patients []domain.Doc) []d
 		out = append(out, d)
 	}
 	return out
+}
+
+// byID finds the doc with id (seed data is small enough for a scan).
+func byID(docs []domain.Doc, id string) domain.Doc {
+	for _, d := range docs {
+		if d["id"] == id {
+			return d
+		}
+	}
+	panic("sandbox: no seeded object " + id)
 }

@@ -81,6 +81,37 @@ func TestSeedDataIsValidAndConnected(t *testing.T) {
 	}
 }
 
+// Invoices bill appointments as a clinic's would: the appointment exists, is the invoice's
+// patient's, has ended (fulfilled, or a no-show's fee) before the invoice was made, and is billed
+// once; most invoices name one. Checked at every size the product seeds.
+func TestSeededInvoicesBillTheirPatientsAppointments(t *testing.T) {
+	for name, n := range map[string]sandbox.Sizes{"default": sandbox.Default, "small": sandbox.Small,
+		"no messages": sandbox.NoMessagesSizes, "live": sandbox.LiveSizes} {
+		d := sandbox.Generate(tenant, sandbox.Seed, n)
+		appts := map[string]domain.Doc{}
+		for _, a := range d.Appointments {
+			appts[a["id"].(string)] = a
+		}
+		billed := map[string]bool{}
+		for _, inv := range d.Invoices {
+			id, ok := inv["appointmentId"].(string)
+			if !ok {
+				continue
+			}
+			a := appts[id]
+			require.NotNil(t, a, "%s: invoice %s bills a seeded appointment", name, inv["id"])
+			assert.Equal(t, a["patientId"], inv["patientId"], "%s: invoice %s is its appointment's patient's", name, inv["id"])
+			assert.Contains(t, []any{"fulfilled", "noshow"}, a["status"], name)
+			assert.Less(t, a["endsAt"], inv["createdAt"], "%s: billed after the visit", name)
+			assert.False(t, billed[id], "%s: appointment %s billed twice", name, id)
+			billed[id] = true
+		}
+		assert.Greater(t, len(billed)*2, len(d.Invoices), "%s: most invoices bill an appointment (%d of %d)", name, len(billed), len(d.Invoices))
+	}
+	a, b := sandbox.Generate(tenant, sandbox.Seed, sandbox.Default), sandbox.Generate(tenant, sandbox.Seed, sandbox.Default)
+	assert.Equal(t, a.Invoices, b.Invoices, "deterministic")
+}
+
 func TestSeedCoversEveryStatusAndCurrency(t *testing.T) {
 	d := sandbox.Generate(tenant, sandbox.Seed, sandbox.Default)
 	count := func(docs []domain.Doc, field string) map[string]int {
@@ -132,7 +163,18 @@ func TestFillAndReset(t *testing.T) {
 	all, err := st.ListAll(ctx, tenant, schema.Appointments)
 	require.NoError(t, err)
 	require.Len(t, all, 200)
-	// A change, then a reset: the change is gone, the data is the seed's again.
+	// A change, then a reset: the change is gone, the data is the seed's again. The appointment
+	// deleted is one no invoice bills (a billed one refuses deletion).
+	invoices, err := st.ListAll(ctx, tenant, schema.Invoices)
+	require.NoError(t, err)
+	billed := map[any]bool{}
+	for _, inv := range invoices {
+		billed[inv["appointmentId"]] = true
+	}
+	require.NotEmpty(t, billed)
+	for billed[all[0]["id"]] {
+		all = all[1:]
+	}
 	first := all[0]["id"].(string)
 	_, err = st.DeleteObject(ctx, tenant, schema.Appointments, first, 0, domain.Meta{})
 	require.NoError(t, err)

@@ -82,8 +82,11 @@ type Dispatcher struct {
 // (sqs.LambdaInitialConcurrency, 5), so one is always free for everyone else; any other endpoint
 // (new, or slow: an attempt running longer than SlowAfter now or in the last SlowMemory) at most
 // SlowEndpointConcurrency. An attempt that finds no slot never waits long: for a slow endpoint
-// its message goes back on the queue for BusyDelay; for a fast one it waits up to SlotWait for a
-// slot (its attempts end quickly) and then goes back for RetrySlotDelay, as for a new one. A deferred
+// its message goes back on the queue for BusyDelay; for a fast or new one it waits up to SlotWait
+// for a slot (woken when one is given back) and then goes back for RetrySlotDelay. A new endpoint
+// is waited for too: deferring at once sent a burst to an endpoint not yet known fast (a new one,
+// or one idle for SlowMemory) back for a whole second (docs/webhooks.md); a hanging new one costs
+// each of its messages SlotWait until SlowAfter makes it slow. A deferred
 // message keeps its attempt number, so if the sweeper's safety net also enqueues the delivery,
 // only one of the two records an attempt (the other is dropped, or at worst posts a duplicate,
 // which receivers already expect).
@@ -104,7 +107,8 @@ type endpointSlots struct {
 	next      uint64
 	inflight  map[uint64]time.Time // attempt -> start
 	slowUntil time.Time
-	fastUntil time.Time // an attempt ended within SlowAfter lately: the endpoint is known fast
+	fastUntil time.Time     // an attempt ended within SlowAfter lately: the endpoint is known fast
+	freed     chan struct{} // closed (and replaced) when a slot is given back: wakes the waiters
 }
 
 // slow is true for an endpoint with an attempt running longer than SlowAfter, or one lately.
@@ -127,16 +131,16 @@ func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID stri
 	if n <= 0 {
 		n = DefaultEndpointConcurrency
 	}
-	v, _ := d.slots.LoadOrStore(account+"/"+mode+"/"+endpointID, &endpointSlots{inflight: map[uint64]time.Time{}})
+	v, _ := d.slots.LoadOrStore(account+"/"+mode+"/"+endpointID, &endpointSlots{inflight: map[uint64]time.Time{}, freed: make(chan struct{})})
 	e := v.(*endpointSlots)
-	deadline := time.Now().Add(SlotWait)
+	timer := time.NewTimer(SlotWait)
+	defer timer.Stop()
 	for {
 		now := time.Now()
 		e.mu.Lock()
 		slow := e.slow(now)
-		fast := !slow && now.Before(e.fastUntil)
 		limit := min(n, SlowEndpointConcurrency)
-		if fast {
+		if !slow && now.Before(e.fastUntil) {
 			limit = n
 		}
 		if len(e.inflight) < limit {
@@ -144,31 +148,36 @@ func (d *Dispatcher) acquire(ctx context.Context, account, mode, endpointID stri
 			id := e.next
 			e.inflight[id] = now
 			e.mu.Unlock()
-			return func() {
-				e.mu.Lock()
-				defer e.mu.Unlock()
-				end := time.Now()
-				if end.Sub(e.inflight[id]) > SlowAfter {
-					e.slowUntil = end.Add(SlowMemory)
-				} else {
-					e.fastUntil = end.Add(SlowMemory)
-				}
-				delete(e.inflight, id)
-			}, 0
+			return func() { e.release(id) }, 0
 		}
+		freed := e.freed
 		e.mu.Unlock()
-		switch {
-		case slow:
+		if slow {
 			return nil, d.busyDelay()
-		case !fast || now.After(deadline):
-			return nil, RetrySlotDelay // a new endpoint is not waited for: it may hang
 		}
 		select {
 		case <-ctx.Done():
 			return nil, RetrySlotDelay
-		case <-time.After(10 * time.Millisecond):
+		case <-timer.C:
+			return nil, RetrySlotDelay
+		case <-freed:
 		}
 	}
+}
+
+// release gives attempt id's slot back, remembers whether it was slow, and wakes the waiters.
+func (e *endpointSlots) release(id uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	end := time.Now()
+	if end.Sub(e.inflight[id]) > SlowAfter {
+		e.slowUntil = end.Add(SlowMemory)
+	} else {
+		e.fastUntil = end.Add(SlowMemory)
+	}
+	delete(e.inflight, id)
+	close(e.freed)
+	e.freed = make(chan struct{})
 }
 
 func (d *Dispatcher) busyDelay() time.Duration {

@@ -41,6 +41,7 @@ type keysData struct {
 	Graces    any
 	Allowlist string
 	AllowErr  error
+	Version   versionData // the account's API version (pages_apiversion.go)
 	Live      bool
 	// Editing is the restricted key whose permission grid is open (?edit=, pages_keys_edit.go).
 	Editing *hapihub.APIKey
@@ -87,6 +88,7 @@ func keysPage(c *Call, d keysData) keysData {
 	} else {
 		d.Allowlist = strings.Join(al.CIDRs, "\n")
 	}
+	d.Version = apiVersionSection(c, d.Version.Chosen)
 	return d
 }
 

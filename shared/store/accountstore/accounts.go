@@ -195,7 +195,7 @@ func (s *Accounts) SetConnectionStatus(ctx context.Context, account, org, status
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":s": core.SV(status)}})
 	if err != nil {
-		return fmt.Errorf("store: set connection %s/%s: %w", account, org, err)
+		return fmt.Errorf("store: set connection %s/%s: %w", account, org, core.Contended(err))
 	}
 	return nil
 }
@@ -209,7 +209,7 @@ func (s *Accounts) PutSetting(ctx context.Context, name string, doc domain.Doc) 
 	}
 	_, err = s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")})
 	if err != nil {
-		return fmt.Errorf("store: put setting %s: %w", name, err)
+		return fmt.Errorf("store: put setting %s: %w", name, core.Contended(err))
 	}
 	return nil
 }

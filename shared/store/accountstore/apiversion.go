@@ -20,7 +20,7 @@ func (s *Accounts) SetAPIVersion(ctx context.Context, account, version string) e
 		ExpressionAttributeNames:  map[string]string{"#v": "apiVersion"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": core.SV(version)}})
 	if err != nil {
-		return fmt.Errorf("store: set api version of %s: %w", account, err)
+		return fmt.Errorf("store: set api version of %s: %w", account, core.Contended(err))
 	}
 	return nil
 }

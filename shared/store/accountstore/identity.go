@@ -155,7 +155,7 @@ func (s *Accounts) CreateUser(ctx context.Context, u User) error {
 		return &EmailTakenError{Email: u.Email}
 	}
 	if err != nil {
-		return fmt.Errorf("store: create user: %w", err)
+		return fmt.Errorf("store: create user: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -176,7 +176,7 @@ func (s *Accounts) GetUser(ctx context.Context, email string) (User, error) {
 // DeleteUser removes a user record (a sign-up whose account could not be made).
 func (s *Accounts) DeleteUser(ctx context.Context, email string) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key2(userPK(email), "USER")}); err != nil {
-		return fmt.Errorf("store: delete user: %w", err)
+		return fmt.Errorf("store: delete user: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -355,7 +355,7 @@ func (s *Accounts) PutSession(ctx context.Context, ss Session) error {
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return fmt.Errorf("store: put session: %w", err)
+		return fmt.Errorf("store: put session: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -397,7 +397,7 @@ func (s *Accounts) SetSessionMode(ctx context.Context, hash, mode string) error 
 		return ErrNoSession
 	}
 	if err != nil {
-		return fmt.Errorf("store: set session mode: %w", err)
+		return fmt.Errorf("store: set session mode: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -405,7 +405,7 @@ func (s *Accounts) SetSessionMode(ctx context.Context, hash, mode string) error 
 // DeleteSession ends a session (its keys are deleted by the caller with DeleteSessionKey).
 func (s *Accounts) DeleteSession(ctx context.Context, hash string) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: key2(sessionPK(hash), "SESSION")}); err != nil {
-		return fmt.Errorf("store: delete session: %w", err)
+		return fmt.Errorf("store: delete session: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -549,7 +549,7 @@ func (s *Accounts) AddFailedAttempt(ctx context.Context, scope string, window ti
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": core.N(1), ":t": core.N(end.Unix())},
 		ReturnValues:              types.ReturnValueUpdatedNew})
 	if err != nil {
-		return 0, fmt.Errorf("store: count attempt: %w", err)
+		return 0, fmt.Errorf("store: count attempt: %w", core.Contended(err))
 	}
 	return core.GetN(out.Attributes, "count"), nil
 }
@@ -566,7 +566,7 @@ func (s *Accounts) ForgetAttempt(ctx context.Context, scope string, window time.
 		ExpressionAttributeNames:  map[string]string{"#c": "count"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":minus": core.N(-1), ":zero": core.N(0)}})
 	if err != nil && !isConditionFailed(err) {
-		return fmt.Errorf("store: forget attempt: %w", err)
+		return fmt.Errorf("store: forget attempt: %w", core.Contended(err))
 	}
 	return nil
 }

@@ -64,7 +64,7 @@ func (s *Accounts) EditKey(ctx context.Context, k domain.Key, e KeyEdit) (domain
 		return domain.Key{}, apperr.Field("id", "this key is revoked or no longer exists; its permissions cannot change")
 	}
 	if err != nil {
-		return domain.Key{}, fmt.Errorf("store: edit key %s: %w", k.ID, err)
+		return domain.Key{}, fmt.Errorf("store: edit key %s: %w", k.ID, core.Contended(err))
 	}
 	return keyFrom(out.Attributes), nil
 }

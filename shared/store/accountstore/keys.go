@@ -142,7 +142,7 @@ func (s *Accounts) SetIPAllowlist(ctx context.Context, account string, cidrs []s
 		ExpressionAttributeNames:  map[string]string{"#a": "ipAllowlist"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":a": &types.AttributeValueMemberL{Value: l}}})
 	if err != nil {
-		return fmt.Errorf("store: set ip allowlist of %s: %w", account, err)
+		return fmt.Errorf("store: set ip allowlist of %s: %w", account, core.Contended(err))
 	}
 	return nil
 }
@@ -161,7 +161,7 @@ func (s *Accounts) PutToken(ctx context.Context, account, mode string, doc domai
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return fmt.Errorf("store: put token: %w", err)
+		return fmt.Errorf("store: put token: %w", core.Contended(err))
 	}
 	return nil
 }
@@ -197,7 +197,7 @@ func (s *Accounts) PutSessionKey(ctx context.Context, k domain.Key) error {
 	item["ttl"] = core.N(k.ExpiresAt / 1000)
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item,
 		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return fmt.Errorf("store: put session key %s: %w", k.ID, err)
+		return fmt.Errorf("store: put session key %s: %w", k.ID, core.Contended(err))
 	}
 	return nil
 }
@@ -206,7 +206,7 @@ func (s *Accounts) PutSessionKey(ctx context.Context, k domain.Key) error {
 func (s *Accounts) DeleteSessionKey(ctx context.Context, hash string) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
 		Key: map[string]types.AttributeValue{"PK": core.SV(keyPK(hash)), "SK": core.SV("KEY")}}); err != nil {
-		return fmt.Errorf("store: delete session key: %w", err)
+		return fmt.Errorf("store: delete session key: %w", core.Contended(err))
 	}
 	return nil
 }

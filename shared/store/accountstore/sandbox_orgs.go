@@ -19,7 +19,7 @@ func (s *Accounts) PutOrganization(ctx context.Context, o domain.Doc) error {
 		return err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item}); err != nil {
-		return fmt.Errorf("store: put organization %s: %w", str(o["id"]), err)
+		return fmt.Errorf("store: put organization %s: %w", str(o["id"]), core.Contended(err))
 	}
 	return nil
 }

@@ -548,12 +548,15 @@ func RetryConflicts(o *dynamodb.Options) {
 // conditions are checked again on the retry. Short jittered backoff, until LockTimeout.
 // writeWithEvents has its own loop (it plans its index writes again); this is for the rest.
 func (s *Store) transactWrite(ctx context.Context, items []types.TransactWriteItem) error {
-	deadline := s.Now().Add(s.LockTimeout)
+	deadline := time.Now().Add(s.LockTimeout) // wall time: Now may be a test's stopped clock
 	backoff := 2 * time.Millisecond
 	for {
 		_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-		if !conflictOnly(err) || s.Now().After(deadline) {
+		if !conflictOnly(err) {
 			return err
+		}
+		if time.Now().After(deadline) {
+			return Contended(err) // 429 lock_timeout, never a 500: nothing was written
 		}
 		s.sh().retries.Add(1)
 		select {

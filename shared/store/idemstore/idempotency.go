@@ -93,12 +93,15 @@ func (s *Idempotency) CompleteIdempotencyKey(ctx context.Context, account, mode,
 	for k, v := range headers {
 		h[k] = core.SV(v)
 	}
-	_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: core.IdemKey(account, mode, key),
-		UpdateExpression:         aws.String("SET #st = :done, #status = :status, #body = :body, #headers = :headers REMOVE #lease"),
-		ConditionExpression:      aws.String("#owner = :owner AND #st = :pending"),
-		ExpressionAttributeNames: map[string]string{"#st": "state", "#status": "status", "#body": "body", "#headers": "headers", "#lease": "leaseUntil", "#owner": "owner"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":done": core.SV(domain.IdemDone), ":status": core.N(int64(status)), ":body": core.SV(body),
-			":headers": &types.AttributeValueMemberM{Value: h}, ":owner": core.SV(owner), ":pending": core.SV(domain.IdemPending)}})
+	err := s.whileContended(ctx, func() error {
+		_, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &s.Table, Key: core.IdemKey(account, mode, key),
+			UpdateExpression:         aws.String("SET #st = :done, #status = :status, #body = :body, #headers = :headers REMOVE #lease"),
+			ConditionExpression:      aws.String("#owner = :owner AND #st = :pending"),
+			ExpressionAttributeNames: map[string]string{"#st": "state", "#status": "status", "#body": "body", "#headers": "headers", "#lease": "leaseUntil", "#owner": "owner"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":done": core.SV(domain.IdemDone), ":status": core.N(int64(status)), ":body": core.SV(body),
+				":headers": &types.AttributeValueMemberM{Value: h}, ":owner": core.SV(owner), ":pending": core.SV(domain.IdemPending)}})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: complete idempotency key: %w", err)
 	}
@@ -109,10 +112,13 @@ func (s *Idempotency) CompleteIdempotencyKey(ctx context.Context, account, mode,
 // replaying (a validation error, a rate limit), so a corrected retry runs afresh. A reservation
 // under which a change committed is never released: its retry must replay that change.
 func (s *Idempotency) ReleaseIdempotencyKey(ctx context.Context, account, mode, key, owner string) error {
-	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: core.IdemKey(account, mode, key),
-		ConditionExpression:       aws.String("#owner = :owner AND #st = :pending AND attribute_not_exists(#committed)"),
-		ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#st": "state", "#committed": "committed"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":owner": core.SV(owner), ":pending": core.SV(domain.IdemPending)}})
+	err := s.whileContended(ctx, func() error {
+		_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: core.IdemKey(account, mode, key),
+			ConditionExpression:       aws.String("#owner = :owner AND #st = :pending AND attribute_not_exists(#committed)"),
+			ExpressionAttributeNames:  map[string]string{"#owner": "owner", "#st": "state", "#committed": "committed"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":owner": core.SV(owner), ":pending": core.SV(domain.IdemPending)}})
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: release idempotency key: %w", err)
 	}
@@ -198,4 +204,25 @@ func (s *Idempotency) CommittedChange(ctx context.Context, account, mode string,
 		}
 	}
 	return ch, true, nil
+}
+
+// whileContended runs write again while another request's transaction holds its item past the
+// SDK's retries (a same-key request's guard, ending within milliseconds), until LockTimeout. Complete
+// and Release run after the client's answer is decided: a record left pending answers the
+// client's retry 409 until its lease lapses, so it is worth a few more tries here.
+func (s *Idempotency) whileContended(ctx context.Context, write func() error) error {
+	deadline := time.Now().Add(s.LockTimeout) // wall time: Now may be a test's stopped clock
+	backoff := 5 * time.Millisecond
+	for {
+		err := write()
+		if !core.IsContended(err) || time.Now().After(deadline) {
+			return core.Contended(err)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 100*time.Millisecond)
+	}
 }

@@ -64,7 +64,7 @@ func (s *RequestLogs) PutRequestLog(ctx context.Context, l domain.RequestLog) (d
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: requestLogItem(l),
 		ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return l, fmt.Errorf("store: put request log %s: %w", l.ID, err)
+		return l, fmt.Errorf("store: put request log %s: %w", l.ID, core.Contended(err))
 	}
 	return l, nil
 }

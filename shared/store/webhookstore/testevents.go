@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/domain"
@@ -29,11 +28,12 @@ func (s *Webhooks) PutTestEvent(ctx context.Context, ev domain.Doc, d Delivery) 
 		return err
 	}
 	notThere := aws.String("attribute_not_exists(PK)")
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	// Sent again while cancelled by conflicts alone, then 429 lock_timeout (core.Contended).
+	err = s.TransactWrite(ctx, []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.Table, Item: evItem, ConditionExpression: notThere}},
 		{Put: &types.Put{TableName: &s.Table, Item: delItem, ConditionExpression: notThere}},
 		{Put: &types.Put{TableName: &s.Table, Item: d.Due().item()}},
-	}})
+	})
 	if err != nil {
 		return fmt.Errorf("store: put test event %v: %w", ev["id"], err)
 	}

@@ -153,7 +153,7 @@ func (s *Webhooks) CreateEndpoint(ctx context.Context, account string, e Endpoin
 		return e, err
 	}
 	if _, err := s.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}); err != nil {
-		return e, fmt.Errorf("store: create webhook endpoint: %w", err)
+		return e, fmt.Errorf("store: create webhook endpoint: %w", core.Contended(err))
 	}
 	return e, nil
 }
@@ -215,7 +215,7 @@ func (s *Webhooks) UpdateEndpoint(ctx context.Context, account, mode, id string,
 			continue
 		}
 		if err != nil {
-			return e, fmt.Errorf("store: update webhook endpoint %s: %w", id, err)
+			return e, fmt.Errorf("store: update webhook endpoint %s: %w", id, core.Contended(err))
 		}
 		return e, nil
 	}
@@ -226,7 +226,7 @@ func (s *Webhooks) DeleteEndpoint(ctx context.Context, account, mode, id string)
 	out, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, ReturnValues: types.ReturnValueAllOld,
 		Key: map[string]types.AttributeValue{"PK": core.SV(endpointPK(account, mode)), "SK": core.SV(id)}})
 	if err != nil {
-		return Endpoint{}, fmt.Errorf("store: delete webhook endpoint %s: %w", id, err)
+		return Endpoint{}, fmt.Errorf("store: delete webhook endpoint %s: %w", id, core.Contended(err))
 	}
 	if out.Attributes == nil {
 		return Endpoint{}, apperr.New(apperr.NotFound, "No such webhook_endpoint: %s", id)
@@ -248,7 +248,7 @@ func (s *Webhooks) MarkEndpointFailing(ctx context.Context, account, mode, id st
 		return e.FailingSince, err
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: mark webhook endpoint %s failing: %w", id, err)
+		return 0, fmt.Errorf("store: mark webhook endpoint %s failing: %w", id, core.Contended(err))
 	}
 	return now.UnixMilli(), nil
 }
@@ -263,7 +263,7 @@ func (s *Webhooks) MarkEndpointHealthy(ctx context.Context, account, mode, id st
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if err != nil && !errors.As(err, &ccf) {
-		return fmt.Errorf("store: mark webhook endpoint %s healthy: %w", id, err)
+		return fmt.Errorf("store: mark webhook endpoint %s healthy: %w", id, core.Contended(err))
 	}
 	return nil
 }
@@ -542,7 +542,7 @@ func (s *Webhooks) DueBefore(ctx context.Context, now time.Time, limit int) ([]D
 // DeleteDue removes a due entry (after its message was enqueued).
 func (s *Webhooks) DeleteDue(ctx context.Context, d Due) error {
 	if _, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: d.key()}); err != nil {
-		return fmt.Errorf("store: delete due delivery %s: %w", d.DeliveryID, err)
+		return fmt.Errorf("store: delete due delivery %s: %w", d.DeliveryID, core.Contended(err))
 	}
 	return nil
 }
