@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/hapihub/hapihub/infra/dynamo/attr"
+	"github.com/hapihub/hapihub/shared/jsonenc"
 )
 
 // marshalResponse encodes an operation's output. encoding/json re-validates and
@@ -29,7 +30,7 @@ func appendResponse(dst []byte, v any) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = append(attr.AppendString(dst, k), ':')
+			dst = append(jsonenc.AppendString(dst, k), ':')
 			var err error
 			if dst, err = appendResponse(dst, x[k]); err != nil {
 				return nil, err

@@ -24,6 +24,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/jsonenc"
 	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 )
 
@@ -365,7 +366,7 @@ func (rt *Router) render(out Response, reqID string) events.APIGatewayProxyRespo
 	if status == 0 {
 		status = http.StatusOK
 	}
-	body, err := appendJSON(make([]byte, 0, 1024), out.Body)
+	body, err := jsonenc.Append(make([]byte, 0, 1024), out.Body)
 	if err != nil {
 		r, _ := rt.renderError(events.APIGatewayProxyRequest{}, reqID, apperr.Internal(fmt.Errorf("encode response: %w", err)))
 		return r

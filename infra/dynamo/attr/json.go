@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hapihub/hapihub/shared/jsonenc"
 )
 
 // StrSet, NumSet and BinSet build set values.
@@ -35,21 +37,6 @@ func (v Value) MarshalJSON() ([]byte, error) {
 	return v.appendJSON(nil)
 }
 
-// AppendString appends s as a JSON string, byte for byte as encoding/json writes it (HTML
-// characters escaped). Strings of plain printable ASCII, nearly every attribute name and
-// value, are copied as they are; the rest go through encoding/json.
-func AppendString(dst []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s) // a string always marshals
-			return append(dst, b...)
-		}
-	}
-	dst = append(dst, '"')
-	dst = append(dst, s...)
-	return append(dst, '"')
-}
-
 func (v Value) appendJSON(dst []byte) ([]byte, error) {
 	dst = append(dst, `{"`...)
 	dst = append(dst, v.Kind.String()...)
@@ -57,7 +44,7 @@ func (v Value) appendJSON(dst []byte) ([]byte, error) {
 	var err error
 	switch v.Kind {
 	case S, N:
-		dst = AppendString(dst, v.Str)
+		dst = jsonenc.AppendString(dst, v.Str)
 	case B:
 		dst = appendBase64(dst, v.Bin)
 	case BOOL:
@@ -85,7 +72,7 @@ func (v Value) appendJSON(dst []byte) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = AppendString(dst, s)
+			dst = jsonenc.AppendString(dst, s)
 		}
 		dst = append(dst, ']')
 	case BS:
@@ -123,7 +110,7 @@ func appendMap(dst []byte, m map[string]Value) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = AppendString(dst, k)
+		dst = jsonenc.AppendString(dst, k)
 		dst = append(dst, ':')
 		if dst, err = m[k].appendJSON(dst); err != nil {
 			return nil, fmt.Errorf("attribute %q: %w", k, err)

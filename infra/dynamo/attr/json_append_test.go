@@ -5,21 +5,6 @@ import (
 	"testing"
 )
 
-// AppendString must write exactly what encoding/json writes (the SDK and the conformance tests
-// read the engine's answers byte for byte as DynamoDB's JSON), fast path or not.
-func TestAppendStringMatchesEncodingJSON(t *testing.T) {
-	for _, s := range []string{"", "plain", "A#acct_1#test#O#org_1#patients", "with space ~", `quote"`, `back\slash`,
-		"<b>&amp;</b>", "tab\there", "nl\n", "\x00\x1f\x7f", "Léa Chloé", "björk ✓", "\u2028\u2029", "bad \xff utf8", "emoji 🙂"} {
-		want, err := json.Marshal(s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := AppendString([]byte("x"), s); string(got) != "x"+string(want) {
-			t.Errorf("AppendString(%q) = %s, want x%s", s, got, want)
-		}
-	}
-}
-
 // An item's wire form is the same whether marshalled on its own or appended to a buffer, and it
 // reads back as the item.
 func TestItemAppendJSONRoundTrip(t *testing.T) {

@@ -1,4 +1,8 @@
-package api
+// Package jsonenc writes JSON byte for byte as encoding/json does, without its reflection, for
+// the shapes our response bodies are made of. Both the API's responses (shared/api) and the
+// embedded DynamoDB's (infra/dynamo) are written with it: encoding/json's reflection and per-map
+// key sorting were most of the time spent rendering a page of objects.
+package jsonenc
 
 import (
 	"encoding/json"
@@ -6,17 +10,17 @@ import (
 	"strconv"
 )
 
-// appendJSON appends v's JSON, byte for byte what encoding/json writes (keys sorted, HTML
+// Append appends v's JSON, byte for byte what encoding/json writes (keys sorted, HTML
 // characters escaped), for the shapes response bodies are made of: maps, lists, strings,
 // integers, booleans and null. Those are written directly, without encoding/json's reflection
 // and per-map key sorting through reflect.Values, which made up most of rendering a page of
 // objects; any other value (floats, json.Number, structs) goes through encoding/json.
-func appendJSON(dst []byte, v any) ([]byte, error) {
+func Append(dst []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(dst, "null"...), nil
 	case string:
-		return appendJSONString(dst, x), nil
+		return AppendString(dst, x), nil
 	case bool:
 		return strconv.AppendBool(dst, x), nil
 	case int:
@@ -24,7 +28,7 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 	case int64:
 		return strconv.AppendInt(dst, x, 10), nil
 	case map[string]any:
-		return appendJSONObject(dst, x)
+		return appendObject(dst, x)
 	case []any:
 		if x == nil {
 			return append(dst, "null"...), nil
@@ -35,7 +39,7 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 				dst = append(dst, ',')
 			}
 			var err error
-			if dst, err = appendJSON(dst, e); err != nil {
+			if dst, err = Append(dst, e); err != nil {
 				return nil, err
 			}
 		}
@@ -49,7 +53,7 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = appendJSONString(dst, s)
+			dst = AppendString(dst, s)
 		}
 		return append(dst, ']'), nil
 	}
@@ -60,7 +64,7 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-func appendJSONObject(dst []byte, m map[string]any) ([]byte, error) {
+func appendObject(dst []byte, m map[string]any) ([]byte, error) {
 	if m == nil {
 		return append(dst, "null"...), nil
 	}
@@ -75,18 +79,19 @@ func appendJSONObject(dst []byte, m map[string]any) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = append(appendJSONString(dst, k), ':')
+		dst = append(AppendString(dst, k), ':')
 		var err error
-		if dst, err = appendJSON(dst, m[k]); err != nil {
+		if dst, err = Append(dst, m[k]); err != nil {
 			return nil, err
 		}
 	}
 	return append(dst, '}'), nil
 }
 
-// appendJSONString copies printable ASCII without HTML characters as it is and leaves every
-// other string to encoding/json (escapes, invalid UTF-8, U+2028).
-func appendJSONString(dst []byte, s string) []byte {
+// AppendString appends s as a JSON string, as encoding/json writes it (HTML characters escaped):
+// printable ASCII without HTML characters, nearly every name and value, is copied as it is; every
+// other string goes to encoding/json (escapes, invalid UTF-8, U+2028).
+func AppendString(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			b, _ := json.Marshal(s) // a string always marshals

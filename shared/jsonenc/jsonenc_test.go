@@ -1,4 +1,4 @@
-package api
+package jsonenc
 
 import (
 	"encoding/json"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// Response bodies are written by appendJSON; every shape must come out exactly as
+// Response bodies are written by Append; every shape must come out exactly as
 // encoding/json writes it (clients and stored idempotent replays compare bodies).
 func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	type view struct {
@@ -29,7 +29,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	}
 	for i, b := range bodies {
 		want, werr := json.Marshal(b)
-		got, gerr := appendJSON([]byte("x"), b)
+		got, gerr := Append([]byte("x"), b)
 		if (werr != nil) != (gerr != nil) {
 			t.Fatalf("body %d: errors differ: %v / %v", i, werr, gerr)
 		}
@@ -38,7 +38,22 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 	// A value encoding/json refuses is refused too.
-	if _, err := appendJSON(nil, map[string]any{"f": math.NaN()}); err == nil {
+	if _, err := Append(nil, map[string]any{"f": math.NaN()}); err == nil {
 		t.Error("NaN must fail as it does in encoding/json")
+	}
+}
+
+// AppendString must write exactly what encoding/json writes (the SDK and the conformance tests
+// read the engine's answers byte for byte as DynamoDB's JSON), fast path or not.
+func TestAppendStringMatchesEncodingJSON(t *testing.T) {
+	for _, s := range []string{"", "plain", "A#acct_1#test#O#org_1#patients", "with space ~", `quote"`, `back\slash`,
+		"<b>&amp;</b>", "tab\there", "nl\n", "\x00\x1f\x7f", "Léa Chloé", "björk ✓", "\u2028\u2029", "bad \xff utf8", "emoji 🙂"} {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Errorf("AppendString(%q) = %s, want x%s", s, got, want)
+		}
 	}
 }
