@@ -16,7 +16,7 @@ import (
 )
 
 func TestIdentityUsers(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	require.NoError(t, st.CreateUser(ctx, accountstore.User{ID: "usr_1", Email: " Ada@Example.com", Name: "Ada", PasswordHash: "$argon2id$x", CreatedAt: 5}))
 
@@ -34,7 +34,7 @@ func TestIdentityUsers(t *testing.T) {
 }
 
 func TestIdentityMembers(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	add := func(acct, email, role string) error {
 		return st.AddMember(ctx, accountstore.Membership{Account: acct, AccountName: "Acme " + acct, Email: email, Name: email, Role: role})
@@ -101,7 +101,7 @@ func TestIdentityMembers(t *testing.T) {
 }
 
 func TestIdentitySessionsAndInvites(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	clock := storetest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	st.Now = clock.Now
 	ctx := context.Background()
@@ -167,7 +167,7 @@ func TestIdentitySessionsAndInvites(t *testing.T) {
 }
 
 func TestIdentityFailedAttempts(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	clock := storetest.NewClock(time.Date(2026, 1, 1, 12, 1, 0, 0, time.UTC))
 	st.Now = clock.Now
 	ctx := context.Background()
@@ -200,7 +200,7 @@ func TestIdentityFailedAttempts(t *testing.T) {
 }
 
 func TestIdentityInviteListing(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	clock := storetest.NewClock(time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC))
 	st.Now = clock.Now
 	ctx := context.Background()
@@ -262,7 +262,7 @@ func TestIdentityInviteListing(t *testing.T) {
 }
 
 func TestIdentityInviteConsumeAndRevokeRace(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	for i := range 5 {
 		hash := "race" + string(rune('a'+i))

@@ -12,6 +12,7 @@ import (
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/idemstore"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 // A change made under an idempotency key marks the reservation in its own transaction; after a
@@ -19,7 +20,7 @@ import (
 // is found again from its event.
 func TestIdempotencyCommitMarksTheReservation(t *testing.T) {
 	ctx := context.Background()
-	st := newTable(t)
+	st := storetest.New(t)
 	clock := time.UnixMilli(1_750_000_000_000)
 	st.Now = func() time.Time { return clock }
 	res, ok := schema.Lookup("patients")
@@ -66,7 +67,7 @@ func TestIdempotencyCommitMarksTheReservation(t *testing.T) {
 // An update's replay carries the version it made while that version is current, none after.
 func TestCommittedChangeOfAnUpdate(t *testing.T) {
 	ctx := context.Background()
-	st := newTable(t)
+	st := storetest.New(t)
 	res, _ := schema.Lookup("patients")
 	ten := domain.Tenant{Account: "acct_2", Mode: domain.Live, Org: "org_2"}
 	doc, err := st.CreateObject(ctx, ten, res, domain.Doc{"firstName": "Ada", "lastName": "L"}, domain.Meta{})

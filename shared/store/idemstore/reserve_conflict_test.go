@@ -14,6 +14,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 // conflictingPuts answers every PutItem as DynamoDB does when a transaction in flight holds the
@@ -27,7 +28,7 @@ func (conflictingPuts) PutItem(context.Context, *dynamodb.PutItemInput, ...func(
 // A reservation that meets another request's committing transaction is a 429 lock_timeout the
 // client retries, not a 500 (seen under load in TestIdempotencyConcurrent).
 func TestReserveDuringAnotherCommitIsRetryable(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	st.DB = conflictingPuts{st.DB}
 	_, reserved, err := st.ReserveIdempotencyKey(context.Background(), "acct_1", domain.Test, "k", "fp", "owner-1")
 	require.Error(t, err)

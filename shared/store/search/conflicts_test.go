@@ -11,6 +11,7 @@ import (
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 // Sixteen writers create patients in one organization and change the status of some, on the
@@ -22,7 +23,7 @@ import (
 // object is contention on that object, answered lock_timeout: TestUpdateObject*.)
 func TestConcurrentWritersInOneOrganizationConflictAndLoseNothing(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 4*ranklist.RankShards) // the whole-resource tail rolls twice
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_hot"}
 	const writers, creates, patches = 16, 20, 3

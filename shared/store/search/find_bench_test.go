@@ -119,7 +119,7 @@ func buildOrg(b *testing.B, n int) *benchOrg {
 func benchTable(b *testing.B, n int) (st *store.Store, reused bool) {
 	dir := os.Getenv("HAPIHUB_BENCH_DIR")
 	if dir == "" {
-		return newTable(b), false
+		return storetest.New(b), false
 	}
 	d := filepath.Join(dir, fmt.Sprintf("patients-%d", n))
 	st, _, _ = storetest.EngineWith(b, d, dynamo.Options{NoSync: true, TTLInterval: -1})

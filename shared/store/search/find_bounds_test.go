@@ -19,12 +19,13 @@ import (
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/search"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 // Every accepted query reads a number of items bounded by its page (plus the run of equal
 // first-key values the page ends in), not by the organization; what no index serves is refused.
 func TestFindReadsAreBounded(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_b", Mode: domain.Test, Org: "org_b"}
 	r := rand.New(rand.NewPCG(3, 5))
@@ -112,7 +113,7 @@ func TestFindReadsAreBounded(t *testing.T) {
 // A data directory written before the compound index existed: its objects lack the index's
 // attributes until EnsureIndexAttrs (run at start-up) adds them, once.
 func TestEnsureIndexAttrsBackfillsCompoundIndex(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_old"}
 	docs := genPatients(rand.New(rand.NewPCG(9, 2)), tn, 30)
@@ -142,7 +143,7 @@ func TestEnsureIndexAttrsBackfillsCompoundIndex(t *testing.T) {
 // <partition>#<field>): EnsureIndexAttrs removes them once, every object still carries its
 // slots' sort keys, and finds on every slot answer as before.
 func TestEnsureIndexAttrsRemovesLegacySlotPartitions(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_legacy"}
 	docs := genPatients(rand.New(rand.NewPCG(9, 3)), tn, 30)

@@ -22,6 +22,7 @@ import (
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
 	"github.com/hapihub/hapihub/shared/store/search"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 	"github.com/hapihub/hapihub/shared/textsearch"
 )
 
@@ -502,7 +503,7 @@ func ids(docs []domain.Doc) []string {
 
 func TestFindDifferential(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 7) // rank lists of many chunks, split and merged by the writes below
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_1"}
 	r := rand.New(rand.NewPCG(7, 11))
@@ -614,7 +615,7 @@ func TestTemplateHasIndexSlots(t *testing.T) {
 // TestFindPhraseReadsPairLists: a phrase reads the pair postings of its cheapest option (and a
 // vocabulary item or two), not the list of a word every document holds (phrases.go).
 func TestFindPhraseReadsPairLists(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	tn := domain.Tenant{Account: "acct_phrase", Mode: domain.Test, Org: "org_phrase"}
 	r := rand.New(rand.NewPCG(7, 7))
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -75,7 +75,7 @@ func phraseLine(r *rand.Rand) string {
 // phraseTable is a tenant's patients written through seeds, creates, updates and deletes, with
 // the live documents the reference evaluates.
 func phraseTable(t *testing.T, seed uint64, n int) (*store.Store, domain.Tenant, map[string]domain.Doc) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_pairs", Mode: domain.Test, Org: "org_pairs"}
 	r := rand.New(rand.NewPCG(seed, 13))
@@ -183,7 +183,7 @@ func TestFindPhrasesDifferential(t *testing.T) {
 
 // Phrases read fewer than two items per item returned, vocabulary reads included.
 func TestFindPhraseReadAmplification(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_amp", Mode: domain.Test, Org: "org_amp"}
 	r := rand.New(rand.NewPCG(7, 7))
@@ -332,7 +332,7 @@ func sortStrings(s []string) {
 func TestPairVocabularyCounts(t *testing.T) {
 	ctx := context.Background()
 	t.Run("create, update, delete", func(t *testing.T) {
-		st := newTable(t)
+		st := storetest.New(t)
 		tn := domain.Tenant{Account: "acct_v", Mode: domain.Test, Org: "org_v"}
 		base := domain.Doc{"firstName": "Ann", "lastName": "Smith", "sex": "unknown", "status": "active"}
 		with := func(line string) domain.Doc {
@@ -386,7 +386,7 @@ func TestPairVocabularyCounts(t *testing.T) {
 // The worst pair-index transitions stay within TransactWriteItems' 100 items, with two extra
 // events and two extra items in the transaction.
 func TestPairWritesFitTransaction(t *testing.T) {
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_tx", Mode: domain.Test, Org: "org_tx"}
 	words := func(prefix string, n int) string {

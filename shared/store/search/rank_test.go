@@ -16,6 +16,7 @@ import (
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
+	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
 // wantList is what a rank list must hold: the ids of live objects, optionally with status v.
@@ -49,7 +50,7 @@ func checkLists(t *testing.T, st *store.Store, tn domain.Tenant, live map[string
 // every rank list exact, with chunks splitting and emptying all along (3 ids per chunk).
 func TestRankListsStayExactUnderConcurrentWrites(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 3)
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_rank"}
 	statuses := []string{"active", "inactive", "deceased"}
@@ -115,7 +116,7 @@ func TestRankListsStayExactUnderConcurrentWrites(t *testing.T) {
 // Seeding in several calls, into lists that transactional writes also fill, then purging.
 func TestRankListsSeedAndPurge(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 4)
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_seed"}
 	r := rand.New(rand.NewPCG(3, 4))
@@ -143,7 +144,7 @@ func TestRankListsSeedAndPurge(t *testing.T) {
 // $skip and totals on a rank list read chunks, not what they skip, and agree with the index.
 func TestFindSkipReadsRankChunks(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 50)
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_skip"}
 	r := rand.New(rand.NewPCG(9, 9))
@@ -183,7 +184,7 @@ func btoi(b bool) int {
 // A table whose objects predate rank lists gets them built once, at start-up.
 func TestEnsureRankListsRebuildsOldData(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 5)
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_old"}
 	docs := genPatients(rand.New(rand.NewPCG(1, 2)), tn, 40)
@@ -208,7 +209,7 @@ func TestEnsureRankListsRebuildsOldData(t *testing.T) {
 // in id order, and every returned object matches the filter. Chunks split under the pager.
 func TestSkipPagingWhileWriting(t *testing.T) {
 	ranklist.SetRankChunkCap(t, 6)
-	st := newTable(t)
+	st := storetest.New(t)
 	ctx := context.Background()
 	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_paging"}
 	docs := genPatients(rand.New(rand.NewPCG(5, 6)), tn, 150)
