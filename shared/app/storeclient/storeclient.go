@@ -1,5 +1,5 @@
 // Package storeclient builds the store over the configured DynamoDB table: the one client every
-// function but openapi and the authorizer (tableclient) needs; writers add shared/app/backend.
+// function but openapi and the authorizer (clients) needs; writers add shared/app/backend.
 package storeclient
 
 import (
@@ -7,7 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/hapihub/hapihub/shared/app/tableclient"
+	"github.com/hapihub/hapihub/shared/app/clients"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/store"
 )
@@ -22,16 +22,6 @@ func New(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	return store.New(db, cfg.Table), nil
 }
 
-// NewForTemplates is New for a binary that links text/template (the console): the client and
-// the planner are held as func values (Table says why).
-func NewForTemplates(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	db, err := client(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return store.NewForTemplates(newTable(db), cfg.Table), nil
-}
-
 func client(ctx context.Context, cfg config.Config) (*dynamodb.Client, error) {
-	return tableclient.DynamoDB(ctx, cfg)
+	return clients.DynamoDB(ctx, cfg)
 }

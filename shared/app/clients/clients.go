@@ -3,7 +3,7 @@
 // account store does not link shared/store: the search planner and the other slices carry
 // package-level tables (stemmers, Unicode normalization, flag and testing through a stemmer)
 // that the linker keeps even when none of their code is called.
-package tableclient
+package clients
 
 import (
 	"context"
@@ -38,4 +38,14 @@ func Accounts(ctx context.Context, cfg config.Config) (*accountstore.Accounts, e
 		return nil, err
 	}
 	return accountstore.New(core.New(db, cfg.Table)), nil
+}
+
+// AccountsForTemplates is Accounts for a binary that links text/template (the console): the
+// client held as func values (Table says why).
+func AccountsForTemplates(ctx context.Context, cfg config.Config) (*accountstore.Accounts, error) {
+	db, err := DynamoDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return accountstore.New(core.New(NewTable(db), cfg.Table)), nil
 }
