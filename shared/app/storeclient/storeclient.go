@@ -1,5 +1,6 @@
 // Package storeclient builds the store over the configured DynamoDB table: the one client every
-// function but openapi and the authorizer (clients) needs; writers add shared/app/backend.
+// function needs but openapi, the authorizer and the console (shared/app/clients); writers add
+// shared/app/backend.
 package storeclient
 
 import (
