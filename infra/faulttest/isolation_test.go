@@ -62,8 +62,8 @@ func firstID(t *testing.T, env *localtest.Env, key, path string) string {
 func TestIsolationEveryRouteEveryKey(t *testing.T) {
 	env := localtest.New(t)
 	ctx := sandbox.WithSizes(context.Background(), sandbox.Small)
-	b, err := accounts.Create(ctx, env.Store, accounts.Options{Name: "Other Co", Seed: 99,
-		LiveOrgs: []domain.Doc{{"id": "org_01OTHERLIVE0000000000000", "object": "organization", "name": "Other Live Clinic"}}})
+	b, err := sandbox.CreateAccount(ctx, env.Store, accounts.Options{Name: "Other Co",
+		LiveOrgs: []domain.Doc{{"id": "org_01OTHERLIVE0000000000000", "object": "organization", "name": "Other Live Clinic"}}}, 99)
 	require.NoError(t, err)
 
 	// A's keys besides those localtest prints.

@@ -5,13 +5,12 @@ package accounts
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/domain"
-	"github.com/hapihub/hapihub/shared/sandbox"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/sandbox/jobq"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
@@ -27,19 +26,17 @@ type Options struct {
 	Name string
 	// LiveOrgs are organizations to connect in live mode (documents created with the account).
 	LiveOrgs []domain.Doc
-	Seed     uint64
 	// UsageKeys registers the account's usage identifier keys with API Gateway before the account
 	// is written. Nil defers that to the caller (a sign-up's setup job: RegisterAll).
 	UsageKeys Registrar
-	// NoFill leaves the sandbox empty: the caller seeds it off the request (a setup job).
-	NoFill bool
 }
 
 // Create makes an account. Its usage keys are registered with API Gateway first (when
 // opts.UsageKeys is set), then keys, organizations and connections are one transaction; if that
-// fails the API Gateway keys are removed again, so nothing is left half made. The sandbox data
-// follows in batches (an interrupted fill is repaired by a sandbox reset).
-func Create(ctx context.Context, st *store.Store, opts Options) (Created, error) {
+// fails the API Gateway keys are removed again, so nothing is left half made. The sandbox stays
+// empty: sandbox.CreateAccount fills it in the call, the console's sign-up queues a setup job.
+// Create writes no clinical object (and so needs no index writes): the account store is enough.
+func Create(ctx context.Context, st *accountstore.Accounts, opts Options) (Created, error) {
 	now := st.Now()
 	acct := domain.Account{
 		ID:         core.NewID("acct", now),
@@ -73,7 +70,7 @@ func Create(ctx context.Context, st *store.Store, opts Options) (Created, error)
 			out.Keys[prefix[:len(prefix)-1]] = secret
 		}
 	}
-	orgs := []domain.Doc{sandbox.Organization(acct.SandboxOrg, now)}
+	orgs := []domain.Doc{jobq.Organization(acct.SandboxOrg, now)}
 	var conns []string
 	for _, o := range opts.LiveOrgs {
 		orgs = append(orgs, o)
@@ -89,20 +86,6 @@ func Create(ctx context.Context, st *store.Store, opts Options) (Created, error)
 			err = errors.Join(err, opts.UsageKeys.Remove(context.WithoutCancel(ctx), acct.ID))
 		}
 		return out, err
-	}
-	out.Account = acct
-	if opts.NoFill {
-		return out, nil
-	}
-	seed := opts.Seed
-	if seed == 0 {
-		seed = sandbox.Seed
-	}
-	if err := sandbox.Fill(ctx, st, domain.Tenant{Account: acct.ID, Mode: domain.Test, Org: acct.SandboxOrg}, seed); err != nil {
-		return out, fmt.Errorf("accounts: fill sandbox: %w", err)
-	}
-	if err := sandbox.FillTestOrgs(ctx, st, acct.ID, seed, sandbox.SizesOf(ctx)); err != nil {
-		return out, fmt.Errorf("accounts: %w", err)
 	}
 	out.Account = acct
 	return out, nil

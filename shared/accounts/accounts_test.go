@@ -47,7 +47,7 @@ func TestCreateRegistersUsageKeys(t *testing.T) {
 	ctx := sandbox.WithSizes(context.Background(), tiny)
 	st := storetest.New(t)
 	svc, reg := gateway(t, plans)
-	c, err := accounts.Create(ctx, st, accounts.Options{Name: "Acme", UsageKeys: reg})
+	c, err := accounts.Create(ctx, st.Accounts, accounts.Options{Name: "Acme", UsageKeys: reg})
 	require.NoError(t, err)
 	for mode, plan := range plans {
 		assert.Equal(t, []string{plan}, svc.PlansOf("local", "v1", c.Account.UsageKeys[mode]), mode)
@@ -71,14 +71,14 @@ func TestCreateLeavesNothingHalfMade(t *testing.T) {
 
 	// The live plan is missing: the test key is made, the live one fails, the test key is removed.
 	svc, reg := gateway(t, map[string]string{domain.Test: "testusageplan"})
-	_, err := accounts.Create(ctx, st, accounts.Options{Name: "Half", UsageKeys: reg})
+	_, err := accounts.Create(ctx, st.Accounts, accounts.Options{Name: "Half", UsageKeys: reg})
 	require.Error(t, err)
 	assert.Empty(t, svc.Keys(""), "no API key left behind")
 
 	// The account's transaction fails after both keys were registered: both are removed.
 	svc, reg = gateway(t, plans)
 	failing.Fail.Store(true)
-	c, err := accounts.Create(ctx, st, accounts.Options{Name: "Unlucky", UsageKeys: reg})
+	c, err := accounts.Create(ctx, st.Accounts, accounts.Options{Name: "Unlucky", UsageKeys: reg})
 	failing.Fail.Store(false)
 	require.Error(t, err)
 	assert.Empty(t, svc.Keys(""), "no API key left behind")

@@ -61,18 +61,36 @@ func TestFunctionsLinkOnlyTheClientsTheyCall(t *testing.T) {
 	}
 }
 
-// The console links only what it runs: the store, the sandbox jobs and the webhook publisher
-// (shared/app/backend), its pages and the Go SDK they call the API with. Not the API's router and
-// middlewares, the clinical rules, the dispatcher or the OpenAPI package: each would weigh more in
-// the console than elsewhere, since its templates make the linker keep exported methods.
+// The console links only what it runs: the account store, the sandbox jobs' queue (jobq), its
+// pages and the Go SDK they call the API with. Not the API's router and middlewares, the clinical
+// rules, the dispatcher or the OpenAPI package: each would weigh more in the console than
+// elsewhere, since its templates make the linker keep exported methods. Nor shared/store (the
+// search planner, textsearch's stemmers and tables) or the sandbox worker: the console writes no
+// clinical object, so it needs no index writes; the worker seeds the sandbox off the job queue.
 func TestConsoleLinksOnlyWhatItRuns(t *testing.T) {
 	const mod = "github.com/hapihub/hapihub/"
 	ds := deps(t, "./functions/console")[mod+"functions/console"]
 	require.NotEmpty(t, ds)
 	assert.Contains(t, ds, mod+"shared/console")
-	assert.Contains(t, ds, mod+"shared/app/backend")
-	for _, p := range []string{"shared/api", "shared/clinic", "shared/webhook", "shared/openapi", "shared/app/platform"} {
+	assert.Contains(t, ds, mod+"shared/store/accountstore")
+	assert.Contains(t, ds, mod+"shared/sandbox/jobq")
+	for _, p := range []string{"shared/api", "shared/clinic", "shared/webhook", "shared/openapi", "shared/app/platform",
+		"shared/store", "shared/store/search", "shared/textsearch", "shared/sandbox", "shared/app/backend"} {
 		assert.NotContains(t, ds, mod+p, "the console links %s", p)
+	}
+}
+
+// The authorizer reads keys, accounts and organizations: the account store over the table core,
+// not shared/store with the search planner and textsearch (whose package-level tables, and the
+// testing and flag packages a stemmer imports, the linker keeps even when no code of theirs runs).
+func TestAuthorizerLinksOnlyTheAccountStore(t *testing.T) {
+	const mod = "github.com/hapihub/hapihub/"
+	ds := deps(t, "./functions/authorizer")[mod+"functions/authorizer"]
+	require.NotEmpty(t, ds)
+	assert.Contains(t, ds, mod+"shared/store/accountstore")
+	for _, p := range []string{mod + "shared/store", mod + "shared/store/search", mod + "shared/textsearch", mod + "shared/query",
+		"testing", "flag", "github.com/aws/aws-sdk-go-v2/service/sqs"} {
+		assert.NotContains(t, ds, p, "the authorizer links %s", p)
 	}
 }
 

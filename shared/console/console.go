@@ -25,8 +25,6 @@ type (
 	Identity = web.Identity
 	// AccountCreator makes a new account for a sign-up.
 	AccountCreator = web.AccountCreator
-	// StoreAccounts creates accounts in the request (the local platform; tests).
-	StoreAccounts = web.StoreAccounts
 )
 
 // Mount is where the console is served.

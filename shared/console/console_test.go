@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -37,8 +38,14 @@ type smallAccounts struct {
 	reg accounts.Registrar // the local platform's API Gateway: keys it does not know get 403
 }
 
+// CreateAccount creates the account and fills its sandbox in the request (the deployed console
+// queues the seeding instead: shared/app/consolefn).
 func (a smallAccounts) CreateAccount(ctx context.Context, name string) (string, error) {
-	return console.StoreAccounts{Store: a.st, UsageKeys: a.reg}.CreateAccount(sandbox.WithSizes(ctx, tinySandbox), name)
+	c, err := sandbox.CreateAccount(sandbox.WithSizes(ctx, tinySandbox), a.st, accounts.Options{Name: name, UsageKeys: a.reg}, 0)
+	if err != nil {
+		return "", fmt.Errorf("console: create account: %w", err)
+	}
+	return c.Account.ID, nil
 }
 
 // consoleEnv is the console served by httptest, calling the shared local platform's API.

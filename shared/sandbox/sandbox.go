@@ -8,13 +8,15 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/sandbox/jobq"
 	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // Name of the sandbox organization.
-const Name = "St. Mungo's Clinic"
+const Name = jobq.Name
 
 // Seed is the default seed; a reset restores exactly this data.
 const Seed = 1998
@@ -26,23 +28,7 @@ const Patients = 200
 var epoch = time.Date(2025, 1, 6, 9, 0, 0, 0, time.UTC)
 
 // Organization returns the sandbox organization document.
-func Organization(id string, now time.Time) domain.Doc {
-	caps := map[string]any{}
-	for _, r := range []string{"patients", "practitioners", "appointments", "messages", "invoices"} {
-		caps[r] = []any{"find", "get", "create", "update", "patch", "remove"}
-	}
-	return domain.Doc{
-		"id": id, "object": "organization", "name": Name, "pms": "sandbox", "timezone": "Europe/London",
-		"address":      map[string]any{"line1": "Diagon Alley 1", "city": "London", "region": "Greater London", "postalCode": "WC2H 0AW", "country": "GBR"},
-		"phone":        "+442079460000",
-		"email":        "reception@stmungos.example",
-		"capabilities": caps,
-		"livemode":     false,
-		"metadata":     map[string]any{},
-		"createdAt":    now.UnixMilli(),
-		"updatedAt":    now.UnixMilli(),
-	}
-}
+func Organization(id string, now time.Time) domain.Doc { return jobq.Organization(id, now) }
 
 // rng is a deterministic random source that also serves as the id randomness.
 type rng struct{ *rand.Rand }
@@ -178,3 +164,24 @@ func WithSizes(ctx context.Context, n Sizes) context.Context {
 // Small is a sandbox big enough for pages, filters and references (every appointment, message
 // and invoice status still needs a few objects) and quick to seed.
 var Small = Sizes{Patients: 60, Practitioners: 4, Appointments: 40, Messages: 20, Invoices: 20}
+
+// CreateAccount makes an account (accounts.Create) and fills its sandbox in the call, with seed
+// (0: Seed): the local bootstrap and tests. The data follows in batches (an interrupted fill is
+// repaired by a sandbox reset).
+func CreateAccount(ctx context.Context, st *store.Store, opts accounts.Options, seed uint64) (accounts.Created, error) {
+	out, err := accounts.Create(ctx, st.Accounts, opts)
+	if err != nil {
+		return out, err
+	}
+	if seed == 0 {
+		seed = Seed
+	}
+	acct := out.Account
+	if err := Fill(ctx, st, domain.Tenant{Account: acct.ID, Mode: domain.Test, Org: acct.SandboxOrg}, seed); err != nil {
+		return out, fmt.Errorf("accounts: fill sandbox: %w", err)
+	}
+	if err := FillTestOrgs(ctx, st, acct.ID, seed, SizesOf(ctx)); err != nil {
+		return out, fmt.Errorf("accounts: %w", err)
+	}
+	return out, nil
+}

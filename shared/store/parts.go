@@ -33,16 +33,6 @@ func New(db core.DB, table string) *Store {
 	return st
 }
 
-// NewForTemplates is New for a binary that links text/template (the console): the planner is
-// bound as func values (core.IndexFuncs says why). Elsewhere New links less: an interface keeps
-// only the methods called through it.
-func NewForTemplates(db core.DB, table string) *Store {
-	st := assemble(db, table)
-	idx := st.Index
-	st.Store.Indexer = core.IndexFuncs{Attrs: idx.IndexAttrs, Writes: idx.IndexWrites, Begin: idx.BeginWrite, Settle: idx.SettleWrite}
-	return st
-}
-
 func assemble(db core.DB, table string) *Store {
 	c := core.New(db, table)
 	return &Store{Store: c, Index: search.New(c), Accounts: accountstore.New(c), Webhooks: webhookstore.New(c),

@@ -11,10 +11,12 @@ import (
 
 // Goals from issue 17: every function's init within 1.5× the hello baseline's, the authorizer at
 // most 8 MB and every function at most 12 MB (linux/arm64, stripped), no two binaries identical.
+// The sizes are judged in decimal megabytes (10^6 bytes), the stricter reading of "MB": 8 MB is
+// 7.63 MiB, so a binary that fits 8 MiB can still miss the goal. Reports show both units.
 const (
 	maxInitRatio   = 1.5
-	maxAuthorizer  = 8 << 20
-	maxFunction    = 12 << 20
+	maxAuthorizer  = 8_000_000
+	maxFunction    = 12_000_000
 	authorizerName = "authorizer"
 	baselineName   = "hello"
 )
@@ -95,12 +97,12 @@ func goals(base measurement, fns []measurement) []goal {
 	}}
 	for _, m := range fns {
 		if m.Name == authorizerName {
-			out = append(out, goal{What: "authorizer binary (linux/arm64, stripped)", Target: "≤ 8 MiB",
-				Measured: mib(m.Size), Met: m.Size > 0 && m.Size <= maxAuthorizer})
+			out = append(out, goal{What: "authorizer binary (linux/arm64, stripped)", Target: "≤ " + size(maxAuthorizer),
+				Measured: size(m.Size), Met: m.Size > 0 && m.Size <= maxAuthorizer})
 		}
 	}
-	out = append(out, goal{What: "every function's binary", Target: "≤ 12 MiB",
-		Measured: fmt.Sprintf("largest %s (%s)", mib(largest.Size), largest.Name), Met: largest.Size <= maxFunction})
+	out = append(out, goal{What: "every function's binary", Target: "≤ " + size(maxFunction),
+		Measured: fmt.Sprintf("largest %s (%s)", size(largest.Size), largest.Name), Met: largest.Size <= maxFunction})
 	same := identical(fns)
 	sameText := "none"
 	if len(same) > 0 {
@@ -142,7 +144,10 @@ func ratio(m, base measurement) float64 {
 	return float64(median(m.Inits)) / float64(b)
 }
 
-func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
+// size is n bytes in decimal megabytes (what the goals judge), then in MiB.
+func size(n int64) string {
+	return fmt.Sprintf("%.2f MB (%.2f MiB)", float64(n)/1e6, float64(n)/(1<<20))
+}
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d)/float64(time.Millisecond)) }
 
@@ -167,7 +172,7 @@ func write(w io.Writer, h header, base measurement, refs, fns []measurement) err
 	fmt.Fprintf(&b, "the binary built for the host (linux/%s, %d CPUs), median of %d runs taken in rounds (every binary once\n", h.HostArch, h.CPUs, h.Runs)
 	fmt.Fprintf(&b, "per round, in a new random order each round, so load that changes during the run weighs on all alike); the\n")
 	fmt.Fprintf(&b, "functions get a configuration whose AWS endpoints point at a loopback trap that records any call.\n")
-	fmt.Fprintf(&b, "Sizes are the linux/arm64 binaries Lambda runs. Compare ratios, not milliseconds, across machines.\n\n")
+	fmt.Fprintf(&b, "Sizes are the linux/arm64 binaries Lambda runs, in decimal MB (10^6 bytes, what the goals judge) and MiB (2^20).\nCompare ratios, not milliseconds, across machines.\n\n")
 
 	fmt.Fprintf(&b, "| goal | target | measured | |\n|---|---|---|---|\n")
 	for _, g := range goals(base, fns) {
@@ -182,11 +187,11 @@ func write(w io.Writer, h header, base measurement, refs, fns []measurement) err
 	rows := append([]measurement{base}, fns...)
 	for _, m := range rows {
 		if m.Failure != "" {
-			fmt.Fprintf(&b, "| %s | failed: %s | | | %s | %s |\n", m.Name, oneLine(m.Failure), mib(m.Size), short(m.SHA256))
+			fmt.Fprintf(&b, "| %s | failed: %s | | | %s | %s |\n", m.Name, oneLine(m.Failure), size(m.Size), short(m.SHA256))
 			continue
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s | %s |\n", m.Name, ms(median(m.Inits)), ms(slices.Min(m.Inits)),
-			ratio(m, base), mib(m.Size), short(m.SHA256))
+			ratio(m, base), size(m.Size), short(m.SHA256))
 	}
 	if len(refs) > 0 {
 		fmt.Fprintf(&b, "\nReferences, measured in the same rounds and judged by no goal: hello plus the SDK clients the functions\n")
@@ -195,10 +200,10 @@ func write(w io.Writer, h header, base measurement, refs, fns []measurement) err
 		fmt.Fprintf(&b, "| reference | init ms (median) | init ms (min) | × hello | arm64 size |\n|---|---|---|---|---|\n")
 		for _, m := range refs {
 			if m.Failure != "" {
-				fmt.Fprintf(&b, "| %s | failed: %s | | | %s |\n", m.Name, oneLine(m.Failure), mib(m.Size))
+				fmt.Fprintf(&b, "| %s | failed: %s | | | %s |\n", m.Name, oneLine(m.Failure), size(m.Size))
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s |\n", m.Name, ms(median(m.Inits)), ms(slices.Min(m.Inits)), ratio(m, base), mib(m.Size))
+			fmt.Fprintf(&b, "| %s | %s | %s | %.2f | %s |\n", m.Name, ms(median(m.Inits)), ms(slices.Min(m.Inits)), ratio(m, base), size(m.Size))
 		}
 	}
 	fmt.Fprintf(&b, "\nWhere init goes, from `GODEBUG=inittrace=1` (the median of three more runs: package init functions, ms of\nclock; the rest of init is the runtime's start and main's own wiring):\n\n")

@@ -48,6 +48,7 @@ func TestGoalsJudgeRatiosSizesAndIdenticalBinaries(t *testing.T) {
 	assert.False(t, init.Met)
 	assert.Equal(t, "worst 2.10× (patients)", init.Measured)
 	assert.False(t, got["authorizer binary (linux/arm64, stripped)"].Met, "9 MiB is over 8")
+	assert.Equal(t, "≤ 8.00 MB (7.63 MiB)", got["authorizer binary (linux/arm64, stripped)"].Target)
 	size := got["every function's binary"]
 	assert.False(t, size.Met)
 	assert.Contains(t, size.Measured, "events")
@@ -56,10 +57,26 @@ func TestGoalsJudgeRatiosSizesAndIdenticalBinaries(t *testing.T) {
 	assert.Equal(t, "events = patients", same.Measured)
 	assert.True(t, got["no AWS call during init"].Met)
 
-	// Everything within the goals.
+	// The goals are judged in decimal MB, the stricter reading: under 8 MiB and 12 MiB is not enough.
 	fns = []measurement{
-		{Name: "authorizer", Inits: msd(14), Size: 7 << 20, SHA256: "a"},
-		{Name: "patients", Inits: msd(15), Size: 12 << 20, SHA256: "p"},
+		{Name: "authorizer", Inits: msd(14), Size: 8_000_001, SHA256: "a"},
+		{Name: "patients", Inits: msd(15), Size: 12_000_001, SHA256: "p"},
+	}
+	got = map[string]goal{}
+	for _, g := range goals(base, fns) {
+		got[g.What] = g
+	}
+	assert.Less(t, fns[0].Size, int64(8<<20))
+	assert.False(t, got["authorizer binary (linux/arm64, stripped)"].Met, "8,000,001 bytes is over 8 MB though under 8 MiB")
+	assert.Equal(t, "8.00 MB (7.63 MiB)", got["authorizer binary (linux/arm64, stripped)"].Measured)
+	assert.False(t, got["every function's binary"].Met, "12,000,001 bytes is over 12 MB though under 12 MiB")
+	assert.Equal(t, "largest 12.00 MB (11.44 MiB) (patients)", got["every function's binary"].Measured)
+	assert.Equal(t, "≤ 12.00 MB (11.44 MiB)", got["every function's binary"].Target)
+
+	// Everything within the goals, at the limits exactly.
+	fns = []measurement{
+		{Name: "authorizer", Inits: msd(14), Size: 8_000_000, SHA256: "a"},
+		{Name: "patients", Inits: msd(15), Size: 12_000_000, SHA256: "p"},
 	}
 	for _, g := range goals(base, fns) {
 		assert.True(t, g.Met, g.What)
@@ -85,12 +102,12 @@ func TestWriteReportsEveryFunction(t *testing.T) {
 	var b strings.Builder
 	require.NoError(t, write(&b, header{Date: time.Unix(0, 0), Runs: 2, HostArch: "amd64", CPUs: 2, GoVersion: "go1.26", BuildFlags: "-trimpath"}, base, refs, fns))
 	out := b.String()
-	assert.Contains(t, out, "| hello | 2.5 | 2.0 | 1.00 | 5.0 MiB | 0123456789ab |")
-	assert.Contains(t, out, "| authorizer | 4.0 | 4.0 | 1.60 | 7.0 MiB | aa |")
+	assert.Contains(t, out, "| hello | 2.5 | 2.0 | 1.00 | 5.24 MB (5.00 MiB) | 0123456789ab |")
+	assert.Contains(t, out, "| authorizer | 4.0 | 4.0 | 1.60 | 7.34 MB (7.00 MiB) | aa |")
 	assert.Contains(t, out, "| console | failed: config: HAPIHUB_TABLE / is not set |", "a failure stays inside its table cell")
 	assert.Contains(t, out, "| authorizer | 1.3 | html/template 0.50 |")
 	// A reference is reported beside the functions, with its ratio, but judged by no goal.
-	assert.Contains(t, out, "| hello+dynamodb | 3.0 | 3.0 | 1.20 | 6.0 MiB |")
+	assert.Contains(t, out, "| hello+dynamodb | 3.0 | 3.0 | 1.20 | 6.29 MB (6.00 MiB) |")
 	assert.Contains(t, out, "| hello+dynamodb | 0.9 | dynamodb/schemas 0.40 |")
 	assert.Contains(t, out, "worst 1.60× (authorizer)", "the goal is judged on the functions only")
 }

@@ -37,7 +37,7 @@ func TestUsageKeysOfExistingAccounts(t *testing.T) {
 	for mode, v := range boot.UsageKeys {
 		assert.Equal(t, []string{plan[mode]}, first.APIGateway.PlansOf("local", first.Gateway.Stage(), v), "bootstrap account, %s", mode)
 	}
-	old, err := accounts.Create(ctx, st, accounts.Options{Name: "Before usage keys"}) // no registrar
+	old, err := sandbox.CreateAccount(ctx, st, accounts.Options{Name: "Before usage keys"}, 0) // no registrar
 	require.NoError(t, err)
 	assert.Empty(t, first.APIGateway.PlansOf("local", first.Gateway.Stage(), old.Account.UsageKeys[domain.Test]))
 

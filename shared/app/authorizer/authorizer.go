@@ -1,5 +1,5 @@
-// Package authorizer is the API Gateway Lambda authorizer function: the store (keys only, no
-// queue, no router) and shared/auth's Authorizer.
+// Package authorizer is the API Gateway Lambda authorizer function: the account store (keys,
+// accounts and organizations only: no planner, no queue, no router) and shared/auth's Authorizer.
 package authorizer
 
 import (
@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/hapihub/hapihub/shared/app"
-	"github.com/hapihub/hapihub/shared/app/storeclient"
+	"github.com/hapihub/hapihub/shared/app/clients"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/config"
 )
@@ -19,7 +19,7 @@ type Handler = func(context.Context, events.APIGatewayCustomAuthorizerRequestTyp
 
 // NewFunction builds the authorizer over the configured table.
 func NewFunction(ctx context.Context, cfg config.Config) (Handler, error) {
-	st, err := storeclient.New(ctx, cfg)
+	st, err := clients.Accounts(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

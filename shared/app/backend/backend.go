@@ -7,6 +7,7 @@ package backend
 import (
 	"context"
 
+	"github.com/hapihub/hapihub/shared/app/queueclient"
 	"github.com/hapihub/hapihub/shared/app/storeclient"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/store"
@@ -20,7 +21,7 @@ func Store(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	if err != nil || cfg.WebhookQueueURL == "" {
 		return st, err
 	}
-	q, err := Queue(ctx, cfg)
+	q, err := queueclient.Queue(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -30,12 +31,12 @@ func Store(ctx context.Context, cfg config.Config) (*store.Store, error) {
 
 // StoreAndQueue is Store's store and the SQS client it publishes with, for functions that also
 // send to another queue (the sandbox jobs): one client serves both.
-func StoreAndQueue(ctx context.Context, cfg config.Config) (*store.Store, *Sender, error) {
+func StoreAndQueue(ctx context.Context, cfg config.Config) (*store.Store, *queueclient.Sender, error) {
 	st, err := storeclient.New(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	q, err := Queue(ctx, cfg)
+	q, err := queueclient.Queue(ctx, cfg)
 	if err != nil {
 		return nil, nil, err
 	}

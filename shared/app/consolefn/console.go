@@ -16,34 +16,34 @@ import (
 
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/app"
-	"github.com/hapihub/hapihub/shared/app/backend"
-	"github.com/hapihub/hapihub/shared/app/sandboxjobs"
-	"github.com/hapihub/hapihub/shared/app/storeclient"
+	"github.com/hapihub/hapihub/shared/app/clients"
+	"github.com/hapihub/hapihub/shared/app/queueclient"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/console"
-	"github.com/hapihub/hapihub/shared/sandbox"
-	"github.com/hapihub/hapihub/shared/store"
+	"github.com/hapihub/hapihub/shared/sandbox/jobq"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
 // The developer console (ConsoleFunction): an http.Handler behind API Gateway's proxy
-// integration. Decisions are in docs/console.md. The console links only what it runs: the store
-// (its identity items and sign-ups), the sandbox jobs and the webhook publisher (backend), the
-// console's packages and the Go SDK its pages call the API with; not the API's router, the
-// dispatcher or the OpenAPI package (TestConsoleLinksOnlyWhatItRuns).
+// integration. Decisions are in docs/console.md. The console links only what it runs: the account
+// store (its identity items and sign-ups), the sandbox jobs' queue (jobq), the console's packages
+// and the Go SDK its pages call the API with; not the API's router, the dispatcher, the OpenAPI
+// package, nor shared/store with its search planner (TestConsoleLinksOnlyWhatItRuns). It writes
+// no clinical object: a sign-up writes the account, its keys and organizations (no index writes,
+// no webhook events) and the sandbox is seeded by the worker off the job queue.
 
 // NewFunction builds the console function.
 func NewFunction(ctx context.Context, cfg config.Config) (lambda.Handler, error) {
-	// The store's pieces as func values, not behind interfaces (storeclient.Table says why).
-	st, err := storeclient.NewForTemplates(ctx, cfg)
+	// The client as func values, not behind an interface (clients.Table says why).
+	st, err := clients.AccountsForTemplates(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	q, err := backend.Queue(ctx, cfg)
+	q, err := queueclient.Queue(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	backend.PublishOn(st, q, cfg)
-	h, err := ConsoleHandler(newIdentity(st.Accounts), cfg, newQueuedAccounts(st, sandboxjobs.Jobs(ctx, cfg, st, q)))
+	h, err := ConsoleHandler(newIdentity(st), cfg, newQueuedAccounts(st, &jobq.Queue{Store: st.Store, Queue: q, URL: cfg.JobQueueURL}))
 	if err != nil {
 		return nil, err
 	}
@@ -68,17 +68,17 @@ func ConsoleHandler(id console.Identity, cfg config.Config, creator console.Acco
 //
 // Its fields are funcs rather than the store and jobs: the console links html/template, which
 // makes the linker keep every exported method of any type reachable from an interface value,
-// and the whole *store.Store behind this one would weigh a megabyte (storeclient.Table says more).
+// and the whole account store behind this one would weigh more (clients.Table says more).
 type queuedAccounts struct {
 	create   func(ctx context.Context, name string) (accounts.Created, error)
-	startJob func(ctx context.Context, account, org string) (sandbox.Job, bool, error)
-	getJob   func(ctx context.Context, org string) (sandbox.Job, bool, error)
+	startJob func(ctx context.Context, account, org string) (jobq.Job, bool, error)
+	getJob   func(ctx context.Context, org string) (jobq.Job, bool, error)
 }
 
-func newQueuedAccounts(st *store.Store, jobs *sandbox.Jobs) queuedAccounts {
+func newQueuedAccounts(st *accountstore.Accounts, jobs *jobq.Queue) queuedAccounts {
 	return queuedAccounts{
 		create: func(ctx context.Context, name string) (accounts.Created, error) {
-			return accounts.Create(ctx, st, accounts.Options{Name: name, NoFill: true})
+			return accounts.Create(ctx, st, accounts.Options{Name: name})
 		},
 		startJob: jobs.Start, getJob: jobs.Get}
 }
@@ -101,7 +101,7 @@ func (a queuedAccounts) CreateAccount(ctx context.Context, name string) (string,
 		if err != nil {
 			return "", err
 		}
-		if ok && (j.Done > 0 || j.Status == sandbox.JobSucceeded) {
+		if ok && (j.Done > 0 || j.Status == jobq.JobSucceeded) {
 			break
 		}
 		select {

@@ -11,7 +11,7 @@ import (
 // identity is the console's Identity over the account store, as func values: the console links
 // html/template, which makes the linker keep every exported method of any type reachable from an
 // interface value, so the store itself behind console.Identity would bring all of its methods
-// (keys, tokens, organizations...) into the binary (storeclient.Table says more).
+// (keys, tokens, organizations...) into the binary (clients.Table says more).
 type identity struct {
 	createUser       func(ctx context.Context, u accountstore.User) error
 	getUser          func(ctx context.Context, email string) (accountstore.User, error)

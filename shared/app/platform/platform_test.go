@@ -50,8 +50,8 @@ func newHarness(t testing.TB) *harness {
 	// Keys, tokens and idempotency need an account, not St. Mungo's whole clinic (localtest and
 	// hapihub's run test bootstrap that).
 	ctx := sandbox.WithSizes(context.Background(), sandbox.Sizes{Patients: 3, Practitioners: 1, Appointments: 2, Messages: 1, Invoices: 1})
-	created, err := accounts.Create(ctx, st, accounts.Options{Name: "Test Co", Seed: 7,
-		LiveOrgs: []domain.Doc{{"id": "org_live1", "object": "organization", "name": "Live Clinic"}}})
+	created, err := sandbox.CreateAccount(ctx, st, accounts.Options{Name: "Test Co",
+		LiveOrgs: []domain.Doc{{"id": "org_live1", "object": "organization", "name": "Live Clinic"}}}, 7)
 	require.NoError(t, err)
 	p := &Platform{Store: st}
 	routes := append(append(p.KeyRoutes(), p.TokenRoutes()...), p.AccountRoutes()...)

@@ -63,7 +63,7 @@ func Bootstrap(ctx context.Context, cfg config.Config) (BootstrapResult, error) 
 	if reg != nil {
 		opts.UsageKeys = reg
 	}
-	created, err := accounts.Create(ctx, st, opts)
+	created, err := sandbox.CreateAccount(ctx, st, opts, 0)
 	if err != nil {
 		return BootstrapResult{}, err
 	}

@@ -1,21 +1,20 @@
 // Package storeclient builds the store over the configured DynamoDB table: the one client every
-// function but openapi needs (the authorizer nothing more; writers add shared/app/backend).
+// function needs but openapi, the authorizer and the console (shared/app/clients); writers add
+// shared/app/backend.
 package storeclient
 
 import (
 	"context"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/clients"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/store"
-	"github.com/hapihub/hapihub/shared/store/core"
 )
 
 // New returns the store on the configured table, with no webhook publisher: what a function
-// that only reads (the authorizer) needs. Functions that write use backend.Store.
+// that only reads needs. Functions that write use backend.Store.
 func New(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	db, err := client(ctx, cfg)
 	if err != nil {
@@ -24,24 +23,6 @@ func New(ctx context.Context, cfg config.Config) (*store.Store, error) {
 	return store.New(db, cfg.Table), nil
 }
 
-// NewForTemplates is New for a binary that links text/template (the console): the client and
-// the planner are held as func values (Table says why).
-func NewForTemplates(ctx context.Context, cfg config.Config) (*store.Store, error) {
-	db, err := client(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return store.NewForTemplates(newTable(db), cfg.Table), nil
-}
-
 func client(ctx context.Context, cfg config.Config) (*dynamodb.Client, error) {
-	ac, err := app.AWS(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return dynamodb.NewFromConfig(ac, core.RetryConflicts, func(o *dynamodb.Options) {
-		if cfg.DynamoDBEndpoint != "" {
-			o.BaseEndpoint = aws.String(cfg.DynamoDBEndpoint)
-		}
-	}), nil
+	return clients.DynamoDB(ctx, cfg)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app"
 	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/app/platform"
+	"github.com/hapihub/hapihub/shared/app/queueclient"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store"
@@ -82,7 +83,7 @@ func apiFunction(ctx context.Context, cfg config.Config, routes func(*webhook.AP
 // Dispatcher is the webhook dispatcher over the configured queue; test mode may deliver to
 // loopback only under the local runner.
 func Dispatcher(ctx context.Context, cfg config.Config, st *store.Store) (*webhook.Dispatcher, error) {
-	q, err := backend.Queue(ctx, cfg)
+	q, err := queueclient.Queue(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

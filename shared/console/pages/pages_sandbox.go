@@ -11,7 +11,7 @@ import (
 
 	"github.com/hapihub/hapihub/sdk/go/hapihub"
 	"github.com/hapihub/hapihub/shared/domain"
-	"github.com/hapihub/hapihub/shared/sandbox"
+	"github.com/hapihub/hapihub/shared/sandbox/jobq"
 	"github.com/hapihub/hapihub/shared/schema"
 )
 
@@ -399,11 +399,11 @@ func sandboxPage(c *Call, status int, viewErr error, notice string) error {
 		return c.Render(http.StatusNotFound, "error.html", View{Title: "Not found", Err: userErr("There is no %q in the sandbox.", name)})
 	}
 	v := View{Title: "Sandbox · " + t.Label, Active: "/sandbox", Err: viewErr, Notice: notice}
-	d := sandboxData{Clinic: sandbox.Name, Tabs: sandboxTabs, Tab: t}
+	d := sandboxData{Clinic: jobq.Name, Tabs: sandboxTabs, Tab: t}
 	if c.Session.Mode != domain.Live {
 		// A reset runs off the request: show its progress until it has finished. (Before the
 		// first reset the API answers NOT_FOUND; nothing to show then.)
-		if r, err := c.API.Sandbox.Status(c.Ctx()); err == nil && r.Status != sandbox.JobSucceeded {
+		if r, err := c.API.Sandbox.Status(c.Ctx()); err == nil && r.Status != jobq.JobSucceeded {
 			d.Reset = r
 		}
 	}
@@ -473,5 +473,5 @@ func resetSandbox(c *Call) error {
 	if _, ok := findTab(c.Form("resource")); ok {
 		back += "/" + c.Form("resource")
 	}
-	return c.Redirect(back, "Sandbox reset started: "+sandbox.Name+" is being restored in the background; this page shows its progress.")
+	return c.Redirect(back, "Sandbox reset started: "+jobq.Name+" is being restored in the background; this page shows its progress.")
 }

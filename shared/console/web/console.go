@@ -52,9 +52,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/domain"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
@@ -94,23 +92,6 @@ type Identity interface {
 // AccountCreator makes a new account (with its keys and sandbox) for a sign-up and returns its id.
 type AccountCreator interface {
 	CreateAccount(ctx context.Context, name string) (string, error)
-}
-
-// StoreAccounts creates accounts with accounts.Create in the request, as sandboxworker.Bootstrap does
-// (the deployed console queues the seeding instead: shared/app).
-type StoreAccounts struct {
-	Store *store.Store
-	// UsageKeys registers the account's usage identifier keys with API Gateway.
-	UsageKeys accounts.Registrar
-}
-
-// CreateAccount implements AccountCreator.
-func (a StoreAccounts) CreateAccount(ctx context.Context, name string) (string, error) {
-	c, err := accounts.Create(ctx, a.Store, accounts.Options{Name: name, UsageKeys: a.UsageKeys})
-	if err != nil {
-		return "", fmt.Errorf("console: create account: %w", err)
-	}
-	return c.Account.ID, nil
 }
 
 // Options configure New.

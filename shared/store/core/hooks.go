@@ -22,32 +22,6 @@ type Indexer interface {
 	SettleWrite(ctx context.Context, state any, committed bool)
 }
 
-// IndexFuncs is an Indexer made of func values (shared/store.NewForTemplates binds the planner's
-// methods).
-// Why not the planner itself: a binary linking text/template (the console) keeps every exported
-// method of any type reachable from an interface value, and the planner behind Indexer would
-// bring all of find's access paths into a binary that only writes accounts.
-type IndexFuncs struct {
-	Attrs  func(t domain.Tenant, res *schema.Resource, doc domain.Doc) map[string]types.AttributeValue
-	Writes func(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev domain.Doc) ([]types.TransactWriteItem, error)
-	Begin  func(ctx context.Context) (context.Context, any)
-	Settle func(ctx context.Context, state any, committed bool)
-}
-
-func (f IndexFuncs) IndexAttrs(t domain.Tenant, res *schema.Resource, doc domain.Doc) map[string]types.AttributeValue {
-	return f.Attrs(t, res, doc)
-}
-
-func (f IndexFuncs) IndexWrites(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, oc ObjectChange, obj, prev domain.Doc) ([]types.TransactWriteItem, error) {
-	return f.Writes(ctx, t, change, oc, obj, prev)
-}
-
-func (f IndexFuncs) BeginWrite(ctx context.Context) (context.Context, any) { return f.Begin(ctx) }
-
-func (f IndexFuncs) SettleWrite(ctx context.Context, state any, committed bool) {
-	f.Settle(ctx, state, committed)
-}
-
 // ChangeKind is what a write does to a resource's object; the index hook keeps the indexes in
 // step by it.
 type ChangeKind uint8

@@ -1,4 +1,4 @@
-package storeclient
+package clients
 
 import (
 	"context"
@@ -27,8 +27,8 @@ type Table struct {
 	transactWriteItems func(context.Context, *dynamodb.TransactWriteItemsInput, ...ddbOpts) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-// newTable wraps c. The method values are bound here, so c's type never reaches an interface.
-func newTable(c *dynamodb.Client) *Table {
+// NewTable wraps c. The method values are bound here, so c's type never reaches an interface.
+func NewTable(c *dynamodb.Client) *Table {
 	return &Table{getItem: c.GetItem, putItem: c.PutItem, updateItem: c.UpdateItem, deleteItem: c.DeleteItem,
 		query: c.Query, scan: c.Scan, batchWriteItem: c.BatchWriteItem, batchGetItem: c.BatchGetItem,
 		transactWriteItems: c.TransactWriteItems}

@@ -1,4 +1,6 @@
-package backend
+// Package queueclient builds the SQS client as a Sender, apart from the DynamoDB clients so that
+// a function that sends nothing (the authorizer) does not link the SQS SDK and its package init.
+package queueclient
 
 import (
 	"context"
@@ -13,7 +15,7 @@ import (
 type sqsOpts = func(*sqs.Options)
 
 // Sender is the part of the SQS client that enqueues (sandbox.Sender, webhook.Queue), as func values
-// for the reason storeclient.Table gives.
+// for the reason clients.Table gives.
 type Sender struct {
 	sendMessage func(context.Context, *sqs.SendMessageInput, ...sqsOpts) (*sqs.SendMessageOutput, error)
 }
