@@ -170,15 +170,23 @@ func (h *harness) doConcurrent(q req) reply {
 	return h.do(q)
 }
 
+// sharedPatient creates the patient the concurrent clients change, and reads it once so the
+// harness's authorization for the test key is cached before they start.
+func (h *harness) sharedPatient(t *testing.T) (sk, path string) {
+	t.Helper()
+	sk = h.keys["sk_test"]
+	p := h.do(req{key: sk, method: "POST", path: "/patients", body: `{"firstName":"Ann","lastName":"Lee"}`})
+	require.Equal(t, 201, p.status)
+	path = "/patients/" + p.body["id"].(string)
+	h.doConcurrent(req{key: sk, method: "GET", path: path})
+	return sk, path
+}
+
 // TestConcurrentTagsWithIfMatch: 50 clients each add one tag by GET, PATCH with If-Match, and
 // a retry on 412; all 50 tags survive.
 func TestConcurrentTagsWithIfMatch(t *testing.T) {
 	h := newHarness(t)
-	sk := h.keys["sk_test"]
-	p := h.do(req{key: sk, method: "POST", path: "/patients", body: `{"firstName":"Ann","lastName":"Lee"}`})
-	require.Equal(t, 201, p.status)
-	path := "/patients/" + p.body["id"].(string)
-	h.doConcurrent(req{key: sk, method: "GET", path: path})
+	sk, path := h.sharedPatient(t)
 	const n = 50
 	var wg sync.WaitGroup
 	for i := range n {
@@ -210,11 +218,7 @@ func TestConcurrentTagsWithIfMatch(t *testing.T) {
 // TestConcurrentPatchesWithoutIfMatch: patches of different fields never lose one another.
 func TestConcurrentPatchesWithoutIfMatch(t *testing.T) {
 	h := newHarness(t)
-	sk := h.keys["sk_test"]
-	p := h.do(req{key: sk, method: "POST", path: "/patients", body: `{"firstName":"Ann","lastName":"Lee"}`})
-	require.Equal(t, 201, p.status)
-	path := "/patients/" + p.body["id"].(string)
-	h.doConcurrent(req{key: sk, method: "GET", path: path})
+	sk, path := h.sharedPatient(t)
 	const n = 30
 	var wg sync.WaitGroup
 	for i := range n {
