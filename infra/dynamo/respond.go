@@ -1,9 +1,6 @@
 package dynamo
 
 import (
-	"encoding/json"
-	"slices"
-
 	"github.com/hapihub/hapihub/infra/dynamo/attr"
 	"github.com/hapihub/hapihub/shared/jsonenc"
 )
@@ -20,53 +17,22 @@ func marshalResponse(out any) ([]byte, error) {
 func appendResponse(dst []byte, v any) ([]byte, error) {
 	switch x := v.(type) {
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(jsonenc.AppendString(dst, k), ':')
-			var err error
-			if dst, err = appendResponse(dst, x[k]); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, '}'), nil
+		return jsonenc.AppendObject(dst, x, appendResponse)
 	case attr.Item:
-		if x == nil {
-			return append(dst, "null"...), nil
-		}
-		return x.AppendJSON(dst)
+		return appendItem(dst, x)
 	case []attr.Item:
-		if x == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, it := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendResponse(dst, it); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
+		return jsonenc.AppendList(dst, x, appendItem)
 	case map[string][]attr.Item:
-		m := make(map[string]any, len(x))
-		for k, items := range x {
-			m[k] = items
-		}
-		return appendResponse(dst, m)
+		return jsonenc.AppendObject(dst, x, func(dst []byte, items []attr.Item) ([]byte, error) {
+			return jsonenc.AppendList(dst, items, appendItem)
+		})
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
+	return jsonenc.Append(dst, v)
+}
+
+func appendItem(dst []byte, it attr.Item) ([]byte, error) {
+	if it == nil {
+		return append(dst, "null"...), nil
 	}
-	return append(dst, b...), nil
+	return it.AppendJSON(dst)
 }

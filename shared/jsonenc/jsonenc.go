@@ -28,34 +28,11 @@ func Append(dst []byte, v any) ([]byte, error) {
 	case int64:
 		return strconv.AppendInt(dst, x, 10), nil
 	case map[string]any:
-		return appendObject(dst, x)
+		return AppendObject(dst, x, Append)
 	case []any:
-		if x == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, e := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = Append(dst, e); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
+		return AppendList(dst, x, Append)
 	case []string:
-		if x == nil {
-			return append(dst, "null"...), nil
-		}
-		dst = append(dst, '[')
-		for i, s := range x {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = AppendString(dst, s)
-		}
-		return append(dst, ']'), nil
+		return AppendList(dst, x, appendStringElem)
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -64,7 +41,9 @@ func Append(dst []byte, v any) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-func appendObject(dst []byte, m map[string]any) ([]byte, error) {
+// AppendObject appends m as a JSON object, keys sorted as encoding/json sorts them, each value
+// written by elem (Append, or a caller's writer that knows more types and falls back to Append).
+func AppendObject[V any](dst []byte, m map[string]V, elem func([]byte, V) ([]byte, error)) ([]byte, error) {
 	if m == nil {
 		return append(dst, "null"...), nil
 	}
@@ -81,12 +60,33 @@ func appendObject(dst []byte, m map[string]any) ([]byte, error) {
 		}
 		dst = append(AppendString(dst, k), ':')
 		var err error
-		if dst, err = Append(dst, m[k]); err != nil {
+		if dst, err = elem(dst, m[k]); err != nil {
 			return nil, err
 		}
 	}
 	return append(dst, '}'), nil
 }
+
+// AppendList appends xs as a JSON array (null when nil, as encoding/json writes a nil slice),
+// each element written by elem.
+func AppendList[E any](dst []byte, xs []E, elem func([]byte, E) ([]byte, error)) ([]byte, error) {
+	if xs == nil {
+		return append(dst, "null"...), nil
+	}
+	dst = append(dst, '[')
+	for i, e := range xs {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		var err error
+		if dst, err = elem(dst, e); err != nil {
+			return nil, err
+		}
+	}
+	return append(dst, ']'), nil
+}
+
+func appendStringElem(dst []byte, s string) ([]byte, error) { return AppendString(dst, s), nil }
 
 // AppendString appends s as a JSON string, as encoding/json writes it (HTML characters escaped):
 // printable ASCII without HTML characters, nearly every name and value, is copied as it is; every
