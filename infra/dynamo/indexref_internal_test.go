@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/hapihub/hapihub/shared/sdkhttp"
 )
 
 // TestAllIndexEntriesAreReferences: an ALL index stores a reference to the table's item, not a
@@ -23,7 +25,7 @@ func TestAllIndexEntriesAreReferences(t *testing.T) {
 	require.NoError(t, err)
 	srv := httptest.NewServer(e.Handler())
 	t.Cleanup(func() { srv.Close(); _ = e.Close() })
-	c := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+	c := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: sdkhttp.New(),
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""), RetryMaxAttempts: 1})
 	ctx := context.Background()
 	sv := func(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }

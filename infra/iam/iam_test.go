@@ -25,6 +25,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/sdkhttp"
 )
 
 func projectTemplate(t *testing.T) string {
@@ -152,7 +153,7 @@ func TestEngineAnswersAccessDenied(t *testing.T) {
 	require.NoError(t, err)
 	e.SetAuthorizer(p)
 	authorizer, _ := tpl.Function("authorizer") // DynamoDBReadPolicy only
-	reader := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1,
+	reader := dynamodb.New(dynamodb.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), RetryMaxAttempts: 1, HTTPClient: sdkhttp.New(),
 		Credentials: credentials.NewStaticCredentialsProvider(iam.AccessKeyID(authorizer), "x", "")})
 
 	_, err = reader.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String("hapihub"), Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "a"}, "SK": &types.AttributeValueMemberS{Value: "b"}}})

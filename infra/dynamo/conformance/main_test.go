@@ -23,13 +23,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/infra/dynamo"
+	"github.com/hapihub/hapihub/infra/dynamo/dynamotest"
 )
 
 var (
@@ -83,12 +83,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	creds = aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test"}
-	client = dynamodb.New(dynamodb.Options{
-		Region:           region,
-		BaseEndpoint:     aws.String(endpoint),
-		Credentials:      credentials.NewStaticCredentialsProvider("test", "test", ""),
-		RetryMaxAttempts: 1,
-	})
+	// The engine's test client: no retries (an error is the answer under test) and sdkhttp, as every
+	// client of ours has it (the SDK's own HTTP client loses a long answer under load: sdkhttp).
+	client = dynamotest.Client(endpoint)
 	return m.Run()
 }
 
