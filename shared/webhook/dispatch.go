@@ -50,6 +50,9 @@ const (
 	ResponseBodyLimit = 1024
 	// OutboxGrace leaves fresh outbox entries to the request that wrote them.
 	OutboxGrace = time.Minute
+	// DefaultRecordRetry bounds the retries of recording a successful attempt: well inside the
+	// dispatcher's 30 s timeout after an attempt's 10 s.
+	DefaultRecordRetry = 5 * time.Second
 )
 
 // Dispatcher fans events out to endpoints and delivers them, behind the webhook queue.
@@ -73,6 +76,9 @@ type Dispatcher struct {
 	EndpointConcurrency int
 	// BusyDelay is how long an attempt waits for a busy endpoint (0: DefaultBusyDelay).
 	BusyDelay time.Duration
+	// RecordRetry is how long a failed save of a successful attempt is retried before the
+	// message fails (0: DefaultRecordRetry).
+	RecordRetry time.Duration
 
 	slots sync.Map // endpoint key -> *endpointSlots
 }
@@ -403,10 +409,8 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	ok := att.Error == "" && att.StatusCode >= 200 && att.StatusCode < 300
 	switch {
 	case ok:
-		if err := finish(webhookstore.DeliverySucceeded, ""); err != nil {
-			return err
-		}
-		return d.Store.MarkEndpointHealthy(ctx, m.Account, m.Mode, ep.ID)
+		del.Status, del.NextAttemptAt, del.DueAt = webhookstore.DeliverySucceeded, 0, 0
+		return d.recordSuccess(ctx, del, prev, done, ep.FailingSince > 0)
 	case att.StatusCode == http.StatusGone:
 		if err := finish(webhookstore.DeliveryFailed, ""); err != nil {
 			return err
@@ -433,6 +437,41 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 		return err
 	}
 	return nil
+}
+
+// recordSuccess saves a delivery the receiver has just accepted (2xx), with the end of its
+// endpoint's failing streak in the same transaction. The receiver has the event now: failing the
+// message would make its redelivery POST it again, so a failed save is retried here, with
+// backoff, for up to RecordRetry (bounded by ctx). Only when that runs out does the message fail,
+// and its redelivery posts the event again with the same webhook-id (the event id) and delivery
+// id: the at-least-once case receivers dedupe (docs/webhooks.md, "Delivered means recorded").
+func (d *Dispatcher) recordSuccess(ctx context.Context, del webhookstore.Delivery, prev int, done *webhookstore.Due, failing bool) error {
+	limit := d.RecordRetry
+	if limit <= 0 {
+		limit = DefaultRecordRetry
+	}
+	deadline := time.Now().Add(limit)
+	wait := 20 * time.Millisecond
+	for {
+		err := d.Store.SaveSucceeded(ctx, del, prev, done, failing)
+		if errors.Is(err, webhookstore.ErrStale) {
+			return nil // another attempt recorded first (or this save committed before an error)
+		}
+		if err == nil {
+			return nil
+		}
+		if time.Now().Add(wait).After(deadline) {
+			d.log().Error("webhook: delivered but not recorded; its redelivery will post it again", "delivery", del.ID, "err", err)
+			return err
+		}
+		d.log().Warn("webhook: record a delivered attempt; retrying", "delivery", del.ID, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
 }
 
 // retryLater saves del's next attempt at next and, when SQS's delay reaches that far, queues it;
