@@ -20,7 +20,7 @@ import (
 
 // liveClinic gives the harness's live organization a PMS that serves patients (the document,
 // written as the sign-up wrote it).
-func liveClinic(t *testing.T, h *harness) {
+func liveClinic(t testing.TB, h *harness) {
 	ctx := context.Background()
 	org, err := h.st.GetOrganization(ctx, h.org)
 	require.NoError(t, err)
