@@ -24,6 +24,9 @@ type flakyRecords struct {
 	core.DB
 	failSucceeded atomic.Int32
 	failHealthy   atomic.Bool
+	// failFailing and failDisable fail that many writes starting a failing streak, and
+	// disabling an endpoint.
+	failFailing, failDisable atomic.Int32
 }
 
 func injected() error {
@@ -32,15 +35,19 @@ func injected() error {
 
 func (f *flakyRecords) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
 	if put := in.TransactItems[0].Put; put != nil {
-		if st, ok := put.Item["status"].(*types.AttributeValueMemberS); ok && st.Value == webhookstore.DeliverySucceeded && f.failSucceeded.Add(-1) >= 0 {
-			return nil, injected()
+		if st, ok := put.Item["status"].(*types.AttributeValueMemberS); ok {
+			if st.Value == webhookstore.DeliverySucceeded && f.failSucceeded.Add(-1) >= 0 ||
+				st.Value == webhookstore.EndpointDisabled && f.failDisable.Add(-1) >= 0 {
+				return nil, injected()
+			}
 		}
 	}
 	return f.DB.TransactWriteItems(ctx, in, opts...)
 }
 
 func (f *flakyRecords) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error) {
-	if f.failHealthy.Load() && aws.ToString(in.UpdateExpression) == "SET failingSince = :zero" {
+	if f.failHealthy.Load() && aws.ToString(in.UpdateExpression) == "SET failingSince = :zero" ||
+		aws.ToString(in.UpdateExpression) == "SET failingSince = :now" && f.failFailing.Add(-1) >= 0 {
 		return nil, injected()
 	}
 	return f.DB.UpdateItem(ctx, in, opts...)
@@ -157,4 +164,43 @@ func TestUnrecordedDeliveryIsPostedAgainWithTheSameIDs(t *testing.T) {
 	assert.Equal(t, webhookstore.DeliverySucceeded, ds[0].Status)
 	assert.Len(t, ds[0].Attempts, 1)
 	assert.True(t, h.acknowledged())
+}
+
+// A failed attempt's bookkeeping on its endpoint (starting its failing streak; disabling it after
+// 410 Gone) is retried when it fails, rather than failing the message: a redelivered message
+// finds the attempt recorded and is dropped, so before, the bookkeeping was simply lost (the
+// streak started at the next failure, the 410 endpoint stayed enabled).
+func TestFailedAttemptsEndpointBookkeepingIsRetried(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		inject func(*flakyRecords)
+		check  func(*testing.T, webhookstore.Endpoint)
+	}{
+		{"failing streak", 500, func(f *flakyRecords) { f.failFailing.Store(2) }, func(t *testing.T, ep webhookstore.Endpoint) {
+			assert.NotZero(t, ep.FailingSince, "the streak started with this failure")
+		}},
+		{"410 Gone", 410, func(f *flakyRecords) { f.failDisable.Store(2) }, func(t *testing.T, ep webhookstore.Endpoint) {
+			assert.Equal(t, webhookstore.EndpointDisabled, ep.Status)
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			f := &flakyRecords{DB: h.st.DB}
+			h.st.DB = f
+			rcv := newReceiver(t, h.clock.Now)
+			ep := h.endpoint(rcv.srv.URL, "patient.*")
+			rcv.secret, rcv.status = ep.Secrets[0].Value, tc.status
+			tc.inject(f)
+			h.patient()
+			h.drain()
+			got, err := h.st.GetEndpoint(h.ctx, tenant.Account, tenant.Mode, ep.ID)
+			require.NoError(t, err)
+			tc.check(t, got)
+			assert.Len(t, h.deliveries(ep.ID)[0].Attempts, 1)
+			assert.True(t, h.acknowledged(), "the message is acknowledged, not failed")
+			assert.Equal(t, int32(1), rcv.hits.Load())
+		})
+	}
 }
