@@ -1,7 +1,9 @@
 package localtest_test
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apiversion/apiversiontest"
+	"github.com/hapihub/hapihub/shared/auth"
 )
 
 // authorizerTTL is template.yaml's ReauthorizeEvery for KeyAuthorizer: how long API Gateway (and
@@ -143,4 +146,38 @@ func TestCachedWriteReadsNeitherAccountNorOrganization(t *testing.T) {
 	// the context (the account's item).
 	assert.Equal(t, 3, byAction["dynamodb:GetItem"], "no GetItem of the account for the version: %v", calls)
 	assert.Zero(t, byAction["dynamodb:Query"], "no query before the write: %v", calls)
+}
+
+// Through the local gateway, its authorizer and the authorizer's cache: a live key's cached
+// context carries the account's connections, and a connection the clinic revokes after that is
+// refused at once all the same, for a read and a write (nothing written), and restored at once
+// (docs/keys.md, "Live connections are read with the request").
+func TestRevokedConnectionReachesCachedLiveRequestsAtOnce(t *testing.T) {
+	env := localtest.New(t)
+	ctx := context.Background()
+	k, ok, err := env.Store.KeyByHash(ctx, auth.Hash(env.LiveKey))
+	require.NoError(t, err)
+	require.True(t, ok)
+	conns, err := env.Store.Connections(ctx, k.AccountID)
+	require.NoError(t, err)
+	require.NotEmpty(t, conns)
+	org := []string{"HapiHub-Organization", conns[0].Org}
+	r := env.Do(t, "GET", "/patients?$limit=1", env.LiveKey, nil, org...) // cached from here on
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+	require.NoError(t, env.Store.SetConnectionStatus(ctx, k.AccountID, conns[0].Org, "revoked"))
+	last := "Revoked" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	for _, q := range []struct {
+		method string
+		body   any
+	}{{"GET", nil}, {"POST", map[string]any{"firstName": "Not", "lastName": last}}} {
+		r := env.Do(t, q.method, "/patients", env.LiveKey, q.body, org...)
+		assert.Equal(t, http.StatusForbidden, r.Status, "%s: %s", q.method, r.Body)
+		assert.Equal(t, "CREDENTIALS_ERROR", r.JSON(t)["name"], q.method)
+	}
+
+	require.NoError(t, env.Store.SetConnectionStatus(ctx, k.AccountID, conns[0].Org, "active"))
+	r = env.Do(t, "GET", "/patients?$limit=0&$total=true&lastName="+last, env.LiveKey, nil, org...)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	assert.Equal(t, float64(0), r.JSON(t)["total"], "the refused write did not run")
 }
