@@ -141,9 +141,9 @@ func TestCachedWriteReadsNeitherAccountNorOrganization(t *testing.T) {
 		require.NotContains(t, k, "Authorizer", "the authorizer ran although its result was cached: %v", calls)
 		byAction[k[strings.LastIndexByte(k, ' ')+1:]] += n
 	}
-	// GetItems (IAM judges a transaction's items one by one, so they count as their actions): the
-	// key's listing entry and two of the create's own; 4 before writes took the API version from
-	// the context (the account's item).
+	// GetItems: the key's listing entry and two of the create's own (rank-list tail items of
+	// the resource's orders); 4 before writes took the API version from the context (the
+	// account's item). (IAM judges a transaction's items one by one: they count as their actions.)
 	assert.Equal(t, 3, byAction["dynamodb:GetItem"], "no GetItem of the account for the version: %v", calls)
 	assert.Zero(t, byAction["dynamodb:Query"], "no query before the write: %v", calls)
 }
