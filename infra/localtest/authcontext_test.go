@@ -143,8 +143,10 @@ func TestCachedWriteReadsNeitherAccountNorOrganization(t *testing.T) {
 	}
 	// GetItems: the key's listing entry and two of the create's own (rank-list tail items of
 	// the resource's orders); 4 before writes took the API version from the context (the
-	// account's item). (IAM judges a transaction's items one by one: they count as their actions.)
-	assert.Equal(t, 3, byAction["dynamodb:GetItem"], "no GetItem of the account for the version: %v", calls)
+	// account's item). At most, not exactly: the rank lists may come to read fewer. Which items
+	// are read: TestCachedTestWritesReadNoAccountItem (shared/app/platform). (IAM judges a
+	// transaction's items one by one: they count as their actions.)
+	assert.LessOrEqual(t, byAction["dynamodb:GetItem"], 3, "no GetItem of the account for the version: %v", calls)
 	assert.Zero(t, byAction["dynamodb:Query"], "no query before the write: %v", calls)
 }
 

@@ -156,3 +156,43 @@ func TestRevokedLiveConnectionIsRefusedDespiteACachedContext(t *testing.T) {
 	again := h.do(req{key: sk, method: "POST", path: "/patients", body: body, cached: true, header: map[string]string{"Idempotency-Key": "revoked-1"}})
 	assert.Equal(t, http.StatusCreated, again.status, "the refused request released its Idempotency-Key: %v", again.body)
 }
+
+// accountReads counts the GetItems of one account's item (ACCT#<id> / ACCOUNT).
+type accountReads struct {
+	core.DB
+	pk string
+	n  atomic.Int32
+}
+
+func (a *accountReads) GetItem(ctx context.Context, in *dynamodb.GetItemInput, opts ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error) {
+	if mentions(in.Key, a.pk) && mentions(in.Key, "ACCOUNT") {
+		a.n.Add(1)
+	}
+	return a.DB.GetItem(ctx, in, opts...)
+}
+
+// A test-mode write whose key's authorizer result is cached never reads its account: the API
+// version comes from the context as a read's does (docs/versioning.md). Before, every write
+// read the account item once for it.
+func TestCachedTestWritesReadNoAccountItem(t *testing.T) {
+	h := newHarness(t)
+	a := &accountReads{DB: h.st.DB, pk: "ACCT#" + h.acct}
+	h.st.DB = a
+	sk := h.keys["sk_test"]
+	c := h.do(req{key: sk, method: "POST", path: "/patients", body: `{"firstName":"Ann","lastName":"Lee"}`})
+	require.Equal(t, http.StatusCreated, c.status, c.body)
+	id := c.body["id"].(string)
+	a.n.Store(0)
+	for _, q := range []req{
+		{method: "POST", path: "/patients", body: `{"firstName":"Bo","lastName":"Lee"}`},
+		{method: "POST", path: "/patients", body: `{"firstName":"Cy","lastName":"Lee"}`, header: map[string]string{"Idempotency-Key": "no-account-read"}},
+		{method: "PATCH", path: "/patients/" + id, body: `{"preferredName":"Annie"}`},
+		{method: "PUT", path: "/patients/" + id, body: `{"firstName":"Ann","lastName":"Lee"}`},
+		{method: "DELETE", path: "/patients/" + id},
+	} {
+		q.key, q.cached = sk, true
+		r := h.do(q)
+		assert.Less(t, r.status, 300, "%s %s: %v", q.method, q.path, r.body)
+	}
+	assert.Zero(t, a.n.Load(), "no write read the account item")
+}
