@@ -1,7 +1,9 @@
 package localtest_test
 
 import (
+	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/shared/apiversion"
 	"github.com/hapihub/hapihub/shared/apiversion/apiversiontest"
+	"github.com/hapihub/hapihub/shared/auth"
 )
 
 // authorizerTTL is template.yaml's ReauthorizeEvery for KeyAuthorizer: how long API Gateway (and
@@ -64,10 +67,11 @@ func TestCachedReadReadsNeitherAccountNorOrganization(t *testing.T) {
 }
 
 // The account's API version travels in the authorizer context, so after PUT /account/api-version
-// a read without HapiHub-Version may keep the previous version for as long as API Gateway caches
-// the key's authorizer result, never longer; writes (which stamp events with the account's
-// version) read the account and see the change at once (docs/versioning.md).
-func TestAPIVersionChangeReachesCachedReadsWithinTheAuthorizerTTL(t *testing.T) {
+// a request without HapiHub-Version, read or write, may keep the previous version for as long as
+// API Gateway caches the key's authorizer result, never longer, and a write's event carries the
+// version the write was served in as the account's (docs/versioning.md). A key's reads and
+// writes agree on the version at every moment.
+func TestAPIVersionChangeReachesCachedRequestsWithinTheAuthorizerTTL(t *testing.T) {
 	clock := &testClock{t: time.Now()}
 	env := localtest.New(t, localtest.Options{Now: clock.Now})
 	pinned := string(apiversion.Current().Latest()) // the bootstrap account's version at sign-up
@@ -82,14 +86,100 @@ func TestAPIVersionChangeReachesCachedReadsWithinTheAuthorizerTTL(t *testing.T) 
 
 	w := env.Do(t, "POST", "/patients", env.TestKey, map[string]any{"firstName": "Ver", "lastName": "Sioned"})
 	require.Equal(t, http.StatusCreated, w.Status, string(w.Body))
-	assert.Equal(t, string(apiversiontest.Future), w.Header.Get(apiversion.Header), "a write reads the account: the new version at once")
-
+	assert.Equal(t, pinned, w.Header.Get(apiversion.Header), "a cached write is in the cached version, as a cached read is")
+	assert.Equal(t, pinned, eventVersionOf(t, env, w.JSON(t)["id"].(string)), "and so is its event")
 	stale := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil)
-	t.Logf("a cached read right after the change answers in %s", stale.Header.Get(apiversion.Header))
+	assert.Equal(t, pinned, stale.Header.Get(apiversion.Header), "reads and writes of a key agree")
 
 	clock.Add(authorizerTTL + time.Second)
 	r = env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil)
 	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
 	assert.Equal(t, string(apiversiontest.Future), r.Header.Get(apiversion.Header), "past the authorizer's TTL a read is in the new version")
+	w = env.Do(t, "POST", "/patients", env.TestKey, map[string]any{"firstName": "Ver", "lastName": "Sioned"})
+	require.Equal(t, http.StatusCreated, w.Status, string(w.Body))
+	assert.Equal(t, string(apiversiontest.Future), w.Header.Get(apiversion.Header), "and so is a write")
+	assert.Equal(t, string(apiversiontest.Future), eventVersionOf(t, env, w.JSON(t)["id"].(string)), "and its event")
 	assert.Equal(t, string(apiversiontest.Future), env.Do(t, "GET", "/account/api-version", env.TestKey, nil).Header.Get(apiversion.Header))
+}
+
+// eventVersionOf is the apiVersion of the patient.created event of object id.
+func eventVersionOf(t *testing.T, env *localtest.Env, id string) string {
+	t.Helper()
+	r := env.Do(t, "GET", "/events?type=patient.created&$limit=10", env.TestKey, nil)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	for _, e := range r.JSON(t)["data"].([]any) {
+		ev := e.(map[string]any)
+		if ev["data"].(map[string]any)["object"].(map[string]any)["id"] == id {
+			v, _ := ev["apiVersion"].(string)
+			return v
+		}
+	}
+	t.Fatalf("no patient.created event for %s", id)
+	return ""
+}
+
+// A write whose key's authorizer result is cached reads neither the account nor the
+// organization before its transaction: its API version comes from the authorizer context as a
+// read's does (docs/versioning.md). What stays: the key's listing entry (revocation at once),
+// the write's own transaction and the request log.
+func TestCachedWriteReadsNeitherAccountNorOrganization(t *testing.T) {
+	env := localtest.New(t)
+	r := env.Do(t, "GET", "/patients?$limit=1", env.TestKey, nil) // fills the authorizer cache
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+	w := env.Do(t, "POST", "/patients", env.TestKey, map[string]any{"firstName": "Ca", "lastName": "Ched"})
+	require.Equal(t, http.StatusCreated, w.Status, string(w.Body))
+	env.DynamoDBCalls()
+	w = env.Do(t, "POST", "/patients", env.TestKey, map[string]any{"firstName": "Ca", "lastName": "Ched"})
+	require.Equal(t, http.StatusCreated, w.Status, string(w.Body))
+	calls := env.DynamoDBCalls()
+	byAction := map[string]int{}
+	for k, n := range calls {
+		if strings.Contains(k, "WebhookDispatch") || strings.Contains(k, "Sweeper") {
+			continue // the event's fan-out runs beside, on the queue
+		}
+		require.NotContains(t, k, "Authorizer", "the authorizer ran although its result was cached: %v", calls)
+		byAction[k[strings.LastIndexByte(k, ' ')+1:]] += n
+	}
+	// GetItems: the key's listing entry and two of the create's own (rank-list tail items of
+	// the resource's orders); 4 before writes took the API version from the context (the
+	// account's item). At most, not exactly: the rank lists may come to read fewer. Which items
+	// are read: TestCachedTestWritesReadNoAccountItem (shared/app/platform). (IAM judges a
+	// transaction's items one by one: they count as their actions.)
+	assert.LessOrEqual(t, byAction["dynamodb:GetItem"], 3, "no GetItem of the account for the version: %v", calls)
+	assert.Zero(t, byAction["dynamodb:Query"], "no query before the write: %v", calls)
+}
+
+// Through the local gateway, its authorizer and the authorizer's cache: a live key's cached
+// context carries the account's connections, and a connection the clinic revokes after that is
+// refused at once all the same, for a read and a write (nothing written), and restored at once
+// (docs/keys.md, "Live connections are read with the request").
+func TestRevokedConnectionReachesCachedLiveRequestsAtOnce(t *testing.T) {
+	env := localtest.New(t)
+	ctx := context.Background()
+	k, ok, err := env.Store.KeyByHash(ctx, auth.Hash(env.LiveKey))
+	require.NoError(t, err)
+	require.True(t, ok)
+	conns, err := env.Store.Connections(ctx, k.AccountID)
+	require.NoError(t, err)
+	require.NotEmpty(t, conns)
+	org := []string{"HapiHub-Organization", conns[0].Org}
+	r := env.Do(t, "GET", "/patients?$limit=1", env.LiveKey, nil, org...) // cached from here on
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+
+	require.NoError(t, env.Store.SetConnectionStatus(ctx, k.AccountID, conns[0].Org, "revoked"))
+	last := "Revoked" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	for _, q := range []struct {
+		method string
+		body   any
+	}{{"GET", nil}, {"POST", map[string]any{"firstName": "Not", "lastName": last}}} {
+		r := env.Do(t, q.method, "/patients", env.LiveKey, q.body, org...)
+		assert.Equal(t, http.StatusForbidden, r.Status, "%s: %s", q.method, r.Body)
+		assert.Equal(t, "CREDENTIALS_ERROR", r.JSON(t)["name"], q.method)
+	}
+
+	require.NoError(t, env.Store.SetConnectionStatus(ctx, k.AccountID, conns[0].Org, "active"))
+	r = env.Do(t, "GET", "/patients?$limit=0&$total=true&lastName="+last, env.LiveKey, nil, org...)
+	require.Equal(t, http.StatusOK, r.Status, string(r.Body))
+	assert.Equal(t, float64(0), r.JSON(t)["total"], "the refused write did not run")
 }

@@ -36,6 +36,9 @@ type Request struct {
 	Tenant    domain.Tenant
 	RequestID string
 	Body      []byte
+	// confirm is the organization's check still running when the route was entered (a live
+	// organization picked before its connection was read again): its refusal wins (tenant.go).
+	confirm *pendingCheck
 }
 
 // Header returns a request header, case-insensitively.
@@ -152,6 +155,9 @@ func NewRouter(opts Options, routes ...Route) *Router {
 			panic("api: duplicate route " + rt.Key())
 		}
 		h := rt.Handler
+		if !rt.Public && !rt.NoTenant && auth.Needed(rt.Action) != auth.Read {
+			h = confirmedFirst(h) // tenant.go: a write never runs before its organization is confirmed
+		}
 		for i := len(opts.Middlewares) - 1; i >= 0; i-- {
 			h = opts.Middlewares[i](rt, h)
 		}
@@ -254,14 +260,22 @@ func (rt *Router) serve(req *Request) (Response, error) {
 			return Response{}, apperr.New(apperr.Permissions, "Publishable keys can only create tokens (POST /tokens); use a secret key for %s %s.", ev.HTTPMethod, route.Path)
 		}
 		if !route.NoTenant {
-			t, err := rt.tenant(ctx, p, header(ev, "HapiHub-Organization"))
+			t, confirm, err := rt.tenant(ctx, p, header(ev, "HapiHub-Organization"))
 			if err != nil {
 				return Response{}, err
 			}
 			req.Tenant = t
+			if confirm != nil {
+				return rt.confirmedBeside(req, route, confirm)
+			}
 		}
 	}
-	body, err := decodeBody(ev)
+	return run(req, route)
+}
+
+// run decodes the request's body and runs the route.
+func run(req *Request, route Route) (Response, error) {
+	body, err := decodeBody(req.Event)
 	if err != nil {
 		return Response{}, err
 	}
@@ -297,27 +311,40 @@ func isLoopback(ip string) bool {
 }
 
 // tenant picks the organization: the sandbox in test mode; in live mode the only connection, or
-// the one the HapiHub-Organization header names.
-func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string) (domain.Tenant, error) {
+// the one the HapiHub-Organization header names. A live organization may be picked before the
+// connections are read (tenant.go): then confirm, not nil, reads them and must pass before the
+// request's answer counts.
+func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string) (_ domain.Tenant, confirm func(context.Context) error, _ error) {
 	t := domain.Tenant{Account: p.AccountID, Mode: p.Mode}
 	if p.Mode == domain.Test {
 		if o, ok := testorgs.Lookup(orgHeader); ok {
-			return testOrgTenant(t, o) // sandboxorgs.go
+			t, err := testOrgTenant(t, o) // sandboxorgs.go
+			return t, nil, err
 		}
 		sandbox, err := rt.sandboxOrg(ctx, p)
 		if err != nil {
-			return t, err
+			return t, nil, err
 		}
 		if orgHeader != "" && orgHeader != sandbox {
-			return t, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s, not %s.", sandbox, orgHeader)
+			return t, nil, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s, not %s.", sandbox, orgHeader)
 		}
 		t.Org = sandbox
-		return t, nil
+		return t, nil, nil
+	}
+	if guess, ok := liveGuess(t, p, orgHeader); ok {
+		return guess, func(ctx context.Context) error { return rt.confirmLive(ctx, t, orgHeader, guess.Org) }, nil
 	}
 	conns, err := rt.opts.Tenants.Connections(ctx, p.AccountID)
 	if err != nil {
-		return t, err
+		return t, nil, err
 	}
+	t, err = liveTenant(t, conns, orgHeader)
+	return t, nil, err
+}
+
+// liveTenant picks the live organization among the account's connections: the one the header
+// names, or the only one. Every live refusal comes from here, on connections just read.
+func liveTenant(t domain.Tenant, conns []domain.Connection, orgHeader string) (domain.Tenant, error) {
 	if orgHeader == "" {
 		switch len(conns) {
 		case 0:

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"maps"
-	"net/http"
 	"strings"
 
 	"github.com/hapihub/hapihub/shared/apiversion"
@@ -77,13 +76,16 @@ func requestVersion(r *Request, reg *apiversion.Registry, accounts AccountReader
 	return v, acct, nil
 }
 
-// accountVersion is the account's pinned version as stored. A read (GET) takes it from the
-// authorizer context, which API Gateway caches for up to ReauthorizeEvery (300 s), so a read
-// without the header may be answered in the previous version for that long after PUT
-// /account/api-version (docs/versioning.md). Every other method reads the account: it may write
-// events, which are stamped with the account's version and must carry the current one.
+// accountVersion is the account's pinned version as stored, from the authorizer context, which
+// API Gateway caches for up to ReauthorizeEvery (300 s): after PUT /account/api-version, a
+// request without the header may be served in the previous version for that long, reads and
+// writes alike, and a write's events are stamped with the version it was served as the account's
+// (docs/versioning.md). One source for both keeps a key's reads and writes in one version at any
+// moment: a GET in one version followed by a PUT of the same object in another would
+// misread the body it sends back. Only a context without it (cached from an older authorizer)
+// reads the account.
 func accountVersion(r *Request, accounts AccountReader) (string, error) {
-	if a := r.Principal.Account; a != nil && r.Event.HTTPMethod == http.MethodGet {
+	if a := r.Principal.Account; a != nil {
 		return a.APIVersion, nil
 	}
 	acct, err := accounts.GetAccount(r.Ctx, r.Principal.AccountID)

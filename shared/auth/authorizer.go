@@ -19,6 +19,7 @@ type KeyStore interface {
 	KeyByHash(ctx context.Context, hash string) (domain.Key, bool, error)
 	GetAccount(ctx context.Context, id string) (domain.Account, error)
 	GetOrganization(ctx context.Context, id string) (domain.Doc, error)
+	Connections(ctx context.Context, account string) ([]domain.Connection, error)
 }
 
 // Principal is who a request acts as, carried from the authorizer to functions in the
@@ -43,8 +44,9 @@ type Principal struct {
 // AccountFacts are the account's settings a request needs before its handler runs. They travel
 // in the authorizer context, which API Gateway caches with the policy for the authorizer's
 // ReauthorizeEvery (300 s, template.yaml), so they may be that old: only what may lag that
-// long is here (docs/keys.md, "What the authorizer context carries"). The IP allowlist, key
-// revocation and live connections are not: those are read on every request.
+// long is here (docs/keys.md, "What the authorizer context carries"). The IP allowlist and key
+// revocation are not: those are read on every request, and so are live connections, which the
+// context only lets a request start before they are read.
 type AccountFacts struct {
 	// APIVersion is the account's pinned API version as stored ("" = the first version).
 	APIVersion string
@@ -55,7 +57,17 @@ type AccountFacts struct {
 	// organization itself, so a capability can only be lagged in granting, never in refusing a
 	// method the organization has gained.
 	SandboxCapabilities map[string][]string
+	// LiveConnections are, in live mode, the account's connections (organization and status)
+	// when the authorizer ran; nil when unknown (or more than MaxContextConnections). The router
+	// only picks the request's organization from them: the connections are read again beside a
+	// read and before a write runs, and every refusal comes from that read (docs/keys.md).
+	LiveConnections []domain.Connection
 }
+
+// MaxContextConnections bounds the connections carried in the authorizer context (API
+// Gateway's context is a flat map sent with every request): an account with more is read by
+// the function on each request.
+const MaxContextConnections = 50
 
 // ErrUnauthorized is the error whose message API Gateway turns into a 401 (UNAUTHORIZED
 // gateway response). The message must be exactly "Unauthorized".
@@ -88,6 +100,8 @@ func Authorize(ctx context.Context, ks KeyStore, header string, now time.Time) (
 		p.Account = &AccountFacts{APIVersion: acct.APIVersion, SandboxOrg: acct.SandboxOrg}
 		if k.Mode == domain.Test {
 			p.Account.SandboxCapabilities = sandboxCapabilities(ctx, ks, acct.SandboxOrg)
+		} else {
+			p.Account.LiveConnections = liveConnections(ctx, ks, k.AccountID)
 		}
 	}
 	return p, acct.UsageKeys[k.Mode], nil
@@ -115,6 +129,16 @@ func sandboxCapabilities(ctx context.Context, ks KeyStore, org string) map[strin
 	return out
 }
 
+// liveConnections reads the account's connections for the context; nil when it cannot or there
+// are too many to carry (the function then reads them itself, before the handler).
+func liveConnections(ctx context.Context, ks KeyStore, account string) []domain.Connection {
+	conns, err := ks.Connections(ctx, account)
+	if err != nil || len(conns) > MaxContextConnections {
+		return nil
+	}
+	return append(make([]domain.Connection, 0, len(conns)), conns...) // none is known too: not nil
+}
+
 // Context turns a principal into the authorizer context (API Gateway allows only flat string,
 // number and boolean values).
 func (p Principal) Context() map[string]any {
@@ -129,8 +153,29 @@ func (p Principal) Context() map[string]any {
 			caps, _ := json.Marshal(a.SandboxCapabilities)
 			c["sandboxCapabilities"] = string(caps)
 		}
+		if a.LiveConnections != nil {
+			pairs := make([][2]string, len(a.LiveConnections))
+			for i, cn := range a.LiveConnections {
+				pairs[i] = [2]string{cn.Org, cn.Status}
+			}
+			conns, _ := json.Marshal(pairs)
+			c["liveConnections"] = string(conns)
+		}
 	}
 	return c
+}
+
+// connectionsFrom reads the context's liveConnections back; nil when absent or unreadable.
+func connectionsFrom(s string) []domain.Connection {
+	var pairs [][2]string
+	if s == "" || json.Unmarshal([]byte(s), &pairs) != nil || pairs == nil {
+		return nil
+	}
+	out := make([]domain.Connection, len(pairs))
+	for i, pr := range pairs {
+		out[i] = domain.Connection{Org: pr[0], Status: pr[1]}
+	}
+	return out
 }
 
 // PrincipalFrom reads the authorizer context back. ok is false when it is missing, which means
@@ -151,6 +196,7 @@ func PrincipalFrom(ctx map[string]any) (Principal, bool) {
 				p.Account.SandboxCapabilities = nil // unreadable: the organization is read instead
 			}
 		}
+		p.Account.LiveConnections = connectionsFrom(get("liveConnections"))
 	}
 	if p.AccountID == "" || (p.Mode != domain.Test && p.Mode != domain.Live) {
 		return Principal{}, false

@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/domain"
 )
 
 // The authorizer context is flat strings; a principal must come back from it unchanged, with the
@@ -21,6 +23,10 @@ func TestPrincipalContextCarriesTheSession(t *testing.T) {
 			Account: &AccountFacts{APIVersion: "2026-12-07", SandboxOrg: "org_1", SandboxCapabilities: map[string][]string{"patients": {"find", "get"}, "messages": {}}}}},
 		{"account facts, first version, no capabilities", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_5", KeyType: Secret, Permissions: map[string]string{},
 			Account: &AccountFacts{SandboxOrg: "org_1"}}},
+		{"live connections", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_6", KeyType: Secret, Permissions: map[string]string{},
+			Account: &AccountFacts{SandboxOrg: "org_1", LiveConnections: []domain.Connection{{Org: "org_a", Status: "active"}, {Org: "org_b", Status: "revoked"}}}}},
+		{"no live connection, known", Principal{AccountID: "acct_1", Mode: "live", KeyID: "key_7", KeyType: Secret, Permissions: map[string]string{},
+			Account: &AccountFacts{SandboxOrg: "org_1", LiveConnections: []domain.Connection{}}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,6 +56,9 @@ func TestAccountFactsInTheContext(t *testing.T) {
 	require.NotNil(t, got.Account)
 	assert.Nil(t, got.Account.SandboxCapabilities)
 	assert.Equal(t, "org_1", got.Account.SandboxOrg)
+	ctx["liveConnections"] = "[[\"org_a\""
+	got, _ = PrincipalFrom(ctx)
+	assert.Nil(t, got.Account.LiveConnections, "unreadable connections are unknown, not none")
 	delete(ctx, "sandboxOrg")
 	got, _ = PrincipalFrom(ctx)
 	assert.Nil(t, got.Account, "a context without the facts (an older authorizer's) leaves functions to read the account")

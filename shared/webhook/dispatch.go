@@ -50,6 +50,9 @@ const (
 	ResponseBodyLimit = 1024
 	// OutboxGrace leaves fresh outbox entries to the request that wrote them.
 	OutboxGrace = time.Minute
+	// DefaultRecordRetry bounds the retries of a write that follows an attempt: well inside the
+	// dispatcher's 30 s timeout after an attempt's 10 s.
+	DefaultRecordRetry = 5 * time.Second
 )
 
 // Dispatcher fans events out to endpoints and delivers them, behind the webhook queue.
@@ -73,6 +76,10 @@ type Dispatcher struct {
 	EndpointConcurrency int
 	// BusyDelay is how long an attempt waits for a busy endpoint (0: DefaultBusyDelay).
 	BusyDelay time.Duration
+	// RecordRetry is how long a write that follows an attempt (its record after a success, the
+	// endpoint's bookkeeping after a failure) is retried before the message fails (0:
+	// DefaultRecordRetry).
+	RecordRetry time.Duration
 
 	slots sync.Map // endpoint key -> *endpointSlots
 }
@@ -403,16 +410,13 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	ok := att.Error == "" && att.StatusCode >= 200 && att.StatusCode < 300
 	switch {
 	case ok:
-		if err := finish(webhookstore.DeliverySucceeded, ""); err != nil {
-			return err
-		}
-		return d.Store.MarkEndpointHealthy(ctx, m.Account, m.Mode, ep.ID)
+		del.Status, del.NextAttemptAt, del.DueAt = webhookstore.DeliverySucceeded, 0, 0
+		return d.recordSuccess(ctx, del, prev, done, ep.FailingSince > 0)
 	case att.StatusCode == http.StatusGone:
 		if err := finish(webhookstore.DeliveryFailed, ""); err != nil {
 			return err
 		}
-		_, err := d.Store.DisableEndpoint(ctx, m.Account, m.Mode, ep.ID, "The endpoint answered 410 Gone.")
-		return err
+		return d.disable(ctx, m, del, "The endpoint answered 410 Gone.")
 	}
 	del.RoundFailures++
 	sched := Schedule{Live: m.Mode == domain.Live, Window: d.LiveWindow, Rand: d.Rand}
@@ -424,15 +428,77 @@ func (d *Dispatcher) attempt(ctx context.Context, m Message) error {
 	} else if stale, err := d.retryLater(ctx, m, del, prev, done, now, next); stale || err != nil {
 		return err
 	}
-	since, err := d.Store.MarkEndpointFailing(ctx, m.Account, m.Mode, ep.ID, now)
+	return d.endpointFailed(ctx, m, del, now)
+}
+
+// recordSuccess saves a delivery the receiver has just accepted (2xx), with the end of its
+// endpoint's failing streak in the same transaction. The receiver has the event now: failing the
+// message would make its redelivery POST it again, so a failed save is retried (persist). Only
+// when that runs out does the message fail, and its redelivery posts the event again with the
+// same webhook-id (the event id) and delivery id: the at-least-once case receivers dedupe
+// (docs/webhooks.md, "Delivered means recorded").
+func (d *Dispatcher) recordSuccess(ctx context.Context, del webhookstore.Delivery, prev int, done *webhookstore.Due, failing bool) error {
+	err := d.persist(ctx, "record a delivered attempt", del.ID, func() error {
+		err := d.Store.SaveSucceeded(ctx, del, prev, done, failing)
+		if errors.Is(err, webhookstore.ErrStale) {
+			return nil // another attempt recorded first (or this save committed before an error)
+		}
+		return err
+	})
 	if err != nil {
+		d.log().Error("webhook: delivered but not recorded; its redelivery will post it again", "delivery", del.ID, "err", err)
+	}
+	return err
+}
+
+// persist runs write, a write that must follow an attempt already made, retrying its failure
+// with backoff for up to RecordRetry (bounded by ctx) before giving up: the attempt cannot be
+// taken back, and a failed message's redelivery finds the attempt recorded (or, for a success
+// whose record failed, posts again), so failing the message would not redo the write.
+func (d *Dispatcher) persist(ctx context.Context, what, delivery string, write func() error) error {
+	limit := d.RecordRetry
+	if limit <= 0 {
+		limit = DefaultRecordRetry
+	}
+	deadline := time.Now().Add(limit)
+	wait := 20 * time.Millisecond
+	for {
+		err := write()
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return err
+		}
+		d.log().Warn("webhook: "+what+"; retrying", "delivery", delivery, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
+	}
+}
+
+// endpointFailed is a failed attempt's bookkeeping on its endpoint, after the attempt is
+// recorded: start its failing streak if none runs, and disable it after DisableAfter of failures
+// (persist retries each; a failure left after that fails the message, whose redelivery is
+// dropped, so the endpoint's next failed attempt does it).
+func (d *Dispatcher) endpointFailed(ctx context.Context, m Message, del webhookstore.Delivery, now time.Time) error {
+	var since int64
+	err := d.persist(ctx, "mark the endpoint failing", del.ID, func() (err error) {
+		since, err = d.Store.MarkEndpointFailing(ctx, m.Account, m.Mode, m.EndpointID, now)
+		return err
+	})
+	if err != nil || now.Sub(time.UnixMilli(since)) < DisableAfter {
 		return err
 	}
-	if now.Sub(time.UnixMilli(since)) >= DisableAfter {
-		_, err := d.Store.DisableEndpoint(ctx, m.Account, m.Mode, ep.ID, "Every delivery failed for 5 days.")
+	return d.disable(ctx, m, del, "Every delivery failed for 5 days.")
+}
+
+// disable disables the attempt's endpoint (persist retries it).
+func (d *Dispatcher) disable(ctx context.Context, m Message, del webhookstore.Delivery, reason string) error {
+	return d.persist(ctx, "disable the endpoint", del.ID, func() error {
+		_, err := d.Store.DisableEndpoint(ctx, m.Account, m.Mode, m.EndpointID, reason)
 		return err
-	}
-	return nil
+	})
 }
 
 // retryLater saves del's next attempt at next and, when SQS's delay reaches that far, queues it;

@@ -430,6 +430,31 @@ var ErrStale = errors.New("store: delivery changed concurrently")
 // SaveDelivery writes d if it still has prevAttempts attempts (-1: only if it does not exist yet),
 // together with removing the due entry `done` and adding `next`, in one transaction.
 func (s *Webhooks) SaveDelivery(ctx context.Context, d Delivery, prevAttempts int, done, next *Due) error {
+	return s.saveDelivery(ctx, d, prevAttempts, done, next, "")
+}
+
+// SaveSucceeded is SaveDelivery for a delivery whose last attempt succeeded (no next attempt).
+// With endFailingStreak it also ends its endpoint's failing streak in the same transaction, so
+// recording a success and the endpoint's health is one write: nothing that could fail on its
+// own follows a 2xx (docs/webhooks.md, "Delivered means recorded"). An endpoint deleted since
+// it was read needs no health: the delivery is saved alone.
+func (s *Webhooks) SaveSucceeded(ctx context.Context, d Delivery, prevAttempts int, done *Due, endFailingStreak bool) error {
+	if !endFailingStreak {
+		return s.saveDelivery(ctx, d, prevAttempts, done, nil, "")
+	}
+	err := s.saveDelivery(ctx, d, prevAttempts, done, nil, d.EndpointID)
+	if errors.Is(err, errEndpointGone) {
+		return s.saveDelivery(ctx, d, prevAttempts, done, nil, "")
+	}
+	return err
+}
+
+// errEndpointGone reports that the endpoint a delivery's transaction marked healthy was deleted.
+var errEndpointGone = errors.New("store: webhook endpoint deleted")
+
+// saveDelivery is SaveDelivery; a non-empty healthy names the endpoint whose failing streak the
+// same transaction ends (its Update is the transaction's last item).
+func (s *Webhooks) saveDelivery(ctx context.Context, d Delivery, prevAttempts int, done, next *Due, healthy string) error {
 	d.UpdatedAt = max(s.Now().UnixMilli(), d.UpdatedAt)
 	item, err := d.item()
 	if err != nil {
@@ -449,10 +474,23 @@ func (s *Webhooks) SaveDelivery(ctx context.Context, d Delivery, prevAttempts in
 	if next != nil {
 		items = append(items, types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: next.item()}})
 	}
+	if healthy != "" {
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &s.Table,
+			Key:                       map[string]types.AttributeValue{"PK": core.SV(endpointPK(d.Account, d.Mode)), "SK": core.SV(healthy)},
+			UpdateExpression:          aws.String("SET failingSince = :zero"),
+			ConditionExpression:       aws.String("attribute_exists(PK)"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":zero": core.N(0)}}})
+	}
 	err = s.TransactWrite(ctx, items)
 	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 && aws.ToString(tce.CancellationReasons[0].Code) == "ConditionalCheckFailed" {
-		return ErrStale
+	if errors.As(err, &tce) && len(tce.CancellationReasons) > 0 {
+		reasons := tce.CancellationReasons
+		if aws.ToString(reasons[0].Code) == "ConditionalCheckFailed" {
+			return ErrStale
+		}
+		if healthy != "" && len(reasons) == len(items) && aws.ToString(reasons[len(items)-1].Code) == "ConditionalCheckFailed" {
+			return errEndpointGone
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("store: save delivery %s: %w", d.ID, err)
