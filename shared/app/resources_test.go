@@ -243,6 +243,11 @@ func TestQueryOrderAndLimitsOverHTTP(t *testing.T) {
 		{"$or[0][lastName]=a&$or[1][lastName]=a&$or[2][lastName]=a&$or[3][lastName]=a&$or[4][lastName]=a&$or[5][lastName]=a" +
 			"&$or[6][lastName]=a&$or[7][lastName]=a&$or[8][lastName]=a&$or[9][lastName]=a&$or[10][lastName]=a", "MaxBranches"},
 		{"$sort[firstName]=1", "query_not_indexed"},
+		// A deep skip points to cursor pages (a range on a non-unique sort field would skip ties),
+		// and a cursor in Hubpay's dialect says which dialect takes it.
+		{"$sort[0][lastName]=1&$skip=3000", "startingAfter (the id of the last object seen)"},
+		{"page=0&size=2&startingAfter=pat_01JGXDFAM00VPX4M4C47E5W3A6", "not part of the page/size dialect"},
+		{"page=0&size=2&endingBefore=pat_01JGXDFAM00VPX4M4C47E5W3A6", "cursor pages take the $ operators"},
 	} {
 		r := s.do(p, "GET", "/patients?"+tc.raw, nil)
 		assert.Equal(t, 400, r.Status, r.Raw[:min(len(r.Raw), 300)])
