@@ -127,6 +127,15 @@ func TestRuleErrorsOverHTTP(t *testing.T) {
 	assert.EqualValues(t, 9500, r.Body["amountPaid"])
 	r = s.do(p, "PATCH", "/invoices/"+inv.Body["id"].(string), map[string]any{"status": "open"})
 	assert.Equal(t, 400, r.Status)
+	// Partly paid: "paid" alone keeps the amount recorded, so the refusal says what to send.
+	part := s.do(p, "POST", "/invoices", map[string]any{"patientId": patient, "currency": "GBP", "status": "open", "amountPaid": 4000,
+		"lineItems": []any{map[string]any{"description": "Consultation", "quantity": 1, "unitAmount": 9500}}})
+	require.Equal(t, 201, part.Status, part.Raw)
+	r = s.do(p, "PATCH", "/invoices/"+part.Body["id"].(string), map[string]any{"status": "paid"})
+	assert.Equal(t, 400, r.Status, r.Raw)
+	assert.Contains(t, r.Raw, "send amountPaid 9500 with the status")
+	r = s.do(p, "PATCH", "/invoices/"+part.Body["id"].(string), map[string]any{"status": "paid", "amountPaid": 9500})
+	assert.Equal(t, 200, r.Status, r.Raw)
 	evs, err := s.st.ListEvents(context.Background(), a.acct.ID, domain.Test, core.EventQuery{Limit: 100})
 	require.NoError(t, err)
 	var types []string
