@@ -211,3 +211,22 @@ func TestConcurrentIfMatchTagsOverHTTP(t *testing.T) {
 	}
 	assert.Len(t, seen, 50, "each client's tag once")
 }
+
+// A replayed error keeps the first answer's status and message, and is rebuilt with the replaying
+// request's event, which is its own Request-Id (README, "Errors have one shape"): the id a client
+// quotes always finds the request it made, in the request logs.
+func TestReplayedErrorNamesItsOwnRequest(t *testing.T) {
+	env := localtest.Shared(t)
+	key := []string{"Idempotency-Key", "replayed-404-" + uuid.NewString()}
+	path := "/patients/pat_01JZZZZZZZZZZZZZZZZZZZZZZZ"
+	first := env.Do(t, "PATCH", path, env.TestKey, `{"firstName":"X"}`, key...)
+	require.Equal(t, http.StatusNotFound, first.Status, "%s", first.Body)
+	again := env.Do(t, "PATCH", path, env.TestKey, `{"firstName":"X"}`, key...)
+	require.Equal(t, http.StatusNotFound, again.Status, "%s", again.Body)
+	assert.Equal(t, "true", again.Header.Get("Idempotent-Replayed"))
+	f, a := first.JSON(t), again.JSON(t)
+	assert.Equal(t, f["message"], a["message"], "the first answer's message")
+	assert.Equal(t, first.Header.Get("Request-Id"), f["event"])
+	assert.Equal(t, again.Header.Get("Request-Id"), a["event"], "the replay's event is its own request's id")
+	assert.NotEqual(t, f["event"], a["event"])
+}

@@ -101,7 +101,7 @@ func TestBadRequestsAnswerTheGuidesErrorsAndChangeNothing(t *testing.T) {
 		{"unknown query field", "GET", "/patients?shoeSize=9", env.TestKey, "", nil, 400, "INVALID_PARAMETERS", "shoeSize"},
 		{"limit too big", "GET", "/patients?$limit=1000", env.TestKey, "", nil, 400, "INVALID_PARAMETERS", "$limit"},
 		{"route we do not serve", "GET", "/prescriptions", env.TestKey, "", nil, 404, "METHOD_NOT_IMPLEMENTED", ""},
-		{"publishable key", "GET", "/patients", env.PubKey, "", nil, 403, "PERMISSIONS_ERROR", ""},
+		{"publishable key", "GET", "/patients", env.PubKey, "", nil, 403, "PERMISSIONS_ERROR", "publishable key (pk_) may only create tokens (POST /tokens)"},
 		{"plain http from afar", "GET", "/patients", env.TestKey, "", []string{"X-Forwarded-Proto", "http", "X-Forwarded-For", "203.0.113.9"}, 0, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/schema"
 )
 
 // Access is what the permissions middleware reads.
@@ -53,7 +55,7 @@ func Permissions(st Access, now func() time.Time) Middleware {
 			p, ip := r.Principal, r.Event.RequestContext.Identity.SourceIP
 			var refused error
 			if p.KeyType == auth.Restricted && !auth.Grants(p.Permissions[route.Resource], need) {
-				refused = apperr.New(apperr.Permissions, "This key lacks %s permission on %s.", need, route.Resource)
+				refused = restrictedRefusal(route.Resource, need)
 			}
 			if need != auth.Read || refused != nil {
 				if err := stillAllowed(r.Ctx, st, p, ip, now().UnixMilli()); err != nil {
@@ -140,4 +142,14 @@ func IPAllowed(cidrs []string, ip string) bool {
 		}
 	}
 	return false
+}
+
+// restrictedRefusal says what a restricted key lacks. Key management, account settings and the
+// sandbox reset are no permission a restricted key can hold (auth.PlatformResources), so there
+// "lacks read permission on api-keys" would send the reader to a grid that has no such row.
+func restrictedRefusal(resource, need string) error {
+	if _, clinical := schema.Lookup(resource); !clinical && !slices.Contains(auth.PlatformResources, resource) {
+		return apperr.New(apperr.Permissions, "Restricted keys cannot use %s; use a secret key.", resource)
+	}
+	return apperr.New(apperr.Permissions, "This key lacks %s permission on %s.", need, resource)
 }

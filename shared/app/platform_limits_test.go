@@ -99,3 +99,29 @@ func TestUsagePlanThrottles(t *testing.T) {
 		assert.Equal(t, "1", gr.Headers["RateLimit-Reset"], typ)
 	}
 }
+
+// A browser reads only the CORS-safelisted response headers and those named in
+// Access-Control-Expose-Headers (https://fetch.spec.whatwg.org/#cors-safelisted-response-header-name),
+// so every header a gateway response sets for its client (the 429s' Retry-After and RateLimit-*,
+// which the SDKs' retries honour) must be exposed, as the functions' answers expose theirs.
+func TestGatewayResponsesExposeTheirHeaders(t *testing.T) {
+	tpl, err := template.Load(filepath.Join("..", "..", "template.yaml"))
+	require.NoError(t, err)
+	safelisted := map[string]bool{"cache-control": true, "content-language": true, "content-length": true,
+		"content-type": true, "expires": true, "last-modified": true, "pragma": true}
+	require.NotEmpty(t, tpl.API.GatewayResponses)
+	for typ, gr := range tpl.API.GatewayResponses {
+		exposed := map[string]bool{}
+		for _, h := range strings.Split(gr.Headers["Access-Control-Expose-Headers"], ",") {
+			exposed[strings.ToLower(strings.TrimSpace(h))] = true
+		}
+		assert.True(t, exposed["x-amzn-requestid"], "%s exposes x-amzn-RequestId", typ)
+		for h := range gr.Headers {
+			l := strings.ToLower(h)
+			if safelisted[l] || strings.HasPrefix(l, "access-control-") {
+				continue
+			}
+			assert.True(t, exposed[l], "%s sets %s but does not expose it to browsers", typ, h)
+		}
+	}
+}

@@ -127,6 +127,15 @@ func TestRuleErrorsOverHTTP(t *testing.T) {
 	assert.EqualValues(t, 9500, r.Body["amountPaid"])
 	r = s.do(p, "PATCH", "/invoices/"+inv.Body["id"].(string), map[string]any{"status": "open"})
 	assert.Equal(t, 400, r.Status)
+	// Partly paid: "paid" alone keeps the amount recorded, so the refusal says what to send.
+	part := s.do(p, "POST", "/invoices", map[string]any{"patientId": patient, "currency": "GBP", "status": "open", "amountPaid": 4000,
+		"lineItems": []any{map[string]any{"description": "Consultation", "quantity": 1, "unitAmount": 9500}}})
+	require.Equal(t, 201, part.Status, part.Raw)
+	r = s.do(p, "PATCH", "/invoices/"+part.Body["id"].(string), map[string]any{"status": "paid"})
+	assert.Equal(t, 400, r.Status, r.Raw)
+	assert.Contains(t, r.Raw, "send amountPaid 9500 with the status")
+	r = s.do(p, "PATCH", "/invoices/"+part.Body["id"].(string), map[string]any{"status": "paid", "amountPaid": 9500})
+	assert.Equal(t, 200, r.Status, r.Raw)
 	evs, err := s.st.ListEvents(context.Background(), a.acct.ID, domain.Test, core.EventQuery{Limit: 100})
 	require.NoError(t, err)
 	var types []string
@@ -243,6 +252,11 @@ func TestQueryOrderAndLimitsOverHTTP(t *testing.T) {
 		{"$or[0][lastName]=a&$or[1][lastName]=a&$or[2][lastName]=a&$or[3][lastName]=a&$or[4][lastName]=a&$or[5][lastName]=a" +
 			"&$or[6][lastName]=a&$or[7][lastName]=a&$or[8][lastName]=a&$or[9][lastName]=a&$or[10][lastName]=a", "MaxBranches"},
 		{"$sort[firstName]=1", "query_not_indexed"},
+		// A deep skip points to cursor pages (a range on a non-unique sort field would skip ties),
+		// and a cursor in Hubpay's dialect says which dialect takes it.
+		{"$sort[0][lastName]=1&$skip=3000", "startingAfter (the id of the last object seen)"},
+		{"page=0&size=2&startingAfter=pat_01JGXDFAM00VPX4M4C47E5W3A6", "not part of the page/size dialect"},
+		{"page=0&size=2&endingBefore=pat_01JGXDFAM00VPX4M4C47E5W3A6", "cursor pages take the $ operators"},
 	} {
 		r := s.do(p, "GET", "/patients?"+tc.raw, nil)
 		assert.Equal(t, 400, r.Status, r.Raw[:min(len(r.Raw), 300)])

@@ -192,7 +192,8 @@ func invoiceRules(prev, next domain.Doc) []apperr.FieldError {
 		errs = append(errs, fieldErr("amountPaid", "must be at most total (%d), got %d", total, paid))
 	}
 	if status == "paid" && paid != total {
-		errs = append(errs, fieldErr("amountPaid", "must equal total (%d) on a paid invoice, got %d", total, paid))
+		// A partly paid invoice is not paid in full by default: the client says so with the amount.
+		errs = append(errs, fieldErr("amountPaid", "must equal total (%d) on a paid invoice, got %d; to mark it paid in full, send amountPaid %d with the status", total, paid, total))
 	}
 	return errs
 }

@@ -124,6 +124,9 @@ func (c *compiler) hubpay(q *Query, obj qs.Object) {
 			if s, ok := c.single(k, v); ok {
 				q.Search = c.search(k, s)
 			}
+		case k == ParamStartingAfter || k == ParamEndingBefore:
+			// Not "not a field of patient": say that cursors belong to the other dialect.
+			c.bad(k, "is not part of the page/size dialect, which pages by page number; cursor pages take the $ operators ($limit, $sort)")
 		default:
 			q.Where.Children = append(q.Where.Children, c.clause(k, k, v)...)
 		}

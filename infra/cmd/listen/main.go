@@ -31,15 +31,16 @@ import (
 )
 
 func main() {
-	api := flag.String("api", envOr("HAPIHUB_API", "http://localhost:3000"), "API base URL")
-	key := flag.String("key", os.Getenv("HAPIHUB_KEY"), "test secret key (sk_test_...); default $HAPIHUB_KEY")
+	defAPI, defKey := defaults(os.Getenv)
+	api := flag.String("api", defAPI, "API base URL; default $HAPIHUB_API_URL (what make run prints), else http://localhost:3000")
+	key := flag.String("key", defKey, "test secret key (sk_test_...); default $HAPIHUB_TEST_SECRET_KEY (what make run prints)")
 	to := flag.String("forward-to", "", "local URL to POST events to (empty: print only)")
 	evs := flag.String("events", "*", "comma-separated event types or patterns (patient.*)")
 	secret := flag.String("secret", "", "signing secret for forwarded events (default: a new whsec_ per session)")
 	every := flag.Duration("interval", time.Second, "how often to poll")
 	flag.Parse()
 	if !strings.HasPrefix(*key, "sk_test_") && !strings.HasPrefix(*key, "rk_test_") {
-		fmt.Fprintln(os.Stderr, "listen: a test secret key is required (-key sk_test_... or HAPIHUB_KEY); live events are never forwarded")
+		fmt.Fprintln(os.Stderr, "listen: a test secret key is required (-key sk_test_... or HAPIHUB_TEST_SECRET_KEY); live events are never forwarded")
 		os.Exit(2)
 	}
 	l := &Listener{API: strings.TrimRight(*api, "/"), Key: *key, ForwardTo: *to, Secret: *secret, Interval: *every, Out: os.Stdout}
@@ -60,11 +61,19 @@ func main() {
 	}
 }
 
-func envOr(k, def string) string {
-	if v := os.Getenv(k); v != "" {
-		return v
+// defaults reads the API URL and key from the variables make run prints (HAPIHUB_API_URL,
+// HAPIHUB_TEST_SECRET_KEY), which the SDKs' quick starts export too; HAPIHUB_API and HAPIHUB_KEY,
+// the names listen read first, still work.
+func defaults(getenv func(string) string) (api, key string) {
+	first := func(def string, names ...string) string {
+		for _, n := range names {
+			if v := getenv(n); v != "" {
+				return v
+			}
+		}
+		return def
 	}
-	return def
+	return first("http://localhost:3000", "HAPIHUB_API_URL", "HAPIHUB_API"), first("", "HAPIHUB_TEST_SECRET_KEY", "HAPIHUB_KEY")
 }
 
 // Listener polls for events and forwards them.

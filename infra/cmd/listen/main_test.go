@@ -95,3 +95,24 @@ func TestListenForwardsNewEventsOnceSigned(t *testing.T) {
 	bad := &Listener{API: apiSrv.URL, Key: "sk_test_wrong", Out: &out, Now: l.Now}
 	assert.Error(t, bad.Poll(ctx))
 }
+
+// The API and key default to what make run prints (and the SDK quick starts export), then to the
+// older HAPIHUB_API / HAPIHUB_KEY, then to make run's default port and no key.
+func TestDefaultsFromMakeRunsVariables(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		env      map[string]string
+		api, key string
+	}{
+		{"nothing set", nil, "http://localhost:3000", ""},
+		{"make run's variables", map[string]string{"HAPIHUB_API_URL": "http://localhost:3871", "HAPIHUB_TEST_SECRET_KEY": "sk_test_a"}, "http://localhost:3871", "sk_test_a"},
+		{"the older names", map[string]string{"HAPIHUB_API": "http://h:1", "HAPIHUB_KEY": "sk_test_b"}, "http://h:1", "sk_test_b"},
+		{"make run's win", map[string]string{"HAPIHUB_API_URL": "http://a:1", "HAPIHUB_API": "http://b:1", "HAPIHUB_TEST_SECRET_KEY": "sk_test_a", "HAPIHUB_KEY": "sk_test_b"}, "http://a:1", "sk_test_a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api, key := defaults(func(k string) string { return tc.env[k] })
+			assert.Equal(t, tc.api, api)
+			assert.Equal(t, tc.key, key)
+		})
+	}
+}

@@ -41,7 +41,8 @@ type Error struct {
 	// RequestID is the response's Request-Id (x-amzn-RequestId for the gateway's own answers):
 	// the same id as Event, and the requestId of the request log.
 	RequestID string
-	// Code is a finer code where there is one (lock_timeout, idempotency_key_reused, ...).
+	// Code is the body's reason, a finer code where there is one (lock_timeout,
+	// idempotency_key_reused, ...); the body's own code is the HTTP status, in Status.
 	Code string
 	// Fields name each invalid parameter of an INVALID_PARAMETERS error, or each referring field
 	// ("appointments.patientId") of a CONFLICT resource_in_use.

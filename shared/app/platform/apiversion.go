@@ -54,10 +54,18 @@ func (p *Platform) putAPIVersion(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	s, _ := m["apiVersion"].(string)
+	known := apiversion.Current().Known()
+	s, isString := m["apiVersion"].(string)
+	if m["apiVersion"] == nil {
+		return api.Response{}, apperr.Field("apiVersion", "is required: one of the known versions %v", known)
+	}
+	if !isString {
+		return api.Response{}, apperr.Field("apiVersion", "must be a string, one of the known versions %v", known)
+	}
 	v, ok := apiversion.Current().Lookup(s)
 	if !ok {
-		return api.Response{}, apperr.Field("apiVersion", "is required: one of the known versions %v", apiversion.Current().Known())
+		// Worded as the HapiHub-Version header's refusal: the value was given, it names no version.
+		return api.Response{}, apperr.Field("apiVersion", "names no API version: %q; use one of the known versions %v (docs/changelog.md)", s, known)
 	}
 	if err := p.Store.SetAPIVersion(r.Ctx, r.Principal.AccountID, string(v)); err != nil {
 		return api.Response{}, err

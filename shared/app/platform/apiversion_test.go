@@ -169,14 +169,18 @@ func TestAccountVersionDefaultAndUpgradeValidation(t *testing.T) {
 	assert.Equal(t, string(apiversiontest.Future), got.body["latest"])
 	assert.Equal(t, string(apiversion.Releases.First()), got.header[apiversion.Header])
 
-	for _, tc := range []struct{ body, field string }{
-		{`{"apiVersion":"2001-01-01"}`, "apiVersion"},
-		{`{}`, "apiVersion"},
-		{`{"apiVersion":"` + string(apiversiontest.Future) + `","mode":"x"}`, "mode"},
+	// Each refusal says what is wrong: a version that was given but names none is not "required".
+	for _, tc := range []struct{ body, field, msg string }{
+		{`{"apiVersion":"2001-01-01"}`, "apiVersion", `names no API version: "2001-01-01"; use one of the known versions`},
+		{`{}`, "apiVersion", "is required"},
+		{`{"apiVersion":null}`, "apiVersion", "is required"},
+		{`{"apiVersion":20010101}`, "apiVersion", "must be a string"},
+		{`{"apiVersion":"` + string(apiversiontest.Future) + `","mode":"x"}`, "mode", ""},
 	} {
 		bad := h.do(req{key: h.keys["sk_live"], method: "PUT", path: "/account/api-version", body: tc.body})
 		require.Equal(t, 400, bad.status, tc.body)
 		assert.Contains(t, fmt.Sprint(bad.body), tc.field)
+		assert.Contains(t, fmt.Sprint(bad.body["message"]), tc.msg, tc.body)
 	}
 	again := h.do(req{key: h.keys["sk_test"], method: "GET", path: "/account/api-version"})
 	assert.Equal(t, string(apiversion.Releases.First()), again.body["apiVersion"], "nothing changed")

@@ -242,7 +242,8 @@ func TestRestrictedKeyPermissions(t *testing.T) {
 		{"missing is none", wk, "GET", "/tokens/tok_x", "", 403, "This key lacks read permission on tokens"},
 		{"write implies read", wk, "GET", "/patients", "", 200, ""},
 		{"write allows create", wk, "POST", "/patients", `{"firstName":"A","lastName":"B"}`, 201, ""},
-		{"restricted keys cannot manage keys", wk, "GET", "/api-keys", "", 403, ""},
+		{"restricted keys cannot manage keys", wk, "GET", "/api-keys", "", 403, "Restricted keys cannot use api-keys; use a secret key."},
+		{"nor change account settings", wk, "GET", "/account/ip-allowlist", "", 403, "Restricted keys cannot use account; use a secret key."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := h.do(req{key: tc.key, method: tc.method, path: tc.path, body: tc.body})

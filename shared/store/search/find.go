@@ -89,7 +89,7 @@ func errTooBroad(res *schema.Resource) error {
 
 func errSkipTooBroad(res *schema.Resource) error {
 	return apperr.New(apperr.InvalidParameters, "A $skip over %d on this query would read every %s it skips (only the whole list, or one status-like value, "+
-		"keeps counts that skip without reading); narrow it with a filter, or page on the sort field with a range ($gt the last value seen). %s",
+		"keeps counts that skip without reading); narrow it with a filter, or page with startingAfter (the id of the last object seen), which reads only the page at any depth. %s",
 		maxCandidates, res.Object, servable(res)).WithCode("query_too_broad")
 }
 

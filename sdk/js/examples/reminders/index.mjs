@@ -54,7 +54,9 @@ async function shutdown() {
   await sdk.webhookEndpoints.remove(endpoint.id);
   server.close();
 }
-process.once('SIGINT', () => shutdown().then(() => process.exit(0)));
+// SIGTERM too (timeout, docker stop, systemd): an endpoint left behind keeps sending to this port,
+// signed with a secret the next run does not know.
+for (const sig of ['SIGINT', 'SIGTERM']) process.once(sig, () => shutdown().then(() => process.exit(0)));
 
 if (demo) {
   const created = new Promise((resolve) => (onEvent = (e) => e.type === 'patient.created' && resolve(e)));
