@@ -72,18 +72,9 @@ func run(fnDir, only, against string, runs int, timeout time.Duration, out strin
 	}
 	names = withBase(names, against, pkgs, dirs)
 	all := append(append([]string{baselineName}, refs...), names...)
-	ms := make(map[string]*measurement, len(all))
-	for _, n := range all {
-		fmt.Fprintf(os.Stderr, "coldstart: building %s\n", n)
-		dir := dirs[n]
-		if dir == "" {
-			dir = "."
-		}
-		m, err := buildBoth(work, n, dir, pkgs[n])
-		if err != nil {
-			return err
-		}
-		ms[n] = m
+	ms, err := buildAll(work, all, pkgs, dirs)
+	if err != nil {
+		return err
 	}
 
 	trap, err := startTrap()
@@ -197,6 +188,25 @@ func keepOnly(names []string, only string) ([]string, error) {
 		kept = append(kept, n)
 	}
 	return kept, nil
+}
+
+// buildAll builds every binary of names: its package pkgs[name], resolved in the module at
+// dirs[name] (here when unset).
+func buildAll(work string, names []string, pkgs, dirs map[string]string) (map[string]*measurement, error) {
+	ms := make(map[string]*measurement, len(names))
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "coldstart: building %s\n", n)
+		dir := dirs[n]
+		if dir == "" {
+			dir = "."
+		}
+		m, err := buildBoth(work, n, dir, pkgs[n])
+		if err != nil {
+			return nil, err
+		}
+		ms[n] = m
+	}
+	return ms, nil
 }
 
 // withBase adds, after each function, its build from the module at against (named
