@@ -235,6 +235,9 @@ func buildBoth(work, name, dir, pkg string) (*measurement, error) {
 	if err := lambdaruntime.Build(ctx, dir, pkg, host, runtime.GOARCH); err != nil {
 		return nil, err
 	}
+	if err := rewrite(host); err != nil {
+		return nil, err
+	}
 	arm := filepath.Join(work, "arm64", name, "bootstrap")
 	if err := lambdaruntime.Build(ctx, dir, pkg, arm, "arm64"); err != nil {
 		return nil, err
@@ -246,6 +249,23 @@ func buildBoth(work, name, dir, pkg string) (*measurement, error) {
 	sum := sha256.Sum256(b)
 	m.Size, m.SHA256 = int64(len(b)), hex.EncodeToString(sum[:])
 	return m, nil
+}
+
+// rewrite writes the file anew with plain writes, as Lambda's unzip of a deployment package
+// writes the bootstrap. Started from the file the linker wrote (through a memory map), a binary
+// spent 0.6-2 ms more CPU in init than the same bytes copied (hello 3.9 vs 3.3 ms, console 7.3
+// vs 5.9 ms, medians of 80), and by a different amount for each binary: the measurement then
+// weighed how the linker's output sits in the page cache, not the program.
+func rewrite(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o755); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // measureOnce starts bin, waits for its first /next and kills it.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -74,4 +75,18 @@ func TestAgainstAddsEachFunctionsBaseBuild(t *testing.T) {
 	assert.Equal(t, []string{"console", "console@base", "authorizer", "authorizer@base"}, got)
 	assert.Equal(t, "./functions/console", pkgs["console@base"], "the same package path, resolved in the other module")
 	assert.Equal(t, map[string]string{"console@base": "/work/main", "authorizer@base": "/work/main"}, dirs)
+}
+
+func TestRewriteKeepsTheBinary(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bootstrap")
+	require.NoError(t, os.WriteFile(p, []byte("\x7fELF bytes"), 0o700))
+	require.NoError(t, rewrite(p))
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.Equal(t, "\x7fELF bytes", string(b))
+	st, err := os.Stat(p)
+	require.NoError(t, err)
+	assert.NotZero(t, st.Mode()&0o100, "still executable")
+	_, err = os.Stat(p + ".tmp")
+	assert.True(t, os.IsNotExist(err), "no temporary file left")
 }
