@@ -94,6 +94,33 @@ func TestAuthorizerLinksOnlyTheAccountStore(t *testing.T) {
 	}
 }
 
+// The authorizer holds its DynamoDB client as accountstore.ItemGetter (GetItem alone), not as
+// core.DB: converting the client to an interface of nine operations keeps all nine operations'
+// serializers in the binary (~130 kB of its arm64 size), though it calls one.
+func TestAuthorizerLinksOnlyGetItem(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the authorizer")
+	}
+	bin := filepath.Join(t.TempDir(), "authorizer")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", bin, "./functions/authorizer")
+	build.Dir = filepath.Join("..", "..")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	nm, err := exec.Command("go", "tool", "nm", bin).Output()
+	require.NoError(t, err)
+	// An operation linked is its input's serializer (the client's method itself is inlined away).
+	ops := regexp.MustCompile(`aws-sdk-go-v2/service/dynamodb\.\(\*([A-Z][A-Za-z]+)Input\)\.Serialize$`)
+	var linked []string
+	for _, line := range strings.Split(string(nm), "\n") {
+		if m := ops.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
+			linked = append(linked, m[1])
+		}
+	}
+	sort.Strings(linked)
+	// DescribeEndpoints is the client's own endpoint discovery, which every client links.
+	assert.Equal(t, []string{"DescribeEndpoints", "GetItem"}, linked, "DynamoDB operations linked into the authorizer")
+}
+
 // Each main is short and names its slice's constructor: a route is followed from template.yaml
 // by reading imports, with no registry in between.
 func TestMainsAreShortAndExplicit(t *testing.T) {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -99,8 +98,8 @@ func (js *Jobs) claim(ctx context.Context, m message) (Job, bool, error) {
 	if err != nil {
 		return Job{}, false, fmt.Errorf("sandbox: claim reset: %w", err)
 	}
-	var j Job
-	if err := attributevalue.UnmarshalMap(out.Attributes, &j); err != nil {
+	j, err := jobq.JobFromItem(out.Attributes)
+	if err != nil {
 		return Job{}, false, err
 	}
 	return j, true, nil
@@ -195,14 +194,7 @@ func (js *Jobs) Run(ctx context.Context, body string) error {
 	if err := FillTestOrgs(ctx, js.Store, j.Account, seed, js.Sizes); err != nil {
 		return err
 	}
-	dv, err := attributevalue.Marshal(deleted)
-	if err != nil {
-		return err
-	}
-	sv, err := attributevalue.Marshal(seeded)
-	if err != nil {
-		return err
-	}
+	dv, sv := jobq.Counts(deleted), jobq.Counts(seeded)
 	return js.update(ctx, j, "SET #s = :ok, step = :step, deleted = :d, seeded = :sd, finishedAt = :now, leaseUntil = :zero",
 		map[string]types.AttributeValue{":ok": &types.AttributeValueMemberS{Value: JobSucceeded}, ":step": &types.AttributeValueMemberS{Value: "done"},
 			":d": dv, ":sd": sv, ":zero": num(0)})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -39,7 +40,7 @@ func TestBuildAndMeasureHello(t *testing.T) {
 	}
 	t.Chdir("../../..") // the module root, as make coldstart runs it
 	work := t.TempDir()
-	m, err := buildBoth(work, baselineName, "./infra/cmd/coldstart/hello")
+	m, err := buildBoth(work, baselineName, ".", "./infra/cmd/coldstart/hello")
 	require.NoError(t, err)
 	assert.Positive(t, m.Size)
 	assert.Len(t, m.SHA256, 64)
@@ -63,4 +64,29 @@ func TestKeepOnlyNarrowsToNamedFunctions(t *testing.T) {
 	assert.Equal(t, []string{"patients", "console"}, got)
 	_, err = keepOnly(names, "patient")
 	assert.ErrorContains(t, err, `no function "patient"`)
+}
+
+func TestAgainstAddsEachFunctionsBaseBuild(t *testing.T) {
+	pkgs := map[string]string{"console": "./functions/console", "authorizer": "./functions/authorizer"}
+	dirs := map[string]string{}
+	assert.Equal(t, []string{"console"}, withBase([]string{"console"}, "", pkgs, dirs), "no -against: unchanged")
+	assert.Empty(t, dirs)
+	got := withBase([]string{"console", "authorizer"}, "/work/main", pkgs, dirs)
+	assert.Equal(t, []string{"console", "console@base", "authorizer", "authorizer@base"}, got)
+	assert.Equal(t, "./functions/console", pkgs["console@base"], "the same package path, resolved in the other module")
+	assert.Equal(t, map[string]string{"console@base": "/work/main", "authorizer@base": "/work/main"}, dirs)
+}
+
+func TestRewriteKeepsTheBinary(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bootstrap")
+	require.NoError(t, os.WriteFile(p, []byte("\x7fELF bytes"), 0o700))
+	require.NoError(t, rewrite(p))
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	assert.Equal(t, "\x7fELF bytes", string(b))
+	st, err := os.Stat(p)
+	require.NoError(t, err)
+	assert.NotZero(t, st.Mode()&0o100, "still executable")
+	_, err = os.Stat(p + ".tmp")
+	assert.True(t, os.IsNotExist(err), "no temporary file left")
 }

@@ -19,7 +19,7 @@ type Handler = func(context.Context, events.APIGatewayCustomAuthorizerRequestTyp
 
 // NewFunction builds the authorizer over the configured table.
 func NewFunction(ctx context.Context, cfg config.Config) (Handler, error) {
-	st, err := clients.Accounts(ctx, cfg)
+	st, err := clients.AccountReader(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -30,18 +30,19 @@ func DynamoDB(ctx context.Context, cfg config.Config) (*dynamodb.Client, error) 
 	}), nil
 }
 
-// Accounts is the account store alone (accounts, keys, identity, organizations): what the
-// authorizer reads.
-func Accounts(ctx context.Context, cfg config.Config) (*accountstore.Accounts, error) {
+// AccountReader reads keys, accounts and organizations by id (what the authorizer reads) over
+// GetItem alone: the client is held as accountstore.ItemGetter, not core.DB, so a binary that
+// calls nothing else links none of the other DynamoDB operations.
+func AccountReader(ctx context.Context, cfg config.Config) (accountstore.Reader, error) {
 	db, err := DynamoDB(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return accountstore.Reader{}, err
 	}
-	return accountstore.New(core.New(db, cfg.Table)), nil
+	return accountstore.Reader{DB: db, Table: cfg.Table}, nil
 }
 
-// AccountsForTemplates is Accounts for a binary that links text/template (the console): the
-// client held as func values (Table says why).
+// AccountsForTemplates is the account store (accounts, keys, identity, organizations) for a
+// binary that links text/template (the console): the client held as func values (Table says why).
 func AccountsForTemplates(ctx context.Context, cfg config.Config) (*accountstore.Accounts, error) {
 	db, err := DynamoDB(ctx, cfg)
 	if err != nil {

@@ -4,6 +4,8 @@ package sandboxworker
 
 import (
 	"context"
+	"errors"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -24,21 +26,51 @@ func NewFunction(ctx context.Context, cfg config.Config) (func(context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	reg, err := UsageKeys(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if reg != nil {
+	if len(cfg.UsagePlans) > 0 {
+		reg := &lazyRegistrar{build: func(ctx context.Context) (accounts.Registrar, error) { return newRegistrar(ctx, cfg) }}
 		// A sign-up's setup: the account's usage keys are registered before its sandbox is seeded.
 		jobs.BeforeRun = func(ctx context.Context, j sandbox.Job) error {
 			acct, err := st.GetAccount(ctx, j.Account)
 			if err != nil {
 				return err
 			}
-			return accounts.RegisterAll(ctx, reg, acct)
+			r, err := reg.get(ctx)
+			if err != nil {
+				return err
+			}
+			return accounts.RegisterAll(ctx, r, acct)
 		}
 	}
 	return jobs.HandleSQS, nil
+}
+
+// newRegistrar is UsageKeys (a test counts its calls).
+var newRegistrar = UsageKeys
+
+// lazyRegistrar builds the API Gateway client at the first job that registers keys, not at init:
+// a cold start that serves only jobs needing no registration never pays for it. A failed build
+// is not kept: the next job tries again.
+type lazyRegistrar struct {
+	build func(ctx context.Context) (accounts.Registrar, error)
+	mu    sync.Mutex
+	reg   accounts.Registrar
+}
+
+func (l *lazyRegistrar) get(ctx context.Context) (accounts.Registrar, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.reg != nil {
+		return l.reg, nil
+	}
+	r, err := l.build(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return nil, errors.New("app: usage plans are configured but no registrar was built")
+	}
+	l.reg = r
+	return r, nil
 }
 
 // UsageKeys is the registrar of usage identifier keys with API Gateway (the embedded one under

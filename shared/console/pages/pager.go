@@ -100,7 +100,7 @@ func (p pager) at(skip int) string {
 }
 
 // pagerTemplate is the pager's bar under a table.
-var pagerTemplate = parsePiece("pager.html")
+var pagerTemplate = newPiece("pager.html")
 
 // HTML renders the pager's bar: the rows shown (of the total, when known) and the links.
 func (p pager) HTML() (template.HTML, error) { return renderPiece(pagerTemplate, "pager", p) }

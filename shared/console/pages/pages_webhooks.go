@@ -73,7 +73,7 @@ type endpointForm struct {
 }
 
 // pickerTemplate is the enabled-events picker, shared by the create and edit forms.
-var pickerTemplate = parsePiece("webhook_picker.html")
+var pickerTemplate = newPiece("webhook_picker.html")
 
 // Picker renders the form's enabled-events checkboxes.
 func (f endpointForm) Picker() (template.HTML, error) {

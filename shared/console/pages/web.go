@@ -16,7 +16,7 @@ var (
 	invalid     = web.Invalid
 	field       = web.Field
 	statusPill  = web.StatusPill
-	parsePiece  = web.ParsePiece
+	newPiece    = web.NewPiece
 	renderPiece = web.RenderPiece
 )
 

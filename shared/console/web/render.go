@@ -211,8 +211,9 @@ func (t *templates) get(name string) (*template.Template, error) {
 	return set, nil
 }
 
-// assetVersion fingerprints the static files so their long cache ends with a deploy.
-var assetVersion = func() string {
+// assetVersion fingerprints the static files so their long cache ends with a deploy. Hashed at
+// the first page that links an asset, not at package init (every cold start would pay for it).
+var assetVersion = sync.OnceValue(func() string {
 	h := sha256.New()
 	_ = fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -222,11 +223,11 @@ var assetVersion = func() string {
 		return nil
 	})
 	return hex.EncodeToString(h.Sum(nil))[:12]
-}()
+})
 
 var funcs = template.FuncMap{
 	"pill":  StatusPill, // the CSS class of a status
-	"asset": func(name string) string { return "/static/" + name + "?v=" + assetVersion },
+	"asset": func(name string) string { return "/static/" + name + "?v=" + assetVersion() },
 	"title": func(s string) string {
 		if s == "" {
 			return s

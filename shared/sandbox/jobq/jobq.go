@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -123,9 +122,9 @@ func (js *Queue) Get(ctx context.Context, org string) (Job, bool, error) {
 	if out.Item == nil {
 		return Job{}, false, nil
 	}
-	var j Job
-	if err := attributevalue.UnmarshalMap(out.Item, &j); err != nil {
-		return Job{}, false, fmt.Errorf("sandbox: job item: %w", err)
+	j, err := JobFromItem(out.Item)
+	if err != nil {
+		return Job{}, false, err
 	}
 	return j, true, nil
 }
@@ -136,14 +135,11 @@ func (js *Queue) Start(ctx context.Context, account, org string) (Job, bool, err
 	now := js.Store.Now()
 	j := Job{ID: core.NewID("reset", now), Account: account, Org: org, Status: JobQueued, Step: "queued", Total: 2 * len(schema.ClinicalResources),
 		Deleted: map[string]int{}, Seeded: map[string]int{}, CreatedAt: now.UnixMilli(), UpdatedAt: now.UnixMilli()}
-	item, err := attributevalue.MarshalMap(j)
-	if err != nil {
-		return Job{}, false, err
-	}
+	item := j.Item()
 	for k, v := range JobKey(org) {
 		item[k] = v
 	}
-	_, err = js.Store.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &js.Store.Table, Item: item,
+	_, err := js.Store.DB.PutItem(ctx, &dynamodb.PutItemInput{TableName: &js.Store.Table, Item: item,
 		ConditionExpression:       aws.String("attribute_not_exists(PK) OR #s = :done"),
 		ExpressionAttributeNames:  map[string]string{"#s": "status"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":done": &types.AttributeValueMemberS{Value: JobSucceeded}}})

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store/core"
 )
@@ -118,26 +117,12 @@ func (s *Accounts) CreateAccount(ctx context.Context, a domain.Account, keys []d
 
 // GetAccount reads an account.
 func (s *Accounts) GetAccount(ctx context.Context, id string) (domain.Account, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(accountPK(id)), "SK": core.SV("ACCOUNT")}, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return domain.Account{}, fmt.Errorf("store: get account: %w", err)
-	}
-	if out.Item == nil {
-		return domain.Account{}, apperr.New(apperr.Auth, "The account of this key no longer exists.")
-	}
-	return accountFrom(out.Item), nil
+	return s.reader().GetAccount(ctx, id)
 }
 
 // KeyByHash finds a key by the hash of its secret; ok is false when there is none.
 func (s *Accounts) KeyByHash(ctx context.Context, hash string) (domain.Key, bool, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(keyPK(hash)), "SK": core.SV("KEY")}})
-	if err != nil {
-		return domain.Key{}, false, fmt.Errorf("store: get key: %w", err)
-	}
-	if out.Item == nil {
-		return domain.Key{}, false, nil
-	}
-	return keyFrom(out.Item), true, nil
+	return s.reader().KeyByHash(ctx, hash)
 }
 
 // ListKeys lists an account's keys of one mode.
@@ -162,14 +147,7 @@ func (s *Accounts) ListKeys(ctx context.Context, account, mode string) ([]domain
 
 // GetOrganization reads an organization document.
 func (s *Accounts) GetOrganization(ctx context.Context, id string) (domain.Doc, error) {
-	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(orgPK(id)), "SK": core.SV("ORG")}})
-	if err != nil {
-		return nil, fmt.Errorf("store: get organization: %w", err)
-	}
-	if out.Item == nil {
-		return nil, apperr.New(apperr.NotFound, "No such organization: %s", id)
-	}
-	return core.UnmarshalDoc(out.Item), nil
+	return s.reader().GetOrganization(ctx, id)
 }
 
 // Connections lists an account's live organizations.
