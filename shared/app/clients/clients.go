@@ -30,9 +30,9 @@ func DynamoDB(ctx context.Context, cfg config.Config) (*dynamodb.Client, error) 
 	}), nil
 }
 
-// AccountReader reads keys, accounts and organizations by id (what the authorizer reads) over
-// GetItem alone: the client is held as accountstore.ItemGetter, not core.DB, so a binary that
-// calls nothing else links none of the other DynamoDB operations.
+// AccountReader reads keys, accounts and organizations by id, and connections (what the
+// authorizer reads), over GetItem and Query alone: the client is held as accountstore.ItemReader,
+// not core.DB, so a binary that calls nothing else links none of the other DynamoDB operations.
 func AccountReader(ctx context.Context, cfg config.Config) (accountstore.Reader, error) {
 	db, err := DynamoDB(ctx, cfg)
 	if err != nil {

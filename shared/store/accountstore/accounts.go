@@ -152,16 +152,7 @@ func (s *Accounts) GetOrganization(ctx context.Context, id string) (domain.Doc, 
 
 // Connections lists an account's live organizations.
 func (s *Accounts) Connections(ctx context.Context, account string) ([]domain.Connection, error) {
-	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(accountPK(account) + "#CONN")}, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return nil, fmt.Errorf("store: list connections: %w", err)
-	}
-	var cs []domain.Connection
-	for _, it := range out.Items {
-		cs = append(cs, domain.Connection{Org: core.GetS(it, "SK"), Status: core.GetS(it, "status")})
-	}
-	return cs, nil
+	return s.reader().Connections(ctx, account)
 }
 
 // SetConnectionStatus marks a connection active or revoked (the clinic's decision).

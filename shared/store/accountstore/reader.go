@@ -13,17 +13,19 @@ import (
 	"github.com/hapihub/hapihub/shared/store/core"
 )
 
-// ItemGetter is the one DynamoDB operation the key, account and organization reads use.
-type ItemGetter interface {
+// ItemReader is the two DynamoDB operations the authorizer's reads use: keys, accounts and
+// organizations by id, and a live account's connections.
+type ItemReader interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
-// Reader is the authorizer's view of the slice: keys, accounts and organizations by id, over
-// GetItem alone. A function holding only a Reader converts its DynamoDB client to ItemGetter,
-// not to core.DB, so the linker drops the other operations' serializers (the authorizer binary,
-// which must stay small).
+// Reader is the authorizer's view of the slice: keys, accounts and organizations by id, and
+// connections, over GetItem and Query alone. A function holding only a Reader converts its
+// DynamoDB client to ItemReader, not to core.DB, so the linker drops the other operations'
+// serializers (the authorizer binary, which must stay small).
 type Reader struct {
-	DB    ItemGetter
+	DB    ItemReader
 	Table string
 }
 
@@ -63,4 +65,18 @@ func (s Reader) GetOrganization(ctx context.Context, id string) (domain.Doc, err
 		return nil, apperr.New(apperr.NotFound, "No such organization: %s", id)
 	}
 	return core.UnmarshalDoc(out.Item), nil
+}
+
+// Connections lists an account's connections (organization and status).
+func (s Reader) Connections(ctx context.Context, account string) ([]domain.Connection, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{TableName: &s.Table, KeyConditionExpression: aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(accountPK(account) + "#CONN")}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return nil, fmt.Errorf("store: list connections: %w", err)
+	}
+	var cs []domain.Connection
+	for _, it := range out.Items {
+		cs = append(cs, domain.Connection{Org: core.GetS(it, "SK"), Status: core.GetS(it, "status")})
+	}
+	return cs, nil
 }
