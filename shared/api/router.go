@@ -326,7 +326,12 @@ func (rt *Router) tenant(ctx context.Context, p auth.Principal, orgHeader string
 			return t, nil, err
 		}
 		if orgHeader != "" && orgHeader != sandbox {
-			return t, nil, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s, not %s.", sandbox, orgHeader)
+			var ids []string
+			for _, o := range testorgs.All() {
+				ids = append(ids, o.ID)
+			}
+			return t, nil, apperr.New(apperr.Permissions, "Test keys reach only your sandbox organization %s and the test organizations %s, not %s.",
+				sandbox, strings.Join(ids, ", "), orgHeader)
 		}
 		t.Org = sandbox
 		return t, nil, nil

@@ -30,6 +30,10 @@ func Versioning(accounts AccountReader) Middleware {
 		return func(r *Request) (Response, error) {
 			reg := apiversion.Current()
 			v, acct, err := requestVersion(r, reg, accounts)
+			if err != nil && acct != "" {
+				// An unknown HapiHub-Version is answered in the account's own version, and says so.
+				return Response{}, versioned(err, acct)
+			}
 			if err != nil {
 				return Response{}, err
 			}
@@ -37,9 +41,7 @@ func Versioning(accounts AccountReader) Middleware {
 			r.Body = reg.Request(route.Resource, r.Body, v)
 			resp, err := next(r)
 			if err != nil {
-				e := *apperr.From(err) // a copy: errors may be shared values
-				e.Header = maps.Clone(e.Header)
-				return Response{}, e.WithHeader(apiversion.Header, string(v))
+				return Response{}, versioned(err, v)
 			}
 			if resp.Body, err = reg.Response(route.Resource, resp.Body, v); err != nil {
 				return Response{}, apperr.Internal(err)
@@ -52,6 +54,13 @@ func Versioning(accounts AccountReader) Middleware {
 			return resp, nil
 		}
 	}
+}
+
+// versioned is err saying, in its HapiHub-Version header, the version it is answered in.
+func versioned(err error, v apiversion.Version) error {
+	e := *apperr.From(err) // a copy: errors may be shared values
+	e.Header = maps.Clone(e.Header)
+	return e.WithHeader(apiversion.Header, string(v))
 }
 
 // requestVersion is the version r is served in and its account's own version.
@@ -71,7 +80,7 @@ func requestVersion(r *Request, reg *apiversion.Registry, accounts AccountReader
 		for _, k := range reg.Known() {
 			known = append(known, string(k))
 		}
-		return "", "", apperr.Field(apiversion.Header, "names no API version: %q; the known versions are %s (docs/changelog.md)", asked, strings.Join(known, ", "))
+		return "", acct, apperr.Field(apiversion.Header, "names no API version: %q; the known versions are %s (docs/changelog.md)", asked, strings.Join(known, ", "))
 	}
 	return v, acct, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/hapihub/hapihub/shared/app/platform"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/sandbox"
+	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -302,4 +303,19 @@ func TestNoRouteCrossesModesOrAccounts(t *testing.T) {
 	}
 	t.Logf("tried %d requests", tried)
 	assert.Greater(t, tried, 150)
+}
+
+// A test key naming an organization it cannot reach is told which ones it can: its sandbox and
+// the fixed test organizations.
+func TestTestKeyNamesTheOrganizationsItReaches(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	got := s.do(&a.test, "GET", "/patients", nil, "HapiHub-Organization", a.liveOrgs[0])
+	require.Equal(t, 403, got.Status, got.Raw)
+	assert.Equal(t, "PERMISSIONS_ERROR", got.name())
+	msg, _ := got.Body["message"].(string)
+	for _, o := range testorgs.All() {
+		assert.Contains(t, msg, o.ID)
+	}
+	assert.Contains(t, msg, a.liveOrgs[0])
 }
