@@ -261,12 +261,40 @@ func (rt *Router) serve(req *Request) (Response, error) {
 			req.Tenant = t
 		}
 	}
+	if err := writeQuery(req, route); err != nil {
+		return Response{}, err
+	}
 	body, err := decodeBody(ev)
 	if err != nil {
 		return Response{}, err
 	}
 	req.Body = body
 	return route.Handler(req)
+}
+
+// writeQuery refuses query parameters on writes: no write reads any, and one silently ignored
+// (a Feathers client's `$select` on create, a typo'd field) would look accepted. An unknown
+// parameter is 400 naming it, as it is on a find (docs/decisions.md#query-language).
+func writeQuery(req *Request, route Route) error {
+	switch route.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return nil
+	}
+	q := req.Query()
+	if len(q) == 0 {
+		return nil
+	}
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fields := make([]apperr.FieldError, len(names))
+	for i, k := range names {
+		fields[i] = apperr.FieldError{Field: k, Message: fmt.Sprintf("query parameters are not accepted on %s %s: send the fields in the JSON body ($select and expand apply to find and get)", route.Method, route.Path)}
+	}
+	return apperr.Invalid(fields...)
 }
 
 func decodeBody(ev events.APIGatewayProxyRequest) ([]byte, error) {

@@ -1,0 +1,76 @@
+package app_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/store/core"
+)
+
+// TestWriteQueryParametersRefused: no write reads the query string, so a parameter on one is
+// 400 naming it and changes nothing (the guide's Feathers clients send `$select` on create and
+// patch; ignoring it answered a full object as if it had been honoured, and a typo'd field
+// looked accepted). The Idempotency-Key of a refused request is not used up.
+func TestWriteQueryParametersRefused(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	created := s.do(p, "POST", "/patients", map[string]any{"firstName": "Query", "lastName": "Writes"})
+	require.Equal(t, 201, created.Status, created.Raw)
+	id := created.Body["id"].(string)
+	events := func() int {
+		evs, err := s.st.ListEvents(context.Background(), a.acct.ID, domain.Test, core.EventQuery{Limit: 100})
+		require.NoError(t, err)
+		return len(evs.Events)
+	}
+	count := func() int { return len(s.do(p, "GET", "/patients?$limit=100", nil).data()) }
+	before, beforeEvents := count(), events()
+
+	tests := []struct {
+		name, method, path string
+		body               any
+		fields             []string
+	}{
+		{"$select on create", "POST", "/patients?$select[]=id", map[string]any{"firstName": "A", "lastName": "B"}, []string{"$select[]"}},
+		{"a field in the query of a create", "POST", "/patients?firstName=A", map[string]any{"firstName": "A", "lastName": "B"}, []string{"firstName"}},
+		{"several, named in order", "POST", "/patients?zeta=1&alpha=2", map[string]any{"firstName": "A", "lastName": "B"}, []string{"alpha", "zeta"}},
+		{"$select on patch", "PATCH", "/patients/" + id + "?$select[]=id", map[string]any{"preferredName": "Q"}, []string{"$select[]"}},
+		{"update", "PUT", "/patients/" + id + "?lastName=X", map[string]any{"firstName": "Query", "lastName": "Y"}, []string{"lastName"}},
+		{"remove", "DELETE", "/patients/" + id + "?force=true", nil, []string{"force"}},
+		{"platform create", "POST", "/webhook-endpoints?url=http://localhost:9/h", map[string]any{"url": "http://localhost:9/h", "enabledEvents": []string{"*"}}, []string{"url"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.do(p, tc.method, tc.path, tc.body, "Idempotency-Key", "aud2-"+tc.name)
+			require.Equal(t, 400, r.Status, r.Raw)
+			assert.Equal(t, "INVALID_PARAMETERS", r.name())
+			var got []string
+			for _, e := range r.Body["errors"].([]any) {
+				got = append(got, e.(map[string]any)["field"].(string))
+			}
+			assert.Equal(t, tc.fields, got)
+			assert.Contains(t, r.Body["message"], "not accepted on "+tc.method)
+			if tc.body != nil {
+				// The key was not used up: the same key without the query runs.
+				clean := s.do(p, tc.method, strings.SplitN(tc.path, "?", 2)[0], tc.body, "Idempotency-Key", "aud2-"+tc.name)
+				assert.Less(t, clean.Status, 300, clean.Raw)
+				assert.Empty(t, clean.Header["Idempotent-Replayed"])
+			}
+		})
+	}
+	// Only the clean retries changed anything: three creates, a patch, an update (the remove was refused).
+	assert.Equal(t, before+3, count())
+	assert.Equal(t, beforeEvents+5, events(), "3 created, 1 patch, 1 update: no event for a refused request")
+	g := s.do(p, "GET", "/patients/"+id, nil)
+	require.Equal(t, 200, g.Status, "the refused DELETE removed nothing")
+	// Reads keep their query: $select on a get still works.
+	sel := s.do(p, "GET", "/patients/"+id+"?$select[]=firstName", nil)
+	require.Equal(t, 200, sel.Status, sel.Raw)
+	assert.Equal(t, "Query", sel.Body["firstName"])
+	assert.NotContains(t, sel.Body, "lastName")
+}
