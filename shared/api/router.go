@@ -309,14 +309,18 @@ func decodeBody(ev events.APIGatewayProxyRequest) ([]byte, error) {
 	} else if ev.HTTPMethod != http.MethodGet {
 		return nil, apperr.New(apperr.InvalidContentType, "Send request bodies with Content-Type: application/json.")
 	}
+	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(ev.Body)
 		if err != nil {
 			return nil, apperr.Field("body", "is not valid base64")
 		}
-		return b, nil
+		body = b
 	}
-	return []byte(ev.Body), nil
+	if err := checkUnicode(body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 func isLoopback(ip string) bool {

@@ -74,3 +74,40 @@ func TestWriteQueryParametersRefused(t *testing.T) {
 	assert.Equal(t, "Query", sel.Body["firstName"])
 	assert.NotContains(t, sel.Body, "lastName")
 }
+
+// TestBodyMustBeUnicode: a body with bytes that are not UTF-8, or a \u escape naming half a
+// surrogate pair, is 400 naming the body (RFC 8259 §8.1, §8.2) and creates nothing;
+// encoding/json would have stored U+FFFD in their place, changing the client's data silently.
+func TestBodyMustBeUnicode(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	count := func() int { return len(s.do(p, "GET", "/patients?$limit=100", nil).data()) }
+	before := count()
+	tests := []struct {
+		name, body, msg string
+	}{
+		{"raw 0xff", "{\"firstName\":\"A\xff\",\"lastName\":\"B\"}", "not valid UTF-8 (byte 15)"},
+		{"truncated sequence", "{\"firstName\":\"\xc3\",\"lastName\":\"B\"}", "not valid UTF-8 (byte 14)"},
+		{"lone high surrogate", `{"firstName":"\ud800","lastName":"B"}`, `\ud800 at byte 14`},
+		{"lone low surrogate", `{"firstName":"\uDC00x","lastName":"B"}`, `\uDC00 at byte 14`},
+		{"high then not low", `{"firstName":"\ud83d\u0041","lastName":"B"}`, `\ud83d at byte 14`},
+		{"high at the end of a string", `{"firstName":"A","lastName":"\ud83d"}`, `\ud83d at byte 29`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.do(p, "POST", "/patients", []byte(tc.body))
+			require.Equal(t, 400, r.Status, r.Raw)
+			assert.Equal(t, "INVALID_PARAMETERS", r.name())
+			assert.Equal(t, "body", r.Body["errors"].([]any)[0].(map[string]any)["field"])
+			assert.Contains(t, r.Body["message"], tc.msg)
+		})
+	}
+	assert.Equal(t, before, count(), "nothing was created")
+	// Valid escapes and characters outside the BMP pass unchanged.
+	for _, body := range []string{`{"firstName":"\ud83d\ude00 \u00e9\\u","lastName":"Ok"}`, `{"firstName":"😀 é","lastName":"Ok"}`} {
+		r := s.do(p, "POST", "/patients", []byte(body))
+		require.Equal(t, 201, r.Status, r.Raw)
+		assert.Contains(t, []string{"😀 é\\u", "😀 é"}, r.Body["firstName"])
+	}
+}
