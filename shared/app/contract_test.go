@@ -2,12 +2,14 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store/core"
 )
@@ -109,5 +111,68 @@ func TestBodyMustBeUnicode(t *testing.T) {
 		r := s.do(p, "POST", "/patients", []byte(body))
 		require.Equal(t, 201, r.Status, r.Raw)
 		assert.Contains(t, []string{"😀 é\\u", "😀 é"}, r.Body["firstName"])
+	}
+}
+
+// TestGatewayResponsesSpeakTheErrorTable: API Gateway's own answers (template.yaml's gateway
+// responses) are written by hand, outside apperr's one table, so each is checked against it:
+// a name the table has, Feathers' code and className for the status it is sent with, and a
+// Problem Details variant that says the same thing (RFC 9457: status, title, type by name,
+// instance the event).
+func TestGatewayResponsesSpeakTheErrorTable(t *testing.T) {
+	tpl := loadTemplate(t)
+	kinds := map[string]apperr.Kind{}
+	for _, k := range apperr.Kinds() {
+		kinds[k.Name()] = k
+	}
+	require.NotEmpty(t, tpl.API.GatewayResponses)
+	const event = "0f8fad5b-d9cb-469f-a165-70867728950e"
+	for typ, gr := range tpl.API.GatewayResponses {
+		t.Run(typ, func(t *testing.T) {
+			render := func(ct string) map[string]any {
+				src, ok := gr.Templates[ct]
+				require.True(t, ok, "%s has no %s template", typ, ct)
+				var v map[string]any
+				// $context.error.messageString is API Gateway's message, already a quoted JSON string.
+				src = strings.ReplaceAll(src, "$context.error.messageString", `"Invalid request body"`)
+				require.NoError(t, json.Unmarshal([]byte(strings.ReplaceAll(src, "$context.requestId", event)), &v), src)
+				return v
+			}
+			js, pd := render("application/json"), render("application/problem+json")
+			name, _ := js["name"].(string)
+			kind, ok := kinds[name]
+			require.True(t, ok, "%s answers %q, which is not in apperr's table", typ, name)
+			status := gr.StatusCode
+			if status == 0 {
+				// DEFAULT_4XX/5XX keep the status of whatever failed, which the body cannot
+				// know: it says the table's, and Problem Details leaves status out (optional).
+				status = kind.Status()
+				assert.NotContains(t, pd, "status")
+			} else {
+				assert.EqualValues(t, status, pd["status"])
+			}
+			departures := map[string]int{
+				// A body over API Gateway's limit is INVALID_PARAMETERS with the gateway's own
+				// status for it, a timeout UNKNOWN_ERROR with 504 (docs/aws.md).
+				"REQUEST_TOO_LARGE": 413, "INTEGRATION_TIMEOUT": 504,
+			}
+			if status != kind.Status() {
+				assert.Equal(t, departures[typ], status, "%s: %s is %d in the table", typ, name, kind.Status())
+			}
+			assert.EqualValues(t, status, js["code"], "Feathers reads the status from code")
+			assert.Equal(t, apperr.ClassName(status), js["className"])
+			assert.Equal(t, event, js["event"])
+			assert.NotEmpty(t, js["message"])
+			_, _, want := apperr.Render(apperr.New(kind, "x"), event, true)
+			var ref map[string]any
+			require.NoError(t, json.Unmarshal(want, &ref))
+			assert.Equal(t, ref["type"], pd["type"])
+			assert.Equal(t, ref["title"], pd["title"])
+			assert.Equal(t, ref["instance"], pd["instance"])
+			for _, k := range []string{"name", "event", "code", "className"} {
+				assert.Equal(t, js[k], pd[k], k)
+			}
+			assert.Equal(t, js["message"], pd["detail"])
+		})
 	}
 }
