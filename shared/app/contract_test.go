@@ -176,3 +176,39 @@ func TestGatewayResponsesSpeakTheErrorTable(t *testing.T) {
 		})
 	}
 }
+
+// TestListsRefuseUnknownParameters: every list refuses a parameter it does not read, naming it;
+// ignored, a filter answers every item as if it had been applied (GET .../deliveries?eventId=
+// listed all deliveries). The parameters a list does read still work.
+func TestListsRefuseUnknownParameters(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	ep := s.do(p, "POST", "/webhook-endpoints", map[string]any{"url": "http://localhost:9/h", "enabledEvents": []string{"*"}})
+	require.Equal(t, 201, ep.Status, ep.Raw)
+	deliveries := "/webhook-endpoints/" + ep.Body["id"].(string) + "/deliveries"
+	tests := []struct{ path, param string }{
+		{"/patients?nope=1", "nope"},
+		{"/events?nope=1", "nope"},
+		{"/api-keys?nope=1", "nope"},
+		{"/organizations?nope=1", "nope"},
+		{"/request-logs?nope=1", "nope"},
+		{"/event-types?nope=1", "nope"},
+		{"/webhook-endpoints?nope=1", "nope"},
+		{"/webhook-endpoints?page=0&size=2", "page"}, // Hubpay's paging is the clinical resources'
+		{deliveries + "?eventId=evt_01JZZZZZZZZZZZZZZZZZZZZZZZ", "eventId"},
+		{deliveries + "?$total=true", "$total"}, // deliveries are not counted
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			r := s.do(p, "GET", tc.path, nil)
+			require.Equal(t, 400, r.Status, r.Raw)
+			assert.Equal(t, "INVALID_PARAMETERS", r.name())
+			assert.Equal(t, tc.param, r.Body["errors"].([]any)[0].(map[string]any)["field"])
+		})
+	}
+	for _, path := range []string{"/webhook-endpoints?$limit=1&$total=true", deliveries + "?status=failed&$limit=5&$skip=0"} {
+		r := s.do(p, "GET", path, nil)
+		assert.Equal(t, 200, r.Status, r.Raw)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -348,6 +349,9 @@ func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
+	if err := onlyParams(q, "webhook endpoints", "$total"); err != nil {
+		return api.Response{}, err
+	}
 	cur, err := query.ListCursor(q, "we")
 	if err != nil {
 		return api.Response{}, err
@@ -363,6 +367,18 @@ func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
 		data = append(data, e.Doc())
 	}
 	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(all), "hasMore": more}}, nil
+}
+
+// onlyParams refuses a list parameter the list does not read: ignored, a filter such as
+// ?eventId=... would answer every item as if it had been applied.
+func onlyParams(q qs.Object, what string, filters ...string) error {
+	known := append([]string{"$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore}, filters...)
+	for key := range q.All() {
+		if !slices.Contains(known, key) {
+			return apperr.Field(key, "is not a parameter of %s (%s)", what, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 func (a *API) patchEndpoint(r *api.Request) (api.Response, error) {
@@ -449,6 +465,9 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	}
 	q, limit, skip, err := query.ListParams(r.Query())
 	if err != nil {
+		return api.Response{}, err
+	}
+	if err := onlyParams(q, "deliveries", "status"); err != nil {
 		return api.Response{}, err
 	}
 	cur, err := query.ListCursor(q, "whd")
