@@ -212,3 +212,43 @@ func TestListsRefuseUnknownParameters(t *testing.T) {
 		assert.Equal(t, 200, r.Status, r.Raw)
 	}
 }
+
+// TestReadsWithoutParametersRefuseThem: a single-object read that takes no parameters refuses
+// any (the guide's `$select` on GET /events/{id} answered the whole event; a typo'd ?expand=
+// looked honoured). Clinical gets still read $select and expand.
+func TestReadsWithoutParametersRefuseThem(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	ep := s.do(p, "POST", "/webhook-endpoints", map[string]any{"url": "http://localhost:9/h", "enabledEvents": []string{"*"}})
+	require.Equal(t, 201, ep.Status, ep.Raw)
+	pat := s.do(p, "POST", "/patients", map[string]any{"firstName": "Read", "lastName": "Only"})
+	require.Equal(t, 201, pat.Status, pat.Raw)
+	evs, err := s.st.ListEvents(context.Background(), a.acct.ID, domain.Test, core.EventQuery{Limit: 1})
+	require.NoError(t, err)
+	require.NotEmpty(t, evs.Events)
+	keys := s.do(p, "GET", "/api-keys", nil).data()
+	require.NotEmpty(t, keys)
+	tests := []struct{ path, param string }{
+		{"/events/" + evs.Events[0]["id"].(string) + "?$select[]=type", "$select[]"},
+		{"/webhook-endpoints/" + ep.Body["id"].(string) + "?expand[]=deliveries", "expand[]"},
+		{"/api-keys/" + keys[0].(map[string]any)["id"].(string) + "?reveal=true", "reveal"},
+		{"/account/api-version?v=1", "v"},
+		{"/organizations/" + a.acct.SandboxOrg + "?_=1700000000", "_"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.path, func(t *testing.T) {
+			r := s.do(p, "GET", tc.path, nil)
+			require.Equal(t, 400, r.Status, r.Raw)
+			assert.Equal(t, tc.param, r.Body["errors"].([]any)[0].(map[string]any)["field"])
+			assert.Contains(t, r.Body["message"], "takes no query parameters")
+			// Without the parameter the same read answers.
+			plain := s.do(p, "GET", strings.SplitN(tc.path, "?", 2)[0], nil)
+			assert.Equal(t, 200, plain.Status, plain.Raw)
+		})
+	}
+	sel := s.do(p, "GET", "/patients/"+pat.Body["id"].(string)+"?$select[]=lastName", nil)
+	require.Equal(t, 200, sel.Status, sel.Raw)
+	assert.Equal(t, "Only", sel.Body["lastName"])
+	assert.NotContains(t, sel.Body, "firstName")
+}
