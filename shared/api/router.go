@@ -272,6 +272,9 @@ func (rt *Router) serve(req *Request) (Response, error) {
 	if err := writeQuery(req, route); err != nil {
 		return Response{}, err
 	}
+	if err := queryUnicode(ev); err != nil {
+		return Response{}, err
+	}
 	body, err := decodeBody(ev)
 	if err != nil {
 		return Response{}, err

@@ -1,11 +1,40 @@
 package api
 
 import (
+	"sort"
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/aws/aws-lambda-go/events"
+
 	"github.com/hapihub/hapihub/shared/apperr"
 )
+
+// queryUnicode refuses a query parameter whose name or value, percent-decoded, is not UTF-8
+// (?firstName=%ff): it could match nothing, and answering an empty page would say there is
+// no such patient rather than that the question was garbled.
+func queryUnicode(ev events.APIGatewayProxyRequest) error {
+	q := rawQuery(ev)
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		ok := true
+		for _, v := range q[k] {
+			ok = ok && utf8.ValidString(v)
+		}
+		name := k
+		if !utf8.ValidString(k) {
+			ok, name = false, strconv.QuoteToASCII(k) // the name itself is garbled: show its bytes
+		}
+		if !ok {
+			return apperr.Field(name, "is not valid UTF-8 once percent-decoded; encode text as UTF-8 before percent-encoding it")
+		}
+	}
+	return nil
+}
 
 // checkUnicode refuses a JSON body that is not valid Unicode: raw bytes that are not UTF-8 (RFC
 // 8259 §8.1: JSON text MUST be UTF-8), or a \u escape naming half of a UTF-16 surrogate pair

@@ -252,3 +252,26 @@ func TestReadsWithoutParametersRefuseThem(t *testing.T) {
 	assert.Equal(t, "Only", sel.Body["lastName"])
 	assert.NotContains(t, sel.Body, "firstName")
 }
+
+// TestQueryMustBeUnicode: a query value or name that is not UTF-8 once percent-decoded is 400
+// naming it, not an empty page (it could match nothing, and would look like "no such patient").
+func TestQueryMustBeUnicode(t *testing.T) {
+	s := newStack(t)
+	a := s.newAccount("Acme")
+	p := &a.test
+	for _, tc := range []struct{ path, field string }{
+		{"/patients?firstName=%ff", "firstName"},
+		{"/patients?$search=caf%e9", "$search"},
+		{"/patients?lastName[$in][]=ok&lastName[$in][]=%c3", "lastName[$in][]"},
+		{"/patients?%ff=1", `"\xff"`},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			r := s.do(p, "GET", tc.path, nil)
+			require.Equal(t, 400, r.Status, r.Raw)
+			assert.Equal(t, tc.field, r.Body["errors"].([]any)[0].(map[string]any)["field"])
+			assert.Contains(t, r.Body["message"], "not valid UTF-8")
+		})
+	}
+	ok := s.do(p, "GET", "/patients?$search=caf%C3%A9", nil)
+	assert.Equal(t, 200, ok.Status, ok.Raw)
+}
