@@ -50,10 +50,15 @@ func IdempotencyConflict(err error, meta domain.Meta) error {
 	// The claim is the first of Meta.Tx's items.
 	if meta.Tx.Idempotency != nil && errors.As(err, &ce) && ce.Extra == 0 {
 		return apperr.New(apperr.Idempotency, "Another request with this Idempotency-Key holds it now; retry to get its result.").
-			WithHeader("Retry-After", "1")
+			WithCode(ReasonKeyInUse).WithHeader("Retry-After", "1")
 	}
 	return err
 }
+
+// ReasonKeyInUse is the reason of the one retryable IDEMPOTENCY_ERROR: the first request with the
+// key is still running (Stripe's idempotency_key_in_use). The other 409s under a key are final,
+// so a client retries on this reason alone.
+const ReasonKeyInUse = "idempotency_key_in_use"
 
 // MaxIdempotencyKey is the longest Idempotency-Key accepted (Stripe's limit).
 const MaxIdempotencyKey = 255
@@ -125,7 +130,7 @@ func replay(r *Request, rec domain.IdemRecord, fp string) (Response, error) {
 	}
 	if rec.State != domain.IdemDone {
 		return Response{}, apperr.New(apperr.Idempotency, "A request with this Idempotency-Key is still being processed; retry after it finishes.").
-			WithHeader("Retry-After", "1")
+			WithCode(ReasonKeyInUse).WithHeader("Retry-After", "1")
 	}
 	if kind := rec.Headers[errorMarker]; kind != "" {
 		var stored storedError

@@ -39,6 +39,9 @@ type Request struct {
 	// confirm is the organization's check still running when the route was entered (a live
 	// organization picked before its connection was read again): its refusal wins (tenant.go).
 	confirm *pendingCheck
+	// queryRead records that the handler looked at the query (Query), so a read whose route
+	// takes no parameters can refuse them instead of ignoring them (unreadQuery).
+	queryRead bool
 }
 
 // Header returns a request header, case-insensitively.
@@ -63,11 +66,16 @@ func header(e events.APIGatewayProxyRequest, name string) string {
 
 // Query returns the multi-value query parameters, falling back to the single-value map.
 func (r *Request) Query() map[string][]string {
-	if len(r.Event.MultiValueQueryStringParameters) > 0 {
-		return r.Event.MultiValueQueryStringParameters
+	r.queryRead = true
+	return rawQuery(r.Event)
+}
+
+func rawQuery(ev events.APIGatewayProxyRequest) map[string][]string {
+	if len(ev.MultiValueQueryStringParameters) > 0 {
+		return ev.MultiValueQueryStringParameters
 	}
 	out := map[string][]string{}
-	for k, v := range r.Event.QueryStringParameters {
+	for k, v := range ev.QueryStringParameters {
 		out[k] = []string{v}
 	}
 	return out
@@ -273,14 +281,68 @@ func (rt *Router) serve(req *Request) (Response, error) {
 	return run(req, route)
 }
 
-// run decodes the request's body and runs the route.
+// run checks the request's query, decodes its body and runs the route.
 func run(req *Request, route Route) (Response, error) {
+	if err := writeQuery(req, route); err != nil {
+		return Response{}, err
+	}
+	if err := queryUnicode(req.Event); err != nil {
+		return Response{}, err
+	}
 	body, err := decodeBody(req.Event)
 	if err != nil {
 		return Response{}, err
 	}
 	req.Body = body
-	return route.Handler(req)
+	out, err := route.Handler(req)
+	if err == nil && route.Method == http.MethodGet && !req.queryRead {
+		// A read that never looked at its query takes no parameters (GET /events/{id},
+		// /account/api-version, ...): refused like a list's unknown one, not ignored. Reads
+		// change nothing, so answering an error after the handler ran is safe.
+		if err := unreadQuery(req, route); err != nil {
+			return Response{}, err
+		}
+	}
+	return out, err
+}
+
+// unreadQuery is 400 naming every query parameter of a read whose handler takes none.
+func unreadQuery(req *Request, route Route) error {
+	q := rawQuery(req.Event)
+	if len(q) == 0 {
+		return nil
+	}
+	return apperr.Invalid(paramErrors(q, "GET "+route.Path+" takes no query parameters")...)
+}
+
+// paramErrors names each parameter of q, sorted, with the same message.
+func paramErrors(q map[string][]string, msg string) []apperr.FieldError {
+	names := make([]string, 0, len(q))
+	for k := range q {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	fields := make([]apperr.FieldError, len(names))
+	for i, k := range names {
+		fields[i] = apperr.FieldError{Field: k, Message: msg}
+	}
+	return fields
+}
+
+// writeQuery refuses query parameters on writes: no write reads any, and one silently ignored
+// (a Feathers client's `$select` on create, a typo'd field) would look accepted. An unknown
+// parameter is 400 naming it, as it is on a find (docs/decisions.md#query-language).
+func writeQuery(req *Request, route Route) error {
+	switch route.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return nil
+	}
+	q := rawQuery(req.Event)
+	if len(q) == 0 {
+		return nil
+	}
+	return apperr.Invalid(paramErrors(q, fmt.Sprintf("query parameters are not accepted on %s %s: send the fields in the JSON body ($select and expand apply to find and get)", route.Method, route.Path))...)
 }
 
 func decodeBody(ev events.APIGatewayProxyRequest) ([]byte, error) {
@@ -295,14 +357,18 @@ func decodeBody(ev events.APIGatewayProxyRequest) ([]byte, error) {
 	} else if ev.HTTPMethod != http.MethodGet {
 		return nil, apperr.New(apperr.InvalidContentType, "Send request bodies with Content-Type: application/json.")
 	}
+	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {
 		b, err := base64.StdEncoding.DecodeString(ev.Body)
 		if err != nil {
 			return nil, apperr.Field("body", "is not valid base64")
 		}
-		return b, nil
+		body = b
 	}
-	return []byte(ev.Body), nil
+	if err := checkUnicode(body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 func isLoopback(ip string) bool {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -155,6 +154,10 @@ func appointmentRules(prev, next domain.Doc) []apperr.FieldError {
 	return errs
 }
 
+// MaxTotal bounds an invoice's total at 2^53 - 1: JSON numbers are doubles in JavaScript (and in
+// every client that decodes into one), so a larger integer would arrive changed, silently.
+const MaxTotal = 1<<53 - 1
+
 // invoiceRules computes total and checks amounts and status.
 func invoiceRules(prev, next domain.Doc) []apperr.FieldError {
 	var errs []apperr.FieldError
@@ -163,8 +166,8 @@ func invoiceRules(prev, next domain.Doc) []apperr.FieldError {
 	for i, it := range items {
 		li, _ := it.(map[string]any)
 		q, u := i64(li["quantity"]), i64(li["unitAmount"])
-		if u != 0 && q > (math.MaxInt64-total)/u {
-			errs = append(errs, fieldErr(fmt.Sprintf("lineItems[%d]", i), "makes the total overflow"))
+		if u != 0 && q > (MaxTotal-total)/u {
+			errs = append(errs, fieldErr(fmt.Sprintf("lineItems[%d]", i), "makes the total exceed %d, the largest amount JSON clients read exactly", int64(MaxTotal)))
 			break
 		}
 		total += q * u

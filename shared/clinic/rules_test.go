@@ -120,6 +120,9 @@ func TestInvoiceRules(t *testing.T) {
 		map[string]any{"description": "s", "quantity": int64(1_000_000), "unitAmount": int64(1_000_000_000_000)},
 		map[string]any{"description": "r", "quantity": int64(1_000_000), "unitAmount": int64(1_000_000_000_000)},
 		map[string]any{"description": "q", "quantity": int64(1_000_000), "unitAmount": int64(1_000_000_000_000)}}
+	atMax := []any{map[string]any{"description": "x", "quantity": int64(9007), "unitAmount": int64(1_000_000_000_000)},
+		map[string]any{"description": "y", "quantity": int64(1), "unitAmount": int64(199_254_740_991)}}
+	overMax := []any{atMax[0], map[string]any{"description": "y", "quantity": int64(1), "unitAmount": int64(199_254_740_992)}}
 	tests := []struct {
 		name       string
 		prev, next domain.Doc
@@ -134,7 +137,10 @@ func TestInvoiceRules(t *testing.T) {
 		{"paid with a partial amount", nil, inv("status", "paid", "amountPaid", int64(10)), []string{"amountPaid"}, 3000, 10},
 		{"unknown patient", nil, inv("patientId", "pat_zz"), []string{"patientId"}, 3000, 0},
 		{"patient of another organization", nil, inv("patientId", "pat_b"), []string{"patientId"}, 3000, 0},
-		{"overflowing total", nil, inv("lineItems", big), []string{"lineItems[9]"}, 0, 0},
+		{"overflowing total", nil, inv("lineItems", big), []string{"lineItems[0]"}, 0, 0},
+		// 2^53 - 1 is the largest total a JavaScript client reads exactly: at it is fine, one more is not.
+		{"total at 2^53-1", nil, inv("lineItems", atMax), nil, 1<<53 - 1, 0},
+		{"total over 2^53-1", nil, inv("lineItems", overMax), []string{"lineItems[1]"}, 0, 0},
 		{"draft to open", inv(), inv("status", "open"), nil, 3000, 0},
 		{"open back to draft", inv("status", "open"), inv(), nil, 3000, 0},
 		{"paid back to open", inv("status", "paid", "amountPaid", int64(3000)), inv("status", "open", "amountPaid", int64(3000)), []string{"status"}, 3000, 3000},

@@ -238,6 +238,9 @@ func (p *parser) splitKey(key string) []string {
 		}
 	}
 	if open >= 0 {
+		if !p.info.DepthExceeded {
+			p.info.DeepKey = key
+		}
 		p.info.DepthExceeded = true
 		segs = append(segs, "["+key[open:]+"]")
 	}

@@ -115,6 +115,8 @@ type Info struct {
 	// DepthExceeded: some key had more than Depth bracket groups, and the
 	// rest was kept as one literal key.
 	DepthExceeded bool
+	// DeepKey is the first such key as written, so an error can name it.
+	DeepKey string
 	// ArrayLimitExceeded: some array became an object with index keys.
 	ArrayLimitExceeded bool
 }

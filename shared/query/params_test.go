@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/query"
 )
@@ -25,14 +26,16 @@ func TestParams(t *testing.T) {
 		name   string
 		params map[string][]string
 		code   string
+		fields []string // named by errors[] (none: the code stands in)
 	}{
-		{"too many parameters", map[string][]string{"type": strings.Split(strings.Repeat("a,", 1001), ",")}, "too_many_parameters"},
-		{"too deep", map[string][]string{"a[b][c][d][e][f][g]": {"1"}}, "query_too_deep"},
+		{"too many parameters", map[string][]string{"type": strings.Split(strings.Repeat("a,", 1001), ",")}, "too_many_parameters", []string{"too_many_parameters"}},
+		{"too deep", map[string][]string{"a[b][c][d][e][f][g]": {"1"}}, "query_too_deep", []string{"a[b][c][d][e][f][g]"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := query.Params(tc.params)
 			require.Error(t, err)
-			assert.Equal(t, []string{tc.code}, invalidFields(t, err))
+			assert.Equal(t, tc.fields, invalidFields(t, err))
+			assert.Equal(t, tc.code, apperr.From(err).Code)
 		})
 	}
 }

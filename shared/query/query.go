@@ -8,6 +8,7 @@
 package query
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -185,7 +186,10 @@ func parseQS(raw string) (qs.Object, error) {
 		return qs.Object{}, apperr.New(apperr.InvalidParameters, "The query has %d parameters; at most %d are allowed.", info.Parameters, qs.ParameterLimit).WithCode("too_many_parameters")
 	}
 	if info.DepthExceeded {
-		return qs.Object{}, apperr.New(apperr.InvalidParameters, "The query nests brackets more than %d levels deep.", qs.Depth).WithCode("query_too_deep")
+		// Named, as every bad input is: the message alone says what to fix.
+		e := apperr.Field(info.DeepKey, "nests brackets more than %d levels deep", qs.Depth)
+		e.Message = fmt.Sprintf("The query nests brackets more than %d levels deep: %s.", qs.Depth, info.DeepKey)
+		return qs.Object{}, e.WithCode("query_too_deep")
 	}
 	return obj, nil
 }

@@ -64,7 +64,7 @@ func TestParseErrorsNameTheParameter(t *testing.T) {
 		{"size=101", []string{"size"}},
 		{"sort=nope,asc", []string{"sort"}},
 		{"page=-1", []string{"page"}},
-		{"$or[0][$or][0][$or][0][lastName]=a", []string{"query_too_deep"}},
+		{"$or[0][$or][0][$or][0][lastName]=a", []string{"$or[0][$or][0][$or][0][lastName]"}}, // query_too_deep, naming the key
 		{strings.Repeat("a&", 1001), []string{"too_many_parameters"}},
 	}
 	for _, tc := range tests {

@@ -213,6 +213,9 @@ func validateString(f *Field, path string, v any) (any, []apperr.FieldError) {
 	if n := utf8.RuneCountInString(s); n > max {
 		return nil, fe(path, "must be at most %d characters, got %d", max, n)
 	}
+	if msg := controlChar(s); msg != "" {
+		return nil, fe(path, "%s", msg)
+	}
 	if f.Required && strings.TrimSpace(s) == "" {
 		return nil, fe(path, "cannot be empty")
 	}
@@ -329,11 +332,25 @@ func validateStringMap(path string, v any, op Op) (any, []apperr.FieldError) {
 			errs = append(errs, fe(path+"."+k, "must be a string, got %s", jsonType(m[k]))...)
 		case utf8.RuneCountInString(s) > maxMetadataValue:
 			errs = append(errs, fe(path+"."+k, "must be at most %d characters", maxMetadataValue)...)
+		case controlChar(s) != "":
+			errs = append(errs, fe(path+"."+k, "%s", controlChar(s))...)
 		default:
 			out[k] = s
 		}
 	}
 	return out, errs
+}
+
+// controlChar refuses C0 control characters other than tab, line feed and carriage return: a NUL
+// or an escape sequence in a name is never data, and databases clients sync into refuse some of
+// them (PostgreSQL's text cannot hold U+0000), so it would fail far from here. "" when clean.
+func controlChar(s string) string {
+	for i, r := range s {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+			return fmt.Sprintf("cannot contain the control character U+%04X (at character %d)", r, utf8.RuneCountInString(s[:i]))
+		}
+	}
+	return ""
 }
 
 func describe(f *Field) string {

@@ -54,6 +54,11 @@ func TestPatientCreateErrors(t *testing.T) {
 		{"empty required", `{"firstName":"  ","lastName":"B"}`, map[string]string{"firstName": "cannot be empty"}},
 		{"tag type", `{"firstName":"A","lastName":"B","tags":["ok",3]}`, map[string]string{"tags[1]": "must be a string"}},
 		{"metadata value", `{"firstName":"A","lastName":"B","metadata":{"n":1}}`, map[string]string{"metadata.n": "must be a string"}},
+		// C0 controls other than tab, LF and CR are never data (PostgreSQL's text refuses NUL).
+		{"NUL in a name", `{"firstName":"A\u0000B","lastName":"B"}`, map[string]string{"firstName": "control character U+0000 (at character 1)"}},
+		{"escape in a nested field", `{"firstName":"A","lastName":"B","address":{"city":"\u001b[31mRed"}}`, map[string]string{"address.city": "U+001B"}},
+		{"control in a tag", `{"firstName":"A","lastName":"B","tags":["a\u0007"]}`, map[string]string{"tags[0]": "U+0007"}},
+		{"control in metadata", `{"firstName":"A","lastName":"B","metadata":{"k":"\u0000"}}`, map[string]string{"metadata.k": "U+0000"}},
 		{"not json", `{"firstName":`, map[string]string{"body": "not valid JSON"}},
 		{"not object", `[1,2]`, map[string]string{"body": "must be a JSON object"}},
 		{"trailing", `{"firstName":"A","lastName":"B"} {}`, map[string]string{"body": "data after"}},
@@ -74,6 +79,13 @@ func TestPatientCreateErrors(t *testing.T) {
 			}(), "the message names the field")
 		})
 	}
+}
+
+func TestTabsAndNewlinesAreText(t *testing.T) {
+	doc, err := Patients.DecodeBody([]byte(`{"firstName":"A\tB","lastName":"C\r\nD","preferredName":"é😀\u007f"}`), OpCreate)
+	require.NoError(t, err)
+	assert.Equal(t, "A\tB", doc["firstName"])
+	assert.Equal(t, "C\r\nD", doc["lastName"])
 }
 
 func TestPatchAllowsPartialAndNull(t *testing.T) {

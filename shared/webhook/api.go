@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/netip"
+	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,9 +193,84 @@ func decodeEndpoint(body []byte) (endpointBody, error) {
 		return b, nil
 	}
 	if err := dec.Decode(&b); err != nil {
-		return b, apperr.Field("body", "must be a JSON object with url, enabledEvents, description, status, metadata, headers, apiVersion (%s)", strings.TrimPrefix(err.Error(), "json: "))
+		return b, endpointBodyError(err)
 	}
 	return b, nil
+}
+
+const endpointFields = "url, enabledEvents, description, status, metadata, headers, apiVersion"
+
+// endpointBodyError names the field a decode failed on, in JSON's terms: encoding/json's own
+// message names Go types ("Go struct field endpointBody.enabledEvents of type []string").
+func endpointBodyError(err error) error {
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		if f, ok := jsonField(reflect.TypeFor[endpointBody](), te.Field); ok && f.Kind() == reflect.Map && te.Type != f {
+			// A map's value failed: encoding/json names the map, and the type is its values'.
+			return apperr.Field(te.Field, "must be an object whose values are %s, got %s in it", jsonPlural(te.Type), jsonValue(te.Value))
+		}
+		return apperr.Field(te.Field, "must be %s, got %s", jsonType(te.Type), jsonValue(te.Value))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return apperr.Field(name, "is not a field of a webhook endpoint (%s)", endpointFields)
+	case errors.As(err, &te):
+		return apperr.Field("body", "must be a JSON object with %s, got %s", endpointFields, jsonValue(te.Value))
+	}
+	return apperr.Field("body", "must be a JSON object with %s (not valid JSON)", endpointFields)
+}
+
+// jsonType words a Go type as the JSON a client sends for it.
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.String {
+			return "an array of strings"
+		}
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	}
+	return "a number"
+}
+
+// jsonField is the type of the struct field whose JSON name is name.
+func jsonField(t reflect.Type, name string) (reflect.Type, bool) {
+	for f := range t.Fields() {
+		if tag, _, _ := strings.Cut(f.Tag.Get("json"), ","); tag == name {
+			return f.Type, true
+		}
+	}
+	return nil, false
+}
+
+// jsonPlural is jsonType for several values ("strings", "numbers").
+func jsonPlural(t reflect.Type) string {
+	w := jsonType(t)
+	if w == "true or false" {
+		return "true or false"
+	}
+	_, noun, _ := strings.Cut(w, " ")
+	return noun + "s"
+}
+
+// jsonValue words encoding/json's UnmarshalTypeError.Value ("string", "number 5", "array", ...).
+func jsonValue(v string) string {
+	kind, _, _ := strings.Cut(v, " ")
+	switch kind {
+	case "array", "object":
+		return "an " + kind
+	case "bool":
+		return "true or false"
+	}
+	return "a " + kind
 }
 
 func (a *API) policy(mode string) Policy {
@@ -348,6 +427,9 @@ func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
+	if err := onlyParams(q, "webhook endpoints", "$total"); err != nil {
+		return api.Response{}, err
+	}
 	cur, err := query.ListCursor(q, "we")
 	if err != nil {
 		return api.Response{}, err
@@ -363,6 +445,18 @@ func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
 		data = append(data, e.Doc())
 	}
 	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(all), "hasMore": more}}, nil
+}
+
+// onlyParams refuses a list parameter the list does not read: ignored, a filter such as
+// ?eventId=... would answer every item as if it had been applied.
+func onlyParams(q qs.Object, what string, filters ...string) error {
+	known := append([]string{"$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore}, filters...)
+	for key := range q.All() {
+		if !slices.Contains(known, key) {
+			return apperr.Field(key, "is not a parameter of %s (%s)", what, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 func (a *API) patchEndpoint(r *api.Request) (api.Response, error) {
@@ -449,6 +543,9 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	}
 	q, limit, skip, err := query.ListParams(r.Query())
 	if err != nil {
+		return api.Response{}, err
+	}
+	if err := onlyParams(q, "deliveries", "status"); err != nil {
 		return api.Response{}, err
 	}
 	cur, err := query.ListCursor(q, "whd")

@@ -134,7 +134,11 @@ func TestEndpointValidation(t *testing.T) {
 		{"live link-local", domain.Live, map[string]any{"url": "https://169.254.169.254/", "enabledEvents": []string{"*"}}, "url"},
 		{"live mapped v6", domain.Live, map[string]any{"url": "https://[::ffff:192.168.0.1]/", "enabledEvents": []string{"*"}}, "url"},
 		{"bad status", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"*"}, "status": "paused"}, "status"},
-		{"unknown field", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"*"}, "secret": "x"}, "body"},
+		{"unknown field", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"*"}, "secret": "x"}, "secret"},
+		// A value of the wrong JSON type names its field in JSON's terms (not Go's struct and types).
+		{"events as a string", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": "*"}, "enabledEvents"},
+		{"url as a number", domain.Test, map[string]any{"url": 5, "enabledEvents": []string{"*"}}, "url"},
+		{"metadata value as a number", domain.Test, map[string]any{"url": "https://hooks.example.com", "enabledEvents": []string{"*"}, "metadata": map[string]any{"k": 1}}, "metadata"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -142,6 +146,9 @@ func TestEndpointValidation(t *testing.T) {
 			require.Equal(t, http.StatusBadRequest, status, out)
 			assert.Equal(t, "INVALID_PARAMETERS", out["name"])
 			assert.Contains(t, out["message"], c.field)
+			require.NotEmpty(t, out["errors"], out)
+			assert.Equal(t, c.field, out["errors"].([]any)[0].(map[string]any)["field"])
+			assert.NotContains(t, out["message"], "Go struct", "no Go types in a client's error")
 		})
 	}
 	status, out := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": "http://localhost:9/h", "enabledEvents": []string{"*"}})

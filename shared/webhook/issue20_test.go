@@ -232,7 +232,7 @@ func TestEndpointCustomHeaderValidation(t *testing.T) {
 		{"value too long", map[string]any{"X-Long": strings.Repeat("v", webhook.MaxHeaderValueLen+1)}, "headers.X-Long"},
 		{"too many", many, "at most 20 headers"},
 		{"too large in all", big, "4096 bytes"},
-		{"not a string", map[string]any{"X-Num": 5}, "body"},
+		{"not a string", map[string]any{"X-Num": 5}, "field:headers message:must be an object whose values are strings, got a number in it"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

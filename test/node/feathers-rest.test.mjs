@@ -59,3 +59,24 @@ test('create, patch with a stale If-Match (412 precondition-failed), remove', as
   const removed = await patients.remove(p.id, auth())
   assert.equal(removed.deleted, true)
 })
+
+test('a Feathers create with $select is refused naming it, and creates nothing', async () => {
+  const lastName = `Select${Date.now()}`
+  // @feathersjs/rest-client sends params.query on create as qs writes it: $select[0]=id.
+  await assert.rejects(patients.create({ firstName: 'Sel', lastName }, auth({ query: { $select: ['id'] } })), (err) => {
+    assert.equal(err.code, 400)
+    assert.equal(err.className, 'bad-request')
+    assert.deepEqual(err.errors.map((e) => e.field), ['$select[0]'])
+    assert.match(err.message, /not accepted on POST/)
+    return true
+  })
+  const page = await patients.find(auth({ query: { lastName, $limit: 0 } }))
+  assert.equal(page.total, 0)
+})
+
+test('a get whose route takes no parameters refuses them (events)', async () => {
+  const { data } = await app.service('events').find(auth({ query: { $limit: 1 } }))
+  assert.equal(data.length, 1)
+  await assert.rejects(app.service('events').get(data[0].id, auth({ query: { $select: ['type'] } })), (err) => err.code === 400 && err.errors[0].field === '$select[0]')
+  assert.equal((await app.service('events').get(data[0].id, auth())).id, data[0].id)
+})

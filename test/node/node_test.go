@@ -1,6 +1,6 @@
 // Package nodetest runs the Node tests of this directory (node --test) against a running local
-// platform: the real @feathersjs/memory adapter and @feathersjs/rest-client, Redocly's linter
-// and openapi-typescript + tsc, all from npm (package-lock.json is committed; `npm ci` installs
+// platform: the real @feathersjs/memory adapter and @feathersjs/rest-client, Redocly's linter,
+// openapi-typescript + tsc, and the webhook verifiers of stripe, standardwebhooks and svix, all from npm (package-lock.json is committed; `npm ci` installs
 // it). Without Node the test is skipped with a message; CI has Node 20.
 package nodetest
 

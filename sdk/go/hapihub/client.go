@@ -348,8 +348,12 @@ func (c *Client) retryable(err error, attempt int) (time.Duration, bool) {
 			return 0, false
 		}
 	case errors.As(err, &ae):
-		ok := ae.Status == http.StatusTooManyRequests || ae.Status >= 500 ||
-			(ae.Status == http.StatusConflict && ae.Name == ErrorIdempotency)
+		// Of the 409 IDEMPOTENCY_ERRORs only the in-flight one is worth another try: it comes with
+		// Retry-After and reason idempotency_key_in_use. The others (key used with another API
+		// key, a batch that failed part-way, a result no longer kept) would fail the same way.
+		inFlight := ae.Status == http.StatusConflict && ae.Name == ErrorIdempotency &&
+			(ae.Code == "idempotency_key_in_use" || ae.RetryAfter > 0)
+		ok := ae.Status == http.StatusTooManyRequests || ae.Status >= 500 || inFlight
 		if !ok {
 			return 0, false
 		}

@@ -81,6 +81,8 @@ func TestRetries(t *testing.T) {
 		{"429 honours Retry-After", []func(http.ResponseWriter){reply(429, `{"name":"RATE_LIMIT_EXCEEDED","message":"slow down","event":"e"}`, "Retry-After", "2"), reply(201, okPatient)}, 2, "", []time.Duration{2 * time.Second}},
 		{"409 IDEMPOTENCY_ERROR retried", []func(http.ResponseWriter){reply(409, idem, "Retry-After", "1"), reply(201, okPatient)}, 2, "", []time.Duration{time.Second}},
 		{"network error retried", []func(http.ResponseWriter){hangUp, reply(201, okPatient)}, 2, "", nil},
+		{"409 IDEMPOTENCY_ERROR in use (reason, no Retry-After) retried", []func(http.ResponseWriter){reply(409, `{"name":"IDEMPOTENCY_ERROR","message":"in flight","event":"e1","reason":"idempotency_key_in_use"}`), reply(201, okPatient)}, 2, "", nil},
+		{"409 IDEMPOTENCY_ERROR that is final not retried", []func(http.ResponseWriter){reply(409, `{"name":"IDEMPOTENCY_ERROR","message":"other key","event":"e1","reason":"idempotency_key_other_api_key"}`)}, 1, "IDEMPOTENCY_ERROR", nil},
 		{"409 of another name not retried", []func(http.ResponseWriter){reply(409, `{"name":"CONFLICT","message":"x","event":"e"}`)}, 1, "CONFLICT", nil},
 		{"400 not retried", []func(http.ResponseWriter){reply(400, `{"name":"INVALID_PARAMETERS","message":"bad","event":"e"}`)}, 1, "INVALID_PARAMETERS", nil},
 		{"412 not retried", []func(http.ResponseWriter){reply(412, `{"name":"PRECONDITION_FAILED","message":"stale","event":"e"}`)}, 1, "PRECONDITION_FAILED", nil},

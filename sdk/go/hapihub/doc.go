@@ -43,7 +43,7 @@
 //
 // Every write carries an Idempotency-Key (a UUID, or IdempotencyKey), the same across the
 // client's own retries, so a retried create never creates twice. Network errors, 409
-// IDEMPOTENCY_ERROR, 429 (after its Retry-After) and 5xx are retried with exponential backoff
+// IDEMPOTENCY_ERROR in flight, 429 (after its Retry-After) and 5xx are retried with exponential backoff
 // and jitter (WithMaxRetries, WithBackoff), as long as the context allows. A failed call returns
 // an *Error with the API's Name, Message, Event, Code and field errors; match it with errors.As
 // or errors.Is(err, ErrNotFound). CaptureResponse gives the status and headers: Response.ETag

@@ -99,6 +99,8 @@ func TestIdempotencyInFlightAndLease(t *testing.T) {
 	busy := h.do(r)
 	assert.Equal(t, 409, busy.status)
 	assert.Equal(t, "IDEMPOTENCY_ERROR", busy.name())
+	assert.Equal(t, "idempotency_key_in_use", busy.body["reason"], "the retryable 409 says so (Stripe's code)")
+	assert.Equal(t, "1", busy.header["Retry-After"])
 	other := h.do(req{key: r.key, method: "POST", path: "/patients", body: `{"firstName":"Bob","lastName":"Lee"}`, header: r.header})
 	assert.Equal(t, "idempotency_key_reused", other.body["reason"], "a different request is refused even while pending")
 
@@ -147,6 +149,7 @@ func TestIdempotencyConcurrent(t *testing.T) {
 			}
 		case 409:
 			assert.Equal(t, "IDEMPOTENCY_ERROR", r.name())
+			assert.Equal(t, "idempotency_key_in_use", r.body["reason"])
 			assert.Equal(t, "1", r.header["Retry-After"])
 		default:
 			t.Errorf("unexpected %d %v", r.status, r.body)
