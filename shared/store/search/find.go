@@ -139,6 +139,10 @@ type planner struct {
 	idDesc    bool
 	relevance bool
 	idOrdered bool
+	// byTime: the query sorts on createdAt, answered in id order (timeorder.go).
+	byTime bool
+	// idBounds: how many of conds are id bounds standing for createdAt ranges (timeorder.go).
+	idBounds int
 }
 
 func (s *Index) newPlanner(t domain.Tenant, res *schema.Resource, q *query.Query) *planner {
@@ -164,18 +168,32 @@ func (s *Index) newPlanner(t domain.Tenant, res *schema.Resource, q *query.Query
 	}
 	relevance := q.Search != nil && q.Search.SortByRelevance
 	idOrdered := len(keys) == 0 && !relevance
-	return &planner{s: s, t: t, res: res, q: q, conds: conds, keys: keys, idDesc: idDesc, relevance: relevance, idOrdered: idOrdered}
+	p := &planner{s: s, t: t, res: res, q: q, conds: conds, keys: keys, idDesc: idDesc, relevance: relevance, idOrdered: idOrdered}
+	p.timeOrder()
+	return p
 }
 
 // plan picks the access path, or refuses a query no path serves without reading the whole
 // organization (a sort whose first key has no index and no narrowing filter).
 func (s *Index) plan(t domain.Tenant, res *schema.Resource, q *query.Query) (access, error) {
 	p := s.newPlanner(t, res, q)
-	if q.Search != nil {
+	a, err := p.choose()
+	if p.byTime {
+		a.name += " (createdAt order = id order)"
+	}
+	return a, err
+}
+
+func (p *planner) choose() (access, error) {
+	if p.q.Search != nil {
 		return p.searchAccess(), nil
 	}
 	if a, ok := p.indexedAccess(); ok {
 		return a, nil
+	}
+	if p.idBounds > 0 {
+		// createdAt ranges in id order: the partition's id range is read in order.
+		return p.sortOrPartition()
 	}
 	if a, ok := p.rangeAccess(); ok {
 		return a, nil
@@ -325,7 +343,7 @@ func (p *planner) searchAccess() access {
 func (p *planner) indexedAccess() (access, bool) {
 	s, t, res, q, conds, keys := p.s, p.t, p.res, p.q, p.conds, p.keys
 	idDesc, idOrdered := p.idDesc, p.idOrdered
-	only := len(conds) == 1
+	only := len(conds)-p.idBounds == 1 // the id bounds are key conditions too (seekID)
 	for _, c := range conds {
 		if a, ok := p.prefixPath(c); ok {
 			a.exact = only && a.groupBy == nil
@@ -416,7 +434,7 @@ func (p *planner) sortOrPartition() (access, error) {
 	}
 	a := s.partitionPath(t, res, p.idDesc, p.idOrdered, "partition")
 	seekID(&a, conds)
-	a.exact = len(conds) == 0
+	a.exact = len(conds) == p.idBounds
 	a.rank, _ = s.Ranks.Path(t, res, q)
 	return a, nil
 }
@@ -438,42 +456,95 @@ func (s *Index) partitionPath(t domain.Tenant, res *schema.Resource, desc, order
 	}}}
 }
 
-// seekID narrows reads in id order to a cursor's id bound (id $gt / $lt), so a page after a
-// cursor reads from there: the partition's sort key is the id; an equality's slot range
-// (<value>\x01<id>) becomes the part of it past the id.
+// seekID narrows reads in id order to the id bounds among conds (a cursor's id, $gt / $lt;
+// createdAt ranges, as timeorder.go rewrites them), so a page after a cursor reads from there:
+// the partition's sort key is the id; an equality's slot range (<value>\x01<id>) becomes the
+// part of it within the bounds. An empty range leaves the path no query.
 func seekID(a *access, conds []query.Node) {
-	for _, c := range conds {
-		id, ok := c.Value.(string)
-		if c.Kind != query.KindCond || c.Field != "id" || !ok || (c.Op != query.OpGt && c.Op != query.OpLt) {
-			continue
-		}
-		for i := range a.queries {
-			kq := &a.queries[i]
-			switch {
-			case kq.index == "" && kq.kce == "PK = :pk":
-				op := ">"
-				if c.Op == query.OpLt {
-					op = "<"
-				}
-				kq.kce += " AND SK " + op + " :seek"
-				kq.vals[":seek"] = core.SV(id)
-			case strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
-				v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
-				if !ok {
-					continue
-				}
-				prefix := v.Value
-				lo, hi := prefix+id+"\x00", prefix+"\x7f"
-				if c.Op == query.OpLt {
-					lo, hi = prefix, prefix+id
-				}
-				kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :v AND :hi"
-				kq.vals[":v"], kq.vals[":hi"] = core.SV(lo), core.SV(hi)
-			}
-		}
-		a.name += " from " + c.Op.String()
+	lo, hi, loOp, hiOp := idRange(conds)
+	if lo == "" && hi == "" {
 		return
 	}
+	empty := false
+	for i := range a.queries {
+		kq := &a.queries[i]
+		switch {
+		case kq.index == "" && kq.kce == "PK = :pk":
+			empty = partitionRange(kq, lo, hi, loOp, hiOp) || empty
+		case strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
+			v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
+			if !ok {
+				continue
+			}
+			// BETWEEN is inclusive: a strict upper bound's own id is read, and the exact
+			// condition (in memory) drops it.
+			prefix := v.Value
+			l, h := prefix, prefix+"\x7f"
+			if lo != "" {
+				l = prefix + lo
+			}
+			if loOp == query.OpGt {
+				l += "\x00" // just past the bound's own key
+			}
+			if hi != "" {
+				h = prefix + hi
+			}
+			empty = empty || l > h
+			kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :v AND :hi"
+			kq.vals[":v"], kq.vals[":hi"] = core.SV(l), core.SV(h)
+		}
+	}
+	if empty {
+		a.queries = nil // DynamoDB refuses BETWEEN with lo > hi; nothing is in the range
+	}
+	a.name += " from id range"
+}
+
+// idRange is the tightest lower and upper id bounds among conds ("" for none) and their ops.
+func idRange(conds []query.Node) (lo, hi string, loOp, hiOp query.Op) {
+	for _, c := range conds {
+		id, ok := c.Value.(string)
+		if c.Kind != query.KindCond || c.Field != "id" || !ok {
+			continue
+		}
+		switch c.Op {
+		case query.OpGt, query.OpGte:
+			if lo == "" || id > lo || (id == lo && c.Op == query.OpGt) {
+				lo, loOp = id, c.Op
+			}
+		case query.OpLt, query.OpLte:
+			if hi == "" || id < hi || (id == hi && c.Op == query.OpLt) {
+				hi, hiOp = id, c.Op
+			}
+		}
+	}
+	return lo, hi, loOp, hiOp
+}
+
+// partitionRange adds the id bounds to a partition query's key condition; it reports an empty
+// range.
+func partitionRange(kq *keyQuery, lo, hi string, loOp, hiOp query.Op) bool {
+	ops := map[query.Op]string{query.OpGt: ">", query.OpGte: ">=", query.OpLt: "<", query.OpLte: "<="}
+	switch {
+	case hi == "":
+		kq.kce += " AND SK " + ops[loOp] + " :lo"
+		kq.vals[":lo"] = core.SV(lo)
+	case lo == "":
+		kq.kce += " AND SK " + ops[hiOp] + " :hi"
+		kq.vals[":hi"] = core.SV(hi)
+	default:
+		// BETWEEN is inclusive: a strict lower bound starts just past its id; a strict upper
+		// bound's own id is read, and the exact condition (in memory) drops it.
+		if loOp == query.OpGt {
+			lo += "\x00"
+		}
+		if lo > hi {
+			return true
+		}
+		kq.kce += " AND SK BETWEEN :lo AND :hi"
+		kq.vals[":lo"], kq.vals[":hi"] = core.SV(lo), core.SV(hi)
+	}
+	return false
 }
 
 // eqQueries are the index queries for field = v (ordered by id), if the field is indexed.
