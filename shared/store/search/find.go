@@ -789,6 +789,19 @@ func (s *Index) execute(ctx context.Context, t domain.Tenant, res *schema.Resour
 // executeExact answers an exact, ordered, single-query path: from its rank list when a skip
 // or a total wants one, else counted by DynamoDB (executeCounted).
 func (s *Index) executeExact(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, p access, r *domain.Result) error {
+	if p.rank != "" && q.Skip == 0 && q.Total {
+		// The first page is the path's first items, read from its index; the total is the list's
+		// count (rankedTotal's way): no page ids from chunks, no strongly consistent reads by key.
+		page := *q
+		page.Total = false
+		if err := s.executeCounted(ctx, res, &page, p, r); err != nil {
+			return err
+		}
+		total, err := s.Ranks.Count(ctx, p.rank, &r.Stats)
+		r.Total = total
+		r.Stats.Plan += " + rank list count"
+		return err
+	}
 	if p.rank != "" && (q.Skip > 0 || q.Total) {
 		ok, err := s.Ranks.Execute(ctx, t, res, q, p.rank, p.desc, r)
 		if ok || err != nil {
