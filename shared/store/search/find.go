@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -139,10 +140,8 @@ type planner struct {
 	idDesc    bool
 	relevance bool
 	idOrdered bool
-	// byTime: the query sorts on createdAt, answered in id order (timeorder.go).
-	byTime bool
-	// idBounds: how many of conds are id bounds standing for createdAt ranges (timeorder.go).
-	idBounds int
+	byTime    bool // a createdAt sort answered in id order (timeorder.go)
+	idBounds  int  // how many of conds are id bounds standing for createdAt ranges
 }
 
 func (s *Index) newPlanner(t domain.Tenant, res *schema.Resource, q *query.Query) *planner {
@@ -175,25 +174,19 @@ func (s *Index) newPlanner(t domain.Tenant, res *schema.Resource, q *query.Query
 
 // plan picks the access path, or refuses a query no path serves without reading the whole
 // organization (a sort whose first key has no index and no narrowing filter).
-func (s *Index) plan(t domain.Tenant, res *schema.Resource, q *query.Query) (access, error) {
+func (s *Index) plan(t domain.Tenant, res *schema.Resource, q *query.Query) (a access, err error) {
 	p := s.newPlanner(t, res, q)
-	a, err := p.choose()
 	if p.byTime {
-		a.name += " (createdAt order = id order)"
+		defer func() { a.name += " (createdAt order = id order)" }()
 	}
-	return a, err
-}
-
-func (p *planner) choose() (access, error) {
-	if p.q.Search != nil {
+	if q.Search != nil {
 		return p.searchAccess(), nil
 	}
 	if a, ok := p.indexedAccess(); ok {
 		return a, nil
 	}
 	if p.idBounds > 0 {
-		// createdAt ranges in id order: the partition's id range is read in order.
-		return p.sortOrPartition()
+		return p.sortOrPartition() // createdAt ranges in id order: the partition's id range
 	}
 	if a, ok := p.rangeAccess(); ok {
 		return a, nil
@@ -456,95 +449,43 @@ func (s *Index) partitionPath(t domain.Tenant, res *schema.Resource, desc, order
 	}}}
 }
 
-// seekID narrows reads in id order to the id bounds among conds (a cursor's id, $gt / $lt;
-// createdAt ranges, as timeorder.go rewrites them), so a page after a cursor reads from there:
-// the partition's sort key is the id; an equality's slot range (<value>\x01<id>) becomes the
-// part of it within the bounds. An empty range leaves the path no query.
+// seekID narrows reads in id order to the id bounds among conds (a cursor's, or createdAt ranges
+// as timeOrder rewrites them): the partition's sort key is the id; an equality's slot range
+// (<value>\x01<id>) becomes the part of it within the bounds. An empty range reads nothing.
 func seekID(a *access, conds []query.Node) {
-	lo, hi, loOp, hiOp := idRange(conds)
+	lo, hi := query.IDRange(conds)
 	if lo == "" && hi == "" {
 		return
 	}
-	empty := false
+	if hi != "" && lo > hi {
+		a.queries = nil // DynamoDB refuses BETWEEN with lo > hi
+	}
 	for i := range a.queries {
 		kq := &a.queries[i]
+		v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
+		l, h := lo, hi
 		switch {
+		case kq.index == "" && kq.kce == "PK = :pk" && hi == "":
+			kq.kce += " AND SK >= :lo"
+		case kq.index == "" && kq.kce == "PK = :pk" && lo == "":
+			kq.kce += " AND SK <= :hi"
 		case kq.index == "" && kq.kce == "PK = :pk":
-			empty = partitionRange(kq, lo, hi, loOp, hiOp) || empty
-		case strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
-			v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
-			if !ok {
-				continue
-			}
-			// BETWEEN is inclusive: a strict upper bound's own id is read, and the exact
-			// condition (in memory) drops it.
-			prefix := v.Value
-			l, h := prefix, prefix+"\x7f"
-			if lo != "" {
-				l = prefix + lo
-			}
-			if loOp == query.OpGt {
-				l += "\x00" // just past the bound's own key
-			}
-			if hi != "" {
-				h = prefix + hi
-			}
-			empty = empty || l > h
-			kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :v AND :hi"
-			kq.vals[":v"], kq.vals[":hi"] = core.SV(l), core.SV(h)
-		}
-	}
-	if empty {
-		a.queries = nil // DynamoDB refuses BETWEEN with lo > hi; nothing is in the range
-	}
-	a.name += " from id range"
-}
-
-// idRange is the tightest lower and upper id bounds among conds ("" for none) and their ops.
-func idRange(conds []query.Node) (lo, hi string, loOp, hiOp query.Op) {
-	for _, c := range conds {
-		id, ok := c.Value.(string)
-		if c.Kind != query.KindCond || c.Field != "id" || !ok {
+			kq.kce += " AND SK BETWEEN :lo AND :hi"
+		case ok && strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
+			l, h = v.Value+lo, v.Value+cmp.Or(hi, "\x7f") // the value's keys within the bounds
+			kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :lo AND :hi"
+			delete(kq.vals, ":v")
+		default:
 			continue
 		}
-		switch c.Op {
-		case query.OpGt, query.OpGte:
-			if lo == "" || id > lo || (id == lo && c.Op == query.OpGt) {
-				lo, loOp = id, c.Op
-			}
-		case query.OpLt, query.OpLte:
-			if hi == "" || id < hi || (id == hi && c.Op == query.OpLt) {
-				hi, hiOp = id, c.Op
-			}
+		if l != "" {
+			kq.vals[":lo"] = core.SV(l)
+		}
+		if h != "" {
+			kq.vals[":hi"] = core.SV(h)
 		}
 	}
-	return lo, hi, loOp, hiOp
-}
-
-// partitionRange adds the id bounds to a partition query's key condition; it reports an empty
-// range.
-func partitionRange(kq *keyQuery, lo, hi string, loOp, hiOp query.Op) bool {
-	ops := map[query.Op]string{query.OpGt: ">", query.OpGte: ">=", query.OpLt: "<", query.OpLte: "<="}
-	switch {
-	case hi == "":
-		kq.kce += " AND SK " + ops[loOp] + " :lo"
-		kq.vals[":lo"] = core.SV(lo)
-	case lo == "":
-		kq.kce += " AND SK " + ops[hiOp] + " :hi"
-		kq.vals[":hi"] = core.SV(hi)
-	default:
-		// BETWEEN is inclusive: a strict lower bound starts just past its id; a strict upper
-		// bound's own id is read, and the exact condition (in memory) drops it.
-		if loOp == query.OpGt {
-			lo += "\x00"
-		}
-		if lo > hi {
-			return true
-		}
-		kq.kce += " AND SK BETWEEN :lo AND :hi"
-		kq.vals[":lo"], kq.vals[":hi"] = core.SV(lo), core.SV(hi)
-	}
-	return false
+	a.name += " from id range"
 }
 
 // eqQueries are the index queries for field = v (ordered by id), if the field is indexed.
@@ -789,19 +730,6 @@ func (s *Index) execute(ctx context.Context, t domain.Tenant, res *schema.Resour
 // executeExact answers an exact, ordered, single-query path: from its rank list when a skip
 // or a total wants one, else counted by DynamoDB (executeCounted).
 func (s *Index) executeExact(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, p access, r *domain.Result) error {
-	if p.rank != "" && q.Skip == 0 && q.Total {
-		// The first page is the path's first items, read from its index; the total is the list's
-		// count (rankedTotal's way): no page ids from chunks, no strongly consistent reads by key.
-		page := *q
-		page.Total = false
-		if err := s.executeCounted(ctx, res, &page, p, r); err != nil {
-			return err
-		}
-		total, err := s.Ranks.Count(ctx, p.rank, &r.Stats)
-		r.Total = total
-		r.Stats.Plan += " + rank list count"
-		return err
-	}
 	if p.rank != "" && (q.Skip > 0 || q.Total) {
 		ok, err := s.Ranks.Execute(ctx, t, res, q, p.rank, p.desc, r)
 		if ok || err != nil {

@@ -15,7 +15,7 @@ import (
 // reading every match on the index. Every page of the Hubpay dialect wants a total, so a sorted
 // Hubpay page of a large organization depends on it. It reports false when it does not apply.
 func (s *Index) rankedTotal(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, p access, r *domain.Result) (bool, error) {
-	if !q.Total || q.Search != nil || p.rank != "" {
+	if !q.Total || q.Search != nil || (p.rank != "" && q.Skip > 0) {
 		return false, nil // no total, or the path's own rank list answers it (executeRanked)
 	}
 	pk, ok := s.Ranks.Path(t, res, q)
@@ -28,6 +28,6 @@ func (s *Index) rankedTotal(ctx context.Context, t domain.Tenant, res *schema.Re
 		return true, err
 	}
 	total, err := s.Ranks.Count(ctx, pk, &r.Stats)
-	r.Total = total
+	r.Total, r.Stats.Plan = total, r.Stats.Plan+" + rank list count"
 	return true, err
 }

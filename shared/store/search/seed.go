@@ -23,7 +23,7 @@ func (s *Index) SeedObjects(ctx context.Context, t domain.Tenant, res string, do
 		return fmt.Errorf("store: seed: unknown resource %s", res)
 	}
 	for _, d := range docs {
-		if err := CheckIDTime(r, d); err != nil {
+		if err := core.CheckIDTime(r, d); err != nil {
 			return err // createdAt order is read as id order (timeorder.go)
 		}
 	}
