@@ -10,9 +10,9 @@ import (
 
 // rankedTotal answers a find that wants a total and whose matches are exactly a rank list's
 // objects (the whole resource, or one value of a ranked field: rankPath), its page read from an
-// index (a sort's, or its own from the start): the page is read as if no total were asked, and the total is the
-// list's count, summed from its chunks (one item per up to 400 objects) instead of counting or
-// reading every match on the index. Every page of the Hubpay dialect wants a total, so a sorted
+// index (a sort's, or its own from the start): the page is read as if no total were asked, and
+// the total is the list's count, summed from its chunks (one item per up to 400 objects) instead
+// of counting or reading every match. Every page of the Hubpay dialect wants a total, so a sorted
 // Hubpay page of a large organization depends on it. It reports false when it does not apply.
 func (s *Index) rankedTotal(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, p access, r *domain.Result) (bool, error) {
 	if !q.Total || q.Search != nil || (p.rank != "" && q.Skip > 0) {
