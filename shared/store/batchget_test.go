@@ -46,8 +46,9 @@ func TestGetObjects(t *testing.T) {
 		docs := make([]domain.Doc, n)
 		ids := make([]string, n)
 		for i := range docs {
-			ids[i] = core.NewID(res.Prefix, now.Add(time.Duration(i)*time.Millisecond))
-			docs[i] = domain.Doc{"id": ids[i], "object": res.Object, "firstName": fmt.Sprint("F", i), "lastName": "L", "createdAt": now.UnixMilli(), "updatedAt": now.UnixMilli()}
+			created := now.Add(time.Duration(i) * time.Millisecond)
+			ids[i] = core.NewID(res.Prefix, created)
+			docs[i] = domain.Doc{"id": ids[i], "object": res.Object, "firstName": fmt.Sprint("F", i), "lastName": "L", "createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli()}
 		}
 		require.NoError(t, st.SeedObjects(ctx, tn, res.Name, docs))
 		return ids

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -12,6 +13,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
@@ -127,7 +129,7 @@ func TestUncountedReferenceRemovalKeepsCountsRight(t *testing.T) {
 	st := storetest.New(t)
 	pat, err := st.CreateObject(ctx, refTenant, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B"}, domain.Meta{})
 	require.NoError(t, err)
-	legacy := domain.Doc{"id": "appt_01LEGACY000000000000000000", "object": "appointment", "organizationId": refTenant.Org, "livemode": false,
+	legacy := domain.Doc{"id": core.NewID("appt", time.UnixMilli(1)), "object": "appointment", "organizationId": refTenant.Org, "livemode": false,
 		"createdAt": int64(1), "updatedAt": int64(1), "patientId": pat["id"], "startsAt": int64(1), "endsAt": int64(2), "status": "booked"}
 	require.NoError(t, st.SeedObjects(ctx, refTenant, "appointments", []domain.Doc{legacy}))
 	_, err = st.DeleteObject(ctx, refTenant, schema.Appointments, legacy["id"].(string), 0, domain.Meta{})

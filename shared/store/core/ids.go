@@ -2,9 +2,13 @@ package core
 
 import (
 	"crypto/rand"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/hapihub/hapihub/shared/schema"
 )
 
 // crockford is Crockford's base32 alphabet: ids stay readable and sort as their bytes do.
@@ -57,4 +61,38 @@ func IDTime(id string) (time.Time, bool) {
 		ms = ms<<5 | int64(v)
 	}
 	return time.UnixMilli(ms), true
+}
+
+// IDTimed says whether res's objects have createdAt equal to their id's time (the clinical
+// resources: core.newObject and the sandbox's seeds build both from one time; organizations are
+// fixtures whose ids carry none). The planner reads createdAt order as id order on them.
+func IDTimed(res *schema.Resource) bool { return slices.Contains(schema.ClinicalResources, res.Name) }
+
+// CheckIDTime refuses an object of an id-timed resource whose createdAt is not its id's time
+// (SeedObjects writes prepared objects: they must keep what the planner relies on).
+func CheckIDTime(res *schema.Resource, d map[string]any) error {
+	if !IDTimed(res) {
+		return nil
+	}
+	id, _ := d["id"].(string)
+	at, ok := IDTime(id)
+	if !ok || !strings.HasPrefix(id, res.Prefix+"_") {
+		return fmt.Errorf("store: %s id %q is not a %s_ id with its creation time (core.NewID)", res.Object, id, res.Prefix)
+	}
+	if ms, isInt := d["createdAt"].(int64); !isInt || ms != at.UnixMilli() {
+		return fmt.Errorf("store: %s %s has createdAt %v, but its id was made at %d: build both from one time (core.IDFrom)", res.Object, id, d["createdAt"], at.UnixMilli())
+	}
+	return nil
+}
+
+// TimePrefix is NewIDPrefix at ms, clamped to the ids' range: before 1970 every id is later,
+// from 2^50 ms (year 37,648) on every id is earlier.
+func TimePrefix(prefix string, ms int64) string {
+	switch {
+	case ms < 0:
+		return prefix + "_"
+	case ms >= 1<<50:
+		return prefix + "_~" // above every Crockford character
+	}
+	return NewIDPrefix(prefix, time.UnixMilli(ms))
 }

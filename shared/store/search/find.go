@@ -1,6 +1,7 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -139,6 +140,8 @@ type planner struct {
 	idDesc    bool
 	relevance bool
 	idOrdered bool
+	byTime    bool // a createdAt sort answered in id order (timeorder.go)
+	idBounds  int  // how many of conds are id bounds standing for createdAt ranges
 }
 
 func (s *Index) newPlanner(t domain.Tenant, res *schema.Resource, q *query.Query) *planner {
@@ -164,18 +167,26 @@ func (s *Index) newPlanner(t domain.Tenant, res *schema.Resource, q *query.Query
 	}
 	relevance := q.Search != nil && q.Search.SortByRelevance
 	idOrdered := len(keys) == 0 && !relevance
-	return &planner{s: s, t: t, res: res, q: q, conds: conds, keys: keys, idDesc: idDesc, relevance: relevance, idOrdered: idOrdered}
+	p := &planner{s: s, t: t, res: res, q: q, conds: conds, keys: keys, idDesc: idDesc, relevance: relevance, idOrdered: idOrdered}
+	p.timeOrder()
+	return p
 }
 
 // plan picks the access path, or refuses a query no path serves without reading the whole
 // organization (a sort whose first key has no index and no narrowing filter).
-func (s *Index) plan(t domain.Tenant, res *schema.Resource, q *query.Query) (access, error) {
+func (s *Index) plan(t domain.Tenant, res *schema.Resource, q *query.Query) (a access, err error) {
 	p := s.newPlanner(t, res, q)
+	if p.byTime {
+		defer func() { a.name += " (createdAt order = id order)" }()
+	}
 	if q.Search != nil {
 		return p.searchAccess(), nil
 	}
 	if a, ok := p.indexedAccess(); ok {
 		return a, nil
+	}
+	if p.idBounds > 0 {
+		return p.sortOrPartition() // createdAt ranges in id order: the partition's id range
 	}
 	if a, ok := p.rangeAccess(); ok {
 		return a, nil
@@ -325,7 +336,7 @@ func (p *planner) searchAccess() access {
 func (p *planner) indexedAccess() (access, bool) {
 	s, t, res, q, conds, keys := p.s, p.t, p.res, p.q, p.conds, p.keys
 	idDesc, idOrdered := p.idDesc, p.idOrdered
-	only := len(conds) == 1
+	only := len(conds)-p.idBounds == 1 // the id bounds are key conditions too (seekID)
 	for _, c := range conds {
 		if a, ok := p.prefixPath(c); ok {
 			a.exact = only && a.groupBy == nil
@@ -416,7 +427,7 @@ func (p *planner) sortOrPartition() (access, error) {
 	}
 	a := s.partitionPath(t, res, p.idDesc, p.idOrdered, "partition")
 	seekID(&a, conds)
-	a.exact = len(conds) == 0
+	a.exact = len(conds) == p.idBounds
 	a.rank, _ = s.Ranks.Path(t, res, q)
 	return a, nil
 }
@@ -438,42 +449,43 @@ func (s *Index) partitionPath(t domain.Tenant, res *schema.Resource, desc, order
 	}}}
 }
 
-// seekID narrows reads in id order to a cursor's id bound (id $gt / $lt), so a page after a
-// cursor reads from there: the partition's sort key is the id; an equality's slot range
-// (<value>\x01<id>) becomes the part of it past the id.
+// seekID narrows reads in id order to the id bounds among conds (a cursor's, or createdAt ranges
+// as timeOrder rewrites them): the partition's sort key is the id; an equality's slot range
+// (<value>\x01<id>) becomes the part of it within the bounds. An empty range reads nothing.
 func seekID(a *access, conds []query.Node) {
-	for _, c := range conds {
-		id, ok := c.Value.(string)
-		if c.Kind != query.KindCond || c.Field != "id" || !ok || (c.Op != query.OpGt && c.Op != query.OpLt) {
-			continue
-		}
-		for i := range a.queries {
-			kq := &a.queries[i]
-			switch {
-			case kq.index == "" && kq.kce == "PK = :pk":
-				op := ">"
-				if c.Op == query.OpLt {
-					op = "<"
-				}
-				kq.kce += " AND SK " + op + " :seek"
-				kq.vals[":seek"] = core.SV(id)
-			case strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
-				v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
-				if !ok {
-					continue
-				}
-				prefix := v.Value
-				lo, hi := prefix+id+"\x00", prefix+"\x7f"
-				if c.Op == query.OpLt {
-					lo, hi = prefix, prefix+id
-				}
-				kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :v AND :hi"
-				kq.vals[":v"], kq.vals[":hi"] = core.SV(lo), core.SV(hi)
-			}
-		}
-		a.name += " from " + c.Op.String()
+	lo, hi := query.IDRange(conds)
+	if lo == "" && hi == "" {
 		return
 	}
+	if hi != "" && lo > hi {
+		a.queries = nil // DynamoDB refuses BETWEEN with lo > hi
+	}
+	for i := range a.queries {
+		kq := &a.queries[i]
+		v, ok := kq.vals[":v"].(*types.AttributeValueMemberS)
+		l, h := lo, hi
+		switch {
+		case kq.index == "" && kq.kce == "PK = :pk" && hi == "":
+			kq.kce += " AND SK >= :lo"
+		case kq.index == "" && kq.kce == "PK = :pk" && lo == "":
+			kq.kce += " AND SK <= :hi"
+		case kq.index == "" && kq.kce == "PK = :pk":
+			kq.kce += " AND SK BETWEEN :lo AND :hi"
+		case ok && strings.HasSuffix(kq.kce, "begins_with(#sk, :v)"):
+			l, h = v.Value+lo, v.Value+cmp.Or(hi, "\x7f") // the value's keys within the bounds
+			kq.kce = strings.TrimSuffix(kq.kce, "begins_with(#sk, :v)") + "#sk BETWEEN :lo AND :hi"
+			delete(kq.vals, ":v")
+		default:
+			continue
+		}
+		if l != "" {
+			kq.vals[":lo"] = core.SV(l)
+		}
+		if h != "" {
+			kq.vals[":hi"] = core.SV(h)
+		}
+	}
+	a.name += " from id range"
 }
 
 // eqQueries are the index queries for field = v (ordered by id), if the field is indexed.

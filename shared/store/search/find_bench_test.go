@@ -197,6 +197,11 @@ func BenchmarkFind(b *testing.B) {
 				{"cursor-id-deep", "$limit=10&startingAfter=" + d["id"].(string)},
 				{"cursor-createdAt-deep", "$sort[createdAt]=-1&$limit=10&startingAfter=" + d["id"].(string)},
 				{"createdAt-skip500", "$sort[createdAt]=-1&$limit=10&$skip=500"},
+				// createdAt order is id order (timeorder.go): these skips are counted by the rank
+				// lists, oldest first and newest first, of the whole resource and of one status.
+				{"createdAt-asc-skip500", "$sort[createdAt]=1&$limit=10&$skip=500"},
+				{"status-createdAt-skip500", "status=active&$sort[createdAt]=-1&$limit=10&$skip=500"},
+				{"status-createdAt-total", "status=active&$sort[createdAt]=-1&$limit=10&$total=true"},
 				{"cursor-status-deep", "status=active&$limit=10&startingAfter=" + d["id"].(string)},
 				{"cursor-lastName-firstName-deep", "$sort[0][lastName]=1&$sort[1][firstName]=1&$limit=10&startingAfter=" + d["id"].(string)},
 			}

@@ -81,7 +81,13 @@ func TestFindReadsAreBounded(t *testing.T) {
 		{raw: "createdAt[$gt]=0&$sort[createdAt]=-1&$limit=5&$total=true", refusal: "query_too_broad"},
 		// A total of exactly a rank list's objects is its count (a few chunk items), whatever
 		// index the page comes from.
-		{raw: "$sort[createdAt]=-1&$limit=5&$total=true", maxRead: 6 + 40, planHas: "sort createdAt"},
+		{raw: "$sort[createdAt]=-1&$limit=5&$total=true", maxRead: 6 + 40, planHas: "createdAt order = id order) + rank list"},
+		// createdAt order is id order (timeorder.go): skips and totals from the rank lists, and
+		// createdAt ranges as id ranges, read in order.
+		{raw: "status=active&$sort[createdAt]=-1&$skip=150&$limit=5", maxRead: 5 + 40, planHas: "createdAt order = id order) + rank list"},
+		{raw: "$sort[0][createdAt]=1&$sort[1][id]=1&$skip=190&$limit=5&$total=true", maxRead: 5 + 40, planHas: "rank list"},
+		{raw: "createdAt[$gt]=0&$limit=5", maxRead: 10, planHas: "partition from id range"},
+		{raw: "$sort[0][createdAt]=1&$sort[1][id]=-1&$limit=5", maxRead: 4 * (6 + 2), planHas: "by run"},
 		{raw: "status=active&$sort[0][lastName]=1&$sort[1][firstName]=1&$skip=3&$limit=5&$total=true", maxRead: 80, planHas: "sort lastName+firstName"},
 		{raw: "dateOfBirth[$lt]=0&$sort[firstName]=1", refusal: "query_too_broad"},
 	}

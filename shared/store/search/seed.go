@@ -22,6 +22,11 @@ func (s *Index) SeedObjects(ctx context.Context, t domain.Tenant, res string, do
 	if !ok {
 		return fmt.Errorf("store: seed: unknown resource %s", res)
 	}
+	for _, d := range docs {
+		if err := core.CheckIDTime(r, d); err != nil {
+			return err // createdAt order is read as id order (timeorder.go)
+		}
+	}
 	// The phrase index's vocabulary is written first, its postings go with the batches (phrases.go).
 	reqs, err := s.seedPairIndex(ctx, t, r, docs)
 	if err != nil {
