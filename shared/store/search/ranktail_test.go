@@ -1,0 +1,218 @@
+package search_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/schema"
+	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/ranklist"
+	"github.com/hapihub/hapihub/shared/store/storetest"
+)
+
+// tailRace drives one rank list's writes by hand: each write is planned against the list as it
+// is, and committed when the test says, so a test can commit a concurrent writer in between.
+type tailRace struct {
+	t     *testing.T
+	ctx   context.Context
+	ranks *ranklist.Lists
+	pk    string
+	ids   []string // listed, in the order created
+	next  time.Time
+}
+
+// newTailRace is a fresh list whose shards hold 2 ids (chunk cap 32): a quiet list fills
+// shards 0, 1, 2 and rolls at 6 ids.
+func newTailRace(t *testing.T) *tailRace {
+	ranklist.SetRankChunkCap(t, 32)
+	st := storetest.New(t)
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_tail"}
+	return &tailRace{t: t, ctx: context.Background(), ranks: st.Index.Ranks, pk: ranklist.PK(tn, schema.Patients, "", nil),
+		next: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+}
+
+// id is a new id, a minute after the last (a quiet list: one lane).
+func (r *tailRace) id() string {
+	r.next = r.next.Add(time.Minute)
+	return core.IDFrom("pat", r.next, rand.Reader)
+}
+
+func (r *tailRace) commit(w []types.TransactWriteItem) error {
+	if len(w) == 0 {
+		return nil
+	}
+	_, err := r.ranks.DB.TransactWriteItems(r.ctx, &dynamodb.TransactWriteItemsInput{TransactItems: w})
+	return err
+}
+
+// insert plans and commits the insert of a new id; it returns the id.
+func (r *tailRace) insert() string {
+	id := r.id()
+	w, err := ranklist.PlanInsert(r.ctx, r.ranks, r.pk, id)
+	require.NoError(r.t, err)
+	require.NoError(r.t, r.commit(w))
+	r.ids = append(r.ids, id)
+	return id
+}
+
+func (r *tailRace) roll() {
+	w, err := ranklist.PlanRoll(r.ctx, r.ranks, r.pk)
+	require.NoError(r.t, err)
+	require.NoError(r.t, r.commit(w))
+}
+
+// cancelled asserts that a write planned before a concurrent one committed is refused whole.
+func (r *tailRace) cancelled(w []types.TransactWriteItem, what string) {
+	var tce *types.TransactionCanceledException
+	require.True(r.t, errors.As(r.commit(w), &tce), "%s committed over a concurrent write", what)
+}
+
+// exact checks the list's layout and that it holds exactly the ids listed.
+func (r *tailRace) exact() {
+	got, _, err := ranklist.CheckList(r.ctx, r.ranks, r.pk)
+	require.NoError(r.t, err)
+	want := slices.Sorted(slices.Values(r.ids))
+	require.Equal(r.t, want, got)
+}
+
+func (r *tailRace) shards() int {
+	n, err := ranklist.TailShards(r.ctx, r.ranks, r.pk)
+	require.NoError(r.t, err)
+	return n
+}
+
+// An insert planned into a shard that did not exist yet, committed after other inserts created
+// that shard and a roll deleted it again, is refused (the anchor's bound changed), before the
+// first roll (no bound yet) and after it (the new shard would carry the old bound). Planned
+// again, it lands below the tail, in its closed chunk.
+func TestInsertIntoAbsentShardRacingARoll(t *testing.T) {
+	r := newTailRace(t)
+	r.insert() // the anchor
+	for range 2 { // before the first roll, and after it
+		// Fill the shards present, until an insert would create one.
+		for {
+			before := r.shards()
+			id := r.id()
+			w, err := ranklist.PlanInsert(r.ctx, r.ranks, r.pk, id)
+			require.NoError(t, err)
+			creates := false
+			for _, it := range w {
+				creates = creates || it.Update != nil && strings.HasPrefix(*it.Update.ConditionExpression, "attribute_not_exists") &&
+					it.Update.Key["SK"].(*types.AttributeValueMemberS).Value != "t00"
+			}
+			if !creates {
+				require.NoError(t, r.commit(w))
+				r.ids = append(r.ids, id)
+				continue
+			}
+			// w creates a shard: others create it and fill the tail, a roll deletes it.
+			require.Equal(t, before, r.shards())
+			for r.shards() == before {
+				r.insert()
+			}
+			r.roll()
+			r.exact()
+			r.cancelled(w, "an insert into a shard created and rolled away since it was read")
+			w, err = ranklist.PlanInsert(r.ctx, r.ranks, r.pk, id)
+			require.NoError(t, err)
+			require.NoError(t, r.commit(w))
+			r.ids = append(r.ids, id)
+			r.exact()
+			break
+		}
+	}
+}
+
+// A roll planned while a lane was empty is refused when an insert has since created that lane's
+// shard: otherwise the new shard would survive the roll with the old bound, its id lost from
+// the tail's order.
+func TestRollRacingAnInsertIntoAnAbsentShard(t *testing.T) {
+	r := newTailRace(t)
+	r.insert()
+	r.insert() // shard 0 full, 1 and 2 absent
+	roll, err := ranklist.PlanRoll(r.ctx, r.ranks, r.pk)
+	require.NoError(t, err)
+	r.insert() // creates shard 1
+	r.cancelled(roll, "a roll unaware of a shard created since it read the tail")
+	r.exact()
+	r.roll()
+	r.exact()
+	require.Equal(t, 1, r.shards(), "a roll leaves the anchor alone")
+}
+
+// An add planned into an existing shard, committed after a roll deleted that shard (and after
+// an insert created it again with the new bound), is refused.
+func TestAddToAShardRolledAway(t *testing.T) {
+	for _, recreate := range []bool{false, true} {
+		r := newTailRace(t)
+		r.insert()
+		r.insert()
+		r.insert() // shard 1 holds one id: room for one more
+		id := r.id()
+		w, err := ranklist.PlanInsert(r.ctx, r.ranks, r.pk, id)
+		require.NoError(t, err)
+		r.insert() // shard 1 full
+		r.roll()
+		if recreate {
+			r.insert() // anchor full
+			r.insert() // shard 1 again, with the new bound
+		}
+		r.cancelled(w, "an add to a shard rolled away")
+		r.exact()
+	}
+}
+
+// A removal and a roll that read the same tail: whichever commits second is refused, and the
+// removal planned again takes the id out of the closed chunk the roll moved it to.
+func TestRemoveRacingARoll(t *testing.T) {
+	r := newTailRace(t)
+	for range 6 {
+		r.insert()
+	}
+	// Roll first planned, removal committed first.
+	roll, err := ranklist.PlanRoll(r.ctx, r.ranks, r.pk)
+	require.NoError(t, err)
+	gone := r.ids[2]
+	rm, err := ranklist.PlanRemove(r.ctx, r.ranks, r.pk, gone)
+	require.NoError(t, err)
+	require.NoError(t, r.commit(rm))
+	r.ids = slices.DeleteFunc(r.ids, func(x string) bool { return x == gone })
+	r.cancelled(roll, "a roll of a tail an id was removed from since")
+	r.exact()
+	// Removal planned first, roll committed first.
+	gone = r.ids[3]
+	rm, err = ranklist.PlanRemove(r.ctx, r.ranks, r.pk, gone)
+	require.NoError(t, err)
+	r.roll()
+	r.cancelled(rm, "a removal from a shard rolled away")
+	r.exact()
+	rm, err = ranklist.PlanRemove(r.ctx, r.ranks, r.pk, gone)
+	require.NoError(t, err)
+	require.NoError(t, r.commit(rm))
+	r.ids = slices.DeleteFunc(r.ids, func(x string) bool { return x == gone })
+	r.exact()
+}
+
+// A quiet list's tail stays in at most 3 shard items however many ids go through it, and its
+// chunks stay full: each roll tops up the last chunk before opening another.
+func TestQuietListTailStaysSmall(t *testing.T) {
+	r := newTailRace(t)
+	for range 200 {
+		r.insert()
+		require.LessOrEqual(t, r.shards(), 3)
+	}
+	r.exact()
+	_, items, err := ranklist.CheckList(r.ctx, r.ranks, r.pk)
+	require.NoError(t, err)
+	require.LessOrEqual(t, items, 200/32+1+3, "chunks of 32 ids and the tail")
+}
