@@ -97,7 +97,7 @@ func (r *tailRace) shards() int {
 // again, it lands below the tail, in its closed chunk.
 func TestInsertIntoAbsentShardRacingARoll(t *testing.T) {
 	r := newTailRace(t)
-	r.insert() // the anchor
+	r.insert()    // the anchor
 	for range 2 { // before the first roll, and after it
 		// Fill the shards present, until an insert would create one.
 		for {
