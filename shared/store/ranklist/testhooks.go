@@ -154,3 +154,31 @@ func TailShards(ctx context.Context, s *Lists, pk string) (int, error) {
 	t, err := s.readTail(ctx, pk)
 	return len(t.shards), err
 }
+
+// LegacyTail rewrites list pk's tail as the v2 layout had it after a roll (all rankShards
+// shards written with the tail's bound and no lanes, the ids dealt round robin) and deletes the
+// table's marker, as a data directory written by the previous version would be.
+func LegacyTail(ctx context.Context, s *Lists, pk string) error {
+	t, err := s.readTail(ctx, pk)
+	if err != nil {
+		return err
+	}
+	if t.lo == "" {
+		return fmt.Errorf("list %s has not rolled", pk)
+	}
+	ids := t.ids()
+	var reqs []types.WriteRequest
+	for k := range rankShards {
+		c := rankChunk{sk: shardSK(k), tailLo: t.lo, v: t.shards[k].v + 1}
+		for i := k; i < len(ids); i += rankShards {
+			c.ids = append(c.ids, ids[i])
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: s.rankItem(pk, c)}})
+	}
+	if err := s.BatchWrite(ctx, reqs, "legacy tail"); err != nil {
+		return err
+	}
+	_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
+		Key: map[string]types.AttributeValue{"PK": core.SV(rankMarkerPK), "SK": core.SV(rankMarkerSK)}})
+	return err
+}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"maps"
+	mrand "math/rand/v2"
 	"slices"
+	"sync"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
@@ -215,4 +219,82 @@ func TestQuietListTailStaysSmall(t *testing.T) {
 	_, items, err := ranklist.CheckList(r.ctx, r.ranks, r.pk)
 	require.NoError(t, err)
 	require.LessOrEqual(t, items, 200/32+1+3, "chunks of 32 ids and the tail")
+}
+
+// A data directory written with the v2 layout (every shard written at each roll, no lanes) reads
+// and writes right: its lists are 32-lane lists until EnsureRankLists (marker v3) rebuilds them
+// with one-item tails.
+func TestV2TailLayoutStillReadsAndWrites(t *testing.T) {
+	ranklist.SetRankChunkCap(t, 32)
+	st := storetest.New(t)
+	ctx := context.Background()
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_v2"}
+	docs := genPatients(mrand.New(mrand.NewPCG(4, 4)), tn, 120)
+	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
+	require.NoError(t, st.EnsureRankLists(ctx))
+	live := map[string]domain.Doc{}
+	for _, d := range docs {
+		live[d["id"].(string)] = d
+	}
+	lists := []string{ranklist.PK(tn, schema.Patients, "", nil)}
+	for _, s := range []string{"active", "inactive", "deceased"} {
+		lists = append(lists, ranklist.PK(tn, schema.Patients, "status", s))
+	}
+	for _, pk := range lists {
+		require.NoError(t, ranklist.LegacyTail(ctx, st.Index.Ranks, pk))
+	}
+	n, err := ranklist.TailShards(ctx, st.Index.Ranks, lists[0])
+	require.NoError(t, err)
+	require.Equal(t, ranklist.RankShards, n)
+	checkLists(t, st, tn, live)
+
+	// Creates (enough to roll the 32 shards of 2 ids), deletes and status changes, concurrently.
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 25 {
+				d, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{"firstName": "N", "lastName": "W", "status": []string{"active", "inactive"}[(w+i)%2]}, domain.Meta{})
+				if !assertNoError(t, err) {
+					return
+				}
+				mu.Lock()
+				live[d["id"].(string)] = d
+				mu.Unlock()
+				if i%5 == 0 {
+					id := docs[w*25+i]["id"].(string)
+					_, err := st.DeleteObject(ctx, tn, schema.Patients, id, 0, domain.Meta{})
+					if !assertNoError(t, err) {
+						return
+					}
+					mu.Lock()
+					delete(live, id)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	checkLists(t, st, tn, live)
+	all := slices.Collect(maps.Values(live))
+	for _, raw := range []string{"$sort[id]=-1&$skip=30&$limit=10&$total=true", "status=active&$sort[id]=-1&$skip=5&$limit=10&$total=true", "$skip=150&$limit=10"} {
+		q, err := query.ParseRaw(schema.Patients, raw)
+		require.NoError(t, err)
+		got, err := st.Find(ctx, tn, schema.Patients, q)
+		require.NoError(t, err, raw)
+		require.Contains(t, got.Stats.Plan, "rank list", raw)
+		wantPage, wantTotal := q.Run(schema.Patients, all)
+		require.Equal(t, ids(wantPage), ids(got.Docs), raw)
+		require.Equal(t, wantTotal, got.Total, raw)
+	}
+
+	require.NoError(t, st.EnsureRankLists(ctx)) // the marker is v2's: rebuilt
+	checkLists(t, st, tn, live)
+	for _, pk := range lists {
+		n, err := ranklist.TailShards(ctx, st.Index.Ranks, pk)
+		require.NoError(t, err)
+		require.LessOrEqual(t, n, 1, pk)
+	}
 }
