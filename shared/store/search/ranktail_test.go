@@ -7,8 +7,8 @@ import (
 	"maps"
 	mrand "math/rand/v2"
 	"slices"
-	"sync"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
