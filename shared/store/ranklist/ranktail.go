@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -20,23 +22,25 @@ import (
 // one list can add ids without meeting. A shard holds at most shardCap ids, so a create writes
 // an item under 1 KB (25 ids of 30 bytes with the list's key: ~0.9 KB).
 //
-// Shards exist only once written to. Shard 0, the anchor, carries the tail's bound lo (every
-// shard written since the last roll carries it too) and the list's lane count w: how many
-// shards inserts spread over. A quiet list (w = 1) fills shards 0, 1, 2 in turn and rolls when
-// they are full, so a newest-first page or total reads 1–3 tail items; a busy one spreads its
-// inserts at random over w lanes (up to 32), so concurrent creates rarely meet. Each roll sets w
-// from the rate the closing tail's ids were created at (ids embed their creation time), and
-// deletes every shard but the anchor.
+// A list is quiet or busy, as its anchor shard t00 says (w: 1 or rankShards lanes). A quiet list
+// keeps only the shards written to and fills t00, t01, t02 in turn, so a newest-first page or a
+// total reads 1–3 tail items. A busy list has all rankShards shards (every one carrying w) and
+// its creates pick one at random, as concurrent writers need. A quiet list turns busy when an
+// insert sees another id created less than burstGap before its own (a spread: every lane
+// written); each roll sets the next period's mode from the rate the closing tail's ids were
+// created at (ids embed their creation time), and a quiet roll deletes every shard but t00.
 //
-// Exactness against a concurrent roll: an insert into an existing shard is conditioned on the
-// shard's lo; an insert creating a shard is conditioned on the shard's absence and checks the
-// anchor's lo; a roll is conditioned on each shard's version and on the absence of every lane
-// an insert could create. DynamoDB serializes transactions, so of an insert and a roll that
-// read the same tail, whichever commits second fails and is planned again.
+// Exactness against concurrent rolls and spreads: an add to an existing shard is conditioned on
+// the shard's existence and bound lo; an insert creating a shard is conditioned on its absence
+// and bumps t00's version under the condition that t00 still has lo; a roll or a spread is
+// conditioned on every shard's version (t00's included) and on the absence of the lanes it
+// creates. DynamoDB serializes transactions, so of two that read the same tail, whichever
+// commits second fails and is planned again.
 const (
 	rankShards = 32
-	quietLanes = 3   // shards a list's tail fills before it rolls, when it has fewer lanes
-	laneRate   = 2.0 // creates per second one lane takes: past it the list spreads to more
+	quietLanes = 3                      // shards a quiet list's tail fills before it rolls
+	busyRate   = 1.0                    // creates per second from which a list keeps every lane
+	burstGap   = 250 * time.Millisecond // two creates this close make a quiet list busy
 )
 
 func shardCap() int { return max(1, 2*rankChunkCap/rankShards) }
@@ -45,8 +49,8 @@ func shardSK(k int) string { return fmt.Sprintf("%s%02d", rankTailPrefix, k) }
 
 // shardNum is the number of shard sk (-1 for a key that is not a shard's).
 func shardNum(sk string) int {
-	var k int
-	if _, err := fmt.Sscanf(strings.TrimPrefix(sk, rankTailPrefix), "%02d", &k); err != nil || shardSK(k) != sk {
+	k, err := strconv.Atoi(strings.TrimPrefix(sk, rankTailPrefix))
+	if err != nil || shardSK(k) != sk {
 		return -1
 	}
 	return k
@@ -56,12 +60,10 @@ func shardNum(sk string) int {
 type tail struct {
 	shards map[int]rankChunk // present shards by number
 	lo     string            // the tail's bound: "" before the first roll
-	w      int               // lanes
+	w      int               // lanes: 1 (quiet) or rankShards (busy)
 }
 
-// lanes is how many shards inserts may write: a list's lanes, and at least quietLanes so a
-// quiet list rolls every quietLanes*shardCap ids instead of every shardCap.
-func (t tail) lanes() int { return min(rankShards, max(quietLanes, t.w)) }
+func (t tail) busy() bool { return t.w > 1 }
 
 // ids are the tail's ids, sorted.
 func (t tail) ids() []string {
@@ -85,22 +87,36 @@ func (s *Lists) readTail(ctx context.Context, pk string) (tail, error) {
 		return tail{}, fmt.Errorf("store: read rank tail: %w", err)
 	}
 	t := tail{shards: map[int]rankChunk{}, w: 1}
+	spread := false
 	for _, it := range out.Items {
 		c := decodeChunk(it)
 		if k := shardNum(c.sk); k >= 0 {
 			t.shards[k] = c
 			t.lo = c.tailLo
+			spread = spread || k >= quietLanes
 		}
 	}
-	if a, ok := t.shards[0]; ok {
-		switch {
-		case a.w > 0:
-			t.w = a.w
-		case t.lo != "":
-			t.w = rankShards // rolled before lanes existed: every shard was written at its roll
-		}
+	switch a, ok := t.shards[0]; {
+	case ok && a.w > 0:
+		t.w = a.w
+	case t.lo != "" || spread:
+		t.w = rankShards // v2: every shard written at each roll, no lanes
 	}
+	s.hints.set(pk, t.busy())
 	return t, nil
+}
+
+// getShard reads one shard (strongly consistent).
+func (s *Lists) getShard(ctx context.Context, pk string, k int) (rankChunk, bool, error) {
+	out, err := s.DB.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.Table,
+		Key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(shardSK(k))}, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return rankChunk{}, false, fmt.Errorf("store: read rank shard: %w", err)
+	}
+	if out.Item == nil {
+		return rankChunk{}, false, nil
+	}
+	return decodeChunk(out.Item), true, nil
 }
 
 // tailCond is the condition that the tail still starts at lo (no roll since it was read).
@@ -112,36 +128,70 @@ func tailCond(lo string, vals map[string]types.AttributeValue) string {
 	return "#lo = :lo"
 }
 
-// pick chooses the shard an insert adds to: in a quiet list the lowest with room, so the tail
-// stays in few items; in a busy one a random lane, or the emptiest when that one is full. It
-// reports false when every lane is full (the tail must roll).
+// burst says whether another id of the tail was created less than burstGap before id (or after
+// it): concurrent creates, which a quiet list's one lane would make meet.
+func (t tail) burst(id string) bool {
+	ids := t.ids()
+	mine, ok := core.IDTime(id)
+	if len(ids) == 0 || !ok {
+		return false
+	}
+	last, ok := core.IDTime(ids[len(ids)-1])
+	return ok && !last.Before(mine.Add(-burstGap))
+}
+
+// pick chooses the shard an insert adds to: in a busy list a random one, or the emptiest when
+// that one is full; in a quiet one the lowest with room of its quiet lanes and the shards present,
+// so the tail stays in few items. It reports false when none has room (the tail must roll).
 func (t tail) pick() (int, bool) {
-	n := t.lanes()
 	room := func(k int) int { return shardCap() - len(t.shards[k].ids) }
-	if t.w > 1 {
-		if k := rand.IntN(n); room(k) > 0 {
+	if t.busy() {
+		if k := rand.IntN(rankShards); room(k) > 0 {
+			return k, true
+		}
+		best, bestRoom := -1, 0
+		for k := range rankShards {
+			if r := room(k); r > bestRoom {
+				best, bestRoom = k, r
+			}
+		}
+		return best, best >= 0
+	}
+	for k := range rankShards {
+		if _, ok := t.shards[k]; (ok || k < quietLanes) && room(k) > 0 {
 			return k, true
 		}
 	}
-	best, bestRoom := -1, 0
-	for k := range n {
-		if r := room(k); r > bestRoom && (t.w > 1 || best < 0) {
-			best, bestRoom = k, r
-		}
-	}
-	return best, best >= 0
+	return -1, false
 }
 
-// rankInsert adds id to list pk: it reads the tail, adds the id to a shard with room (pick), and
-// rolls a full tail first. An id below the tail goes to its closed chunk.
+// rankInsert adds id to list pk. A list this process last saw busy is tried the way busy lists
+// are written, one random shard read; otherwise the tail is read (1–3 items in a quiet list), a
+// quiet list seeing a burst spreads, and the id goes to the shard pick chooses, a full tail
+// rolling first. An id below the tail goes to its closed chunk.
 func (s *Lists) rankInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
-	for range 3 {
+	if s.hints.busy(pk) {
+		c, ok, err := s.getShard(ctx, pk, rand.IntN(rankShards))
+		if err != nil {
+			return nil, err
+		}
+		if ok && c.w == rankShards && id >= c.tailLo && len(c.ids) < shardCap() {
+			return s.shardAdd(pk, tail{shards: map[int]rankChunk{shardNum(c.sk): c}, lo: c.tailLo}, shardNum(c.sk), id), nil
+		}
+	}
+	for range 4 {
 		t, err := s.readTail(ctx, pk)
 		if err != nil {
 			return nil, err
 		}
 		if id < t.lo {
 			return s.chunkInsert(ctx, pk, id)
+		}
+		if !t.busy() && t.burst(id) {
+			if err := s.commitTail(ctx, s.retile(pk, t, t.lo, nil, rankShards)); err != nil {
+				return nil, err
+			}
+			continue
 		}
 		if k, ok := t.pick(); ok {
 			return s.shardAdd(pk, t, k, id), nil
@@ -154,9 +204,10 @@ func (s *Lists) rankInsert(ctx context.Context, pk, id string) ([]types.Transact
 }
 
 // shardAdd adds id to shard k of tail t. Adds commute, so concurrent adds to one shard need no
-// version: only the tail's bound, the shard's room and the id's absence. A shard not there yet
-// is created, conditioned on its absence, with the tail's bound, and the anchor is checked to
-// still carry that bound (shard 0 itself exists from the first roll on).
+// version: only the shard's existence, the tail's bound, the shard's room and the id's absence.
+// A shard not there yet is created, conditioned on its absence, with the tail's bound, and t00's
+// version raised while it still has that bound, so a roll or spread that read the tail before
+// fails (shard 0 itself is there from a list's first insert on).
 func (s *Lists) shardAdd(pk string, t tail, k int, id string) []types.TransactWriteItem {
 	vals := map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":one": core.N(1)}
 	update := "ADD #ids :id, #n :one, #v :one"
@@ -172,13 +223,14 @@ func (s *Lists) shardAdd(pk string, t tail, k int, id string) []types.TransactWr
 			vals[":lo"] = core.SV(t.lo)
 		}
 		if k != 0 {
-			avals := map[string]types.AttributeValue{}
-			out = append(out, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{
+			avals := map[string]types.AttributeValue{":one": core.N(1)}
+			out = append(out, types.TransactWriteItem{Update: &types.Update{
 				TableName:                 &s.Table,
 				Key:                       map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(shardSK(0))},
-				ConditionExpression:       aws.String(tailCond(t.lo, avals)),
-				ExpressionAttributeNames:  rankNames("#lo"),
-				ExpressionAttributeValues: nilIfEmpty(avals),
+				UpdateExpression:          aws.String("ADD #v :one"),
+				ConditionExpression:       aws.String("attribute_exists(#v) AND " + tailCond(t.lo, avals)),
+				ExpressionAttributeNames:  rankNames("#v", "#lo"),
+				ExpressionAttributeValues: avals,
 			}})
 		}
 	}
@@ -194,13 +246,6 @@ func (s *Lists) shardAdd(pk string, t tail, k int, id string) []types.TransactWr
 		ExpressionAttributeNames:  names,
 		ExpressionAttributeValues: vals,
 	}})
-}
-
-func nilIfEmpty(m map[string]types.AttributeValue) map[string]types.AttributeValue {
-	if len(m) == 0 {
-		return nil
-	}
-	return m
 }
 
 // shardRemove takes id out of the shard holding it (nothing when no shard does: not listed).
@@ -222,8 +267,8 @@ func (s *Lists) shardRemove(pk string, t tail, id string) []types.TransactWriteI
 	return nil
 }
 
-// lanesFor is how many lanes a list whose tail holds ids (sorted) needs: its creates per second
-// (from the time the ids embed) over laneRate, between 1 and rankShards.
+// lanesFor is the lanes of the period after a tail of ids (sorted): busy when they were created
+// at busyRate or faster (from the time the ids embed).
 func lanesFor(ids []string) int {
 	if len(ids) < 2 {
 		return 1
@@ -233,11 +278,37 @@ func lanesFor(ids []string) int {
 	if !ok1 || !ok2 {
 		return 1
 	}
-	secs := last.Sub(first).Seconds()
-	if secs <= 0 {
+	if secs := last.Sub(first).Seconds(); secs <= 0 || float64(len(ids)-1)/secs >= busyRate {
 		return rankShards
 	}
-	return int(min(rankShards, max(1, math.Ceil(float64(len(ids)-1)/secs/laneRate))))
+	return 1
+}
+
+// hints remembers which lists this process last saw busy, so their inserts read one random
+// shard, as every insert did before quiet lists, instead of the whole tail. A wrong hint costs
+// a read; the map is dropped when large.
+type hints struct {
+	mu sync.Mutex
+	m  map[string]bool
+}
+
+func (h *hints) busy(pk string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.m[pk]
+}
+
+func (h *hints) set(pk string, busy bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil || len(h.m) > 4096 {
+		h.m = map[string]bool{}
+	}
+	if busy {
+		h.m[pk] = true
+	} else {
+		delete(h.m, pk)
+	}
 }
 
 // closeChunks are the puts that close ids (sorted, all in [lo, hi)) into chunks: the list's last
@@ -277,25 +348,15 @@ func (s *Lists) closeChunks(ctx context.Context, pk, lo, hi string, ids []string
 }
 
 // roll turns a full tail into closed chunks: every id but the greatest goes into chunks of the
-// range [lo, greatest), and the tail starts again at the greatest id, which the anchor holds;
-// the other shards are deleted. The list's content is the same before and after, so the roll is
-// its own transaction, apart from any object's; the shards' versions and the absence of the
-// lanes not written make it fail (and the caller read again) when the tail changed since read.
+// range [lo, greatest), and the tail starts again at the greatest id, which t00 holds, in the
+// mode the closing tail's rate calls for (lanesFor). The list's content is the same before and
+// after, so the roll is its own transaction, apart from any object's.
 func (s *Lists) roll(ctx context.Context, pk string, t tail) error {
 	items, err := s.rollWrites(ctx, pk, t)
 	if err != nil {
 		return err
 	}
-	_, err = s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	var tce *types.TransactionCanceledException
-	if errors.As(err, &tce) {
-		s.sh().retries.Add(1)
-		return nil // another writer rolled or added first: read the tail again
-	}
-	if err != nil {
-		return fmt.Errorf("store: roll rank tail: %w", err)
-	}
-	return nil
+	return s.commitTail(ctx, items)
 }
 
 // rollWrites is the roll's transaction for tail t as read.
@@ -305,34 +366,59 @@ func (s *Lists) rollWrites(ctx context.Context, pk string, t tail) ([]types.Tran
 		return nil, core.ErrIndexRace // not full after all: changed since read
 	}
 	newLo := ids[len(ids)-1]
-	items, err := s.closeChunks(ctx, pk, t.lo, newLo, ids[:len(ids)-1])
+	chunks, err := s.closeChunks(ctx, pk, t.lo, newLo, ids[:len(ids)-1])
 	if err != nil {
 		return nil, err
 	}
-	anchor := rankChunk{sk: shardSK(0), tailLo: newLo, ids: []string{newLo}, w: lanesFor(ids)}
-	if c, ok := t.shards[0]; ok {
-		anchor.v = c.v + 1
-		items = append(items, s.chunkPut(pk, anchor, "#v = :v", map[string]types.AttributeValue{":v": core.N(c.v)}))
-	} else {
-		anchor.v = 1
-		items = append(items, s.chunkPut(pk, anchor, "attribute_not_exists(PK)", nil))
+	return s.retile(pk, t, newLo, chunks, lanesFor(ids)), nil
+}
+
+// commitTail runs a roll or a spread. When a concurrent insert, roll or spread makes it fail, it
+// reports nothing, for the caller to read the tail again.
+func (s *Lists) commitTail(ctx context.Context, items []types.TransactWriteItem) error {
+	_, err := s.DB.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	var tce *types.TransactionCanceledException
+	if errors.As(err, &tce) {
+		s.sh().retries.Add(1)
+		return nil
 	}
-	for k, c := range t.shards {
-		if k == 0 {
-			continue
+	if err != nil {
+		return fmt.Errorf("store: rewrite rank tail: %w", err)
+	}
+	return nil
+}
+
+// retile rewrites the shards of tail t (as read) for the tail starting at lo in mode w, in one
+// transaction with extra (a roll's chunks): t00 holds lo's id when the tail restarts there (a
+// roll) or keeps its ids (a spread); a busy tail has every shard, each carrying w, a quiet one t00
+// alone. Every shard read is conditioned on its version and every shard created on its absence,
+// so a concurrent insert, roll or spread makes it fail.
+func (s *Lists) retile(pk string, t tail, lo string, extra []types.TransactWriteItem, w int) []types.TransactWriteItem {
+	items := extra
+	for k := range rankShards {
+		old, ok := t.shards[k]
+		c := rankChunk{sk: shardSK(k), tailLo: lo, v: old.v + 1}
+		switch {
+		case lo == t.lo:
+			c.ids = old.ids // a spread: the same tail
+		case k == 0:
+			c.ids = []string{lo}
 		}
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table,
-			Key:                       map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)},
-			ConditionExpression:       aws.String("#v = :v"),
-			ExpressionAttributeNames:  rankNames("#v"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":v": core.N(c.v)}}})
-	}
-	for k := 1; k < t.lanes(); k++ {
-		if _, ok := t.shards[k]; !ok {
-			items = append(items, types.TransactWriteItem{ConditionCheck: &types.ConditionCheck{TableName: &s.Table,
-				Key:                 map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(shardSK(k))},
-				ConditionExpression: aws.String("attribute_not_exists(PK)")}})
+		if w > 1 || k == 0 {
+			c.w = w
+		}
+		switch {
+		case ok && c.w == 0 && len(c.ids) == 0:
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &s.Table,
+				Key:                       map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)},
+				ConditionExpression:       aws.String("#v = :v"),
+				ExpressionAttributeNames:  rankNames("#v"),
+				ExpressionAttributeValues: map[string]types.AttributeValue{":v": core.N(old.v)}}})
+		case ok:
+			items = append(items, s.chunkPut(pk, c, "#v = :v", map[string]types.AttributeValue{":v": core.N(old.v)}))
+		case c.w > 0 || len(c.ids) > 0:
+			items = append(items, s.chunkPut(pk, c, "attribute_not_exists(PK)", nil))
 		}
 	}
-	return items, nil
+	return items
 }

@@ -182,3 +182,12 @@ func LegacyTail(ctx context.Context, s *Lists, pk string) error {
 		Key: map[string]types.AttributeValue{"PK": core.SV(rankMarkerPK), "SK": core.SV(rankMarkerSK)}})
 	return err
 }
+
+// PlanSpread is the spread of list pk's tail as it is now: every lane written, busy.
+func PlanSpread(ctx context.Context, s *Lists, pk string) ([]types.TransactWriteItem, error) {
+	t, err := s.readTail(ctx, pk)
+	if err != nil {
+		return nil, err
+	}
+	return s.retile(pk, t, t.lo, nil, rankShards), nil
+}
