@@ -467,7 +467,12 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
 	}
 	if desc {
-		in.Limit = aws.Int32(*in.Limit + quietLanes) // the tail's shards come first: 1–3 in a quiet list
+		// The tail's shards come first: 1–3 in a quiet list, all of them in a busy one.
+		tailItems := quietLanes
+		if s.hints.busy(pk) {
+			tailItems = rankShards
+		}
+		in.Limit = aws.Int32(*in.Limit + int32(tailItems))
 	}
 	// The tail's shards come together (after every chunk, or before them when descending) and
 	// are read as one chunk: their ids merged.
