@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -26,9 +25,9 @@ import (
 // keeps only the shards written to and fills t00, t01, t02 in turn, so a newest-first page or a
 // total reads 1–3 tail items. A busy list has all rankShards shards (every one carrying w) and
 // its creates pick one at random, as concurrent writers need. A quiet list turns busy when an
-// insert sees another id created less than burstGap before its own (a spread: every lane
-// written); each roll sets the next period's mode from the rate the closing tail's ids were
-// created at (ids embed their creation time), and a quiet roll deletes every shard but t00.
+// insert finds an id created after its own already listed: creates overlap (a spread: every lane
+// written). A busy list's roll keeps it busy while the closing tail's ids were created at
+// busyRate or faster (ids embed their creation time); a quiet roll deletes every shard but t00.
 //
 // Exactness against concurrent rolls and spreads: an add to an existing shard is conditioned on
 // the shard's existence and bound lo; an insert creating a shard is conditioned on its absence
@@ -38,9 +37,8 @@ import (
 // commits second fails and is planned again.
 const (
 	rankShards = 32
-	quietLanes = 3                      // shards a quiet list's tail fills before it rolls
-	busyRate   = 1.0                    // creates per second from which a list keeps every lane
-	burstGap   = 250 * time.Millisecond // two creates this close make a quiet list busy
+	quietLanes = 3   // shards a quiet list's tail fills before it rolls
+	busyRate   = 1.0 // creates per second from which a busy list stays busy
 )
 
 func shardCap() int { return max(1, 2*rankChunkCap/rankShards) }
@@ -128,16 +126,16 @@ func tailCond(lo string, vals map[string]types.AttributeValue) string {
 	return "#lo = :lo"
 }
 
-// burst says whether another id of the tail was created less than burstGap before id (or after
-// it): concurrent creates, which a quiet list's one lane would make meet.
-func (t tail) burst(id string) bool {
-	ids := t.ids()
-	mine, ok := core.IDTime(id)
-	if len(ids) == 0 || !ok {
-		return false
+// concurrent says whether the tail holds an id created after id: a create that started after
+// this one committed first, so creates of this list overlap and a quiet list's one lane would
+// make them meet. (A sequential writer's ids arrive in order however fast it goes.)
+func (t tail) concurrent(id string) bool {
+	for _, c := range t.shards {
+		if len(c.ids) > 0 && c.ids[len(c.ids)-1] > id {
+			return true
+		}
 	}
-	last, ok := core.IDTime(ids[len(ids)-1])
-	return ok && !last.Before(mine.Add(-burstGap))
+	return false
 }
 
 // pick chooses the shard an insert adds to: in a busy list a random one, or the emptiest when
@@ -167,7 +165,7 @@ func (t tail) pick() (int, bool) {
 
 // rankInsert adds id to list pk. A list this process last saw busy is tried the way busy lists
 // are written, one random shard read; otherwise the tail is read (1–3 items in a quiet list), a
-// quiet list seeing a burst spreads, and the id goes to the shard pick chooses, a full tail
+// quiet list whose creates overlap spreads, and the id goes to the shard pick chooses, a full tail
 // rolling first. An id below the tail goes to its closed chunk.
 func (s *Lists) rankInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
 	if s.hints.busy(pk) {
@@ -187,7 +185,7 @@ func (s *Lists) rankInsert(ctx context.Context, pk, id string) ([]types.Transact
 		if id < t.lo {
 			return s.chunkInsert(ctx, pk, id)
 		}
-		if !t.busy() && t.burst(id) {
+		if !t.busy() && t.concurrent(id) {
 			if err := s.commitTail(ctx, s.retile(pk, t, t.lo, nil, rankShards)); err != nil {
 				return nil, err
 			}
@@ -267,10 +265,11 @@ func (s *Lists) shardRemove(pk string, t tail, id string) []types.TransactWriteI
 	return nil
 }
 
-// lanesFor is the lanes of the period after a tail of ids (sorted): busy when they were created
-// at busyRate or faster (from the time the ids embed).
-func lanesFor(ids []string) int {
-	if len(ids) < 2 {
+// lanesFor is the lanes of the period after tail t, whose ids (sorted) are ids: a busy list
+// stays busy while its ids are created at busyRate or faster (from the time they embed); a
+// quiet one stays quiet until creates overlap (concurrent).
+func (t tail) lanesFor(ids []string) int {
+	if !t.busy() || len(ids) < 2 {
 		return 1
 	}
 	first, ok1 := core.IDTime(ids[0])
@@ -370,7 +369,7 @@ func (s *Lists) rollWrites(ctx context.Context, pk string, t tail) ([]types.Tran
 	if err != nil {
 		return nil, err
 	}
-	return s.retile(pk, t, newLo, chunks, lanesFor(ids)), nil
+	return s.retile(pk, t, newLo, chunks, t.lanesFor(ids)), nil
 }
 
 // commitTail runs a roll or a spread. When a concurrent insert, roll or spread makes it fail, it

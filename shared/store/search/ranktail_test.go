@@ -301,10 +301,10 @@ func TestV2TailLayoutStillReadsAndWrites(t *testing.T) {
 	}
 }
 
-// Two creates close together make a quiet list busy (every lane written); a roll after a slow
-// period makes it quiet again (the anchor alone). A spread is refused when an insert added to a
-// shard or created one since it read the tail.
-func TestBurstSpreadsAQuietListAndASlowPeriodFoldsIt(t *testing.T) {
+// Creates that overlap (one that started earlier commits after a later one) make a quiet list
+// busy, every lane written; a roll after a slow period makes it quiet again (the anchor alone).
+// A spread is refused when an insert added to a shard or created one since it read the tail.
+func TestOverlappingCreatesSpreadAQuietListAndASlowPeriodFoldsIt(t *testing.T) {
 	r := newTailRace(t)
 	r.insert()
 	spread, err := ranklist.PlanSpread(r.ctx, r.ranks, r.pk)
@@ -318,9 +318,17 @@ func TestBurstSpreadsAQuietListAndASlowPeriodFoldsIt(t *testing.T) {
 	r.exact()
 	require.Equal(t, 2, r.shards())
 
-	r.next = r.next.Add(-time.Minute + 10*time.Millisecond) // the next create 10 ms after the last
-	r.insert()
-	require.Equal(t, ranklist.RankShards, r.shards(), "a burst spreads the list")
+	for range 20 {
+		r.insert() // one writer, in order: the list stays quiet
+		require.LessOrEqual(t, r.shards(), 3)
+	}
+	early := r.id()
+	r.insert() // started later, committed first
+	w, err := ranklist.PlanInsert(r.ctx, r.ranks, r.pk, early)
+	require.NoError(t, err)
+	require.NoError(t, r.commit(w))
+	r.ids = append(r.ids, early)
+	require.Equal(t, ranklist.RankShards, r.shards(), "overlapping creates spread the list")
 	r.exact()
 	for r.shards() > 1 {
 		r.insert() // a minute apart: the next roll folds the list
