@@ -532,7 +532,13 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 			break
 		}
 		if in.Limit != nil {
-			in.Limit = aws.Int32(2 * *in.Limit)
+			next := 2 * *in.Limit
+			if desc && len(tail) > 0 {
+				// Still in the tail after the quiet lists' share: a busy list, all 32 shards.
+				next = max(next, int32(rankShards+1+need/rankChunkCap))
+				s.hints.set(pk, true)
+			}
+			in.Limit = aws.Int32(next)
 		}
 	}
 	flushTail()
