@@ -285,7 +285,7 @@ func (s *Lists) rankWrites(ctx context.Context, t domain.Tenant, res *schema.Res
 	}
 	err := core.ForEach(ctx, len(ops), ops, func(ctx context.Context, o *op) (err error) {
 		if o.insert {
-			o.writes, err = s.rankInsert(ctx, o.pk, o.id)
+			o.writes, err = s.rankInsert(ctx, o.pk, o.id, old == nil)
 		} else {
 			o.writes, err = s.rankRemove(ctx, o.pk, o.id)
 		}

@@ -166,8 +166,10 @@ func (t tail) pick() (int, bool) {
 // rankInsert adds id to list pk. A list this process last saw busy is tried the way busy lists
 // are written, one random shard read; otherwise the tail is read (1–3 items in a quiet list), a
 // quiet list whose creates overlap spreads, and the id goes to the shard pick chooses, a full tail
-// rolling first. An id below the tail goes to its closed chunk.
-func (s *Lists) rankInsert(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
+// rolling first. An id below the tail goes to its closed chunk. created says the id is a new
+// object's: only creates are evidence of overlapping creates (a status change lists an older id
+// after newer ones as a matter of course).
+func (s *Lists) rankInsert(ctx context.Context, pk, id string, created bool) ([]types.TransactWriteItem, error) {
 	if s.hints.busy(pk) {
 		c, ok, err := s.getShard(ctx, pk, rand.IntN(rankShards))
 		if err != nil {
@@ -185,7 +187,7 @@ func (s *Lists) rankInsert(ctx context.Context, pk, id string) ([]types.Transact
 		if id < t.lo {
 			return s.chunkInsert(ctx, pk, id)
 		}
-		if !t.busy() && t.concurrent(id) {
+		if created && !t.busy() && t.concurrent(id) {
 			if err := s.commitTail(ctx, s.retile(pk, t, t.lo, nil, rankShards)); err != nil {
 				return nil, err
 			}

@@ -132,7 +132,7 @@ func ForgetRankLists(ctx context.Context, s *Lists, t domain.Tenant, res *schema
 // PlanInsert is the writes that add id to list pk, planned as a create plans them (a full tail
 // rolls first), for a test to run after making a concurrent writer commit.
 func PlanInsert(ctx context.Context, s *Lists, pk, id string) ([]types.TransactWriteItem, error) {
-	return s.rankInsert(ctx, pk, id)
+	return s.rankInsert(ctx, pk, id, true)
 }
 
 // PlanRemove is the writes that take id out of list pk, planned as a delete plans them.

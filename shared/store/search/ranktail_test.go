@@ -340,3 +340,38 @@ func TestOverlappingCreatesSpreadAQuietListAndASlowPeriodFoldsIt(t *testing.T) {
 	}
 	r.exact()
 }
+
+// A status change lists an older id after newer ones: that is not overlapping creates, and a
+// quiet list stays quiet.
+func TestStatusChangesKeepAQuietListQuiet(t *testing.T) {
+	ranklist.SetRankChunkCap(t, 32)
+	st := storetest.New(t)
+	ctx := context.Background()
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_quiet"}
+	var made []string
+	for i := range 6 {
+		d, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{"firstName": "A", "lastName": "B", "status": []string{"active", "inactive"}[i%2]}, domain.Meta{})
+		require.NoError(t, err)
+		made = append(made, d["id"].(string))
+	}
+	live := map[string]domain.Doc{}
+	for _, id := range slices.Backward(made[:4]) { // newest first: older ids after newer ones
+		next, _, err := st.UpdateObject(ctx, tn, schema.Patients, id, 0, func(cur domain.Doc) (domain.Doc, error) {
+			cur["status"] = "deceased"
+			return cur, nil
+		}, domain.Meta{})
+		require.NoError(t, err)
+		live[id] = next
+	}
+	for _, id := range made[4:] {
+		d, _, err := st.GetObject(ctx, tn, schema.Patients, id)
+		require.NoError(t, err)
+		live[id] = d
+	}
+	checkLists(t, st, tn, live)
+	for _, s := range []string{"active", "inactive", "deceased"} {
+		n, err := ranklist.TailShards(ctx, st.Index.Ranks, ranklist.PK(tn, schema.Patients, "status", s))
+		require.NoError(t, err)
+		require.LessOrEqual(t, n, 3, s)
+	}
+}
