@@ -375,3 +375,42 @@ func TestStatusChangesKeepAQuietListQuiet(t *testing.T) {
 		require.LessOrEqual(t, n, 3, s)
 	}
 }
+
+// A newest-first skip on a quiet list written by creates reads its 1–3 tail items and the chunks
+// it needs, not 32 shards, and answers what the objects say.
+func TestNewestFirstSkipReadsAQuietTail(t *testing.T) {
+	ranklist.SetRankChunkCap(t, 50)
+	st := storetest.New(t)
+	ctx := context.Background()
+	tn := domain.Tenant{Account: "acct_1", Mode: domain.Test, Org: "org_newest"}
+	docs := genPatients(mrand.New(mrand.NewPCG(8, 8)), tn, 300)
+	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs))
+	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	st.Now = func() time.Time { return clock }
+	for i := range 80 {
+		clock = clock.Add(time.Minute) // one create a minute: a quiet organization
+		d, err := st.CreateObject(ctx, tn, schema.Patients, domain.Doc{"firstName": "New", "lastName": "Comer", "status": []string{"active", "inactive"}[i%2]}, domain.Meta{})
+		require.NoError(t, err)
+		docs = append(docs, d)
+	}
+	for _, raw := range []string{
+		"$sort[id]=-1&$skip=120&$limit=10",
+		"status=active&$sort[id]=-1&$skip=60&$limit=10&$total=true",
+		"$sort[id]=-1&$skip=5&$limit=10",
+	} {
+		q, err := query.ParseRaw(schema.Patients, raw)
+		require.NoError(t, err)
+		got, err := st.Find(ctx, tn, schema.Patients, q)
+		require.NoError(t, err, raw)
+		require.Contains(t, got.Stats.Plan, "rank list", raw)
+		wantPage, wantTotal := q.Run(schema.Patients, docs)
+		require.Equal(t, ids(wantPage), ids(got.Docs), raw)
+		if q.Total {
+			require.Equal(t, wantTotal, got.Total, raw)
+			continue
+		}
+		// The page, at most 3 tail items and the chunks of 50 ids the skip passes, plus the
+		// one the page starts in and the one a read asks ahead for.
+		require.LessOrEqual(t, got.Stats.Scanned, len(got.Docs)+3+q.Skip/50+2, raw)
+	}
+}
