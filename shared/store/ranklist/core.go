@@ -20,10 +20,11 @@ import (
 // Lists are the rank lists over the table core.
 type Lists struct {
 	*core.Store
+	hints *hints // lists this process last saw busy (ranktail.go)
 }
 
 // New returns the rank lists over c.
-func New(c *core.Store) *Lists { return &Lists{Store: c} }
+func New(c *core.Store) *Lists { return &Lists{Store: c, hints: &hints{}} }
 
 // What the search planner uses.
 

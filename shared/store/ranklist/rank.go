@@ -25,17 +25,20 @@ import (
 //   - closed chunks: SK = "c" + the chunk's lowest possible id, each holding at most
 //     rankChunkCap ids (a string set and their count) of the range [lo, hi);
 //   - the tail: the ids from T (the last closed chunk's hi, "" before there is any) upward, in
-//     rankShards shard items (SK = "t00".."t31", attribute lo = T) of at most shardCap() ids.
+//     up to rankShards shard items (SK = "t00".."t31", attribute lo = T) of at most shardCap()
+//     ids, each present only once written to; shard "t00", the anchor, exists from the first
+//     roll on and carries the list's lanes w (ranktail.go).
 //
 // New ids are time-ordered, so nearly every create lands in the tail. On DynamoDB a single tail
 // item would be one hot item: every create of an organization would write it, and concurrent
-// creates would cancel each other (TransactionConflict). A create adds its id to one shard of
-// its choice instead, so writers rarely meet, and a shard holds few ids, so the write is small.
-// When every shard is full, a roll (ranktail.go) moves the tail's ids, all but the greatest,
-// into closed chunks and restarts the shards from that id: one transaction that changes the
-// list's layout but not its content. A skip reads closed chunks (one item per ~rankChunkCap
-// objects) and the whole tail (≤ rankChunkCap ids) until it reaches the page, then gets the
-// page's objects by key.
+// creates would cancel each other (TransactionConflict). A busy list spreads its creates over w
+// shards at random, so writers rarely meet; a quiet one (w = 1) fills shards 0, 1, 2 in turn, so
+// its tail is 1–3 items and a newest-first page reads few. When the lanes are full, a roll
+// (ranktail.go) moves the tail's ids, all but the greatest, into closed chunks (topping up the
+// last one first) and restarts the tail from that id in the anchor alone: one transaction that
+// changes the list's layout but not its content. A skip reads closed chunks (one item per
+// ~rankChunkCap objects) and the tail's items until it reaches the page, then gets the page's
+// objects by key.
 //
 // Lists kept: every object of a resource in a tenant, and, per ranked field (an indexed enum or
 // boolean: few values, so deep skips are common), the objects holding each value. They are
@@ -98,6 +101,7 @@ type rankChunk struct {
 	tailLo string   // a shard's lo (T)
 	ids    []string // sorted ascending
 	n, v   int64    // n is the stored count of ids, read alone by totals; v the version
+	w      int      // the anchor shard's lanes (ranktail.go); 0 elsewhere
 }
 
 // shard reports whether c is one of the tail's shards rather than a closed chunk.
@@ -111,7 +115,7 @@ func (c rankChunk) lo() string {
 }
 
 func decodeChunk(it map[string]types.AttributeValue) rankChunk {
-	c := rankChunk{sk: core.GetS(it, "SK"), hi: core.GetS(it, "hi"), tailLo: core.GetS(it, "lo"), n: core.GetN(it, "n"), v: core.GetN(it, "v")}
+	c := rankChunk{sk: core.GetS(it, "SK"), hi: core.GetS(it, "hi"), tailLo: core.GetS(it, "lo"), n: core.GetN(it, "n"), v: core.GetN(it, "v"), w: int(core.GetN(it, "w"))}
 	if ss, ok := it["ids"].(*types.AttributeValueMemberSS); ok {
 		c.ids = slices.Clone(ss.Value)
 		slices.Sort(c.ids)
@@ -148,6 +152,9 @@ func (s *Lists) rankItem(pk string, c rankChunk) map[string]types.AttributeValue
 	if c.shard() {
 		if c.tailLo != "" {
 			item["lo"] = core.SV(c.tailLo)
+		}
+		if c.w > 0 {
+			item["w"] = core.N(int64(c.w))
 		}
 	} else {
 		item["hi"] = core.SV(c.hi)
@@ -209,12 +216,12 @@ func (s *Lists) chunkInsert(ctx context.Context, pk, id string) ([]types.Transac
 // rankRemove takes id out of list pk: out of its tail shard, or out of its closed chunk, where a
 // chunk it empties (other than the first) is dropped and its range given to the chunk before it.
 func (s *Lists) rankRemove(ctx context.Context, pk, id string) ([]types.TransactWriteItem, error) {
-	shards, tailLo, err := s.readTail(ctx, pk)
+	t, err := s.readTail(ctx, pk)
 	if err != nil {
 		return nil, err
 	}
-	if id >= tailLo {
-		return s.shardRemove(pk, shards, tailLo, id), nil
+	if id >= t.lo {
+		return s.shardRemove(pk, t, id), nil
 	}
 	c, ok, err := s.chunkBefore(ctx, pk, rankFirstSK+id, true)
 	if err != nil {
@@ -278,7 +285,7 @@ func (s *Lists) rankWrites(ctx context.Context, t domain.Tenant, res *schema.Res
 	}
 	err := core.ForEach(ctx, len(ops), ops, func(ctx context.Context, o *op) (err error) {
 		if o.insert {
-			o.writes, err = s.rankInsert(ctx, o.pk, o.id)
+			o.writes, err = s.rankInsert(ctx, o.pk, o.id, old == nil)
 		} else {
 			o.writes, err = s.rankRemove(ctx, o.pk, o.id)
 		}
@@ -365,10 +372,14 @@ func (s *Lists) seedRanks(ctx context.Context, t domain.Tenant, res *schema.Reso
 				ids = append(ids, c.ids...)
 			}
 		}
-		versions := map[string]int64{}
+		var anchorV int64
 		for _, c := range shards {
 			ids = append(ids, c.ids...)
-			versions[c.sk] = c.v
+			if c.sk == shardSK(0) {
+				anchorV = c.v
+			} else {
+				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)}}})
+			}
 		}
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
@@ -377,31 +388,23 @@ func (s *Lists) seedRanks(ctx context.Context, t domain.Tenant, res *schema.Reso
 			written[c.sk] = true
 			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: s.rankItem(pk, c)}})
 		}
-		tail := ids[len(ids)-1:]
-		tailLo := tail[0]
-		if firstSK == rankFirstSK && len(ids) <= rankShards*shardCap() {
-			tail, tailLo = ids, "" // no closed chunk needed
-		} else {
-			closed := ids[:len(ids)-1]
-			for i := 0; i < len(closed); i += rankChunkCap {
-				part := closed[i:min(len(closed), i+rankChunkCap)]
-				c := rankChunk{sk: rankFirstSK + part[0], hi: tailLo, ids: part, v: 1}
-				if i == 0 {
-					c.sk = firstSK
-				}
-				if i+rankChunkCap < len(closed) {
-					c.hi = closed[i+rankChunkCap]
-				}
-				put(c)
-			}
+		// The greatest id starts the tail, alone in the anchor: the rest is closed.
+		tailLo, closed := ids[len(ids)-1], ids[:len(ids)-1]
+		if firstSK == rankFirstSK && len(closed) == 0 {
+			tailLo = "" // one id and no chunk: no roll yet
 		}
-		for k := range rankShards {
-			c := rankChunk{sk: shardSK(k), tailLo: tailLo, v: versions[shardSK(k)] + 1}
-			for i := k; i < len(tail); i += rankShards {
-				c.ids = append(c.ids, tail[i])
+		for i := 0; i < len(closed); i += rankChunkCap {
+			part := closed[i:min(len(closed), i+rankChunkCap)]
+			c := rankChunk{sk: rankFirstSK + part[0], hi: tailLo, ids: part, v: 1}
+			if i == 0 {
+				c.sk = firstSK
+			}
+			if i+rankChunkCap < len(closed) {
+				c.hi = closed[i+rankChunkCap]
 			}
 			put(c)
 		}
+		put(rankChunk{sk: shardSK(0), tailLo: tailLo, ids: ids[len(ids)-1:], v: anchorV + 1, w: 1})
 		for _, c := range chunks[min(from, len(chunks)):] {
 			if !written[c.sk] {
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)}}})
@@ -464,7 +467,12 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
 	}
 	if desc {
-		in.Limit = aws.Int32(*in.Limit + rankShards) // the tail's shards come first
+		// The tail's shards come first: 1–3 in a quiet list, all of them in a busy one.
+		tailItems := quietLanes
+		if s.hints.busy(pk) {
+			tailItems = rankShards
+		}
+		in.Limit = aws.Int32(*in.Limit + int32(tailItems))
 	}
 	// The tail's shards come together (after every chunk, or before them when descending) and
 	// are read as one chunk: their ids merged.
@@ -524,7 +532,13 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 			break
 		}
 		if in.Limit != nil {
-			in.Limit = aws.Int32(2 * *in.Limit)
+			next := 2 * *in.Limit
+			if desc && len(tail) > 0 {
+				// Still in the tail after the quiet lists' share: a busy list, all 32 shards.
+				next = max(next, int32(rankShards+1+need/rankChunkCap))
+				s.hints.set(pk, true)
+			}
+			in.Limit = aws.Int32(next)
 		}
 	}
 	flushTail()
@@ -586,8 +600,10 @@ func (s *Lists) getObjects(ctx context.Context, t domain.Tenant, res *schema.Res
 }
 
 // The marker item saying a table's rank lists hold every object.
-// v2: the tail in shards (a table of v1 lists is rebuilt once).
-const rankMarkerPK, rankMarkerSK = "META#ranklists", "v2"
+// v2: the tail in shards (a table of v1 lists is rebuilt once). v3: shards only once written
+// to, lanes on the anchor (v2 lists still read and write right; the rebuild makes their tails
+// one item).
+const rankMarkerPK, rankMarkerSK = "META#ranklists", "v3"
 
 // EnsureRankLists builds the rank lists of objects stored before rank lists existed (a local
 // data directory of an older version), once per table: without them a $skip would miss those

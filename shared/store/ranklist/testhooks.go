@@ -32,7 +32,12 @@ func SetRankChunkCap(t interface{ Cleanup(func()) }, n int) {
 // or over the cap, every shard has the tail's lo and at most shardCap ids, all at or above it,
 // and every count equals its ids. The count returned is the number of items (chunks + shards).
 func RankList(ctx context.Context, s *Lists, t domain.Tenant, res *schema.Resource, field string, v any) ([]string, int, error) {
-	pk := rankPK(t, res, field, v)
+	return CheckList(ctx, s, rankPK(t, res, field, v))
+}
+
+// CheckList is RankList for list pk; it also checks that the anchor shard exists once the tail
+// has a bound (a roll writes it and nothing deletes it).
+func CheckList(ctx context.Context, s *Lists, pk string) ([]string, int, error) {
 	items, err := s.rankChunks(ctx, pk)
 	if err != nil {
 		return nil, 0, err
@@ -47,6 +52,9 @@ func RankList(ctx context.Context, s *Lists, t domain.Tenant, res *schema.Resour
 	}
 	if len(shards) > rankShards {
 		return nil, 0, fmt.Errorf("%d shards", len(shards))
+	}
+	if tailLo != "" && shards[0].sk != shardSK(0) {
+		return nil, 0, fmt.Errorf("tail starts at %q with no anchor shard", tailLo)
 	}
 	var ids []string
 	for i, c := range chunks {
@@ -119,4 +127,67 @@ func ForgetRankLists(ctx context.Context, s *Lists, t domain.Tenant, res *schema
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
 		Key: map[string]types.AttributeValue{"PK": core.SV(rankMarkerPK), "SK": core.SV(rankMarkerSK)}})
 	return err
+}
+
+// PlanInsert is the writes that add id to list pk, planned as a create plans them (a full tail
+// rolls first), for a test to run after making a concurrent writer commit.
+func PlanInsert(ctx context.Context, s *Lists, pk, id string) ([]types.TransactWriteItem, error) {
+	return s.rankInsert(ctx, pk, id, true)
+}
+
+// PlanRemove is the writes that take id out of list pk, planned as a delete plans them.
+func PlanRemove(ctx context.Context, s *Lists, pk, id string) ([]types.TransactWriteItem, error) {
+	return s.rankRemove(ctx, pk, id)
+}
+
+// PlanRoll is the roll of list pk's tail as it is now, full or not.
+func PlanRoll(ctx context.Context, s *Lists, pk string) ([]types.TransactWriteItem, error) {
+	t, err := s.readTail(ctx, pk)
+	if err != nil {
+		return nil, err
+	}
+	return s.rollWrites(ctx, pk, t)
+}
+
+// TailShards is how many shard items list pk's tail has.
+func TailShards(ctx context.Context, s *Lists, pk string) (int, error) {
+	t, err := s.readTail(ctx, pk)
+	return len(t.shards), err
+}
+
+// LegacyTail rewrites list pk's tail as the v2 layout had it after a roll (all rankShards
+// shards written with the tail's bound and no lanes, the ids dealt round robin) and deletes the
+// table's marker, as a data directory written by the previous version would be.
+func LegacyTail(ctx context.Context, s *Lists, pk string) error {
+	t, err := s.readTail(ctx, pk)
+	if err != nil {
+		return err
+	}
+	if t.lo == "" {
+		return fmt.Errorf("list %s has not rolled", pk)
+	}
+	ids := t.ids()
+	var reqs []types.WriteRequest
+	for k := range rankShards {
+		c := rankChunk{sk: shardSK(k), tailLo: t.lo, v: t.shards[k].v + 1}
+		for i := k; i < len(ids); i += rankShards {
+			c.ids = append(c.ids, ids[i])
+		}
+		reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: s.rankItem(pk, c)}})
+	}
+	if err := s.BatchWrite(ctx, reqs, "legacy tail"); err != nil {
+		return err
+	}
+	_, err = s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table,
+		Key: map[string]types.AttributeValue{"PK": core.SV(rankMarkerPK), "SK": core.SV(rankMarkerSK)}})
+	return err
+}
+
+// PlanSpread is the spread of list pk's tail as it is now: every lane written, busy.
+func PlanSpread(ctx context.Context, s *Lists, pk string) ([]types.TransactWriteItem, error) {
+	t, err := s.readTail(ctx, pk)
+	if err != nil {
+		return nil, err
+	}
+	return s.retile(pk, t, t.lo, nil, rankShards), nil
 }
