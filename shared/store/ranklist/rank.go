@@ -199,7 +199,7 @@ func (s *Lists) chunkInsert(ctx context.Context, pk, id string) ([]types.Transac
 			ExpressionAttributeNames:  rankNames("#ids", "#n", "#v", "#hi"),
 			ConditionExpression:       aws.String("#hi = :hi AND #n < :cap AND NOT contains(#ids, :x)"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": core.SV(id), ":one": core.N(1), ":hi": core.SV(c.hi), ":cap": core.N(int64(rankChunkCap))},
-		}}}, nil
+		}}, s.sumAdd(pk, 1)}, nil
 	}
 	// Split: halve.
 	ids := append(slices.Clone(c.ids), id)
@@ -210,6 +210,7 @@ func (s *Lists) chunkInsert(ctx context.Context, pk, id string) ([]types.Transac
 	return []types.TransactWriteItem{
 		s.chunkPut(pk, left, "#v = :v", map[string]types.AttributeValue{":v": core.N(c.v)}),
 		s.chunkPut(pk, right, "attribute_not_exists(PK)", nil),
+		s.sumAdd(pk, 1),
 	}, nil
 }
 
@@ -246,6 +247,7 @@ func (s *Lists) rankRemove(ctx context.Context, pk, id string) ([]types.Transact
 					ConditionExpression:       aws.String("#hi = :lo"),
 					ExpressionAttributeNames:  rankNames("#hi", "#v"),
 					ExpressionAttributeValues: map[string]types.AttributeValue{":hi": core.SV(c.hi), ":lo": core.SV(c.lo()), ":one": core.N(1)}}},
+				s.sumAdd(pk, -1),
 			}, nil
 		}
 	}
@@ -260,7 +262,7 @@ func (s *Lists) rankRemove(ctx context.Context, pk, id string) ([]types.Transact
 		ExpressionAttributeNames:  rankNames("#ids", "#n", "#v"),
 		ConditionExpression:       aws.String(cond),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":id": &types.AttributeValueMemberSS{Value: []string{id}}, ":x": core.SV(id), ":minus": core.N(-1), ":one": core.N(1)},
-	}}}, nil
+	}}, s.sumAdd(pk, -1)}, nil
 }
 
 // rankWrites are the rank-list changes of an object going from old to next (nil for none). The
@@ -405,6 +407,11 @@ func (s *Lists) seedRanks(ctx context.Context, t domain.Tenant, res *schema.Reso
 			put(c)
 		}
 		put(rankChunk{sk: shardSK(0), tailLo: tailLo, ids: ids[len(ids)-1:], v: anchorV + 1, w: 1})
+		kept := 0
+		for _, c := range chunks[:min(from, len(chunks))] {
+			kept += len(c.ids)
+		}
+		reqs = append(reqs, s.sumPut(pk, kept+len(closed)))
 		for _, c := range chunks[min(from, len(chunks)):] {
 			if !written[c.sk] {
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)}}})
@@ -425,6 +432,7 @@ func (s *Lists) purgeRanks(ctx context.Context, lists []string) error {
 		for _, c := range chunks {
 			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(c.sk)}}})
 		}
+		reqs = append(reqs, s.sumDelete(pk))
 	}
 	return s.BatchWrite(ctx, reqs, "purge rank lists")
 }
@@ -477,6 +485,7 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 	// The tail's shards come together (after every chunk, or before them when descending) and
 	// are read as one chunk: their ids merged.
 	var tail []rankChunk
+	tailSeen := -1 // the tail's count once read (descending: before any chunk)
 	take := func(cnt int, ids func() []string) {
 		if pos+cnt > q.Skip && pos < need {
 			got := ids()
@@ -496,6 +505,7 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 			cnt += int(c.n)
 		}
 		shards := tail
+		tailSeen = cnt
 		take(cnt, func() []string {
 			var ids []string
 			for _, c := range shards {
@@ -506,9 +516,17 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 		})
 		tail = nil
 	}
+	total := -1
 	for {
 		if pos >= need {
 			if !q.Total {
+				break
+			}
+			if n, ok, err := s.listSize(ctx, pk, tailSeen, &r.Stats); err != nil || ok {
+				total = n
+				if err != nil {
+					return false, err
+				}
 				break
 			}
 			// Past the page only counts matter: the rest of the list, ids left out.
@@ -542,7 +560,9 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 		}
 	}
 	flushTail()
-	total := pos
+	if total < 0 {
+		total = pos
+	}
 	docs, err := s.getObjects(ctx, t, res, page, &r.Stats)
 	if err != nil {
 		return false, err
@@ -602,8 +622,9 @@ func (s *Lists) getObjects(ctx context.Context, t domain.Tenant, res *schema.Res
 // The marker item saying a table's rank lists hold every object.
 // v2: the tail in shards (a table of v1 lists is rebuilt once). v3: shards only once written
 // to, lanes on the anchor (v2 lists still read and write right; the rebuild makes their tails
-// one item).
-const rankMarkerPK, rankMarkerSK = "META#ranklists", "v3"
+// one item). v4: each list's closed count (summary.go; lists without one would count wrong
+// once changed, so they are rebuilt).
+const rankMarkerPK, rankMarkerSK = "META#ranklists", "v4"
 
 // EnsureRankLists builds the rank lists of objects stored before rank lists existed (a local
 // data directory of an older version), once per table: without them a $skip would miss those

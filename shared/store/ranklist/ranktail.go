@@ -371,6 +371,7 @@ func (s *Lists) rollWrites(ctx context.Context, pk string, t tail) ([]types.Tran
 	if err != nil {
 		return nil, err
 	}
+	chunks = append(chunks, s.sumAdd(pk, len(ids)-1))
 	return s.retile(pk, t, newLo, chunks, t.lanesFor(ids)), nil
 }
 

@@ -81,6 +81,9 @@ func CheckList(ctx context.Context, s *Lists, pk string) ([]string, int, error) 
 		}
 		ids = append(ids, c.ids...)
 	}
+	if err := checkClosedCount(ctx, s, pk, len(ids)); err != nil {
+		return nil, 0, err
+	}
 	tail, err := shardIDs(shards, tailLo)
 	if err != nil {
 		return nil, 0, err
@@ -91,6 +94,22 @@ func CheckList(ctx context.Context, s *Lists, pk string) ([]string, int, error) 
 		return nil, 0, fmt.Errorf("ids out of order or twice")
 	}
 	return ids, len(items), nil
+}
+
+// checkClosedCount checks that list pk's closed count is the number of ids its chunks hold
+// (absent only while it has none).
+func checkClosedCount(ctx context.Context, s *Lists, pk string, closed int) error {
+	var st domain.Stats
+	n, ok, err := s.closedCount(ctx, pk, &st)
+	switch {
+	case err != nil:
+		return err
+	case !ok && closed > 0:
+		return fmt.Errorf("no closed count, %d ids in chunks", closed)
+	case ok && n != closed:
+		return fmt.Errorf("closed count %d, %d ids in chunks", n, closed)
+	}
+	return nil
 }
 
 // shardIDs are the tail shards' ids, after checking that every shard has the tail's lo, at
