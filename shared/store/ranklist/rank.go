@@ -563,6 +563,12 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 	if total < 0 {
 		total = pos
 	}
+	return s.answerRanked(ctx, t, res, q, page, total, r)
+}
+
+// answerRanked reads the page's objects by key into r with the total; false when one of them no
+// longer matches (it changed between the list's read and this one).
+func (s *Lists) answerRanked(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, page []string, total int, r *domain.Result) (bool, error) {
 	docs, err := s.getObjects(ctx, t, res, page, &r.Stats)
 	if err != nil {
 		return false, err
