@@ -48,19 +48,35 @@ func worst(prefix, unit string) func([]Benchmark) (float64, string, bool) {
 	}
 }
 
-// worstRatio is the greatest largest-over-smallest-size ratio among families named prefix*.
+// worstRatio is the greatest largest-over-smallest-size ratio among families named prefix*. A
+// ratio compares the same work: a family whose sizes return different numbers of items (a skip
+// past the end of the small organization answers an empty page) is left out, and named.
 func worstRatio(prefix, unit string) func([]Benchmark) (float64, string, bool) {
 	return func(bs []Benchmark) (float64, string, bool) {
+		byName := make(map[string]Benchmark, len(bs))
+		for _, b := range bs {
+			byName[b.Name] = b
+		}
 		var v float64
 		name, n := "", 0
+		var unlike []string
 		for _, r := range Ratios(bs) {
-			if r.Unit == unit && strings.HasPrefix(r.Family, prefix) {
-				if n++; name == "" || r.Value > v {
-					v, name = r.Value, r.Family
-				}
+			if r.Unit != unit || !strings.HasPrefix(r.Family, prefix) {
+				continue
+			}
+			if byName[r.Small].Metrics["items/op"] != byName[r.Large].Metrics["items/op"] {
+				unlike = append(unlike, strings.TrimPrefix(r.Family, prefix))
+				continue
+			}
+			if n++; name == "" || r.Value > v {
+				v, name = r.Value, r.Family
 			}
 		}
-		return v, fmt.Sprintf("worst of %d: %s", n, strings.TrimPrefix(name, prefix)), n > 0
+		desc := fmt.Sprintf("worst of %d: %s", n, strings.TrimPrefix(name, prefix))
+		if len(unlike) > 0 {
+			desc += fmt.Sprintf("; left out, other items returned at each size: %s", strings.Join(unlike, ", "))
+		}
+		return v, desc, n > 0
 	}
 }
 
