@@ -158,16 +158,7 @@ func TestFindSkipReadsRankChunks(t *testing.T) {
 		"$skip=590&$limit=20&$total=true",
 		"status=deceased&$skip=1000",
 	} {
-		q, err := query.ParseRaw(schema.Patients, raw)
-		require.NoError(t, err)
-		got, err := st.Find(ctx, tn, schema.Patients, q)
-		require.NoError(t, err, raw)
-		require.Contains(t, got.Stats.Plan, "rank list", raw)
-		wantPage, wantTotal := q.Run(schema.Patients, docs)
-		require.Equal(t, ids(wantPage), ids(got.Docs), raw)
-		if q.Total {
-			require.Equal(t, wantTotal, got.Total, raw)
-		}
+		q, got := rankedFind(t, st, tn, raw, docs)
 		// Chunks hold 50 ids: a skip reads about skip/50 chunks plus the page, and the tail's
 		// shards when it reaches them.
 		require.LessOrEqual(t, got.Stats.Scanned, 2+ranklist.RankShards+q.Skip/50+len(got.Docs)+len(docs)/50*btoi(q.Total), raw)
@@ -276,4 +267,21 @@ func TestSkipPagingWhileWriting(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// rankedFind runs raw through the store and requires a rank-list answer that agrees with the
+// in-memory evaluator over docs: page and, when asked, total.
+func rankedFind(t *testing.T, st *store.Store, tn domain.Tenant, raw string, docs []domain.Doc) (*query.Query, domain.Result) {
+	t.Helper()
+	q, err := query.ParseRaw(schema.Patients, raw)
+	require.NoError(t, err)
+	got, err := st.Find(context.Background(), tn, schema.Patients, q)
+	require.NoError(t, err, raw)
+	require.Contains(t, got.Stats.Plan, "rank list", raw)
+	wantPage, wantTotal := q.Run(schema.Patients, docs)
+	require.Equal(t, ids(wantPage), ids(got.Docs), raw)
+	if q.Total {
+		require.Equal(t, wantTotal, got.Total, raw)
+	}
+	return q, got
 }

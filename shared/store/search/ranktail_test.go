@@ -17,7 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hapihub/hapihub/shared/domain"
-	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
@@ -280,16 +279,7 @@ func TestV2TailLayoutStillReadsAndWrites(t *testing.T) {
 	checkLists(t, st, tn, live)
 	all := slices.Collect(maps.Values(live))
 	for _, raw := range []string{"$sort[id]=-1&$skip=30&$limit=10&$total=true", "status=active&$sort[id]=-1&$skip=5&$limit=10&$total=true", "$skip=150&$limit=10"} {
-		q, err := query.ParseRaw(schema.Patients, raw)
-		require.NoError(t, err)
-		got, err := st.Find(ctx, tn, schema.Patients, q)
-		require.NoError(t, err, raw)
-		require.Contains(t, got.Stats.Plan, "rank list", raw)
-		wantPage, wantTotal := q.Run(schema.Patients, all)
-		require.Equal(t, ids(wantPage), ids(got.Docs), raw)
-		if q.Total {
-			require.Equal(t, wantTotal, got.Total, raw)
-		}
+		rankedFind(t, st, tn, raw, all)
 	}
 
 	require.NoError(t, st.EnsureRankLists(ctx)) // the marker is v2's: rebuilt
@@ -398,15 +388,8 @@ func TestNewestFirstSkipReadsAQuietTail(t *testing.T) {
 		"status=active&$sort[id]=-1&$skip=60&$limit=10&$total=true",
 		"$sort[id]=-1&$skip=5&$limit=10",
 	} {
-		q, err := query.ParseRaw(schema.Patients, raw)
-		require.NoError(t, err)
-		got, err := st.Find(ctx, tn, schema.Patients, q)
-		require.NoError(t, err, raw)
-		require.Contains(t, got.Stats.Plan, "rank list", raw)
-		wantPage, wantTotal := q.Run(schema.Patients, docs)
-		require.Equal(t, ids(wantPage), ids(got.Docs), raw)
+		q, got := rankedFind(t, st, tn, raw, docs)
 		if q.Total {
-			require.Equal(t, wantTotal, got.Total, raw)
 			continue
 		}
 		// The page, at most 3 tail items and the chunks of 50 ids the skip passes, plus the
