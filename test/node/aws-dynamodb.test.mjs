@@ -225,6 +225,18 @@ test('Query: Limit pages with LastEvaluatedKey, ScanIndexForward, Select COUNT, 
   assert.deepEqual(p3.Items.map((i) => i.sk), ['s20', 's21', 's22', 's23', 's24'])
   assert.equal(p3.LastEvaluatedKey, undefined, 'a page that ends the results has no LastEvaluatedKey')
 
+  // A page that stops at its Limit has a LastEvaluatedKey even when nothing is left: the end is
+  // only known from a page without one, which may be empty (Query.Pagination.html: "the result set
+  // is complete only when LastEvaluatedKey is empty"). A page whose items are all filtered out is
+  // empty with a LastEvaluatedKey.
+  const exact = await dc.send(new QueryCommand({ ...base, Limit: 5, ExclusiveStartKey: { pk: 'q', sk: 's19' } }))
+  assert.equal(exact.Count, 5)
+  assert.deepEqual(exact.LastEvaluatedKey, { pk: 'q', sk: 's24' })
+  const after = await dc.send(new QueryCommand({ ...base, Limit: 5, ExclusiveStartKey: exact.LastEvaluatedKey }))
+  assert.deepEqual([after.Count, after.Items, after.LastEvaluatedKey], [0, [], undefined])
+  const allFiltered = await dc.send(new QueryCommand({ ...base, Limit: 3, FilterExpression: 'odd = :none', ExpressionAttributeValues: { ':p': 'q', ':none': 7 } }))
+  assert.deepEqual([allFiltered.Count, allFiltered.ScannedCount, allFiltered.Items, allFiltered.LastEvaluatedKey], [0, 3, [], { pk: 'q', sk: 's02' }])
+
   const all = []
   for await (const page of paginateQuery({ client: dc, pageSize: 7 }, { ...base, ScanIndexForward: false })) all.push(...page.Items)
   assert.deepEqual(all.map((i) => i.sk), items.map((i) => i.sk).reverse(), 'the SDK paginator walks every page, descending')

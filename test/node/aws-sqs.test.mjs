@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import {
   CreateQueueCommand, GetQueueUrlCommand, GetQueueAttributesCommand, SendMessageCommand, SendMessageBatchCommand,
-  ReceiveMessageCommand, DeleteMessageCommand, DeleteMessageBatchCommand, ChangeMessageVisibilityCommand,
+  ReceiveMessageCommand, DeleteMessageCommand, DeleteMessageBatchCommand, ChangeMessageVisibilityCommand, ChangeMessageVisibilityBatchCommand,
   ListDeadLetterSourceQueuesCommand, DeleteQueueCommand, PurgeQueueCommand,
 } from '@aws-sdk/client-sqs'
 import { sqs, unique, rejection, functionKey } from './aws.mjs'
@@ -182,6 +182,14 @@ test('DeleteMessageBatch and SendMessageBatch: per-entry results, a bad entry fa
   assert.equal(f.SenderFault, true)
   assert.equal(f.Code, 'ReceiptHandleIsInvalid')
   assert.ok(f.Message)
+  // ChangeMessageVisibilityBatch reports per entry too: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_ChangeMessageVisibilityBatch.html
+  const vis = await client.send(new ChangeMessageVisibilityBatchCommand({
+    QueueUrl, Entries: [{ Id: 'ok', ReceiptHandle: Messages[1].ReceiptHandle, VisibilityTimeout: 0 }, { Id: 'bad', ReceiptHandle: 'garbage', VisibilityTimeout: 0 }],
+  }))
+  assert.deepEqual(vis.Successful, [{ Id: 'ok' }])
+  assert.deepEqual(vis.Failed.map((e) => [e.Id, e.SenderFault, e.Code]), [['bad', true, 'ReceiptHandleIsInvalid']])
+  const back = (await client.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))).Messages
+  assert.deepEqual(back.map((m) => m.MessageId), [Messages[1].MessageId], 'the deleted one stays deleted, the other is visible again')
   // Whole-request errors: https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html#API_DeleteMessageBatch_Errors
   const dup = await rejection(client.send(new DeleteMessageBatchCommand({ QueueUrl, Entries: [{ Id: 'x', ReceiptHandle: 'h' }, { Id: 'x', ReceiptHandle: 'h' }] })))
   assert.equal(dup.name, 'BatchEntryIdsNotDistinct')
