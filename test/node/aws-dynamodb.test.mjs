@@ -354,7 +354,7 @@ test('BatchGetItem: Responses by table, the rest past 16 MB in UnprocessedKeys, 
   await dc.send(new BatchWriteCommand({ RequestItems: { [name]: keys.slice(25).map((Key) => ({ DeleteRequest: { Key } })) } }))
 })
 
-test('numbers keep 38 digits; item size, unused values, batch limits, idempotent transactions, TTL', async () => {
+test('numbers keep 38 digits; item size, nesting depth, unused values, batch limits, idempotent transactions, TTL', async () => {
   // Numbers: up to 38 digits of precision, exactly: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/HowItWorks.NamingRulesDataTypes.html#HowItWorks.DataTypes.Number
   const wide = doc({})
   const digits = '12345678901234567890123456789012345678'
@@ -372,6 +372,13 @@ test('numbers keep 38 digits; item size, unused values, batch limits, idempotent
   const huge = await rejection(wide.send(new PutCommand({ TableName: name, Item: { pk: 'huge', sk: '1', v: 'x'.repeat(400 * 1024) } })))
   assert.equal(huge.name, 'ValidationException')
   assert.match(huge.message, /Item size has exceeded the maximum allowed size/)
+
+  // Documents nest 32 levels, the attribute being level 1 (ServiceQuotas.html, "Nested attribute depth").
+  const nested = (levels) => Array.from({ length: levels - 1 }).reduce((v) => ({ M: { n: v } }), { S: 'leaf' })
+  await db.send(new PutItemCommand({ TableName: name, Item: { pk: { S: 'deep' }, sk: { S: '32' }, d: nested(32) } }))
+  const tooDeep = await rejection(db.send(new PutItemCommand({ TableName: name, Item: { pk: { S: 'deep' }, sk: { S: '33' }, d: nested(33) } })))
+  assert.equal(tooDeep.name, 'ValidationException')
+  assert.match(tooDeep.message, /Nesting Levels have exceeded supported limits/)
 
   // Unused expression values: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Expressions.ExpressionAttributeValues.html
   const unused = await rejection(wide.send(new PutCommand({ TableName: name, Item: { pk: 'u', sk: '1' }, ConditionExpression: 'attribute_not_exists(pk)', ExpressionAttributeValues: { ':x': 1 } })))
