@@ -306,4 +306,18 @@ func TestNestingDepthLimit(t *testing.T) {
 	update.ExpressionAttributeValues = item{":v": nested(31)}
 	_, err = client.UpdateItem(ctx, update)
 	require.NoError(t, err, "31 levels one level down is 32")
+
+	// An expression's values are held to the same limit, also where nothing is written.
+	for _, levels := range []int{32, 33} {
+		_, err = client.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p"),
+			FilterExpression: aws.String("m = :v"), ExpressionAttributeValues: item{":p": s("m"), ":v": nested(levels)}})
+		if levels <= 32 {
+			require.NoError(t, err)
+			continue
+		}
+		requireAPIError(t, err, "ValidationException", "Nesting Levels have exceeded supported limits")
+		_, err = client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: item{"pk": s("m")},
+			ConditionExpression: aws.String("m <> :v"), ExpressionAttributeValues: item{":v": nested(levels)}})
+		requireAPIError(t, err, "ValidationException", "Nesting Levels have exceeded supported limits")
+	}
 }
