@@ -229,6 +229,12 @@ test('Query: Limit pages with LastEvaluatedKey, ScanIndexForward, Select COUNT, 
   // only known from a page without one, which may be empty (Query.Pagination.html: "the result set
   // is complete only when LastEvaluatedKey is empty"). A page whose items are all filtered out is
   // empty with a LastEvaluatedKey.
+  // A start key must lie inside the key condition: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html#DDB-Query-request-ExclusiveStartKey
+  const outside = await rejection(dc.send(new QueryCommand({ TableName: name, KeyConditionExpression: 'pk = :p AND sk > :s', ExpressionAttributeValues: { ':p': 'q', ':s': 's10' }, ExclusiveStartKey: { pk: 'q', sk: 's05' } })))
+  assert.equal(outside.name, 'ValidationException')
+  assert.equal(outside.message, 'The provided starting key does not match the range key predicate')
+  const otherPartition = await rejection(dc.send(new QueryCommand({ ...base, ExclusiveStartKey: { pk: 'r', sk: 's05' } })))
+  assert.equal(otherPartition.message, 'The provided starting key is outside query boundaries based on provided conditions')
   const exact = await dc.send(new QueryCommand({ ...base, Limit: 5, ExclusiveStartKey: { pk: 'q', sk: 's19' } }))
   assert.equal(exact.Count, 5)
   assert.deepEqual(exact.LastEvaluatedKey, { pk: 'q', sk: 's24' })
