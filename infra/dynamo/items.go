@@ -308,6 +308,9 @@ func (p *parsedUpdate) apply(old attr.Item) (attr.Item, error) {
 	if attr.ItemSize(nw) > maxItemSize {
 		return nil, validation("Item size to update has exceeded the maximum allowed size")
 	}
+	if attr.TooDeep(nw) {
+		return nil, errTooDeep()
+	}
 	if err := checkIndexKeys(p.t, nw); err != nil {
 		return nil, err
 	}

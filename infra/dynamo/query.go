@@ -268,6 +268,12 @@ func (p *readPlan) startKey(query bool) ([]byte, error) {
 		if hv := esk[p.hash.Name]; !attr.Equal(hv, p.key.PartitionValue) {
 			return nil, validation("The provided starting key is outside query boundaries based on provided conditions")
 		}
+		// A start key whose sort key the key condition excludes is refused too, not read from
+		// (DynamoDB and DynamoDB Local answer this; found with the JavaScript SDK,
+		// test/node/aws-dynamodb.test.mjs: the engine went on from it).
+		if s := p.key.Sort; s != nil && !s.Match(esk[p.rng.Name]) {
+			return nil, validation("The provided starting key does not match the range key predicate")
+		}
 	}
 	return out, nil
 }

@@ -101,12 +101,24 @@ func checkIndexKeys(t *tableMeta, item attr.Item) error {
 	return nil
 }
 
-// checkItem applies the size limit and index key checks to an item about to be written.
+// checkItem applies the size and nesting limits and the index key checks to an item about to be
+// written.
 func checkItem(t *tableMeta, item attr.Item) error {
 	if attr.ItemSize(item) > maxItemSize {
 		return validation("Item size has exceeded the maximum allowed size")
 	}
+	if attr.TooDeep(item) {
+		return errTooDeep()
+	}
 	return checkIndexKeys(t, item)
+}
+
+// errTooDeep is DynamoDB's answer to an item nested past 32 levels, as a write or the result of
+// an update (found with the JavaScript SDK, test/node/aws-dynamodb.test.mjs: the engine took any
+// depth; the message and the boundary as DynamoDB answers them, measured by other emulators'
+// authors against it).
+func errTooDeep() error {
+	return validation("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
 }
 
 // indexKey returns the storage key of item in ix, or nil when the item lacks an

@@ -88,6 +88,18 @@ func (e *Engine) loadTables() error {
 	})
 }
 
+// tableNotFound answers a table operation (DescribeTable, DeleteTable, UpdateTable, the TTL
+// operations) whose table is not there. An empty TableName breaks the request's model, which
+// DynamoDB checks first: ValidationException, as for every item operation (table), not
+// ResourceNotFoundException (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeTable.html:
+// TableName, Minimum length of 1; found with the JavaScript SDK, test/node/aws-dynamodb.test.mjs).
+func tableNotFound(name string) *apiError {
+	if name == "" {
+		return validation("1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null")
+	}
+	return notFound("Requested resource not found: Table: " + name + " not found")
+}
+
 // table returns the metadata of an existing table or ResourceNotFoundException.
 func (e *Engine) table(name string) (*tableMeta, error) {
 	if name == "" {
@@ -545,7 +557,7 @@ func opDescribeTable(e *Engine, body []byte) (any, error) {
 	}
 	t, err := e.table(in.TableName)
 	if err != nil {
-		return nil, notFound("Requested resource not found: Table: " + in.TableName + " not found")
+		return nil, tableNotFound(in.TableName)
 	}
 	return map[string]any{"Table": e.describe(t, nil)}, nil
 }
@@ -595,7 +607,7 @@ func opDeleteTable(e *Engine, body []byte) (any, error) {
 	defer e.mu.Unlock()
 	t := e.tables[in.TableName]
 	if t == nil {
-		return nil, notFound("Requested resource not found: Table: " + in.TableName + " not found")
+		return nil, tableNotFound(in.TableName)
 	}
 	var desc map[string]any
 	err := e.db.Update(func(tx *bolt.Tx) error {
@@ -654,7 +666,7 @@ func opUpdateTimeToLive(e *Engine, body []byte) (any, error) {
 	defer e.mu.Unlock()
 	t := e.tables[in.TableName]
 	if t == nil {
-		return nil, notFound("Requested resource not found: Table: " + in.TableName + " not found")
+		return nil, tableNotFound(in.TableName)
 	}
 	switch {
 	case *spec.Enabled && t.TTLEnabled:
@@ -681,7 +693,7 @@ func opDescribeTimeToLive(e *Engine, body []byte) (any, error) {
 	}
 	t, err := e.table(in.TableName)
 	if err != nil {
-		return nil, notFound("Requested resource not found: Table: " + in.TableName + " not found")
+		return nil, tableNotFound(in.TableName)
 	}
 	d := map[string]any{"TimeToLiveStatus": "DISABLED"}
 	if t.TTLEnabled {

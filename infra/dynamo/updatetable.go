@@ -105,7 +105,7 @@ func opUpdateTable(e *Engine, body []byte) (any, error) {
 	t := e.tables[in.TableName]
 	e.mu.RUnlock()
 	if t == nil {
-		return nil, notFound("Requested resource not found: Table: " + in.TableName + " not found")
+		return nil, tableNotFound(in.TableName)
 	}
 	nt, changes, err := planUpdate(t, &in)
 	if err != nil {

@@ -537,14 +537,13 @@ func (s *Server) take(q *queue, maxN int, in receiveInput) ([]receivedMessage, *
 	out := make([]receivedMessage, len(got))
 	for i, m := range got {
 		out[i] = receivedMessage{
-			MessageId:              m.ID,
-			ReceiptHandle:          receiptHandle(q.Name, m.ID, m.Handle),
-			MD5OfBody:              m.MD5Body,
-			Body:                   m.Body,
-			Attributes:             systemAttributes(m, append(append([]string{}, in.AttributeNames...), in.MessageSystemAttributeNames...)),
-			MD5OfMessageAttributes: m.MD5Attrs,
-			MessageAttributes:      selectAttributes(m.Attrs, in.MessageAttributeNames),
+			MessageId:     m.ID,
+			ReceiptHandle: receiptHandle(q.Name, m.ID, m.Handle),
+			MD5OfBody:     m.MD5Body,
+			Body:          m.Body,
+			Attributes:    systemAttributes(m, append(append([]string{}, in.AttributeNames...), in.MessageSystemAttributeNames...)),
 		}
+		out[i].MessageAttributes, out[i].MD5OfMessageAttributes = selectAttributes(m, in.MessageAttributeNames)
 	}
 	return out, nil
 }
@@ -571,34 +570,45 @@ func systemAttributes(m *message, names []string) map[string]string {
 	return out
 }
 
-// selectAttributes filters message attributes by the requested names, which
-// may be "All", ".*", or a prefix such as "bar.*".
-func selectAttributes(attrs map[string]msgAttr, names []string) map[string]attrOutput {
-	out := map[string]attrOutput{}
-	for k, a := range attrs {
+// selectAttributes returns the message attributes names ask for ("All", ".*", a name, or a
+// prefix such as "bar.*") and the MD5 of those: the SDKs
+// check MD5OfMessageAttributes against the attributes they received, not all the message has
+// (aws-sdk-java-v2's MessageMD5ChecksumInterceptor throws on a mismatch; found with the
+// JavaScript SDK, test/node/aws-sqs.test.mjs), and none is sent when none is returned.
+// https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-message-metadata.html#sqs-attributes-md5-message-digest-calculation
+func selectAttributes(m *message, names []string) (map[string]attrOutput, string) {
+	sel := map[string]msgAttr{}
+	for k, a := range m.Attrs {
 		for _, n := range names {
 			match := n == "All" || n == ".*" || n == k
 			if p, ok := strings.CutSuffix(n, ".*"); ok && strings.HasPrefix(k, p+".") {
 				match = true
 			}
-			if !match {
-				continue
+			if match {
+				sel[k] = a
+				break
 			}
-			o := attrOutput{DataType: a.DataType}
-			if a.BinaryValue != nil {
-				o.BinaryValue = a.BinaryValue
-			} else {
-				v := a.StringValue
-				o.StringValue = &v
-			}
-			out[k] = o
-			break
 		}
 	}
-	if len(out) == 0 {
-		return nil
+	if len(sel) == 0 {
+		return nil, ""
 	}
-	return out
+	md5 := m.MD5Attrs
+	if len(sel) < len(m.Attrs) {
+		md5 = md5OfAttributes(sel)
+	}
+	out := make(map[string]attrOutput, len(sel))
+	for k, a := range sel {
+		o := attrOutput{DataType: a.DataType}
+		if a.BinaryValue != nil {
+			o.BinaryValue = a.BinaryValue
+		} else {
+			v := a.StringValue
+			o.StringValue = &v
+		}
+		out[k] = o
+	}
+	return out, md5
 }
 
 // findByHandle resolves a receipt handle against q; m is nil when the message

@@ -203,6 +203,18 @@ func TestSendReceiveDelete(t *testing.T) {
 	sort.Strings(names)
 	assert.Equal(t, []string{"b.sub", "n"}, names)
 	assert.Empty(t, filtered.Messages[0].Attributes)
+	// MD5OfMessageAttributes is of the attributes returned, which the SDKs check it against
+	// (aws-sdk-java-v2's MessageMD5ChecksumInterceptor; test/node/aws-sqs.test.mjs), and absent
+	// when none are.
+	assert.Equal(t, referenceAttrMD5(map[string][3]string{"n": {"Number", "s", "42"}, "b.sub": {"String.custom", "s", "x"}}),
+		aws.ToString(filtered.Messages[0].MD5OfMessageAttributes))
+	_, err = e.c.ChangeMessageVisibility(ctx, &awssqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(q), ReceiptHandle: filtered.Messages[0].ReceiptHandle, VisibilityTimeout: 0})
+	require.NoError(t, err)
+	filtered, err = e.c.ReceiveMessage(ctx, &awssqs.ReceiveMessageInput{QueueUrl: aws.String(q)})
+	require.NoError(t, err)
+	require.Len(t, filtered.Messages, 1)
+	assert.Empty(t, filtered.Messages[0].MessageAttributes)
+	assert.Nil(t, filtered.Messages[0].MD5OfMessageAttributes, "no attributes returned, no digest of them")
 
 	_, err = e.c.DeleteMessage(ctx, &awssqs.DeleteMessageInput{QueueUrl: aws.String(q), ReceiptHandle: filtered.Messages[0].ReceiptHandle})
 	require.NoError(t, err)

@@ -57,3 +57,40 @@ func ItemSize(it Item) int {
 	}
 	return n
 }
+
+// MaxDepth is how deep DynamoDB nests documents: an attribute is level 1, a value in a map or
+// list one more (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html,
+// "Nested attribute depth": 32 levels).
+const MaxDepth = 32
+
+// TooDeep reports whether an attribute of the item nests deeper than MaxDepth levels.
+func TooDeep(it Item) bool {
+	for _, v := range it {
+		if (v.Kind == M || v.Kind == L) && deeper(v, 1) {
+			return true
+		}
+	}
+	return false
+}
+
+// deeper reports whether v, at level, or anything in it is past MaxDepth.
+func deeper(v Value, level int) bool {
+	if level > MaxDepth {
+		return true
+	}
+	switch v.Kind {
+	case L:
+		for _, e := range v.List {
+			if deeper(e, level+1) {
+				return true
+			}
+		}
+	case M:
+		for _, e := range v.Map {
+			if deeper(e, level+1) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -258,3 +258,66 @@ func TestUpdateBeyondItemSizeLimit(t *testing.T) {
 	requireAPIError(t, err, "ValidationException", "Item size to update has exceeded the maximum allowed size")
 	assert.Equal(t, item{"pk": s("a"), "one": s(half)}, get(t, table, item{"pk": s("a")}))
 }
+
+// nested is a value of levels levels (a map is one, its value the next; the leaf counts too).
+func nested(levels int) types.AttributeValue {
+	v := s("leaf")
+	for i := 1; i < levels; i++ {
+		v = &types.AttributeValueMemberM{Value: item{"n": v}}
+	}
+	return v
+}
+
+// DynamoDB nests documents 32 levels deep, the attribute being level 1: deeper is a
+// ValidationException on PutItem, BatchWriteItem, and as the result of an UpdateItem
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html, "Nested
+// attribute depth"; the message "Nesting Levels have exceeded supported limits" in
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
+// A transaction's update past it is cancelled with a ValidationError reason. Found with the
+// JavaScript SDK (test/node/aws-dynamodb.test.mjs): the engine took any depth, which would fail
+// only on AWS.
+func TestNestingDepthLimit(t *testing.T) {
+	table := createTable(t, tableSpec{hash: "pk:S"})
+	ctx := context.Background()
+	put(t, table, item{"pk": s("deepest"), "d": nested(32)})
+	assert.Equal(t, nested(32), get(t, table, item{"pk": s("deepest")})["d"])
+	put(t, table, item{"pk": s("list"), "d": &types.AttributeValueMemberL{Value: []types.AttributeValue{nested(31)}}})
+
+	_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item{"pk": s("deep"), "d": nested(33)}})
+	requireAPIError(t, err, "ValidationException", "Nesting Levels have exceeded supported limits")
+	_, err = client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{
+		table: {{PutRequest: &types.PutRequest{Item: item{"pk": s("deep"), "d": nested(33)}}}}}})
+	requireAPIError(t, err, "ValidationException", "Nesting Levels have exceeded supported limits")
+
+	// A value of 32 levels set one level down makes 33.
+	put(t, table, item{"pk": s("m"), "m": &types.AttributeValueMemberM{Value: item{}}})
+	update := &dynamodb.UpdateItemInput{TableName: aws.String(table), Key: item{"pk": s("m")}, UpdateExpression: aws.String("SET m.x = :v"),
+		ExpressionAttributeValues: item{":v": nested(32)}}
+	_, err = client.UpdateItem(ctx, update)
+	requireAPIError(t, err, "ValidationException", "Nesting Levels have exceeded supported limits")
+	_, err = client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{{Update: &types.Update{
+		TableName: update.TableName, Key: update.Key, UpdateExpression: update.UpdateExpression, ExpressionAttributeValues: update.ExpressionAttributeValues}}}})
+	var tc *types.TransactionCanceledException
+	require.ErrorAs(t, err, &tc)
+	require.Len(t, tc.CancellationReasons, 1)
+	assert.Equal(t, "ValidationError", aws.ToString(tc.CancellationReasons[0].Code))
+	assert.Contains(t, aws.ToString(tc.CancellationReasons[0].Message), "Nesting Levels have exceeded supported limits")
+	assert.Equal(t, item{"pk": s("m"), "m": &types.AttributeValueMemberM{Value: item{}}}, get(t, table, item{"pk": s("m")}), "nothing written")
+	update.ExpressionAttributeValues = item{":v": nested(31)}
+	_, err = client.UpdateItem(ctx, update)
+	require.NoError(t, err, "31 levels one level down is 32")
+
+	// An expression's values are held to the same limit, also where nothing is written.
+	for _, levels := range []int{32, 33} {
+		_, err = client.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p"),
+			FilterExpression: aws.String("m = :v"), ExpressionAttributeValues: item{":p": s("m"), ":v": nested(levels)}})
+		if levels <= 32 {
+			require.NoError(t, err)
+			continue
+		}
+		requireAPIError(t, err, "ValidationException", "Nesting Levels have exceeded supported limits")
+		_, err = client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: aws.String(table), Key: item{"pk": s("m")},
+			ConditionExpression: aws.String("m <> :v"), ExpressionAttributeValues: item{":v": nested(levels)}})
+		requireAPIError(t, err, "ValidationException", "Nesting Levels have exceeded supported limits")
+	}
+}

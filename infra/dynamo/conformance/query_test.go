@@ -325,3 +325,56 @@ func batchWrite(t *testing.T, table string, reqs []types.WriteRequest) {
 		}
 	}
 }
+
+// A Query's ExclusiveStartKey must lie inside its key condition: another partition is "outside
+// query boundaries", a sort key the condition excludes "does not match the range key predicate",
+// both ValidationException, as DynamoDB answers (and DynamoDB Local; the Query page asks for the
+// LastEvaluatedKey of the same query: https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_Query.html#DDB-Query-request-ExclusiveStartKey).
+// A start key inside the condition resumes after it, forward and backward. Found with the
+// JavaScript SDK (test/node/aws-dynamodb.test.mjs): the engine read on from an excluded start key.
+func TestQueryStartKeyOutsideTheKeyCondition(t *testing.T) {
+	table := createTable(t, tableSpec{hash: "pk:S", rng: "sk:N"})
+	for i := 0; i < 6; i++ {
+		put(t, table, item{"pk": s("a"), "sk": n(strconv.Itoa(i))})
+	}
+	ctx := context.Background()
+	query := func(cond string, vals item, start string, forward bool) ([]string, error) {
+		vals[":p"] = s("a")
+		out, err := client.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p" + cond),
+			ExpressionAttributeValues: vals, ExclusiveStartKey: item{"pk": s("a"), "sk": n(start)}, ScanIndexForward: aws.Bool(forward)})
+		if err != nil {
+			return nil, err
+		}
+		return sortKeys(out.Items), nil
+	}
+	for _, tc := range []struct {
+		name, cond string
+		vals       item
+		start      string
+		forward    bool
+		want       []string // nil: refused
+	}{
+		{"inside >", " AND sk > :n", item{":n": n("2")}, "3", true, []string{"4", "5"}},
+		{"inside <, backward", " AND sk < :n", item{":n": n("4")}, "2", false, []string{"1", "0"}},
+		{"inside BETWEEN", " AND sk BETWEEN :lo AND :hi", item{":lo": n("1"), ":hi": n("4")}, "1", true, []string{"2", "3", "4"}},
+		{"no sort condition", "", item{}, "4", true, []string{"5"}},
+		{"below >", " AND sk > :n", item{":n": n("2")}, "0", true, nil},
+		{"the bound of >", " AND sk > :n", item{":n": n("2")}, "2", true, nil},
+		{"above <=, backward", " AND sk <= :n", item{":n": n("3")}, "5", false, nil},
+		{"outside BETWEEN", " AND sk BETWEEN :lo AND :hi", item{":lo": n("1"), ":hi": n("4")}, "5", true, nil},
+		{"not =", " AND sk = :n", item{":n": n("2")}, "3", true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := query(tc.cond, tc.vals, tc.start, tc.forward)
+			if tc.want == nil {
+				requireAPIError(t, err, "ValidationException", "The provided starting key does not match the range key predicate")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+	_, err := client.Query(ctx, &dynamodb.QueryInput{TableName: aws.String(table), KeyConditionExpression: aws.String("pk = :p"),
+		ExpressionAttributeValues: item{":p": s("a")}, ExclusiveStartKey: item{"pk": s("b"), "sk": n("1")}})
+	requireAPIError(t, err, "ValidationException", "The provided starting key is outside query boundaries based on provided conditions")
+}

@@ -140,3 +140,46 @@ func TestTimeToLiveSettings(t *testing.T) {
 	put(t, table, item{"pk": s("old"), "expiresAt": n("1")})
 	assert.NotNil(t, get(t, table, item{"pk": s("old")}))
 }
+
+// A table operation with an empty TableName breaks the request's model (TableName: minimum
+// length 1), which DynamoDB checks before looking for the table: ValidationException, as the
+// item operations answer, never ResourceNotFoundException
+// (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeTable.html,
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html). Found with
+// the JavaScript SDK (test/node/aws-dynamodb.test.mjs).
+func TestTableOperationsWithAnEmptyTableName(t *testing.T) {
+	ctx := context.Background()
+	empty := aws.String("")
+	calls := map[string]func() error{
+		"DescribeTable": func() error {
+			_, err := client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: empty})
+			return err
+		},
+		"DeleteTable": func() error {
+			_, err := client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: empty})
+			return err
+		},
+		"UpdateTable": func() error {
+			_, err := client.UpdateTable(ctx, &dynamodb.UpdateTableInput{TableName: empty, BillingMode: types.BillingModePayPerRequest})
+			return err
+		},
+		"DescribeTimeToLive": func() error {
+			_, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: empty})
+			return err
+		},
+		"UpdateTimeToLive": func() error {
+			_, err := client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: empty,
+				TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String("ttl"), Enabled: aws.Bool(true)}})
+			return err
+		},
+		"GetItem": func() error {
+			_, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: empty, Key: item{"pk": s("a")}})
+			return err
+		},
+	}
+	for name, call := range calls {
+		t.Run(name, func(t *testing.T) {
+			requireAPIError(t, call(), "ValidationException", "tableName")
+		})
+	}
+}

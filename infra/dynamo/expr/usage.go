@@ -3,6 +3,8 @@ package expr
 import (
 	"sort"
 	"strings"
+
+	"github.com/hapihub/hapihub/infra/dynamo/attr"
 )
 
 func (u *Usage) add(names, values []string) {
@@ -72,6 +74,10 @@ func ValidatePlaceholders(names Names, values Values) error {
 			if !validPlaceholder(k, ':') {
 				return &Error{Msg: "ExpressionAttributeValues contains invalid key: Syntax error; key: \"" + k + "\""}
 			}
+		}
+		// A value nests 32 levels at most, as an item's attribute does (attr.MaxDepth).
+		if attr.TooDeep(attr.Item(values)) {
+			return &Error{Msg: "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"}
 		}
 	}
 	return nil
