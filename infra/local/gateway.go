@@ -280,8 +280,13 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 // (https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden: "... not a valid
 // key=value pair (missing equal-sign) in Authorization header", IncompleteSignatureException).
 func noMethod(rc *requestCtx) *gatewayError {
-	if rc.headers["Authorization"] == "" {
+	authz := rc.headers["Authorization"]
+	if authz == "" {
 		return &gatewayError{typ: MissingAuthenticationToken}
+	}
+	if strings.HasPrefix(authz, "AWS4-HMAC-SHA256 ") {
+		// A signature in form, which the runner cannot check: one that does not match.
+		return &gatewayError{typ: InvalidSignature, message: "The request signature we calculated does not match the signature you provided."}
 	}
 	return &gatewayError{typ: InvalidSignature, errType: "IncompleteSignatureException"}
 }

@@ -335,6 +335,9 @@ func TestRouteMatching(t *testing.T) {
 				assert.Equal(t, r.header.Get("X-Amzn-Requestid"), r.json["event"])
 				assert.Equal(t, "*", r.header.Get("Access-Control-Allow-Origin"))
 			}
+			sigv4 := h.do(miss.method, miss.path, "", nil, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00")
+			assert.Equal(t, 404, sigv4.status)
+			assert.Equal(t, "InvalidSignatureException", sigv4.header.Get("X-Amzn-ErrorType"))
 		})
 	}
 	assert.Equal(t, int32(len(cases)), h.fake.authCalls.Load(), "an unknown route never reaches the authorizer")
