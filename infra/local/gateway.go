@@ -207,7 +207,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 	ctx := context.WithoutCancel(r.Context())
 	res, params, ok := g.routes.match(rc.escapedPath)
 	if !ok {
-		return 0, &gatewayError{typ: MissingAuthenticationToken}
+		return 0, noMethod(rc)
 	}
 	rc.resourcePath = res.path
 	rc.pathParams = params
@@ -217,7 +217,7 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 	}
 	ep, ok := res.endpointFor(rc.method)
 	if !ok {
-		return 0, &gatewayError{typ: MissingAuthenticationToken}
+		return 0, noMethod(rc)
 	}
 	rc.function = ep.function.Name
 	// A body that stops arriving (a Content-Length never reached on an open connection) must not
@@ -272,6 +272,23 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, rc *requestCtx) 
 		return 0, &gatewayError{typ: integrationFailed, cause: fmt.Errorf("function response of %d bytes is over Lambda's %d", len(out), MaxLambdaPayload)}
 	}
 	return g.writeProxyResponse(w, rc, out)
+}
+
+// noMethod is API Gateway's answer to a request that matches no method: with no Authorization
+// header MISSING_AUTHENTICATION_TOKEN; with one, API Gateway judges it as a SigV4 signature, and
+// a Bearer or ApiKey header fails as an incomplete signature
+// (https://repost.aws/knowledge-center/api-gateway-troubleshoot-403-forbidden: "... not a valid
+// key=value pair (missing equal-sign) in Authorization header", IncompleteSignatureException).
+func noMethod(rc *requestCtx) *gatewayError {
+	authz := rc.headers["Authorization"]
+	if authz == "" {
+		return &gatewayError{typ: MissingAuthenticationToken}
+	}
+	if strings.HasPrefix(authz, "AWS4-HMAC-SHA256 ") {
+		// A signature in form, which the runner cannot check: one that does not match.
+		return &gatewayError{typ: InvalidSignature, message: "The request signature we calculated does not match the signature you provided."}
+	}
+	return &gatewayError{typ: InvalidSignature, errType: "IncompleteSignatureException"}
 }
 
 // integrate invokes a function as a Lambda proxy integration: the function runs for its own

@@ -59,6 +59,9 @@ Resources:
         MISSING_AUTHENTICATION_TOKEN:
           StatusCode: 404
           ResponseTemplates: {application/json: '{"name":"METHOD_NOT_IMPLEMENTED","event":"$context.requestId"}'}
+        INVALID_SIGNATURE:
+          StatusCode: 404
+          ResponseTemplates: {application/json: '{"name":"METHOD_NOT_IMPLEMENTED","event":"$context.requestId"}'}
         THROTTLED:
           StatusCode: 429
           ResponseParameters: {Headers: {Retry-After: "'1'"}}
@@ -322,11 +325,19 @@ func TestRouteMatching(t *testing.T) {
 	}
 	for _, miss := range []struct{ method, path string }{{"GET", "/nope"}, {"PUT", "/things"}, {"GET", "/things/a/b"}, {"GET", "/files"}, {"GET", "/"}} {
 		t.Run("missing "+miss.method+" "+miss.path, func(t *testing.T) {
-			r := h.do(miss.method, miss.path, "test1", nil)
-			assert.Equal(t, 404, r.status)
-			assert.Equal(t, "METHOD_NOT_IMPLEMENTED", r.json["name"])
-			assert.Equal(t, r.header.Get("X-Amzn-Requestid"), r.json["event"])
-			assert.Equal(t, "*", r.header.Get("Access-Control-Allow-Origin"))
+			// With a key, API Gateway reads Authorization as a SigV4 signature (INVALID_SIGNATURE);
+			// without one, nothing authenticates it (MISSING_AUTHENTICATION_TOKEN).
+			for key, errType := range map[string]string{"test1": "IncompleteSignatureException", "": "MissingAuthenticationTokenException"} {
+				r := h.do(miss.method, miss.path, key, nil)
+				assert.Equal(t, 404, r.status)
+				assert.Equal(t, "METHOD_NOT_IMPLEMENTED", r.json["name"])
+				assert.Equal(t, errType, r.header.Get("X-Amzn-ErrorType"))
+				assert.Equal(t, r.header.Get("X-Amzn-Requestid"), r.json["event"])
+				assert.Equal(t, "*", r.header.Get("Access-Control-Allow-Origin"))
+			}
+			sigv4 := h.do(miss.method, miss.path, "", nil, "Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00")
+			assert.Equal(t, 404, sigv4.status)
+			assert.Equal(t, "InvalidSignatureException", sigv4.header.Get("X-Amzn-ErrorType"))
 		})
 	}
 	assert.Equal(t, int32(len(cases)), h.fake.authCalls.Load(), "an unknown route never reaches the authorizer")

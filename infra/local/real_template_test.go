@@ -103,6 +103,8 @@ func TestRealTemplate(t *testing.T) {
 		name, method, path, auth, fail, typ string
 	}{
 		{"missing token", "GET", "/no/such/route", "", "", MissingAuthenticationToken},
+		{"no such route, with a key", "GET", "/no/such/route", "Bearer k", "", InvalidSignature},
+		{"no such method, with a key", "TRACE", path, "Bearer k", "", InvalidSignature},
 		{"unauthorized", first.Method, path, "", "", Unauthorized},
 		{"authorizer failure", first.Method, path, "Bearer other", "boom", "DEFAULT_5XX"},
 	}
@@ -111,11 +113,13 @@ func TestRealTemplate(t *testing.T) {
 			fail.Store(c.fail)
 			defer fail.Store("")
 			status, body, h := do(c.method, c.path, c.auth)
-			gr := tpl.API.GatewayResponses[c.typ]
+			gr, ok := tpl.API.GatewayResponses[c.typ]
+			require.True(t, ok, "template.yaml answers %s itself", c.typ)
 			if gr.StatusCode != 0 {
 				assert.Equal(t, gr.StatusCode, status)
 			}
 			assert.GreaterOrEqual(t, status, 400)
+			assert.EqualValues(t, status, body["code"], "the body says the status it is sent with")
 			assert.Equal(t, h.Get("X-Amzn-Requestid"), body["event"])
 			assert.NotEmpty(t, body["name"])
 			assert.Equal(t, "*", h.Get("Access-Control-Allow-Origin"))

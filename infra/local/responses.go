@@ -24,6 +24,10 @@ const (
 	Throttled                  = "THROTTLED"
 	RequestTooLarge            = "REQUEST_TOO_LARGE"
 	IntegrationTimedOut        = "INTEGRATION_TIMEOUT"
+	// InvalidSignature: no method of the template uses IAM, so API Gateway reads Authorization as a
+	// SigV4 signature only on a request that matched no method; a Bearer or ApiKey header is then
+	// "not a valid key=value pair" (403, X-Amzn-ErrorType IncompleteSignatureException).
+	InvalidSignature = "INVALID_SIGNATURE"
 	// BadRequestBody is API Gateway's type for a request it cannot read; here a body whose
 	// framing is malformed (bad chunked encoding, a Content-Length longer than the body).
 	BadRequestBody = "BAD_REQUEST_BODY"
@@ -46,7 +50,9 @@ var responseDefaults = map[string]struct {
 	RequestTooLarge:            {http.StatusRequestEntityTooLarge, "Request Too Long"},
 	IntegrationTimedOut:        {http.StatusGatewayTimeout, "Endpoint request timed out"},
 	BadRequestBody:             {http.StatusBadRequest, "Invalid request body"},
-	integrationFailed:          {http.StatusBadGateway, "Internal server error"},
+	// AWS's message quotes the header's value; a key has no place in a response, so not here.
+	InvalidSignature:  {http.StatusForbidden, "Authorization header is not a valid key=value pair (missing equal-sign)"},
+	integrationFailed: {http.StatusBadGateway, "Internal server error"},
 }
 
 // gatewayError is an answer API Gateway gives itself, without the function.
@@ -56,6 +62,8 @@ type gatewayError struct {
 	cause   error  // for the log only
 	// headers replace the template's after it is rendered.
 	headers map[string]string
+	// errType is X-Amzn-ErrorType when the type's usual one (errorType) is not it.
+	errType string
 }
 
 func (e *gatewayError) Error() string {
@@ -134,7 +142,11 @@ func (g *Gateway) writeGatewayResponse(w http.ResponseWriter, rc *requestCtx, ge
 		h.Set("Content-Type", "application/json")
 	}
 	g.addCommonHeaders(h, rc)
-	h.Set("X-Amzn-ErrorType", errorType(ge.typ))
+	et := ge.errType
+	if et == "" {
+		et = errorType(ge.typ)
+	}
+	h.Set("X-Amzn-ErrorType", et)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
@@ -193,6 +205,8 @@ func errorType(typ string) string {
 		return "IntegrationTimeoutException"
 	case BadRequestBody:
 		return "BadRequestException"
+	case InvalidSignature:
+		return "InvalidSignatureException"
 	}
 	return "InternalServerErrorException"
 }

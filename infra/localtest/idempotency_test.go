@@ -80,8 +80,11 @@ func TestIdempotencyCrashBetweenChangeAndResult(t *testing.T) {
 			assert.Equal(t, "true", retry.Header.Get("Idempotent-Replayed"))
 			assert.JSONEq(t, string(orig.Body), string(retry.Body), "the replay is the first response")
 			assert.Equal(t, orig.Header.Get("ETag"), retry.Header.Get("ETag"))
+			require.NotEmpty(t, orig.Header.Get("Request-Id"))
+			assert.Equal(t, orig.Header.Get("Request-Id"), retry.Header.Get("Original-Request"), "the request whose change committed")
 			again := env.Do(t, s.method, s.path, env.TestKey, s.body, "Idempotency-Key", key)
 			assert.Equal(t, s.status, again.Status)
+			assert.Equal(t, orig.Header.Get("Request-Id"), again.Header.Get("Original-Request"), "saved with the rebuilt answer")
 			assert.JSONEq(t, string(orig.Body), string(again.Body), "the replay was saved for later retries")
 		})
 	}

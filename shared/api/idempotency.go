@@ -67,6 +67,15 @@ const MaxIdempotencyKey = 255
 // start a real header name.
 const errorMarker = ":error"
 
+// requestMarker is the pseudo-header under which the request id of the request that ran is kept,
+// sent on its replays as OriginalRequestHeader. Records saved before it have none: their replays
+// go without the header.
+const requestMarker = ":request"
+
+// OriginalRequestHeader names, on a replay, the request whose response it is (Stripe's
+// Original-Request): its Request-Id, which the request logs find.
+const OriginalRequestHeader = "Original-Request"
+
 // Idempotency replays the first response to a retried POST, PUT, PATCH or DELETE that carries
 // the same Idempotency-Key (docs/keys.md, "Idempotency"). The key is reserved with a conditional
 // PutItem before the handler runs, so of two concurrent requests only one runs; the other gets
@@ -139,7 +148,11 @@ func replay(r *Request, rec domain.IdemRecord, fp string) (Response, error) {
 		if e.Kind == apperr.Unknown {
 			e.Cause = errors.New("replay of a stored internal error")
 		}
-		return Response{}, e.WithHeader("Idempotent-Replayed", "true")
+		e.WithHeader("Idempotent-Replayed", "true")
+		if orig := rec.Headers[requestMarker]; orig != "" {
+			e.WithHeader(OriginalRequestHeader, orig)
+		}
+		return Response{}, e
 	}
 	sealKey, _ := idemSealKey(r, r.Principal.AccountID, r.Principal.Mode, rec.Key)
 	body, err := openBody(sealKey, rec.Body)
@@ -152,9 +165,14 @@ func replay(r *Request, rec domain.IdemRecord, fp string) (Response, error) {
 	}
 	h := map[string]string{}
 	for k, v := range rec.Headers {
-		h[k] = v
+		if !strings.HasPrefix(k, ":") {
+			h[k] = v
+		}
 	}
 	h["Idempotent-Replayed"] = "true"
+	if orig := rec.Headers[requestMarker]; orig != "" {
+		h[OriginalRequestHeader] = orig
+	}
 	return Response{Status: rec.Status, Body: json.RawMessage(body), Header: h}, nil
 }
 
@@ -210,8 +228,10 @@ func recoverCommitted(r *Request, st IdempotencyStore, log *slog.Logger, route R
 		return Response{}, apperr.New(apperr.Idempotency, "A request with this Idempotency-Key already changed data, and its result is no longer available; use a new key.")
 	}
 	resp := responseOf(ch)
-	record(context.WithoutCancel(r.Ctx), r, st, log, key, rec.Owner, resp, nil)
+	// The request that ran is the one whose change committed, not this retry.
+	record(context.WithoutCancel(r.Ctx), r, st, log, key, rec.Owner, rec.Committed, resp, nil)
 	resp.Header["Idempotent-Replayed"] = "true"
+	resp.Header[OriginalRequestHeader] = rec.Committed
 	return resp, nil
 }
 
@@ -250,17 +270,18 @@ func runOnce(r *Request, st IdempotencyStore, log *slog.Logger, key, owner strin
 		}
 		if pv := recover(); pv != nil {
 			// A panic may follow a committed change: record it as the internal error it renders as.
-			record(ctx, r, st, log, key, owner, Response{}, apperr.Internal(fmt.Errorf("panic: %v", pv)))
+			record(ctx, r, st, log, key, owner, r.RequestID, Response{}, apperr.Internal(fmt.Errorf("panic: %v", pv)))
 			panic(pv)
 		}
 	}()
 	resp, err = next(r)
 	finished = true
-	record(ctx, r, st, log, key, owner, resp, err)
+	record(ctx, r, st, log, key, owner, r.RequestID, resp, err)
 	return resp, err
 }
 
-func record(ctx context.Context, r *Request, st IdempotencyStore, log *slog.Logger, key, owner string, resp Response, herr error) {
+// record saves the outcome of the request origReq under key for its replays.
+func record(ctx context.Context, r *Request, st IdempotencyStore, log *slog.Logger, key, owner, origReq string, resp Response, herr error) {
 	account, mode := r.Principal.AccountID, r.Principal.Mode
 	if !Saved(herr) {
 		if err := st.ReleaseIdempotencyKey(ctx, account, mode, key, owner); err != nil {
@@ -269,7 +290,7 @@ func record(ctx context.Context, r *Request, st IdempotencyStore, log *slog.Logg
 		}
 		return
 	}
-	status, headers, body := resp.Status, map[string]string{}, []byte(nil)
+	status, headers, body := resp.Status, map[string]string{requestMarker: origReq}, []byte(nil)
 	if herr != nil {
 		e := apperr.From(herr)
 		status = e.Kind.Status()

@@ -6,7 +6,8 @@ import "github.com/aws/aws-lambda-go/events"
 // Gateway's request id ($context.requestId, which API Gateway also sends as x-amzn-RequestId),
 // the `event` of an error body and the id the request log is kept under, so one id found
 // anywhere finds the others (README, "Errors have one shape"). A replayed idempotent error keeps
-// its first status and message but is rebuilt with this request's event (the record stores no id).
+// its first status and message but is rebuilt with this request's event; the first request's id
+// is its Original-Request header (idempotency.go).
 const RequestIDHeader = "Request-Id"
 
 // requestIDExposed lets browsers read the request's id (CORS hides other headers from scripts).

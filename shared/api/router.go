@@ -188,7 +188,7 @@ func (rt *Router) Routes() []Route {
 // CORS headers on every response (docs/decisions.md#keys-and-access: CORS is on for every endpoint).
 var corsHeaders = map[string]string{
 	"Access-Control-Allow-Origin":   "*",
-	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, " + requestIDExposed + ", " + apiversion.Header,
+	"Access-Control-Expose-Headers": "ETag, Idempotent-Replayed, Original-Request, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, " + requestIDExposed + ", " + apiversion.Header,
 }
 
 // Invoke makes the router a lambda.Handler, so a builder can return the router itself and tests

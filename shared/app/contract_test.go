@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/store/core"
@@ -153,8 +154,9 @@ func TestGatewayResponsesSpeakTheErrorTable(t *testing.T) {
 			}
 			departures := map[string]int{
 				// A body over API Gateway's limit is INVALID_PARAMETERS with the gateway's own
-				// status for it, a timeout UNKNOWN_ERROR with 504 (docs/aws.md).
-				"REQUEST_TOO_LARGE": 413, "INTEGRATION_TIMEOUT": 504,
+				// status for it, a timeout UNKNOWN_ERROR with 504, an integration failure with 502
+				// (docs/aws.md).
+				"REQUEST_TOO_LARGE": 413, "INTEGRATION_TIMEOUT": 504, "INTEGRATION_FAILURE": 502,
 			}
 			if status != kind.Status() {
 				assert.Equal(t, departures[typ], status, "%s: %s is %d in the table", typ, name, kind.Status())
@@ -174,6 +176,66 @@ func TestGatewayResponsesSpeakTheErrorTable(t *testing.T) {
 			}
 			assert.Equal(t, js["message"], pd["detail"])
 		})
+	}
+}
+
+// awsGatewayResponseTypes is every gateway response type API Gateway documents, with its default
+// status (https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-response-types.html;
+// the valid values of responseType: https://docs.aws.amazon.com/apigateway/latest/api/API_GatewayResponse.html).
+// DEFAULT_4XX and DEFAULT_5XX have no status of their own: they keep the status of the type they stand in for.
+var awsGatewayResponseTypes = map[string]int{
+	"ACCESS_DENIED": 403, "API_CONFIGURATION_ERROR": 500, "AUTHORIZER_CONFIGURATION_ERROR": 500,
+	"AUTHORIZER_FAILURE": 500, "BAD_REQUEST_PARAMETERS": 400, "BAD_REQUEST_BODY": 400, "DEFAULT_4XX": 0,
+	"DEFAULT_5XX": 0, "EXPIRED_TOKEN": 403, "INTEGRATION_FAILURE": 504, "INTEGRATION_TIMEOUT": 504,
+	"INVALID_API_KEY": 403, "INVALID_SIGNATURE": 403, "MISSING_AUTHENTICATION_TOKEN": 403,
+	"QUOTA_EXCEEDED": 429, "REQUEST_TOO_LARGE": 413, "RESOURCE_NOT_FOUND": 404, "THROTTLED": 429,
+	"UNAUTHORIZED": 401, "UNSUPPORTED_MEDIA_TYPE": 415, "WAF_FILTERED": 403,
+}
+
+// TestEveryGatewayResponseTypeSaysItsStatus: whatever answer API Gateway gives itself, the body's
+// code is the HTTP status it is sent with. A type without a response of its own is rendered by
+// DEFAULT_4XX or DEFAULT_5XX at its default status, and those bodies can say only one status (400,
+// 500): so every type whose default status is another needs its own response (EXPIRED_TOKEN,
+// WAF_FILTERED, UNSUPPORTED_MEDIA_TYPE... answered INVALID_PARAMETERS 400 with a 403 or 415).
+func TestEveryGatewayResponseTypeSaysItsStatus(t *testing.T) {
+	tpl := loadTemplate(t)
+	for typ := range tpl.API.GatewayResponses {
+		_, ok := awsGatewayResponseTypes[typ]
+		assert.True(t, ok, "%s is no gateway response type API Gateway documents", typ)
+	}
+	code := func(gr template.GatewayResponse) float64 {
+		var v map[string]any
+		src := strings.ReplaceAll(gr.Templates["application/json"], "$context.error.messageString", `"m"`)
+		require.NoError(t, json.Unmarshal([]byte(src), &v), src)
+		c, _ := v["code"].(float64)
+		return c
+	}
+	for typ, def := range awsGatewayResponseTypes {
+		if def == 0 {
+			continue
+		}
+		t.Run(typ, func(t *testing.T) {
+			gr, own := tpl.API.GatewayResponses[typ]
+			status := def
+			if !own {
+				fallback := "DEFAULT_4XX"
+				if def >= 500 {
+					fallback = "DEFAULT_5XX"
+				}
+				gr, own = tpl.API.GatewayResponses[fallback]
+				require.True(t, own, "%s falls back to %s, which the template must define", typ, fallback)
+				require.Zero(t, gr.StatusCode, "a status on %s would change every type it stands in for", fallback)
+			} else if gr.StatusCode != 0 {
+				status = gr.StatusCode
+			}
+			assert.EqualValues(t, status, code(gr), "%s is sent as %d; its body must say so", typ, status)
+		})
+	}
+	// On this API (no IAM methods) API Gateway reads Authorization as a SigV4 signature only on a
+	// request that matched no method: which of these types it then uses, the client sees one answer.
+	want := tpl.API.GatewayResponses["MISSING_AUTHENTICATION_TOKEN"]
+	for _, typ := range []string{"RESOURCE_NOT_FOUND", "INVALID_SIGNATURE", "EXPIRED_TOKEN"} {
+		assert.Equal(t, want, tpl.API.GatewayResponses[typ], "%s answers as MISSING_AUTHENTICATION_TOKEN", typ)
 	}
 }
 

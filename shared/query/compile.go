@@ -445,11 +445,18 @@ func (c *compiler) springSort(param string, v qs.Value) []SortKey {
 		}
 		parts := strings.Split(s, ",")
 		desc := false
-		switch strings.ToLower(parts[len(parts)-1]) {
+		switch last := strings.TrimSpace(parts[len(parts)-1]); strings.ToLower(last) {
 		case "asc":
 			parts = parts[:len(parts)-1]
 		case "desc":
 			desc, parts = true, parts[:len(parts)-1]
+		default:
+			// After a field, a last part that is no field is a direction gone wrong (lastName,up),
+			// not a second field to sort on: say so, rather than "not a field".
+			if _, isField := c.field(last); len(parts) > 1 && !isField {
+				c.bad(param, "direction %q must be asc or desc, as in %s,asc", last, strings.TrimSpace(parts[0]))
+				parts = parts[:len(parts)-1]
+			}
 		}
 		if len(parts) == 0 {
 			c.bad(param, "must name a field, such as lastName,asc")
