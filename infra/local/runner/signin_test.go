@@ -1,6 +1,8 @@
 package runner_test
 
 import (
+	"context"
+	"errors"
 	"html"
 	"io"
 	"net/http"
@@ -16,10 +18,16 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/hapihub/hapihub/infra/browsertest"
+	"github.com/hapihub/hapihub/infra/dynamo"
+	"github.com/hapihub/hapihub/infra/dynamo/dynamotest"
 	"github.com/hapihub/hapihub/infra/local"
 	"github.com/hapihub/hapihub/infra/local/runner"
 	"github.com/hapihub/hapihub/infra/localtest"
+	"github.com/hapihub/hapihub/infra/template"
+	"github.com/hapihub/hapihub/shared/app/backend"
 	"github.com/hapihub/hapihub/shared/sandbox"
+	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
 
 // tiny: these tests are about the console's way in, not St. Mungo's data.
@@ -268,4 +276,64 @@ func TestLocalSignInLinkWorksOnceUnderConcurrentUse(t *testing.T) {
 	}
 	assert.Equal(t, 1, in, "signed in with one link: %v", statuses)
 	assert.Len(t, issued.list(), 2, "one use, one next link")
+}
+
+// The link always leads in: every start makes owner@localhost an owner of the local account
+// again, after it was removed or demoted in the console, and it never has a password.
+func TestLocalOwnerIsRestoredAtStart(t *testing.T) {
+	ctx := sandbox.WithSizes(context.Background(), tiny)
+	tpl, err := template.Load(filepath.Join("..", "..", "..", "template.yaml"))
+	require.NoError(t, err)
+	_, dyn := dynamotest.Start(t, t.TempDir(), dynamo.Options{NoSync: true})
+	start := func() *runner.Stack {
+		s, err := runner.Start(ctx, runner.Options{Template: tpl, DynamoDBEndpoint: dyn, DataDir: t.TempDir()})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	first := start()
+	acct := first.Bootstrap.AccountID
+	st, err := backend.Store(ctx, first.Config)
+	require.NoError(t, err)
+	role := func() string {
+		m, err := st.GetMembership(ctx, acct, runner.LocalOwnerEmail)
+		if errors.Is(err, accountstore.ErrNotMember) {
+			return "none"
+		}
+		require.NoError(t, err)
+		return m.Role
+	}
+	require.Equal(t, accountstore.RoleOwner, role())
+	u, err := st.GetUser(ctx, runner.LocalOwnerEmail)
+	require.NoError(t, err)
+	assert.Empty(t, u.PasswordHash, "no password: the link is the only way in")
+
+	// Another owner removes the local one, then demotes it after the next start put it back.
+	require.NoError(t, st.CreateUser(ctx, accountstore.User{ID: "usr_other", Email: "ada@example.com", Name: "Ada"}))
+	require.NoError(t, st.AddMember(ctx, accountstore.Membership{Account: acct, Email: "ada@example.com", Role: accountstore.RoleOwner}))
+	require.NoError(t, st.RemoveMember(ctx, acct, runner.LocalOwnerEmail))
+	require.Equal(t, "none", role())
+	second := start()
+	assert.False(t, second.Bootstrap.Created, "the same local account")
+	assert.Equal(t, accountstore.RoleOwner, role(), "a start makes it a member again")
+	_, err = st.SetMemberRole(ctx, acct, runner.LocalOwnerEmail, accountstore.RoleViewer)
+	require.NoError(t, err)
+	start()
+	assert.Equal(t, accountstore.RoleOwner, role(), "a start makes it an owner again")
+}
+
+// In a real Chromium (skipped without one): the printed link's page and its Sign in button lead to
+// the local account's home page, its Secure session and CSRF cookies taken on the plain-HTTP
+// loopback address; the link then no longer works.
+func TestBrowserSignInLink(t *testing.T) {
+	env, link, _ := startSignIn(t)
+	ctx := browsertest.Start(t)
+	browsertest.Open(t, ctx, link)
+	browsertest.WaitText(t, ctx, runner.LocalOwnerEmail)
+	assert.Equal(t, http.StatusOK, browsertest.Submit(t, ctx, "Sign in"))
+	browsertest.WaitText(t, ctx, "Signed in to")
+	browsertest.WaitText(t, ctx, env.TestKey) // the home page of the local account shows its test key
+	assert.Equal(t, env.URL+"/console/", browsertest.Location(t, ctx))
+	browsertest.Open(t, ctx, link)
+	browsertest.WaitText(t, ctx, "already used")
 }
