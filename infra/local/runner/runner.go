@@ -152,26 +152,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if s.Policies, err = iam.New(opts.Template, s.Refs); err != nil {
 		return nil, err
 	}
-	if s.Bootstrap, err = sandboxworker.Bootstrap(ctx, s.Config); err != nil {
-		return nil, fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
-	}
-	st, err := backend.Store(ctx, s.Config)
-	if err != nil {
+	if err := s.bootstrap(ctx); err != nil {
 		return nil, err
 	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	name, err := ensureLocalOwner(ctx, st, s.Bootstrap.AccountID, now())
-	if err != nil {
-		return nil, err
-	}
-	s.SignIn = &SignIn{account: s.Bootstrap.AccountID, accountName: name}
-	// The runner's console has the sign-in link's page; every other function is as deployed.
-	table := maps.Clone(Functions)
-	table["console"] = webPages(handler(consolefn.NewFunctionWith(s.SignIn.routes()...)), consolefn.Paths)
-	s.Functions = local.NewFunctions(appBuilder(opts.Template, s.Config, s.Refs, table))
 	s.Gateway, err = local.New(local.Options{Template: opts.Template, Functions: s.Functions, Refs: s.Refs, Region: opts.Region, Log: opts.Log, Now: opts.Now,
 		Keys: s.APIGateway})
 	if err != nil {
@@ -185,6 +168,31 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		}
 	}
 	return s, nil
+}
+
+// bootstrap makes the local account (sandboxworker.Bootstrap), its owner and sign-in link
+// (signin.go), and the functions: the console with the link's page, every other one as deployed.
+func (s *Stack) bootstrap(ctx context.Context) (err error) {
+	if s.Bootstrap, err = sandboxworker.Bootstrap(ctx, s.Config); err != nil {
+		return fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
+	}
+	st, err := backend.Store(ctx, s.Config)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if s.now != nil {
+		now = s.now()
+	}
+	name, err := ensureLocalOwner(ctx, st, s.Bootstrap.AccountID, now)
+	if err != nil {
+		return err
+	}
+	s.SignIn = &SignIn{account: s.Bootstrap.AccountID, accountName: name}
+	table := maps.Clone(Functions)
+	table["console"] = webPages(handler(consolefn.NewFunctionWith(s.SignIn.routes()...)), consolefn.Paths)
+	s.Functions = local.NewFunctions(appBuilder(s.Template, s.Config, s.Refs, table))
+	return nil
 }
 
 // Close stops the embedded API Gateway's listener.
