@@ -3,6 +3,7 @@
 package consolefn
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -79,7 +80,14 @@ func (f proxyHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(resp)
+	// Pages are HTML: unescaped, as lambda.NewHandler writes them, each < stays one byte.
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		return nil, fmt.Errorf("console: response: %w", err)
+	}
+	return out.Bytes(), nil
 }
 
 // Paths are the console's two catch-all routes (any method, no key: web pages, which
