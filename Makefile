@@ -8,10 +8,16 @@ ARTIFACTS_DIR ?= bin
 LAMBDA_ENV := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 
-.PHONY: run test lint test-sdk-go test-sdk-js screenshots bench coldstart build invoke openapi listen fmt vet clean
+.PHONY: run console-link test lint test-sdk-go test-sdk-js screenshots bench coldstart build invoke openapi listen fmt vet clean
 
 run: ## the whole stack on http://localhost:3000 with embedded DynamoDB, SQS and scheduler
 	$(GO) run ./infra/cmd/hapihub run
+
+# While make run runs, its data directory holds an unused one-time link that signs in to the
+# console as the local account's owner (each start prints one too; infra/local/runner/signin.go).
+console-link: ## a one-time console sign-in link for make run's local account (make run must be running)
+	@cat "$${HAPIHUB_DATA_DIR:-.hapihub}/console-sign-in" 2>/dev/null || \
+		{ echo "no sign-in link in $${HAPIHUB_DATA_DIR:-.hapihub}/: start make run (it prints one)" >&2; exit 1; }
 
 test: ## every test, with the race detector, then the lint checks
 	$(GO) vet ./...

@@ -25,6 +25,8 @@ type (
 	Identity = web.Identity
 	// AccountCreator makes a new account for a sign-up.
 	AccountCreator = web.AccountCreator
+	// Route is a page added by the caller of New (the local runner's sign-in link).
+	Route = web.Route
 )
 
 // Mount is where the console is served.
@@ -33,5 +35,8 @@ const Mount = web.Mount
 // DefaultSignupsPerIP is Options.SignupsPerIP's default.
 const DefaultSignupsPerIP = web.DefaultSignupsPerIP
 
-// New builds the console with every page.
-func New(o Options) (*Handler, error) { return web.New(o, pages.Routes()...) }
+// New builds the console with every page, and extra ones: the deployed console has none; the
+// local runner adds its one-time sign-in link (infra/local/runner).
+func New(o Options, extra ...Route) (*Handler, error) {
+	return web.New(o, append(pages.Routes(), extra...)...)
+}

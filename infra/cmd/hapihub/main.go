@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -189,6 +190,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	if path, ok := consolePath(tpl); ok {
 		fmt.Fprintf(stdout, "Console: %s%s\n", url, path)
+		// The local account's way into the console: a one-time link, a fresh one in the data
+		// directory after each use (make console-link), gone when the runner stops.
+		file := filepath.Join(dataDir(getenv), SignInFile)
+		link, err := stack.SignIn.Start(url, func(link string) {
+			if err := writePrivate(file, link+"\n"); err != nil {
+				log.Error("console sign-in link", "err", err)
+			}
+		})
+		if err != nil {
+			return err
+		}
+		defer os.Remove(file)
+		fmt.Fprintf(stdout, "Console sign-in: %s\n", link)
 	}
 	srv := &http.Server{Handler: stack.Gateway, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
@@ -208,6 +222,31 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// SignInFile is the file in the data directory that holds, while `hapihub run` runs, a one-time
+// console sign-in link for the local account not yet used (make console-link prints it).
+const SignInFile = "console-sign-in"
+
+// writePrivate replaces file with content readable by its owner only (0600): a sign-in link is
+// a credential. Written to a temporary file first, so a reader never sees half a link.
+func writePrivate(file, content string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".sign-in-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.WriteString(content); err != nil {
+		_ = tmp.Close()
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
+	}
+	if err := os.Rename(tmp.Name(), file); err != nil {
+		return fmt.Errorf("write %s: %w", file, err)
 	}
 	return nil
 }

@@ -241,6 +241,7 @@ func TestRunAndInvoke(t *testing.T) {
 	assert.True(t, strings.HasPrefix(printed["HAPIHUB_LIVE_SECRET_KEY"], "sk_live_"), "first start shows the live key")
 	assert.True(t, strings.HasPrefix(printed["HAPIHUB_DYNAMODB_ENDPOINT"], "http://127.0.0.1:"))
 	assert.True(t, strings.HasPrefix(printed["HAPIHUB_SQS_ENDPOINT"], "http://127.0.0.1:"))
+	link := signInLinkKept(t, dir, url, printed)
 	// The first start seeds St. Mungo's whole clinic (other tests seed smaller sandboxes).
 	for res, n := range map[string]int{"patients": sandbox.Default.Patients, "practitioners": sandbox.Default.Practitioners,
 		"appointments": sandbox.Default.Appointments, "messages": sandbox.Default.Messages, "invoices": sandbox.Default.Invoices} {
@@ -258,8 +259,11 @@ func TestRunAndInvoke(t *testing.T) {
 	assert.Equal(t, "AUTH_ERROR", body["name"])
 	usagePlanKeysListed(t, printed["HAPIHUB_APIGATEWAY_ENDPOINT"])
 	require.NoError(t, stop())
+	_, err := os.Stat(filepath.Join(dir, SignInFile))
+	assert.ErrorIs(t, err, os.ErrNotExist, "the sign-in link's file goes with the runner")
 
 	url2, printed2, stop2 := startRun(t, dir)
+	assert.NotEqual(t, link, signInLinkKept(t, dir, url2, printed2), "each start has a link of its own")
 	assert.Equal(t, key, printed2["HAPIHUB_TEST_SECRET_KEY"], "the same sandbox account after a restart")
 	usagePlanKeysListed(t, printed2["HAPIHUB_APIGATEWAY_ENDPOINT"])
 	assert.NotContains(t, printed2, "HAPIHUB_LIVE_SECRET_KEY", "a live key is shown once")
@@ -291,6 +295,26 @@ func TestRunAndInvoke(t *testing.T) {
 	require.NoError(t, stop2())
 
 	invokeEvents(t, dir)
+}
+
+// signInLinkKept checks the console sign-in link printed (infra/local/runner/signin.go) is the
+// one kept for make console-link in the data directory, readable by its owner only, and returns it.
+func signInLinkKept(t *testing.T, dir, url string, printed map[string]string) string {
+	t.Helper()
+	link := printed["Console sign-in"]
+	require.True(t, strings.HasPrefix(link, url+"/console/local-sign-in/"), "printed sign-in link: %v", printed)
+	file := filepath.Join(dir, SignInFile)
+	kept, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, link+"\n", string(kept), "make console-link prints the printed link until it is used")
+	fi, err := os.Stat(file)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), fi.Mode().Perm(), "a sign-in link is a credential")
+	resp, err := http.Get(link)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "the link's page")
+	return link
 }
 
 // usagePlanKeysListed is `aws apigateway get-api-keys --include-values` and `get-usage-plan-keys`

@@ -35,8 +35,17 @@ func handler[H any](build func(context.Context, config.Config) (H, error)) Const
 		if lh, ok := any(h).(lambda.Handler); ok {
 			return lh, nil // routers keep their concrete type (and their route table)
 		}
-		return lambda.NewHandler(h), nil
+		return perCall{h}, nil
 	}
+}
+
+// perCall invokes a plain handler func through a lambda.NewHandler of its own per invocation:
+// one made once and shared would hand concurrent invocations the same pooled response buffer
+// (its Invoke returns bytes it has already put back).
+type perCall struct{ fn any }
+
+func (p perCall) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return lambda.NewHandler(p.fn).Invoke(ctx, payload)
 }
 
 func clinicalFunction(res *schema.Resource) Constructor {

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ import (
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/app"
+	"github.com/hapihub/hapihub/shared/app/backend"
+	"github.com/hapihub/hapihub/shared/app/consolefn"
 	"github.com/hapihub/hapihub/shared/app/sandboxworker"
 	"github.com/hapihub/hapihub/shared/config"
 	"github.com/hapihub/hapihub/shared/domain"
@@ -59,6 +62,9 @@ type Stack struct {
 	Bootstrap sandboxworker.BootstrapResult
 	Functions *local.Functions
 	Gateway   *local.Gateway
+	// SignIn is the local account's one-time console sign-in link (signin.go): Start it once the
+	// server's address is known.
+	SignIn *SignIn
 	// APIGateway is the embedded API Gateway management API (API keys, usage plans) at
 	// APIGatewayEndpoint.
 	APIGateway         *apigateway.Service
@@ -146,10 +152,9 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if s.Policies, err = iam.New(opts.Template, s.Refs); err != nil {
 		return nil, err
 	}
-	if s.Bootstrap, err = sandboxworker.Bootstrap(ctx, s.Config); err != nil {
-		return nil, fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
+	if err := s.bootstrap(ctx); err != nil {
+		return nil, err
 	}
-	s.Functions = local.NewFunctions(AppBuilder(opts.Template, s.Config, s.Refs))
 	s.Gateway, err = local.New(local.Options{Template: opts.Template, Functions: s.Functions, Refs: s.Refs, Region: opts.Region, Log: opts.Log, Now: opts.Now,
 		Keys: s.APIGateway})
 	if err != nil {
@@ -163,6 +168,31 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		}
 	}
 	return s, nil
+}
+
+// bootstrap makes the local account (sandboxworker.Bootstrap), its owner and sign-in link
+// (signin.go), and the functions: the console with the link's page, every other one as deployed.
+func (s *Stack) bootstrap(ctx context.Context) (err error) {
+	if s.Bootstrap, err = sandboxworker.Bootstrap(ctx, s.Config); err != nil {
+		return fmt.Errorf("runner: bootstrap the sandbox account: %w", err)
+	}
+	st, err := backend.Store(ctx, s.Config)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	if s.now != nil {
+		now = s.now()
+	}
+	name, err := ensureLocalOwner(ctx, st, s.Bootstrap.AccountID, now)
+	if err != nil {
+		return err
+	}
+	s.SignIn = &SignIn{account: s.Bootstrap.AccountID, accountName: name}
+	table := maps.Clone(Functions)
+	table["console"] = webPages(handler(consolefn.NewFunctionWith(s.SignIn.routes()...)), consolefn.Paths)
+	s.Functions = local.NewFunctions(appBuilder(s.Template, s.Config, s.Refs, table))
+	return nil
 }
 
 // Close stops the embedded API Gateway's listener.
@@ -215,10 +245,15 @@ func (s *Stack) StartEventSources(ctx context.Context) (*local.EventSources, err
 	})
 }
 
-// AppBuilder builds functions with the constructors of Functions, each with the configuration a Lambda would get:
-// base (pointing at the embedded services) overlaid with the function's environment from the
-// template, resolved with refs.
+// AppBuilder builds functions with the constructors of Functions (what each function's main
+// calls), each with the configuration a Lambda would get: base (pointing at the embedded
+// services) overlaid with the function's environment from the template, resolved with refs.
 func AppBuilder(tpl *template.Template, base config.Config, refs template.Refs) local.Builder {
+	return appBuilder(tpl, base, refs, Functions)
+}
+
+// appBuilder is AppBuilder with the constructors of table.
+func appBuilder(tpl *template.Template, base config.Config, refs template.Refs, table map[string]Constructor) local.Builder {
 	return func(ctx context.Context, name string) (any, error) {
 		fn, ok := tpl.Function(name)
 		if !ok {
@@ -230,7 +265,7 @@ func AppBuilder(tpl *template.Template, base config.Config, refs template.Refs) 
 		if err != nil {
 			return nil, err
 		}
-		build, ok := Functions[fn.Name]
+		build, ok := table[fn.Name]
 		if !ok {
 			return nil, fmt.Errorf("runner: no constructor for function %q", fn.Name)
 		}

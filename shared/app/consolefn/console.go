@@ -3,7 +3,9 @@
 package consolefn
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -34,6 +36,19 @@ import (
 
 // NewFunction builds the console function.
 func NewFunction(ctx context.Context, cfg config.Config) (lambda.Handler, error) {
+	return newFunction(ctx, cfg)
+}
+
+// NewFunctionWith builds the console function with extra pages. Only the local runner calls it
+// (its one-time sign-in link for make run's account, infra/local/runner); functions/console's
+// main calls NewFunction, so no deployed console has a page added here.
+func NewFunctionWith(extra ...console.Route) func(context.Context, config.Config) (lambda.Handler, error) {
+	return func(ctx context.Context, cfg config.Config) (lambda.Handler, error) {
+		return newFunction(ctx, cfg, extra...)
+	}
+}
+
+func newFunction(ctx context.Context, cfg config.Config, extra ...console.Route) (lambda.Handler, error) {
 	// The client as func values, not behind an interface (clients.Table says why).
 	st, err := clients.AccountsForTemplates(ctx, cfg)
 	if err != nil {
@@ -43,11 +58,36 @@ func NewFunction(ctx context.Context, cfg config.Config) (lambda.Handler, error)
 	if err != nil {
 		return nil, err
 	}
-	h, err := ConsoleHandler(newIdentity(st), cfg, newQueuedAccounts(st, &jobq.Queue{Store: st.Store, Queue: q, URL: cfg.JobQueueURL}))
+	h, err := ConsoleHandler(newIdentity(st), cfg, newQueuedAccounts(st, &jobq.Queue{Store: st.Store, Queue: q, URL: cfg.JobQueueURL}), extra...)
 	if err != nil {
 		return nil, err
 	}
-	return lambda.NewHandler(ConsoleLambda(h)), nil
+	return proxyHandler(ConsoleLambda(h)), nil
+}
+
+// proxyHandler is the console as a lambda.Handler of its own, safe for concurrent invocations
+// (the local runner serves a page and its assets at once). lambda.NewHandler's Invoke is not: it
+// returns the bytes of a pooled buffer it has already put back, which a concurrent invocation
+// of the same handler overwrites (Lambda itself never invokes one instance concurrently).
+type proxyHandler func(context.Context, events.APIGatewayProxyRequest) (events.APIGatewayProxyResponse, error)
+
+func (f proxyHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var req events.APIGatewayProxyRequest
+	if err := json.Unmarshal(payload, &req); err != nil {
+		return nil, fmt.Errorf("console: proxy event: %w", err)
+	}
+	resp, err := f(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	// Pages are HTML: unescaped, as lambda.NewHandler writes them, each < stays one byte.
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(resp); err != nil {
+		return nil, fmt.Errorf("console: response: %w", err)
+	}
+	return out.Bytes(), nil
 }
 
 // Paths are the console's two catch-all routes (any method, no key: web pages, which
@@ -55,9 +95,9 @@ func NewFunction(ctx context.Context, cfg config.Config) (lambda.Handler, error)
 var Paths = []string{console.Mount, console.Mount + "/{proxy+}"}
 
 // ConsoleHandler is the console on the identity store id; sign-ups create accounts with creator.
-func ConsoleHandler(id console.Identity, cfg config.Config, creator console.AccountCreator) (*console.Handler, error) {
+func ConsoleHandler(id console.Identity, cfg config.Config, creator console.AccountCreator, extra ...console.Route) (*console.Handler, error) {
 	return console.New(console.Options{Identity: id, Accounts: creator, Log: app.Logger(),
-		APIURL: cfg.APIURL, Origin: consoleOrigin(cfg.Local)})
+		APIURL: cfg.APIURL, Origin: consoleOrigin(cfg.Local)}, extra...)
 }
 
 // queuedAccounts is how a sign-up creates an account without unbounded work in the request: the

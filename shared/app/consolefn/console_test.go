@@ -2,7 +2,11 @@ package consolefn
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -62,4 +66,30 @@ func TestConsoleLambda(t *testing.T) {
 			assert.Len(t, resp.MultiValueHeaders["Set-Cookie"], 2, "both cookies reach the gateway")
 		})
 	}
+}
+
+// The console's Lambda handler serves concurrent invocations (the local runner invokes one
+// instance for a page and its assets at once): each gets its own response.
+// lambda.NewHandler's would hand them a pooled buffer already put back (a race under -race).
+func TestConsoleHandlerIsSafeForConcurrentInvocations(t *testing.T) {
+	h := proxyHandler(ConsoleLambda(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, "<p>"+r.URL.Path+"</p>")
+	})))
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 50 {
+				path := fmt.Sprintf("/console/page-%d-%d", i, j)
+				ev, err := json.Marshal(events.APIGatewayProxyRequest{HTTPMethod: "GET", Path: path, Resource: "/console/{proxy+}"})
+				require.NoError(t, err)
+				out, err := h.Invoke(context.Background(), ev)
+				require.NoError(t, err)
+				var resp events.APIGatewayProxyResponse
+				require.NoError(t, json.Unmarshal(out, &resp), "%s", out)
+				assert.Equal(t, "<p>"+path+"</p>", resp.Body)
+				assert.Contains(t, string(out), "<p>", "HTML is written unescaped, as lambda.NewHandler writes it")
+			}
+		})
+	}
+	wg.Wait()
 }

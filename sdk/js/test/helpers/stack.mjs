@@ -52,7 +52,7 @@ export async function startStack() {
     });
     child.stdout.on('data', (b) => {
       out += b;
-      // "Console: ..." is the last line make run prints once everything listens.
+      // "Console: ..." is printed once everything listens (the sign-in link follows it).
       if (/^Console: /m.test(out)) {
         clearTimeout(timer);
         resolve(Object.fromEntries([...out.matchAll(/^(HAPIHUB_[A-Z_]+)=(\S+)/gm)].map((m) => [m[1], m[2]])));
