@@ -64,7 +64,7 @@ type storeShared struct {
 	// TransactionConflict (benchmarks and tests read it through ConflictRetries).
 	retries atomic.Int64
 	// knownVocab remembers phrase-vocabulary items and tokens seen to exist (they are never
-	// deleted), so a write need not create them again before its transaction (phrases.go).
+	// deleted), so a write need not create them again before its transaction (shared/store/phraseindex).
 	knownVocab sync.Map
 }
 
@@ -300,7 +300,7 @@ func (s *Store) writeChange(ctx context.Context, t domain.Tenant, change types.T
 	ctx, ledger := s.beginWrite(ctx)
 	var outbox []OutboxEntry
 	defer func() {
-		// The counts are queued, applied off the request path (search/countqueue.go).
+		// The counts are queued, applied off the request path (phraseindex/countqueue.go).
 		s.settleCounts(ctx, ledger, err == nil)
 		if err == nil {
 			s.publish(ctx, outbox)
