@@ -31,12 +31,12 @@ import (
 // scratch over the typed objects.
 
 var (
-	lastNames  = []string{"Smith", "Jones", "Okafor", "García", "Nguyen", "O'Brien", "Müller", "Smithers"}
-	firstNames = []string{"Ann", "Bob", "Cleo", "Dev", "Ema", "Finn", "Gus"}
+	lastNames  = storetest.LastNames
+	firstNames = storetest.FirstNames
 	cities     = []string{"Leeds", "York", "New York", "Hull"}
 	streets    = []string{"Oak Street", "Mill Lane", "High Street", "Coffee Shop Row"}
 	tagPool    = []string{"vip", "new", "allergy", "late"}
-	statuses   = []string{"active", "inactive", "deceased"}
+	statuses   = storetest.Statuses
 )
 
 func genPatients(r *rand.Rand, tn domain.Tenant, n int) []domain.Doc {

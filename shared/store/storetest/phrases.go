@@ -21,9 +21,10 @@ var (
 	PhraseStreets = []string{"Kalo Street", "Kalo-Street", "Old Mill Lane", "The Mill Lane", "Café Row", "CAFE ROW", "Mill's End", "Kalo Street North"}
 	PhraseCities  = []string{"Leeds", "New York", "York", "Newport"}
 
-	phraseLastNames  = []string{"Smith", "Jones", "Okafor", "García", "Nguyen", "O'Brien", "Müller", "Smithers"}
-	phraseFirstNames = []string{"Ann", "Bob", "Cleo", "Dev", "Ema", "Finn", "Gus"}
-	phraseStatuses   = []string{"active", "inactive", "deceased"}
+	// The names and statuses generated patients have (the search tests' differential too).
+	LastNames  = []string{"Smith", "Jones", "Okafor", "García", "Nguyen", "O'Brien", "Müller", "Smithers"}
+	FirstNames = []string{"Ann", "Bob", "Cleo", "Dev", "Ema", "Finn", "Gus"}
+	Statuses   = []string{"active", "inactive", "deceased"}
 )
 
 // PhrasePatients are n generated patients of tn, with ids drawn from r.
@@ -35,8 +36,8 @@ func PhrasePatients(r *rand.Rand, tn domain.Tenant, n int) []domain.Doc {
 		d := domain.Doc{
 			"id": core.IDFrom("pat", created, randReader{r}), "object": "patient", "organizationId": tn.Org, "livemode": false,
 			"createdAt": created.UnixMilli(), "updatedAt": created.UnixMilli(),
-			"firstName": phraseFirstNames[r.IntN(len(phraseFirstNames))], "lastName": phraseLastNames[r.IntN(len(phraseLastNames))],
-			"sex": "unknown", "status": phraseStatuses[r.IntN(3)], "tags": []any{}, "metadata": map[string]any{},
+			"firstName": FirstNames[r.IntN(len(FirstNames))], "lastName": LastNames[r.IntN(len(LastNames))],
+			"sex": "unknown", "status": Statuses[r.IntN(3)], "tags": []any{}, "metadata": map[string]any{},
 		}
 		if r.IntN(4) > 0 {
 			d["address"] = map[string]any{"line1": PhraseLine(r), "city": PhraseCities[r.IntN(len(PhraseCities))]}
