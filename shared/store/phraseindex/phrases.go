@@ -91,7 +91,7 @@ func pairLeftKey(t domain.Tenant, res *schema.Resource, p wordPair) map[string]t
 	return map[string]types.AttributeValue{"PK": core.SV(pairLeftPK(t, res, core.EscapeKey(p.b))), "SK": core.SV(core.EscapeKey(textsearch.ReverseRunes(p.a)))}
 }
 
-// unescapeKey inverts escapeKey.
+// unescapeKey inverts core.EscapeKey.
 func unescapeKey(s string) string {
 	if !strings.Contains(s, "\x02") {
 		return s
@@ -202,10 +202,11 @@ func (s *Index) pairTxWrites(t domain.Tenant, res *schema.Resource, old, next do
 }
 
 // pairWrites are the transaction items that keep the pair postings in step with an object going
-// from old to next (indexWrites calls it). Vocabulary items this store has not seen exist (and
-// the tokens of new pairs) are raised and put in the same transaction, so a committed pair is
-// always reachable; counts of items known to exist are raised, and those of pairs gone lowered,
-// once the change committed, off the request path (settleCounts, countqueue.go).
+// from old to next (Writes: the search planner's indexWrites calls it). Vocabulary items this
+// store has not seen exist (and the tokens of new pairs) are raised and put in the same
+// transaction, so a committed pair is always reachable; counts of items known to exist are
+// raised, and those of pairs gone lowered, once the change committed, off the request path
+// (settleCounts, countqueue.go).
 //
 // Sending the new vocabulary before the transaction, as this did, cost a round trip and a
 // commit on every create with a new pair (most: an email's local part is one), for one write
