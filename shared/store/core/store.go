@@ -139,6 +139,12 @@ func newObject(t domain.Tenant, res *schema.Resource, fields domain.Doc, now tim
 
 // CreateObject stores a new object built from fields, with its created event, in one transaction.
 func (s *Store) CreateObject(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta) (domain.Doc, error) {
+	return s.create(ctx, t, res, fields, meta, nil)
+}
+
+// create is CreateObject; claim, when set, is the externalId guard to put in the same
+// transaction, which must name the new object's id (createGuarded).
+func (s *Store) create(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta, claim func(id string, now time.Time) *UniqueClaim) (domain.Doc, error) {
 	now := s.Now()
 	doc := newObject(t, res, fields, now)
 	item, err := s.objectItem(t, res, doc, 1)
@@ -150,6 +156,9 @@ func (s *Store) CreateObject(ctx context.Context, t domain.Tenant, res *schema.R
 		Item:                item,
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}
+	if claim != nil {
+		meta.Tx.Unique = claim(doc["id"].(string), now)
+	}
 	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
 		return nil, err
 	}
