@@ -332,12 +332,9 @@ func (s *Store) writeChange(ctx context.Context, t domain.Tenant, change types.T
 			// Still racing after LockTimeout: the client retries (a 429, never a 500).
 			return apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		if backoff, err = jitteredWait(ctx, backoff); err != nil {
+			return err
 		}
-		backoff = min(2*backoff, 50*time.Millisecond)
 	}
 }
 
@@ -568,13 +565,21 @@ func (s *Store) transactWrite(ctx context.Context, items []types.TransactWriteIt
 			return Contended(err) // 429 lock_timeout, never a 500: nothing was written
 		}
 		s.sh().retries.Add(1)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		if backoff, err = jitteredWait(ctx, backoff); err != nil {
+			return err
 		}
-		backoff = min(2*backoff, 50*time.Millisecond)
 	}
+}
+
+// jitteredWait waits backoff plus up to as much again, drawn at random so that writers which
+// conflicted do not retry in step, and returns the next backoff: doubled, up to 50 ms.
+func jitteredWait(ctx context.Context, backoff time.Duration) (time.Duration, error) {
+	select {
+	case <-ctx.Done():
+		return backoff, ctx.Err()
+	case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+	}
+	return min(2*backoff, 50*time.Millisecond), nil
 }
 
 // conflictOnly reports whether err is a transaction cancelled by TransactionConflict reasons only.
