@@ -235,7 +235,7 @@ func (s *Store) UpdateObject(ctx context.Context, t domain.Tenant, res *schema.R
 			return nil, 0, apperr.New(apperr.PreconditionFailed, "The %s was changed by another request; fetch it again and retry.", res.Object).WithCode("version_mismatch")
 		}
 		if s.Now().After(deadline) {
-			return nil, 0, apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
+			return nil, 0, errLockTimeout()
 		}
 		select {
 		case <-ctx.Done():
@@ -330,7 +330,7 @@ func (s *Store) writeChange(ctx context.Context, t domain.Tenant, change types.T
 		// with writers of other objects, which move on.
 		if s.Now().After(deadline) && attempts >= minIndexAttempts {
 			// Still racing after LockTimeout: the client retries (a 429, never a 500).
-			return apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
+			return errLockTimeout()
 		}
 		if backoff, err = jitteredWait(ctx, backoff); err != nil {
 			return err
@@ -569,6 +569,12 @@ func (s *Store) transactWrite(ctx context.Context, items []types.TransactWriteIt
 			return err
 		}
 	}
+}
+
+// errLockTimeout answers a write still racing other writers of its object after LockTimeout: a
+// 429 the client retries, never a 500.
+func errLockTimeout() error {
+	return apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
 }
 
 // jitteredWait waits backoff plus up to as much again, drawn at random so that writers which
