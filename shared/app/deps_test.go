@@ -75,7 +75,7 @@ func TestConsoleLinksOnlyWhatItRuns(t *testing.T) {
 	assert.Contains(t, ds, mod+"shared/store/accountstore")
 	assert.Contains(t, ds, mod+"shared/sandbox/jobq")
 	for _, p := range []string{"shared/api", "shared/clinic", "shared/webhook", "shared/openapi", "shared/app/platform",
-		"shared/store", "shared/store/search", "shared/textsearch", "shared/sandbox", "shared/app/backend"} {
+		"shared/store", "shared/store/search", "shared/store/phraseindex", "shared/textsearch", "shared/sandbox", "shared/app/backend"} {
 		assert.NotContains(t, ds, mod+p, "the console links %s", p)
 	}
 }
@@ -88,7 +88,7 @@ func TestAuthorizerLinksOnlyTheAccountStore(t *testing.T) {
 	ds := deps(t, "./functions/authorizer")[mod+"functions/authorizer"]
 	require.NotEmpty(t, ds)
 	assert.Contains(t, ds, mod+"shared/store/accountstore")
-	for _, p := range []string{mod + "shared/store", mod + "shared/store/search", mod + "shared/textsearch", mod + "shared/query",
+	for _, p := range []string{mod + "shared/store", mod + "shared/store/search", mod + "shared/store/phraseindex", mod + "shared/textsearch", mod + "shared/query",
 		"testing", "flag", "github.com/aws/aws-sdk-go-v2/service/sqs"} {
 		assert.NotContains(t, ds, p, "the authorizer links %s", p)
 	}

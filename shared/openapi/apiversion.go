@@ -43,11 +43,8 @@ func addVersionHeaders(paths Doc) {
 			}
 			params, _ := op["parameters"].([]any)
 			op["parameters"] = append(params, Doc{"$ref": versionParamRef})
-			resps, _ := op["responses"].(Doc)
-			for _, r := range resps {
-				if rd, ok := r.(Doc); ok && rd["$ref"] == nil { // the shared Error names it itself
-					withVersionHeader(rd)
-				}
+			for _, rd := range inlineResponses(op) { // the shared Error names it itself
+				withVersionHeader(rd)
 			}
 		}
 	}
@@ -55,12 +52,4 @@ func addVersionHeaders(paths Doc) {
 
 // withVersionHeader names the response header on resp. It is never required: answers made
 // before a key is known (API Gateway's, an unknown route) have no version.
-func withVersionHeader(resp Doc) Doc {
-	h, _ := resp["headers"].(Doc)
-	if h == nil {
-		h = Doc{}
-		resp["headers"] = h
-	}
-	h[apiversion.Header] = Doc{"$ref": versionHeaderRef}
-	return resp
-}
+func withVersionHeader(resp Doc) Doc { return withHeaderRef(resp, apiversion.Header, versionHeaderRef) }

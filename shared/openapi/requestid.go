@@ -15,22 +15,35 @@ func requestIDHeaders() Doc {
 func addRequestIDHeaders(paths Doc) {
 	for _, item := range paths {
 		for _, op := range item.(Doc) {
-			resps, _ := op.(Doc)["responses"].(Doc)
-			for _, r := range resps {
-				if rd, ok := r.(Doc); ok && rd["$ref"] == nil {
-					withRequestIDHeader(rd)
-				}
+			for _, rd := range inlineResponses(op.(Doc)) {
+				withRequestIDHeader(rd)
 			}
 		}
 	}
 }
 
-func withRequestIDHeader(resp Doc) Doc {
+func withRequestIDHeader(resp Doc) Doc { return withHeaderRef(resp, "Request-Id", requestIDRef) }
+
+// inlineResponses are op's responses described in place: a response by $ref (the shared Error)
+// names its headers where it is defined.
+func inlineResponses(op Doc) []Doc {
+	resps, _ := op["responses"].(Doc)
+	var out []Doc
+	for _, r := range resps {
+		if rd, ok := r.(Doc); ok && rd["$ref"] == nil {
+			out = append(out, rd)
+		}
+	}
+	return out
+}
+
+// withHeaderRef names the response header name on resp, described by the component at ref.
+func withHeaderRef(resp Doc, name, ref string) Doc {
 	h, _ := resp["headers"].(Doc)
 	if h == nil {
 		h = Doc{}
 		resp["headers"] = h
 	}
-	h["Request-Id"] = Doc{"$ref": requestIDRef}
+	h[name] = Doc{"$ref": ref}
 	return resp
 }

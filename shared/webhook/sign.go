@@ -144,11 +144,16 @@ func VerifyAt(payload []byte, header, secret string, tolerance time.Duration, no
 	if len(sigs) == 0 {
 		return ErrNoSignature
 	}
-	want := []byte(hexHMAC(secret, ts, payload))
+	return checkSignatures(hexHMAC(secret, ts, payload), sigs, ts, tolerance, now)
+}
+
+// checkSignatures is both schemes' last step: one of sigs must be want, then the signed
+// timestamp ts must be within tolerance of now.
+func checkSignatures(want string, sigs []string, ts int64, tolerance time.Duration, now time.Time) error {
 	matched := false
 	for _, s := range sigs {
 		// Compare every signature: constant time per comparison, no early exit leaking which matched.
-		if hmac.Equal(want, []byte(s)) {
+		if hmac.Equal([]byte(want), []byte(s)) {
 			matched = true
 		}
 	}
@@ -175,17 +180,5 @@ func VerifyStandard(payload []byte, id, timestamp, signature, secret string, tol
 	if err != nil {
 		return err
 	}
-	matched := false
-	for _, s := range strings.Fields(signature) {
-		if hmac.Equal([]byte(want), []byte(s)) {
-			matched = true
-		}
-	}
-	if !matched {
-		return ErrMismatch
-	}
-	if age := now.Sub(time.Unix(ts, 0)); age > tolerance || age < -tolerance {
-		return ErrTooOld
-	}
-	return nil
+	return checkSignatures(want, strings.Fields(signature), ts, tolerance, now)
 }

@@ -79,11 +79,16 @@ func VerifySignatureAt(payload []byte, header, secret string, tolerance time.Dur
 	if len(sigs) == 0 {
 		return ErrNoSignature
 	}
-	want := []byte(hexHMAC(secret, ts, payload))
+	return checkSignatures(hexHMAC(secret, ts, payload), sigs, ts, tolerance, now)
+}
+
+// checkSignatures is both schemes' last step: one of sigs must be want, then the signed
+// timestamp ts must be within tolerance of now.
+func checkSignatures(want string, sigs []string, ts int64, tolerance time.Duration, now time.Time) error {
 	matched := false
 	for _, s := range sigs {
 		// Compare with every signature, no early exit: which one matched does not leak.
-		if hmac.Equal(want, []byte(s)) {
+		if hmac.Equal([]byte(want), []byte(s)) {
 			matched = true
 		}
 	}
@@ -114,20 +119,7 @@ func VerifyStandardSignature(payload []byte, id, timestamp, signature, secret st
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(id + "." + timestamp + "."))
 	m.Write(payload)
-	want := []byte("v1," + base64.StdEncoding.EncodeToString(m.Sum(nil)))
-	matched := false
-	for _, s := range strings.Fields(signature) {
-		if hmac.Equal(want, []byte(s)) {
-			matched = true
-		}
-	}
-	if !matched {
-		return ErrSignatureMismatch
-	}
-	if age := now.Sub(time.Unix(ts, 0)); age > tolerance || age < -tolerance {
-		return ErrTooOld
-	}
-	return nil
+	return checkSignatures("v1,"+base64.StdEncoding.EncodeToString(m.Sum(nil)), strings.Fields(signature), ts, tolerance, now)
 }
 
 // ConstructEvent verifies a delivery's HapiHub-Signature and decodes its event.

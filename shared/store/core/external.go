@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -91,24 +92,12 @@ func (s *Store) CreateUnique(ctx context.Context, t domain.Tenant, res *schema.R
 	return nil, 0, false, apperr.New(apperr.RateLimited, "Another request is creating a %s with externalId %q; retry.", res.Object, ext).WithCode("lock_timeout").WithHeader("Retry-After", "1")
 }
 
-// createGuarded is CreateObject plus the guard item. It builds the document itself because the
-// guard must name the new id inside the same transaction.
+// createGuarded is CreateObject plus the guard item, which names the new id inside the same
+// transaction.
 func (s *Store) createGuarded(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta, ext, staleOwner string) (domain.Doc, error) {
-	now := s.Now()
-	doc := newObject(t, res, fields, now)
-	item, err := s.objectItem(t, res, doc, 1)
-	if err != nil {
-		return nil, err
-	}
-	put := types.TransactWriteItem{Put: &types.Put{TableName: &s.Table, Item: item, ConditionExpression: aws.String("attribute_not_exists(PK)")}}
-	meta.Tx.Unique = &UniqueClaim{Resource: res.Name, ExternalID: ext, Owner: doc["id"].(string), StaleOwner: staleOwner, At: now.UnixMilli()}
-	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
-		return nil, err
-	}
-	if err := s.writeObject(ctx, t, put, ObjectChange{res, ObjectCreated}, doc, nil, meta, now); err != nil {
-		return nil, s.refError(ctx, t, res, doc["id"].(string), meta, err)
-	}
-	return doc, nil
+	return s.create(ctx, t, res, fields, meta, func(id string, now time.Time) *UniqueClaim {
+		return &UniqueClaim{Resource: res.Name, ExternalID: ext, Owner: id, StaleOwner: staleOwner, At: now.UnixMilli()}
+	})
 }
 
 func guardItem(t domain.Tenant, res *schema.Resource, ext, owner string, at int64) map[string]types.AttributeValue {

@@ -64,7 +64,7 @@ type storeShared struct {
 	// TransactionConflict (benchmarks and tests read it through ConflictRetries).
 	retries atomic.Int64
 	// knownVocab remembers phrase-vocabulary items and tokens seen to exist (they are never
-	// deleted), so a write need not create them again before its transaction (phrases.go).
+	// deleted), so a write need not create them again before its transaction (shared/store/phraseindex).
 	knownVocab sync.Map
 }
 
@@ -139,6 +139,12 @@ func newObject(t domain.Tenant, res *schema.Resource, fields domain.Doc, now tim
 
 // CreateObject stores a new object built from fields, with its created event, in one transaction.
 func (s *Store) CreateObject(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta) (domain.Doc, error) {
+	return s.create(ctx, t, res, fields, meta, nil)
+}
+
+// create is CreateObject; claim, when set, is the externalId guard to put in the same
+// transaction, which must name the new object's id (createGuarded).
+func (s *Store) create(ctx context.Context, t domain.Tenant, res *schema.Resource, fields domain.Doc, meta domain.Meta, claim func(id string, now time.Time) *UniqueClaim) (domain.Doc, error) {
 	now := s.Now()
 	doc := newObject(t, res, fields, now)
 	item, err := s.objectItem(t, res, doc, 1)
@@ -150,6 +156,9 @@ func (s *Store) CreateObject(ctx context.Context, t domain.Tenant, res *schema.R
 		Item:                item,
 		ConditionExpression: aws.String("attribute_not_exists(PK)"),
 	}}
+	if claim != nil {
+		meta.Tx.Unique = claim(doc["id"].(string), now)
+	}
 	if meta, err = s.withRefs(ctx, t, res, nil, doc, meta); err != nil {
 		return nil, err
 	}
@@ -226,7 +235,7 @@ func (s *Store) UpdateObject(ctx context.Context, t domain.Tenant, res *schema.R
 			return nil, 0, apperr.New(apperr.PreconditionFailed, "The %s was changed by another request; fetch it again and retry.", res.Object).WithCode("version_mismatch")
 		}
 		if s.Now().After(deadline) {
-			return nil, 0, apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
+			return nil, 0, errLockTimeout()
 		}
 		select {
 		case <-ctx.Done():
@@ -300,7 +309,7 @@ func (s *Store) writeChange(ctx context.Context, t domain.Tenant, change types.T
 	ctx, ledger := s.beginWrite(ctx)
 	var outbox []OutboxEntry
 	defer func() {
-		// The counts are queued, applied off the request path (search/countqueue.go).
+		// The counts are queued, applied off the request path (phraseindex/countqueue.go).
 		s.settleCounts(ctx, ledger, err == nil)
 		if err == nil {
 			s.publish(ctx, outbox)
@@ -321,14 +330,11 @@ func (s *Store) writeChange(ctx context.Context, t domain.Tenant, change types.T
 		// with writers of other objects, which move on.
 		if s.Now().After(deadline) && attempts >= minIndexAttempts {
 			// Still racing after LockTimeout: the client retries (a 429, never a 500).
-			return apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
+			return errLockTimeout()
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		if backoff, err = jitteredWait(ctx, backoff); err != nil {
+			return err
 		}
-		backoff = min(2*backoff, 50*time.Millisecond)
 	}
 }
 
@@ -559,13 +565,27 @@ func (s *Store) transactWrite(ctx context.Context, items []types.TransactWriteIt
 			return Contended(err) // 429 lock_timeout, never a 500: nothing was written
 		}
 		s.sh().retries.Add(1)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+		if backoff, err = jitteredWait(ctx, backoff); err != nil {
+			return err
 		}
-		backoff = min(2*backoff, 50*time.Millisecond)
 	}
+}
+
+// errLockTimeout answers a write still racing other writers of its object after LockTimeout: a
+// 429 the client retries, never a 500.
+func errLockTimeout() error {
+	return apperr.New(apperr.RateLimited, "This object cannot be accessed right now because another API request or HAPI Hub process is currently accessing it. If you see this error intermittently, retry the request.").WithCode("lock_timeout").WithHeader("Retry-After", "1")
+}
+
+// jitteredWait waits backoff plus up to as much again, drawn at random so that writers which
+// conflicted do not retry in step, and returns the next backoff: doubled, up to 50 ms.
+func jitteredWait(ctx context.Context, backoff time.Duration) (time.Duration, error) {
+	select {
+	case <-ctx.Done():
+		return backoff, ctx.Err()
+	case <-time.After(backoff + time.Duration(rand.Int64N(int64(backoff)))):
+	}
+	return min(2*backoff, 50*time.Millisecond), nil
 }
 
 // conflictOnly reports whether err is a transaction cancelled by TransactionConflict reasons only.

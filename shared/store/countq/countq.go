@@ -1,8 +1,8 @@
 // Package countq sums count changes per item and applies them in the background, in batches,
 // after a short linger: many writes raising the same counter then cost one write per batch. A
 // change whose write fails goes back in the queue for a later round, a bounded number of times.
-// The search planner's phrase-vocabulary counts use it (shared/store/search/countqueue.go says
-// what that gives up).
+// The phrase index's vocabulary counts use it (shared/store/phraseindex/countqueue.go says what
+// that gives up).
 package countq
 
 import (

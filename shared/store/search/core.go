@@ -1,19 +1,18 @@
 // Package search is the store's search planner and index maintenance: find (the planner and its
-// executors), rank lists and their sharded tails, phrase pairs and term postings, the index slots
-// and their attributes, seeding and purging. It implements core.Indexer, so the table core's
+// executors), term postings, the index slots and their attributes, seeding and purging, over the
+// rank lists (ranklist) and the phrase pair index (phraseindex). It implements core.Indexer, so the table core's
 // writes carry their index items in the same transaction. Decisions are in docs/query.md.
 package search
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
+	"github.com/hapihub/hapihub/shared/store/phraseindex"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
 )
 
@@ -22,31 +21,18 @@ type Index struct {
 	*core.Store
 	// Ranks are the rank lists the planner reads and its index maintenance writes.
 	Ranks *ranklist.Lists
-	// countQ holds vocabulary count changes waiting to be applied (countqueue.go).
-	countQ *countQueue
+	// Phrases is the pair index the planner reads for phrases and its index maintenance writes.
+	Phrases *phraseindex.Index
 }
 
 // New returns the planner over c.
 func New(c *core.Store) *Index {
-	ix := &Index{Store: c, Ranks: ranklist.New(c)}
-	ix.countQ = ix.newCountQueue()
-	return ix
+	return &Index{Store: c, Ranks: ranklist.New(c), Phrases: phraseindex.New(c, docTerms)}
 }
 
 func str(v any) string {
 	s, _ := v.(string)
 	return s
-}
-
-// shared is the core's state kept across copies of a Store.
-type shared struct {
-	retries    *atomic.Int64
-	knownVocab *sync.Map
-}
-
-func (s *Index) sh() shared {
-	r, v := s.Store.Shared()
-	return shared{retries: r, knownVocab: v}
 }
 
 // The core.Indexer hooks.
@@ -61,18 +47,19 @@ func (s *Index) IndexWrites(ctx context.Context, t domain.Tenant, change types.T
 	return s.indexWrites(ctx, t, change, oc, obj, prev)
 }
 
-// BeginWrite starts one write's phrase-vocabulary ledger (phrases.go), kept across its attempts.
+// BeginWrite starts one write's phrase-vocabulary ledger (phraseindex), kept across its attempts.
 func (s *Index) BeginWrite(ctx context.Context) (context.Context, any) {
-	ledger := &countLedger{}
-	return context.WithValue(ctx, ledgerKey{}, ledger), ledger
+	return s.Phrases.BeginWrite(ctx)
 }
 
 // SettleWrite settles the ledger's counts once the write committed or gave up.
 func (s *Index) SettleWrite(ctx context.Context, state any, committed bool) {
-	if l, ok := state.(*countLedger); ok {
-		s.settleCounts(l, committed)
-	}
+	s.Phrases.SettleWrite(state, committed)
 }
+
+// SettleCounts waits until every queued vocabulary count change is applied (tests reading
+// counts, and a process about to stop, call it).
+func (s *Index) SettleCounts() { s.Phrases.SettleCounts() }
 
 // EnsureRankLists brings an older data directory's table up to date, once: the slot attributes
 // first, then the rank lists (ranklist).

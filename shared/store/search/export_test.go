@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -76,16 +75,4 @@ func AddLegacySlotPKs(ctx context.Context, s *Index, t domain.Tenant, res *schem
 	}
 	_, err := s.DB.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.Table, Key: map[string]types.AttributeValue{"PK": core.SV(indexMarkerPK), "SK": core.SV(indexSignature())}})
 	return err
-}
-
-// QueueCount queues a change of the vocabulary count at (pk, sk), as a committed write does.
-func QueueCount(s *Index, pk, sk string, d int64) {
-	s.queueCounts([]countDelta{{key: map[string]types.AttributeValue{"PK": core.SV(pk), "SK": core.SV(sk)}, delta: d}})
-}
-
-// SetCountLinger makes queued counts wait d before they are applied (unless settled).
-func SetCountLinger(t testing.TB, d time.Duration) {
-	old := countLinger
-	countLinger = d
-	t.Cleanup(func() { countLinger = old })
 }

@@ -33,7 +33,7 @@ func (s *Index) Find(ctx context.Context, t domain.Tenant, res *schema.Resource,
 		return domain.Result{}, err // a refusal: the query has no bounded plan
 	}
 	r := domain.Result{}
-	// A phrase may narrow a search path to pair postings (phrases.go); that plan reads vocabulary.
+	// A phrase may narrow a search path to pair postings (phraseindex); that plan reads vocabulary.
 	err = s.phrasePlan(ctx, t, res, q, &p, &r.Stats)
 	r.Stats.Plan = p.name
 	if err == nil {

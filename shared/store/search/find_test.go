@@ -18,7 +18,6 @@ import (
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
-	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/ranklist"
 	"github.com/hapihub/hapihub/shared/store/search"
@@ -32,12 +31,12 @@ import (
 // scratch over the typed objects.
 
 var (
-	lastNames  = []string{"Smith", "Jones", "Okafor", "García", "Nguyen", "O'Brien", "Müller", "Smithers"}
-	firstNames = []string{"Ann", "Bob", "Cleo", "Dev", "Ema", "Finn", "Gus"}
+	lastNames  = storetest.LastNames
+	firstNames = storetest.FirstNames
 	cities     = []string{"Leeds", "York", "New York", "Hull"}
 	streets    = []string{"Oak Street", "Mill Lane", "High Street", "Coffee Shop Row"}
 	tagPool    = []string{"vip", "new", "allergy", "late"}
-	statuses   = []string{"active", "inactive", "deceased"}
+	statuses   = storetest.Statuses
 )
 
 func genPatients(r *rand.Rand, tn domain.Tenant, n int) []domain.Doc {
@@ -510,7 +509,7 @@ func TestFindDifferential(t *testing.T) {
 	docs := genPatients(r, tn, 200)
 	// The rest go through the transactional write path, then some change or go away, so the
 	// indexes and postings maintained on writes are exercised too.
-	live := seedThenCreate(t, st, tn, docs, 160)
+	live := storetest.SeedThenCreate(t, st, tn, docs, 160)
 	i := 0
 	for id := range live {
 		i++
@@ -613,7 +612,7 @@ func TestTemplateHasIndexSlots(t *testing.T) {
 }
 
 // TestFindPhraseReadsPairLists: a phrase reads the pair postings of its cheapest option (and a
-// vocabulary item or two), not the list of a word every document holds (phrases.go).
+// vocabulary item or two), not the list of a word every document holds (phraseindex).
 func TestFindPhraseReadsPairLists(t *testing.T) {
 	st := storetest.New(t)
 	tn := domain.Tenant{Account: "acct_phrase", Mode: domain.Test, Org: "org_phrase"}
@@ -659,30 +658,4 @@ func TestFindPhraseReadsPairLists(t *testing.T) {
 			}
 		}
 	}
-}
-
-// seedThenCreate seeds docs[:seeded] and creates the rest through the transactional write path
-// (new ids), returning the live objects by id.
-func seedThenCreate(t *testing.T, st *store.Store, tn domain.Tenant, docs []domain.Doc, seeded int) map[string]domain.Doc {
-	t.Helper()
-	ctx := context.Background()
-	require.NoError(t, st.SeedObjects(ctx, tn, "patients", docs[:seeded]))
-	live := map[string]domain.Doc{}
-	for _, d := range docs[:seeded] {
-		live[d["id"].(string)] = d
-	}
-	for _, d := range docs[seeded:] {
-		fields := domain.Doc{}
-		for k, v := range d {
-			switch k {
-			case "id", "object", "organizationId", "livemode", "createdAt", "updatedAt":
-			default:
-				fields[k] = v
-			}
-		}
-		created, err := st.CreateObject(ctx, tn, schema.Patients, fields, domain.Meta{})
-		require.NoError(t, err)
-		live[created["id"].(string)] = created
-	}
-	return live
 }

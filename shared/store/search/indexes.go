@@ -211,7 +211,7 @@ func (s *Index) termWrites(t domain.Tenant, res *schema.Resource, old, next doma
 
 // indexWrites is the hook writeWithEvents calls for every transactional change: when the change
 // is an object of a resource, it returns the writes that keep the rank lists (rank.go), the term
-// index and the phrase pair index (phrases.go) in step, so every write path (create, guarded
+// index and the phrase pair index (phraseindex) in step, so every write path (create, guarded
 // create, update, delete) maintains them in the same transaction as the object.
 func (s *Index) indexWrites(ctx context.Context, t domain.Tenant, change types.TransactWriteItem, oc core.ObjectChange, obj, prev domain.Doc) ([]types.TransactWriteItem, error) {
 	res := oc.Res
@@ -255,7 +255,7 @@ func (s *Index) indexWrites(ctx context.Context, t domain.Tenant, change types.T
 		out, err := s.Ranks.Writes(ctx, t, res, old, next)
 		rc <- ranked{out, err}
 	}()
-	pairs, perr := s.pairWrites(ctx, t, res, old, next) // the phrase index (phrases.go)
+	pairs, perr := s.Phrases.Writes(ctx, t, res, old, next)
 	r := <-rc
 	if r.err != nil {
 		return nil, r.err

@@ -27,8 +27,8 @@ func (s *Index) SeedObjects(ctx context.Context, t domain.Tenant, res string, do
 			return err // createdAt order is read as id order (timeorder.go)
 		}
 	}
-	// The phrase index's vocabulary is written first, its postings go with the batches (phrases.go).
-	reqs, err := s.seedPairIndex(ctx, t, r, docs)
+	// The phrase index's vocabulary is written first, its postings go with the batches (phraseindex).
+	reqs, err := s.Phrases.Seed(ctx, t, r, docs)
 	if err != nil {
 		return err
 	}
@@ -91,8 +91,8 @@ func (s *Index) PurgeObjects(ctx context.Context, t domain.Tenant, res *schema.R
 			if ext, ok := d["externalId"].(string); ok && ext != "" {
 				reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: core.GuardKey(t, res, ext)}})
 			}
-			reqs = append(reqs, s.purgeIndexWrites(t, res, d)...) // its term-index postings (indexes.go)
-			reqs = append(reqs, s.purgePairWrites(t, res, d)...)  // its pair postings (phrases.go)
+			reqs = append(reqs, s.purgeIndexWrites(t, res, d)...)    // its term-index postings (indexes.go)
+			reqs = append(reqs, s.Phrases.PurgeWrites(t, res, d)...) // its pair postings (phraseindex)
 			for _, pk := range ranklist.ListsOf(t, res, d) {
 				lists[pk] = true
 			}
@@ -100,7 +100,7 @@ func (s *Index) PurgeObjects(ctx context.Context, t domain.Tenant, res *schema.R
 		if err := s.BatchWrite(ctx, distinctDeletes(reqs), "purge "+res.Name); err != nil {
 			return count, err
 		}
-		if err := s.purgePairCounts(ctx, t, res, p.Docs); err != nil {
+		if err := s.Phrases.PurgeCounts(ctx, t, res, p.Docs); err != nil {
 			return count, err
 		}
 		count += len(p.Docs)

@@ -1,4 +1,4 @@
-package search_test
+package phraseindex_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
-	"github.com/hapihub/hapihub/shared/store/search"
+	"github.com/hapihub/hapihub/shared/store/phraseindex"
 	"github.com/hapihub/hapihub/shared/store/storetest"
 )
 
@@ -34,15 +34,15 @@ func (u *updateCounter) UpdateItem(ctx context.Context, in *dynamodb.UpdateItemI
 // per item with their sum, off the caller's path, and SettleCounts waits for them.
 func TestQueuedCountsAreSummedAndSettled(t *testing.T) {
 	// Lingering longer than the test: only SettleCounts applies them, so the sum is certain.
-	search.SetCountLinger(t, time.Hour)
+	phraseindex.SetCountLinger(t, time.Hour)
 	st := storetest.New(t)
 	uc := &updateCounter{DB: st.DB}
 	st.DB = uc
 	for range 10 {
-		search.QueueCount(st.Index, "P#vocab", "a", 1)
+		phraseindex.QueueCount(st.Phrases, "P#vocab", "a", 1)
 	}
-	search.QueueCount(st.Index, "P#vocab", "b", 2)
-	search.QueueCount(st.Index, "P#vocab", "b", -2) // sums to nothing: no write
+	phraseindex.QueueCount(st.Phrases, "P#vocab", "b", 2)
+	phraseindex.QueueCount(st.Phrases, "P#vocab", "b", -2) // sums to nothing: no write
 	require.Zero(t, uc.updates.Load(), "nothing is applied on the caller's path")
 	st.SettleCounts()
 	require.Equal(t, int64(1), uc.updates.Load(), "one write for the ten changes of a, none for b")
@@ -107,7 +107,7 @@ func TestFailedCountsAreSentAgain(t *testing.T) {
 	fl := &flakyUpdates{DB: st.DB}
 	fl.fail.Store(3)
 	st.DB = fl
-	search.QueueCount(st.Index, "P#vocab", "a", 5)
+	phraseindex.QueueCount(st.Phrases, "P#vocab", "a", 5)
 	st.SettleCounts()
 	out, err := fl.DB.GetItem(context.Background(), &dynamodb.GetItemInput{TableName: aws.String(st.Table),
 		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "P#vocab"}, "SK": &types.AttributeValueMemberS{Value: "a"}}})
