@@ -460,32 +460,37 @@ func (s *Lists) rankPath(t domain.Tenant, res *schema.Resource, q *query.Query) 
 // executeRanked answers an exact, id-ordered query with a skip or a total from its rank list:
 // chunks are read (and counted) until the page, the page's objects are read by key, and the
 // total sums the rest of the chunks' counts. It reports false when an object of the page no
-// longer matches (it changed between the two reads), so the caller can answer another way.
+// longer matches (it changed between the two reads), or when the list kept changing its layout
+// under every read (readRanked), so the caller can answer another way.
 func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.Resource, q *query.Query, pk string, desc bool, r *domain.Result) (bool, error) {
+	for range rankReadAttempts {
+		page, total, ok, err := s.readRanked(ctx, q, pk, desc, &r.Stats)
+		if err != nil {
+			return false, err
+		}
+		if ok {
+			return s.answerRanked(ctx, t, res, q, page, total, r)
+		}
+		s.sh().retries.Add(1)
+	}
+	return false, nil
+}
+
+// rankReadAttempts bounds the reads of a list whose layout changes under them (a roll or a split
+// between two pages of its Query) before the find is answered another way.
+const rankReadAttempts = 3
+
+// readRanked reads list pk up to the page (and to its end for a total). A list is read in
+// several Query calls, which are not one snapshot: a roll or a split between two of them would
+// leave ids out (or count them twice) and shift every later position. The layout links every
+// item to its neighbours (a chunk's SK is its lo and it stores its hi; the next chunk starts at
+// that hi; the tail's shards all start at the last chunk's hi), so a read that saw two layouts
+// breaks a link and reports false, to be read again. The tail is read whole in one Query of its
+// own (after the chunks, or before them when descending), never cut by a page's Limit: its
+// shards are 1–3 items in a quiet list and every one of them in a busy one.
+func (s *Lists) readRanked(ctx context.Context, q *query.Query, pk string, desc bool, st *domain.Stats) (page []string, total int, ok bool, err error) {
 	need := q.Skip + q.Limit
 	pos := 0
-	var page []string
-	in := &dynamodb.QueryInput{
-		TableName:                 &s.Table,
-		KeyConditionExpression:    aws.String("PK = :pk"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(pk)},
-		ScanIndexForward:          aws.Bool(!desc),
-		Limit:                     aws.Int32(int32(1 + need/rankChunkCap)),
-		ConsistentRead:            aws.Bool(true),
-		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
-	}
-	if desc {
-		// The tail's shards come first: 1–3 in a quiet list, all of them in a busy one.
-		tailItems := quietLanes
-		if s.hints.busy(pk) {
-			tailItems = rankShards
-		}
-		in.Limit = aws.Int32(*in.Limit + int32(tailItems))
-	}
-	// The tail's shards come together (after every chunk, or before them when descending) and
-	// are read as one chunk: their ids merged.
-	var tail []rankChunk
-	tailSeen := -1 // the tail's count once read (descending: before any chunk)
 	take := func(cnt int, ids func() []string) {
 		if pos+cnt > q.Skip && pos < need {
 			got := ids()
@@ -496,74 +501,116 @@ func (s *Lists) executeRanked(ctx context.Context, t domain.Tenant, res *schema.
 		}
 		pos += cnt
 	}
-	flushTail := func() {
-		if len(tail) == 0 {
-			return
+	// link is the bound the next item read must start at (ascending: a chunk's lo or the tail's
+	// lo) or end at (descending: a chunk's hi); linked says whether one is known yet.
+	link, linked := "", !desc
+	tailSeen := -1 // the tail's count once read
+	readTail := func() (bool, error) {
+		shards, err := s.tailShards(ctx, pk, st)
+		if err != nil || len(shards) == 0 {
+			return err == nil, err
 		}
-		cnt := 0
-		for _, c := range tail {
-			cnt += int(c.n)
-		}
-		shards := tail
-		tailSeen = cnt
-		take(cnt, func() []string {
-			var ids []string
-			for _, c := range shards {
-				ids = append(ids, c.ids...)
+		lo, cnt := shards[0].tailLo, 0
+		var ids []string
+		for _, c := range shards {
+			if c.tailLo != lo {
+				return false, nil
 			}
-			slices.Sort(ids)
-			return ids
-		})
-		tail = nil
+			cnt += int(c.n)
+			ids = append(ids, c.ids...)
+		}
+		if !desc && lo != link {
+			return false, nil
+		}
+		link, linked, tailSeen = lo, true, cnt
+		slices.Sort(ids)
+		take(cnt, func() []string { return ids })
+		return true, nil
 	}
-	total := -1
+	if desc {
+		if ok, err := readTail(); !ok || err != nil {
+			return nil, 0, false, err
+		}
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("PK = :pk AND SK < :t"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(pk), ":t": core.SV(rankTailPrefix)},
+		ScanIndexForward:          aws.Bool(!desc),
+		Limit:                     aws.Int32(int32(1 + need/rankChunkCap)),
+		ConsistentRead:            aws.Bool(true),
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	}
+	total = -1
 	for {
 		if pos >= need {
 			if !q.Total {
 				break
 			}
-			if n, ok, err := s.listSize(ctx, pk, tailSeen, &r.Stats); err != nil || ok {
+			if n, ok, err := s.listSize(ctx, pk, tailSeen, st); err != nil || ok {
 				total = n
 				if err != nil {
-					return false, err
+					return nil, 0, false, err
 				}
 				break
 			}
 			// Past the page only counts matter: the rest of the list, ids left out.
-			in.Limit, in.ProjectionExpression, in.ExpressionAttributeNames = nil, aws.String("SK, #n"), rankNames("#n")
+			in.Limit, in.ProjectionExpression, in.ExpressionAttributeNames = nil, aws.String("SK, #n, #hi"), rankNames("#n", "#hi")
 		}
 		out, err := s.DB.Query(ctx, in)
 		if err != nil {
-			return false, fmt.Errorf("store: read rank list: %w", err)
+			return nil, 0, false, fmt.Errorf("store: read rank list: %w", err)
 		}
-		core.AddStats(&r.Stats, out.ScannedCount, out.ConsumedCapacity)
+		core.AddStats(st, out.ScannedCount, out.ConsumedCapacity)
 		for _, it := range out.Items {
 			c := decodeChunk(it)
-			if c.shard() {
-				tail = append(tail, c)
-				continue
+			if desc && linked && c.hi != link || !desc && c.lo() != link {
+				return nil, 0, false, nil
 			}
-			flushTail()
+			if desc {
+				link, linked = c.lo(), true
+			} else {
+				link = c.hi
+			}
 			take(int(c.n), func() []string { return c.ids })
 		}
 		if in.ExclusiveStartKey = out.LastEvaluatedKey; in.ExclusiveStartKey == nil {
+			// Every chunk read: ascending, the tail is next when the page or the count needs it.
+			if !desc && (pos < need || q.Total && total < 0) {
+				if ok, err := readTail(); !ok || err != nil {
+					return nil, 0, false, err
+				}
+			}
 			break
 		}
 		if in.Limit != nil {
-			next := 2 * *in.Limit
-			if desc && len(tail) > 0 {
-				// Still in the tail after the quiet lists' share: a busy list, all 32 shards.
-				next = max(next, int32(rankShards+1+need/rankChunkCap))
-				s.hints.set(pk, true)
-			}
-			in.Limit = aws.Int32(next)
+			in.Limit = aws.Int32(2 * *in.Limit)
 		}
 	}
-	flushTail()
 	if total < 0 {
 		total = pos
 	}
-	return s.answerRanked(ctx, t, res, q, page, total, r)
+	return page, total, true, nil
+}
+
+// tailShards reads the shards of list pk in one Query (strongly consistent), counted in st.
+func (s *Lists) tailShards(ctx context.Context, pk string, st *domain.Stats) ([]rankChunk, error) {
+	out, err := s.DB.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 &s.Table,
+		KeyConditionExpression:    aws.String("PK = :pk AND begins_with(SK, :t)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(pk), ":t": core.SV(rankTailPrefix)},
+		ConsistentRead:            aws.Bool(true),
+		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read rank tail: %w", err)
+	}
+	core.AddStats(st, out.ScannedCount, out.ConsumedCapacity)
+	shards := make([]rankChunk, 0, len(out.Items))
+	for _, it := range out.Items {
+		shards = append(shards, decodeChunk(it))
+	}
+	return shards, nil
 }
 
 // answerRanked reads the page's objects by key into r with the total; false when one of them no

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store/core"
 )
@@ -209,4 +210,12 @@ func PlanSpread(ctx context.Context, s *Lists, pk string) ([]types.TransactWrite
 		return nil, err
 	}
 	return s.retile(pk, t, t.lo, nil, rankShards), nil
+}
+
+// ReadRanked reads the ids at skip..skip+limit of list pk as a ranked find does, once: ok is
+// false when the read saw the list's layout change between its Query pages.
+func ReadRanked(ctx context.Context, s *Lists, pk string, skip, limit int, desc bool) (page []string, ok bool, err error) {
+	var st domain.Stats
+	page, _, ok, err = s.readRanked(ctx, &query.Query{Skip: skip, Limit: limit}, pk, desc, &st)
+	return page, ok, err
 }

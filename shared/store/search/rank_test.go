@@ -208,6 +208,8 @@ func TestSkipPagingWhileWriting(t *testing.T) {
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(stop) // also when a require below fails: the writer must not outlive the test
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -265,8 +267,6 @@ func TestSkipPagingWhileWriting(t *testing.T) {
 		require.Equal(t, len(got), len(slices.Compact(slices.Clone(got))), "no object twice")
 		require.Equal(t, want, got[:len(want)], "every object present from the start, once (%s)", filter)
 	}
-	close(stop)
-	wg.Wait()
 }
 
 // rankedFind runs raw through the store and requires a rank-list answer that agrees with the

@@ -397,3 +397,95 @@ func TestNewestFirstSkipReadsAQuietTail(t *testing.T) {
 		require.LessOrEqual(t, got.Stats.Scanned, len(got.Docs)+3+q.Skip/50+2, raw)
 	}
 }
+
+// hookedQueries runs after once, the first time a Query of the list returns: a writer
+// committing between two pages of a reader's Query.
+type hookedQueries struct {
+	core.DB
+	after func()
+	once  sync.Once
+}
+
+func (h *hookedQueries) Query(ctx context.Context, in *dynamodb.QueryInput, opts ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error) {
+	out, err := h.DB.Query(ctx, in, opts...)
+	if err == nil {
+		h.once.Do(h.after)
+	}
+	return out, err
+}
+
+// readAcross runs a ranked read whose first Query is followed by write (a concurrent writer),
+// and requires it to be refused, or right about the list as it was before write or after it.
+// Read again, it answers the right page. It reports whether the first read was refused.
+func (r *tailRace) readAcross(skip, limit int, desc bool, write func()) (refused bool) {
+	hooked := *r.ranks.Store
+	hooked.DB = &hookedQueries{DB: hooked.DB, after: write}
+	lists := ranklist.New(&hooked)
+	want := func() []string {
+		ids := slices.Sorted(slices.Values(r.ids))
+		if desc {
+			slices.Reverse(ids)
+		}
+		return ids[skip : skip+limit]
+	}
+	before := want()
+	page, ok, err := ranklist.ReadRanked(r.ctx, lists, r.pk, skip, limit, desc)
+	require.NoError(r.t, err)
+	if ok {
+		require.Contains(r.t, [][]string{before, want()}, page, "desc=%v: a read across a concurrent roll", desc)
+	}
+	refused = !ok
+	page, ok, err = ranklist.ReadRanked(r.ctx, lists, r.pk, skip, limit, desc)
+	require.NoError(r.t, err)
+	require.True(r.t, ok)
+	require.Equal(r.t, want(), page, "desc=%v", desc)
+	return refused
+}
+
+// A roll that commits between two pages of a ranked read changes the list's layout under it.
+// Ascending, it tops up the chunk the reader has just counted, so the ids it moves are in
+// neither what was read (the chunk before) nor what is read next (the restarted tail): the read
+// must notice (the chunk's hi no longer meets the tail's lo) rather than count 10 ids before the
+// tail where there are now 15. Descending through a busy tail, the tail is read first and the
+// roll then moves its ids into the chunk read next: the chunk's hi no longer meets the tail's lo.
+func TestRankedReadSpanningARoll(t *testing.T) {
+	roll := func(r *tailRace) func() {
+		return func() {
+			r.insert()
+			r.insert()
+			r.roll() // tops up chunk "c" with the tail's ids but the greatest
+			r.exact()
+		}
+	}
+	t.Run("ascending", func(t *testing.T) {
+		r := newTailRace(t)
+		for range 11 {
+			r.insert()
+		}
+		r.roll() // chunk "c": 10 ids, room for 22 more; the tail starts at the 11th
+		for range 3 {
+			r.insert()
+		}
+		r.exact()
+		// One item per Query page: the chunk, then the tail.
+		require.True(t, r.readAcross(11, 3, false, roll(r)), "a read across a roll is not one list")
+	})
+	t.Run("descending, busy", func(t *testing.T) {
+		r := newTailRace(t)
+		for range 11 {
+			r.insert()
+		}
+		r.roll()
+		spread, err := ranklist.PlanSpread(r.ctx, r.ranks, r.pk)
+		require.NoError(t, err)
+		require.NoError(t, r.commit(spread))
+		for range 6 {
+			r.insert()
+		}
+		r.exact()
+		require.Equal(t, ranklist.RankShards, r.shards())
+		// The tail (the first Query) holds 7 ids, the page reaches into the chunk (the second):
+		// the roll in between moved ids from the tail read into that chunk.
+		require.True(t, r.readAcross(5, 5, true, roll(r)), "a read across a roll is not one list")
+	})
+}
