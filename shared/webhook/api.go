@@ -496,24 +496,11 @@ func (a *API) rollSecret(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	var b struct {
-		ExpiresInSeconds *int64 `json:"expiresInSeconds"`
-	}
-	if len(bytes.TrimSpace(r.Body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(r.Body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&b); err != nil {
-			return api.Response{}, apperr.Field("body", "must be {\"expiresInSeconds\": 0..86400}")
-		}
-	}
-	grace := time.Duration(0)
-	if b.ExpiresInSeconds != nil {
-		grace = time.Duration(*b.ExpiresInSeconds) * time.Second
-		if *b.ExpiresInSeconds < 0 || grace > MaxRollGrace {
-			return api.Response{}, apperr.Field("expiresInSeconds", "must be from 0 (expire the current secret now) to 86400 (24 hours)")
-		}
-	}
 	now := a.Store.Now()
+	grace, err := rollGrace(r.Body, now)
+	if err != nil {
+		return api.Response{}, err
+	}
 	e, err := a.Store.UpdateEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, func(e *webhookstore.Endpoint) error {
 		keep := []webhookstore.Secret{{Value: NewSecret()}}
 		for _, s := range e.Secrets {
@@ -534,6 +521,40 @@ func (a *API) rollSecret(r *api.Request) (api.Response, error) {
 		return api.Response{}, err
 	}
 	return api.Response{Body: withSecret(e, now)}, nil
+}
+
+// rollGrace reads roll-secret's body: how long the current secret stays valid. expiresAt (Unix
+// ms, as POST /api-keys/{id}/roll takes it and as objects report it) is canonical;
+// expiresInSeconds, the route's first form, is still accepted (docs/webhooks.md). Neither: now.
+func rollGrace(body []byte, now time.Time) (time.Duration, error) {
+	var b struct {
+		ExpiresAt        *float64 `json:"expiresAt"`
+		ExpiresInSeconds *float64 `json:"expiresInSeconds"`
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&b); err != nil {
+			return 0, apperr.Field("body", "must be {\"expiresAt\": <Unix ms, at most 24 hours ahead>} or {\"expiresInSeconds\": 0..86400}")
+		}
+	}
+	switch {
+	case b.ExpiresAt != nil && b.ExpiresInSeconds != nil:
+		return 0, apperr.Field("expiresInSeconds", "cannot be combined with expiresAt: send one (expiresAt is the canonical form)")
+	case b.ExpiresAt != nil:
+		at := int64(*b.ExpiresAt)
+		if float64(at) != *b.ExpiresAt || at < now.UnixMilli() || at > now.Add(MaxRollGrace).UnixMilli() {
+			return 0, apperr.Field("expiresAt", "must be a Unix time in milliseconds between now and 24 hours from now")
+		}
+		return time.Duration(at-now.UnixMilli()) * time.Millisecond, nil
+	case b.ExpiresInSeconds != nil:
+		secs := int64(*b.ExpiresInSeconds)
+		if float64(secs) != *b.ExpiresInSeconds || secs < 0 || secs > int64(MaxRollGrace/time.Second) {
+			return 0, apperr.Field("expiresInSeconds", "must be from 0 (expire the current secret now) to 86400 (24 hours)")
+		}
+		return time.Duration(secs) * time.Second, nil
+	}
+	return 0, nil
 }
 
 func (a *API) listDeliveries(r *api.Request) (api.Response, error) {

@@ -5956,7 +5956,12 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @description How long the old secret keeps signing too. */
+                    /**
+                     * Format: int64
+                     * @description Canonical: until when the old secret keeps signing too (at most 24 hours ahead), Unix ms; now when absent. Not with expiresInSeconds.
+                     */
+                    expiresAt?: number | null;
+                    /** @description The route's first form, still accepted: how long the old secret keeps signing too. Prefer expiresAt. */
                     expiresInSeconds?: number;
                 };
             };
