@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
@@ -20,6 +21,7 @@ import (
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/webhookstore"
@@ -299,7 +301,9 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 	bad := func(f, msg string) { errs = append(errs, apperr.FieldError{Field: f, Message: msg}) }
 	switch {
 	case b.URL != nil:
-		if err := a.policy(e.Mode).CheckURL(ctx, *b.URL); err != nil {
+		if msg := schema.ControlChar(*b.URL); msg != "" {
+			bad("url", msg) // before url.Parse, whose own words for it name Go's package
+		} else if err := a.policy(e.Mode).CheckURL(ctx, *b.URL); err != nil {
 			bad("url", err.Error())
 		} else if len(*b.URL) > 2048 {
 			bad("url", "must be at most 2048 characters")
@@ -319,8 +323,10 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 		bad("enabledEvents", "is required")
 	}
 	if b.Description != nil {
-		if len(*b.Description) > 500 {
+		if utf8.RuneCountInString(*b.Description) > 500 {
 			bad("description", "must be at most 500 characters")
+		} else if msg := schema.ControlChar(*b.Description); msg != "" {
+			bad("description", msg) // the clinical bodies' rule, docs/decisions.md#writes
 		}
 		e.Description = *b.Description
 	}
@@ -346,8 +352,12 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 			switch {
 			case v == nil:
 				delete(md, k)
-			case len(k) > 40 || len(*v) > 500:
+			case utf8.RuneCountInString(k) > 40 || utf8.RuneCountInString(*v) > 500:
 				bad("metadata."+k, "keys are at most 40 characters and values at most 500")
+			case schema.ControlChar(k) != "":
+				bad("metadata", "key "+strconv.Quote(k)+" "+schema.ControlChar(k))
+			case schema.ControlChar(*v) != "":
+				bad("metadata."+k, schema.ControlChar(*v))
 			default:
 				md[k] = *v
 			}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/app"
@@ -219,8 +220,13 @@ func optString(m map[string]any, field string, max int) (*string, *apperr.FieldE
 		return nil, nil
 	}
 	s, isStr := v.(string)
-	if !isStr || len(s) > max {
+	if !isStr || utf8.RuneCountInString(s) > max {
 		return nil, &apperr.FieldError{Field: field, Message: "must be a string of at most " + itoa(max) + " characters"}
+	}
+	// The clinical bodies' rule (docs/decisions.md#writes): a key's name or note is shown in
+	// consoles and logs, where a NUL or an escape sequence is never data.
+	if msg := schema.ControlChar(s); msg != "" {
+		return nil, &apperr.FieldError{Field: field, Message: msg}
 	}
 	return &s, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -114,6 +115,9 @@ func readRequestLogFilters(q qs.Object, f *domain.RequestLogFilter) (err error) 
 		case "requestId": // a response's Request-Id, or an error's event
 			if !isStr || s == "" || len(s) > 100 {
 				return apperr.Field(key, "must be a request id (a response's Request-Id header)")
+			}
+			if msg := schema.ControlChar(s); msg != "" {
+				return apperr.Field(key, "%s", msg) // as clinical strings: never part of an id
 			}
 			f.RequestID = s
 		case "createdAt":
