@@ -76,24 +76,27 @@ func (a *API) EndpointRoutes() []api.Route {
 }
 
 func (a *API) findEvents(r *api.Request) (api.Response, error) {
-	q, limit, skip, err := query.ListParams(r.Query())
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	cur, err := query.ListCursor(q, "evt")
+	lp, err := query.ReadList(q, "evt", newestFirst)
 	if err != nil {
 		return api.Response{}, err
 	}
+	limit, cur := lp.Limit, lp.Cursor
 	// One more than the page says whether there is more (hasMore).
-	eq := core.EventQuery{Limit: limit + 1, Skip: skip}
+	eq := core.EventQuery{Limit: limit + 1, Skip: lp.Skip}
 	if cur != nil && cur.Before {
 		eq.Before = cur.ID
 	} else if cur != nil {
 		eq.After = cur.ID
 	}
 	for key, v := range q.All() {
+		if lp.IsParam(key) {
+			continue
+		}
 		switch key {
-		case "$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore:
 		case "$total":
 			s, _ := qs.AsString(v)
 			eq.Total = s == "true"
@@ -108,7 +111,7 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 				return api.Response{}, err
 			}
 		default:
-			return api.Response{}, apperr.Field(key, "is not a filter of events (type, createdAt, $limit, $skip, startingAfter, endingBefore, $total)")
+			return api.Response{}, apperr.Field(key, "is not a filter of events (type, createdAt, $limit, $skip, startingAfter, endingBefore, $total; or page, size, sort)")
 		}
 	}
 	if limit == 0 {
@@ -123,11 +126,11 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 	for i, e := range events {
 		data[i] = e
 	}
-	body := map[string]any{"data": data, "limit": limit, "skip": skip, "hasMore": more}
+	total := -1 // counting reads every match: only when asked
 	if eq.Total {
-		body["total"] = p.Total
+		total = p.Total
 	}
-	return api.Response{Body: body}, nil
+	return api.Response{Body: lp.Body(data, more, total)}, nil
 }
 
 // typePatterns reads type=patient.* or type[$in][]=a&type[$in][]=b.
@@ -433,15 +436,15 @@ func (a *API) getEndpoint(r *api.Request) (api.Response, error) {
 }
 
 func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
-	q, limit, skip, err := query.ListParams(r.Query())
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	if err := onlyParams(q, "webhook endpoints", "$total"); err != nil {
+	lp, err := query.ReadList(q, "we", newestFirst)
+	if err != nil {
 		return api.Response{}, err
 	}
-	cur, err := query.ListCursor(q, "we")
-	if err != nil {
+	if err := onlyParams(q, lp, "webhook endpoints", "$total"); err != nil {
 		return api.Response{}, err
 	}
 	all, err := a.Store.ListEndpoints(r.Ctx, r.Principal.AccountID, r.Principal.Mode)
@@ -449,25 +452,29 @@ func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
 		return api.Response{}, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID }) // newest first
-	page, more := query.PageByID(all, func(e webhookstore.Endpoint) string { return e.ID }, true, limit, skip, cur)
+	page, more := query.PageByID(all, func(e webhookstore.Endpoint) string { return e.ID }, true, lp.Limit, lp.Skip, lp.Cursor)
 	data := []any{}
 	for _, e := range page {
 		data = append(data, e.Doc())
 	}
-	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(all), "hasMore": more}}, nil
+	return api.Response{Body: lp.Body(data, more, len(all))}, nil
 }
 
 // onlyParams refuses a list parameter the list does not read: ignored, a filter such as
 // ?eventId=... would answer every item as if it had been applied.
-func onlyParams(q qs.Object, what string, filters ...string) error {
+func onlyParams(q qs.Object, lp query.ListPage, what string, filters ...string) error {
 	known := append([]string{"$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore}, filters...)
 	for key := range q.All() {
-		if !slices.Contains(known, key) {
-			return apperr.Field(key, "is not a parameter of %s (%s)", what, strings.Join(known, ", "))
+		if !lp.IsParam(key) && !slices.Contains(known, key) {
+			return apperr.Field(key, "is not a parameter of %s (%s; or page, size, sort)", what, strings.Join(known, ", "))
 		}
 	}
 	return nil
 }
+
+// newestFirst is the order of events, webhook endpoints and deliveries (ids are time-ordered),
+// the one Hubpay's sort may name on them.
+var newestFirst = query.SortKey{Field: "createdAt", Desc: true}
 
 func (a *API) patchEndpoint(r *api.Request) (api.Response, error) {
 	id, err := endpointID(r)
@@ -572,17 +579,18 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	q, limit, skip, err := query.ListParams(r.Query())
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	if err := onlyParams(q, "deliveries", "status"); err != nil {
-		return api.Response{}, err
-	}
-	cur, err := query.ListCursor(q, "whd")
+	lp, err := query.ReadList(q, "whd", newestFirst)
 	if err != nil {
 		return api.Response{}, err
 	}
+	if err := onlyParams(q, lp, "deliveries", "status"); err != nil {
+		return api.Response{}, err
+	}
+	limit, cur := lp.Limit, lp.Cursor
 	status := ""
 	if v, ok := q.Get("status"); ok {
 		status, _ = qs.AsString(v)
@@ -599,7 +607,7 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	} else if cur != nil {
 		after = cur.ID
 	}
-	ds, err := a.Store.ListDeliveriesFrom(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, status, limit+1, skip, after, before)
+	ds, err := a.Store.ListDeliveriesFrom(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, status, limit+1, lp.Skip, after, before)
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -608,7 +616,7 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	for _, d := range ds {
 		data = append(data, d.Doc())
 	}
-	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "hasMore": more}}, nil
+	return api.Response{Body: lp.Body(data, more, -1)}, nil // no count kept
 }
 
 func deliveryID(r *api.Request) (string, string, error) {
