@@ -32,7 +32,8 @@ type ListPage struct {
 // ReadList reads a platform list's paging from its parameters (Params): $limit, $skip and
 // startingAfter / endingBefore (ids with prefix), or page, size and sort. A list has one order,
 // order (newest first, or oldest first for API keys), so sort may only name it: order.Field
-// (createdAt; ids sort the same way) and its direction. Mixing the dialects is 400, as on
+// (createdAt; ids sort the same way) and its direction; with no order.Field (organizations,
+// in their own fixed order) sort is refused. Mixing the dialects is 400, as on
 // clinical lists. The list's own filters are left to it; IsParam says which keys were paging.
 func ReadList(q qs.Object, prefix string, order SortKey) (ListPage, error) {
 	var dollar, hub string
@@ -82,6 +83,9 @@ func ReadList(q qs.Object, prefix string, order SortKey) (ListPage, error) {
 
 // fixedSort accepts Hubpay's sort=field[,asc|desc] (repeatable) when it names the list's order.
 func fixedSort(v qs.Value, order SortKey) error {
+	if order.Field == "" {
+		return apperr.Field("sort", "is not supported: this list has one fixed order")
+	}
 	dir := map[bool]string{false: "asc", true: "desc"}[order.Desc]
 	want := order.Field + "," + dir
 	elems, ok := elements(v)
