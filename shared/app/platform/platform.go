@@ -313,9 +313,13 @@ func (p *Platform) revokeKey(r *api.Request) (api.Response, error) {
 // rollKey replaces a key with a new one of the same type, name, note and permissions. The old
 // key is blocked at once, or at expiresAt (at most MaxRollGrace ahead).
 func (p *Platform) rollKey(r *api.Request) (api.Response, error) {
-	m, err := decodeObject(r.Body, "expiresAt")
+	m, err := decodeObject(r.Body, "expiresAt", "expiresInSeconds")
 	if err != nil {
 		return api.Response{}, err
+	}
+	if _, ok := m["expiresInSeconds"]; ok {
+		// Webhook secret rolls still take it (their first form); here only the canonical one.
+		return api.Response{}, apperr.Field("expiresInSeconds", "is not a field of a key roll: send expiresAt, a Unix time in milliseconds at most 12 hours ahead (docs/keys.md)")
 	}
 	now := p.now()
 	until := now.UnixMilli()
