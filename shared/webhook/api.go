@@ -355,10 +355,10 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 			switch {
 			case v == nil:
 				delete(md, k)
+			case schema.ControlChar(k) != "": // named by metadata: such a key cannot name a field
+				bad("metadata", "key "+strconv.Quote(k)+" "+schema.ControlChar(k))
 			case utf8.RuneCountInString(k) > 40 || utf8.RuneCountInString(*v) > 500:
 				bad("metadata."+k, "keys are at most 40 characters and values at most 500")
-			case schema.ControlChar(k) != "":
-				bad("metadata", "key "+strconv.Quote(k)+" "+schema.ControlChar(k))
 			case schema.ControlChar(*v) != "":
 				bad("metadata."+k, schema.ControlChar(*v))
 			default:
