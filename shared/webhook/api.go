@@ -347,28 +347,7 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 		}
 	}
 	if b.Metadata != nil {
-		md := map[string]any{}
-		for k, v := range e.Metadata {
-			md[k] = v
-		}
-		for k, v := range b.Metadata {
-			switch {
-			case v == nil:
-				delete(md, k)
-			case schema.ControlChar(k) != "": // named by metadata: such a key cannot name a field
-				bad("metadata", "key "+strconv.Quote(k)+" "+schema.ControlChar(k))
-			case utf8.RuneCountInString(k) > 40 || utf8.RuneCountInString(*v) > 500:
-				bad("metadata."+k, "keys are at most 40 characters and values at most 500")
-			case schema.ControlChar(*v) != "":
-				bad("metadata."+k, schema.ControlChar(*v))
-			default:
-				md[k] = *v
-			}
-		}
-		if len(md) > 50 {
-			bad("metadata", "has at most 50 keys")
-		}
-		e.Metadata = md
+		e.Metadata = applyMetadata(e.Metadata, b.Metadata, bad)
 	}
 	if b.Headers != nil {
 		var herrs []apperr.FieldError
@@ -380,6 +359,33 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 		return apperr.Invalid(errs...)
 	}
 	return nil
+}
+
+// applyMetadata merges a body's metadata into an endpoint's (null removes a key), refusing
+// through bad what the clinical rule refuses (docs/decisions.md#writes) and the limits.
+func applyMetadata(cur map[string]any, in map[string]*string, bad func(f, msg string)) map[string]any {
+	md := map[string]any{}
+	for k, v := range cur {
+		md[k] = v
+	}
+	for k, v := range in {
+		switch {
+		case v == nil:
+			delete(md, k)
+		case schema.ControlChar(k) != "": // named by metadata: such a key cannot name a field
+			bad("metadata", "key "+strconv.Quote(k)+" "+schema.ControlChar(k))
+		case utf8.RuneCountInString(k) > 40 || utf8.RuneCountInString(*v) > 500:
+			bad("metadata."+k, "keys are at most 40 characters and values at most 500")
+		case schema.ControlChar(*v) != "":
+			bad("metadata."+k, schema.ControlChar(*v))
+		default:
+			md[k] = *v
+		}
+	}
+	if len(md) > 50 {
+		bad("metadata", "has at most 50 keys")
+	}
+	return md
 }
 
 func withSecret(e webhookstore.Endpoint, now time.Time) domain.Doc {
