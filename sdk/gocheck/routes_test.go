@@ -387,6 +387,17 @@ func TestWebhooksAndEvents(t *testing.T) {
 	}
 	_ = oldSecret
 
+	// The canonical form, as APIKeys.Roll sends it: expiresAt in Unix ms, at most 24 hours ahead.
+	until, err := c.WebhookEndpoints.RollSecretUntil(ctx, ep.ID, time.Now().Add(2*time.Hour).UnixMilli())
+	require.NoError(t, err)
+	assert.NotEqual(t, secret, until.Secret)
+	secret = until.Secret
+	_, err = c.WebhookEndpoints.RollSecretUntil(ctx, ep.ID, time.Now().Add(25*time.Hour).UnixMilli())
+	var tooLate *hapihub.Error
+	require.ErrorAs(t, err, &tooLate)
+	require.Len(t, tooLate.Fields, 1)
+	assert.Equal(t, "expiresAt", tooLate.Fields[0].Field)
+
 	list, err := c.WebhookEndpoints.List(ctx, nil)
 	require.NoError(t, err)
 	assert.NotEmpty(t, list.Data)

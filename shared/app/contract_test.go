@@ -257,7 +257,9 @@ func TestListsRefuseUnknownParameters(t *testing.T) {
 		{"/request-logs?nope=1", "nope"},
 		{"/event-types?nope=1", "nope"},
 		{"/webhook-endpoints?nope=1", "nope"},
-		{"/webhook-endpoints?page=0&size=2", "page"}, // Hubpay's paging is the clinical resources'
+		{"/webhook-endpoints?page=0&size=2&nope=1", "nope"}, // in Hubpay's page/size dialect too
+		{"/events?page=0&$total=true", "page"},              // the dialects do not mix
+		{"/organizations?sort=name,asc", "sort"},            // a fixed order
 		{deliveries + "?eventId=evt_01JZZZZZZZZZZZZZZZZZZZZZZZ", "eventId"},
 		{deliveries + "?$total=true", "$total"}, // deliveries are not counted
 	}
@@ -269,7 +271,8 @@ func TestListsRefuseUnknownParameters(t *testing.T) {
 			assert.Equal(t, tc.param, r.Body["errors"].([]any)[0].(map[string]any)["field"])
 		})
 	}
-	for _, path := range []string{"/webhook-endpoints?$limit=1&$total=true", deliveries + "?status=failed&$limit=5&$skip=0"} {
+	for _, path := range []string{"/webhook-endpoints?$limit=1&$total=true", deliveries + "?status=failed&$limit=5&$skip=0",
+		"/webhook-endpoints?page=0&size=2", deliveries + "?status=failed&page=1&size=5", "/organizations?page=0&size=1"} {
 		r := s.do(p, "GET", path, nil)
 		assert.Equal(t, 200, r.Status, r.Raw)
 	}

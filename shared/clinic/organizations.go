@@ -10,6 +10,7 @@ import (
 	"github.com/hapihub/hapihub/shared/apperr"
 	"github.com/hapihub/hapihub/shared/auth"
 	"github.com/hapihub/hapihub/shared/domain"
+	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/query"
 	"github.com/hapihub/hapihub/shared/sandbox/testorgs"
 	"github.com/hapihub/hapihub/shared/schema"
@@ -92,31 +93,22 @@ func present(doc domain.Doc) domain.Doc {
 }
 
 func (o *Organizations) find(r *api.Request) (api.Response, error) {
-	limit, skip, total := 10, 0, false
-	var cursor, cursorParam string
-	for k, v := range r.Query() {
-		val := v[len(v)-1]
-		var err error
-		switch k {
-		case "$limit":
-			limit, err = strconv.Atoi(val)
-			if err != nil || limit < 0 || limit > 100 {
-				return api.Response{}, apperr.Field("$limit", "must be a whole number from 0 to 100, got %q", val)
-			}
-		case "$skip":
-			skip, err = strconv.Atoi(val)
-			if err != nil || skip < 0 {
-				return api.Response{}, apperr.Field("$skip", "must be a whole number of at least 0, got %q", val)
-			}
-		case "$total":
-			total = val == "true"
-		case query.ParamStartingAfter, query.ParamEndingBefore:
-			if cursor != "" {
-				return api.Response{}, apperr.Field(k, "cannot be combined with %s", cursorParam)
-			}
-			cursor, cursorParam = val, k
+	q, err := query.Params(r.Query())
+	if err != nil {
+		return api.Response{}, err
+	}
+	lp, err := query.ReadList(q, "org", query.SortKey{}) // a fixed order: no sort names it
+	if err != nil {
+		return api.Response{}, err
+	}
+	total := false
+	for k, v := range q.All() {
+		switch s, _ := qs.AsString(v); {
+		case lp.IsParam(k):
+		case k == "$total":
+			total = s == "true"
 		default:
-			return api.Response{}, apperr.Field(k, "is not a query parameter of organizations ($limit, $skip, startingAfter, endingBefore, $total)")
+			return api.Response{}, apperr.Field(k, "is not a query parameter of organizations ($limit, $skip, startingAfter, endingBefore, $total; or page, size)")
 		}
 	}
 	conns, err := o.reach(r)
@@ -134,42 +126,39 @@ func (o *Organizations) find(r *api.Request) (api.Response, error) {
 		}
 		docs = append(docs, present(d))
 	}
-	body := map[string]any{"limit": limit, "skip": skip}
-	if total || limit == 0 {
-		body["total"] = len(docs)
-	}
-	lo, hi, err := orgWindow(docs, limit, skip, cursor, cursorParam, r.Query()["$skip"] != nil)
+	lo, hi, err := orgWindow(docs, lp.Limit, lp.Skip, lp.Cursor)
 	if err != nil {
 		return api.Response{}, err
 	}
-	body["data"], body["hasMore"] = docs[lo:hi], hi < len(docs)
-	if cursorParam == query.ParamEndingBefore {
-		body["hasMore"] = lo > 0
+	more := hi < len(docs)
+	if lp.Cursor != nil && lp.Cursor.Before {
+		more = lo > 0
 	}
-	return api.Response{Body: body}, nil
+	n := -1
+	if total || lp.Limit == 0 || lp.Dialect == query.Hubpay {
+		n = len(docs)
+	}
+	return api.Response{Body: lp.Body(docs[lo:hi], more, n)}, nil
 }
 
 // orgWindow is the page [lo, hi) of the organizations (a short list in a fixed order: the
 // sandbox, then its test organizations, or the connections), by skip or by the cursor's place in
 // it; an id not in the list is 400 on the parameter.
-func orgWindow(docs []any, limit, skip int, cursor, param string, hasSkip bool) (int, int, error) {
-	if cursor == "" {
+func orgWindow(docs []any, limit, skip int, c *query.Cursor) (int, int, error) {
+	if c == nil {
 		lo := min(skip, len(docs))
 		return lo, min(len(docs), lo+limit), nil
 	}
-	if hasSkip {
-		return 0, 0, apperr.Field(param, "cannot be combined with $skip: the cursor is the page's position")
-	}
 	at := -1
 	for i, d := range docs {
-		if d.(domain.Doc)["id"] == cursor {
+		if d.(domain.Doc)["id"] == c.ID {
 			at = i
 		}
 	}
 	if at < 0 {
-		return 0, 0, apperr.Field(param, "is not an organization of this list: %q", cursor)
+		return 0, 0, apperr.Field(c.Param, "is not an organization of this list: %q", c.ID)
 	}
-	if param == query.ParamEndingBefore {
+	if c.Before {
 		return max(0, at-limit), at, nil
 	}
 	return at + 1, min(len(docs), at+1+limit), nil

@@ -74,6 +74,7 @@ func platformSchemas() Doc {
 			"permissions": permissionsSchema(), "rolledFrom": Doc{"type": "string", "description": "The key this one replaces (roll)."},
 		}),
 		"ApiKeyList": listOf("ApiKey"),
+		"Slice":      sliceSchema(),
 		"Token": object("token", []string{"id", "object", "type", "livemode", "data", "createdAt", "expiresAt"}, Doc{
 			"id": str(), "type": Doc{"type": "string", "enum": []any{"patient_intake"}}, "livemode": boolean(),
 			"data":      Doc{"type": "object", "description": "The patient fields the browser collected (a patient create body)."},
@@ -158,13 +159,21 @@ type platformOp struct {
 	body        Doc    // request body schema; nil for none
 	bodyNeeded  bool
 	query       []any // query parameters
+	// hubpay is what a list answers in the page/size dialect: Page (its total known) or Slice.
+	hubpay string
 }
 
-func listParams(filters ...Doc) []any {
+// listParams are a platform list's paging parameters in both dialects (shared/query.ReadList),
+// then its filters. order is the list's one order, the only one Hubpay's sort may name.
+func listParams(order string, filters ...Doc) []any {
+	_, dir, _ := strings.Cut(order, ",")
 	out := []any{
 		Doc{"name": "$limit", "in": "query", "schema": Doc{"type": "integer", "minimum": 0, "maximum": 100}, "description": "Page size (default 10)."},
 		Doc{"name": "$skip", "in": "query", "schema": Doc{"type": "integer", "minimum": 0}, "description": "Objects to skip."},
 		cursorParam(false), cursorParam(true),
+		qp("page", "Hubpay's page number, from 0 (not with the $ parameters or cursors).", Doc{"type": "integer", "minimum": 0}),
+		qp("size", "Hubpay's page size, default 10.", Doc{"type": "integer", "minimum": 1, "maximum": 100}),
+		qp("sort", "Hubpay's sort: this list has one order, "+order+" (or id,"+dir+"); any other is 400.", Doc{"type": "string", "enum": []any{order, "id," + dir}}),
 	}
 	for _, f := range filters {
 		out = append(out, f)
@@ -189,7 +198,7 @@ func rangeParam(name, desc string) Doc {
 // at package init: every function linking this package would pay for it at cold start.
 var platformOps = sync.OnceValue(func() map[string]platformOp {
 	return map[string]platformOp{
-		"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode, oldest first", status: "200", resp: "ApiKeyList", query: listParams()},
+		"GET /api-keys":             {id: "listApiKeys", summary: "List the API keys of this mode, oldest first", status: "200", resp: "ApiKeyList", query: listParams("createdAt,asc"), hubpay: "Page"},
 		"POST /api-keys":            {id: "createApiKey", summary: "Create a restricted key", status: "201", resp: "ApiKey", bodyNeeded: true, body: closed([]string{"name"}, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": "string", "maxLength": 500}, "type": Doc{"type": "string", "enum": []any{"restricted"}}, "permissions": permissionsSchema()})},
 		"GET /api-keys/{id}":        {id: "getApiKey", summary: "Get an API key", status: "200", resp: "ApiKey"},
 		"PATCH /api-keys/{id}":      {id: "updateApiKey", summary: "Rename or annotate an API key, or change a restricted key's permissions", status: "200", resp: "ApiKey", bodyNeeded: true, body: closed(nil, Doc{"name": Doc{"type": "string", "maxLength": 100}, "note": Doc{"type": []any{"string", "null"}, "maxLength": 500}, "permissions": keyEditPermissions()})},
@@ -202,11 +211,11 @@ var platformOps = sync.OnceValue(func() map[string]platformOp {
 		"GET /account/api-version":  {id: "getApiVersion", summary: "The API version the account is pinned to, and the known versions", status: "200", resp: "ApiVersion"},
 		"PUT /account/api-version": {id: "setApiVersion", summary: "Pin the account to another API version (live secret key)", status: "200", resp: "ApiVersion", bodyNeeded: true,
 			body: closed([]string{"apiVersion"}, Doc{"apiVersion": Doc{"type": "string", "format": "date", "description": "A known version (YYYY-MM-DD)."}})},
-		"GET /request-logs": {id: "listRequestLogs", summary: "List the requests of this mode, newest first", status: "200", resp: "RequestLogList", query: listParams(
+		"GET /request-logs": {id: "listRequestLogs", summary: "List the requests of this mode, newest first", status: "200", resp: "RequestLogList", hubpay: "Slice", query: listParams("createdAt,desc",
 			qp("status", "HTTP status, or a class such as 4xx.", str()), qp("method", "HTTP method.", str()), qp("keyId", "The key that made the request.", str()), qp("requestId", "A response's Request-Id (an error's event).", str()),
 			rangeParam("createdAt", "When the request arrived."), qp("$total", "Include the total.", boolean()))},
 		"GET /request-logs/{id}": {id: "getRequestLog", summary: "Get a request log", status: "200", resp: "RequestLog"},
-		"GET /events": {id: "listEvents", summary: "List events, newest first", status: "200", resp: "EventList", query: listParams(
+		"GET /events": {id: "listEvents", summary: "List events, newest first", status: "200", resp: "EventList", hubpay: "Slice", query: listParams("createdAt,desc",
 			qp("type", "An event type or pattern (patient.*); type[$in][]=... for several.", Doc{"anyOf": []any{str(), Doc{"type": "object", "properties": Doc{"$in": strs()}}}}),
 			rangeParam("createdAt", "When it happened."), qp("$total", "Include the total.", boolean()))},
 		"GET /events/{id}": {id: "getEvent", summary: "Get an event", status: "200", resp: "Event"},
@@ -215,13 +224,15 @@ var platformOps = sync.OnceValue(func() map[string]platformOp {
 		"GET /webhook-source-ips": {id: "listWebhookSourceIps", summary: "The addresses webhook deliveries come from (no key needed)", status: "200", resp: "WebhookSourceIps"},
 		"POST /webhook-endpoints/{id}/recover": {id: "recoverWebhookEndpoint", summary: "Re-send the failed deliveries of events since a time (at most 14 days ago)", status: "202", resp: "WebhookRecovery", bodyNeeded: true,
 			body: closed([]string{"since"}, Doc{"since": Doc{"type": "integer", "format": "int64", "description": "Unix ms; at most 14 days ago."}, "until": Doc{"type": "integer", "format": "int64", "description": "Unix ms, excluded; default now."}})},
-		"GET /webhook-endpoints":                                      {id: "listWebhookEndpoints", summary: "List webhook endpoints", status: "200", resp: "WebhookEndpointList", query: listParams()},
-		"POST /webhook-endpoints":                                     {id: "createWebhookEndpoint", summary: "Register a webhook endpoint", status: "201", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody([]string{"url", "enabledEvents"})},
-		"GET /webhook-endpoints/{id}":                                 {id: "getWebhookEndpoint", summary: "Get a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
-		"PATCH /webhook-endpoints/{id}":                               {id: "updateWebhookEndpoint", summary: "Change a webhook endpoint", status: "200", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody(nil)},
-		"DELETE /webhook-endpoints/{id}":                              {id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
-		"POST /webhook-endpoints/{id}/roll-secret":                    {id: "rollWebhookEndpointSecret", summary: "Issue a new signing secret", status: "200", resp: "WebhookEndpoint", body: closed(nil, Doc{"expiresInSeconds": Doc{"type": "integer", "minimum": 0, "maximum": 86400, "description": "How long the old secret keeps signing too."}})},
-		"GET /webhook-endpoints/{id}/deliveries":                      {id: "listWebhookDeliveries", summary: "List an endpoint's deliveries, newest first", status: "200", resp: "WebhookDeliveryList", query: listParams(qp("status", "Delivery status.", str()))},
+		"GET /webhook-endpoints":         {id: "listWebhookEndpoints", summary: "List webhook endpoints", status: "200", resp: "WebhookEndpointList", query: listParams("createdAt,desc"), hubpay: "Page"},
+		"POST /webhook-endpoints":        {id: "createWebhookEndpoint", summary: "Register a webhook endpoint", status: "201", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody([]string{"url", "enabledEvents"})},
+		"GET /webhook-endpoints/{id}":    {id: "getWebhookEndpoint", summary: "Get a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
+		"PATCH /webhook-endpoints/{id}":  {id: "updateWebhookEndpoint", summary: "Change a webhook endpoint", status: "200", resp: "WebhookEndpoint", bodyNeeded: true, body: endpointBody(nil)},
+		"DELETE /webhook-endpoints/{id}": {id: "deleteWebhookEndpoint", summary: "Remove a webhook endpoint", status: "200", resp: "WebhookEndpoint"},
+		"POST /webhook-endpoints/{id}/roll-secret": {id: "rollWebhookEndpointSecret", summary: "Issue a new signing secret", status: "200", resp: "WebhookEndpoint", body: closed(nil, Doc{
+			"expiresAt":        Doc{"type": []any{"integer", "null"}, "format": "int64", "description": "Canonical: until when the old secret keeps signing too (at most 24 hours ahead), Unix ms; now when absent. Not with expiresInSeconds."},
+			"expiresInSeconds": Doc{"type": "integer", "minimum": 0, "maximum": 86400, "description": "The route's first form, still accepted: how long the old secret keeps signing too. Prefer expiresAt."}})},
+		"GET /webhook-endpoints/{id}/deliveries":                      {id: "listWebhookDeliveries", summary: "List an endpoint's deliveries, newest first", status: "200", resp: "WebhookDeliveryList", query: listParams("createdAt,desc", qp("status", "Delivery status.", str())), hubpay: "Slice"},
 		"GET /webhook-endpoints/{id}/deliveries/{deliveryId}":         {id: "getWebhookDelivery", summary: "Get a delivery with its attempts", status: "200", resp: "WebhookDelivery"},
 		"POST /webhook-endpoints/{id}/deliveries/{deliveryId}/resend": {id: "resendWebhookDelivery", summary: "Deliver again", status: "202", resp: "WebhookDelivery"},
 		"POST /webhook-endpoints/{id}/test":                           {id: "sendTestWebhook", summary: "Send a test event to the endpoint", status: "202", resp: "WebhookDelivery", body: closed(nil, Doc{"type": Doc{"type": "string", "description": "An event type the endpoint receives, e.g. patient.created."}})},
@@ -251,7 +262,12 @@ func platformOperation(r Route, op Doc, params []any) bool {
 	op["operationId"], op["summary"] = p.id, p.summary
 	resp := op["responses"].(Doc)
 	desc := p.summary + "."
-	resp[p.status] = Doc{"description": strings.TrimSuffix(desc, ".") + ": the result.", "content": Doc{"application/json": Doc{"schema": ref(p.resp)}}}
+	schema := ref(p.resp)
+	if p.hubpay != "" {
+		schema = Doc{"anyOf": []any{ref(p.resp), ref(p.hubpay)}}
+		desc = p.summary + " (Feathers shape; a Spring " + p.hubpay + " with page/size)."
+	}
+	resp[p.status] = Doc{"description": strings.TrimSuffix(desc, ".") + ": the result.", "content": Doc{"application/json": Doc{"schema": schema}}}
 	if p.body != nil {
 		op["requestBody"] = Doc{"required": p.bodyNeeded, "content": Doc{"application/json": Doc{"schema": p.body}}}
 	}
@@ -260,4 +276,16 @@ func platformOperation(r Route, op Doc, params []any) bool {
 		op["parameters"] = params
 	}
 	return true
+}
+
+// sliceSchema is Hubpay's answer from a list that does not count its matches (events, request
+// logs, deliveries): Spring Data's Slice, a Page without totalElements and totalPages.
+func sliceSchema() Doc {
+	return Doc{"type": "object", "description": "Hubpay's Spring-style slice: a page without totals (last says whether more follow).",
+		"required": []any{"content", "number", "size", "first", "last", "numberOfElements", "empty", "hasMore"},
+		"properties": Doc{
+			"content": Doc{"type": "array", "items": Doc{"type": "object"}}, "number": Doc{"type": "integer"}, "size": Doc{"type": "integer"},
+			"first": boolean(), "last": boolean(), "numberOfElements": Doc{"type": "integer"}, "empty": boolean(), "sort": Doc{},
+			"hasMore": hasMoreSchema,
+		}}
 }

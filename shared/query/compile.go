@@ -56,7 +56,7 @@ func (c *compiler) query(obj qs.Object) (*Query, error) {
 		}
 	}
 	if len(dollar) > 0 && len(hub) > 0 {
-		c.bad(hub[0], "cannot be combined with %s: use either page/size/sort/search or the $ operators", dollar[0])
+		c.bad(hub[0], mixedDialects, dollar[0], "/search")
 		return nil, c.err()
 	}
 	if len(hub) > 0 {
@@ -126,7 +126,7 @@ func (c *compiler) hubpay(q *Query, obj qs.Object) {
 			}
 		case k == ParamStartingAfter || k == ParamEndingBefore:
 			// Not "not a field of patient": say that cursors belong to the other dialect.
-			c.bad(k, "is not part of the page/size dialect, which pages by page number; cursor pages take the $ operators ($limit, $sort)")
+			c.bad(k, cursorInHubpay)
 		default:
 			q.Where.Children = append(q.Where.Children, c.clause(k, k, v)...)
 		}

@@ -343,20 +343,7 @@ func (q *Query) Body(page []map[string]any, total int, hasMore bool) map[string]
 		data = append(data, Project(d, q.Select))
 	}
 	if q.Dialect == Hubpay {
-		pages := (total + q.Size - 1) / q.Size
-		return map[string]any{
-			"content":          data,
-			"number":           q.Page,
-			"size":             q.Size,
-			"totalElements":    total,
-			"totalPages":       pages,
-			"first":            q.Page == 0,
-			"last":             q.Page >= pages-1,
-			"sort":             map[string]any{"sorted": len(q.Sort) > 0, "unsorted": len(q.Sort) == 0, "empty": len(q.Sort) == 0},
-			"numberOfElements": len(data),
-			"empty":            len(data) == 0,
-			"hasMore":          hasMore,
-		}
+		return springPage(data, q.Page, q.Size, total, len(q.Sort) > 0, hasMore)
 	}
 	body := map[string]any{"data": data, "limit": q.Limit, "skip": q.Skip, "hasMore": hasMore}
 	if q.Total {

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/hapihub/hapihub/shared/apperr"
@@ -19,34 +18,18 @@ func Params(params map[string][]string) (qs.Object, error) {
 // Paging reads $limit (DefaultLimit when absent, 0 to MaxLimit) and $skip (0 to MaxSkip) from
 // parsed parameters.
 func Paging(q qs.Object) (limit, skip int, err error) {
-	num := func(key string, dflt, hi int) (int, error) {
-		v, ok := q.Get(key)
-		if !ok {
-			return dflt, nil
+	limit, skip = DefaultLimit, 0
+	if v, ok := q.Get("$limit"); ok {
+		if limit, err = wholeNumber("$limit", v, 0, MaxLimit); err != nil {
+			return 0, 0, err
 		}
-		s, _ := qs.AsString(v)
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 0 || n > hi {
-			return 0, apperr.Field(key, "must be a whole number from %d to %d", 0, hi)
+	}
+	if v, ok := q.Get("$skip"); ok {
+		if skip, err = wholeNumber("$skip", v, 0, MaxSkip); err != nil {
+			return 0, 0, err
 		}
-		return n, nil
-	}
-	if limit, err = num("$limit", DefaultLimit, MaxLimit); err != nil {
-		return 0, 0, err
-	}
-	if skip, err = num("$skip", 0, MaxSkip); err != nil {
-		return 0, 0, err
 	}
 	return limit, skip, nil
-}
-
-// ListParams is Params then Paging: what every such list reads first.
-func ListParams(params map[string][]string) (q qs.Object, limit, skip int, err error) {
-	if q, err = Params(params); err != nil {
-		return q, 0, 0, err
-	}
-	limit, skip, err = Paging(q)
-	return q, limit, skip, err
 }
 
 // ListCursor reads a platform list's startingAfter / endingBefore: ids with the list's prefix

@@ -213,7 +213,7 @@ func validateString(f *Field, path string, v any) (any, []apperr.FieldError) {
 	if n := utf8.RuneCountInString(s); n > max {
 		return nil, fe(path, "must be at most %d characters, got %d", max, n)
 	}
-	if msg := controlChar(s); msg != "" {
+	if msg := ControlChar(s); msg != "" {
 		return nil, fe(path, "%s", msg)
 	}
 	if f.Required && strings.TrimSpace(s) == "" {
@@ -332,8 +332,8 @@ func validateStringMap(path string, v any, op Op) (any, []apperr.FieldError) {
 			errs = append(errs, fe(path+"."+k, "must be a string, got %s", jsonType(m[k]))...)
 		case utf8.RuneCountInString(s) > maxMetadataValue:
 			errs = append(errs, fe(path+"."+k, "must be at most %d characters", maxMetadataValue)...)
-		case controlChar(s) != "":
-			errs = append(errs, fe(path+"."+k, "%s", controlChar(s))...)
+		case ControlChar(s) != "":
+			errs = append(errs, fe(path+"."+k, "%s", ControlChar(s))...)
 		default:
 			out[k] = s
 		}
@@ -341,10 +341,10 @@ func validateStringMap(path string, v any, op Op) (any, []apperr.FieldError) {
 	return out, errs
 }
 
-// controlChar refuses C0 control characters other than tab, line feed and carriage return: a NUL
+// ControlChar refuses C0 control characters other than tab, line feed and carriage return: a NUL
 // or an escape sequence in a name is never data, and databases clients sync into refuse some of
 // them (PostgreSQL's text cannot hold U+0000), so it would fail far from here. "" when clean.
-func controlChar(s string) string {
+func ControlChar(s string) string {
 	for i, r := range s {
 		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
 			return fmt.Sprintf("cannot contain the control character U+%04X (at character %d)", r, utf8.RuneCountInString(s[:i]))

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/apperr"
@@ -20,6 +21,7 @@ import (
 	hevents "github.com/hapihub/hapihub/shared/events"
 	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/core"
 	"github.com/hapihub/hapihub/shared/store/webhookstore"
@@ -74,24 +76,27 @@ func (a *API) EndpointRoutes() []api.Route {
 }
 
 func (a *API) findEvents(r *api.Request) (api.Response, error) {
-	q, limit, skip, err := query.ListParams(r.Query())
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	cur, err := query.ListCursor(q, "evt")
+	lp, err := query.ReadList(q, "evt", newestFirst)
 	if err != nil {
 		return api.Response{}, err
 	}
+	limit, cur := lp.Limit, lp.Cursor
 	// One more than the page says whether there is more (hasMore).
-	eq := core.EventQuery{Limit: limit + 1, Skip: skip}
+	eq := core.EventQuery{Limit: limit + 1, Skip: lp.Skip}
 	if cur != nil && cur.Before {
 		eq.Before = cur.ID
 	} else if cur != nil {
 		eq.After = cur.ID
 	}
 	for key, v := range q.All() {
+		if lp.IsParam(key) {
+			continue
+		}
 		switch key {
-		case "$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore:
 		case "$total":
 			s, _ := qs.AsString(v)
 			eq.Total = s == "true"
@@ -106,7 +111,7 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 				return api.Response{}, err
 			}
 		default:
-			return api.Response{}, apperr.Field(key, "is not a filter of events (type, createdAt, $limit, $skip, startingAfter, endingBefore, $total)")
+			return api.Response{}, apperr.Field(key, "is not a filter of events (type, createdAt, $limit, $skip, startingAfter, endingBefore, $total; or page, size, sort)")
 		}
 	}
 	if limit == 0 {
@@ -121,11 +126,11 @@ func (a *API) findEvents(r *api.Request) (api.Response, error) {
 	for i, e := range events {
 		data[i] = e
 	}
-	body := map[string]any{"data": data, "limit": limit, "skip": skip, "hasMore": more}
+	total := -1 // counting reads every match: only when asked
 	if eq.Total {
-		body["total"] = p.Total
+		total = p.Total
 	}
-	return api.Response{Body: body}, nil
+	return api.Response{Body: lp.Body(data, more, total)}, nil
 }
 
 // typePatterns reads type=patient.* or type[$in][]=a&type[$in][]=b.
@@ -299,7 +304,9 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 	bad := func(f, msg string) { errs = append(errs, apperr.FieldError{Field: f, Message: msg}) }
 	switch {
 	case b.URL != nil:
-		if err := a.policy(e.Mode).CheckURL(ctx, *b.URL); err != nil {
+		if msg := schema.ControlChar(*b.URL); msg != "" {
+			bad("url", msg) // before url.Parse, whose own words for it name Go's package
+		} else if err := a.policy(e.Mode).CheckURL(ctx, *b.URL); err != nil {
 			bad("url", err.Error())
 		} else if len(*b.URL) > 2048 {
 			bad("url", "must be at most 2048 characters")
@@ -319,8 +326,10 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 		bad("enabledEvents", "is required")
 	}
 	if b.Description != nil {
-		if len(*b.Description) > 500 {
+		if utf8.RuneCountInString(*b.Description) > 500 {
 			bad("description", "must be at most 500 characters")
+		} else if msg := schema.ControlChar(*b.Description); msg != "" {
+			bad("description", msg) // the clinical bodies' rule, docs/decisions.md#writes
 		}
 		e.Description = *b.Description
 	}
@@ -338,24 +347,7 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 		}
 	}
 	if b.Metadata != nil {
-		md := map[string]any{}
-		for k, v := range e.Metadata {
-			md[k] = v
-		}
-		for k, v := range b.Metadata {
-			switch {
-			case v == nil:
-				delete(md, k)
-			case len(k) > 40 || len(*v) > 500:
-				bad("metadata."+k, "keys are at most 40 characters and values at most 500")
-			default:
-				md[k] = *v
-			}
-		}
-		if len(md) > 50 {
-			bad("metadata", "has at most 50 keys")
-		}
-		e.Metadata = md
+		e.Metadata = applyMetadata(e.Metadata, b.Metadata, bad)
 	}
 	if b.Headers != nil {
 		var herrs []apperr.FieldError
@@ -367,6 +359,33 @@ func (a *API) apply(ctx context.Context, e *webhookstore.Endpoint, b endpointBod
 		return apperr.Invalid(errs...)
 	}
 	return nil
+}
+
+// applyMetadata merges a body's metadata into an endpoint's (null removes a key), refusing
+// through bad what the clinical rule refuses (docs/decisions.md#writes) and the limits.
+func applyMetadata(cur map[string]any, in map[string]*string, bad func(f, msg string)) map[string]any {
+	md := map[string]any{}
+	for k, v := range cur {
+		md[k] = v
+	}
+	for k, v := range in {
+		switch {
+		case v == nil:
+			delete(md, k)
+		case schema.ControlChar(k) != "": // named by metadata: such a key cannot name a field
+			bad("metadata", "key "+strconv.Quote(k)+" "+schema.ControlChar(k))
+		case utf8.RuneCountInString(k) > 40 || utf8.RuneCountInString(*v) > 500:
+			bad("metadata."+k, "keys are at most 40 characters and values at most 500")
+		case schema.ControlChar(*v) != "":
+			bad("metadata."+k, schema.ControlChar(*v))
+		default:
+			md[k] = *v
+		}
+	}
+	if len(md) > 50 {
+		bad("metadata", "has at most 50 keys")
+	}
+	return md
 }
 
 func withSecret(e webhookstore.Endpoint, now time.Time) domain.Doc {
@@ -423,15 +442,15 @@ func (a *API) getEndpoint(r *api.Request) (api.Response, error) {
 }
 
 func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
-	q, limit, skip, err := query.ListParams(r.Query())
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	if err := onlyParams(q, "webhook endpoints", "$total"); err != nil {
+	lp, err := query.ReadList(q, "we", newestFirst)
+	if err != nil {
 		return api.Response{}, err
 	}
-	cur, err := query.ListCursor(q, "we")
-	if err != nil {
+	if err := onlyParams(q, lp, "webhook endpoints", "$total"); err != nil {
 		return api.Response{}, err
 	}
 	all, err := a.Store.ListEndpoints(r.Ctx, r.Principal.AccountID, r.Principal.Mode)
@@ -439,25 +458,29 @@ func (a *API) listEndpoints(r *api.Request) (api.Response, error) {
 		return api.Response{}, err
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID }) // newest first
-	page, more := query.PageByID(all, func(e webhookstore.Endpoint) string { return e.ID }, true, limit, skip, cur)
+	page, more := query.PageByID(all, func(e webhookstore.Endpoint) string { return e.ID }, true, lp.Limit, lp.Skip, lp.Cursor)
 	data := []any{}
 	for _, e := range page {
 		data = append(data, e.Doc())
 	}
-	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(all), "hasMore": more}}, nil
+	return api.Response{Body: lp.Body(data, more, len(all))}, nil
 }
 
 // onlyParams refuses a list parameter the list does not read: ignored, a filter such as
 // ?eventId=... would answer every item as if it had been applied.
-func onlyParams(q qs.Object, what string, filters ...string) error {
+func onlyParams(q qs.Object, lp query.ListPage, what string, filters ...string) error {
 	known := append([]string{"$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore}, filters...)
 	for key := range q.All() {
-		if !slices.Contains(known, key) {
-			return apperr.Field(key, "is not a parameter of %s (%s)", what, strings.Join(known, ", "))
+		if !lp.IsParam(key) && !slices.Contains(known, key) {
+			return apperr.Field(key, "is not a parameter of %s (%s; or page, size, sort)", what, strings.Join(known, ", "))
 		}
 	}
 	return nil
 }
+
+// newestFirst is the order of events, webhook endpoints and deliveries (ids are time-ordered),
+// the one Hubpay's sort may name on them.
+var newestFirst = query.SortKey{Field: "createdAt", Desc: true}
 
 func (a *API) patchEndpoint(r *api.Request) (api.Response, error) {
 	id, err := endpointID(r)
@@ -496,24 +519,11 @@ func (a *API) rollSecret(r *api.Request) (api.Response, error) {
 	if err != nil {
 		return api.Response{}, err
 	}
-	var b struct {
-		ExpiresInSeconds *int64 `json:"expiresInSeconds"`
-	}
-	if len(bytes.TrimSpace(r.Body)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(r.Body))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&b); err != nil {
-			return api.Response{}, apperr.Field("body", "must be {\"expiresInSeconds\": 0..86400}")
-		}
-	}
-	grace := time.Duration(0)
-	if b.ExpiresInSeconds != nil {
-		grace = time.Duration(*b.ExpiresInSeconds) * time.Second
-		if *b.ExpiresInSeconds < 0 || grace > MaxRollGrace {
-			return api.Response{}, apperr.Field("expiresInSeconds", "must be from 0 (expire the current secret now) to 86400 (24 hours)")
-		}
-	}
 	now := a.Store.Now()
+	grace, err := rollGrace(r.Body, now)
+	if err != nil {
+		return api.Response{}, err
+	}
 	e, err := a.Store.UpdateEndpoint(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, func(e *webhookstore.Endpoint) error {
 		keep := []webhookstore.Secret{{Value: NewSecret()}}
 		for _, s := range e.Secrets {
@@ -536,22 +546,57 @@ func (a *API) rollSecret(r *api.Request) (api.Response, error) {
 	return api.Response{Body: withSecret(e, now)}, nil
 }
 
+// rollGrace reads roll-secret's body: how long the current secret stays valid. expiresAt (Unix
+// ms, as POST /api-keys/{id}/roll takes it and as objects report it) is canonical;
+// expiresInSeconds, the route's first form, is still accepted (docs/webhooks.md). Neither: now.
+func rollGrace(body []byte, now time.Time) (time.Duration, error) {
+	var b struct {
+		ExpiresAt        *float64 `json:"expiresAt"`
+		ExpiresInSeconds *float64 `json:"expiresInSeconds"`
+	}
+	if len(bytes.TrimSpace(body)) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&b); err != nil {
+			return 0, apperr.Field("body", "must be {\"expiresAt\": <Unix ms, at most 24 hours ahead>} or {\"expiresInSeconds\": 0..86400}")
+		}
+	}
+	switch {
+	case b.ExpiresAt != nil && b.ExpiresInSeconds != nil:
+		return 0, apperr.Field("expiresInSeconds", "cannot be combined with expiresAt: send one (expiresAt is the canonical form)")
+	case b.ExpiresAt != nil:
+		at := int64(*b.ExpiresAt)
+		if float64(at) != *b.ExpiresAt || at < now.UnixMilli() || at > now.Add(MaxRollGrace).UnixMilli() {
+			return 0, apperr.Field("expiresAt", "must be a Unix time in milliseconds between now and 24 hours from now")
+		}
+		return time.Duration(at-now.UnixMilli()) * time.Millisecond, nil
+	case b.ExpiresInSeconds != nil:
+		secs := int64(*b.ExpiresInSeconds)
+		if float64(secs) != *b.ExpiresInSeconds || secs < 0 || secs > int64(MaxRollGrace/time.Second) {
+			return 0, apperr.Field("expiresInSeconds", "must be from 0 (expire the current secret now) to 86400 (24 hours)")
+		}
+		return time.Duration(secs) * time.Second, nil
+	}
+	return 0, nil
+}
+
 func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	id, err := endpointID(r)
 	if err != nil {
 		return api.Response{}, err
 	}
-	q, limit, skip, err := query.ListParams(r.Query())
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	if err := onlyParams(q, "deliveries", "status"); err != nil {
-		return api.Response{}, err
-	}
-	cur, err := query.ListCursor(q, "whd")
+	lp, err := query.ReadList(q, "whd", newestFirst)
 	if err != nil {
 		return api.Response{}, err
 	}
+	if err := onlyParams(q, lp, "deliveries", "status"); err != nil {
+		return api.Response{}, err
+	}
+	limit, cur := lp.Limit, lp.Cursor
 	status := ""
 	if v, ok := q.Get("status"); ok {
 		status, _ = qs.AsString(v)
@@ -568,7 +613,7 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	} else if cur != nil {
 		after = cur.ID
 	}
-	ds, err := a.Store.ListDeliveriesFrom(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, status, limit+1, skip, after, before)
+	ds, err := a.Store.ListDeliveriesFrom(r.Ctx, r.Principal.AccountID, r.Principal.Mode, id, status, limit+1, lp.Skip, after, before)
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -577,7 +622,7 @@ func (a *API) listDeliveries(r *api.Request) (api.Response, error) {
 	for _, d := range ds {
 		data = append(data, d.Doc())
 	}
-	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "hasMore": more}}, nil
+	return api.Response{Body: lp.Body(data, more, -1)}, nil // no count kept
 }
 
 func deliveryID(r *api.Request) (string, string, error) {

@@ -245,20 +245,25 @@ func TestDeliveriesAPI(t *testing.T) {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// An endpoint's deliveries page by cursor (newest first), with hasMore, as every list does.
-func TestDeliveriesByCursor(t *testing.T) {
-	h := newAPI(t)
+// endpointWithDeliveries makes an endpoint whose receiver answers 2xx and n patients a second
+// apart, delivered: the path parameters of the endpoint, whose deliveries then list.
+func endpointWithDeliveries(t *testing.T, h *apiHarness, n int) map[string]string {
 	rcv := newReceiver(t, h.clock.Now)
 	status, ep := h.call(domain.Test, "POST", "/webhook-endpoints", nil, "", map[string]any{"url": rcv.srv.URL, "enabledEvents": []string{"*"}})
 	require.Equal(t, http.StatusCreated, status, ep)
 	rcv.secret = ep["secret"].(string)
-	id := ep["id"].(string)
-	path := map[string]string{"id": id}
-	for range 5 {
+	for range n {
 		h.patient()
 		h.clock.Advance(time.Second)
 	}
 	h.drain()
+	return map[string]string{"id": ep["id"].(string)}
+}
+
+// An endpoint's deliveries page by cursor (newest first), with hasMore, as every list does.
+func TestDeliveriesByCursor(t *testing.T) {
+	h := newAPI(t)
+	path := endpointWithDeliveries(t, h, 5)
 	ids := func(q string) ([]string, bool) {
 		status, out := h.call(domain.Test, "GET", "/webhook-endpoints/{id}/deliveries", path, q, nil)
 		require.Equal(t, http.StatusOK, status, out)

@@ -33,11 +33,14 @@ export function endpointSummary(e: Endpoint): string {
 }
 type Deliveries = paths['/webhook-endpoints/{id}/deliveries']['get']['responses'][200]['content']['application/json']
 export function lastStatus(d: Deliveries): number | null | undefined {
-  return d.data[0]?.attempts[0]?.statusCode
+  // The Feathers list, or Hubpay's Slice when asked with page/size: narrowed as patients' pages are.
+  return 'data' in d ? d.data[0]?.attempts[0]?.statusCode : undefined
 }
 type Key = components['schemas']['ApiKey']
 export const keyType = (k: Key): 'secret' | 'publishable' | 'restricted' => k.type
 type Err = components['schemas']['Error']
 export const isNotFound = (e: Err): boolean => e.code === 404 && e.className === 'not-found' && e.name === 'NOT_FOUND'
 type Logs = paths['/request-logs']['get']['responses'][200]['content']['application/json']
-export const firstPath = (l: Logs): string | undefined => l.data[0]?.path
+export const firstPath = (l: Logs): string | undefined => ('data' in l ? l.data[0]?.path : undefined)
+// @ts-expect-error a list answer may be Hubpay's Slice, which has no data: narrow first
+export const unnarrowed = (l: Logs): unknown => l.data

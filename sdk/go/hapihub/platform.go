@@ -148,9 +148,21 @@ func (s *WebhookEndpointService) Delete(ctx context.Context, id string, opts ...
 }
 
 // RollSecret replaces the endpoint's secret. The old one keeps signing deliveries (beside the
-// new one) for expiresInSeconds (0..86400; 0 retires it at once).
+// new one) for expiresInSeconds (0..86400; 0 retires it at once). It sends the route's first form;
+// RollSecretUntil sends the canonical one, as APIKeyService.Roll does.
 func (s *WebhookEndpointService) RollSecret(ctx context.Context, id string, expiresInSeconds int64, opts ...RequestOption) (*WebhookEndpoint, error) {
 	return s.send(ctx, http.MethodPost, s.path+"/"+url.PathEscape(id)+"/roll-secret", map[string]int64{"expiresInSeconds": expiresInSeconds}, opts)
+}
+
+// RollSecretUntil replaces the endpoint's secret. The old one keeps signing deliveries (beside
+// the new one) until expiresAt (Unix ms, at most 24 hours ahead); 0 retires it at once. The
+// same form as APIKeyService.Roll (docs/webhooks.md#rolling-a-secret).
+func (s *WebhookEndpointService) RollSecretUntil(ctx context.Context, id string, expiresAt int64, opts ...RequestOption) (*WebhookEndpoint, error) {
+	body := map[string]any{}
+	if expiresAt != 0 {
+		body["expiresAt"] = expiresAt
+	}
+	return s.send(ctx, http.MethodPost, s.path+"/"+url.PathEscape(id)+"/roll-secret", body, opts)
 }
 
 // Deliveries lists an endpoint's deliveries, newest first. q takes Limit, Skip and

@@ -51,8 +51,12 @@ export class WebhookEndpoints extends Reader<WebhookEndpoint> {
   remove(id: string, params: RequestOptions = {}): Promise<WebhookEndpoint> {
     return this.call('DELETE', `${this.path}/${enc(id)}`, undefined, params);
   }
-  /** Replaces the signing secret; the old one keeps signing for expiresInSeconds (0: stops now). */
-  rollSecret(id: string, data: { expiresInSeconds?: number } = {}, params: RequestOptions = {}): Promise<WebhookEndpoint> {
+  /**
+   * Replaces the signing secret; the old one keeps signing until expiresAt (Unix ms, at most 24 h
+   * ahead: the canonical form, as apiKeys.roll takes it) or for expiresInSeconds (0..86400, the
+   * route's first form). Neither: it stops now.
+   */
+  rollSecret(id: string, data: { expiresAt?: number; expiresInSeconds?: number } = {}, params: RequestOptions = {}): Promise<WebhookEndpoint> {
     return this.call('POST', `${this.path}/${enc(id)}/roll-secret`, data, params);
   }
   /** Sends a sample event (type, default patient.created) to this endpoint only, through the normal delivery path. */

@@ -403,6 +403,10 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       const upd = await waitFor((r) => JSON.parse(r.raw).type === 'patient.updated' && !JSON.parse(r.raw).test, 'patient.updated');
       assert.equal((await sdk.webhooks.constructEvent(upd.raw, upd.headers, rolled.secret)).type, 'patient.updated');
       assert.equal((await sdk.webhooks.constructEvent(upd.raw, upd.headers, ep.secret)).type, 'patient.updated');
+      // The canonical form, as apiKeys.roll takes it (docs/webhooks.md#rolling-a-secret).
+      const until = await sdk.webhookEndpoints.rollSecret(ep.id, { expiresAt: Date.now() + 60_000 });
+      assert.notEqual(until.secret, rolled.secret);
+      await assert.rejects(sdk.webhookEndpoints.rollSecret(ep.id, { expiresAt: Date.now() + 25 * 3600_000 }), (e) => e instanceof H.InvalidParametersError && e.errors?.[0]?.field === 'expiresAt');
 
       const disabled = await sdk.webhookEndpoints.patch(ep.id, { status: 'disabled' });
       assert.equal(disabled.status, 'disabled');

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hapihub/hapihub/shared/api"
 	"github.com/hapihub/hapihub/shared/app"
@@ -142,33 +143,33 @@ func nilIfEmpty(s string) any {
 // listKeys lists every key of the mode, oldest first (a mode holds few); $limit, $skip and the
 // cursors page it like any list.
 func (p *Platform) listKeys(r *api.Request) (api.Response, error) {
-	q, limit, skip, err := query.ListParams(r.Query())
+	q, err := query.Params(r.Query())
+	if err != nil {
+		return api.Response{}, err
+	}
+	lp, err := query.ReadList(q, "key", query.SortKey{Field: "createdAt"}) // oldest first
 	if err != nil {
 		return api.Response{}, err
 	}
 	for key := range q.All() {
-		if key != "$limit" && key != "$skip" && !query.IsCursorParam(key) {
-			return api.Response{}, apperr.Field(key, "is not a parameter of API keys ($limit, $skip, startingAfter, endingBefore)")
+		if !lp.IsParam(key) {
+			return api.Response{}, apperr.Field(key, "is not a parameter of API keys ($limit, $skip, startingAfter, endingBefore; or page, size, sort)")
 		}
-	}
-	cur, err := query.ListCursor(q, "key")
-	if err != nil {
-		return api.Response{}, err
 	}
 	keys, err := p.Store.ListKeys(r.Ctx, r.Principal.AccountID, r.Principal.Mode)
 	if err != nil {
 		return api.Response{}, err
 	}
-	if _, ok := q.Get("$limit"); !ok {
-		limit = len(keys)
+	if lp.Dialect == query.Feathers && !lp.LimitSet {
+		lp.Limit = len(keys) // a mode holds few: all of them unless a page size is asked
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].ID < keys[j].ID })
-	page, more := query.PageByID(keys, func(k domain.Key) string { return k.ID }, false, limit, skip, cur)
+	page, more := query.PageByID(keys, func(k domain.Key) string { return k.ID }, false, lp.Limit, lp.Skip, lp.Cursor)
 	data := make([]any, len(page))
 	for i, k := range page {
 		data[i] = KeyView(k, p.now(), "")
 	}
-	return api.Response{Body: map[string]any{"data": data, "limit": limit, "skip": skip, "total": len(keys), "hasMore": more}}, nil
+	return api.Response{Body: lp.Body(data, more, len(keys))}, nil
 }
 
 func (p *Platform) key(r *api.Request) (domain.Key, error) {
@@ -219,8 +220,13 @@ func optString(m map[string]any, field string, max int) (*string, *apperr.FieldE
 		return nil, nil
 	}
 	s, isStr := v.(string)
-	if !isStr || len(s) > max {
+	if !isStr || utf8.RuneCountInString(s) > max {
 		return nil, &apperr.FieldError{Field: field, Message: "must be a string of at most " + itoa(max) + " characters"}
+	}
+	// The clinical bodies' rule (docs/decisions.md#writes): a key's name or note is shown in
+	// consoles and logs, where a NUL or an escape sequence is never data.
+	if msg := schema.ControlChar(s); msg != "" {
+		return nil, &apperr.FieldError{Field: field, Message: msg}
 	}
 	return &s, nil
 }
@@ -307,9 +313,13 @@ func (p *Platform) revokeKey(r *api.Request) (api.Response, error) {
 // rollKey replaces a key with a new one of the same type, name, note and permissions. The old
 // key is blocked at once, or at expiresAt (at most MaxRollGrace ahead).
 func (p *Platform) rollKey(r *api.Request) (api.Response, error) {
-	m, err := decodeObject(r.Body, "expiresAt")
+	m, err := decodeObject(r.Body, "expiresAt", "expiresInSeconds")
 	if err != nil {
 		return api.Response{}, err
+	}
+	if _, ok := m["expiresInSeconds"]; ok {
+		// Webhook secret rolls still take it (their first form); here only the canonical one.
+		return api.Response{}, apperr.Field("expiresInSeconds", "is not a field of a key roll: send expiresAt, a Unix time in milliseconds at most 12 hours ahead (docs/keys.md)")
 	}
 	now := p.now()
 	until := now.UnixMilli()

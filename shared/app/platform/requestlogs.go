@@ -11,6 +11,7 @@ import (
 	"github.com/hapihub/hapihub/shared/domain"
 	"github.com/hapihub/hapihub/shared/qs"
 	"github.com/hapihub/hapihub/shared/query"
+	"github.com/hapihub/hapihub/shared/schema"
 	"github.com/hapihub/hapihub/shared/store"
 )
 
@@ -43,33 +44,34 @@ func RequestLogView(l domain.RequestLog) map[string]any {
 }
 
 // requestLogFilters names the query parameters GET /request-logs accepts, for error messages.
-const requestLogFilters = "status, method, keyId, requestId, createdAt, $limit, $skip, startingAfter, endingBefore, $total"
+const requestLogFilters = "status, method, keyId, requestId, createdAt, $limit, $skip, startingAfter, endingBefore, $total; or page, size, sort"
 
 var httpMethods = map[string]bool{http.MethodGet: true, http.MethodPost: true, http.MethodPut: true, http.MethodPatch: true, http.MethodDelete: true}
 
 func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
-	q, limit, skip, err := query.ListParams(r.Query())
+	q, err := query.Params(r.Query())
 	if err != nil {
 		return api.Response{}, err
 	}
-	cur, err := query.ListCursor(q, "req")
+	lp, err := query.ReadList(q, "req", query.SortKey{Field: "createdAt", Desc: true}) // newest first
 	if err != nil {
 		return api.Response{}, err
 	}
+	limit, cur := lp.Limit, lp.Cursor
 	var f domain.RequestLogFilter
 	if cur != nil && cur.Before {
 		f.Before = cur.ID
 	} else if cur != nil {
 		f.After = cur.ID
 	}
-	if err := readRequestLogFilters(q, &f); err != nil {
+	if err := readRequestLogFilters(q, lp, &f); err != nil {
 		return api.Response{}, err
 	}
 	if limit == 0 {
 		f.Total = true // $limit=0 asks only for the count
 	}
 	// One more than the page says whether there is more (hasMore).
-	page, err := p.Store.FindRequestLogs(r.Ctx, r.Principal.AccountID, r.Principal.Mode, f, limit+1, skip)
+	page, err := p.Store.FindRequestLogs(r.Ctx, r.Principal.AccountID, r.Principal.Mode, f, limit+1, lp.Skip)
 	if err != nil {
 		return api.Response{}, err
 	}
@@ -78,19 +80,21 @@ func (p *Platform) findRequestLogs(r *api.Request) (api.Response, error) {
 	for i, l := range logs {
 		data[i] = RequestLogView(l)
 	}
-	body := map[string]any{"data": data, "limit": limit, "skip": skip, "hasMore": more}
+	total := -1 // counting reads every match: only when asked
 	if f.Total {
-		body["total"] = page.Total
+		total = page.Total
 	}
-	return api.Response{Body: body}, nil
+	return api.Response{Body: lp.Body(data, more, total)}, nil
 }
 
 // readRequestLogFilters reads GET /request-logs' filters into f; anything else is a field error.
-func readRequestLogFilters(q qs.Object, f *domain.RequestLogFilter) (err error) {
+func readRequestLogFilters(q qs.Object, lp query.ListPage, f *domain.RequestLogFilter) (err error) {
 	for key, val := range q.All() {
+		if lp.IsParam(key) {
+			continue
+		}
 		s, isStr := qs.AsString(val)
 		switch key {
-		case "$limit", "$skip", query.ParamStartingAfter, query.ParamEndingBefore:
 		case "$total":
 			if s != "true" && s != "false" {
 				return apperr.Field(key, "must be true or false")
@@ -114,6 +118,9 @@ func readRequestLogFilters(q qs.Object, f *domain.RequestLogFilter) (err error) 
 		case "requestId": // a response's Request-Id, or an error's event
 			if !isStr || s == "" || len(s) > 100 {
 				return apperr.Field(key, "must be a request id (a response's Request-Id header)")
+			}
+			if msg := schema.ControlChar(s); msg != "" {
+				return apperr.Field(key, "%s", msg) // as clinical strings: never part of an id
 			}
 			f.RequestID = s
 		case "createdAt":

@@ -1543,6 +1543,19 @@ export interface components {
              */
             updatedAt?: number;
         };
+        /** @description Hubpay's Spring-style slice: a page without totals (last says whether more follow). */
+        Slice: {
+            content: Record<string, never>[];
+            empty: boolean;
+            first: boolean;
+            /** @description Whether objects follow this page in the list's order (before it, with endingBefore). */
+            hasMore: boolean;
+            last: boolean;
+            number: number;
+            numberOfElements: number;
+            size: number;
+            sort?: unknown;
+        };
         Token: {
             /**
              * Format: int64
@@ -1895,6 +1908,12 @@ export interface operations {
                 startingAfter?: string;
                 /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
                 endingBefore?: string;
+                /** @description Hubpay's page number, from 0 (not with the $ parameters or cursors). */
+                page?: number;
+                /** @description Hubpay's page size, default 10. */
+                size?: number;
+                /** @description Hubpay's sort: this list has one order, createdAt,asc (or id,asc); any other is 400. */
+                sort?: "createdAt,asc" | "id,asc";
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -1907,7 +1926,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List the API keys of this mode, oldest first: the result. */
+            /** @description List the API keys of this mode, oldest first (Feathers shape; a Spring Page with page/size): the result. */
             200: {
                 headers: {
                     "HapiHub-Version": components["headers"]["HapiHubVersion"];
@@ -1915,7 +1934,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ApiKeyList"];
+                    "application/json": components["schemas"]["ApiKeyList"] | components["schemas"]["Page"];
                 };
             };
             400: components["responses"]["Error"];
@@ -2772,6 +2791,12 @@ export interface operations {
                 startingAfter?: string;
                 /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
                 endingBefore?: string;
+                /** @description Hubpay's page number, from 0 (not with the $ parameters or cursors). */
+                page?: number;
+                /** @description Hubpay's page size, default 10. */
+                size?: number;
+                /** @description Hubpay's sort: this list has one order, createdAt,desc (or id,desc); any other is 400. */
+                sort?: "createdAt,desc" | "id,desc";
                 /** @description An event type or pattern (patient.*); type[$in][]=... for several. */
                 type?: string | {
                     $in?: string[];
@@ -2801,7 +2826,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List events, newest first: the result. */
+            /** @description List events, newest first (Feathers shape; a Spring Slice with page/size): the result. */
             200: {
                 headers: {
                     "HapiHub-Version": components["headers"]["HapiHubVersion"];
@@ -2809,7 +2834,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["EventList"];
+                    "application/json": components["schemas"]["EventList"] | components["schemas"]["Slice"];
                 };
             };
             400: components["responses"]["Error"];
@@ -5265,6 +5290,12 @@ export interface operations {
                 startingAfter?: string;
                 /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
                 endingBefore?: string;
+                /** @description Hubpay's page number, from 0 (not with the $ parameters or cursors). */
+                page?: number;
+                /** @description Hubpay's page size, default 10. */
+                size?: number;
+                /** @description Hubpay's sort: this list has one order, createdAt,desc (or id,desc); any other is 400. */
+                sort?: "createdAt,desc" | "id,desc";
                 /** @description HTTP status, or a class such as 4xx. */
                 status?: string;
                 /** @description HTTP method. */
@@ -5298,7 +5329,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List the requests of this mode, newest first: the result. */
+            /** @description List the requests of this mode, newest first (Feathers shape; a Spring Slice with page/size): the result. */
             200: {
                 headers: {
                     "HapiHub-Version": components["headers"]["HapiHubVersion"];
@@ -5306,7 +5337,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RequestLogList"];
+                    "application/json": components["schemas"]["RequestLogList"] | components["schemas"]["Slice"];
                 };
             };
             400: components["responses"]["Error"];
@@ -5523,6 +5554,12 @@ export interface operations {
                 startingAfter?: string;
                 /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
                 endingBefore?: string;
+                /** @description Hubpay's page number, from 0 (not with the $ parameters or cursors). */
+                page?: number;
+                /** @description Hubpay's page size, default 10. */
+                size?: number;
+                /** @description Hubpay's sort: this list has one order, createdAt,desc (or id,desc); any other is 400. */
+                sort?: "createdAt,desc" | "id,desc";
             };
             header?: {
                 /** @description In live mode with several connected organizations, the organization to act on. */
@@ -5535,7 +5572,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List webhook endpoints: the result. */
+            /** @description List webhook endpoints (Feathers shape; a Spring Page with page/size): the result. */
             200: {
                 headers: {
                     "HapiHub-Version": components["headers"]["HapiHubVersion"];
@@ -5543,7 +5580,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookEndpointList"];
+                    "application/json": components["schemas"]["WebhookEndpointList"] | components["schemas"]["Page"];
                 };
             };
             400: components["responses"]["Error"];
@@ -5768,6 +5805,12 @@ export interface operations {
                 startingAfter?: string;
                 /** @description An object id: the page holds the objects just before it in the list's order (read backwards, returned in the list's order). Not with $skip or startingAfter. */
                 endingBefore?: string;
+                /** @description Hubpay's page number, from 0 (not with the $ parameters or cursors). */
+                page?: number;
+                /** @description Hubpay's page size, default 10. */
+                size?: number;
+                /** @description Hubpay's sort: this list has one order, createdAt,desc (or id,desc); any other is 400. */
+                sort?: "createdAt,desc" | "id,desc";
                 /** @description Delivery status. */
                 status?: string;
             };
@@ -5784,7 +5827,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description List an endpoint's deliveries, newest first: the result. */
+            /** @description List an endpoint's deliveries, newest first (Feathers shape; a Spring Slice with page/size): the result. */
             200: {
                 headers: {
                     "HapiHub-Version": components["headers"]["HapiHubVersion"];
@@ -5792,7 +5835,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                    "application/json": components["schemas"]["WebhookDeliveryList"] | components["schemas"]["Slice"];
                 };
             };
             400: components["responses"]["Error"];
@@ -5956,7 +5999,12 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @description How long the old secret keeps signing too. */
+                    /**
+                     * Format: int64
+                     * @description Canonical: until when the old secret keeps signing too (at most 24 hours ahead), Unix ms; now when absent. Not with expiresInSeconds.
+                     */
+                    expiresAt?: number | null;
+                    /** @description The route's first form, still accepted: how long the old secret keeps signing too. Prefer expiresAt. */
                     expiresInSeconds?: number;
                 };
             };
