@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -54,6 +55,10 @@ func (e OutboxEntry) item() map[string]types.AttributeValue {
 // sweeper: the change is committed, so the request must not fail because the queue hiccupped.
 func (s *Store) publish(ctx context.Context, entries []OutboxEntry) {
 	if s.Publisher == nil || len(entries) == 0 {
+		return
+	}
+	if d, ok := ctx.Value(deferKey{}).(*deferred); ok {
+		d.add(entries)
 		return
 	}
 	if err := s.Publisher.Publish(ctx, entries); err != nil {
@@ -117,4 +122,36 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// deferKey marks a context whose committed writes leave their outbox entries to be published
+// together (DeferPublish).
+type deferKey struct{}
+
+type deferred struct {
+	mu      sync.Mutex
+	entries []OutboxEntry
+}
+
+func (d *deferred) add(entries []OutboxEntry) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.entries = append(d.entries, entries...)
+}
+
+// DeferPublish returns a context under which committed writes queue their outbox entries
+// instead of publishing each write's own, and publish, which publishes all that were queued: a
+// multi-create's 100 events then cost 10 SendMessageBatch calls and 4 BatchWriteItem deletes
+// rather than 100 of each (docs/writes.md, "Bulk create"). Call publish once the writes are
+// done, whatever their outcome (every queued entry is committed). Entries never published (the
+// process died first) are the webhook sweeper's, as after any crash: they are in the outbox.
+func (s *Store) DeferPublish(ctx context.Context) (context.Context, func(context.Context)) {
+	d := &deferred{}
+	return context.WithValue(ctx, deferKey{}, d), func(ctx context.Context) {
+		d.mu.Lock()
+		entries := d.entries
+		d.entries = nil
+		d.mu.Unlock()
+		s.publish(context.WithValue(ctx, deferKey{}, nil), entries)
+	}
 }
