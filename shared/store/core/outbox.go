@@ -143,8 +143,9 @@ func (d *deferred) add(entries []OutboxEntry) {
 // instead of publishing each write's own, and publish, which publishes all that were queued: a
 // multi-create's 100 events then cost 10 SendMessageBatch calls and 4 BatchWriteItem deletes
 // rather than 100 of each (docs/writes.md, "Bulk create"). Call publish once the writes are
-// done, whatever their outcome (every queued entry is committed). Entries never published (the
-// process died first) are the webhook sweeper's, as after any crash: they are in the outbox.
+// done, whatever their outcome (every queued entry is committed): within the request's Timeout,
+// so well inside the webhook sweeper's grace for fresh entries (a minute). Entries never
+// published (the process died first) are the sweeper's, as after any crash: they are in the outbox.
 func (s *Store) DeferPublish(ctx context.Context) (context.Context, func(context.Context)) {
 	d := &deferred{}
 	return context.WithValue(ctx, deferKey{}, d), func(ctx context.Context) {
