@@ -13,9 +13,9 @@ LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags="-s -w"
 run: ## the whole stack on http://localhost:3000 with embedded DynamoDB, SQS and scheduler
 	$(GO) run ./infra/cmd/hapihub run
 
-# -timeout is go test's guard against a hang, per package: infra/cmd/hapihub's TestRunAndInvoke
-# seeds and resets St. Mungo's whole clinic: 7.3 minutes under -race at load 20 on 2 cores,
-# past the 10-minute default at higher load.
+# -timeout is go test's guard against a hang, per package binary. Under -race on 2 cores at load
+# 16-25 (2026-12-08) infra/localtest took 12.8 minutes and infra/cmd/hapihub 12.6 (TestRunAndInvoke
+# seeds and resets St. Mungo's whole clinic), past go test's 10-minute default.
 test: ## every test, with the race detector, then the lint checks
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 30m ./...
