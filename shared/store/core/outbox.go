@@ -93,9 +93,13 @@ func (s *Store) PendingOutbox(ctx context.Context, before time.Time, limit int) 
 
 // DeleteOutbox removes enqueued entries.
 func (s *Store) DeleteOutbox(ctx context.Context, entries []OutboxEntry) error {
+	var chunks [][]OutboxEntry
 	for start := 0; start < len(entries); start += 25 {
+		chunks = append(chunks, entries[start:min(len(entries), start+25)])
+	}
+	del := func(ctx context.Context, chunk []OutboxEntry) error {
 		var reqs []types.WriteRequest
-		for _, e := range entries[start:min(len(entries), start+25)] {
+		for _, e := range chunk {
 			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{
 				"PK": sv(outboxPK(outboxShard(e.EventID))), "SK": sv(e.EventID)}}})
 		}
@@ -106,8 +110,13 @@ func (s *Store) DeleteOutbox(ctx context.Context, entries []OutboxEntry) error {
 			}
 			reqs = out.UnprocessedItems[s.Table]
 		}
+		return nil
 	}
-	return nil
+	if len(chunks) == 1 {
+		return del(ctx, chunks[0]) // one write's entries: no goroutine
+	}
+	// Side by side: a multi-create deletes its 100 entries at once (DeferPublish).
+	return forEach(ctx, len(chunks), chunks, del)
 }
 
 // NewIDPrefix is the smallest id of prefix created at t: ids sort by creation time, so key ranges

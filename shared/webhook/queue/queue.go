@@ -6,9 +6,11 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -71,12 +73,20 @@ type Publisher struct {
 // events instead of per event.
 func (p Publisher) Publish(ctx context.Context, entries []core.OutboxEntry) error {
 	if bs, ok := p.Queue.(BatchSender); ok && len(entries) > 1 {
-		for start := 0; start < len(entries); start += MaxBatch {
-			if err := p.sendBatch(ctx, bs, entries[start:min(len(entries), start+MaxBatch)]); err != nil {
-				return err
-			}
+		// Side by side: the batch's announcement comes after all its writes, so its calls
+		// are not overlapped with anything else.
+		n := (len(entries) + MaxBatch - 1) / MaxBatch
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for b := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[b] = p.sendBatch(ctx, bs, entries[b*MaxBatch:min(len(entries), (b+1)*MaxBatch)])
+			}()
 		}
-		return nil
+		wg.Wait()
+		return errors.Join(errs...)
 	}
 	for _, e := range entries {
 		if err := Send(ctx, p.Queue, p.URL, eventMessage(e), 0); err != nil {
