@@ -19,9 +19,12 @@ console-link: ## a one-time console sign-in link for make run's local account (m
 	@cat "$${HAPIHUB_DATA_DIR:-.hapihub}/console-sign-in" 2>/dev/null || \
 		{ echo "no sign-in link in $${HAPIHUB_DATA_DIR:-.hapihub}/: start make run (it prints one)" >&2; exit 1; }
 
+# -timeout is go test's guard against a hang, per package binary. Under -race on 2 cores at load
+# 16-25 (2026-12-08) infra/localtest took 12.8 minutes and infra/cmd/hapihub 12.6 (TestRunAndInvoke
+# seeds and resets St. Mungo's whole clinic), past go test's 10-minute default.
 test: ## every test, with the race detector, then the lint checks
 	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 	$(MAKE) test-sdk-go test-sdk-js
 	$(MAKE) lint
 

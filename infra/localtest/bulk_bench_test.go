@@ -98,3 +98,22 @@ func orgOf(b *testing.B, env *localtest.Env) []string {
 	}
 	return []string{"HapiHub-Organization", id}
 }
+
+// BenchmarkBulkCreate100 is the latency of one multi-create of 100 patients through the gateway
+// (ns/op is one batch): the request TestBulkCreate sends, against the function's 10 s Timeout in
+// template.yaml. docs/writes.md ("Bulk create") reports it idle and loaded.
+func BenchmarkBulkCreate100(b *testing.B) {
+	env := localtest.New(b)
+	body := make([]map[string]any, 100)
+	b.ResetTimer()
+	for it := range b.N {
+		for i := range body {
+			body[i] = map[string]any{"firstName": fmt.Sprintf("F%d", i), "lastName": fmt.Sprintf("Batch%d", it),
+				"email": fmt.Sprintf("p%d.%d@example.com", it, i), "status": []string{"active", "inactive"}[i%2]}
+		}
+		if r := env.Do(b, "POST", "/patients", env.TestKey, body); r.Status != http.StatusCreated {
+			b.Fatalf("batch %d: %d %s", it, r.Status, r.Body)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N)/100, "ms/object")
+}

@@ -265,3 +265,63 @@ func TestTransactionConflictIsRetried(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, page.Total, "the cancelled attempt left no event")
 }
+
+// callsPublisher records each Publish call's entries.
+type callsPublisher struct {
+	mu    sync.Mutex
+	calls [][]core.OutboxEntry
+}
+
+func (p *callsPublisher) Publish(_ context.Context, es []core.OutboxEntry) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, es)
+	return nil
+}
+
+// Under DeferPublish (a multi-create) committed writes publish nothing until publish is called,
+// which hands every one of their entries over in one call and clears them from the outbox; a
+// write that failed adds nothing. Without it each write publishes its own.
+func TestDeferPublishPublishesTogether(t *testing.T) {
+	ctx := context.Background()
+	st, db, _ := newStore(t)
+	pub := &callsPublisher{}
+	st.Publisher = pub
+	dctx, publish := st.DeferPublish(ctx)
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := st.CreateObject(dctx, tenant, schema.Patients, domain.Doc{"firstName": fmt.Sprint(i), "lastName": "Deferred"}, domain.Meta{})
+			assert.NoError(t, err)
+		}()
+	}
+	wg.Wait()
+	db.Fail.Store(true)
+	_, err := st.CreateObject(dctx, tenant, schema.Patients, domain.Doc{"firstName": "X", "lastName": "Failed"}, domain.Meta{})
+	require.Error(t, err)
+	db.Fail.Store(false)
+	assert.Empty(t, pub.calls, "nothing published before publish")
+	out, err := st.PendingOutbox(ctx, time.Now().Add(time.Hour), 100)
+	require.NoError(t, err)
+	assert.Len(t, out, 12, "the entries wait in the outbox meanwhile")
+
+	publish(ctx)
+	require.Len(t, pub.calls, 1)
+	ids := map[string]bool{}
+	for _, e := range pub.calls[0] {
+		assert.Equal(t, "patient.created", e.Type)
+		ids[e.EventID] = true
+	}
+	assert.Len(t, ids, 12)
+	out, err = st.PendingOutbox(ctx, time.Now().Add(time.Hour), 100)
+	require.NoError(t, err)
+	assert.Empty(t, out, "published entries are cleared")
+	publish(ctx)
+	assert.Len(t, pub.calls, 1, "a second publish has nothing to send")
+
+	_, err = st.CreateObject(ctx, tenant, schema.Patients, domain.Doc{"firstName": "Y", "lastName": "Direct"}, domain.Meta{})
+	require.NoError(t, err)
+	assert.Len(t, pub.calls, 2, "outside DeferPublish a write publishes its own")
+}

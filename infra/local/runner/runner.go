@@ -90,6 +90,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
+	opts.Template = raceScaled(opts.Template)
 	s := &Stack{Template: opts.Template, log: opts.Log, now: opts.Now}
 	s.Config = config.Config{Table: TableName, Region: opts.Region, DynamoDBEndpoint: opts.DynamoDBEndpoint, Local: true}
 	s.Config.SQSEndpoint = opts.SQSEndpoint
@@ -156,7 +157,7 @@ func Start(ctx context.Context, opts Options) (*Stack, error) {
 		return nil, err
 	}
 	s.Gateway, err = local.New(local.Options{Template: opts.Template, Functions: s.Functions, Refs: s.Refs, Region: opts.Region, Log: opts.Log, Now: opts.Now,
-		Keys: s.APIGateway})
+		Keys: s.APIGateway, IntegrationTimeout: local.IntegrationTimeout * raceSlowdown})
 	if err != nil {
 		return nil, err
 	}
@@ -291,4 +292,23 @@ func (s *Stack) Invoke(ctx context.Context, function string, event []byte, sandb
 		}
 	}
 	return local.InvokeFunction(ctx, s.Functions, fn, event)
+}
+
+// raceScaled is tpl with every function's Timeout multiplied by raceSlowdown. Lambda runs the
+// functions' uninstrumented binaries on CPU of their own; under the race detector (make test)
+// the same code, and the embedded AWS services beside it, run raceSlowdown times slower on one
+// shared machine, so the emulated limits (and API Gateway's 29 s, above) are scaled by it.
+// Without -race (make run, benchmarks) they are the template's.
+func raceScaled(tpl *template.Template) *template.Template {
+	if raceSlowdown == 1 {
+		return tpl
+	}
+	c := *tpl
+	c.Functions = make([]*template.Function, len(tpl.Functions))
+	for i, fn := range tpl.Functions {
+		f := *fn
+		f.Timeout *= raceSlowdown
+		c.Functions[i] = &f
+	}
+	return &c
 }

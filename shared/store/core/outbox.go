@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,6 +57,10 @@ func (s *Store) publish(ctx context.Context, entries []OutboxEntry) {
 	if s.Publisher == nil || len(entries) == 0 {
 		return
 	}
+	if d, ok := ctx.Value(deferKey{}).(*deferred); ok {
+		d.add(entries)
+		return
+	}
 	if err := s.Publisher.Publish(ctx, entries); err != nil {
 		return
 	}
@@ -88,9 +93,13 @@ func (s *Store) PendingOutbox(ctx context.Context, before time.Time, limit int) 
 
 // DeleteOutbox removes enqueued entries.
 func (s *Store) DeleteOutbox(ctx context.Context, entries []OutboxEntry) error {
+	var chunks [][]OutboxEntry
 	for start := 0; start < len(entries); start += 25 {
+		chunks = append(chunks, entries[start:min(len(entries), start+25)])
+	}
+	del := func(ctx context.Context, chunk []OutboxEntry) error {
 		var reqs []types.WriteRequest
-		for _, e := range entries[start:min(len(entries), start+25)] {
+		for _, e := range chunk {
 			reqs = append(reqs, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: map[string]types.AttributeValue{
 				"PK": sv(outboxPK(outboxShard(e.EventID))), "SK": sv(e.EventID)}}})
 		}
@@ -101,8 +110,13 @@ func (s *Store) DeleteOutbox(ctx context.Context, entries []OutboxEntry) error {
 			}
 			reqs = out.UnprocessedItems[s.Table]
 		}
+		return nil
 	}
-	return nil
+	if len(chunks) == 1 {
+		return del(ctx, chunks[0]) // one write's entries: no goroutine
+	}
+	// Side by side: a multi-create deletes its 100 entries at once (DeferPublish).
+	return forEach(ctx, len(chunks), chunks, del)
 }
 
 // NewIDPrefix is the smallest id of prefix created at t: ids sort by creation time, so key ranges
@@ -117,4 +131,37 @@ type zeroReader struct{}
 func (zeroReader) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
+}
+
+// deferKey marks a context whose committed writes leave their outbox entries to be published
+// together (DeferPublish).
+type deferKey struct{}
+
+type deferred struct {
+	mu      sync.Mutex
+	entries []OutboxEntry
+}
+
+func (d *deferred) add(entries []OutboxEntry) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.entries = append(d.entries, entries...)
+}
+
+// DeferPublish returns a context under which committed writes queue their outbox entries
+// instead of publishing each write's own, and publish, which publishes all that were queued: a
+// multi-create's 100 events then cost 10 SendMessageBatch calls and 4 BatchWriteItem deletes
+// rather than 100 of each (docs/writes.md, "Bulk create"). Call publish once the writes are
+// done, whatever their outcome (every queued entry is committed): within the request's Timeout,
+// so well inside the webhook sweeper's grace for fresh entries (a minute). Entries never
+// published (the process died first) are the sweeper's, as after any crash: they are in the outbox.
+func (s *Store) DeferPublish(ctx context.Context) (context.Context, func(context.Context)) {
+	d := &deferred{}
+	return context.WithValue(ctx, deferKey{}, d), func(ctx context.Context) {
+		d.mu.Lock()
+		entries := d.entries
+		d.entries = nil
+		d.mu.Unlock()
+		s.publish(context.WithValue(ctx, deferKey{}, nil), entries)
+	}
 }
