@@ -489,46 +489,9 @@ const rankReadAttempts = 3
 // own (after the chunks, or before them when descending), never cut by a page's Limit: its
 // shards are 1–3 items in a quiet list and every one of them in a busy one.
 func (s *Lists) readRanked(ctx context.Context, q *query.Query, pk string, desc bool, st *domain.Stats) (page []string, total int, ok bool, err error) {
-	need := q.Skip + q.Limit
-	pos := 0
-	take := func(cnt int, ids func() []string) {
-		if pos+cnt > q.Skip && pos < need {
-			got := ids()
-			if desc {
-				slices.Reverse(got)
-			}
-			page = append(page, got[max(0, q.Skip-pos):min(len(got), need-pos)]...)
-		}
-		pos += cnt
-	}
-	// link is the bound the next item read must start at (ascending: a chunk's lo or the tail's
-	// lo) or end at (descending: a chunk's hi); linked says whether one is known yet.
-	link, linked := "", !desc
-	tailSeen := -1 // the tail's count once read
-	readTail := func() (bool, error) {
-		shards, err := s.tailShards(ctx, pk, st)
-		if err != nil || len(shards) == 0 {
-			return err == nil, err
-		}
-		lo, cnt := shards[0].tailLo, 0
-		var ids []string
-		for _, c := range shards {
-			if c.tailLo != lo {
-				return false, nil
-			}
-			cnt += int(c.n)
-			ids = append(ids, c.ids...)
-		}
-		if !desc && lo != link {
-			return false, nil
-		}
-		link, linked, tailSeen = lo, true, cnt
-		slices.Sort(ids)
-		take(cnt, func() []string { return ids })
-		return true, nil
-	}
+	rd := &rankedRead{s: s, q: q, pk: pk, desc: desc, st: st, need: q.Skip + q.Limit, linked: !desc, tailSeen: -1}
 	if desc {
-		if ok, err := readTail(); !ok || err != nil {
+		if ok, err := rd.tail(ctx); !ok || err != nil {
 			return nil, 0, false, err
 		}
 	}
@@ -537,17 +500,17 @@ func (s *Lists) readRanked(ctx context.Context, q *query.Query, pk string, desc 
 		KeyConditionExpression:    aws.String("PK = :pk AND SK < :t"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": core.SV(pk), ":t": core.SV(rankTailPrefix)},
 		ScanIndexForward:          aws.Bool(!desc),
-		Limit:                     aws.Int32(int32(1 + need/rankChunkCap)),
+		Limit:                     aws.Int32(int32(1 + rd.need/rankChunkCap)),
 		ConsistentRead:            aws.Bool(true),
 		ReturnConsumedCapacity:    types.ReturnConsumedCapacityTotal,
 	}
 	total = -1
 	for {
-		if pos >= need {
+		if rd.pos >= rd.need {
 			if !q.Total {
 				break
 			}
-			if n, ok, err := s.listSize(ctx, pk, tailSeen, st); err != nil || ok {
+			if n, ok, err := s.listSize(ctx, pk, rd.tailSeen, st); err != nil || ok {
 				total = n
 				if err != nil {
 					return nil, 0, false, err
@@ -563,21 +526,14 @@ func (s *Lists) readRanked(ctx context.Context, q *query.Query, pk string, desc 
 		}
 		core.AddStats(st, out.ScannedCount, out.ConsumedCapacity)
 		for _, it := range out.Items {
-			c := decodeChunk(it)
-			if desc && linked && c.hi != link || !desc && c.lo() != link {
+			if !rd.chunk(decodeChunk(it)) {
 				return nil, 0, false, nil
 			}
-			if desc {
-				link, linked = c.lo(), true
-			} else {
-				link = c.hi
-			}
-			take(int(c.n), func() []string { return c.ids })
 		}
 		if in.ExclusiveStartKey = out.LastEvaluatedKey; in.ExclusiveStartKey == nil {
 			// Every chunk read: ascending, the tail is next when the page or the count needs it.
-			if !desc && (pos < need || q.Total && total < 0) {
-				if ok, err := readTail(); !ok || err != nil {
+			if !desc && (rd.pos < rd.need || q.Total && total < 0) {
+				if ok, err := rd.tail(ctx); !ok || err != nil {
 					return nil, 0, false, err
 				}
 			}
@@ -588,9 +544,76 @@ func (s *Lists) readRanked(ctx context.Context, q *query.Query, pk string, desc 
 		}
 	}
 	if total < 0 {
-		total = pos
+		total = rd.pos
 	}
-	return page, total, true, nil
+	return rd.page, total, true, nil
+}
+
+// rankedRead is one read of a list (readRanked): the page's ids so far and the link the next
+// item read must meet.
+type rankedRead struct {
+	s        *Lists
+	q        *query.Query
+	pk       string
+	desc     bool
+	st       *domain.Stats
+	need     int      // skip + limit
+	pos      int      // ids counted so far
+	page     []string // the page's ids so far
+	link     string   // ascending: the lo the next item must start at; descending: the hi the next chunk must end at
+	linked   bool     // whether link is known yet (descending: not before the tail, absent in a list that never rolled)
+	tailSeen int      // the tail's count once read, else -1
+}
+
+// take counts cnt ids, taking those of the page.
+func (rd *rankedRead) take(cnt int, ids func() []string) {
+	if rd.pos+cnt > rd.q.Skip && rd.pos < rd.need {
+		got := ids()
+		if rd.desc {
+			slices.Reverse(got)
+		}
+		rd.page = append(rd.page, got[max(0, rd.q.Skip-rd.pos):min(len(got), rd.need-rd.pos)]...)
+	}
+	rd.pos += cnt
+}
+
+// chunk takes a closed chunk; false when it does not link to what was read before it.
+func (rd *rankedRead) chunk(c rankChunk) bool {
+	if rd.desc && rd.linked && c.hi != rd.link || !rd.desc && c.lo() != rd.link {
+		return false
+	}
+	if rd.desc {
+		rd.link, rd.linked = c.lo(), true
+	} else {
+		rd.link = c.hi
+	}
+	rd.take(int(c.n), func() []string { return c.ids })
+	return true
+}
+
+// tail reads the tail's shards in one Query and takes their ids; false when they do not all
+// start at one bound, or (ascending) not where the last chunk ended.
+func (rd *rankedRead) tail(ctx context.Context) (bool, error) {
+	shards, err := rd.s.tailShards(ctx, rd.pk, rd.st)
+	if err != nil || len(shards) == 0 {
+		return err == nil, err
+	}
+	lo, cnt := shards[0].tailLo, 0
+	var ids []string
+	for _, c := range shards {
+		if c.tailLo != lo {
+			return false, nil
+		}
+		cnt += int(c.n)
+		ids = append(ids, c.ids...)
+	}
+	if !rd.desc && lo != rd.link {
+		return false, nil
+	}
+	rd.link, rd.linked, rd.tailSeen = lo, true, cnt
+	slices.Sort(ids)
+	rd.take(cnt, func() []string { return ids })
+	return true, nil
 }
 
 // tailShards reads the shards of list pk in one Query (strongly consistent), counted in st.
