@@ -97,12 +97,18 @@ func TestPatientLifecycle(t *testing.T) {
 	assert.Empty(t, sel.FirstName)
 
 	key := "sdk-" + ext
-	del, err := c.Patients.Delete(ctx, p.ID, hapihub.IdempotencyKey(key))
+	var first hapihub.Response
+	del, err := c.Patients.Delete(ctx, p.ID, hapihub.IdempotencyKey(key), hapihub.CaptureResponse(&first))
 	require.NoError(t, err)
 	assert.True(t, del.Deleted)
+	assert.False(t, first.Replayed())
+	assert.Empty(t, first.OriginalRequest())
 	del2, err := c.Patients.Delete(ctx, p.ID, hapihub.IdempotencyKey(key), hapihub.CaptureResponse(&resp))
 	require.NoError(t, err)
 	assert.True(t, resp.Replayed(), "the same key replays the first answer")
+	require.NotEmpty(t, first.RequestID())
+	assert.Equal(t, first.RequestID(), resp.OriginalRequest(), "a replay names the request whose answer it is")
+	assert.NotEqual(t, first.RequestID(), resp.RequestID())
 	assert.Equal(t, del.ID, del2.ID)
 	_, err = c.Patients.Get(ctx, p.ID)
 	assert.ErrorIs(t, err, hapihub.ErrNotFound)

@@ -148,6 +148,11 @@ func requestID(h http.Header) string { return cmp(h.Get("Request-Id"), h.Get("X-
 // Idempotency-Key.
 func (r *Response) Replayed() bool { return r.Header.Get("Idempotent-Replayed") == "true" }
 
+// OriginalRequest is, on a replayed answer, the request id of the request whose answer it is
+// (Original-Request): the one to look up in the request logs. Empty otherwise, and on replays of
+// answers saved before the API sent it.
+func (r *Response) OriginalRequest() string { return r.Header.Get("Original-Request") }
+
 // RequestOption adjusts one call.
 type RequestOption func(*callOptions)
 

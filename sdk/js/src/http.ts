@@ -60,6 +60,8 @@ export interface ResponseInfo {
   etag?: string;
   /** True when the server answered from its idempotency record (Idempotent-Replayed). */
   replayed: boolean;
+  /** On a replay, the request id of the request whose answer it is (Original-Request). */
+  originalRequest?: string;
   /** The request's id in HAPI Hub's request logs (Request-Id, or the gateway's x-amzn-RequestId). */
   requestId?: string;
   /** The API version the answer was served in (HapiHub-Version). */
@@ -218,6 +220,7 @@ export class Transport {
           idempotencyKey,
           etag: h['etag'],
           replayed: h['idempotent-replayed'] === 'true',
+          originalRequest: h['original-request'],
           requestId: h['request-id'] ?? h['x-amzn-requestid'],
           apiVersion: h['hapihub-version'],
         };

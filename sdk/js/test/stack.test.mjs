@@ -98,6 +98,9 @@ describe('against the running stack', { skip, timeout: 600_000 }, () => {
       assert.equal(b.id, a.id);
       assert.equal(b.lastResponse.replayed, true);
       assert.equal(a.lastResponse.replayed, false);
+      assert.equal(a.lastResponse.originalRequest, undefined);
+      assert.ok(a.lastResponse.requestId, 'the first answer names its request');
+      assert.equal(b.lastResponse.originalRequest, a.lastResponse.requestId, 'a replay names the request whose answer it is');
       await sdk.patients.remove(a.id);
     });
 
