@@ -3,8 +3,6 @@ package console_test
 import (
 	"context"
 	"fmt"
-	"html"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,6 +21,7 @@ import (
 	"github.com/hapihub/hapihub/shared/accounts"
 	"github.com/hapihub/hapihub/shared/app/sandboxworker"
 	"github.com/hapihub/hapihub/shared/console"
+	"github.com/hapihub/hapihub/shared/console/consoletest"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store"
 	"github.com/hapihub/hapihub/shared/store/accountstore"
@@ -112,88 +111,32 @@ func uniqueEmail(who string) string {
 	return who + "-" + time.Now().Format("150405.000000") + "-" + strings.Repeat("x", int(emailSeq.Add(1))%3) + "@example.com"
 }
 
-// browser is a minimal browser: it keeps cookies by name (Secure cookies too, as Chrome does on
-// localhost), follows redirects, and sends the last page's CSRF token with its forms.
+// browser is consoletest's browser on this console, with its account steps.
 type browser struct {
-	t       *testing.T
-	c       *consoleEnv
-	cookies map[string]*http.Cookie
-	// setCookies are the Set-Cookie headers of the last response, to check their flags.
-	setCookies []*http.Cookie
-	page       *webPage
+	*consoletest.Browser
+	t *testing.T
+	c *consoleEnv
 }
 
-type webPage struct {
-	Status int
-	URL    string // path of the final response
-	Body   string
-	Header http.Header
-}
+type webPage = consoletest.Page
+
+var csrfRe = consoletest.CSRFRe
 
 func (c *consoleEnv) browser(t *testing.T) *browser {
-	return &browser{t: t, c: c, cookies: map[string]*http.Cookie{}}
+	return &browser{Browser: consoletest.New(t, c.srv.URL), t: t, c: c}
 }
 
 func (b *browser) do(method, path string, form url.Values, header ...string) *webPage {
 	b.t.Helper()
-	b.setCookies = nil
-	for range 5 {
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		req, err := http.NewRequest(method, b.c.srv.URL+path, body)
-		require.NoError(b.t, err)
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		for _, ck := range b.cookies {
-			req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
-		}
-		resp, err := http.DefaultTransport.RoundTrip(req)
-		require.NoError(b.t, err)
-		raw, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		require.NoError(b.t, err)
-		for _, ck := range resp.Cookies() {
-			b.setCookies = append(b.setCookies, ck)
-			if ck.MaxAge < 0 || ck.Value == "" {
-				delete(b.cookies, ck.Name)
-			} else {
-				b.cookies[ck.Name] = ck
-			}
-		}
-		if resp.StatusCode == http.StatusFound || resp.StatusCode == http.StatusSeeOther {
-			path, method, form, header = resp.Header.Get("Location"), http.MethodGet, nil, nil
-			continue
-		}
-		b.page = &webPage{Status: resp.StatusCode, URL: req.URL.RequestURI(), Body: string(raw), Header: resp.Header}
-		return b.page
-	}
-	b.t.Fatalf("too many redirects at %s", path)
-	return nil
+	return b.Do(method, path, form, header...)
 }
 
-func (b *browser) get(path string) *webPage { b.t.Helper(); return b.do(http.MethodGet, path, nil) }
-
-var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
+func (b *browser) get(path string) *webPage { b.t.Helper(); return b.Get(path) }
 
 // post sends a form with the CSRF token of the last page shown.
 func (b *browser) post(path string, fields ...string) *webPage {
 	b.t.Helper()
-	form := url.Values{}
-	if b.page != nil {
-		if m := csrfRe.FindStringSubmatch(b.page.Body); m != nil {
-			form.Set("csrf", html.UnescapeString(m[1]))
-		}
-	}
-	for i := 0; i+1 < len(fields); i += 2 {
-		form.Set(fields[i], fields[i+1])
-	}
-	return b.do(http.MethodPost, path, form)
+	return b.Post(path, fields)
 }
 
 func (b *browser) signup(email string) *webPage {
@@ -210,12 +153,6 @@ func (b *browser) login(email, password string) *webPage {
 	return b.post("/console/login", "email", email, "password", password)
 }
 
-// text is a page's visible text, roughly: tags removed, entities decoded, spaces collapsed.
-func (p *webPage) text() string {
-	s := regexp.MustCompile(`(?s)<script.*?</script>|<[^>]*>`).ReplaceAllString(p.Body, " ")
-	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
-}
-
 var secretRe = regexp.MustCompile(`(sk|rk)_(test|live)_[0-9A-Za-z]{32}`)
 
 func TestSignupHomeKeysLogout(t *testing.T) {
@@ -225,7 +162,7 @@ func TestSignupHomeKeysLogout(t *testing.T) {
 	home := b.signup(email)
 
 	var session *http.Cookie
-	for _, ck := range b.setCookies {
+	for _, ck := range b.SetCookies {
 		if ck.Name == sessionCookieName {
 			session = ck
 		}
@@ -238,12 +175,12 @@ func TestSignupHomeKeysLogout(t *testing.T) {
 	assert.Equal(t, int((12 * time.Hour).Seconds()), session.MaxAge)
 
 	assert.Equal(t, "/console/", home.URL)
-	assert.Contains(t, home.text(), "Welcome to HAPI Hub")
-	assert.Contains(t, home.text(), "Analytical Clinics")
+	assert.Contains(t, home.Text(), "Welcome to HAPI Hub")
+	assert.Contains(t, home.Text(), "Analytical Clinics")
 	key := secretRe.FindString(home.Body)
 	require.NotEmpty(t, key, "home shows the test secret key")
 	assert.True(t, strings.HasPrefix(key, "sk_test_"), key)
-	assert.Contains(t, home.text(), "curl '"+c.env.URL+"/patients?$limit=3' -H 'Authorization: Bearer "+key+"'")
+	assert.Contains(t, home.Text(), "curl '"+c.env.URL+"/patients?$limit=3' -H 'Authorization: Bearer "+key+"'")
 
 	// The key works on the API: the curl line lists the new account's sandbox.
 	r := c.env.Do(t, http.MethodGet, "/patients?$limit=3", key, nil)
@@ -252,7 +189,7 @@ func TestSignupHomeKeysLogout(t *testing.T) {
 
 	// The keys page lists the account's keys, read through the API with the session's key.
 	keys := b.get("/console/keys")
-	require.Equal(t, http.StatusOK, keys.Status, keys.text())
+	require.Equal(t, http.StatusOK, keys.Status, keys.Text())
 	listed := c.env.Do(t, http.MethodGet, "/api-keys", key, nil).JSON(t)["data"].([]any)
 	require.Len(t, listed, 2, "a new account has a secret and a publishable test key")
 	for _, k := range listed {
@@ -268,10 +205,10 @@ func TestSignupHomeKeysLogout(t *testing.T) {
 
 	// A restricted key with a permission grid: read on patients, write on appointments.
 	created := b.post("/console/keys", "name", "Reporting job", "perm.patients", "read", "perm.appointments", "write", "perm.invoices", "none")
-	require.Equal(t, http.StatusOK, created.Status, created.text())
+	require.Equal(t, http.StatusOK, created.Status, created.Text())
 	rk := secretRe.FindString(created.Body[strings.Index(created.Body, `id="shown"`):])
 	require.True(t, strings.HasPrefix(rk, "rk_test_"), "the new key's secret is shown: %q", rk)
-	assert.Contains(t, created.text(), "Copy its secret now")
+	assert.Contains(t, created.Text(), "Copy its secret now")
 	assert.Equal(t, http.StatusOK, c.env.Do(t, http.MethodGet, "/patients?$limit=1", rk, nil).Status, "read on patients")
 	assert.Equal(t, http.StatusForbidden, c.env.Do(t, http.MethodGet, "/invoices?$limit=1", rk, nil).Status, "none on invoices")
 	var rkID string
@@ -285,20 +222,20 @@ func TestSignupHomeKeysLogout(t *testing.T) {
 
 	// Its note, then a revoke.
 	b.post("/console/keys/"+rkID+"/note", "note", "Vault: reporting/hapihub")
-	assert.Contains(t, b.page.text(), "Note saved")
-	assert.Contains(t, b.page.text(), "Vault: reporting/hapihub")
+	assert.Contains(t, b.Page.Text(), "Note saved")
+	assert.Contains(t, b.Page.Text(), "Vault: reporting/hapihub")
 	b.post("/console/keys/" + rkID + "/revoke")
-	assert.Contains(t, b.page.text(), "Key revoked")
+	assert.Contains(t, b.Page.Text(), "Key revoked")
 	assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", rk, nil).Status, "a revoked key is refused")
 
 	// No permission at all: refused in place before the API is asked.
 	none := b.post("/console/keys", "name", "Nothing")
 	assert.Equal(t, http.StatusBadRequest, none.Status)
-	assert.Contains(t, none.text(), "give the key read or write on at least one resource")
+	assert.Contains(t, none.Text(), "give the key read or write on at least one resource")
 
 	b.post("/console/logout")
-	assert.Equal(t, "/console/login", b.page.URL)
-	assert.Contains(t, b.page.text(), "You are logged out")
+	assert.Equal(t, "/console/login", b.Page.URL)
+	assert.Contains(t, b.Page.Text(), "You are logged out")
 	assert.Equal(t, "/console/login?next=%2F", b.get("/console/").URL, "after logout the console asks to log in")
 }
 
@@ -310,21 +247,21 @@ func TestLoginRateLimit(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		p := b.login(email, "wrong password "+strings.Repeat("!", i))
 		require.Equal(t, http.StatusUnauthorized, p.Status, "attempt %d", i)
-		assert.Contains(t, p.text(), "do not match")
+		assert.Contains(t, p.Text(), "do not match")
 	}
 	// The 6th attempt is refused even with the right password: it is not checked at all.
 	reads := c.identity.userReads.Load()
 	p := b.login(email, "correct horse battery")
 	assert.Equal(t, reads, c.identity.userReads.Load(), "the user is not even read")
 	assert.Equal(t, http.StatusTooManyRequests, p.Status)
-	assert.Regexp(t, `RATE_LIMIT_EXCEEDED Too many attempts, try again in \d+ minutes?\.`, p.text())
+	assert.Regexp(t, `RATE_LIMIT_EXCEEDED Too many attempts, try again in \d+ minutes?\.`, p.Text())
 	assert.NotEmpty(t, p.Header.Get("Retry-After"))
-	assert.NotContains(t, b.cookies, sessionCookieName)
+	assert.NotContains(t, b.Cookies, sessionCookieName)
 
 	// The next window lets the member in.
 	c.clock.Advance(15 * time.Minute)
 	p = b.login(email, "correct horse battery")
-	assert.Equal(t, http.StatusOK, p.Status, p.text())
+	assert.Equal(t, http.StatusOK, p.Status, p.Text())
 	assert.Equal(t, "/console/", p.URL)
 }
 
@@ -332,7 +269,7 @@ func TestCSRF(t *testing.T) {
 	c := newConsole(t)
 	b := c.browser(t)
 	b.signup(uniqueEmail("csrf"))
-	good := csrfRe.FindStringSubmatch(b.page.Body)[1]
+	good := csrfRe.FindStringSubmatch(b.Page.Body)[1]
 	cases := []struct {
 		name   string
 		form   url.Values
@@ -350,9 +287,9 @@ func TestCSRF(t *testing.T) {
 			p := b.do(http.MethodPost, "/console/mode", tc.form, tc.header...)
 			assert.Equal(t, tc.want, p.Status)
 			if tc.want == http.StatusForbidden {
-				assert.Contains(t, p.text(), "This form expired or was sent from another site")
+				assert.Contains(t, p.Text(), "This form expired or was sent from another site")
 			} else {
-				assert.Contains(t, p.text(), "Live data", "the mode switched")
+				assert.Contains(t, p.Text(), "Live data", "the mode switched")
 			}
 		})
 	}
@@ -371,7 +308,7 @@ func TestInviteFlow(t *testing.T) {
 	p := owner.get("/console/members")
 	require.Equal(t, http.StatusOK, p.Status)
 	p = owner.post("/console/members/invite", "email", viewerEmail, "role", "viewer")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	link := regexp.MustCompile(`http://[^"<\s]+/console/invite/[A-Za-z0-9_-]{43}`).FindString(p.Body)
 	require.NotEmpty(t, link, "the one-time link is shown")
 	path := strings.TrimPrefix(link, c.srv.URL)
@@ -379,57 +316,57 @@ func TestInviteFlow(t *testing.T) {
 
 	viewer := c.browser(t)
 	p = viewer.get(path)
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	assert.Contains(t, p.text(), "Join Analytical Clinics")
-	assert.Contains(t, p.text(), "invited as viewer")
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
+	assert.Contains(t, p.Text(), "Join Analytical Clinics")
+	assert.Contains(t, p.Text(), "invited as viewer")
 	p = viewer.post(path, "name", "Grace Hopper", "password", "short")
 	assert.Equal(t, http.StatusBadRequest, p.Status)
-	assert.Contains(t, p.text(), "must be at least 10 characters")
+	assert.Contains(t, p.Text(), "must be at least 10 characters")
 	p = viewer.post(path, "name", "Grace Hopper", "password", "a long enough password")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	assert.Equal(t, "/console/", p.URL)
-	assert.Contains(t, p.text(), "you joined as viewer")
-	assert.Contains(t, p.text(), "Your role cannot see API keys", "a viewer's restricted key cannot list keys")
+	assert.Contains(t, p.Text(), "you joined as viewer")
+	assert.Contains(t, p.Text(), "Your role cannot see API keys", "a viewer's restricted key cannot list keys")
 
 	// The link works once.
 	again := c.browser(t)
 	p = again.get(path)
 	assert.Equal(t, http.StatusNotFound, p.Status)
-	assert.Contains(t, p.text(), "already used, has expired, or never existed")
+	assert.Contains(t, p.Text(), "already used, has expired, or never existed")
 
 	// The viewer sees the members but cannot change them, and cannot create keys: the API says so in place.
 	p = viewer.get("/console/members")
-	assert.Contains(t, p.text(), viewerEmail)
-	assert.Contains(t, p.text(), "Only owners can invite")
+	assert.Contains(t, p.Text(), viewerEmail)
+	assert.Contains(t, p.Text(), "Only owners can invite")
 	p = viewer.post("/console/members/invite", "email", uniqueEmail("x"), "role", "owner")
 	assert.Equal(t, http.StatusForbidden, p.Status)
 	p = viewer.get("/console/keys")
-	assert.Contains(t, p.text(), "Your role cannot manage keys")
+	assert.Contains(t, p.Text(), "Your role cannot manage keys")
 	p = viewer.post("/console/keys", "name", "Sneaky", "perm.patients", "write")
 	assert.Equal(t, http.StatusForbidden, p.Status)
-	assert.Regexp(t, `PERMISSIONS_ERROR .*api-keys`, p.text())
+	assert.Regexp(t, `PERMISSIONS_ERROR .*api-keys`, p.Text())
 
 	// The owner makes the viewer a developer: the viewer's session ends; after logging in again
 	// the developer's test key is a secret key.
 	owner.get("/console/members")
 	p = owner.post("/console/members/role", "email", viewerEmail, "role", "developer")
-	assert.Contains(t, p.text(), "Role changed")
+	assert.Contains(t, p.Text(), "Role changed")
 	p = viewer.get("/console/keys")
 	assert.Equal(t, "/console/login?next=%2Fkeys", p.URL)
-	assert.Contains(t, p.text(), "Your membership changed")
+	assert.Contains(t, p.Text(), "Your membership changed")
 	p = viewer.post("/console/login", "email", viewerEmail, "password", "a long enough password", "next", "/keys")
 	assert.Equal(t, "/console/keys", p.URL, "back where the login began")
-	assert.Contains(t, p.text(), "Create a restricted key")
+	assert.Contains(t, p.Text(), "Create a restricted key")
 
 	// The last owner cannot be removed.
 	owner.get("/console/members")
 	var ownerEmail string
-	for _, m := range regexp.MustCompile(`owner-[^"<\s]+@example\.com`).FindAllString(owner.page.Body, -1) {
+	for _, m := range regexp.MustCompile(`owner-[^"<\s]+@example\.com`).FindAllString(owner.Page.Body, -1) {
 		ownerEmail = m
 	}
 	p = owner.post("/console/members/remove", "email", ownerEmail)
 	assert.Equal(t, http.StatusConflict, p.Status)
-	assert.Contains(t, p.text(), "at least one owner")
+	assert.Contains(t, p.Text(), "at least one owner")
 }
 
 func TestSessionExpiry(t *testing.T) {

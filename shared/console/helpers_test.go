@@ -45,14 +45,14 @@ func joinAs(t *testing.T, c *consoleEnv, owner *browser, role string) *browser {
 	t.Helper()
 	owner.get("/console/members")
 	p := owner.post("/console/members/invite", "email", uniqueEmail(role), "role", role)
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	link := inviteLinkRe.FindString(p.Body)
-	require.NotEmpty(t, link, p.text())
+	require.NotEmpty(t, link, p.Text())
 	m := c.browser(t)
 	path := strings.TrimPrefix(link, c.srv.URL)
 	m.get(path)
 	p = m.post(path, "name", "Member "+role, "password", "a long enough password")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	return m
 }
 

@@ -64,7 +64,7 @@ func TestEventsPage(t *testing.T) {
 			assert.Equal(t, eventRow{mine[0].ID, "patient.updated"}, rows[0])
 			assert.Len(t, rows, 25, "a page")
 			assert.Contains(t, p.Body, `rel="next"`, "more than a page")
-			assert.Contains(t, p.text(), created[0], "the object's id")
+			assert.Contains(t, p.Text(), created[0], "the object's id")
 		}},
 		{"an exact type", "?type=patient.updated", func(t *testing.T, p *webPage, rows []eventRow) {
 			require.NotEmpty(t, rows)
@@ -89,18 +89,18 @@ func TestEventsPage(t *testing.T) {
 		}},
 		{"a type with no events", "?type=invoice.paid", func(t *testing.T, p *webPage, rows []eventRow) {
 			assert.Empty(t, rows)
-			assert.Contains(t, p.text(), "No events of this type")
+			assert.Contains(t, p.Text(), "No events of this type")
 		}},
 		{"an unknown type", "?type=patient.exploded", func(t *testing.T, p *webPage, rows []eventRow) {
 			assert.Equal(t, http.StatusBadRequest, p.Status)
-			assert.Contains(t, p.text(), "INVALID_PARAMETERS")
+			assert.Contains(t, p.Text(), "INVALID_PARAMETERS")
 			assert.Regexp(t, `<div class="field-error">&#34;patient.exploded&#34; is not an event type`, p.Body)
 		}},
 		{"an event id", "?type=" + mine[5].ID, func(t *testing.T, p *webPage, rows []eventRow) {
 			assert.Equal(t, "/console/events/"+mine[5].ID, p.URL)
 			assert.Contains(t, p.Body, `data-id="`+mine[5].ID+`"`)
-			assert.Contains(t, p.text(), `"type": "patient.created"`, "the event's JSON")
-			assert.Contains(t, p.text(), "No webhook endpoint in this mode received this event")
+			assert.Contains(t, p.Text(), `"type": "patient.created"`, "the event's JSON")
+			assert.Contains(t, p.Text(), "No webhook endpoint in this mode received this event")
 		}},
 	}
 	for _, tc := range cases {
@@ -112,5 +112,5 @@ func TestEventsPage(t *testing.T) {
 
 	p := b.get("/console/events/evt_nonexistent")
 	assert.Equal(t, http.StatusNotFound, p.Status)
-	assert.Contains(t, p.text(), "NOT_FOUND")
+	assert.Contains(t, p.Text(), "NOT_FOUND")
 }

@@ -25,16 +25,16 @@ func TestHome(t *testing.T) {
 		_, isTestOrg := testorgs.Lookup(orgs[0]["id"].(string))
 		require.False(t, isTestOrg, "the sandbox clinic is listed first")
 		p := b.get("/console/")
-		require.Equal(t, http.StatusOK, p.Status, p.text())
-		assert.Contains(t, p.text(), "Your sandbox organization ID")
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
+		assert.Contains(t, p.Text(), "Your sandbox organization ID")
 		assert.Regexp(t, `id="sandbox-org-id"><span class="copyable"><code>`+orgs[0]["id"].(string)+`</code>`, p.Body)
 	})
 
 	t.Run("live mode shows live keys, not the test key", func(t *testing.T) {
 		p := b.post("/console/mode", "mode", "live", "back", "/")
 		defer b.post("/console/mode", "mode", "test", "back", "/")
-		require.Equal(t, http.StatusOK, p.Status, p.text())
-		text := p.text()
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
+		text := p.Text()
 		assert.NotContains(t, text, "Your test secret key")
 		assert.NotContains(t, p.Body, key, "the test key is not on live mode's home")
 		assert.NotRegexp(t, `sk_test_|pk_test_`, p.Body, "no test key at all")
@@ -51,8 +51,8 @@ func TestHome(t *testing.T) {
 	t.Run("a viewer's home explains the missing key", func(t *testing.T) {
 		viewer := joinAs(t, c, b, "viewer")
 		p := viewer.get("/console/")
-		require.Equal(t, http.StatusOK, p.Status, p.text())
-		assert.Contains(t, p.text(), "Your role cannot see API keys")
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
+		assert.Contains(t, p.Text(), "Your role cannot see API keys")
 		assert.Regexp(t, `id="sandbox-org-id"><span class="copyable"><code>org_`, p.Body, "a viewer reads the organization id too")
 	})
 }

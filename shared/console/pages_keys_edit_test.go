@@ -17,7 +17,7 @@ func TestConsoleEditsRestrictedKeyPermissions(t *testing.T) {
 	b, key := ownerWithKey(t, c, "keys-edit")
 	b.get("/console/keys")
 	created := b.post("/console/keys", "name", "Reporting job", "perm.patients", "read", "perm.invoices", "write")
-	require.Equal(t, http.StatusOK, created.Status, created.text())
+	require.Equal(t, http.StatusOK, created.Status, created.Text())
 	var rkID string
 	var secretID string
 	for _, k := range c.env.Do(t, http.MethodGet, "/api-keys", key, nil).JSON(t)["data"].([]any) {
@@ -34,7 +34,7 @@ func TestConsoleEditsRestrictedKeyPermissions(t *testing.T) {
 	assert.NotContains(t, list.Body, "?edit="+secretID, "a secret key has no grid")
 
 	edit := b.get("/console/keys?edit=" + rkID)
-	require.Equal(t, http.StatusOK, edit.Status, edit.text())
+	require.Equal(t, http.StatusOK, edit.Status, edit.Text())
 	form := edit.Body[strings.Index(edit.Body, `id="edit-permissions"`):]
 	form = form[:strings.Index(form, "</section>")]
 	assert.Regexp(t, `name="perm.patients" value="read" aria-label="patients read" checked`, form, "the grid opens with the key's levels")
@@ -57,8 +57,8 @@ func TestConsoleEditsRestrictedKeyPermissions(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			b.get("/console/keys?edit=" + rkID)
 			p := b.post("/console/keys/"+rkID+"/permissions", tc.fields...)
-			require.Equal(t, tc.status, p.Status, p.text())
-			assert.Contains(t, p.text(), tc.text)
+			require.Equal(t, tc.status, p.Status, p.Text())
+			assert.Contains(t, p.Text(), tc.text)
 			got := c.env.Do(t, http.MethodGet, "/api-keys/"+rkID, key, nil).JSON(t)["permissions"].(map[string]any)
 			for r, lvl := range tc.want {
 				if lvl == "none" {
@@ -70,8 +70,8 @@ func TestConsoleEditsRestrictedKeyPermissions(t *testing.T) {
 		})
 	}
 	// A secret key's grid cannot be opened, and a forged post is the API's refusal.
-	assert.Contains(t, b.get("/console/keys?edit="+secretID).text(), "Only an active restricted key's permissions can be edited")
+	assert.Contains(t, b.get("/console/keys?edit="+secretID).Text(), "Only an active restricted key's permissions can be edited")
 	p := b.post("/console/keys/"+secretID+"/permissions", "perm.patients", "read")
 	assert.Equal(t, http.StatusBadRequest, p.Status)
-	assert.Contains(t, p.text(), "only restricted keys have permissions")
+	assert.Contains(t, p.Text(), "only restricted keys have permissions")
 }

@@ -71,7 +71,7 @@ func TestLogsPage(t *testing.T) {
 
 	t.Run("rows show method, path, status, error event and key", func(t *testing.T) {
 		p := b.get("/console/logs")
-		require.Equal(t, http.StatusOK, p.Status, p.text())
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
 		for _, tc := range []struct {
 			log  map[string]any
 			want []string
@@ -90,7 +90,7 @@ func TestLogsPage(t *testing.T) {
 			assert.Regexp(t, `/console/logs/`+id+`"><span class="pill `+tc.pill+`">`, p.Body, "status pill of %s", id)
 		}
 		assert.Contains(t, p.Body, `data-copy="`+eventID+`"`, "the error event id has a copy button")
-		assert.Contains(t, p.text(), "Console: "+regexp.MustCompile(`logs-[^ ]+@example\.com`).FindString(p.text()), "the console's own requests name the member")
+		assert.Contains(t, p.Text(), "Console: "+regexp.MustCompile(`logs-[^ ]+@example\.com`).FindString(p.Text()), "the console's own requests name the member")
 	})
 
 	t.Run("filters", func(t *testing.T) {
@@ -108,7 +108,7 @@ func TestLogsPage(t *testing.T) {
 			{"?key=" + keyID + "&method=get", []map[string]any{get, failed}, []map[string]any{post}, regexp.MustCompile(`^\d+ GET `), false},
 		} {
 			p := b.get("/console/logs" + tc.query)
-			require.Equal(t, http.StatusOK, p.Status, "%s: %s", tc.query, p.text())
+			require.Equal(t, http.StatusOK, p.Status, "%s: %s", tc.query, p.Text())
 			for _, l := range tc.has {
 				assert.NotEmpty(t, logRow(p.Body, l["id"].(string)), "%s shows %s", tc.query, l["path"])
 			}
@@ -121,42 +121,42 @@ func TestLogsPage(t *testing.T) {
 				assert.Regexp(t, tc.check, logRow(p.Body, id), tc.query)
 			}
 			if !tc.console {
-				assert.NotContains(t, p.text(), "Console: ", tc.query)
+				assert.NotContains(t, p.Text(), "Console: ", tc.query)
 			}
 		}
 		bad := b.get("/console/logs?status=teapot")
 		assert.Equal(t, http.StatusBadRequest, bad.Status)
-		assert.Contains(t, bad.text(), "use a class (2xx, 4xx, 5xx) or a status code such as 404")
+		assert.Contains(t, bad.Text(), "use a class (2xx, 4xx, 5xx) or a status code such as 404")
 	})
 
 	t.Run("pagination", func(t *testing.T) {
 		// The key's creates only: the test's own calls with the key are GETs.
 		first := b.get("/console/logs?key=" + keyID + "&method=POST&limit=2")
 		assert.Equal(t, posts[:2], logIDs(first.Body), "newest first")
-		assert.Contains(t, first.text(), "1–2 of 3")
+		assert.Contains(t, first.Text(), "1–2 of 3")
 		assert.Contains(t, first.Body, `rel="next"`)
 		assert.NotContains(t, first.Body, `rel="prev"`)
 		second := b.get("/console/logs?key=" + keyID + "&method=POST&limit=2&skip=2")
 		assert.Equal(t, posts[2:], logIDs(second.Body))
 		assert.Contains(t, second.Body, `rel="prev"`)
-		assert.Contains(t, second.text(), "3–3 of 3")
+		assert.Contains(t, second.Text(), "3–3 of 3")
 		assert.NotContains(t, second.Body, `rel="next"`)
 	})
 
 	t.Run("detail", func(t *testing.T) {
 		id := post["id"].(string)
 		p := b.get("/console/logs/" + id)
-		require.Equal(t, http.StatusOK, p.Status, p.text())
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
 		for _, want := range []string{"201 POST /patients", "Request-Id " + id, "Idempotency key luna-1", "Gateway request id " + post["requestId"].(string),
 			fmt.Sprintf("Duration %dms", int64(post["durationMs"].(float64))), "Key " + keyID + " secret"} {
-			assert.Contains(t, p.text(), want)
+			assert.Contains(t, p.Text(), want)
 		}
 		f := b.get("/console/logs/" + failed["id"].(string))
-		assert.Contains(t, f.text(), "Error event "+eventID)
+		assert.Contains(t, f.Text(), "Error event "+eventID)
 
 		missing := b.get("/console/logs/req_00000000000000000000000000")
 		assert.Equal(t, http.StatusNotFound, missing.Status)
-		assert.Contains(t, missing.text(), "NOT_FOUND")
+		assert.Contains(t, missing.Text(), "NOT_FOUND")
 	})
 
 	t.Run("find a request by its Request-Id", func(t *testing.T) {
@@ -166,33 +166,33 @@ func TestLogsPage(t *testing.T) {
 			{"  " + id + " ", "/console/logs/" + id}, // pasted with spaces
 		} {
 			p := b.get("/console/logs?request=" + url.QueryEscape(tc.query))
-			require.Equal(t, http.StatusOK, p.Status, p.text())
+			require.Equal(t, http.StatusOK, p.Status, p.Text())
 			assert.Equal(t, tc.url, p.URL, "%q opens its log", tc.query)
-			assert.Contains(t, p.text(), "201 POST /patients")
+			assert.Contains(t, p.Text(), "201 POST /patients")
 		}
 		for _, bad := range []string{"evt_01ABC", "pat_1", "req_1/../../keys"} {
 			p := b.get("/console/logs?request=" + url.QueryEscape(bad))
 			assert.Equal(t, http.StatusBadRequest, p.Status, bad)
-			assert.Contains(t, p.text(), "a Request-Id starts with req_", bad)
+			assert.Contains(t, p.Text(), "a Request-Id starts with req_", bad)
 			assert.Contains(t, p.Body, `value="`+html.EscapeString(bad)+`"`, "the box keeps what was typed")
 		}
 		gone := b.get("/console/logs?request=req_00000000000000000000000000")
 		assert.Equal(t, http.StatusNotFound, gone.Status, "a Request-Id of no log: the API's NOT_FOUND")
-		assert.Contains(t, gone.text(), "NOT_FOUND")
+		assert.Contains(t, gone.Text(), "NOT_FOUND")
 	})
 
 	t.Run("viewer reads the logs", func(t *testing.T) {
 		viewer := joinAs(t, c, b, "viewer")
 		p := viewer.get("/console/logs?key=" + keyID + "&method=POST")
-		require.Equal(t, http.StatusOK, p.Status, p.text())
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
 		assert.Equal(t, posts, logIDs(p.Body))
 	})
 
 	t.Run("empty state", func(t *testing.T) {
 		// Nothing has called the API in live mode yet: the page explains what shows up here.
 		p := b.post("/console/mode", "mode", "live", "back", "/logs")
-		require.Equal(t, http.StatusOK, p.Status, p.text())
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
 		assert.Empty(t, logIDs(p.Body))
-		assert.Contains(t, p.text(), "No API requests in live mode in the last 7 days. Every call made with one of this account's keys shows up here")
+		assert.Contains(t, p.Text(), "No API requests in live mode in the last 7 days. Every call made with one of this account's keys shows up here")
 	})
 }

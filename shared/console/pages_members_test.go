@@ -32,9 +32,9 @@ func invite(t *testing.T, c *consoleEnv, owner *browser, email, role string) str
 	t.Helper()
 	owner.get("/console/members")
 	p := owner.post("/console/members/invite", "email", email, "role", role)
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	link := inviteLinkRe.FindString(p.Body)
-	require.NotEmpty(t, link, p.text())
+	require.NotEmpty(t, link, p.Text())
 	return strings.TrimPrefix(link, c.srv.URL)
 }
 
@@ -44,7 +44,7 @@ func TestPendingInvitesListedAndRevoked(t *testing.T) {
 	ownerEmail := uniqueEmail("inv-owner")
 	owner.signup(ownerEmail)
 	p := owner.get("/console/members")
-	assert.Contains(t, p.text(), "No pending invites")
+	assert.Contains(t, p.Text(), "No pending invites")
 	assert.Empty(t, pendingInvites(t, p))
 
 	developer := joinAs(t, c, owner, "developer")
@@ -55,14 +55,14 @@ func TestPendingInvitesListedAndRevoked(t *testing.T) {
 	keptLink := invite(t, c, owner, kept, "developer")
 	p = owner.get("/console/members")
 	pending := pendingInvites(t, p)
-	require.Len(t, pending, 2, p.text())
-	assert.Regexp(t, regexp.QuoteMeta(kept)+` developer `+regexp.QuoteMeta(ownerEmail)+` 7 days from now Revoke`, p.text(), "email, role, invited by, expires")
-	assert.Regexp(t, regexp.QuoteMeta(revoked)+` viewer `+regexp.QuoteMeta(ownerEmail)+` 7 days from now Revoke`, p.text())
+	require.Len(t, pending, 2, p.Text())
+	assert.Regexp(t, regexp.QuoteMeta(kept)+` developer `+regexp.QuoteMeta(ownerEmail)+` 7 days from now Revoke`, p.Text(), "email, role, invited by, expires")
+	assert.Regexp(t, regexp.QuoteMeta(revoked)+` viewer `+regexp.QuoteMeta(ownerEmail)+` 7 days from now Revoke`, p.Text())
 	assert.Contains(t, p.Body, `data-confirm="Revoke the invite of `+revoked, "revoking asks for confirmation")
 
 	// Members who are not owners neither see nor revoke invites.
 	dp := developer.get("/console/members")
-	assert.NotContains(t, dp.text(), "Pending invites")
+	assert.NotContains(t, dp.Text(), "Pending invites")
 	assert.NotContains(t, dp.Body, pending[revoked])
 	dp = developer.post("/console/members/invites/revoke", "invite", pending[revoked])
 	assert.Equal(t, http.StatusForbidden, dp.Status)
@@ -74,25 +74,25 @@ func TestPendingInvitesListedAndRevoked(t *testing.T) {
 
 	owner.get("/console/members")
 	p = owner.post("/console/members/invites/revoke", "invite", pending[revoked])
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	assert.Equal(t, "/console/members", p.URL)
-	assert.Contains(t, p.text(), "Invite revoked; its link no longer works.")
+	assert.Contains(t, p.Text(), "Invite revoked; its link no longer works.")
 	assert.Equal(t, []string{kept}, keys(pendingInvites(t, p)))
 
 	// The revoked link stops working; revoking it again says it is gone.
 	gone := c.browser(t).get(revokedLink)
 	assert.Equal(t, http.StatusNotFound, gone.Status)
-	assert.Contains(t, gone.text(), "already used, has expired, or never existed")
+	assert.Contains(t, gone.Text(), "already used, has expired, or never existed")
 	p = owner.post("/console/members/invites/revoke", "invite", pending[revoked])
 	assert.Equal(t, http.StatusConflict, p.Status)
-	assert.Contains(t, p.text(), "already used, revoked or expired")
+	assert.Contains(t, p.Text(), "already used, revoked or expired")
 
 	// The other invite still works, and leaves the list once accepted.
 	joiner := c.browser(t)
 	joiner.get(keptLink)
 	p = joiner.post(keptLink, "name", "Kept Member", "password", "a long enough password")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	assert.Contains(t, p.text(), "you joined as developer")
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
+	assert.Contains(t, p.Text(), "you joined as developer")
 	assert.Empty(t, pendingInvites(t, owner.get("/console/members")))
 }
 

@@ -22,9 +22,9 @@ func TestSandboxReset(t *testing.T) {
 
 	b.get("/console/sandbox/messages")
 	p := b.post("/console/sandbox/reset", "resource", "messages")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	assert.Equal(t, "/console/sandbox/messages", p.URL, "back on the tab the reset was asked from")
-	assert.Contains(t, p.text(), "Sandbox reset started")
+	assert.Contains(t, p.Text(), "Sandbox reset started")
 	// The reset runs on the job queue; the page shows its progress until it has finished.
 	require.Eventually(t, func() bool {
 		st := c.env.Do(t, http.MethodGet, "/sandbox/reset", key, nil).JSON(t)
@@ -34,5 +34,5 @@ func TestSandboxReset(t *testing.T) {
 	total := c.env.Do(t, http.MethodGet, "/patients?$limit=0", key, nil).JSON(t)["total"]
 	assert.Equal(t, fmt.Sprint(done["seeded"].(map[string]any)["patients"]), fmt.Sprint(total), "the API seeded what the reset reports")
 	assert.Equal(t, http.StatusOK, c.env.Do(t, http.MethodGet, "/messages/"+gone, key, nil).Status, "the deleted message is back")
-	assert.NotContains(t, b.get("/console/sandbox/messages").text(), "Sandbox reset running", "no progress shown once it finished")
+	assert.NotContains(t, b.get("/console/sandbox/messages").Text(), "Sandbox reset running", "no progress shown once it finished")
 }

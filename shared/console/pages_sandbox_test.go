@@ -56,17 +56,17 @@ func TestSandboxPages(t *testing.T) {
 
 	t.Run("lists the patients the API returns", func(t *testing.T) {
 		p := b.get("/console/sandbox")
-		require.Equal(t, http.StatusOK, p.Status, p.text())
-		assert.Contains(t, p.text(), sandbox.Name+", test mode")
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
+		assert.Contains(t, p.Text(), sandbox.Name+", test mode")
 		for _, pat := range patients {
-			assert.Regexp(t, nameRe(pat), p.text())
+			assert.Regexp(t, nameRe(pat), p.Text())
 		}
 		var ids []string
 		for _, pat := range patients {
 			ids = append(ids, pat["id"].(string))
 		}
 		assert.Equal(t, ids, rowIDs(p.Body, "patients"), "in the API's order")
-		assert.Contains(t, p.text(), fmt.Sprintf("1–%d of %d", len(patients), len(patients)))
+		assert.Contains(t, p.Text(), fmt.Sprintf("1–%d of %d", len(patients), len(patients)))
 		assert.Contains(t, p.Body, `type="search"`, "patients can be searched")
 	})
 
@@ -95,7 +95,7 @@ func TestSandboxPages(t *testing.T) {
 		appt := apiList(t, c, key, "appointments", "?$limit=1")[0]
 		pat := c.env.Do(t, http.MethodGet, "/patients/"+appt["patientId"].(string), key, nil).JSON(t)
 		prac := c.env.Do(t, http.MethodGet, "/practitioners/"+appt["practitionerId"].(string), key, nil).JSON(t)
-		assert.Regexp(t, `UTC `+regexp.QuoteMeta(fmt.Sprint(prac["title"]))+" "+nameRe(prac)+" "+nameRe(pat), b.get("/console/sandbox/appointments").text())
+		assert.Regexp(t, `UTC `+regexp.QuoteMeta(fmt.Sprint(prac["title"]))+" "+nameRe(prac)+" "+nameRe(pat), b.get("/console/sandbox/appointments").Text())
 	})
 
 	t.Run("pagination", func(t *testing.T) {
@@ -112,7 +112,7 @@ func TestSandboxPages(t *testing.T) {
 		} {
 			p := b.get(fmt.Sprintf("/console/sandbox/patients?limit=2&skip=%d", tc.skip))
 			require.Equal(t, http.StatusOK, p.Status)
-			assert.Contains(t, p.text(), tc.showing)
+			assert.Contains(t, p.Text(), tc.showing)
 			var want []string
 			for _, o := range apiList(t, c, key, "patients", tc.apiQuery) {
 				want = append(want, o["id"].(string))
@@ -133,7 +133,7 @@ func TestSandboxPages(t *testing.T) {
 		require.NotEmpty(t, found)
 		require.Less(t, len(found), len(patients), "the search must narrow the sandbox for this test to mean anything")
 		p := b.get("/console/sandbox/patients?q=" + url.QueryEscape(last))
-		require.Equal(t, http.StatusOK, p.Status, p.text())
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
 		var want []string
 		for _, o := range found {
 			want = append(want, o["id"].(string))
@@ -143,22 +143,22 @@ func TestSandboxPages(t *testing.T) {
 
 		none := b.get("/console/sandbox/patients?q=zzzqqqxxnothing")
 		assert.Empty(t, rowIDs(none.Body, "patients"))
-		assert.Contains(t, none.text(), "No patients match")
+		assert.Contains(t, none.Text(), "No patients match")
 	})
 
 	t.Run("detail page", func(t *testing.T) {
 		appt := apiList(t, c, key, "appointments", "?$limit=1")[0]
 		id := appt["id"].(string)
 		p := b.get("/console/sandbox/appointments/" + id)
-		require.Equal(t, http.StatusOK, p.Status, p.text())
-		assert.Contains(t, p.text(), `"id": "`+id+`"`, "the JSON, pretty-printed")
-		assert.Contains(t, p.text(), `"status": "`+appt["status"].(string)+`"`)
-		assert.Contains(t, p.text(), "patientId "+appt["patientId"].(string), "the fields table")
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
+		assert.Contains(t, p.Text(), `"id": "`+id+`"`, "the JSON, pretty-printed")
+		assert.Contains(t, p.Text(), `"status": "`+appt["status"].(string)+`"`)
+		assert.Contains(t, p.Text(), "patientId "+appt["patientId"].(string), "the fields table")
 		assert.Contains(t, p.Body, `href="/console/sandbox/patients/`+appt["patientId"].(string)+`"`, "references link to their object")
 
 		missing := b.get("/console/sandbox/patients/pat_00000000000000000000000000")
 		assert.Equal(t, http.StatusNotFound, missing.Status)
-		assert.Contains(t, missing.text(), "NOT_FOUND")
+		assert.Contains(t, missing.Text(), "NOT_FOUND")
 		assert.Equal(t, http.StatusNotFound, b.get("/console/sandbox/wands").Status)
 	})
 
@@ -173,7 +173,7 @@ func TestSandboxPages(t *testing.T) {
 		require.Equal(t, http.StatusOK, upd.Status, string(upd.Body))
 
 		p := b.get("/console/sandbox/patients/" + pid)
-		require.Equal(t, http.StatusOK, p.Status, p.text())
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
 		assert.Regexp(t, `<h1>`+nameRe(pat)+` <span class="pill`, p.Body, "the patient's name is the title")
 		assert.Regexp(t, `<title>`+nameRe(pat)+` · HAPI Hub</title>`, p.Body)
 		if dob, ok := pat["dateOfBirth"].(float64); ok {
@@ -213,9 +213,9 @@ func TestSandboxPages(t *testing.T) {
 		b.post("/console/mode", "mode", "live", "back", "/sandbox")
 		defer b.post("/console/mode", "mode", "test", "back", "/sandbox")
 		p := b.get("/console/sandbox")
-		require.Equal(t, http.StatusOK, p.Status, p.text())
-		assert.Contains(t, p.text(), "No clinic is connected to this account in live mode yet")
-		assert.NotContains(t, p.text(), "Reset sandbox", "live data is never reset")
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
+		assert.Contains(t, p.Text(), "No clinic is connected to this account in live mode yet")
+		assert.NotContains(t, p.Text(), "Reset sandbox", "live data is never reset")
 	})
 }
 
@@ -243,8 +243,8 @@ func TestSandboxLiveOrganizations(t *testing.T) {
 		o := o.(map[string]any)
 		id, name := o["id"].(string), o["name"].(string)
 		p := b.get("/console/sandbox/practitioners?org=" + id)
-		require.Equal(t, http.StatusOK, p.Status, p.text())
-		assert.Contains(t, p.text(), "live mode: "+name)
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
+		assert.Contains(t, p.Text(), "live mode: "+name)
 		assert.Regexp(t, `<option value="`+id+`" selected>`, p.Body, "the picker shows the organization")
 		var want []string
 		for _, x := range c.env.Do(t, http.MethodGet, "/practitioners", c.env.LiveKey, nil, "HapiHub-Organization", id).JSON(t)["data"].([]any) {
@@ -253,19 +253,19 @@ func TestSandboxLiveOrganizations(t *testing.T) {
 		require.NotEmpty(t, want)
 		assert.Equal(t, want, rowIDs(p.Body, "practitioners"), name)
 		assert.Contains(t, p.Body, "?org="+id, "links keep the organization")
-		assert.NotContains(t, p.text(), "Reset sandbox")
+		assert.NotContains(t, p.Text(), "Reset sandbox")
 
 		obj := b.get("/console/sandbox/practitioners/" + want[0] + "?org=" + id)
-		require.Equal(t, http.StatusOK, obj.Status, obj.text())
-		assert.Contains(t, obj.text(), `"id": "`+want[0]+`"`)
-		assert.Contains(t, obj.text(), `"organizationId": "`+id+`"`)
+		require.Equal(t, http.StatusOK, obj.Status, obj.Text())
+		assert.Contains(t, obj.Text(), `"id": "`+want[0]+`"`)
+		assert.Contains(t, obj.Text(), `"organizationId": "`+id+`"`)
 	}
 	// Without ?org= the first organization shows, on the list and on an object's page alike.
 	p := b.get("/console/sandbox/practitioners")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	first := rowIDs(p.Body, "practitioners")[0]
 	obj := b.get("/console/sandbox/practitioners/" + first)
-	assert.Equal(t, http.StatusOK, obj.Status, obj.text())
+	assert.Equal(t, http.StatusOK, obj.Status, obj.Text())
 }
 
 func TestSandboxResetRefusedToViewer(t *testing.T) {
@@ -279,7 +279,7 @@ func TestSandboxResetRefusedToViewer(t *testing.T) {
 	assert.Len(t, rowIDs(p.Body, "invoices"), tinySandbox.Invoices)
 	p = viewer.post("/console/sandbox/reset", "resource", "invoices")
 	assert.Equal(t, http.StatusForbidden, p.Status)
-	assert.Regexp(t, `PERMISSIONS_ERROR .*sandbox`, p.text(), "the API's refusal, in place")
+	assert.Regexp(t, `PERMISSIONS_ERROR .*sandbox`, p.Text(), "the API's refusal, in place")
 	assert.Len(t, rowIDs(p.Body, "invoices"), tinySandbox.Invoices, "the tab still shows under the message")
 	assert.Equal(t, before, apiList(t, c, key, "patients", "?$limit=100"), "nothing was reset")
 }

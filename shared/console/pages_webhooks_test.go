@@ -21,10 +21,10 @@ func consoleEndpoint(t *testing.T, b *browser, url string, events ...string) str
 	t.Helper()
 	b.get("/console/webhooks")
 	p := b.postValues("/console/webhooks", map[string][]string{"url": {url}, "description": {"Console test receiver"}, "events": events})
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	m := endpointPathRe.FindStringSubmatch(p.URL)
 	require.NotNil(t, m, "a created endpoint opens its page, at %s", p.URL)
-	assert.Contains(t, p.text(), "Endpoint created")
+	assert.Contains(t, p.Text(), "Endpoint created")
 	return m[1]
 }
 
@@ -35,7 +35,7 @@ func (b *browser) postValues(path string, fields map[string][]string) *webPage {
 	for k, v := range fields {
 		form[k] = v
 	}
-	if m := csrfRe.FindStringSubmatch(b.page.Body); m != nil {
+	if m := csrfRe.FindStringSubmatch(b.Page.Body); m != nil {
 		form["csrf"] = []string{html.UnescapeString(m[1])}
 	}
 	return b.do(http.MethodPost, path, form)
@@ -56,7 +56,7 @@ func waitForRow(t *testing.T, b *browser, path, eventID, status, has string) (st
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		p := b.get(path)
-		require.Equal(t, http.StatusOK, p.Status, p.text())
+		require.Equal(t, http.StatusOK, p.Status, p.Text())
 		for _, m := range deliveryRowRe.FindAllStringSubmatchIndex(p.Body, -1) {
 			row := p.Body[m[0]:]
 			row = row[:strings.Index(row, "</tr>")]
@@ -65,7 +65,7 @@ func waitForRow(t *testing.T, b *browser, path, eventID, status, has string) (st
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no %s delivery of %s listed on %s: %s", status, eventID, path, p.text())
+			t.Fatalf("no %s delivery of %s listed on %s: %s", status, eventID, path, p.Text())
 		}
 		time.Sleep(100 * time.Millisecond) // a page is 2–3 API reads; the session key may read 25 a second
 	}
@@ -76,7 +76,7 @@ func TestWebhookCreateFormErrors(t *testing.T) {
 	b, _ := ownerWithKey(t, c, "hooks-form")
 	empty := b.get("/console/webhooks")
 	require.Equal(t, http.StatusOK, empty.Status)
-	assert.Contains(t, empty.text(), "No webhook endpoints in test mode yet")
+	assert.Contains(t, empty.Text(), "No webhook endpoints in test mode yet")
 	assert.Contains(t, empty.Body, `href="#add-endpoint"`, "the empty state leads to the form")
 	for _, typ := range []string{"patient.created", "patient.*", "appointment.cancelled", "invoice.paid"} {
 		assert.Contains(t, empty.Body, `name="events" value="`+typ+`"`, "the picker offers %s", typ)
@@ -101,7 +101,7 @@ func TestWebhookCreateFormErrors(t *testing.T) {
 			p := b.postValues("/console/webhooks", map[string][]string{"url": {tc.url}, "events": tc.events})
 			assert.Equal(t, http.StatusBadRequest, p.Status)
 			assert.Equal(t, "/console/webhooks", p.URL, "the form is shown again")
-			assert.Contains(t, p.text(), "INVALID_PARAMETERS")
+			assert.Contains(t, p.Text(), "INVALID_PARAMETERS")
 			// The message sits in the field's error element, right after the field.
 			fieldErr := regexp.MustCompile(`(?s)<div class="field-error">([^<]*)</div>`).FindAllStringSubmatch(p.Body, -1)
 			require.Len(t, fieldErr, 1, "one field error")
@@ -115,7 +115,7 @@ func TestWebhookCreateFormErrors(t *testing.T) {
 		})
 	}
 	list := b.get("/console/webhooks")
-	assert.Contains(t, list.text(), "No webhook endpoints", "nothing was created")
+	assert.Contains(t, list.Text(), "No webhook endpoints", "nothing was created")
 }
 
 // TestWebhookDeliveries: an endpoint created in the console receives a patient created through
@@ -130,15 +130,15 @@ func TestWebhookDeliveries(t *testing.T) {
 
 	p := b.get("/console/webhooks")
 	assert.Contains(t, p.Body, `data-id="`+id+`" data-status="enabled"`, "the list shows the endpoint")
-	assert.Contains(t, p.text(), rc.srv.URL+"/hook")
-	assert.Contains(t, p.text(), "patient.*")
+	assert.Contains(t, p.Text(), rc.srv.URL+"/hook")
+	assert.Contains(t, p.Text(), "patient.*")
 
 	// The secret is hidden until revealed (a POST), then shown once in that answer.
 	p = b.get(page)
 	assert.Empty(t, shownSecret(p), "the secret is hidden")
 	p = b.post(page + "/reveal")
 	secret := shownSecret(p)
-	require.NotEmpty(t, secret, "reveal shows the secret: %s", p.text())
+	require.NotEmpty(t, secret, "reveal shows the secret: %s", p.Text())
 
 	// A patient created through the API is delivered, signed, and listed on the endpoint's page.
 	r := c.env.Do(t, http.MethodPost, "/patients", key, map[string]any{"firstName": "Ada", "lastName": "Webhook"})
@@ -156,26 +156,26 @@ func TestWebhookDeliveries(t *testing.T) {
 
 	// Its delivery page: the attempt's status, duration, escaped body, the request body.
 	dp := b.get(page + "/deliveries/" + did)
-	require.Equal(t, http.StatusOK, dp.Status, dp.text())
+	require.Equal(t, http.StatusOK, dp.Status, dp.Text())
 	assert.Contains(t, dp.Body, "&lt;b&gt;thanks&lt;/b&gt; from the receiver", "the response body is escaped")
 	assert.NotContains(t, dp.Body, "<b>thanks</b>")
-	assert.Regexp(t, `\d+ ms`, dp.text())
-	assert.Contains(t, dp.text(), `"id": "`+ev.ID+`"`, "the request body is the event")
-	assert.Contains(t, dp.text(), hapihub.SignatureHeader)
+	assert.Regexp(t, `\d+ ms`, dp.Text())
+	assert.Contains(t, dp.Text(), `"id": "`+ev.ID+`"`, "the request body is the event")
+	assert.Contains(t, dp.Text(), hapihub.SignatureHeader)
 
 	// The event's page tells where it went.
 	evp := b.get("/console/events/" + ev.ID)
-	require.Equal(t, http.StatusOK, evp.Status, evp.text())
+	require.Equal(t, http.StatusOK, evp.Status, evp.Text())
 	assert.Contains(t, evp.Body, `data-id="`+did+`" data-status="succeeded"`, "delivered to the endpoint")
-	assert.Contains(t, evp.text(), `"firstName": "Ada"`, "the event's JSON, pretty-printed")
+	assert.Contains(t, evp.Text(), `"firstName": "Ada"`, "the event's JSON, pretty-printed")
 
 	// Send test event: a signed sample of the chosen type arrives and is listed.
 	p = b.get(page)
 	assert.Contains(t, p.Body, `<option value="patient.updated">`, "the test types are those the endpoint receives")
 	assert.NotContains(t, p.Body, `<option value="invoice.paid">`)
 	p = b.post(page+"/test", "type", "patient.updated")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	assert.Contains(t, p.text(), "Test patient.updated event")
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
+	assert.Contains(t, p.Text(), "Test patient.updated event")
 	got, tev := rc.waitFor(t, func(e hapihub.Event) bool { return e.Test && e.Type == "patient.updated" })
 	assert.NoError(t, hapihub.VerifySignature(got.Body, got.Header.Get(hapihub.SignatureHeader), secret, 0), "the test event is signed")
 	testDelivery, _ := waitForRow(t, b, page, tev.ID, "succeeded", "")
@@ -183,13 +183,13 @@ func TestWebhookDeliveries(t *testing.T) {
 	// A type the endpoint does not receive: the API's field error, in place.
 	p = b.post(page+"/test", "type", "invoice.paid")
 	assert.Equal(t, http.StatusBadRequest, p.Status)
-	assert.Contains(t, p.text(), "does not receive invoice.paid")
+	assert.Contains(t, p.Text(), "does not receive invoice.paid")
 
 	// Resend: the same event arrives again and the delivery shows two attempts.
 	b.get(page + "/deliveries/" + testDelivery)
 	p = b.post(page + "/deliveries/" + testDelivery + "/resend")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	assert.Contains(t, p.text(), "Delivery queued again")
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
+	assert.Contains(t, p.Text(), "Delivery queued again")
 	deadline := time.Now().Add(5 * time.Second)
 	for rc.count(tev.ID) < 2 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
@@ -199,7 +199,7 @@ func TestWebhookDeliveries(t *testing.T) {
 	for {
 		p = b.get(page + "/deliveries/" + testDelivery)
 		if n := strings.Count(p.Body, `<tr data-status="succeeded">`); n == 2 || time.Now().After(deadline) {
-			assert.Equal(t, 2, n, "two attempts listed: %s", p.text())
+			assert.Equal(t, 2, n, "two attempts listed: %s", p.Text())
 			break
 		}
 		time.Sleep(100 * time.Millisecond) // a page is 2–3 API reads; the session key may read 25 a second
@@ -225,8 +225,8 @@ func TestWebhookFailingDelivery(t *testing.T) {
 
 	dp := b.get(page + "/deliveries/" + did)
 	assert.Contains(t, dp.Body, `<span class="pill pill-bad">500</span>`)
-	assert.Contains(t, dp.text(), "Truncated: HAPI Hub keeps the first 1 KB of a response")
-	assert.Contains(t, dp.text(), "Next attempt")
+	assert.Contains(t, dp.Text(), "Truncated: HAPI Hub keeps the first 1 KB of a response")
+	assert.Contains(t, dp.Text(), "Next attempt")
 }
 
 func TestWebhookEndpointActions(t *testing.T) {
@@ -249,38 +249,38 @@ func TestWebhookEndpointActions(t *testing.T) {
 		check  func(t *testing.T, p *webPage)
 	}{
 		{"disable", "/status", map[string][]string{"status": {"disabled"}}, func(t *testing.T, p *webPage) {
-			assert.Contains(t, p.text(), "Endpoint disabled")
+			assert.Contains(t, p.Text(), "Endpoint disabled")
 			assert.Contains(t, p.Body, `data-status="disabled"`)
-			assert.Contains(t, p.text(), "Enable the endpoint to send it a test event")
+			assert.Contains(t, p.Text(), "Enable the endpoint to send it a test event")
 		}},
 		{"enable", "/status", map[string][]string{"status": {"enabled"}}, func(t *testing.T, p *webPage) {
 			assert.Contains(t, p.Body, `data-status="enabled"`)
-			assert.Contains(t, p.text(), "Send test event")
+			assert.Contains(t, p.Text(), "Send test event")
 		}},
 		{"edit events", "/events", map[string][]string{"events": {"invoice.paid", "patient.*"}, "description": {"Billing"}}, func(t *testing.T, p *webPage) {
-			assert.Contains(t, p.text(), "Endpoint saved")
-			assert.Contains(t, p.text(), "invoice.paid, patient.*")
-			assert.Contains(t, p.text(), "Billing")
+			assert.Contains(t, p.Text(), "Endpoint saved")
+			assert.Contains(t, p.Text(), "invoice.paid, patient.*")
+			assert.Contains(t, p.Text(), "Billing")
 		}},
 		{"edit with no events", "/events", map[string][]string{"description": {"x"}}, func(t *testing.T, p *webPage) {
 			assert.Equal(t, http.StatusBadRequest, p.Status)
-			assert.Contains(t, p.text(), "choose at least one event type")
+			assert.Contains(t, p.Text(), "choose at least one event type")
 		}},
 		{"roll the secret", "/roll", map[string][]string{"expires": {"3600"}}, func(t *testing.T, p *webPage) {
-			assert.Contains(t, p.text(), "Secret rolled")
+			assert.Contains(t, p.Text(), "Secret rolled")
 			rolled := shownSecret(p)
-			assert.NotEmpty(t, rolled, "the new secret is shown: %s", p.text())
+			assert.NotEmpty(t, rolled, "the new secret is shown: %s", p.Text())
 			assert.NotEqual(t, first, rolled)
 			assert.Equal(t, rolled, reveal(), "reveal now shows the new secret")
 		}},
 		{"roll with an unknown expiry", "/roll", map[string][]string{"expires": {"999999"}}, func(t *testing.T, p *webPage) {
 			assert.Equal(t, http.StatusBadRequest, p.Status)
-			assert.Contains(t, p.text(), "choose when the old secret stops signing")
+			assert.Contains(t, p.Text(), "choose when the old secret stops signing")
 		}},
 		{"delete", "/delete", nil, func(t *testing.T, p *webPage) {
 			assert.Equal(t, "/console/webhooks", p.URL)
-			assert.Contains(t, p.text(), target+" deleted")
-			assert.Contains(t, p.text(), "No webhook endpoints")
+			assert.Contains(t, p.Text(), target+" deleted")
+			assert.Contains(t, p.Text(), "No webhook endpoints")
 		}},
 	}
 	for _, tc := range cases {
@@ -291,7 +291,7 @@ func TestWebhookEndpointActions(t *testing.T) {
 	}
 	p := b.get(page)
 	assert.Equal(t, http.StatusNotFound, p.Status, "a deleted endpoint's page")
-	assert.Contains(t, p.text(), "NOT_FOUND")
+	assert.Contains(t, p.Text(), "NOT_FOUND")
 }
 
 func TestWebhooksViewer(t *testing.T) {
@@ -302,14 +302,14 @@ func TestWebhooksViewer(t *testing.T) {
 	viewer := joinAs(t, c, owner, "viewer")
 
 	p := viewer.get("/console/webhooks")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	assert.Contains(t, p.text(), target, "a viewer reads the endpoints")
-	assert.Contains(t, p.text(), "Your role can see webhook endpoints but not add or change them")
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
+	assert.Contains(t, p.Text(), target, "a viewer reads the endpoints")
+	assert.Contains(t, p.Text(), "Your role can see webhook endpoints but not add or change them")
 	assert.NotContains(t, p.Body, `action="/console/webhooks"`, "no create form")
 	p = viewer.get("/console/webhooks/" + id)
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	assert.NotContains(t, p.text(), "Send test event")
-	assert.NotContains(t, p.text(), "Delete endpoint")
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
+	assert.NotContains(t, p.Text(), "Send test event")
+	assert.NotContains(t, p.Text(), "Delete endpoint")
 
 	// The forms' POSTs are still judged by the API, whose message is shown in place.
 	cases := []struct {
@@ -327,7 +327,7 @@ func TestWebhooksViewer(t *testing.T) {
 			viewer.get("/console/webhooks")
 			p := viewer.postValues(tc.path, tc.fields)
 			assert.Equal(t, http.StatusForbidden, p.Status)
-			assert.Regexp(t, `PERMISSIONS_ERROR .*webhook-endpoints`, p.text())
+			assert.Regexp(t, `PERMISSIONS_ERROR .*webhook-endpoints`, p.Text())
 		})
 	}
 	assert.Contains(t, owner.get("/console/webhooks/"+id).Body, `data-status="enabled"`, "nothing changed")

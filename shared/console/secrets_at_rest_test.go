@@ -82,11 +82,11 @@ func TestNoUsableCredentialAtRest(t *testing.T) {
 	owner, testKey := ownerWithKey(t, c, "atrest")
 	owner.post("/console/mode", "mode", "live")
 	created := owner.post("/console/keys", "name", "Reporting job", "perm.patients", "read")
-	require.Equal(t, http.StatusOK, created.Status, created.text())
+	require.Equal(t, http.StatusOK, created.Status, created.Text())
 	liveKey := regexp.MustCompile(`rk_live_[0-9A-Za-z]{32}`).FindString(created.Body)
 	require.NotEmpty(t, liveKey, "the live key is shown once")
 	rolled := owner.post("/console/keys/"+regexp.MustCompile(`key_[0-9A-Z]{26}`).FindString(created.Body)+"/roll", "grace", "1h")
-	require.Equal(t, http.StatusOK, rolled.Status, rolled.text())
+	require.Equal(t, http.StatusOK, rolled.Status, rolled.Text())
 	owner.post("/console/mode", "mode", "test")
 	hook := newHook(t)
 	owner.postValues("/console/webhooks", map[string][]string{"url": {hook.srv.URL}, "events": {"*"}})
@@ -106,7 +106,7 @@ func TestNoUsableCredentialAtRest(t *testing.T) {
 		}
 	}
 	// The finder finds what it must: the keys and tokens this test holds.
-	for _, cred := range []string{testKey, liveKey, owner.cookies[sessionCookieName].Value, member.cookies[sessionCookieName].Value,
+	for _, cred := range []string{testKey, liveKey, owner.Cookies[sessionCookieName].Value, member.Cookies[sessionCookieName].Value,
 		inviteLink[strings.LastIndex(inviteLink, "/")+1:]} {
 		_, _, ok := f.usable("a body with " + cred + " inside")
 		assert.True(t, ok, "the finder knows %s...", cred[:8])

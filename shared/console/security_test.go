@@ -55,7 +55,7 @@ func TestLoginDoesNotTellWhichEmailsExist(t *testing.T) {
 			before := checks.Load()
 			p := c.browser(t).login(tc.email, tc.password)
 			assert.Equal(t, http.StatusUnauthorized, p.Status)
-			assert.Contains(t, p.text(), refused)
+			assert.Contains(t, p.Text(), refused)
 			assert.Equal(t, tc.checks, checks.Load()-before, "argon2 runs")
 		})
 	}
@@ -68,7 +68,7 @@ func TestLoginRateLimitHoldsUnderConcurrency(t *testing.T) {
 	c.browser(t).signup(email)
 	b := c.browser(t)
 	b.get("/console/login")
-	csrf := b.cookies[csrfCookieName].Value
+	csrf := b.Cookies[csrfCookieName].Value
 	before := checks.Load()
 
 	// A burst of wrong guesses at once: each must see the counts of those before it.
@@ -113,7 +113,7 @@ func TestLoginEndsTheSessionItCameWith(t *testing.T) {
 	b := c.browser(t)
 	b.signup(email)
 	ctx := context.Background()
-	old := b.cookies[sessionCookieName].Value
+	old := b.Cookies[sessionCookieName].Value
 	oldSession, err := c.store.GetSession(ctx, sessionHash(old))
 	require.NoError(t, err)
 	oldSession = web.SessionSecrets(old, oldSession)
@@ -121,10 +121,10 @@ func TestLoginEndsTheSessionItCameWith(t *testing.T) {
 	require.Equal(t, http.StatusOK, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "the session key works while the session lives")
 
 	// Logging in again from the same browser (the login form is public, guarded by the CSRF cookie).
-	p := b.do(http.MethodPost, "/console/login", url.Values{"csrf": {b.cookies[csrfCookieName].Value}, "email": {email}, "password": {"correct horse battery"}})
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	p := b.do(http.MethodPost, "/console/login", url.Values{"csrf": {b.Cookies[csrfCookieName].Value}, "email": {email}, "password": {"correct horse battery"}})
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	assert.Equal(t, "/console/", p.URL)
-	assert.NotEqual(t, old, b.cookies[sessionCookieName].Value, "a new token")
+	assert.NotEqual(t, old, b.Cookies[sessionCookieName].Value, "a new token")
 	_, err = c.store.GetSession(ctx, sessionHash(old))
 	assert.ErrorIs(t, err, accountstore.ErrNoSession, "the old session is gone")
 	assert.Equal(t, http.StatusUnauthorized, c.env.Do(t, http.MethodGet, "/patients?$limit=1", oldKey, nil).Status, "and its keys")
@@ -135,7 +135,7 @@ func TestFlashIsTheConsolesOwnWords(t *testing.T) {
 	owner := c.browser(t)
 	owner.signup(uniqueEmail("flash"))
 	var welcome string // the sign-up's flash cookie, signed with the owner's session
-	for _, ck := range owner.setCookies {
+	for _, ck := range owner.SetCookies {
 		if ck.Name == flashCookieName && ck.Value != "" {
 			welcome = ck.Value
 		}
@@ -163,16 +163,16 @@ func TestFlashIsTheConsolesOwnWords(t *testing.T) {
 		{"a public message without a session", anon, "/console/login", loggedOut, "You are logged out."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.b.cookies[flashCookieName] = &http.Cookie{Name: flashCookieName, Value: tc.cookie}
+			tc.b.Cookies[flashCookieName] = &http.Cookie{Name: flashCookieName, Value: tc.cookie}
 			p := tc.b.get(tc.path)
 			require.Equal(t, http.StatusOK, p.Status)
 			if tc.want == "" {
 				assert.NotContains(t, p.Body, `class="flash"`)
-				assert.NotContains(t, p.text(), "555 0100")
+				assert.NotContains(t, p.Text(), "555 0100")
 			} else {
-				assert.Contains(t, p.text(), tc.want)
+				assert.Contains(t, p.Text(), tc.want)
 			}
-			assert.NotContains(t, tc.b.cookies, flashCookieName, "a flash is shown at most once")
+			assert.NotContains(t, tc.b.Cookies, flashCookieName, "a flash is shown at most once")
 		})
 	}
 }
@@ -192,12 +192,12 @@ func TestSignupProbesForTakenEmailsAreLimited(t *testing.T) {
 	for i := 1; i <= 10; i++ {
 		p := try()
 		require.Equal(t, http.StatusBadRequest, p.Status, "probe %d", i)
-		assert.Contains(t, p.text(), "already has an account")
+		assert.Contains(t, p.Text(), "already has an account")
 	}
 	p := try()
 	assert.Equal(t, http.StatusTooManyRequests, p.Status)
-	assert.Regexp(t, `Too many attempts, try again in \d+ minutes?\.`, p.text())
-	assert.NotContains(t, p.text(), "already has an account", "the 11th learns nothing about the email")
+	assert.Regexp(t, `Too many attempts, try again in \d+ minutes?\.`, p.Text())
+	assert.NotContains(t, p.Text(), "already has an account", "the 11th learns nothing about the email")
 	assert.NotEmpty(t, p.Header.Get("Retry-After"))
 }
 
@@ -250,16 +250,16 @@ func TestCookieNames(t *testing.T) {
 			b := c.browser(t)
 			b.get("/console/signup")
 			set := map[string]*http.Cookie{}
-			for _, ck := range b.setCookies {
+			for _, ck := range b.SetCookies {
 				set[ck.Name] = ck
 			}
 			b.signup(uniqueEmail("cookies"))
-			for _, ck := range b.setCookies {
+			for _, ck := range b.SetCookies {
 				set[ck.Name] = ck
 			}
 			for _, base := range []string{"hh_csrf", "hh_session", "hh_flash"} {
 				ck := set[tc.prefix+base]
-				require.NotNil(t, ck, "%s%s is set (got %v)", tc.prefix, base, b.setCookies)
+				require.NotNil(t, ck, "%s%s is set (got %v)", tc.prefix, base, b.SetCookies)
 				assert.Equal(t, !tc.insecure, ck.Secure, "%s Secure", ck.Name)
 				assert.Equal(t, "/", ck.Path, ck.Name)
 				assert.Empty(t, ck.Domain, "%s: a host-only cookie", ck.Name)
@@ -279,21 +279,21 @@ func TestPlantedUnprefixedCookiesAreIgnored(t *testing.T) {
 	c := newConsoleServing(t, fromOwnIP())
 	victim := c.browser(t)
 	victim.signup(uniqueEmail("planted"))
-	token := victim.cookies[sessionCookieName].Value
+	token := victim.Cookies[sessionCookieName].Value
 
 	// A sibling subdomain can set hh_session for the console's host (Domain=parent), but not a
 	// __Host- cookie: the console reads only the prefixed name, so a planted one logs nobody in.
 	attacker := c.browser(t)
-	attacker.cookies["hh_session"] = &http.Cookie{Name: "hh_session", Value: token}
+	attacker.Cookies["hh_session"] = &http.Cookie{Name: "hh_session", Value: token}
 	p := attacker.get("/console/keys")
 	assert.Equal(t, "/console/login?next=%2Fkeys", p.URL, "a session under the plain name is not read")
 
 	// Nor does a planted CSRF cookie validate a public form.
 	anon := c.browser(t)
-	anon.cookies["hh_csrf"] = &http.Cookie{Name: "hh_csrf", Value: "planted-token"}
+	anon.Cookies["hh_csrf"] = &http.Cookie{Name: "hh_csrf", Value: "planted-token"}
 	p = anon.do(http.MethodPost, "/console/login", url.Values{"csrf": {"planted-token"}, "email": {"a@example.com"}, "password": {"whatever it is"}})
 	assert.Equal(t, http.StatusForbidden, p.Status)
-	assert.Contains(t, p.text(), "This form expired or was sent from another site")
+	assert.Contains(t, p.Text(), "This form expired or was sent from another site")
 }
 
 func TestSignupsThatMakeAccountsAreCappedPerAddress(t *testing.T) {
@@ -311,7 +311,7 @@ func TestSignupsThatMakeAccountsAreCappedPerAddress(t *testing.T) {
 			b := c.browser(t)
 			b.get("/console/signup")
 			p := b.post("/console/signup", "name", "Eve", "company", "Again", "email", taken, "password", "correct horse battery")
-			require.Equal(t, http.StatusBadRequest, p.Status, p.text())
+			require.Equal(t, http.StatusBadRequest, p.Status, p.Text())
 		}
 	}
 	over := uniqueEmail("cap-over")
@@ -319,9 +319,9 @@ func TestSignupsThatMakeAccountsAreCappedPerAddress(t *testing.T) {
 	b.get("/console/signup")
 	p := b.post("/console/signup", "name", "Mallory", "company", "One Too Many", "email", over, "password", "correct horse battery")
 	assert.Equal(t, http.StatusTooManyRequests, p.Status)
-	assert.Regexp(t, `RATE_LIMIT_EXCEEDED Too many accounts were created from your network recently\. Try again in \d+ minutes?, or ask your team's owner to invite you\.`, p.text())
+	assert.Regexp(t, `RATE_LIMIT_EXCEEDED Too many accounts were created from your network recently\. Try again in \d+ minutes?, or ask your team's owner to invite you\.`, p.Text())
 	assert.NotEmpty(t, p.Header.Get("Retry-After"))
-	assert.NotContains(t, b.cookies, sessionCookieName)
+	assert.NotContains(t, b.Cookies, sessionCookieName)
 	_, err := c.store.GetUser(context.Background(), over)
 	assert.ErrorIs(t, err, accountstore.ErrNoUser, "nothing was made")
 
@@ -329,8 +329,8 @@ func TestSignupsThatMakeAccountsAreCappedPerAddress(t *testing.T) {
 	c.clock.Advance(time.Hour)
 	b.get("/console/signup")
 	p = b.post("/console/signup", "name", "Mallory", "company", "Next Hour", "email", over, "password", "correct horse battery")
-	assert.Equal(t, http.StatusOK, p.Status, p.text())
-	assert.Contains(t, p.text(), "Welcome to HAPI Hub")
+	assert.Equal(t, http.StatusOK, p.Status, p.Text())
+	assert.Contains(t, p.Text(), "Welcome to HAPI Hub")
 }
 
 // countPasswordChecks makes the console count its argon2 password checks in n.

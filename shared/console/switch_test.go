@@ -34,11 +34,11 @@ func TestSwitchAccount(t *testing.T) {
 	graceEmail := uniqueEmail("grace")
 	grace.get("/console/signup")
 	p := grace.post("/console/signup", "name", "Grace Hopper", "company", "Second Clinic", "email", graceEmail, "password", "grace's long password")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	assert.Empty(t, switchTargets(p), "one account: nothing to switch to")
 	session := func() accountstore.Session {
 		t.Helper()
-		token := grace.cookies[sessionCookieName].Value
+		token := grace.Cookies[sessionCookieName].Value
 		ss, err := c.store.GetSession(ctx, sessionHash(token))
 		require.NoError(t, err)
 		return web.SessionSecrets(token, ss)
@@ -51,22 +51,22 @@ func TestSwitchAccount(t *testing.T) {
 	link := invite(t, c, ada, graceEmail, "viewer")
 	grace.get(link)
 	p = grace.post(link, "password", "grace's long password")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
-	assert.Contains(t, p.text(), "you joined as viewer")
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
+	assert.Contains(t, p.Text(), "you joined as viewer")
 	first := session().Account
 	require.NotEqual(t, second, first)
 	assert.Equal(t, map[string]string{second: "Second Clinic · owner"}, switchTargets(p), "the menu offers the other account")
 
 	// Switching re-issues the session for the chosen account and the role there.
 	before := session()
-	oldToken := grace.cookies[sessionCookieName].Value
+	oldToken := grace.Cookies[sessionCookieName].Value
 	p = grace.post("/console/account", "account", second)
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	assert.Equal(t, "/console/", p.URL)
-	assert.Contains(t, p.text(), "Switched to Second Clinic (owner).")
-	assert.Contains(t, p.text(), "Grace Hopper · owner")
+	assert.Contains(t, p.Text(), "Switched to Second Clinic (owner).")
+	assert.Contains(t, p.Text(), "Grace Hopper · owner")
 	assert.Equal(t, map[string]string{first: "Analytical Clinics · viewer"}, switchTargets(p))
-	assert.NotEqual(t, oldToken, grace.cookies[sessionCookieName].Value, "a new session token")
+	assert.NotEqual(t, oldToken, grace.Cookies[sessionCookieName].Value, "a new session token")
 	_, err := c.store.GetSession(ctx, sessionHash(oldToken))
 	assert.ErrorIs(t, err, accountstore.ErrNoSession, "the old session ended")
 	for mode, k := range before.Keys {
@@ -90,12 +90,12 @@ func TestSwitchAccount(t *testing.T) {
 	// An account she is not a member of cannot be chosen.
 	grace.get("/console/")
 	p = grace.post("/console/account", "account", "acct_not_hers")
-	assert.Contains(t, p.text(), "You are not a member of that account")
+	assert.Contains(t, p.Text(), "You are not a member of that account")
 	assert.Equal(t, after.TokenHash, session().TokenHash, "the session is left as it was")
 
 	// Back to the first account: a viewer there, with read-only keys.
 	p = grace.post("/console/account", "account", first)
-	assert.Contains(t, p.text(), "Switched to Analytical Clinics (viewer).")
+	assert.Contains(t, p.Text(), "Switched to Analytical Clinics (viewer).")
 	back := session()
 	assert.Equal(t, accountstore.RoleViewer, back.Role)
 	assert.True(t, strings.HasPrefix(back.Keys[domain.Test].Secret, "rk_test_"), "a viewer's key is restricted")
@@ -106,6 +106,6 @@ func TestSwitchAccount(t *testing.T) {
 	grace.post("/console/account", "account", second)
 	grace.post("/console/logout")
 	p = grace.login(graceEmail, "grace's long password")
-	require.Equal(t, http.StatusOK, p.Status, p.text())
+	require.Equal(t, http.StatusOK, p.Status, p.Text())
 	assert.Equal(t, first, session().Account, "the account joined last")
 }

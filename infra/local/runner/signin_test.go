@@ -3,11 +3,8 @@ package runner_test
 import (
 	"context"
 	"errors"
-	"html"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -26,6 +23,7 @@ import (
 	"github.com/hapihub/hapihub/infra/localtest"
 	"github.com/hapihub/hapihub/infra/template"
 	"github.com/hapihub/hapihub/shared/app/backend"
+	"github.com/hapihub/hapihub/shared/console/consoletest"
 	"github.com/hapihub/hapihub/shared/sandbox"
 	"github.com/hapihub/hapihub/shared/store/accountstore"
 )
@@ -58,84 +56,12 @@ func startSignIn(t *testing.T) (*localtest.Env, string, *links) {
 	return env, link, issued
 }
 
-// browser keeps cookies by name (Secure ones too, as Chrome does on localhost), follows
-// redirects and posts forms with the CSRF token of the last page.
-type browser struct {
-	t       *testing.T
-	base    string
-	cookies map[string]string
-	last    string
-}
+// browser is consoletest's browser, which can tell whether it holds a session.
+type browser struct{ *consoletest.Browser }
 
-type page struct {
-	status int
-	path   string
-	body   string
-}
+func newBrowser(t *testing.T, base string) *browser { return &browser{consoletest.New(t, base)} }
 
-func newBrowser(t *testing.T, base string) *browser {
-	return &browser{t: t, base: base, cookies: map[string]string{}}
-}
-
-func (b *browser) do(method, path string, form url.Values, header ...string) page {
-	b.t.Helper()
-	for range 5 {
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		req, err := http.NewRequest(method, b.base+path, body)
-		require.NoError(b.t, err)
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		for k, v := range b.cookies {
-			req.AddCookie(&http.Cookie{Name: k, Value: v})
-		}
-		resp, err := http.DefaultTransport.RoundTrip(req)
-		require.NoError(b.t, err)
-		raw, err := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		require.NoError(b.t, err)
-		for _, ck := range resp.Cookies() {
-			if ck.MaxAge < 0 || ck.Value == "" {
-				delete(b.cookies, ck.Name)
-			} else {
-				b.cookies[ck.Name] = ck.Value
-			}
-		}
-		if resp.StatusCode == http.StatusSeeOther || resp.StatusCode == http.StatusFound {
-			path, method, form, header = resp.Header.Get("Location"), http.MethodGet, nil, nil
-			continue
-		}
-		b.last = string(raw)
-		return page{status: resp.StatusCode, path: req.URL.Path, body: string(raw)}
-	}
-	b.t.Fatalf("too many redirects at %s", path)
-	return page{}
-}
-
-func (b *browser) get(path string) page { b.t.Helper(); return b.do(http.MethodGet, path, nil) }
-
-var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
-
-// post sends a form with the last page's CSRF token; header is name, value pairs.
-func (b *browser) post(path string, fields []string, header ...string) page {
-	b.t.Helper()
-	form := url.Values{}
-	if m := csrfRe.FindStringSubmatch(b.last); m != nil {
-		form.Set("csrf", html.UnescapeString(m[1]))
-	}
-	for i := 0; i+1 < len(fields); i += 2 {
-		form.Set(fields[i], fields[i+1])
-	}
-	return b.do(http.MethodPost, path, form, header...)
-}
-
-func (b *browser) loggedIn() bool { return b.cookies["__Host-hh_session"] != "" }
+func (b *browser) loggedIn() bool { return b.Cookie("__Host-hh_session") != "" }
 
 var (
 	liveSecretRe = regexp.MustCompile(`sk_live_[0-9A-Za-z]{20,}`)
@@ -151,44 +77,44 @@ func TestLocalSignInLinkRollsTheLiveKey(t *testing.T) {
 	path := strings.TrimPrefix(link, env.URL)
 
 	b := newBrowser(t, env.URL)
-	p := b.get("/console/local-sign-in/" + strings.Repeat("A", 43))
-	assert.Equal(t, http.StatusNotFound, p.status, "a token the runner did not issue")
-	assert.Contains(t, p.body, "already used")
+	p := b.Get("/console/local-sign-in/" + strings.Repeat("A", 43))
+	assert.Equal(t, http.StatusNotFound, p.Status, "a token the runner did not issue")
+	assert.Contains(t, p.Body, "already used")
 
-	p = b.get(path)
-	require.Equal(t, http.StatusOK, p.status, p.body)
-	assert.Contains(t, p.body, runner.LocalOwnerEmail)
+	p = b.Get(path)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Contains(t, p.Body, runner.LocalOwnerEmail)
 	assert.False(t, b.loggedIn(), "showing the link's page signs nobody in")
 	other := newBrowser(t, env.URL) // opens the same link before it is used
-	require.Equal(t, http.StatusOK, other.get(path).status)
+	require.Equal(t, http.StatusOK, other.Get(path).Status)
 
-	p = b.post(path, nil, "Sec-Fetch-Site", "cross-site")
-	assert.Equal(t, http.StatusForbidden, p.status, "a cross-site POST")
+	p = b.Post(path, nil, "Sec-Fetch-Site", "cross-site")
+	assert.Equal(t, http.StatusForbidden, p.Status, "a cross-site POST")
 	assert.False(t, b.loggedIn())
-	require.Equal(t, http.StatusOK, b.get(path).status, "the refused POST did not use the link up")
+	require.Equal(t, http.StatusOK, b.Get(path).Status, "the refused POST did not use the link up")
 
-	p = b.post(path, nil)
-	require.Equal(t, http.StatusOK, p.status, p.body)
-	assert.Equal(t, "/console/", p.path, "signed in, the home page")
+	p = b.Post(path, nil)
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	assert.Equal(t, "/console/", p.URL, "signed in, the home page")
 	assert.True(t, b.loggedIn())
-	assert.Contains(t, p.body, "Signed in to")
+	assert.Contains(t, p.Body, "Signed in to")
 
-	p = other.post(path, nil)
-	assert.Equal(t, http.StatusNotFound, p.status, "the link works once")
+	p = other.Post(path, nil)
+	assert.Equal(t, http.StatusNotFound, p.Status, "the link works once")
 	assert.False(t, other.loggedIn())
 	next := issued.list()
 	require.Len(t, next, 2, "using the link issues the next one")
 	assert.NotEqual(t, link, next[1])
-	assert.Equal(t, http.StatusOK, other.get(strings.TrimPrefix(next[1], env.URL)).status, "the next link works")
+	assert.Equal(t, http.StatusOK, other.Get(strings.TrimPrefix(next[1], env.URL)).Status, "the next link works")
 
-	p = b.get("/console/members")
-	require.Equal(t, http.StatusOK, p.status)
-	assert.Regexp(t, `(?s)`+regexp.QuoteMeta(runner.LocalOwnerEmail)+`.*owner`, p.body, "the local owner is listed as an owner")
+	p = b.Get("/console/members")
+	require.Equal(t, http.StatusOK, p.Status)
+	assert.Regexp(t, `(?s)`+regexp.QuoteMeta(runner.LocalOwnerEmail)+`.*owner`, p.Body, "the local owner is listed as an owner")
 
 	// Live mode: the owner rolls the live secret key the first start printed, blocking it now.
-	p = b.post("/console/mode", []string{"mode", "live", "back", "/keys"})
-	require.Equal(t, http.StatusOK, p.status, p.body)
-	require.Contains(t, p.body, "live mode")
+	p = b.Post("/console/mode", []string{"mode", "live", "back", "/keys"})
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	require.Contains(t, p.Body, "live mode")
 	list := env.Do(t, "GET", "/api-keys", env.LiveKey, nil)
 	require.Equal(t, http.StatusOK, list.Status, string(list.Body))
 	var liveSecret string
@@ -199,11 +125,11 @@ func TestLocalSignInLinkRollsTheLiveKey(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, liveSecret)
-	require.Contains(t, rollFormRe.FindAllStringSubmatch(p.body, -1), []string{"/console/keys/" + liveSecret + "/roll", liveSecret},
+	require.Contains(t, rollFormRe.FindAllStringSubmatch(p.Body, -1), []string{"/console/keys/" + liveSecret + "/roll", liveSecret},
 		"the live secret key has a Roll button")
-	p = b.post("/console/keys/"+liveSecret+"/roll", []string{"grace", "now"})
-	require.Equal(t, http.StatusOK, p.status, p.body)
-	rolled := liveSecretRe.FindString(p.body)
+	p = b.Post("/console/keys/"+liveSecret+"/roll", []string{"grace", "now"})
+	require.Equal(t, http.StatusOK, p.Status, p.Body)
+	rolled := liveSecretRe.FindString(p.Body)
 	require.NotEmpty(t, rolled, "the rolled secret is shown once")
 	require.NotEqual(t, env.LiveKey, rolled)
 	ok := env.Do(t, "GET", "/organizations", rolled, nil)
@@ -225,15 +151,15 @@ func TestDeployedConsoleHasNoLocalSignIn(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	d := newBrowser(t, srv.URL)
-	require.Equal(t, http.StatusOK, d.get("/console/login").status, "the deployed console serves its pages")
-	assert.Equal(t, http.StatusNotFound, d.get(path).status, "GET of the link on the deployed console")
-	p := d.post(path, nil)
-	assert.Equal(t, http.StatusNotFound, p.status, "POST of the link on the deployed console")
+	require.Equal(t, http.StatusOK, d.Get("/console/login").Status, "the deployed console serves its pages")
+	assert.Equal(t, http.StatusNotFound, d.Get(path).Status, "GET of the link on the deployed console")
+	p := d.Post(path, nil)
+	assert.Equal(t, http.StatusNotFound, p.Status, "POST of the link on the deployed console")
 	assert.False(t, d.loggedIn())
 	// The control: the runner's console takes the same link.
 	r := newBrowser(t, env.URL)
-	require.Equal(t, http.StatusOK, r.get(path).status)
-	r.post(path, nil)
+	require.Equal(t, http.StatusOK, r.Get(path).Status)
+	r.Post(path, nil)
 	assert.True(t, r.loggedIn(), "the runner's console signs in with the link")
 
 	const mod = "github.com/hapihub/hapihub/"
@@ -257,12 +183,12 @@ func TestLocalSignInLinkWorksOnceUnderConcurrentUse(t *testing.T) {
 	bs := make([]*browser, n)
 	for i := range bs {
 		bs[i] = newBrowser(t, env.URL)
-		require.Equal(t, http.StatusOK, bs[i].get(path).status)
+		require.Equal(t, http.StatusOK, bs[i].Get(path).Status)
 	}
 	var wg sync.WaitGroup
 	statuses := make([]int, n)
 	for i, b := range bs {
-		wg.Go(func() { statuses[i] = b.post(path, nil).status })
+		wg.Go(func() { statuses[i] = b.Post(path, nil).Status })
 	}
 	wg.Wait()
 	in := 0
